@@ -1,0 +1,51 @@
+import { rangeError, shapeError, typeError } from './errors.js';
+import { formatShape, type Shape } from './shape.js';
+
+/** `axis` may be negative (counting from the end), as in PyTorch; returns it in `[0, ndim)`. */
+export function normalizeAxis(op: string, axis: number, ndim: number, argName = 'dim'): number {
+  if (!Number.isInteger(axis)) throw typeError(op, `${argName} must be an integer, got ${axis}`);
+  const lo = ndim === 0 ? -1 : -ndim;
+  const hi = ndim === 0 ? 0 : ndim - 1;
+  if (axis < lo || axis > hi) {
+    throw rangeError(op, `${argName}=${axis} is out of range for a tensor of rank ${ndim} (expected ${lo}..${hi})`);
+  }
+  return axis < 0 ? axis + Math.max(ndim, 1) : axis;
+}
+
+/** Normalises a list of axes, rejecting repeats. */
+export function normalizeAxes(op: string, axes: readonly number[], ndim: number, argName = 'dim'): number[] {
+  const seen = new Set<number>();
+  return axes.map((a) => {
+    const n = normalizeAxis(op, a, ndim, argName);
+    if (seen.has(n)) throw rangeError(op, `${argName} repeats axis ${a} in [${axes.join(', ')}]`);
+    seen.add(n);
+    return n;
+  });
+}
+
+/** A shape argument: an array of non-negative integers. */
+export function checkShape(op: string, shape: unknown, argName = 'shape'): number[] {
+  if (!Array.isArray(shape)) throw typeError(op, `${argName} must be an array of sizes, got ${String(shape)}`);
+  for (const d of shape) {
+    if (typeof d !== 'number' || !Number.isInteger(d)) {
+      throw typeError(op, `${argName} must hold integers, got ${formatShape(shape as number[])}`);
+    }
+    if (d < 0) throw rangeError(op, `${argName} must hold sizes >= 0, got ${formatShape(shape as number[])}`);
+  }
+  return shape as number[];
+}
+
+export function checkInt(op: string, value: unknown, argName: string, min = -Infinity): number {
+  if (typeof value !== 'number' || !Number.isInteger(value)) {
+    throw typeError(op, `${argName} must be an integer, got ${String(value)}`);
+  }
+  if (value < min) throw rangeError(op, `${argName} must be >= ${min}, got ${value}`);
+  return value;
+}
+
+export function checkRank(op: string, argName: string, shape: Shape, ranks: readonly number[]): void {
+  if (!ranks.includes(shape.length)) {
+    const want = ranks.length === 1 ? `${ranks[0]}-D` : `${ranks.join('-D or ')}-D`;
+    throw shapeError(op, `${argName} must be ${want}, got ${formatShape(shape)}`);
+  }
+}

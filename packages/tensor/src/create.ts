@@ -1,0 +1,197 @@
+import { checkInt, checkShape } from './check.js';
+import { arrayFor, dtypeOf, isDType, type DType, type TypedArray } from './dtype.js';
+import { rangeError, shapeError, typeError } from './errors.js';
+import { defaultGenerator, type Generator } from './random.js';
+import { formatShape, sizeOf, type Shape } from './shape.js';
+import { Tensor, type NestedArray } from './tensor.js';
+
+export interface CreateOptions {
+  /** Default `'float32'`. */
+  dtype?: DType;
+}
+
+export interface RandomOptions extends CreateOptions {
+  /** Default: the generator `manualSeed` seeds. */
+  generator?: Generator;
+}
+
+function checkDType(op: string, dtype: unknown): DType {
+  if (dtype === undefined) return 'float32';
+  if (!isDType(dtype)) throw typeError(op, `dtype must be 'float32', 'float64' or 'int32', got ${String(dtype)}`);
+  return dtype;
+}
+
+function castArray(data: TypedArray, dtype: DType): TypedArray {
+  if (dtypeOf(data) === dtype) return data;
+  const out = arrayFor(dtype, data.length);
+  if (dtype === 'int32') for (let i = 0; i < data.length; i++) out[i] = Math.trunc(data[i]!);
+  else out.set(data);
+  return out;
+}
+
+/**
+ * A tensor from nested arrays (`[[1, 2], [3, 4]]`), a flat number array or a typed array.
+ * A typed array is used as storage without a copy when its dtype matches.
+ *
+ * @param options.shape  required for flat input meant as n-d; must hold exactly `data.length` elements
+ * @param options.dtype  default: the typed array's dtype, else `'float32'`.
+ *   Differs from PyTorch: integer lists give float32 unless `dtype: 'int32'`.
+ * @throws ShapeError for ragged nested arrays or a shape whose size differs from the data's
+ */
+export function tensor(data: NestedArray | TypedArray, options: CreateOptions & { shape?: Shape } = {}): Tensor {
+  const op = 'tensor';
+  const isTyped = ArrayBuffer.isView(data);
+  const dtype = options.dtype === undefined && isTyped ? dtypeOf(data as TypedArray) : checkDType(op, options.dtype);
+  let flat: TypedArray;
+  let shape: number[];
+  if (isTyped) {
+    flat = castArray(data as TypedArray, dtype);
+    shape = [flat.length];
+  } else {
+    const inferred = inferShape(data as NestedArray);
+    flat = arrayFor(dtype, sizeOf(inferred));
+    let pos = 0;
+    const fill = (v: NestedArray, depth: number, path: string) => {
+      if (depth === inferred.length) {
+        if (typeof v !== 'number') throw typeError(op, `element at ${path || 'root'} must be a number, got ${Array.isArray(v) ? 'an array' : String(v)}`);
+        flat[pos++] = dtype === 'int32' ? Math.trunc(v) : v;
+        return;
+      }
+      if (!Array.isArray(v) || v.length !== inferred[depth]) {
+        throw shapeError(op, `ragged nested array: entry ${path || 'root'} has ${Array.isArray(v) ? v.length : 'no'} items, expected ${inferred[depth]}`);
+      }
+      v.forEach((item, i) => fill(item, depth + 1, `${path}[${i}]`));
+    };
+    fill(data as NestedArray, 0, '');
+    shape = inferred;
+  }
+  if (options.shape !== undefined) {
+    const want = checkShape(op, options.shape);
+    if (sizeOf(want) !== flat.length) {
+      throw shapeError(op, `shape ${formatShape(want)} holds ${sizeOf(want)} elements, but the data has ${flat.length}`);
+    }
+    shape = want.slice();
+  }
+  return new Tensor(flat, shape);
+}
+
+function inferShape(data: NestedArray): number[] {
+  const shape: number[] = [];
+  let v: NestedArray = data;
+  while (Array.isArray(v)) {
+    shape.push(v.length);
+    if (v.length === 0) break;
+    v = v[0]!;
+  }
+  return shape;
+}
+
+/** A tensor of `shape` filled with `value`. */
+export function full(shape: Shape, value: number, options: CreateOptions = {}): Tensor {
+  const dims = checkShape('full', shape);
+  const dtype = checkDType('full', options.dtype);
+  if (typeof value !== 'number') throw typeError('full', `value must be a number, got ${String(value)}`);
+  const data = arrayFor(dtype, sizeOf(dims));
+  if (value !== 0) data.fill(value);
+  return new Tensor(data, dims);
+}
+
+/** `shape` filled with zeros. */
+export function zeros(shape: Shape, options: CreateOptions = {}): Tensor {
+  return full(shape, 0, options);
+}
+
+/** `shape` filled with ones. */
+export function ones(shape: Shape, options: CreateOptions = {}): Tensor {
+  return full(shape, 1, options);
+}
+
+/** Zeros with `t`'s shape and (unless given) dtype. */
+export function zerosLike(t: Tensor, options: CreateOptions = {}): Tensor {
+  return full(t.shape, 0, { dtype: options.dtype ?? t.dtype });
+}
+
+/** Ones with `t`'s shape and (unless given) dtype. */
+export function onesLike(t: Tensor, options: CreateOptions = {}): Tensor {
+  return full(t.shape, 1, { dtype: options.dtype ?? t.dtype });
+}
+
+/** A 0-d tensor holding `value`. */
+export function scalar(value: number, options: CreateOptions = {}): Tensor {
+  return full([], value, options);
+}
+
+/**
+ * `[start, start + step, ...]` up to but excluding `end`, as `torch.arange`. `arange(5)` is `[0..4]`.
+ * @returns `[ceil((end − start) / step)]`
+ */
+export function arange(start: number, end?: number, step = 1, options: CreateOptions = {}): Tensor {
+  if (end === undefined) {
+    end = start;
+    start = 0;
+  }
+  for (const [name, v] of [['start', start], ['end', end], ['step', step]] as const) {
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw typeError('arange', `${name} must be a finite number, got ${String(v)}`);
+  }
+  if (step === 0) throw rangeError('arange', 'step must be non-zero');
+  if ((end - start) / step < 0) throw rangeError('arange', `step=${step} moves away from end (start=${start}, end=${end})`);
+  const n = Math.ceil((end - start) / step);
+  const data = arrayFor(checkDType('arange', options.dtype), n);
+  for (let i = 0; i < n; i++) data[i] = start + i * step;
+  return new Tensor(data, [n]);
+}
+
+/** `steps` evenly spaced values from `start` to `end` inclusive. @returns `[steps]` */
+export function linspace(start: number, end: number, steps: number, options: CreateOptions = {}): Tensor {
+  checkInt('linspace', steps, 'steps', 0);
+  const data = arrayFor(checkDType('linspace', options.dtype), steps);
+  const step = steps > 1 ? (end - start) / (steps - 1) : 0;
+  // Fill from both ends, as torch does, so the last value is exactly `end`.
+  const half = Math.floor(steps / 2);
+  for (let i = 0; i < steps; i++) data[i] = i < half ? start + i * step : end - (steps - 1 - i) * step;
+  return new Tensor(data, [steps]);
+}
+
+/** The `n × m` identity (ones on the diagonal). @returns `[n, m]` */
+export function eye(n: number, m = n, options: CreateOptions = {}): Tensor {
+  checkInt('eye', n, 'n', 0);
+  checkInt('eye', m, 'm', 0);
+  const data = arrayFor(checkDType('eye', options.dtype), n * m);
+  for (let i = 0; i < Math.min(n, m); i++) data[i * m + i] = 1;
+  return new Tensor(data, [n, m]);
+}
+
+function randomFill(op: string, shape: Shape, options: RandomOptions, draw: (g: Generator) => number): Tensor {
+  const dims = checkShape(op, shape);
+  const dtype = checkDType(op, options.dtype);
+  const g = options.generator ?? defaultGenerator();
+  const data = arrayFor(dtype, sizeOf(dims));
+  for (let i = 0; i < data.length; i++) data[i] = draw(g);
+  return new Tensor(data, dims);
+}
+
+/** Uniform in [0, 1). */
+export function rand(shape: Shape, options: RandomOptions = {}): Tensor {
+  if (options.dtype === 'int32') throw typeError('rand', "dtype must be floating point, got 'int32'");
+  return randomFill('rand', shape, options, (g) => g.next());
+}
+
+/** Standard normal. */
+export function randn(shape: Shape, options: RandomOptions = {}): Tensor {
+  if (options.dtype === 'int32') throw typeError('randn', "dtype must be floating point, got 'int32'");
+  return randomFill('randn', shape, options, (g) => g.nextNormal());
+}
+
+/** Uniform in [low, high). */
+export function uniform(shape: Shape, low: number, high: number, options: RandomOptions = {}): Tensor {
+  if (!(low <= high)) throw rangeError('uniform', `low must be <= high, got low=${low}, high=${high}`);
+  return randomFill('uniform', shape, options, (g) => low + (high - low) * g.next());
+}
+
+/** Integers uniform in [low, high), dtype int32 unless given. */
+export function randint(low: number, high: number, shape: Shape, options: RandomOptions = {}): Tensor {
+  checkInt('randint', low, 'low');
+  checkInt('randint', high, 'high');
+  if (high <= low) throw rangeError('randint', `high must be > low, got low=${low}, high=${high}`);
+  return randomFill('randint', shape, { dtype: 'int32', ...options }, (g) => g.nextInt(low, high));
+}

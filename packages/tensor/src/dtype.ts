@@ -1,0 +1,48 @@
+/** Element types a tensor can hold. */
+export type DType = 'float32' | 'float64' | 'int32';
+export type TypedArray = Float32Array | Float64Array | Int32Array;
+
+export const DTYPES: readonly DType[] = ['float32', 'float64', 'int32'];
+
+/** The typed-array constructor that stores `dtype`. */
+export function arrayFor(dtype: DType, length: number): TypedArray {
+  switch (dtype) {
+    case 'float32':
+      return new Float32Array(length);
+    case 'float64':
+      return new Float64Array(length);
+    case 'int32':
+      return new Int32Array(length);
+  }
+}
+
+export function dtypeOf(data: TypedArray): DType {
+  if (data instanceof Float32Array) return 'float32';
+  if (data instanceof Float64Array) return 'float64';
+  return 'int32';
+}
+
+export function isDType(value: unknown): value is DType {
+  return value === 'float32' || value === 'float64' || value === 'int32';
+}
+
+export function isFloat(dtype: DType): boolean {
+  return dtype !== 'int32';
+}
+
+// int32 < float32 < float64, as torch.result_type for tensors of these kinds.
+const RANK: Record<DType, number> = { int32: 0, float32: 1, float64: 2 };
+
+/** The dtype two tensors' values are combined in. */
+export function promoteTypes(a: DType, b: DType): DType {
+  return RANK[a] >= RANK[b] ? a : b;
+}
+
+/**
+ * The dtype of `tensor op scalar`: a scalar never widens a float tensor (as in PyTorch), but a
+ * non-integer scalar turns an int32 tensor into float32.
+ */
+export function promoteWithScalar(dtype: DType, scalar: number): DType {
+  if (dtype === 'int32' && !Number.isInteger(scalar)) return 'float32';
+  return dtype;
+}

@@ -1,0 +1,271 @@
+import { arrayFor, isDType, promoteTypes, promoteWithScalar, type DType, type TypedArray } from '../dtype.js';
+import { rangeError, typeError } from '../errors.js';
+import { broadcastShapes, sameShape, sizeOf, type Shape } from '../shape.js';
+import { Tensor } from '../tensor.js';
+
+/** A tensor or a plain number (treated as a 0-d tensor that never widens a float tensor's dtype). */
+export type TensorLike = Tensor | number;
+
+/** Strides that read `t` as if it had `shape` (numpy broadcasting: stride 0 on stretched axes). */
+export function broadcastStrides(t: Tensor, shape: Shape): number[] {
+  const ndim = shape.length;
+  const lead = ndim - t.ndim;
+  const strides = new Array<number>(ndim).fill(0);
+  for (let i = 0; i < t.ndim; i++) strides[lead + i] = t.shape[i] === 1 ? 0 : t.strides[i]!;
+  return strides;
+}
+
+/**
+ * Applies `fn` to the elements of `inputs`, broadcast to `shape`, writing a contiguous `out`.
+ * The innermost axis is a tight loop; outer axes advance by counters.
+ */
+function mapBroadcast(inputs: Tensor[], shape: Shape, out: TypedArray, fn: (...v: number[]) => number): void {
+  const size = sizeOf(shape);
+  if (size === 0) return;
+  const ndim = shape.length;
+  const k = inputs.length;
+  const strides = inputs.map((t) => broadcastStrides(t, shape));
+  const pos = inputs.map((t) => t.offset);
+  const datas = inputs.map((t) => t.data);
+  const vals = new Array<number>(k);
+  if (ndim === 0) {
+    for (let j = 0; j < k; j++) vals[j] = datas[j]![pos[j]!]!;
+    out[0] = fn(...vals);
+    return;
+  }
+  const inner = shape[ndim - 1]!;
+  const innerStrides = strides.map((s) => s[ndim - 1]!);
+  const counter = new Array<number>(ndim).fill(0);
+  let o = 0;
+  while (o < size) {
+    for (let i = 0; i < inner; i++) {
+      for (let j = 0; j < k; j++) vals[j] = datas[j]![pos[j]! + i * innerStrides[j]!]!;
+      out[o++] = fn(...vals);
+    }
+    for (let axis = ndim - 2; axis >= 0; axis--) {
+      counter[axis]!++;
+      for (let j = 0; j < k; j++) pos[j] = pos[j]! + strides[j]![axis]!;
+      if (counter[axis]! < shape[axis]!) break;
+      for (let j = 0; j < k; j++) pos[j] = pos[j]! - counter[axis]! * strides[j]![axis]!;
+      counter[axis] = 0;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Unary
+
+/**
+ * Builds an elementwise unary op. Float tensors keep their dtype; int32 input becomes float32
+ * unless `keepInt` (ops like abs and neg that map integers to integers).
+ */
+function unaryOp(name: string, fn: (x: number) => number, keepInt = false) {
+  return (x: Tensor): Tensor => {
+    if (!(x instanceof Tensor)) throw typeError(name, `x must be a Tensor, got ${describe(x)}`);
+    const dtype: DType = x.dtype === 'int32' && !keepInt ? 'float32' : x.dtype;
+    const out = arrayFor(dtype, x.size);
+    if (x.isContiguous()) {
+      const d = x.data;
+      const off = x.offset;
+      for (let i = 0; i < out.length; i++) out[i] = fn(d[off + i]!);
+    } else {
+      mapBroadcast([x], x.shape, out, fn);
+    }
+    return new Tensor(out, x.shape);
+  };
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  return typeof v === 'object' ? (v as object).constructor?.name ?? 'object' : `${typeof v} ${String(v)}`;
+}
+
+/** Error function, Abramowitz–Stegun 7.1.26 is too coarse for gradchecks; this uses W. J. Cody's rational approximations (|error| < 1e-15). */
+export function erfScalar(x: number): number {
+  const ax = Math.abs(x);
+  if (ax < 0.5) {
+    const t = x * x;
+    const p = ((((-3.56098437018153e-2 * t + 6.99638348861914) * t + 2.19792616182942e1) * t + 2.42667955230532e2) * t + 3.20937758913847e3);
+    const q = ((((t + 1.5082797630407787e1) * t + 9.1164905404514901e1) * t + 2.1505887586986120e2) * t + 2.8440003014564416e3);
+    return (x * p) / q;
+  }
+  return x < 0 ? -1 + erfcPositive(ax) : 1 - erfcPositive(ax);
+}
+
+function erfcPositive(x: number): number {
+  if (x < 4) {
+    const p = ((((((((5.64188496988670089e-1 * x + 8.88314979438837594) * x + 6.61191906371416295e1) * x + 2.98635138197400131e2) * x + 8.81952221241769090e2) * x + 1.71204761263407058e3) * x + 2.05107837782607147e3) * x + 1.23033935479799725e3) * x + 2.15311535474403846e-8);
+    const q = ((((((((x + 1.57449261107098347e1) * x + 1.17693950891312499e2) * x + 5.37181101862009858e2) * x + 1.62138957456669019e3) * x + 3.29079923573345963e3) * x + 4.36261909014324716e3) * x + 3.43936767414372164e3) * x + 1.23033935480374942e3);
+    return (Math.exp(-x * x) * p) / q;
+  }
+  if (x > 26.6) return 0;
+  const z = 1 / (x * x);
+  const p = (((((1.63153871373020978e-2 * z + 3.05326634961232344e-1) * z + 3.60344899949804439e-1) * z + 1.25781726111229246e-1) * z + 1.60837851487422766e-2) * z + 6.58749161529837803e-4);
+  const q = (((((z + 2.56852019228982242) * z + 1.87295284992346725) * z + 5.27905102951428412e-1) * z + 6.05183413124413191e-2) * z + 2.33520497626869185e-3);
+  const r = (z * p) / q;
+  return (Math.exp(-x * x) / x) * (1 / Math.sqrt(Math.PI) - r);
+}
+
+export const neg = unaryOp('neg', (x) => -x, true);
+export const abs = unaryOp('abs', Math.abs, true);
+export const sign = unaryOp('sign', Math.sign, true);
+export const exp = unaryOp('exp', Math.exp);
+export const log = unaryOp('log', Math.log);
+export const log1p = unaryOp('log1p', Math.log1p);
+export const expm1 = unaryOp('expm1', Math.expm1);
+export const sqrt = unaryOp('sqrt', Math.sqrt);
+export const rsqrt = unaryOp('rsqrt', (x) => 1 / Math.sqrt(x));
+export const square = unaryOp('square', (x) => x * x, true);
+export const reciprocal = unaryOp('reciprocal', (x) => 1 / x);
+export const sin = unaryOp('sin', Math.sin);
+export const cos = unaryOp('cos', Math.cos);
+export const tanh = unaryOp('tanh', Math.tanh);
+/** 1 / (1 + e^−x), computed without overflow for large |x|. */
+export const sigmoid = unaryOp('sigmoid', (x) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))));
+export const relu = unaryOp('relu', (x) => (x > 0 ? x : 0), true);
+export const floor = unaryOp('floor', Math.floor, true);
+export const ceil = unaryOp('ceil', Math.ceil, true);
+/** Rounds half to even, as torch.round. */
+export const round = unaryOp('round', (x) => {
+  const r = Math.round(x);
+  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}, true);
+export const erf = unaryOp('erf', erfScalar);
+
+/** max(0, x) + slope · min(0, x). */
+export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
+  if (typeof negativeSlope !== 'number' || !Number.isFinite(negativeSlope)) {
+    throw typeError('leakyRelu', `negativeSlope must be a finite number, got ${String(negativeSlope)}`);
+  }
+  return unaryOp('leakyRelu', (v) => (v > 0 ? v : v * negativeSlope))(x);
+}
+
+/** Clamps into [min, max]; either bound may be omitted (null/undefined). */
+export function clamp(x: Tensor, min?: number | null, max?: number | null): Tensor {
+  const lo = min ?? -Infinity;
+  const hi = max ?? Infinity;
+  if (Number.isNaN(lo) || Number.isNaN(hi)) throw rangeError('clamp', `bounds must not be NaN, got min=${min}, max=${max}`);
+  return unaryOp('clamp', (v) => (v < lo ? lo : v > hi ? hi : v), Number.isInteger(lo) || lo === -Infinity)(x);
+}
+
+/** Converts to another dtype (float → int32 truncates toward zero, as a C cast). */
+export function cast(x: Tensor, dtype: DType): Tensor {
+  if (!isDType(dtype)) throw typeError('cast', `dtype must be 'float32', 'float64' or 'int32', got ${String(dtype)}`);
+  if (x.dtype === dtype) return x;
+  const out = arrayFor(dtype, x.size);
+  if (dtype === 'int32') mapBroadcast([x], x.shape, out, Math.trunc);
+  else mapBroadcast([x], x.shape, out, (v) => v);
+  return new Tensor(out, x.shape);
+}
+
+/** An owning contiguous copy. */
+export function clone(x: Tensor): Tensor {
+  return new Tensor(x.toTypedArray(), x.shape);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Binary, with numpy broadcasting
+
+function asTensor(op: string, arg: string, v: TensorLike, other: TensorLike): Tensor {
+  if (v instanceof Tensor) return v;
+  if (typeof v !== 'number') throw typeError(op, `${arg} must be a Tensor or a number, got ${describe(v)}`);
+  const dtype = other instanceof Tensor ? promoteWithScalar(other.dtype, v) : 'float32';
+  const data = arrayFor(dtype, 1);
+  data[0] = v;
+  return new Tensor(data, []);
+}
+
+type BinaryCode = 'add' | 'sub' | 'mul' | 'div' | 'other';
+
+function binaryOp(name: string, fn: (a: number, b: number) => number, code: BinaryCode = 'other', resultDtype?: (d: DType) => DType) {
+  return (a: TensorLike, b: TensorLike): Tensor => {
+    const ta = asTensor(name, 'a', a, b);
+    const tb = asTensor(name, 'b', b, a);
+    let dtype = promoteTypes(ta.dtype, tb.dtype);
+    if (resultDtype) dtype = resultDtype(dtype);
+    const shape = sameShape(ta.shape, tb.shape) ? ta.shape : broadcastShapes(name, ta.shape, tb.shape);
+    const out = arrayFor(dtype, sizeOf(shape));
+    if (sameShape(ta.shape, tb.shape) && ta.isContiguous() && tb.isContiguous()) {
+      contiguousBinary(code, fn, ta.data, ta.offset, tb.data, tb.offset, out);
+    } else if (tb.size === 1 && ta.isContiguous() && sameShape(ta.shape, shape)) {
+      const s = tb.data[tb.offset]!;
+      const d = ta.data;
+      const off = ta.offset;
+      for (let i = 0; i < out.length; i++) out[i] = fn(d[off + i]!, s);
+    } else if (ta.size === 1 && tb.isContiguous() && sameShape(tb.shape, shape)) {
+      const s = ta.data[ta.offset]!;
+      const d = tb.data;
+      const off = tb.offset;
+      for (let i = 0; i < out.length; i++) out[i] = fn(s, d[off + i]!);
+    } else {
+      mapBroadcast([ta, tb], shape, out, fn as (...v: number[]) => number);
+    }
+    return new Tensor(out, shape);
+  };
+}
+
+// The four arithmetic ops get their own loops: they dominate training time and a direct `+` is
+// several times faster than a call through `fn`.
+function contiguousBinary(code: BinaryCode, fn: (a: number, b: number) => number, a: TypedArray, ao: number, b: TypedArray, bo: number, out: TypedArray): void {
+  const n = out.length;
+  switch (code) {
+    case 'add':
+      for (let i = 0; i < n; i++) out[i] = a[ao + i]! + b[bo + i]!;
+      return;
+    case 'sub':
+      for (let i = 0; i < n; i++) out[i] = a[ao + i]! - b[bo + i]!;
+      return;
+    case 'mul':
+      for (let i = 0; i < n; i++) out[i] = a[ao + i]! * b[bo + i]!;
+      return;
+    case 'div':
+      for (let i = 0; i < n; i++) out[i] = a[ao + i]! / b[bo + i]!;
+      return;
+    default:
+      for (let i = 0; i < n; i++) out[i] = fn(a[ao + i]!, b[bo + i]!);
+  }
+}
+
+const toFloat = (d: DType): DType => (d === 'int32' ? 'float32' : d);
+const toInt = (): DType => 'int32';
+
+export const add = binaryOp('add', (a, b) => a + b, 'add');
+export const sub = binaryOp('sub', (a, b) => a - b, 'sub');
+export const mul = binaryOp('mul', (a, b) => a * b, 'mul');
+/** True division: int32 operands give float32, as torch.div. */
+export const div = binaryOp('div', (a, b) => a / b, 'div', toFloat);
+export const pow = binaryOp('pow', Math.pow);
+export const maximum = binaryOp('maximum', (a, b) => (a > b || Number.isNaN(a) ? a : b));
+export const minimum = binaryOp('minimum', (a, b) => (a < b || Number.isNaN(a) ? a : b));
+export const atan2 = binaryOp('atan2', Math.atan2, 'other', toFloat);
+
+// Comparisons give int32 masks of 0/1 (Torchlet has no bool dtype).
+export const eq = binaryOp('eq', (a, b) => (a === b ? 1 : 0), 'other', toInt);
+export const ne = binaryOp('ne', (a, b) => (a !== b ? 1 : 0), 'other', toInt);
+export const lt = binaryOp('lt', (a, b) => (a < b ? 1 : 0), 'other', toInt);
+export const le = binaryOp('le', (a, b) => (a <= b ? 1 : 0), 'other', toInt);
+export const gt = binaryOp('gt', (a, b) => (a > b ? 1 : 0), 'other', toInt);
+export const ge = binaryOp('ge', (a, b) => (a >= b ? 1 : 0), 'other', toInt);
+
+/**
+ * `condition ? a : b` elementwise; all three broadcast together. Non-zero counts as true.
+ * @returns the broadcast shape, dtype promoted from `a` and `b`
+ */
+export function where(condition: Tensor, a: TensorLike, b: TensorLike): Tensor {
+  if (!(condition instanceof Tensor)) throw typeError('where', `condition must be a Tensor, got ${describe(condition)}`);
+  const ta = asTensor('where', 'a', a, b);
+  const tb = asTensor('where', 'b', b, a);
+  const shape = broadcastShapes('where', broadcastShapes('where', condition.shape, ta.shape), tb.shape);
+  const out = arrayFor(promoteTypes(ta.dtype, tb.dtype), sizeOf(shape));
+  mapBroadcast([condition, ta, tb], shape, out, (c, x, y) => (c !== 0 ? x : y));
+  return new Tensor(out, shape);
+}
+
+/** True when every pair of elements is within `atol + rtol·|b|` (NaNs never match). */
+export function allClose(a: Tensor, b: Tensor, rtol = 1e-5, atol = 1e-8): boolean {
+  const shape = broadcastShapes('allClose', a.shape, b.shape);
+  const out = new Int32Array(sizeOf(shape));
+  mapBroadcast([a, b], shape, out, (x, y) => (Math.abs(x - y) <= atol + rtol * Math.abs(y) ? 1 : 0));
+  return out.every((v) => v === 1);
+}

@@ -1,0 +1,32 @@
+// Runs a TypeScript entry point from source: esbuild bundles it (workspace packages through their
+// "source" export condition) into .out/, then node runs the bundle with the remaining arguments.
+import { build } from 'esbuild';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const [entry, ...args] = process.argv.slice(2);
+if (!entry) {
+  console.error('usage: node scripts/run.mjs <entry.ts> [args...]');
+  process.exit(2);
+}
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const outDir = join(root, '.out');
+mkdirSync(outDir, { recursive: true });
+const outfile = join(outDir, `${basename(dirname(dirname(resolve(entry))))}-${basename(entry, '.ts')}.mjs`);
+await build({
+  entryPoints: [resolve(entry)],
+  outfile,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  conditions: ['source'],
+  sourcemap: 'inline',
+  packages: 'bundle',
+  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  logLevel: 'warning',
+});
+const result = spawnSync(process.execPath, ['--enable-source-maps', outfile, ...args], { stdio: 'inherit' });
+process.exit(result.status ?? 1);

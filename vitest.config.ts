@@ -1,0 +1,26 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const src = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+
+// Tests run the TypeScript sources directly: each workspace package resolves to its src/, the same
+// files the "source" export condition names for tsc and esbuild.
+export default defineConfig({
+  resolve: {
+    alias: [
+      { find: /^@torchlet\/tensor$/, replacement: src('./packages/tensor/src/index.ts') },
+      { find: /^@torchlet\/autograd$/, replacement: src('./packages/autograd/src/index.ts') },
+      { find: /^@torchlet\/autograd\/testing$/, replacement: src('./packages/autograd/src/testing/index.ts') },
+      { find: /^@torchlet\/layers$/, replacement: src('./packages/layers/src/index.ts') },
+      { find: /^@torchlet\/layers\/functional$/, replacement: src('./packages/layers/src/functional/index.ts') },
+      { find: /^@torchlet\/layers\/node$/, replacement: src('./packages/layers/src/node/index.ts') },
+    ],
+  },
+  test: {
+    include: ['packages/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
+    exclude: ['**/node_modules/**', 'benchmarks/**'],
+    testTimeout: 60_000,
+    pool: 'forks',
+    reporters: ['default', './scripts/summary-reporter.ts'],
+  },
+});
