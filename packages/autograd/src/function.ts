@@ -1,0 +1,140 @@
+import { formatShape, shapeError, Tensor, typeError } from '@torchlet/tensor';
+import { isGradEnabled } from './grad-mode.js';
+import type { Node } from './node.js';
+import { Variable } from './variable.js';
+
+/**
+ * What an op's forward leaves for its backward: `save(...)` tensors, plus any plain fields
+ * (`ctx.options = ...`). `needsInputGrad[i]` says whether input i wants a gradient, so backward
+ * can skip work nobody asked for.
+ */
+export class Context {
+  readonly needsInputGrad: readonly boolean[];
+  private savedTensors: Tensor[] | null = [];
+  private readonly nonDifferentiable = new Set<Tensor>();
+  [field: string]: unknown;
+
+  constructor(needsInputGrad: readonly boolean[]) {
+    this.needsInputGrad = needsInputGrad;
+  }
+
+  /** Keeps tensors for backward; they are dropped after backward unless `retainGraph`. */
+  save(...tensors: Tensor[]): void {
+    if (this.savedTensors === null) throw typeError('Context.save', 'cannot save after the graph was freed');
+    this.savedTensors.push(...tensors);
+  }
+
+  /** The tensors passed to `save`, in order. */
+  get saved(): Tensor[] {
+    if (this.savedTensors === null) {
+      throw typeError('backward', 'the saved buffers of this op were freed by an earlier backward(); pass { retainGraph: true } to the first backward() to run backward twice');
+    }
+    return this.savedTensors;
+  }
+
+  /** Marks forward outputs (e.g. max-pool indices) that carry no gradient. */
+  markNonDifferentiable(...outputs: Tensor[]): void {
+    for (const t of outputs) this.nonDifferentiable.add(t);
+  }
+
+  isNonDifferentiable(t: Tensor): boolean {
+    return this.nonDifferentiable.has(t);
+  }
+
+  /** Drops saved buffers and any tensors stored as fields. */
+  release(): void {
+    this.savedTensors = null;
+    for (const key of Object.keys(this)) {
+      const v = this[key];
+      if (v instanceof Tensor || (Array.isArray(v) && v.some((x) => x instanceof Tensor))) this[key] = undefined;
+    }
+  }
+}
+
+/** A forward's arguments as the user passes them: every Tensor may also be a Variable. */
+export type Lifted<T> = T extends Tensor ? Tensor | Variable : T;
+type LiftedArgs<A extends unknown[]> = { [K in keyof A]: Lifted<A[K]> };
+type OpResult<R> = R extends Tensor[] ? Variable[] : Variable;
+
+export interface OpDefinition<A extends unknown[], R extends Tensor | Tensor[]> {
+  /** Names the op in errors and in `gradFn`. */
+  name: string;
+  /**
+   * Computes the outputs from plain tensors (Variables are unwrapped to their `data`; numbers and
+   * option objects pass through). Return one Tensor, or an array for several outputs.
+   */
+  forward(ctx: Context, ...args: A): R;
+  /**
+   * Given d(loss)/d(output) for each output (zeros for outputs nothing used), returns
+   * d(loss)/d(input) for each argument position, shaped like that input; null where
+   * `ctx.needsInputGrad[i]` is false or the argument is not a tensor.
+   */
+  backward(ctx: Context, ...gradOutputs: Tensor[]): ReadonlyArray<Tensor | null | undefined> | Tensor;
+}
+
+/**
+ * Defines a differentiable op, like `torch.autograd.Function`: forward and backward side by side.
+ * The returned function takes Variables (or Tensors, treated as constants) where forward takes
+ * Tensors, and returns Variable(s) that join the graph when grad mode is on and any input requires grad.
+ *
+ * @example
+ * const square = defineOp({
+ *   name: 'square',
+ *   forward(ctx, x: Tensor) { ctx.save(x); return T.mul(x, x); },
+ *   backward(ctx, gradOutput) { const [x] = ctx.saved; return [T.mul(gradOutput, T.mul(x, 2))]; },
+ * });
+ */
+export function defineOp<A extends unknown[], R extends Tensor | Tensor[]>(def: OpDefinition<A, R>): (...args: LiftedArgs<A>) => OpResult<R> {
+  const { name } = def;
+  return (...args: LiftedArgs<A>): OpResult<R> => {
+    const inputs: (Variable | null)[] = new Array(args.length);
+    const raw: unknown[] = new Array(args.length);
+    let anyRequiresGrad = false;
+    for (let i = 0; i < args.length; i++) {
+      const a = args[i];
+      if (a instanceof Variable) {
+        inputs[i] = a;
+        raw[i] = a.data;
+        if (a.requiresGrad) anyRequiresGrad = true;
+      } else {
+        inputs[i] = null;
+        raw[i] = a;
+      }
+    }
+    const record = anyRequiresGrad && isGradEnabled();
+    const ctx = new Context(inputs.map((v) => record && v !== null && v.requiresGrad));
+    const result = def.forward(ctx, ...(raw as A));
+    const outputs: Tensor[] = Array.isArray(result) ? result : [result];
+    for (const [i, out] of outputs.entries()) {
+      if (!(out instanceof Tensor)) throw typeError(name, `forward must return Tensors; output ${i} is ${typeof out}`);
+    }
+    if (!record) {
+      const wrapped = outputs.map((t) => new Variable(t));
+      return (Array.isArray(result) ? wrapped : wrapped[0]) as OpResult<R>;
+    }
+    const node: Node = {
+      name,
+      inputs: inputs.map((v) => (v !== null && v.requiresGrad ? v : null)),
+      ctx,
+      outputs: outputs.map((t) => ({ shape: t.shape, dtype: t.dtype })),
+      backward: (c, grads) => {
+        const got = def.backward(c, ...grads);
+        const list = got instanceof Tensor ? [got] : got;
+        if (!Array.isArray(list)) throw typeError(name, 'backward must return a Tensor or an array of gradients, one per input');
+        for (let i = 0; i < inputs.length; i++) {
+          const g = list[i];
+          const v = inputs[i];
+          if (!v || !v.requiresGrad || g == null) continue;
+          if (!(g instanceof Tensor)) throw typeError(name, `backward returned a non-Tensor gradient for input ${i}`);
+          if (g.shape.length !== v.shape.length || g.shape.some((d, k) => d !== v.shape[k])) {
+            throw shapeError(name, `backward returned a gradient of shape ${formatShape(g.shape)} for input ${i} of shape ${formatShape(v.shape)}`);
+          }
+        }
+        return list;
+      },
+      released: false,
+    };
+    const wrapped = outputs.map((t, i) => (ctx.isNonDifferentiable(t) ? new Variable(t) : new Variable(t, {}, node, i)));
+    return (Array.isArray(result) ? wrapped : wrapped[0]) as OpResult<R>;
+  };
+}

@@ -1,0 +1,125 @@
+import { formatShape, shapeError, typeError, type DType, type NestedArray, Tensor } from '@torchlet/tensor';
+import type { Node } from './node.js';
+import { runBackward } from './engine.js';
+
+export interface VariableOptions {
+  /** Record ops on this value so `backward()` reaches it. Default false. */
+  requiresGrad?: boolean;
+}
+
+export interface BackwardOptions {
+  /** Keep the saved buffers so backward can run through this graph again. Default false. */
+  retainGraph?: boolean;
+}
+
+/**
+ * A differentiable value: a `Tensor` (`data`) plus its place in the graph.
+ *
+ * Why a wrapper and not a flag on Tensor: `@torchlet/tensor` knows nothing of gradients, so its
+ * kernels stay plain functions over arrays, and the graph lives here in one small class. A leaf
+ * made with `requiresGrad: true` collects `grad` after `backward()`; a value an op produced holds
+ * `gradFn`, the node that knows how to send gradients to the op's inputs.
+ */
+export class Variable {
+  data: Tensor;
+  /** Accumulated gradient (same shape as `data`), or null before any backward reached it. */
+  grad: Tensor | null = null;
+  requiresGrad: boolean;
+  /** The node that produced this value; null for leaves (created by the user, or under noGrad). */
+  readonly gradFn: Node | null;
+  /** Which output of `gradFn` this is (ops may return several). */
+  readonly outputIndex: number;
+
+  constructor(data: Tensor, options: VariableOptions = {}, gradFn: Node | null = null, outputIndex = 0) {
+    if (!(data instanceof Tensor)) throw typeError('Variable', `data must be a Tensor, got ${data === null ? 'null' : typeof data}`);
+    const requiresGrad = options.requiresGrad ?? false;
+    if (requiresGrad && data.dtype === 'int32') {
+      throw typeError('Variable', `only floating-point values can require gradients; data is int32 ${formatShape(data.shape)}`);
+    }
+    this.data = data;
+    this.requiresGrad = requiresGrad || gradFn !== null;
+    this.gradFn = gradFn;
+    this.outputIndex = outputIndex;
+  }
+
+  get shape(): readonly number[] {
+    return this.data.shape;
+  }
+  get dtype(): DType {
+    return this.data.dtype;
+  }
+  get ndim(): number {
+    return this.data.ndim;
+  }
+  get size(): number {
+    return this.data.size;
+  }
+  /** A leaf is a value no recorded op produced; only leaves accumulate `grad`. */
+  get isLeaf(): boolean {
+    return this.gradFn === null;
+  }
+
+  /**
+   * Back-propagates from this value: adds d(this)/d(leaf) · gradient into every leaf's `grad`.
+   * @param gradient same shape as this value; may be omitted only for a one-element value (taken as 1)
+   * @throws ShapeError for a non-scalar without `gradient`, or a gradient of another shape
+   */
+  backward(gradient?: Tensor, options: BackwardOptions = {}): void {
+    if (!this.requiresGrad) {
+      throw typeError('backward', 'this value does not require grad and has no gradFn: no input was created with requiresGrad: true (or it was computed under noGrad)');
+    }
+    let seed: Tensor;
+    if (gradient === undefined) {
+      if (this.size !== 1) {
+        throw shapeError('backward', `gradient can be implied only for a one-element output; this output is ${formatShape(this.shape)}, pass a gradient of that shape`);
+      }
+      seed = new Tensor(arrayLike(this.data, 1), this.shape);
+    } else {
+      if (!(gradient instanceof Tensor)) throw typeError('backward', 'gradient must be a Tensor');
+      if (gradient.shape.length !== this.shape.length || gradient.shape.some((d, i) => d !== this.shape[i])) {
+        throw shapeError('backward', `gradient is ${formatShape(gradient.shape)} but the output is ${formatShape(this.shape)}`);
+      }
+      seed = gradient;
+    }
+    runBackward(this, seed, options.retainGraph ?? false);
+  }
+
+  /** The same data cut off from the graph (shares storage, does not require grad). */
+  detach(): Variable {
+    return new Variable(this.data);
+  }
+
+  /** Sets `requiresGrad` on a leaf in place and returns it (like `tensor.requires_grad_()`). */
+  requiresGrad_(requiresGrad = true): this {
+    if (!this.isLeaf) throw typeError('requiresGrad_', 'only leaves can change requiresGrad; use detach() to make a new leaf');
+    if (requiresGrad && this.dtype === 'int32') throw typeError('requiresGrad_', 'only floating-point values can require gradients');
+    this.requiresGrad = requiresGrad;
+    return this;
+  }
+
+  item(): number {
+    return this.data.item();
+  }
+
+  toArray(): NestedArray {
+    return this.data.toArray();
+  }
+
+  toString(): string {
+    const body = this.data.toString();
+    const tail = this.gradFn ? `, gradFn=<${this.gradFn.name}>` : this.requiresGrad ? ', requiresGrad=true' : '';
+    return tail ? `${body.slice(0, -1)}${tail})` : body;
+  }
+}
+
+function arrayLike(t: Tensor, value: number) {
+  const a = t.dtype === 'float64' ? new Float64Array(t.size) : new Float32Array(t.size);
+  a.fill(value);
+  return a;
+}
+
+/** Wraps a tensor as a Variable (or returns a Variable unchanged). */
+export function variable(data: Tensor | Variable, options: VariableOptions = {}): Variable {
+  if (data instanceof Variable) return data;
+  return new Variable(data, options);
+}
