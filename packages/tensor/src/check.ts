@@ -1,5 +1,6 @@
 import { rangeError, shapeError, typeError } from './errors.js';
 import { formatShape, type Shape } from './shape.js';
+import { Tensor } from './tensor.js';
 
 /** `axis` may be negative (counting from the end), as in PyTorch; returns it in `[0, ndim)`. */
 export function normalizeAxis(op: string, axis: number, ndim: number, argName = 'dim'): number {
@@ -48,4 +49,18 @@ export function checkRank(op: string, argName: string, shape: Shape, ranks: read
     const want = ranks.length === 1 ? `${ranks[0]}-D` : `${ranks.join('-D or ')}-D`;
     throw shapeError(op, `${argName} must be ${want}, got ${formatShape(shape)}`);
   }
+}
+
+/** How an unexpected argument reads in an error: `number 3`, `an array`, `Float32Array`, `null`. */
+export function describeValue(v: unknown): string {
+  if (v === null) return 'null';
+  if (v === undefined) return 'undefined';
+  if (Array.isArray(v)) return 'an array';
+  return typeof v === 'object' ? ((v as object).constructor?.name ?? 'object') : `${typeof v} ${String(v)}`;
+}
+
+/** `value` must be a Tensor (a plain array or number is a TypeError naming the argument). */
+export function checkTensor(op: string, value: unknown, argName = 'x'): Tensor {
+  if (!(value instanceof Tensor)) throw typeError(op, `${argName} must be a Tensor, got ${describeValue(value)}`);
+  return value;
 }

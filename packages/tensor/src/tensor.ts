@@ -151,3 +151,41 @@ export function copyStrided(t: Tensor, out: TypedArray): void {
     }
   }
 }
+
+/**
+ * Writes the elements of `src` into `dst` seen through `dstStrides` from `dstOffset` (same shape
+ * as `src`): the scatter half of concat, pad and friends. Values convert to `dst`'s element type.
+ */
+export function copyInto(src: Tensor, dst: TypedArray, dstOffset: number, dstStrides: Shape): void {
+  const { shape, strides, data } = src;
+  const ndim = shape.length;
+  if (src.size === 0) return;
+  if (ndim === 0) {
+    dst[dstOffset] = data[src.offset]!;
+    return;
+  }
+  const inner = shape[ndim - 1]!;
+  const sInner = strides[ndim - 1]!;
+  const dInner = dstStrides[ndim - 1]!;
+  const outer = src.size / inner;
+  const counter = new Array<number>(ndim - 1).fill(0);
+  let s = src.offset;
+  let d = dstOffset;
+  for (let row = 0; row < outer; row++) {
+    // set() has a fixed cost that only pays off on longer rows.
+    if (sInner === 1 && dInner === 1 && inner >= 32) {
+      dst.set(data.subarray(s, s + inner), d);
+    } else {
+      for (let i = 0, si = s, di = d; i < inner; i++, si += sInner, di += dInner) dst[di] = data[si]!;
+    }
+    for (let k = ndim - 2; k >= 0; k--) {
+      counter[k]!++;
+      s += strides[k]!;
+      d += dstStrides[k]!;
+      if (counter[k]! < shape[k]!) break;
+      s -= counter[k]! * strides[k]!;
+      d -= counter[k]! * dstStrides[k]!;
+      counter[k] = 0;
+    }
+  }
+}
