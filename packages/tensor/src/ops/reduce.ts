@@ -369,6 +369,24 @@ function extremeAlong(op: string, x: Tensor, dim: number, keepdim: unknown, isMa
   const src = contiguousData(x);
   const values = new Float64Array(outer * inner);
   const indices = new Int32Array(outer * inner);
+  if (inner === 1) {
+    // The last axis (class scores): one scan per row with the running best in registers.
+    for (let b = 0; b < outer; b++) {
+      const base = b * n;
+      let best = src[base]!;
+      let at = 0;
+      for (let k = 1; k < n; k++) {
+        const v = src[base + k]!;
+        if ((isMax ? v > best : v < best) || (v !== v && best === best)) {
+          best = v;
+          at = k;
+        }
+      }
+      values[b] = best;
+      indices[b] = at;
+    }
+    return { values, indices, shape: resultShape(x, mask, keep) };
+  }
   // Row by row along `axis`, so the inner loop reads the packed source contiguously.
   for (let b = 0; b < outer; b++) {
     const base = b * n * inner;
