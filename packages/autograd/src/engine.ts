@@ -1,4 +1,4 @@
-import { add, formatShape, full, shapeError, typeError, type Tensor } from '@torchlet/tensor';
+import { add, contiguous, formatShape, full, shapeError, typeError, type Tensor } from '@torchlet/tensor';
 import type { Node } from './node.js';
 import type { Variable } from './variable.js';
 
@@ -53,8 +53,9 @@ function accumulate(leaf: Variable, g: Tensor): void {
   if (g.shape.length !== leaf.shape.length || g.shape.some((d, i) => d !== leaf.shape[i])) {
     throw shapeError('backward', `gradient of shape ${formatShape(g.shape)} does not fit the leaf of shape ${formatShape(leaf.shape)}`);
   }
-  // Gradients are never written in place, so keeping `g` itself (it may alias another buffer) is safe.
-  leaf.grad = leaf.grad === null ? g : add(leaf.grad, g);
+  // Gradients are never written in place, so keeping `g` itself (it may alias another buffer) is
+  // safe; but a movement op's backward may hand over a strided view, and `.grad` is packed.
+  leaf.grad = leaf.grad === null ? contiguous(g) : add(leaf.grad, g);
 }
 
 /** Nodes reachable from `root`, each after every node that consumes its outputs. */

@@ -1,4 +1,4 @@
-import { formatShape, shapeError, Tensor, typeError } from '@torchlet/tensor';
+import { cast, formatShape, shapeError, Tensor, typeError } from '@torchlet/tensor';
 import { isGradEnabled } from './grad-mode.js';
 import type { Node } from './node.js';
 import { Variable } from './variable.js';
@@ -119,8 +119,8 @@ export function defineOp<A extends unknown[], R extends Tensor | Tensor[]>(def: 
       outputs: outputs.map((t) => ({ shape: t.shape, dtype: t.dtype })),
       backward: (c, grads) => {
         const got = def.backward(c, ...grads);
-        const list = got instanceof Tensor ? [got] : got;
-        if (!Array.isArray(list)) throw typeError(name, 'backward must return a Tensor or an array of gradients, one per input');
+        if (!(got instanceof Tensor) && !Array.isArray(got)) throw typeError(name, 'backward must return a Tensor or an array of gradients, one per input');
+        const list: (Tensor | null | undefined)[] = got instanceof Tensor ? [got] : got.slice();
         for (let i = 0; i < inputs.length; i++) {
           const g = list[i];
           const v = inputs[i];
@@ -129,6 +129,9 @@ export function defineOp<A extends unknown[], R extends Tensor | Tensor[]>(def: 
           if (g.shape.length !== v.shape.length || g.shape.some((d, k) => d !== v.shape[k])) {
             throw shapeError(name, `backward returned a gradient of shape ${formatShape(g.shape)} for input ${i} of shape ${formatShape(v.shape)}`);
           }
+          // A float32 input mixed with float64 gets a float64 gradient from the math; as in
+          // PyTorch, a gradient always has its input's dtype.
+          if (g.dtype !== v.dtype) list[i] = cast(g, v.dtype);
         }
         return list;
       },

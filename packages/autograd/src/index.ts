@@ -2,3 +2,12 @@ export { Variable, variable, type VariableOptions, type BackwardOptions } from '
 export { defineOp, Context, type OpDefinition, type Lifted } from './function.js';
 export type { Node } from './node.js';
 export { noGrad, enableGrad, isGradEnabled, withGradMode } from './grad-mode.js';
+export { sumToShape } from './sum-to-shape.js';
+export { add, sub, mul, div, neg, pow } from './ops/arithmetic.js';
+export { exp, log, sqrt, abs, tanh, sigmoid, relu, leakyRelu, gelu, clamp, type GeluOptions } from './ops/unary.js';
+export { sum, mean, max, min, amax, amin, maxWithIndices, minWithIndices, logsumexp, variance, std, type VariableValuesAndIndices } from './ops/reduce.js';
+export { reshape, view, flatten, squeeze, unsqueeze, permute, transpose, expand, slice, narrow, pad, indexSelect, concat, stack } from './ops/movement.js';
+export { softmax, logSoftmax } from './ops/softmax.js';
+export { tensor, zeros, ones, full, rand, randn } from './create.js';
+export { gradcheck, GradcheckError, type GradcheckOptions } from './gradcheck.js';
+import './methods.js';

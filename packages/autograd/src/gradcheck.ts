@@ -1,0 +1,143 @@
+import * as T from '@torchlet/tensor';
+import type { Tensor } from '@torchlet/tensor';
+import { noGrad } from './grad-mode.js';
+import { Variable } from './variable.js';
+
+export interface GradcheckOptions {
+  /** Finite-difference step. Default 1e-6. */
+  eps?: number;
+  /** Absolute tolerance. Default 1e-5. */
+  atol?: number;
+  /** Relative tolerance, against the numerical value. Default 1e-3. */
+  rtol?: number;
+  /** Seeds the random gradOutput used for outputs too large for a full Jacobian. Default 0. */
+  seed?: number;
+}
+
+/** A gradient that disagrees with central differences; fields name where. */
+export class GradcheckError extends Error {
+  override name = 'GradcheckError';
+  constructor(
+    message: string,
+    /** Position of the offending input in `inputs`. */
+    readonly inputIndex: number,
+    /** Flat (row-major) index of the offending element of that input. */
+    readonly elementIndex: number,
+    readonly analytical: number,
+    readonly numerical: number,
+    /** Flat index of the output element whose row disagrees, or null when checked through a random gradOutput. */
+    readonly outputIndex: number | null,
+  ) {
+    super(message);
+  }
+}
+
+// Up to this many output elements the whole Jacobian is compared, one backward per row, so an
+// error names the output element too. Larger outputs are checked through one random gradOutput v:
+// vᵀJ from a single backward against the finite differences of v·f — a wrong entry of J survives
+// only if it happens to be orthogonal to v.
+const FULL_JACOBIAN_MAX = 16;
+
+/**
+ * Checks `fn`'s gradients against central differences, `(f(x + eps) − f(x − eps)) / 2eps`, for
+ * every element of every input that requires grad, as `torch.autograd.gradcheck`. An entry
+ * passes when `|analytical − numerical| ≤ atol + rtol·|numerical|`.
+ *
+ * The inputs are copied into fresh leaves first, so `fn` may receive non-leaf values and the
+ * caller's `.grad` fields are left untouched.
+ *
+ * @param fn     maps the inputs to one output Variable (any shape, float64)
+ * @param inputs float64 Variables (int32 ones are allowed as constants)
+ * @returns true
+ * @throws TypeError if a floating-point input or the output is not float64, or no input requires grad
+ * @throws GradcheckError naming the input, the element and the analytical vs numerical values
+ * @example gradcheck((x) => tanh(x), [randn([3], { dtype: 'float64', requiresGrad: true })])
+ */
+export function gradcheck(fn: (...inputs: Variable[]) => Variable, inputs: readonly Variable[], options: GradcheckOptions = {}): true {
+  const { eps = 1e-6, atol = 1e-5, rtol = 1e-3, seed = 0 } = options;
+  if (!Array.isArray(inputs)) throw T.typeError('gradcheck', 'inputs must be an array of Variables');
+  inputs.forEach((x, i) => {
+    if (!(x instanceof Variable)) throw T.typeError('gradcheck', `inputs[${i}] must be a Variable, got ${x === null ? 'null' : typeof x}`);
+    if (x.dtype === 'float32') {
+      throw T.typeError('gradcheck', `inputs[${i}] is float32 ${T.formatShape(x.shape)}; finite differences need float64 inputs (float32 keeps only ~7 digits)`);
+    }
+  });
+  if (!inputs.some((x) => x.requiresGrad)) throw T.typeError('gradcheck', 'no input requires grad; create them with requiresGrad: true');
+
+  // Fresh contiguous leaves: element j of input i is data[j], and perturbing it touches nothing else.
+  const leaves = inputs.map((x) => new Variable(T.clone(x.data), { requiresGrad: x.requiresGrad }));
+  const output = fn(...leaves);
+  if (!(output instanceof Variable)) throw T.typeError('gradcheck', 'fn must return a Variable');
+  if (output.dtype !== 'float64') throw T.typeError('gradcheck', `fn returned ${output.dtype} ${T.formatShape(output.shape)}; gradcheck needs a float64 output`);
+  const outSize = output.size;
+  const full = outSize <= FULL_JACOBIAN_MAX;
+
+  // Analytical: rows of the Jacobian (full) or one vector-Jacobian product (projected).
+  const analytical = (gradOutput: Tensor, retainGraph: boolean): Float64Array[] => {
+    for (const leaf of leaves) leaf.grad = null;
+    if (output.requiresGrad) output.backward(gradOutput, { retainGraph });
+    return leaves.map((leaf) => (leaf.grad ? (T.cast(leaf.grad, 'float64').toTypedArray() as Float64Array) : new Float64Array(leaf.size)));
+  };
+  let rows: Float64Array[][] = [];
+  let projection: Float64Array | null = null;
+  if (full) {
+    for (let o = 0; o < outSize; o++) {
+      const oneHot = T.zeros(output.shape, { dtype: 'float64' });
+      oneHot.data[o] = 1;
+      rows.push(analytical(oneHot, true));
+    }
+  } else {
+    const v = T.randn(output.shape, { dtype: 'float64', generator: new T.Generator(seed) });
+    projection = v.data as Float64Array;
+    rows = [analytical(v, false)];
+  }
+
+  const evaluate = (): Float64Array => {
+    const y = noGrad(() => fn(...leaves));
+    return T.contiguousData(y.data) as Float64Array;
+  };
+  leaves.forEach((leaf, i) => {
+    if (!leaf.requiresGrad) return;
+    const data = leaf.data.data;
+    for (let j = 0; j < data.length; j++) {
+      const original = data[j]!;
+      data[j] = original + eps;
+      const plus = evaluate().slice();
+      data[j] = original - eps;
+      const minus = evaluate();
+      data[j] = original;
+      const column = new Float64Array(outSize);
+      for (let o = 0; o < outSize; o++) column[o] = (plus[o]! - minus[o]!) / (2 * eps);
+      if (projection) {
+        let numerical = 0;
+        for (let o = 0; o < outSize; o++) numerical += projection[o]! * column[o]!;
+        check(rows[0]![i]![j]!, numerical, i, j, null);
+      } else {
+        for (let o = 0; o < outSize; o++) check(rows[o]![i]![j]!, column[o]!, i, j, o);
+      }
+    }
+  });
+  return true;
+
+  function check(a: number, n: number, i: number, j: number, o: number | null): void {
+    const tolerance = atol + rtol * Math.abs(n);
+    if (Math.abs(a - n) <= tolerance) return;
+    const where = `input ${i}, element ${j} ${formatIndex(j, inputs[i]!.shape)}`;
+    const of = o === null ? `through a random gradOutput (seed ${seed})` : `for output element ${o} ${formatIndex(o, output.shape)}`;
+    throw new GradcheckError(
+      `gradcheck: ${where}: analytical ${a} vs numerical ${n} ${of}; ` +
+        `|difference| ${Math.abs(a - n).toPrecision(3)} exceeds atol + rtol·|numerical| = ${tolerance.toPrecision(3)}`,
+      i, j, a, n, o,
+    );
+  }
+}
+
+/** Flat row-major index → `[i0, i1, ...]` in `shape`. */
+function formatIndex(flat: number, shape: readonly number[]): string {
+  const index = new Array<number>(shape.length);
+  for (let k = shape.length - 1; k >= 0; k--) {
+    index[k] = flat % shape[k]!;
+    flat = Math.floor(flat / shape[k]!);
+  }
+  return `[${index.join(', ')}]`;
+}

@@ -1,0 +1,131 @@
+import * as T from '@torchlet/tensor';
+import type { Shape, Tensor } from '@torchlet/tensor';
+import { defineOp } from '../function.js';
+import { sumToShape } from '../sum-to-shape.js';
+
+/** A tensor operand or a plain number (a constant that never needs a gradient). */
+type Operand = Tensor | number;
+
+const shapeOf = (x: Operand): Shape => (typeof x === 'number' ? [] : x.shape);
+
+/** `a + b` with numpy broadcasting. `a`, `b`: broadcastable shapes (or numbers) → the broadcast shape. */
+export const add = defineOp({
+  name: 'add',
+  forward(ctx, a: Operand, b: Operand): Tensor {
+    ctx.shapes = [shapeOf(a), shapeOf(b)];
+    return T.add(a, b);
+  },
+  backward(ctx, gradOutput: Tensor): [Tensor | null, Tensor | null] {
+    const [aShape, bShape] = ctx.shapes as Shape[];
+    return [
+      ctx.needsInputGrad[0] ? sumToShape(gradOutput, aShape!) : null,
+      ctx.needsInputGrad[1] ? sumToShape(gradOutput, bShape!) : null,
+    ];
+  },
+});
+
+/** `a − b` with broadcasting. Its own backward rather than `add(a, neg(b))`: one pass instead of two in every loss. */
+export const sub = defineOp({
+  name: 'sub',
+  forward(ctx, a: Operand, b: Operand): Tensor {
+    ctx.shapes = [shapeOf(a), shapeOf(b)];
+    return T.sub(a, b);
+  },
+  backward(ctx, gradOutput: Tensor): [Tensor | null, Tensor | null] {
+    const [aShape, bShape] = ctx.shapes as Shape[];
+    return [
+      ctx.needsInputGrad[0] ? sumToShape(gradOutput, aShape!) : null,
+      ctx.needsInputGrad[1] ? sumToShape(T.neg(gradOutput), bShape!) : null,
+    ];
+  },
+});
+
+/** `a · b` elementwise with broadcasting. */
+export const mul = defineOp({
+  name: 'mul',
+  forward(ctx, a: Operand, b: Operand): Tensor {
+    // Each gradient needs only the other operand; keep just what will be used.
+    ctx.a = ctx.needsInputGrad[1] ? a : undefined;
+    ctx.b = ctx.needsInputGrad[0] ? b : undefined;
+    ctx.shapes = [shapeOf(a), shapeOf(b)];
+    return T.mul(a, b);
+  },
+  backward(ctx, gradOutput: Tensor): [Tensor | null, Tensor | null] {
+    const [aShape, bShape] = ctx.shapes as Shape[];
+    return [
+      ctx.needsInputGrad[0] ? sumToShape(T.mul(gradOutput, ctx.b as Operand), aShape!) : null,
+      ctx.needsInputGrad[1] ? sumToShape(T.mul(gradOutput, ctx.a as Operand), bShape!) : null,
+    ];
+  },
+});
+
+/** `a / b` elementwise with broadcasting (true division). */
+export const div = defineOp({
+  name: 'div',
+  forward(ctx, a: Operand, b: Operand): Tensor {
+    ctx.a = ctx.needsInputGrad[1] ? a : undefined;
+    ctx.b = b;
+    ctx.shapes = [shapeOf(a), shapeOf(b)];
+    return T.div(a, b);
+  },
+  backward(ctx, gradOutput: Tensor): [Tensor | null, Tensor | null] {
+    const [aShape, bShape] = ctx.shapes as Shape[];
+    const b = ctx.b as Operand;
+    return [
+      ctx.needsInputGrad[0] ? sumToShape(T.div(gradOutput, b), aShape!) : null,
+      // d(a/b)/db = −a / b²
+      ctx.needsInputGrad[1] ? sumToShape(T.neg(T.div(T.mul(gradOutput, ctx.a as Operand), T.mul(b, b))), bShape!) : null,
+    ];
+  },
+});
+
+/** `−x`. `x`: any shape → same shape. */
+export const neg = defineOp({
+  name: 'neg',
+  forward(_ctx, x: Tensor): Tensor {
+    return T.neg(x);
+  },
+  backward(_ctx, gradOutput: Tensor): [Tensor] {
+    return [T.neg(gradOutput)];
+  },
+});
+
+/**
+ * `base ** exponent` elementwise with broadcasting; either may be a number.
+ * Gradients follow PyTorch at the singular points: none flows to `base` where `exponent = 0`,
+ * and none to `exponent` where `base = 0` and `exponent ≥ 0` (where `log(base)` is −∞ but the
+ * power is flat or one-sided).
+ */
+export const pow = defineOp({
+  name: 'pow',
+  forward(ctx, base: Operand, exponent: Operand): Tensor {
+    const y = T.pow(base, exponent);
+    ctx.base = base;
+    ctx.exponent = exponent;
+    ctx.y = ctx.needsInputGrad[1] ? y : undefined;
+    ctx.shapes = [shapeOf(base), shapeOf(exponent)];
+    return y;
+  },
+  backward(ctx, gradOutput: Tensor): [Tensor | null, Tensor | null] {
+    const [baseShape, exponentShape] = ctx.shapes as Shape[];
+    const base = ctx.base as Operand;
+    const exponent = ctx.exponent as Operand;
+    let gradBase: Tensor | null = null;
+    let gradExponent: Tensor | null = null;
+    if (ctx.needsInputGrad[0]) {
+      // d/dx xⁿ = n·xⁿ⁻¹
+      const slope = typeof exponent === 'number'
+        ? exponent === 0 ? T.zerosLike(base as Tensor) : T.mul(exponent, T.pow(base, exponent - 1))
+        : T.where(T.eq(exponent, 0), 0, T.mul(exponent, T.pow(base, T.sub(exponent, 1))));
+      gradBase = sumToShape(T.mul(gradOutput, slope), baseShape!);
+    }
+    if (ctx.needsInputGrad[1]) {
+      // d/dn xⁿ = xⁿ·log x
+      const flat = T.mul(T.eq(base, 0), T.ge(exponent, 0));
+      const logBase = typeof base === 'number' ? Math.log(base) : T.log(base);
+      const slope = T.where(flat, 0, T.mul(ctx.y as Tensor, logBase));
+      gradExponent = sumToShape(T.mul(gradOutput, slope), exponentShape!);
+    }
+    return [gradBase, gradExponent];
+  },
+});

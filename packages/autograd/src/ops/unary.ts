@@ -1,0 +1,191 @@
+import * as T from '@torchlet/tensor';
+import type { Tensor } from '@torchlet/tensor';
+import { defineOp } from '../function.js';
+import { zipWith } from './pointwise.js';
+
+/** eˣ, elementwise. `x`: any shape → same shape. */
+export const exp = defineOp({
+  name: 'exp',
+  forward(ctx, x: Tensor): Tensor {
+    const y = T.exp(x);
+    ctx.save(y); // the derivative is the output itself
+    return y;
+  },
+  backward(ctx, gradOutput: Tensor): [Tensor] {
+    const [y] = ctx.saved;
+    return [T.mul(gradOutput, y!)];
+  },
+});
+
+/** Natural logarithm, elementwise. `x`: any shape → same shape. */
+export const log = defineOp({
+  name: 'log',
+  forward(ctx, x: Tensor): Tensor {
+    ctx.save(x);
+    return T.log(x);
+  },
+  backward(ctx, gradOutput: Tensor): [Tensor] {
+    const [x] = ctx.saved;
+    return [T.div(gradOutput, x!)];
+  },
+});
+
+/** √x, elementwise. `x`: any shape → same shape. */
+export const sqrt = defineOp({
+  name: 'sqrt',
+  forward(ctx, x: Tensor): Tensor {
+    const y = T.sqrt(x);
+    ctx.save(y); // 1 / (2√x) from the output: no second square root
+    return y;
+  },
+  backward(ctx, gradOutput: Tensor): [Tensor] {
+    const [y] = ctx.saved;
+    return [zipWith(gradOutput, y!, (g, y) => g / (2 * y))];
+  },
+});
+
+/** |x|, elementwise; the gradient at 0 is 0, as in PyTorch. `x`: any shape → same shape. */
+export const abs = defineOp({
+  name: 'abs',
+  forward(ctx, x: Tensor): Tensor {
+    ctx.save(x);
+    return T.abs(x);
+  },
+  backward(ctx, gradOutput: Tensor): [Tensor] {
+    const [x] = ctx.saved;
+    return [zipWith(gradOutput, x!, (g, x) => (x > 0 ? g : x < 0 ? -g : 0))];
+  },
+});
+
+/** tanh, elementwise. `x`: any shape → same shape. */
+export const tanh = defineOp({
+  name: 'tanh',
+  forward(ctx, x: Tensor): Tensor {
+    const y = T.tanh(x);
+    ctx.save(y); // the derivative is cheaper from the output: 1 − y²
+    return y;
+  },
+  backward(ctx, gradOutput: Tensor): [Tensor] {
+    const [y] = ctx.saved;
+    return [zipWith(gradOutput, y!, (g, y) => g * (1 - y * y))];
+  },
+});
+
+/** 1 / (1 + e⁻ˣ), elementwise. `x`: any shape → same shape. */
+export const sigmoid = defineOp({
+  name: 'sigmoid',
+  forward(ctx, x: Tensor): Tensor {
+    const y = T.sigmoid(x);
+    ctx.save(y); // σ' = σ(1 − σ)
+    return y;
+  },
+  backward(ctx, gradOutput: Tensor): [Tensor] {
+    const [y] = ctx.saved;
+    return [zipWith(gradOutput, y!, (g, y) => g * y * (1 - y))];
+  },
+});
+
+/** max(0, x), elementwise; the gradient at 0 is 0, as in PyTorch. `x`: any shape → same shape. */
+export const relu = defineOp({
+  name: 'relu',
+  forward(ctx, x: Tensor): Tensor {
+    const y = T.relu(x);
+    ctx.save(y); // y > 0 exactly where x > 0, and y is kept alive by the graph anyway
+    return y;
+  },
+  backward(ctx, gradOutput: Tensor): [Tensor] {
+    const [y] = ctx.saved;
+    return [zipWith(gradOutput, y!, (g, y) => (y > 0 ? g : 0))];
+  },
+});
+
+/** x for x > 0, `negativeSlope`·x otherwise. `x`: any shape → same shape. */
+export const leakyRelu = defineOp({
+  name: 'leakyRelu',
+  forward(ctx, x: Tensor, negativeSlope: number = 0.01): Tensor {
+    const y = T.leakyRelu(x, negativeSlope);
+    ctx.save(x);
+    ctx.negativeSlope = negativeSlope;
+    return y;
+  },
+  backward(ctx, gradOutput: Tensor): [Tensor] {
+    const [x] = ctx.saved;
+    const slope = ctx.negativeSlope as number;
+    return [zipWith(gradOutput, x!, (g, x) => (x > 0 ? g : g * slope))];
+  },
+});
+
+export interface GeluOptions {
+  /** `'none'` (default): x·Φ(x) with the exact normal CDF; `'tanh'`: the tanh approximation. */
+  approximate?: 'none' | 'tanh';
+}
+
+const SQRT_HALF = Math.SQRT1_2;
+const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+const GELU_CUBIC = 0.044715;
+
+/**
+ * GELU, elementwise: x·Φ(x), Φ the standard normal CDF, as `torch.nn.functional.gelu`.
+ * `x`: any shape → same shape.
+ * @throws TypeError if `approximate` is not `'none'` or `'tanh'`
+ */
+export const gelu = defineOp({
+  name: 'gelu',
+  forward(ctx, x: Tensor, options: GeluOptions = {}): Tensor {
+    const approximate = options.approximate ?? 'none';
+    if (approximate !== 'none' && approximate !== 'tanh') {
+      throw T.typeError('gelu', `approximate must be 'none' or 'tanh', got ${String(approximate)}`);
+    }
+    ctx.save(x);
+    ctx.approximate = approximate;
+    const y = T.zeros(x.shape, { dtype: x.dtype === 'int32' ? 'float32' : x.dtype });
+    const src = T.contiguousData(x);
+    const out = y.data;
+    if (approximate === 'none') {
+      for (let i = 0; i < out.length; i++) out[i] = 0.5 * src[i]! * (1 + T.erfScalar(src[i]! * SQRT_HALF));
+    } else {
+      for (let i = 0; i < out.length; i++) {
+        const v = src[i]!;
+        out[i] = 0.5 * v * (1 + Math.tanh(SQRT_2_OVER_PI * (v + GELU_CUBIC * v * v * v)));
+      }
+    }
+    return y;
+  },
+  backward(ctx, gradOutput: Tensor): [Tensor] {
+    const [x] = ctx.saved;
+    if (ctx.approximate === 'none') {
+      // d/dx x·Φ(x) = Φ(x) + x·φ(x)
+      return [zipWith(gradOutput, x!, (g, x) => {
+        const cdf = 0.5 * (1 + T.erfScalar(x * SQRT_HALF));
+        return g * (cdf + x * INV_SQRT_2PI * Math.exp(-0.5 * x * x));
+      })];
+    }
+    return [zipWith(gradOutput, x!, (g, x) => {
+      const inner = SQRT_2_OVER_PI * (x + GELU_CUBIC * x * x * x);
+      const t = Math.tanh(inner);
+      const dInner = SQRT_2_OVER_PI * (1 + 3 * GELU_CUBIC * x * x);
+      return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * dInner);
+    })];
+  },
+});
+
+/**
+ * Clamps into `[min, max]` (either bound may be omitted). The gradient passes where
+ * `min ≤ x ≤ max`, bounds included, and is 0 outside, as in PyTorch.
+ * `x`: any shape → same shape.
+ */
+export const clamp = defineOp({
+  name: 'clamp',
+  forward(ctx, x: Tensor, min?: number | null, max?: number | null): Tensor {
+    const y = T.clamp(x, min, max);
+    ctx.save(x);
+    ctx.bounds = [min ?? -Infinity, max ?? Infinity];
+    return y;
+  },
+  backward(ctx, gradOutput: Tensor): [Tensor] {
+    const [x] = ctx.saved;
+    const [lo, hi] = ctx.bounds as [number, number];
+    return [zipWith(gradOutput, x!, (g, x) => (x >= lo && x <= hi ? g : 0))];
+  },
+});

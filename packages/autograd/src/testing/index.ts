@@ -1,0 +1,10 @@
+export {
+  arbShape,
+  arbBroadcastPair,
+  arbTensor,
+  arbConvCase,
+  type ShapeOptions,
+  type TensorOptions,
+  type ConvCaseOptions,
+  type ConvCase,
+} from './arbitraries.js';
