@@ -19,3 +19,8 @@ export {
   type XavierOptions,
   type InitTarget,
 } from './init.js';
+export { TensorDataset, Subset, defaultCollate, type Dataset, type Collated } from './data/dataset.js';
+export { DataLoader, type DataLoaderOptions } from './data/data-loader.js';
+export { MnistDataset, type MnistDatasetOptions } from './data/mnist-dataset.js';
+export { parseIdx, encodeIdx, IdxFormatError, type IdxArray, type IdxDType } from './data/idx.js';
+export { encodeSafetensors, decodeSafetensors, SafetensorsError, type TensorMap, type SafetensorsMetadata } from './io/safetensors.js';

@@ -1,0 +1,3 @@
+// The ./node subpath: helpers that need node:fs. The browser bundle never imports this file.
+export { save, load, loadWithMetadata, type LoadedCheckpoint } from './checkpoint.js';
+export { loadMnist, mnistDataDir, mnistDatasets, MNIST_FILES, type Mnist } from './mnist.js';
