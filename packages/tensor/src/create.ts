@@ -1,7 +1,7 @@
-import { checkInt, checkShape } from './check.js';
+import { checkInt, checkShape, checkTensor, describeValue } from './check.js';
 import { arrayFor, dtypeOf, isDType, type DType, type TypedArray } from './dtype.js';
 import { rangeError, shapeError, typeError } from './errors.js';
-import { defaultGenerator, type Generator } from './random.js';
+import { Generator, defaultGenerator } from './random.js';
 import { formatShape, sizeOf, type Shape } from './shape.js';
 import { Tensor, type NestedArray } from './tensor.js';
 
@@ -108,11 +108,13 @@ export function ones(shape: Shape, options: CreateOptions = {}): Tensor {
 
 /** Zeros with `t`'s shape and (unless given) dtype. */
 export function zerosLike(t: Tensor, options: CreateOptions = {}): Tensor {
+  checkTensor('zerosLike', t, 't');
   return full(t.shape, 0, { dtype: options.dtype ?? t.dtype });
 }
 
 /** Ones with `t`'s shape and (unless given) dtype. */
 export function onesLike(t: Tensor, options: CreateOptions = {}): Tensor {
+  checkTensor('onesLike', t, 't');
   return full(t.shape, 1, { dtype: options.dtype ?? t.dtype });
 }
 
@@ -143,12 +145,16 @@ export function arange(start: number, end?: number, step = 1, options: CreateOpt
 
 /** `steps` evenly spaced values from `start` to `end` inclusive. @returns `[steps]` */
 export function linspace(start: number, end: number, steps: number, options: CreateOptions = {}): Tensor {
+  for (const [name, v] of [['start', start], ['end', end]] as const) {
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw typeError('linspace', `${name} must be a finite number, got ${String(v)}`);
+  }
   checkInt('linspace', steps, 'steps', 0);
   const data = arrayFor(checkDType('linspace', options.dtype), steps);
   const step = steps > 1 ? (end - start) / (steps - 1) : 0;
   // Fill from both ends, as torch does, so the last value is exactly `end`.
   const half = Math.floor(steps / 2);
   for (let i = 0; i < steps; i++) data[i] = i < half ? start + i * step : end - (steps - 1 - i) * step;
+  if (steps === 1) data[0] = start; // a single point is `start`, as torch.linspace
   return new Tensor(data, [steps]);
 }
 
@@ -164,6 +170,9 @@ export function eye(n: number, m = n, options: CreateOptions = {}): Tensor {
 function randomFill(op: string, shape: Shape, options: RandomOptions, draw: (g: Generator) => number): Tensor {
   const dims = checkShape(op, shape);
   const dtype = checkDType(op, options.dtype);
+  if (options.generator !== undefined && !(options.generator instanceof Generator)) {
+    throw typeError(op, `generator must be a Generator, got ${describeValue(options.generator)}`);
+  }
   const g = options.generator ?? defaultGenerator();
   const data = arrayFor(dtype, sizeOf(dims));
   for (let i = 0; i < data.length; i++) data[i] = draw(g);
@@ -184,6 +193,10 @@ export function randn(shape: Shape, options: RandomOptions = {}): Tensor {
 
 /** Uniform in [low, high). */
 export function uniform(shape: Shape, low: number, high: number, options: RandomOptions = {}): Tensor {
+  if (options.dtype === 'int32') throw typeError('uniform', "dtype must be floating point, got 'int32'; use randint");
+  for (const [name, v] of [['low', low], ['high', high]] as const) {
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw typeError('uniform', `${name} must be a finite number, got ${String(v)}`);
+  }
   if (!(low <= high)) throw rangeError('uniform', `low must be <= high, got low=${low}, high=${high}`);
   return randomFill('uniform', shape, options, (g) => low + (high - low) * g.next());
 }

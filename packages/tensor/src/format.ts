@@ -61,8 +61,13 @@ function numberFormatter(values: number[], isInt: boolean): (v: number) => strin
     return (v) => (Number.isFinite(v) ? `${v.toFixed(0)}.` : special(v));
   }
   const abs = finite.map(Math.abs).filter((v) => v > 0);
-  const max = abs.length ? Math.max(...abs) : 0;
-  const min = abs.length ? Math.min(...abs) : 0;
+  // A loop, not Math.max(...abs): summarised high-rank tensors can show more values than a call takes arguments.
+  let max = 0;
+  let min = abs.length ? Infinity : 0;
+  for (const v of abs) {
+    if (v > max) max = v;
+    if (v < min) min = v;
+  }
   const scientific = max >= 1e8 || (min > 0 && min < 1e-4) || (min > 0 && max / min > 1000 && max >= 1e4);
   if (scientific) return (v) => (Number.isFinite(v) ? v.toExponential(4).replace(/e([+-])(\d)$/, 'e$10$2') : special(v));
   return (v) => (Number.isFinite(v) ? v.toFixed(4) : special(v));

@@ -1,5 +1,5 @@
 import { arrayFor, dtypeOf, type DType, type TypedArray } from './dtype.js';
-import { rangeError, shapeError } from './errors.js';
+import { rangeError, shapeError, typeError } from './errors.js';
 import { formatTensor } from './format.js';
 import { contiguousStrides, formatShape, sizeOf, type Shape } from './shape.js';
 
@@ -25,8 +25,17 @@ export class Tensor {
     this.offset = offset;
     this.dtype = dtypeOf(data);
     this.size = sizeOf(shape);
-    if (!strides && offset + this.size > data.length) {
-      throw shapeError('Tensor', `storage of ${data.length} elements is too small for shape ${formatShape(shape)} at offset ${offset}`);
+    if (this.strides.length !== shape.length) {
+      throw shapeError('Tensor', `strides ${formatShape(this.strides)} do not match shape ${formatShape(shape)}`);
+    }
+    // The furthest element a view can reach must lie in the storage (views never use negative strides).
+    if (this.size > 0) {
+      let last = offset;
+      for (let i = 0; i < shape.length; i++) last += (shape[i]! - 1) * this.strides[i]!;
+      if (offset < 0 || last >= data.length) {
+        throw shapeError('Tensor', `storage of ${data.length} elements is too small for shape ${formatShape(shape)} ` +
+          `with strides ${formatShape(this.strides)} at offset ${offset}`);
+      }
     }
   }
 
@@ -54,7 +63,8 @@ export class Tensor {
     for (let k = 0; k < index.length; k++) {
       let i = index[k]!;
       const d = this.shape[k]!;
-      if (!Number.isInteger(i) || i < -d || i >= d) {
+      if (!Number.isInteger(i)) throw typeError('Tensor.get', `index [${index.join(', ')}] must hold integers`);
+      if (i < -d || i >= d) {
         throw rangeError('Tensor.get', `index ${i} is out of range for axis ${k} of size ${d} (shape ${formatShape(this.shape)})`);
       }
       if (i < 0) i += d;

@@ -1,4 +1,5 @@
 import { arrayFor, isDType, promoteTypes, promoteWithScalar, type DType, type TypedArray } from '../dtype.js';
+import { describeValue } from '../check.js';
 import { rangeError, typeError } from '../errors.js';
 import { broadcastShapes, sameShape, sizeOf, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
@@ -75,11 +76,7 @@ function unaryOp(name: string, fn: (x: number) => number, keepInt = false) {
   };
 }
 
-function describe(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'an array';
-  return typeof v === 'object' ? (v as object).constructor?.name ?? 'object' : `${typeof v} ${String(v)}`;
-}
+const describe = describeValue;
 
 /** Error function, Abramowitz–Stegun 7.1.26 is too coarse for gradchecks; this uses W. J. Cody's rational approximations (|error| < 1e-15). */
 export function erfScalar(x: number): number {
@@ -145,12 +142,22 @@ export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
 export function clamp(x: Tensor, min?: number | null, max?: number | null): Tensor {
   const lo = min ?? -Infinity;
   const hi = max ?? Infinity;
+  if (typeof lo !== 'number' || typeof hi !== 'number') {
+    throw typeError('clamp', `bounds must be numbers or null, got min=${describe(min)}, max=${describe(max)}`);
+  }
   if (Number.isNaN(lo) || Number.isNaN(hi)) throw rangeError('clamp', `bounds must not be NaN, got min=${min}, max=${max}`);
-  return unaryOp('clamp', (v) => (v < lo ? lo : v > hi ? hi : v), Number.isInteger(lo) || lo === -Infinity)(x);
+  // An int32 tensor stays int32 only when both bounds are whole (as torch's scalar promotion).
+  const wholeBounds = (Number.isInteger(lo) || lo === -Infinity) && (Number.isInteger(hi) || hi === Infinity);
+  // min(max(v, lo), hi): with lo > hi every element becomes hi, as torch.clamp; NaN passes through.
+  return unaryOp('clamp', (v) => {
+    const a = v < lo ? lo : v;
+    return a > hi ? hi : a;
+  }, wholeBounds)(x);
 }
 
 /** Converts to another dtype (float → int32 truncates toward zero, as a C cast). */
 export function cast(x: Tensor, dtype: DType): Tensor {
+  if (!(x instanceof Tensor)) throw typeError('cast', `x must be a Tensor, got ${describe(x)}`);
   if (!isDType(dtype)) throw typeError('cast', `dtype must be 'float32', 'float64' or 'int32', got ${String(dtype)}`);
   if (x.dtype === dtype) return x;
   const out = arrayFor(dtype, x.size);
@@ -161,6 +168,7 @@ export function cast(x: Tensor, dtype: DType): Tensor {
 
 /** An owning contiguous copy. */
 export function clone(x: Tensor): Tensor {
+  if (!(x instanceof Tensor)) throw typeError('clone', `x must be a Tensor, got ${describe(x)}`);
   return new Tensor(x.toTypedArray(), x.shape);
 }
 
@@ -264,6 +272,8 @@ export function where(condition: Tensor, a: TensorLike, b: TensorLike): Tensor {
 
 /** True when every pair of elements is within `atol + rtol·|b|` (NaNs never match). */
 export function allClose(a: Tensor, b: Tensor, rtol = 1e-5, atol = 1e-8): boolean {
+  if (!(a instanceof Tensor)) throw typeError('allClose', `a must be a Tensor, got ${describe(a)}`);
+  if (!(b instanceof Tensor)) throw typeError('allClose', `b must be a Tensor, got ${describe(b)}`);
   const shape = broadcastShapes('allClose', a.shape, b.shape);
   const out = new Int32Array(sizeOf(shape));
   mapBroadcast([a, b], shape, out, (x, y) => (Math.abs(x - y) <= atol + rtol * Math.abs(y) ? 1 : 0));
