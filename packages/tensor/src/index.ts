@@ -11,3 +11,5 @@ export * from './ops/join.js';
 export * from './ops/pad.js';
 export * from './ops/index-select.js';
 export * from './ops/reduce.js';
+export * from './ops/matmul.js';
+export * from './kernels/index.js';

@@ -1,0 +1,143 @@
+import { rangeError, shapeError, typeError } from '../errors.js';
+import { formatShape } from '../shape.js';
+
+/**
+ * Everything a convolution-like kernel needs about one sample's spatial layout, per spatial axis
+ * (1, 2 or 3 of them: `[L]`, `[H, W]` or `[D, H, W]`). Built and checked by `convGeometry`;
+ * kernels (im2col, col2im, pooling) trust it.
+ *
+ * `outputSize[i] = floor((inputSize[i] + padBefore[i] + padAfter[i] − dilation[i]·(kernelSize[i] − 1) − 1) / stride[i]) + 1`
+ */
+export interface ConvGeometry {
+  /** Input channels seen by one kernel window (`Cin / groups` for grouped convolution). */
+  readonly channels: number;
+  readonly inputSize: readonly number[];
+  readonly kernelSize: readonly number[];
+  readonly stride: readonly number[];
+  /** Zeros read before the first element of each axis (top / left / front). */
+  readonly padBefore: readonly number[];
+  /** Zeros read after the last element of each axis (bottom / right / back). */
+  readonly padAfter: readonly number[];
+  readonly dilation: readonly number[];
+  readonly outputSize: readonly number[];
+}
+
+/** One value for every spatial axis, or a tuple with one entry per axis. */
+export type SizeArg = number | readonly number[];
+
+export interface ConvGeometryOptions {
+  channels: number;
+  /** Spatial sizes of one sample: `[L]`, `[H, W]` or `[D, H, W]`. */
+  inputSize: readonly number[];
+  kernelSize: SizeArg;
+  /** Default 1. */
+  stride?: SizeArg;
+  /** Zeros before each axis. Default 0. */
+  padding?: SizeArg;
+  /** Zeros after each axis. Default: `padding` (symmetric). */
+  paddingAfter?: SizeArg;
+  /** Default 1. */
+  dilation?: SizeArg;
+}
+
+/**
+ * Validates convolution options against one sample's spatial size and computes the output size.
+ *
+ * @param op  the public op reporting errors, e.g. `'conv2d'`
+ * @returns the geometry, every per-axis field a fresh array of `inputSize.length` entries
+ * @throws ShapeError if `inputSize` has not 1–3 entries, a tuple's length differs from it, or the
+ *   padded input is smaller than the dilated kernel (`(k − 1)·d + 1`) on some axis
+ * @throws TypeError for non-integers; RangeError for `channels`, `kernelSize`, `stride` or `dilation` < 1
+ *   or `padding` < 0
+ * @example convGeometry('conv2d', { channels: 3, inputSize: [8, 8], kernelSize: 3, padding: 1, stride: 2 }).outputSize // [4, 4]
+ */
+export function convGeometry(op: string, options: ConvGeometryOptions): ConvGeometry {
+  const { channels, inputSize, kernelSize, stride = 1, padding = 0, dilation = 1 } = options;
+  const paddingAfter = options.paddingAfter ?? padding;
+  if (typeof channels !== 'number' || !Number.isInteger(channels)) {
+    throw typeError(op, `channels must be an integer, got ${String(channels)}`);
+  }
+  if (channels < 1) throw rangeError(op, `channels must be >= 1, got ${channels}`);
+  if (!Array.isArray(inputSize) || inputSize.length < 1 || inputSize.length > 3) {
+    throw shapeError(op, `inputSize must list 1, 2 or 3 spatial sizes, got ${describeSize(inputSize)}`);
+  }
+  const dims = inputSize.length;
+  const input = perAxis(op, 'inputSize', inputSize, dims, 0);
+  const kernel = perAxis(op, 'kernelSize', kernelSize, dims, 1);
+  const strides = perAxis(op, 'stride', stride, dims, 1);
+  const padBefore = perAxis(op, 'padding', padding, dims, 0);
+  const padAfter = perAxis(op, 'paddingAfter', paddingAfter, dims, 0);
+  const dilations = perAxis(op, 'dilation', dilation, dims, 1);
+
+  const padded = input.map((size, i) => size + padBefore[i]! + padAfter[i]!);
+  const span = kernel.map((k, i) => dilations[i]! * (k - 1) + 1);
+  if (padded.some((p, i) => p < span[i]!)) {
+    throw shapeError(op, `input [.., ${input.join(', ')}] padded to ${padded.join('x')} is smaller than the dilated ` +
+      `kernel ${span.join('x')} (kernelSize=${formatSize(kernelSize)}, dilation=${formatSize(dilation)}, ` +
+      `padding=${formatSize(padding)}${options.paddingAfter === undefined ? '' : `, paddingAfter=${formatSize(paddingAfter)}`})`);
+  }
+  const outputSize = padded.map((p, i) => Math.floor((p - span[i]!) / strides[i]!) + 1);
+  return { channels, inputSize: input, kernelSize: kernel, stride: strides, padBefore, padAfter, dilation: dilations, outputSize };
+}
+
+export interface ConvSizeOptions {
+  /** Default 1. */
+  stride?: SizeArg;
+  /** Zeros on each side. Default 0. */
+  padding?: SizeArg;
+  /** Default 1. */
+  dilation?: SizeArg;
+}
+
+/**
+ * The output length of a convolution (or pooling) along each axis:
+ * `floor((inputSize + 2·padding − dilation·(kernelSize − 1) − 1) / stride) + 1`.
+ *
+ * @param inputSize  one size, or one per spatial axis
+ * @returns a number for a number `inputSize`, else one size per axis
+ * @throws as `convGeometry`, reported as `convOutputSize`
+ * @example convOutputSize(28, 5) // 24
+ * @example convOutputSize([32, 32], 3, { stride: 2, padding: 1 }) // [16, 16]
+ */
+export function convOutputSize(inputSize: number, kernelSize: number, options?: ConvSizeOptions): number;
+export function convOutputSize(inputSize: readonly number[], kernelSize: SizeArg, options?: ConvSizeOptions): number[];
+export function convOutputSize(inputSize: number | readonly number[], kernelSize: SizeArg, options: ConvSizeOptions = {}): number | number[] {
+  const op = 'convOutputSize';
+  const single = typeof inputSize === 'number';
+  const geom = convGeometry(op, {
+    channels: 1,
+    inputSize: single ? [inputSize] : inputSize,
+    kernelSize,
+    stride: options.stride ?? 1,
+    padding: options.padding ?? 0,
+    dilation: options.dilation ?? 1,
+  });
+  return single ? geom.outputSize[0]! : geom.outputSize.slice();
+}
+
+/** Expands `value` to one integer >= `min` per axis, naming `name` (in the user's spelling) on error. */
+function perAxis(op: string, name: string, value: unknown, dims: number, min: number): number[] {
+  let values: unknown[];
+  if (typeof value === 'number') values = new Array<number>(dims).fill(value);
+  else if (Array.isArray(value)) values = value;
+  else throw typeError(op, `${name} must be a number or an array of ${dims} numbers, got ${describeSize(value)}`);
+  if (values.length !== dims) {
+    throw shapeError(op, `${name}=${formatSize(value as SizeArg)} has ${values.length} entries, expected ${dims} (one per spatial axis)`);
+  }
+  for (const v of values) {
+    if (typeof v !== 'number' || !Number.isInteger(v)) {
+      throw typeError(op, `${name} must hold integers, got ${name}=${formatSize(value as SizeArg)}`);
+    }
+    if (v < min) throw rangeError(op, `${name} must be >= ${min}, got ${name}=${formatSize(value as SizeArg)}`);
+  }
+  return (values as number[]).slice();
+}
+
+function formatSize(value: SizeArg): string {
+  return Array.isArray(value) ? formatShape(value) : String(value);
+}
+
+function describeSize(value: unknown): string {
+  if (Array.isArray(value)) return formatShape(value);
+  return value === null ? 'null' : `${typeof value} ${String(value)}`;
+}

@@ -1,0 +1,217 @@
+import { checkTensor } from '../check.js';
+import { arrayFor, type TypedArray } from '../dtype.js';
+import { shapeError } from '../errors.js';
+import { formatShape, sizeOf } from '../shape.js';
+import { Tensor, contiguousData } from '../tensor.js';
+import type { ConvGeometry } from './conv-geometry.js';
+
+/*
+ * im2col unfolds every kernel window of one sample into a column, as Caffe does, so a convolution
+ * becomes one GEMM: `weight [Cout, C·∏k] · cols [C·∏k, ∏out]`.
+ *
+ * Columns layout for a sample `[C, ...inputSize]`: `[C·∏kernelSize, ∏outputSize]`; row
+ * `((c·kD + kd)·kH + kh)·kW + kw` (channel slowest), column = output position in row-major order,
+ * holding `x[c, od·sD − padD + kd·dD, oh·sH − padT + kh·dH, ow·sW − padL + kw·dW]`, or 0 where the
+ * window reads padding. 1-D and 2-D run as 3-D with unit leading axes, so one pair of loops serves all.
+ */
+
+/** Entry `i` of a per-axis field seen as [D, H, W]: 1-D and 2-D geometries get unit leading axes. */
+function axis3(values: readonly number[], i: number, unit: number): number {
+  const lead = 3 - values.length;
+  return i < lead ? unit : values[i - lead]!;
+}
+
+/**
+ * The first output position along one axis whose input index `start + o·stride` is >= 0; before it
+ * the window reads padding.
+ */
+function firstInside(start: number, stride: number, out: number): number {
+  return Math.min(out, Math.max(0, Math.ceil(-start / stride)));
+}
+
+/**
+ * One past the last output position whose input index `start + o·stride` is < `size`. (`padAfter`
+ * needs no term: it only lengthened the output, and those positions fall past this bound.)
+ */
+function endInside(start: number, stride: number, size: number, out: number, first: number): number {
+  return Math.min(out, Math.max(first, Math.ceil((size - start) / stride)));
+}
+
+/**
+ * Unfolds one sample `src[srcOffset ...]` (`[C, ...inputSize]`, contiguous) into
+ * `dst[dstOffset ...]` (`[C·∏kernelSize, ∏outputSize]`, contiguous), writing every element.
+ * Allocation-free; trusts its arguments.
+ */
+export function im2colInto(src: TypedArray, srcOffset: number, geom: ConvGeometry, dst: TypedArray, dstOffset: number): void {
+  const channels = geom.channels;
+  const inD = axis3(geom.inputSize, 0, 1), inH = axis3(geom.inputSize, 1, 1), inW = axis3(geom.inputSize, 2, 1);
+  const kD = axis3(geom.kernelSize, 0, 1), kH = axis3(geom.kernelSize, 1, 1), kW = axis3(geom.kernelSize, 2, 1);
+  const sD = axis3(geom.stride, 0, 1), sH = axis3(geom.stride, 1, 1), sW = axis3(geom.stride, 2, 1);
+  const pD = axis3(geom.padBefore, 0, 0), pH = axis3(geom.padBefore, 1, 0), pW = axis3(geom.padBefore, 2, 0);
+  const dD = axis3(geom.dilation, 0, 1), dH = axis3(geom.dilation, 1, 1), dW = axis3(geom.dilation, 2, 1);
+  const outD = axis3(geom.outputSize, 0, 1), outH = axis3(geom.outputSize, 1, 1), outW = axis3(geom.outputSize, 2, 1);
+  const plane = inH * inW;
+  const outPlane = outH * outW;
+  const outSize = outD * outPlane;
+  let row = dstOffset;
+  for (let c = 0; c < channels; c++) {
+    const srcChannel = srcOffset + c * inD * plane;
+    for (let kd = 0; kd < kD; kd++) {
+      const dStart = kd * dD - pD;
+      const odLo = firstInside(dStart, sD, outD);
+      const odHi = endInside(dStart, sD, inD, outD, odLo);
+      for (let kh = 0; kh < kH; kh++) {
+        const hStart = kh * dH - pH;
+        const ohLo = firstInside(hStart, sH, outH);
+        const ohHi = endInside(hStart, sH, inH, outH, ohLo);
+        for (let kw = 0; kw < kW; kw++, row += outSize) {
+          const wStart = kw * dW - pW;
+          const owLo = firstInside(wStart, sW, outW);
+          const owHi = endInside(wStart, sW, inW, outW, owLo);
+          // Whole output planes whose depth index reads padding.
+          dst.fill(0, row, row + odLo * outPlane);
+          dst.fill(0, row + odHi * outPlane, row + outSize);
+          for (let od = odLo; od < odHi; od++) {
+            const srcPlane = srcChannel + (dStart + od * sD) * plane;
+            im2colPlane(src, srcPlane, inW, hStart, wStart, sH, sW, outH, outW, ohLo, ohHi, owLo, owHi, dst, row + od * outPlane);
+          }
+        }
+      }
+    }
+  }
+}
+
+/** One (kd, kh, kw) row segment: the `outH × outW` values of kernel tap (kh, kw) over one input plane. */
+function im2colPlane(
+  src: TypedArray, srcPlane: number, inW: number, hStart: number, wStart: number, sH: number, sW: number,
+  outH: number, outW: number, ohLo: number, ohHi: number, owLo: number, owHi: number,
+  dst: TypedArray, at: number,
+): void {
+  // Rows above and below the input read only padding.
+  dst.fill(0, at, at + ohLo * outW);
+  dst.fill(0, at + ohHi * outW, at + outH * outW);
+  for (let oh = ohLo; oh < ohHi; oh++) {
+    const d = at + oh * outW;
+    // Input index of output column ow is srcRow + ow·sW.
+    const srcRow = srcPlane + (hStart + oh * sH) * inW + wStart;
+    for (let ow = 0; ow < owLo; ow++) dst[d + ow] = 0;
+    if (sW === 1) {
+      // Stride 1: the valid run is a contiguous copy.
+      for (let ow = owLo; ow < owHi; ow++) dst[d + ow] = src[srcRow + ow]!;
+    } else {
+      for (let ow = owLo, s = srcRow + owLo * sW; ow < owHi; ow++, s += sW) dst[d + ow] = src[s]!;
+    }
+    for (let ow = owHi; ow < outW; ow++) dst[d + ow] = 0;
+  }
+}
+
+/**
+ * The adjoint of `im2colInto`: adds each column entry back onto the input element it was read from,
+ * `dst[dstOffset ...] += fold(cols[colsOffset ...])`. Accumulates: overlapping windows all add onto
+ * the same pixel, and the caller decides whether `dst` starts at zero. Entries that came from padding
+ * are dropped. Same layouts as `im2colInto`; trusts its arguments.
+ */
+export function col2imInto(cols: TypedArray, colsOffset: number, geom: ConvGeometry, dst: TypedArray, dstOffset: number): void {
+  const channels = geom.channels;
+  const inD = axis3(geom.inputSize, 0, 1), inH = axis3(geom.inputSize, 1, 1), inW = axis3(geom.inputSize, 2, 1);
+  const kD = axis3(geom.kernelSize, 0, 1), kH = axis3(geom.kernelSize, 1, 1), kW = axis3(geom.kernelSize, 2, 1);
+  const sD = axis3(geom.stride, 0, 1), sH = axis3(geom.stride, 1, 1), sW = axis3(geom.stride, 2, 1);
+  const pD = axis3(geom.padBefore, 0, 0), pH = axis3(geom.padBefore, 1, 0), pW = axis3(geom.padBefore, 2, 0);
+  const dD = axis3(geom.dilation, 0, 1), dH = axis3(geom.dilation, 1, 1), dW = axis3(geom.dilation, 2, 1);
+  const outD = axis3(geom.outputSize, 0, 1), outH = axis3(geom.outputSize, 1, 1), outW = axis3(geom.outputSize, 2, 1);
+  const plane = inH * inW;
+  const outPlane = outH * outW;
+  const outSize = outD * outPlane;
+  let row = colsOffset;
+  for (let c = 0; c < channels; c++) {
+    const dstChannel = dstOffset + c * inD * plane;
+    for (let kd = 0; kd < kD; kd++) {
+      const dStart = kd * dD - pD;
+      const odLo = firstInside(dStart, sD, outD);
+      const odHi = endInside(dStart, sD, inD, outD, odLo);
+      for (let kh = 0; kh < kH; kh++) {
+        const hStart = kh * dH - pH;
+        const ohLo = firstInside(hStart, sH, outH);
+        const ohHi = endInside(hStart, sH, inH, outH, ohLo);
+        for (let kw = 0; kw < kW; kw++, row += outSize) {
+          const wStart = kw * dW - pW;
+          const owLo = firstInside(wStart, sW, outW);
+          const owHi = endInside(wStart, sW, inW, outW, owLo);
+          for (let od = odLo; od < odHi; od++) {
+            const dstPlane = dstChannel + (dStart + od * sD) * plane;
+            col2imPlane(cols, row + od * outPlane, inW, hStart, wStart, sH, sW, outW, ohLo, ohHi, owLo, owHi, dst, dstPlane);
+          }
+        }
+      }
+    }
+  }
+}
+
+function col2imPlane(
+  cols: TypedArray, at: number, inW: number, hStart: number, wStart: number, sH: number, sW: number,
+  outW: number, ohLo: number, ohHi: number, owLo: number, owHi: number,
+  dst: TypedArray, dstPlane: number,
+): void {
+  for (let oh = ohLo; oh < ohHi; oh++) {
+    const s = at + oh * outW;
+    const dstRow = dstPlane + (hStart + oh * sH) * inW + wStart;
+    if (sW === 1) {
+      for (let ow = owLo; ow < owHi; ow++) dst[dstRow + ow] += cols[s + ow]!;
+    } else {
+      for (let ow = owLo, d = dstRow + owLo * sW; ow < owHi; ow++, d += sW) dst[d] += cols[s + ow]!;
+    }
+  }
+}
+
+/**
+ * Unfolds every kernel window of a batch into columns (Caffe layout, see the module comment).
+ *
+ * @param x     `[N, C, ...inputSize]` (`[N, C, L]`, `[N, C, H, W]` or `[N, C, D, H, W]`), any strides
+ * @param geom  from `convGeometry`; `C = geom.channels`
+ * @returns `[N, C·∏kernelSize, ∏outputSize]`, x's dtype
+ * @throws ShapeError if x's rank, channels or spatial sizes differ from `geom`
+ * @example im2col(randn([2, 3, 5, 5]), convGeometry('conv2d', { channels: 3, inputSize: [5, 5], kernelSize: 3 })).shape // [2, 27, 9]
+ */
+export function im2col(x: Tensor, geom: ConvGeometry): Tensor {
+  checkBatch('im2col', 'x', x, [geom.channels, ...geom.inputSize], geom);
+  const n = x.shape[0]!;
+  const inSample = geom.channels * sizeOf(geom.inputSize);
+  const rows = geom.channels * sizeOf(geom.kernelSize);
+  const colsN = sizeOf(geom.outputSize);
+  const src = contiguousData(x);
+  const out = arrayFor(x.dtype, n * rows * colsN);
+  for (let i = 0; i < n; i++) im2colInto(src, i * inSample, geom, out, i * rows * colsN);
+  return new Tensor(out, [n, rows, colsN]);
+}
+
+/**
+ * Folds columns back onto the input grid, summing where windows overlap: the adjoint of `im2col`
+ * (and the input gradient of a convolution once the columns hold `weightᵀ · gradOutput`).
+ *
+ * @param cols  `[N, C·∏kernelSize, ∏outputSize]`
+ * @param geom  from `convGeometry`
+ * @returns `[N, C, ...inputSize]`, cols' dtype
+ * @throws ShapeError if cols' shape differs from what `geom` implies
+ */
+export function col2im(cols: Tensor, geom: ConvGeometry): Tensor {
+  checkBatch('col2im', 'cols', cols, [geom.channels * sizeOf(geom.kernelSize), sizeOf(geom.outputSize)], geom);
+  const n = cols.shape[0]!;
+  const inSample = geom.channels * sizeOf(geom.inputSize);
+  const colsSample = cols.shape[1]! * cols.shape[2]!;
+  const src = contiguousData(cols);
+  const out = arrayFor(cols.dtype, n * inSample);
+  for (let i = 0; i < n; i++) col2imInto(src, i * colsSample, geom, out, i * inSample);
+  return new Tensor(out, [n, geom.channels, ...geom.inputSize]);
+}
+
+/** `t` must be `[N, ...sample]` for some N. */
+function checkBatch(op: string, name: string, t: Tensor, sample: readonly number[], geom: ConvGeometry): void {
+  checkTensor(op, t, name);
+  const want = ['N', ...sample].join(', ');
+  const ok = t.ndim === sample.length + 1 && sample.every((d, i) => t.shape[i + 1] === d);
+  if (!ok) {
+    throw shapeError(op, `${name} is ${formatShape(t.shape)}, but the ${geom.inputSize.length}-d geometry ` +
+      `(channels=${geom.channels}, inputSize=${formatShape(geom.inputSize)}, kernelSize=${formatShape(geom.kernelSize)}, ` +
+      `outputSize=${formatShape(geom.outputSize)}) expects [${want}]`);
+  }
+}

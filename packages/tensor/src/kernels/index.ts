@@ -1,0 +1,12 @@
+// The ./kernels subpath: the low-level pieces ops are built from, for layers, benchmarks and a WASM GEMM.
+export { jsGemm, gemmJs, type Gemm, type GemmArray } from './gemm.js';
+export { getGemm, setGemm } from './select.js';
+export {
+  convGeometry,
+  convOutputSize,
+  type ConvGeometry,
+  type ConvGeometryOptions,
+  type ConvSizeOptions,
+  type SizeArg,
+} from './conv-geometry.js';
+export { im2col, col2im, im2colInto, col2imInto } from './im2col.js';
