@@ -24,3 +24,4 @@ export { DataLoader, type DataLoaderOptions } from './data/data-loader.js';
 export { MnistDataset, type MnistDatasetOptions } from './data/mnist-dataset.js';
 export { parseIdx, encodeIdx, IdxFormatError, type IdxArray, type IdxDType } from './data/idx.js';
 export { encodeSafetensors, decodeSafetensors, SafetensorsError, type TensorMap, type SafetensorsMetadata } from './io/safetensors.js';
+export * as functional from './functional/index.js';

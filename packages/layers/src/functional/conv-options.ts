@@ -1,0 +1,189 @@
+import type { Variable } from '@torchlet/autograd';
+import { contiguousData, formatShape, rangeError, shapeError, typeError, type DType, type Tensor } from '@torchlet/tensor';
+
+/** A tensor argument: a plain Tensor (a constant) or a Variable (joins the graph). */
+export type TensorInput = Tensor | Variable;
+
+/** One integer for every spatial axis, or one per axis (`[sH, sW]`). */
+export type SpatialArg = number | readonly number[];
+
+/** How `paddingMode` fills the border before a convolution, as PyTorch's `padding_mode`. */
+export type PaddingMode = 'zeros' | 'reflect' | 'replicate' | 'circular';
+
+export interface ConvOptions {
+  /** Default 1. */
+  stride?: SpatialArg;
+  /**
+   * Zero padding on both sides of each axis (default 0), or `'valid'` (none), or `'same'`
+   * (output as large as the input; stride 1 only): total `dilation·(k − 1)` per axis, half
+   * (rounded down) before and the rest after, as PyTorch.
+   */
+  padding?: SpatialArg | 'same' | 'valid';
+  /** Spacing between kernel taps. Default 1. */
+  dilation?: SpatialArg;
+  /** Channels split into `groups` independent convolutions; must divide Cin and Cout. Default 1. */
+  groups?: number;
+  /** Default `'zeros'`. Other modes pad with that mode first, then convolve unpadded. */
+  paddingMode?: PaddingMode;
+}
+
+/** `ConvOptions` resolved to one integer per spatial axis; what the conv op and its kernels take. */
+export interface ConvParams {
+  stride: number[];
+  padBefore: number[];
+  padAfter: number[];
+  dilation: number[];
+  groups: number;
+}
+
+const PADDING_MODES: readonly PaddingMode[] = ['zeros', 'reflect', 'replicate', 'circular'];
+
+/** How a value reads in an error: the user's spelling `[2, 0]`, `'same'`, `2`. */
+export function describeOption(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(describeOption).join(', ')}]`;
+  if (typeof value === 'string') return `'${value}'`;
+  return String(value);
+}
+
+/**
+ * A number or a per-axis tuple → one integer per spatial axis, each `>= min`.
+ * @throws TypeError for non-integers or a tuple of the wrong length; RangeError below `min`
+ * @example spatialTuple('conv2d', 'stride', 2, 2, 1) // [2, 2]
+ */
+export function spatialTuple(op: string, name: string, value: unknown, dims: number, min: number): number[] {
+  const values = typeof value === 'number' ? new Array<number>(dims).fill(value) : value;
+  if (!Array.isArray(values) || values.length !== dims || values.some((v) => typeof v !== 'number' || !Number.isInteger(v))) {
+    const want = dims === 1 ? 'an integer' : `an integer or ${dims} integers`;
+    throw typeError(op, `${name} must be ${want}, got ${name}=${describeOption(value)}`);
+  }
+  if (values.some((v: number) => v < min)) {
+    const what = min === 1 ? 'positive' : min === 0 ? '>= 0' : `>= ${min}`;
+    throw rangeError(op, `${name} must be ${what}, got ${name}=${describeOption(value)}`);
+  }
+  return values.slice() as number[];
+}
+
+/** `'zeros' | 'reflect' | 'replicate' | 'circular'`, or a RangeError naming the bad value. */
+export function checkPaddingMode(op: string, mode: unknown): PaddingMode {
+  if (!PADDING_MODES.includes(mode as PaddingMode)) {
+    throw rangeError(op, `paddingMode must be 'zeros', 'reflect', 'replicate' or 'circular', got ${describeOption(mode)}`);
+  }
+  return mode as PaddingMode;
+}
+
+/** A positive integer `groups`. */
+export function checkGroups(op: string, groups: unknown): number {
+  if (typeof groups !== 'number' || !Number.isInteger(groups)) throw typeError(op, `groups must be an integer, got groups=${describeOption(groups)}`);
+  if (groups < 1) throw rangeError(op, `groups must be positive, got groups=${groups}`);
+  return groups;
+}
+
+/**
+ * Resolves conv options against a kernel: numbers become per-axis tuples, `'valid'` is zero
+ * padding and `'same'` the asymmetric padding that keeps the size (the odd element after).
+ *
+ * @param kernelSize `[k1, ..., kd]`, the weight's spatial sizes
+ * @throws TypeError/RangeError for malformed options; RangeError for `'same'` with a stride > 1
+ * @example normalizeConvOptions('conv1d', [4], { padding: 'same', dilation: 3 }) // padBefore [4], padAfter [5]
+ */
+export function normalizeConvOptions(op: string, kernelSize: readonly number[], options: ConvOptions): ConvParams & { paddingMode: PaddingMode } {
+  if (options === null || typeof options !== 'object') throw typeError(op, `options must be an object, got ${describeOption(options)}`);
+  const dims = kernelSize.length;
+  const stride = spatialTuple(op, 'stride', options.stride ?? 1, dims, 1);
+  const dilation = spatialTuple(op, 'dilation', options.dilation ?? 1, dims, 1);
+  const groups = checkGroups(op, options.groups ?? 1);
+  const paddingMode = checkPaddingMode(op, options.paddingMode ?? 'zeros');
+  const padding = options.padding ?? 0;
+  let padBefore: number[];
+  let padAfter: number[];
+  if (padding === 'valid') {
+    padBefore = new Array<number>(dims).fill(0);
+    padAfter = padBefore.slice();
+  } else if (padding === 'same') {
+    if (stride.some((s) => s !== 1)) {
+      throw rangeError(op, `padding='same' needs stride 1 on every axis, got stride=${describeOption(options.stride)}`);
+    }
+    const total = kernelSize.map((k, i) => dilation[i]! * (k - 1));
+    padBefore = total.map((t) => Math.floor(t / 2));
+    padAfter = total.map((t, i) => t - padBefore[i]!);
+  } else {
+    if (typeof padding === 'string') throw rangeError(op, `padding must be a number, a tuple, 'same' or 'valid', got padding=${describeOption(padding)}`);
+    padBefore = spatialTuple(op, 'padding', padding, dims, 0);
+    padAfter = padBefore.slice();
+  }
+  return { stride, padBefore, padAfter, dilation, groups, paddingMode };
+}
+
+/**
+ * Checks the kinds, ranks and dtypes of a convolution's tensors (conv and convTranspose alike).
+ *
+ * @param input  `[N, C, ...spatial]` or unbatched `[C, ...spatial]`, `dims` spatial axes
+ * @param weight rank `dims + 2`
+ * @param bias   any shape here (checked by `checkConvChannels`) or null
+ */
+export function checkConvTensors(op: string, dims: number, input: unknown, weight: unknown, bias: unknown, weightLayout: string): void {
+  for (const [name, t] of [['input', input], ['weight', weight], ['bias', bias]] as const) {
+    if (name === 'bias' && (t === null || t === undefined)) continue;
+    if (t === null || typeof t !== 'object' || !('shape' in t) || !('dtype' in t)) {
+      throw typeError(op, `${name} must be a Tensor or Variable, got ${t === null ? 'null' : typeof t}`);
+    }
+  }
+  const x = input as TensorInput;
+  const w = weight as TensorInput;
+  const b = bias as TensorInput | null | undefined;
+  if (x.ndim !== dims + 1 && x.ndim !== dims + 2) {
+    throw shapeError(op, `input must be ${dims + 1}-D (unbatched) or ${dims + 2}-D (batched), got ${formatShape(x.shape)}`);
+  }
+  if (w.ndim !== dims + 2) throw shapeError(op, `weight must be ${dims + 2}-D ${weightLayout}, got ${formatShape(w.shape)}`);
+  if (x.dtype === 'int32') throw typeError(op, `input must be float32 or float64, got int32 ${formatShape(x.shape)}`);
+  if (w.dtype !== x.dtype) throw typeError(op, `input is ${x.dtype} but weight is ${w.dtype}; cast one of them so both match`);
+  if (b && b.dtype !== x.dtype) throw typeError(op, `input is ${x.dtype} but bias is ${b.dtype}; cast one of them so both match`);
+  const spatial = x.shape.slice(x.ndim - dims);
+  if (spatial.some((d) => d === 0)) throw shapeError(op, `input ${formatShape(x.shape)} has an empty spatial axis`);
+}
+
+/**
+ * Checks channel counts against `groups` and the bias length. A conv weight is
+ * `[Cout, Cin/groups, ...k]` (`weightInAxis` 1); a transposed-conv weight `[Cin, Cout/groups, ...k]` (0).
+ */
+export function checkConvChannels(op: string, dims: number, input: TensorInput, weight: TensorInput, bias: TensorInput | null | undefined, groups: number, weightInAxis: 0 | 1): void {
+  const cIn = input.shape[input.ndim - dims - 1]!;
+  if (cIn % groups !== 0) {
+    throw shapeError(op, `input channels (${cIn}) must be divisible by groups (${groups}); input is ${formatShape(input.shape)}`);
+  }
+  if (weight.shape[0]! % groups !== 0) {
+    const what = weightInAxis === 1 ? 'output' : 'input';
+    throw shapeError(op, `weight ${formatShape(weight.shape)} has ${weight.shape[0]} ${what} channels, not divisible by groups=${groups}`);
+  }
+  const expected = weightInAxis === 1 ? weight.shape[1]! * groups : weight.shape[0]!;
+  if (cIn !== expected) {
+    throw shapeError(op, `input has ${cIn} channels, but weight ${formatShape(weight.shape)} with groups=${groups} expects ${expected}; input is ${formatShape(input.shape)}`);
+  }
+  const outChannels = weightInAxis === 1 ? weight.shape[0]! : weight.shape[1]! * groups;
+  if (bias && (bias.ndim !== 1 || bias.shape[0] !== outChannels)) {
+    throw shapeError(op, `bias must be [${outChannels}] (one per output channel of weight ${formatShape(weight.shape)}), got ${formatShape(bias.shape)}`);
+  }
+}
+
+/** `[4, 4]` → `4x4`, how padded sizes and kernels read in messages. */
+export function formatSize(sizes: readonly number[]): string {
+  return sizes.join('x');
+}
+
+/** Whether `input` lacks the batch axis (`[C, ...spatial]` for a `dims`-D op). */
+export function isUnbatched(input: { ndim: number }, dims: number): boolean {
+  return input.ndim === dims + 1;
+}
+
+/** Storage of a float tensor: what the conv and pool kernels read and write. */
+export type FloatArray = Float32Array | Float64Array;
+
+/** A zeroed float array for `dtype` (callers have rejected int32 at the public entry). */
+export function floatArray(dtype: DType, length: number): FloatArray {
+  return dtype === 'float32' ? new Float32Array(length) : new Float64Array(length);
+}
+
+/** `t`'s elements in row-major order (no copy when contiguous), typed as float storage. */
+export function floatData(t: Tensor): FloatArray {
+  return contiguousData(t) as FloatArray;
+}

@@ -1,0 +1,295 @@
+import { defineOp, pad, type Context, type Variable } from '@torchlet/autograd';
+import {
+  col2imInto, convGeometry, formatShape, getGemm, im2colInto, rangeError, shapeError, Tensor, type ConvGeometry, type DType,
+} from '@torchlet/tensor';
+import {
+  checkConvChannels, checkConvTensors, describeOption, floatArray, floatData, formatSize, isUnbatched, normalizeConvOptions,
+  type ConvOptions, type ConvParams, type FloatArray, type TensorInput,
+} from './conv-options.js';
+
+/*
+ * One convolution, three uses. A ConvPlan describes a correlation from a "wide" side
+ * `x [N, Cx, ...inputSize]` to a "narrow" side `y [N, Cy, ...outputSize]` through a weight whose
+ * group g is the matrix `W_g [Cy/groups, (Cx/groups)·∏k]`. Then
+ *   y  = W · im2col(x)            (conv forward;   convTranspose input gradient)
+ *   x += col2im(Wᵀ · y)           (conv input gradient; convTranspose forward)
+ *   gW = Σn y[n] · im2col(x[n])ᵀ   (both weight gradients, with the roles of x and y swapped)
+ * and a conv weight `[Cout, Cin/g, ...k]` and a transposed-conv weight `[Cin, Cout/g, ...k]` are
+ * both exactly that matrix layout. Every GEMM goes through `getGemm()`.
+ */
+export interface ConvPlan {
+  readonly batch: number;
+  readonly groups: number;
+  /** Channels of the wide side (the conv input). */
+  readonly cX: number;
+  /** Channels of the narrow side (the conv output). */
+  readonly cY: number;
+  /** Geometry of one sample of the wide side; `channels` is all of `cX`, so one im2col serves every group. */
+  readonly geom: ConvGeometry;
+  /** ∏ inputSize, ∏ outputSize, ∏ kernelSize. */
+  readonly xPositions: number;
+  readonly yPositions: number;
+  readonly kernelVolume: number;
+  /** 1×1 kernel, stride 1, no padding: the columns are the input itself, so im2col is skipped. */
+  readonly direct: boolean;
+}
+
+export function convPlan(batch: number, groups: number, cX: number, cY: number, geom: ConvGeometry): ConvPlan {
+  const prod = (v: readonly number[]) => v.reduce((a, b) => a * b, 1);
+  const direct =
+    geom.kernelSize.every((k) => k === 1) && geom.stride.every((s) => s === 1) && geom.padBefore.every((p) => p === 0) &&
+    geom.outputSize.every((o, i) => o === geom.inputSize[i]);
+  return { batch, groups, cX, cY, geom, xPositions: prod(geom.inputSize), yPositions: prod(geom.outputSize), kernelVolume: prod(geom.kernelSize), direct };
+}
+
+// The columns of one sample, reused across samples and calls (the kernels are synchronous and
+// never re-entered). One per dtype so float32 columns stay float32: half the memory traffic.
+let scratch32 = new Float32Array(0);
+let scratch64 = new Float64Array(0);
+
+function scratch(dtype: DType, length: number): FloatArray {
+  if (dtype === 'float32') {
+    if (scratch32.length < length) scratch32 = new Float32Array(length);
+    return scratch32;
+  }
+  if (scratch64.length < length) scratch64 = new Float64Array(length);
+  return scratch64;
+}
+
+/** `out[n, c, p] = bias[c]` for every sample and position: the starting value the GEMM adds onto. */
+export function fillChannelBias(out: FloatArray, bias: FloatArray, batch: number, channels: number, positions: number): void {
+  for (let n = 0, at = 0; n < batch; n++) {
+    for (let c = 0; c < channels; c++, at += positions) out.fill(bias[c]!, at, at + positions);
+  }
+}
+
+/** `grad[c] = Σ_{n,p} g[n, c, p]`, the bias gradient. */
+export function channelSums(g: FloatArray, batch: number, channels: number, positions: number, grad: FloatArray): void {
+  const acc = new Float64Array(channels);
+  for (let n = 0, at = 0; n < batch; n++) {
+    for (let c = 0; c < channels; c++, at += positions) {
+      let s = 0;
+      for (let p = at; p < at + positions; p++) s += g[p]!;
+      acc[c] = acc[c]! + s;
+    }
+  }
+  for (let c = 0; c < channels; c++) grad[c] = acc[c]!;
+}
+
+/**
+ * `y[n] = W · im2col(x[n])` for every sample and group, added onto what `y` holds when
+ * `accumulate` (the bias, prefilled by the caller), else overwriting it.
+ * @param x `[N, Cx, ...inputSize]` contiguous; `y` `[N, Cy, ...outputSize]`
+ */
+export function convForwardInto(x: FloatArray, w: FloatArray, plan: ConvPlan, y: FloatArray, accumulate: boolean): void {
+  const { batch, groups, cX, cY, geom, xPositions, yPositions: p, kernelVolume } = plan;
+  const { gemm } = getGemm();
+  const cYG = cY / groups;
+  const rowsG = (cX / groups) * kernelVolume;
+  const cols = plan.direct ? x : scratch(x instanceof Float32Array ? 'float32' : 'float64', cX * kernelVolume * p);
+  const beta = accumulate ? 1 : 0;
+  for (let n = 0; n < batch; n++) {
+    const xAt = n * cX * xPositions;
+    const yAt = n * cY * p;
+    let colsAt = xAt;
+    if (!plan.direct) {
+      im2colInto(x, xAt, geom, cols, 0);
+      colsAt = 0;
+    }
+    for (let g = 0; g < groups; g++) {
+      gemm(false, false, cYG, p, rowsG, 1, w, g * cYG * rowsG, rowsG, cols, colsAt + g * rowsG * p, p, beta, y, yAt + g * cYG * p, p);
+    }
+  }
+}
+
+/**
+ * `x[n] += col2im(Wᵀ · y[n])` for every sample and group. Accumulates into `x`, so the caller
+ * starts it at zero (a gradient) or at the bias (the transposed conv's output).
+ */
+export function convAdjointInto(y: FloatArray, w: FloatArray, plan: ConvPlan, x: FloatArray): void {
+  const { batch, groups, cX, cY, geom, xPositions, yPositions: p, kernelVolume } = plan;
+  const { gemm } = getGemm();
+  const cYG = cY / groups;
+  const rowsG = (cX / groups) * kernelVolume;
+  const cols = plan.direct ? null : scratch(x instanceof Float32Array ? 'float32' : 'float64', cX * kernelVolume * p);
+  for (let n = 0; n < batch; n++) {
+    const xAt = n * cX * xPositions;
+    const yAt = n * cY * p;
+    for (let g = 0; g < groups; g++) {
+      const wAt = g * cYG * rowsG;
+      const yG = yAt + g * cYG * p;
+      // Direct: the columns are x itself, so the GEMM adds straight onto it.
+      if (cols === null) gemm(true, false, rowsG, p, cYG, 1, w, wAt, rowsG, y, yG, p, 1, x, xAt + g * rowsG * p, p);
+      else gemm(true, false, rowsG, p, cYG, 1, w, wAt, rowsG, y, yG, p, 0, cols, g * rowsG * p, p);
+    }
+    // col2im adds: overlapping windows all touched the same pixel.
+    if (cols !== null) col2imInto(cols, 0, geom, x, xAt);
+  }
+}
+
+/** `gW = Σn y[n] · im2col(x[n])ᵀ`, per group, overwriting `gw` (`[Cy, Cx/groups, ...k]`). */
+export function convWeightGradInto(x: FloatArray, y: FloatArray, plan: ConvPlan, gw: FloatArray): void {
+  const { batch, groups, cX, cY, geom, xPositions, yPositions: p, kernelVolume } = plan;
+  const { gemm } = getGemm();
+  const cYG = cY / groups;
+  const rowsG = (cX / groups) * kernelVolume;
+  if (batch === 0) {
+    gw.fill(0);
+    return;
+  }
+  const cols = plan.direct ? x : scratch(x instanceof Float32Array ? 'float32' : 'float64', cX * kernelVolume * p);
+  for (let n = 0; n < batch; n++) {
+    const xAt = n * cX * xPositions;
+    let colsAt = xAt;
+    if (!plan.direct) {
+      im2colInto(x, xAt, geom, cols, 0);
+      colsAt = 0;
+    }
+    // The batch sum runs through beta: the first sample overwrites, the rest add.
+    for (let g = 0; g < groups; g++) {
+      gemm(false, true, cYG, rowsG, p, 1, y, n * cY * p + g * cYG * p, p, cols, colsAt + g * rowsG * p, p, n === 0 ? 0 : 1, gw, g * cYG * rowsG, rowsG);
+    }
+  }
+}
+
+/** What the conv op needs beyond its tensors: the resolved options of `normalizeConvOptions`. */
+export interface ConvCall extends ConvParams {
+  op: string;
+}
+
+/**
+ * The differentiable convolution shared by conv1d/2d/3d: forward im2col + GEMM with the bias in
+ * the same pass; backward gradInput = col2im(Wᵀ·gradOutput), gradWeight = gradOutput·colsᵀ summed
+ * over the batch, gradBias = Σ gradOutput, each only if asked for. Inputs are validated by the
+ * public functions; an unbatched input `[Cin, ...]` runs as a batch of one.
+ */
+export const convOp = defineOp({
+  name: 'conv',
+  forward(ctx: Context, input: Tensor, weight: Tensor, bias: Tensor | null, call: ConvCall): Tensor {
+    const dims = weight.ndim - 2;
+    const unbatched = isUnbatched(input, dims);
+    const [n, cIn, ...inputSize] = unbatched ? [1, ...input.shape] : input.shape;
+    const cOut = weight.shape[0]!;
+    const geom = convGeometry(call.op, {
+      channels: cIn!, inputSize, kernelSize: weight.shape.slice(2), stride: call.stride,
+      padding: call.padBefore, paddingAfter: call.padAfter, dilation: call.dilation,
+    });
+    const plan = convPlan(n!, call.groups, cIn!, cOut, geom);
+    const out = floatArray(input.dtype, n! * cOut * plan.yPositions);
+    if (bias) fillChannelBias(out, floatData(bias), n!, cOut, plan.yPositions);
+    convForwardInto(floatData(input), floatData(weight), plan, out, bias !== null);
+    ctx.save(input, weight);
+    ctx.plan = plan;
+    const outShape = [cOut, ...geom.outputSize];
+    return new Tensor(out, unbatched ? outShape : [n!, ...outShape]);
+  },
+  backward(ctx: Context, gradOutput: Tensor): (Tensor | null)[] {
+    const [input, weight] = ctx.saved as [Tensor, Tensor];
+    const plan = ctx.plan as ConvPlan;
+    const gy = floatData(gradOutput);
+    let gradInput: Tensor | null = null;
+    let gradWeight: Tensor | null = null;
+    let gradBias: Tensor | null = null;
+    if (ctx.needsInputGrad[0]) {
+      const gx = floatArray(gradOutput.dtype, input.size);
+      convAdjointInto(gy, floatData(weight), plan, gx);
+      gradInput = new Tensor(gx, input.shape);
+    }
+    if (ctx.needsInputGrad[1]) {
+      const gw = floatArray(gradOutput.dtype, weight.size);
+      convWeightGradInto(floatData(input), gy, plan, gw);
+      gradWeight = new Tensor(gw, weight.shape);
+    }
+    if (ctx.needsInputGrad[2]) {
+      const gb = floatArray(gradOutput.dtype, plan.cY);
+      channelSums(gy, plan.batch, plan.cY, plan.yPositions, gb);
+      gradBias = new Tensor(gb, [plan.cY]);
+    }
+    return [gradInput, gradWeight, gradBias, null];
+  },
+});
+
+const WEIGHT_LAYOUT = ['', '[Cout, Cin / groups, k]', '[Cout, Cin / groups, kH, kW]', '[Cout, Cin / groups, kD, kH, kW]'];
+
+/** Validation and padding shared by conv1d/2d/3d; see `conv2d` for the contract. */
+function convNd(op: string, dims: number, input: TensorInput, weight: TensorInput, bias: TensorInput | null | undefined, options: ConvOptions): Variable {
+  checkConvTensors(op, dims, input, weight, bias, WEIGHT_LAYOUT[dims]!);
+  const params = normalizeConvOptions(op, weight.shape.slice(2), options);
+  checkConvChannels(op, dims, input, weight, bias, params.groups, 1);
+  const spatial = input.shape.slice(input.ndim - dims);
+  const kernel = weight.shape.slice(2);
+  const padded = spatial.map((l, i) => l + params.padBefore[i]! + params.padAfter[i]!);
+  const span = kernel.map((k, i) => params.dilation[i]! * (k - 1) + 1);
+  if (padded.some((p, i) => p < span[i]!)) {
+    throw shapeError(op, `input ${formatShape(input.shape)} padded to ${formatSize(padded)} is smaller than the dilated kernel ${formatSize(span)}`);
+  }
+  const { paddingMode } = params;
+  let x = input;
+  let call: ConvCall = { op, stride: params.stride, padBefore: params.padBefore, padAfter: params.padAfter, dilation: params.dilation, groups: params.groups };
+  if (paddingMode !== 'zeros' && params.padBefore.some((p, i) => p > 0 || params.padAfter[i]! > 0)) {
+    spatial.forEach((l, i) => {
+      const most = Math.max(params.padBefore[i]!, params.padAfter[i]!);
+      if (paddingMode === 'reflect' && most >= l) {
+        throw rangeError(op, `paddingMode='reflect' needs padding < input size on every axis; input ${formatShape(input.shape)} with padding=${describeOption(options.padding)}`);
+      }
+      if (paddingMode === 'circular' && most > l) {
+        throw rangeError(op, `paddingMode='circular' needs padding <= input size on every axis; input ${formatShape(input.shape)} with padding=${describeOption(options.padding)}`);
+      }
+    });
+    // As PyTorch: pad in that mode, then convolve without padding.
+    const widths = spatial.map((_, i) => [params.padBefore[i]!, params.padAfter[i]!] as [number, number]);
+    x = pad(input, widths, { mode: paddingMode });
+    const zero = new Array<number>(dims).fill(0);
+    call = { ...call, padBefore: zero, padAfter: zero };
+  }
+  return convOp(x, weight, bias ?? null, call);
+}
+
+/**
+ * 1-D convolution (cross-correlation, as in PyTorch), by im2col + GEMM.
+ *
+ * @param input  `[N, Cin, L]` or unbatched `[Cin, L]`
+ * @param weight `[Cout, Cin / groups, k]`
+ * @param bias   `[Cout]` or null
+ * @param options `{ stride = 1, padding = 0 | 'same' | 'valid', dilation = 1, groups = 1, paddingMode = 'zeros' }`
+ * @returns `[N, Cout, Lout]`, `Lout = convOutputSize(L, k, { stride, padding, dilation })`
+ * @throws see `conv2d`
+ * @example conv1d(randn([2, 4, 16]), randn([8, 4, 3]), null, { padding: 'same' }).shape // [2, 8, 16]
+ */
+export function conv1d(input: TensorInput, weight: TensorInput, bias?: TensorInput | null, options: ConvOptions = {}): Variable {
+  return convNd('conv1d', 1, input, weight, bias, options);
+}
+
+/**
+ * 2-D convolution (cross-correlation, as in PyTorch), by im2col + GEMM.
+ *
+ * @param input  `[N, Cin, H, W]` or unbatched `[Cin, H, W]`
+ * @param weight `[Cout, Cin / groups, kH, kW]`
+ * @param bias   `[Cout]` or null
+ * @param options `{ stride = 1, padding = 0 | 'same' | 'valid', dilation = 1, groups = 1, paddingMode = 'zeros' }`,
+ *   numbers or `[h, w]` pairs
+ * @returns `[N, Cout, Hout, Wout]`, `Hout = convOutputSize(H, kH, { stride, padding, dilation })`
+ * @throws ShapeError for a wrong rank, `Cin !== weight.shape[1] * groups`, groups not dividing the
+ *   channels, a bias that is not `[Cout]`, or the dilated kernel exceeding the padded input
+ * @throws RangeError for stride/dilation < 1, negative padding, `'same'` with stride > 1, or a
+ *   reflect/circular padding larger than the input; TypeError for mixed dtypes
+ * @example conv2d(randn([1, 3, 8, 8]), randn([4, 3, 3, 3]), null, { padding: 1 }).shape // [1, 4, 8, 8]
+ */
+export function conv2d(input: TensorInput, weight: TensorInput, bias?: TensorInput | null, options: ConvOptions = {}): Variable {
+  return convNd('conv2d', 2, input, weight, bias, options);
+}
+
+/**
+ * 3-D convolution (cross-correlation, as in PyTorch), by im2col + GEMM.
+ *
+ * @param input  `[N, Cin, D, H, W]` or unbatched `[Cin, D, H, W]`
+ * @param weight `[Cout, Cin / groups, kD, kH, kW]`
+ * @param bias   `[Cout]` or null
+ * @param options as `conv2d`, numbers or `[d, h, w]` triples
+ * @returns `[N, Cout, Dout, Hout, Wout]`, each axis as `convOutputSize`
+ * @throws see `conv2d`
+ * @example conv3d(randn([1, 2, 4, 4, 4]), randn([3, 2, 3, 3, 3]), null, { padding: 1 }).shape // [1, 3, 4, 4, 4]
+ */
+export function conv3d(input: TensorInput, weight: TensorInput, bias?: TensorInput | null, options: ConvOptions = {}): Variable {
+  return convNd('conv3d', 3, input, weight, bias, options);
+}
