@@ -92,9 +92,10 @@ export function gradcheck(fn: (...inputs: Variable[]) => Variable, inputs: reado
     rows = [analytical(v, false)];
   }
 
+  // A copy: a view-returning fn (reshape, slice) would otherwise share the storage being perturbed.
   const evaluate = (): Float64Array => {
     const y = noGrad(() => fn(...leaves));
-    return T.contiguousData(y.data) as Float64Array;
+    return T.contiguousData(y.data).slice() as Float64Array;
   };
   leaves.forEach((leaf, i) => {
     if (!leaf.requiresGrad) return;
@@ -102,7 +103,7 @@ export function gradcheck(fn: (...inputs: Variable[]) => Variable, inputs: reado
     for (let j = 0; j < data.length; j++) {
       const original = data[j]!;
       data[j] = original + eps;
-      const plus = evaluate().slice();
+      const plus = evaluate();
       data[j] = original - eps;
       const minus = evaluate();
       data[j] = original;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as T from '@torchlet/tensor';
 import { Generator } from '@torchlet/tensor';
-import { Context, defineOp, gradcheck, GradcheckError, mul, randn, sum, tanh, Variable } from '@torchlet/autograd';
+import { Context, defineOp, gradcheck, GradcheckError, mul, randn, reshape, slice, sum, tanh, Variable } from '@torchlet/autograd';
 
 // x³ with a backward that forgets the factor 3 on purpose.
 const wrongCube = defineOp({
@@ -85,6 +85,12 @@ describe('gradcheck', () => {
     gradcheck((x) => tanh(x), [x]);
     expect(x.grad).toBeNull();
     expect(x.data.toArray()).toEqual(before);
+  });
+
+  it('handles an fn whose output is a view of its input', () => {
+    // The output shares the perturbed storage; the numerical side must copy each evaluation.
+    expect(gradcheck((x) => reshape(x, [-1]), [float64Leaf([2, 3], 13)])).toBe(true);
+    expect(gradcheck((x) => slice(x, 1, 1), [float64Leaf([2, 3], 14)])).toBe(true);
   });
 
   it('accepts non-leaf inputs', () => {
