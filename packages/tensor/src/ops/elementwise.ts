@@ -78,30 +78,61 @@ function unaryOp(name: string, fn: (x: number) => number, keepInt = false) {
 
 const describe = describeValue;
 
-/** Error function, Abramowitz–Stegun 7.1.26 is too coarse for gradchecks; this uses W. J. Cody's rational approximations (|error| < 1e-15). */
+/**
+ * The error function by W. J. Cody's rational Chebyshev approximations (CALERF, Math. Comp. 1969),
+ * relative error near 1e-16 — Abramowitz–Stegun 7.1.26 (1.5e-7) is too coarse for gradchecks.
+ * Three ranges: x·P(x²)/Q(x²) for |x| <= 0.46875, then erfc as exp(−x²)·P(x)/Q(x) up to 4, then an
+ * asymptotic form in 1/x².
+ */
 export function erfScalar(x: number): number {
-  const ax = Math.abs(x);
-  if (ax < 0.5) {
-    const t = x * x;
-    const p = ((((-3.56098437018153e-2 * t + 6.99638348861914) * t + 2.19792616182942e1) * t + 2.42667955230532e2) * t + 3.20937758913847e3);
-    const q = ((((t + 1.5082797630407787e1) * t + 9.1164905404514901e1) * t + 2.1505887586986120e2) * t + 2.8440003014564416e3);
-    return (x * p) / q;
+  const y = Math.abs(x);
+  if (y <= 0.46875) {
+    const t = y > 1.11e-16 ? x * x : 0;
+    let num = 1.85777706184603153e-1 * t;
+    let den = t;
+    num = (num + 3.16112374387056560) * t;
+    den = (den + 2.36012909523441209e1) * t;
+    num = (num + 1.13864154151050156e2) * t;
+    den = (den + 2.44024637934444173e2) * t;
+    num = (num + 3.77485237685302021e2) * t;
+    den = (den + 1.28261652607737228e3) * t;
+    return (x * (num + 3.20937758913846947e3)) / (den + 2.84423683343917062e3);
   }
-  return x < 0 ? -1 + erfcPositive(ax) : 1 - erfcPositive(ax);
+  const c = erfcPositive(y);
+  return x < 0 ? c - 1 : 1 - c;
 }
 
-function erfcPositive(x: number): number {
-  if (x < 4) {
-    const p = ((((((((5.64188496988670089e-1 * x + 8.88314979438837594) * x + 6.61191906371416295e1) * x + 2.98635138197400131e2) * x + 8.81952221241769090e2) * x + 1.71204761263407058e3) * x + 2.05107837782607147e3) * x + 1.23033935479799725e3) * x + 2.15311535474403846e-8);
-    const q = ((((((((x + 1.57449261107098347e1) * x + 1.17693950891312499e2) * x + 5.37181101862009858e2) * x + 1.62138957456669019e3) * x + 3.29079923573345963e3) * x + 4.36261909014324716e3) * x + 3.43936767414372164e3) * x + 1.23033935480374942e3);
-    return (Math.exp(-x * x) * p) / q;
+const ERFC_C = [5.64188496988670089e-1, 8.88314979438837594, 6.61191906371416295e1, 2.98635138197400131e2, 8.81952221241769090e2, 1.71204761263407058e3, 2.05107837782607147e3];
+const ERFC_D = [1.57449261107098347e1, 1.17693950891312499e2, 5.37181101862009858e2, 1.62138957456669019e3, 3.29079923573345963e3, 4.36261909014324716e3, 3.43936767414372164e3];
+const ERFC_P = [3.05326634961232344e-1, 3.60344899949804439e-1, 1.25781726111229246e-1, 1.60837851487422766e-2];
+const ERFC_Q = [2.56852019228982242, 1.87295284992346725, 5.27905102951428412e-1, 6.05183413124413191e-2];
+
+/** erfc(y) for y > 0.46875. */
+function erfcPositive(y: number): number {
+  let r: number;
+  if (y <= 4) {
+    let num = 2.15311535474403846e-8 * y;
+    let den = y;
+    for (let i = 0; i < 7; i++) {
+      num = (num + ERFC_C[i]!) * y;
+      den = (den + ERFC_D[i]!) * y;
+    }
+    r = (num + 1.23033935479799725e3) / (den + 1.23033935480374942e3);
+  } else {
+    if (y >= 26.6) return 0; // exp(−y²) underflows
+    const z = 1 / (y * y);
+    let num = 1.63153871373020978e-2 * z;
+    let den = z;
+    for (let i = 0; i < 4; i++) {
+      num = (num + ERFC_P[i]!) * z;
+      den = (den + ERFC_Q[i]!) * z;
+    }
+    r = (z * (num + 6.58749161529837803e-4)) / (den + 2.33520497626869185e-3);
+    r = (1 / Math.sqrt(Math.PI) - r) / y;
   }
-  if (x > 26.6) return 0;
-  const z = 1 / (x * x);
-  const p = (((((1.63153871373020978e-2 * z + 3.05326634961232344e-1) * z + 3.60344899949804439e-1) * z + 1.25781726111229246e-1) * z + 1.60837851487422766e-2) * z + 6.58749161529837803e-4);
-  const q = (((((z + 2.56852019228982242) * z + 1.87295284992346725) * z + 5.27905102951428412e-1) * z + 6.05183413124413191e-2) * z + 2.33520497626869185e-3);
-  const r = (z * p) / q;
-  return (Math.exp(-x * x) / x) * (1 / Math.sqrt(Math.PI) - r);
+  // exp(−y²) split as exp(−s²)·exp(−(y−s)(y+s)) with s = y rounded to 1/16: y² itself loses bits.
+  const s = Math.trunc(y * 16) / 16;
+  return Math.exp(-s * s) * Math.exp(-(y - s) * (y + s)) * r;
 }
 
 export const neg = unaryOp('neg', (x) => -x, true);

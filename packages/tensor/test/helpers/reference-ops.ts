@@ -42,20 +42,22 @@ export function tensorOf(d: Dense, dtype: DType = 'float64'): Tensor {
   return new Tensor(Ctor.from(d.data), d.shape);
 }
 
-/** Elementwise `fn` with numpy broadcasting, via explicit index arithmetic. */
-export function refBroadcast(a: Dense, b: Dense, fn: (x: number, y: number) => number): Dense {
-  const ndim = Math.max(a.shape.length, b.shape.length);
-  const pa = [...new Array<number>(ndim - a.shape.length).fill(1), ...a.shape];
-  const pb = [...new Array<number>(ndim - b.shape.length).fill(1), ...b.shape];
-  const shape = pa.map((d, i) => (d === 1 ? pb[i]! : d));
+/** Elementwise `fn` over any number of inputs with numpy broadcasting, via explicit index arithmetic. */
+export function refBroadcastN(inputs: readonly Dense[], fn: (...v: number[]) => number): Dense {
+  const ndim = Math.max(...inputs.map((t) => t.shape.length));
+  const padded = inputs.map((t) => [...new Array<number>(ndim - t.shape.length).fill(1), ...t.shape]);
+  const shape = new Array<number>(ndim).fill(1);
+  for (const p of padded) p.forEach((d, i) => (shape[i] = d === 1 ? shape[i]! : d));
   const data: number[] = [];
   for (let i = 0; i < sizeOfShape(shape); i++) {
     const idx = unravel(i, shape);
-    const ia = idx.map((v, k) => (pa[k] === 1 ? 0 : v));
-    const ib = idx.map((v, k) => (pb[k] === 1 ? 0 : v));
-    data.push(fn(a.data[ravel(ia, pa)]!, b.data[ravel(ib, pb)]!));
+    data.push(fn(...inputs.map((t, j) => t.data[ravel(idx.map((v, k) => (padded[j]![k] === 1 ? 0 : v)), padded[j]!)]!)));
   }
   return { shape, data };
+}
+
+export function refBroadcast(a: Dense, b: Dense, fn: (x: number, y: number) => number): Dense {
+  return refBroadcastN([a, b], fn as (...v: number[]) => number);
 }
 
 /**
