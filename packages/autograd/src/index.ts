@@ -10,4 +10,5 @@ export { reshape, view, flatten, squeeze, unsqueeze, permute, transpose, expand,
 export { softmax, logSoftmax } from './ops/softmax.js';
 export { tensor, zeros, ones, full, rand, randn } from './create.js';
 export { gradcheck, GradcheckError, type GradcheckOptions } from './gradcheck.js';
+export { matmul } from './ops/matmul.js';
 import './methods.js';

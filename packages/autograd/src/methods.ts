@@ -4,6 +4,7 @@ import { abs, exp, log, relu, sigmoid, sqrt, tanh } from './ops/unary.js';
 import { max, mean, sum } from './ops/reduce.js';
 import { flatten, permute, reshape, squeeze, transpose, unsqueeze, view } from './ops/movement.js';
 import { logSoftmax, softmax } from './ops/softmax.js';
+import { matmul } from './ops/matmul.js';
 import { Variable } from './variable.js';
 
 // Fluent methods, `x.add(y).relu().sum()`, as thin calls to the ops. They are attached to the
@@ -46,6 +47,8 @@ declare module './variable.js' {
     mean(dim?: Dim, keepdim?: boolean): Variable;
     /** `max(this, dim, keepdim)` */
     max(dim?: Dim, keepdim?: boolean): Variable;
+    /** `matmul(this, other)` */
+    matmul(other: Variable | Tensor): Variable;
     /** `reshape(this, shape)` */
     reshape(shape: Shape): Variable;
     /** `view(this, shape)` */
@@ -84,6 +87,7 @@ const methods: ThisType<Variable> & Partial<Record<keyof Variable, unknown>> = {
   sum(dim?: Dim, keepdim?: boolean) { return sum(this, dim, keepdim); },
   mean(dim?: Dim, keepdim?: boolean) { return mean(this, dim, keepdim); },
   max(dim?: Dim, keepdim?: boolean) { return max(this, dim, keepdim); },
+  matmul(other: Variable | Tensor) { return matmul(this, other); },
   reshape(shape: Shape) { return reshape(this, shape); },
   view(shape: Shape) { return view(this, shape); },
   flatten(startDim?: number, endDim?: number) { return flatten(this, startDim, endDim); },
