@@ -82,7 +82,7 @@ describe('Generator determinism', () => {
     const u = rand([20000], { generator: g, dtype: 'float64' }).data;
     expect(Math.min(...u)).toBeGreaterThanOrEqual(0);
     expect(Math.max(...u)).toBeLessThan(1);
-    const n = randn([20000], { generator: g, dtype: 'float64' }).data;
+    const n = Array.from(randn([20000], { generator: g, dtype: 'float64' }).data);
     const mean = n.reduce((a, b) => a + b, 0) / n.length;
     const variance = n.reduce((a, b) => a + (b - mean) ** 2, 0) / n.length;
     expect(Math.abs(mean)).toBeLessThan(0.03);
