@@ -25,3 +25,15 @@ export { MnistDataset, type MnistDatasetOptions } from './data/mnist-dataset.js'
 export { parseIdx, encodeIdx, IdxFormatError, type IdxArray, type IdxDType } from './data/idx.js';
 export { encodeSafetensors, decodeSafetensors, SafetensorsError, type TensorMap, type SafetensorsMetadata } from './io/safetensors.js';
 export * as functional from './functional/index.js';
+export {
+  Optimizer,
+  type ParamGroup,
+  type ParamGroupInput,
+  type ParamsInput,
+  type OptimizerStateDict,
+  type SerializedTensor,
+  type ParamState,
+} from './optim/optimizer.js';
+export { SGD, type SGDOptions } from './optim/sgd.js';
+export { Adam, AdamW, type AdamOptions } from './optim/adam.js';
+export { LRScheduler, StepLR, CosineAnnealingLR, type StepLROptions, type CosineAnnealingLROptions, type SchedulerStateDict } from './optim/lr-scheduler.js';

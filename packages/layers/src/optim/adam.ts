@@ -1,0 +1,99 @@
+import { typeError } from '@torchlet/tensor';
+import { checkBoolean, checkNumber, Optimizer, type ParamsInput } from './optimizer.js';
+
+export interface AdamOptions {
+  /** Learning rate. Default 1e-3. */
+  lr?: number;
+  /** Decay rates of the first and second moment averages. Default [0.9, 0.999]. */
+  betas?: [number, number];
+  /** Added to the denominator for stability. Default 1e-8. */
+  eps?: number;
+  /** Adam: L2 penalty added to the gradient (default 0). AdamW: decoupled decay (default 1e-2). */
+  weightDecay?: number;
+  /** Use the running maximum of the second moment (AMSGrad). Default false. */
+  amsgrad?: boolean;
+  /** Ascend instead of descend. Default false. */
+  maximize?: boolean;
+}
+
+type Resolved = Required<AdamOptions>;
+
+/**
+ * Adam, exactly as PyTorch 1.13's `torch.optim.Adam` (and AdamW with `decoupled`):
+ * ```
+ * t += 1; g = ±grad
+ * Adam:  g = g + weightDecay·p          AdamW: p = p·(1 − lr·weightDecay)
+ * m = β1·m + (1 − β1)·g;  v = β2·v + (1 − β2)·g²;  v̂ = amsgrad ? max(v̂, v) : v
+ * p = p − (lr / (1 − β1^t)) · m / (√v̂ / √(1 − β2^t) + eps)
+ * ```
+ */
+export class Adam extends Optimizer<Resolved> {
+  /** AdamW's decay acts on the weights, not through the gradient. */
+  protected readonly decoupled: boolean;
+
+  constructor(params: ParamsInput<Resolved>, options: AdamOptions = {}, name = 'Adam', decoupled = false, defaultDecay = 0) {
+    const defaults: Resolved = { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: defaultDecay, amsgrad: false, maximize: false, ...options };
+    super(name, params, defaults);
+    this.decoupled = decoupled;
+  }
+
+  protected checkOptions(o: Resolved): void {
+    const op = this.name;
+    checkNumber(op, 'lr', o.lr, 0);
+    checkNumber(op, 'eps', o.eps, 0);
+    if (!Array.isArray(o.betas) || o.betas.length !== 2) throw typeError(op, `betas must be a pair [beta1, beta2], got ${JSON.stringify(o.betas)}`);
+    checkNumber(op, 'betas[0]', o.betas[0], 0, 1);
+    checkNumber(op, 'betas[1]', o.betas[1], 0, 1);
+    checkNumber(op, 'weightDecay', o.weightDecay, 0);
+    checkBoolean(op, 'amsgrad', o.amsgrad);
+    checkBoolean(op, 'maximize', o.maximize);
+  }
+
+  step(): void {
+    for (const group of this.paramGroups) {
+      const { lr, eps, weightDecay, amsgrad, maximize } = group;
+      const [beta1, beta2] = group.betas;
+      const sign = maximize ? -1 : 1;
+      const l2 = this.decoupled ? 0 : weightDecay;
+      const shrink = this.decoupled ? 1 - lr * weightDecay : 1;
+      for (const p of group.params) {
+        const slots = this.slots(p);
+        if (!slots) continue;
+        const { param, offset, grad } = slots;
+        const state = this.stateOf(p);
+        const step = ((state.step as number | undefined) ?? 0) + 1;
+        state.step = step;
+        const m = this.buffer(state, 'expAvg', p);
+        const v = this.buffer(state, 'expAvgSq', p);
+        const vMax = amsgrad ? this.buffer(state, 'maxExpAvgSq', p) : null;
+        const stepSize = lr / (1 - beta1 ** step);
+        const bias2Sqrt = Math.sqrt(1 - beta2 ** step);
+        const n = grad.length;
+        for (let i = 0; i < n; i++) {
+          let w = param[offset + i]!;
+          if (shrink !== 1) w *= shrink;
+          const g = sign * grad[i]! + l2 * w;
+          m[i] = beta1 * m[i]! + (1 - beta1) * g;
+          v[i] = beta2 * v[i]! + (1 - beta2) * g * g;
+          let second = v[i]!;
+          if (vMax !== null) {
+            if (second > vMax[i]!) vMax[i] = second;
+            second = vMax[i]!;
+          }
+          param[offset + i] = w - stepSize * (m[i]! / (Math.sqrt(second) / bias2Sqrt + eps));
+        }
+      }
+    }
+  }
+}
+
+/**
+ * AdamW (Loshchilov & Hutter), exactly as PyTorch 1.13's `torch.optim.AdamW`: Adam whose weight
+ * decay shrinks the weights directly (`p·(1 − lr·weightDecay)`) instead of entering the gradient.
+ * `weightDecay` defaults to 1e-2.
+ */
+export class AdamW extends Adam {
+  constructor(params: ParamsInput<Resolved>, options: AdamOptions = {}) {
+    super(params, options, 'AdamW', true, 1e-2);
+  }
+}

@@ -1,0 +1,151 @@
+import { checkInt, rangeError, typeError } from '@torchlet/tensor';
+import { checkNumber, Optimizer, type BaseOptions } from './optimizer.js';
+
+/** A scheduler's state: epoch counters and the rates, JSON-able. */
+export interface SchedulerStateDict {
+  lastEpoch: number;
+  stepCount: number;
+  baseLrs: number[];
+  lastLr: number[];
+}
+
+/**
+ * Base of learning-rate schedulers, as PyTorch 1.13's `_LRScheduler`: on construction it records
+ * each group's starting rate (`initialLr`) and takes step 0; each `step()` (call once per epoch,
+ * after `optimizer.step()`) advances `lastEpoch` and writes the new rate into every group.
+ * Rates follow PyTorch's chainable (recursive) form, so they agree with it to the last bit.
+ */
+export abstract class LRScheduler {
+  readonly optimizer: Optimizer<BaseOptions>;
+  /** Each group's starting rate. */
+  baseLrs: number[];
+  /** Epochs stepped so far (0 after construction). */
+  lastEpoch = -1;
+  protected stepCount = 0;
+  private lastLr: number[] = [];
+
+  constructor(name: string, optimizer: Optimizer<BaseOptions>) {
+    if (!(optimizer instanceof Optimizer)) throw typeError(name, 'optimizer must be an Optimizer (SGD, Adam, ...)');
+    this.optimizer = optimizer;
+    for (const group of optimizer.paramGroups) if (group.initialLr === undefined) group.initialLr = group.lr;
+    this.baseLrs = optimizer.paramGroups.map((g) => g.initialLr!);
+  }
+
+  /** Call at the end of the subclass constructor: PyTorch's initial step to epoch 0. */
+  protected initialStep(): void {
+    this.step();
+  }
+
+  /** The rates for `lastEpoch`, computed from the rates now in the groups. */
+  protected abstract getLr(): number[];
+
+  /** Advances one epoch and sets every group's `lr`. */
+  step(): void {
+    this.stepCount += 1;
+    this.lastEpoch += 1;
+    const lrs = this.getLr();
+    this.optimizer.paramGroups.forEach((g, i) => (g.lr = lrs[i]!));
+    this.lastLr = this.optimizer.paramGroups.map((g) => g.lr);
+  }
+
+  /** The rates the last `step()` set, one per group. */
+  getLastLr(): number[] {
+    return this.lastLr.slice();
+  }
+
+  stateDict(): SchedulerStateDict {
+    return { lastEpoch: this.lastEpoch, stepCount: this.stepCount, baseLrs: this.baseLrs.slice(), lastLr: this.lastLr.slice() };
+  }
+
+  /**
+   * Restores counters and rates saved by `stateDict()`. The groups' current `lr` live in the
+   * optimizer's own state dict; load both to resume.
+   */
+  loadStateDict(state: SchedulerStateDict): void {
+    const op = `${this.constructor.name}.loadStateDict`;
+    if (state === null || typeof state !== 'object') throw typeError(op, 'state must come from stateDict()');
+    checkInt(op, state.lastEpoch, 'lastEpoch', -1);
+    checkInt(op, state.stepCount, 'stepCount', 0);
+    for (const key of ['baseLrs', 'lastLr'] as const) {
+      const list = state[key];
+      if (!Array.isArray(list) || list.length !== this.optimizer.paramGroups.length || !list.every((v) => typeof v === 'number')) {
+        throw rangeError(op, `${key} must hold one number per parameter group (${this.optimizer.paramGroups.length})`);
+      }
+    }
+    this.lastEpoch = state.lastEpoch;
+    this.stepCount = state.stepCount;
+    this.baseLrs = state.baseLrs.slice();
+    this.lastLr = state.lastLr.slice();
+  }
+}
+
+export interface StepLROptions {
+  /** Epochs between decays. */
+  stepSize: number;
+  /** Multiplicative decay. Default 0.1. */
+  gamma?: number;
+}
+
+/**
+ * Multiplies each group's rate by `gamma` every `stepSize` epochs, as `torch.optim.lr_scheduler.StepLR`:
+ * `lr = baseLr · gamma^floor(epoch / stepSize)`.
+ */
+export class StepLR extends LRScheduler {
+  readonly stepSize: number;
+  readonly gamma: number;
+
+  constructor(optimizer: Optimizer<BaseOptions>, options: StepLROptions) {
+    super('StepLR', optimizer);
+    if (options === null || typeof options !== 'object') throw typeError('StepLR', 'options { stepSize, gamma } are required');
+    this.stepSize = checkInt('StepLR', options.stepSize, 'stepSize', 1);
+    this.gamma = options.gamma ?? 0.1;
+    checkNumber('StepLR', 'gamma', this.gamma, 0);
+    this.initialStep();
+  }
+
+  protected getLr(): number[] {
+    const groups = this.optimizer.paramGroups;
+    if (this.lastEpoch === 0 || this.lastEpoch % this.stepSize !== 0) return groups.map((g) => g.lr);
+    return groups.map((g) => g.lr * this.gamma);
+  }
+}
+
+export interface CosineAnnealingLROptions {
+  /** Half-period in epochs: the rate reaches `etaMin` at epoch tMax (then rises again). */
+  tMax: number;
+  /** Lowest rate. Default 0. */
+  etaMin?: number;
+}
+
+/**
+ * Cosine annealing without restarts, as `torch.optim.lr_scheduler.CosineAnnealingLR`:
+ * `lr = etaMin + (baseLr − etaMin) · (1 + cos(π · epoch / tMax)) / 2`, computed recursively as
+ * PyTorch does (periodic with period 2·tMax past tMax).
+ */
+export class CosineAnnealingLR extends LRScheduler {
+  readonly tMax: number;
+  readonly etaMin: number;
+
+  constructor(optimizer: Optimizer<BaseOptions>, options: CosineAnnealingLROptions) {
+    super('CosineAnnealingLR', optimizer);
+    if (options === null || typeof options !== 'object') throw typeError('CosineAnnealingLR', 'options { tMax, etaMin } are required');
+    this.tMax = checkInt('CosineAnnealingLR', options.tMax, 'tMax', 1);
+    this.etaMin = options.etaMin ?? 0;
+    checkNumber('CosineAnnealingLR', 'etaMin', this.etaMin, 0);
+    this.initialStep();
+  }
+
+  protected getLr(): number[] {
+    const { tMax, etaMin, lastEpoch } = this;
+    const groups = this.optimizer.paramGroups;
+    if (lastEpoch === 0) return groups.map((g) => g.lr);
+    // Python's % is non-negative: (e − 1 − T) mod 2T == 0 marks the bottom of a period.
+    const m = 2 * tMax;
+    if ((((lastEpoch - 1 - tMax) % m) + m) % m === 0) {
+      return groups.map((g, i) => g.lr + ((this.baseLrs[i]! - etaMin) * (1 - Math.cos(Math.PI / tMax))) / 2);
+    }
+    return groups.map(
+      (g) => ((1 + Math.cos((Math.PI * lastEpoch) / tMax)) / (1 + Math.cos((Math.PI * (lastEpoch - 1)) / tMax))) * (g.lr - etaMin) + etaMin,
+    );
+  }
+}
