@@ -86,41 +86,45 @@ function inferShape(data: NestedArray): number[] {
   return shape;
 }
 
-/** A tensor of `shape` filled with `value`. */
-export function full(shape: Shape, value: number, options: CreateOptions = {}): Tensor {
-  const dims = checkShape('full', shape);
-  const dtype = checkDType('full', options.dtype);
-  if (typeof value !== 'number') throw typeError('full', `value must be a number, got ${String(value)}`);
+function filled(op: string, shape: Shape, value: number, options: CreateOptions): Tensor {
+  const dims = checkShape(op, shape);
+  const dtype = checkDType(op, options.dtype);
+  if (typeof value !== 'number') throw typeError(op, `value must be a number, got ${String(value)}`);
   const data = arrayFor(dtype, sizeOf(dims));
   if (value !== 0) data.fill(value);
   return new Tensor(data, dims);
 }
 
+/** A tensor of `shape` filled with `value`. */
+export function full(shape: Shape, value: number, options: CreateOptions = {}): Tensor {
+  return filled('full', shape, value, options);
+}
+
 /** `shape` filled with zeros. */
 export function zeros(shape: Shape, options: CreateOptions = {}): Tensor {
-  return full(shape, 0, options);
+  return filled('zeros', shape, 0, options);
 }
 
 /** `shape` filled with ones. */
 export function ones(shape: Shape, options: CreateOptions = {}): Tensor {
-  return full(shape, 1, options);
+  return filled('ones', shape, 1, options);
 }
 
 /** Zeros with `t`'s shape and (unless given) dtype. */
 export function zerosLike(t: Tensor, options: CreateOptions = {}): Tensor {
   checkTensor('zerosLike', t, 't');
-  return full(t.shape, 0, { dtype: options.dtype ?? t.dtype });
+  return filled('zerosLike', t.shape, 0, { dtype: options.dtype ?? t.dtype });
 }
 
 /** Ones with `t`'s shape and (unless given) dtype. */
 export function onesLike(t: Tensor, options: CreateOptions = {}): Tensor {
   checkTensor('onesLike', t, 't');
-  return full(t.shape, 1, { dtype: options.dtype ?? t.dtype });
+  return filled('onesLike', t.shape, 1, { dtype: options.dtype ?? t.dtype });
 }
 
 /** A 0-d tensor holding `value`. */
 export function scalar(value: number, options: CreateOptions = {}): Tensor {
-  return full([], value, options);
+  return filled('scalar', [], value, options);
 }
 
 /**

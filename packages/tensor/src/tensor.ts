@@ -19,6 +19,9 @@ export class Tensor {
   readonly size: number;
 
   constructor(data: TypedArray, shape: Shape, strides?: Shape, offset = 0) {
+    if (!(data instanceof Float32Array || data instanceof Float64Array || data instanceof Int32Array)) {
+      throw typeError('Tensor', `data must be a Float32Array, Float64Array or Int32Array, got ${data === null ? 'null' : Array.isArray(data) ? 'an array' : (data as object)?.constructor?.name ?? typeof data}`);
+    }
     this.data = data;
     this.shape = Object.freeze(shape.slice());
     this.strides = Object.freeze(strides ? strides.slice() : contiguousStrides(shape));

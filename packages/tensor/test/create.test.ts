@@ -64,11 +64,12 @@ describe('full, zeros, ones, scalar, *Like', () => {
 
   it('reject bad shapes, values and tensors', () => {
     expect(() => zeros([2, -1])).toThrow(RangeError);
-    expect(() => zeros([2, -1])).toThrow('full: shape must hold sizes >= 0, got [2, -1]');
+    expect(() => zeros([2, -1])).toThrow('zeros: shape must hold sizes >= 0, got [2, -1]');
     expect(() => ones([2.5])).toThrow(TypeError);
-    expect(() => ones([2.5])).toThrow('full: shape must hold integers, got [2.5]');
-    expect(() => zeros(3 as never)).toThrow('full: shape must be an array of sizes, got 3');
+    expect(() => ones([2.5])).toThrow('ones: shape must hold integers, got [2.5]');
+    expect(() => zeros(3 as never)).toThrow('zeros: shape must be an array of sizes, got 3');
     expect(() => full([2], '1' as never)).toThrow('full: value must be a number, got 1');
+    expect(() => scalar(NaN as never, { dtype: 'int8' as never })).toThrow("scalar: dtype must be 'float32', 'float64' or 'int32', got int8");
     expect(() => zerosLike([1, 2] as never)).toThrow('zerosLike: t must be a Tensor, got an array');
     expect(() => onesLike(null as never)).toThrow('onesLike: t must be a Tensor, got null');
   });

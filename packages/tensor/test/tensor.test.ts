@@ -28,6 +28,9 @@ describe('Tensor', () => {
     expect(() => new Tensor(new Float32Array(6), [2, 3], [1, 2], 1)).toThrow('Tensor: storage of 6 elements is too small for shape [2, 3] with strides [1, 2] at offset 1');
     expect(() => new Tensor(new Float32Array(6), [2, 3], [1])).toThrow('Tensor: strides [1] do not match shape [2, 3]');
     expect(() => new Tensor(new Float32Array(6), [2], [1], -1)).toThrow(ShapeError);
+    expect(() => new Tensor([1, 2] as never, [2])).toThrow(TypeError);
+    expect(() => new Tensor([1, 2] as never, [2])).toThrow('Tensor: data must be a Float32Array, Float64Array or Int32Array, got an array');
+    expect(() => new Tensor(new Uint8Array(2) as never, [2])).toThrow('Tensor: data must be a Float32Array, Float64Array or Int32Array, got Uint8Array');
     // Empty views may point anywhere: nothing is read.
     expect(new Tensor(new Float32Array(0), [0, 3]).size).toBe(0);
   });

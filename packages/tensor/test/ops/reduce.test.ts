@@ -75,6 +75,9 @@ describe('sum and mean', () => {
     expect(() => sum(m(), 0, 1 as never)).toThrow('sum: keepdim must be a boolean, got number 1');
     expect(() => mean(m(), 0, { keepdim: true } as never)).toThrow('mean: keepdim must be a boolean, got Object');
     expect(() => sum([1, 2] as never)).toThrow('sum: x must be a Tensor, got an array');
+    expect(() => mean(m(), [0, 4])).toThrow('mean: dim=4 is out of range for a tensor of rank 2 (expected -2..1)');
+    expect(() => min(m(), -3)).toThrow('min: dim=-3 is out of range for a tensor of rank 2 (expected -2..1)');
+    expect(() => max(m(), 0, null as never)).toThrow('max: keepdim must be a boolean, got null');
   });
 });
 
@@ -158,6 +161,8 @@ describe('variance and std', () => {
     expect(() => variance(m(), 0, { correction: -1 })).toThrow('variance: correction must be >= 0, got correction=-1');
     expect(() => variance(m(), 0, { correction: NaN })).toThrow('variance: correction must be a finite number, got number NaN');
     expect(() => variance(m(), 0, { keepdim: 0 as never })).toThrow('variance: keepdim must be a boolean, got number 0');
+    expect(() => std(m(), 0, { correction: -2 })).toThrow('variance: correction must be >= 0, got correction=-2');
+    expect(() => std(m(), 3)).toThrow('variance: dim=3 is out of range for a tensor of rank 2');
   });
 });
 
