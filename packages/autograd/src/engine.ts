@@ -25,10 +25,6 @@ export function runBackward(root: Variable, seed: Tensor, retainGraph: boolean):
     }
     const gradOutputs = node.outputs.map((o, i) => grads[i] ?? full(o.shape, 0, { dtype: o.dtype }));
     const gradInputs = node.backward(node.ctx, gradOutputs);
-    if (!retainGraph) {
-      node.ctx.release();
-      node.released = true;
-    }
     node.inputs.forEach((input, i) => {
       const g = gradInputs[i];
       if (input === null || g == null) return;
@@ -38,6 +34,13 @@ export function runBackward(root: Variable, seed: Tensor, retainGraph: boolean):
         pending.set(parent, addAt(pending.get(parent) ?? [], input.outputIndex, g, parent.outputs.length));
       }
     });
+    if (!retainGraph) {
+      node.ctx.release();
+      node.released = true;
+      // The edges go too: the input Variables hold their forward values, and a loss kept for
+      // logging would otherwise pin every activation of its step.
+      node.inputs = [];
+    }
   }
 }
 

@@ -121,9 +121,11 @@ export function defineOp<A extends unknown[], R extends Tensor | Tensor[]>(def: 
         const got = def.backward(c, ...grads);
         if (!(got instanceof Tensor) && !Array.isArray(got)) throw typeError(name, 'backward must return a Tensor or an array of gradients, one per input');
         const list: (Tensor | null | undefined)[] = got instanceof Tensor ? [got] : got.slice();
-        for (let i = 0; i < inputs.length; i++) {
+        // Read the node's own edges, not the `inputs` of this call: a closure over those would
+        // keep every input Variable (and the graph behind it) alive after backward frees the node.
+        for (let i = 0; i < node.inputs.length; i++) {
           const g = list[i];
-          const v = inputs[i];
+          const v = node.inputs[i];
           if (!v || !v.requiresGrad || g == null) continue;
           if (!(g instanceof Tensor)) throw typeError(name, `backward returned a non-Tensor gradient for input ${i}`);
           if (g.shape.length !== v.shape.length || g.shape.some((d, k) => d !== v.shape[k])) {

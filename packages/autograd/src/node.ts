@@ -8,7 +8,8 @@ import type { Variable } from './variable.js';
  */
 export interface Node {
   readonly name: string;
-  readonly inputs: ReadonlyArray<Variable | null>;
+  /** Emptied when a backward without retainGraph frees the node, so a kept output pins no activations. */
+  inputs: ReadonlyArray<Variable | null>;
   readonly ctx: Context;
   /** Shapes and dtypes of the outputs, to materialise zero gradients for unused outputs. */
   readonly outputs: ReadonlyArray<{ shape: readonly number[]; dtype: Tensor['dtype'] }>;
