@@ -1,7 +1,6 @@
 import * as T from '@torchlet/tensor';
 import type { Tensor } from '@torchlet/tensor';
 import { defineOp } from '../function.js';
-import { erf } from './erf.js';
 import { zipWith } from './pointwise.js';
 
 /** eˣ, elementwise. `x`: any shape → same shape. */
@@ -144,7 +143,7 @@ export const gelu = defineOp({
     const src = T.contiguousData(x);
     const out = y.data;
     if (approximate === 'none') {
-      for (let i = 0; i < out.length; i++) out[i] = 0.5 * src[i]! * (1 + erf(src[i]! * SQRT_HALF));
+      for (let i = 0; i < out.length; i++) out[i] = 0.5 * src[i]! * (1 + T.erfScalar(src[i]! * SQRT_HALF));
     } else {
       for (let i = 0; i < out.length; i++) {
         const v = src[i]!;
@@ -158,7 +157,7 @@ export const gelu = defineOp({
     if (ctx.approximate === 'none') {
       // d/dx x·Φ(x) = Φ(x) + x·φ(x)
       return [zipWith(gradOutput, x!, (g, x) => {
-        const cdf = 0.5 * (1 + erf(x * SQRT_HALF));
+        const cdf = 0.5 * (1 + T.erfScalar(x * SQRT_HALF));
         return g * (cdf + x * INV_SQRT_2PI * Math.exp(-0.5 * x * x));
       })];
     }

@@ -41,14 +41,16 @@ describe('unary ops', () => {
     }), { numRuns: 30 });
   });
 
-  it('gelu: tanh form against its formula, exact form within 1e-3 of it; both gradients', () => {
+  it('gelu: both forms against their formulas (erf from the tensor package), within 1e-3 of each other; both gradients', () => {
     fc.assert(fc.property(shapes, fc.integer(), (shape, seed) => {
       const x = leaf(T.mul(normal(shape, new Generator(seed)), 2));
       const inner = T.mul(Math.sqrt(2 / Math.PI), T.add(x.data, T.mul(0.044715, T.pow(x.data, 3))));
       const tanhForm = T.mul(T.mul(x.data, 0.5), T.add(1, T.tanh(inner)));
       expectClose(gelu(x, { approximate: 'tanh' }).data, tanhForm, 1e-14, 1e-15);
+      const exactForm = T.mul(T.mul(x.data, 0.5), T.add(1, T.erf(T.mul(x.data, Math.SQRT1_2))));
+      expectClose(gelu(x).data, exactForm, 1e-14, 1e-15);
       // The approximation is within 5e-4 of x·Φ(x) everywhere.
-      expectClose(gelu(x).data, tanhForm, 0, 1e-3);
+      expectClose(exactForm, tanhForm, 0, 1e-3);
       gradcheck((x) => gelu(x), [x]);
       gradcheck((x) => gelu(x, { approximate: 'tanh' }), [x]);
     }), { numRuns: 30 });
