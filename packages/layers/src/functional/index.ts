@@ -9,3 +9,18 @@ export { convTranspose1d, convTranspose2d, convTransposeOutputSize, type ConvTra
 export { maxPool1d, maxPool2d, avgPool1d, avgPool2d, poolOutputSize, type MaxPoolOptions, type AvgPoolOptions } from './pool.js';
 export { adaptiveAvgPool2d, adaptiveMaxPool2d, type AdaptiveOutputSize, type AdaptiveMaxPoolOptions } from './adaptive-pool.js';
 export { convolve, convolve2d, correlate2d, type SignalMode } from './signal.js';
+export { linear } from './linear.js';
+export { relu, leakyRelu, tanh, sigmoid, gelu, softmax, logSoftmax, type GeluOptions } from './activation.js';
+export { dropout, type DropoutOptions } from './dropout.js';
+export { batchNorm, type BatchNormOptions } from './batch-norm.js';
+export {
+  crossEntropy,
+  nllLoss,
+  mseLoss,
+  binaryCrossEntropyWithLogits,
+  type Reduction,
+  type CrossEntropyOptions,
+  type NllLossOptions,
+  type MseLossOptions,
+  type BceWithLogitsOptions,
+} from './loss.js';
