@@ -4,9 +4,11 @@
  * Row-major BLAS convention: `C = alpha·op(A)·op(B) + beta·C` with `op(A): [m, k]`, `op(B): [k, n]`,
  * `C: [m, n]`. Element `(i, p)` of A sits at `a[aOffset + i·lda + p]`, or at `a[aOffset + p·lda + i]`
  * when `transA` (A is stored `[k, m]`); likewise B and `ldb`; `C(i, j)` at `c[cOffset + i·ldc + j]`.
- * Leading dimensions are storage distances and are not checked (0 repeats a row, as a broadcast does).
+ * Leading dimensions are storage distances (0 repeats a row, as a broadcast does).
  * `beta = 0` overwrites C without reading it (old NaNs vanish); `alpha = 0` or `k = 0` never reads A or B.
  */
+
+import { rangeError, typeError } from '../errors.js';
 
 /** Storage a GEMM reads and writes: a, b and c normally share one dtype (the JS kernel accepts any mix). */
 export type GemmArray = Float32Array | Float64Array;
@@ -18,7 +20,7 @@ export type GemmArray = Float32Array | Float64Array;
 export interface Gemm {
   /** Short label for benchmarks and logs, e.g. `'js'`. */
   readonly name: string;
-  /** `C = alpha·op(A)·op(B) + beta·C`; see the module comment for the layout. Trusts its arguments. */
+  /** `C = alpha·op(A)·op(B) + beta·C`; see the module comment for the layout. */
   gemm(
     transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
     a: GemmArray, aOffset: number, lda: number,
@@ -58,13 +60,18 @@ const edgeTile = new Float64Array(MR * NR);
 /** The cache-blocked, register-tiled JavaScript GEMM. */
 export const jsGemm: Gemm = { name: 'js', gemm: gemmJs };
 
-/** `C = alpha·op(A)·op(B) + beta·C` (see the module comment); the implementation behind `jsGemm`. */
+/**
+ * `C = alpha·op(A)·op(B) + beta·C` (see the module comment); the implementation behind `jsGemm`.
+ * @throws TypeError for non-integer sizes, offsets or leading dimensions; RangeError if one is
+ *   negative or a matrix would reach past the end of its array
+ */
 export function gemmJs(
   transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
   a: GemmArray, aOffset: number, lda: number,
   b: GemmArray, bOffset: number, ldb: number,
   beta: number, c: GemmArray, cOffset: number, ldc: number,
 ): void {
+  checkGemmArgs('gemm', transA, transB, m, n, k, a, aOffset, lda, b, bOffset, ldb, c, cOffset, ldc);
   if (m === 0 || n === 0) return;
   if (k === 0 || alpha === 0) {
     scaleC(m, n, beta, c, cOffset, ldc);
@@ -111,6 +118,52 @@ export function gemmJs(
       }
     }
   }
+}
+
+/**
+ * O(1) argument checks any Gemm implementation can share: sizes, offsets and leading dimensions are
+ * non-negative integers, and every element of op(A), op(B) and C lies inside its array (an
+ * out-of-range read would otherwise turn into a silent NaN, an out-of-range write into nothing).
+ */
+export function checkGemmArgs(
+  op: string, transA: boolean, transB: boolean, m: number, n: number, k: number,
+  a: GemmArray, aOffset: number, lda: number,
+  b: GemmArray, bOffset: number, ldb: number,
+  c: GemmArray, cOffset: number, ldc: number,
+): void {
+  checkIndex(op, 'm', m);
+  checkIndex(op, 'n', n);
+  checkIndex(op, 'k', k);
+  checkIndex(op, 'aOffset', aOffset);
+  checkIndex(op, 'lda', lda);
+  checkIndex(op, 'bOffset', bOffset);
+  checkIndex(op, 'ldb', ldb);
+  checkIndex(op, 'cOffset', cOffset);
+  checkIndex(op, 'ldc', ldc);
+  if (m === 0 || n === 0) return;
+  // Stored shapes: A is [m, k] ([k, m] when transposed), B is [k, n] ([n, k]), C is [m, n].
+  const aLast = lastIndex(aOffset, transA ? k : m, transA ? m : k, lda);
+  if (aLast >= a.length) {
+    throw rangeError(op, `a holds ${a.length} elements, but op(A) [${m}, ${k}] with transA=${transA}, lda=${lda}, aOffset=${aOffset} reads up to index ${aLast}`);
+  }
+  const bLast = lastIndex(bOffset, transB ? n : k, transB ? k : n, ldb);
+  if (bLast >= b.length) {
+    throw rangeError(op, `b holds ${b.length} elements, but op(B) [${k}, ${n}] with transB=${transB}, ldb=${ldb}, bOffset=${bOffset} reads up to index ${bLast}`);
+  }
+  const cLast = lastIndex(cOffset, m, n, ldc);
+  if (cLast >= c.length) {
+    throw rangeError(op, `c holds ${c.length} elements, but C [${m}, ${n}] with ldc=${ldc}, cOffset=${cOffset} reaches index ${cLast}`);
+  }
+}
+
+function checkIndex(op: string, name: string, v: number): void {
+  if (typeof v !== 'number' || !Number.isInteger(v)) throw typeError(op, `${name} must be an integer, got ${String(v)}`);
+  if (v < 0) throw rangeError(op, `${name} must be >= 0, got ${v}`);
+}
+
+/** The last storage index of a stored `[rows, cols]` matrix, or -1 when it is empty. */
+function lastIndex(offset: number, rows: number, cols: number, ld: number): number {
+  return rows === 0 || cols === 0 ? -1 : offset + (rows - 1) * ld + cols - 1;
 }
 
 function roundUp(x: number, multiple: number): number {

@@ -1,6 +1,6 @@
 import { checkTensor } from '../check.js';
 import { arrayFor, type TypedArray } from '../dtype.js';
-import { shapeError } from '../errors.js';
+import { rangeError, shapeError } from '../errors.js';
 import { formatShape, sizeOf } from '../shape.js';
 import { Tensor, contiguousData } from '../tensor.js';
 import type { ConvGeometry } from './conv-geometry.js';
@@ -26,7 +26,10 @@ function axis3(values: readonly number[], i: number, unit: number): number {
  * the window reads padding.
  */
 function firstInside(start: number, stride: number, out: number): number {
-  return Math.min(out, Math.max(0, Math.ceil(-start / stride)));
+  if (start >= 0) return 0;
+  // Integer ceil(−start / stride): Math.ceil's double result made V8 deoptimise the loops ("lost precision").
+  const o = ((stride - 1 - start) / stride) | 0;
+  return o < out ? o : out;
 }
 
 /**
@@ -34,15 +37,44 @@ function firstInside(start: number, stride: number, out: number): number {
  * needs no term: it only lengthened the output, and those positions fall past this bound.)
  */
 function endInside(start: number, stride: number, size: number, out: number, first: number): number {
-  return Math.min(out, Math.max(first, Math.ceil((size - start) / stride)));
+  const room = size - start;
+  const o = room <= 0 ? 0 : ((room + stride - 1) / stride) | 0;
+  return o < first ? first : o < out ? o : out;
+}
+
+/** Elements of one sample `[C, ...inputSize]`. */
+function sampleSize(geom: ConvGeometry): number {
+  let size = geom.channels;
+  for (const d of geom.inputSize) size *= d;
+  return size;
+}
+
+/** Elements of one sample's columns `[C·∏kernelSize, ∏outputSize]`. */
+function columnsSize(geom: ConvGeometry): number {
+  let size = geom.channels;
+  for (const d of geom.kernelSize) size *= d;
+  for (const d of geom.outputSize) size *= d;
+  return size;
+}
+
+// O(1) checks: an out-of-range typed-array read is a silent undefined/NaN and a write is silently lost.
+function checkBlock(op: string, name: string, arr: TypedArray, offset: number, size: number, geom: ConvGeometry): void {
+  if (!Number.isInteger(offset) || offset < 0) throw rangeError(op, `${name}Offset must be an integer >= 0, got ${offset}`);
+  if (offset + size > arr.length) {
+    throw rangeError(op, `${name} holds ${arr.length} elements, but a block of ${size} at ${name}Offset=${offset} ends at ${offset + size} ` +
+      `(channels=${geom.channels}, inputSize=${formatShape(geom.inputSize)}, kernelSize=${formatShape(geom.kernelSize)}, outputSize=${formatShape(geom.outputSize)})`);
+  }
 }
 
 /**
  * Unfolds one sample `src[srcOffset ...]` (`[C, ...inputSize]`, contiguous) into
  * `dst[dstOffset ...]` (`[C·∏kernelSize, ∏outputSize]`, contiguous), writing every element.
- * Allocation-free; trusts its arguments.
+ * Allocation-free; trusts `geom` (from `convGeometry`).
+ * @throws RangeError if an offset is negative or either block runs past the end of its array
  */
 export function im2colInto(src: TypedArray, srcOffset: number, geom: ConvGeometry, dst: TypedArray, dstOffset: number): void {
+  checkBlock('im2colInto', 'src', src, srcOffset, sampleSize(geom), geom);
+  checkBlock('im2colInto', 'dst', dst, dstOffset, columnsSize(geom), geom);
   const channels = geom.channels;
   const inD = axis3(geom.inputSize, 0, 1), inH = axis3(geom.inputSize, 1, 1), inW = axis3(geom.inputSize, 2, 1);
   const kD = axis3(geom.kernelSize, 0, 1), kH = axis3(geom.kernelSize, 1, 1), kW = axis3(geom.kernelSize, 2, 1);
@@ -50,10 +82,13 @@ export function im2colInto(src: TypedArray, srcOffset: number, geom: ConvGeometr
   const pD = axis3(geom.padBefore, 0, 0), pH = axis3(geom.padBefore, 1, 0), pW = axis3(geom.padBefore, 2, 0);
   const dD = axis3(geom.dilation, 0, 1), dH = axis3(geom.dilation, 1, 1), dW = axis3(geom.dilation, 2, 1);
   const outD = axis3(geom.outputSize, 0, 1), outH = axis3(geom.outputSize, 1, 1), outW = axis3(geom.outputSize, 2, 1);
+  if (kD === 1 && inD === 1 && outD === 1 && pD === 0) {
+    im2col2d(src, srcOffset, channels, inH, inW, kH, kW, sH, sW, pH, pW, dH, dW, outH, outW, dst, dstOffset);
+    return;
+  }
   const plane = inH * inW;
   const outPlane = outH * outW;
-  const outSize = outD * outPlane;
-  let row = dstOffset;
+  let at = dstOffset;
   for (let c = 0; c < channels; c++) {
     const srcChannel = srcOffset + c * inD * plane;
     for (let kd = 0; kd < kD; kd++) {
@@ -64,54 +99,92 @@ export function im2colInto(src: TypedArray, srcOffset: number, geom: ConvGeometr
         const hStart = kh * dH - pH;
         const ohLo = firstInside(hStart, sH, outH);
         const ohHi = endInside(hStart, sH, inH, outH, ohLo);
-        for (let kw = 0; kw < kW; kw++, row += outSize) {
+        for (let kw = 0; kw < kW; kw++) {
           const wStart = kw * dW - pW;
           const owLo = firstInside(wStart, sW, outW);
           const owHi = endInside(wStart, sW, inW, outW, owLo);
-          // Whole output planes whose depth index reads padding.
-          dst.fill(0, row, row + odLo * outPlane);
-          dst.fill(0, row + odHi * outPlane, row + outSize);
+          // Output planes whose depth index falls in the padding are all zero.
+          dst.fill(0, at, at + odLo * outPlane);
+          at += odLo * outPlane;
           for (let od = odLo; od < odHi; od++) {
             const srcPlane = srcChannel + (dStart + od * sD) * plane;
-            im2colPlane(src, srcPlane, inW, hStart, wStart, sH, sW, outH, outW, ohLo, ohHi, owLo, owHi, dst, row + od * outPlane);
+            at = im2colTap(src, srcPlane, inW, hStart, wStart, sH, sW, outH, outW, ohLo, ohHi, owLo, owHi, dst, at);
           }
+          dst.fill(0, at, at + (outD - odHi) * outPlane);
+          at += (outD - odHi) * outPlane;
         }
       }
     }
   }
 }
 
-/** One (kd, kh, kw) row segment: the `outH × outW` values of kernel tap (kh, kw) over one input plane. */
-function im2colPlane(
+/**
+ * The 1-D and 2-D case, the training hot path (e.g. [64, 32, 14, 14] with 3×3 kernels): no depth
+ * loops and no plane bookkeeping; each kernel tap writes its `outH × outW` block front to back.
+ */
+function im2col2d(
+  src: TypedArray, srcOffset: number, channels: number, inH: number, inW: number, kH: number, kW: number,
+  sH: number, sW: number, pH: number, pW: number, dH: number, dW: number, outH: number, outW: number,
+  dst: TypedArray, dstOffset: number,
+): void {
+  const plane = inH * inW;
+  let at = dstOffset;
+  for (let c = 0; c < channels; c++) {
+    const srcPlane = srcOffset + c * plane;
+    for (let kh = 0; kh < kH; kh++) {
+      const hStart = kh * dH - pH;
+      const ohLo = firstInside(hStart, sH, outH);
+      const ohHi = endInside(hStart, sH, inH, outH, ohLo);
+      for (let kw = 0; kw < kW; kw++) {
+        const wStart = kw * dW - pW;
+        const owLo = firstInside(wStart, sW, outW);
+        const owHi = endInside(wStart, sW, inW, outW, owLo);
+        at = im2colTap(src, srcPlane, inW, hStart, wStart, sH, sW, outH, outW, ohLo, ohHi, owLo, owHi, dst, at);
+      }
+    }
+  }
+}
+
+/**
+ * One kernel tap (kh, kw) over one input plane: writes the `outH × outW` values it reads, front to
+ * back from `at`, and returns the position after them. Rows `[ohLo, ohHi)` and columns `[owLo, owHi)`
+ * read the input; the rest read padding.
+ */
+function im2colTap(
   src: TypedArray, srcPlane: number, inW: number, hStart: number, wStart: number, sH: number, sW: number,
   outH: number, outW: number, ohLo: number, ohHi: number, owLo: number, owHi: number,
   dst: TypedArray, at: number,
-): void {
-  // Rows above and below the input read only padding.
-  dst.fill(0, at, at + ohLo * outW);
-  dst.fill(0, at + ohHi * outW, at + outH * outW);
-  for (let oh = ohLo; oh < ohHi; oh++) {
-    const d = at + oh * outW;
+): number {
+  let d = at;
+  let oh = 0;
+  for (; oh < ohLo; oh++) for (let ow = 0; ow < outW; ow++) dst[d++] = 0;
+  for (; oh < ohHi; oh++) {
     // Input index of output column ow is srcRow + ow·sW.
     const srcRow = srcPlane + (hStart + oh * sH) * inW + wStart;
-    for (let ow = 0; ow < owLo; ow++) dst[d + ow] = 0;
+    let ow = 0;
+    for (; ow < owLo; ow++) dst[d++] = 0;
     if (sW === 1) {
       // Stride 1: the valid run is a contiguous copy.
-      for (let ow = owLo; ow < owHi; ow++) dst[d + ow] = src[srcRow + ow]!;
+      for (; ow < owHi; ow++) dst[d++] = src[srcRow + ow]!;
     } else {
-      for (let ow = owLo, s = srcRow + owLo * sW; ow < owHi; ow++, s += sW) dst[d + ow] = src[s]!;
+      for (let s = srcRow + ow * sW; ow < owHi; ow++, s += sW) dst[d++] = src[s]!;
     }
-    for (let ow = owHi; ow < outW; ow++) dst[d + ow] = 0;
+    for (; ow < outW; ow++) dst[d++] = 0;
   }
+  for (; oh < outH; oh++) for (let ow = 0; ow < outW; ow++) dst[d++] = 0;
+  return d;
 }
 
 /**
  * The adjoint of `im2colInto`: adds each column entry back onto the input element it was read from,
  * `dst[dstOffset ...] += fold(cols[colsOffset ...])`. Accumulates: overlapping windows all add onto
  * the same pixel, and the caller decides whether `dst` starts at zero. Entries that came from padding
- * are dropped. Same layouts as `im2colInto`; trusts its arguments.
+ * are dropped. Same layouts as `im2colInto`; allocation-free; trusts `geom`.
+ * @throws RangeError if an offset is negative or either block runs past the end of its array
  */
 export function col2imInto(cols: TypedArray, colsOffset: number, geom: ConvGeometry, dst: TypedArray, dstOffset: number): void {
+  checkBlock('col2imInto', 'cols', cols, colsOffset, columnsSize(geom), geom);
+  checkBlock('col2imInto', 'dst', dst, dstOffset, sampleSize(geom), geom);
   const channels = geom.channels;
   const inD = axis3(geom.inputSize, 0, 1), inH = axis3(geom.inputSize, 1, 1), inW = axis3(geom.inputSize, 2, 1);
   const kD = axis3(geom.kernelSize, 0, 1), kH = axis3(geom.kernelSize, 1, 1), kW = axis3(geom.kernelSize, 2, 1);
@@ -123,6 +196,7 @@ export function col2imInto(cols: TypedArray, colsOffset: number, geom: ConvGeome
   const outPlane = outH * outW;
   const outSize = outD * outPlane;
   let row = colsOffset;
+  // 1-D and 2-D take this path too, with a single depth step (odLo = 0, odHi = 1).
   for (let c = 0; c < channels; c++) {
     const dstChannel = dstOffset + c * inD * plane;
     for (let kd = 0; kd < kD; kd++) {
@@ -139,7 +213,7 @@ export function col2imInto(cols: TypedArray, colsOffset: number, geom: ConvGeome
           const owHi = endInside(wStart, sW, inW, outW, owLo);
           for (let od = odLo; od < odHi; od++) {
             const dstPlane = dstChannel + (dStart + od * sD) * plane;
-            col2imPlane(cols, row + od * outPlane, inW, hStart, wStart, sH, sW, outW, ohLo, ohHi, owLo, owHi, dst, dstPlane);
+            col2imTap(cols, row + od * outPlane, inW, hStart, wStart, sH, sW, outW, ohLo, ohHi, owLo, owHi, dst, dstPlane);
           }
         }
       }
@@ -147,7 +221,8 @@ export function col2imInto(cols: TypedArray, colsOffset: number, geom: ConvGeome
   }
 }
 
-function col2imPlane(
+/** The adjoint of `im2colTap`: adds the in-bounds values of one tap's block onto the plane. */
+function col2imTap(
   cols: TypedArray, at: number, inW: number, hStart: number, wStart: number, sH: number, sW: number,
   outW: number, ohLo: number, ohHi: number, owLo: number, owHi: number,
   dst: TypedArray, dstPlane: number,

@@ -1,5 +1,5 @@
 // The ./kernels subpath: the low-level pieces ops are built from, for layers, benchmarks and a WASM GEMM.
-export { jsGemm, gemmJs, type Gemm, type GemmArray } from './gemm.js';
+export { jsGemm, gemmJs, checkGemmArgs, type Gemm, type GemmArray } from './gemm.js';
 export { getGemm, setGemm } from './select.js';
 export {
   convGeometry,

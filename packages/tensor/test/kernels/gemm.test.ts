@@ -114,3 +114,29 @@ describe('gemm', () => {
     expect(jsGemm.gemm).toBe(gemmJs);
   });
 });
+
+describe('gemm errors', () => {
+  const a = new Float64Array(12);
+  const b = new Float64Array(12);
+  const c = new Float64Array(9);
+
+  it('a matrix that runs past the end of its array (RangeError naming the array and layout)', () => {
+    const f = () => gemmJs(false, false, 3, 3, 4, 1, a, 1, 4, b, 0, 3, 0, c, 0, 3);
+    expect(f).toThrow(RangeError);
+    expect(f).toThrow('gemm: a holds 12 elements, but op(A) [3, 4] with transA=false, lda=4, aOffset=1 reads up to index 12');
+    expect(() => gemmJs(false, true, 3, 3, 4, 1, a, 0, 4, b, 0, 5, 0, c, 0, 3)).toThrow(
+      'gemm: b holds 12 elements, but op(B) [4, 3] with transB=true, ldb=5, bOffset=0 reads up to index 13',
+    );
+    expect(() => gemmJs(false, false, 3, 3, 4, 1, a, 0, 4, b, 0, 3, 0, c, 0, 4)).toThrow(
+      'gemm: c holds 9 elements, but C [3, 3] with ldc=4, cOffset=0 reaches index 10',
+    );
+  });
+
+  it('negative or fractional sizes, offsets and leading dimensions', () => {
+    expect(() => gemmJs(false, false, -1, 3, 4, 1, a, 0, 4, b, 0, 3, 0, c, 0, 3)).toThrow(RangeError);
+    expect(() => gemmJs(false, false, -1, 3, 4, 1, a, 0, 4, b, 0, 3, 0, c, 0, 3)).toThrow('gemm: m must be >= 0, got -1');
+    expect(() => gemmJs(false, false, 3, 3, 4, 1, a, 0, 4, b, 0, 3, 0, c, 0.5, 3)).toThrow(TypeError);
+    expect(() => gemmJs(false, false, 3, 3, 4, 1, a, 0, 4, b, 0, 3, 0, c, 0.5, 3)).toThrow('gemm: cOffset must be an integer, got 0.5');
+    expect(() => gemmJs(false, false, 3, 3, 4, 1, a, 0, 4, b, 0, -3, 0, c, 0, 3)).toThrow('gemm: ldb must be >= 0, got -3');
+  });
+});

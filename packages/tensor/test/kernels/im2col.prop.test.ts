@@ -1,0 +1,85 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { Tensor } from '@torchlet/tensor';
+import { col2im, convGeometry, im2col, type ConvGeometry } from '@torchlet/tensor/kernels';
+import { dot, naiveIm2col, seededArray } from '../helpers/reference-kernels.js';
+
+/** One spatial axis: kernel, stride, dilation, asymmetric padding, and an input at least as long as the padded window needs. */
+const arbAxis = fc
+  .record({
+    kernel: fc.integer({ min: 1, max: 3 }),
+    stride: fc.integer({ min: 1, max: 3 }),
+    dilation: fc.integer({ min: 1, max: 2 }),
+    before: fc.integer({ min: 0, max: 2 }),
+    after: fc.integer({ min: 0, max: 2 }),
+    extra: fc.integer({ min: 0, max: 4 }),
+  })
+  .map((a) => ({ ...a, input: Math.max(0, a.dilation * (a.kernel - 1) + 1 - a.before - a.after) + a.extra }));
+
+/** A geometry of 1, 2 or 3 spatial axes with 1–3 channels, plus a batch size and a seed. */
+function arbConvCase(dims: number) {
+  return fc.record({
+    axes: fc.array(arbAxis, { minLength: dims, maxLength: dims }),
+    channels: fc.integer({ min: 1, max: 3 }),
+    batch: fc.integer({ min: 1, max: 2 }),
+    seed: fc.integer(),
+  });
+}
+
+function geometryOf(c: { axes: { input: number; kernel: number; stride: number; dilation: number; before: number; after: number }[]; channels: number }): ConvGeometry {
+  return convGeometry('conv', {
+    channels: c.channels,
+    inputSize: c.axes.map((a) => a.input),
+    kernelSize: c.axes.map((a) => a.kernel),
+    stride: c.axes.map((a) => a.stride),
+    padding: c.axes.map((a) => a.before),
+    paddingAfter: c.axes.map((a) => a.after),
+    dilation: c.axes.map((a) => a.dilation),
+  });
+}
+
+const prod = (s: readonly number[]) => s.reduce((p, d) => p * d, 1);
+
+describe.each([1, 2, 3])('im2col properties, %i-D', (dims) => {
+  it('<im2col(x), y> = <x, col2im(y)>: col2im is the adjoint (rtol 1e-9)', () => {
+    fc.assert(
+      fc.property(arbConvCase(dims), (c) => {
+        const g = geometryOf(c);
+        const xShape = [c.batch, g.channels, ...g.inputSize];
+        const yShape = [c.batch, g.channels * prod(g.kernelSize), prod(g.outputSize)];
+        const x = new Tensor(seededArray(prod(xShape), c.seed), xShape);
+        const y = new Tensor(seededArray(prod(yShape), c.seed + 1), yShape);
+        const cols = im2col(x, g);
+        const folded = col2im(y, g);
+        expect(cols.shape).toEqual(yShape);
+        expect(folded.shape).toEqual(xShape);
+        const lhs = dot(cols.toTypedArray(), y.toTypedArray());
+        const rhs = dot(x.toTypedArray(), folded.toTypedArray());
+        // Scale by the sum of |terms| so cancellation in the dot product cannot inflate the error.
+        let scale = 0;
+        const cv = cols.toTypedArray();
+        const yv = y.toTypedArray();
+        for (let i = 0; i < cv.length; i++) scale += Math.abs(cv[i]! * yv[i]!);
+        expect(Math.abs(lhs - rhs)).toBeLessThanOrEqual(1e-9 * Math.max(scale, 1e-300));
+      }),
+      { numRuns: 80 },
+    );
+  });
+
+  it('im2col equals the direct-index reference for every sample', () => {
+    fc.assert(
+      fc.property(arbConvCase(dims), (c) => {
+        const g = geometryOf(c);
+        const sample = g.channels * prod(g.inputSize);
+        const x = new Tensor(seededArray(c.batch * sample, c.seed), [c.batch, g.channels, ...g.inputSize]);
+        const cols = im2col(x, g).toTypedArray();
+        const per = g.channels * prod(g.kernelSize) * prod(g.outputSize);
+        for (let n = 0; n < c.batch; n++) {
+          const want = naiveIm2col(x.toTypedArray().subarray(n * sample, (n + 1) * sample), g);
+          expect(Array.from(cols.subarray(n * per, (n + 1) * per))).toEqual(want);
+        }
+      }),
+      { numRuns: 80 },
+    );
+  });
+});
