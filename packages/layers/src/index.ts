@@ -37,3 +37,14 @@ export {
 export { SGD, type SGDOptions } from './optim/sgd.js';
 export { Adam, AdamW, type AdamOptions } from './optim/adam.js';
 export { LRScheduler, StepLR, CosineAnnealingLR, type StepLROptions, type CosineAnnealingLROptions, type SchedulerStateDict } from './optim/lr-scheduler.js';
+export { Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, type ConvModuleOptions, type ConvTransposeModuleOptions } from './modules/conv.js';
+export {
+  MaxPool1d,
+  MaxPool2d,
+  AvgPool1d,
+  AvgPool2d,
+  AdaptiveAvgPool2d,
+  AdaptiveMaxPool2d,
+  type MaxPoolModuleOptions,
+  type AvgPoolModuleOptions,
+} from './modules/pool.js';
