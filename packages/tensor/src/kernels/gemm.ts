@@ -30,7 +30,7 @@ export interface Gemm {
 }
 
 // Tile sizes, chosen by measurement on the development machine (Xeon, 48 KiB L1d and 2 MiB L2 per core,
-// Node 20; GFLOP/s on 256³ / 64×4096×64 float32, see the commit that added this file):
+// Node 20, float32, GFLOP/s on 256³ / 64×4096×64, best of several runs on a shared machine):
 // - Micro-tile MR×NR = 4×8 (32 accumulators in locals): 5.3–5.5. 4×4 gave 4.8–5.1, 2×8 4.4, 8×8 5.4–5.5
 //   (same speed, twice the edge waste), 6×4 and 3×8 fell to 2–3 once their edge tiles were frequent.
 //   Scalar JS tops out near 2 flops/cycle, so 4×8 is already close to the ceiling.
@@ -39,6 +39,8 @@ export interface Gemm {
 // - KC = 256, MC = 64, NC = 512: 1024³ ran at 5.5–5.6 for every KC in {128, 256, 512}, MC in
 //   {64, 128, 256}, NC in {512, 1024, 4096}; this choice keeps one packed B micro-panel (KC·NR doubles =
 //   16 KiB) in L1, the packed A block (MC·KC = 128 KiB) and B panel (KC·NC = 1 MiB) in L2.
+// Result: 5.6 GFLOP/s on 256³, 5.5 on 1024³, 5.3 on 64×4096×64 (float32 and float64 alike), against
+// 1.3, 0.43 and 1.1 for the textbook i-j-p triple loop (4×, 13×, 5×).
 const MR = 4;
 const NR = 8;
 const MC = 64;

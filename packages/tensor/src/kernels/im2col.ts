@@ -12,7 +12,8 @@ import type { ConvGeometry } from './conv-geometry.js';
  * Columns layout for a sample `[C, ...inputSize]`: `[C·∏kernelSize, ∏outputSize]`; row
  * `((c·kD + kd)·kH + kh)·kW + kw` (channel slowest), column = output position in row-major order,
  * holding `x[c, od·sD − padD + kd·dD, oh·sH − padT + kh·dH, ow·sW − padL + kw·dW]`, or 0 where the
- * window reads padding. 1-D and 2-D run as 3-D with unit leading axes, so one pair of loops serves all.
+ * window reads padding. Every geometry is read as 3-D with unit leading axes (1-D is H = 1); im2col sends
+ * anything without depth down a 2-D path, and 3-D wraps the same per-tap loop in depth loops.
  */
 
 /** Entry `i` of a per-axis field seen as [D, H, W]: 1-D and 2-D geometries get unit leading axes. */

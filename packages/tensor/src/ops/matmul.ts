@@ -65,7 +65,7 @@ interface Matrices {
   /** The operand's own batch axes (before the matrix axes) and their strides. */
   batchShape: readonly number[];
   batchStrides: readonly number[];
-  rows: number;
+  /** Storage step between rows (used to fold a batch into one tall matrix). */
   rowStride: number;
   /** Transposed storage: element (i, p) at `i + p·ld` instead of `i·ld + p`. */
   trans: boolean;
@@ -94,16 +94,16 @@ function matrices(t: Tensor, batchShape: readonly number[], batchStrides: readon
   const data = t.data as GemmArray;
   // A unit axis's stride is meaningless, so a single row or column fits either layout.
   if (colStride === 1 || cols === 1) {
-    return { data, offset: t.offset, batchShape, batchStrides, rows, rowStride, trans: false, ld: rows === 1 ? cols : rowStride };
+    return { data, offset: t.offset, batchShape, batchStrides, rowStride, trans: false, ld: rows === 1 ? cols : rowStride };
   }
   if (rowStride === 1 || rows === 1) {
-    return { data, offset: t.offset, batchShape, batchStrides, rows, rowStride, trans: true, ld: colStride };
+    return { data, offset: t.offset, batchShape, batchStrides, rowStride, trans: true, ld: colStride };
   }
   // Neither axis is unit-stride (e.g. a strided slice): pack once, then every batch reads in place.
   const packed = new Tensor(t.toTypedArray(), t.shape);
   const strides = packed.strides;
   const r = packed.ndim - 2;
-  return { data: packed.data as GemmArray, offset: 0, batchShape, batchStrides: strides.slice(0, r), rows, rowStride: cols, trans: false, ld: cols };
+  return { data: packed.data as GemmArray, offset: 0, batchShape, batchStrides: strides.slice(0, r), rowStride: cols, trans: false, ld: cols };
 }
 
 /** Runs one GEMM per output batch entry, or a single one when the batch folds into the rows of `a`. */
