@@ -273,6 +273,7 @@ export function conv1d(input: TensorInput, weight: TensorInput, bias?: TensorInp
  *   channels, a bias that is not `[Cout]`, or the dilated kernel exceeding the padded input
  * @throws RangeError for stride/dilation < 1, negative padding, `'same'` with stride > 1, or a
  *   reflect/circular padding larger than the input; TypeError for mixed dtypes
+ * Differs from PyTorch: `paddingMode` is accepted here too (torch has it only on the modules).
  * @example conv2d(randn([1, 3, 8, 8]), randn([4, 3, 3, 3]), null, { padding: 1 }).shape // [1, 4, 8, 8]
  */
 export function conv2d(input: TensorInput, weight: TensorInput, bias?: TensorInput | null, options: ConvOptions = {}): Variable {
