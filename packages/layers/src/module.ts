@@ -1,12 +1,21 @@
 import type { Variable } from '@torchlet/autograd';
 import { formatShape, shapeError, Tensor, typeError } from '@torchlet/tensor';
 import { Parameter } from './parameter.js';
+import { summary, type SummaryOptions } from './summary.js';
 
 export type StateDict = Record<string, Tensor>;
 
 export interface LoadStateDictOptions {
   /** Require the keys to match exactly (default true); otherwise load what matches and report the rest. */
   strict?: boolean;
+}
+
+/** `loadStateDict` with `strict` found keys that do not match; the lists say which. */
+export class StateDictError extends Error {
+  override name = 'StateDictError';
+  constructor(message: string, readonly missingKeys: string[], readonly unexpectedKeys: string[]) {
+    super(message);
+  }
 }
 
 export interface LoadStateDictResult {
@@ -24,13 +33,16 @@ export abstract class Module {
   training = true;
   private readonly _bufferNames: string[] = [];
 
-  /** The computation; subclasses document their shapes. */
-  abstract forward(...inputs: Variable[]): Variable;
+  /** The computation; subclasses document their shapes. Inputs may be Tensors (constants) or Variables. */
+  abstract forward(...inputs: (Tensor | Variable)[]): Variable;
 
-  /** Declares `this[name]` a buffer: saved in the state dict, moved with the model, not trained. */
-  protected registerBuffer(name: string, value: Tensor): void {
+  /**
+   * Declares `this[name]` a buffer: saved in the state dict, moved with the model, not trained.
+   * A null buffer (e.g. BatchNorm without running statistics) is skipped by the state dict.
+   */
+  protected registerBuffer(name: string, value: Tensor | null): void {
     if (!this._bufferNames.includes(name)) this._bufferNames.push(name);
-    (this as unknown as Record<string, Tensor>)[name] = value;
+    (this as unknown as Record<string, Tensor | null>)[name] = value;
   }
 
   /** Direct submodules with their field names. */
@@ -119,31 +131,47 @@ export abstract class Module {
     const strict = options.strict ?? true;
     if (stateDict === null || typeof stateDict !== 'object') throw typeError('loadStateDict', 'stateDict must be an object of tensors');
     const own = this.stateDict();
-    const missingKeys = Object.keys(own).filter((k) => !(k in stateDict));
-    const unexpectedKeys = Object.keys(stateDict).filter((k) => !(k in own));
+    const missingKeys = Object.keys(own).filter((k) => !Object.hasOwn(stateDict, k));
+    const unexpectedKeys = Object.keys(stateDict).filter((k) => !Object.hasOwn(own, k));
     if (strict && (missingKeys.length || unexpectedKeys.length)) {
       const parts = [];
       if (missingKeys.length) parts.push(`missing keys: ${missingKeys.join(', ')}`);
       if (unexpectedKeys.length) parts.push(`unexpected keys: ${unexpectedKeys.join(', ')}`);
-      throw new Error(`loadStateDict: ${parts.join('; ')}`);
+      throw new StateDictError(`loadStateDict: ${parts.join('; ')}`, missingKeys, unexpectedKeys);
     }
     for (const [key, target] of Object.entries(own)) {
+      if (!Object.hasOwn(stateDict, key)) continue;
       const source = stateDict[key];
-      if (source === undefined) continue;
       if (!(source instanceof Tensor)) throw typeError('loadStateDict', `${key} must be a Tensor`);
       if (source.shape.length !== target.shape.length || source.shape.some((d, i) => d !== target.shape[i])) {
         throw shapeError('loadStateDict', `${key}: checkpoint has shape ${formatShape(source.shape)}, model has ${formatShape(target.shape)}`);
       }
     }
     for (const [key, target] of Object.entries(own)) {
-      const source = stateDict[key];
-      if (source === undefined) continue;
+      if (!Object.hasOwn(stateDict, key)) continue;
+      const source = stateDict[key]!;
       // Writing into the existing storage keeps every reference (optimizer state, views) valid.
       const values = source.toTypedArray();
       if (target.isContiguous()) target.data.set(values, target.offset);
       else throw typeError('loadStateDict', `${key}: the model's tensor is not contiguous`);
     }
     return { missingKeys, unexpectedKeys };
+  }
+
+  /** Number of parameter elements (all of them, or only those that require grad). */
+  numParameters(options: { trainableOnly?: boolean } = {}): number {
+    let n = 0;
+    for (const p of this.parameters()) if (!options.trainableOnly || p.requiresGrad) n += p.size;
+    return n;
+  }
+
+  /**
+   * Runs a forward pass on zeros of `inputShape` (under noGrad, in eval mode, restoring the
+   * mode afterwards) and returns a table of every leaf layer's output shape and parameter count,
+   * with the totals, like `torchinfo.summary`. Prints nothing: `console.log(model.summary([1, 1, 28, 28]))`.
+   */
+  summary(inputShape: readonly number[], options: SummaryOptions = {}): string {
+    return summary(this, inputShape, options);
   }
 
   /** Options that differ from the defaults, shown by `toString()`; subclasses override. */
