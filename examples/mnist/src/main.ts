@@ -1,0 +1,45 @@
+import { save } from '@torchlet/layers/node';
+import { mnistDatasets } from '@torchlet/layers/node';
+import { summary } from '@torchlet/layers';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs, UsageError } from './args.js';
+import { createModel } from './models.js';
+import { formatSeconds, ProgressBar } from './progress.js';
+import { trainMnist } from './train.js';
+
+function main(): void {
+  const args = parseArgs(process.argv.slice(2));
+  const started = performance.now();
+  const data = mnistDatasets();
+  console.log(`MNIST: ${data.train.length} training images${args.limit ? ` (using ${Math.min(args.limit, data.train.length)})` : ''}, ${data.test.length} test images`);
+  summary(createModel(args.model), [1, 1, 28, 28]);
+  console.log(`training ${args.model} for ${args.epochs} epoch(s): batch ${args.batchSize}, Adam lr ${args.lr}, seed ${args.seed}`);
+
+  let bar: ProgressBar | null = null;
+  const result = trainMnist(args, data, {
+    onEpochStart: (epoch, batches) => (bar = new ProgressBar(`epoch ${epoch}/${args.epochs}`, batches)),
+    onBatch: (batch, images, loss) => bar!.update(batch, images, loss),
+    onEpochEnd: (r) =>
+      console.log(`epoch ${r.epoch}: train loss ${r.trainLoss.toFixed(4)}, test accuracy ${r.testAccuracy.toFixed(4)}, ${r.imagesPerSecond.toFixed(0)} img/s, ${r.seconds.toFixed(1)} s`),
+  });
+
+  mkdirSync(args.out, { recursive: true });
+  const checkpoint = join(args.out, `${args.model}.safetensors`);
+  save(checkpoint, result.model.stateDict(), { model: args.model, epochs: String(args.epochs), seed: String(args.seed), testAccuracy: result.testAccuracy.toFixed(4) });
+  const curvePath = join(args.out, 'loss-curve.json');
+  writeFileSync(`${curvePath}.tmp`, JSON.stringify({ args, lossCurve: result.lossCurve, epochs: result.epochs }));
+  renameSync(`${curvePath}.tmp`, curvePath);
+  console.log(`saved ${checkpoint} and ${curvePath} (${formatSeconds((performance.now() - started) / 1000)} in all)`);
+  console.log(`test accuracy: ${result.testAccuracy.toFixed(4)}`);
+}
+
+try {
+  main();
+} catch (err) {
+  if (err instanceof UsageError) {
+    console.error(err.message);
+    process.exit(2);
+  }
+  throw err;
+}

@@ -1,0 +1,100 @@
+import { noGrad, Variable } from '@torchlet/autograd';
+import { Adam, DataLoader, functional as F, type MnistDataset, Subset } from '@torchlet/layers';
+import { argmax, Generator, manualSeed, type Tensor } from '@torchlet/tensor';
+import type { MnistArgs } from './args.js';
+import { createModel, type LeNet5, type WideCnn } from './models.js';
+
+export interface EpochReport {
+  epoch: number;
+  /** Mean training loss over the epoch. */
+  trainLoss: number;
+  testAccuracy: number;
+  seconds: number;
+  imagesPerSecond: number;
+}
+
+export interface TrainHooks {
+  /** Called before each epoch with its number of batches. */
+  onEpochStart?(epoch: number, batches: number): void;
+  /** Called after each batch: batches and images done this epoch, and the running (smoothed) loss. */
+  onBatch?(batch: number, images: number, runningLoss: number): void;
+  onEpochEnd?(report: EpochReport): void;
+}
+
+export interface TrainResult {
+  model: LeNet5 | WideCnn;
+  /** The loss of every training batch, in order: the same seed gives the same curve, bit for bit. */
+  lossCurve: number[];
+  epochs: EpochReport[];
+  testAccuracy: number;
+}
+
+/**
+ * Trains `args.model` on MNIST with Adam and cross-entropy, evaluating on the test set after each
+ * epoch. Everything random (initial weights, shuffling, dropout) comes from generators derived
+ * from `args.seed`.
+ */
+export function trainMnist(args: MnistArgs, data: { train: MnistDataset; test: MnistDataset }, hooks: TrainHooks = {}): TrainResult {
+  manualSeed(args.seed);
+  const model = createModel(args.model, new Generator(args.seed));
+  const trainSet = args.limit > 0 && args.limit < data.train.length ? new Subset(data.train, range(args.limit)) : data.train;
+  const loader = new DataLoader(trainSet, { batchSize: args.batchSize, shuffle: true, generator: new Generator(args.seed + 1) });
+  const optimizer = new Adam(model.parameters(), { lr: args.lr });
+  const lossCurve: number[] = [];
+  const epochs: EpochReport[] = [];
+  for (let epoch = 1; epoch <= args.epochs; epoch++) {
+    model.train();
+    hooks.onEpochStart?.(epoch, loader.length);
+    const start = performance.now();
+    let images = 0;
+    let batch = 0;
+    let running = NaN;
+    let total = 0;
+    for (const [x, y] of loader) {
+      const loss = F.crossEntropy(model.forward(x), y);
+      optimizer.zeroGrad();
+      loss.backward();
+      optimizer.step();
+      const value = loss.item();
+      lossCurve.push(value);
+      total += value * x.shape[0]!;
+      // An exponential moving average reads better than the jumpy per-batch loss.
+      running = Number.isNaN(running) ? value : 0.95 * running + 0.05 * value;
+      images += x.shape[0]!;
+      hooks.onBatch?.(++batch, images, running);
+    }
+    const seconds = (performance.now() - start) / 1000;
+    const report: EpochReport = { epoch, trainLoss: total / images, testAccuracy: evaluate(model, data.test), seconds, imagesPerSecond: images / seconds };
+    epochs.push(report);
+    hooks.onEpochEnd?.(report);
+  }
+  return { model, lossCurve, epochs, testAccuracy: epochs[epochs.length - 1]!.testAccuracy };
+}
+
+/** Fraction of `dataset` the model classifies correctly (eval mode, no graph). */
+export function evaluate(model: LeNet5 | WideCnn, dataset: MnistDataset, batchSize = 1000): number {
+  model.eval();
+  let correct = 0;
+  noGrad(() => {
+    for (let start = 0; start < dataset.length; start += batchSize) {
+      const [x, y] = dataset.getBatch(range(Math.min(batchSize, dataset.length - start), start));
+      const predicted = argmax(model.forward(new Variable(x)).data, 1);
+      correct += countEqual(predicted, y);
+    }
+  });
+  return correct / dataset.length;
+}
+
+function countEqual(a: Tensor, b: Tensor): number {
+  const x = a.toTypedArray();
+  const y = b.toTypedArray();
+  let n = 0;
+  for (let i = 0; i < x.length; i++) if (x[i] === y[i]) n++;
+  return n;
+}
+
+function range(n: number, start = 0): Int32Array {
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) out[i] = start + i;
+  return out;
+}
