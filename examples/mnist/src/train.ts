@@ -1,8 +1,13 @@
 import { noGrad, Variable } from '@torchlet/autograd';
-import { Adam, DataLoader, functional as F, type MnistDataset, Subset } from '@torchlet/layers';
+import { Adam, DataLoader, type Dataset, functional as F, Subset } from '@torchlet/layers';
 import { argmax, Generator, manualSeed, type Tensor } from '@torchlet/tensor';
 import type { MnistArgs } from './args.js';
 import { createModel, type LeNet5, type WideCnn } from './models.js';
+
+/** MNIST-shaped data that yields whole batches: `[images [B, 1, 28, 28] float32, labels [B] int32]`. */
+export interface BatchDataset extends Dataset<[Tensor, number], [Tensor, Tensor]> {
+  getBatch(indices: ArrayLike<number>): [Tensor, Tensor];
+}
 
 export interface EpochReport {
   epoch: number;
@@ -34,7 +39,7 @@ export interface TrainResult {
  * epoch. Everything random (initial weights, shuffling, dropout) comes from generators derived
  * from `args.seed`.
  */
-export function trainMnist(args: MnistArgs, data: { train: MnistDataset; test: MnistDataset }, hooks: TrainHooks = {}): TrainResult {
+export function trainMnist(args: MnistArgs, data: { train: BatchDataset; test: BatchDataset }, hooks: TrainHooks = {}): TrainResult {
   manualSeed(args.seed);
   const model = createModel(args.model, new Generator(args.seed));
   const trainSet = args.limit > 0 && args.limit < data.train.length ? new Subset(data.train, range(args.limit)) : data.train;
@@ -72,7 +77,7 @@ export function trainMnist(args: MnistArgs, data: { train: MnistDataset; test: M
 }
 
 /** Fraction of `dataset` the model classifies correctly (eval mode, no graph). */
-export function evaluate(model: LeNet5 | WideCnn, dataset: MnistDataset, batchSize = 1000): number {
+export function evaluate(model: LeNet5 | WideCnn, dataset: BatchDataset, batchSize = 1000): number {
   model.eval();
   let correct = 0;
   noGrad(() => {
