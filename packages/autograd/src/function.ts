@@ -1,4 +1,5 @@
 import { cast, formatShape, shapeError, Tensor, typeError } from '@torchlet/tensor';
+import { captureAnomalyContext, checkBackwardGradients, checkForwardOutputs, isAnomalyEnabled } from './anomaly.js';
 import { isGradEnabled } from './grad-mode.js';
 import type { Node } from './node.js';
 import { Variable } from './variable.js';
@@ -108,6 +109,8 @@ export function defineOp<A extends unknown[], R extends Tensor | Tensor[]>(def: 
     for (const [i, out] of outputs.entries()) {
       if (!(out instanceof Tensor)) throw typeError(name, `forward must return Tensors; output ${i} is ${typeof out}`);
     }
+    const anomaly = isAnomalyEnabled();
+    if (anomaly) checkForwardOutputs(name, raw, outputs);
     if (!record) {
       const wrapped = outputs.map((t) => new Variable(t));
       return (Array.isArray(result) ? wrapped : wrapped[0]) as OpResult<R>;
@@ -121,6 +124,7 @@ export function defineOp<A extends unknown[], R extends Tensor | Tensor[]>(def: 
         const got = def.backward(c, ...grads);
         if (!(got instanceof Tensor) && !Array.isArray(got)) throw typeError(name, 'backward must return a Tensor or an array of gradients, one per input');
         const list: (Tensor | null | undefined)[] = got instanceof Tensor ? [got] : got.slice();
+        if (isAnomalyEnabled()) checkBackwardGradients(name, node.anomaly ?? null, grads, list);
         // Read the node's own edges, not the `inputs` of this call: a closure over those would
         // keep every input Variable (and the graph behind it) alive after backward frees the node.
         for (let i = 0; i < node.inputs.length; i++) {
@@ -138,6 +142,7 @@ export function defineOp<A extends unknown[], R extends Tensor | Tensor[]>(def: 
         return list;
       },
       released: false,
+      anomaly: anomaly ? captureAnomalyContext() : null,
     };
     const wrapped = outputs.map((t, i) => (ctx.isNonDifferentiable(t) ? new Variable(t) : new Variable(t, {}, node, i)));
     return (Array.isArray(result) ? wrapped : wrapped[0]) as OpResult<R>;

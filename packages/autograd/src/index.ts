@@ -11,4 +11,5 @@ export { softmax, logSoftmax } from './ops/softmax.js';
 export { tensor, zeros, ones, full, rand, randn } from './create.js';
 export { gradcheck, GradcheckError, type GradcheckOptions } from './gradcheck.js';
 export { matmul } from './ops/matmul.js';
+export { detectAnomaly, setDetectAnomaly, isAnomalyEnabled, withScope, currentScope, AnomalyError, type ScopeEntry, type AnomalyContext } from './anomaly.js';
 import './methods.js';

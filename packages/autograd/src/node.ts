@@ -1,4 +1,5 @@
 import type { Tensor } from '@torchlet/tensor';
+import type { AnomalyContext } from './anomaly.js';
 import type { Context } from './function.js';
 import type { Variable } from './variable.js';
 
@@ -17,4 +18,6 @@ export interface Node {
   readonly backward: (ctx: Context, gradOutputs: Tensor[]) => ReadonlyArray<Tensor | null | undefined>;
   /** Set when a backward without retainGraph has run through this node and freed its buffers. */
   released: boolean;
+  /** Where the op was created, recorded only while anomaly detection is on (for backward errors). */
+  readonly anomaly?: AnomalyContext | null;
 }

@@ -1,4 +1,4 @@
-import type { Variable } from '@torchlet/autograd';
+import { isAnomalyEnabled, withScope, type Variable } from '@torchlet/autograd';
 import { formatShape, shapeError, Tensor, typeError } from '@torchlet/tensor';
 import { Parameter } from './parameter.js';
 import { summary, type SummaryOptions } from './summary.js';
@@ -23,6 +23,53 @@ export interface LoadStateDictResult {
   unexpectedKeys: string[];
 }
 
+type Forward = (this: Module, ...inputs: (Tensor | Variable)[]) => Variable;
+
+const SCOPED = Symbol('torchlet.scopedForward');
+/** Modules whose forward is running, innermost last (only tracked while anomaly detection is on). */
+const running: Module[] = [];
+
+/**
+ * Wraps each `forward` defined along `proto`'s chain (once per class) so that, while anomaly
+ * detection is on, the module's dotted name is an autograd scope for the ops its forward creates:
+ * an anomaly then says `in features.2 (Log)`. Off, the wrapper is one flag test. The wrap sits on
+ * the prototype, not the instance, so own-property hooks (summary's) shadow and restore it cleanly.
+ */
+function scopeForwards(proto: object): void {
+  for (let p = proto; p !== null && p !== Module.prototype; p = Object.getPrototypeOf(p) as object) {
+    if (!Object.hasOwn(p, 'forward')) continue;
+    const forward = (p as { forward: Forward }).forward;
+    if (typeof forward !== 'function' || (forward as unknown as Record<symbol, boolean>)[SCOPED]) continue;
+    const scoped = function (this: Module, ...inputs: (Tensor | Variable)[]): Variable {
+      return isAnomalyEnabled() ? runScoped(this, forward, inputs) : forward.apply(this, inputs);
+    };
+    Object.defineProperty(scoped, SCOPED, { value: true });
+    Object.defineProperty(p, 'forward', { value: scoped, writable: true, configurable: true, enumerable: false });
+  }
+}
+
+function runScoped(module: Module, forward: Forward, inputs: (Tensor | Variable)[]): Variable {
+  const parent = running[running.length - 1];
+  // A subclass's forward calling super.forward is still the same layer.
+  if (parent === module) return forward.apply(module, inputs);
+  let name = '';
+  if (parent) {
+    name = `<${module.constructor.name}>`; // called by a module that does not hold it as a child
+    for (const [key, child] of parent.namedChildren()) {
+      if (child === module) {
+        name = key;
+        break;
+      }
+    }
+  }
+  running.push(module);
+  try {
+    return withScope({ name, kind: module.constructor.name }, () => forward.apply(module, inputs));
+  } finally {
+    running.pop();
+  }
+}
+
 /**
  * Base class of layers and models, as `torch.nn.Module`. Assigning a Parameter or a Module to a
  * field registers it, in assignment order, under the field's name; names are dotted paths
@@ -32,6 +79,10 @@ export interface LoadStateDictResult {
 export abstract class Module {
   training = true;
   private readonly _bufferNames: string[] = [];
+
+  constructor() {
+    scopeForwards(new.target.prototype);
+  }
 
   /** The computation; subclasses document their shapes. Inputs may be Tensors (constants) or Variables. */
   abstract forward(...inputs: (Tensor | Variable)[]): Variable;
