@@ -7,10 +7,13 @@ type TensorInput = Tensor | Variable;
 /**
  * Runs its modules in order, each on the previous one's output, as `torch.nn.Sequential`.
  * Children are named '0', '1', ... (so parameters read `0.weight`, `features.3.bias`);
- * `at(i)` (negative counts from the end), `length` and iteration give the modules back.
+ * `seq[i]`, `at(i)` (negative counts from the end), `length` and iteration give the modules back.
  * @example new Sequential(new Flatten(), new Linear(784, 10)).forward(x) // [N, 1, 28, 28] → [N, 10]
  */
 export class Sequential extends Module {
+  /** `seq[i]` is the i-th module (as `seq.at(i)` without negative indices). */
+  readonly [index: number]: Module;
+
   constructor(...modules: Module[]) {
     super();
     modules.forEach((m, i) => this.append(m, i));

@@ -60,6 +60,7 @@ describe('Module registration', () => {
     seq.push(relu);
     expect(seq.at(-1)).toBe(relu);
     expect(seq.at(12)).toBe(relu);
+    expect(seq[12]).toBe(relu);
     expect([...seq].length).toBe(13);
     expect(() => seq.at(13)).toThrow(/Sequential.at: index 13 is out of range for 13 modules/);
     expect(() => new Sequential(3 as never)).toThrow(/Sequential: modules\[0\] must be a Module, got number/);
