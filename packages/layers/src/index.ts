@@ -35,7 +35,7 @@ export {
   type ParamState,
 } from './optim/optimizer.js';
 export { SGD, type SGDOptions } from './optim/sgd.js';
-export { Adam, AdamW, type AdamOptions } from './optim/adam.js';
+export { AdamBase, Adam, AdamW, type AdamOptions } from './optim/adam.js';
 export { LRScheduler, StepLR, CosineAnnealingLR, type StepLROptions, type CosineAnnealingLROptions, type SchedulerStateDict } from './optim/lr-scheduler.js';
 export { Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, type ConvModuleOptions, type ConvTransposeModuleOptions } from './modules/conv.js';
 export {

@@ -19,7 +19,7 @@ export interface AdamOptions {
 type Resolved = Required<AdamOptions>;
 
 /**
- * Adam, exactly as PyTorch 1.13's `torch.optim.Adam` (and AdamW with `decoupled`):
+ * Adam and AdamW's shared update, exactly as PyTorch 1.13's `torch.optim.Adam` / `AdamW`:
  * ```
  * t += 1; g = ±grad
  * Adam:  g = g + weightDecay·p          AdamW: p = p·(1 − lr·weightDecay)
@@ -27,11 +27,11 @@ type Resolved = Required<AdamOptions>;
  * p = p − (lr / (1 − β1^t)) · m / (√v̂ / √(1 − β2^t) + eps)
  * ```
  */
-export class Adam extends Optimizer<Resolved> {
+export abstract class AdamBase extends Optimizer<Resolved> {
   /** AdamW's decay acts on the weights, not through the gradient. */
   protected readonly decoupled: boolean;
 
-  constructor(params: ParamsInput<Resolved>, options: AdamOptions = {}, name = 'Adam', decoupled = false, defaultDecay = 0) {
+  protected constructor(name: string, params: ParamsInput<Resolved>, options: AdamOptions, decoupled: boolean, defaultDecay: number) {
     const defaults: Resolved = { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: defaultDecay, amsgrad: false, maximize: false, ...options };
     super(name, params, defaults);
     this.decoupled = decoupled;
@@ -88,12 +88,23 @@ export class Adam extends Optimizer<Resolved> {
 }
 
 /**
- * AdamW (Loshchilov & Hutter), exactly as PyTorch 1.13's `torch.optim.AdamW`: Adam whose weight
- * decay shrinks the weights directly (`p·(1 − lr·weightDecay)`) instead of entering the gradient.
+ * Adam (Kingma & Ba), as PyTorch 1.13's `torch.optim.Adam`; `weightDecay` (default 0) is an L2
+ * penalty added to the gradient.
+ * @example const opt = new Adam(model.parameters(), { lr: 1e-3 });
+ */
+export class Adam extends AdamBase {
+  constructor(params: ParamsInput<Resolved>, options: AdamOptions = {}) {
+    super('Adam', params, options, false, 0);
+  }
+}
+
+/**
+ * AdamW (Loshchilov & Hutter), as PyTorch 1.13's `torch.optim.AdamW`: Adam whose weight decay
+ * shrinks the weights directly (`p·(1 − lr·weightDecay)`) instead of entering the gradient.
  * `weightDecay` defaults to 1e-2.
  */
-export class AdamW extends Adam {
+export class AdamW extends AdamBase {
   constructor(params: ParamsInput<Resolved>, options: AdamOptions = {}) {
-    super(params, options, 'AdamW', true, 1e-2);
+    super('AdamW', params, options, true, 1e-2);
   }
 }

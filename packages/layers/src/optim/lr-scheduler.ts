@@ -13,7 +13,8 @@ export interface SchedulerStateDict {
  * Base of learning-rate schedulers, as PyTorch 1.13's `_LRScheduler`: on construction it records
  * each group's starting rate (`initialLr`) and takes step 0; each `step()` (call once per epoch,
  * after `optimizer.step()`) advances `lastEpoch` and writes the new rate into every group.
- * Rates follow PyTorch's chainable (recursive) form, so they agree with it to the last bit.
+ * Rates follow PyTorch's chainable (recursive) form, as PyTorch computes them.
+ * Differs from PyTorch: no `lastEpoch` constructor argument; resume with `loadStateDict`.
  */
 export abstract class LRScheduler {
   readonly optimizer: Optimizer<BaseOptions>;
