@@ -55,3 +55,11 @@ export { ReLU, LeakyReLU, Tanh, Sigmoid, GELU, Softmax, LogSoftmax } from './mod
 export { Dropout, type DropoutModuleOptions } from './modules/dropout.js';
 export { BatchNormNd, BatchNorm1d, BatchNorm2d, type BatchNormModuleOptions } from './modules/norm.js';
 export { Sequential } from './modules/sequential.js';
+export {
+  captureTrainingState,
+  restoreTrainingState,
+  CheckpointError,
+  type TrainingState,
+  type TrainingTargets,
+  type RestoredTraining,
+} from './training-state.js';
