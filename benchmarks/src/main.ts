@@ -1,0 +1,146 @@
+/**
+ * `pnpm bench`: Torchlet against TensorFlow.js (cpu and wasm backends) on the same seeded inputs.
+ * A benchmark, not a test: it prints medians and ratios and asserts nothing about speed. It does check
+ * that every implementation computes the same numbers (max |Δ| column) before timing it.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs, selected, type BenchArgs } from './args.js';
+import { machineDescription } from './machine.js';
+import { MNIST_TRAIN, runEpoch, runEpochChild } from './mnist-epoch.js';
+import { markdownTable, textTable } from './report.js';
+import { markSpeedups, runWorkload, type Row } from './runner.js';
+import { benchDir, firstLine, loadTf, type TfPeers } from './tfjs.js';
+import { FULL, QUICK } from './timing.js';
+import { backendInfo, torchletBackends, type TorchletBackend } from './torchlet-backends.js';
+import { convForward, convForwardBackward, type ConvCase } from './workloads/conv.js';
+import { gemmWorkload } from './workloads/gemm.js';
+import { lenetStep } from './workloads/lenet.js';
+import type { Workload } from './workloads/workload.js';
+
+const MNIST_X: ConvCase = { x: [64, 1, 28, 28], w: [32, 1, 3, 3], padding: 1 };
+const MID: ConvCase = { x: [64, 32, 14, 14], w: [64, 32, 3, 3], padding: 1 };
+const LARGE: ConvCase = { x: [16, 64, 56, 56], w: [64, 64, 3, 3], padding: 1 };
+const SIGNAL: ConvCase = { x: [32, 16, 1024], w: [32, 16, 9], padding: 4 };
+const BATCH = 64;
+
+function workloads(): Workload[] {
+  return [
+    gemmWorkload(256, 256, 256),
+    gemmWorkload(1024, 1024, 1024),
+    gemmWorkload(64, 4096, 64),
+    convForward(MNIST_X, 11),
+    convForward(MID, 21),
+    convForward(LARGE, 31),
+    convForwardBackward(MID, 21),
+    convForwardBackward(LARGE, 31),
+    convForwardBackward(SIGNAL, 41),
+    lenetStep(BATCH),
+  ];
+}
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+async function main(args: BenchArgs): Promise<void> {
+  const started = performance.now();
+  const policy = args.quick ? QUICK : FULL;
+  const { backends, skipped } = await torchletBackends();
+  let peers: TfPeers | null = null;
+  let tfNote: string;
+  try {
+    peers = await loadTf();
+    const failed = Object.entries(peers.failed).map(([b, why]) => `${b} failed: ${why}`);
+    tfNote = `TensorFlow.js ${peers.version}: backends ${peers.backends.join(', ')} (wasm is XNNPACK SIMD, single-threaded in Node)${failed.length ? `; ${failed.join('; ')}` : ''}`;
+  } catch (e) {
+    tfNote = `TensorFlow.js not loaded: ${firstLine(e)}`;
+  }
+  const machine = machineDescription([
+    `Torchlet kernels: ${backendInfo()}; timed as ${backends.map((b) => b.label).join(', ')}${skipped.length ? ` (skipped: ${skipped.join('; ')})` : ''}`,
+    tfNote,
+    `Mode: ${args.quick ? '--quick (short runs; for checking the harness, not for quoting)' : 'full'}${args.only.length ? `, --only ${args.only.join(',')}` : ''}`,
+  ]);
+  for (const line of machine) console.log(line);
+  console.log('');
+
+  const rows: Row[] = [];
+  const runnerOptions = { policy, peerMaxRunMs: args.quick ? 1500 : 8000, log };
+  for (const w of workloads().filter((w) => selected(args, w.name))) {
+    log(`${w.name}`);
+    rows.push(...(await runWorkload(w, backends, peers, runnerOptions)));
+  }
+
+  const footnotes: string[] = [];
+  const images = args.quick ? 100 * BATCH : MNIST_TRAIN;
+  const epochName = `lenet-5 mnist epoch (${images === MNIST_TRAIN ? '60,000' : `quick: ${images.toLocaleString('en-US')} of 60,000`} images, batch ${BATCH})`;
+  if (selected(args, epochName)) rows.push(...mnistEpoch(epochName, images, rows, backends, footnotes));
+
+  const table = textTable(rows);
+  console.log(table);
+  for (const f of footnotes) console.log(f);
+  const seconds = (performance.now() - started) / 1000;
+  console.log(`\nTotal bench time ${seconds.toFixed(0)} s. Ratios are peer time ÷ the fastest Torchlet time (higher = Torchlet faster).`);
+
+  const dir = join(benchDir(), 'results');
+  mkdirSync(dir, { recursive: true });
+  const command = `pnpm bench${args.quick ? ' --quick' : ''}${args.only.map((p) => ` --only ${JSON.stringify(p)}`).join('')}`;
+  const md = [
+    `Measured ${new Date().toISOString().slice(0, 10)} with \`${command}\`:`,
+    '',
+    ...machine.map((l) => `- ${l}`),
+    '',
+    markdownTable(rows),
+    '',
+    ...footnotes.map((f) => `${f}  `),
+    '',
+    'Median of N timed runs after warm-up; GFLOP/s counts 2 flops per multiply–add (forward + backward = 3 forward passes). ' +
+      'Speed-up = peer time ÷ fastest Torchlet time. max |Δ| compares each implementation\'s results (outputs, gradients, or the loss and weights after one step) with Torchlet\'s plain-JS kernels on the same inputs.',
+    '',
+  ].join('\n');
+  writeFileSync(join(dir, 'latest.md'), md);
+  console.log(`Markdown written to ${join(dir, 'latest.md')}`);
+  // Worker threads of a wasm backend would keep the process alive.
+  process.exit(0);
+}
+
+/**
+ * One epoch of LeNet-5 on MNIST, Torchlet only, in a child process (its peak memory is the
+ * training's alone). TF.js rows are the measured training step scaled to the same number of images.
+ */
+function mnistEpoch(name: string, images: number, rows: readonly Row[], backends: readonly TorchletBackend[], footnotes: string[]): Row[] {
+  const steps = rows.filter((r) => r.workload.startsWith('lenet-5 train step'));
+  const bestStep = steps.find((r) => r.torchlet && (r.best || steps.filter((s) => s.torchlet).length === 1));
+  const backend = backends.find((b) => b.label === bestStep?.impl) ?? backends[backends.length - 1]!;
+  log(`${name} · ${backend.label}`);
+  const out: Row[] = [];
+  const base = { workload: name, best: false, gflops: null, speedup: null, maxDiff: null, scale: null, runs: 1 } as const;
+  try {
+    const r = runEpoch({ backend, images, batchSize: BATCH });
+    out.push({ ...base, impl: backend.label, torchlet: true, ms: r.seconds * 1000, imagesPerSecond: r.imagesPerSecond, note: `${r.seconds.toFixed(1)} s; loss ${r.firstLoss.toFixed(3)} → ${r.lastLoss.toFixed(3)}` });
+    footnotes.push(
+      `MNIST epoch (${backend.label}${bestStep ? ', the fastest Torchlet backend on the training step' : ''}): ${r.images.toLocaleString('en-US')} images of the ${r.data}, ` +
+        `${r.seconds.toFixed(2)} s, ${r.imagesPerSecond.toFixed(0)} images/s; peak resident memory ${r.peakRssMb.toFixed(0)} MB ` +
+        `(max of rss sampled after every batch; the kernel's maxRSS for the whole child process, start-up and loading included, ${r.maxRssMb.toFixed(0)} MB).`,
+    );
+  } catch (e) {
+    out.push({ ...base, impl: backend.label, torchlet: true, ms: null, runs: 0, imagesPerSecond: null, note: `cannot: ${firstLine(e)}` });
+  }
+  for (const step of steps.filter((r) => !r.torchlet)) {
+    const ms = step.ms === null ? null : (step.ms * images) / BATCH;
+    out.push({
+      ...base,
+      impl: `${step.impl} (extrapolated)`,
+      torchlet: false,
+      ms,
+      runs: 0,
+      imagesPerSecond: step.imagesPerSecond,
+      note: ms === null ? step.note : `${(ms / 1000).toFixed(0)} s: training-step median × ${images / BATCH} steps`,
+    });
+  }
+  markSpeedups(out);
+  return out;
+}
+
+const args = parseArgs(process.argv.slice(2));
+if (args.epochChild !== null) await runEpochChild(args.epochChild);
+else await main(args);
