@@ -63,3 +63,4 @@ export {
   type TrainingTargets,
   type RestoredTraining,
 } from './training-state.js';
+export { toOnnxBytes, type OnnxExportOptions } from './onnx/export.js';

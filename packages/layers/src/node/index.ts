@@ -2,3 +2,4 @@
 export { save, load, loadWithMetadata, type LoadedCheckpoint } from './checkpoint.js';
 export { loadMnist, mnistDataDir, mnistDatasets, MNIST_FILES, type Mnist } from './mnist.js';
 export { saveTrainingCheckpoint, loadTrainingCheckpoint } from './training-checkpoint.js';
+export { exportOnnx } from './onnx.js';
