@@ -1,12 +1,17 @@
 import { typeError } from '../errors.js';
-import { jsGemm, type Gemm } from './gemm.js';
+import { startupGemm } from './backend.js';
+import type { Gemm } from './gemm.js';
 
 // Every matmul and convolution asks here for the kernel at call time, so swapping it takes effect at once.
-let current: Gemm = jsGemm;
+// Chosen at the first call, not at import, so an unused package never compiles WebAssembly.
+let current: Gemm | undefined;
 
-/** The GEMM that matmul and convolution use (the JS kernel unless `setGemm` chose another). */
+/**
+ * The GEMM that matmul and convolution use: the backend chosen at start-up (see backend.ts: WASM SIMD
+ * where available, else JS) unless `setBackend` or `setGemm` chose another.
+ */
 export function getGemm(): Gemm {
-  return current;
+  return (current ??= startupGemm());
 }
 
 /**
@@ -18,7 +23,7 @@ export function setGemm(gemm: Gemm): Gemm {
   if (gemm === null || typeof gemm !== 'object' || typeof (gemm as { gemm?: unknown }).gemm !== 'function') {
     throw typeError('setGemm', `gemm must be an object with a gemm(...) method, got ${gemm === null ? 'null' : typeof gemm}`);
   }
-  const previous = current;
+  const previous = getGemm();
   current = gemm;
   return previous;
 }

@@ -1,0 +1,275 @@
+/**
+ * The WebAssembly SIMD GEMM (source: packages/tensor/wasm/gemm.as.ts) behind the `Gemm` interface,
+ * single-threaded or split across a worker pool that shares one `WebAssembly.Memory`.
+ *
+ * float32 only: any float64 operand goes to the JS kernel (float64 serves gradchecks, where the JS
+ * kernel's double accumulation is the point). Operands live in JS typed arrays, so each call copies A,
+ * B (and C when beta ≠ 0) into scratch regions of the wasm memory, reused across calls and grown on
+ * demand, and copies C back.
+ */
+import { jsGemm, type Gemm } from './gemm.js';
+import { GEMM_WASM, GEMM_WASM_SHARED } from './gemm-wasm-binary.js';
+import { MAX_TASKS, ThreadPool, threadsAvailable, type WorkerSetup } from './thread-pool.js';
+
+interface GemmExports {
+  scratchBytes(): number;
+  tileRows(): number;
+  tileCols(): number;
+  heapBase(): number;
+  gemm(
+    transA: number, transB: number, m: number, n: number, k: number, alpha: number,
+    a: number, lda: number, b: number, ldb: number, beta: number, c: number, ldc: number, scratch: number,
+  ): void;
+  gemmTask(params: number, task: number, scratch: number): void;
+}
+
+const PAGE = 65536;
+// The modules declare this maximum (4 GiB, the wasm32 limit); see scripts/build-wasm.mjs.
+const MAX_PAGES = 65536;
+// Bytes of the parameter block gemmTask reads (15 i32/f32 slots, rounded up to a cache line).
+const PARAMS_BYTES = 64;
+
+// Below this many flops (2·m·n·k) a GEMM stays on the calling thread: waking workers costs more than
+// it saves. Measured on the development machine (2 cores, Node 20): see the README.
+const PARALLEL_MIN_FLOPS = 2 ** 23;
+// Tasks per thread: more than one lets the caller take over the share of a worker that wakes late.
+const TASKS_PER_THREAD = 2;
+
+function decode(base64: string): Uint8Array<ArrayBuffer> {
+  const text = atob(base64);
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  return bytes;
+}
+
+let simd: boolean | undefined;
+
+/** Whether this engine runs the SIMD module (validated once, from the module's own bytes). */
+export function wasmSimdSupported(): boolean {
+  if (simd === undefined) {
+    simd = typeof WebAssembly === 'object' && typeof WebAssembly.validate === 'function' && WebAssembly.validate(decode(GEMM_WASM));
+  }
+  return simd;
+}
+
+const modules = new Map<boolean, WebAssembly.Module>();
+
+// Compiled once per variant and shared by every WasmGemm (and posted to the workers).
+function compiled(shared: boolean): WebAssembly.Module {
+  let module = modules.get(shared);
+  if (module === undefined) {
+    module = new WebAssembly.Module(decode(shared ? GEMM_WASM_SHARED : GEMM_WASM));
+    modules.set(shared, module);
+  }
+  return module;
+}
+
+function align(x: number, to: number): number {
+  return Math.ceil(x / to) * to;
+}
+
+/** Options for `new WasmGemm`. */
+export interface WasmGemmOptions {
+  /**
+   * Threads that share each large GEMM, the caller included (default 1). More than 1 needs worker
+   * threads and shared memory; where those are unavailable the GEMM runs on 1 (see `threads`).
+   */
+  threads?: number;
+  /**
+   * Smallest product, in flops (2·m·n·k), that is split across threads; smaller ones run on the caller.
+   * The default is measured (see the README); tests pass 0 to split even tiny products.
+   */
+  minParallelFlops?: number;
+}
+
+/**
+ * `Gemm` on the WebAssembly SIMD module. Results are bit-identical for any thread count: each task owns
+ * whole blocks of C and sums over k in a fixed order (see the kernel source).
+ */
+export class WasmGemm implements Gemm {
+  readonly name = 'wasm';
+  /** Threads actually used for large GEMMs (1 when threads were asked for but are unavailable). */
+  readonly threads: number;
+  private readonly memory: WebAssembly.Memory;
+  private readonly kernel: GemmExports;
+  private readonly pool: ThreadPool | null;
+  private readonly params: number;
+  private readonly scratch: number;
+  private readonly operands: number;
+  private readonly tileRows: number;
+  private readonly tileCols: number;
+  private readonly minParallelFlops: number;
+  private f32: Float32Array;
+  private i32: Int32Array;
+
+  /** @throws Error if WebAssembly SIMD is unavailable (check `wasmSimdSupported()` first) */
+  constructor(options: WasmGemmOptions = {}) {
+    if (!wasmSimdSupported()) throw new Error('WasmGemm: this engine has no WebAssembly SIMD');
+    let threads = Math.max(1, Math.floor(options.threads ?? 1));
+    this.minParallelFlops = options.minParallelFlops ?? PARALLEL_MIN_FLOPS;
+    if (threads > 1 && !threadsAvailable()) threads = 1;
+    // The layout is the same for both variants, so read it from a probe instance first.
+    const probe = new WebAssembly.Instance(compiled(false), { env: { memory: new WebAssembly.Memory({ initial: 1, maximum: 1 }) } })
+      .exports as unknown as GemmExports;
+    const scratchBytes = align(probe.scratchBytes(), 64);
+    this.tileRows = probe.tileRows();
+    this.tileCols = probe.tileCols();
+    this.params = align(probe.heapBase(), 64);
+    this.scratch = this.params + PARAMS_BYTES;
+    this.operands = this.scratch + threads * scratchBytes;
+    const initial = Math.ceil(this.operands / PAGE) + 16;
+    let memory: WebAssembly.Memory | null = null;
+    if (threads > 1) {
+      try {
+        memory = new WebAssembly.Memory({ initial, maximum: MAX_PAGES, shared: true });
+      } catch {
+        threads = 1; // no shared memory here after all
+      }
+    }
+    const shared = memory !== null;
+    this.memory = memory ?? new WebAssembly.Memory({ initial, maximum: MAX_PAGES });
+    const module = compiled(shared);
+    this.kernel = new WebAssembly.Instance(module, { env: { memory: this.memory } }).exports as unknown as GemmExports;
+    this.threads = threads;
+    if (threads > 1) {
+      const setups: WorkerSetup[] = [];
+      for (let t = 1; t < threads; t++) {
+        setups.push({ module, memory: this.memory, params: this.params, scratch: this.scratch + t * scratchBytes });
+      }
+      this.pool = new ThreadPool(setups);
+    } else {
+      this.pool = null;
+    }
+    this.f32 = new Float32Array(this.memory.buffer);
+    this.i32 = new Int32Array(this.memory.buffer);
+  }
+
+  /** Workers that have started (0 until the first GEMM large enough to be split). */
+  readyWorkers(): number {
+    return this.pool?.readyWorkers() ?? 0;
+  }
+
+  /** Tasks the workers have run so far (the caller ran the rest). */
+  workerTasks(): number {
+    return this.pool?.workerTasks() ?? 0;
+  }
+
+  /** Bytes of wasm memory: scratch and operand regions grow to the largest call and never shrink. */
+  memoryBytes(): number {
+    return this.memory.buffer.byteLength;
+  }
+
+  /** `C = alpha·op(A)·op(B) + beta·C` (see gemm.ts); bound, so `const { gemm } = getGemm()` works. */
+  readonly gemm: Gemm['gemm'] = (
+    transA, transB, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset, ldc,
+  ) => {
+    if (
+      m === 0 || n === 0 || k === 0 || alpha === 0 ||
+      !(a instanceof Float32Array && b instanceof Float32Array && c instanceof Float32Array)
+    ) {
+      // Nothing to multiply (C = beta·C), or float64 somewhere: the JS kernel's job.
+      jsGemm.gemm(transA, transB, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset, ldc);
+      return;
+    }
+    // Operands are copied compactly (leading dimension = row length), so odd strides cost nothing later.
+    const aRows = transA ? k : m;
+    const aCols = transA ? m : k;
+    const bRows = transB ? n : k;
+    const bCols = transB ? k : n;
+    const aAt = this.operands;
+    const bAt = aAt + align(aRows * aCols * 4, 64);
+    const cAt = bAt + align(bRows * bCols * 4, 64);
+    if (!this.reserve(cAt + m * n * 4)) {
+      jsGemm.gemm(transA, transB, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset, ldc);
+      return;
+    }
+    const f32 = this.f32;
+    copyIn(f32, aAt >> 2, a, aOffset, lda, aRows, aCols);
+    copyIn(f32, bAt >> 2, b, bOffset, ldb, bRows, bCols);
+    if (beta !== 0) copyIn(f32, cAt >> 2, c, cOffset, ldc, m, n);
+
+    const pool = this.pool;
+    const split = pool === null ? 1 : this.taskSplit(m, n, k, pool.size);
+    if (split === 1) {
+      this.kernel.gemm(+transA, +transB, m, n, k, alpha, aAt, aCols, bAt, bCols, beta, cAt, n, this.scratch);
+    } else {
+      // Split the longer side of C, in whole micro-tiles: each task packs its own slice of that operand
+      // and all of the other, so the duplicated packing is the smaller operand's.
+      const rows = m >= n;
+      const unit = rows ? this.tileRows : this.tileCols;
+      const chunk = align(Math.ceil((rows ? m : n) / split), unit);
+      const tasks = Math.ceil((rows ? m : n) / chunk);
+      const p = this.params >> 2;
+      const i32 = this.i32;
+      i32[p] = +transA;
+      i32[p + 1] = +transB;
+      i32[p + 2] = m;
+      i32[p + 3] = n;
+      i32[p + 4] = k;
+      f32[p + 5] = alpha;
+      i32[p + 6] = aAt;
+      i32[p + 7] = aCols;
+      i32[p + 8] = bAt;
+      i32[p + 9] = bCols;
+      f32[p + 10] = beta;
+      i32[p + 11] = cAt;
+      i32[p + 12] = n;
+      i32[p + 13] = rows ? 0 : 1;
+      i32[p + 14] = chunk;
+      const kernel = this.kernel;
+      const params = this.params;
+      const scratch = this.scratch;
+      pool!.run(tasks, (task) => kernel.gemmTask(params, task, scratch));
+    }
+    copyOut(f32, cAt >> 2, c, cOffset, ldc, m, n);
+  };
+
+  /** How many tasks to cut an m×n×k product into (1: run it on the caller alone). */
+  private taskSplit(m: number, n: number, k: number, threads: number): number {
+    if (2 * m * n * k < this.minParallelFlops) return 1;
+    const units = m >= n ? Math.ceil(m / this.tileRows) : Math.ceil(n / this.tileCols);
+    return Math.min(threads * TASKS_PER_THREAD, units, MAX_TASKS);
+  }
+
+  /** Grows the memory to at least `bytes`; false if it cannot (the caller then uses the JS kernel). */
+  private reserve(bytes: number): boolean {
+    const have = this.memory.buffer.byteLength;
+    if (bytes <= have) return true;
+    // Grow geometrically, so a run of slowly growing shapes does not grow (and re-view) every call.
+    const pages = Math.min(MAX_PAGES, Math.max(Math.ceil(bytes / PAGE), Math.ceil((have / PAGE) * 1.5)));
+    if (pages * PAGE < bytes) return false;
+    try {
+      this.memory.grow(pages - have / PAGE);
+    } catch {
+      return false;
+    }
+    this.f32 = new Float32Array(this.memory.buffer);
+    this.i32 = new Int32Array(this.memory.buffer);
+    return true;
+  }
+}
+
+/** Copies the rows×cols matrix at src[offset + r·ld + col] to dst[at…] as a dense row-major block. */
+function copyIn(dst: Float32Array, at: number, src: Float32Array, offset: number, ld: number, rows: number, cols: number): void {
+  if (ld === cols || rows === 1) {
+    dst.set(src.subarray(offset, offset + rows * cols), at);
+    return;
+  }
+  for (let r = 0, s = offset, d = at; r < rows; r++, s += ld, d += cols) {
+    // A subarray per short row would allocate more than it copies.
+    if (cols >= 64) dst.set(src.subarray(s, s + cols), d);
+    else for (let j = 0; j < cols; j++) dst[d + j] = src[s + j]!;
+  }
+}
+
+/** The inverse of `copyIn`: the dense block at src[at…] back to dst[offset + r·ld + col]. */
+function copyOut(src: Float32Array, at: number, dst: Float32Array, offset: number, ld: number, rows: number, cols: number): void {
+  if (ld === cols || rows === 1) {
+    dst.set(src.subarray(at, at + rows * cols), offset);
+    return;
+  }
+  for (let r = 0, s = at, d = offset; r < rows; r++, s += cols, d += ld) {
+    if (cols >= 64) dst.set(src.subarray(s, s + cols), d);
+    else for (let j = 0; j < cols; j++) dst[d + j] = src[s + j]!;
+  }
+}

@@ -1,0 +1,336 @@
+// f32 GEMM for WebAssembly SIMD (128-bit), in AssemblyScript; compiled by scripts/build-wasm.mjs.
+//
+// Row-major BLAS convention as in src/kernels/gemm.ts: C = alpha·op(A)·op(B) + beta·C, op(A): [m, k],
+// op(B): [k, n], C: [m, n]. Pointers are byte addresses in the (imported) linear memory; leading
+// dimensions are in elements. The JS side (src/kernels/gemm-wasm.ts) owns the memory layout: it copies
+// the operands in, hands each thread its own packing scratch, and copies C back out.
+//
+// Determinism: every element of C is a sum over k taken in the same order (KC blocks, each summed from
+// p = 0 up in one accumulator lane, then C = alpha·acc + beta·C with beta = 1 after the first block),
+// whichever tile, task or thread computes it, and edge tiles do the same f32 operations as full tiles.
+// So results are bit-identical for any split of C into tasks, i.e. for any thread count.
+
+// Micro-tile MR×NR = 4×8: 8 v128 accumulators + 2 B vectors + 1 broadcast A fit V8's 15 allocatable
+// xmm registers with room to spare. Tile and block sizes are chosen by measurement; see the README.
+const MR: i32 = 4;
+const NR: i32 = 8;
+const KC: i32 = 256;
+const MC: i32 = 128;
+const NC: i32 = 2048;
+
+/** Bytes of packing scratch one thread needs: a packed A block, a packed B panel and one edge tile. */
+export function scratchBytes(): i32 {
+  return (MC * KC + KC * NC + MR * NR) * 4;
+}
+
+/** Rows of the micro-tile: row splits of C in multiples of this keep every task's tiles full. */
+export function tileRows(): i32 {
+  return MR;
+}
+
+/** Columns of the micro-tile, likewise for column splits. */
+export function tileCols(): i32 {
+  return NR;
+}
+
+/** First byte the JS side may use: everything below belongs to the compiler's static data. */
+export function heapBase(): usize {
+  return __heap_base;
+}
+
+/**
+ * One task of a split GEMM: the parameter block at `params` (i32 slots: transA, transB, m, n, k,
+ * alpha as f32 bits, a, lda, b, ldb, beta as f32 bits, c, ldc, axis, chunk) describes the whole
+ * product; task `t` computes rows (axis 0) or columns (axis 1) [t·chunk, (t+1)·chunk) of C with the
+ * caller's `scratch`. Tasks write disjoint parts of C, so threads may run them in any order.
+ */
+export function gemmTask(params: usize, t: i32, scratch: usize): void {
+  const transA = load<i32>(params, 0);
+  const transB = load<i32>(params, 4);
+  let m = load<i32>(params, 8);
+  let n = load<i32>(params, 12);
+  const k = load<i32>(params, 16);
+  const alpha = load<f32>(params, 20);
+  let a = load<usize>(params, 24);
+  const lda = load<i32>(params, 28);
+  let b = load<usize>(params, 32);
+  const ldb = load<i32>(params, 36);
+  const beta = load<f32>(params, 40);
+  let c = load<usize>(params, 44);
+  const ldc = load<i32>(params, 48);
+  const axis = load<i32>(params, 52);
+  const chunk = load<i32>(params, 56);
+  const start = t * chunk;
+  if (axis == 0) {
+    m = min(chunk, m - start);
+    a += <usize>(transA ? start : start * lda) << 2;
+    c += <usize>(start * ldc) << 2;
+  } else {
+    n = min(chunk, n - start);
+    b += <usize>(transB ? start * ldb : start) << 2;
+    c += <usize>start << 2;
+  }
+  gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, scratch);
+}
+
+/** C = alpha·op(A)·op(B) + beta·C for m, n, k ≥ 1, with `scratch` of `scratchBytes()` bytes. */
+export function gemm(
+  transA: i32, transB: i32, m: i32, n: i32, k: i32, alpha: f32,
+  a: usize, lda: i32, b: usize, ldb: i32, beta: f32, c: usize, ldc: i32, scratch: usize,
+): void {
+  const ap = scratch;
+  const bp = scratch + (<usize>(MC * KC) << 2);
+  const tile = bp + (<usize>(KC * NC) << 2);
+  // GotoBLAS loop order: a KC×NC panel of B stays packed while every MC×KC block of A streams past it.
+  for (let jc = 0; jc < n; jc += NC) {
+    const nc = min(NC, n - jc);
+    for (let pc = 0; pc < k; pc += KC) {
+      const kc = min(KC, k - pc);
+      // Later K blocks add onto what the first one wrote, so beta applies exactly once.
+      const betaBlock: f32 = pc == 0 ? beta : 1;
+      if (transB) packBTrans(b + (<usize>(jc * ldb + pc) << 2), ldb, kc, nc, bp);
+      else packB(b + (<usize>(pc * ldb + jc) << 2), ldb, kc, nc, bp);
+      for (let ic = 0; ic < m; ic += MC) {
+        const mc = min(MC, m - ic);
+        if (transA) packATrans(a + (<usize>(pc * lda + ic) << 2), lda, kc, mc, ap);
+        else packA(a + (<usize>(ic * lda + pc) << 2), lda, kc, mc, ap);
+        for (let jr = 0; jr < nc; jr += NR) {
+          const nr = min(NR, nc - jr);
+          const bStrip = bp + (<usize>(jr * kc) << 2);
+          for (let ir = 0; ir < mc; ir += MR) {
+            const mr = min(MR, mc - ir);
+            const cTile = c + (<usize>((ic + ir) * ldc + jc + jr) << 2);
+            const aStrip = ap + (<usize>(ir * kc) << 2);
+            if (mr == MR && nr == NR) {
+              kernel(kc, aStrip, bStrip, alpha, betaBlock, cTile, <usize>ldc << 2);
+            } else {
+              kernelEdge(kc, aStrip, bStrip, alpha, betaBlock, cTile, <usize>ldc << 2, mr, nr, tile);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+// Packing. A block [mc, kc] becomes strips of MR rows, each stored p-major (`ap[strip·kc·MR + p·MR + i]`),
+// so the micro-kernel broadcasts MR consecutive values per step; rows past mc are zero. B panel
+// [kc, nc] becomes strips of NR columns (`bp[strip·kc·NR + p·NR + j]`), zero past nc.
+
+// @ts-ignore: decorator
+@inline function transpose4(
+  r0: v128, r1: v128, r2: v128, r3: v128, out: usize, stride: usize,
+): void {
+  const t0 = f32x4.shuffle(r0, r1, 0, 4, 1, 5);
+  const t1 = f32x4.shuffle(r2, r3, 0, 4, 1, 5);
+  const t2 = f32x4.shuffle(r0, r1, 2, 6, 3, 7);
+  const t3 = f32x4.shuffle(r2, r3, 2, 6, 3, 7);
+  v128.store(out, f32x4.shuffle(t0, t1, 0, 1, 4, 5));
+  v128.store(out + stride, f32x4.shuffle(t0, t1, 2, 3, 6, 7));
+  v128.store(out + 2 * stride, f32x4.shuffle(t2, t3, 0, 1, 4, 5));
+  v128.store(out + 3 * stride, f32x4.shuffle(t2, t3, 2, 3, 6, 7));
+}
+
+/** A stored [m, k]: each strip reads MR rows; four k-steps at a time go through a 4×4 transpose. */
+function packA(a: usize, lda: i32, kc: i32, mc: i32, ap: usize): void {
+  const rowBytes = <usize>lda << 2;
+  let q = ap;
+  for (let i0 = 0; i0 < mc; i0 += MR) {
+    const mr = min(MR, mc - i0);
+    const r0 = a + <usize>i0 * rowBytes;
+    if (mr == MR) {
+      const r1 = r0 + rowBytes;
+      const r2 = r1 + rowBytes;
+      const r3 = r2 + rowBytes;
+      let p = 0;
+      for (; p + 4 <= kc; p += 4) {
+        const o = <usize>p << 2;
+        transpose4(v128.load(r0 + o), v128.load(r1 + o), v128.load(r2 + o), v128.load(r3 + o), q, 16);
+        q += 64;
+      }
+      for (; p < kc; p++) {
+        const o = <usize>p << 2;
+        store<f32>(q, load<f32>(r0 + o));
+        store<f32>(q, load<f32>(r1 + o), 4);
+        store<f32>(q, load<f32>(r2 + o), 8);
+        store<f32>(q, load<f32>(r3 + o), 12);
+        q += 16;
+      }
+    } else {
+      for (let p = 0; p < kc; p++) {
+        let i = 0;
+        for (; i < mr; i++) store<f32>(q + (<usize>i << 2), load<f32>(r0 + <usize>i * rowBytes + (<usize>p << 2)));
+        for (; i < MR; i++) store<f32>(q + (<usize>i << 2), 0);
+        q += MR << 2;
+      }
+    }
+  }
+}
+
+/** A stored [k, m]: op(A)(i, p) = a[p·lda + i], so each k-step of a strip is one contiguous run. */
+function packATrans(a: usize, lda: i32, kc: i32, mc: i32, ap: usize): void {
+  const rowBytes = <usize>lda << 2;
+  let q = ap;
+  for (let i0 = 0; i0 < mc; i0 += MR) {
+    const mr = min(MR, mc - i0);
+    let src = a + (<usize>i0 << 2);
+    if (mr == MR) {
+      for (let p = 0; p < kc; p++) {
+        v128.store(q, v128.load(src));
+        q += 16;
+        src += rowBytes;
+      }
+    } else {
+      for (let p = 0; p < kc; p++) {
+        let i = 0;
+        for (; i < mr; i++) store<f32>(q + (<usize>i << 2), load<f32>(src + (<usize>i << 2)));
+        for (; i < MR; i++) store<f32>(q + (<usize>i << 2), 0);
+        q += MR << 2;
+        src += rowBytes;
+      }
+    }
+  }
+}
+
+/** B stored [k, n]: each k-step of a strip is NR contiguous values. */
+function packB(b: usize, ldb: i32, kc: i32, nc: i32, bp: usize): void {
+  const rowBytes = <usize>ldb << 2;
+  let q = bp;
+  for (let j0 = 0; j0 < nc; j0 += NR) {
+    const nr = min(NR, nc - j0);
+    let src = b + (<usize>j0 << 2);
+    if (nr == NR) {
+      for (let p = 0; p < kc; p++) {
+        v128.store(q, v128.load(src));
+        v128.store(q, v128.load(src, 16), 16);
+        q += 32;
+        src += rowBytes;
+      }
+    } else {
+      for (let p = 0; p < kc; p++) {
+        let j = 0;
+        for (; j < nr; j++) store<f32>(q + (<usize>j << 2), load<f32>(src + (<usize>j << 2)));
+        for (; j < NR; j++) store<f32>(q + (<usize>j << 2), 0);
+        q += NR << 2;
+        src += rowBytes;
+      }
+    }
+  }
+}
+
+/** B stored [n, k]: op(B)(p, j) = b[j·ldb + p]; four columns × four k-steps per 4×4 transpose. */
+function packBTrans(b: usize, ldb: i32, kc: i32, nc: i32, bp: usize): void {
+  const rowBytes = <usize>ldb << 2;
+  let q = bp;
+  for (let j0 = 0; j0 < nc; j0 += NR) {
+    const nr = min(NR, nc - j0);
+    const c0 = b + <usize>j0 * rowBytes;
+    if (nr == NR) {
+      const c1 = c0 + rowBytes, c2 = c1 + rowBytes, c3 = c2 + rowBytes;
+      const c4 = c3 + rowBytes, c5 = c4 + rowBytes, c6 = c5 + rowBytes, c7 = c6 + rowBytes;
+      let p = 0;
+      for (; p + 4 <= kc; p += 4) {
+        const o = <usize>p << 2;
+        transpose4(v128.load(c0 + o), v128.load(c1 + o), v128.load(c2 + o), v128.load(c3 + o), q, 32);
+        transpose4(v128.load(c4 + o), v128.load(c5 + o), v128.load(c6 + o), v128.load(c7 + o), q + 16, 32);
+        q += 128;
+      }
+      for (; p < kc; p++) {
+        const o = <usize>p << 2;
+        store<f32>(q, load<f32>(c0 + o));
+        store<f32>(q, load<f32>(c1 + o), 4);
+        store<f32>(q, load<f32>(c2 + o), 8);
+        store<f32>(q, load<f32>(c3 + o), 12);
+        store<f32>(q, load<f32>(c4 + o), 16);
+        store<f32>(q, load<f32>(c5 + o), 20);
+        store<f32>(q, load<f32>(c6 + o), 24);
+        store<f32>(q, load<f32>(c7 + o), 28);
+        q += 32;
+      }
+    } else {
+      for (let p = 0; p < kc; p++) {
+        let j = 0;
+        for (; j < nr; j++) store<f32>(q + (<usize>j << 2), load<f32>(c0 + <usize>j * rowBytes + (<usize>p << 2)));
+        for (; j < NR; j++) store<f32>(q + (<usize>j << 2), 0);
+        q += NR << 2;
+      }
+    }
+  }
+}
+
+/**
+ * One full MR×NR tile: C = alpha·Σp a(:, p)·b(p, :) + beta·C, with 8 accumulators in v128 registers.
+ * Plain mul + add (relaxed-SIMD FMA is not available everywhere, and would change results per engine).
+ */
+function kernel(kc: i32, ap: usize, bp: usize, alpha: f32, beta: f32, c: usize, ldcBytes: usize): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  for (let p = 0; p < kc; p++) {
+    const b0 = v128.load(bp);
+    const b1 = v128.load(bp, 16);
+    let av = v128.load32_splat(ap);
+    c00 = f32x4.add(c00, f32x4.mul(av, b0));
+    c01 = f32x4.add(c01, f32x4.mul(av, b1));
+    av = v128.load32_splat(ap, 4);
+    c10 = f32x4.add(c10, f32x4.mul(av, b0));
+    c11 = f32x4.add(c11, f32x4.mul(av, b1));
+    av = v128.load32_splat(ap, 8);
+    c20 = f32x4.add(c20, f32x4.mul(av, b0));
+    c21 = f32x4.add(c21, f32x4.mul(av, b1));
+    av = v128.load32_splat(ap, 12);
+    c30 = f32x4.add(c30, f32x4.mul(av, b0));
+    c31 = f32x4.add(c31, f32x4.mul(av, b1));
+    ap += 16;
+    bp += 32;
+  }
+  const va = f32x4.splat(alpha);
+  if (beta == 0) {
+    // beta = 0 overwrites C without reading it (old NaNs vanish), as BLAS does.
+    v128.store(c, f32x4.mul(va, c00));
+    v128.store(c, f32x4.mul(va, c01), 16);
+    c += ldcBytes;
+    v128.store(c, f32x4.mul(va, c10));
+    v128.store(c, f32x4.mul(va, c11), 16);
+    c += ldcBytes;
+    v128.store(c, f32x4.mul(va, c20));
+    v128.store(c, f32x4.mul(va, c21), 16);
+    c += ldcBytes;
+    v128.store(c, f32x4.mul(va, c30));
+    v128.store(c, f32x4.mul(va, c31), 16);
+  } else {
+    const vb = f32x4.splat(beta);
+    v128.store(c, f32x4.add(f32x4.mul(va, c00), f32x4.mul(vb, v128.load(c))));
+    v128.store(c, f32x4.add(f32x4.mul(va, c01), f32x4.mul(vb, v128.load(c, 16))), 16);
+    c += ldcBytes;
+    v128.store(c, f32x4.add(f32x4.mul(va, c10), f32x4.mul(vb, v128.load(c))));
+    v128.store(c, f32x4.add(f32x4.mul(va, c11), f32x4.mul(vb, v128.load(c, 16))), 16);
+    c += ldcBytes;
+    v128.store(c, f32x4.add(f32x4.mul(va, c20), f32x4.mul(vb, v128.load(c))));
+    v128.store(c, f32x4.add(f32x4.mul(va, c21), f32x4.mul(vb, v128.load(c, 16))), 16);
+    c += ldcBytes;
+    v128.store(c, f32x4.add(f32x4.mul(va, c30), f32x4.mul(vb, v128.load(c))));
+    v128.store(c, f32x4.add(f32x4.mul(va, c31), f32x4.mul(vb, v128.load(c, 16))), 16);
+  }
+}
+
+/**
+ * An edge tile (mr < MR or nr < NR): the full tile goes to `tile` (beta = 0 there), then only the
+ * mr×nr corner that exists is combined with C, lane by lane, with the same f32 operations.
+ */
+function kernelEdge(
+  kc: i32, ap: usize, bp: usize, alpha: f32, beta: f32, c: usize, ldcBytes: usize,
+  mr: i32, nr: i32, tile: usize,
+): void {
+  kernel(kc, ap, bp, 1, 0, tile, NR << 2);
+  for (let i = 0; i < mr; i++) {
+    const row = c + <usize>i * ldcBytes;
+    const t = tile + (<usize>(i * NR) << 2);
+    for (let j = 0; j < nr; j++) {
+      const o = <usize>j << 2;
+      const v = alpha * load<f32>(t + o);
+      store<f32>(row + o, beta == 0 ? v : v + beta * load<f32>(row + o));
+    }
+  }
+}
