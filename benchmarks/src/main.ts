@@ -64,7 +64,7 @@ async function main(args: BenchArgs): Promise<void> {
   console.log('');
 
   const rows: Row[] = [];
-  const runnerOptions = { policy, peerMaxRunMs: args.quick ? 1500 : 8000, log };
+  const runnerOptions = { policy, peerMaxRunMs: args.quick ? 1500 : 5000, log };
   for (const w of workloads().filter((w) => selected(args, w.name))) {
     log(`${w.name}`);
     rows.push(...(await runWorkload(w, backends, peers, runnerOptions)));

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,9 +24,14 @@ export interface TfPeers {
 export function benchDir(): string {
   const candidates = [dirname(dirname(fileURLToPath(import.meta.url))), process.cwd(), join(process.cwd(), 'benchmarks')];
   for (const dir of candidates) {
-    if (existsSync(join(dir, 'node_modules', '@tensorflow', 'tfjs-core'))) return dir;
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string };
+      if (pkg.name === '@torchlet/benchmarks') return dir;
+    } catch {
+      /* not this one */
+    }
   }
-  throw new Error('bench: cannot find benchmarks/node_modules/@tensorflow/tfjs-core; run `pnpm install`, then `pnpm bench` from the repo root');
+  throw new Error('bench: cannot find the @torchlet/benchmarks package; run it with `pnpm bench` from the repo root');
 }
 
 /**

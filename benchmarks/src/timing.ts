@@ -34,9 +34,13 @@ export function timeOnce(fn: () => void): number {
  * Warm-up, then the median of N timed runs, N chosen from the first timed run so the total is about
  * `targetMs` (between `minRuns` and `maxRuns`, and within `budgetMs`). The median, not the mean:
  * the machine may be shared, and one descheduled run should not move the result.
- * `firstMs` is a run already made (e.g. the probe that sized the batch); it counts as one warm-up.
+ * `firstMs` is a run already made (the correctness check, or the probe that sized the batch); it
+ * counts as one warm-up.
  */
 export function measure(fn: () => void, policy: TimingPolicy, firstMs?: number): Timing {
+  // A run already made that took half the budget is the measurement: JIT and first-touch costs are
+  // noise next to it, and repeating it is what would blow the bench's time (TF.js cpu conv backward).
+  if (firstMs !== undefined && firstMs >= policy.budgetMs / 2) return { medianMs: firstMs, runs: 1 };
   let last = firstMs ?? 0;
   const warmups = firstMs === undefined ? policy.warmup : policy.warmup - 1;
   for (let i = 0; i < warmups && last < policy.slowMs; i++) last = timeOnce(fn);
