@@ -45,7 +45,8 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 async function main(args: BenchArgs): Promise<void> {
   const started = performance.now();
   const policy = args.quick ? QUICK : FULL;
-  const { backends, skipped } = await torchletBackends();
+  const startup = backendInfo();
+  const { backends, skipped } = torchletBackends();
   let peers: TfPeers | null = null;
   let tfNote: string;
   try {
@@ -56,7 +57,7 @@ async function main(args: BenchArgs): Promise<void> {
     tfNote = `TensorFlow.js not loaded: ${firstLine(e)}`;
   }
   const machine = machineDescription([
-    `Torchlet kernels: ${backendInfo()}; timed as ${backends.map((b) => b.label).join(', ')}${skipped.length ? ` (skipped: ${skipped.join('; ')})` : ''}`,
+    `Torchlet kernels: ${startup}; timed as ${backends.map((b) => b.label).join(', ')}${skipped.length ? ` (skipped: ${skipped.join('; ')})` : ''}`,
     tfNote,
     `Mode: ${args.quick ? '--quick (short runs; for checking the harness, not for quoting)' : 'full'}${args.only.length ? `, --only ${args.only.join(',')}` : ''}`,
   ]);

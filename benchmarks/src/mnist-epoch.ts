@@ -54,7 +54,7 @@ function trainingSet(): { dataset: MnistDataset; data: string } {
  */
 export async function runEpochChild(jobJson: string): Promise<void> {
   const job = JSON.parse(jobJson) as EpochJob;
-  await useTorchlet(job.backend);
+  useTorchlet(job.backend);
   const { dataset, data } = trainingSet();
   const net = lenet(new Generator(7));
   const optimizer = new SGD(net.model.parameters(), { lr: LR });

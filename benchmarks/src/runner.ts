@@ -67,7 +67,7 @@ export async function runWorkload(w: Workload, torchlets: readonly TorchletBacke
   const referenceAt = async (batch: number): Promise<Float32Array[]> => {
     let ref = reference.get(batch);
     if (!ref) {
-      await useTorchlet(torchlets[0]!);
+      useTorchlet(torchlets[0]!);
       const p = w.torchlet(batch);
       p.run();
       ref = copies(p.outputs());
@@ -81,7 +81,7 @@ export async function runWorkload(w: Workload, torchlets: readonly TorchletBacke
   for (const backend of torchlets) {
     o.log(`  ${w.name} · ${backend.label}`);
     const row = emptyRow(w.name, backend.label, true);
-    await useTorchlet(backend);
+    useTorchlet(backend);
     let p: Prepared | null = null;
     try {
       p = w.torchlet(full);
@@ -92,7 +92,7 @@ export async function runWorkload(w: Workload, torchlets: readonly TorchletBacke
         row.scale = maxAbs(out);
       } else {
         row.maxDiff = maxAbsDiff(await referenceAt(full), out);
-        await useTorchlet(backend);
+        useTorchlet(backend);
       }
       const t = measure(p.run, o.policy, first);
       fill(row, w, t.medianMs, t.runs, full);

@@ -1,68 +1,43 @@
-import { availableParallelism } from 'node:os';
-import * as kernels from '@torchlet/tensor/kernels';
+import { getBackendInfo, setBackend, type BackendName } from '@torchlet/tensor/kernels';
 
 /** One way to run Torchlet: the JS kernels, or the WebAssembly SIMD kernels on some number of threads. */
 export interface TorchletBackend {
   /** Table label, e.g. `torchlet js`, `torchlet wasm×2`. */
   label: string;
-  name: 'js' | 'wasm';
+  name: BackendName;
   threads: number;
 }
 
-// The backend selection API (`setBackend('js' | 'wasm', { threads })`, `getBackendInfo()`) lands with the
-// WebAssembly kernels; until then only the JS kernels exist. Looked up on the namespace at run time so
-// the bench runs either way and shows every backend the tensor package offers.
-interface BackendApi {
-  setBackend(name: 'js' | 'wasm', options?: { threads?: number }): unknown;
-  getBackendInfo(): unknown;
-}
+const label = (name: BackendName, threads: number) => (name === 'js' ? 'torchlet js' : `torchlet wasm×${threads}`);
 
-function backendApi(): BackendApi | null {
-  const api: Partial<BackendApi> = kernels as unknown as Partial<BackendApi>;
-  return typeof api.setBackend === 'function' && typeof api.getBackendInfo === 'function' ? (api as BackendApi) : null;
-}
-
-/** What the tensor package reports about its kernels (for the machine description), or a note that it cannot. */
+/** What the tensor package chose at start-up (environment, else WASM SIMD on every core, else JS), for the machine description. */
 export function backendInfo(): string {
-  const api = backendApi();
-  if (!api) return 'JS kernels only (no setBackend/getBackendInfo in @torchlet/tensor yet)';
-  try {
-    return JSON.stringify(api.getBackendInfo());
-  } catch (e) {
-    return `getBackendInfo failed: ${e instanceof Error ? e.message : String(e)}`;
-  }
+  const info = getBackendInfo();
+  return `default ${label(info.backend as BackendName, info.threads)} (WebAssembly SIMD ${info.wasmSimd ? 'yes' : 'no'}, worker threads ${info.threadsAvailable ? 'yes' : 'no'}, ${info.cores} cores)`;
 }
 
 /** Makes `backend` the one Torchlet's matmul and convolutions use. */
-export async function useTorchlet(backend: TorchletBackend): Promise<void> {
-  const api = backendApi();
-  if (!api) {
-    if (backend.name !== 'js') throw new Error(`bench: ${backend.label} needs setBackend in @torchlet/tensor`);
-    return;
-  }
-  await api.setBackend(backend.name, backend.name === 'wasm' ? { threads: backend.threads } : {});
+export function useTorchlet(backend: TorchletBackend): void {
+  setBackend(backend.name, backend.name === 'wasm' ? { threads: backend.threads } : {});
 }
 
 /**
- * Every backend this machine can run, in table order: js, then wasm on 1 thread up to every core.
- * A wasm configuration that fails to start is left out, with the reason in `skipped`.
+ * Every backend this machine runs, in table order: js, then wasm on 1 thread up to every core
+ * (a thread count the environment cannot give, e.g. without worker threads, is left out).
+ * Leaves the JS backend selected.
  */
-export async function torchletBackends(threadsFilter?: number[]): Promise<{ backends: TorchletBackend[]; skipped: string[] }> {
-  const backends: TorchletBackend[] = [{ label: 'torchlet js', name: 'js', threads: 1 }];
+export function torchletBackends(): { backends: TorchletBackend[]; skipped: string[] } {
+  const backends: TorchletBackend[] = [{ label: label('js', 1), name: 'js', threads: 1 }];
   const skipped: string[] = [];
-  const api = backendApi();
-  if (!api) return { backends, skipped: ['torchlet wasm: not available in @torchlet/tensor yet'] };
-  const cores = availableParallelism();
-  const counts = threadsFilter ?? Array.from({ length: cores }, (_, i) => i + 1);
-  for (const threads of counts) {
-    const backend: TorchletBackend = { label: `torchlet wasm×${threads}`, name: 'wasm', threads };
-    try {
-      await useTorchlet(backend);
-      backends.push(backend);
-    } catch (e) {
-      skipped.push(`${backend.label}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+  const { wasmSimd, threadsAvailable, cores } = getBackendInfo();
+  if (!wasmSimd) skipped.push('torchlet wasm: this engine has no WebAssembly SIMD');
+  else {
+    for (let threads = 1; threads <= (threadsAvailable ? cores : 1); threads++) {
+      const got = setBackend('wasm', { threads }).threads;
+      if (got === threads) backends.push({ label: label('wasm', threads), name: 'wasm', threads });
+      else skipped.push(`${label('wasm', threads)}: runs on ${got}`);
     }
   }
-  await useTorchlet(backends[0]!);
+  setBackend('js');
   return { backends, skipped };
 }
