@@ -10,8 +10,8 @@ export interface BenchArgs {
 
 export const USAGE = `usage: pnpm bench [--quick] [--only <pattern>]...
   --quick           short run (fewer timed runs, a partial MNIST epoch); for checking the harness
-  --only <pattern>  run only workloads whose name contains <pattern> (case-insensitive, repeatable,
-                    or comma-separated), e.g. --only gemm --only "conv2d fwd"`;
+  --only <pattern>  run only workloads whose name contains <pattern> (case-insensitive; repeat it
+                    for several), e.g. --only gemm --only "conv2d fwd [64,1"`;
 
 /** Parses `argv` (without node and the script); unknown flags are an error so typos do not pass silently. */
 export function parseArgs(argv: readonly string[]): BenchArgs {
@@ -22,7 +22,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     else if (a === '--only' || a.startsWith('--only=')) {
       const value = a === '--only' ? argv[++i] : a.slice('--only='.length);
       if (!value) throw new Error(`bench: --only needs a pattern\n${USAGE}`);
-      args.only.push(...value.split(',').map((s) => s.trim().toLowerCase()).filter((s) => s.length > 0));
+      args.only.push(value.toLowerCase());
     } else if (a === '--epoch-child') {
       const value = argv[++i];
       if (!value) throw new Error('bench: --epoch-child needs a JSON job');

@@ -40,11 +40,24 @@ function workloads(): Workload[] {
   ];
 }
 
+const LEGEND =
+  'median ms: median of N timed runs after warm-up. GFLOP/s: 2 flops per multiply–add; forward + backward counts 3 forward passes. ' +
+  'speed-up: peer time ÷ the fastest Torchlet time (higher = Torchlet faster). max |Δ|: largest difference from Torchlet\'s plain-JS ' +
+  'kernels on the same inputs (outputs; gradients; or the loss and all weights after one SGD step), checked before timing.';
+
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 async function main(args: BenchArgs): Promise<void> {
   const started = performance.now();
   const policy = args.quick ? QUICK : FULL;
+  const images = args.quick ? 100 * BATCH : MNIST_TRAIN;
+  const epochName = `lenet-5 mnist epoch (${images === MNIST_TRAIN ? '60,000' : `quick: ${images.toLocaleString('en-US')} of 60,000`} images, batch ${BATCH})`;
+  const chosen = workloads().filter((w) => selected(args, w.name));
+  const withEpoch = selected(args, epochName);
+  if (chosen.length === 0 && !withEpoch) {
+    console.error(`bench: no workload matches --only ${args.only.join(', ')}; the workloads are:\n${[...workloads().map((w) => w.name), epochName].map((n) => `  ${n}`).join('\n')}`);
+    process.exit(2);
+  }
   const startup = backendInfo();
   const { backends, skipped } = torchletBackends();
   let peers: TfPeers | null = null;
@@ -59,28 +72,27 @@ async function main(args: BenchArgs): Promise<void> {
   const machine = machineDescription([
     `Torchlet kernels: ${startup}; timed as ${backends.map((b) => b.label).join(', ')}${skipped.length ? ` (skipped: ${skipped.join('; ')})` : ''}`,
     tfNote,
-    `Mode: ${args.quick ? '--quick (short runs; for checking the harness, not for quoting)' : 'full'}${args.only.length ? `, --only ${args.only.join(',')}` : ''}`,
+    `Mode: ${args.quick ? '--quick (short runs; for checking the harness, not for quoting)' : 'full'}${args.only.length ? `, --only ${args.only.map((p) => JSON.stringify(p)).join(' --only ')}` : ''}`,
   ]);
   for (const line of machine) console.log(line);
   console.log('');
 
   const rows: Row[] = [];
   const runnerOptions = { policy, peerMaxRunMs: args.quick ? 1500 : 5000, log };
-  for (const w of workloads().filter((w) => selected(args, w.name))) {
+  for (const w of chosen) {
     log(`${w.name}`);
     rows.push(...(await runWorkload(w, backends, peers, runnerOptions)));
   }
 
   const footnotes: string[] = [];
-  const images = args.quick ? 100 * BATCH : MNIST_TRAIN;
-  const epochName = `lenet-5 mnist epoch (${images === MNIST_TRAIN ? '60,000' : `quick: ${images.toLocaleString('en-US')} of 60,000`} images, batch ${BATCH})`;
-  if (selected(args, epochName)) rows.push(...mnistEpoch(epochName, images, rows, backends, footnotes));
+  if (withEpoch) rows.push(...mnistEpoch(epochName, images, rows, backends, footnotes));
 
   const table = textTable(rows);
   console.log(table);
   for (const f of footnotes) console.log(f);
   const seconds = (performance.now() - started) / 1000;
-  console.log(`\nTotal bench time ${seconds.toFixed(0)} s. Ratios are peer time ÷ the fastest Torchlet time (higher = Torchlet faster).`);
+  console.log(`\n${LEGEND}`);
+  console.log(`Total bench time ${seconds.toFixed(0)} s.`);
 
   const dir = join(benchDir(), 'results');
   mkdirSync(dir, { recursive: true });
@@ -94,8 +106,7 @@ async function main(args: BenchArgs): Promise<void> {
     '',
     ...footnotes.map((f) => `${f}  `),
     '',
-    'Median of N timed runs after warm-up; GFLOP/s counts 2 flops per multiply–add (forward + backward = 3 forward passes). ' +
-      'Speed-up = peer time ÷ fastest Torchlet time. max |Δ| compares each implementation\'s results (outputs, gradients, or the loss and weights after one step) with Torchlet\'s plain-JS kernels on the same inputs.',
+    LEGEND,
     '',
   ].join('\n');
   writeFileSync(join(dir, 'latest.md'), md);
@@ -142,6 +153,12 @@ function mnistEpoch(name: string, images: number, rows: readonly Row[], backends
   return out;
 }
 
-const args = parseArgs(process.argv.slice(2));
+let args: BenchArgs;
+try {
+  args = parseArgs(process.argv.slice(2));
+} catch (e) {
+  console.error(e instanceof Error ? e.message : String(e));
+  process.exit(2);
+}
 if (args.epochChild !== null) await runEpochChild(args.epochChild);
 else await main(args);

@@ -1,6 +1,6 @@
 import type { Row } from './runner.js';
 
-const HEAD = ['workload', 'implementation', 'median ms', 'runs', 'GFLOP/s', 'images/s', 'Torchlet-best speed-up', 'max |Δ| vs torchlet js', 'note'];
+const HEAD = ['workload', 'implementation', 'median ms', 'runs', 'GFLOP/s', 'images/s', 'speed-up', 'max |Δ|', 'note'];
 
 function num(x: number, digits: number): string {
   return x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
