@@ -8,11 +8,15 @@ export interface MnistArgs {
   /** Directory for the checkpoint and the loss curve. */
   out: string;
   model: 'lenet' | 'wide';
+  /** Also write the trained model as ONNX to this path ('' = no export). */
+  export: string;
+  /** Also write PNG pictures (filters, feature maps, curves) into this directory ('' = none). */
+  plots: string;
 }
 
-export const DEFAULTS: MnistArgs = { epochs: 3, batchSize: 64, lr: 1e-3, seed: 0, limit: 0, out: 'out/mnist', model: 'lenet' };
+export const DEFAULTS: MnistArgs = { epochs: 3, batchSize: 64, lr: 1e-3, seed: 0, limit: 0, out: 'out/mnist', model: 'lenet', export: '', plots: '' };
 
-const USAGE = `usage: pnpm mnist [--epochs 3] [--batch-size 64] [--lr 0.001] [--seed 0] [--limit N] [--out out/mnist] [--model lenet|wide]`;
+const USAGE = `usage: pnpm mnist [--epochs 3] [--batch-size 64] [--lr 0.001] [--seed 0] [--limit N] [--out out/mnist] [--model lenet|wide] [--export model.onnx] [--plots DIR]`;
 
 /** Parses `--name value` / `--name=value` flags; unknown flags and bad values are errors naming the flag. */
 export function parseArgs(argv: readonly string[]): MnistArgs {
@@ -38,6 +42,8 @@ export function parseArgs(argv: readonly string[]): MnistArgs {
       case 'seed': args.seed = num(0, true); break;
       case 'limit': args.limit = num(0, true); break;
       case 'out': args.out = value; break;
+      case 'export': args.export = value; break;
+      case 'plots': args.plots = value; break;
       case 'model':
         if (value !== 'lenet' && value !== 'wide') throw new UsageError(`--model must be lenet or wide, got ${value}`);
         args.model = value;

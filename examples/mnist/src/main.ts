@@ -1,9 +1,10 @@
-import { save } from '@torchlet/layers/node';
+import { exportOnnx, save } from '@torchlet/layers/node';
 import { mnistDatasets } from '@torchlet/layers/node';
 import { summary } from '@torchlet/layers';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs, UsageError } from './args.js';
+import { writePlots } from './plots.js';
 import { createModel } from './models.js';
 import { formatSeconds, ProgressBar } from './progress.js';
 import { trainMnist } from './train.js';
@@ -30,6 +31,12 @@ function main(): void {
   const curvePath = join(args.out, 'loss-curve.json');
   writeFileSync(`${curvePath}.tmp`, JSON.stringify({ args, lossCurve: result.lossCurve, epochs: result.epochs }));
   renameSync(`${curvePath}.tmp`, curvePath);
+  if (args.export) {
+    mkdirSync(dirname(resolve(args.export)), { recursive: true });
+    const bytes = exportOnnx(result.model, [1, 1, 28, 28], args.export);
+    console.log(`exported ${args.export} (ONNX, ${(bytes / 1024).toFixed(0)} KiB; input "input" [N, 1, 28, 28], output "output" [N, 10] logits)`);
+  }
+  if (args.plots) console.log(`wrote ${writePlots(args.plots, result, data.test).join(', ')}`);
   console.log(`saved ${checkpoint} and ${curvePath} (${formatSeconds((performance.now() - started) / 1000)} in all)`);
   console.log(`test accuracy: ${result.testAccuracy.toFixed(4)}`);
 }

@@ -32,7 +32,7 @@ describe('MNIST training', () => {
 describe('flags', () => {
   it('parses every flag and rejects bad values by name', () => {
     expect(parseArgs(['--epochs', '2', '--batch-size=32', '--lr', '0.01', '--seed', '7', '--limit', '100', '--out', 'x', '--model', 'wide']))
-      .toEqual({ epochs: 2, batchSize: 32, lr: 0.01, seed: 7, limit: 100, out: 'x', model: 'wide' });
+      .toEqual({ epochs: 2, batchSize: 32, lr: 0.01, seed: 7, limit: 100, out: 'x', model: 'wide', export: '', plots: '' });
     expect(() => parseArgs(['--epochs', '0'])).toThrow(/--epochs must be an integer >= 1, got 0/);
     expect(() => parseArgs(['--model', 'vgg'])).toThrow(/--model must be lenet or wide/);
     expect(() => parseArgs(['--bogus', '1'])).toThrow(/unknown flag --bogus/);

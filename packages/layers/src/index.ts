@@ -64,3 +64,4 @@ export {
   type RestoredTraining,
 } from './training-state.js';
 export { toOnnxBytes, type OnnxExportOptions } from './onnx/export.js';
+export * as visualize from './visualize/index.js';
