@@ -204,7 +204,7 @@ export function restoreTrainingState(tensors: TensorMap, metadata: SafetensorsMe
 
   // Snapshots to roll back to if a load fails after an earlier one succeeded.
   const modelBefore = cloneStateDict(model.stateDict());
-  const optimizerBefore = optimizer.stateDict();
+  const optimizerBefore = snapshotOptimizer(optimizer);
   const schedulerBefore = scheduler?.stateDict() ?? null;
   const generatorsBefore = generators.map(([, g]) => g.getState());
   try {
@@ -285,6 +285,31 @@ function checkGeneratorState(op: string, name: string, state: unknown): void {
     isObject(prng) && Array.isArray(prng.X) && prng.X.length === 128 && prng.X.every((v) => Number.isInteger(v)) &&
     Number.isInteger(prng.i) && Number.isInteger(prng.w);
   if (!ok) throw new CheckpointError(`${op}: generator '${name}' has a malformed state`);
+}
+
+/**
+ * The optimizer's state as `loadStateDict` takes it, with cloned tensors in place of the number
+ * arrays `stateDict()` would build (a copy of typed arrays, not millions of boxed numbers).
+ */
+function snapshotOptimizer(optimizer: Optimizer<BaseOptions>): OptimizerStateDict {
+  const state: OptimizerStateDict['state'] = {};
+  const paramGroups: OptimizerStateDict['paramGroups'] = [];
+  let index = 0;
+  for (const group of optimizer.paramGroups) {
+    const { params, ...options } = group;
+    const indices: number[] = [];
+    for (const p of params) {
+      const s = optimizer.state.get(p);
+      if (s) {
+        const entry: ParamState = {};
+        for (const [key, value] of Object.entries(s)) entry[key] = value instanceof Tensor ? new Tensor(value.toTypedArray(), value.shape) : value;
+        state[String(index)] = entry as Record<string, number>;
+      }
+      indices.push(index++);
+    }
+    paramGroups.push({ ...structuredClone(options), params: indices });
+  }
+  return { state, paramGroups };
 }
 
 function cloneStateDict(sd: StateDict): StateDict {

@@ -5,7 +5,8 @@ import { makeRun, trainUntil, weightBits } from './helpers/small-cnn.js';
 
 /*
  * Determinism. Every source of randomness is a seeded Generator, so the same seed gives the same
- * training, bit for bit, in one process or across processes on one machine and backend.
+ * training, bit for bit, in one process or across processes on one machine and backend (the kill
+ * test replays a child process's interrupted and resumed run in the parent and compares bits).
  *
  * What changes with the thread count: nothing. The WebAssembly GEMM splits a product into tasks
  * that each own whole blocks of the output and sum over k in the kernel's fixed order, so 1, 2 or

@@ -82,7 +82,7 @@ export function trainStep(run: Run, x: Tensor, y: Tensor): number {
  * Trains until `run.step === untilStep`, continuing mid-epoch where the run stands: each epoch
  * draws its order from the shuffle generator (remembering the state it drew from in
  * `epochStart`), skips the batches already done, and steps the scheduler when it ends.
- * `afterStep` runs after every step (e.g. to save a checkpoint).
+ * `afterStep` runs after every step and its epoch's scheduler step (e.g. to save a checkpoint).
  */
 export function trainUntil(run: Run, untilStep: number, afterStep?: (run: Run) => void): number[] {
   const losses: number[] = [];
@@ -94,8 +94,8 @@ export function trainUntil(run: Run, untilStep: number, afterStep?: (run: Run) =
     for (const [x, y] of run.loader) {
       if (b++ < done) continue;
       losses.push(trainStep(run, x!, y!));
-      afterStep?.(run);
       if (run.step % BATCHES_PER_EPOCH === 0) run.scheduler.step();
+      afterStep?.(run);
       if (run.step >= untilStep) break;
     }
   }
@@ -108,4 +108,16 @@ export function weightBits(run: Run): Uint8Array[] {
     const a = t.toTypedArray();
     return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
   });
+}
+
+/** Whether two `weightBits` results are identical (a byte loop: deep equality on megabytes is slow). */
+export function sameBits(a: Uint8Array[], b: Uint8Array[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x.length !== y.length) return false;
+    for (let k = 0; k < x.length; k++) if (x[k] !== y[k]) return false;
+  }
+  return true;
 }

@@ -1,0 +1,178 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Generator } from '@torchlet/tensor';
+import { CheckpointError, SafetensorsError } from '@torchlet/layers';
+import { loadTrainingCheckpoint } from '@torchlet/layers/node';
+import { makeRun, sameBits, trainUntil, weightBits, type Run } from '../helpers/small-cnn.js';
+
+/*
+ * A training process (test/helpers/checkpoint-writer.ts) saves a ~13 MB training checkpoint after
+ * every step; this test SIGKILLs it at random moments and as soon as a checkpoint's temporary file
+ * appears (so mid-write), restarts it each time (it resumes from the last checkpoint), and checks
+ * after every kill that the checkpoint on disk loads and is the last one completed or the one
+ * being written, never a partial one. Finally the run completes and its weights must equal, bit
+ * for bit, the same number of steps trained straight through in this process.
+ */
+
+const root = fileURLToPath(new URL('../../../../', import.meta.url));
+const SOURCES: Record<string, string> = {
+  '@torchlet/tensor': 'packages/tensor/src/index.ts',
+  '@torchlet/tensor/kernels': 'packages/tensor/src/kernels/index.ts',
+  '@torchlet/autograd': 'packages/autograd/src/index.ts',
+  '@torchlet/layers': 'packages/layers/src/index.ts',
+  '@torchlet/layers/functional': 'packages/layers/src/functional/index.ts',
+  '@torchlet/layers/node': 'packages/layers/src/node/index.ts',
+};
+
+const SEED = 21;
+const HIDDEN = 16384; // Linear(64, 16384): 1.1 M parameters, a 13 MB checkpoint with Adam's moments
+const TOTAL = 12;
+
+const work = mkdtempSync(join(tmpdir(), 'torchlet-kill-'));
+const dir = join(work, 'run');
+const script = join(work, 'checkpoint-writer.mjs');
+const target = join(dir, 'last.safetensors');
+
+beforeAll(async () => {
+  mkdirSync(dir);
+  await build({
+    entryPoints: [join(root, 'packages/layers/test/helpers/checkpoint-writer.ts')],
+    outfile: script,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    logLevel: 'warning',
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+    plugins: [{
+      name: 'workspace-sources',
+      setup(b) {
+        b.onResolve({ filter: /^@torchlet\// }, (args) => (SOURCES[args.path] ? { path: join(root, SOURCES[args.path]!) } : undefined));
+      },
+    }],
+  });
+});
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+interface Outcome {
+  lines: string[];
+  killed: boolean;
+  /** Temporary checkpoint files this run left behind (present right after the kill). */
+  temps: string[];
+}
+
+const temps = () => (existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.tmp')) : []);
+
+/**
+ * Runs the writer once. `kill` decides when to SIGKILL it: after `delayMs`, or (`midWrite`) as
+ * soon as a temporary checkpoint file with some bytes in it shows up after a `saving` line.
+ */
+function runWriter(kill: { delayMs: number } | { midWrite: true } | null): Promise<Outcome> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [script, dir, String(TOTAL), String(HIDDEN), String(SEED)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    let killed = false;
+    let atKill: string[] = [];
+    const before = new Set(temps());
+    const doKill = () => {
+      if (killed || child.exitCode !== null) return;
+      killed = child.kill('SIGKILL');
+      atKill = temps();
+    };
+    let poll: NodeJS.Timeout | undefined;
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (kill && 'midWrite' in kill && poll === undefined && /saving \d+/.test(out)) {
+        poll = setInterval(() => {
+          const fresh = temps().filter((f) => !before.has(f) && statSync(join(dir, f), { throwIfNoEntry: false })?.size);
+          if (fresh.length > 0) doKill();
+        }, 1);
+      }
+    });
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    const timer = kill && 'delayMs' in kill ? setTimeout(doKill, kill.delayMs) : undefined;
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      clearInterval(poll);
+      if (!killed && code !== 0) reject(new Error(`writer exited with ${code}: ${err}`));
+      else resolve({ lines: out.split('\n').filter(Boolean), killed, temps: atKill.filter((f) => !before.has(f)) });
+    });
+  });
+}
+
+const lastNumber = (lines: string[], word: string) =>
+  lines.reduce((n, l) => (l.startsWith(`${word} `) ? Number(l.slice(word.length + 1)) : n), -1);
+
+const targetsOf = (r: Run) => ({ model: r.model, optimizer: r.optimizer, scheduler: r.scheduler, generators: { shuffle: r.shuffle, epochStart: r.epochStart, dropout: r.dropout } });
+
+describe('SIGKILL while training and checkpointing', () => {
+  it('the last complete checkpoint always loads; a partial file is never taken for one; the run ends bit-identical', async () => {
+    const g = new Generator(SEED);
+    // Mid-write kills alternate with kills at random moments (seeded), several times over.
+    const plan: ({ delayMs: number } | { midWrite: true })[] = [
+      { midWrite: true },
+      { delayMs: 300 + Math.floor(g.next() * 900) },
+      { midWrite: true },
+      { delayMs: 300 + Math.floor(g.next() * 900) },
+      { midWrite: true },
+      { delayMs: 300 + Math.floor(g.next() * 900) },
+    ];
+    const probe = makeRun(1000, { hidden: HIDDEN }); // loaded into again and again
+    let lastSavedSoFar = -1;
+    let midWriteKills = 0;
+    let partialsRejected = 0;
+    for (const kill of plan) {
+      const outcome = await runWriter(kill);
+      const saving = lastNumber(outcome.lines, 'saving');
+      const saved = Math.max(lastSavedSoFar, lastNumber(outcome.lines, 'saved'));
+      if (!outcome.killed) break; // finished before the kill came: nothing more to interrupt
+      if ('midWrite' in kill && outcome.temps.length > 0) midWriteKills += 1;
+      if (!existsSync(target)) {
+        expect(saved).toBe(-1); // killed before the first checkpoint was complete
+        continue;
+      }
+      // The checkpoint on disk is a complete one: the last saved, or the one being written if
+      // its rename happened just before the kill.
+      const { step } = loadTrainingCheckpoint(target, targetsOf(probe));
+      expect(step).toBeGreaterThanOrEqual(saved);
+      expect(step).toBeLessThanOrEqual(Math.max(saving, saved));
+      lastSavedSoFar = step;
+      // Leftover temporary files are never resumed from. A partial one does not even load (the
+      // length checks or the checksum catch it); one killed between fsync and rename is complete
+      // and holds exactly the step that was being saved.
+      for (const t of outcome.temps.filter((f) => existsSync(join(dir, f)))) {
+        let error: unknown = null;
+        let tempStep = -1;
+        try {
+          tempStep = loadTrainingCheckpoint(join(dir, t), targetsOf(probe)).step;
+        } catch (e) {
+          error = e;
+        }
+        if (error === null) expect(tempStep).toBe(saving);
+        else {
+          expect(error instanceof SafetensorsError || error instanceof CheckpointError).toBe(true);
+          partialsRejected += 1;
+        }
+      }
+    }
+    console.log(`kill: ${plan.length} kills, ${midWriteKills} during a checkpoint write, ${partialsRejected} partial temp files rejected`);
+    expect(midWriteKills).toBeGreaterThanOrEqual(2);
+    expect(partialsRejected).toBeGreaterThanOrEqual(1);
+
+    // Let the run finish, resuming from whatever survived the kills.
+    const final = await runWriter(null);
+    expect(final.lines.at(-1)).toBe('done');
+    const resumed = makeRun(1002, { hidden: HIDDEN });
+    expect(loadTrainingCheckpoint(target, targetsOf(resumed)).step).toBe(TOTAL);
+    const straight = makeRun(SEED, { hidden: HIDDEN });
+    trainUntil(straight, TOTAL);
+    expect(sameBits(weightBits(resumed), weightBits(straight))).toBe(true);
+  }, 60_000);
+});
