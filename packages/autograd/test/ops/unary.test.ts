@@ -29,6 +29,19 @@ describe('unary ops: conventions at kinks', () => {
     expect(y.grad!.toArray()).toEqual([-1, 0, 1]);
   });
 
+  it('relu backward: the float32 bit select matches float64; a NaN gradient is blocked where x <= 0', () => {
+    const xs = [-2, -0, 0, 1e-30, 3, -Infinity, Infinity];
+    const gs = [NaN, 5, -7, 0.5, -1.25, 2, 4];
+    const grads = (['float32', 'float64'] as const).map((dtype) => {
+      const x = new Variable(T.tensor(xs, { dtype }), { requiresGrad: true });
+      relu(x).backward(T.tensor(gs, { dtype }));
+      expect(x.grad!.dtype).toBe(dtype);
+      return x.grad!.toArray();
+    });
+    expect(grads[0]).toEqual([0, 0, 0, 0.5, -1.25, 0, 4]);
+    expect(grads[1]).toEqual(grads[0]);
+  });
+
   it('sqrt: 1 / (2√x)', () => {
     const x = leafOf([4, 0.25]);
     sum(sqrt(x)).backward();

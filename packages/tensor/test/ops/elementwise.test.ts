@@ -28,6 +28,7 @@ import {
   sigmoid,
   sqrt,
   sub,
+  Tensor,
   tensor,
   transpose,
   where,
@@ -113,6 +114,18 @@ describe('unary ops', () => {
     expect(floor(i32([2])).dtype).toBe('int32');
     expect(exp(i32([0])).dtype).toBe('float32');
     expect(sigmoid(i32([0])).toArray()).toEqual([0.5]);
+  });
+
+  it('relu: the float32 bit select agrees with float64 at the edges, NaN passes as in torch', () => {
+    const edges = [-0, 0, -1e-45, 1e-45, -3.5, 2.25, -Infinity, Infinity, NaN, 3e38, -3e38];
+    const want = [0, 0, 0, 1e-45, 0, 2.25, 0, Infinity, NaN, 3e38, 0];
+    const r32 = relu(tensor(edges, { dtype: 'float32' })).toArray() as number[];
+    expect(r32.map((v, i) => (Number.isNaN(want[i]!) ? Number.isNaN(v) : v === Math.fround(want[i]!)))).toEqual(edges.map(() => true));
+    expect(Object.is(r32[0], 0)).toBe(true); // −0 becomes +0
+    expect(relu(f64(edges)).toArray()).toEqual(want);
+    // A contiguous view at an offset reads from there.
+    expect(relu(new Tensor(tensor([-1, -2, 3, -4, 5], { dtype: 'float32' }).data, [3], [1], 2)).toArray()).toEqual([3, 0, 5]);
+    expect(relu(new Tensor(i32([7, -1, -9, 4]).data, [2], [1], 2)).toArray()).toEqual([0, 4]);
   });
 
   it('sigmoid does not overflow; round is half-to-even', () => {
