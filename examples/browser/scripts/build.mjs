@@ -34,7 +34,8 @@ export async function buildDemo({ log = console.log } = {}) {
   const nodeImports = Object.values(result.metafile.inputs).flatMap((input) => input.imports.filter((i) => i.path.startsWith('node:') || i.external));
   if (nodeImports.length > 0) throw new Error(`the demo bundle reaches Node-only imports: ${[...new Set(nodeImports.map((i) => i.path))].join(', ')}`);
   copyFileSync(join(demoDir, 'public', 'index.html'), join(distDir, 'index.html'));
-  const kib = (name) => (result.metafile.outputs[`${join('examples', 'browser', 'dist', name)}`]?.bytes ?? 0) / 1024;
+  // metafile output paths are relative to the working directory, so match on the file name.
+  const kib = (name) => (Object.entries(result.metafile.outputs).find(([path]) => path.endsWith(`dist/${name}`))?.[1].bytes ?? 0) / 1024;
   log(`built ${distDir}: page.js, worker.js (${kib('worker.js').toFixed(0)} KiB), index.html, digits.bin`);
 }
 
