@@ -196,7 +196,8 @@ export class WasmGemm implements Gemm {
       // Split the longer side of C, in whole micro-tiles: each task packs its own slice of that operand
       // and all of the other, so the duplicated packing is the smaller operand's.
       const rows = m >= n;
-      const unit = rows ? this.tileRows : this.tileCols;
+      // Column slices start on a 64-byte line (16 floats), so two threads never write one cache line.
+      const unit = rows ? this.tileRows : Math.max(this.tileCols, 16);
       const chunk = align(Math.ceil((rows ? m : n) / split), unit);
       const tasks = Math.ceil((rows ? m : n) / chunk);
       const p = this.params >> 2;
