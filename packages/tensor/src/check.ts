@@ -24,16 +24,41 @@ export function normalizeAxes(op: string, axes: readonly number[], ndim: number,
   });
 }
 
-/** A shape argument: an array of non-negative integers. */
+/**
+ * The most elements one tensor may hold: 2^31 − 1, what every engine's typed arrays and the kernels'
+ * int32 index arithmetic allow. A larger request is a RangeError naming the argument, not an
+ * engine error from deep inside an allocation.
+ */
+export const MAX_ELEMENTS = 2 ** 31 - 1;
+
+/** `size` elements must fit in one tensor; `what` names where the count came from. */
+export function checkSize(op: string, size: number, what: string): number {
+  if (!(size <= MAX_ELEMENTS)) throw rangeError(op, `${what} holds ${size} elements, more than the ${MAX_ELEMENTS} a tensor can hold`);
+  return size;
+}
+
+/** A shape argument: an array of non-negative integers whose product fits in a tensor. */
 export function checkShape(op: string, shape: unknown, argName = 'shape'): number[] {
   if (!Array.isArray(shape)) throw typeError(op, `${argName} must be an array of sizes, got ${String(shape)}`);
+  let size = 1;
   for (const d of shape) {
     if (typeof d !== 'number' || !Number.isInteger(d)) {
       throw typeError(op, `${argName} must hold integers, got ${formatShape(shape as number[])}`);
     }
     if (d < 0) throw rangeError(op, `${argName} must hold sizes >= 0, got ${formatShape(shape as number[])}`);
+    size *= d;
   }
+  checkSize(op, size, `${argName} ${formatShape(shape as number[])}`);
   return shape as number[];
+}
+
+/** An options argument: an object, or undefined for all defaults (null, numbers, strings are TypeErrors). */
+export function checkOptions<T extends object>(op: string, options: T | undefined, argName = 'options'): T {
+  if (options === undefined) return {} as T;
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw typeError(op, `${argName} must be an object, got ${describeValue(options)}`);
+  }
+  return options;
 }
 
 export function checkInt(op: string, value: unknown, argName: string, min = -Infinity): number {

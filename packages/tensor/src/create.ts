@@ -1,4 +1,4 @@
-import { checkInt, checkShape, checkTensor, describeValue } from './check.js';
+import { checkInt, checkOptions, checkShape, checkSize, checkTensor, describeValue } from './check.js';
 import { arrayFor, dtypeOf, isDType, type DType, type TypedArray } from './dtype.js';
 import { rangeError, shapeError, typeError } from './errors.js';
 import { Generator, defaultGenerator } from './random.js';
@@ -40,6 +40,7 @@ function castArray(data: TypedArray, dtype: DType): TypedArray {
  */
 export function tensor(data: NestedArray | TypedArray, options: CreateOptions & { shape?: Shape } = {}): Tensor {
   const op = 'tensor';
+  options = checkOptions(op, options);
   const isTyped = ArrayBuffer.isView(data);
   const dtype = options.dtype === undefined && isTyped ? dtypeOf(data as TypedArray) : checkDType(op, options.dtype);
   let flat: TypedArray;
@@ -88,6 +89,7 @@ function inferShape(data: NestedArray): number[] {
 
 function filled(op: string, shape: Shape, value: number, options: CreateOptions): Tensor {
   const dims = checkShape(op, shape);
+  options = checkOptions(op, options);
   const dtype = checkDType(op, options.dtype);
   if (typeof value !== 'number') throw typeError(op, `value must be a number, got ${String(value)}`);
   const data = arrayFor(dtype, sizeOf(dims));
@@ -113,12 +115,14 @@ export function ones(shape: Shape, options: CreateOptions = {}): Tensor {
 /** Zeros with `t`'s shape and (unless given) dtype. */
 export function zerosLike(t: Tensor, options: CreateOptions = {}): Tensor {
   checkTensor('zerosLike', t, 't');
+  options = checkOptions('zerosLike', options);
   return filled('zerosLike', t.shape, 0, { dtype: options.dtype ?? t.dtype });
 }
 
 /** Ones with `t`'s shape and (unless given) dtype. */
 export function onesLike(t: Tensor, options: CreateOptions = {}): Tensor {
   checkTensor('onesLike', t, 't');
+  options = checkOptions('onesLike', options);
   return filled('onesLike', t.shape, 1, { dtype: options.dtype ?? t.dtype });
 }
 
@@ -141,7 +145,8 @@ export function arange(start: number, end?: number, step = 1, options: CreateOpt
   }
   if (step === 0) throw rangeError('arange', 'step must be non-zero');
   if ((end - start) / step < 0) throw rangeError('arange', `step=${step} moves away from end (start=${start}, end=${end})`);
-  const n = Math.ceil((end - start) / step);
+  options = checkOptions('arange', options);
+  const n = checkSize('arange', Math.ceil((end - start) / step), `the range [${start}, ${end}) with step=${step}`);
   const data = arrayFor(checkDType('arange', options.dtype), n);
   for (let i = 0; i < n; i++) data[i] = start + i * step;
   return new Tensor(data, [n]);
@@ -153,6 +158,8 @@ export function linspace(start: number, end: number, steps: number, options: Cre
     if (typeof v !== 'number' || !Number.isFinite(v)) throw typeError('linspace', `${name} must be a finite number, got ${String(v)}`);
   }
   checkInt('linspace', steps, 'steps', 0);
+  checkSize('linspace', steps, `steps=${steps}`);
+  options = checkOptions('linspace', options);
   const data = arrayFor(checkDType('linspace', options.dtype), steps);
   const step = steps > 1 ? (end - start) / (steps - 1) : 0;
   // Fill from both ends, as torch does, so the last value is exactly `end`.
@@ -166,6 +173,8 @@ export function linspace(start: number, end: number, steps: number, options: Cre
 export function eye(n: number, m = n, options: CreateOptions = {}): Tensor {
   checkInt('eye', n, 'n', 0);
   checkInt('eye', m, 'm', 0);
+  checkSize('eye', n * m, `n × m = ${n} × ${m}`);
+  options = checkOptions('eye', options);
   const data = arrayFor(checkDType('eye', options.dtype), n * m);
   for (let i = 0; i < Math.min(n, m); i++) data[i * m + i] = 1;
   return new Tensor(data, [n, m]);
@@ -173,6 +182,7 @@ export function eye(n: number, m = n, options: CreateOptions = {}): Tensor {
 
 function randomFill(op: string, shape: Shape, options: RandomOptions, draw: (g: Generator) => number): Tensor {
   const dims = checkShape(op, shape);
+  options = checkOptions(op, options);
   const dtype = checkDType(op, options.dtype);
   if (options.generator !== undefined && !(options.generator instanceof Generator)) {
     throw typeError(op, `generator must be a Generator, got ${describeValue(options.generator)}`);
@@ -185,18 +195,21 @@ function randomFill(op: string, shape: Shape, options: RandomOptions, draw: (g: 
 
 /** Uniform in [0, 1). */
 export function rand(shape: Shape, options: RandomOptions = {}): Tensor {
+  options = checkOptions('rand', options);
   if (options.dtype === 'int32') throw typeError('rand', "dtype must be floating point, got 'int32'");
   return randomFill('rand', shape, options, (g) => g.next());
 }
 
 /** Standard normal. */
 export function randn(shape: Shape, options: RandomOptions = {}): Tensor {
+  options = checkOptions('randn', options);
   if (options.dtype === 'int32') throw typeError('randn', "dtype must be floating point, got 'int32'");
   return randomFill('randn', shape, options, (g) => g.nextNormal());
 }
 
 /** Uniform in [low, high). */
 export function uniform(shape: Shape, low: number, high: number, options: RandomOptions = {}): Tensor {
+  options = checkOptions('uniform', options);
   if (options.dtype === 'int32') throw typeError('uniform', "dtype must be floating point, got 'int32'; use randint");
   for (const [name, v] of [['low', low], ['high', high]] as const) {
     if (typeof v !== 'number' || !Number.isFinite(v)) throw typeError('uniform', `${name} must be a finite number, got ${String(v)}`);
@@ -210,5 +223,5 @@ export function randint(low: number, high: number, shape: Shape, options: Random
   checkInt('randint', low, 'low');
   checkInt('randint', high, 'high');
   if (high <= low) throw rangeError('randint', `high must be > low, got low=${low}, high=${high}`);
-  return randomFill('randint', shape, { dtype: 'int32', ...options }, (g) => g.nextInt(low, high));
+  return randomFill('randint', shape, { dtype: 'int32', ...checkOptions('randint', options) }, (g) => g.nextInt(low, high));
 }

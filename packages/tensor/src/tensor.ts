@@ -22,6 +22,7 @@ export class Tensor {
     if (!(data instanceof Float32Array || data instanceof Float64Array || data instanceof Int32Array)) {
       throw typeError('Tensor', `data must be a Float32Array, Float64Array or Int32Array, got ${data === null ? 'null' : Array.isArray(data) ? 'an array' : (data as object)?.constructor?.name ?? typeof data}`);
     }
+    checkLayout(shape, strides, offset);
     this.data = data;
     this.shape = Object.freeze(shape.slice());
     this.strides = Object.freeze(strides ? strides.slice() : contiguousStrides(shape));
@@ -119,6 +120,20 @@ export class Tensor {
   toString(): string {
     return formatTensor(this);
   }
+}
+
+/**
+ * Shape, strides and offset must be whole numbers (sizes and strides >= 0): a NaN or fractional
+ * entry would slip past the storage bound check below and read `undefined` as elements.
+ */
+function checkLayout(shape: unknown, strides: unknown, offset: unknown): void {
+  const ints = (v: unknown): v is number[] => Array.isArray(v) && v.every((d) => typeof d === 'number' && Number.isInteger(d) && d >= 0);
+  if (!ints(shape)) throw typeError('Tensor', `shape must be an array of integers >= 0, got ${Array.isArray(shape) ? formatShape(shape as number[]) : String(shape)}`);
+  if (strides !== undefined && !ints(strides)) {
+    throw typeError('Tensor', `strides must be an array of integers >= 0, got ${Array.isArray(strides) ? formatShape(strides as number[]) : String(strides)}`);
+  }
+  // A negative offset is left to the storage check (a ShapeError, like any view out of bounds).
+  if (typeof offset !== 'number' || !Number.isInteger(offset)) throw typeError('Tensor', `offset must be an integer, got ${String(offset)}`);
 }
 
 /**

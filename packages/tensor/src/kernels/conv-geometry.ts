@@ -52,6 +52,7 @@ export interface ConvGeometryOptions {
  * @example convGeometry('conv2d', { channels: 3, inputSize: [8, 8], kernelSize: 3, padding: 1, stride: 2 }).outputSize // [4, 4]
  */
 export function convGeometry(op: string, options: ConvGeometryOptions): ConvGeometry {
+  if (options === null || typeof options !== 'object') throw typeError(op, `options must be an object, got ${describeSize(options)}`);
   const { channels, inputSize, kernelSize, stride = 1, padding = 0, dilation = 1 } = options;
   const paddingAfter = options.paddingAfter ?? padding;
   if (typeof channels !== 'number' || !Number.isInteger(channels)) {
@@ -103,6 +104,7 @@ export function convOutputSize(inputSize: number, kernelSize: number, options?: 
 export function convOutputSize(inputSize: readonly number[], kernelSize: SizeArg, options?: ConvSizeOptions): number[];
 export function convOutputSize(inputSize: number | readonly number[], kernelSize: SizeArg, options: ConvSizeOptions = {}): number | number[] {
   const op = 'convOutputSize';
+  if (options === null || typeof options !== 'object') throw typeError(op, `options must be an object, got ${describeSize(options)}`);
   const single = typeof inputSize === 'number';
   const geom = convGeometry(op, {
     channels: 1,

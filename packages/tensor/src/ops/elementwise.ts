@@ -339,6 +339,9 @@ export function where(condition: Tensor, a: TensorLike, b: TensorLike): Tensor {
 export function allClose(a: Tensor, b: Tensor, rtol = 1e-5, atol = 1e-8): boolean {
   if (!(a instanceof Tensor)) throw typeError('allClose', `a must be a Tensor, got ${describe(a)}`);
   if (!(b instanceof Tensor)) throw typeError('allClose', `b must be a Tensor, got ${describe(b)}`);
+  for (const [name, tol] of [['rtol', rtol], ['atol', atol]] as const) {
+    if (typeof tol !== 'number' || !(tol >= 0)) throw rangeError('allClose', `${name} must be a number >= 0, got ${describe(tol)}`);
+  }
   const shape = broadcastShapes('allClose', a.shape, b.shape);
   const out = new Int32Array(sizeOf(shape));
   mapBroadcast([a, b], shape, out, (x, y) => (Math.abs(x - y) <= atol + rtol * Math.abs(y) ? 1 : 0));

@@ -211,6 +211,7 @@ export function squeeze(x: Tensor, dim?: number | readonly number[]): Tensor {
   if (dim === undefined) {
     drop = new Set(x.shape.flatMap((d, i) => (d === 1 ? [i] : [])));
   } else {
+    if (typeof dim !== 'number' && !Array.isArray(dim)) throw typeError('squeeze', `dim must be an integer or an array of integers, got ${describeValue(dim)}`);
     const axes = normalizeAxes('squeeze', typeof dim === 'number' ? [dim] : dim, x.ndim);
     drop = new Set(axes.filter((a) => x.ndim > 0 && x.shape[a] === 1));
   }

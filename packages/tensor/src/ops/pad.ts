@@ -1,4 +1,4 @@
-import { checkShape, checkTensor, describeValue } from '../check.js';
+import { checkOptions, checkShape, checkSize, checkTensor, describeValue } from '../check.js';
 import { arrayFor, type DType, type TypedArray } from '../dtype.js';
 import { rangeError, shapeError, typeError } from '../errors.js';
 import { contiguousStrides, formatShape, sizeOf, type Shape } from '../shape.js';
@@ -163,6 +163,7 @@ function sourceOffsets(mode: PadMode, shape: Shape, strides: Shape, pairs: reado
 export function pad(x: Tensor, padWidth: PadWidth, options: PadOptions = {}): Tensor {
   const op = 'pad';
   checkTensor(op, x);
+  options = checkOptions(op, options);
   const mode = checkMode(op, options.mode ?? 'constant');
   const value = options.value ?? 0;
   if (typeof value !== 'number') throw typeError(op, `value must be a number, got ${describeValue(value)}`);
@@ -172,6 +173,7 @@ export function pad(x: Tensor, padWidth: PadWidth, options: PadOptions = {}): Te
   const pairs = normalizePadWidth(op, padWidth, x.ndim);
   checkPadsFit(op, mode, x.shape, pairs);
   const outShape = x.shape.map((d, i) => d + pairs[i]![0] + pairs[i]![1]);
+  checkSize(op, sizeOf(outShape), `the padded shape ${formatShape(outShape)} (padWidth on x of shape ${formatShape(x.shape)})`);
   const out = arrayFor(x.dtype, sizeOf(outShape));
   if (mode === 'constant') {
     if (value !== 0) out.fill(value);
@@ -198,6 +200,7 @@ export function padAdjoint(gradOutput: Tensor, inputShape: Shape, padWidth: PadW
   const op = 'padAdjoint';
   checkTensor(op, gradOutput, 'gradOutput');
   const dims = checkShape(op, inputShape, 'inputShape');
+  options = checkOptions(op, options);
   const mode = checkMode(op, options.mode ?? 'constant');
   const pairs = normalizePadWidth(op, padWidth, dims.length);
   checkPadsFit(op, mode, dims, pairs);

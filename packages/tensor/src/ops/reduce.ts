@@ -1,4 +1,4 @@
-import { checkTensor, describeValue, normalizeAxes, normalizeAxis } from '../check.js';
+import { checkOptions, checkTensor, describeValue, normalizeAxes, normalizeAxis } from '../check.js';
 import { arrayFor, type DType, type TypedArray } from '../dtype.js';
 import { rangeError, typeError } from '../errors.js';
 import { formatShape } from '../shape.js';
@@ -296,6 +296,7 @@ export function variance(x: Tensor, dim?: Dim, options: VarianceOptions = {}): T
   const op = 'variance';
   checkTensor(op, x);
   const mask = reducedMask(op, x, dim);
+  options = checkOptions(op, options);
   const keep = checkKeepdim(op, options.keepdim ?? false);
   const correction = options.correction ?? 1;
   if (typeof correction !== 'number' || !Number.isFinite(correction)) {
