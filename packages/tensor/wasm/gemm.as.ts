@@ -40,9 +40,11 @@ export function heapBase(): usize {
 
 /**
  * One task of a split GEMM: the parameter block at `params` (i32 slots: transA, transB, m, n, k,
- * alpha as f32 bits, a, lda, b, ldb, beta as f32 bits, c, ldc, axis, chunk) describes the whole
- * product; task `t` computes rows (axis 0) or columns (axis 1) [t·chunk, (t+1)·chunk) of C with the
- * caller's `scratch`. Tasks write disjoint parts of C, so threads may run them in any order.
+ * alpha as f32 bits, a, lda, b, ldb, beta as f32 bits, c, ldc, axis, chunk, packed) describes the
+ * whole product; task `t` computes rows (axis 0) or columns (axis 1) [t·chunk, (t+1)·chunk) of C with
+ * the caller's `scratch`. `packed` holds the operand every task needs whole, packed once by `packWhole`
+ * before the batch: op(B) for a row split, op(A) for a column split. Tasks write disjoint parts of C,
+ * so threads may run them in any order.
  */
 export function gemmTask(params: usize, t: i32, scratch: usize): void {
   const transA = load<i32>(params, 0);
@@ -60,17 +62,50 @@ export function gemmTask(params: usize, t: i32, scratch: usize): void {
   const ldc = load<i32>(params, 48);
   const axis = load<i32>(params, 52);
   const chunk = load<i32>(params, 56);
+  const packed = load<usize>(params, 60);
   const start = t * chunk;
   if (axis == 0) {
     m = min(chunk, m - start);
     a += <usize>(transA ? start : start * lda) << 2;
     c += <usize>(start * ldc) << 2;
+    blocked(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, scratch, 0, packed);
   } else {
     n = min(chunk, n - start);
     b += <usize>(transB ? start * ldb : start) << 2;
     c += <usize>start << 2;
+    blocked(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, scratch, packed, 0);
   }
-  gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, scratch);
+}
+
+/** Floats `packWhole` writes for an operand with `rows` rows (m of op(A), or n of op(B)) and depth k. */
+export function packedWholeFloats(rows: i32, k: i32): i32 {
+  return k * ((rows + MR * NR - 1) / (MR * NR)) * (MR * NR);
+}
+
+/**
+ * Packs all of op(A) (`which` = 0; `rows` = m) or op(B) (`which` = 1; `rows` = n) at `dst`, block by
+ * block in the layout `blocked` reads: block (r0, pc) at float offset r0·k + pc·pad(r0), where pad is
+ * the block's row count rounded up to the micro-tile (MC and NC are multiples of it, so every block
+ * before the last is full).
+ */
+export function packWhole(which: i32, trans: i32, rows: i32, k: i32, src: usize, ld: i32, dst: usize): void {
+  const block = which == 0 ? MC : NC;
+  const unit = which == 0 ? MR : NR;
+  for (let r0 = 0; r0 < rows; r0 += block) {
+    const count = min(block, rows - r0);
+    const pad = (count + unit - 1) / unit * unit;
+    for (let pc = 0; pc < k; pc += KC) {
+      const kc = min(KC, k - pc);
+      const out = dst + (<usize>(r0 * k + pc * pad) << 2);
+      if (which == 0) {
+        if (trans) packATrans(src + (<usize>(pc * ld + r0) << 2), ld, kc, count, out);
+        else packA(src + (<usize>(r0 * ld + pc) << 2), ld, kc, count, out);
+      } else {
+        if (trans) packBTrans(src + (<usize>(r0 * ld + pc) << 2), ld, kc, count, out);
+        else packB(src + (<usize>(pc * ld + r0) << 2), ld, kc, count, out);
+      }
+    }
+  }
 }
 
 /** C = alpha·op(A)·op(B) + beta·C for m, n, k ≥ 1, with `scratch` of `scratchBytes()` bytes. */
@@ -78,33 +113,57 @@ export function gemm(
   transA: i32, transB: i32, m: i32, n: i32, k: i32, alpha: f32,
   a: usize, lda: i32, b: usize, ldb: i32, beta: f32, c: usize, ldc: i32, scratch: usize,
 ): void {
-  const ap = scratch;
-  const bp = scratch + (<usize>(MC * KC) << 2);
-  const tile = bp + (<usize>(KC * NC) << 2);
+  blocked(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, scratch, 0, 0);
+}
+
+/**
+ * The blocked product. `packedA` / `packedB`, when not 0, hold op(A) / op(B) already packed whole by
+ * `packWhole` (for this m / n), and are read in place instead of packing blocks into `scratch`.
+ */
+function blocked(
+  transA: i32, transB: i32, m: i32, n: i32, k: i32, alpha: f32,
+  a: usize, lda: i32, b: usize, ldb: i32, beta: f32, c: usize, ldc: i32, scratch: usize,
+  packedA: usize, packedB: usize,
+): void {
+  const ldcBytes = <usize>ldc << 2;
+  const tile = scratch + (<usize>(MC * KC + KC * NC) << 2);
   // GotoBLAS loop order: a KC×NC panel of B stays packed while every MC×KC block of A streams past it.
   for (let jc = 0; jc < n; jc += NC) {
     const nc = min(NC, n - jc);
+    const ncPad = (nc + NR - 1) / NR * NR;
     for (let pc = 0; pc < k; pc += KC) {
       const kc = min(KC, k - pc);
       // Later K blocks add onto what the first one wrote, so beta applies exactly once.
       const betaBlock: f32 = pc == 0 ? beta : 1;
-      if (transB) packBTrans(b + (<usize>(jc * ldb + pc) << 2), ldb, kc, nc, bp);
-      else packB(b + (<usize>(pc * ldb + jc) << 2), ldb, kc, nc, bp);
+      let bp: usize;
+      if (packedB) {
+        bp = packedB + (<usize>(jc * k + pc * ncPad) << 2);
+      } else {
+        bp = scratch + (<usize>(MC * KC) << 2);
+        if (transB) packBTrans(b + (<usize>(jc * ldb + pc) << 2), ldb, kc, nc, bp);
+        else packB(b + (<usize>(pc * ldb + jc) << 2), ldb, kc, nc, bp);
+      }
       for (let ic = 0; ic < m; ic += MC) {
         const mc = min(MC, m - ic);
-        if (transA) packATrans(a + (<usize>(pc * lda + ic) << 2), lda, kc, mc, ap);
-        else packA(a + (<usize>(ic * lda + pc) << 2), lda, kc, mc, ap);
+        let ap: usize;
+        if (packedA) {
+          ap = packedA + (<usize>(ic * k + pc * ((mc + MR - 1) / MR * MR)) << 2);
+        } else {
+          ap = scratch;
+          if (transA) packATrans(a + (<usize>(pc * lda + ic) << 2), lda, kc, mc, ap);
+          else packA(a + (<usize>(ic * lda + pc) << 2), lda, kc, mc, ap);
+        }
         for (let jr = 0; jr < nc; jr += NR) {
           const nr = min(NR, nc - jr);
           const bStrip = bp + (<usize>(jr * kc) << 2);
           for (let ir = 0; ir < mc; ir += MR) {
             const mr = min(MR, mc - ir);
-            const cTile = c + (<usize>((ic + ir) * ldc + jc + jr) << 2);
+            const cTile = c + (<usize>(ic + ir) * ldcBytes) + (<usize>(jc + jr) << 2);
             const aStrip = ap + (<usize>(ir * kc) << 2);
             if (mr == MR && nr == NR) {
-              kernel(kc, aStrip, bStrip, alpha, betaBlock, cTile, <usize>ldc << 2);
+              kernel(kc, aStrip, bStrip, alpha, betaBlock, cTile, ldcBytes);
             } else {
-              kernelEdge(kc, aStrip, bStrip, alpha, betaBlock, cTile, <usize>ldc << 2, mr, nr, tile);
+              kernelEdge(kc, aStrip, bStrip, alpha, betaBlock, cTile, ldcBytes, mr, nr, tile);
             }
           }
         }

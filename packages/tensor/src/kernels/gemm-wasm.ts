@@ -21,19 +21,22 @@ interface GemmExports {
     a: number, lda: number, b: number, ldb: number, beta: number, c: number, ldc: number, scratch: number,
   ): void;
   gemmTask(params: number, task: number, scratch: number): void;
+  packedWholeFloats(rows: number, k: number): number;
+  packWhole(which: number, trans: number, rows: number, k: number, src: number, ld: number, dst: number): void;
 }
 
 const PAGE = 65536;
 // The modules declare this maximum (4 GiB, the wasm32 limit); see scripts/build-wasm.mjs.
 const MAX_PAGES = 65536;
-// Bytes of the parameter block gemmTask reads (15 i32/f32 slots, rounded up to a cache line).
+// Bytes of the parameter block gemmTask reads (16 i32/f32 slots: one cache line).
 const PARAMS_BYTES = 64;
 
 // Below this many flops (2·m·n·k) a GEMM stays on the calling thread: waking workers costs more than
 // it saves. Measured on the development machine (2 cores, Node 20): see the README.
 const PARALLEL_MIN_FLOPS = 2 ** 23;
-// Tasks per thread: more than one lets the caller take over the share of a worker that wakes late.
-const TASKS_PER_THREAD = 2;
+// Tasks per thread: more than one lets the caller take over the share of a worker that wakes late or
+// is descheduled (on a shared 2-core VM, often). Cheap since the operand all tasks read is packed once.
+const TASKS_PER_THREAD = 4;
 
 function decode(base64: string): Uint8Array<ArrayBuffer> {
   const text = atob(base64);
@@ -176,10 +179,17 @@ export class WasmGemm implements Gemm {
     const aCols = transA ? m : k;
     const bRows = transB ? n : k;
     const bCols = transB ? k : n;
+    const pool = this.pool;
+    const split = pool === null ? 1 : this.taskSplit(m, n, k, pool.size);
+    // A split product cuts C along its longer side; the other operand, which every task reads whole, is
+    // packed once up front into its own region instead of by every task.
+    const rows = m >= n;
     const aAt = this.operands;
     const bAt = aAt + align(aRows * aCols * 4, 64);
     const cAt = bAt + align(bRows * bCols * 4, 64);
-    if (!this.reserve(cAt + m * n * 4)) {
+    const packedAt = cAt + align(m * n * 4, 64);
+    const end = split === 1 ? cAt + m * n * 4 : packedAt + this.kernel.packedWholeFloats(rows ? n : m, k) * 4;
+    if (!this.reserve(end)) {
       jsGemm.gemm(transA, transB, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset, ldc);
       return;
     }
@@ -188,15 +198,14 @@ export class WasmGemm implements Gemm {
     copyIn(f32, bAt >> 2, b, bOffset, ldb, bRows, bCols);
     if (beta !== 0) copyIn(f32, cAt >> 2, c, cOffset, ldc, m, n);
 
-    const pool = this.pool;
-    const split = pool === null ? 1 : this.taskSplit(m, n, k, pool.size);
+    const kernel = this.kernel;
     if (split === 1) {
-      this.kernel.gemm(+transA, +transB, m, n, k, alpha, aAt, aCols, bAt, bCols, beta, cAt, n, this.scratch);
+      kernel.gemm(+transA, +transB, m, n, k, alpha, aAt, aCols, bAt, bCols, beta, cAt, n, this.scratch);
     } else {
-      // Split the longer side of C, in whole micro-tiles: each task packs its own slice of that operand
-      // and all of the other, so the duplicated packing is the smaller operand's.
-      const rows = m >= n;
-      // Column slices start on a 64-byte line (16 floats), so two threads never write one cache line.
+      if (rows) kernel.packWhole(1, +transB, n, k, bAt, bCols, packedAt);
+      else kernel.packWhole(0, +transA, m, k, aAt, aCols, packedAt);
+      // Whole micro-tiles per task; column slices also start on a 64-byte line (16 floats), so two
+      // threads never write one cache line of C.
       const unit = rows ? this.tileRows : Math.max(this.tileCols, 16);
       const chunk = align(Math.ceil((rows ? m : n) / split), unit);
       const tasks = Math.ceil((rows ? m : n) / chunk);
@@ -217,7 +226,7 @@ export class WasmGemm implements Gemm {
       i32[p + 12] = n;
       i32[p + 13] = rows ? 0 : 1;
       i32[p + 14] = chunk;
-      const kernel = this.kernel;
+      i32[p + 15] = packedAt;
       const params = this.params;
       const scratch = this.scratch;
       pool!.run(tasks, (task) => kernel.gemmTask(params, task, scratch));

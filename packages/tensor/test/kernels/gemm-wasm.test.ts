@@ -86,6 +86,13 @@ describe('WasmGemm', () => {
     }
   });
 
+  it('reads operands packed whole once (A for column splits, B for row splits) across MC, KC and NC blocks', () => {
+    // Row split, op(B) packed whole over two NC blocks × two KC blocks; column split, op(A) over two MC blocks.
+    for (const call of [dense(2050, 2049, 260, 14, false, true), dense(150, 160, 300, 15, true, false)]) {
+      expect(firstDifference(run(threaded, call), run(single, call))).toBe(-1);
+    }
+  });
+
   it('keeps results bit-identical when the default threshold splits a large product across 2 threads', () => {
     const two = new WasmGemm({ threads: 2 });
     for (const call of [dense(300, 280, 290, 9), dense(40, 600, 700, 10, true, true)]) {

@@ -27,8 +27,8 @@ function gemmPool(workers: number, tasks: number) {
   const f32 = new Float32Array(memory.buffer);
   const i32 = new Int32Array(memory.buffer);
   f32.fill(1, a / 4, c / 4);
-  // transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, axis (1: columns), chunk
-  const block = [0, 0, 8, n, 4, 0, a, 4, b, n, 0, c, n, 1, 8];
+  // transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, axis (1: columns), chunk, packed (0: none)
+  const block = [0, 0, 8, n, 4, 0, a, 4, b, n, 0, c, n, 1, 8, 0];
   block.forEach((v, i) => (i32[params / 4 + i] = v));
   f32[params / 4 + 5] = 1; // alpha
   const setups = Array.from({ length: workers }, (_, t) => ({ module, memory, params, scratch: scratch(t + 1) }));
