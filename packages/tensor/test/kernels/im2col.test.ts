@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ShapeError, Tensor, arange, ones, reshape, tensor, transpose, zeros } from '@torchlet/tensor';
-import { col2im, col2imInto, convGeometry, im2col, im2colInto } from '@torchlet/tensor/kernels';
+import { col2im, col2imInto, convGeometry, im2col, im2colInto, type ConvGeometryOptions } from '@torchlet/tensor/kernels';
 import { naiveIm2col, seededArray } from '../helpers/reference-kernels.js';
 
 describe('im2col', () => {
@@ -64,14 +64,14 @@ describe('im2col', () => {
     expect([dst[0], dst[1], dst[2], dst[3 + n], dst[4 + n]]).toEqual([NaN, NaN, NaN, NaN, NaN]);
   });
 
-  it.each([
-    ['5×5 pad 2 (LeNet-5 conv1)', { kernelSize: 5, padding: 2 }],
-    ['3×3 dilation 2 pad 2', { kernelSize: 3, padding: 2, dilation: 2 }],
-    ['asymmetric 4×2 padding [1, 0] after [2, 1]', { kernelSize: [4, 2], padding: [1, 0], paddingAfter: [2, 1] }],
-    ['kernel wider than the input: 7×7 pad 3 on 4×3', { kernelSize: 7, padding: 3, inputSize: [4, 3] }],
+  it.each<[string, Omit<ConvGeometryOptions, 'channels'>]>([
+    ['5×5 pad 2 (LeNet-5 conv1)', { inputSize: [6, 5], kernelSize: 5, padding: 2 }],
+    ['3×3 dilation 2 pad 2', { inputSize: [6, 5], kernelSize: 3, padding: 2, dilation: 2 }],
+    ['asymmetric 4×2 padding [1, 0] after [2, 1]', { inputSize: [6, 5], kernelSize: [4, 2], padding: [1, 0], paddingAfter: [2, 1] }],
+    ['kernel wider than the input: 7×7 pad 3 on 4×3', { inputSize: [4, 3], kernelSize: 7, padding: 3 }],
   ])("'same'-width stride-1 taps (one shifted copy each) equal the reference: %s", (_, o) => {
-    const { inputSize = [6, 5], ...rest } = o as { inputSize?: number[] };
-    const g = convGeometry('conv2d', { channels: 2, inputSize, ...rest });
+    const inputSize = o.inputSize as number[];
+    const g = convGeometry('conv2d', { channels: 2, ...o });
     expect(g.outputSize[1]).toBe(inputSize[1]);
     const sample = Float32Array.from(seededArray(2 * inputSize[0]! * inputSize[1]!, 5));
     const cols = new Float32Array(2 * g.kernelSize[0]! * g.kernelSize[1]! * g.outputSize[0]! * g.outputSize[1]!).fill(NaN);
