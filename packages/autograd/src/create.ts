@@ -10,27 +10,27 @@ import { Variable, type VariableOptions } from './variable.js';
  * @example tensor([[1, 2], [3, 4]], { dtype: 'float64', requiresGrad: true }).shape // [2, 2]
  */
 export function tensor(data: NestedArray | TypedArray, options: CreateOptions & { shape?: Shape } & VariableOptions = {}): Variable {
-  return leaf(T.tensor(data, options), options);
+  return leaf('tensor', T.tensor(data, options), options);
 }
 
 /** A leaf of `shape` filled with `value`. */
 export function full(shape: Shape, value: number, options: CreateOptions & VariableOptions = {}): Variable {
-  return leaf(T.full(shape, value, options), options);
+  return leaf('full', T.full(shape, value, options), options);
 }
 
 /** A leaf of `shape` filled with zeros. */
 export function zeros(shape: Shape, options: CreateOptions & VariableOptions = {}): Variable {
-  return leaf(T.zeros(shape, options), options);
+  return leaf('zeros', T.zeros(shape, options), options);
 }
 
 /** A leaf of `shape` filled with ones. */
 export function ones(shape: Shape, options: CreateOptions & VariableOptions = {}): Variable {
-  return leaf(T.ones(shape, options), options);
+  return leaf('ones', T.ones(shape, options), options);
 }
 
 /** A leaf of `shape`, uniform in [0, 1), drawn from `options.generator` (default: the seeded default). */
 export function rand(shape: Shape, options: RandomOptions & VariableOptions = {}): Variable {
-  return leaf(T.rand(shape, options), options);
+  return leaf('rand', T.rand(shape, options), options);
 }
 
 /**
@@ -38,9 +38,12 @@ export function rand(shape: Shape, options: RandomOptions & VariableOptions = {}
  * @example randn([2, 3], { dtype: 'float64', generator: new Generator(1), requiresGrad: true })
  */
 export function randn(shape: Shape, options: RandomOptions & VariableOptions = {}): Variable {
-  return leaf(T.randn(shape, options), options);
+  return leaf('randn', T.randn(shape, options), options);
 }
 
-function leaf(data: T.Tensor, options: VariableOptions): Variable {
-  return new Variable(data, { requiresGrad: options.requiresGrad ?? false });
+function leaf(op: string, data: T.Tensor, options: VariableOptions): Variable {
+  // The tensor op has checked that options is an object.
+  const requiresGrad = options.requiresGrad ?? false;
+  if (typeof requiresGrad !== 'boolean') throw T.typeError(op, `requiresGrad must be a boolean, got ${T.describeValue(requiresGrad)}`);
+  return new Variable(data, { requiresGrad });
 }

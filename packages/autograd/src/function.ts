@@ -1,4 +1,4 @@
-import { cast, formatShape, shapeError, Tensor, typeError } from '@torchlet/tensor';
+import { cast, describeValue, formatShape, shapeError, Tensor, typeError } from '@torchlet/tensor';
 import { captureAnomalyContext, checkBackwardGradients, checkForwardOutputs, isAnomalyEnabled } from './anomaly.js';
 import { isGradEnabled } from './grad-mode.js';
 import type { Node } from './node.js';
@@ -86,7 +86,12 @@ export interface OpDefinition<A extends unknown[], R extends Tensor | Tensor[]> 
  * });
  */
 export function defineOp<A extends unknown[], R extends Tensor | Tensor[]>(def: OpDefinition<A, R>): (...args: LiftedArgs<A>) => OpResult<R> {
+  if (def === null || typeof def !== 'object') throw typeError('defineOp', `def must be an object { name, forward, backward }, got ${describeValue(def)}`);
   const { name } = def;
+  if (typeof name !== 'string' || name === '') throw typeError('defineOp', `name must be a non-empty string, got ${describeValue(name)}`);
+  for (const key of ['forward', 'backward'] as const) {
+    if (typeof def[key] !== 'function') throw typeError('defineOp', `${key} of op '${name}' must be a function, got ${describeValue(def[key])}`);
+  }
   return (...args: LiftedArgs<A>): OpResult<R> => {
     const inputs: (Variable | null)[] = new Array(args.length);
     const raw: unknown[] = new Array(args.length);

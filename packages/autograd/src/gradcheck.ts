@@ -54,7 +54,14 @@ const FULL_JACOBIAN_MAX = 16;
  * @example gradcheck((x) => tanh(x), [randn([3], { dtype: 'float64', requiresGrad: true })])
  */
 export function gradcheck(fn: (...inputs: Variable[]) => Variable, inputs: readonly Variable[], options: GradcheckOptions = {}): true {
-  const { eps = 1e-6, atol = 1e-5, rtol = 1e-3, seed = 0 } = options;
+  if (typeof fn !== 'function') throw T.typeError('gradcheck', `fn must be a function, got ${T.describeValue(fn)}`);
+  const { eps = 1e-6, atol = 1e-5, rtol = 1e-3, seed = 0 } = T.checkOptions('gradcheck', options);
+  for (const [name, value, min] of [['eps', eps, 0], ['atol', atol, 0], ['rtol', rtol, 0]] as const) {
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < min || (name === 'eps' && value === 0)) {
+      throw T.rangeError('gradcheck', `${name} must be a finite number ${name === 'eps' ? '> 0' : '>= 0'}, got ${T.describeValue(value)}`);
+    }
+  }
+  if (typeof seed !== 'number' || !Number.isFinite(seed)) throw T.typeError('gradcheck', `seed must be a finite number, got ${T.describeValue(seed)}`);
   if (!Array.isArray(inputs)) throw T.typeError('gradcheck', 'inputs must be an array of Variables');
   inputs.forEach((x, i) => {
     if (!(x instanceof Variable)) throw T.typeError('gradcheck', `inputs[${i}] must be a Variable, got ${x === null ? 'null' : typeof x}`);

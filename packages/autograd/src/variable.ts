@@ -1,4 +1,4 @@
-import { formatShape, shapeError, typeError, type DType, type NestedArray, Tensor } from '@torchlet/tensor';
+import { checkOptions, describeValue, formatShape, shapeError, typeError, type DType, type NestedArray, Tensor } from '@torchlet/tensor';
 import type { Node } from './node.js';
 import { runBackward } from './engine.js';
 
@@ -32,7 +32,8 @@ export class Variable {
 
   constructor(data: Tensor, options: VariableOptions = {}, gradFn: Node | null = null, outputIndex = 0) {
     if (!(data instanceof Tensor)) throw typeError('Variable', `data must be a Tensor, got ${data === null ? 'null' : typeof data}`);
-    const requiresGrad = options.requiresGrad ?? false;
+    const requiresGrad = checkOptions('Variable', options).requiresGrad ?? false;
+    if (typeof requiresGrad !== 'boolean') throw typeError('Variable', `requiresGrad must be a boolean, got ${describeValue(requiresGrad)}`);
     if (requiresGrad && data.dtype === 'int32') {
       throw typeError('Variable', `only floating-point values can require gradients; data is int32 ${formatShape(data.shape)}`);
     }
@@ -75,13 +76,15 @@ export class Variable {
       }
       seed = new Tensor(arrayLike(this.data, 1), this.shape);
     } else {
-      if (!(gradient instanceof Tensor)) throw typeError('backward', 'gradient must be a Tensor');
+      if (!(gradient instanceof Tensor)) throw typeError('backward', `gradient must be a Tensor, got ${describeValue(gradient)}`);
       if (gradient.shape.length !== this.shape.length || gradient.shape.some((d, i) => d !== this.shape[i])) {
         throw shapeError('backward', `gradient is ${formatShape(gradient.shape)} but the output is ${formatShape(this.shape)}`);
       }
       seed = gradient;
     }
-    runBackward(this, seed, options.retainGraph ?? false);
+    const retainGraph = checkOptions('backward', options).retainGraph ?? false;
+    if (typeof retainGraph !== 'boolean') throw typeError('backward', `retainGraph must be a boolean, got ${describeValue(retainGraph)}`);
+    runBackward(this, seed, retainGraph);
   }
 
   /** The same data cut off from the graph (shares storage, does not require grad). */

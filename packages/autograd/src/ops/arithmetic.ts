@@ -6,7 +6,8 @@ import { sumToShape } from '../sum-to-shape.js';
 /** A tensor operand or a plain number (a constant that never needs a gradient). */
 type Operand = Tensor | number;
 
-const shapeOf = (x: Operand): Shape => (typeof x === 'number' ? [] : x.shape);
+// Anything else than a Tensor or a number is left to the tensor op, whose TypeError names the operand.
+const shapeOf = (x: Operand): Shape => (x instanceof T.Tensor ? x.shape : []);
 
 /** `a + b` with numpy broadcasting. `a`, `b`: broadcastable shapes (or numbers) → the broadcast shape. */
 export const add = defineOp({

@@ -14,6 +14,7 @@ import type { Variable } from '../variable.js';
 export const reshape = defineOp({
   name: 'reshape',
   forward(ctx, x: Tensor, shape: Shape): Tensor {
+    T.checkTensor('reshape', x);
     ctx.inputShape = x.shape;
     return T.reshape(x, shape);
   },
@@ -29,6 +30,7 @@ export const reshape = defineOp({
 export const view = defineOp({
   name: 'view',
   forward(ctx, x: Tensor, shape: Shape): Tensor {
+    T.checkTensor('view', x);
     ctx.inputShape = x.shape;
     return T.view(x, shape);
   },
@@ -42,6 +44,7 @@ export const view = defineOp({
 export const flatten = defineOp({
   name: 'flatten',
   forward(ctx, x: Tensor, startDim: number = 0, endDim: number = -1): Tensor {
+    T.checkTensor('flatten', x);
     ctx.inputShape = x.shape;
     return T.flatten(x, startDim, endDim);
   },
@@ -54,6 +57,7 @@ export const flatten = defineOp({
 export const squeeze = defineOp({
   name: 'squeeze',
   forward(ctx, x: Tensor, dim?: number | readonly number[]): Tensor {
+    T.checkTensor('squeeze', x);
     ctx.inputShape = x.shape;
     return T.squeeze(x, dim);
   },
@@ -66,6 +70,7 @@ export const squeeze = defineOp({
 export const unsqueeze = defineOp({
   name: 'unsqueeze',
   forward(ctx, x: Tensor, dim: number): Tensor {
+    T.checkTensor('unsqueeze', x);
     ctx.inputShape = x.shape;
     return T.unsqueeze(x, dim);
   },
@@ -111,6 +116,7 @@ export const transpose = defineOp({
 export const expand = defineOp({
   name: 'expand',
   forward(ctx, x: Tensor, shape: Shape): Tensor {
+    T.checkTensor('expand', x);
     ctx.inputShape = x.shape;
     return T.expand(x, shape);
   },

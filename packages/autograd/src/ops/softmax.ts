@@ -26,6 +26,7 @@ function floatLike(x: Tensor): Tensor {
 export const softmax = defineOp({
   name: 'softmax',
   forward(ctx, x: Tensor, dim: number): Tensor {
+    T.checkTensor('softmax', x);
     const axis = T.normalizeAxis('softmax', dim, x.ndim);
     const [outer, n, inner] = rows(x.shape, axis);
     const src = T.contiguousData(x);
@@ -77,6 +78,7 @@ export const softmax = defineOp({
 export const logSoftmax = defineOp({
   name: 'logSoftmax',
   forward(ctx, x: Tensor, dim: number): Tensor {
+    T.checkTensor('logSoftmax', x);
     const axis = T.normalizeAxis('logSoftmax', dim, x.ndim);
     const [outer, n, inner] = rows(x.shape, axis);
     const src = T.contiguousData(x);

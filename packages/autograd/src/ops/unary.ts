@@ -162,7 +162,8 @@ const GELU_CUBIC = 0.044715;
 export const gelu = defineOp({
   name: 'gelu',
   forward(ctx, x: Tensor, options: GeluOptions = {}): Tensor {
-    const approximate = options.approximate ?? 'none';
+    T.checkTensor('gelu', x);
+    const approximate = T.checkOptions('gelu', options).approximate ?? 'none';
     if (approximate !== 'none' && approximate !== 'tanh') {
       throw T.typeError('gelu', `approximate must be 'none' or 'tanh', got ${String(approximate)}`);
     }

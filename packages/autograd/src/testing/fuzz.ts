@@ -1,0 +1,167 @@
+import fc from 'fast-check';
+import { ShapeError } from '@torchlet/tensor';
+
+/*
+ * A validation fuzz harness for ops and constructors (the tensor package keeps a copy in its tests,
+ * since it cannot depend on this one). An op's valid arguments (plain data, so a counterexample
+ * prints readably) are generated, one argument is replaced by a bad value, and the call must throw a
+ * ShapeError, RangeError or TypeError whose message starts with the op's name and names the
+ * argument. Anything else is a failure: returning (a silent wrong answer or NaN), a non-typed
+ * error, or a raw engine error such as "Cannot read properties of undefined" (which has no
+ * `op: ` prefix). Calls are synchronous and sizes small, so a hang shows as a test timeout.
+ */
+
+let generated = 0;
+let misbehaved = 0;
+
+/** Bad inputs tried so far in this test file. */
+export function generatedCount(): number {
+  return generated;
+}
+
+/** The line a fuzz file prints at the end: how many bad inputs, and whether all were rejected. */
+export function summary(what: string): string {
+  const verdict = misbehaved === 0 ? 'all rejected with typed errors' : `${misbehaved} NOT rejected properly (see the failures above)`;
+  return `fuzz: ${generated} invalid inputs to ${what}, ${verdict}`;
+}
+
+/** How a value prints in a failure report. */
+export function show(v: unknown): string {
+  if (typeof v === 'string') return `'${v}'`;
+  if (typeof v === 'number' || typeof v === 'boolean' || v === null || v === undefined || typeof v === 'bigint') return String(v);
+  if (Array.isArray(v)) return `[${v.map(show).join(', ')}]`;
+  const name = (v as object).constructor?.name;
+  if (name && name !== 'Object') return name;
+  return `{ ${Object.entries(v as object).map(([k, x]) => `${k}: ${show(x)}`).join(', ')} }`;
+}
+
+/**
+ * Null when `call` rejected its input properly; otherwise what went wrong.
+ * @param op     the prefix the message must start with (`conv2d`), or several accepted spellings
+ * @param names  what the message must mention: the argument's name, as a string or a pattern
+ */
+export function misbehaviour(op: string | readonly string[], names: string | RegExp, call: () => unknown): string | null {
+  generated += 1;
+  const problem = diagnose(op, names, call);
+  if (problem !== null) misbehaved += 1;
+  return problem;
+}
+
+function diagnose(op: string | readonly string[], names: string | RegExp, call: () => unknown): string | null {
+  let out: unknown;
+  try {
+    out = call();
+  } catch (e) {
+    if (!(e instanceof ShapeError || e instanceof RangeError || e instanceof TypeError)) {
+      return `threw ${(e as Error)?.constructor?.name ?? typeof e}, not a typed error: ${(e as Error)?.message}`;
+    }
+    const ops = typeof op === 'string' ? [op] : op;
+    if (!ops.some((o) => e.message.startsWith(`${o}: `))) return `threw a ${e.name} without the '${ops.join("' or '")}: ' prefix: ${e.message}`;
+    const named = typeof names === 'string' ? e.message.includes(names) : names.test(e.message);
+    if (!named) return `the ${e.name} does not name ${String(names)}: ${e.message}`;
+    return null;
+  }
+  return `accepted the bad input and returned ${show(out)}`;
+}
+
+/** One way to break an op's call: which argument, the bad values, and how they enter the call. */
+export interface Mutation<V> {
+  /** What the message must name; default: the mutation's key. */
+  names?: string | RegExp;
+  bad: fc.Arbitrary<unknown>;
+  call: (valid: V, bad: unknown) => unknown;
+}
+
+export interface OpSpec<V> {
+  /** The op name every message must start with (or several accepted spellings). */
+  op: string | readonly string[];
+  /** Valid arguments as plain data. */
+  valid: fc.Arbitrary<V>;
+  mutations: Record<string, Mutation<V>>;
+}
+
+/**
+ * Asserts, with fast-check, that every mutation of `spec` is rejected properly.
+ * @returns the number of bad inputs tried
+ */
+export function fuzzOp<V>(spec: OpSpec<V>, numRuns = 100): number {
+  const before = generated;
+  const keys = Object.keys(spec.mutations);
+  const arb = fc.oneof(...keys.map((k) => fc.tuple(fc.constant(k), spec.valid, spec.mutations[k]!.bad)));
+  fc.assert(
+    fc.property(arb, ([key, valid, bad]) => {
+      const m = spec.mutations[key]!;
+      const problem = misbehaviour(spec.op, m.names ?? key, () => m.call(valid, bad));
+      if (problem) throw new Error(`${typeof spec.op === 'string' ? spec.op : spec.op[0]}: bad ${key} = ${show(bad)} with ${show(valid)}: ${problem}`);
+    }),
+    { numRuns: numRuns * keys.length },
+  );
+  return generated - before;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pools of bad values
+
+/** Not a tensor at all, including a duck-typed impostor with a shape and dtype. */
+export const notTensor = fc.constantFrom<unknown>(null, undefined, 3, 'x', [1, 2], {}, true, { shape: [2, 2], dtype: 'float32' }, new Float32Array(4));
+
+/** Bad sizes for an integer argument that must be >= `min` (never undefined: that may mean a default). */
+export function badInt(min: number): fc.Arbitrary<unknown> {
+  return fc.oneof(
+    fc.constantFrom<unknown>(Number.NaN, Infinity, -Infinity, 1.5, -0.5, '2', null, true, [], {}, [2]),
+    fc.integer({ min: Math.max(-1000, min - 1000), max: min - 1 }),
+    fc.double({ min: min + 0.01, max: min + 100, noNaN: true }).filter((d) => !Number.isInteger(d)),
+  );
+}
+
+/** A shape argument with a bad entry, or not an array of numbers at all. */
+export const badShape = fc.oneof(
+  fc.constantFrom<unknown>(null, 'abc', 3, {}, true, [Number.NaN], [1.5], [-1], [2, -3], [Infinity], ['2'], [null], [2, undefined]),
+  fc.tuple(fc.array(fc.integer({ min: 1, max: 3 }), { maxLength: 2 }), fc.constantFrom<unknown>(-2, 0.5, Number.NaN, '1', null, -Infinity)).map(([ok, bad]) => [...ok, bad]),
+);
+
+/** An axis that is out of range for rank `ndim`, or not an integer. */
+export function badAxis(ndim: number): fc.Arbitrary<unknown> {
+  const n = Math.max(ndim, 1);
+  return fc.oneof(
+    fc.constantFrom<unknown>(0.5, Number.NaN, Infinity, '0', null, true, {}),
+    fc.integer({ min: n, max: n + 20 }),
+    fc.integer({ min: -n - 20, max: -n - 1 }),
+  );
+}
+
+/** Not one of the dtypes. */
+export const badDType = fc.constantFrom<unknown>('float16', 'int64', 'Float32', '', 'bool', 3, null, {});
+
+/** Not a boolean (undefined excluded: it usually means the default). */
+export const badBool = fc.constantFrom<unknown>(1, 0, 'true', 'false', null, {}, []);
+
+/** Not a finite number. */
+export const badFinite = fc.constantFrom<unknown>(Number.NaN, Infinity, -Infinity, '1', null, {}, true);
+
+// Inside an options object null means "the default" (PyTorch's None), as `??` reads it.
+/** Not a boolean, for an options field (null is the default there). */
+export const badBoolOption = fc.constantFrom<unknown>(1, 0, 'true', 'false', {}, []);
+/** Not a finite number, for an options field (null is the default there). */
+export const badFiniteOption = fc.constantFrom<unknown>(Number.NaN, Infinity, -Infinity, '1', {}, true);
+
+/**
+ * Bad per-axis sizes (`stride`, `kernelSize`, ...) that must be integers >= `min`: a number, or a tuple
+ * of one per spatial axis, so tuples here have a length no op takes (0 or 4) or a bad entry. (null is
+ * left out: in options it means the default.)
+ */
+export function badSpatial(min: number): fc.Arbitrary<unknown> {
+  return fc.oneof(
+    fc.constantFrom<unknown>(Number.NaN, Infinity, -Infinity, 1.5, '2', true, {}, [], [1, 1, 1, 1], [Number.NaN], ['1', 1]),
+    fc.integer({ min: Math.max(-1000, min - 1000), max: min - 1 }),
+    fc.integer({ min: Math.max(-1000, min - 1000), max: min - 1 }).map((d) => [d]),
+  );
+}
+
+/** Not an options object. */
+export const badOptions = fc.constantFrom<unknown>(null, 3, 'x', true);
+
+/** A small valid shape. */
+export function arbSmallShape(minRank = 1, maxRank = 3, maxDim = 4): fc.Arbitrary<number[]> {
+  return fc.array(fc.integer({ min: 1, max: maxDim }), { minLength: minRank, maxLength: maxRank });
+}
