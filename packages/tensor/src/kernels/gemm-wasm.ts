@@ -98,10 +98,15 @@ export class WasmGemm implements Gemm {
   private readonly pool: ThreadPool | null;
   private readonly params: number;
   private readonly scratch: number;
-  private readonly operands: number;
+  // Where per-call staging starts: after the scratch, and after every region `residentArray` handed out.
+  private operands: number;
+  // Every buffer object the memory has had: a view on any of them is resident (growing a shared memory
+  // gives memory.buffer a new, longer SharedArrayBuffer object, but old views stay valid).
+  private readonly residentBuffers = new WeakSet<ArrayBufferLike>();
   private readonly tileRows: number;
   private readonly tileCols: number;
   private readonly minParallelFlops: number;
+  private readonly shared: boolean;
   private f32: Float32Array;
   private i32: Int32Array;
 
@@ -121,15 +126,19 @@ export class WasmGemm implements Gemm {
     this.scratch = this.params + PARAMS_BYTES;
     this.operands = this.scratch + threads * scratchBytes;
     const initial = Math.ceil(this.operands / PAGE) + 16;
+    // Shared memory wherever it exists, threads or not: its views survive growth, which `residentArray`
+    // relies on (an unshared memory detaches its old buffer on every grow).
     let memory: WebAssembly.Memory | null = null;
-    if (threads > 1) {
+    if (typeof SharedArrayBuffer !== 'undefined') {
       try {
         memory = new WebAssembly.Memory({ initial, maximum: MAX_PAGES, shared: true });
       } catch {
-        threads = 1; // no shared memory here after all
+        // a browser without cross-origin isolation: unshared, single-threaded
       }
     }
     const shared = memory !== null;
+    if (!shared) threads = 1;
+    this.shared = shared;
     this.memory = memory ?? new WebAssembly.Memory({ initial, maximum: MAX_PAGES });
     const module = compiled(shared);
     this.kernel = new WebAssembly.Instance(module, { env: { memory: this.memory } }).exports as unknown as GemmExports;
@@ -145,6 +154,25 @@ export class WasmGemm implements Gemm {
     }
     this.f32 = new Float32Array(this.memory.buffer);
     this.i32 = new Int32Array(this.memory.buffer);
+    this.residentBuffers.add(this.memory.buffer);
+  }
+
+  /**
+   * A zeroed Float32Array of `length` elements inside this kernel's memory: `gemm` reads such an operand
+   * (A, B or C) in place instead of copying it, so a caller that fills the same buffer call after call
+   * (im2col columns, say) saves the copy. Every call takes new memory, kept for the kernel's lifetime:
+   * allocate once and reuse. Null where the memory is not shared (a browser page that is not
+   * cross-origin isolated), because growing an unshared memory would detach the view.
+   */
+  residentArray(length: number): Float32Array | null {
+    if (!this.shared || !Number.isInteger(length) || length < 0) return null;
+    const at = this.operands;
+    const end = align(at + length * 4, 64);
+    if (!this.reserve(end)) return null;
+    this.operands = end;
+    const view = new Float32Array(this.memory.buffer, at, length);
+    view.fill(0);
+    return view;
   }
 
   /** Workers that have started (0 until the first GEMM large enough to be split). */
@@ -174,36 +202,47 @@ export class WasmGemm implements Gemm {
       jsGemm.gemm(transA, transB, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset, ldc);
       return;
     }
-    // Operands are copied compactly (leading dimension = row length), so odd strides cost nothing later.
+    // Operands outside the wasm memory are copied in compactly (leading dimension = row length), so odd
+    // strides cost nothing later; resident ones (see residentArray) are used where they are.
     const aRows = transA ? k : m;
     const aCols = transA ? m : k;
     const bRows = transB ? n : k;
     const bCols = transB ? k : n;
+    const aResident = this.residentBuffers.has(a.buffer);
+    const bResident = this.residentBuffers.has(b.buffer);
+    const cResident = this.residentBuffers.has(c.buffer);
     const pool = this.pool;
     const split = pool === null ? 1 : this.taskSplit(m, n, k, pool.size);
     // A split product cuts C along its longer side; the other operand, which every task reads whole, is
     // packed once up front into its own region instead of by every task.
     const rows = m >= n;
-    const aAt = this.operands;
-    const bAt = aAt + align(aRows * aCols * 4, 64);
-    const cAt = bAt + align(bRows * bCols * 4, 64);
-    const packedAt = cAt + align(m * n * 4, 64);
-    const end = split === 1 ? cAt + m * n * 4 : packedAt + this.kernel.packedWholeFloats(rows ? n : m, k) * 4;
+    let end = this.operands;
+    const aAt = aResident ? a.byteOffset + aOffset * 4 : end;
+    if (!aResident) end = align(end + aRows * aCols * 4, 64);
+    const bAt = bResident ? b.byteOffset + bOffset * 4 : end;
+    if (!bResident) end = align(end + bRows * bCols * 4, 64);
+    const cAt = cResident ? c.byteOffset + cOffset * 4 : end;
+    if (!cResident) end = align(end + m * n * 4, 64);
+    const packedAt = end;
+    if (split > 1) end += this.kernel.packedWholeFloats(rows ? n : m, k) * 4;
     if (!this.reserve(end)) {
       jsGemm.gemm(transA, transB, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset, ldc);
       return;
     }
     const f32 = this.f32;
-    copyIn(f32, aAt >> 2, a, aOffset, lda, aRows, aCols);
-    copyIn(f32, bAt >> 2, b, bOffset, ldb, bRows, bCols);
-    if (beta !== 0) copyIn(f32, cAt >> 2, c, cOffset, ldc, m, n);
+    const aLd = aResident ? lda : aCols;
+    const bLd = bResident ? ldb : bCols;
+    const cLd = cResident ? ldc : n;
+    if (!aResident) copyIn(f32, aAt >> 2, a, aOffset, lda, aRows, aCols);
+    if (!bResident) copyIn(f32, bAt >> 2, b, bOffset, ldb, bRows, bCols);
+    if (!cResident && beta !== 0) copyIn(f32, cAt >> 2, c, cOffset, ldc, m, n);
 
     const kernel = this.kernel;
     if (split === 1) {
-      kernel.gemm(+transA, +transB, m, n, k, alpha, aAt, aCols, bAt, bCols, beta, cAt, n, this.scratch);
+      kernel.gemm(+transA, +transB, m, n, k, alpha, aAt, aLd, bAt, bLd, beta, cAt, cLd, this.scratch);
     } else {
-      if (rows) kernel.packWhole(1, +transB, n, k, bAt, bCols, packedAt);
-      else kernel.packWhole(0, +transA, m, k, aAt, aCols, packedAt);
+      if (rows) kernel.packWhole(1, +transB, n, k, bAt, bLd, packedAt);
+      else kernel.packWhole(0, +transA, m, k, aAt, aLd, packedAt);
       // Whole micro-tiles per task; column slices also start on a 64-byte line (16 floats), so two
       // threads never write one cache line of C.
       const unit = rows ? this.tileRows : Math.max(this.tileCols, 16);
@@ -218,12 +257,12 @@ export class WasmGemm implements Gemm {
       i32[p + 4] = k;
       f32[p + 5] = alpha;
       i32[p + 6] = aAt;
-      i32[p + 7] = aCols;
+      i32[p + 7] = aLd;
       i32[p + 8] = bAt;
-      i32[p + 9] = bCols;
+      i32[p + 9] = bLd;
       f32[p + 10] = beta;
       i32[p + 11] = cAt;
-      i32[p + 12] = n;
+      i32[p + 12] = cLd;
       i32[p + 13] = rows ? 0 : 1;
       i32[p + 14] = chunk;
       i32[p + 15] = packedAt;
@@ -231,7 +270,7 @@ export class WasmGemm implements Gemm {
       const scratch = this.scratch;
       pool!.run(tasks, (task) => kernel.gemmTask(params, task, scratch));
     }
-    copyOut(f32, cAt >> 2, c, cOffset, ldc, m, n);
+    if (!cResident) copyOut(f32, cAt >> 2, c, cOffset, ldc, m, n);
   };
 
   /** How many tasks to cut an m×n×k product into (1: run it on the caller alone). */
@@ -255,6 +294,7 @@ export class WasmGemm implements Gemm {
     }
     this.f32 = new Float32Array(this.memory.buffer);
     this.i32 = new Int32Array(this.memory.buffer);
+    this.residentBuffers.add(this.memory.buffer);
     return true;
   }
 }
