@@ -102,6 +102,66 @@ function windowMax(x: FloatArray, plan: PoolPlan, out: FloatArray, indices: Int3
   }
 }
 
+/** Whether every window of the axis is exactly two adjacent positions (kernel 2, dilation 1, unclipped). */
+function pairsOnly(axis: AxisWindows): boolean {
+  if (axis.step !== 1) return false;
+  for (let o = 0; o < axis.outSize; o++) if (axis.end[o]! - axis.start[o]! !== 2) return false;
+  return true;
+}
+
+/**
+ * `windowMax` for 2×2 windows inside the input (max pooling 2, the common case), without branches
+ * on the data: the scan `v > best` mispredicts on random activations, so each step adds
+ * `(candidate − at) · (v > x[at])` to the index instead ([384, 28, 28] float32: 1.5 ms for
+ * `windowMax`, 0.53 ms here). Same answer as the scan: the first maximum wins, since only a strictly
+ * larger value moves the index; a window holding NaN (its sum is NaN) takes the scan itself.
+ */
+function windowMax2x2(x: FloatArray, plan: PoolPlan, out: FloatArray, indices: Int32Array): void {
+  const { planes, rows, cols } = plan;
+  const w = cols.inSize;
+  const inPlane = rows.inSize * w;
+  let o = 0;
+  for (let plane = 0; plane < planes; plane++) {
+    const base = plane * inPlane;
+    for (let oh = 0; oh < rows.outSize; oh++) {
+      const rowAt = base + rows.start[oh]! * w;
+      for (let ow = 0; ow < cols.outSize; ow++, o++) {
+        const i0 = rowAt + cols.start[ow]!;
+        const a = x[i0]!;
+        const b = x[i0 + 1]!;
+        const c = x[i0 + w]!;
+        const d = x[i0 + w + 1]!;
+        let at = i0;
+        const sum = a + b + c + d;
+        if (sum !== sum) {
+          at = scan2x2(x, i0, w);
+        } else {
+          at += (i0 + 1 - at) * +(b > a);
+          at += (i0 + w - at) * +(c > x[at]!);
+          at += (i0 + w + 1 - at) * +(d > x[at]!);
+        }
+        out[o] = x[at]!;
+        indices[o] = at - base;
+      }
+    }
+  }
+}
+
+/** The plain scan of one 2×2 window (NaN wins, as in `windowMax`); returns the index of its max. */
+function scan2x2(x: FloatArray, i0: number, w: number): number {
+  let at = i0;
+  let best = x[i0]!;
+  for (let k = 1; k < 4; k++) {
+    const i = i0 + (k >> 1) * w + (k & 1);
+    const v = x[i]!;
+    if (v > best || v !== v) {
+      best = v;
+      at = i;
+    }
+  }
+  return at;
+}
+
 /** Adjoint of `windowMax`: each output's gradient goes to the input element that was the max. */
 function windowMaxBackward(gradOut: FloatArray, indices: Int32Array, plan: PoolPlan, gradIn: FloatArray): void {
   const inPlane = plan.rows.inSize * plan.cols.inSize;
@@ -171,7 +231,8 @@ export const windowMaxOp = defineOp({
     const size = plan.outputShape.reduce((a, b) => a * b, 1);
     const out = floatArray(input.dtype, size);
     const indices = new Int32Array(size);
-    windowMax(floatData(input), plan, out, indices);
+    if (pairsOnly(plan.rows) && pairsOnly(plan.cols)) windowMax2x2(floatData(input), plan, out, indices);
+    else windowMax(floatData(input), plan, out, indices);
     const indexTensor = new Tensor(indices, plan.outputShape);
     ctx.markNonDifferentiable(indexTensor);
     ctx.save(indexTensor);

@@ -41,6 +41,36 @@ describe('maxPool', () => {
     expect(indices.toArray()).toEqual([[[[0]]]]);
   });
 
+  it.each([2, 1])('2×2 windows at stride %i (the branch-free path) pick what the scan picks: ties, ±0, ±Infinity, NaN', (stride) => {
+    const values = [-0, 0, 1, -1, Infinity, -Infinity, NaN, 1];
+    const g = new T.Generator(3);
+    const data = Float32Array.from({ length: 2 * 3 * 6 * 6 }, () => values[g.nextInt(0, values.length)]!);
+    const x = new T.Tensor(data, [2, 3, 6, 6]);
+    const [y, indices] = maxPool2d(x, { kernelSize: 2, stride, returnIndices: true });
+    const out = (6 - 2) / stride + 1;
+    const got = Array.from(y.data.toTypedArray());
+    const gotIndices = Array.from(indices.data.toTypedArray());
+    for (let plane = 0, o = 0; plane < 6; plane++) {
+      for (let oh = 0; oh < out; oh++) {
+        for (let ow = 0; ow < out; ow++, o++) {
+          // The reference scan: rows, then columns; a strictly larger value or a NaN takes over.
+          let best = -Infinity;
+          let at = -1;
+          for (const [dh, dw] of [[0, 0], [0, 1], [1, 0], [1, 1]] as const) {
+            const i = (oh * stride + dh) * 6 + ow * stride + dw;
+            const v = data[plane * 36 + i]!;
+            if (at < 0 || v > best || Number.isNaN(v)) {
+              best = v;
+              at = i;
+            }
+          }
+          expect(Object.is(got[o], best)).toBe(true);
+          expect(gotIndices[o]).toBe(at);
+        }
+      }
+    }
+  });
+
   it('dilation spaces the taps', () => {
     expect(maxPool1d(tensor([[[5, 0, 1, 9, 2]]], f64), { kernelSize: 2, stride: 1, dilation: 3 }).toArray()).toEqual([[[9, 2]]]);
   });
