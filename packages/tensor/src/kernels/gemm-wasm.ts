@@ -4,8 +4,8 @@
  *
  * float32 only: any float64 operand goes to the JS kernel (float64 serves gradchecks, where the JS
  * kernel's double accumulation is the point). Operands live in JS typed arrays, so each call copies A,
- * B (and C when beta ≠ 0) into scratch regions of the wasm memory, reused across calls and grown on
- * demand, and copies C back.
+ * B (and C when beta ≠ 0) into a staging region of the wasm memory, reused across calls and grown on
+ * demand, and copies C back; operands already inside the memory (`residentArray`) are used in place.
  */
 import { jsGemm, type Gemm } from './gemm.js';
 import { GEMM_WASM, GEMM_WASM_SHARED } from './gemm-wasm-binary.js';
@@ -32,7 +32,8 @@ const MAX_PAGES = 65536;
 const PARAMS_BYTES = 64;
 
 // Below this many flops (2·m·n·k) a GEMM stays on the calling thread: waking workers costs more than
-// it saves. Measured on the development machine (2 cores, Node 20): see the README.
+// it saves. On the development VM (2 cores, Node 20) a futex round trip to a worker took 75 µs; 2
+// threads lost at 128³ (4.2 Mflop: 34–40 vs 42 GFLOP/s on 1) and won from 192³ (14 Mflop: 52–62 vs 44).
 const PARALLEL_MIN_FLOPS = 2 ** 23;
 // Tasks per thread: more than one lets the caller take over the share of a worker that wakes late or
 // is descheduled (on a shared 2-core VM, often). Cheap since the operand all tasks read is packed once.
@@ -136,8 +137,12 @@ export class WasmGemm implements Gemm {
         // a browser without cross-origin isolation: unshared, single-threaded
       }
     }
-    const shared = memory !== null;
-    if (!shared) threads = 1;
+    // An engine with SIMD but without the threads feature cannot compile the shared variant.
+    const shared = memory !== null && WebAssembly.validate(decode(GEMM_WASM_SHARED));
+    if (!shared) {
+      memory = null;
+      threads = 1;
+    }
     this.shared = shared;
     this.memory = memory ?? new WebAssembly.Memory({ initial, maximum: MAX_PAGES });
     const module = compiled(shared);
