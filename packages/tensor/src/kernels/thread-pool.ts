@@ -25,7 +25,10 @@ const READY = 3;
 // Tasks the workers (not the caller) have run, ever (for `workerTasks`).
 const WORKER_TASKS = 4;
 const CONTROL_WORDS = 5;
-// How long the caller polls for the workers' last task before it sleeps.
+// How long the caller polls for the workers' last task, and a worker for the next batch, before
+// sleeping in Atomics.wait. A futex round trip took 75 µs on the development VM; with workers polling
+// 0.1–0.5 ms, back-to-back 2-thread products ran at 72 vs 62 GFLOP/s (256³), 66 vs 58 (192³), 61 vs 53
+// (128×196×576). Short, so an idle pool costs nothing measurable.
 const SPIN_MS = 0.2;
 
 /** The largest batch: `next` and `count` share one 32-bit word. */
@@ -57,7 +60,10 @@ function start(d) {
     const w = Atomics.load(control, ${BOARD});
     const count = w >>> 16, next = w & 0xffff;
     if (next >= count) {
-      Atomics.wait(control, ${BOARD}, w);
+      // Poll briefly before sleeping: back-to-back products then skip the futex wake-up.
+      const until = performance.now() + ${SPIN_MS};
+      while (Atomics.load(control, ${BOARD}) === w && performance.now() < until);
+      if (Atomics.load(control, ${BOARD}) === w) Atomics.wait(control, ${BOARD}, w);
       continue;
     }
     if (Atomics.compareExchange(control, ${BOARD}, w, w + 1) !== w) continue;
