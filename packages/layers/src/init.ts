@@ -1,5 +1,5 @@
 import { Variable } from '@torchlet/autograd';
-import { defaultGenerator, formatShape, Generator, rangeError, shapeError, Tensor, typeError } from '@torchlet/tensor';
+import { checkShape, defaultGenerator, formatShape, Generator, rangeError, shapeError, Tensor, typeError } from '@torchlet/tensor';
 
 /**
  * Weight initialisation, as `torch.nn.init`: every function fills a tensor (or a Parameter's data)
@@ -62,7 +62,7 @@ function tensorOf(op: string, target: unknown): Tensor {
  * @example calculateFanInAndFanOut([6, 1, 5, 5]) // { fanIn: 25, fanOut: 150 }
  */
 export function calculateFanInAndFanOut(shape: readonly number[]): { fanIn: number; fanOut: number } {
-  if (!Array.isArray(shape)) throw typeError('calculateFanInAndFanOut', `shape must be an array of sizes, got ${String(shape)}`);
+  checkShape('calculateFanInAndFanOut', shape);
   if (shape.length < 2) {
     throw shapeError('calculateFanInAndFanOut', `fan in and fan out need a tensor of at least 2 dimensions, got ${formatShape(shape)}`);
   }

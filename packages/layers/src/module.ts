@@ -143,6 +143,7 @@ export abstract class Module {
 
   /** Sets training mode here and in every descendant (Dropout and BatchNorm read it). */
   train(mode = true): this {
+    if (typeof mode !== 'boolean') throw typeError('train', `mode must be a boolean, got ${String(mode)}`);
     for (const m of this.modules()) m.training = mode;
     return this;
   }
@@ -159,6 +160,7 @@ export abstract class Module {
 
   /** Calls `fn` on every descendant, children first, then on this module (as `Module.apply`). */
   apply(fn: (m: Module) => void): this {
+    if (typeof fn !== 'function') throw typeError('apply', `fn must be a function, got ${fn === null ? 'null' : typeof fn}`);
     for (const child of this.children()) child.apply(fn);
     fn(this);
     return this;

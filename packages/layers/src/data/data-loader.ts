@@ -1,4 +1,4 @@
-import { checkInt, defaultGenerator, Generator, typeError } from '@torchlet/tensor';
+import { checkInt, checkOptions, defaultGenerator, Generator, typeError } from '@torchlet/tensor';
 import { defaultCollate, type Collated, type Dataset } from './dataset.js';
 
 export interface DataLoaderOptions<T, B> {
@@ -38,6 +38,7 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B> {
       throw typeError(op, 'dataset must have an integer length and a get(index) method');
     }
     this.dataset = dataset;
+    options = checkOptions(op, options);
     this.batchSize = checkInt(op, options.batchSize ?? 1, 'batchSize', 1);
     this.shuffle = options.shuffle ?? false;
     this.dropLast = options.dropLast ?? false;

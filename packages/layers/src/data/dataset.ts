@@ -105,6 +105,10 @@ export class Subset<T, B = Collated<T>> implements Dataset<T, B> {
 
   constructor(dataset: Dataset<T, B>, indices: ArrayLike<number>) {
     const op = 'Subset';
+    if (dataset === null || typeof dataset !== 'object' || typeof dataset.get !== 'function' || !Number.isInteger(dataset.length)) {
+      throw typeError(op, 'dataset must have an integer length and a get(index) method');
+    }
+    if (!Array.isArray(indices) && !ArrayBuffer.isView(indices)) throw typeError(op, `indices must be an array of integers, got ${indices === null ? 'null' : typeof indices}`);
     this.dataset = dataset;
     this.indices = Int32Array.from(indices);
     if (this.indices.length !== indices.length) throw typeError(op, 'indices must be an array of integers');

@@ -120,6 +120,9 @@ export function encodeIdx(array: IdxArray): Uint8Array {
   const entry = Object.entries(TYPES).find(([, t]) => t.dtype === dtype);
   if (!entry) throw rangeError('encodeIdx', `unknown dtype '${String(dtype)}'`);
   const [code, type] = entry;
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0 && d < 2 ** 32)) {
+    throw rangeError('encodeIdx', `shape must be an array of integers in [0, 2^32), got ${Array.isArray(shape) ? formatShape(shape) : String(shape)}`);
+  }
   if (shape.length < 1 || shape.length > IDX_MAX_DIMS) throw rangeError('encodeIdx', `shape must have 1..${IDX_MAX_DIMS} dimensions, got ${formatShape(shape)}`);
   let count = 1;
   for (const d of shape) count *= d;

@@ -314,11 +314,13 @@ export function nllLoss(input: TensorInput, target: TensorInput | readonly numbe
  */
 export function mseLoss(input: TensorInput, target: TensorInput, options: MseLossOptions = {}): Variable {
   const op = 'mseLoss';
+  if (options === null || typeof options !== 'object') throw typeError(op, 'options must be an object');
   const x = checkFloatInput(op, 'input', input);
   const y = checkFloatInput(op, 'target', target);
   if (x.shape.length !== y.shape.length || x.shape.some((d, i) => d !== y.shape[i])) {
     throw shapeError(op, `input ${formatShape(x.shape)} and target ${formatShape(y.shape)} must have the same shape`);
   }
+  if (x.dtype !== y.dtype) throw typeError(op, `input is ${x.dtype} but target is ${y.dtype}; cast one of them`);
   const reduction = checkReduction(op, options.reduction ?? 'mean');
   const diff = sub(x, y);
   return reduce(mul(diff, diff), reduction);

@@ -348,12 +348,15 @@ function resolvePool(op: string, input: TensorInput, dims: number, options: MaxP
   return { kernel, stride, padding, dilation, ceilMode, outSize };
 }
 
-function asOptions<T extends PoolCommonOptions>(options: T | SpatialArg): T {
+function asOptions<T extends PoolCommonOptions>(op: string, options: T | SpatialArg): T {
+  if (options === null || (typeof options !== 'object' && typeof options !== 'number')) {
+    throw typeError(op, `options must be an object with kernelSize, or the kernel size, got ${describeOption(options)}`);
+  }
   return typeof options === 'number' || Array.isArray(options) ? ({ kernelSize: options } as T) : (options as T);
 }
 
 function maxPoolNd(op: string, dims: number, input: TensorInput, options: MaxPoolOptions | SpatialArg): Variable | [Variable, Variable] {
-  const opts = asOptions<MaxPoolOptions>(options);
+  const opts = asOptions<MaxPoolOptions>(op, options);
   const r = resolvePool(op, input, dims, opts, opts.dilation);
   const spatial = input.shape.slice(input.ndim - dims);
   const axes = spatial.map((l, i) => poolAxis(l, r.outSize[i]!, r.kernel[i]!, r.stride[i]!, r.padding[i]!, r.dilation[i]!));
@@ -362,7 +365,7 @@ function maxPoolNd(op: string, dims: number, input: TensorInput, options: MaxPoo
 }
 
 function avgPoolNd(op: string, dims: number, input: TensorInput, options: AvgPoolOptions | SpatialArg): Variable {
-  const opts = asOptions<AvgPoolOptions>(options);
+  const opts = asOptions<AvgPoolOptions>(op, options);
   const r = resolvePool(op, input, dims, opts, 1);
   const countIncludePad = opts.countIncludePad ?? true;
   if (typeof countIncludePad !== 'boolean') throw typeError(op, `countIncludePad must be a boolean, got ${describeOption(countIncludePad)}`);

@@ -75,6 +75,7 @@ abstract class ConvBase extends Module {
       ? [inChannels, outChannels / this.groups, ...this.kernelSize]
       : [outChannels, inChannels / this.groups, ...this.kernelSize];
     this.weight = new Parameter(zeros(weightShape, { dtype }));
+    if (typeof (options.bias ?? true) !== 'boolean') throw typeError(name, `bias must be a boolean, got ${describeOption(options.bias)}`);
     this.bias = (options.bias ?? true) ? new Parameter(zeros([outChannels], { dtype })) : null;
     this.resetParameters(options.generator);
   }

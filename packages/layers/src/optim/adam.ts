@@ -1,4 +1,4 @@
-import { typeError } from '@torchlet/tensor';
+import { checkOptions, typeError } from '@torchlet/tensor';
 import { checkBoolean, checkNumber, Optimizer, type ParamsInput } from './optimizer.js';
 
 export interface AdamOptions {
@@ -32,6 +32,7 @@ export abstract class AdamBase extends Optimizer<Resolved> {
   protected readonly decoupled: boolean;
 
   protected constructor(name: string, params: ParamsInput<Resolved>, options: AdamOptions, decoupled: boolean, defaultDecay: number) {
+    checkOptions(name, options);
     const defaults: Resolved = { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: defaultDecay, amsgrad: false, maximize: false, ...options };
     super(name, params, defaults);
     this.decoupled = decoupled;

@@ -1,4 +1,4 @@
-import { rangeError } from '@torchlet/tensor';
+import { checkOptions, rangeError } from '@torchlet/tensor';
 import { checkBoolean, checkNumber, Optimizer, type ParamsInput } from './optimizer.js';
 
 export interface SGDOptions {
@@ -30,6 +30,7 @@ type Resolved = Required<SGDOptions>;
  */
 export class SGD extends Optimizer<Resolved> {
   constructor(params: ParamsInput<Resolved>, options: SGDOptions) {
+    checkOptions('SGD', options);
     const defaults: Resolved = { momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false, ...options };
     super('SGD', params, defaults);
   }
