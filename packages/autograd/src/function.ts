@@ -13,6 +13,7 @@ export class Context {
   readonly needsInputGrad: readonly boolean[];
   private savedTensors: Tensor[] | null = [];
   private readonly nonDifferentiable = new Set<Tensor>();
+  private releaseHooks: (() => void)[] | null = null;
   [field: string]: unknown;
 
   constructor(needsInputGrad: readonly boolean[]) {
@@ -42,8 +43,20 @@ export class Context {
     return this.nonDifferentiable.has(t);
   }
 
-  /** Drops saved buffers and any tensors stored as fields. */
+  /**
+   * Runs `fn` when this context's buffers are freed, after the backward that used them (never, if
+   * the graph is kept with `retainGraph` or dropped unused). An op that saved a scratch buffer from
+   * a pool returns it here, so the next forward reuses warm memory instead of allocating.
+   */
+  onRelease(fn: () => void): void {
+    (this.releaseHooks ??= []).push(fn);
+  }
+
+  /** Drops saved buffers and any tensors stored as fields, then runs the `onRelease` hooks. */
   release(): void {
+    const hooks = this.releaseHooks;
+    this.releaseHooks = null;
+    if (hooks) for (const fn of hooks) fn();
     this.savedTensors = null;
     for (const key of Object.keys(this)) {
       const v = this[key];

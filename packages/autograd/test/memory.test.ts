@@ -3,7 +3,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import * as T from '@torchlet/tensor';
 import { Generator, type Tensor } from '@torchlet/tensor';
-import { add, matmul, mean, mul, noGrad, randn, relu, sub, type Node, type Variable } from '@torchlet/autograd';
+import { add, defineOp, matmul, mean, mul, noGrad, randn, relu, sub, type Node, type Variable } from '@torchlet/autograd';
 
 // A real collector call without restarting node with --expose-gc: the flag can be set at run time,
 // and a fresh context then sees the `gc` global.
@@ -79,6 +79,27 @@ describe('memory: the graph is freed by backward', () => {
     expect(nodesOf(loss).every((n) => !n.released)).toBe(true);
     loss.backward();
     expect(nodesOf(loss).every((n) => n.released)).toBe(true);
+  });
+
+  it('onRelease hooks run once, when backward frees the graph, and not while retainGraph keeps it', () => {
+    const events: string[] = [];
+    const double = defineOp({
+      name: 'double',
+      forward(ctx, x: Tensor): Tensor {
+        ctx.onRelease(() => events.push('released'));
+        return T.mul(x, 2);
+      },
+      backward(_ctx, gradOutput: Tensor): [Tensor] {
+        events.push('backward');
+        return [T.mul(gradOutput, 2)];
+      },
+    });
+    const x = randn([3], { dtype: 'float64', generator: new Generator(4), requiresGrad: true });
+    const y = mean(double(x));
+    y.backward(undefined, { retainGraph: true });
+    expect(events).toEqual(['backward']);
+    y.backward();
+    expect(events).toEqual(['backward', 'backward', 'released']);
   });
 
   it('1,000 training steps: old graphs and activations are collected, even with every loss kept', async () => {

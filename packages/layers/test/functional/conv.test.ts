@@ -148,6 +148,29 @@ describe('conv: backward does only the work asked for', () => {
     expect(counts.NT).toBe(0);
   });
 
+  it('the weight gradient reads the columns the forward kept; pooled columns are rewritten every step', () => {
+    const g = new T.Generator(11);
+    const w = randn([3, 2, 3, 3], { ...f64, generator: g, requiresGrad: true });
+    const geom = T.convGeometry('conv2d', { channels: 2, inputSize: [5, 6], kernelSize: 3, padding: 1 });
+    for (let step = 0; step < 3; step++) {
+      const x = T.randn([2, 2, 5, 6], { ...f64, generator: g });
+      w.grad = null;
+      const y = conv2d(x, w, null, { padding: 1 });
+      const gy = T.randn(y.shape, { ...f64, generator: g });
+      // Twice through the retained graph: the kept columns must survive the first backward.
+      y.backward(gy, { retainGraph: true });
+      y.backward(gy);
+      // gW = Σn gy[n] · im2col(x[n])ᵀ, from the tensor package's own im2col.
+      const cols = T.im2col(x, geom); // [2, 18, 30]
+      let want = T.zeros([3, 18], f64);
+      for (let n = 0; n < 2; n++) {
+        const gyN = T.reshape(T.narrow(gy, 0, n, 1), [3, 30]);
+        want = T.add(want, T.matmul(gyN, T.transpose(T.reshape(T.narrow(cols, 0, n, 1), [18, 30]), 0, 1)));
+      }
+      expect(T.allClose(w.grad!, T.reshape(T.mul(want, 2), [3, 2, 3, 3]), 1e-12, 1e-12)).toBe(true);
+    }
+  });
+
   it('the bias gradient is the sum of gradOutput over batch and positions', () => {
     const x = randn([2, 1, 3, 3], { ...f64, generator: new T.Generator(9) });
     const b = tensor([0.5, -1], { ...f64, requiresGrad: true });
