@@ -263,6 +263,19 @@ function parseBody(op: string, json: string): Body {
   if (!isObject(o) || typeof o.type !== 'string' || !Array.isArray(o.paramGroups) || !isObject(o.state)) {
     throw bad('optimizer must be { type, paramGroups, state }');
   }
+  // Hyper-parameters are numbers, booleans, strings or flat lists of them (betas); anything deeper
+  // is no optimizer's and would only make the copies below recurse.
+  const flat = (v: unknown) => v === null || ['number', 'boolean', 'string'].includes(typeof v);
+  o.paramGroups.forEach((group, i) => {
+    if (!isObject(group)) throw bad(`optimizer parameter group ${i} must be an object`);
+    for (const [key, value] of Object.entries(group)) {
+      if (key === 'params') {
+        if (!Array.isArray(value) || !value.every((p) => Number.isSafeInteger(p) && p >= 0)) throw bad(`optimizer parameter group ${i} params must list parameter indices`);
+      } else if (!flat(value) && !(Array.isArray(value) && value.every(flat))) {
+        throw bad(`optimizer parameter group ${i} option ${key} must be a number, boolean, string or a flat list of them`);
+      }
+    }
+  });
   for (const [index, entry] of Object.entries(o.state)) {
     if (!isObject(entry)) throw bad(`optimizer state ${index} must be an object`);
     for (const [key, value] of Object.entries(entry)) {

@@ -190,6 +190,7 @@ export abstract class Optimizer<O extends BaseOptions> {
     const byIndex = new Map<number, Variable>();
     saved.forEach((g, i) => {
       const own = this.paramGroups[i]!;
+      if (g === null || typeof g !== 'object') throw typeError(op, `parameter group ${i} must be an object with params, got ${g === null ? 'null' : typeof g}`);
       if (!Array.isArray(g.params) || g.params.length !== own.params.length) {
         throw rangeError(op, `parameter group ${i} has ${Array.isArray(g.params) ? g.params.length : 'no'} parameters in the state dict but ${own.params.length} in the optimizer`);
       }
