@@ -1,11 +1,12 @@
 import { defineOp, pad, type Context, type Variable } from '@torchlet/autograd';
 import {
-  col2imInto, convGeometry, formatShape, getGemm, im2colInto, rangeError, shapeError, Tensor, type ConvGeometry, type DType,
+  col2imInto, convGeometry, formatShape, getGemm, im2colInto, rangeError, shapeError, Tensor, type ConvGeometry,
 } from '@torchlet/tensor';
 import {
   checkConvChannels, checkConvTensors, describeOption, floatArray, floatData, formatSize, isUnbatched, normalizeConvOptions,
   type ConvOptions, type ConvParams, type FloatArray, type TensorInput,
 } from './conv-options.js';
+import { columnScratch, takeColumns } from './conv-columns.js';
 
 /*
  * One convolution, three uses. A ConvPlan describes a correlation from a "wide" side
@@ -42,52 +43,13 @@ export function convPlan(batch: number, groups: number, cX: number, cY: number, 
   return { batch, groups, cX, cY, geom, xPositions: prod(geom.inputSize), yPositions: prod(geom.outputSize), kernelVolume: prod(geom.kernelSize), direct };
 }
 
-// The columns of one sample, reused across samples and calls (the kernels are synchronous and
-// never re-entered). One per dtype so float32 columns stay float32: half the memory traffic.
-let scratch32 = new Float32Array(0);
-let scratch64 = new Float64Array(0);
-
-function scratch(dtype: DType, length: number): FloatArray {
-  if (dtype === 'float32') {
-    if (scratch32.length < length) scratch32 = new Float32Array(length);
-    return scratch32;
-  }
-  if (scratch64.length < length) scratch64 = new Float64Array(length);
-  return scratch64;
-}
-
 /*
- * The forward's columns, kept for the weight gradient when a graph is recorded: im2col then runs once
- * per step instead of twice (LeNet-5's conv2 at batch 64: 1.6 ms per pass). The buffers come from a
- * small pool and go back when the graph is freed after backward, so training reuses the same warm
- * memory every step instead of mapping fresh megabytes.
+ * The forward's columns are kept for the weight gradient when a graph is recorded: im2col then runs
+ * once per step instead of twice (LeNet-5's conv2 at batch 64: 1.6 ms per pass). The buffers come
+ * from conv-columns.ts and go back when backward frees the graph.
  */
 // Columns of at most this many elements are kept (16 MB in float32); larger ones are recomputed.
 const KEPT_COLUMNS_MAX = 1 << 22;
-// The pool holds at most this many elements per dtype; buffers past it are left to the GC.
-const POOL_MAX = 1 << 23;
-const pool32: Float32Array[] = [];
-const pool64: Float64Array[] = [];
-
-/** A buffer of exactly `length` elements from the pool (the smallest that fits), else a new one. */
-function takeColumns(dtype: DType, length: number): FloatArray {
-  const pool: FloatArray[] = dtype === 'float32' ? pool32 : pool64;
-  let best = -1;
-  for (let i = 0; i < pool.length; i++) {
-    const len = pool[i]!.length;
-    if (len >= length && (best < 0 || len < pool[best]!.length)) best = i;
-  }
-  if (best < 0) return floatArray(dtype, length);
-  const [buffer] = pool.splice(best, 1);
-  return buffer!.length === length ? buffer! : buffer!.subarray(0, length);
-}
-
-function giveColumns(buffer: FloatArray): void {
-  const whole = buffer instanceof Float32Array ? new Float32Array(buffer.buffer) : new Float64Array(buffer.buffer);
-  const pool: FloatArray[] = whole instanceof Float32Array ? pool32 : pool64;
-  const held = pool.reduce((n, b) => n + b.length, 0);
-  if (held + whole.length <= POOL_MAX) pool.push(whole);
-}
 
 /** `out[n, c, p] = bias[c]` for every sample and position: the starting value the GEMM adds onto. */
 export function fillChannelBias(out: FloatArray, bias: FloatArray, batch: number, channels: number, positions: number): void {
@@ -122,7 +84,7 @@ export function convForwardInto(x: FloatArray, w: FloatArray, plan: ConvPlan, y:
   const cYG = cY / groups;
   const rowsG = (cX / groups) * kernelVolume;
   const sampleCols = cX * kernelVolume * p;
-  const cols = plan.direct ? x : keep ?? scratch(x instanceof Float32Array ? 'float32' : 'float64', sampleCols);
+  const cols = plan.direct ? x : keep ?? columnScratch(x, sampleCols);
   const beta = accumulate ? 1 : 0;
   for (let n = 0; n < batch; n++) {
     const xAt = n * cX * xPositions;
@@ -147,7 +109,7 @@ export function convAdjointInto(y: FloatArray, w: FloatArray, plan: ConvPlan, x:
   const { gemm } = getGemm();
   const cYG = cY / groups;
   const rowsG = (cX / groups) * kernelVolume;
-  const cols = plan.direct ? null : scratch(x instanceof Float32Array ? 'float32' : 'float64', cX * kernelVolume * p);
+  const cols = plan.direct ? null : columnScratch(x, cX * kernelVolume * p);
   for (let n = 0; n < batch; n++) {
     const xAt = n * cX * xPositions;
     const yAt = n * cY * p;
@@ -177,7 +139,7 @@ export function convWeightGradInto(x: FloatArray, y: FloatArray, plan: ConvPlan,
     return;
   }
   const sampleCols = cX * kernelVolume * p;
-  const cols = plan.direct ? x : kept ?? scratch(x instanceof Float32Array ? 'float32' : 'float64', sampleCols);
+  const cols = plan.direct ? x : kept ?? columnScratch(x, sampleCols);
   for (let n = 0; n < batch; n++) {
     const xAt = n * cX * xPositions;
     let colsAt = xAt;
@@ -221,12 +183,12 @@ export const convOp = defineOp({
     if (bias) fillChannelBias(out, floatData(bias), n!, cOut, plan.yPositions);
     const columns = n! * cIn! * plan.kernelVolume * plan.yPositions;
     const keep = ctx.needsInputGrad[1] && !plan.direct && columns <= KEPT_COLUMNS_MAX ? takeColumns(input.dtype, columns) : null;
-    convForwardInto(floatData(input), floatData(weight), plan, out, bias !== null, keep);
+    convForwardInto(floatData(input), floatData(weight), plan, out, bias !== null, keep?.columns ?? null);
     if (keep) {
-      ctx.columns = keep;
+      ctx.columns = keep.columns;
       ctx.onRelease(() => {
         ctx.columns = undefined;
-        giveColumns(keep);
+        keep.give();
       });
     }
     ctx.save(input, weight);
