@@ -224,11 +224,16 @@ export function col2imInto(cols: TypedArray, colsOffset: number, geom: ConvGeome
   const pD = axis3(geom.padBefore, 0, 0), pH = axis3(geom.padBefore, 1, 0), pW = axis3(geom.padBefore, 2, 0);
   const dD = axis3(geom.dilation, 0, 1), dH = axis3(geom.dilation, 1, 1), dW = axis3(geom.dilation, 2, 1);
   const outD = axis3(geom.outputSize, 0, 1), outH = axis3(geom.outputSize, 1, 1), outW = axis3(geom.outputSize, 2, 1);
+  if (kD === 1 && inD === 1 && outD === 1 && pD === 0 && sW === 1 && dW === 1) {
+    col2imRows(cols, colsOffset, channels, inH, inW, kH, kW, sH, pH, pW, dH, outH, outW, dst, dstOffset);
+    return;
+  }
   const plane = inH * inW;
   const outPlane = outH * outW;
   const outSize = outD * outPlane;
   let row = colsOffset;
-  // 1-D and 2-D take this path too, with a single depth step (odLo = 0, odHi = 1).
+  // 3-D, and 1-D and 2-D with a strided or dilated width, take this path, the latter with a single
+  // depth step (odLo = 0, odHi = 1).
   for (let c = 0; c < channels; c++) {
     const dstChannel = dstOffset + c * inD * plane;
     for (let kd = 0; kd < kD; kd++) {
@@ -247,6 +252,44 @@ export function col2imInto(cols: TypedArray, colsOffset: number, geom: ConvGeome
             const dstPlane = dstChannel + (dStart + od * sD) * plane;
             col2imTap(cols, row + od * outPlane, inW, hStart, wStart, sH, sW, outW, ohLo, ohHi, owLo, owHi, dst, dstPlane);
           }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * `col2imInto` for 1-D and 2-D with stride and dilation 1 along the width, the training hot path:
+ * rather than adding each tap's block onto the plane (a read-modify-write of the input per column
+ * entry), every input element of a row sums the up to kW entries that fold onto it in a register and
+ * adds them once ([64, 6, 14, 14] from 5×5 columns: 1.96 ms tap by tap, 1.72 ms by rows).
+ */
+function col2imRows(
+  cols: TypedArray, colsOffset: number, channels: number, inH: number, inW: number, kH: number, kW: number,
+  sH: number, pH: number, pW: number, dH: number, outH: number, outW: number,
+  dst: TypedArray, dstOffset: number,
+): void {
+  const plane = inH * inW;
+  const outPlane = outH * outW;
+  for (let c = 0; c < channels; c++) {
+    const dstPlane = dstOffset + c * plane;
+    for (let kh = 0; kh < kH; kh++) {
+      const hStart = kh * dH - pH;
+      const ohLo = firstInside(hStart, sH, outH);
+      const ohHi = endInside(hStart, sH, inH, outH, ohLo);
+      // Row of tap (c, kh, kw = 0); tap kw's row is kw·outPlane further.
+      const tapRow = colsOffset + (c * kH + kh) * kW * outPlane;
+      for (let oh = ohLo; oh < ohHi; oh++) {
+        const dstRow = dstPlane + (hStart + oh * sH) * inW;
+        const colAt = tapRow + oh * outW;
+        for (let iw = 0; iw < inW; iw++) {
+          // Tap kw read input column iw at output column ow = iw + pW − kw, if that lies in [0, outW).
+          const kwLo = iw + pW - outW + 1 > 0 ? iw + pW - outW + 1 : 0;
+          const kwHi = iw + pW + 1 < kW ? iw + pW + 1 : kW;
+          if (kwLo >= kwHi) continue;
+          let sum = 0;
+          for (let kw = kwLo, s = colAt + kwLo * outPlane + iw + pW - kwLo; kw < kwHi; kw++, s += outPlane - 1) sum += cols[s]!;
+          dst[dstRow + iw] += sum;
         }
       }
     }
