@@ -12,11 +12,12 @@ import { makeRun, sameBits, trainUntil, weightBits, type Run } from '../helpers/
 
 /*
  * A training process (test/helpers/checkpoint-writer.ts) saves a ~13 MB training checkpoint after
- * every step; this test SIGKILLs it at random moments and as soon as a checkpoint's temporary file
- * appears (so mid-write), restarts it each time (it resumes from the last checkpoint), and checks
- * after every kill that the checkpoint on disk loads and is the last one completed or the one
- * being written, never a partial one. Finally the run completes and its weights must equal, bit
- * for bit, the same number of steps trained straight through in this process.
+ * every step; this test SIGKILLs it at random moments (seeded: a few steps in, plus a few ms) and
+ * in the middle of saves (as soon as the temporary file appears, or once it holds bytes), restarts
+ * it each time (it resumes from the last checkpoint), and checks after every kill that the
+ * checkpoint on disk loads and is the last one completed or the one being saved, never a partial
+ * one. Finally the run completes and its weights must equal, bit for bit, the same number of steps
+ * trained straight through in this process.
  */
 
 const root = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -31,7 +32,7 @@ const SOURCES: Record<string, string> = {
 
 const SEED = 21;
 const HIDDEN = 16384; // Linear(64, 16384): 1.1 M parameters, a 13 MB checkpoint with Adam's moments
-const TOTAL = 12;
+const TOTAL = 24;
 
 const work = mkdtempSync(join(tmpdir(), 'torchlet-kill-'));
 const dir = join(work, 'run');
@@ -68,16 +69,36 @@ interface Outcome {
 
 const temps = () => (existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.tmp')) : []);
 
+type Kill =
+  /** As soon as `saved <afterSaved>` (or a later step) is reported, plus `delayMs`: a random moment of training or saving. */
+  | { afterSaved: number; delayMs: number }
+  /**
+   * In the middle of a save: as soon as a fresh temporary checkpoint file exists (`'opened'`: it is
+   * usually still empty) or holds bytes (`'written'`: usually complete, fsync and rename pending).
+   */
+  | { midWrite: 'opened' | 'written' };
+
 /**
- * Runs the writer once. `kill` decides when to SIGKILL it: after `delayMs`, or (`midWrite`) as
- * soon as a temporary checkpoint file with some bytes in it shows up after a `saving` line.
+ * Busy-polls the directory (a tight synchronous loop: a save of 13 MB lasts milliseconds, far longer
+ * than one poll) until a temporary checkpoint file that was not there before exists and holds at
+ * least `minBytes`, or `ms` pass.
  */
-function runWriter(kill: { delayMs: number } | { midWrite: true } | null): Promise<Outcome> {
+function waitForTemp(before: Set<string>, minBytes: number, ms: number): void {
+  const deadline = performance.now() + ms;
+  while (performance.now() < deadline) {
+    const fresh = temps().filter((f) => !before.has(f) && (statSync(join(dir, f), { throwIfNoEntry: false })?.size ?? -1) >= minBytes);
+    if (fresh.length > 0) return;
+  }
+}
+
+/** Runs the writer once, killing it as `kill` says (null: let it finish). */
+function runWriter(kill: Kill | null): Promise<Outcome> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [script, dir, String(TOTAL), String(HIDDEN), String(SEED)], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     let killed = false;
+    let armed = false;
     let atKill: string[] = [];
     const before = new Set(temps());
     const doKill = () => {
@@ -85,22 +106,23 @@ function runWriter(kill: { delayMs: number } | { midWrite: true } | null): Promi
       killed = child.kill('SIGKILL');
       atKill = temps();
     };
-    let poll: NodeJS.Timeout | undefined;
+    let timer: NodeJS.Timeout | undefined;
     child.stdout.on('data', (chunk: Buffer) => {
       out += chunk.toString();
-      if (kill && 'midWrite' in kill && poll === undefined && /saving \d+/.test(out)) {
-        poll = setInterval(() => {
-          const fresh = temps().filter((f) => !before.has(f) && statSync(join(dir, f), { throwIfNoEntry: false })?.size);
-          if (fresh.length > 0) doKill();
-        }, 1);
+      if (!kill || armed) return;
+      if ('midWrite' in kill && /saving \d+/.test(out)) {
+        armed = true;
+        waitForTemp(before, kill.midWrite === 'opened' ? 0 : 1, 5000);
+        doKill();
+      } else if ('afterSaved' in kill && lastNumber(out.split('\n'), 'saved') >= kill.afterSaved) {
+        armed = true;
+        timer = setTimeout(doKill, kill.delayMs);
       }
     });
     child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-    const timer = kill && 'delayMs' in kill ? setTimeout(doKill, kill.delayMs) : undefined;
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
-      clearInterval(poll);
       if (!killed && code !== 0) reject(new Error(`writer exited with ${code}: ${err}`));
       else resolve({ lines: out.split('\n').filter(Boolean), killed, temps: atKill.filter((f) => !before.has(f)) });
     });
@@ -115,20 +137,23 @@ const targetsOf = (r: Run) => ({ model: r.model, optimizer: r.optimizer, schedul
 describe('SIGKILL while training and checkpointing', () => {
   it('the last complete checkpoint always loads; a partial file is never taken for one; the run ends bit-identical', async () => {
     const g = new Generator(SEED);
-    // Mid-write kills alternate with kills at random moments (seeded), several times over.
-    const plan: ({ delayMs: number } | { midWrite: true })[] = [
-      { midWrite: true },
-      { delayMs: 300 + Math.floor(g.next() * 900) },
-      { midWrite: true },
-      { delayMs: 300 + Math.floor(g.next() * 900) },
-      { midWrite: true },
-      { delayMs: 300 + Math.floor(g.next() * 900) },
+    // Mid-write kills alternate with kills at random moments (seeded): 0-2 steps after the run's
+    // next checkpoint, plus 0-40 ms, which lands anywhere in a step or a save.
+    const plan: ((step: number) => Kill)[] = [
+      () => ({ midWrite: 'opened' }),
+      (step) => ({ afterSaved: step + 1 + g.nextInt(0, 3), delayMs: g.nextInt(0, 40) }),
+      () => ({ midWrite: 'written' }),
+      (step) => ({ afterSaved: step + 1 + g.nextInt(0, 3), delayMs: g.nextInt(0, 40) }),
+      () => ({ midWrite: 'opened' }),
+      (step) => ({ afterSaved: step + 1 + g.nextInt(0, 3), delayMs: g.nextInt(0, 40) }),
     ];
     const probe = makeRun(1000, { hidden: HIDDEN }); // loaded into again and again
     let lastSavedSoFar = -1;
     let midWriteKills = 0;
     let partialsRejected = 0;
-    for (const kill of plan) {
+    let completeTemps = 0;
+    for (const next of plan) {
+      const kill = next(lastSavedSoFar);
       const outcome = await runWriter(kill);
       const saving = lastNumber(outcome.lines, 'saving');
       const saved = Math.max(lastSavedSoFar, lastNumber(outcome.lines, 'saved'));
@@ -155,14 +180,16 @@ describe('SIGKILL while training and checkpointing', () => {
         } catch (e) {
           error = e;
         }
-        if (error === null) expect(tempStep).toBe(saving);
-        else {
+        if (error === null) {
+          expect(tempStep).toBe(saving);
+          completeTemps += 1;
+        } else {
           expect(error instanceof SafetensorsError || error instanceof CheckpointError).toBe(true);
           partialsRejected += 1;
         }
       }
     }
-    console.log(`kill: ${plan.length} kills, ${midWriteKills} during a checkpoint write, ${partialsRejected} partial temp files rejected`);
+    console.log(`kill: ${plan.length} kills, ${midWriteKills} during a checkpoint save; temp files left: ${partialsRejected} partial (rejected), ${completeTemps} complete but not renamed`);
     expect(midWriteKills).toBeGreaterThanOrEqual(2);
     expect(partialsRejected).toBeGreaterThanOrEqual(1);
 
