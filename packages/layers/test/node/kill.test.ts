@@ -159,16 +159,6 @@ describe('SIGKILL while training and checkpointing', () => {
       const saved = Math.max(lastSavedSoFar, lastNumber(outcome.lines, 'saved'));
       if (!outcome.killed) break; // finished before the kill came: nothing more to interrupt
       if ('midWrite' in kill && outcome.temps.length > 0) midWriteKills += 1;
-      if (!existsSync(target)) {
-        expect(saved).toBe(-1); // killed before the first checkpoint was complete
-        continue;
-      }
-      // The checkpoint on disk is a complete one: the last saved, or the one being written if
-      // its rename happened just before the kill.
-      const { step } = loadTrainingCheckpoint(target, targetsOf(probe));
-      expect(step).toBeGreaterThanOrEqual(saved);
-      expect(step).toBeLessThanOrEqual(Math.max(saving, saved));
-      lastSavedSoFar = step;
       // Leftover temporary files are never resumed from. A partial one does not even load (the
       // length checks or the checksum catch it); one killed between fsync and rename is complete
       // and holds exactly the step that was being saved.
@@ -188,6 +178,16 @@ describe('SIGKILL while training and checkpointing', () => {
           partialsRejected += 1;
         }
       }
+      if (!existsSync(target)) {
+        expect(saved).toBe(-1); // killed before the first checkpoint was complete
+        continue;
+      }
+      // The checkpoint on disk is a complete one: the last saved, or the one being written if
+      // its rename happened just before the kill.
+      const { step } = loadTrainingCheckpoint(target, targetsOf(probe));
+      expect(step).toBeGreaterThanOrEqual(saved);
+      expect(step).toBeLessThanOrEqual(Math.max(saving, saved));
+      lastSavedSoFar = step;
     }
     console.log(`kill: ${plan.length} kills, ${midWriteKills} during a checkpoint save; temp files left: ${partialsRejected} partial (rejected), ${completeTemps} complete but not renamed`);
     expect(midWriteKills).toBeGreaterThanOrEqual(2);
