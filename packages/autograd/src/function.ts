@@ -137,7 +137,7 @@ export function defineOp<A extends unknown[], R extends Tensor | Tensor[]>(def: 
       name,
       inputs: inputs.map((v) => (v !== null && v.requiresGrad ? v : null)),
       ctx,
-      outputs: outputs.map((t) => ({ shape: t.shape, dtype: t.dtype })),
+      outputs: outputs.map((t) => ({ shape: t.shape, dtype: t.dtype, differentiable: !ctx.isNonDifferentiable(t) })),
       backward: (c, grads) => {
         const got = def.backward(c, ...grads);
         if (!(got instanceof Tensor) && !Array.isArray(got)) throw typeError(name, 'backward must return a Tensor or an array of gradients, one per input');

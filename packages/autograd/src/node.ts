@@ -12,8 +12,11 @@ export interface Node {
   /** Emptied when a backward without retainGraph frees the node, so a kept output pins no activations. */
   inputs: ReadonlyArray<Variable | null>;
   readonly ctx: Context;
-  /** Shapes and dtypes of the outputs, to materialise zero gradients for unused outputs. */
-  readonly outputs: ReadonlyArray<{ shape: readonly number[]; dtype: Tensor['dtype'] }>;
+  /**
+   * Shapes and dtypes of the outputs, to materialise zero gradients for unused outputs; `differentiable`
+   * is false for outputs the op marked non-differentiable (they never receive a gradient).
+   */
+  readonly outputs: ReadonlyArray<{ shape: readonly number[]; dtype: Tensor['dtype']; differentiable?: boolean }>;
   /** Maps the outputs' gradients to one gradient per input (null where none is needed). */
   readonly backward: (ctx: Context, gradOutputs: Tensor[]) => ReadonlyArray<Tensor | null | undefined>;
   /** Set when a backward without retainGraph has run through this node and freed its buffers. */

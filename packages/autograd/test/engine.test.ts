@@ -97,6 +97,30 @@ describe('backward', () => {
     expect(x.grad!.toArray()).toEqual([2, 2]);
   });
 
+  it('a non-differentiable output gets a zero gradient of its shape and dtype without a buffer of its size', () => {
+    const seen: T.Tensor[] = [];
+    const withIndices = defineOp({
+      name: 'testWithIndices',
+      forward(ctx: Context, a: T.Tensor) {
+        const indices = T.zeros([2, 3], { dtype: 'int32' });
+        ctx.markNonDifferentiable(indices);
+        return [T.mul(a, 2), indices];
+      },
+      backward(_ctx: Context, g: T.Tensor, gIndices: T.Tensor) {
+        seen.push(gIndices);
+        return [T.mul(g, 2)];
+      },
+    });
+    const x = leaf([1, 2]);
+    const [y] = withIndices(x);
+    total(y!).backward();
+    expect(x.grad!.toArray()).toEqual([2, 2]);
+    expect(seen[0]!.shape).toEqual([2, 3]);
+    expect(seen[0]!.dtype).toBe('int32');
+    expect(seen[0]!.toArray()).toEqual([[0, 0, 0], [0, 0, 0]]);
+    expect(seen[0]!.data.length).toBe(1);
+  });
+
   it('handles deep chains without recursion', () => {
     const x = leaf([1]);
     let y: Variable = x;
