@@ -10,6 +10,7 @@ export default defineConfig({
     alias: [
       { find: /^@torchlet\/tensor$/, replacement: src('./packages/tensor/src/index.ts') },
       { find: /^@torchlet\/tensor\/kernels$/, replacement: src('./packages/tensor/src/kernels/index.ts') },
+      { find: /^@torchlet\/tensor\/testing$/, replacement: src('./packages/tensor/src/testing/index.ts') },
       { find: /^@torchlet\/autograd$/, replacement: src('./packages/autograd/src/index.ts') },
       { find: /^@torchlet\/autograd\/testing$/, replacement: src('./packages/autograd/src/testing/index.ts') },
       { find: /^@torchlet\/layers$/, replacement: src('./packages/layers/src/index.ts') },

@@ -28,4 +28,4 @@ export {
   arbSmallShape,
   type Mutation,
   type OpSpec,
-} from './fuzz.js';
+} from '@torchlet/tensor/testing';

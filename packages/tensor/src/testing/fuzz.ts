@@ -1,8 +1,8 @@
 import fc from 'fast-check';
-import { ShapeError } from '@torchlet/tensor';
+import { ShapeError } from '../errors.js';
 
 /*
- * The validation fuzz harness: an op's valid arguments (plain data, so a counterexample prints
+ * The validation fuzz harness (also re-exported by `@torchlet/autograd/testing`): an op's valid arguments (plain data, so a counterexample prints
  * readably) are generated, one argument is replaced by a bad value, and the call must throw a
  * ShapeError, RangeError or TypeError whose message starts with the op's name and names the
  * argument. Anything else is a failure: returning (a silent wrong answer or NaN), a non-typed
@@ -161,6 +161,6 @@ export function badSpatial(min: number): fc.Arbitrary<unknown> {
 export const badOptions = fc.constantFrom<unknown>(null, 3, 'x', true);
 
 /** A small valid shape. */
-export function arbShape(minRank = 1, maxRank = 3, maxDim = 4): fc.Arbitrary<number[]> {
+export function arbSmallShape(minRank = 1, maxRank = 3, maxDim = 4): fc.Arbitrary<number[]> {
   return fc.array(fc.integer({ min: 1, max: maxDim }), { minLength: minRank, maxLength: maxRank });
 }

@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import * as T from '@torchlet/tensor';
 import { Generator, Tensor } from '@torchlet/tensor';
 import { col2im, convGeometry, convOutputSize, im2col, im2colInto, col2imInto, gemmJs, setGemm } from '@torchlet/tensor/kernels';
-import { arbShape, badAxis, badBool, badBoolOption, badDType, badFinite, badFiniteOption, badInt, badOptions, badShape, badSpatial, fuzzOp, notTensor, summary, type OpSpec } from './harness.js';
+import { arbSmallShape, badAxis, badBool, badBoolOption, badDType, badFinite, badFiniteOption, badInt, badOptions, badShape, badSpatial, fuzzOp, notTensor, summary, type OpSpec } from '@torchlet/tensor/testing';
 
 // Valid tensors are built inside the call from plain data (shape, dtype), so counterexamples print.
 const g = new Generator(0);
@@ -21,7 +21,7 @@ afterAll(() => {
 describe('tensor creation', () => {
   run({
     op: 'Tensor',
-    valid: arbShape(),
+    valid: arbSmallShape(),
     mutations: {
       data: { bad: fc.constantFrom<unknown>(null, undefined, [1, 2], new Uint8Array(4), 3, {}), call: (s, bad) => new Tensor(bad as Float32Array, s) },
       shape: { names: /storage|shape/, bad: fc.constantFrom<unknown>([50, 50], [-1], [1.5], [Number.NaN], null, 'ab'), call: (s, bad) => new Tensor(new Float32Array(T.sizeOf(s)), bad as number[]) },
@@ -33,7 +33,7 @@ describe('tensor creation', () => {
   for (const name of ['zeros', 'ones', 'rand', 'randn'] as const) {
     run({
       op: name,
-      valid: arbShape(0),
+      valid: arbSmallShape(0),
       mutations: {
         shape: { bad: badShape, call: (_s, bad) => T[name](bad as number[]) },
         dtype: { bad: badDType, call: (s, bad) => T[name](s, { dtype: bad as T.DType }) },
@@ -44,7 +44,7 @@ describe('tensor creation', () => {
 
   run({
     op: 'full',
-    valid: arbShape(0),
+    valid: arbSmallShape(0),
     mutations: {
       shape: { bad: badShape, call: (_s, bad) => T.full(bad as number[], 1) },
       value: { bad: fc.constantFrom<unknown>('1', null, undefined, {}, [1]), call: (s, bad) => T.full(s, bad as number) },
@@ -54,7 +54,7 @@ describe('tensor creation', () => {
 
   run({
     op: 'tensor',
-    valid: arbShape(1, 2),
+    valid: arbSmallShape(1, 2),
     mutations: {
       data: { names: /data|element|ragged|root/, bad: fc.constantFrom<unknown>(null, undefined, 'abc', [[1, 2], [3]], [1, 'a'], [[1], 2], {}, [[[1]], [2]]), call: (_s, bad) => T.tensor(bad as number[]) },
       shape: { bad: fc.oneof(badShape, fc.constant([7, 7])), call: (s, bad) => T.tensor(new Float32Array(T.sizeOf(s)), { shape: bad as number[] }) },
@@ -97,7 +97,7 @@ describe('tensor creation', () => {
 
   run({
     op: 'uniform',
-    valid: arbShape(0),
+    valid: arbSmallShape(0),
     mutations: {
       low: { bad: badFinite, call: (s, bad) => T.uniform(s, bad as number, 1) },
       high: { bad: fc.oneof(badFinite, fc.constant(-5)), call: (s, bad) => T.uniform(s, 0, bad as number) },
@@ -108,7 +108,7 @@ describe('tensor creation', () => {
 
   run({
     op: 'randint',
-    valid: arbShape(0),
+    valid: arbSmallShape(0),
     mutations: {
       low: { bad: fc.constantFrom<unknown>(0.5, Number.NaN, '0', null, Infinity), call: (s, bad) => T.randint(bad as number, 5, s) },
       high: { bad: fc.constantFrom<unknown>(0, -3, 2.5, Number.NaN, '9', null), call: (s, bad) => T.randint(0, bad as number, s) },
@@ -119,7 +119,7 @@ describe('tensor creation', () => {
   for (const name of ['zerosLike', 'onesLike'] as const) {
     run({
       op: name,
-      valid: arbShape(0),
+      valid: arbSmallShape(0),
       mutations: {
         t: { bad: notTensor, call: (_s, bad) => T[name](bad as Tensor) },
         // null is PyTorch's None here: the input's dtype
@@ -162,20 +162,20 @@ describe('sizes too large for a tensor are RangeErrors naming the argument, not 
   run({ op: 'eye', valid: fc.constant(0), mutations: { n: { names: /n × m|n\b/, bad: fc.constantFrom<unknown>(1e6, 2 ** 20), call: (_v, bad) => T.eye(bad as number) } } }, 5);
   run({
     op: 'pad',
-    valid: arbShape(1, 2),
+    valid: arbSmallShape(1, 2),
     mutations: { padWidth: { bad: fc.constantFrom<unknown>(2 ** 30, [[0, 2 ** 31]], [[2 ** 40, 0]]), call: (s, bad) => T.pad(f32(s), bad as number) } },
   }, 5);
 });
 
 describe('elementwise', () => {
   for (const name of ['neg', 'abs', 'exp', 'log', 'sqrt', 'tanh', 'sigmoid', 'relu', 'floor', 'round', 'erf', 'sin', 'clone'] as const) {
-    run({ op: name, valid: arbShape(0), mutations: { x: { bad: notTensor, call: (_s, bad) => T[name](bad as Tensor) } } }, 20);
+    run({ op: name, valid: arbSmallShape(0), mutations: { x: { bad: notTensor, call: (_s, bad) => T[name](bad as Tensor) } } }, 20);
   }
 
   for (const name of ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'atan2', 'eq', 'lt'] as const) {
     run({
       op: name,
-      valid: arbShape(1),
+      valid: arbSmallShape(1),
       mutations: {
         a: { bad: fc.constantFrom<unknown>(null, undefined, '1', [1, 2], {}, true), call: (s, bad) => T[name](bad as Tensor, f32(s)) },
         b: { bad: fc.constantFrom<unknown>(null, undefined, '1', [1, 2], {}, true), call: (s, bad) => T[name](f32(s), bad as Tensor) },
@@ -186,7 +186,7 @@ describe('elementwise', () => {
 
   run({
     op: 'leakyRelu',
-    valid: arbShape(0),
+    valid: arbSmallShape(0),
     mutations: {
       x: { bad: notTensor, call: (_s, bad) => T.leakyRelu(bad as Tensor) },
       negativeSlope: { bad: badFinite, call: (s, bad) => T.leakyRelu(f32(s), bad as number) },
@@ -195,7 +195,7 @@ describe('elementwise', () => {
 
   run({
     op: 'clamp',
-    valid: arbShape(0),
+    valid: arbSmallShape(0),
     mutations: {
       x: { bad: notTensor, call: (_s, bad) => T.clamp(bad as Tensor, 0, 1) },
       min: { names: /min|bounds/, bad: fc.constantFrom<unknown>(Number.NaN, '0', {}, [0]), call: (s, bad) => T.clamp(f32(s), bad as number, 1) },
@@ -205,7 +205,7 @@ describe('elementwise', () => {
 
   run({
     op: 'cast',
-    valid: arbShape(0),
+    valid: arbSmallShape(0),
     mutations: {
       x: { bad: notTensor, call: (_s, bad) => T.cast(bad as Tensor, 'float64') },
       dtype: { bad: fc.oneof(badDType, fc.constant(undefined)), call: (s, bad) => T.cast(f32(s), bad as T.DType) },
@@ -214,7 +214,7 @@ describe('elementwise', () => {
 
   run({
     op: 'where',
-    valid: arbShape(1),
+    valid: arbSmallShape(1),
     mutations: {
       condition: { bad: notTensor, call: (s, bad) => T.where(bad as Tensor, f32(s), f32(s)) },
       a: { bad: fc.constantFrom<unknown>(null, '1', [1], {}), call: (s, bad) => T.where(i32(s), bad as Tensor, f32(s)) },
@@ -225,7 +225,7 @@ describe('elementwise', () => {
 
   run({
     op: 'allClose',
-    valid: arbShape(1),
+    valid: arbSmallShape(1),
     mutations: {
       a: { bad: notTensor, call: (s, bad) => T.allClose(bad as Tensor, f32(s)) },
       b: { bad: notTensor, call: (s, bad) => T.allClose(f32(s), bad as Tensor) },
@@ -238,7 +238,7 @@ describe('elementwise', () => {
 describe('movement', () => {
   run({
     op: 'reshape',
-    valid: arbShape(),
+    valid: arbSmallShape(),
     mutations: {
       x: { bad: notTensor, call: (s, bad) => T.reshape(bad as Tensor, s) },
       shape: { bad: fc.oneof(badShape.filter((b) => JSON.stringify(b) !== '[-1]'), fc.constantFrom<unknown>([-1, -1], [1000], [0, -1], [2 ** 20, 2 ** 20])), call: (s, bad) => T.reshape(f32(s), bad as number[]) },
@@ -247,7 +247,7 @@ describe('movement', () => {
 
   run({
     op: 'view',
-    valid: arbShape(2),
+    valid: arbSmallShape(2),
     mutations: {
       x: { bad: notTensor, call: (s, bad) => T.view(bad as Tensor, s) },
       shape: { bad: fc.oneof(badShape.filter((b) => JSON.stringify(b) !== '[-1]'), fc.constantFrom<unknown>([-1, -1], [1000])), call: (s, bad) => T.view(f32(s), bad as number[]) },
@@ -256,7 +256,7 @@ describe('movement', () => {
 
   run({
     op: 'flatten',
-    valid: arbShape(),
+    valid: arbSmallShape(),
     mutations: {
       x: { bad: notTensor, call: (_s, bad) => T.flatten(bad as Tensor) },
       startDim: { bad: badAxis(3), call: (s, bad) => T.flatten(f32(s), bad as number) },
@@ -266,7 +266,7 @@ describe('movement', () => {
 
   run({
     op: 'permute',
-    valid: arbShape(),
+    valid: arbSmallShape(),
     mutations: {
       x: { bad: notTensor, call: (s, bad) => T.permute(bad as Tensor, s.map((_, i) => i)) },
       dims: { bad: fc.constantFrom<unknown>(null, 'ab', [0, 0, 0], [5, 6, 7], [0.5, 1, 2], [Number.NaN, 0, 1], [], [0, 1, 2, 3]), call: (s, bad) => T.permute(f32([...s, 1, 1].slice(0, 3)), bad as number[]) },
@@ -275,7 +275,7 @@ describe('movement', () => {
 
   run({
     op: 'transpose',
-    valid: arbShape(),
+    valid: arbSmallShape(),
     mutations: {
       x: { bad: notTensor, call: (_s, bad) => T.transpose(bad as Tensor, 0, 0) },
       dim0: { bad: badAxis(3), call: (s, bad) => T.transpose(f32([...s, 1, 1].slice(0, 3)), bad as number, 0) },
@@ -285,7 +285,7 @@ describe('movement', () => {
 
   run({
     op: 'expand',
-    valid: arbShape(),
+    valid: arbSmallShape(),
     mutations: {
       x: { bad: notTensor, call: (s, bad) => T.expand(bad as Tensor, s) },
       shape: { bad: fc.oneof(badShape.filter((b) => JSON.stringify(b) !== '[-1]'), fc.constantFrom<unknown>([], [2, 3, 4, 9], [-2, 2, 2, 2])), call: (s, bad) => T.expand(f32([2, ...s.slice(1)]), bad as number[]) },
@@ -294,7 +294,7 @@ describe('movement', () => {
 
   run({
     op: 'squeeze',
-    valid: arbShape(),
+    valid: arbSmallShape(),
     mutations: {
       x: { bad: notTensor, call: (_s, bad) => T.squeeze(bad as Tensor) },
       dim: { bad: badAxis(3), call: (s, bad) => T.squeeze(f32([...s, 1, 1].slice(0, 3)), bad as number) },
@@ -303,7 +303,7 @@ describe('movement', () => {
 
   run({
     op: 'unsqueeze',
-    valid: arbShape(),
+    valid: arbSmallShape(),
     mutations: {
       x: { bad: notTensor, call: (_s, bad) => T.unsqueeze(bad as Tensor, 0) },
       dim: { bad: badAxis(4), call: (s, bad) => T.unsqueeze(f32([...s, 1, 1].slice(0, 3)), bad as number) },
@@ -312,7 +312,7 @@ describe('movement', () => {
 
   run({
     op: 'narrow',
-    valid: arbShape(),
+    valid: arbSmallShape(),
     mutations: {
       x: { bad: notTensor, call: (_s, bad) => T.narrow(bad as Tensor, 0, 0, 1) },
       dim: { bad: badAxis(3), call: (s, bad) => T.narrow(f32([...s, 1, 1].slice(0, 3)), bad as number, 0, 1) },
@@ -323,7 +323,7 @@ describe('movement', () => {
 
   run({
     op: 'slice',
-    valid: arbShape(),
+    valid: arbSmallShape(),
     mutations: {
       x: { bad: notTensor, call: (_s, bad) => T.slice(bad as Tensor, 0) },
       dim: { bad: badAxis(3), call: (s, bad) => T.slice(f32([...s, 1, 1].slice(0, 3)), bad as number) },
@@ -333,14 +333,14 @@ describe('movement', () => {
     },
   });
 
-  run({ op: 'contiguous', valid: arbShape(), mutations: { x: { bad: notTensor, call: (_s, bad) => T.contiguous(bad as Tensor) } } }, 20);
+  run({ op: 'contiguous', valid: arbSmallShape(), mutations: { x: { bad: notTensor, call: (_s, bad) => T.contiguous(bad as Tensor) } } }, 20);
 });
 
 describe('join, pad, index', () => {
   for (const name of ['concat', 'stack'] as const) {
     run({
       op: name,
-      valid: arbShape(1, 2),
+      valid: arbSmallShape(1, 2),
       mutations: {
         tensors: { bad: fc.constantFrom<unknown>(null, 3, 'x', [], [null], [1, 2], {}), call: (_s, bad) => T[name](bad as Tensor[]) },
         'tensors[1]': { names: /tensors\[1\]/, bad: fc.integer({ min: 1, max: 3 }), call: (s, k) => T[name]([f32(s), f32([...s, k as number])]) },
@@ -351,7 +351,7 @@ describe('join, pad, index', () => {
 
   run({
     op: 'pad',
-    valid: arbShape(1, 3, 3),
+    valid: arbSmallShape(1, 3, 3),
     mutations: {
       x: { bad: notTensor, call: (_s, bad) => T.pad(bad as Tensor, 1) },
       padWidth: { bad: fc.constantFrom<unknown>(-1, 0.5, Number.NaN, '1', null, {}, [[1]], [[1, -1]], [[1, 2, 3]], [1, 2], [[1, 1], [1, 1], [1, 1], [1, 1]]), call: (s, bad) => T.pad(f32(s), bad as number) },
@@ -364,7 +364,7 @@ describe('join, pad, index', () => {
 
   run({
     op: 'padAdjoint',
-    valid: arbShape(1, 3, 3),
+    valid: arbSmallShape(1, 3, 3),
     mutations: {
       gradOutput: { bad: fc.oneof(notTensor, fc.constant('wrong shape')), call: (s, bad) => T.padAdjoint(bad === 'wrong shape' ? f32(s) : (bad as Tensor), s, 1) },
       inputShape: { bad: badShape, call: (s, bad) => T.padAdjoint(f32(s.map((d) => d + 2)), bad as number[], 1) },
@@ -376,7 +376,7 @@ describe('join, pad, index', () => {
       name === 'indexSelect' ? T.indexSelect(x as Tensor, dim as number, index as number[]) : T.indexAdd(x as Tensor, dim as number, index as number[], f32([2, ...s.slice(1)]));
     run({
       op: name,
-      valid: arbShape(),
+      valid: arbSmallShape(),
       mutations: {
         x: { bad: notTensor, call: (s, bad) => call(bad, 0, [0, 0], s) },
         dim: { bad: badAxis(3), call: (s, bad) => call(f32([...s, 1, 1].slice(0, 3)), bad, [0, 0], s) },
@@ -391,7 +391,7 @@ describe('reduce and matmul', () => {
     const fn = T[name] as (x: Tensor, dim?: unknown, keepdim?: unknown) => unknown;
     run({
       op: name,
-      valid: arbShape(),
+      valid: arbSmallShape(),
       mutations: {
         x: { bad: notTensor, call: (_s, bad) => fn(bad as Tensor, 0) },
         dim: { bad: fc.oneof(badAxis(3), fc.constantFrom<unknown>([0, 0], [0, 9])), call: (s, bad) => fn(f32([...s, 1, 1].slice(0, 3)), bad) },
@@ -403,7 +403,7 @@ describe('reduce and matmul', () => {
   for (const name of ['variance', 'std'] as const) {
     run({
       op: 'variance',
-      valid: arbShape(),
+      valid: arbSmallShape(),
       mutations: {
         x: { bad: notTensor, call: (_s, bad) => T[name](bad as Tensor) },
         dim: { bad: badAxis(3), call: (s, bad) => T[name](f32([...s, 1, 1].slice(0, 3)), bad as number) },

@@ -1,0 +1,2 @@
+// The ./testing subpath: helpers for property tests (fast-check is an optional peer dependency).
+export * from './fuzz.js';
