@@ -1,5 +1,4 @@
-import { closeSync, fstatSync, fsyncSync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import {
   decodeTensors,
   encodeSafetensors,
@@ -9,6 +8,7 @@ import {
   type SafetensorsMetadata,
   type TensorMap,
 } from '../io/safetensors.js';
+import { writeFileAtomic } from './write-file-atomic.js';
 
 /**
  * Checkpoints on disk in the safetensors format. Writes are atomic: the bytes go to a temporary
@@ -17,55 +17,13 @@ import {
  * on POSIX file systems). Reads validate the header before allocating the tensors' storage.
  */
 
-let tempCounter = 0;
-
-function tempPath(path: string): string {
-  // Unique per process and call; a stale temp file from a killed writer is never reused.
-  tempCounter += 1;
-  return join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.${tempCounter}.tmp`);
-}
-
-function fsyncDirectory(dir: string): void {
-  // Makes the rename itself durable. Some platforms (Windows) cannot open a directory: the rename
-  // is still atomic there, only its durability across a power cut is not guaranteed.
-  let fd: number | undefined;
-  try {
-    fd = openSync(dir, 'r');
-    fsyncSync(fd);
-  } catch {
-    /* best effort, see above */
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
-}
-
 /**
  * Writes `tensors` (e.g. `model.stateDict()`) to `path` atomically (temp file + fsync + rename).
  * Synchronous, so a checkpoint is complete on disk when the call returns.
  * @param metadata optional strings stored in the header's `__metadata__`
  */
 export function save(path: string, tensors: TensorMap, metadata?: SafetensorsMetadata): void {
-  const bytes = encodeSafetensors(tensors, metadata);
-  const tmp = tempPath(path);
-  const fd = openSync(tmp, 'wx');
-  try {
-    try {
-      let written = 0;
-      while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, path);
-  } catch (e) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      /* already gone */
-    }
-    throw e;
-  }
-  fsyncDirectory(dirname(path));
+  writeFileAtomic(path, encodeSafetensors(tensors, metadata));
 }
 
 export interface LoadedCheckpoint {
