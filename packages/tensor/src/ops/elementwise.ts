@@ -145,7 +145,9 @@ function erfcPositive(y: number): number {
 export const neg = unaryOp('neg', (x) => -x, true);
 export const abs = unaryOp('abs', Math.abs, true);
 export const sign = unaryOp('sign', Math.sign, true);
-export const exp = unaryOp('exp', Math.exp);
+export const exp = unaryOp('exp', Math.exp, false, (src, offset, out) => {
+  for (let i = 0; i < out.length; i++) out[i] = Math.exp(src[offset + i]!);
+});
 export const log = unaryOp('log', Math.log);
 export const log1p = unaryOp('log1p', Math.log1p);
 export const expm1 = unaryOp('expm1', Math.expm1);
@@ -155,9 +157,18 @@ export const square = unaryOp('square', (x) => x * x, true);
 export const reciprocal = unaryOp('reciprocal', (x) => 1 / x);
 export const sin = unaryOp('sin', Math.sin);
 export const cos = unaryOp('cos', Math.cos);
-export const tanh = unaryOp('tanh', Math.tanh);
+// The activations get their own loops, as relu does (see unaryOp).
+export const tanh = unaryOp('tanh', Math.tanh, false, (src, offset, out) => {
+  for (let i = 0; i < out.length; i++) out[i] = Math.tanh(src[offset + i]!);
+});
 /** 1 / (1 + e^−x), computed without overflow for large |x|. */
-export const sigmoid = unaryOp('sigmoid', (x) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))));
+export const sigmoid = unaryOp('sigmoid', sigmoidScalar, false, (src, offset, out) => {
+  for (let i = 0; i < out.length; i++) out[i] = sigmoidScalar(src[offset + i]!);
+});
+
+function sigmoidScalar(x: number): number {
+  return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
+}
 /** max(0, x); NaN stays NaN, as torch.relu (in float32, a NaN with its sign bit set becomes 0). */
 export const relu = unaryOp('relu', (x) => (x <= 0 ? 0 : x), true, reluLoop);
 
@@ -200,7 +211,12 @@ export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
   if (typeof negativeSlope !== 'number' || !Number.isFinite(negativeSlope)) {
     throw typeError('leakyRelu', `negativeSlope must be a finite number, got ${String(negativeSlope)}`);
   }
-  return unaryOp('leakyRelu', (v) => (v > 0 ? v : v * negativeSlope))(x);
+  return unaryOp('leakyRelu', (v) => (v > 0 ? v : v * negativeSlope), false, (src, offset, out) => {
+    for (let i = 0; i < out.length; i++) {
+      const v = src[offset + i]!;
+      out[i] = v > 0 ? v : v * negativeSlope;
+    }
+  })(x);
 }
 
 /** Clamps into [min, max]; either bound may be omitted (null/undefined). */
