@@ -8,7 +8,7 @@ import { Module } from '../module.js';
 export type MaxPoolModuleOptions = Omit<MaxPoolOptions, 'kernelSize' | 'returnIndices'>;
 export type AvgPoolModuleOptions = Omit<AvgPoolOptions, 'kernelSize'>;
 
-/** Checks at construction what needs no input: the sizes and the half-kernel padding rule. */
+/** Checks at construction what needs no input: the sizes, the flags and the half-kernel padding rule. */
 function checkPoolOptions(name: string, dims: number, kernelSize: SpatialArg, options: MaxPoolModuleOptions & AvgPoolModuleOptions): void {
   if (options === null || typeof options !== 'object') throw typeError(name, `options must be an object, got ${describeOption(options)}`);
   const kernel = spatialTuple(name, 'kernelSize', kernelSize, dims, 1);
@@ -17,6 +17,15 @@ function checkPoolOptions(name: string, dims: number, kernelSize: SpatialArg, op
   const padding = spatialTuple(name, 'padding', options.padding ?? 0, dims, 0);
   if (padding.some((p, i) => p > Math.floor(kernel[i]! / 2))) {
     throw rangeError(name, `padding must be at most half of kernelSize, got padding=${describeOption(options.padding)} with kernelSize=${describeOption(kernelSize)}`);
+  }
+  for (const flag of ['ceilMode', 'countIncludePad'] as const) {
+    const value = options[flag];
+    if (value != null && typeof value !== 'boolean') throw typeError(name, `${flag} must be a boolean, got ${describeOption(value)}`);
+  }
+  const override = options.divisorOverride;
+  if (override != null) {
+    if (typeof override !== 'number' || !Number.isInteger(override)) throw typeError(name, `divisorOverride must be an integer or null, got ${describeOption(override)}`);
+    if (override === 0) throw rangeError(name, 'divisorOverride must not be zero');
   }
 }
 

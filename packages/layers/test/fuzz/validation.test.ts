@@ -302,16 +302,14 @@ describe('module constructors', () => {
     }, 20);
   }
 
-  // Known gap in src/modules/pool.ts (another change's file): ceilMode, countIncludePad and
-  // divisorOverride are checked at the first forward (a typed error then), not by the constructor.
-  it.fails('MaxPool2d/AvgPool2d constructors check ceilMode, countIncludePad and divisorOverride (known gap)', () => {
+  it('MaxPool2d/AvgPool2d constructors check ceilMode, countIncludePad and divisorOverride', () => {
     expect(() => new L.MaxPool2d(2, { ceilMode: 1 as never })).toThrow(/^MaxPool2d: .*ceilMode/);
     expect(() => new L.AvgPool2d(2, { countIncludePad: 'yes' as never })).toThrow(/^AvgPool2d: .*countIncludePad/);
     expect(() => new L.AvgPool1d(2, { divisorOverride: 0 })).toThrow(/^AvgPool1d: .*divisorOverride/);
   });
-  it('…but the first forward rejects them with typed errors', () => {
-    expect(() => new L.MaxPool2d(2, { ceilMode: 1 as never }).forward(f32([1, 1, 4, 4]))).toThrow('maxPool2d: ceilMode must be a boolean, got 1');
-    expect(() => new L.AvgPool1d(2, { divisorOverride: 0 }).forward(f32([1, 1, 4]))).toThrow('avgPool1d: divisorOverride must not be zero');
+  it('the functional ops reject them too, with typed errors', () => {
+    expect(() => L.functional.maxPool2d(f32([1, 1, 4, 4]), { kernelSize: 2, ceilMode: 1 as never })).toThrow('maxPool2d: ceilMode must be a boolean, got 1');
+    expect(() => L.functional.avgPool1d(f32([1, 1, 4]), { kernelSize: 2, divisorOverride: 0 })).toThrow('avgPool1d: divisorOverride must not be zero');
   });
 
   for (const [name, Pool] of [['AdaptiveAvgPool2d', L.AdaptiveAvgPool2d], ['AdaptiveMaxPool2d', L.AdaptiveMaxPool2d]] as const) {
