@@ -40,7 +40,7 @@ export function heapBase(): usize {
 
 /**
  * One task of a split GEMM: the parameter block at `params` (i32 slots: transA, transB, m, n, k,
- * alpha as f32 bits, a, lda, b, ldb, beta as f32 bits, c, ldc, axis, chunk, packed) describes the
+ * alpha as f32 bits, a, lda, b, ldb, beta as f32 bits, c, ldc, axis, chunk, packed, kind) describes the
  * whole product; task `t` computes rows (axis 0) or columns (axis 1) [t·chunk, (t+1)·chunk) of C with
  * the caller's `scratch`. `packed` holds the operand every task needs whole, packed once by `packWhole`
  * before the batch: op(B) for a row split, op(A) for a column split. Tasks write disjoint parts of C,
@@ -63,6 +63,15 @@ export function gemmTask(params: usize, t: i32, scratch: usize): void {
   const axis = load<i32>(params, 52);
   const chunk = load<i32>(params, 56);
   const packed = load<usize>(params, 60);
+  const kind = load<i32>(params, 64);
+  if (kind == 2) {
+    convTask(params, t, scratch);
+    return;
+  }
+  if (kind == 1) {
+    batchTask(params, t, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, axis, chunk, scratch);
+    return;
+  }
   const start = t * chunk;
   if (axis == 0) {
     m = min(chunk, m - start);
@@ -74,6 +83,179 @@ export function gemmTask(params: usize, t: i32, scratch: usize): void {
     b += <usize>(transB ? start * ldb : start) << 2;
     c += <usize>start << 2;
     blocked(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, scratch, packed, 0);
+  }
+}
+
+/**
+ * One task of a batch of products `C_s = alpha·op(A_s)·op(B_s) + beta·C_s`, s = 0 … count−1, operand s
+ * starting `s·stride` bytes after the first (slots 17–19: strideA, strideB, strideC in bytes; 20: count;
+ * 21: chain). Without `chain`, task `t` is product t, run whole on this thread. With `chain`, the
+ * products are summed into one C (strideC = 0: a conv weight gradient over a batch): sample s > 0 adds
+ * with beta = 1, and task `t` owns rows (axis 0) or columns (axis 1) [t·chunk, (t+1)·chunk) of C for the
+ * whole chain. Either way each element of C gets the same operations in the same order as from
+ * one-by-one `gemm` calls on one thread, whichever thread runs which task.
+ */
+function batchTask(
+  params: usize, t: i32, transA: i32, transB: i32, m: i32, n: i32, k: i32, alpha: f32,
+  a: usize, lda: i32, b: usize, ldb: i32, beta: f32, c: usize, ldc: i32, axis: i32, chunk: i32, scratch: usize,
+): void {
+  const strideA = load<usize>(params, 68);
+  const strideB = load<usize>(params, 72);
+  const strideC = load<usize>(params, 76);
+  const count = load<i32>(params, 80);
+  const chain = load<i32>(params, 84);
+  if (!chain) {
+    const at = <usize>t;
+    blocked(transA, transB, m, n, k, alpha, a + at * strideA, lda, b + at * strideB, ldb, beta, c + at * strideC, ldc, scratch, 0, 0);
+    return;
+  }
+  const start = t * chunk;
+  if (axis == 0) {
+    m = min(chunk, m - start);
+    a += <usize>(transA ? start : start * lda) << 2;
+    c += <usize>(start * ldc) << 2;
+  } else {
+    n = min(chunk, n - start);
+    b += <usize>(transB ? start * ldb : start) << 2;
+    c += <usize>start << 2;
+  }
+  for (let s = 0; s < count; s++) {
+    const at = <usize>s;
+    blocked(transA, transB, m, n, k, alpha, a + at * strideA, lda, b + at * strideB, ldb, s == 0 ? beta : 1, c + at * strideC, ldc, scratch, 0, 0);
+  }
+}
+
+/**
+ * Sample `t` of a 1-D/2-D convolution, whole on this thread (kind 2). Slots (i32 unless noted):
+ * 17 mode, 18 x, 19 x stride, 20 cols, 21 cols stride, 23 w, 24 y, 25 y stride (addresses and strides in
+ * bytes; sample t's operands start t strides on), 26 groups, 27 Cy/groups, 28 rows per group
+ * (Cx/groups·kH·kW), 29 positions (Hout·Wout), 30 beta (f32), 31–43 the geometry C, H, W, kH, kW, sH,
+ * sW, pH, pW, dH, dW, Hout, Wout. Mode 0, forward: cols = im2col(x), then y_g = W_g·cols_g + beta·y_g.
+ * Mode 1, adjoint: cols_g = W_gᵀ·y_g, then x += col2im(cols). Each sample's columns are made and used
+ * back to back, while they are in this core's cache.
+ */
+function convTask(params: usize, t: i32, scratch: usize): void {
+  const mode = load<i32>(params, 68);
+  const at = <usize>t;
+  const x = load<usize>(params, 72) + at * load<usize>(params, 76);
+  const cols = load<usize>(params, 80) + at * load<usize>(params, 84);
+  const w = load<usize>(params, 92);
+  const y = load<usize>(params, 96) + at * load<usize>(params, 100);
+  const groups = load<i32>(params, 104);
+  const cYG = load<i32>(params, 108);
+  const rowsG = load<i32>(params, 112);
+  const p = load<i32>(params, 116);
+  const beta = load<f32>(params, 120);
+  const geom = params + 124;
+  if (mode == 0) {
+    im2col2d(x, geom, cols);
+    for (let g = 0; g < groups; g++) {
+      blocked(0, 0, cYG, p, rowsG, 1, w + (<usize>(g * cYG * rowsG) << 2), rowsG, cols + (<usize>(g * rowsG * p) << 2), p,
+        beta, y + (<usize>(g * cYG * p) << 2), p, scratch, 0, 0);
+    }
+  } else {
+    for (let g = 0; g < groups; g++) {
+      blocked(1, 0, rowsG, p, cYG, 1, w + (<usize>(g * cYG * rowsG) << 2), rowsG, y + (<usize>(g * cYG * p) << 2), p,
+        0, cols + (<usize>(g * rowsG * p) << 2), p, scratch, 0, 0);
+    }
+    col2im2d(cols, geom, x);
+  }
+}
+
+/** ⌈a / b⌉ for b > 0 (i32 division truncates toward zero). */
+// @ts-ignore: decorator
+@inline function ceilDiv(a: i32, b: i32): i32 {
+  return a > 0 ? (a + b - 1) / b : a / b;
+}
+
+/** The output columns [lo, hi) whose window column `start + ow·s` lies in [0, size), packed lo | hi << 16. */
+// @ts-ignore: decorator
+@inline function insideRange(start: i32, s: i32, size: i32, out: i32): i32 {
+  const lo = min(max(ceilDiv(-start, s), 0), out);
+  const hi = min(max(ceilDiv(size - start, s), lo), out);
+  return lo | (hi << 16);
+}
+
+/** im2col of one sample: cols[(c·kH + kh)·kW + kw, oh·Wout + ow] = x[c, oh·sH − pH + kh·dH, ow·sW − pW + kw·dW], 0 outside. */
+function im2col2d(x: usize, geom: usize, cols: usize): void {
+  const channels = load<i32>(geom, 0), inH = load<i32>(geom, 4), inW = load<i32>(geom, 8);
+  const kH = load<i32>(geom, 12), kW = load<i32>(geom, 16), sH = load<i32>(geom, 20), sW = load<i32>(geom, 24);
+  const pH = load<i32>(geom, 28), pW = load<i32>(geom, 32), dH = load<i32>(geom, 36), dW = load<i32>(geom, 40);
+  const outH = load<i32>(geom, 44), outW = load<i32>(geom, 48);
+  let d = cols;
+  for (let c = 0; c < channels; c++) {
+    const plane = x + (<usize>(c * inH * inW) << 2);
+    for (let kh = 0; kh < kH; kh++) {
+      const hStart = kh * dH - pH;
+      for (let kw = 0; kw < kW; kw++) {
+        const wStart = kw * dW - pW;
+        const range = insideRange(wStart, sW, inW, outW);
+        const lo = range & 0xffff, hi = range >>> 16;
+        for (let oh = 0; oh < outH; oh++) {
+          const ih = hStart + oh * sH;
+          if (ih < 0 || ih >= inH) {
+            for (let ow = 0; ow < outW; ow++) store<f32>(d + (<usize>ow << 2), 0);
+          } else {
+            const row = plane + (<usize>(ih * inW) << 2);
+            let ow = 0;
+            for (; ow < lo; ow++) store<f32>(d + (<usize>ow << 2), 0);
+            if (sW == 1) {
+              const src = row + (<usize>wStart << 2);
+              for (; ow + 4 <= hi; ow += 4) v128.store(d + (<usize>ow << 2), v128.load(src + (<usize>ow << 2)));
+              for (; ow < hi; ow++) store<f32>(d + (<usize>ow << 2), load<f32>(src + (<usize>ow << 2)));
+            } else {
+              for (; ow < hi; ow++) store<f32>(d + (<usize>ow << 2), load<f32>(row + (<usize>(wStart + ow * sW) << 2)));
+            }
+            for (; ow < outW; ow++) store<f32>(d + (<usize>ow << 2), 0);
+          }
+          d += <usize>outW << 2;
+        }
+      }
+    }
+  }
+}
+
+/** The adjoint of `im2col2d`: every column entry is added onto the input element it was read from, tap by tap in order. */
+function col2im2d(cols: usize, geom: usize, x: usize): void {
+  const channels = load<i32>(geom, 0), inH = load<i32>(geom, 4), inW = load<i32>(geom, 8);
+  const kH = load<i32>(geom, 12), kW = load<i32>(geom, 16), sH = load<i32>(geom, 20), sW = load<i32>(geom, 24);
+  const pH = load<i32>(geom, 28), pW = load<i32>(geom, 32), dH = load<i32>(geom, 36), dW = load<i32>(geom, 40);
+  const outH = load<i32>(geom, 44), outW = load<i32>(geom, 48);
+  let s = cols;
+  for (let c = 0; c < channels; c++) {
+    const plane = x + (<usize>(c * inH * inW) << 2);
+    for (let kh = 0; kh < kH; kh++) {
+      const hStart = kh * dH - pH;
+      for (let kw = 0; kw < kW; kw++) {
+        const wStart = kw * dW - pW;
+        const range = insideRange(wStart, sW, inW, outW);
+        const lo = range & 0xffff, hi = range >>> 16;
+        for (let oh = 0; oh < outH; oh++) {
+          const ih = hStart + oh * sH;
+          if (ih >= 0 && ih < inH) {
+            const row = plane + (<usize>(ih * inW) << 2);
+            let ow = lo;
+            if (sW == 1) {
+              const dst = row + (<usize>wStart << 2);
+              for (; ow + 4 <= hi; ow += 4) {
+                const o = <usize>ow << 2;
+                v128.store(dst + o, f32x4.add(v128.load(dst + o), v128.load(s + o)));
+              }
+              for (; ow < hi; ow++) {
+                const o = <usize>ow << 2;
+                store<f32>(dst + o, load<f32>(dst + o) + load<f32>(s + o));
+              }
+            } else {
+              for (; ow < hi; ow++) {
+                const e = row + (<usize>(wStart + ow * sW) << 2);
+                store<f32>(e, load<f32>(e) + load<f32>(s + (<usize>ow << 2)));
+              }
+            }
+          }
+          s += <usize>outW << 2;
+        }
+      }
+    }
   }
 }
 

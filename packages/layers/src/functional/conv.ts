@@ -1,6 +1,6 @@
 import { defineOp, pad, type Context, type Variable } from '@torchlet/autograd';
 import {
-  col2imInto, convGeometry, formatShape, getGemm, im2colInto, rangeError, shapeError, Tensor, type ConvGeometry,
+  col2imInto, convGeometry, formatShape, getGemm, im2colInto, rangeError, shapeError, Tensor, WasmGemm, type ConvGeometry,
 } from '@torchlet/tensor';
 import {
   checkConvChannels, checkConvTensors, describeOption, floatArray, floatData, formatSize, isUnbatched, normalizeConvOptions,
@@ -71,6 +71,44 @@ export function channelSums(g: FloatArray, batch: number, channels: number, posi
   for (let c = 0; c < channels; c++) grad[c] = acc[c]!;
 }
 
+/*
+ * Under the WebAssembly kernel, float32 convs hand the GEMMs of many samples to one `gemmBatch` call,
+ * which spreads them over the worker threads (one sample's product per task, or for the weight
+ * gradient slices of gW each summed over every sample), instead of one small per-sample GEMM at a
+ * time, each below the size worth splitting (LeNet-5's are all below it). The columns of those samples
+ * then have to exist at once, so they are made chunk by chunk into a pooled buffer of at most
+ * BATCH_COLUMNS_MAX floats. Same bits as the per-sample loop, for any thread count (see gemmBatch).
+ */
+const BATCH_COLUMNS_MAX = 1 << 22;
+
+/** The kernel's batched GEMM when it runs this dtype (float32 under 'wasm'), else null. */
+function batchKernel(data: FloatArray): WasmGemm | null {
+  const gemm = getGemm();
+  return gemm instanceof WasmGemm && data instanceof Float32Array ? gemm : null;
+}
+
+/**
+ * `[C, H, W, kH, kW, sH, sW, pH, pW, dH, dW, Hout, Wout]` of a 1-D or 2-D geometry (1-D as H = 1), the
+ * form `WasmGemm.convBatch` takes; null for 3-D, which stays on the generic path.
+ */
+function planar(geom: ConvGeometry): number[] | null {
+  const dims = geom.inputSize.length;
+  if (dims > 2) return null;
+  const pick = (v: readonly number[], unit: number) => (dims === 1 ? [unit, v[0]!] : [v[0]!, v[1]!]);
+  const [inH, inW] = pick(geom.inputSize, 1);
+  const [kH, kW] = pick(geom.kernelSize, 1);
+  const [sH, sW] = pick(geom.stride, 1);
+  const [pH, pW] = pick(geom.padBefore, 0);
+  const [dH, dW] = pick(geom.dilation, 1);
+  const [outH, outW] = pick(geom.outputSize, 1);
+  return [geom.channels, inH!, inW!, kH!, kW!, sH!, sW!, pH!, pW!, dH!, dW!, outH!, outW!];
+}
+
+/** Samples whose columns go in one buffer: as many as fit in BATCH_COLUMNS_MAX, at least one. */
+function chunkSamples(batch: number, sampleCols: number): number {
+  return Math.max(1, Math.min(batch, Math.floor(BATCH_COLUMNS_MAX / Math.max(1, sampleCols))));
+}
+
 /**
  * `y[n] = W · im2col(x[n])` for every sample and group, added onto what `y` holds when
  * `accumulate` (the bias, prefilled by the caller), else overwriting it.
@@ -84,8 +122,45 @@ export function convForwardInto(x: FloatArray, w: FloatArray, plan: ConvPlan, y:
   const cYG = cY / groups;
   const rowsG = (cX / groups) * kernelVolume;
   const sampleCols = cX * kernelVolume * p;
-  const cols = plan.direct ? x : keep ?? columnScratch(x, sampleCols);
   const beta = accumulate ? 1 : 0;
+  const wasm = batchKernel(x);
+  const planarGeom = wasm !== null && !plan.direct ? planar(geom) : null;
+  let start = 0;
+  if (wasm !== null && planarGeom !== null) {
+    // im2col and GEMM of each sample in wasm, on whichever thread takes the sample.
+    const chunk = keep ? batch : chunkSamples(batch, sampleCols);
+    let done = 0;
+    for (; done < batch; done += chunk) {
+      const count = Math.min(chunk, batch - done);
+      const ran = wasm.convBatch({
+        mode: 'forward', geometry: planarGeom, groups, cYG, count, x, xOffset: done * cX * xPositions, w, wOffset: 0,
+        y, yOffset: done * cY * p, cols: keep ? (keep as Float32Array).subarray(done * sampleCols) : null, beta,
+      });
+      if (!ran) break;
+    }
+    // Not resident columns, or no room to grow: the rest by the batched GEMM below (same products).
+    start = done;
+  }
+  if (wasm !== null) {
+    const colsStride = plan.direct ? cX * xPositions : sampleCols;
+    const chunk = plan.direct || keep ? batch : chunkSamples(batch, sampleCols);
+    const temp = plan.direct || keep || start >= batch ? null : takeColumns('float32', chunk * sampleCols);
+    const cols = plan.direct ? x : keep ?? temp?.columns ?? x;
+    for (let n0 = start; n0 < batch; n0 += chunk) {
+      const count = Math.min(chunk, batch - n0);
+      const colsAt = plan.direct || keep ? n0 * colsStride : 0;
+      if (!plan.direct) {
+        for (let s = 0; s < count; s++) im2colInto(x, (n0 + s) * cX * xPositions, geom, cols, colsAt + s * sampleCols);
+      }
+      for (let g = 0; g < groups; g++) {
+        wasm.gemmBatch(false, false, cYG, p, rowsG, 1, w, g * cYG * rowsG, rowsG, 0, cols, colsAt + g * rowsG * p, p, colsStride,
+          beta, y, n0 * cY * p + g * cYG * p, p, cY * p, count, false);
+      }
+    }
+    temp?.give();
+    return;
+  }
+  const cols = plan.direct ? x : keep ?? columnScratch(x, sampleCols);
   for (let n = 0; n < batch; n++) {
     const xAt = n * cX * xPositions;
     const yAt = n * cY * p;
@@ -109,6 +184,47 @@ export function convAdjointInto(y: FloatArray, w: FloatArray, plan: ConvPlan, x:
   const { gemm } = getGemm();
   const cYG = cY / groups;
   const rowsG = (cX / groups) * kernelVolume;
+  const wasm = batchKernel(y);
+  if (wasm !== null && x instanceof Float32Array) {
+    const sampleCols = cX * kernelVolume * p;
+    if (plan.direct) {
+      for (let g = 0; g < groups; g++) {
+        wasm.gemmBatch(true, false, rowsG, p, cYG, 1, w, g * cYG * rowsG, rowsG, 0, y, g * cYG * p, p, cY * p,
+          1, x, g * rowsG * p, p, cX * xPositions, batch, false);
+      }
+      return;
+    }
+    const planarGeom = planar(geom);
+    const chunk = chunkSamples(batch, sampleCols);
+    let start = 0;
+    if (planarGeom !== null) {
+      // GEMM and col2im of each sample in wasm, on whichever thread takes the sample.
+      let done = 0;
+      for (; done < batch; done += chunk) {
+        const count = Math.min(chunk, batch - done);
+        const ran = wasm.convBatch({
+          mode: 'adjoint', geometry: planarGeom, groups, cYG, count, x, xOffset: done * cX * xPositions, w, wOffset: 0,
+          y, yOffset: done * cY * p, cols: null, beta: 0,
+        });
+        if (!ran) break;
+      }
+      if (done >= batch) return;
+      start = done;
+    }
+    const temp = takeColumns('float32', chunk * sampleCols);
+    const cols = temp.columns;
+    for (let n0 = start; n0 < batch; n0 += chunk) {
+      const count = Math.min(chunk, batch - n0);
+      for (let g = 0; g < groups; g++) {
+        wasm.gemmBatch(true, false, rowsG, p, cYG, 1, w, g * cYG * rowsG, rowsG, 0, y, n0 * cY * p + g * cYG * p, p, cY * p,
+          0, cols, g * rowsG * p, p, sampleCols, count, false);
+      }
+      // col2im adds: overlapping windows all touched the same pixel.
+      for (let s = 0; s < count; s++) col2imInto(cols, s * sampleCols, geom, x, (n0 + s) * cX * xPositions);
+    }
+    temp.give();
+    return;
+  }
   const cols = plan.direct ? null : columnScratch(x, cX * kernelVolume * p);
   for (let n = 0; n < batch; n++) {
     const xAt = n * cX * xPositions;
@@ -139,6 +255,27 @@ export function convWeightGradInto(x: FloatArray, y: FloatArray, plan: ConvPlan,
     return;
   }
   const sampleCols = cX * kernelVolume * p;
+  const wasm = batchKernel(x);
+  if (wasm !== null) {
+    const colsStride = plan.direct ? cX * xPositions : sampleCols;
+    const chunk = plan.direct || kept ? batch : chunkSamples(batch, sampleCols);
+    const temp = plan.direct || kept ? null : takeColumns('float32', chunk * sampleCols);
+    const cols = plan.direct ? x : kept ?? temp!.columns;
+    for (let n0 = 0; n0 < batch; n0 += chunk) {
+      const count = Math.min(chunk, batch - n0);
+      const colsAt = plan.direct || kept ? n0 * colsStride : 0;
+      if (!plan.direct && !kept) {
+        for (let s = 0; s < count; s++) im2colInto(x, (n0 + s) * cX * xPositions, geom, cols, s * sampleCols);
+      }
+      // One chain per chunk: its first sample overwrites gW only in the first chunk.
+      for (let g = 0; g < groups; g++) {
+        wasm.gemmBatch(false, true, cYG, rowsG, p, 1, y, n0 * cY * p + g * cYG * p, p, cY * p, cols, colsAt + g * rowsG * p, p, colsStride,
+          n0 === 0 ? 0 : 1, gw, g * cYG * rowsG, rowsG, 0, count, true);
+      }
+    }
+    temp?.give();
+    return;
+  }
   const cols = plan.direct ? x : kept ?? columnScratch(x, sampleCols);
   for (let n = 0; n < batch; n++) {
     const xAt = n * cX * xPositions;

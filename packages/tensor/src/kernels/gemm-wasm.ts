@@ -7,7 +7,7 @@
  * B (and C when beta ≠ 0) into a staging region of the wasm memory, reused across calls and grown on
  * demand, and copies C back; operands already inside the memory (`residentArray`) are used in place.
  */
-import { jsGemm, type Gemm } from './gemm.js';
+import { jsGemm, type Gemm, type GemmArray } from './gemm.js';
 import { GEMM_WASM, GEMM_WASM_SHARED } from './gemm-wasm-binary.js';
 import { MAX_TASKS, ThreadPool, threadsAvailable, type WorkerSetup } from './thread-pool.js';
 
@@ -28,8 +28,9 @@ interface GemmExports {
 const PAGE = 65536;
 // The modules declare this maximum (4 GiB, the wasm32 limit); see scripts/build-wasm.mjs.
 const MAX_PAGES = 65536;
-// Bytes of the parameter block gemmTask reads (16 i32/f32 slots: one cache line).
-const PARAMS_BYTES = 64;
+// Bytes of the parameter block gemmTask reads (slots 0–15 for one product, 16–21 for a batch, 16–43
+// for a conv batch).
+const PARAMS_BYTES = 192;
 
 // Below this many flops (2·m·n·k) a GEMM stays on the calling thread: waking workers costs more than
 // it saves. On the development VM (2 cores, Node 20) a futex round trip to a worker took 75 µs; 2
@@ -84,6 +85,29 @@ export interface WasmGemmOptions {
    * The default is measured (see the README); tests pass 0 to split even tiny products.
    */
   minParallelFlops?: number;
+}
+
+/** What `WasmGemm.convBatch` runs: `count` samples of one 1-D/2-D convolution (see there). */
+export interface ConvBatchCall {
+  mode: 'forward' | 'adjoint';
+  /** `[C, H, W, kH, kW, sH, sW, pH, pW, dH, dW, Hout, Wout]`, C being all the wide side's channels. */
+  geometry: readonly number[];
+  groups: number;
+  /** Channels of the narrow side per group (Cy / groups). */
+  cYG: number;
+  count: number;
+  /** The wide side `[count, C, H, W]` from `xOffset`: read (forward) or added onto (adjoint). */
+  x: GemmArray;
+  xOffset: number;
+  /** The weight `[Cy, C/groups·kH·kW]` from `wOffset`. */
+  w: GemmArray;
+  wOffset: number;
+  /** The narrow side `[count, Cy, Hout·Wout]` from `yOffset`: written (forward) or read (adjoint). */
+  y: GemmArray;
+  yOffset: number;
+  cols: Float32Array | null;
+  /** Forward only: 1 adds onto what y holds (a bias), 0 overwrites it. */
+  beta: number;
 }
 
 /**
@@ -271,12 +295,195 @@ export class WasmGemm implements Gemm {
       i32[p + 13] = rows ? 0 : 1;
       i32[p + 14] = chunk;
       i32[p + 15] = packedAt;
+      i32[p + 16] = 0; // one product, not a batch
       const params = this.params;
       const scratch = this.scratch;
       pool!.run(tasks, (task) => kernel.gemmTask(params, task, scratch));
     }
     if (!cResident) copyOut(f32, cAt >> 2, c, cOffset, ldc, m, n);
   };
+
+  /**
+   * A batch of products `C_s = alpha·op(A_s)·op(B_s) + beta·C_s`, s = 0 … count−1, where operand s starts
+   * `s·stride` elements after operand 0 (stride 0 repeats one matrix, say a conv weight). With `chain`,
+   * they are summed into one C instead: `C = beta·C + Σ_s alpha·op(A_s)·op(B_s)` (strideC is then 0).
+   * Same bits as calling `gemm` once per s, in order, on one thread (with beta = 1 after the first for a
+   * chain), whatever the thread count: without `chain` each product runs whole on one thread; a chain
+   * is split across threads along C, each task summing its slice of C over every s in order.
+   * float64 operands, or operands larger than the memory can take, go through `gemm` one by one.
+   */
+  readonly gemmBatch = (
+    transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
+    a: GemmArray, aOffset: number, lda: number, strideA: number,
+    b: GemmArray, bOffset: number, ldb: number, strideB: number,
+    beta: number, c: GemmArray, cOffset: number, ldc: number, strideC: number,
+    count: number, chain: boolean,
+  ): void => {
+    if (count <= 0) return;
+    const oneByOne = () => {
+      for (let s = 0; s < count; s++) {
+        this.gemm(transA, transB, m, n, k, alpha, a, aOffset + s * strideA, lda, b, bOffset + s * strideB, ldb,
+          chain && s > 0 ? 1 : beta, c, cOffset + s * strideC, ldc);
+      }
+    };
+    // A few products each large enough to split are better split one by one than left one per thread
+    // (same bits either way).
+    const fewLarge = !chain && this.pool !== null && count < 2 * this.pool.size && 2 * m * n * k >= this.minParallelFlops;
+    if (
+      count === 1 || fewLarge || m === 0 || n === 0 || k === 0 || alpha === 0 ||
+      !(a instanceof Float32Array && b instanceof Float32Array && c instanceof Float32Array)
+    ) {
+      oneByOne();
+      return;
+    }
+    // Each operand's whole span (every sample, gaps included) is used in place when resident, else
+    // copied verbatim, so leading dimensions and strides stay as given.
+    const span = (stride: number, rows: number, cols: number, ld: number) => (count - 1) * stride + (rows - 1) * ld + cols;
+    const aSpan = span(strideA, transA ? k : m, transA ? m : k, lda);
+    const bSpan = span(strideB, transB ? n : k, transB ? k : n, ldb);
+    const cSpan = span(strideC, m, n, ldc);
+    const aResident = this.residentBuffers.has(a.buffer);
+    const bResident = this.residentBuffers.has(b.buffer);
+    const cResident = this.residentBuffers.has(c.buffer);
+    let end = this.operands;
+    const aAt = aResident ? a.byteOffset + aOffset * 4 : end;
+    if (!aResident) end = align(end + aSpan * 4, 64);
+    const bAt = bResident ? b.byteOffset + bOffset * 4 : end;
+    if (!bResident) end = align(end + bSpan * 4, 64);
+    const cAt = cResident ? c.byteOffset + cOffset * 4 : end;
+    if (!cResident) end = align(end + cSpan * 4, 64);
+    if (!this.reserve(end)) {
+      oneByOne();
+      return;
+    }
+    const f32 = this.f32;
+    if (!aResident) f32.set(a.subarray(aOffset, aOffset + aSpan), aAt >> 2);
+    if (!bResident) f32.set(b.subarray(bOffset, bOffset + bSpan), bAt >> 2);
+    // C's gaps (other groups' channels, say) are copied in too, so copying the span back keeps them.
+    if (!cResident) f32.set(c.subarray(cOffset, cOffset + cSpan), cAt >> 2);
+
+    const pool = this.pool;
+    const rows = m >= n;
+    let tasks = count;
+    let chunk = 0;
+    if (chain) {
+      // Slices of C in whole micro-tiles (column slices on 64-byte lines), as for a split product.
+      const unit = rows ? this.tileRows : Math.max(this.tileCols, 16);
+      const extent = rows ? m : n;
+      const threads = pool === null ? 1 : pool.size;
+      chunk = align(Math.ceil(extent / Math.min(threads * TASKS_PER_THREAD, Math.ceil(extent / unit))), unit);
+      tasks = Math.ceil(extent / chunk);
+    }
+    const p = this.params >> 2;
+    const i32 = this.i32;
+    i32[p] = +transA;
+    i32[p + 1] = +transB;
+    i32[p + 2] = m;
+    i32[p + 3] = n;
+    i32[p + 4] = k;
+    f32[p + 5] = alpha;
+    i32[p + 6] = aAt;
+    i32[p + 7] = lda;
+    i32[p + 8] = bAt;
+    i32[p + 9] = ldb;
+    f32[p + 10] = beta;
+    i32[p + 11] = cAt;
+    i32[p + 12] = ldc;
+    i32[p + 13] = rows ? 0 : 1;
+    i32[p + 14] = chunk;
+    i32[p + 15] = 0;
+    i32[p + 16] = 1; // a batch
+    i32[p + 17] = strideA * 4;
+    i32[p + 18] = strideB * 4;
+    i32[p + 19] = strideC * 4;
+    i32[p + 20] = count;
+    i32[p + 21] = +chain;
+    const kernel = this.kernel;
+    const params = this.params;
+    const scratch = this.scratch;
+    // Batches past MAX_TASKS (one pool round) run on the caller: same bits, one thread.
+    if (pool === null || tasks === 1 || tasks > MAX_TASKS || 2 * m * n * k * count < this.minParallelFlops) {
+      for (let t = 0; t < tasks; t++) kernel.gemmTask(params, t, scratch);
+    } else {
+      pool.run(tasks, (task) => kernel.gemmTask(params, task, scratch));
+    }
+    if (!cResident) (c as Float32Array).set(f32.subarray(cAt >> 2, (cAt >> 2) + cSpan), cOffset);
+  };
+
+  /**
+   * A batch of 1-D/2-D convolution samples, each whole on one thread (im2col and GEMMs back to back, in
+   * that core's cache), the samples spread over the pool. `'forward'`: `y[s] = W · im2col(x[s]) + beta·y[s]`;
+   * `'adjoint'`: `x[s] += col2im(Wᵀ · y[s])`, per group. Results do not depend on the thread count.
+   * Operands outside the wasm memory are copied in (y only when it is read) and the written one back.
+   * @param call.geometry `[C, H, W, kH, kW, sH, sW, pH, pW, dH, dW, Hout, Wout]` of one sample (1-D: H = kH = 1)
+   * @param call.cols where the columns go, `[count, C·kH·kW, Hout·Wout]`: resident (`residentArray`), or
+   *   null for staging that is thrown away
+   * @returns false when nothing ran: an operand is float64, `cols` is not resident, or the memory cannot
+   *   grow (the caller then takes another path)
+   */
+  convBatch(call: ConvBatchCall): boolean {
+    const { mode, geometry: g, groups, count, x, xOffset, w, wOffset, y, yOffset, cols, beta } = call;
+    if (g.length !== 13) return false;
+    if (!(x instanceof Float32Array && w instanceof Float32Array && y instanceof Float32Array)) return false;
+    if (count <= 0) return true;
+    const [channels, inH, inW, kH, kW, , , , , , , outH, outW] = g as [number, number, number, number, number, ...number[]];
+    const cYG = call.cYG;
+    const cY = cYG * groups;
+    const rowsG = (channels! / groups) * kH! * kW!;
+    const positions = outH! * outW!;
+    const xStride = channels! * inH! * inW!;
+    const yStride = cY * positions;
+    const sampleCols = channels! * kH! * kW! * positions;
+    const forward = mode === 'forward';
+    const has = (array: Float32Array) => this.residentBuffers.has(array.buffer);
+    if (cols !== null && !has(cols)) return false;
+    const xResident = has(x);
+    const wResident = has(w);
+    const yResident = has(y);
+    let end = this.operands;
+    const xAt = xResident ? x.byteOffset + xOffset * 4 : end;
+    if (!xResident) end = align(end + count * xStride * 4, 64);
+    const wAt = wResident ? w.byteOffset + wOffset * 4 : end;
+    if (!wResident) end = align(end + cY * rowsG * 4, 64);
+    const yAt = yResident ? y.byteOffset + yOffset * 4 : end;
+    if (!yResident) end = align(end + count * yStride * 4, 64);
+    const colsAt = cols !== null ? cols.byteOffset : end;
+    if (cols === null) end = align(end + count * sampleCols * 4, 64);
+    if (!this.reserve(end)) return false;
+    const f32 = this.f32;
+    if (!xResident) f32.set(x.subarray(xOffset, xOffset + count * xStride), xAt >> 2);
+    if (!wResident) f32.set(w.subarray(wOffset, wOffset + cY * rowsG), wAt >> 2);
+    if (!yResident && (!forward || beta !== 0)) f32.set(y.subarray(yOffset, yOffset + count * yStride), yAt >> 2);
+    const i32 = this.i32;
+    const p = this.params >> 2;
+    i32[p + 16] = 2; // a conv batch
+    i32[p + 17] = forward ? 0 : 1;
+    i32[p + 18] = xAt;
+    i32[p + 19] = xStride * 4;
+    i32[p + 20] = colsAt;
+    i32[p + 21] = sampleCols * 4;
+    i32[p + 23] = wAt;
+    i32[p + 24] = yAt;
+    i32[p + 25] = yStride * 4;
+    i32[p + 26] = groups;
+    i32[p + 27] = cYG;
+    i32[p + 28] = rowsG;
+    i32[p + 29] = positions;
+    f32[p + 30] = forward ? beta : 0;
+    for (let i = 0; i < 13; i++) i32[p + 31 + i] = g[i]!;
+    const kernel = this.kernel;
+    const params = this.params;
+    const scratch = this.scratch;
+    const pool = this.pool;
+    if (pool === null || count === 1 || count > MAX_TASKS || 2 * cY * rowsG * positions * count < this.minParallelFlops) {
+      for (let t = 0; t < count; t++) kernel.gemmTask(params, t, scratch);
+    } else {
+      pool.run(count, (task) => kernel.gemmTask(params, task, scratch));
+    }
+    if (forward && !yResident) y.set(f32.subarray(yAt >> 2, (yAt >> 2) + count * yStride), yOffset);
+    if (!forward && !xResident) x.set(f32.subarray(xAt >> 2, (xAt >> 2) + count * xStride), xOffset);
+    return true;
+  }
 
   /** How many tasks to cut an m×n×k product into (1: run it on the caller alone). */
   private taskSplit(m: number, n: number, k: number, threads: number): number {

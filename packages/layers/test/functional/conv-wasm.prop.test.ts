@@ -1,0 +1,129 @@
+import { convGeometry, getGemm, jsGemm, setGemm, WasmGemm, type Gemm } from '@torchlet/tensor';
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { takeColumns } from '../../src/functional/conv-columns.js';
+import { convAdjointInto, convForwardInto, convPlan, convWeightGradInto, fillChannelBias, type ConvPlan } from '../../src/functional/conv.js';
+
+// The float32 conv kernels under the WebAssembly backend (per-sample im2col/col2im + GEMM in wasm,
+// samples spread over worker threads; batched GEMMs for the weight gradient) against the plain-JS
+// backend, and 1 thread against 3 bit for bit. minParallelFlops 0 makes even tiny batches go to the pool.
+const js: Gemm = jsGemm;
+const wasm1 = new WasmGemm({ threads: 1 });
+const wasm3 = new WasmGemm({ threads: 3, minParallelFlops: 0 });
+const before = getGemm();
+afterAll(() => setGemm(before));
+
+const arbAxis = fc
+  .record({
+    size: fc.integer({ min: 1, max: 11 }),
+    kernel: fc.integer({ min: 1, max: 5 }),
+    stride: fc.integer({ min: 1, max: 3 }),
+    dilation: fc.integer({ min: 1, max: 2 }),
+    before: fc.integer({ min: 0, max: 2 }),
+    after: fc.integer({ min: 0, max: 2 }),
+  })
+  .filter((a) => a.size + a.before + a.after >= a.dilation * (a.kernel - 1) + 1);
+
+const arbCase = fc.record({
+  dims: fc.constantFrom(1, 2, 2, 3),
+  batch: fc.integer({ min: 1, max: 5 }),
+  groups: fc.integer({ min: 1, max: 3 }),
+  inPerGroup: fc.integer({ min: 1, max: 3 }),
+  outPerGroup: fc.integer({ min: 1, max: 3 }),
+  axes: fc.array(arbAxis, { minLength: 3, maxLength: 3 }),
+  bias: fc.boolean(),
+  keep: fc.boolean(),
+  seed: fc.integer({ min: 1, max: 2 ** 30 }),
+});
+type Case = typeof arbCase extends fc.Arbitrary<infer T> ? T : never;
+
+function random(length: number, seed: number): Float32Array {
+  const out = new Float32Array(length);
+  let s = seed >>> 0;
+  for (let i = 0; i < length; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = s / 2 ** 31 - 1;
+  }
+  return out;
+}
+
+function planOf(c: Case): ConvPlan {
+  const axes = c.axes.slice(0, c.dims);
+  const geom = convGeometry('conv', {
+    channels: c.groups * c.inPerGroup, inputSize: axes.map((a) => a.size), kernelSize: axes.map((a) => a.kernel),
+    stride: axes.map((a) => a.stride), padding: axes.map((a) => a.before), paddingAfter: axes.map((a) => a.after),
+    dilation: axes.map((a) => a.dilation),
+  });
+  return convPlan(c.batch, c.groups, c.groups * c.inPerGroup, c.groups * c.outPerGroup, geom);
+}
+
+interface Result { y: Float32Array; gx: Float32Array; gw: Float32Array }
+
+/** Forward (bias prefilled or not, columns kept or not), input gradient and weight gradient on `kernel`. */
+function runAll(kernel: Gemm, c: Case, plan: ConvPlan, abs = false): Result {
+  setGemm(kernel);
+  const f = (a: Float32Array) => (abs ? a.map(Math.abs) : a);
+  const wSize = plan.cY * (plan.cX / plan.groups) * plan.kernelVolume;
+  const x = f(random(plan.batch * plan.cX * plan.xPositions, c.seed));
+  const w = f(random(wSize, c.seed + 1));
+  const gy = f(random(plan.batch * plan.cY * plan.yPositions, c.seed + 2));
+  const bias = f(random(plan.cY, c.seed + 3));
+  const y = new Float32Array(plan.batch * plan.cY * plan.yPositions);
+  if (c.bias) fillChannelBias(y, bias, plan.batch, plan.cY, plan.yPositions);
+  const keep = c.keep && !plan.direct ? takeColumns('float32', plan.batch * plan.cX * plan.kernelVolume * plan.yPositions) : null;
+  convForwardInto(x, w, plan, y, c.bias, keep?.columns ?? null);
+  const gx = new Float32Array(x.length);
+  convAdjointInto(gy, w, plan, gx);
+  const gw = new Float32Array(wSize);
+  convWeightGradInto(x, gy, plan, gw, keep?.columns ?? null);
+  keep?.give();
+  return { y, gx, gw };
+}
+
+/** |wasm − js| ≤ (terms + 2)·2⁻²³·Σ|terms| elementwise, Σ|terms| being the same conv of absolute values. */
+function expectClose(name: string, actual: Float32Array, expected: Float32Array, bound: Float32Array, terms: number): void {
+  for (let i = 0; i < expected.length; i++) {
+    const tol = (terms + 2) * 2 ** -23 * bound[i]! + 1e-30;
+    if (!(Math.abs(actual[i]! - expected[i]!) <= tol)) expect.fail(`${name}[${i}]: wasm ${actual[i]}, js ${expected[i]}, tolerance ${tol}`);
+  }
+}
+
+describe('conv float32 on the WebAssembly backend', () => {
+  it('matches the JS backend (strides, padding, dilation, groups; 1-D, 2-D, 3-D) and is bit-identical on 1 and 3 threads', () => {
+    fc.assert(
+      fc.property(arbCase, (c) => {
+        const plan = planOf(c);
+        const expected = runAll(js, c, plan);
+        const bound = runAll(js, c, plan, true);
+        const one = runAll(wasm1, c, plan);
+        const three = runAll(wasm3, c, plan);
+        expect(three.y).toEqual(one.y);
+        expect(three.gx).toEqual(one.gx);
+        expect(three.gw).toEqual(one.gw);
+        const rows = (plan.cX / plan.groups) * plan.kernelVolume;
+        expectClose('y', one.y, expected.y, bound.y, rows + 1);
+        expectClose('gx', one.gx, expected.gx, bound.gx, (plan.cY / plan.groups) * plan.kernelVolume);
+        expectClose('gw', one.gw, expected.gw, bound.gw, plan.batch * plan.yPositions);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('LeNet-5-sized layers (SIMD runs, pool rounds): same bits on 1 and 3 threads, close to JS', () => {
+    for (const [batch, cIn, cOut, size, k, pad] of [[9, 1, 6, 28, 5, 2], [7, 6, 16, 14, 5, 0], [5, 4, 8, 13, 3, 1]] as const) {
+      const c: Case = {
+        dims: 2, batch, groups: 1, inPerGroup: cIn, outPerGroup: cOut, bias: true, keep: true, seed: batch,
+        axes: [0, 1, 2].map(() => ({ size, kernel: k, stride: 1, dilation: 1, before: pad, after: pad })),
+      };
+      const plan = planOf(c);
+      const expected = runAll(js, c, plan);
+      const bound = runAll(js, c, plan, true);
+      const one = runAll(wasm1, c, plan);
+      const three = runAll(wasm3, c, plan);
+      expect(three).toEqual(one);
+      expectClose('y', one.y, expected.y, bound.y, cIn * k * k + 1);
+      expectClose('gx', one.gx, expected.gx, bound.gx, cOut * k * k);
+      expectClose('gw', one.gw, expected.gw, bound.gw, batch * plan.yPositions);
+    }
+  });
+});
