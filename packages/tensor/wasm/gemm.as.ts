@@ -127,10 +127,11 @@ function batchTask(
 
 /**
  * Sample `t` of a 1-D/2-D convolution, whole on this thread (kind 2). Slots (i32 unless noted):
- * 17 mode, 18 x, 19 x stride, 20 cols, 21 cols stride, 23 w, 24 y, 25 y stride (addresses and strides in
+ * 17 mode, 18 x, 19 x stride, 20 cols, 21 cols stride, 22 bias (0: none), 23 w, 24 y, 25 y stride (addresses and strides in
  * bytes; sample t's operands start t strides on), 26 groups, 27 Cy/groups, 28 rows per group
  * (Cx/groups·kH·kW), 29 positions (Hout·Wout), 30 beta (f32), 31–43 the geometry C, H, W, kH, kW, sH,
- * sW, pH, pW, dH, dW, Hout, Wout. Mode 0, forward: cols = im2col(x), then y_g = W_g·cols_g + beta·y_g.
+ * sW, pH, pW, dH, dW, Hout, Wout. Mode 0, forward: cols = im2col(x), then y_g = W_g·cols_g + beta·y_g
+ * (with a bias, y first set to it per channel and beta = 1).
  * Mode 1, adjoint: cols_g = W_gᵀ·y_g, then x += col2im(cols). Each sample's columns are made and used
  * back to back, while they are in this core's cache.
  */
@@ -148,10 +149,26 @@ function convTask(params: usize, t: i32, scratch: usize): void {
   const beta = load<f32>(params, 120);
   const geom = params + 124;
   if (mode == 0) {
+    const bias = load<usize>(params, 88);
+    let betaY = beta;
+    if (bias) {
+      // y starts at the bias: the same f32 value a JS fill would store, then the GEMM adds (beta = 1).
+      const cY = groups * cYG;
+      let d = y;
+      for (let c = 0; c < cY; c++) {
+        const v = load<f32>(bias + (<usize>c << 2));
+        const vv = f32x4.splat(v);
+        let q = 0;
+        for (; q + 4 <= p; q += 4) v128.store(d + (<usize>q << 2), vv);
+        for (; q < p; q++) store<f32>(d + (<usize>q << 2), v);
+        d += <usize>p << 2;
+      }
+      betaY = 1;
+    }
     im2col2d(x, geom, cols);
     for (let g = 0; g < groups; g++) {
       blocked(0, 0, cYG, p, rowsG, 1, w + (<usize>(g * cYG * rowsG) << 2), rowsG, cols + (<usize>(g * rowsG * p) << 2), p,
-        beta, y + (<usize>(g * cYG * p) << 2), p, scratch, 0, 0);
+        betaY, y + (<usize>(g * cYG * p) << 2), p, scratch, 0, 0);
     }
   } else {
     for (let g = 0; g < groups; g++) {

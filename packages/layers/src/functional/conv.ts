@@ -111,18 +111,22 @@ function chunkSamples(batch: number, sampleCols: number): number {
 
 /**
  * `y[n] = W · im2col(x[n])` for every sample and group, added onto what `y` holds when
- * `accumulate` (the bias, prefilled by the caller), else overwriting it.
+ * `accumulate`, else overwriting it.
  * @param x `[N, Cx, ...inputSize]` contiguous; `y` `[N, Cy, ...outputSize]`
  * @param keep where to leave every sample's columns, `[N, Cx·∏k, ∏outputSize]`, for
  *   `convWeightGradInto`; by default one sample's columns at a time go to a scratch buffer
+ * @param bias `[Cy]`: y starts at it instead (set inside the wasm tasks when they run, which saves
+ *   copying a prefilled y into the wasm memory)
  */
-export function convForwardInto(x: FloatArray, w: FloatArray, plan: ConvPlan, y: FloatArray, accumulate: boolean, keep: FloatArray | null = null): void {
+export function convForwardInto(
+  x: FloatArray, w: FloatArray, plan: ConvPlan, y: FloatArray, accumulate: boolean, keep: FloatArray | null = null, bias: FloatArray | null = null,
+): void {
   const { batch, groups, cX, cY, geom, xPositions, yPositions: p, kernelVolume } = plan;
   const { gemm } = getGemm();
   const cYG = cY / groups;
   const rowsG = (cX / groups) * kernelVolume;
   const sampleCols = cX * kernelVolume * p;
-  const beta = accumulate ? 1 : 0;
+  const beta = accumulate || bias !== null ? 1 : 0;
   const wasm = batchKernel(x);
   const planarGeom = wasm !== null && !plan.direct ? planar(geom) : null;
   let start = 0;
@@ -134,12 +138,16 @@ export function convForwardInto(x: FloatArray, w: FloatArray, plan: ConvPlan, y:
       const count = Math.min(chunk, batch - done);
       const ran = wasm.convBatch({
         mode: 'forward', geometry: planarGeom, groups, cYG, count, x, xOffset: done * cX * xPositions, w, wOffset: 0,
-        y, yOffset: done * cY * p, cols: keep ? (keep as Float32Array).subarray(done * sampleCols) : null, beta,
+        y, yOffset: done * cY * p, cols: keep ? (keep as Float32Array).subarray(done * sampleCols) : null, beta, bias,
       });
       if (!ran) break;
     }
     // Not resident columns, or no room to grow: the rest by the batched GEMM below (same products).
     start = done;
+  }
+  // The bias is y's starting value: the GEMMs below add onto it (beta = 1).
+  if (bias !== null && start < batch) {
+    fillChannelBias(y.subarray(start * cY * p) as FloatArray, bias, batch - start, cY, p);
   }
   if (wasm !== null) {
     const colsStride = plan.direct ? cX * xPositions : sampleCols;
@@ -317,10 +325,9 @@ export const convOp = defineOp({
     });
     const plan = convPlan(n!, call.groups, cIn!, cOut, geom);
     const out = floatArray(input.dtype, n! * cOut * plan.yPositions);
-    if (bias) fillChannelBias(out, floatData(bias), n!, cOut, plan.yPositions);
     const columns = n! * cIn! * plan.kernelVolume * plan.yPositions;
     const keep = ctx.needsInputGrad[1] && !plan.direct && columns <= KEPT_COLUMNS_MAX ? takeColumns(input.dtype, columns) : null;
-    convForwardInto(floatData(input), floatData(weight), plan, out, bias !== null, keep?.columns ?? null);
+    convForwardInto(floatData(input), floatData(weight), plan, out, false, keep?.columns ?? null, bias ? floatData(bias) : null);
     if (keep) {
       ctx.columns = keep.columns;
       ctx.onRelease(() => {

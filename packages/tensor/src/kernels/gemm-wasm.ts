@@ -106,8 +106,10 @@ export interface ConvBatchCall {
   y: GemmArray;
   yOffset: number;
   cols: Float32Array | null;
-  /** Forward only: 1 adds onto what y holds (a bias), 0 overwrites it. */
+  /** Forward only: 1 adds onto what y holds, 0 overwrites it. */
   beta: number;
+  /** Forward only: `[Cy]`, y's starting value per channel instead of what it holds (beta is then ignored). */
+  bias?: GemmArray | null;
 }
 
 /**
@@ -413,7 +415,7 @@ export class WasmGemm implements Gemm {
   /**
    * A batch of 1-D/2-D convolution samples, each whole on one thread (im2col and GEMMs back to back, in
    * that core's cache), the samples spread over the pool. `'forward'`: `y[s] = W · im2col(x[s]) + beta·y[s]`;
-   * `'adjoint'`: `x[s] += col2im(Wᵀ · y[s])`, per group. Results do not depend on the thread count.
+   * `'adjoint'`: `x[s] += col2im(Wᵀ · y[s])`, per group. With `call.bias`, the forward starts y at it. Results do not depend on the thread count.
    * Operands outside the wasm memory are copied in (y only when it is read) and the written one back.
    * @param call.geometry `[C, H, W, kH, kW, sH, sW, pH, pW, dH, dW, Hout, Wout]` of one sample (1-D: H = kH = 1)
    * @param call.cols where the columns go, `[count, C·kH·kW, Hout·Wout]`: resident (`residentArray`), or
@@ -423,8 +425,10 @@ export class WasmGemm implements Gemm {
    */
   convBatch(call: ConvBatchCall): boolean {
     const { mode, geometry: g, groups, count, x, xOffset, w, wOffset, y, yOffset, cols, beta } = call;
+    const bias = call.bias ?? null;
     if (g.length !== 13) return false;
     if (!(x instanceof Float32Array && w instanceof Float32Array && y instanceof Float32Array)) return false;
+    if (bias !== null && !(bias instanceof Float32Array)) return false;
     if (count <= 0) return true;
     const [channels, inH, inW, kH, kW, , , , , , , outH, outW] = g as [number, number, number, number, number, ...number[]];
     const cYG = call.cYG;
@@ -449,11 +453,15 @@ export class WasmGemm implements Gemm {
     if (!yResident) end = align(end + count * yStride * 4, 64);
     const colsAt = cols !== null ? cols.byteOffset : end;
     if (cols === null) end = align(end + count * sampleCols * 4, 64);
+    const withBias = forward && bias !== null;
+    const biasAt = end;
+    if (withBias) end = align(end + cY * 4, 64);
     if (!this.reserve(end)) return false;
     const f32 = this.f32;
     if (!xResident) f32.set(x.subarray(xOffset, xOffset + count * xStride), xAt >> 2);
     if (!wResident) f32.set(w.subarray(wOffset, wOffset + cY * rowsG), wAt >> 2);
-    if (!yResident && (!forward || beta !== 0)) f32.set(y.subarray(yOffset, yOffset + count * yStride), yAt >> 2);
+    if (!yResident && (!forward || (beta !== 0 && !withBias))) f32.set(y.subarray(yOffset, yOffset + count * yStride), yAt >> 2);
+    if (withBias) f32.set(bias.subarray(0, cY), biasAt >> 2);
     const i32 = this.i32;
     const p = this.params >> 2;
     i32[p + 16] = 2; // a conv batch
@@ -462,6 +470,7 @@ export class WasmGemm implements Gemm {
     i32[p + 19] = xStride * 4;
     i32[p + 20] = colsAt;
     i32[p + 21] = sampleCols * 4;
+    i32[p + 22] = withBias ? biasAt : 0;
     i32[p + 23] = wAt;
     i32[p + 24] = yAt;
     i32[p + 25] = yStride * 4;
