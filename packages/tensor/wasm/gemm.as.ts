@@ -68,6 +68,10 @@ export function gemmTask(params: usize, t: i32, scratch: usize): void {
     convTask(params, t, scratch);
     return;
   }
+  if (kind == 3) {
+    weightGradTask(params, t, scratch);
+    return;
+  }
   if (kind == 1) {
     batchTask(params, t, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, axis, chunk, scratch);
     return;
@@ -176,6 +180,60 @@ function convTask(params: usize, t: i32, scratch: usize): void {
         0, cols + (<usize>(g * rowsG * p) << 2), p, scratch, 0, 0);
     }
     col2im2d(cols, geom, x);
+  }
+}
+
+/**
+ * Partition `t` of a conv weight gradient (kind 3): samples [t·chunk, (t+1)·chunk) (slot 45 chunk, 44
+ * count) summed, in order, into this partition's own `gW_t = Σ_s gy[s]·cols[s]ᵀ` (slot 23: partials,
+ * `[parts, Cy, rows per group]`) and, when slot 22 is not 0, its own f64 bias sums
+ * `gb_t[c] = Σ_s Σ_p gy[s, c, p]` (`[parts, Cy]` f64). The caller adds the partitions up in order, so
+ * the result depends on the partition count, which it fixes, not on which thread ran what. Slots 17
+ * (1: make the columns here by im2col of x into the partition's buffer `cols + t·stride`, else read
+ * sample s's at `cols + s·stride`), 18–21, 24–29 and 31–43 as for `convTask`.
+ */
+function weightGradTask(params: usize, t: i32, scratch: usize): void {
+  const im2col = load<i32>(params, 68);
+  const x = load<usize>(params, 72);
+  const xStride = load<usize>(params, 76);
+  const cols = load<usize>(params, 80);
+  const colsStride = load<usize>(params, 84);
+  const biasParts = load<usize>(params, 88);
+  const parts = load<usize>(params, 92);
+  const gy = load<usize>(params, 96);
+  const yStride = load<usize>(params, 100);
+  const groups = load<i32>(params, 104);
+  const cYG = load<i32>(params, 108);
+  const rowsG = load<i32>(params, 112);
+  const p = load<i32>(params, 116);
+  const geom = params + 124;
+  const count = load<i32>(params, 176);
+  const chunk = load<i32>(params, 180);
+  const cY = groups * cYG;
+  const part = parts + (<usize>(t * cY * rowsG) << 2);
+  const biasPart = biasParts + (<usize>(t * cY) << 3);
+  const first = t * chunk;
+  const last = min(first + chunk, count);
+  for (let s = first; s < last; s++) {
+    const at = <usize>s;
+    // Columns made here go to this partition's own buffer, reused sample after sample.
+    const colsS = cols + (im2col ? <usize>t : at) * colsStride;
+    const gyS = gy + at * yStride;
+    if (im2col) im2col2d(x + at * xStride, geom, colsS);
+    const beta: f32 = s == first ? 0 : 1;
+    for (let g = 0; g < groups; g++) {
+      blocked(0, 1, cYG, rowsG, p, 1, gyS + (<usize>(g * cYG * p) << 2), p, colsS + (<usize>(g * rowsG * p) << 2), p,
+        beta, part + (<usize>(g * cYG * rowsG) << 2), rowsG, scratch, 0, 0);
+    }
+    if (biasParts) {
+      for (let c = 0; c < cY; c++) {
+        const row = gyS + (<usize>(c * p) << 2);
+        let sum: f64 = 0;
+        for (let q = 0; q < p; q++) sum += <f64>load<f32>(row + (<usize>q << 2));
+        const o = biasPart + (<usize>c << 3);
+        store<f64>(o, s == first ? sum : load<f64>(o) + sum);
+      }
+    }
   }
 }
 

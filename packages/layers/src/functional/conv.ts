@@ -252,18 +252,32 @@ export function convAdjointInto(y: FloatArray, w: FloatArray, plan: ConvPlan, x:
 /**
  * `gW = Σn y[n] · im2col(x[n])ᵀ`, per group, overwriting `gw` (`[Cy, Cx/groups, ...k]`).
  * @param kept the columns `convForwardInto` kept, if it did; else they are recomputed
+ * @param gb when given, also the bias gradient `Σ_{n,p} y[n, c, p]` (`[Cy]`), as `channelSums`
+ * Under the wasm kernel (float32, 1-D/2-D) the batch is summed in fixed partitions on the worker
+ * threads (see `WasmGemm.convWeightGrad`): bits depend on the batch size, not on the thread count.
  */
-export function convWeightGradInto(x: FloatArray, y: FloatArray, plan: ConvPlan, gw: FloatArray, kept: FloatArray | null = null): void {
+export function convWeightGradInto(
+  x: FloatArray, y: FloatArray, plan: ConvPlan, gw: FloatArray, kept: FloatArray | null = null, gb: FloatArray | null = null,
+): void {
   const { batch, groups, cX, cY, geom, xPositions, yPositions: p, kernelVolume } = plan;
   const { gemm } = getGemm();
   const cYG = cY / groups;
   const rowsG = (cX / groups) * kernelVolume;
   if (batch === 0) {
     gw.fill(0);
+    gb?.fill(0);
     return;
   }
   const sampleCols = cX * kernelVolume * p;
   const wasm = batchKernel(x);
+  const planarGeom = wasm !== null && !plan.direct ? planar(geom) : null;
+  if (
+    wasm !== null && planarGeom !== null &&
+    wasm.convWeightGrad({ geometry: planarGeom, groups, cYG, count: batch, x, xOffset: 0, cols: kept as Float32Array | null, y, yOffset: 0, gw, gb })
+  ) {
+    return;
+  }
+  if (gb !== null) channelSums(y, batch, cY, p, gb);
   if (wasm !== null) {
     const colsStride = plan.direct ? cX * xPositions : sampleCols;
     const chunk = plan.direct || kept ? batch : chunkSamples(batch, sampleCols);
@@ -354,10 +368,13 @@ export const convOp = defineOp({
     }
     if (ctx.needsInputGrad[1]) {
       const gw = floatArray(gradOutput.dtype, weight.size);
-      convWeightGradInto(floatData(input), gy, plan, gw, (ctx.columns as FloatArray | undefined) ?? null);
+      // The bias gradient comes along: under the wasm kernel the same tasks sum gy's channels.
+      const gb = ctx.needsInputGrad[2] ? floatArray(gradOutput.dtype, plan.cY) : null;
+      convWeightGradInto(floatData(input), gy, plan, gw, (ctx.columns as FloatArray | undefined) ?? null, gb);
       gradWeight = new Tensor(gw, weight.shape);
+      if (gb) gradBias = new Tensor(gb, [plan.cY]);
     }
-    if (ctx.needsInputGrad[2]) {
+    if (ctx.needsInputGrad[2] && !gradBias) {
       const gb = floatArray(gradOutput.dtype, plan.cY);
       channelSums(gy, plan.batch, plan.cY, plan.yPositions, gb);
       gradBias = new Tensor(gb, [plan.cY]);

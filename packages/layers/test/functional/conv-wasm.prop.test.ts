@@ -5,7 +5,7 @@ import { takeColumns } from '../../src/functional/conv-columns.js';
 import { convAdjointInto, convForwardInto, convPlan, convWeightGradInto, fillChannelBias, type ConvPlan } from '../../src/functional/conv.js';
 
 // The float32 conv kernels under the WebAssembly backend (per-sample im2col/col2im + GEMM in wasm,
-// samples spread over worker threads; batched GEMMs for the weight gradient) against the plain-JS
+// samples spread over worker threads; the weight and bias gradients in fixed sample partitions) against the plain-JS
 // backend, and 1 thread against 3 bit for bit. minParallelFlops 0 makes even tiny batches go to the pool.
 const js: Gemm = jsGemm;
 const wasm1 = new WasmGemm({ threads: 1 });
@@ -26,7 +26,8 @@ const arbAxis = fc
 
 const arbCase = fc.record({
   dims: fc.constantFrom(1, 2, 2, 3),
-  batch: fc.integer({ min: 1, max: 5 }),
+  // Past 8 samples the weight gradient's fixed partitions hold several samples each.
+  batch: fc.oneof(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 6, max: 19 })),
   groups: fc.integer({ min: 1, max: 3 }),
   inPerGroup: fc.integer({ min: 1, max: 3 }),
   outPerGroup: fc.integer({ min: 1, max: 3 }),
@@ -59,10 +60,10 @@ function planOf(c: Case): ConvPlan {
   return convPlan(c.batch, c.groups, c.groups * c.inPerGroup, c.groups * c.outPerGroup, geom);
 }
 
-interface Result { y: Float32Array; gx: Float32Array; gw: Float32Array }
+interface Result { y: Float32Array; gx: Float32Array; gw: Float32Array; gb: Float32Array }
 
 /** Forward (bias prefilled or not, columns kept or not), input gradient and weight gradient on `kernel`. */
-function runAll(kernel: Gemm, c: Case, plan: ConvPlan, abs = false): Result {
+function runAll(kernel: Gemm, c: Case, plan: ConvPlan, abs = false, plainKeep = false): Result {
   setGemm(kernel);
   const f = (a: Float32Array) => (abs ? a.map(Math.abs) : a);
   const wSize = plan.cY * (plan.cX / plan.groups) * plan.kernelVolume;
@@ -73,14 +74,17 @@ function runAll(kernel: Gemm, c: Case, plan: ConvPlan, abs = false): Result {
   const y = new Float32Array(plan.batch * plan.cY * plan.yPositions);
   if (c.bias && !c.biasParam) fillChannelBias(y, bias, plan.batch, plan.cY, plan.yPositions);
   else y.fill(Number.NaN); // must be overwritten
-  const keep = c.keep && !plan.direct ? takeColumns('float32', plan.batch * plan.cX * plan.kernelVolume * plan.yPositions) : null;
+  const columns = plan.batch * plan.cX * plan.kernelVolume * plan.yPositions;
+  // plainKeep: kept columns outside the wasm memory (as when its resident budget is spent).
+  const keep = c.keep && !plan.direct ? (plainKeep ? { columns: new Float32Array(columns), give() {} } : takeColumns('float32', columns)) : null;
   convForwardInto(x, w, plan, y, c.bias && !c.biasParam, keep?.columns ?? null, c.bias && c.biasParam ? bias : null);
   const gx = new Float32Array(x.length);
   convAdjointInto(gy, w, plan, gx);
   const gw = new Float32Array(wSize);
-  convWeightGradInto(x, gy, plan, gw, keep?.columns ?? null);
+  const gb = new Float32Array(plan.cY);
+  convWeightGradInto(x, gy, plan, gw, keep?.columns ?? null, gb);
   keep?.give();
-  return { y, gx, gw };
+  return { y, gx, gw, gb };
 }
 
 /** |wasm − js| ≤ (terms + 2)·2⁻²³·Σ|terms| elementwise, Σ|terms| being the same conv of absolute values. */
@@ -103,17 +107,19 @@ describe('conv float32 on the WebAssembly backend', () => {
         expect(three.y).toEqual(one.y);
         expect(three.gx).toEqual(one.gx);
         expect(three.gw).toEqual(one.gw);
+        expect(three.gb).toEqual(one.gb);
         const rows = (plan.cX / plan.groups) * plan.kernelVolume;
         expectClose('y', one.y, expected.y, bound.y, rows + 1);
         expectClose('gx', one.gx, expected.gx, bound.gx, (plan.cY / plan.groups) * plan.kernelVolume);
-        expectClose('gw', one.gw, expected.gw, bound.gw, plan.batch * plan.yPositions);
+        expectClose('gw', one.gw, expected.gw, bound.gw, plan.batch * plan.yPositions + 8);
+        expectClose('gb', one.gb, expected.gb, bound.gb, 2);
       }),
       { numRuns: 150 },
     );
   });
 
   it('LeNet-5-sized layers (SIMD runs, pool rounds): same bits on 1 and 3 threads, close to JS', () => {
-    for (const [batch, cIn, cOut, size, k, pad] of [[9, 1, 6, 28, 5, 2], [7, 6, 16, 14, 5, 0], [5, 4, 8, 13, 3, 1]] as const) {
+    for (const [batch, cIn, cOut, size, k, pad] of [[20, 1, 6, 28, 5, 2], [7, 6, 16, 14, 5, 0], [5, 4, 8, 13, 3, 1]] as const) {
       const c: Case = {
         dims: 2, batch, groups: 1, inPerGroup: cIn, outPerGroup: cOut, bias: true, biasParam: batch !== 5, keep: true, seed: batch,
         axes: [0, 1, 2].map(() => ({ size, kernel: k, stride: 1, dilation: 1, before: pad, after: pad })),
@@ -126,7 +132,18 @@ describe('conv float32 on the WebAssembly backend', () => {
       expect(three).toEqual(one);
       expectClose('y', one.y, expected.y, bound.y, cIn * k * k + 1);
       expectClose('gx', one.gx, expected.gx, bound.gx, cOut * k * k);
-      expectClose('gw', one.gw, expected.gw, bound.gw, batch * plan.yPositions);
+      expectClose('gw', one.gw, expected.gw, bound.gw, batch * plan.yPositions + 8);
+      expectClose('gb', one.gb, expected.gb, bound.gb, 2);
     }
+  });
+
+  it('gives the same bits whether the kept columns lie in the wasm memory or not', () => {
+    const c: Case = {
+      dims: 2, batch: 19, groups: 2, inPerGroup: 3, outPerGroup: 4, bias: true, biasParam: true, keep: true, seed: 3,
+      axes: [0, 1, 2].map(() => ({ size: 9, kernel: 3, stride: 1, dilation: 1, before: 1, after: 1 })),
+    };
+    const plan = planOf(c);
+    expect(runAll(wasm3, c, plan, false, true)).toEqual(runAll(wasm3, c, plan));
+    expect(runAll(wasm1, c, plan, false, true)).toEqual(runAll(wasm3, c, plan));
   });
 });

@@ -32,6 +32,10 @@ const MAX_PAGES = 65536;
 // for a conv batch).
 const PARAMS_BYTES = 192;
 
+// Partitions of a conv weight gradient's batch (see convWeightGrad): a constant, so that results do
+// not depend on the thread count; 8 keeps 2–8 threads busy, and the partials cost little to add up.
+const WEIGHT_GRAD_PARTS = 8;
+
 // Below this many flops (2·m·n·k) a GEMM stays on the calling thread: waking workers costs more than
 // it saves. On the development VM (2 cores, Node 20) a futex round trip to a worker took 75 µs; 2
 // threads lost at 128³ (4.2 Mflop: 34–40 vs 42 GFLOP/s on 1) and won from 192³ (14 Mflop: 52–62 vs 44).
@@ -85,6 +89,27 @@ export interface WasmGemmOptions {
    * The default is measured (see the README); tests pass 0 to split even tiny products.
    */
   minParallelFlops?: number;
+}
+
+/** What `WasmGemm.convWeightGrad` runs: the weight (and bias) gradient over `count` samples. */
+export interface ConvWeightGradCall {
+  /** As `ConvBatchCall.geometry`. */
+  geometry: readonly number[];
+  groups: number;
+  cYG: number;
+  count: number;
+  /** The conv input `[count, C, H, W]` from `xOffset`; only read when `cols` is null. */
+  x: GemmArray;
+  xOffset: number;
+  /** The columns the forward kept, `[count, C·kH·kW, Hout·Wout]` (used in place when resident), or null. */
+  cols: Float32Array | null;
+  /** The output gradient `[count, Cy, Hout·Wout]` from `yOffset`. */
+  y: GemmArray;
+  yOffset: number;
+  /** Written: `[Cy, C/groups·kH·kW]`. */
+  gw: GemmArray;
+  /** Written when given: `[Cy]`. */
+  gb: GemmArray | null;
 }
 
 /** What `WasmGemm.convBatch` runs: `count` samples of one 1-D/2-D convolution (see there). */
@@ -491,6 +516,96 @@ export class WasmGemm implements Gemm {
     }
     if (forward && !yResident) y.set(f32.subarray(yAt >> 2, (yAt >> 2) + count * yStride), yOffset);
     if (!forward && !xResident) x.set(f32.subarray(xAt >> 2, (xAt >> 2) + count * xStride), xOffset);
+    return true;
+  }
+
+  /**
+   * A conv weight gradient `gW = Σ_s gy[s]·cols[s]ᵀ` per group (and, with `call.gb`, the bias gradient
+   * `gb[c] = Σ_s Σ_p gy[s, c, p]`), for 1-D/2-D geometries: the samples go in WEIGHT_GRAD_PARTS fixed
+   * partitions, each summed in order by one task into its own partial, and the partials are added up in
+   * order in float64 and rounded once. So the result depends on the batch size, not on the thread count.
+   * `call.cols` (from a forward) are read in place when resident; otherwise each task makes its
+   * samples' columns (into one buffer per partition), which gives the same bits.
+   * @returns false when nothing ran (float64, or no room): take another path
+   */
+  convWeightGrad(call: ConvWeightGradCall): boolean {
+    const { geometry: g, groups, cYG, count, x, xOffset, y, yOffset, gw, gb } = call;
+    if (g.length !== 13) return false;
+    if (!(x instanceof Float32Array && y instanceof Float32Array && gw instanceof Float32Array)) return false;
+    if (gb !== null && !(gb instanceof Float32Array)) return false;
+    if (count <= 0) return false;
+    const [channels, inH, inW, kH, kW, , , , , , , outH, outW] = g as [number, number, number, number, number, ...number[]];
+    const cY = cYG * groups;
+    const rowsG = (channels! / groups) * kH! * kW!;
+    const positions = outH! * outW!;
+    const xStride = channels! * inH! * inW!;
+    const yStride = cY * positions;
+    const sampleCols = channels! * kH! * kW! * positions;
+    const has = (array: Float32Array) => this.residentBuffers.has(array.buffer);
+    // Columns outside the memory are made again rather than copied in (im2col is exact: same bits).
+    const cols = call.cols !== null && has(call.cols) ? call.cols : null;
+    const chunk = Math.ceil(count / WEIGHT_GRAD_PARTS);
+    const parts = Math.ceil(count / chunk);
+    const xResident = cols !== null || has(x);
+    const yResident = has(y);
+    let end = this.operands;
+    const xAt = cols !== null ? 0 : xResident ? x.byteOffset + xOffset * 4 : end;
+    if (!xResident) end = align(end + count * xStride * 4, 64);
+    const yAt = yResident ? y.byteOffset + yOffset * 4 : end;
+    if (!yResident) end = align(end + count * yStride * 4, 64);
+    const colsAt = cols !== null ? cols.byteOffset : end;
+    if (cols === null) end = align(end + parts * sampleCols * 4, 64);
+    const partsAt = end;
+    end = align(end + parts * cY * rowsG * 4, 64);
+    const biasAt = end;
+    if (gb !== null) end = align(end + parts * cY * 8, 64);
+    if (!this.reserve(end)) return false;
+    const f32 = this.f32;
+    if (!xResident) f32.set(x.subarray(xOffset, xOffset + count * xStride), xAt >> 2);
+    if (!yResident) f32.set(y.subarray(yOffset, yOffset + count * yStride), yAt >> 2);
+    const i32 = this.i32;
+    const p = this.params >> 2;
+    i32[p + 16] = 3; // a weight gradient
+    i32[p + 17] = cols === null ? 1 : 0;
+    i32[p + 18] = xAt;
+    i32[p + 19] = xStride * 4;
+    i32[p + 20] = colsAt;
+    i32[p + 21] = sampleCols * 4;
+    i32[p + 22] = gb !== null ? biasAt : 0;
+    i32[p + 23] = partsAt;
+    i32[p + 24] = yAt;
+    i32[p + 25] = yStride * 4;
+    i32[p + 26] = groups;
+    i32[p + 27] = cYG;
+    i32[p + 28] = rowsG;
+    i32[p + 29] = positions;
+    for (let i = 0; i < 13; i++) i32[p + 31 + i] = g[i]!;
+    i32[p + 44] = count;
+    i32[p + 45] = chunk;
+    const kernel = this.kernel;
+    const params = this.params;
+    const scratch = this.scratch;
+    const pool = this.pool;
+    if (pool === null || parts === 1 || 2 * cY * rowsG * positions * count < this.minParallelFlops) {
+      for (let t = 0; t < parts; t++) kernel.gemmTask(params, t, scratch);
+    } else {
+      pool.run(parts, (task) => kernel.gemmTask(params, task, scratch));
+    }
+    const size = cY * rowsG;
+    const at = partsAt >> 2;
+    for (let i = 0; i < size; i++) {
+      let sum = 0;
+      for (let t = 0, j = at + i; t < parts; t++, j += size) sum += f32[j]!;
+      gw[i] = sum;
+    }
+    if (gb !== null) {
+      const f64 = new Float64Array(this.memory.buffer, biasAt, parts * cY);
+      for (let c = 0; c < cY; c++) {
+        let sum = 0;
+        for (let t = 0; t < parts; t++) sum += f64[t * cY + c]!;
+        gb[c] = sum;
+      }
+    }
     return true;
   }
 
