@@ -189,10 +189,13 @@ function convTask(params: usize, t: i32, scratch: usize): void {
  * `[parts, Cy, rows per group]`) and, when slot 22 is not 0, its own f64 bias sums
  * `gb_t[c] = Σ_s Σ_p gy[s, c, p]` (`[parts, Cy]` f64). The caller adds the partitions up in order, so
  * the result depends on the partition count, which it fixes, not on which thread ran what. Slots 17
- * (1: make the columns here by im2col of x into the partition's buffer `cols + t·stride`, else read
- * sample s's at `cols + s·stride`), 18–21, 24–29 and 31–43 as for `convTask`.
+ * (1: make the columns here by im2col of x into buffer `cols + task·stride`, else read sample s's at
+ * `cols + s·stride`), 18–21, 24–29 and 31–43 as for `convTask`; 46 the first partition of this round.
  */
-function weightGradTask(params: usize, t: i32, scratch: usize): void {
+function weightGradTask(params: usize, task: i32, scratch: usize): void {
+  // Partitions may run in rounds (slot 46: the round's first partition), each round's im2col buffers
+  // reused by the next: buffer `task` serves partition `first + task`.
+  const t = task + load<i32>(params, 184);
   const im2col = load<i32>(params, 68);
   const x = load<usize>(params, 72);
   const xStride = load<usize>(params, 76);
@@ -217,7 +220,7 @@ function weightGradTask(params: usize, t: i32, scratch: usize): void {
   for (let s = first; s < last; s++) {
     const at = <usize>s;
     // Columns made here go to this partition's own buffer, reused sample after sample.
-    const colsS = cols + (im2col ? <usize>t : at) * colsStride;
+    const colsS = cols + (im2col ? <usize>task : at) * colsStride;
     const gyS = gy + at * yStride;
     if (im2col) im2col2d(x + at * xStride, geom, colsS);
     const beta: f32 = s == first ? 0 : 1;

@@ -28,13 +28,15 @@ interface GemmExports {
 const PAGE = 65536;
 // The modules declare this maximum (4 GiB, the wasm32 limit); see scripts/build-wasm.mjs.
 const MAX_PAGES = 65536;
-// Bytes of the parameter block gemmTask reads (slots 0–15 for one product, 16–21 for a batch, 16–43
-// for a conv batch).
+// Bytes of the parameter block gemmTask reads (slots 0–15 for one product, 16–21 for a batch, 16–46
+// for a conv batch or weight gradient).
 const PARAMS_BYTES = 192;
 
 // Partitions of a conv weight gradient's batch (see convWeightGrad): a constant, so that results do
 // not depend on the thread count; 8 keeps 2–8 threads busy, and the partials cost little to add up.
 const WEIGHT_GRAD_PARTS = 8;
+// Most floats of im2col buffers a weight gradient stages at once (16 MB), as conv's column chunks.
+const WEIGHT_GRAD_COLUMNS_MAX = 1 << 22;
 
 // Below this many flops (2·m·n·k) a GEMM stays on the calling thread: waking workers costs more than
 // it saves. On the development VM (2 cores, Node 20) a futex round trip to a worker took 75 µs; 2
@@ -525,7 +527,7 @@ export class WasmGemm implements Gemm {
    * partitions, each summed in order by one task into its own partial, and the partials are added up in
    * order in float64 and rounded once. So the result depends on the batch size, not on the thread count.
    * `call.cols` (from a forward) are read in place when resident; otherwise each task makes its
-   * samples' columns (into one buffer per partition), which gives the same bits.
+   * samples' columns (into one buffer per partition running at once), which gives the same bits.
    * @returns false when nothing ran (float64, or no room): take another path
    */
   convWeightGrad(call: ConvWeightGradCall): boolean {
@@ -553,8 +555,12 @@ export class WasmGemm implements Gemm {
     if (!xResident) end = align(end + count * xStride * 4, 64);
     const yAt = yResident ? y.byteOffset + yOffset * 4 : end;
     if (!yResident) end = align(end + count * yStride * 4, 64);
+    // Columns made in the tasks need a buffer per partition running at once: all partitions in one
+    // round if their buffers fit in WEIGHT_GRAD_COLUMNS_MAX floats, else rounds of one per thread.
+    const threads = this.pool === null ? 1 : this.pool.size;
+    const round = cols !== null || parts * sampleCols <= WEIGHT_GRAD_COLUMNS_MAX ? parts : Math.min(parts, threads);
     const colsAt = cols !== null ? cols.byteOffset : end;
-    if (cols === null) end = align(end + parts * sampleCols * 4, 64);
+    if (cols === null) end = align(end + round * sampleCols * 4, 64);
     const partsAt = end;
     end = align(end + parts * cY * rowsG * 4, 64);
     const biasAt = end;
@@ -586,10 +592,12 @@ export class WasmGemm implements Gemm {
     const params = this.params;
     const scratch = this.scratch;
     const pool = this.pool;
-    if (pool === null || parts === 1 || 2 * cY * rowsG * positions * count < this.minParallelFlops) {
-      for (let t = 0; t < parts; t++) kernel.gemmTask(params, t, scratch);
-    } else {
-      pool.run(parts, (task) => kernel.gemmTask(params, task, scratch));
+    const serial = pool === null || parts === 1 || 2 * cY * rowsG * positions * count < this.minParallelFlops;
+    for (let first = 0; first < parts; first += round) {
+      const tasks = Math.min(round, parts - first);
+      i32[p + 46] = first;
+      if (serial) for (let t = 0; t < tasks; t++) kernel.gemmTask(params, t, scratch);
+      else pool.run(tasks, (task) => kernel.gemmTask(params, task, scratch));
     }
     const size = cY * rowsG;
     const at = partsAt >> 2;
