@@ -81,7 +81,7 @@ export function trainMnist(args: MnistArgs, data: { train: BatchDataset; test: B
 }
 
 /** Fraction of `dataset` the model classifies correctly (eval mode, no graph). */
-export function evaluate(model: LeNet5 | WideCnn, dataset: BatchDataset, batchSize = 1000): number {
+export function evaluate(model: LeNet5 | WideCnn, dataset: BatchDataset, batchSize = 250): number {
   model.eval();
   let correct = 0;
   noGrad(() => {
