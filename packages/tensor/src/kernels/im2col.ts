@@ -1,6 +1,6 @@
 import { checkTensor } from '../check.js';
 import { arrayFor, type TypedArray } from '../dtype.js';
-import { rangeError, shapeError } from '../errors.js';
+import { rangeError, shapeError, typeError } from '../errors.js';
 import { formatShape, sizeOf } from '../shape.js';
 import { Tensor, contiguousData } from '../tensor.js';
 import type { ConvGeometry } from './conv-geometry.js';
@@ -59,7 +59,16 @@ function columnsSize(geom: ConvGeometry): number {
 }
 
 // O(1) checks: an out-of-range typed-array read is a silent undefined/NaN and a write is silently lost.
+function checkGeom(op: string, geom: ConvGeometry): void {
+  const g = geom as Partial<ConvGeometry> | null;
+  const fields = ['inputSize', 'kernelSize', 'stride', 'padBefore', 'dilation', 'outputSize'] as const;
+  if (g === null || typeof g !== 'object' || typeof g.channels !== 'number' || fields.some((f) => !Array.isArray(g[f]))) {
+    throw typeError(op, `geom must be a ConvGeometry from convGeometry(), got ${g === null ? 'null' : typeof g}`);
+  }
+}
+
 function checkBlock(op: string, name: string, arr: TypedArray, offset: number, size: number, geom: ConvGeometry): void {
+  if (!ArrayBuffer.isView(arr)) throw typeError(op, `${name} must be a typed array, got ${arr === null ? 'null' : typeof arr}`);
   if (!Number.isInteger(offset) || offset < 0) throw rangeError(op, `${name}Offset must be an integer >= 0, got ${offset}`);
   if (offset + size > arr.length) {
     throw rangeError(op, `${name} holds ${arr.length} elements, but a block of ${size} at ${name}Offset=${offset} ends at ${offset + size} ` +
@@ -74,6 +83,7 @@ function checkBlock(op: string, name: string, arr: TypedArray, offset: number, s
  * @throws RangeError if an offset is negative or either block runs past the end of its array
  */
 export function im2colInto(src: TypedArray, srcOffset: number, geom: ConvGeometry, dst: TypedArray, dstOffset: number): void {
+  checkGeom('im2colInto', geom);
   checkBlock('im2colInto', 'src', src, srcOffset, sampleSize(geom), geom);
   checkBlock('im2colInto', 'dst', dst, dstOffset, columnsSize(geom), geom);
   const channels = geom.channels;
@@ -278,6 +288,7 @@ function im2colShiftedTap(
  * @throws RangeError if an offset is negative or either block runs past the end of its array
  */
 export function col2imInto(cols: TypedArray, colsOffset: number, geom: ConvGeometry, dst: TypedArray, dstOffset: number): void {
+  checkGeom('col2imInto', geom);
   checkBlock('col2imInto', 'cols', cols, colsOffset, columnsSize(geom), geom);
   checkBlock('col2imInto', 'dst', dst, dstOffset, sampleSize(geom), geom);
   const channels = geom.channels;
@@ -386,6 +397,7 @@ function col2imTap(
  * @example im2col(randn([2, 3, 5, 5]), convGeometry('conv2d', { channels: 3, inputSize: [5, 5], kernelSize: 3 })).shape // [2, 27, 9]
  */
 export function im2col(x: Tensor, geom: ConvGeometry): Tensor {
+  checkGeom('im2col', geom);
   checkBatch('im2col', 'x', x, [geom.channels, ...geom.inputSize], geom);
   const n = x.shape[0]!;
   const inSample = geom.channels * sizeOf(geom.inputSize);
@@ -407,6 +419,7 @@ export function im2col(x: Tensor, geom: ConvGeometry): Tensor {
  * @throws ShapeError if cols' shape differs from what `geom` implies
  */
 export function col2im(cols: Tensor, geom: ConvGeometry): Tensor {
+  checkGeom('col2im', geom);
   checkBatch('col2im', 'cols', cols, [geom.channels * sizeOf(geom.kernelSize), sizeOf(geom.outputSize)], geom);
   const n = cols.shape[0]!;
   const inSample = geom.channels * sizeOf(geom.inputSize);

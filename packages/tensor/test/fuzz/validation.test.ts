@@ -456,13 +456,13 @@ describe('kernels: conv geometry, im2col, gemm', () => {
     },
   });
 
-  // Known gaps in the kernels (src/kernels/im2col.ts is being reworked by another change): a missing
-  // geometry or a non-array buffer crashes with an engine TypeError. it.fails flags the day they are fixed.
-  it.fails('im2col/col2im with a null geometry, im2colInto with a null buffer: engine TypeErrors (known gap)', () => {
+  it('im2col/col2im with a null geometry, im2colInto with a null buffer: typed errors naming the argument', () => {
     const s = [3, 3];
     expect(() => im2col(f32([1, 2, ...s]), null as unknown as T.ConvGeometry)).toThrow(/^im2col: .*geom/);
     expect(() => col2im(f32([1, 8, 4]), null as unknown as T.ConvGeometry)).toThrow(/^col2im: .*geom/);
     expect(() => im2colInto(null as unknown as Float32Array, 0, geomOf(s), new Float32Array(100), 0)).toThrow(/^im2colInto: .*src/);
+    expect(() => im2col(f32([1, 2, ...s]), null as unknown as T.ConvGeometry)).toThrow(TypeError);
+    expect(() => im2colInto(null as unknown as Float32Array, 0, geomOf(s), new Float32Array(100), 0)).toThrow(TypeError);
   });
 
   run({
