@@ -36,11 +36,12 @@ function poolRepr(kernelSize: SpatialArg, options: object): string {
   return parts.join(', ');
 }
 
-abstract class MaxPoolNd extends Module {
+/** What max and average pooling modules share: a kernel size and options checked at construction. */
+abstract class PoolNd<O extends MaxPoolModuleOptions | AvgPoolModuleOptions> extends Module {
   readonly kernelSize: SpatialArg;
-  readonly options: MaxPoolModuleOptions;
+  readonly options: O;
 
-  protected constructor(name: string, dims: number, kernelSize: SpatialArg, options: MaxPoolModuleOptions) {
+  protected constructor(name: string, dims: number, kernelSize: SpatialArg, options: O) {
     super();
     checkPoolOptions(name, dims, kernelSize, options);
     this.kernelSize = kernelSize;
@@ -57,7 +58,7 @@ abstract class MaxPoolNd extends Module {
  * `forwardWithIndices` instead of passing `returnIndices`.
  * @example new MaxPool1d(2).forward(randn([1, 4, 16])).shape // [1, 4, 8]
  */
-export class MaxPool1d extends MaxPoolNd {
+export class MaxPool1d extends PoolNd<MaxPoolModuleOptions> {
   constructor(kernelSize: SpatialArg, options: MaxPoolModuleOptions = {}) {
     super('MaxPool1d', 1, kernelSize, options);
   }
@@ -78,7 +79,7 @@ export class MaxPool1d extends MaxPoolNd {
  * `forwardWithIndices` instead of passing `returnIndices`.
  * @example new MaxPool2d(2).forward(randn([1, 6, 28, 28])).shape // [1, 6, 14, 14]
  */
-export class MaxPool2d extends MaxPoolNd {
+export class MaxPool2d extends PoolNd<MaxPoolModuleOptions> {
   constructor(kernelSize: SpatialArg, options: MaxPoolModuleOptions = {}) {
     super('MaxPool2d', 2, kernelSize, options);
   }
@@ -94,27 +95,12 @@ export class MaxPool2d extends MaxPoolNd {
   }
 }
 
-abstract class AvgPoolNd extends Module {
-  readonly kernelSize: SpatialArg;
-  readonly options: AvgPoolModuleOptions;
-
-  protected constructor(name: string, dims: number, kernelSize: SpatialArg, options: AvgPoolModuleOptions) {
-    super();
-    checkPoolOptions(name, dims, kernelSize, options);
-    this.kernelSize = kernelSize;
-    this.options = { ...options };
-  }
-
-  override extraRepr(): string {
-    return poolRepr(this.kernelSize, this.options);
-  }
-}
 
 /**
  * 1-D average pooling, as `torch.nn.AvgPool1d` (divisor rules as `avgPool1d`).
  * @example new AvgPool1d(3, { stride: 2, padding: 1 }).forward(randn([1, 2, 9])).shape // [1, 2, 5]
  */
-export class AvgPool1d extends AvgPoolNd {
+export class AvgPool1d extends PoolNd<AvgPoolModuleOptions> {
   constructor(kernelSize: SpatialArg, options: AvgPoolModuleOptions = {}) {
     super('AvgPool1d', 1, kernelSize, options);
   }
@@ -129,7 +115,7 @@ export class AvgPool1d extends AvgPoolNd {
  * 2-D average pooling, as `torch.nn.AvgPool2d` (divisor rules as `avgPool2d`).
  * @example new AvgPool2d(2).forward(randn([1, 6, 28, 28])).shape // [1, 6, 14, 14]
  */
-export class AvgPool2d extends AvgPoolNd {
+export class AvgPool2d extends PoolNd<AvgPoolModuleOptions> {
   constructor(kernelSize: SpatialArg, options: AvgPoolModuleOptions = {}) {
     super('AvgPool2d', 2, kernelSize, options);
   }
