@@ -171,7 +171,16 @@ function asBits(a: Float32Array): Int32Array {
 // y is a relu output, +0 or positive (or NaN, which passes g as in torch): −y >> 31 is −1 (all bits
 // set, keep g) where y > 0 and 0 where y is +0.
 function reluBackwardBits(g: Int32Array, y: Int32Array, out: Int32Array): void {
-  for (let i = 0; i < out.length; i++) out[i] = g[i]! & (-y[i]! >> 31);
+  const n = out.length;
+  let i = 0;
+  // Unrolled by 4, as relu's forward loop: V8 does not unroll, and the loop overhead was a third of the time.
+  for (; i + 4 <= n; i += 4) {
+    out[i] = g[i]! & (-y[i]! >> 31);
+    out[i + 1] = g[i + 1]! & (-y[i + 1]! >> 31);
+    out[i + 2] = g[i + 2]! & (-y[i + 2]! >> 31);
+    out[i + 3] = g[i + 3]! & (-y[i + 3]! >> 31);
+  }
+  for (; i < n; i++) out[i] = g[i]! & (-y[i]! >> 31);
 }
 
 /** x for x > 0, `negativeSlope`·x otherwise. `x`: any shape → same shape. */
