@@ -1,5 +1,5 @@
 export { Tensor, contiguousData, type NestedArray } from './tensor.js';
-export { type DType, type TypedArray, DTYPES, isFloat, promoteTypes } from './dtype.js';
+export { type DType, type TypedArray, DTYPES, isFloat, promoteTypes, uninitializedArrayFor } from './dtype.js';
 export { ShapeError, shapeError, rangeError, typeError } from './errors.js';
 export { formatShape, sizeOf, contiguousStrides, broadcastShapes, sameShape, type Shape } from './shape.js';
 export { normalizeAxis, normalizeAxes, checkShape, checkInt, checkRank, checkTensor, describeValue, checkOptions, checkSize, MAX_ELEMENTS } from './check.js';

@@ -152,8 +152,9 @@ export const relu = defineOp({
  * 2.6 ms through zipWith, 1.05 ms with the branch, 0.32 ms on the bits).
  */
 function reluBackward(gradOutput: Tensor, y: Tensor): Tensor {
-  const out = T.zeros(gradOutput.shape, { dtype: T.promoteTypes(gradOutput.dtype, y.dtype) });
-  const o = out.data;
+  // Every element is written below.
+  const o = T.uninitializedArrayFor(T.promoteTypes(gradOutput.dtype, y.dtype), gradOutput.size);
+  const out = new T.Tensor(o, gradOutput.shape);
   const g = T.contiguousData(gradOutput);
   const yd = T.contiguousData(y);
   if (o instanceof Float32Array && g instanceof Float32Array && yd instanceof Float32Array) {

@@ -1,6 +1,6 @@
 import { defineOp, pad, type Context, type Variable } from '@torchlet/autograd';
 import {
-  col2imInto, convGeometry, formatShape, getGemm, im2colInto, rangeError, shapeError, Tensor, WasmGemm, type ConvGeometry,
+  col2imInto, convGeometry, formatShape, getGemm, im2colInto, rangeError, shapeError, Tensor, uninitializedArrayFor, WasmGemm, type ConvGeometry,
 } from '@torchlet/tensor';
 import {
   checkConvChannels, checkConvTensors, describeOption, floatArray, floatData, formatSize, isUnbatched, normalizeConvOptions,
@@ -338,7 +338,8 @@ export const convOp = defineOp({
       padding: call.padBefore, paddingAfter: call.padAfter, dilation: call.dilation,
     });
     const plan = convPlan(n!, call.groups, cIn!, cOut, geom);
-    const out = floatArray(input.dtype, n! * cOut * plan.yPositions);
+    // convForwardInto writes all of it: from the bias, or by GEMMs with beta = 0, which do not read C.
+    const out = uninitializedArrayFor(input.dtype, n! * cOut * plan.yPositions) as FloatArray;
     const columns = n! * cIn! * plan.kernelVolume * plan.yPositions;
     const keep = ctx.needsInputGrad[1] && !plan.direct && columns <= KEPT_COLUMNS_MAX ? takeColumns(input.dtype, columns) : null;
     convForwardInto(floatData(input), floatData(weight), plan, out, false, keep?.columns ?? null, bias ? floatData(bias) : null);

@@ -1,5 +1,5 @@
 import { defineOp, type Context, type Variable } from '@torchlet/autograd';
-import { formatShape, rangeError, shapeError, Tensor, typeError } from '@torchlet/tensor';
+import { formatShape, rangeError, shapeError, Tensor, typeError, uninitializedArrayFor } from '@torchlet/tensor';
 import {
   describeOption, floatArray, floatData, formatSize, spatialTuple, type FloatArray, type SpatialArg, type TensorInput,
 } from './conv-options.js';
@@ -229,8 +229,9 @@ export const windowMaxOp = defineOp({
   name: 'maxPool',
   forward(ctx: Context, input: Tensor, plan: PoolPlan): Tensor[] {
     const size = plan.outputShape.reduce((a, b) => a * b, 1);
-    const out = floatArray(input.dtype, size);
-    const indices = new Int32Array(size);
+    // Both are written whole by the kernels below.
+    const out = uninitializedArrayFor(input.dtype, size) as FloatArray;
+    const indices = uninitializedArrayFor('int32', size) as Int32Array;
     if (pairsOnly(plan.rows) && pairsOnly(plan.cols)) windowMax2x2(floatData(input), plan, out, indices);
     else windowMax(floatData(input), plan, out, indices);
     const indexTensor = new Tensor(indices, plan.outputShape);

@@ -1,4 +1,4 @@
-import { arrayFor, isDType, promoteTypes, promoteWithScalar, type DType, type TypedArray } from '../dtype.js';
+import { arrayFor, isDType, uninitializedArrayFor, promoteTypes, promoteWithScalar, type DType, type TypedArray } from '../dtype.js';
 import { describeValue } from '../check.js';
 import { rangeError, typeError } from '../errors.js';
 import { broadcastShapes, sameShape, sizeOf, type Shape } from '../shape.js';
@@ -69,7 +69,8 @@ function unaryOp(name: string, fn: (x: number) => number, keepInt = false, loop?
   return (x: Tensor): Tensor => {
     if (!(x instanceof Tensor)) throw typeError(name, `x must be a Tensor, got ${describe(x)}`);
     const dtype: DType = x.dtype === 'int32' && !keepInt ? 'float32' : x.dtype;
-    const out = arrayFor(dtype, x.size);
+    // Every element is written below.
+    const out = uninitializedArrayFor(dtype, x.size);
     if (x.isContiguous() && loop) {
       loop(x.data, x.offset, out);
     } else if (x.isContiguous()) {
