@@ -6,14 +6,17 @@ export class ShapeError extends Error {
   override name = 'ShapeError';
 }
 
+/** `new ShapeError('op: message')`. */
 export function shapeError(op: string, message: string): ShapeError {
   return new ShapeError(`${op}: ${message}`);
 }
 
+/** `new RangeError('op: message')`. */
 export function rangeError(op: string, message: string): RangeError {
   return new RangeError(`${op}: ${message}`);
 }
 
+/** `new TypeError('op: message')`. */
 export function typeError(op: string, message: string): TypeError {
   return new TypeError(`${op}: ${message}`);
 }

@@ -143,6 +143,11 @@ function erfcPositive(y: number): number {
   return Math.exp(-s * s) * Math.exp(-(y - s) * (y + s)) * r;
 }
 
+// Unary ops, elementwise. Each takes `x`: any shape → a new contiguous tensor of the same shape.
+// Float input keeps its dtype; int32 input gives float32, except for the ops that map integers to
+// integers (neg, abs, sign, square, relu, floor, ceil, round), which keep int32.
+
+/** −x */
 export const neg = unaryOp('neg', (x) => -x, true);
 export const abs = unaryOp('abs', Math.abs, true);
 export const sign = unaryOp('sign', Math.sign, true);
@@ -334,6 +339,12 @@ function contiguousBinary(code: BinaryCode, fn: (a: number, b: number) => number
 const toFloat = (d: DType): DType => (d === 'int32' ? 'float32' : d);
 const toInt = (): DType => 'int32';
 
+// Binary ops, elementwise with numpy broadcasting: `a`, `b`: Tensor or number (a number never widens
+// a float tensor's dtype) → a new contiguous tensor of the broadcast shape, dtype promoted
+// int32 < float32 < float64.
+// @throws ShapeError naming both shapes when they do not broadcast
+
+/** a + b */
 export const add = binaryOp('add', (a, b) => a + b, 'add');
 export const sub = binaryOp('sub', (a, b) => a - b, 'sub');
 export const mul = binaryOp('mul', (a, b) => a * b, 'mul');
