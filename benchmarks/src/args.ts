@@ -6,6 +6,8 @@ export interface BenchArgs {
   only: string[];
   /** Internal: this process is the child that trains one MNIST epoch (see mnist-epoch.ts). */
   epochChild: string | null;
+  /** Internal: this process is the child that times one workload (see workload-child.ts). */
+  workloadChild: string | null;
 }
 
 export const USAGE = `usage: pnpm bench [--quick] [--only <pattern>]...
@@ -15,7 +17,7 @@ export const USAGE = `usage: pnpm bench [--quick] [--only <pattern>]...
 
 /** Parses `argv` (without node and the script); unknown flags are an error so typos do not pass silently. */
 export function parseArgs(argv: readonly string[]): BenchArgs {
-  const args: BenchArgs = { quick: false, only: [], epochChild: null };
+  const args: BenchArgs = { quick: false, only: [], epochChild: null, workloadChild: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--quick') args.quick = true;
@@ -27,6 +29,10 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
       const value = argv[++i];
       if (!value) throw new Error('bench: --epoch-child needs a JSON job');
       args.epochChild = value;
+    } else if (a === '--workload-child') {
+      const value = argv[++i];
+      if (!value) throw new Error('bench: --workload-child needs a JSON job');
+      args.workloadChild = value;
     } else if (a === '--help' || a === '-h') {
       console.log(USAGE);
       process.exit(0);

@@ -2,6 +2,7 @@
  * `pnpm bench`: Torchlet against TensorFlow.js (cpu and wasm backends) on the same seeded inputs.
  * A benchmark, not a test: it prints medians and ratios and asserts nothing about speed. It does check
  * that every implementation computes the same numbers (max |Δ| column) before timing it.
+ * Each workload runs in its own child process (workload-child.ts), so none inherits another's heap.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,10 +11,11 @@ import { parseArgs, selected, type BenchArgs } from './args.js';
 import { machineDescription } from './machine.js';
 import { MNIST_TRAIN, runEpoch, runEpochChild } from './mnist-epoch.js';
 import { markdownTable, textTable } from './report.js';
-import { markSpeedups, runWorkload, type Row } from './runner.js';
+import { markSpeedups, type Row, type RunnerOptions } from './runner.js';
 import { benchDir, firstLine, loadTf, type TfPeers } from './tfjs.js';
 import { FULL, QUICK } from './timing.js';
 import { backendInfo, torchletBackends, type TorchletBackend } from './torchlet-backends.js';
+import { runWorkloadChild, runWorkloadIsolated } from './workload-child.js';
 import { convForward, convForwardBackward, type ConvCase } from './workloads/conv.js';
 import { gemmWorkload } from './workloads/gemm.js';
 import { lenetStep } from './workloads/lenet.js';
@@ -47,9 +49,10 @@ const LEGEND =
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
+const runnerOptions = (quick: boolean): RunnerOptions => ({ policy: quick ? QUICK : FULL, peerMaxRunMs: quick ? 1500 : 5000, log });
+
 async function main(args: BenchArgs): Promise<void> {
   const started = performance.now();
-  const policy = args.quick ? QUICK : FULL;
   const images = args.quick ? 100 * BATCH : MNIST_TRAIN;
   const epochName = `lenet-5 mnist epoch (${images === MNIST_TRAIN ? '60,000' : `quick: ${images.toLocaleString('en-US')} of 60,000`} images, batch ${BATCH})`;
   const chosen = workloads().filter((w) => selected(args, w.name));
@@ -77,11 +80,12 @@ async function main(args: BenchArgs): Promise<void> {
   for (const line of machine) console.log(line);
   console.log('');
 
+  // Each workload in its own child process: a fresh heap, so one workload's garbage cannot slow the next.
   const rows: Row[] = [];
-  const runnerOptions = { policy, peerMaxRunMs: args.quick ? 1500 : 5000, log };
+  const peerLabels = (peers?.backends ?? []).map((b) => `tfjs ${b}`);
   for (const w of chosen) {
     log(`${w.name}`);
-    rows.push(...(await runWorkload(w, backends, peers, runnerOptions)));
+    rows.push(...runWorkloadIsolated({ workload: w.name, quick: args.quick, backends }, peerLabels));
   }
 
   const footnotes: string[] = [];
@@ -161,4 +165,5 @@ try {
   process.exit(2);
 }
 if (args.epochChild !== null) await runEpochChild(args.epochChild);
+else if (args.workloadChild !== null) await runWorkloadChild(args.workloadChild, workloads(), runnerOptions);
 else await main(args);
