@@ -306,25 +306,8 @@ export class WasmGemm implements Gemm {
       const unit = rows ? this.tileRows : Math.max(this.tileCols, 16);
       const chunk = align(Math.ceil((rows ? m : n) / split), unit);
       const tasks = Math.ceil((rows ? m : n) / chunk);
-      const p = this.params >> 2;
-      const i32 = this.i32;
-      i32[p] = +transA;
-      i32[p + 1] = +transB;
-      i32[p + 2] = m;
-      i32[p + 3] = n;
-      i32[p + 4] = k;
-      f32[p + 5] = alpha;
-      i32[p + 6] = aAt;
-      i32[p + 7] = aLd;
-      i32[p + 8] = bAt;
-      i32[p + 9] = bLd;
-      f32[p + 10] = beta;
-      i32[p + 11] = cAt;
-      i32[p + 12] = cLd;
-      i32[p + 13] = rows ? 0 : 1;
-      i32[p + 14] = chunk;
-      i32[p + 15] = packedAt;
-      i32[p + 16] = 0; // one product, not a batch
+      this.writeTaskParams(transA, transB, m, n, k, alpha, aAt, aLd, bAt, bLd, beta, cAt, cLd, rows, chunk, packedAt);
+      this.i32[(this.params >> 2) + 16] = 0; // one product, not a batch
       const params = this.params;
       const scratch = this.scratch;
       pool!.run(tasks, (task) => kernel.gemmTask(params, task, scratch));
@@ -403,24 +386,9 @@ export class WasmGemm implements Gemm {
       chunk = align(Math.ceil(extent / Math.min(threads * TASKS_PER_THREAD, Math.ceil(extent / unit))), unit);
       tasks = Math.ceil(extent / chunk);
     }
+    this.writeTaskParams(transA, transB, m, n, k, alpha, aAt, lda, bAt, ldb, beta, cAt, ldc, rows, chunk, 0);
     const p = this.params >> 2;
     const i32 = this.i32;
-    i32[p] = +transA;
-    i32[p + 1] = +transB;
-    i32[p + 2] = m;
-    i32[p + 3] = n;
-    i32[p + 4] = k;
-    f32[p + 5] = alpha;
-    i32[p + 6] = aAt;
-    i32[p + 7] = lda;
-    i32[p + 8] = bAt;
-    i32[p + 9] = ldb;
-    f32[p + 10] = beta;
-    i32[p + 11] = cAt;
-    i32[p + 12] = ldc;
-    i32[p + 13] = rows ? 0 : 1;
-    i32[p + 14] = chunk;
-    i32[p + 15] = 0;
     i32[p + 16] = 1; // a batch
     i32[p + 17] = strideA * 4;
     i32[p + 18] = strideB * 4;
@@ -625,6 +593,37 @@ export class WasmGemm implements Gemm {
   }
 
   /** Grows the memory to at least `bytes`; false if it cannot (the caller then uses the JS kernel). */
+  /**
+   * Writes the parameter block the wasm task entry points read (word offsets as in gemm.as.ts):
+   * one product's operands, how C is sliced into tasks, and where a pre-packed operand sits.
+   * Words 16 and up (batch or not, batch strides) are the caller's.
+   */
+  private writeTaskParams(
+    transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
+    aAt: number, lda: number, bAt: number, ldb: number, beta: number, cAt: number, ldc: number,
+    rows: boolean, chunk: number, packedAt: number,
+  ): void {
+    const p = this.params >> 2;
+    const i32 = this.i32;
+    const f32 = this.f32;
+    i32[p] = +transA;
+    i32[p + 1] = +transB;
+    i32[p + 2] = m;
+    i32[p + 3] = n;
+    i32[p + 4] = k;
+    f32[p + 5] = alpha;
+    i32[p + 6] = aAt;
+    i32[p + 7] = lda;
+    i32[p + 8] = bAt;
+    i32[p + 9] = ldb;
+    f32[p + 10] = beta;
+    i32[p + 11] = cAt;
+    i32[p + 12] = ldc;
+    i32[p + 13] = rows ? 0 : 1;
+    i32[p + 14] = chunk;
+    i32[p + 15] = packedAt;
+  }
+
   private reserve(bytes: number): boolean {
     const have = this.memory.buffer.byteLength;
     if (bytes <= have) return true;
