@@ -1,5 +1,6 @@
 import type { Variable } from '@torchlet/autograd';
 import { contiguousData, formatShape, rangeError, shapeError, typeError, type DType, type Tensor } from '@torchlet/tensor';
+import { checkInputWeightBias } from './check-tensors.js';
 
 /** A tensor argument: a plain Tensor (a constant) or a Variable (joins the graph). */
 export type TensorInput = Tensor | Variable;
@@ -122,12 +123,7 @@ export function normalizeConvOptions(op: string, kernelSize: readonly number[], 
  * @param bias   any shape here (checked by `checkConvChannels`) or null
  */
 export function checkConvTensors(op: string, dims: number, input: unknown, weight: unknown, bias: unknown, weightLayout: string): void {
-  for (const [name, t] of [['input', input], ['weight', weight], ['bias', bias]] as const) {
-    if (name === 'bias' && (t === null || t === undefined)) continue;
-    if (t === null || typeof t !== 'object' || !('shape' in t) || !('dtype' in t)) {
-      throw typeError(op, `${name} must be a Tensor or Variable, got ${t === null ? 'null' : typeof t}`);
-    }
-  }
+  checkInputWeightBias(op, input, weight, bias);
   const x = input as TensorInput;
   const w = weight as TensorInput;
   const b = bias as TensorInput | null | undefined;

@@ -1,17 +1,13 @@
 import { defineOp, type Context, type Variable } from '@torchlet/autograd';
 import { contiguousData, formatShape, shapeError, Tensor, typeError } from '@torchlet/tensor';
 import { getGemm, type GemmArray } from '@torchlet/tensor/kernels';
+import { checkInputWeightBias } from './check-tensors.js';
 
 type TensorInput = Tensor | Variable;
 
 function checkLinear(input: unknown, weight: unknown, bias: unknown): void {
   const op = 'linear';
-  for (const [name, t] of [['input', input], ['weight', weight], ['bias', bias]] as const) {
-    if (name === 'bias' && (t === null || t === undefined)) continue;
-    if (t === null || typeof t !== 'object' || !('shape' in t) || !('dtype' in t)) {
-      throw typeError(op, `${name} must be a Tensor or Variable, got ${t === null ? 'null' : typeof t}`);
-    }
-  }
+  checkInputWeightBias(op, input, weight, bias);
   const x = input as TensorInput;
   const w = weight as TensorInput;
   const b = bias as TensorInput | null | undefined;
