@@ -72,6 +72,10 @@ export function gemmTask(params: usize, t: i32, scratch: usize): void {
     weightGradTask(params, t, scratch);
     return;
   }
+  if (kind == 4) {
+    maxPoolReluBackwardTask(params, t);
+    return;
+  }
   if (kind == 1) {
     batchTask(params, t, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, axis, chunk, scratch);
     return;
@@ -135,7 +139,9 @@ function batchTask(
  * bytes; sample t's operands start t strides on), 26 groups, 27 Cy/groups, 28 rows per group
  * (Cx/groups·kH·kW), 29 positions (Hout·Wout), 30 beta (f32), 31–43 the geometry C, H, W, kH, kW, sH,
  * sW, pH, pW, dH, dW, Hout, Wout. Mode 0, forward: cols = im2col(x), then y_g = W_g·cols_g + beta·y_g
- * (with a bias, y first set to it per channel and beta = 1).
+ * (with a bias, y first set to it per channel and beta = 1); then, when slot 44 is not 0, the
+ * epilogue `pooled = maxPool2x2(relu(y))` into slot 44 (f32) with each maximum's plane index into
+ * slot 45 (i32), `[Cy, Hout/2, Wout/2]` per sample.
  * Mode 1, adjoint: cols_g = W_gᵀ·y_g, then x += col2im(cols). Each sample's columns are made and used
  * back to back, while they are in this core's cache.
  */
@@ -174,12 +180,86 @@ function convTask(params: usize, t: i32, scratch: usize): void {
       blocked(0, 0, cYG, p, rowsG, 1, w + (<usize>(g * cYG * rowsG) << 2), rowsG, cols + (<usize>(g * rowsG * p) << 2), p,
         betaY, y + (<usize>(g * cYG * p) << 2), p, scratch, 0, 0);
     }
+    const pooled = load<usize>(params, 176);
+    if (pooled) {
+      const outH = load<i32>(geom, 44), outW = load<i32>(geom, 48);
+      const pooledStride = <usize>(groups * cYG * (outH >> 1) * (outW >> 1)) << 2;
+      reluMaxPool2x2(y, groups * cYG, outH, outW, pooled + at * pooledStride, load<usize>(params, 180) + at * pooledStride);
+    }
   } else {
     for (let g = 0; g < groups; g++) {
       blocked(1, 0, rowsG, p, cYG, 1, w + (<usize>(g * cYG * rowsG) << 2), rowsG, y + (<usize>(g * cYG * p) << 2), p,
         0, cols + (<usize>(g * rowsG * p) << 2), p, scratch, 0, 0);
     }
     col2im2d(cols, geom, x);
+  }
+}
+
+/** max(0, v) on the bits, as the JS relu: -0 and every negative value (a negative-signed NaN too) become +0. */
+// @ts-ignore: decorator
+@inline function reluBits(at: usize): f32 {
+  const bits = load<i32>(at);
+  return reinterpret<f32>(bits & ~(bits >> 31));
+}
+
+/**
+ * `out = maxPool2x2(relu(y))` over `channels` planes `[h, w]` (windows at even rows and columns; an odd
+ * last row or column is left out, as floor mode), and each maximum's index `ih·w + iw` in its plane.
+ * The scan is the JS kernel's: the first maximum wins, and a NaN beats everything before it.
+ */
+function reluMaxPool2x2(y: usize, channels: i32, h: i32, w: i32, out: usize, indices: usize): void {
+  const ph = h >> 1, pw = w >> 1;
+  const rowBytes = <usize>w << 2;
+  for (let c = 0; c < channels; c++) {
+    const plane = y + (<usize>(c * h * w) << 2);
+    for (let oh = 0; oh < ph; oh++) {
+      const top = 2 * oh * w;
+      for (let ow = 0; ow < pw; ow++) {
+        const i0 = top + 2 * ow;
+        const a = plane + (<usize>i0 << 2);
+        let best = reluBits(a);
+        let at = i0;
+        let v = reluBits(a + 4);
+        if (v > best || v != v) { best = v; at = i0 + 1; }
+        v = reluBits(a + rowBytes);
+        if (v > best || v != v) { best = v; at = i0 + w; }
+        v = reluBits(a + rowBytes + 4);
+        if (v > best || v != v) { best = v; at = i0 + w + 1; }
+        store<f32>(out, best);
+        store<i32>(indices, at);
+        out += 4;
+        indices += 4;
+      }
+    }
+  }
+}
+
+/**
+ * Sample `t` of the backward of `maxPool2x2(relu(y))` (kind 4): the gradient of y is zero except at each
+ * window's maximum, which gets `0 + g` where the pooled value is > 0 (relu let it through) and +0
+ * elsewhere, the same values the JS max-pool backward (a scatter-add onto zeros) followed by relu's
+ * backward give. Slots 17 g, 18 pooled, 19 indices, 20 gy (byte addresses of sample 0), 21 channels,
+ * 22 h, 23 w.
+ */
+function maxPoolReluBackwardTask(params: usize, t: i32): void {
+  const channels = load<i32>(params, 84), h = load<i32>(params, 88), w = load<i32>(params, 92);
+  const pooledCount = channels * (h >> 1) * (w >> 1);
+  const planeSize = h * w;
+  const at = <usize>t;
+  const g = load<usize>(params, 68) + (at * <usize>pooledCount << 2);
+  const pooled = load<usize>(params, 72) + (at * <usize>pooledCount << 2);
+  const indices = load<usize>(params, 76) + (at * <usize>pooledCount << 2);
+  const gy = load<usize>(params, 80) + (at * <usize>(channels * planeSize) << 2);
+  memory.fill(gy, 0, <usize>(channels * planeSize) << 2);
+  const perPlane = (h >> 1) * (w >> 1);
+  for (let c = 0, o = 0; c < channels; c++) {
+    const plane = gy + (<usize>(c * planeSize) << 2);
+    for (let q = 0; q < perPlane; q++, o++) {
+      const oo = <usize>o << 2;
+      if (load<i32>(pooled + oo) > 0) {
+        store<f32>(plane + (<usize>load<i32>(indices + oo) << 2), <f32>0 + load<f32>(g + oo));
+      }
+    }
   }
 }
 

@@ -82,7 +82,7 @@ export function channelSums(g: FloatArray, batch: number, channels: number, posi
 const BATCH_COLUMNS_MAX = 1 << 22;
 
 /** The kernel's batched GEMM when it runs this dtype (float32 under 'wasm'), else null. */
-function batchKernel(data: FloatArray): WasmGemm | null {
+export function batchKernel(data: FloatArray): WasmGemm | null {
   const gemm = getGemm();
   return gemm instanceof WasmGemm && data instanceof Float32Array ? gemm : null;
 }
@@ -91,7 +91,7 @@ function batchKernel(data: FloatArray): WasmGemm | null {
  * `[C, H, W, kH, kW, sH, sW, pH, pW, dH, dW, Hout, Wout]` of a 1-D or 2-D geometry (1-D as H = 1), the
  * form `WasmGemm.convBatch` takes; null for 3-D, which stays on the generic path.
  */
-function planar(geom: ConvGeometry): number[] | null {
+export function planar(geom: ConvGeometry): number[] | null {
   const dims = geom.inputSize.length;
   if (dims > 2) return null;
   const pick = (v: readonly number[], unit: number) => (dims === 1 ? [unit, v[0]!] : [v[0]!, v[1]!]);
@@ -105,7 +105,7 @@ function planar(geom: ConvGeometry): number[] | null {
 }
 
 /** Samples whose columns go in one buffer: as many as fit in BATCH_COLUMNS_MAX, at least one. */
-function chunkSamples(batch: number, sampleCols: number): number {
+export function chunkSamples(batch: number, sampleCols: number): number {
   return Math.max(1, Math.min(batch, Math.floor(BATCH_COLUMNS_MAX / Math.max(1, sampleCols))));
 }
 
@@ -320,6 +320,66 @@ export interface ConvCall extends ConvParams {
   op: string;
 }
 
+/** The plan of a conv op's forward on `input` (batched or not) and `weight`, with `call`'s options. */
+export function planConvCall(input: Tensor, weight: Tensor, call: ConvCall): { plan: ConvPlan; unbatched: boolean } {
+  const dims = weight.ndim - 2;
+  const unbatched = isUnbatched(input, dims);
+  const [n, cIn, ...inputSize] = unbatched ? [1, ...input.shape] : input.shape;
+  const geom = convGeometry(call.op, {
+    channels: cIn!, inputSize, kernelSize: weight.shape.slice(2), stride: call.stride,
+    padding: call.padBefore, paddingAfter: call.padAfter, dilation: call.dilation,
+  });
+  return { plan: convPlan(n!, call.groups, cIn!, weight.shape[0]!, geom), unbatched };
+}
+
+/**
+ * Columns for the forward to leave for the weight gradient (when one is wanted and they are not too
+ * large), released with the graph; null when they are not kept.
+ */
+export function keepConvColumns(ctx: Context, input: Tensor, plan: ConvPlan): FloatArray | null {
+  const columns = plan.batch * plan.cX * plan.kernelVolume * plan.yPositions;
+  if (!ctx.needsInputGrad[1] || plan.direct || columns > KEPT_COLUMNS_MAX) return null;
+  const keep = takeColumns(input.dtype, columns);
+  ctx.columns = keep.columns;
+  ctx.onRelease(() => {
+    ctx.columns = undefined;
+    keep.give();
+  });
+  return keep.columns;
+}
+
+/**
+ * The gradients of a conv op's (input, weight, bias), each only if asked for, from the conv output's
+ * gradient `gy` `[N, Cy, ...outputSize]`; the op saved (input, weight) and its plan.
+ */
+export function convGradients(ctx: Context, gy: FloatArray): [Tensor | null, Tensor | null, Tensor | null] {
+  const [input, weight] = ctx.saved as [Tensor, Tensor];
+  const plan = ctx.plan as ConvPlan;
+  const dtype = input.dtype;
+  let gradInput: Tensor | null = null;
+  let gradWeight: Tensor | null = null;
+  let gradBias: Tensor | null = null;
+  if (ctx.needsInputGrad[0]) {
+    const gx = floatArray(dtype, input.size);
+    convAdjointInto(gy, floatData(weight), plan, gx);
+    gradInput = new Tensor(gx, input.shape);
+  }
+  if (ctx.needsInputGrad[1]) {
+    const gw = floatArray(dtype, weight.size);
+    // The bias gradient comes along: under the wasm kernel the same tasks sum gy's channels.
+    const gb = ctx.needsInputGrad[2] ? floatArray(dtype, plan.cY) : null;
+    convWeightGradInto(floatData(input), gy, plan, gw, (ctx.columns as FloatArray | undefined) ?? null, gb);
+    gradWeight = new Tensor(gw, weight.shape);
+    if (gb) gradBias = new Tensor(gb, [plan.cY]);
+  }
+  if (ctx.needsInputGrad[2] && !gradBias) {
+    const gb = floatArray(dtype, plan.cY);
+    channelSums(gy, plan.batch, plan.cY, plan.yPositions, gb);
+    gradBias = new Tensor(gb, [plan.cY]);
+  }
+  return [gradInput, gradWeight, gradBias];
+}
+
 /**
  * The differentiable convolution shared by conv1d/2d/3d: forward im2col + GEMM with the bias in
  * the same pass; backward gradInput = col2im(Wᵀ·gradOutput), gradWeight = gradOutput·colsᵀ summed
@@ -329,65 +389,30 @@ export interface ConvCall extends ConvParams {
 export const convOp = defineOp({
   name: 'conv',
   forward(ctx: Context, input: Tensor, weight: Tensor, bias: Tensor | null, call: ConvCall): Tensor {
-    const dims = weight.ndim - 2;
-    const unbatched = isUnbatched(input, dims);
-    const [n, cIn, ...inputSize] = unbatched ? [1, ...input.shape] : input.shape;
-    const cOut = weight.shape[0]!;
-    const geom = convGeometry(call.op, {
-      channels: cIn!, inputSize, kernelSize: weight.shape.slice(2), stride: call.stride,
-      padding: call.padBefore, paddingAfter: call.padAfter, dilation: call.dilation,
-    });
-    const plan = convPlan(n!, call.groups, cIn!, cOut, geom);
+    const { plan, unbatched } = planConvCall(input, weight, call);
     // convForwardInto writes all of it: from the bias, or by GEMMs with beta = 0, which do not read C.
-    const out = uninitializedArrayFor(input.dtype, n! * cOut * plan.yPositions) as FloatArray;
-    const columns = n! * cIn! * plan.kernelVolume * plan.yPositions;
-    const keep = ctx.needsInputGrad[1] && !plan.direct && columns <= KEPT_COLUMNS_MAX ? takeColumns(input.dtype, columns) : null;
-    convForwardInto(floatData(input), floatData(weight), plan, out, false, keep?.columns ?? null, bias ? floatData(bias) : null);
-    if (keep) {
-      ctx.columns = keep.columns;
-      ctx.onRelease(() => {
-        ctx.columns = undefined;
-        keep.give();
-      });
-    }
+    const out = uninitializedArrayFor(input.dtype, plan.batch * plan.cY * plan.yPositions) as FloatArray;
+    const keep = keepConvColumns(ctx, input, plan);
+    convForwardInto(floatData(input), floatData(weight), plan, out, false, keep, bias ? floatData(bias) : null);
     ctx.save(input, weight);
     ctx.plan = plan;
-    const outShape = [cOut, ...geom.outputSize];
-    return new Tensor(out, unbatched ? outShape : [n!, ...outShape]);
+    const outShape = [plan.cY, ...plan.geom.outputSize];
+    return new Tensor(out, unbatched ? outShape : [plan.batch, ...outShape]);
   },
   backward(ctx: Context, gradOutput: Tensor): (Tensor | null)[] {
-    const [input, weight] = ctx.saved as [Tensor, Tensor];
-    const plan = ctx.plan as ConvPlan;
-    const gy = floatData(gradOutput);
-    let gradInput: Tensor | null = null;
-    let gradWeight: Tensor | null = null;
-    let gradBias: Tensor | null = null;
-    if (ctx.needsInputGrad[0]) {
-      const gx = floatArray(gradOutput.dtype, input.size);
-      convAdjointInto(gy, floatData(weight), plan, gx);
-      gradInput = new Tensor(gx, input.shape);
-    }
-    if (ctx.needsInputGrad[1]) {
-      const gw = floatArray(gradOutput.dtype, weight.size);
-      // The bias gradient comes along: under the wasm kernel the same tasks sum gy's channels.
-      const gb = ctx.needsInputGrad[2] ? floatArray(gradOutput.dtype, plan.cY) : null;
-      convWeightGradInto(floatData(input), gy, plan, gw, (ctx.columns as FloatArray | undefined) ?? null, gb);
-      gradWeight = new Tensor(gw, weight.shape);
-      if (gb) gradBias = new Tensor(gb, [plan.cY]);
-    }
-    if (ctx.needsInputGrad[2] && !gradBias) {
-      const gb = floatArray(gradOutput.dtype, plan.cY);
-      channelSums(gy, plan.batch, plan.cY, plan.yPositions, gb);
-      gradBias = new Tensor(gb, [plan.cY]);
-    }
-    return [gradInput, gradWeight, gradBias, null];
+    return [...convGradients(ctx, floatData(gradOutput)), null];
   },
 });
 
 const WEIGHT_LAYOUT = ['', '[Cout, Cin / groups, k]', '[Cout, Cin / groups, kH, kW]', '[Cout, Cin / groups, kD, kH, kW]'];
 
-/** Validation and padding shared by conv1d/2d/3d; see `conv2d` for the contract. */
-function convNd(op: string, dims: number, input: TensorInput, weight: TensorInput, bias: TensorInput | null | undefined, options: ConvOptions): Variable {
+/**
+ * Validation and padding shared by conv1d/2d/3d (see `conv2d` for the contract): the input to
+ * convolve (padded here unless the padding mode is zeros) and the options for `convOp`.
+ */
+export function prepareConv(
+  op: string, dims: number, input: TensorInput, weight: TensorInput, bias: TensorInput | null | undefined, options: ConvOptions,
+): { x: TensorInput; call: ConvCall } {
   checkConvTensors(op, dims, input, weight, bias, WEIGHT_LAYOUT[dims]!);
   const params = normalizeConvOptions(op, weight.shape.slice(2), options);
   checkConvChannels(op, dims, input, weight, bias, params.groups, 1);
@@ -417,6 +442,11 @@ function convNd(op: string, dims: number, input: TensorInput, weight: TensorInpu
     const zero = new Array<number>(dims).fill(0);
     call = { ...call, padBefore: zero, padAfter: zero };
   }
+  return { x, call };
+}
+
+function convNd(op: string, dims: number, input: TensorInput, weight: TensorInput, bias: TensorInput | null | undefined, options: ConvOptions): Variable {
+  const { x, call } = prepareConv(op, dims, input, weight, bias, options);
   return convOp(x, weight, bias ?? null, call);
 }
 

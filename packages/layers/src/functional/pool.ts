@@ -116,7 +116,7 @@ function pairsOnly(axis: AxisWindows): boolean {
  * `windowMax`, 0.53 ms here). Same answer as the scan: the first maximum wins, since only a strictly
  * larger value moves the index; a window holding NaN (its sum is NaN) takes the scan itself.
  */
-function windowMax2x2(x: FloatArray, plan: PoolPlan, out: FloatArray, indices: Int32Array): void {
+export function windowMax2x2(x: FloatArray, plan: PoolPlan, out: FloatArray, indices: Int32Array): void {
   const { planes, rows, cols } = plan;
   const w = cols.inSize;
   const inPlane = rows.inSize * w;

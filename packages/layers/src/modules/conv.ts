@@ -1,8 +1,8 @@
 import type { Variable } from '@torchlet/autograd';
 import { rangeError, typeError, zeros, type Generator } from '@torchlet/tensor';
 import { conv1d, conv2d, conv3d } from '../functional/conv.js';
-import { checkGroups, describeOption, normalizeConvOptions, spatialTuple, type PaddingMode, type SpatialArg, type TensorInput } from '../functional/conv-options.js';
-import { convTranspose1d, convTranspose2d } from '../functional/conv-transpose.js';
+import { checkGroups, describeOption, normalizeConvOptions, spatialTuple, type ConvOptions, type PaddingMode, type SpatialArg, type TensorInput } from '../functional/conv-options.js';
+import { convTranspose1d, convTranspose2d, type ConvTransposeOptions } from '../functional/conv-transpose.js';
 import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from '../init.js';
 import { Module } from '../module.js';
 import { Parameter } from '../parameter.js';
@@ -126,7 +126,8 @@ abstract class ConvNd extends ConvBase {
     this.paddingMode = params.paddingMode;
   }
 
-  protected get options() {
+  /** The options `conv1d/2d/3d` take, as this layer holds them. */
+  get options(): ConvOptions {
     return { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups, paddingMode: this.paddingMode };
   }
 
@@ -198,7 +199,8 @@ abstract class ConvTransposeNd extends ConvBase {
     }
   }
 
-  protected get options() {
+  /** The options `convTranspose1d/2d` take, as this layer holds them. */
+  get options(): ConvTransposeOptions {
     return { stride: this.stride, padding: this.padding, outputPadding: this.outputPadding, dilation: this.dilation, groups: this.groups };
   }
 

@@ -1,6 +1,10 @@
-import { Variable } from '@torchlet/autograd';
+import { isAnomalyEnabled, Variable } from '@torchlet/autograd';
 import { rangeError, typeError, type Tensor } from '@torchlet/tensor';
+import { conv2dReluMaxPool2d } from '../functional/conv-relu-pool.js';
 import { Module } from '../module.js';
+import { ReLU } from './activation.js';
+import { Conv2d } from './conv.js';
+import { MaxPool2d } from './pool.js';
 
 type TensorInput = Tensor | Variable;
 
@@ -46,11 +50,43 @@ export class Sequential extends Module {
     return this.children()[Symbol.iterator]();
   }
 
-  /** input → modules[0] → modules[1] → ... → output */
+  /**
+   * input → modules[0] → modules[1] → ... → output. A Conv2d → ReLU → MaxPool2d(2) run goes through
+   * `conv2dReluMaxPool2d` as one op: the same bits, faster (see `fusedConvBlock`).
+   */
   forward(input: TensorInput): Variable {
     let x: TensorInput = input;
-    for (const m of this.children()) x = m.forward(x);
+    const modules = this.children();
+    for (let i = 0; i < modules.length; i++) {
+      const conv = fusedConvBlock(modules, i);
+      if (conv !== null) {
+        x = conv2dReluMaxPool2d(x, conv.weight, conv.bias, conv.options);
+        i += 2;
+      } else {
+        x = modules[i]!.forward(x);
+      }
+    }
     // An empty Sequential is the identity; forward still returns a Variable.
     return x instanceof Variable ? x : new Variable(x);
   }
+}
+
+const same = (v: unknown, n: number) => v === n || (Array.isArray(v) && v.every((e) => e === n));
+
+/**
+ * The Conv2d when modules i, i+1, i+2 are a Conv2d, a ReLU and a MaxPool2d with a 2×2 kernel, stride 2,
+ * no padding or dilation, floor mode: then the three may run as one op. Only instances of exactly those
+ * classes whose forward is the class's own (summary's and the ONNX tracer's per-instance hooks, or a
+ * subclass, must see every call), and not while anomaly detection names each module's ops.
+ */
+function fusedConvBlock(modules: readonly Module[], i: number): Conv2d | null {
+  if (i + 2 >= modules.length || isAnomalyEnabled()) return null;
+  const [conv, act, pool] = [modules[i]!, modules[i + 1]!, modules[i + 2]!];
+  if (Object.getPrototypeOf(conv) !== Conv2d.prototype || Object.getPrototypeOf(act) !== ReLU.prototype) return null;
+  if (Object.getPrototypeOf(pool) !== MaxPool2d.prototype) return null;
+  if ([conv, act, pool].some((m) => Object.hasOwn(m, 'forward'))) return null;
+  const { stride, padding, dilation, ceilMode } = (pool as MaxPool2d).options;
+  const fits = same((pool as MaxPool2d).kernelSize, 2) && (stride == null || same(stride, 2)) &&
+    (padding === undefined || same(padding, 0)) && (dilation === undefined || same(dilation, 1)) && !ceilMode;
+  return fits ? (conv as Conv2d) : null;
 }

@@ -137,6 +137,28 @@ export interface ConvBatchCall {
   beta: number;
   /** Forward only: `[Cy]`, y's starting value per channel instead of what it holds (beta is then ignored). */
   bias?: GemmArray | null;
+  /**
+   * Forward only: also `maxPool2x2(relu(y))` of every sample (floor mode), written from `offset` into
+   * `pooled` `[count, Cy, ⌊Hout/2⌋, ⌊Wout/2⌋]`, with each maximum's index `ih·Wout + iw` in its plane into
+   * `indices` (same shape), as `maxPool2d(relu(y), 2)` with indices. y is then not copied out unless
+   * it is resident: pass a resident y to keep it, or any array of the right length to drop it.
+   */
+  reluMaxPool?: { pooled: Float32Array; indices: Int32Array; offset: number } | null;
+}
+
+/** What `WasmGemm.maxPoolReluBackward` runs: the backward of `maxPool2x2(relu(y))` for `count` samples. */
+export interface MaxPoolReluBackwardCall {
+  /** Planes per sample and their size: y is `[count, channels, h, w]`. */
+  channels: number;
+  h: number;
+  w: number;
+  count: number;
+  /** `[count, channels, ⌊h/2⌋, ⌊w/2⌋]` each: the pooled output's gradient, the pooled output, and the indices the forward wrote. */
+  gradPooled: Float32Array;
+  pooled: Float32Array;
+  indices: Int32Array;
+  /** Written whole: y's gradient `[count, channels, h, w]`. */
+  gradY: Float32Array;
 }
 
 /**
@@ -421,6 +443,7 @@ export class WasmGemm implements Gemm {
   convBatch(call: ConvBatchCall): boolean {
     const { mode, geometry: g, groups, count, x, xOffset, w, wOffset, y, yOffset, cols, beta } = call;
     const bias = call.bias ?? null;
+    const reluMaxPool = mode === 'forward' ? call.reluMaxPool ?? null : null;
     if (g.length !== 13) return false;
     if (!(x instanceof Float32Array && w instanceof Float32Array && y instanceof Float32Array)) return false;
     if (bias !== null && !(bias instanceof Float32Array)) return false;
@@ -451,6 +474,10 @@ export class WasmGemm implements Gemm {
     const withBias = forward && bias !== null;
     const biasAt = end;
     if (withBias) end = align(end + cY * 4, 64);
+    const pooledSize = count * cY * (outH! >> 1) * (outW! >> 1);
+    const pooledAt = end;
+    const indicesAt = align(pooledAt + pooledSize * 4, 64);
+    if (reluMaxPool !== null) end = align(indicesAt + pooledSize * 4, 64);
     if (!this.reserve(end)) return false;
     const f32 = this.f32;
     if (!xResident) f32.set(x.subarray(xOffset, xOffset + count * xStride), xAt >> 2);
@@ -475,6 +502,9 @@ export class WasmGemm implements Gemm {
     i32[p + 29] = positions;
     f32[p + 30] = forward ? beta : 0;
     for (let i = 0; i < 13; i++) i32[p + 31 + i] = g[i]!;
+    // Slot 44 is the weight gradient's sample count otherwise: always written, 0 = no epilogue.
+    i32[p + 44] = reluMaxPool !== null ? pooledAt : 0;
+    i32[p + 45] = indicesAt;
     const kernel = this.kernel;
     const params = this.params;
     const scratch = this.scratch;
@@ -484,8 +514,63 @@ export class WasmGemm implements Gemm {
     } else {
       pool.run(count, (task) => kernel.gemmTask(params, task, scratch));
     }
-    if (forward && !yResident) y.set(f32.subarray(yAt >> 2, (yAt >> 2) + count * yStride), yOffset);
+    if (forward && !yResident && reluMaxPool === null) y.set(f32.subarray(yAt >> 2, (yAt >> 2) + count * yStride), yOffset);
     if (!forward && !xResident) x.set(f32.subarray(xAt >> 2, (xAt >> 2) + count * xStride), xOffset);
+    if (reluMaxPool !== null) {
+      reluMaxPool.pooled.set(f32.subarray(pooledAt >> 2, (pooledAt >> 2) + pooledSize), reluMaxPool.offset);
+      reluMaxPool.indices.set(this.i32.subarray(indicesAt >> 2, (indicesAt >> 2) + pooledSize), reluMaxPool.offset);
+    }
+    return true;
+  }
+
+  /**
+   * The backward of `maxPool2x2(relu(y))` (convBatch's `reluMaxPool` epilogue), a sample per task: y's
+   * gradient is `0 + gradPooled` at each window's maximum where the pooled value is > 0, and +0
+   * everywhere else, the bits the JS max-pool backward and relu backward give one after the other.
+   * `gradY` is written in place when resident (the conv backward then reads it without a copy).
+   * @returns false when nothing ran (no room): take another path
+   */
+  maxPoolReluBackward(call: MaxPoolReluBackwardCall): boolean {
+    const { channels, h, w, count, gradPooled, pooled, indices, gradY } = call;
+    if (count <= 0) return true;
+    const pooledSize = count * channels * (h >> 1) * (w >> 1);
+    const ySize = count * channels * h * w;
+    const yResident = this.residentBuffers.has(gradY.buffer);
+    let end = this.operands;
+    const gAt = end;
+    end = align(end + pooledSize * 4, 64);
+    const pooledAt = end;
+    end = align(end + pooledSize * 4, 64);
+    const indicesAt = end;
+    end = align(end + pooledSize * 4, 64);
+    const yAt = yResident ? gradY.byteOffset : end;
+    if (!yResident) end = align(end + ySize * 4, 64);
+    if (!this.reserve(end)) return false;
+    const f32 = this.f32;
+    const i32 = this.i32;
+    f32.set(gradPooled.subarray(0, pooledSize), gAt >> 2);
+    f32.set(pooled.subarray(0, pooledSize), pooledAt >> 2);
+    i32.set(indices.subarray(0, pooledSize), indicesAt >> 2);
+    const p = this.params >> 2;
+    i32[p + 16] = 4; // max-pool + relu backward
+    i32[p + 17] = gAt;
+    i32[p + 18] = pooledAt;
+    i32[p + 19] = indicesAt;
+    i32[p + 20] = yAt;
+    i32[p + 21] = channels;
+    i32[p + 22] = h;
+    i32[p + 23] = w;
+    const kernel = this.kernel;
+    const params = this.params;
+    const scratch = this.scratch;
+    const pool = this.pool;
+    // A memory-bound pass: worth the workers only when there is a fair amount of it.
+    if (pool === null || count === 1 || count > MAX_TASKS || ySize < (1 << 16)) {
+      for (let t = 0; t < count; t++) kernel.gemmTask(params, t, scratch);
+    } else {
+      pool.run(count, (task) => kernel.gemmTask(params, task, scratch));
+    }
+    if (!yResident) gradY.set(f32.subarray(yAt >> 2, (yAt >> 2) + ySize));
     return true;
   }
 
