@@ -117,6 +117,32 @@ describe('conv2dReluMaxPool2d', () => {
     }
   });
 
+  it('matches the three ops on NaN, -NaN, ±0 and ties wherever they sit (vector lanes and the scalar tail)', () => {
+    const specials = [NaN, -NaN, 0, -0, 1, 1, -1, 2];
+    fc.assert(
+      fc.property(fc.integer({ min: 2, max: 21 }), fc.integer({ min: 2, max: 5 }), fc.integer(), (width, height, seed) => {
+        const g = new Generator(seed);
+        const values = randn([2, 1, height, width], { generator: g }).data.toTypedArray() as Float32Array;
+        // About half the values special: NaN of both signs, signed zeros and repeated maxima.
+        const picks = randn([values.length], { generator: g }).data.toTypedArray();
+        for (let i = 0; i < values.length; i++) if (picks[i]! > 0) values[i] = specials[Math.floor(Math.abs(picks[i]! * 1e4)) % specials.length]!;
+        const x = new Tensor(values, [2, 1, height, width]);
+        const one = new Tensor(Float32Array.of(1), [1, 1, 1, 1]);
+        const gradOut = randn([2, 1, height >> 1, width >> 1], { generator: g }).data;
+        const results = [true, false].map((fused) => {
+          setGemm(wasm3);
+          const xv = new Variable(x, { requiresGrad: true });
+          const out = fused ? conv2dReluMaxPool2d(xv, one, null) : maxPool2d(relu(conv2d(xv, one, null)), 2);
+          out.backward(gradOut);
+          return { out: out.data, gx: xv.grad! };
+        });
+        expectSameBits(results[0]!.out, results[1]!.out, 'output');
+        expectSameBits(results[0]!.gx, results[1]!.gx, 'input gradient');
+      }),
+      { numRuns: 100 },
+    );
+  });
+
   it('drops an odd last row and column, as maxPool2d in floor mode', () => {
     const x = randn([3, 2, 9, 7], { generator: new Generator(3) });
     const w = randn([4, 2, 2, 2], { generator: new Generator(4) });
