@@ -14,6 +14,7 @@ const w2 = param([16, 6, 5, 5]), b2 = param([16]);
 const l1 = param([120, 400]), c1 = param([120]);
 const l2 = param([84, 120]), c2 = param([84]);
 const l3 = param([10, 84]), c3 = param([10]);
+const h4 = randn([64, 84], { generator: g, requiresGrad: true });
 const labels = new Tensor(Int32Array.from({ length: 64 }, (_, i) => i % 10), [64]);
 const h1 = randn([64, 6, 14, 14], { generator: g, requiresGrad: true });
 const h2 = randn([64, 400], { generator: g, requiresGrad: true });
@@ -25,6 +26,7 @@ const pieces: [string, () => Variable][] = [
   ['conv2 block [64,6,14,14]→[64,16,5,5]', () => F.conv2dReluMaxPool2d(h1, w2, b2)],
   ['linear 400→120 + relu', () => relu(F.linear(h2, l1, c1))],
   ['linear 120→84 + relu', () => relu(F.linear(h3, l2, c2))],
+  ['linear 84→10', () => F.linear(h4, l3, c3)],
   ['crossEntropy [64,10]', () => F.crossEntropy(logits, labels)],
 ];
 console.log(getBackendInfo());
