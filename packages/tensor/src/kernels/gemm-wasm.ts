@@ -330,9 +330,7 @@ export class WasmGemm implements Gemm {
       const tasks = Math.ceil((rows ? m : n) / chunk);
       this.writeTaskParams(transA, transB, m, n, k, alpha, aAt, aLd, bAt, bLd, beta, cAt, cLd, rows, chunk, packedAt);
       this.i32[(this.params >> 2) + 16] = 0; // one product, not a batch
-      const params = this.params;
-      const scratch = this.scratch;
-      pool!.run(tasks, (task) => kernel.gemmTask(params, task, scratch));
+      this.runTasks(tasks, true);
     }
     if (!cResident) copyOut(f32, cAt >> 2, c, cOffset, ldc, m, n);
   };
@@ -417,15 +415,7 @@ export class WasmGemm implements Gemm {
     i32[p + 19] = strideC * 4;
     i32[p + 20] = count;
     i32[p + 21] = +chain;
-    const kernel = this.kernel;
-    const params = this.params;
-    const scratch = this.scratch;
-    // Batches past MAX_TASKS (one pool round) run on the caller: same bits, one thread.
-    if (pool === null || tasks === 1 || tasks > MAX_TASKS || 2 * m * n * k * count < this.minParallelFlops) {
-      for (let t = 0; t < tasks; t++) kernel.gemmTask(params, t, scratch);
-    } else {
-      pool.run(tasks, (task) => kernel.gemmTask(params, task, scratch));
-    }
+    this.runTasks(tasks, 2 * m * n * k * count >= this.minParallelFlops);
     if (!cResident) (c as Float32Array).set(f32.subarray(cAt >> 2, (cAt >> 2) + cSpan), cOffset);
   };
 
@@ -505,15 +495,7 @@ export class WasmGemm implements Gemm {
     // Slot 44 is the weight gradient's sample count otherwise: always written, 0 = no epilogue.
     i32[p + 44] = reluMaxPool !== null ? pooledAt : 0;
     i32[p + 45] = indicesAt;
-    const kernel = this.kernel;
-    const params = this.params;
-    const scratch = this.scratch;
-    const pool = this.pool;
-    if (pool === null || count === 1 || count > MAX_TASKS || 2 * cY * rowsG * positions * count < this.minParallelFlops) {
-      for (let t = 0; t < count; t++) kernel.gemmTask(params, t, scratch);
-    } else {
-      pool.run(count, (task) => kernel.gemmTask(params, task, scratch));
-    }
+    this.runTasks(count, 2 * cY * rowsG * positions * count >= this.minParallelFlops);
     if (forward && !yResident && reluMaxPool === null) y.set(f32.subarray(yAt >> 2, (yAt >> 2) + count * yStride), yOffset);
     if (!forward && !xResident) x.set(f32.subarray(xAt >> 2, (xAt >> 2) + count * xStride), xOffset);
     if (reluMaxPool !== null) {
@@ -560,16 +542,8 @@ export class WasmGemm implements Gemm {
     i32[p + 21] = channels;
     i32[p + 22] = h;
     i32[p + 23] = w;
-    const kernel = this.kernel;
-    const params = this.params;
-    const scratch = this.scratch;
-    const pool = this.pool;
     // A memory-bound pass: worth the workers only when there is a fair amount of it.
-    if (pool === null || count === 1 || count > MAX_TASKS || ySize < (1 << 16)) {
-      for (let t = 0; t < count; t++) kernel.gemmTask(params, t, scratch);
-    } else {
-      pool.run(count, (task) => kernel.gemmTask(params, task, scratch));
-    }
+    this.runTasks(count, ySize >= 1 << 16);
     if (!yResident) gradY.set(f32.subarray(yAt >> 2, (yAt >> 2) + ySize));
     return true;
   }
@@ -641,16 +615,9 @@ export class WasmGemm implements Gemm {
     for (let i = 0; i < 13; i++) i32[p + 31 + i] = g[i]!;
     i32[p + 44] = count;
     i32[p + 45] = chunk;
-    const kernel = this.kernel;
-    const params = this.params;
-    const scratch = this.scratch;
-    const pool = this.pool;
-    const serial = pool === null || parts === 1 || 2 * cY * rowsG * positions * count < this.minParallelFlops;
     for (let first = 0; first < parts; first += round) {
-      const tasks = Math.min(round, parts - first);
       i32[p + 46] = first;
-      if (serial) for (let t = 0; t < tasks; t++) kernel.gemmTask(params, t, scratch);
-      else pool.run(tasks, (task) => kernel.gemmTask(params, task, scratch));
+      this.runTasks(Math.min(round, parts - first), 2 * cY * rowsG * positions * count >= this.minParallelFlops);
     }
     const size = cY * rowsG;
     const at = partsAt >> 2;
@@ -668,6 +635,20 @@ export class WasmGemm implements Gemm {
       }
     }
     return true;
+  }
+
+  /**
+   * Runs tasks 0 … count−1 of the parameter block: across the pool when `parallel` (and there is a
+   * pool, more than one task, and at most one pool round of them), else one after another on the
+   * caller. Either way each task computes the same bits.
+   */
+  private runTasks(count: number, parallel: boolean): void {
+    const { kernel, params, scratch, pool } = this;
+    if (pool === null || !parallel || count === 1 || count > MAX_TASKS) {
+      for (let t = 0; t < count; t++) kernel.gemmTask(params, t, scratch);
+    } else {
+      pool.run(count, (task) => kernel.gemmTask(params, task, scratch));
+    }
   }
 
   /** How many tasks to cut an m×n×k product into (1: run it on the caller alone). */
