@@ -41,7 +41,10 @@ const WEIGHT_GRAD_COLUMNS_MAX = 1 << 22;
 // Below this many flops (2·m·n·k) a GEMM stays on the calling thread: waking workers costs more than
 // it saves. On the development VM (2 cores, Node 20) a futex round trip to a worker took 75 µs; 2
 // threads lost at 128³ (4.2 Mflop: 34–40 vs 42 GFLOP/s on 1) and won from 192³ (14 Mflop: 52–62 vs 44).
-const PARALLEL_MIN_FLOPS = 2 ** 23;
+// In a training step, where the worker is still polling from the previous batch, they already win at
+// LeNet-5's first linear layer (64×120×400, 6.1 Mflop): forward 0.176 → 0.132 ms, backward (two such
+// products) 0.497 → 0.396 ms (benchmarks/profile/lenet-layers.ts).
+const PARALLEL_MIN_FLOPS = 5e6;
 // Tasks per thread: more than one lets the caller take over the share of a worker that wakes late or
 // is descheduled (on a shared 2-core VM, often). Cheap since the operand all tasks read is packed once.
 const TASKS_PER_THREAD = 4;
