@@ -337,8 +337,11 @@ function weightGradTask(params: usize, task: i32, scratch: usize): void {
     if (im2col) im2col2d(x + at * xStride, geom, colsS);
     const beta: f32 = s == first ? 0 : 1;
     for (let g = 0; g < groups; g++) {
-      blocked(0, 1, cYG, rowsG, p, 1, gyS + (<usize>(g * cYG * p) << 2), p, colsS + (<usize>(g * rowsG * p) << 2), p,
-        beta, part + (<usize>(g * cYG * rowsG) << 2), rowsG, scratch, 0, 0);
+      const gyG = gyS + (<usize>(g * cYG * p) << 2);
+      const colsG = colsS + (<usize>(g * rowsG * p) << 2);
+      const partG = part + (<usize>(g * cYG * rowsG) << 2);
+      if (cYG <= NT_MAX_ROWS) gemmNT(cYG, rowsG, p, gyG, p, colsG, p, beta, partG, rowsG);
+      else blocked(0, 1, cYG, rowsG, p, 1, gyG, p, colsG, p, beta, partG, rowsG, scratch, 0, 0);
     }
     if (biasParts) {
       for (let c = 0; c < cY; c++) {
@@ -350,6 +353,78 @@ function weightGradTask(params: usize, task: i32, scratch: usize): void {
       }
     }
   }
+}
+
+// Up to this many rows of A (output channels per group), a weight gradient takes `gemmNT`.
+const NT_MAX_ROWS: i32 = 16;
+
+/** The sum of a v128's four f32 lanes, in a fixed order: (l0 + l1) + (l2 + l3). */
+// @ts-ignore: decorator
+@inline function lanesSum(v: v128): f32 {
+  return (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
+}
+
+/**
+ * C = A·Bᵀ + beta·C for A `[m, k]` and B `[n, k]` whose rows run along k (leading dimensions in
+ * elements): every element is a dot product of two contiguous rows, taken 2 rows of A by 4 of B at a
+ * time in v128 lanes (lane l sums the k ≡ l mod 4 terms; then the lanes, then the k mod 4 tail), with
+ * no packing. For a weight gradient with few output channels and many positions (LeNet-5: 6×25 over
+ * 784) packing the columns transposed for `blocked` cost about as much as the products. A missing
+ * second row or fourth column repeats the first one, and its sums are dropped.
+ */
+function gemmNT(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32, beta: f32, c: usize, ldc: i32): void {
+  const k4 = k & ~3;
+  const aRow = <usize>lda << 2;
+  const bRow = <usize>ldb << 2;
+  for (let i = 0; i < m; i += 2) {
+    const rows = min(2, m - i);
+    const a0 = a + <usize>i * aRow;
+    const a1 = rows > 1 ? a0 + aRow : a0;
+    for (let j = 0; j < n; j += 4) {
+      const cols = min(4, n - j);
+      const b0 = b + <usize>j * bRow;
+      const b1 = cols > 1 ? b0 + bRow : b0;
+      const b2 = cols > 2 ? b1 + bRow : b0;
+      const b3 = cols > 3 ? b2 + bRow : b0;
+      let s00 = f32x4.splat(0), s01 = f32x4.splat(0), s02 = f32x4.splat(0), s03 = f32x4.splat(0);
+      let s10 = f32x4.splat(0), s11 = f32x4.splat(0), s12 = f32x4.splat(0), s13 = f32x4.splat(0);
+      for (let p = 0; p < k4; p += 4) {
+        const o = <usize>p << 2;
+        const x0 = v128.load(a0 + o), x1 = v128.load(a1 + o);
+        let y = v128.load(b0 + o);
+        s00 = f32x4.add(s00, f32x4.mul(x0, y));
+        s10 = f32x4.add(s10, f32x4.mul(x1, y));
+        y = v128.load(b1 + o);
+        s01 = f32x4.add(s01, f32x4.mul(x0, y));
+        s11 = f32x4.add(s11, f32x4.mul(x1, y));
+        y = v128.load(b2 + o);
+        s02 = f32x4.add(s02, f32x4.mul(x0, y));
+        s12 = f32x4.add(s12, f32x4.mul(x1, y));
+        y = v128.load(b3 + o);
+        s03 = f32x4.add(s03, f32x4.mul(x0, y));
+        s13 = f32x4.add(s13, f32x4.mul(x1, y));
+      }
+      const c0 = c + (<usize>(i * ldc + j) << 2);
+      dotStore(lanesSum(s00), a0, b0, k4, k, beta, c0);
+      if (cols > 1) dotStore(lanesSum(s01), a0, b1, k4, k, beta, c0 + 4);
+      if (cols > 2) dotStore(lanesSum(s02), a0, b2, k4, k, beta, c0 + 8);
+      if (cols > 3) dotStore(lanesSum(s03), a0, b3, k4, k, beta, c0 + 12);
+      if (rows > 1) {
+        const c1 = c0 + (<usize>ldc << 2);
+        dotStore(lanesSum(s10), a1, b0, k4, k, beta, c1);
+        if (cols > 1) dotStore(lanesSum(s11), a1, b1, k4, k, beta, c1 + 4);
+        if (cols > 2) dotStore(lanesSum(s12), a1, b2, k4, k, beta, c1 + 8);
+        if (cols > 3) dotStore(lanesSum(s13), a1, b3, k4, k, beta, c1 + 12);
+      }
+    }
+  }
+}
+
+/** One element of `gemmNT`: the lanes' `sum` plus the k mod 4 tail of rows `ar`·`br`, stored as `sum + beta·C`. */
+// @ts-ignore: decorator
+@inline function dotStore(sum: f32, ar: usize, br: usize, k4: i32, k: i32, beta: f32, at: usize): void {
+  for (let p = k4; p < k; p++) sum += load<f32>(ar + (<usize>p << 2)) * load<f32>(br + (<usize>p << 2));
+  store<f32>(at, beta == 0 ? sum : sum + beta * load<f32>(at));
 }
 
 /** ⌈a / b⌉ for b > 0 (i32 division truncates toward zero). */
