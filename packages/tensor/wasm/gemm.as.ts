@@ -18,9 +18,24 @@ const KC: i32 = 256;
 const MC: i32 = 128;
 const NC: i32 = 2048;
 
-/** Bytes of packing scratch one thread needs: a packed A block, a packed B panel and one edge tile. */
+// Floats of each thread's own im2col buffer: a conv sample whose columns fit (LeNet-5's: 19,600 and
+// 15,000) makes and uses them there, in that core's cache, when the caller keeps none (slot 21 = 0).
+const COLS_FLOATS: i32 = 1 << 16;
+
+/** Bytes of scratch one thread needs: a packed A block, a packed B panel, one edge tile and its im2col buffer. */
 export function scratchBytes(): i32 {
-  return (MC * KC + KC * NC + MR * NR) * 4;
+  return (MC * KC + KC * NC + MR * NR + COLS_FLOATS) * 4;
+}
+
+/** Floats of a thread's own im2col buffer (see COLS_FLOATS). */
+export function threadColsFloats(): i32 {
+  return COLS_FLOATS;
+}
+
+/** The calling thread's im2col buffer inside its `scratch`. */
+// @ts-ignore: decorator
+@inline function threadCols(scratch: usize): usize {
+  return scratch + (<usize>(MC * KC + KC * NC + MR * NR) << 2);
 }
 
 /** Rows of the micro-tile: row splits of C in multiples of this keep every task's tiles full. */
@@ -135,7 +150,7 @@ function batchTask(
 
 /**
  * Sample `t` of a 1-D/2-D convolution, whole on this thread (kind 2). Slots (i32 unless noted):
- * 17 mode, 18 x, 19 x stride, 20 cols, 21 cols stride, 22 bias (0: none), 23 w, 24 y, 25 y stride (addresses and strides in
+ * 17 mode, 18 x, 19 x stride, 20 cols, 21 cols stride (0: the thread's own buffer), 22 bias (0: none), 23 w, 24 y, 25 y stride (addresses and strides in
  * bytes; sample t's operands start t strides on), 26 groups, 27 Cy/groups, 28 rows per group
  * (Cx/groups·kH·kW), 29 positions (Hout·Wout), 30 beta (f32), 31–43 the geometry C, H, W, kH, kW, sH,
  * sW, pH, pW, dH, dW, Hout, Wout. Mode 0, forward: cols = im2col(x), then y_g = W_g·cols_g + beta·y_g
@@ -149,7 +164,9 @@ function convTask(params: usize, t: i32, scratch: usize): void {
   const mode = load<i32>(params, 68);
   const at = <usize>t;
   const x = load<usize>(params, 72) + at * load<usize>(params, 76);
-  const cols = load<usize>(params, 80) + at * load<usize>(params, 84);
+  // Stride 0: no columns kept, so this thread's own buffer serves, sample after sample.
+  const colsStride = load<usize>(params, 84);
+  const cols = colsStride ? load<usize>(params, 80) + at * colsStride : threadCols(scratch);
   const w = load<usize>(params, 92);
   const y = load<usize>(params, 96) + at * load<usize>(params, 100);
   const groups = load<i32>(params, 104);
@@ -332,7 +349,7 @@ function weightGradTask(params: usize, task: i32, scratch: usize): void {
   for (let s = first; s < last; s++) {
     const at = <usize>s;
     // Columns made here go to this partition's own buffer, reused sample after sample.
-    const colsS = cols + (im2col ? <usize>task : at) * colsStride;
+    const colsS = im2col && !colsStride ? threadCols(scratch) : cols + (im2col ? <usize>task : at) * colsStride;
     const gyS = gy + at * yStride;
     if (im2col) im2col2d(x + at * xStride, geom, colsS);
     const beta: f32 = s == first ? 0 : 1;

@@ -148,6 +148,8 @@ describe('conv float32 on the WebAssembly backend', () => {
     const plan = planOf(c);
     expect(runAll(wasm3, c, plan, false, true)).toEqual(runAll(wasm3, c, plan));
     expect(runAll(wasm1, c, plan, false, true)).toEqual(runAll(wasm3, c, plan));
+    // Not kept at all: each thread makes a sample's columns in its own buffer, forward and backward.
+    expect(runAll(wasm3, { ...c, keep: false }, plan)).toEqual(runAll(wasm3, c, plan));
   });
 
   it('gives the same bits when the weight gradient remakes columns too large to stage at once (rounds)', () => {

@@ -13,6 +13,7 @@ import { MAX_TASKS, ThreadPool, threadsAvailable, type WorkerSetup } from './thr
 
 interface GemmExports {
   scratchBytes(): number;
+  threadColsFloats(): number;
   tileRows(): number;
   tileCols(): number;
   heapBase(): number;
@@ -184,6 +185,8 @@ export class WasmGemm implements Gemm {
   private readonly residentBuffers = new WeakSet<ArrayBufferLike>();
   private readonly tileRows: number;
   private readonly tileCols: number;
+  // A conv sample whose columns fit in this many floats makes them in its thread's own buffer.
+  private readonly threadColsFloats: number;
   private readonly minParallelFlops: number;
   private readonly shared: boolean;
   private f32: Float32Array;
@@ -201,6 +204,7 @@ export class WasmGemm implements Gemm {
     const scratchBytes = align(probe.scratchBytes(), 64);
     this.tileRows = probe.tileRows();
     this.tileCols = probe.tileCols();
+    this.threadColsFloats = probe.threadColsFloats();
     this.params = align(probe.heapBase(), 64);
     this.scratch = this.params + PARAMS_BYTES;
     this.operands = this.scratch + threads * scratchBytes;
@@ -462,8 +466,10 @@ export class WasmGemm implements Gemm {
     if (!wResident) end = align(end + cY * rowsG * 4, 64);
     const yAt = yResident ? y.byteOffset + yOffset * 4 : end;
     if (!yResident) end = align(end + count * yStride * 4, 64);
+    // Columns not kept go to each thread's own buffer when they fit (stride 0), staying in its cache.
+    const ownCols = cols === null && sampleCols <= this.threadColsFloats;
     const colsAt = cols !== null ? cols.byteOffset : end;
-    if (cols === null) end = align(end + count * sampleCols * 4, 64);
+    if (cols === null && !ownCols) end = align(end + count * sampleCols * 4, 64);
     const withBias = forward && bias !== null;
     const biasAt = end;
     if (withBias) end = align(end + cY * 4, 64);
@@ -484,7 +490,7 @@ export class WasmGemm implements Gemm {
     i32[p + 18] = xAt;
     i32[p + 19] = xStride * 4;
     i32[p + 20] = colsAt;
-    i32[p + 21] = sampleCols * 4;
+    i32[p + 21] = ownCols ? 0 : sampleCols * 4;
     i32[p + 22] = withBias ? biasAt : 0;
     i32[p + 23] = wAt;
     i32[p + 24] = yAt;
@@ -588,9 +594,11 @@ export class WasmGemm implements Gemm {
     // Columns made in the tasks need a buffer per partition running at once: all partitions in one
     // round if their buffers fit in WEIGHT_GRAD_COLUMNS_MAX floats, else rounds of one per thread.
     const threads = this.pool === null ? 1 : this.pool.size;
-    const round = cols !== null || parts * sampleCols <= WEIGHT_GRAD_COLUMNS_MAX ? parts : Math.min(parts, threads);
+    // Or, when a sample's columns fit, each thread's own buffer (stride 0), whatever the partition.
+    const ownCols = cols === null && sampleCols <= this.threadColsFloats;
+    const round = cols !== null || ownCols || parts * sampleCols <= WEIGHT_GRAD_COLUMNS_MAX ? parts : Math.min(parts, threads);
     const colsAt = cols !== null ? cols.byteOffset : end;
-    if (cols === null) end = align(end + round * sampleCols * 4, 64);
+    if (cols === null && !ownCols) end = align(end + round * sampleCols * 4, 64);
     const partsAt = end;
     end = align(end + parts * cY * rowsG * 4, 64);
     const biasAt = end;
@@ -606,7 +614,7 @@ export class WasmGemm implements Gemm {
     i32[p + 18] = xAt;
     i32[p + 19] = xStride * 4;
     i32[p + 20] = colsAt;
-    i32[p + 21] = sampleCols * 4;
+    i32[p + 21] = ownCols ? 0 : sampleCols * 4;
     i32[p + 22] = gb !== null ? biasAt : 0;
     i32[p + 23] = partsAt;
     i32[p + 24] = yAt;

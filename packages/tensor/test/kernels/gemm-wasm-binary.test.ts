@@ -19,7 +19,7 @@ describe('gemm-wasm-binary (generated)', () => {
       const module = new WebAssembly.Module(bytes);
       expect(WebAssembly.Module.imports(module)).toEqual([{ module: 'env', name: 'memory', kind: 'memory' }]);
       expect(WebAssembly.Module.exports(module).map((e) => e.name).sort()).toEqual(
-        ['gemm', 'gemmTask', 'heapBase', 'packWhole', 'packedWholeFloats', 'scratchBytes', 'tileCols', 'tileRows'],
+        ['gemm', 'gemmTask', 'heapBase', 'packWhole', 'packedWholeFloats', 'scratchBytes', 'threadColsFloats', 'tileCols', 'tileRows'],
       );
       // An imported memory's sharedness is part of the module's type: only the matching kind links.
       const memory = new WebAssembly.Memory({ initial: 1, maximum: 1, shared });
