@@ -98,33 +98,13 @@ export function captureTrainingState(state: TrainingState): { tensors: TensorMap
   const modelState = model.stateDict();
   for (const [name, t] of Object.entries(modelState)) tensors[MODEL + name] = t;
 
-  // The optimizer's state as stateDict() lays it out (parameters numbered across groups in order),
-  // but with the buffers kept as tensors instead of number arrays.
-  const optimState: Body['optimizer']['state'] = {};
-  const paramGroups: OptimizerStateDict['paramGroups'] = [];
-  let index = 0;
-  for (const group of optimizer.paramGroups) {
-    const { params, ...options } = group;
-    const indices: number[] = [];
-    for (const p of params) {
-      const s = optimizer.state.get(p);
-      if (s) {
-        const entry: Record<string, number | TensorRef> = {};
-        for (const [key, value] of Object.entries(s)) {
-          if (value instanceof Tensor) {
-            const name = `${OPTIM}state.${index}.${key}`;
-            tensors[name] = value;
-            entry[key] = { tensor: name };
-          } else {
-            entry[key] = value;
-          }
-        }
-        optimState[String(index)] = entry;
-      }
-      indices.push(index++);
-    }
-    paramGroups.push({ ...structuredClone(options), params: indices });
-  }
+  // The optimizer's state with its buffers kept as tensors, named in the file, instead of number arrays.
+  const { state: optimState, paramGroups } = optimizerLayout(optimizer, (value, index, key): number | TensorRef => {
+    if (!(value instanceof Tensor)) return value;
+    const name = `${OPTIM}state.${index}.${key}`;
+    tensors[name] = value;
+    return { tensor: name };
+  });
 
   const generators: Record<string, GeneratorState> = {};
   for (const [name, g] of Object.entries(state.generators ?? {})) generators[name] = g.getState();
@@ -301,11 +281,13 @@ function checkGeneratorState(op: string, name: string, state: unknown): void {
 }
 
 /**
- * The optimizer's state as `loadStateDict` takes it, with cloned tensors in place of the number
- * arrays `stateDict()` would build (a copy of typed arrays, not millions of boxed numbers).
+ * The optimizer's state in `stateDict()`'s layout (parameters numbered across groups in order, each
+ * group's options with `params` as those numbers), every state value passed through `convert`.
  */
-function snapshotOptimizer(optimizer: Optimizer<BaseOptions>): OptimizerStateDict {
-  const state: OptimizerStateDict['state'] = {};
+function optimizerLayout<V>(
+  optimizer: Optimizer<BaseOptions>, convert: (value: number | Tensor, index: number, key: string) => V,
+): { state: Record<string, Record<string, V>>; paramGroups: OptimizerStateDict['paramGroups'] } {
+  const state: Record<string, Record<string, V>> = {};
   const paramGroups: OptimizerStateDict['paramGroups'] = [];
   let index = 0;
   for (const group of optimizer.paramGroups) {
@@ -314,15 +296,24 @@ function snapshotOptimizer(optimizer: Optimizer<BaseOptions>): OptimizerStateDic
     for (const p of params) {
       const s = optimizer.state.get(p);
       if (s) {
-        const entry: ParamState = {};
-        for (const [key, value] of Object.entries(s)) entry[key] = value instanceof Tensor ? new Tensor(value.toTypedArray(), value.shape) : value;
-        state[String(index)] = entry as Record<string, number>;
+        const entry: Record<string, V> = {};
+        for (const [key, value] of Object.entries(s)) entry[key] = convert(value, index, key);
+        state[String(index)] = entry;
       }
       indices.push(index++);
     }
     paramGroups.push({ ...structuredClone(options), params: indices });
   }
   return { state, paramGroups };
+}
+
+/**
+ * The optimizer's state as `loadStateDict` takes it, with cloned tensors in place of the number
+ * arrays `stateDict()` would build (a copy of typed arrays, not millions of boxed numbers).
+ */
+function snapshotOptimizer(optimizer: Optimizer<BaseOptions>): OptimizerStateDict {
+  const { state, paramGroups } = optimizerLayout(optimizer, (value) => (value instanceof Tensor ? new Tensor(value.toTypedArray(), value.shape) : value));
+  return { state: state as OptimizerStateDict['state'], paramGroups };
 }
 
 function cloneStateDict(sd: StateDict): StateDict {
