@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import type { Variable } from '@torchlet/autograd';
+import { variable, type Variable } from '@torchlet/autograd';
 import { formatShape, Tensor, tensor, type DType } from '@torchlet/tensor';
-import { expect } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 /** A tensor as the fixture generators write it: flat row-major float64 (or integer) data. */
 export interface FixtureTensor {
@@ -41,5 +41,50 @@ export function expectClose(actual: Tensor | Variable | null, expected: FixtureT
     if (!(err <= atol + rtol * Math.abs(want))) {
       expect.fail(`${what}[${i}] (flat) is ${got[i]}, PyTorch gives ${want} (|diff| ${err.toExponential(2)}, ${dtype})`);
     }
+  }
+}
+
+/** A conv-like golden case: inputs, options, and PyTorch's output and gradients for `gradOutput`. */
+export interface ConvGoldenCase<O> {
+  name: string;
+  /** Which op of the suite's `ops` runs the case (one-op suites leave it out). */
+  op?: string;
+  input: FixtureTensor;
+  weight: FixtureTensor;
+  bias: FixtureTensor | null;
+  options: O;
+  gradOutput: FixtureTensor;
+  output: FixtureTensor;
+  gradInput: FixtureTensor;
+  gradWeight: FixtureTensor;
+  gradBias: FixtureTensor | null;
+}
+
+type ConvLikeOp<O> = (input: Variable, weight: Variable, bias: Variable | null, options: O) => Variable;
+
+/**
+ * One `describe` per dtype (float64, float32) with an `it` per case of `fixtures/torch/<file>`:
+ * runs `ops[c.op ?? only]` and checks the output and the input, weight and bias gradients against
+ * PyTorch's within `TOLERANCE`.
+ */
+export function describeConvGoldens<O>(title: string, file: string, ops: Record<string, ConvLikeOp<O>>): void {
+  const { cases } = loadFixture<ConvGoldenCase<O>>(file);
+  const names = Object.keys(ops);
+  for (const dtype of ['float64', 'float32'] as const) {
+    describe(`${title} goldens vs PyTorch 1.13 (${dtype})`, () => {
+      for (const c of cases) {
+        it(c.name, () => {
+          const x = variable(fromFixture(c.input, dtype), { requiresGrad: true });
+          const w = variable(fromFixture(c.weight, dtype), { requiresGrad: true });
+          const b = c.bias ? variable(fromFixture(c.bias, dtype), { requiresGrad: true }) : null;
+          const y = ops[c.op ?? names[0]!]!(x, w, b, c.options);
+          expectClose(y, c.output, dtype, 'output');
+          y.backward(fromFixture(c.gradOutput, dtype));
+          expectClose(x.grad, c.gradInput, dtype, 'gradInput');
+          expectClose(w.grad, c.gradWeight, dtype, 'gradWeight');
+          if (c.gradBias) expectClose(b!.grad, c.gradBias, dtype, 'gradBias');
+        });
+      }
+    });
   }
 }
