@@ -160,6 +160,26 @@ describe('conv2dReluMaxPool2d', () => {
 });
 
 describe('the JS fallbacks of the fused kernels', () => {
+  it('take over, with the same bits, when the wasm memory has no room for the fused tasks', () => {
+    // A kernel whose fused entry points always find no room (as when the memory cannot grow).
+    class NoRoom extends WasmGemm {
+      override convBatch(): boolean {
+        return false;
+      }
+      override maxPoolReluBackward(): boolean {
+        return false;
+      }
+    }
+    const noRoom = new NoRoom({ threads: 2, minParallelFlops: 0 });
+    fc.assert(
+      fc.property(arbCase, (c) => {
+        setGemm(noRoom);
+        expectSameRun(run(c, true), run(c, false));
+      }),
+      { numRuns: 25 },
+    );
+  });
+
   it('reluMaxPoolJs and maxPoolReluBackwardJs give the wasm kernels\' bits', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 2, max: 9 }), fc.integer({ min: 2, max: 9 }), fc.integer(), (n, c, h, w, seed) => {
