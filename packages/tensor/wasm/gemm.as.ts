@@ -91,6 +91,10 @@ export function gemmTask(params: usize, t: i32, scratch: usize): void {
     maxPoolReluBackwardTask(params, t);
     return;
   }
+  if (kind == 5) {
+    adamTask(params, t);
+    return;
+  }
   if (kind == 1) {
     batchTask(params, t, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, axis, chunk, scratch);
     return;
@@ -309,6 +313,33 @@ function maxPoolReluBackwardTask(params: usize, t: i32): void {
       const pass = load<i32>(pooled + oo) > 0;
       store<f32>(plane + (<usize>load<i32>(indices + oo) << 2), select<f32>(<f32>0 + load<f32>(g + oo), 0, pass));
     }
+  }
+}
+
+/**
+ * Task `t` of an Adam update (kind 5), elements [t·chunk, (t+1)·chunk) of one float32 parameter: slots
+ * 17 param, 18 grad, 19 m, 20 v (addresses), 21 count, 22 chunk; f64 at bytes 96 sign, 104 beta1, 112
+ * beta2, 120 stepSize, 128 √(1 − beta2^step), 136 eps. The operations, in float64 and in the same order,
+ * are the JS loop's (`plainAdam` in @torchlet/layers), with the moments rounded to float32 when
+ * stored and read back: IEEE arithmetic and sqrt are exact, so the bits are the same.
+ */
+function adamTask(params: usize, t: i32): void {
+  const param = load<usize>(params, 68), grad = load<usize>(params, 72);
+  const m = load<usize>(params, 76), v = load<usize>(params, 80);
+  const count = load<i32>(params, 84), chunk = load<i32>(params, 88);
+  const sign = load<f64>(params, 96), beta1 = load<f64>(params, 104), beta2 = load<f64>(params, 112);
+  const stepSize = load<f64>(params, 120), bias2Sqrt = load<f64>(params, 128), eps = load<f64>(params, 136);
+  const first = t * chunk;
+  const last = min(first + chunk, count);
+  for (let i = first; i < last; i++) {
+    const o = <usize>i << 2;
+    const g = sign * <f64>load<f32>(grad + o);
+    const mi = <f32>(beta1 * <f64>load<f32>(m + o) + (1 - beta1) * g);
+    const vi = <f32>(beta2 * <f64>load<f32>(v + o) + (1 - beta2) * g * g);
+    store<f32>(m + o, mi);
+    store<f32>(v + o, vi);
+    const w = <f64>load<f32>(param + o);
+    store<f32>(param + o, <f32>(w - stepSize * (<f64>mi / (Math.sqrt(<f64>vi) / bias2Sqrt + eps))));
   }
 }
 

@@ -150,6 +150,30 @@ export interface ConvBatchCall {
   reluMaxPool?: { pooled: Float32Array; indices: Int32Array; offset: number } | null;
 }
 
+/** What `WasmGemm.adamStep` runs: one Adam update of a float32 parameter (see there). */
+export interface AdamStepCall {
+  /** The parameter, `count` elements from `paramOffset`: updated in place. */
+  param: Float32Array;
+  paramOffset: number;
+  /** Its gradient, `count` elements (the length gives `count`). */
+  grad: Float32Array;
+  /** The first and second moments, `count` elements each: updated in place. */
+  m: Float32Array;
+  v: Float32Array;
+  /** −1 to maximize, else 1. */
+  sign: number;
+  beta1: number;
+  beta2: number;
+  /** lr / (1 − beta1^step). */
+  stepSize: number;
+  /** √(1 − beta2^step). */
+  bias2Sqrt: number;
+  eps: number;
+}
+
+// An Adam update of at least this many elements is split over the pool (a memory-bound pass).
+const ADAM_PARALLEL_MIN = 1 << 14;
+
 /** What `WasmGemm.maxPoolReluBackward` runs: the backward of `maxPool2x2(relu(y))` for `count` samples. */
 export interface MaxPoolReluBackwardCall {
   /** Planes per sample and their size: y is `[count, channels, h, w]`. */
@@ -644,6 +668,55 @@ export class WasmGemm implements Gemm {
         for (let t = 0; t < parts; t++) sum += f64[t * cY + c]!;
         gb[c] = sum;
       }
+    }
+    return true;
+  }
+
+  /**
+   * One Adam update without weight decay or AMSGrad, as `@torchlet/layers`' JS loop computes it and
+   * with the same bits (float64 arithmetic in the same order, moments rounded to float32 when stored):
+   * `g = sign·grad; m = beta1·m + (1 − beta1)·g; v = beta2·v + (1 − beta2)·g·g;
+   * param −= stepSize·m / (√v / bias2Sqrt + eps)`, large parameters split over the pool.
+   * @returns false when nothing ran (no room): take the JS loop
+   */
+  adamStep(call: AdamStepCall): boolean {
+    const { param, paramOffset, grad, m, v } = call;
+    const count = grad.length;
+    if (count === 0) return true;
+    const has = (array: Float32Array) => this.residentBuffers.has(array.buffer);
+    const at: number[] = [];
+    let end = this.operands;
+    const arrays = [param.subarray(paramOffset, paramOffset + count), grad, m, v];
+    for (const array of arrays) {
+      if (has(array)) {
+        at.push(array.byteOffset);
+      } else {
+        at.push(end);
+        end = align(end + count * 4, 64);
+      }
+    }
+    if (!this.reserve(end)) return false;
+    const f32 = this.f32;
+    arrays.forEach((array, i) => {
+      if (!has(array)) f32.set(array, at[i]! >> 2);
+    });
+    const p = this.params >> 2;
+    const i32 = this.i32;
+    const threads = this.pool === null ? 1 : this.pool.size;
+    // Slices on 64-byte lines (16 floats), so two threads never write one cache line.
+    const chunk = align(Math.ceil(count / (threads * TASKS_PER_THREAD)), 16);
+    const tasks = Math.ceil(count / chunk);
+    i32[p + 16] = 5; // an Adam update
+    for (let i = 0; i < 4; i++) i32[p + 17 + i] = at[i]!;
+    i32[p + 21] = count;
+    i32[p + 22] = chunk;
+    const f64 = new Float64Array(this.memory.buffer, this.params + 96, 6);
+    f64.set([call.sign, call.beta1, call.beta2, call.stepSize, call.bias2Sqrt, call.eps]);
+    this.runTasks(tasks, count >= ADAM_PARALLEL_MIN);
+    // The parameter and the moments were written: back out, unless they live here.
+    for (const i of [0, 2, 3]) {
+      const array = arrays[i]!;
+      if (!has(array)) array.set(f32.subarray(at[i]! >> 2, (at[i]! >> 2) + count));
     }
     return true;
   }
