@@ -1,5 +1,5 @@
 import { defineOp, relu, type Context, type Variable } from '@torchlet/autograd';
-import { getGemm, Tensor, WasmGemm } from '@torchlet/tensor';
+import { getGemm, Tensor, uninitializedArrayFor, WasmGemm } from '@torchlet/tensor';
 import { takeColumns } from './conv-columns.js';
 import type { ConvOptions, FloatArray, TensorInput } from './conv-options.js';
 import { floatData } from './conv-options.js';
@@ -87,8 +87,9 @@ const convReluMaxPoolOp = defineOp({
     const [h, w] = plan.geom.outputSize as [number, number];
     const pooledShape = [batch, cY, h >> 1, w >> 1];
     const perSample = cY * (h >> 1) * (w >> 1);
-    const pooled = new Float32Array(batch * perSample);
-    const indices = new Int32Array(batch * perSample);
+    // Both are written whole, by the epilogue or by the JS fallback.
+    const pooled = uninitializedArrayFor('float32', batch * perSample) as Float32Array;
+    const indices = uninitializedArrayFor('int32', batch * perSample) as Int32Array;
     const keep = keepConvColumns(ctx, input, plan) as Float32Array | null;
     // The conv output only lives until it is pooled: a pooled (resident) buffer, reused every step.
     const y = takeColumns('float32', batch * cY * yPositions);
@@ -120,6 +121,10 @@ const convReluMaxPoolOp = defineOp({
     ctx.plan = plan;
     ctx.pooled = pooled;
     ctx.indices = indices;
+    ctx.onRelease(() => {
+      ctx.pooled = undefined;
+      ctx.indices = undefined;
+    });
     return new Tensor(pooled, pooledShape);
   },
   backward(ctx: Context, gradPooled: Tensor): (Tensor | null)[] {

@@ -82,7 +82,7 @@ export function channelSums(g: FloatArray, batch: number, channels: number, posi
 const BATCH_COLUMNS_MAX = 1 << 22;
 
 /** The kernel's batched GEMM when it runs this dtype (float32 under 'wasm'), else null. */
-export function batchKernel(data: FloatArray): WasmGemm | null {
+function batchKernel(data: FloatArray): WasmGemm | null {
   const gemm = getGemm();
   return gemm instanceof WasmGemm && data instanceof Float32Array ? gemm : null;
 }
