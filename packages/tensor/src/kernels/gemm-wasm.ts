@@ -215,6 +215,7 @@ export class WasmGemm implements Gemm {
   private readonly shared: boolean;
   private f32: Float32Array;
   private i32: Int32Array;
+  private f64: Float64Array;
 
   /** @throws Error if WebAssembly SIMD is unavailable (check `wasmSimdSupported()` first) */
   constructor(options: WasmGemmOptions = {}) {
@@ -265,6 +266,7 @@ export class WasmGemm implements Gemm {
     }
     this.f32 = new Float32Array(this.memory.buffer);
     this.i32 = new Int32Array(this.memory.buffer);
+    this.f64 = new Float64Array(this.memory.buffer);
     this.residentBuffers.add(this.memory.buffer);
   }
 
@@ -662,10 +664,11 @@ export class WasmGemm implements Gemm {
       gw[i] = sum;
     }
     if (gb !== null) {
-      const f64 = new Float64Array(this.memory.buffer, biasAt, parts * cY);
+      const f64 = this.f64;
+      const base = biasAt >> 3;
       for (let c = 0; c < cY; c++) {
         let sum = 0;
-        for (let t = 0; t < parts; t++) sum += f64[t * cY + c]!;
+        for (let t = 0; t < parts; t++) sum += f64[base + t * cY + c]!;
         gb[c] = sum;
       }
     }
@@ -710,8 +713,14 @@ export class WasmGemm implements Gemm {
     for (let i = 0; i < 4; i++) i32[p + 17 + i] = at[i]!;
     i32[p + 21] = count;
     i32[p + 22] = chunk;
-    const f64 = new Float64Array(this.memory.buffer, this.params + 96, 6);
-    f64.set([call.sign, call.beta1, call.beta2, call.stepSize, call.bias2Sqrt, call.eps]);
+    const f64 = this.f64;
+    const q = (this.params + 96) >> 3;
+    f64[q] = call.sign;
+    f64[q + 1] = call.beta1;
+    f64[q + 2] = call.beta2;
+    f64[q + 3] = call.stepSize;
+    f64[q + 4] = call.bias2Sqrt;
+    f64[q + 5] = call.eps;
     this.runTasks(tasks, count >= ADAM_PARALLEL_MIN);
     // The parameter and the moments were written: back out, unless they live here.
     for (const i of [0, 2, 3]) {
@@ -787,6 +796,7 @@ export class WasmGemm implements Gemm {
     }
     this.f32 = new Float32Array(this.memory.buffer);
     this.i32 = new Int32Array(this.memory.buffer);
+    this.f64 = new Float64Array(this.memory.buffer);
     this.residentBuffers.add(this.memory.buffer);
     return true;
   }
