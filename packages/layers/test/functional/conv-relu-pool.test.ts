@@ -1,18 +1,16 @@
 import { randn, relu, Variable } from '@torchlet/autograd';
-import { convGeometry, Generator, getGemm, jsGemm, setGemm, Tensor, WasmGemm, type Gemm } from '@torchlet/tensor';
+import { convGeometry, Generator, jsGemm, setGemm, Tensor, WasmGemm, type Gemm } from '@torchlet/tensor';
 import fc from 'fast-check';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { maxPoolReluBackwardJs, reluMaxPoolJs } from '../../src/functional/conv-relu-pool.js';
 import { conv2d, conv2dReluMaxPool2d, maxPool2d } from '../../src/functional/index.js';
 import { convPlan } from '../../src/functional/conv.js';
+import { wasmKernelsForFile } from '../helpers/wasm-kernels.js';
 
 // The fused Conv2d → ReLU → MaxPool2d(2) op against the three ops run one by one: the same bits, in
 // the output and in every gradient, under the WebAssembly backend on 1 and on 3 threads (minParallelFlops
 // 0 sends even tiny batches to the pool), and under the JS backend (where it runs the three ops).
-const wasm1 = new WasmGemm({ threads: 1 });
-const wasm3 = new WasmGemm({ threads: 3, minParallelFlops: 0 });
-const before = getGemm();
-afterAll(() => setGemm(before));
+const { wasm1, wasm3 } = wasmKernelsForFile();
 
 const arbAxis = fc
   .record({

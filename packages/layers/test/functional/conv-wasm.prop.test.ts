@@ -1,17 +1,15 @@
-import { convGeometry, getGemm, jsGemm, setGemm, WasmGemm, type Gemm } from '@torchlet/tensor';
+import { convGeometry, jsGemm, setGemm, type Gemm } from '@torchlet/tensor';
 import fc from 'fast-check';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { takeColumns } from '../../src/functional/conv-columns.js';
 import { convAdjointInto, convForwardInto, convPlan, convWeightGradInto, fillChannelBias, type ConvPlan } from '../../src/functional/conv.js';
+import { wasmKernelsForFile } from '../helpers/wasm-kernels.js';
 
 // The float32 conv kernels under the WebAssembly backend (per-sample im2col/col2im + GEMM in wasm,
 // samples spread over worker threads; the weight and bias gradients in fixed sample partitions) against the plain-JS
 // backend, and 1 thread against 3 bit for bit. minParallelFlops 0 makes even tiny batches go to the pool.
 const js: Gemm = jsGemm;
-const wasm1 = new WasmGemm({ threads: 1 });
-const wasm3 = new WasmGemm({ threads: 3, minParallelFlops: 0 });
-const before = getGemm();
-afterAll(() => setGemm(before));
+const { wasm1, wasm3 } = wasmKernelsForFile();
 
 const arbAxis = fc
   .record({

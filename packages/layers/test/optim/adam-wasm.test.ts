@@ -1,15 +1,13 @@
-import { Generator, getGemm, jsGemm, randn, setGemm, Tensor, WasmGemm, type Gemm } from '@torchlet/tensor';
+import { Generator, jsGemm, randn, setGemm, Tensor, type Gemm } from '@torchlet/tensor';
 import fc from 'fast-check';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Adam } from '../../src/optim/adam.js';
 import { Parameter } from '../../src/parameter.js';
+import { wasmKernelsForFile } from '../helpers/wasm-kernels.js';
 
 // Adam's update of large float32 parameters runs in the WebAssembly kernel (over the worker threads
 // from 16K elements); it must give the JS loop's bits, step after step.
-const wasm1 = new WasmGemm({ threads: 1 });
-const wasm3 = new WasmGemm({ threads: 3 });
-const before = getGemm();
-afterAll(() => setGemm(before));
+const { wasm1, wasm3 } = wasmKernelsForFile();
 
 /** Parameters (sizes from 4,096 up, one below, and a view at an offset) after `steps` Adam steps on `kernel`. */
 function train(kernel: Gemm, sizes: number[], steps: number, maximize: boolean, seed: number): Float32Array[] {
