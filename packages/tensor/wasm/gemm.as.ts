@@ -159,8 +159,9 @@ function batchTask(
  * (Cx/groups·kH·kW), 29 positions (Hout·Wout), 30 beta (f32), 31–43 the geometry C, H, W, kH, kW, sH,
  * sW, pH, pW, dH, dW, Hout, Wout. Mode 0, forward: cols = im2col(x), then y_g = W_g·cols_g + beta·y_g
  * (with a bias, y first set to it per channel and beta = 1); then, when slot 44 is not 0, the
- * epilogue `pooled = maxPool2x2(relu(y))` into slot 44 (f32) with each maximum's plane index into
- * slot 45 (i32), `[Cy, Hout/2, Wout/2]` per sample.
+ * epilogue `pooled = maxPool(relu(y))` over 2×2 windows (slot 47 = 2) or 1×2 (slot 47 = 1, a 1-D
+ * conv) into slot 44 (f32), with each maximum's plane index into slot 45 (i32), `[Cy, Hout/rows,
+ * Wout/2]` per sample.
  * Mode 1, adjoint: cols_g = W_gᵀ·y_g, then x += col2im(cols). Each sample's columns are made and used
  * back to back, while they are in this core's cache.
  */
@@ -204,8 +205,13 @@ function convTask(params: usize, t: i32, scratch: usize): void {
     const pooled = load<usize>(params, 176);
     if (pooled) {
       const outH = load<i32>(geom, 44), outW = load<i32>(geom, 48);
-      const pooledStride = <usize>(groups * cYG * (outH >> 1) * (outW >> 1)) << 2;
-      reluMaxPool2x2(y, groups * cYG, outH, outW, pooled + at * pooledStride, load<usize>(params, 180) + at * pooledStride);
+      // Slot 47: the windows' rows, 2 (2×2, a 2-D conv) or 1 (1×2, a 1-D conv, whose H is 1).
+      const windowRows = load<i32>(params, 188);
+      const pooledStride = <usize>(groups * cYG * (outH / windowRows) * (outW >> 1)) << 2;
+      const out = pooled + at * pooledStride;
+      const indices = load<usize>(params, 180) + at * pooledStride;
+      if (windowRows == 2) reluMaxPool2x2(y, groups * cYG, outH, outW, out, indices);
+      else reluMaxPool1x2(y, groups * cYG * outH, outW, out, indices);
     }
   } else {
     for (let g = 0; g < groups; g++) {
@@ -287,15 +293,54 @@ function reluMaxPool2x2(y: usize, channels: i32, h: i32, w: i32, out: usize, ind
 }
 
 /**
- * Sample `t` of the backward of `maxPool2x2(relu(y))` (kind 4): the gradient of y is zero except at each
- * window's maximum, which gets `0 + g` where the pooled value is > 0 (relu let it through) and +0
- * elsewhere, the same values the JS max-pool backward (a scatter-add onto zeros) followed by relu's
- * backward give. Slots 17 g, 18 pooled, 19 indices, 20 gy (byte addresses of sample 0), 21 channels,
- * 22 h, 23 w.
+ * `out = maxPool1x2(relu(y))` over `rows` rows of length `w` (pairs of neighbours; an odd last one is
+ * left out, as floor mode), each maximum's index `iw` in its row; the scan as `reluMaxPool2x2`'s, four
+ * windows per v128.
+ */
+function reluMaxPool1x2(y: usize, rows: i32, w: i32, out: usize, indices: usize): void {
+  const pw = w >> 1;
+  const zero = i32x4.splat(0);
+  const one = i32x4.splat(1);
+  const lanes = i32x4(0, 2, 4, 6);
+  for (let r = 0; r < rows; r++) {
+    const row = y + (<usize>(r * w) << 2);
+    let ow = 0;
+    for (; ow + 4 <= pw; ow += 4) {
+      const o = <usize>(ow << 3);
+      const t0 = i32x4.max_s(v128.load(row + o), zero), t1 = i32x4.max_s(v128.load(row + o, 16), zero);
+      const a = i32x4.shuffle(t0, t1, 0, 2, 4, 6);
+      const b = i32x4.shuffle(t0, t1, 1, 3, 5, 7);
+      const take = v128.or(f32x4.gt(b, a), f32x4.ne(b, b));
+      v128.store(out, v128.bitselect(b, a, take));
+      v128.store(indices, i32x4.add(i32x4.add(i32x4.splat(2 * ow), lanes), v128.and(take, one)));
+      out += 16;
+      indices += 16;
+    }
+    for (; ow < pw; ow++) {
+      const a = row + (<usize>(2 * ow) << 2);
+      let best = reluBits(a);
+      let at = 2 * ow;
+      const v = reluBits(a + 4);
+      if (v > best || v != v) { best = v; at++; }
+      store<f32>(out, best);
+      store<i32>(indices, at);
+      out += 4;
+      indices += 4;
+    }
+  }
+}
+
+/**
+ * Sample `t` of the backward of `maxPool(relu(y))` over 2×2 or 1×2 windows (kind 4): the gradient of
+ * y is zero except at each window's maximum, which gets `0 + g` where the pooled value is > 0 (relu let
+ * it through) and +0 elsewhere, the same values the JS max-pool backward (a scatter-add onto zeros)
+ * followed by relu's backward give. Slots 17 g, 18 pooled, 19 indices, 20 gy (byte addresses of sample
+ * 0), 21 channels, 22 h, 23 w, 24 the windows' rows (2 or 1).
  */
 function maxPoolReluBackwardTask(params: usize, t: i32): void {
   const channels = load<i32>(params, 84), h = load<i32>(params, 88), w = load<i32>(params, 92);
-  const pooledCount = channels * (h >> 1) * (w >> 1);
+  const perPlane = (h / load<i32>(params, 96)) * (w >> 1);
+  const pooledCount = channels * perPlane;
   const planeSize = h * w;
   const at = <usize>t;
   const g = load<usize>(params, 68) + (at * <usize>pooledCount << 2);
@@ -303,7 +348,6 @@ function maxPoolReluBackwardTask(params: usize, t: i32): void {
   const indices = load<usize>(params, 76) + (at * <usize>pooledCount << 2);
   const gy = load<usize>(params, 80) + (at * <usize>(channels * planeSize) << 2);
   memory.fill(gy, 0, <usize>(channels * planeSize) << 2);
-  const perPlane = (h >> 1) * (w >> 1);
   for (let c = 0, o = 0; c < channels; c++) {
     const plane = gy + (<usize>(c * planeSize) << 2);
     for (let q = 0; q < perPlane; q++, o++) {

@@ -6,10 +6,11 @@ import { floatData } from './conv-options.js';
 import {
   chunkSamples, convForwardInto, convGradients, convOp, keepConvColumns, planar, planConvCall, prepareConv, type ConvCall, type ConvPlan,
 } from './conv.js';
-import { makePlan, maxPool2d, poolAxis, windowMax2x2 } from './pool.js';
+import { makePlan, maxPool1d, maxPool2d, poolAxis, windowMax, windowMax2x2 } from './pool.js';
 
 /*
- * Conv2d → ReLU → MaxPool2d(2) is the block most small CNNs are built from (LeNet-5 is two of them).
+ * Conv2d → ReLU → MaxPool2d(2) is the block most small CNNs are built from (LeNet-5 is two of them;
+ * Conv1d → ReLU → MaxPool1d(2) is its 1-D twin).
  * Run as three ops, the conv output leaves the WebAssembly memory, relu copies it, the pool reads it
  * again, and backward makes two more arrays that size, all in single-threaded JS: at LeNet-5's batch
  * of 64 that was about a third of a training step. As one op, the relu and the pooling run inside the
@@ -34,13 +35,32 @@ import { makePlan, maxPool2d, poolAxis, windowMax2x2 } from './pool.js';
  */
 export function conv2dReluMaxPool2d(input: TensorInput, weight: TensorInput, bias?: TensorInput | null, options: ConvOptions = {}): Variable {
   const { x, call } = prepareConv('conv2d', 2, input, weight, bias, options);
-  if (fusible(x, weight, bias ?? null, call)) return convReluMaxPoolOp(x, weight, bias ?? null, call);
+  if (fusible(2, x, weight, bias ?? null, call)) return convReluMaxPoolOp(x, weight, bias ?? null, call);
   return maxPool2d(relu(convOp(x, weight, bias ?? null, call)), 2);
 }
 
-/** Whether the fused op runs: float32 under the wasm kernel, a batched input, a conv output of at least 2×2. */
-function fusible(x: TensorInput, weight: TensorInput, bias: TensorInput | null, call: ConvCall): boolean {
-  if (!(getGemm() instanceof WasmGemm) || x.ndim !== 4) return false;
+/**
+ * `maxPool1d(relu(conv1d(input, weight, bias, options)), 2)` as one op, as `conv2dReluMaxPool2d`: the
+ * same bits, fused under the WebAssembly backend (float32, batched input); `Sequential` runs its
+ * Conv1d → ReLU → MaxPool1d(2) blocks through this.
+ *
+ * @param input  `[N, Cin, L]` or unbatched `[Cin, L]`
+ * @param weight `[Cout, Cin / groups, k]`
+ * @param bias   `[Cout]` or null
+ * @param options as `conv1d`
+ * @returns `[N, Cout, ⌊Lout/2⌋]`, `Lout` the conv's output length
+ * @throws as `conv1d`, and as `maxPool1d` when the conv output is shorter than 2
+ * @example conv1dReluMaxPool1d(randn([8, 1, 64]), randn([4, 1, 7]), null, { padding: 3 }).shape // [8, 4, 32]
+ */
+export function conv1dReluMaxPool1d(input: TensorInput, weight: TensorInput, bias?: TensorInput | null, options: ConvOptions = {}): Variable {
+  const { x, call } = prepareConv('conv1d', 1, input, weight, bias, options);
+  if (fusible(1, x, weight, bias ?? null, call)) return convReluMaxPoolOp(x, weight, bias ?? null, call);
+  return maxPool1d(relu(convOp(x, weight, bias ?? null, call)), 2);
+}
+
+/** Whether the fused op runs: float32 under the wasm kernel, a batched input, a conv output of at least 2 on every axis. */
+function fusible(dims: number, x: TensorInput, weight: TensorInput, bias: TensorInput | null, call: ConvCall): boolean {
+  if (!(getGemm() instanceof WasmGemm) || x.ndim !== dims + 2) return false;
   if (x.dtype !== 'float32' || weight.dtype !== 'float32' || (bias !== null && bias.dtype !== 'float32')) return false;
   const kernel = weight.shape.slice(2);
   return x.shape.slice(2).every((size, i) => {
@@ -56,37 +76,50 @@ function reluInPlace(y: Float32Array): void {
   for (let i = 0; i < bits.length; i++) bits[i] = bits[i]! & ~(bits[i]! >> 31);
 }
 
-/** `y: [N, C, H, W]` → `maxPool2d(relu(y), 2)` with indices, by the JS kernels (when the wasm memory has no room). */
+/**
+ * `y: [N, C, ...outputSize]` → `maxPool(relu(y), 2)` with indices over 2×2 windows (2-D) or pairs
+ * (1-D), by the JS kernels (when the wasm memory has no room).
+ */
 export function reluMaxPoolJs(y: Float32Array, plan: ConvPlan, pooled: Float32Array, indices: Int32Array): void {
-  const [h, w] = plan.geom.outputSize as [number, number];
+  const size = plan.geom.outputSize;
+  const dims = size.length;
   reluInPlace(y);
-  const poolPlan = makePlan([plan.batch, plan.cY, h, w], 2, [poolAxis(h, h >> 1, 2, 2, 0, 1), poolAxis(w, w >> 1, 2, 2, 0, 1)]);
-  windowMax2x2(y, poolPlan, pooled, indices);
+  const poolPlan = makePlan([plan.batch, plan.cY, ...size], dims, size.map((l) => poolAxis(l, l >> 1, 2, 2, 0, 1)));
+  if (dims === 2) windowMax2x2(y, poolPlan, pooled, indices);
+  else windowMax(y, poolPlan, pooled, indices);
 }
 
 /**
- * The gradient of y from the pooled output's: `0 + g` at each window's maximum where the pooled value
- * is > 0, +0 elsewhere (what max pooling's backward onto zeros and then relu's give), by JS loops.
+ * The gradient of y `[planes, h, w]` from the pooled output's (windows of `windowRows`×2): `0 + g` at
+ * each window's maximum where the pooled value is > 0, +0 elsewhere (what max pooling's backward onto
+ * zeros and then relu's give), by JS loops.
  */
-export function maxPoolReluBackwardJs(g: Float32Array, pooled: Float32Array, indices: Int32Array, planes: number, h: number, w: number, gy: Float32Array): void {
+export function maxPoolReluBackwardJs(
+  g: Float32Array, pooled: Float32Array, indices: Int32Array, planes: number, h: number, w: number, windowRows: 1 | 2, gy: Float32Array,
+): void {
   gy.fill(0);
   const pooledBits = new Int32Array(pooled.buffer, pooled.byteOffset, pooled.length);
-  const perPlane = (h >> 1) * (w >> 1);
+  const perPlane = Math.floor(h / windowRows) * (w >> 1);
   for (let plane = 0, o = 0; plane < planes; plane++) {
     const base = plane * h * w;
     for (let q = 0; q < perPlane; q++, o++) if (pooledBits[o]! > 0) gy[base + indices[o]!] = 0 + g[o]!;
   }
 }
 
-/** The fused op; inputs validated and padded by `conv2dReluMaxPool2d`, float32 and batched. */
+/**
+ * The fused op of both; inputs validated and padded by `conv1dReluMaxPool1d` / `conv2dReluMaxPool2d`,
+ * float32 and batched. A 1-D conv runs as a 2-D one of height 1, its windows 1×2.
+ */
 const convReluMaxPoolOp = defineOp({
-  name: 'conv2dReluMaxPool2d',
+  name: 'convReluMaxPool',
   forward(ctx: Context, input: Tensor, weight: Tensor, bias: Tensor | null, call: ConvCall): Tensor {
     const { plan } = planConvCall(input, weight, call);
     const { batch, cX, cY, groups, xPositions, yPositions, kernelVolume } = plan;
-    const [h, w] = plan.geom.outputSize as [number, number];
-    const pooledShape = [batch, cY, h >> 1, w >> 1];
-    const perSample = cY * (h >> 1) * (w >> 1);
+    const geometry = planar(plan.geom)!;
+    const [h, w] = [geometry[11]!, geometry[12]!];
+    const windowRows = plan.geom.outputSize.length === 2 ? 2 : 1;
+    const pooledSize = plan.geom.outputSize.map((l) => l >> 1);
+    const perSample = cY * Math.floor(h / windowRows) * (w >> 1);
     // Both are written whole, by the epilogue or by the JS fallback.
     const pooled = uninitializedArrayFor('float32', batch * perSample) as Float32Array;
     const indices = uninitializedArrayFor('int32', batch * perSample) as Int32Array;
@@ -98,7 +131,6 @@ const convReluMaxPoolOp = defineOp({
     const wData = floatData(weight);
     const biasData = bias ? floatData(bias) : null;
     const kernel = getGemm() as WasmGemm;
-    const geometry = planar(plan.geom)!;
     const sampleCols = cX * kernelVolume * yPositions;
     const chunk = keep ? batch : chunkSamples(batch, sampleCols);
     let done = 0;
@@ -107,7 +139,7 @@ const convReluMaxPoolOp = defineOp({
       const ran = kernel.convBatch({
         mode: 'forward', geometry, groups, cYG: cY / groups, count, x, xOffset: done * cX * xPositions, w: wData, wOffset: 0,
         y: yData, yOffset: done * cY * yPositions, cols: keep ? keep.subarray(done * sampleCols) : null, beta: 0, bias: biasData,
-        reluMaxPool: { pooled, indices, offset: done * perSample },
+        reluMaxPool: { pooled, indices, offset: done * perSample, windowRows },
       });
       if (!ran) break;
     }
@@ -125,11 +157,13 @@ const convReluMaxPoolOp = defineOp({
       ctx.pooled = undefined;
       ctx.indices = undefined;
     });
-    return new Tensor(pooled, pooledShape);
+    return new Tensor(pooled, [batch, cY, ...pooledSize]);
   },
   backward(ctx: Context, gradPooled: Tensor): (Tensor | null)[] {
     const plan = ctx.plan as ConvPlan;
-    const [h, w] = plan.geom.outputSize as [number, number];
+    const geometry = planar(plan.geom)!;
+    const [h, w] = [geometry[11]!, geometry[12]!];
+    const windowRows = plan.geom.outputSize.length === 2 ? 2 : 1;
     const pooled = ctx.pooled as Float32Array;
     const indices = ctx.indices as Int32Array;
     const g = floatData(gradPooled) as Float32Array;
@@ -137,8 +171,8 @@ const convReluMaxPoolOp = defineOp({
     const gyData = gy.columns as Float32Array;
     const kernel = getGemm();
     const ran = kernel instanceof WasmGemm &&
-      kernel.maxPoolReluBackward({ channels: plan.cY, h, w, count: plan.batch, gradPooled: g, pooled, indices, gradY: gyData });
-    if (!ran) maxPoolReluBackwardJs(g, pooled, indices, plan.batch * plan.cY, h, w, gyData);
+      kernel.maxPoolReluBackward({ channels: plan.cY, h, w, windowRows, count: plan.batch, gradPooled: g, pooled, indices, gradY: gyData });
+    if (!ran) maxPoolReluBackwardJs(g, pooled, indices, plan.batch * plan.cY, h, w, windowRows, gyData);
     const grads = convGradients(ctx, gyData as FloatArray);
     gy.give();
     return [...grads, null];

@@ -69,7 +69,7 @@ export function poolOutputSize(inSize: number, k: number, s: number, p: number, 
 }
 
 /** max over each window, and the flat `ih·W + iw` index of the maximum within its plane. */
-function windowMax(x: FloatArray, plan: PoolPlan, out: FloatArray, indices: Int32Array): void {
+export function windowMax(x: FloatArray, plan: PoolPlan, out: FloatArray, indices: Int32Array): void {
   const { planes, rows, cols } = plan;
   const inPlane = rows.inSize * cols.inSize;
   const w = cols.inSize;

@@ -1,10 +1,10 @@
 import { isAnomalyEnabled, Variable } from '@torchlet/autograd';
 import { rangeError, typeError, type Tensor } from '@torchlet/tensor';
-import { conv2dReluMaxPool2d } from '../functional/conv-relu-pool.js';
+import { conv1dReluMaxPool1d, conv2dReluMaxPool2d } from '../functional/conv-relu-pool.js';
 import { Module } from '../module.js';
 import { ReLU } from './activation.js';
-import { Conv2d } from './conv.js';
-import { MaxPool2d } from './pool.js';
+import { Conv1d, Conv2d } from './conv.js';
+import { MaxPool1d, MaxPool2d } from './pool.js';
 
 type TensorInput = Tensor | Variable;
 
@@ -52,15 +52,16 @@ export class Sequential extends Module {
 
   /**
    * input → modules[0] → modules[1] → ... → output. A Conv2d → ReLU → MaxPool2d(2) run goes through
-   * `conv2dReluMaxPool2d` as one op: the same bits, faster (see `fusedConvBlock`).
+   * `conv2dReluMaxPool2d` as one op (Conv1d → ReLU → MaxPool1d(2): `conv1dReluMaxPool1d`): the same
+   * bits, faster (see `fusedConvBlock`).
    */
   forward(input: TensorInput): Variable {
     let x: TensorInput = input;
     const modules = this.children();
     for (let i = 0; i < modules.length; i++) {
-      const conv = fusedConvBlock(modules, i);
-      if (conv !== null) {
-        x = conv2dReluMaxPool2d(x, conv.weight, conv.bias, conv.options);
+      const block = fusedConvBlock(modules, i);
+      if (block !== null) {
+        x = block.run(x, block.conv.weight, block.conv.bias, block.conv.options);
         i += 2;
       } else {
         x = modules[i]!.forward(x);
@@ -74,19 +75,28 @@ export class Sequential extends Module {
 const same = (v: unknown, n: number) => v === n || (Array.isArray(v) && v.every((e) => e === n));
 
 /**
- * The Conv2d when modules i, i+1, i+2 are a Conv2d, a ReLU and a MaxPool2d with a 2×2 kernel, stride 2,
- * no padding or dilation, floor mode: then the three may run as one op. Only instances of exactly those
- * classes whose forward is the class's own (summary's and the ONNX tracer's per-instance hooks, or a
- * subclass, must see every call), and not while anomaly detection names each module's ops.
+ * When modules i, i+1, i+2 are a Conv2d, a ReLU and a MaxPool2d (or Conv1d, ReLU, MaxPool1d) whose
+ * window is 2 with stride 2, no padding or dilation, floor mode: the fused op that runs the three as
+ * one, with the conv. Only for instances of exactly those classes whose forward is the class's own
+ * (summary's and the ONNX tracer's per-instance hooks, or a subclass, must see every call), and not
+ * while anomaly detection names each module's ops.
  */
-function fusedConvBlock(modules: readonly Module[], i: number): Conv2d | null {
+function fusedConvBlock(modules: readonly Module[], i: number): FusedBlock | null {
   if (i + 2 >= modules.length || isAnomalyEnabled()) return null;
   const [conv, act, pool] = [modules[i]!, modules[i + 1]!, modules[i + 2]!];
-  if (Object.getPrototypeOf(conv) !== Conv2d.prototype || Object.getPrototypeOf(act) !== ReLU.prototype) return null;
-  if (Object.getPrototypeOf(pool) !== MaxPool2d.prototype) return null;
-  if ([conv, act, pool].some((m) => Object.hasOwn(m, 'forward'))) return null;
-  const { stride, padding, dilation, ceilMode } = (pool as MaxPool2d).options;
-  const fits = same((pool as MaxPool2d).kernelSize, 2) && (stride == null || same(stride, 2)) &&
+  if (Object.getPrototypeOf(act) !== ReLU.prototype || [conv, act, pool].some((m) => Object.hasOwn(m, 'forward'))) return null;
+  let run: FusedBlock['run'];
+  if (Object.getPrototypeOf(conv) === Conv2d.prototype && Object.getPrototypeOf(pool) === MaxPool2d.prototype) run = conv2dReluMaxPool2d;
+  else if (Object.getPrototypeOf(conv) === Conv1d.prototype && Object.getPrototypeOf(pool) === MaxPool1d.prototype) run = conv1dReluMaxPool1d;
+  else return null;
+  const { kernelSize, options } = pool as MaxPool1d | MaxPool2d;
+  const { stride, padding, dilation, ceilMode } = options;
+  const fits = same(kernelSize, 2) && (stride == null || same(stride, 2)) &&
     (padding === undefined || same(padding, 0)) && (dilation === undefined || same(dilation, 1)) && !ceilMode;
-  return fits ? (conv as Conv2d) : null;
+  return fits ? { conv: conv as Conv1d | Conv2d, run } : null;
+}
+
+interface FusedBlock {
+  conv: Conv1d | Conv2d;
+  run: typeof conv2dReluMaxPool2d;
 }

@@ -3,12 +3,12 @@ import { convGeometry, Generator, jsGemm, setGemm, Tensor, WasmGemm, type Gemm }
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { maxPoolReluBackwardJs, reluMaxPoolJs } from '../../src/functional/conv-relu-pool.js';
-import { conv2d, conv2dReluMaxPool2d, maxPool2d } from '../../src/functional/index.js';
+import { conv1d, conv1dReluMaxPool1d, conv2d, conv2dReluMaxPool2d, maxPool1d, maxPool2d } from '../../src/functional/index.js';
 import { convPlan } from '../../src/functional/conv.js';
 import { wasmKernelsForFile } from '../helpers/wasm-kernels.js';
 
-// The fused Conv2d → ReLU → MaxPool2d(2) op against the three ops run one by one: the same bits, in
-// the output and in every gradient, under the WebAssembly backend on 1 and on 3 threads (minParallelFlops
+// The fused Conv2d → ReLU → MaxPool2d(2) and Conv1d → ReLU → MaxPool1d(2) ops against the three ops
+// run one by one: the same bits, in the output and in every gradient, under the WebAssembly backend on 1 and on 3 threads (minParallelFlops
 // 0 sends even tiny batches to the pool), and under the JS backend (where it runs the three ops).
 const { wasm1, wasm3 } = wasmKernelsForFile();
 
@@ -24,6 +24,7 @@ const arbAxis = fc
   .filter((a) => Math.floor((a.size + 2 * a.padding - a.dilation * (a.kernel - 1) - 1) / a.stride) + 1 >= 2);
 
 const arbCase = fc.record({
+  dims: fc.constantFrom(1, 2),
   batch: fc.integer({ min: 1, max: 11 }),
   groups: fc.integer({ min: 1, max: 2 }),
   inPerGroup: fc.integer({ min: 1, max: 3 }),
@@ -42,14 +43,17 @@ function run(c: Case, fused: boolean): Run {
   const g = new Generator(c.seed);
   const cIn = c.groups * c.inPerGroup;
   const cOut = c.groups * c.outPerGroup;
-  const x = randn([c.batch, cIn, c.rows.size, c.cols.size], { generator: g, requiresGrad: c.inputGrad });
-  const w = randn([cOut, c.inPerGroup, c.rows.kernel, c.cols.kernel], { generator: g, requiresGrad: true });
+  // A 1-D case uses the column axis only.
+  const axes = c.dims === 2 ? [c.rows, c.cols] : [c.cols];
+  const x = randn([c.batch, cIn, ...axes.map((a) => a.size)], { generator: g, requiresGrad: c.inputGrad });
+  const w = randn([cOut, c.inPerGroup, ...axes.map((a) => a.kernel)], { generator: g, requiresGrad: true });
   const b = c.bias ? randn([cOut], { generator: g, requiresGrad: true }) : null;
   const options = {
-    stride: [c.rows.stride, c.cols.stride], padding: [c.rows.padding, c.cols.padding],
-    dilation: [c.rows.dilation, c.cols.dilation], groups: c.groups,
+    stride: axes.map((a) => a.stride), padding: axes.map((a) => a.padding), dilation: axes.map((a) => a.dilation), groups: c.groups,
   };
-  const out = fused ? conv2dReluMaxPool2d(x, w, b, options) : maxPool2d(relu(conv2d(x, w, b, options)), 2);
+  const out = c.dims === 2
+    ? fused ? conv2dReluMaxPool2d(x, w, b, options) : maxPool2d(relu(conv2d(x, w, b, options)), 2)
+    : fused ? conv1dReluMaxPool1d(x, w, b, options) : maxPool1d(relu(conv1d(x, w, b, options)), 2);
   out.backward(randn(out.shape, { generator: g }).data);
   return { out: out.data, gx: c.inputGrad ? x.grad! : null, gw: w.grad!, gb: b ? b.grad! : null };
 }
@@ -70,9 +74,9 @@ function expectSameRun(fused: Run, plain: Run): void {
   expectSameBits(fused.gb, plain.gb, 'bias gradient');
 }
 
-describe('conv2dReluMaxPool2d', () => {
+describe('conv2dReluMaxPool2d and conv1dReluMaxPool1d', () => {
   for (const [name, kernel] of [['wasm, 1 thread', wasm1], ['wasm, 3 threads', wasm3], ['js', jsGemm]] as [string, Gemm][]) {
-    it(`gives the bits of maxPool2d(relu(conv2d(...)), 2), forward and backward (${name})`, () => {
+    it(`give the bits of maxPool(relu(conv(...)), 2), forward and backward (${name})`, () => {
       fc.assert(
         fc.property(arbCase, (c) => {
           setGemm(kernel);
@@ -87,14 +91,18 @@ describe('conv2dReluMaxPool2d', () => {
     const x = randn([2, 1, 8, 8], { generator: new Generator(1) });
     const w = randn([3, 1, 3, 3], { generator: new Generator(2), requiresGrad: true });
     setGemm(wasm1);
-    expect(conv2dReluMaxPool2d(x, w, null, { padding: 1 }).gradFn?.name).toBe('conv2dReluMaxPool2d');
+    expect(conv2dReluMaxPool2d(x, w, null, { padding: 1 }).gradFn?.name).toBe('convReluMaxPool');
+    const w1 = randn([3, 1, 3], { generator: new Generator(3), requiresGrad: true });
+    expect(conv1dReluMaxPool1d(randn([2, 1, 8]), w1, null).gradFn?.name).toBe('convReluMaxPool');
     setGemm(jsGemm);
+    expect(conv1dReluMaxPool1d(randn([2, 1, 8]), w1, null).gradFn?.name).toBe('maxPool');
     expect(conv2dReluMaxPool2d(x, w, null, { padding: 1 }).gradFn?.name).toBe('maxPool');
     // float64 and an unbatched input also take the three ops.
     setGemm(wasm1);
     const w64 = randn([3, 1, 3, 3], { dtype: 'float64', generator: new Generator(2), requiresGrad: true });
     expect(conv2dReluMaxPool2d(randn([2, 1, 8, 8], { dtype: 'float64' }), w64, null).gradFn?.name).toBe('maxPool');
     expect(conv2dReluMaxPool2d(randn([1, 8, 8]), w, null).gradFn?.name).toBe('maxPool');
+    expect(conv1dReluMaxPool1d(randn([1, 8]), w1, null).gradFn?.name).toBe('maxPool');
   });
 
   it('keeps max pooling\'s tie and NaN rules: the first maximum wins, a NaN wins, all-negative windows pick their first', () => {
@@ -118,19 +126,22 @@ describe('conv2dReluMaxPool2d', () => {
   it('matches the three ops on NaN, -NaN, ±0 and ties wherever they sit (vector lanes and the scalar tail)', () => {
     const specials = [NaN, -NaN, 0, -0, 1, 1, -1, 2];
     fc.assert(
-      fc.property(fc.integer({ min: 2, max: 21 }), fc.integer({ min: 2, max: 5 }), fc.integer(), (width, height, seed) => {
+      fc.property(fc.constantFrom(1, 2), fc.integer({ min: 2, max: 21 }), fc.integer({ min: 2, max: 5 }), fc.integer(), (dims, width, height, seed) => {
         const g = new Generator(seed);
-        const values = randn([2, 1, height, width], { generator: g }).data.toTypedArray() as Float32Array;
+        const spatial = dims === 2 ? [height, width] : [width];
+        const values = randn([2, 1, ...spatial], { generator: g }).data.toTypedArray() as Float32Array;
         // About half the values special: NaN of both signs, signed zeros and repeated maxima.
         const picks = randn([values.length], { generator: g }).data.toTypedArray();
         for (let i = 0; i < values.length; i++) if (picks[i]! > 0) values[i] = specials[Math.floor(Math.abs(picks[i]! * 1e4)) % specials.length]!;
-        const x = new Tensor(values, [2, 1, height, width]);
-        const one = new Tensor(Float32Array.of(1), [1, 1, 1, 1]);
-        const gradOut = randn([2, 1, height >> 1, width >> 1], { generator: g }).data;
+        const x = new Tensor(values, [2, 1, ...spatial]);
+        const one = new Tensor(Float32Array.of(1), [1, 1, ...spatial.map(() => 1)]);
+        const gradOut = randn([2, 1, ...spatial.map((l) => l >> 1)], { generator: g }).data;
         const results = [true, false].map((fused) => {
           setGemm(wasm3);
           const xv = new Variable(x, { requiresGrad: true });
-          const out = fused ? conv2dReluMaxPool2d(xv, one, null) : maxPool2d(relu(conv2d(xv, one, null)), 2);
+          const out = dims === 2
+            ? fused ? conv2dReluMaxPool2d(xv, one, null) : maxPool2d(relu(conv2d(xv, one, null)), 2)
+            : fused ? conv1dReluMaxPool1d(xv, one, null) : maxPool1d(relu(conv1d(xv, one, null)), 2);
           out.backward(gradOut);
           return { out: out.data, gx: xv.grad! };
         });
@@ -150,10 +161,12 @@ describe('conv2dReluMaxPool2d', () => {
     expectSameBits(out.data, maxPool2d(relu(conv2d(x, w, null)), 2).data, 'output');
   });
 
-  it('reports conv2d\'s errors, and maxPool2d\'s when the conv output is smaller than 2×2', () => {
+  it('reports the conv\'s errors, and max pooling\'s when the conv output is smaller than the window', () => {
     setGemm(wasm1);
     expect(() => conv2dReluMaxPool2d(randn([1, 2, 8, 8]), randn([3, 1, 3, 3]), null)).toThrow(/conv2d.*channels/i);
     expect(() => conv2dReluMaxPool2d(randn([1, 1, 3, 3]), randn([3, 1, 3, 3]), null)).toThrow(/maxPool2d/);
+    expect(() => conv1dReluMaxPool1d(randn([1, 2, 8]), randn([3, 1, 3]), null)).toThrow(/conv1d.*channels/i);
+    expect(() => conv1dReluMaxPool1d(randn([1, 1, 3]), randn([3, 1, 3]), null)).toThrow(/maxPool1d/);
   });
 });
 
@@ -178,13 +191,16 @@ describe('the JS fallbacks of the fused kernels', () => {
     );
   });
 
-  it('reluMaxPoolJs and maxPoolReluBackwardJs give the wasm kernels\' bits', () => {
+  it('reluMaxPoolJs and maxPoolReluBackwardJs give the wasm kernels\' bits, 2×2 and 1×2 windows', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 2, max: 9 }), fc.integer({ min: 2, max: 9 }), fc.integer(), (n, c, h, w, seed) => {
+      fc.property(fc.constantFrom(1, 2), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 2, max: 9 }), fc.integer({ min: 2, max: 19 }), fc.integer(), (dims, n, c, rows, w, seed) => {
         const g = new Generator(seed);
+        const windowRows = dims === 2 ? 2 : 1;
+        const h = dims === 2 ? rows : 1;
         const y = randn([n, c, h, w], { generator: g }).data.toTypedArray() as Float32Array;
-        const size = n * c * (h >> 1) * (w >> 1);
-        const plan = convPlan(n, 1, 1, c, convGeometry('conv', { channels: 1, inputSize: [h, w], kernelSize: [1, 1] }));
+        const size = n * c * Math.floor(h / windowRows) * (w >> 1);
+        const inputSize = dims === 2 ? [h, w] : [w];
+        const plan = convPlan(n, 1, 1, c, convGeometry('conv', { channels: 1, inputSize, kernelSize: inputSize.map(() => 1) }));
         const pooled = new Float32Array(size);
         const indices = new Int32Array(size);
         reluMaxPoolJs(Float32Array.from(y), plan, pooled, indices);
@@ -197,16 +213,16 @@ describe('the JS fallbacks of the fused kernels', () => {
         const ran = wasm1.convBatch({
           mode: 'forward', geometry: [c, h, w, 1, 1, 1, 1, 0, 0, 1, 1, h, w], groups: 1, cYG: c, count: n, x: y, xOffset: 0,
           w: eye, wOffset: 0, y: new Float32Array(y.length), yOffset: 0, cols: null, beta: 0,
-          reluMaxPool: { pooled: wasmPooled, indices: wasmIndices, offset: 0 },
+          reluMaxPool: { pooled: wasmPooled, indices: wasmIndices, offset: 0, windowRows },
         });
         expect(ran).toBe(true);
         expect(Array.from(pooled)).toEqual(Array.from(wasmPooled));
         expect(Array.from(indices)).toEqual(Array.from(wasmIndices));
         const grad = randn([size], { generator: g }).data.toTypedArray() as Float32Array;
         const gyJs = new Float32Array(y.length).fill(NaN);
-        maxPoolReluBackwardJs(grad, pooled, indices, n * c, h, w, gyJs);
+        maxPoolReluBackwardJs(grad, pooled, indices, n * c, h, w, windowRows, gyJs);
         const gyWasm = new Float32Array(y.length).fill(NaN);
-        expect(wasm1.maxPoolReluBackward({ channels: c, h, w, count: n, gradPooled: grad, pooled, indices, gradY: gyWasm })).toBe(true);
+        expect(wasm1.maxPoolReluBackward({ channels: c, h, w, windowRows, count: n, gradPooled: grad, pooled, indices, gradY: gyWasm })).toBe(true);
         expect(Array.from(new Int32Array(gyJs.buffer))).toEqual(Array.from(new Int32Array(gyWasm.buffer)));
       }),
       { numRuns: 40 },

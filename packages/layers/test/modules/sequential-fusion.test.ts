@@ -1,10 +1,10 @@
 import { randn, setDetectAnomaly, Variable } from '@torchlet/autograd';
 import { Generator, getGemm, setGemm, WasmGemm, type Tensor } from '@torchlet/tensor';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Conv2d, MaxPool2d, Module, ReLU, Sequential } from '../../src/index.js';
+import { Conv1d, Conv2d, MaxPool1d, MaxPool2d, Module, ReLU, Sequential } from '../../src/index.js';
 import { summaryRows } from '../../src/summary.js';
 
-// Sequential runs Conv2d → ReLU → MaxPool2d(2) as the fused conv2dReluMaxPool2d op (under the wasm
+// Sequential runs Conv2d → ReLU → MaxPool2d(2) (and the 1-D block) as one fused op (under the wasm
 // backend, float32), with the same bits as running the modules one by one, and only where that is
 // invisible: exact classes, no per-instance forward hooks, a plain 2×2 pool, anomaly detection off.
 const before = getGemm();
@@ -15,7 +15,7 @@ function block(pool = new MaxPool2d(2)): Sequential {
   return new Sequential(new Conv2d(2, 4, 3, { padding: 1, generator: new Generator(1) }), new ReLU(), pool);
 }
 
-/** The last op of `seq.forward(x)`: 'conv2dReluMaxPool2d' when it fused, 'maxPool' when it did not. */
+/** The last op of `seq.forward(x)`: 'convReluMaxPool' when it fused, 'maxPool' when it did not. */
 function lastOp(seq: Sequential): string | undefined {
   return seq.forward(randn([2, 2, 8, 8], { generator: new Generator(2) })).gradFn?.name;
 }
@@ -33,7 +33,7 @@ describe('Sequential fuses Conv2d → ReLU → MaxPool2d(2)', () => {
     const x = randn([9, 3, 16, 16], { generator: new Generator(5) });
     const g = randn([9, 6, 3, 3], { generator: new Generator(6) }).data;
     const fused = seq.forward(x);
-    expect(fused.gradFn?.name).toBe('conv2dReluMaxPool2d');
+    expect(fused.gradFn?.name).toBe('convReluMaxPool');
     fused.backward(g);
     const fusedGrads = seq.parameters().map((p) => bits(p.grad!));
     seq.zeroGrad();
@@ -45,8 +45,29 @@ describe('Sequential fuses Conv2d → ReLU → MaxPool2d(2)', () => {
     expect(seq.parameters().map((p) => bits(p.grad!))).toEqual(fusedGrads);
   });
 
+  it('and Conv1d → ReLU → MaxPool1d(2), with the same bits', () => {
+    const seq = new Sequential(
+      new Conv1d(2, 4, 7, { padding: 3, generator: new Generator(7) }), new ReLU(), new MaxPool1d(2),
+      new Conv1d(4, 3, 5, { generator: new Generator(8) }), new ReLU(), new MaxPool1d(2, { stride: 2 }),
+    );
+    const x = randn([5, 2, 33], { generator: new Generator(9) });
+    const g = randn([5, 3, 6], { generator: new Generator(10) }).data;
+    const fused = seq.forward(x);
+    expect(fused.gradFn?.name).toBe('convReluMaxPool');
+    fused.backward(g);
+    const fusedGrads = seq.parameters().map((p) => bits(p.grad!));
+    seq.zeroGrad();
+    let y: Variable | Tensor = x;
+    for (const m of seq) y = m.forward(y);
+    expect(bits((y as Variable).data)).toEqual(bits(fused.data));
+    (y as Variable).backward(g);
+    expect(seq.parameters().map((p) => bits(p.grad!))).toEqual(fusedGrads);
+    const unfusable = new Sequential(new Conv1d(2, 4, 3), new ReLU(), new MaxPool1d(3));
+    expect(unfusable.forward(randn([2, 2, 12])).gradFn?.name).toBe('maxPool');
+  });
+
   it('for a plain block only', () => {
-    expect(lastOp(block())).toBe('conv2dReluMaxPool2d');
+    expect(lastOp(block())).toBe('convReluMaxPool');
     expect(lastOp(block(new MaxPool2d(2, { stride: 1 })))).toBe('maxPool');
     expect(lastOp(block(new MaxPool2d(3)))).toBe('maxPool');
     expect(lastOp(block(new MaxPool2d(2, { padding: 1 })))).toBe('maxPool');
@@ -66,7 +87,7 @@ describe('Sequential fuses Conv2d → ReLU → MaxPool2d(2)', () => {
     expect(lastOp(seq)).toBe('maxPool');
     expect(calls).toBe(1);
     delete (relu as { forward?: unknown }).forward;
-    expect(lastOp(seq)).toBe('conv2dReluMaxPool2d');
+    expect(lastOp(seq)).toBe('convReluMaxPool');
     setDetectAnomaly(true);
     try {
       expect(lastOp(seq)).toBe('maxPool');

@@ -142,12 +142,13 @@ export interface ConvBatchCall {
   /** Forward only: `[Cy]`, y's starting value per channel instead of what it holds (beta is then ignored). */
   bias?: GemmArray | null;
   /**
-   * Forward only: also `maxPool2x2(relu(y))` of every sample (floor mode), written from `offset` into
-   * `pooled` `[count, Cy, ⌊Hout/2⌋, ⌊Wout/2⌋]`, with each maximum's index `ih·Wout + iw` in its plane into
-   * `indices` (same shape), as `maxPool2d(relu(y), 2)` with indices. y is then not copied out unless
-   * it is resident: pass a resident y to keep it, or any array of the right length to drop it.
+   * Forward only: also `maxPool(relu(y))` of every sample over 2×2 windows (`windowRows` 2, as
+   * `maxPool2d(relu(y), 2)`) or 1×2 (`windowRows` 1, a 1-D conv: `maxPool1d(relu(y), 2)`), floor mode,
+   * written from `offset` into `pooled` `[count, Cy, Hout/windowRows, ⌊Wout/2⌋]`, with each maximum's
+   * index `ih·Wout + iw` in its plane into `indices` (same shape). y is then not copied out unless it
+   * is resident: pass a resident y to keep it, or any array of the right length to drop it.
    */
-  reluMaxPool?: { pooled: Float32Array; indices: Int32Array; offset: number } | null;
+  reluMaxPool?: { pooled: Float32Array; indices: Int32Array; offset: number; windowRows: 1 | 2 } | null;
 }
 
 /** What `WasmGemm.adamStep` runs: one Adam update of a float32 parameter (see there). */
@@ -174,14 +175,16 @@ export interface AdamStepCall {
 // An Adam update of at least this many elements is split over the pool (a memory-bound pass).
 const ADAM_PARALLEL_MIN = 1 << 14;
 
-/** What `WasmGemm.maxPoolReluBackward` runs: the backward of `maxPool2x2(relu(y))` for `count` samples. */
+/** What `WasmGemm.maxPoolReluBackward` runs: the backward of convBatch's `reluMaxPool` for `count` samples. */
 export interface MaxPoolReluBackwardCall {
   /** Planes per sample and their size: y is `[count, channels, h, w]`. */
   channels: number;
   h: number;
   w: number;
+  /** The windows' rows: 2 (2×2) or 1 (1×2, h = 1). */
+  windowRows: 1 | 2;
   count: number;
-  /** `[count, channels, ⌊h/2⌋, ⌊w/2⌋]` each: the pooled output's gradient, the pooled output, and the indices the forward wrote. */
+  /** `[count, channels, h/windowRows, ⌊w/2⌋]` each: the pooled output's gradient, the pooled output, and the indices the forward wrote. */
   gradPooled: Float32Array;
   pooled: Float32Array;
   indices: Int32Array;
@@ -499,7 +502,8 @@ export class WasmGemm implements Gemm {
     const withBias = forward && bias !== null;
     const biasAt = end;
     if (withBias) end = align(end + cY * 4, 64);
-    const pooledSize = count * cY * (outH! >> 1) * (outW! >> 1);
+    const windowRows = reluMaxPool?.windowRows ?? 2;
+    const pooledSize = count * cY * Math.floor(outH! / windowRows) * (outW! >> 1);
     const pooledAt = end;
     const indicesAt = align(pooledAt + pooledSize * 4, 64);
     if (reluMaxPool !== null) end = align(indicesAt + pooledSize * 4, 64);
@@ -530,6 +534,7 @@ export class WasmGemm implements Gemm {
     // Slot 44 is the weight gradient's sample count otherwise: always written, 0 = no epilogue.
     i32[p + 44] = reluMaxPool !== null ? pooledAt : 0;
     i32[p + 45] = indicesAt;
+    i32[p + 47] = windowRows;
     this.runTasks(count, 2 * cY * rowsG * positions * count >= this.minParallelFlops);
     if (forward && !yResident && reluMaxPool === null) y.set(f32.subarray(yAt >> 2, (yAt >> 2) + count * yStride), yOffset);
     if (!forward && !xResident) x.set(f32.subarray(xAt >> 2, (xAt >> 2) + count * xStride), xOffset);
@@ -548,9 +553,9 @@ export class WasmGemm implements Gemm {
    * @returns false when nothing ran (no room): take another path
    */
   maxPoolReluBackward(call: MaxPoolReluBackwardCall): boolean {
-    const { channels, h, w, count, gradPooled, pooled, indices, gradY } = call;
+    const { channels, h, w, windowRows, count, gradPooled, pooled, indices, gradY } = call;
     if (count <= 0) return true;
-    const pooledSize = count * channels * (h >> 1) * (w >> 1);
+    const pooledSize = count * channels * Math.floor(h / windowRows) * (w >> 1);
     const ySize = count * channels * h * w;
     const yResident = this.residentBuffers.has(gradY.buffer);
     let end = this.operands;
@@ -577,6 +582,7 @@ export class WasmGemm implements Gemm {
     i32[p + 21] = channels;
     i32[p + 22] = h;
     i32[p + 23] = w;
+    i32[p + 24] = windowRows;
     // A memory-bound pass: worth the workers only when there is a fair amount of it.
     this.runTasks(count, ySize >= 1 << 16);
     if (!yResident) gradY.set(f32.subarray(yAt >> 2, (yAt >> 2) + ySize));
