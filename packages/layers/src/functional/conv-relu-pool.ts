@@ -107,6 +107,15 @@ export function maxPoolReluBackwardJs(
 }
 
 /**
+ * The conv output as the wasm kernels see it, `[h, w]` per channel (a 1-D conv's h is 1), the
+ * `planar` geometry, and the pooling windows' rows: 2 (2×2) for a 2-D conv, 1 (1×2) for a 1-D one.
+ */
+function pooledGeometry(plan: ConvPlan): { geometry: number[]; h: number; w: number; windowRows: 1 | 2 } {
+  const geometry = planar(plan.geom)!;
+  return { geometry, h: geometry[11]!, w: geometry[12]!, windowRows: plan.geom.outputSize.length === 2 ? 2 : 1 };
+}
+
+/**
  * The fused op of both; inputs validated and padded by `conv1dReluMaxPool1d` / `conv2dReluMaxPool2d`,
  * float32 and batched. A 1-D conv runs as a 2-D one of height 1, its windows 1×2.
  */
@@ -115,9 +124,7 @@ const convReluMaxPoolOp = defineOp({
   forward(ctx: Context, input: Tensor, weight: Tensor, bias: Tensor | null, call: ConvCall): Tensor {
     const { plan } = planConvCall(input, weight, call);
     const { batch, cX, cY, groups, xPositions, yPositions, kernelVolume } = plan;
-    const geometry = planar(plan.geom)!;
-    const [h, w] = [geometry[11]!, geometry[12]!];
-    const windowRows = plan.geom.outputSize.length === 2 ? 2 : 1;
+    const { geometry, h, w, windowRows } = pooledGeometry(plan);
     const pooledSize = plan.geom.outputSize.map((l) => l >> 1);
     const perSample = cY * Math.floor(h / windowRows) * (w >> 1);
     // Both are written whole, by the epilogue or by the JS fallback.
@@ -161,9 +168,7 @@ const convReluMaxPoolOp = defineOp({
   },
   backward(ctx: Context, gradPooled: Tensor): (Tensor | null)[] {
     const plan = ctx.plan as ConvPlan;
-    const geometry = planar(plan.geom)!;
-    const [h, w] = [geometry[11]!, geometry[12]!];
-    const windowRows = plan.geom.outputSize.length === 2 ? 2 : 1;
+    const { h, w, windowRows } = pooledGeometry(plan);
     const pooled = ctx.pooled as Float32Array;
     const indices = ctx.indices as Int32Array;
     const g = floatData(gradPooled) as Float32Array;

@@ -24,6 +24,24 @@ function bits(t: Tensor): number[] {
   return Array.from(new Int32Array((t.toTypedArray() as Float32Array).slice().buffer));
 }
 
+/**
+ * `seq.forward(x)` fuses, and gives the output and (for upstream gradient `g`) the parameter
+ * gradients of running its modules one by one, bit for bit.
+ */
+function expectFusedMatchesOneByOne(seq: Sequential, x: Tensor | Variable, g: Tensor): void {
+  const fused = seq.forward(x);
+  expect(fused.gradFn?.name).toBe('convReluMaxPool');
+  fused.backward(g);
+  const fusedGrads = seq.parameters().map((p) => bits(p.grad!));
+  seq.zeroGrad();
+  let y: Variable | Tensor = x;
+  for (const m of seq) y = m.forward(y);
+  expect((y as Variable).gradFn?.name).toBe('maxPool');
+  expect(bits((y as Variable).data)).toEqual(bits(fused.data));
+  (y as Variable).backward(g);
+  expect(seq.parameters().map((p) => bits(p.grad!))).toEqual(fusedGrads);
+}
+
 describe('Sequential fuses Conv2d → ReLU → MaxPool2d(2)', () => {
   it('with the bits of running the modules one by one, output and parameter gradients', () => {
     const seq = new Sequential(
@@ -32,17 +50,7 @@ describe('Sequential fuses Conv2d → ReLU → MaxPool2d(2)', () => {
     );
     const x = randn([9, 3, 16, 16], { generator: new Generator(5) });
     const g = randn([9, 6, 3, 3], { generator: new Generator(6) }).data;
-    const fused = seq.forward(x);
-    expect(fused.gradFn?.name).toBe('convReluMaxPool');
-    fused.backward(g);
-    const fusedGrads = seq.parameters().map((p) => bits(p.grad!));
-    seq.zeroGrad();
-    let y: Variable | Tensor = x;
-    for (const m of seq) y = m.forward(y);
-    expect((y as Variable).gradFn?.name).toBe('maxPool');
-    expect(bits((y as Variable).data)).toEqual(bits(fused.data));
-    (y as Variable).backward(g);
-    expect(seq.parameters().map((p) => bits(p.grad!))).toEqual(fusedGrads);
+    expectFusedMatchesOneByOne(seq, x, g);
   });
 
   it('and Conv1d → ReLU → MaxPool1d(2), with the same bits', () => {
@@ -52,16 +60,7 @@ describe('Sequential fuses Conv2d → ReLU → MaxPool2d(2)', () => {
     );
     const x = randn([5, 2, 33], { generator: new Generator(9) });
     const g = randn([5, 3, 6], { generator: new Generator(10) }).data;
-    const fused = seq.forward(x);
-    expect(fused.gradFn?.name).toBe('convReluMaxPool');
-    fused.backward(g);
-    const fusedGrads = seq.parameters().map((p) => bits(p.grad!));
-    seq.zeroGrad();
-    let y: Variable | Tensor = x;
-    for (const m of seq) y = m.forward(y);
-    expect(bits((y as Variable).data)).toEqual(bits(fused.data));
-    (y as Variable).backward(g);
-    expect(seq.parameters().map((p) => bits(p.grad!))).toEqual(fusedGrads);
+    expectFusedMatchesOneByOne(seq, x, g);
     const unfusable = new Sequential(new Conv1d(2, 4, 3), new ReLU(), new MaxPool1d(3));
     expect(unfusable.forward(randn([2, 2, 12])).gradFn?.name).toBe('maxPool');
   });
