@@ -56,8 +56,8 @@ function step(): number {
   optimizer.step();
   const t3 = cpuMs();
   const w3 = performance.now();
-  phases[0] += t1 - t0; phases[1] += t2 - t1; phases[2] += t3 - t2;
-  wall[0] += w1 - w0; wall[1] += w2 - w1; wall[2] += w3 - w2;
+  phases[0]! += t1 - t0; phases[1]! += t2 - t1; phases[2]! += t3 - t2;
+  wall[0]! += w1 - w0; wall[1]! += w2 - w1; wall[2]! += w3 - w2;
   return loss.item();
 }
 for (let i = 0; i < 20; i++) step(); // warm-up

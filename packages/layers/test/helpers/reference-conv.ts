@@ -126,7 +126,7 @@ export function referenceConvTranspose(
                     const ow = iw * sW - pW + kw * dW;
                     if (ow < 0 || ow >= oW) continue;
                     const wv = w[(((ci * cOutG! + col) * kD + kd) * kH + kh) * kW + kw]!;
-                    out[(((b0 * cOut + co) * oD + od) * oH + oh) * oW + ow] += xv * wv;
+                    out[(((b0 * cOut + co) * oD + od) * oH + oh) * oW + ow]! += xv * wv;
                   }
                 }
               }

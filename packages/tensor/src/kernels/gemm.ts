@@ -201,7 +201,7 @@ function gemv(
     for (let p = 0; p < k; p++) {
       const xp = x[xOffset + p * xStride]!;
       const row = mOffset + p * mRow;
-      for (let t = 0; t < len; t++) acc[t] += xp * mat[row + t]!;
+      for (let t = 0; t < len; t++) acc[t]! += xp * mat[row + t]!;
     }
     for (let t = 0, at = cOffset; t < len; t++, at += cStride) {
       c[at] = beta === 0 ? alpha * acc[t]! : beta * c[at]! + alpha * acc[t]!;

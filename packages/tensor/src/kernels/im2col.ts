@@ -363,7 +363,7 @@ function col2imRows(
           if (kwLo >= kwHi) continue;
           let sum = 0;
           for (let kw = kwLo, s = colAt + kwLo * outPlane + iw + pW - kwLo; kw < kwHi; kw++, s += outPlane - 1) sum += cols[s]!;
-          dst[dstRow + iw] += sum;
+          dst[dstRow + iw]! += sum;
         }
       }
     }
@@ -380,9 +380,9 @@ function col2imTap(
     const s = at + oh * outW;
     const dstRow = dstPlane + (hStart + oh * sH) * inW + wStart;
     if (sW === 1) {
-      for (let ow = owLo; ow < owHi; ow++) dst[dstRow + ow] += cols[s + ow]!;
+      for (let ow = owLo; ow < owHi; ow++) dst[dstRow + ow]! += cols[s + ow]!;
     } else {
-      for (let ow = owLo, d = dstRow + owLo * sW; ow < owHi; ow++, d += sW) dst[d] += cols[s + ow]!;
+      for (let ow = owLo, d = dstRow + owLo * sW; ow < owHi; ow++, d += sW) dst[d]! += cols[s + ow]!;
     }
   }
 }

@@ -99,7 +99,7 @@ export function indexAdd(x: Tensor, dim: number, index: Tensor | readonly number
     const rowBase = b * n * inner;
     for (let j = 0; j < k; j++) {
       const to = rowBase + idx[j]! * inner;
-      for (let i = 0; i < inner; i++) out[to + i] += src[s++]!;
+      for (let i = 0; i < inner; i++) out[to + i]! += src[s++]!;
     }
   }
   return new Tensor(out, x.shape);

@@ -125,7 +125,7 @@ function walkSources(outShape: Shape, offsets: readonly Int32Array[], base: numb
   for (let k = 0; k < ndim - 1; k++) rowBase += offsets[k]![0]!;
   for (let o = 0; o < size; ) {
     // `a` is the source and `b` the output for a gather; the other way round for the adjoint.
-    if (scatter) for (let i = 0; i < m; i++, o++) b[rowBase + inner[i]!] += a[o]!;
+    if (scatter) for (let i = 0; i < m; i++, o++) b[rowBase + inner[i]!]! += a[o]!;
     else for (let i = 0; i < m; i++, o++) b[o] = a[rowBase + inner[i]!]!;
     for (let k = ndim - 2; k >= 0; k--) {
       const table = offsets[k]!;

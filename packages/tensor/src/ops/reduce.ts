@@ -162,7 +162,7 @@ function foldInto(x: Tensor, walk: Walk, acc: Float64Array, fold: Fold, aux: Flo
     } else {
       switch (fold) {
         case SUM:
-          for (let i = 0, q = ip, o = op; i < n; i++, q += is, o += os) acc[o] += data[q]!;
+          for (let i = 0, q = ip, o = op; i < n; i++, q += is, o += os) acc[o]! += data[q]!;
           break;
         case MAX:
           for (let i = 0, q = ip, o = op; i < n; i++, q += is, o += os) {
@@ -179,11 +179,11 @@ function foldInto(x: Tensor, walk: Walk, acc: Float64Array, fold: Fold, aux: Flo
         case SQDEV:
           for (let i = 0, q = ip, o = op; i < n; i++, q += is, o += os) {
             const d = data[q]! - aux![o]!;
-            acc[o] += d * d;
+            acc[o]! += d * d;
           }
           break;
         case EXPSHIFT:
-          for (let i = 0, q = ip, o = op; i < n; i++, q += is, o += os) acc[o] += Math.exp(data[q]! - aux![o]!);
+          for (let i = 0, q = ip, o = op; i < n; i++, q += is, o += os) acc[o]! += Math.exp(data[q]! - aux![o]!);
           break;
       }
     }
