@@ -13,7 +13,12 @@ const packages = ['tensor', 'autograd', 'layers'];
 for (const name of packages) {
   const dir = join(root, 'packages', name);
   const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
-  const external = [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.peerDependencies ?? {}), '@torchlet/*', 'node:*'];
+  const external = [
+    ...Object.keys(pkg.dependencies ?? {}),
+    ...Object.keys(pkg.peerDependencies ?? {}),
+    '@torchlet/*',
+    'node:*',
+  ];
   for (const [subpath, target] of Object.entries(pkg.exports)) {
     if (!target || typeof target !== 'object' || !target.source) continue;
     const isNode = subpath === './node';
@@ -52,9 +57,13 @@ const result = await build({
   metafile: true,
   logLevel: 'warning',
 });
-const nodeImports = Object.values(result.metafile.inputs).flatMap((input) => input.imports.filter((i) => i.path.startsWith('node:') || i.external));
+const nodeImports = Object.values(result.metafile.inputs).flatMap((input) =>
+  input.imports.filter((i) => i.path.startsWith('node:') || i.external),
+);
 if (nodeImports.length > 0) {
-  console.error(`browser bundle reaches Node-only or external imports: ${[...new Set(nodeImports.map((i) => i.path))].join(', ')}`);
+  console.error(
+    `browser bundle reaches Node-only or external imports: ${[...new Set(nodeImports.map((i) => i.path))].join(', ')}`,
+  );
   process.exit(1);
 }
 const bytes = result.metafile.outputs[Object.keys(result.metafile.outputs).find((k) => k.endsWith('.js'))].bytes;

@@ -7,7 +7,8 @@ const byId = new Map(prof.nodes.map((n) => [n.id, n]));
 const self = new Map();
 const dt = prof.timeDeltas;
 const counts = new Map();
-for (let i = 0; i < prof.samples.length; i++) counts.set(prof.samples[i], (counts.get(prof.samples[i]) ?? 0) + (dt[i] ?? 0));
+for (let i = 0; i < prof.samples.length; i++)
+  counts.set(prof.samples[i], (counts.get(prof.samples[i]) ?? 0) + (dt[i] ?? 0));
 let total = 0;
 for (const [id, us] of counts) {
   const n = byId.get(id);
@@ -17,5 +18,6 @@ for (const [id, us] of counts) {
   total += us;
 }
 const rows = [...self].sort((a, b) => b[1] - a[1]).slice(0, Number(topArg ?? 40));
-for (const [k, us] of rows) console.log(`${(us / 1000).toFixed(0).padStart(7)} ms ${(100 * us / total).toFixed(1).padStart(5)}%  ${k}`);
+for (const [k, us] of rows)
+  console.log(`${(us / 1000).toFixed(0).padStart(7)} ms ${((100 * us) / total).toFixed(1).padStart(5)}%  ${k}`);
 console.log(`total ${(total / 1000).toFixed(0)} ms`);

@@ -9,13 +9,21 @@ const reps = Number(process.argv[2] ?? 200);
 const g = new Generator(1);
 const param = (shape: number[]) => randn(shape, { generator: g, requiresGrad: true });
 const x = randn([64, 1, 28, 28], { generator: g });
-const w1 = param([6, 1, 5, 5]), b1 = param([6]);
-const w2 = param([16, 6, 5, 5]), b2 = param([16]);
-const l1 = param([120, 400]), c1 = param([120]);
-const l2 = param([84, 120]), c2 = param([84]);
-const l3 = param([10, 84]), c3 = param([10]);
+const w1 = param([6, 1, 5, 5]),
+  b1 = param([6]);
+const w2 = param([16, 6, 5, 5]),
+  b2 = param([16]);
+const l1 = param([120, 400]),
+  c1 = param([120]);
+const l2 = param([84, 120]),
+  c2 = param([84]);
+const l3 = param([10, 84]),
+  c3 = param([10]);
 const h4 = randn([64, 84], { generator: g, requiresGrad: true });
-const labels = new Tensor(Int32Array.from({ length: 64 }, (_, i) => i % 10), [64]);
+const labels = new Tensor(
+  Int32Array.from({ length: 64 }, (_, i) => i % 10),
+  [64],
+);
 const h1 = randn([64, 6, 14, 14], { generator: g, requiresGrad: true });
 const h2 = randn([64, 400], { generator: g, requiresGrad: true });
 const h3 = randn([64, 120], { generator: g, requiresGrad: true });
@@ -39,7 +47,10 @@ for (const [name, run] of pieces) {
     const t1 = performance.now();
     y.backward(new Tensor(new Float32Array(y.data.size).fill(1e-3), y.shape));
     const t2 = performance.now();
-    if (r > 10) { fwd = Math.min(fwd, t1 - t0); bwd = Math.min(bwd, t2 - t1); }
+    if (r > 10) {
+      fwd = Math.min(fwd, t1 - t0);
+      bwd = Math.min(bwd, t2 - t1);
+    }
   }
   console.log(`${name.padEnd(42)} forward ${fwd.toFixed(3)} ms, backward ${bwd.toFixed(3)} ms (best of ${reps})`);
 }

@@ -23,7 +23,10 @@ const loader = new DataLoader(data.train, { batchSize: 64, shuffle: true, genera
 let gemmMs = 0;
 let gemmCpuMs = 0;
 // CPU time, not wall time: other jobs share the 2 cores, and a descheduled step should not count.
-const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
 const inner: Gemm = getGemm();
 const timed: Gemm = {
   ...inner,
@@ -42,7 +45,10 @@ const wall = [0, 0, 0];
 let it = loader[Symbol.iterator]();
 function step(): number {
   let next = it.next();
-  if (next.done) { it = loader[Symbol.iterator](); next = it.next(); }
+  if (next.done) {
+    it = loader[Symbol.iterator]();
+    next = it.next();
+  }
   const [x, y] = next.value!;
   const t0 = cpuMs();
   const w0 = performance.now();
@@ -56,8 +62,12 @@ function step(): number {
   optimizer.step();
   const t3 = cpuMs();
   const w3 = performance.now();
-  phases[0]! += t1 - t0; phases[1]! += t2 - t1; phases[2]! += t3 - t2;
-  wall[0]! += w1 - w0; wall[1]! += w2 - w1; wall[2]! += w3 - w2;
+  phases[0]! += t1 - t0;
+  phases[1]! += t2 - t1;
+  phases[2]! += t3 - t2;
+  wall[0]! += w1 - w0;
+  wall[1]! += w2 - w1;
+  wall[2]! += w3 - w2;
   return loss.item();
 }
 for (let i = 0; i < 20; i++) step(); // warm-up
@@ -82,10 +92,19 @@ for (let r = 0; r < reps; r++) {
   if (ms < best) best = ms;
   if (ms - gemmMs / steps < bestRest) bestRest = ms - gemmMs / steps;
   // CPU time is the whole process's: a worker polling for its next task counts too.
-  console.log(`  forward ${(phases[0]! / steps).toFixed(2)}, backward ${(phases[1]! / steps).toFixed(2)}, step ${(phases[2]! / steps).toFixed(2)} ms cpu`);
-  console.log(`  forward ${(wall[0]! / steps).toFixed(2)}, backward ${(wall[1]! / steps).toFixed(2)}, step ${(wall[2]! / steps).toFixed(2)} ms wall`);
-  console.log(`rep ${r}: ${ms.toFixed(3)} ms/step, ${(64000 / ms).toFixed(0)} img/s${process.env.TIME_GEMM ? `, gemm ${(gemmMs / steps).toFixed(3)} ms/step` : ''}`);
+  console.log(
+    `  forward ${(phases[0]! / steps).toFixed(2)}, backward ${(phases[1]! / steps).toFixed(2)}, step ${(phases[2]! / steps).toFixed(2)} ms cpu`,
+  );
+  console.log(
+    `  forward ${(wall[0]! / steps).toFixed(2)}, backward ${(wall[1]! / steps).toFixed(2)}, step ${(wall[2]! / steps).toFixed(2)} ms wall`,
+  );
+  console.log(
+    `rep ${r}: ${ms.toFixed(3)} ms/step, ${(64000 / ms).toFixed(0)} img/s${process.env.TIME_GEMM ? `, gemm ${(gemmMs / steps).toFixed(3)} ms/step` : ''}`,
+  );
 }
-if (process.env.TIME_GEMM) console.log(`best outside GEMM ${bestRest.toFixed(3)} ms/step wall, ${bestCpuRest.toFixed(3)} cpu`);
+if (process.env.TIME_GEMM)
+  console.log(`best outside GEMM ${bestRest.toFixed(3)} ms/step wall, ${bestCpuRest.toFixed(3)} cpu`);
 console.log(`best cpu ${bestCpu.toFixed(3)} ms/step`);
-console.log(`best ${best.toFixed(3)} ms/step = ${(64000 / best).toFixed(0)} img/s; loss ${lastLoss}; rss ${(process.memoryUsage().rss / 1e6).toFixed(0)} MB (start ${(rssStart / 1e6).toFixed(0)})`);
+console.log(
+  `best ${best.toFixed(3)} ms/step = ${(64000 / best).toFixed(0)} img/s; loss ${lastLoss}; rss ${(process.memoryUsage().rss / 1e6).toFixed(0)} MB (start ${(rssStart / 1e6).toFixed(0)})`,
+);

@@ -11,11 +11,21 @@ const here = dirname(fileURLToPath(import.meta.url));
 const entry = process.env.ENTRY ?? 'lenet-step.ts';
 const outfile = join(here, '.out', `${process.env.OUT ?? entry.replace(/\.ts$/, '')}.mjs`);
 await build({
-  entryPoints: [join(here, entry)], outfile, bundle: true, platform: 'node', format: 'esm', target: 'node20',
-  conditions: ['source'], sourcemap: 'inline', packages: 'bundle', logLevel: 'warning',
+  entryPoints: [join(here, entry)],
+  outfile,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  conditions: ['source'],
+  sourcemap: 'inline',
+  packages: 'bundle',
+  logLevel: 'warning',
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
 });
 if (process.env.BUILD_ONLY) process.exit(0);
 const flags = (process.env.NODE_FLAGS ?? '').split(' ').filter(Boolean);
-const r = spawnSync(process.execPath, [...flags, '--enable-source-maps', outfile, ...process.argv.slice(2)], { stdio: 'inherit' });
+const r = spawnSync(process.execPath, [...flags, '--enable-source-maps', outfile, ...process.argv.slice(2)], {
+  stdio: 'inherit',
+});
 process.exit(r.status ?? 1);

@@ -44,12 +44,16 @@ function workloads(): Workload[] {
 
 const LEGEND =
   'median ms: median of N timed runs after warm-up. GFLOP/s: 2 flops per multiply–add; forward + backward counts 3 forward passes. ' +
-  'speed-up: peer time ÷ the fastest Torchlet time (higher = Torchlet faster). max |Δ|: largest difference from Torchlet\'s plain-JS ' +
+  "speed-up: peer time ÷ the fastest Torchlet time (higher = Torchlet faster). max |Δ|: largest difference from Torchlet's plain-JS " +
   'kernels on the same inputs (outputs; gradients; or the loss and all weights after one SGD step), checked before timing.';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
-const runnerOptions = (quick: boolean): RunnerOptions => ({ policy: quick ? QUICK : FULL, peerMaxRunMs: quick ? 1500 : 5000, log });
+const runnerOptions = (quick: boolean): RunnerOptions => ({
+  policy: quick ? QUICK : FULL,
+  peerMaxRunMs: quick ? 1500 : 5000,
+  log,
+});
 
 async function main(args: BenchArgs): Promise<void> {
   const started = performance.now();
@@ -58,7 +62,9 @@ async function main(args: BenchArgs): Promise<void> {
   const chosen = workloads().filter((w) => selected(args, w.name));
   const withEpoch = selected(args, epochName);
   if (chosen.length === 0 && !withEpoch) {
-    console.error(`bench: no workload matches --only ${args.only.join(', ')}; the workloads are:\n${[...workloads().map((w) => w.name), epochName].map((n) => `  ${n}`).join('\n')}`);
+    console.error(
+      `bench: no workload matches --only ${args.only.join(', ')}; the workloads are:\n${[...workloads().map((w) => w.name), epochName].map((n) => `  ${n}`).join('\n')}`,
+    );
     process.exit(2);
   }
   const startup = backendInfo();
@@ -123,23 +129,52 @@ async function main(args: BenchArgs): Promise<void> {
  * One epoch of LeNet-5 on MNIST, Torchlet only, in a child process (its peak memory is the
  * training's alone). TF.js rows are the measured training step scaled to the same number of images.
  */
-function mnistEpoch(name: string, images: number, rows: readonly Row[], backends: readonly TorchletBackend[], footnotes: string[]): Row[] {
+function mnistEpoch(
+  name: string,
+  images: number,
+  rows: readonly Row[],
+  backends: readonly TorchletBackend[],
+  footnotes: string[],
+): Row[] {
   const steps = rows.filter((r) => r.workload.startsWith('lenet-5 train step'));
   const bestStep = steps.find((r) => r.torchlet && (r.best || steps.filter((s) => s.torchlet).length === 1));
   const backend = backends.find((b) => b.label === bestStep?.impl) ?? backends[backends.length - 1]!;
   log(`${name} · ${backend.label}`);
   const out: Row[] = [];
-  const base = { workload: name, best: false, gflops: null, speedup: null, maxDiff: null, scale: null, runs: 1 } as const;
+  const base = {
+    workload: name,
+    best: false,
+    gflops: null,
+    speedup: null,
+    maxDiff: null,
+    scale: null,
+    runs: 1,
+  } as const;
   try {
     const r = runEpoch({ backend, images, batchSize: BATCH });
-    out.push({ ...base, impl: backend.label, torchlet: true, ms: r.seconds * 1000, imagesPerSecond: r.imagesPerSecond, note: `${r.seconds.toFixed(1)} s; loss ${r.firstLoss.toFixed(3)} → ${r.lastLoss.toFixed(3)}` });
+    out.push({
+      ...base,
+      impl: backend.label,
+      torchlet: true,
+      ms: r.seconds * 1000,
+      imagesPerSecond: r.imagesPerSecond,
+      note: `${r.seconds.toFixed(1)} s; loss ${r.firstLoss.toFixed(3)} → ${r.lastLoss.toFixed(3)}`,
+    });
     footnotes.push(
       `MNIST epoch (${backend.label}${bestStep ? ', the fastest Torchlet backend on the training step' : ''}): ${r.images.toLocaleString('en-US')} images of the ${r.data}, ` +
         `${r.seconds.toFixed(2)} s, ${r.imagesPerSecond.toFixed(0)} images/s; peak resident memory ${r.peakRssMb.toFixed(0)} MB ` +
         `(max of rss sampled after every batch; the kernel's maxRSS for the whole child process, start-up and loading included, ${r.maxRssMb.toFixed(0)} MB).`,
     );
   } catch (e) {
-    out.push({ ...base, impl: backend.label, torchlet: true, ms: null, runs: 0, imagesPerSecond: null, note: `cannot: ${firstLine(e)}` });
+    out.push({
+      ...base,
+      impl: backend.label,
+      torchlet: true,
+      ms: null,
+      runs: 0,
+      imagesPerSecond: null,
+      note: `cannot: ${firstLine(e)}`,
+    });
   }
   for (const step of steps.filter((r) => !r.torchlet)) {
     const ms = step.ms === null ? null : (step.ms * images) / BATCH;

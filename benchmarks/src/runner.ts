@@ -34,7 +34,20 @@ export interface RunnerOptions {
 }
 
 function emptyRow(workload: string, impl: string, torchlet: boolean): Row {
-  return { workload, impl, torchlet, ms: null, runs: 0, best: false, gflops: null, imagesPerSecond: null, speedup: null, maxDiff: null, scale: null, note: null };
+  return {
+    workload,
+    impl,
+    torchlet,
+    ms: null,
+    runs: 0,
+    best: false,
+    gflops: null,
+    imagesPerSecond: null,
+    speedup: null,
+    maxDiff: null,
+    scale: null,
+    note: null,
+  };
 }
 
 function fill(row: Row, w: Workload, ms: number, runs: number, fullBatch: number): Row {
@@ -60,7 +73,12 @@ function divisorAtMost(n: number, limit: number): number {
  * implementation's first run is compared with the reference (Torchlet on its first backend, the
  * plain-JS kernels) at the same batch, so a fast but wrong kernel shows up in the table.
  */
-export async function runWorkload(w: Workload, torchlets: readonly TorchletBackend[], peers: TfPeers | null, o: RunnerOptions): Promise<Row[]> {
+export async function runWorkload(
+  w: Workload,
+  torchlets: readonly TorchletBackend[],
+  peers: TfPeers | null,
+  o: RunnerOptions,
+): Promise<Row[]> {
   // A workload whose batch is not scalable ignores the batch argument; 1 keeps the arithmetic uniform.
   const full = w.scalableBatch ?? 1;
   const reference = new Map<number, Float32Array[]>();
@@ -119,7 +137,8 @@ export async function runWorkload(w: Workload, torchlets: readonly TorchletBacke
         p = w.tfjs(tf, small);
         const probeMs = timeOnce(p.run);
         const estimate = (probeMs * full) / small;
-        batch = estimate <= o.peerMaxRunMs ? full : Math.max(small, divisorAtMost(full, (full * o.peerMaxRunMs) / estimate));
+        batch =
+          estimate <= o.peerMaxRunMs ? full : Math.max(small, divisorAtMost(full, (full * o.peerMaxRunMs) / estimate));
         if (batch !== small) {
           p.dispose();
           p = null;

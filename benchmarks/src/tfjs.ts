@@ -22,7 +22,11 @@ export interface TfPeers {
  * benchmarks/.out/), else the current directory (`pnpm bench` runs there) or `benchmarks/` below it.
  */
 export function benchDir(): string {
-  const candidates = [dirname(dirname(fileURLToPath(import.meta.url))), process.cwd(), join(process.cwd(), 'benchmarks')];
+  const candidates = [
+    dirname(dirname(fileURLToPath(import.meta.url))),
+    process.cwd(),
+    join(process.cwd(), 'benchmarks'),
+  ];
   for (const dir of candidates) {
     try {
       const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string };

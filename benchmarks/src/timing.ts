@@ -15,7 +15,14 @@ export interface TimingPolicy {
   slowMs: number;
 }
 
-export const FULL: TimingPolicy = { warmup: 2, targetMs: 1500, minRuns: 5, maxRuns: 50, budgetMs: 12_000, slowMs: 1000 };
+export const FULL: TimingPolicy = {
+  warmup: 2,
+  targetMs: 1500,
+  minRuns: 5,
+  maxRuns: 50,
+  budgetMs: 12_000,
+  slowMs: 1000,
+};
 export const QUICK: TimingPolicy = { warmup: 1, targetMs: 250, minRuns: 3, maxRuns: 15, budgetMs: 2_500, slowMs: 500 };
 
 export interface Timing {

@@ -17,7 +17,8 @@ const MB = 1024 * 1024;
 
 // JSON has no NaN or ±Infinity, and a max |Δ| of NaN is exactly what a broken kernel reports.
 const NON_FINITE = '$nonFinite';
-const encode = (_key: string, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? { [NON_FINITE]: String(v) } : v);
+const encode = (_key: string, v: unknown) =>
+  typeof v === 'number' && !Number.isFinite(v) ? { [NON_FINITE]: String(v) } : v;
 const decode = (_key: string, v: unknown) =>
   v !== null && typeof v === 'object' && NON_FINITE in v ? Number((v as Record<string, string>)[NON_FINITE]) : v;
 
@@ -27,7 +28,11 @@ const decode = (_key: string, v: unknown) =>
  * One workload per process, so the garbage and heap growth of one (TF.js cpu's convolution backward
  * allocates gigabytes) cannot slow the next one's timing.
  */
-export async function runWorkloadChild(jobJson: string, all: readonly Workload[], options: (quick: boolean) => RunnerOptions): Promise<void> {
+export async function runWorkloadChild(
+  jobJson: string,
+  all: readonly Workload[],
+  options: (quick: boolean) => RunnerOptions,
+): Promise<void> {
   const job = JSON.parse(jobJson) as WorkloadJob;
   const w = all.find((x) => x.name === job.workload);
   if (!w) throw new Error(`bench: the workload child got an unknown workload ${JSON.stringify(job.workload)}`);
@@ -49,11 +54,15 @@ export async function runWorkloadChild(jobJson: string, all: readonly Workload[]
  * row saying so instead of the whole bench stopping.
  */
 export function runWorkloadIsolated(job: WorkloadJob, peerLabels: readonly string[]): Row[] {
-  const child = spawnSync(process.execPath, [...process.execArgv, process.argv[1]!, '--workload-child', JSON.stringify(job)], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-    maxBuffer: 16 * MB,
-  });
+  const child = spawnSync(
+    process.execPath,
+    [...process.execArgv, process.argv[1]!, '--workload-child', JSON.stringify(job)],
+    {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+      maxBuffer: 16 * MB,
+    },
+  );
   const line = child.stdout?.trim().split('\n').pop() ?? '';
   if (child.status === 0 && line.startsWith('{"rows":')) {
     try {
@@ -62,8 +71,13 @@ export function runWorkloadIsolated(job: WorkloadJob, peerLabels: readonly strin
       /* falls through to the cannot rows */
     }
   }
-  const why = child.error ? firstLine(child.error) : `the workload child exited with ${child.status ?? child.signal}${line ? `: ${line.slice(0, 120)}` : ''}`;
-  const impls = [...job.backends.map((b) => ({ impl: b.label, torchlet: true })), ...peerLabels.map((impl) => ({ impl, torchlet: false }))];
+  const why = child.error
+    ? firstLine(child.error)
+    : `the workload child exited with ${child.status ?? child.signal}${line ? `: ${line.slice(0, 120)}` : ''}`;
+  const impls = [
+    ...job.backends.map((b) => ({ impl: b.label, torchlet: true })),
+    ...peerLabels.map((impl) => ({ impl, torchlet: false })),
+  ];
   return impls.map(({ impl, torchlet }) => ({
     workload: job.workload,
     impl,

@@ -14,10 +14,32 @@ describe('esbuild bundles', () => {
     expect(existsSync(bundle)).toBe(true);
     const mod = await import(/* @vite-ignore */ pathToFileURL(bundle).href);
     const { tensor, autograd } = mod;
-    const x = autograd.tensor([[1, 2], [3, 4]], { dtype: 'float64', requiresGrad: true });
+    const x = autograd.tensor(
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      { dtype: 'float64', requiresGrad: true },
+    );
     const y = autograd.sum(autograd.mul(x, x));
     y.backward();
-    expect(x.grad.toArray()).toEqual([[2, 4], [6, 8]]);
-    expect(tensor.matmul(tensor.eye(2), tensor.tensor([[5, 6], [7, 8]])).toArray()).toEqual([[5, 6], [7, 8]]);
+    expect(x.grad.toArray()).toEqual([
+      [2, 4],
+      [6, 8],
+    ]);
+    expect(
+      tensor
+        .matmul(
+          tensor.eye(2),
+          tensor.tensor([
+            [5, 6],
+            [7, 8],
+          ]),
+        )
+        .toArray(),
+    ).toEqual([
+      [5, 6],
+      [7, 8],
+    ]);
   }, 120_000);
 });

@@ -57,12 +57,23 @@ function convData(c: ConvCase, seed: number) {
  * numeric pad as padding the unit height too and then fails on the reshape back.
  */
 function tfConv(tf: Tf, c: ConvCase) {
-  if (dims(c) === 2) return (x: TF.Tensor, w: TF.Tensor): TF.Tensor => tf.conv2d(x as TF.Tensor4D, w as TF.Tensor4D, 1, c.padding);
-  const pad: [[number, number], [number, number], [number, number], [number, number]] = [[0, 0], [0, 0], [c.padding, c.padding], [0, 0]];
+  if (dims(c) === 2)
+    return (x: TF.Tensor, w: TF.Tensor): TF.Tensor => tf.conv2d(x as TF.Tensor4D, w as TF.Tensor4D, 1, c.padding);
+  const pad: [[number, number], [number, number], [number, number], [number, number]] = [
+    [0, 0],
+    [0, 0],
+    [c.padding, c.padding],
+    [0, 0],
+  ];
   return (x: TF.Tensor, w: TF.Tensor): TF.Tensor => {
     const [n, , cIn] = x.shape as [number, number, number];
     const [k, , cOut] = w.shape as [number, number, number];
-    const y = tf.conv2d(tf.reshape<TF.Rank.R4>(x, [n, 1, x.shape[1]!, cIn]), tf.reshape<TF.Rank.R4>(w, [1, k, cIn, cOut]), 1, pad);
+    const y = tf.conv2d(
+      tf.reshape<TF.Rank.R4>(x, [n, 1, x.shape[1]!, cIn]),
+      tf.reshape<TF.Rank.R4>(w, [1, k, cIn, cOut]),
+      1,
+      pad,
+    );
     return tf.reshape(y, [n, y.shape[2], cOut]);
   };
 }

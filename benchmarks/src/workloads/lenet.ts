@@ -31,10 +31,18 @@ export function lenet(generator: Generator): LeNet {
   const fc2 = new Linear(120, 84, { generator });
   const fc3 = new Linear(84, 10, { generator });
   const model = new Sequential(
-    conv1, new ReLU(), new MaxPool2d(2),
-    conv2, new ReLU(), new MaxPool2d(2),
+    conv1,
+    new ReLU(),
+    new MaxPool2d(2),
+    conv2,
+    new ReLU(),
+    new MaxPool2d(2),
     new Flatten(),
-    fc1, new ReLU(), fc2, new ReLU(), fc3,
+    fc1,
+    new ReLU(),
+    fc2,
+    new ReLU(),
+    fc3,
   );
   return { model, conv1, conv2, fc1, fc2, fc3 };
 }
@@ -113,8 +121,16 @@ export function lenetStep(batch = 64): Workload {
     tfjs(tf: Tf): Prepared {
       const init = torchletParams(lenet(new Generator(MODEL_SEED)));
       const [c1w, c1b, c2w, c2b, f1w, f1b, f2w, f2b, f3w, f3b] = init as [
-        Float32Array, Float32Array, Float32Array, Float32Array, Float32Array,
-        Float32Array, Float32Array, Float32Array, Float32Array, Float32Array,
+        Float32Array,
+        Float32Array,
+        Float32Array,
+        Float32Array,
+        Float32Array,
+        Float32Array,
+        Float32Array,
+        Float32Array,
+        Float32Array,
+        Float32Array,
       ];
       const v = {
         c1w: tf.variable(tf.tensor4d(weightToTf(c1w, [6, 1, 5, 5]), [5, 5, 1, 6])),
@@ -156,11 +172,16 @@ export function lenetStep(batch = 64): Workload {
           const read = (t: TF.Variable) => t.dataSync() as Float32Array;
           return [
             Float32Array.of(loss),
-            weightFromTf(read(v.c1w), [6, 1, 5, 5]), read(v.c1b),
-            weightFromTf(read(v.c2w), [16, 6, 5, 5]), read(v.c2b),
-            fc1FromTf(read(v.f1w)), read(v.f1b),
-            transpose2d(read(v.f2w), 120, 84), read(v.f2b),
-            transpose2d(read(v.f3w), 84, 10), read(v.f3b),
+            weightFromTf(read(v.c1w), [6, 1, 5, 5]),
+            read(v.c1b),
+            weightFromTf(read(v.c2w), [16, 6, 5, 5]),
+            read(v.c2b),
+            fc1FromTf(read(v.f1w)),
+            read(v.f1b),
+            transpose2d(read(v.f2w), 120, 84),
+            read(v.f2b),
+            transpose2d(read(v.f3w), 84, 10),
+            read(v.f3b),
           ];
         },
         dispose: () => {

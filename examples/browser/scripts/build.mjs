@@ -16,7 +16,11 @@ export async function buildDemo({ log = console.log } = {}) {
   mkdirSync(distDir, { recursive: true });
   const digits = join(distDir, 'digits.bin');
   if (!existsSync(digits)) {
-    const made = spawnSync(process.execPath, [join(repoRoot, 'scripts', 'run.mjs'), join(demoDir, 'src', 'make-digits.ts'), digits, '5000', '1000'], { stdio: 'inherit' });
+    const made = spawnSync(
+      process.execPath,
+      [join(repoRoot, 'scripts', 'run.mjs'), join(demoDir, 'src', 'make-digits.ts'), digits, '5000', '1000'],
+      { stdio: 'inherit' },
+    );
     if (made.status !== 0) throw new Error(`making ${digits} failed (exit ${made.status})`);
   }
   const result = await build({
@@ -31,11 +35,17 @@ export async function buildDemo({ log = console.log } = {}) {
     metafile: true,
     logLevel: 'warning',
   });
-  const nodeImports = Object.values(result.metafile.inputs).flatMap((input) => input.imports.filter((i) => i.path.startsWith('node:') || i.external));
-  if (nodeImports.length > 0) throw new Error(`the demo bundle reaches Node-only imports: ${[...new Set(nodeImports.map((i) => i.path))].join(', ')}`);
+  const nodeImports = Object.values(result.metafile.inputs).flatMap((input) =>
+    input.imports.filter((i) => i.path.startsWith('node:') || i.external),
+  );
+  if (nodeImports.length > 0)
+    throw new Error(
+      `the demo bundle reaches Node-only imports: ${[...new Set(nodeImports.map((i) => i.path))].join(', ')}`,
+    );
   copyFileSync(join(demoDir, 'public', 'index.html'), join(distDir, 'index.html'));
   // metafile output paths are relative to the working directory, so match on the file name.
-  const kib = (name) => (Object.entries(result.metafile.outputs).find(([path]) => path.endsWith(`dist/${name}`))?.[1].bytes ?? 0) / 1024;
+  const kib = (name) =>
+    (Object.entries(result.metafile.outputs).find(([path]) => path.endsWith(`dist/${name}`))?.[1].bytes ?? 0) / 1024;
   log(`built ${distDir}: page.js, worker.js (${kib('worker.js').toFixed(0)} KiB), index.html, digits.bin`);
 }
 

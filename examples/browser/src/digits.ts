@@ -26,7 +26,10 @@ export function encodeDigits(d: Digits): Uint8Array {
   const nTrain = d.trainLabels.length;
   const nTest = d.testLabels.length;
   if (d.trainImages.length !== nTrain * pixels || d.testImages.length !== nTest * pixels) {
-    throw rangeError('encodeDigits', `${d.trainImages.length} + ${d.testImages.length} image bytes do not match ${nTrain} + ${nTest} images of ${d.rows}×${d.cols}`);
+    throw rangeError(
+      'encodeDigits',
+      `${d.trainImages.length} + ${d.testImages.length} image bytes do not match ${nTrain} + ${nTest} images of ${d.rows}×${d.cols}`,
+    );
   }
   const out = new Uint8Array(HEADER_BYTES + (nTrain + nTest) * (pixels + 1));
   const view = new DataView(out.buffer);
@@ -44,15 +47,34 @@ export function encodeDigits(d: Digits): Uint8Array {
  * @throws RangeError for a wrong magic or version, or a length that disagrees with the header
  */
 export function decodeDigits(bytes: Uint8Array): Digits {
-  if (bytes.length < HEADER_BYTES) throw rangeError('decodeDigits', `${bytes.length} bytes is shorter than the ${HEADER_BYTES}-byte header`);
+  if (bytes.length < HEADER_BYTES)
+    throw rangeError('decodeDigits', `${bytes.length} bytes is shorter than the ${HEADER_BYTES}-byte header`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const [magic, version, nTrain, nTest, rows, cols] = Array.from({ length: 6 }, (_, i) => view.getUint32(i * 4, true)) as [number, number, number, number, number, number];
-  if (magic !== MAGIC) throw rangeError('decodeDigits', `not a digits file (magic 0x${magic.toString(16)}, expected 0x${MAGIC.toString(16)} 'TLMN')`);
-  if (version !== VERSION) throw rangeError('decodeDigits', `version ${version} is not supported (expected ${VERSION})`);
+  const [magic, version, nTrain, nTest, rows, cols] = Array.from({ length: 6 }, (_, i) =>
+    view.getUint32(i * 4, true),
+  ) as [number, number, number, number, number, number];
+  if (magic !== MAGIC)
+    throw rangeError(
+      'decodeDigits',
+      `not a digits file (magic 0x${magic.toString(16)}, expected 0x${MAGIC.toString(16)} 'TLMN')`,
+    );
+  if (version !== VERSION)
+    throw rangeError('decodeDigits', `version ${version} is not supported (expected ${VERSION})`);
   const pixels = rows * cols;
   const expected = HEADER_BYTES + (nTrain + nTest) * (pixels + 1);
-  if (bytes.length !== expected) throw rangeError('decodeDigits', `${nTrain} + ${nTest} digits of ${rows}×${cols} need ${expected} bytes, got ${bytes.length}`);
+  if (bytes.length !== expected)
+    throw rangeError(
+      'decodeDigits',
+      `${nTrain} + ${nTest} digits of ${rows}×${cols} need ${expected} bytes, got ${bytes.length}`,
+    );
   let at = HEADER_BYTES;
   const take = (n: number) => bytes.subarray(at, (at += n));
-  return { rows, cols, trainImages: take(nTrain * pixels), trainLabels: take(nTrain), testImages: take(nTest * pixels), testLabels: take(nTest) };
+  return {
+    rows,
+    cols,
+    trainImages: take(nTrain * pixels),
+    trainLabels: take(nTrain),
+    testImages: take(nTest * pixels),
+    testLabels: take(nTest),
+  };
 }

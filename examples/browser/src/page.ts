@@ -37,7 +37,8 @@ const stop = $('stop') as HTMLButtonElement;
 
 function draw(canvasId: string, img: { width: number; height: number; data: Uint8ClampedArray }): void {
   const canvas = $(canvasId) as HTMLCanvasElement;
-  if (canvas.width !== img.width || canvas.height !== img.height) [canvas.width, canvas.height] = [img.width, img.height];
+  if (canvas.width !== img.width || canvas.height !== img.height)
+    [canvas.width, canvas.height] = [img.width, img.height];
   canvas.getContext('2d')!.putImageData(new ImageData(new Uint8ClampedArray(img.data), img.width, img.height), 0, 0);
 }
 

@@ -5,7 +5,19 @@
  * `visualize` helpers as RGBA pixels for the page to put on canvases.
  */
 import { noGrad, Variable } from '@torchlet/autograd';
-import { Adam, Conv2d, DataLoader, Flatten, functional as F, Linear, MaxPool2d, MnistDataset, ReLU, Sequential, visualize } from '@torchlet/layers';
+import {
+  Adam,
+  Conv2d,
+  DataLoader,
+  Flatten,
+  functional as F,
+  Linear,
+  MaxPool2d,
+  MnistDataset,
+  ReLU,
+  Sequential,
+  visualize,
+} from '@torchlet/layers';
 import { argmax, Generator, manualSeed } from '@torchlet/tensor';
 import { decodeDigits } from './digits.js';
 import type { FromWorker, ToWorker, TrainSettings } from './protocol.js';
@@ -23,7 +35,9 @@ scope.onmessage = (event) => {
   if (message.type === 'stop') stopRequested = true;
   else if (message.type === 'start') {
     stopRequested = false;
-    train(message.settings).catch((e: unknown) => scope.postMessage({ type: 'error', message: e instanceof Error ? `${e.name}: ${e.message}` : String(e) }));
+    train(message.settings).catch((e: unknown) =>
+      scope.postMessage({ type: 'error', message: e instanceof Error ? `${e.name}: ${e.message}` : String(e) }),
+    );
   }
 };
 
@@ -67,14 +81,26 @@ async function train(settings: TrainSettings): Promise<void> {
   if (!response.ok) throw new Error(`fetching digits.bin failed: HTTP ${response.status}`);
   const digits = decodeDigits(new Uint8Array(await response.arrayBuffer()));
   const shape = (n: number) => [n, digits.rows, digits.cols];
-  const trainSet = new MnistDataset(digits.trainImages, digits.trainLabels, { shape: shape(digits.trainLabels.length) });
+  const trainSet = new MnistDataset(digits.trainImages, digits.trainLabels, {
+    shape: shape(digits.trainLabels.length),
+  });
   const testSet = new MnistDataset(digits.testImages, digits.testLabels, { shape: shape(digits.testLabels.length) });
 
   manualSeed(settings.seed);
   const model = createModel(new Generator(settings.seed));
   const optimizer = new Adam(model.parameters(), { lr: settings.lr });
-  const loader = new DataLoader(trainSet, { batchSize: settings.batchSize, shuffle: true, generator: new Generator(settings.seed + 1) });
-  scope.postMessage({ type: 'ready', train: trainSet.length, test: testSet.length, parameters: model.numParameters(), model: 'Conv(8)-Pool-Conv(16)-Pool-Linear' });
+  const loader = new DataLoader(trainSet, {
+    batchSize: settings.batchSize,
+    shuffle: true,
+    generator: new Generator(settings.seed + 1),
+  });
+  scope.postMessage({
+    type: 'ready',
+    train: trainSet.length,
+    test: testSet.length,
+    parameters: model.numParameters(),
+    model: 'Conv(8)-Pool-Conv(16)-Pool-Linear',
+  });
 
   const conv1 = model.at(0) as Conv2d;
   const losses: number[] = [];
@@ -86,10 +112,13 @@ async function train(settings: TrainSettings): Promise<void> {
     let smooth = NaN;
     const smoothed = losses.map((v) => (smooth = Number.isNaN(smooth) ? v : 0.9 * smooth + 0.1 * v));
     const perEpoch = loader.length;
-    const curves = visualize.lineChart([
-      { name: 'loss (smoothed)', x: smoothed.map((_, i) => (i + 1) / perEpoch), y: smoothed },
-      { name: 'test error', x: evals.map((e) => e.step / perEpoch), y: evals.map((e) => 1 - e.accuracy) },
-    ], { width: 560, height: 300, xLabel: 'epoch', yMin: 0 });
+    const curves = visualize.lineChart(
+      [
+        { name: 'loss (smoothed)', x: smoothed.map((_, i) => (i + 1) / perEpoch), y: smoothed },
+        { name: 'test error', x: evals.map((e) => e.step / perEpoch), y: evals.map((e) => 1 - e.accuracy) },
+      ],
+      { width: 560, height: 300, xLabel: 'epoch', yMin: 0 },
+    );
     post({ type: 'pictures', filters, curves }, [filters.data.buffer, curves.data.buffer]);
   };
 
@@ -107,7 +136,14 @@ async function train(settings: TrainSettings): Promise<void> {
       step++;
       images += x.shape[0]!;
       losses.push(loss.item());
-      post({ type: 'batch', epoch, step, totalSteps, loss: losses[losses.length - 1]!, imagesPerSecond: images / ((performance.now() - started) / 1000) });
+      post({
+        type: 'batch',
+        epoch,
+        step,
+        totalSteps,
+        loss: losses[losses.length - 1]!,
+        imagesPerSecond: images / ((performance.now() - started) / 1000),
+      });
       const endOfEpoch = step % loader.length === 0;
       if (step % settings.evalEvery === 0 || endOfEpoch) {
         evals.push({ step, accuracy: accuracy(model, testSet) });
@@ -119,6 +155,9 @@ async function train(settings: TrainSettings): Promise<void> {
     }
   }
   sendPictures();
-  const final = evals.length && evals[evals.length - 1]!.step === step ? evals[evals.length - 1]!.accuracy : accuracy(model, testSet);
+  const final =
+    evals.length && evals[evals.length - 1]!.step === step
+      ? evals[evals.length - 1]!.accuracy
+      : accuracy(model, testSet);
   post({ type: 'done', accuracy: final, seconds: (performance.now() - started) / 1000, stopped: stopRequested });
 }

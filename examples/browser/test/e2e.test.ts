@@ -12,7 +12,8 @@ const demoDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const artifacts = resolve(demoDir, '..', '..', 'artifacts');
 // CI installs Debian's chromium (.ci/run); elsewhere a missing browser skips rather than fails.
 const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium && process.env.CI) throw new Error(`${CHROMIUM} is missing; .ci/run installs it with apt-get install -y chromium`);
+if (!haveChromium && process.env.CI)
+  throw new Error(`${CHROMIUM} is missing; .ci/run installs it with apt-get install -y chromium`);
 
 let server: ChildProcess | undefined;
 let browser: Browser | undefined;
@@ -21,7 +22,10 @@ let url = '';
 /** Starts scripts/serve.mjs on a free port and resolves with the address it prints. */
 function startServer(): Promise<string> {
   return new Promise((resolveUrl, reject) => {
-    const child = spawn(process.execPath, [join(demoDir, 'scripts', 'serve.mjs'), '--port', '0'], { cwd: demoDir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(demoDir, 'scripts', 'serve.mjs'), '--port', '0'], {
+      cwd: demoDir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     server = child;
     let out = '';
     let err = '';
@@ -40,7 +44,15 @@ describe.skipIf(!haveChromium)('browser demo in headless Chromium', () => {
     url = await startServer();
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   }, 60_000);
 
@@ -54,10 +66,14 @@ describe.skipIf(!haveChromium)('browser demo in headless Chromium', () => {
     const consoleErrors: string[] = [];
     page.on('pageerror', (e) => consoleErrors.push(e.message));
     await page.goto(`${url}?epochs=1&evalEvery=40`);
-    await page.waitForFunction(() => {
-      const demo = (window as unknown as { demo?: DemoState }).demo;
-      return demo !== undefined && (demo.done || demo.error !== null);
-    }, undefined, { timeout: 75_000, polling: 250 });
+    await page.waitForFunction(
+      () => {
+        const demo = (window as unknown as { demo?: DemoState }).demo;
+        return demo !== undefined && (demo.done || demo.error !== null);
+      },
+      undefined,
+      { timeout: 75_000, polling: 250 },
+    );
     const demo = await page.evaluate(() => (window as unknown as { demo: DemoState }).demo);
     expect(demo.error).toBeNull();
     expect(consoleErrors).toEqual([]);

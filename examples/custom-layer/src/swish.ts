@@ -15,7 +15,10 @@ export const swish = defineOp({
   name: 'swish',
   forward(ctx, x: Tensor, beta: Tensor): Tensor {
     if (x.ndim < 2 || beta.ndim !== 1 || beta.shape[0] !== x.shape[1]) {
-      throw shapeError('swish', `beta must be [C] for input [N, C, ...]; got x ${formatShape(x.shape)}, beta ${formatShape(beta.shape)}`);
+      throw shapeError(
+        'swish',
+        `beta must be [C] for input [N, C, ...]; got x ${formatShape(x.shape)}, beta ${formatShape(beta.shape)}`,
+      );
     }
     // β viewed as [1, C, 1, ...] broadcasts over batch and spatial axes.
     const b = reshape(beta, [1, beta.shape[0]!, ...new Array(x.ndim - 2).fill(1)]);
@@ -40,7 +43,8 @@ export class Swish extends Module {
 
   constructor(channels: number) {
     super();
-    if (!Number.isInteger(channels) || channels < 1) throw new RangeError(`Swish: channels must be a positive integer, got ${channels}`);
+    if (!Number.isInteger(channels) || channels < 1)
+      throw new RangeError(`Swish: channels must be a positive integer, got ${channels}`);
     this.beta = new Parameter(ones([channels]));
   }
 

@@ -13,7 +13,11 @@ describe("the README's example", () => {
   });
 
   it('runs and fits its batch: the loss falls from ~ln 10 to below 0.5', () => {
-    const out = execFileSync(process.execPath, [join(root, 'scripts/run.mjs'), join(root, 'examples/demo/src/main.ts')], { encoding: 'utf8' });
+    const out = execFileSync(
+      process.execPath,
+      [join(root, 'scripts/run.mjs'), join(root, 'examples/demo/src/main.ts')],
+      { encoding: 'utf8' },
+    );
     const losses = [...out.matchAll(/loss (\d+\.\d+)/g)].map((m) => Number(m[1]));
     expect(losses).toHaveLength(10);
     expect(losses[0]).toBeGreaterThan(1.5);

@@ -14,7 +14,17 @@ export interface MnistArgs {
   plots: string;
 }
 
-export const DEFAULTS: MnistArgs = { epochs: 3, batchSize: 64, lr: 1e-3, seed: 0, limit: 0, out: 'out/mnist', model: 'lenet', export: '', plots: '' };
+export const DEFAULTS: MnistArgs = {
+  epochs: 3,
+  batchSize: 64,
+  lr: 1e-3,
+  seed: 0,
+  limit: 0,
+  out: 'out/mnist',
+  model: 'lenet',
+  export: '',
+  plots: '',
+};
 
 const USAGE = `usage: pnpm mnist [--epochs 3] [--batch-size 64] [--lr 0.001] [--seed 0] [--limit N] [--out out/mnist] [--model lenet|wide] [--export model.onnx] [--plots DIR]`;
 
@@ -36,14 +46,30 @@ export function parseArgs(argv: readonly string[]): MnistArgs {
       return v;
     };
     switch (name) {
-      case 'epochs': args.epochs = num(1, true); break;
-      case 'batch-size': args.batchSize = num(1, true); break;
-      case 'lr': args.lr = num(0, false); break;
-      case 'seed': args.seed = num(0, true); break;
-      case 'limit': args.limit = num(0, true); break;
-      case 'out': args.out = value; break;
-      case 'export': args.export = value; break;
-      case 'plots': args.plots = value; break;
+      case 'epochs':
+        args.epochs = num(1, true);
+        break;
+      case 'batch-size':
+        args.batchSize = num(1, true);
+        break;
+      case 'lr':
+        args.lr = num(0, false);
+        break;
+      case 'seed':
+        args.seed = num(0, true);
+        break;
+      case 'limit':
+        args.limit = num(0, true);
+        break;
+      case 'out':
+        args.out = value;
+        break;
+      case 'export':
+        args.export = value;
+        break;
+      case 'plots':
+        args.plots = value;
+        break;
       case 'model':
         if (value !== 'lenet' && value !== 'wide') throw new UsageError(`--model must be lenet or wide, got ${value}`);
         args.model = value;

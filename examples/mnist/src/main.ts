@@ -13,28 +13,41 @@ function main(): void {
   const args = parseArgs(process.argv.slice(2));
   const started = performance.now();
   const data = mnistDatasets();
-  console.log(`MNIST: ${data.train.length} training images${args.limit ? ` (using ${Math.min(args.limit, data.train.length)})` : ''}, ${data.test.length} test images`);
+  console.log(
+    `MNIST: ${data.train.length} training images${args.limit ? ` (using ${Math.min(args.limit, data.train.length)})` : ''}, ${data.test.length} test images`,
+  );
   summary(createModel(args.model), [1, 1, 28, 28]);
-  console.log(`training ${args.model} for ${args.epochs} epoch(s): batch ${args.batchSize}, Adam lr ${args.lr}, seed ${args.seed}`);
+  console.log(
+    `training ${args.model} for ${args.epochs} epoch(s): batch ${args.batchSize}, Adam lr ${args.lr}, seed ${args.seed}`,
+  );
 
   let bar: ProgressBar | null = null;
   const result = trainMnist(args, data, {
     onEpochStart: (epoch, batches) => (bar = new ProgressBar(`epoch ${epoch}/${args.epochs}`, batches)),
     onBatch: (batch, images, loss) => bar!.update(batch, images, loss),
     onEpochEnd: (r) =>
-      console.log(`epoch ${r.epoch}: train loss ${r.trainLoss.toFixed(4)}, test accuracy ${r.testAccuracy.toFixed(4)}, ${r.imagesPerSecond.toFixed(0)} img/s, ${r.seconds.toFixed(1)} s`),
+      console.log(
+        `epoch ${r.epoch}: train loss ${r.trainLoss.toFixed(4)}, test accuracy ${r.testAccuracy.toFixed(4)}, ${r.imagesPerSecond.toFixed(0)} img/s, ${r.seconds.toFixed(1)} s`,
+      ),
   });
 
   mkdirSync(args.out, { recursive: true });
   const checkpoint = join(args.out, `${args.model}.safetensors`);
-  save(checkpoint, result.model.stateDict(), { model: args.model, epochs: String(args.epochs), seed: String(args.seed), testAccuracy: result.testAccuracy.toFixed(4) });
+  save(checkpoint, result.model.stateDict(), {
+    model: args.model,
+    epochs: String(args.epochs),
+    seed: String(args.seed),
+    testAccuracy: result.testAccuracy.toFixed(4),
+  });
   const curvePath = join(args.out, 'loss-curve.json');
   writeFileSync(`${curvePath}.tmp`, JSON.stringify({ args, lossCurve: result.lossCurve, epochs: result.epochs }));
   renameSync(`${curvePath}.tmp`, curvePath);
   if (args.export) {
     mkdirSync(dirname(resolve(args.export)), { recursive: true });
     const bytes = exportOnnx(result.model, [1, 1, 28, 28], args.export);
-    console.log(`exported ${args.export} (ONNX, ${(bytes / 1024).toFixed(0)} KiB; input "input" [N, 1, 28, 28], output "output" [N, 10] logits)`);
+    console.log(
+      `exported ${args.export} (ONNX, ${(bytes / 1024).toFixed(0)} KiB; input "input" [N, 1, 28, 28], output "output" [N, 10] logits)`,
+    );
   }
   if (args.plots) console.log(`wrote ${writePlots(args.plots, result, data.test).join(', ')}`);
   console.log(`saved ${checkpoint} and ${curvePath} (${formatSeconds((performance.now() - started) / 1000)} in all)`);

@@ -11,7 +11,12 @@ import type { BatchDataset, TrainResult } from './train.js';
  * - `input.png` and `feature-maps-<layer>.png`: one test digit and what every conv layer makes of it;
  * - `loss.png`, `accuracy.png`: the curves per epoch (loss also per batch, smoothed).
  */
-export function writePlots(dir: string, result: Pick<TrainResult, 'model' | 'lossCurve' | 'epochs'>, testSet: BatchDataset, sampleIndex = 0): string[] {
+export function writePlots(
+  dir: string,
+  result: Pick<TrainResult, 'model' | 'lossCurve' | 'epochs'>,
+  testSet: BatchDataset,
+  sampleIndex = 0,
+): string[] {
   mkdirSync(dir, { recursive: true });
   const written: string[] = [];
   const write = (name: string, img: visualize.RgbaImage) => {
@@ -24,11 +29,21 @@ export function writePlots(dir: string, result: Pick<TrainResult, 'model' | 'los
   const convs = [...model.namedModules()].filter((entry): entry is [string, Conv2d] => entry[1] instanceof Conv2d);
   const [firstName, first] = convs[0]!;
   const [kH, kW] = first.kernelSize;
-  write('filters.png', visualize.filtersToImage(first.weight, { title: `${firstName}: ${first.outChannels} filters ${kH}x${kW}` }));
+  write(
+    'filters.png',
+    visualize.filtersToImage(first.weight, { title: `${firstName}: ${first.outChannels} filters ${kH}x${kW}` }),
+  );
 
   // One digit through the feature extractor, layer by layer, keeping each conv layer's output.
   const [image, label] = testSet.getBatch([sampleIndex]);
-  write('input.png', visualize.featureMapsToImage(image, { title: `test digit ${sampleIndex}: label ${label.item()}`, scale: 4, labels: false }));
+  write(
+    'input.png',
+    visualize.featureMapsToImage(image, {
+      title: `test digit ${sampleIndex}: label ${label.item()}`,
+      scale: 4,
+      labels: false,
+    }),
+  );
   model.eval();
   noGrad(() => {
     let x = new Variable(image);
@@ -48,12 +63,22 @@ export function writePlots(dir: string, result: Pick<TrainResult, 'model' | 'los
   // fraction of the epoch each batch ends.
   let smooth = NaN;
   const smoothed = result.lossCurve.map((v) => (smooth = Number.isNaN(smooth) ? v : 0.95 * smooth + 0.05 * v));
-  write('loss.png', visualize.lineChart([
-    { name: 'batch loss (smoothed)', x: smoothed.map((_, i) => (i + 1) / perEpoch), y: smoothed },
-    { name: 'epoch mean', x: epochs.map((e) => e.epoch), y: epochs.map((e) => e.trainLoss) },
-  ], { title: 'training loss', xLabel: 'epoch', yLabel: 'cross-entropy', yMin: 0 }));
-  write('accuracy.png', visualize.lineChart([
-    { name: 'test accuracy', x: epochs.map((e) => e.epoch), y: epochs.map((e) => 100 * e.testAccuracy) },
-  ], { title: 'test accuracy', xLabel: 'epoch', yLabel: 'accuracy (%)' }));
+  write(
+    'loss.png',
+    visualize.lineChart(
+      [
+        { name: 'batch loss (smoothed)', x: smoothed.map((_, i) => (i + 1) / perEpoch), y: smoothed },
+        { name: 'epoch mean', x: epochs.map((e) => e.epoch), y: epochs.map((e) => e.trainLoss) },
+      ],
+      { title: 'training loss', xLabel: 'epoch', yLabel: 'cross-entropy', yMin: 0 },
+    ),
+  );
+  write(
+    'accuracy.png',
+    visualize.lineChart(
+      [{ name: 'test accuracy', x: epochs.map((e) => e.epoch), y: epochs.map((e) => 100 * e.testAccuracy) }],
+      { title: 'test accuracy', xLabel: 'epoch', yLabel: 'accuracy (%)' },
+    ),
+  );
   return written;
 }

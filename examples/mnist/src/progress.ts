@@ -35,8 +35,10 @@ export class ProgressBar {
     const bar = '█'.repeat(filled) + '░'.repeat(width - filled);
     const rate = elapsed > 0 ? images / elapsed : 0;
     const eta = fraction > 0 ? elapsed * (1 / fraction - 1) : NaN;
-    return `${this.label} ${bar} ${String(batchesDone).padStart(String(this.totalBatches).length)}/${this.totalBatches}` +
-      ` | ${rate.toFixed(0)} img/s | loss ${runningLoss.toFixed(4)} | ${batchesDone === this.totalBatches ? `${formatSeconds(elapsed)} total` : `ETA ${formatSeconds(eta)}`}`;
+    return (
+      `${this.label} ${bar} ${String(batchesDone).padStart(String(this.totalBatches).length)}/${this.totalBatches}` +
+      ` | ${rate.toFixed(0)} img/s | loss ${runningLoss.toFixed(4)} | ${batchesDone === this.totalBatches ? `${formatSeconds(elapsed)} total` : `ETA ${formatSeconds(eta)}`}`
+    );
   }
 }
 

@@ -23,10 +23,16 @@ if (!dir) {
 }
 const g = new Generator(42);
 mkdirSync(dir, { recursive: true });
-for (const [name, model] of [['lenet', new LeNet5(g)], ['wide', new WideCnn(g)]] as const) {
+for (const [name, model] of [
+  ['lenet', new LeNet5(g)],
+  ['wide', new WideCnn(g)],
+] as const) {
   const optimizer = new Adam(model.parameters(), { lr: 1e-3 });
   for (let step = 0; step < 20; step++) {
-    const loss = F.crossEntropy(model.forward(randn([8, 1, 28, 28], { generator: g })), randint(0, 10, [8], { generator: g }));
+    const loss = F.crossEntropy(
+      model.forward(randn([8, 1, 28, 28], { generator: g })),
+      randint(0, 10, [8], { generator: g }),
+    );
     optimizer.zeroGrad();
     loss.backward();
     optimizer.step();

@@ -39,11 +39,20 @@ export interface TrainResult {
  * epoch. Everything random (initial weights, shuffling, dropout) comes from generators derived
  * from `args.seed`.
  */
-export function trainMnist(args: MnistArgs, data: { train: BatchDataset; test: BatchDataset }, hooks: TrainHooks = {}): TrainResult {
+export function trainMnist(
+  args: MnistArgs,
+  data: { train: BatchDataset; test: BatchDataset },
+  hooks: TrainHooks = {},
+): TrainResult {
   manualSeed(args.seed);
   const model = createModel(args.model, new Generator(args.seed));
-  const trainSet = args.limit > 0 && args.limit < data.train.length ? new Subset(data.train, range(args.limit)) : data.train;
-  const loader = new DataLoader(trainSet, { batchSize: args.batchSize, shuffle: true, generator: new Generator(args.seed + 1) });
+  const trainSet =
+    args.limit > 0 && args.limit < data.train.length ? new Subset(data.train, range(args.limit)) : data.train;
+  const loader = new DataLoader(trainSet, {
+    batchSize: args.batchSize,
+    shuffle: true,
+    generator: new Generator(args.seed + 1),
+  });
   const optimizer = new Adam(model.parameters(), { lr: args.lr });
   // The learning rate follows a half cosine from lr to 0 over the whole run, stepped per batch:
   // the last epoch then fine-tunes with small steps instead of bouncing around the minimum.
@@ -73,7 +82,13 @@ export function trainMnist(args: MnistArgs, data: { train: BatchDataset; test: B
       hooks.onBatch?.(++batch, images, running);
     }
     const seconds = (performance.now() - start) / 1000;
-    const report: EpochReport = { epoch, trainLoss: total / images, testAccuracy: evaluate(model, data.test), seconds, imagesPerSecond: images / seconds };
+    const report: EpochReport = {
+      epoch,
+      trainLoss: total / images,
+      testAccuracy: evaluate(model, data.test),
+      seconds,
+      imagesPerSecond: images / seconds,
+    };
     epochs.push(report);
     hooks.onEpochEnd?.(report);
   }

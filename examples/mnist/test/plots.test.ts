@@ -20,7 +20,13 @@ const testSet = {
   getBatch: () => [randn([1, 1, 28, 28], { generator: new Generator(1) }), new Tensor(Int32Array.of(7), [1])],
 } as unknown as BatchDataset;
 
-const epochs: EpochReport[] = [1, 2, 3].map((epoch) => ({ epoch, trainLoss: 1 / epoch, testAccuracy: 0.8 + epoch / 100, seconds: 1, imagesPerSecond: 1 }));
+const epochs: EpochReport[] = [1, 2, 3].map((epoch) => ({
+  epoch,
+  trainLoss: 1 / epoch,
+  testAccuracy: 0.8 + epoch / 100,
+  seconds: 1,
+  imagesPerSecond: 1,
+}));
 const lossCurve = Array.from({ length: 30 }, (_, i) => 2.3 * Math.exp(-i / 10));
 
 /** Width and height from a PNG's IHDR chunk, after checking the signature (full decoding is tested in layers). */
@@ -36,7 +42,12 @@ describe('mnist --plots', () => {
     const out = join(dir, 'lenet');
     const paths = writePlots(out, { model: new LeNet5(new Generator(2)), lossCurve, epochs }, testSet);
     expect(paths.map((p) => p.slice(out.length + 1))).toEqual([
-      'filters.png', 'input.png', 'feature-maps-features.0.png', 'feature-maps-features.3.png', 'loss.png', 'accuracy.png',
+      'filters.png',
+      'input.png',
+      'feature-maps-features.0.png',
+      'feature-maps-features.3.png',
+      'loss.png',
+      'accuracy.png',
     ]);
     const filters = png(paths[0]!);
     expect(filters.width).toBeGreaterThanOrEqual(3 * 50); // 6 filters of 5×5 scaled ×10, 3 per row

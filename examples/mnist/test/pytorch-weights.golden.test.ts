@@ -19,7 +19,10 @@ describe("PyTorch's LeNet weights in Torchlet's LeNet5", () => {
     const model = new LeNet5();
     expect(Object.keys(state).sort()).toEqual(Object.keys(model.stateDict()).sort());
     model.loadStateDict(state);
-    const { input, output } = JSON.parse(readFileSync(fixture('lenet_outputs.json'), 'utf8')) as { input: FixtureTensor; output: FixtureTensor };
+    const { input, output } = JSON.parse(readFileSync(fixture('lenet_outputs.json'), 'utf8')) as {
+      input: FixtureTensor;
+      output: FixtureTensor;
+    };
     model.eval();
     const y = noGrad(() => model.forward(new Variable(new Tensor(Float32Array.from(input.data), input.shape))));
     expect(y.shape).toEqual(output.shape);

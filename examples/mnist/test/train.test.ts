@@ -6,7 +6,13 @@ import { type BatchDataset, trainMnist } from '../src/train.js';
 
 const full = mnistDatasets();
 // The first 2,000 test images keep evaluation quick; training uses the first `limit` training images.
-const data = { train: full.train, test: new Subset(full.test, Array.from({ length: 2000 }, (_, i) => i)) as unknown as BatchDataset };
+const data = {
+  train: full.train,
+  test: new Subset(
+    full.test,
+    Array.from({ length: 2000 }, (_, i) => i),
+  ) as unknown as BatchDataset,
+};
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 describe('MNIST training', () => {
@@ -31,8 +37,33 @@ describe('MNIST training', () => {
 
 describe('flags', () => {
   it('parses every flag and rejects bad values by name', () => {
-    expect(parseArgs(['--epochs', '2', '--batch-size=32', '--lr', '0.01', '--seed', '7', '--limit', '100', '--out', 'x', '--model', 'wide']))
-      .toEqual({ epochs: 2, batchSize: 32, lr: 0.01, seed: 7, limit: 100, out: 'x', model: 'wide', export: '', plots: '' });
+    expect(
+      parseArgs([
+        '--epochs',
+        '2',
+        '--batch-size=32',
+        '--lr',
+        '0.01',
+        '--seed',
+        '7',
+        '--limit',
+        '100',
+        '--out',
+        'x',
+        '--model',
+        'wide',
+      ]),
+    ).toEqual({
+      epochs: 2,
+      batchSize: 32,
+      lr: 0.01,
+      seed: 7,
+      limit: 100,
+      out: 'x',
+      model: 'wide',
+      export: '',
+      plots: '',
+    });
     expect(() => parseArgs(['--epochs', '0'])).toThrow(/--epochs must be an integer >= 1, got 0/);
     expect(() => parseArgs(['--model', 'vgg'])).toThrow(/--model must be lenet or wide/);
     expect(() => parseArgs(['--bogus', '1'])).toThrow(/unknown flag --bogus/);

@@ -22,10 +22,17 @@ export function makeSignals(count: number, length: number, generator: Generator)
       const frac = p - Math.floor(p);
       let v: number;
       switch (label) {
-        case 0: v = Math.sin(2 * Math.PI * p); break;
-        case 1: v = frac < 0.5 ? 1 : -1; break;
-        case 2: v = 2 * frac - 1; break;
-        default: v = generator.nextNormal();
+        case 0:
+          v = Math.sin(2 * Math.PI * p);
+          break;
+        case 1:
+          v = frac < 0.5 ? 1 : -1;
+          break;
+        case 2:
+          v = 2 * frac - 1;
+          break;
+        default:
+          v = generator.nextNormal();
       }
       x[i * length + t] = amplitude * v + 0.2 * generator.nextNormal();
     }

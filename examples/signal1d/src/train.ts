@@ -11,12 +11,23 @@ export interface SignalRun {
 }
 
 /** Trains SignalNet on generated signals and measures accuracy on fresh ones. */
-export function trainSignals({ train = 2000, test = 400, length = 128, epochs = 3, seed = 0, log = (_: string) => {} } = {}): SignalRun {
+export function trainSignals({
+  train = 2000,
+  test = 400,
+  length = 128,
+  epochs = 3,
+  seed = 0,
+  log = (_: string) => {},
+} = {}): SignalRun {
   const started = performance.now();
   const data = makeSignals(train, length, new Generator(seed));
   const held = makeSignals(test, length, new Generator(seed + 1000));
   const model = new SignalNet(length, new Generator(seed + 1));
-  const loader = new DataLoader(new TensorDataset(data.signals, data.labels), { batchSize: 32, shuffle: true, generator: new Generator(seed + 2) });
+  const loader = new DataLoader(new TensorDataset(data.signals, data.labels), {
+    batchSize: 32,
+    shuffle: true,
+    generator: new Generator(seed + 2),
+  });
   const optimizer = new Adam(model.parameters(), { lr: 3e-3 });
   const lossCurve: number[] = [];
   for (let epoch = 1; epoch <= epochs; epoch++) {

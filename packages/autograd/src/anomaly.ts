@@ -44,7 +44,8 @@ export function setDetectAnomaly(on: boolean): void {
  * @example detectAnomaly(() => { const loss = crossEntropy(model.forward(x), y); loss.backward(); })
  */
 export function detectAnomaly<T>(fn: () => T): T {
-  if (typeof fn !== 'function') throw typeError('detectAnomaly', `fn must be a function, got ${fn === null ? 'null' : typeof fn}`);
+  if (typeof fn !== 'function')
+    throw typeError('detectAnomaly', `fn must be a function, got ${fn === null ? 'null' : typeof fn}`);
   const previous = enabled;
   enabled = true;
   let result: T;
@@ -72,9 +73,13 @@ export function detectAnomaly<T>(fn: () => T): T {
 export function withScope<T>(scope: string | ScopeEntry, fn: () => T): T {
   const entry: ScopeEntry = typeof scope === 'string' ? { name: scope } : scope;
   if (entry === null || typeof entry !== 'object' || typeof entry.name !== 'string') {
-    throw typeError('withScope', `scope must be a string or { name, kind? }, got ${scope === null ? 'null' : typeof scope}`);
+    throw typeError(
+      'withScope',
+      `scope must be a string or { name, kind? }, got ${scope === null ? 'null' : typeof scope}`,
+    );
   }
-  if (typeof fn !== 'function') throw typeError('withScope', `fn must be a function, got ${fn === null ? 'null' : typeof fn}`);
+  if (typeof fn !== 'function')
+    throw typeError('withScope', `fn must be a function, got ${fn === null ? 'null' : typeof fn}`);
   scopes.push(entry);
   try {
     return fn();
@@ -89,7 +94,10 @@ export function withScope<T>(scope: string | ScopeEntry, fn: () => T): T {
  */
 export function currentScope(): string {
   if (scopes.length === 0) return '';
-  const path = scopes.map((s) => s.name).filter((n) => n !== '').join('.');
+  const path = scopes
+    .map((s) => s.name)
+    .filter((n) => n !== '')
+    .join('.');
   const kind = scopes[scopes.length - 1]!.kind;
   if (path === '') return kind ? `the root module (${kind})` : 'the root scope';
   return kind ? `${path} (${kind})` : path;
@@ -178,14 +186,24 @@ export function checkForwardOutputs(op: string, inputs: readonly unknown[], outp
         throw new AnomalyError(
           `${op}: input ${i} already holds ${valueName(bad.value)} (${where(bad, x)}) before this op ran; it came from outside ` +
             `the ops anomaly detection watched (the data, a parameter, or an in-place update)${inScope(scope)}`,
-          op, 'forward', i, valueName(bad.value), scope, null,
+          op,
+          'forward',
+          i,
+          valueName(bad.value),
+          scope,
+          null,
         );
       }
     }
     const which = outputs.length > 1 ? `output ${o}` : 'its output';
     throw new AnomalyError(
       `${op}: forward produced ${value} in ${which} (${where(found, out)}) from finite inputs${inScope(scope)}`,
-      op, 'forward', null, value, scope, null,
+      op,
+      'forward',
+      null,
+      value,
+      scope,
+      null,
     );
   }
 }
@@ -201,7 +219,11 @@ export function checkBackwardGradients(
   gradInputs: readonly (Tensor | null | undefined)[],
 ): void {
   const scope = context?.scope ?? '';
-  const created = context ? (scope ? `; the op was created in ${scope}` : '; the op was created outside any module scope') : '';
+  const created = context
+    ? scope
+      ? `; the op was created in ${scope}`
+      : '; the op was created outside any module scope'
+    : '';
   for (let i = 0; i < gradInputs.length; i++) {
     const g = gradInputs[i];
     if (!(g instanceof Tensor)) continue;
@@ -213,14 +235,24 @@ export function checkBackwardGradients(
         throw new AnomalyError(
           `${op}: the gradient arriving at output ${o} already holds ${valueName(bad.value)} (${where(bad, gradOutputs[o]!)}); ` +
             `it came from the seed passed to backward() or from gradients summed into it${created}`,
-          op, 'backward', null, valueName(bad.value), scope, context?.stack ?? null,
+          op,
+          'backward',
+          null,
+          valueName(bad.value),
+          scope,
+          context?.stack ?? null,
         );
       }
     }
     const value = valueName(found.value);
     throw new AnomalyError(
       `${op}: backward produced ${value} in the gradient for input ${i} (${where(found, g)}) from a finite incoming gradient${created}`,
-      op, 'backward', i, value, scope, context?.stack ?? null,
+      op,
+      'backward',
+      i,
+      value,
+      scope,
+      context?.stack ?? null,
     );
   }
 }

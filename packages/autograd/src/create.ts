@@ -9,7 +9,10 @@ import { Variable, type VariableOptions } from './variable.js';
  * A leaf from nested arrays, a flat array or a typed array (see the tensor package's `tensor`).
  * @example tensor([[1, 2], [3, 4]], { dtype: 'float64', requiresGrad: true }).shape // [2, 2]
  */
-export function tensor(data: NestedArray | TypedArray, options: CreateOptions & { shape?: Shape } & VariableOptions = {}): Variable {
+export function tensor(
+  data: NestedArray | TypedArray,
+  options: CreateOptions & { shape?: Shape } & VariableOptions = {},
+): Variable {
   return leaf('tensor', T.tensor(data, options), options);
 }
 
@@ -44,6 +47,7 @@ export function randn(shape: Shape, options: RandomOptions & VariableOptions = {
 function leaf(op: string, data: T.Tensor, options: VariableOptions): Variable {
   // The tensor op has checked that options is an object.
   const requiresGrad = options.requiresGrad ?? false;
-  if (typeof requiresGrad !== 'boolean') throw T.typeError(op, `requiresGrad must be a boolean, got ${T.describeValue(requiresGrad)}`);
+  if (typeof requiresGrad !== 'boolean')
+    throw T.typeError(op, `requiresGrad must be a boolean, got ${T.describeValue(requiresGrad)}`);
   return new Variable(data, { requiresGrad });
 }

@@ -21,7 +21,10 @@ export function runBackward(root: Variable, seed: Tensor, retainGraph: boolean):
     pending.delete(node);
     if (!grads) continue;
     if (node.released) {
-      throw typeError('backward', `the graph through ${node.name} was freed by an earlier backward(); pass { retainGraph: true } to the first backward() to run backward twice`);
+      throw typeError(
+        'backward',
+        `the graph through ${node.name} was freed by an earlier backward(); pass { retainGraph: true } to the first backward() to run backward twice`,
+      );
     }
     const gradOutputs = node.outputs.map((o, i) => grads[i] ?? zeroGradient(o));
     const gradInputs = node.backward(node.ctx, gradOutputs);
@@ -51,7 +54,11 @@ export function runBackward(root: Variable, seed: Tensor, retainGraph: boolean):
  */
 function zeroGradient(o: Node['outputs'][number]): Tensor {
   if (o.differentiable !== false) return full(o.shape, 0, { dtype: o.dtype });
-  return new Tensor(full([], 0, { dtype: o.dtype }).data, o.shape, o.shape.map(() => 0));
+  return new Tensor(
+    full([], 0, { dtype: o.dtype }).data,
+    o.shape,
+    o.shape.map(() => 0),
+  );
 }
 
 function addAt(grads: (Tensor | null)[], index: number, g: Tensor, length: number): (Tensor | null)[] {
@@ -64,7 +71,10 @@ function addAt(grads: (Tensor | null)[], index: number, g: Tensor, length: numbe
 function accumulate(leaf: Variable, g: Tensor): void {
   if (!leaf.requiresGrad) return;
   if (g.shape.length !== leaf.shape.length || g.shape.some((d, i) => d !== leaf.shape[i])) {
-    throw shapeError('backward', `gradient of shape ${formatShape(g.shape)} does not fit the leaf of shape ${formatShape(leaf.shape)}`);
+    throw shapeError(
+      'backward',
+      `gradient of shape ${formatShape(g.shape)} does not fit the leaf of shape ${formatShape(leaf.shape)}`,
+    );
   }
   // Gradients are never written in place, so keeping `g` itself (it may alias another buffer) is
   // safe; but a movement op's backward may hand over a strided view, and `.grad` is packed.

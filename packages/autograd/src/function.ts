@@ -29,7 +29,10 @@ export class Context {
   /** The tensors passed to `save`, in order. */
   get saved(): Tensor[] {
     if (this.savedTensors === null) {
-      throw typeError('backward', 'the saved buffers of this op were freed by an earlier backward(); pass { retainGraph: true } to the first backward() to run backward twice');
+      throw typeError(
+        'backward',
+        'the saved buffers of this op were freed by an earlier backward(); pass { retainGraph: true } to the first backward() to run backward twice',
+      );
     }
     return this.savedTensors;
   }
@@ -98,12 +101,17 @@ export interface OpDefinition<A extends unknown[], R extends Tensor | Tensor[]> 
  *   backward(ctx, gradOutput) { const [x] = ctx.saved; return [T.mul(gradOutput, T.mul(x, 2))]; },
  * });
  */
-export function defineOp<A extends unknown[], R extends Tensor | Tensor[]>(def: OpDefinition<A, R>): (...args: LiftedArgs<A>) => OpResult<R> {
-  if (def === null || typeof def !== 'object') throw typeError('defineOp', `def must be an object { name, forward, backward }, got ${describeValue(def)}`);
+export function defineOp<A extends unknown[], R extends Tensor | Tensor[]>(
+  def: OpDefinition<A, R>,
+): (...args: LiftedArgs<A>) => OpResult<R> {
+  if (def === null || typeof def !== 'object')
+    throw typeError('defineOp', `def must be an object { name, forward, backward }, got ${describeValue(def)}`);
   const { name } = def;
-  if (typeof name !== 'string' || name === '') throw typeError('defineOp', `name must be a non-empty string, got ${describeValue(name)}`);
+  if (typeof name !== 'string' || name === '')
+    throw typeError('defineOp', `name must be a non-empty string, got ${describeValue(name)}`);
   for (const key of ['forward', 'backward'] as const) {
-    if (typeof def[key] !== 'function') throw typeError('defineOp', `${key} of op '${name}' must be a function, got ${describeValue(def[key])}`);
+    if (typeof def[key] !== 'function')
+      throw typeError('defineOp', `${key} of op '${name}' must be a function, got ${describeValue(def[key])}`);
   }
   return (...args: LiftedArgs<A>): OpResult<R> => {
     const inputs: (Variable | null)[] = new Array(args.length);
@@ -140,7 +148,8 @@ export function defineOp<A extends unknown[], R extends Tensor | Tensor[]>(def: 
       outputs: outputs.map((t) => ({ shape: t.shape, dtype: t.dtype, differentiable: !ctx.isNonDifferentiable(t) })),
       backward: (c, grads) => {
         const got = def.backward(c, ...grads);
-        if (!(got instanceof Tensor) && !Array.isArray(got)) throw typeError(name, 'backward must return a Tensor or an array of gradients, one per input');
+        if (!(got instanceof Tensor) && !Array.isArray(got))
+          throw typeError(name, 'backward must return a Tensor or an array of gradients, one per input');
         const list: (Tensor | null | undefined)[] = got instanceof Tensor ? [got] : got.slice();
         if (isAnomalyEnabled()) checkBackwardGradients(name, node.anomaly ?? null, grads, list);
         // Read the node's own edges, not the `inputs` of this call: a closure over those would
@@ -151,7 +160,10 @@ export function defineOp<A extends unknown[], R extends Tensor | Tensor[]>(def: 
           if (!v || !v.requiresGrad || g == null) continue;
           if (!(g instanceof Tensor)) throw typeError(name, `backward returned a non-Tensor gradient for input ${i}`);
           if (g.shape.length !== v.shape.length || g.shape.some((d, k) => d !== v.shape[k])) {
-            throw shapeError(name, `backward returned a gradient of shape ${formatShape(g.shape)} for input ${i} of shape ${formatShape(v.shape)}`);
+            throw shapeError(
+              name,
+              `backward returned a gradient of shape ${formatShape(g.shape)} for input ${i} of shape ${formatShape(v.shape)}`,
+            );
           }
           // A float32 input mixed with float64 gets a float64 gradient from the math; as in
           // PyTorch, a gradient always has its input's dtype.
@@ -162,7 +174,9 @@ export function defineOp<A extends unknown[], R extends Tensor | Tensor[]>(def: 
       released: false,
       anomaly: anomaly ? captureAnomalyContext() : null,
     };
-    const wrapped = outputs.map((t, i) => (ctx.isNonDifferentiable(t) ? new Variable(t) : new Variable(t, {}, node, i)));
+    const wrapped = outputs.map((t, i) =>
+      ctx.isNonDifferentiable(t) ? new Variable(t) : new Variable(t, {}, node, i),
+    );
     return (Array.isArray(result) ? wrapped : wrapped[0]) as OpResult<R>;
   };
 }

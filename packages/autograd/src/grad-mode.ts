@@ -21,7 +21,8 @@ export function enableGrad<T>(fn: () => T): T {
 
 /** Sets the mode for `fn`, restoring the previous one afterwards (also when `fn` throws). */
 export function withGradMode<T>(enabled: boolean, fn: () => T): T {
-  if (typeof enabled !== 'boolean') throw typeError('withGradMode', `enabled must be a boolean, got ${describeValue(enabled)}`);
+  if (typeof enabled !== 'boolean')
+    throw typeError('withGradMode', `enabled must be a boolean, got ${describeValue(enabled)}`);
   if (typeof fn !== 'function') throw typeError('withGradMode', `fn must be a function, got ${describeValue(fn)}`);
   const previous = gradEnabled;
   gradEnabled = enabled;

@@ -53,29 +53,50 @@ const FULL_JACOBIAN_MAX = 16;
  * @throws GradcheckError naming the input, the element and the analytical vs numerical values
  * @example gradcheck((x) => tanh(x), [randn([3], { dtype: 'float64', requiresGrad: true })])
  */
-export function gradcheck(fn: (...inputs: Variable[]) => Variable, inputs: readonly Variable[], options: GradcheckOptions = {}): true {
+export function gradcheck(
+  fn: (...inputs: Variable[]) => Variable,
+  inputs: readonly Variable[],
+  options: GradcheckOptions = {},
+): true {
   if (typeof fn !== 'function') throw T.typeError('gradcheck', `fn must be a function, got ${T.describeValue(fn)}`);
   const { eps = 1e-6, atol = 1e-5, rtol = 1e-3, seed = 0 } = T.checkOptions('gradcheck', options);
-  for (const [name, value, min] of [['eps', eps, 0], ['atol', atol, 0], ['rtol', rtol, 0]] as const) {
+  for (const [name, value, min] of [
+    ['eps', eps, 0],
+    ['atol', atol, 0],
+    ['rtol', rtol, 0],
+  ] as const) {
     if (typeof value !== 'number' || !Number.isFinite(value) || value < min || (name === 'eps' && value === 0)) {
-      throw T.rangeError('gradcheck', `${name} must be a finite number ${name === 'eps' ? '> 0' : '>= 0'}, got ${T.describeValue(value)}`);
+      throw T.rangeError(
+        'gradcheck',
+        `${name} must be a finite number ${name === 'eps' ? '> 0' : '>= 0'}, got ${T.describeValue(value)}`,
+      );
     }
   }
-  if (typeof seed !== 'number' || !Number.isFinite(seed)) throw T.typeError('gradcheck', `seed must be a finite number, got ${T.describeValue(seed)}`);
+  if (typeof seed !== 'number' || !Number.isFinite(seed))
+    throw T.typeError('gradcheck', `seed must be a finite number, got ${T.describeValue(seed)}`);
   if (!Array.isArray(inputs)) throw T.typeError('gradcheck', 'inputs must be an array of Variables');
   inputs.forEach((x, i) => {
-    if (!(x instanceof Variable)) throw T.typeError('gradcheck', `inputs[${i}] must be a Variable, got ${x === null ? 'null' : typeof x}`);
+    if (!(x instanceof Variable))
+      throw T.typeError('gradcheck', `inputs[${i}] must be a Variable, got ${x === null ? 'null' : typeof x}`);
     if (x.dtype === 'float32') {
-      throw T.typeError('gradcheck', `inputs[${i}] is float32 ${T.formatShape(x.shape)}; finite differences need float64 inputs (float32 keeps only ~7 digits)`);
+      throw T.typeError(
+        'gradcheck',
+        `inputs[${i}] is float32 ${T.formatShape(x.shape)}; finite differences need float64 inputs (float32 keeps only ~7 digits)`,
+      );
     }
   });
-  if (!inputs.some((x) => x.requiresGrad)) throw T.typeError('gradcheck', 'no input requires grad; create them with requiresGrad: true');
+  if (!inputs.some((x) => x.requiresGrad))
+    throw T.typeError('gradcheck', 'no input requires grad; create them with requiresGrad: true');
 
   // Fresh contiguous leaves: element j of input i is data[j], and perturbing it touches nothing else.
   const leaves = inputs.map((x) => new Variable(T.clone(x.data), { requiresGrad: x.requiresGrad }));
   const output = fn(...leaves);
   if (!(output instanceof Variable)) throw T.typeError('gradcheck', 'fn must return a Variable');
-  if (output.dtype !== 'float64') throw T.typeError('gradcheck', `fn returned ${output.dtype} ${T.formatShape(output.shape)}; gradcheck needs a float64 output`);
+  if (output.dtype !== 'float64')
+    throw T.typeError(
+      'gradcheck',
+      `fn returned ${output.dtype} ${T.formatShape(output.shape)}; gradcheck needs a float64 output`,
+    );
   const outSize = output.size;
   const full = outSize <= FULL_JACOBIAN_MAX;
 
@@ -83,7 +104,9 @@ export function gradcheck(fn: (...inputs: Variable[]) => Variable, inputs: reado
   const analytical = (gradOutput: Tensor, retainGraph: boolean): Float64Array[] => {
     for (const leaf of leaves) leaf.grad = null;
     if (output.requiresGrad) output.backward(gradOutput, { retainGraph });
-    return leaves.map((leaf) => (leaf.grad ? (T.cast(leaf.grad, 'float64').toTypedArray() as Float64Array) : new Float64Array(leaf.size)));
+    return leaves.map((leaf) =>
+      leaf.grad ? (T.cast(leaf.grad, 'float64').toTypedArray() as Float64Array) : new Float64Array(leaf.size),
+    );
   };
   let rows: Float64Array[][] = [];
   let projection: Float64Array | null = null;
@@ -131,11 +154,18 @@ export function gradcheck(fn: (...inputs: Variable[]) => Variable, inputs: reado
     const tolerance = atol + rtol * Math.abs(n);
     if (Math.abs(a - n) <= tolerance) return;
     const where = `input ${i}, element ${j} ${formatIndex(j, inputs[i]!.shape)}`;
-    const of = o === null ? `through a random gradOutput (seed ${seed})` : `for output element ${o} ${formatIndex(o, output.shape)}`;
+    const of =
+      o === null
+        ? `through a random gradOutput (seed ${seed})`
+        : `for output element ${o} ${formatIndex(o, output.shape)}`;
     throw new GradcheckError(
       `gradcheck: ${where}: analytical ${a} vs numerical ${n} ${of}; ` +
         `|difference| ${Math.abs(a - n).toPrecision(3)} exceeds atol + rtol·|numerical| = ${tolerance.toPrecision(3)}`,
-      i, j, a, n, o,
+      i,
+      j,
+      a,
+      n,
+      o,
     );
   }
 }

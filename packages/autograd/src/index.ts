@@ -5,11 +5,48 @@ export { noGrad, enableGrad, isGradEnabled, withGradMode } from './grad-mode.js'
 export { sumToShape } from './sum-to-shape.js';
 export { add, sub, mul, div, neg, pow } from './ops/arithmetic.js';
 export { exp, log, sqrt, abs, tanh, sigmoid, relu, leakyRelu, gelu, clamp, type GeluOptions } from './ops/unary.js';
-export { sum, mean, max, min, amax, amin, maxWithIndices, minWithIndices, logsumexp, variance, std, type VariableValuesAndIndices } from './ops/reduce.js';
-export { reshape, view, flatten, squeeze, unsqueeze, permute, transpose, expand, slice, narrow, pad, indexSelect, concat, stack } from './ops/movement.js';
+export {
+  sum,
+  mean,
+  max,
+  min,
+  amax,
+  amin,
+  maxWithIndices,
+  minWithIndices,
+  logsumexp,
+  variance,
+  std,
+  type VariableValuesAndIndices,
+} from './ops/reduce.js';
+export {
+  reshape,
+  view,
+  flatten,
+  squeeze,
+  unsqueeze,
+  permute,
+  transpose,
+  expand,
+  slice,
+  narrow,
+  pad,
+  indexSelect,
+  concat,
+  stack,
+} from './ops/movement.js';
 export { softmax, logSoftmax } from './ops/softmax.js';
 export { tensor, zeros, ones, full, rand, randn } from './create.js';
 export { gradcheck, GradcheckError, type GradcheckOptions } from './gradcheck.js';
 export { matmul } from './ops/matmul.js';
-export { detectAnomaly, setDetectAnomaly, isAnomalyEnabled, withScope, currentScope, AnomalyError, type ScopeEntry, type AnomalyContext } from './anomaly.js';
+export {
+  detectAnomaly,
+  setDetectAnomaly,
+  isAnomalyEnabled,
+  withScope,
+  currentScope,
+  AnomalyError,
+  type ScopeEntry,
+  type AnomalyContext,
+} from './anomaly.js';
 import './methods.js';

@@ -71,32 +71,84 @@ declare module './variable.js' {
 }
 
 const methods: ThisType<Variable> & Partial<Record<keyof Variable, unknown>> = {
-  add(other: Operand) { return add(this, other); },
-  sub(other: Operand) { return sub(this, other); },
-  mul(other: Operand) { return mul(this, other); },
-  div(other: Operand) { return div(this, other); },
-  neg() { return neg(this); },
-  pow(exponent: Operand) { return pow(this, exponent); },
-  exp() { return exp(this); },
-  log() { return log(this); },
-  sqrt() { return sqrt(this); },
-  abs() { return abs(this); },
-  tanh() { return tanh(this); },
-  sigmoid() { return sigmoid(this); },
-  relu() { return relu(this); },
-  sum(dim?: Dim, keepdim?: boolean) { return sum(this, dim, keepdim); },
-  mean(dim?: Dim, keepdim?: boolean) { return mean(this, dim, keepdim); },
-  max(dim?: Dim, keepdim?: boolean) { return max(this, dim, keepdim); },
-  matmul(other: Variable | Tensor) { return matmul(this, other); },
-  reshape(shape: Shape) { return reshape(this, shape); },
-  view(shape: Shape) { return view(this, shape); },
-  flatten(startDim?: number, endDim?: number) { return flatten(this, startDim, endDim); },
-  permute(dims: readonly number[]) { return permute(this, dims); },
-  transpose(dim0: number, dim1: number) { return transpose(this, dim0, dim1); },
-  squeeze(dim?: number | readonly number[]) { return squeeze(this, dim); },
-  unsqueeze(dim: number) { return unsqueeze(this, dim); },
-  softmax(dim: number) { return softmax(this, dim); },
-  logSoftmax(dim: number) { return logSoftmax(this, dim); },
+  add(other: Operand) {
+    return add(this, other);
+  },
+  sub(other: Operand) {
+    return sub(this, other);
+  },
+  mul(other: Operand) {
+    return mul(this, other);
+  },
+  div(other: Operand) {
+    return div(this, other);
+  },
+  neg() {
+    return neg(this);
+  },
+  pow(exponent: Operand) {
+    return pow(this, exponent);
+  },
+  exp() {
+    return exp(this);
+  },
+  log() {
+    return log(this);
+  },
+  sqrt() {
+    return sqrt(this);
+  },
+  abs() {
+    return abs(this);
+  },
+  tanh() {
+    return tanh(this);
+  },
+  sigmoid() {
+    return sigmoid(this);
+  },
+  relu() {
+    return relu(this);
+  },
+  sum(dim?: Dim, keepdim?: boolean) {
+    return sum(this, dim, keepdim);
+  },
+  mean(dim?: Dim, keepdim?: boolean) {
+    return mean(this, dim, keepdim);
+  },
+  max(dim?: Dim, keepdim?: boolean) {
+    return max(this, dim, keepdim);
+  },
+  matmul(other: Variable | Tensor) {
+    return matmul(this, other);
+  },
+  reshape(shape: Shape) {
+    return reshape(this, shape);
+  },
+  view(shape: Shape) {
+    return view(this, shape);
+  },
+  flatten(startDim?: number, endDim?: number) {
+    return flatten(this, startDim, endDim);
+  },
+  permute(dims: readonly number[]) {
+    return permute(this, dims);
+  },
+  transpose(dim0: number, dim1: number) {
+    return transpose(this, dim0, dim1);
+  },
+  squeeze(dim?: number | readonly number[]) {
+    return squeeze(this, dim);
+  },
+  unsqueeze(dim: number) {
+    return unsqueeze(this, dim);
+  },
+  softmax(dim: number) {
+    return softmax(this, dim);
+  },
+  logSoftmax(dim: number) {
+    return logSoftmax(this, dim);
+  },
 };
 
 for (const [name, fn] of Object.entries(methods)) {

@@ -16,7 +16,10 @@ export function sumToShape(grad: Tensor, shape: Shape): Tensor {
   const ndim = grad.ndim;
   const lead = ndim - shape.length;
   if (lead < 0 || shape.some((d, i) => d !== 1 && d !== grad.shape[lead + i])) {
-    throw shapeError('sumToShape', `shape ${formatShape(shape)} does not broadcast to the gradient's shape ${formatShape(grad.shape)}`);
+    throw shapeError(
+      'sumToShape',
+      `shape ${formatShape(shape)} does not broadcast to the gradient's shape ${formatShape(grad.shape)}`,
+    );
   }
   const result = zeros(shape, { dtype: grad.dtype });
   if (grad.size === 0) return result;

@@ -1,4 +1,13 @@
-import { checkOptions, describeValue, formatShape, shapeError, typeError, type DType, type NestedArray, Tensor } from '@torchlet/tensor';
+import {
+  checkOptions,
+  describeValue,
+  formatShape,
+  shapeError,
+  typeError,
+  type DType,
+  type NestedArray,
+  Tensor,
+} from '@torchlet/tensor';
 import type { Node } from './node.js';
 import { runBackward } from './engine.js';
 
@@ -31,11 +40,16 @@ export class Variable {
   readonly outputIndex: number;
 
   constructor(data: Tensor, options: VariableOptions = {}, gradFn: Node | null = null, outputIndex = 0) {
-    if (!(data instanceof Tensor)) throw typeError('Variable', `data must be a Tensor, got ${data === null ? 'null' : typeof data}`);
+    if (!(data instanceof Tensor))
+      throw typeError('Variable', `data must be a Tensor, got ${data === null ? 'null' : typeof data}`);
     const requiresGrad = checkOptions('Variable', options).requiresGrad ?? false;
-    if (typeof requiresGrad !== 'boolean') throw typeError('Variable', `requiresGrad must be a boolean, got ${describeValue(requiresGrad)}`);
+    if (typeof requiresGrad !== 'boolean')
+      throw typeError('Variable', `requiresGrad must be a boolean, got ${describeValue(requiresGrad)}`);
     if (requiresGrad && data.dtype === 'int32') {
-      throw typeError('Variable', `only floating-point values can require gradients; data is int32 ${formatShape(data.shape)}`);
+      throw typeError(
+        'Variable',
+        `only floating-point values can require gradients; data is int32 ${formatShape(data.shape)}`,
+      );
     }
     this.data = data;
     this.requiresGrad = requiresGrad || gradFn !== null;
@@ -67,23 +81,34 @@ export class Variable {
    */
   backward(gradient?: Tensor, options: BackwardOptions = {}): void {
     if (!this.requiresGrad) {
-      throw typeError('backward', 'this value does not require grad and has no gradFn: no input was created with requiresGrad: true (or it was computed under noGrad)');
+      throw typeError(
+        'backward',
+        'this value does not require grad and has no gradFn: no input was created with requiresGrad: true (or it was computed under noGrad)',
+      );
     }
     let seed: Tensor;
     if (gradient === undefined) {
       if (this.size !== 1) {
-        throw shapeError('backward', `gradient can be implied only for a one-element output; this output is ${formatShape(this.shape)}, pass a gradient of that shape`);
+        throw shapeError(
+          'backward',
+          `gradient can be implied only for a one-element output; this output is ${formatShape(this.shape)}, pass a gradient of that shape`,
+        );
       }
       seed = new Tensor(arrayLike(this.data, 1), this.shape);
     } else {
-      if (!(gradient instanceof Tensor)) throw typeError('backward', `gradient must be a Tensor, got ${describeValue(gradient)}`);
+      if (!(gradient instanceof Tensor))
+        throw typeError('backward', `gradient must be a Tensor, got ${describeValue(gradient)}`);
       if (gradient.shape.length !== this.shape.length || gradient.shape.some((d, i) => d !== this.shape[i])) {
-        throw shapeError('backward', `gradient is ${formatShape(gradient.shape)} but the output is ${formatShape(this.shape)}`);
+        throw shapeError(
+          'backward',
+          `gradient is ${formatShape(gradient.shape)} but the output is ${formatShape(this.shape)}`,
+        );
       }
       seed = gradient;
     }
     const retainGraph = checkOptions('backward', options).retainGraph ?? false;
-    if (typeof retainGraph !== 'boolean') throw typeError('backward', `retainGraph must be a boolean, got ${describeValue(retainGraph)}`);
+    if (typeof retainGraph !== 'boolean')
+      throw typeError('backward', `retainGraph must be a boolean, got ${describeValue(retainGraph)}`);
     runBackward(this, seed, retainGraph);
   }
 
@@ -94,8 +119,10 @@ export class Variable {
 
   /** Sets `requiresGrad` on a leaf in place and returns it (like `tensor.requires_grad_()`). */
   requiresGrad_(requiresGrad = true): this {
-    if (!this.isLeaf) throw typeError('requiresGrad_', 'only leaves can change requiresGrad; use detach() to make a new leaf');
-    if (requiresGrad && this.dtype === 'int32') throw typeError('requiresGrad_', 'only floating-point values can require gradients');
+    if (!this.isLeaf)
+      throw typeError('requiresGrad_', 'only leaves can change requiresGrad; use detach() to make a new leaf');
+    if (requiresGrad && this.dtype === 'int32')
+      throw typeError('requiresGrad_', 'only floating-point values can require gradients');
     this.requiresGrad = requiresGrad;
     return this;
   }

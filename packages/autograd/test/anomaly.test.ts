@@ -32,13 +32,21 @@ function anomalyOf(fn: () => unknown): AnomalyError {
 
 describe('detectAnomaly: forward', () => {
   it('names the op, the value, the element and the scope of a NaN output', () => {
-    const x = tensor([[1, 2], [-3, 4]], { dtype: 'float64', requiresGrad: true });
+    const x = tensor(
+      [
+        [1, 2],
+        [-3, 4],
+      ],
+      { dtype: 'float64', requiresGrad: true },
+    );
     const e = anomalyOf(() => detectAnomaly(() => withScope('encoder', () => log(x))));
     expect(e.op).toBe('log');
     expect(e.phase).toBe('forward');
     expect(e.value).toBe('NaN');
     expect(e.scope).toBe('encoder');
-    expect(e.message).toBe('log: forward produced NaN in its output (at [1, 0] of [2, 2], 1 of 4 elements non-finite) from finite inputs; in encoder');
+    expect(e.message).toBe(
+      'log: forward produced NaN in its output (at [1, 0] of [2, 2], 1 of 4 elements non-finite) from finite inputs; in encoder',
+    );
   });
 
   it('reports -Infinity and +Infinity by sign', () => {
@@ -95,7 +103,9 @@ describe('detectAnomaly: backward', () => {
     expect(e.inputIndex).toBe(0);
     expect(e.value).toBe('Infinity');
     expect(e.scope).toBe('block (Custom)');
-    expect(e.message).toBe('sqrt: backward produced Infinity in the gradient for input 0 (at [1] of [3], 1 of 3 elements non-finite) from a finite incoming gradient; the op was created in block (Custom)');
+    expect(e.message).toBe(
+      'sqrt: backward produced Infinity in the gradient for input 0 (at [1] of [3], 1 of 3 elements non-finite) from a finite incoming gradient; the op was created in block (Custom)',
+    );
     expect(e.forwardStack).toMatch(/anomaly\.test\.ts/);
   });
 
@@ -125,9 +135,11 @@ describe('detectAnomaly: backward', () => {
   });
 
   it('restores the previous setting after fn, also when fn throws', () => {
-    expect(() => detectAnomaly(() => {
-      throw new Error('boom');
-    })).toThrow('boom');
+    expect(() =>
+      detectAnomaly(() => {
+        throw new Error('boom');
+      }),
+    ).toThrow('boom');
     expect(isAnomalyEnabled()).toBe(false);
     setDetectAnomaly(true);
     try {
@@ -164,9 +176,15 @@ describe('detectAnomaly: backward', () => {
 describe('detectAnomaly: bad arguments', () => {
   it('fn must be a function; the flag a boolean; a scope a string or { name }', () => {
     expect(() => detectAnomaly(null as unknown as () => void)).toThrow(TypeError);
-    expect(() => detectAnomaly(null as unknown as () => void)).toThrow(/detectAnomaly: fn must be a function, got null/);
-    expect(() => setDetectAnomaly('yes' as unknown as boolean)).toThrow(/setDetectAnomaly: on must be a boolean, got yes/);
-    expect(() => withScope(3 as unknown as string, () => 1)).toThrow(/withScope: scope must be a string or \{ name, kind\? \}, got number/);
+    expect(() => detectAnomaly(null as unknown as () => void)).toThrow(
+      /detectAnomaly: fn must be a function, got null/,
+    );
+    expect(() => setDetectAnomaly('yes' as unknown as boolean)).toThrow(
+      /setDetectAnomaly: on must be a boolean, got yes/,
+    );
+    expect(() => withScope(3 as unknown as string, () => 1)).toThrow(
+      /withScope: scope must be a string or \{ name, kind\? \}, got number/,
+    );
     expect(() => withScope('a', 5 as unknown as () => void)).toThrow(/withScope: fn must be a function, got number/);
   });
 });

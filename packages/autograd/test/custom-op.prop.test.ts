@@ -39,15 +39,21 @@ const leaf = (t: Tensor) => new Variable(t, { requiresGrad: true });
 
 describe('custom ops, checked against central differences', () => {
   it('softplus on random shapes and values', () => {
-    fc.assert(fc.property(arbTensor(undefined, { min: -5, max: 5 }), (x) => {
-      gradcheck(softplus, [leaf(x)]);
-    }), { numRuns: 50 });
+    fc.assert(
+      fc.property(arbTensor(undefined, { min: -5, max: 5 }), (x) => {
+        gradcheck(softplus, [leaf(x)]);
+      }),
+      { numRuns: 50 },
+    );
   });
 
   it('gated on random broadcast-compatible shapes', () => {
     const inputs = arbBroadcastPair().chain(([xShape, gateShape]) => fc.tuple(arbTensor(xShape), arbTensor(gateShape)));
-    fc.assert(fc.property(inputs, ([x, gate]) => {
-      gradcheck(gated, [leaf(x), leaf(gate)]);
-    }), { numRuns: 50 });
+    fc.assert(
+      fc.property(inputs, ([x, gate]) => {
+        gradcheck(gated, [leaf(x), leaf(gate)]);
+      }),
+      { numRuns: 50 },
+    );
   });
 });

@@ -117,7 +117,10 @@ describe('backward', () => {
     expect(x.grad!.toArray()).toEqual([2, 2]);
     expect(seen[0]!.shape).toEqual([2, 3]);
     expect(seen[0]!.dtype).toBe('int32');
-    expect(seen[0]!.toArray()).toEqual([[0, 0, 0], [0, 0, 0]]);
+    expect(seen[0]!.toArray()).toEqual([
+      [0, 0, 0],
+      [0, 0, 0],
+    ]);
     expect(seen[0]!.data.length).toBe(1);
   });
 
@@ -143,7 +146,11 @@ describe('grad mode and detach', () => {
   });
 
   it('restores the mode when the body throws', () => {
-    expect(() => noGrad(() => { throw new Error('boom'); })).toThrow('boom');
+    expect(() =>
+      noGrad(() => {
+        throw new Error('boom');
+      }),
+    ).toThrow('boom');
     expect(isGradEnabled()).toBe(true);
   });
 

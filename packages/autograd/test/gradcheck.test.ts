@@ -1,7 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import * as T from '@torchlet/tensor';
 import { Generator } from '@torchlet/tensor';
-import { Context, defineOp, gradcheck, GradcheckError, mul, randn, reshape, slice, sum, tanh, Variable } from '@torchlet/autograd';
+import {
+  Context,
+  defineOp,
+  gradcheck,
+  GradcheckError,
+  mul,
+  randn,
+  reshape,
+  slice,
+  sum,
+  tanh,
+  Variable,
+} from '@torchlet/autograd';
 
 // x³ with a backward that forgets the factor 3 on purpose.
 const wrongCube = defineOp({
@@ -29,7 +41,8 @@ const wrongAtOneElement = defineOp({
   },
 });
 
-const float64Leaf = (shape: number[], seed: number) => randn(shape, { dtype: 'float64', generator: new Generator(seed), requiresGrad: true });
+const float64Leaf = (shape: number[], seed: number) =>
+  randn(shape, { dtype: 'float64', generator: new Generator(seed), requiresGrad: true });
 
 describe('gradcheck', () => {
   it('passes a correct op and returns true', () => {
@@ -52,7 +65,9 @@ describe('gradcheck', () => {
     expect(e.outputIndex).toBe(0);
     expect(e.analytical).toBeCloseTo(0.25, 12); // x² at 0.5
     expect(e.numerical).toBeCloseTo(0.75, 6); // 3x²
-    expect(e.message).toMatch(/^gradcheck: input 0, element 0 \[0\]: analytical 0\.25 vs numerical 0\.7\d+ for output element 0 \[0\]/);
+    expect(e.message).toMatch(
+      /^gradcheck: input 0, element 0 \[0\]: analytical 0\.25 vs numerical 0\.7\d+ for output element 0 \[0\]/,
+    );
   });
 
   it('names the second input and the flat element index of a single wrong entry', () => {
@@ -60,7 +75,9 @@ describe('gradcheck', () => {
     const a = float64Leaf([6, 5], 4);
     const b = float64Leaf([6, 5], 5);
     expect(() => gradcheck(wrongAtOneElement, [a, b])).toThrow(GradcheckError);
-    expect(() => gradcheck(wrongAtOneElement, [a, b])).toThrow(/input 1, element 4 \[0, 4\]: analytical .* vs numerical .* through a random gradOutput \(seed 0\)/);
+    expect(() => gradcheck(wrongAtOneElement, [a, b])).toThrow(
+      /input 1, element 4 \[0, 4\]: analytical .* vs numerical .* through a random gradOutput \(seed 0\)/,
+    );
     try {
       gradcheck(wrongAtOneElement, [a, b]);
     } catch (e) {
@@ -76,10 +93,12 @@ describe('gradcheck', () => {
 
   it('reports a gradient that never arrives (a forward that ignores autograd)', () => {
     const detached = (x: Variable) => new Variable(T.mul(x.data, 2));
-    expect(() => gradcheck(detached, [float64Leaf([2], 8)])).toThrow(/input 0, element 0 \[0\]: analytical 0 vs numerical 2/);
+    expect(() => gradcheck(detached, [float64Leaf([2], 8)])).toThrow(
+      /input 0, element 0 \[0\]: analytical 0 vs numerical 2/,
+    );
   });
 
-  it('leaves the caller\'s inputs and their grads untouched', () => {
+  it("leaves the caller's inputs and their grads untouched", () => {
     const x = float64Leaf([3], 9);
     const before = x.data.toArray();
     gradcheck((x) => tanh(x), [x]);
@@ -109,14 +128,24 @@ describe('gradcheck', () => {
   it('rejects float32 inputs and outputs with a TypeError', () => {
     const x32 = randn([2], { requiresGrad: true });
     expect(() => gradcheck((x) => tanh(x), [x32])).toThrow(TypeError);
-    expect(() => gradcheck((x) => tanh(x), [x32])).toThrow(/gradcheck: inputs\[0\] is float32 \[2\]; finite differences need float64/);
+    expect(() => gradcheck((x) => tanh(x), [x32])).toThrow(
+      /gradcheck: inputs\[0\] is float32 \[2\]; finite differences need float64/,
+    );
     const toFloat32 = (x: Variable) => new Variable(T.cast(x.data, 'float32'));
-    expect(() => gradcheck(toFloat32, [float64Leaf([2], 11)])).toThrow(/gradcheck: fn returned float32 \[2\]; gradcheck needs a float64 output/);
+    expect(() => gradcheck(toFloat32, [float64Leaf([2], 11)])).toThrow(
+      /gradcheck: fn returned float32 \[2\]; gradcheck needs a float64 output/,
+    );
   });
 
   it('rejects inputs that are not Variables, or that none requires grad', () => {
-    expect(() => gradcheck((x) => x, [T.ones([2]) as unknown as Variable])).toThrow(/gradcheck: inputs\[0\] must be a Variable, got object/);
-    expect(() => gradcheck((x) => tanh(x), [new Variable(T.ones([2], { dtype: 'float64' }))])).toThrow(/gradcheck: no input requires grad/);
-    expect(() => gradcheck(() => T.ones([1]) as unknown as Variable, [float64Leaf([1], 12)])).toThrow(/gradcheck: fn must return a Variable/);
+    expect(() => gradcheck((x) => x, [T.ones([2]) as unknown as Variable])).toThrow(
+      /gradcheck: inputs\[0\] must be a Variable, got object/,
+    );
+    expect(() => gradcheck((x) => tanh(x), [new Variable(T.ones([2], { dtype: 'float64' }))])).toThrow(
+      /gradcheck: no input requires grad/,
+    );
+    expect(() => gradcheck(() => T.ones([1]) as unknown as Variable, [float64Leaf([1], 12)])).toThrow(
+      /gradcheck: fn must return a Variable/,
+    );
   });
 });

@@ -3,7 +3,19 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import * as T from '@torchlet/tensor';
 import { Generator, type Tensor } from '@torchlet/tensor';
-import { add, defineOp, matmul, mean, mul, noGrad, randn, relu, sub, type Node, type Variable } from '@torchlet/autograd';
+import {
+  add,
+  defineOp,
+  matmul,
+  mean,
+  mul,
+  noGrad,
+  randn,
+  relu,
+  sub,
+  type Node,
+  type Variable,
+} from '@torchlet/autograd';
 
 // A real collector call without restarting node with --expose-gc: the flag can be set at run time,
 // and a fresh context then sees the `gc` global.
@@ -67,7 +79,11 @@ describe('memory: the graph is freed by backward', () => {
     for (const node of nodes) {
       expect(node.released).toBe(true);
       expect(() => node.ctx.saved).toThrow(/freed/);
-      expect(Object.values(node.ctx).filter((v) => v instanceof T.Tensor || (Array.isArray(v) && v.some((t) => t instanceof T.Tensor)))).toEqual([]);
+      expect(
+        Object.values(node.ctx).filter(
+          (v) => v instanceof T.Tensor || (Array.isArray(v) && v.some((t) => t instanceof T.Tensor)),
+        ),
+      ).toEqual([]);
       expect(node.inputs).toEqual([]);
     }
   });

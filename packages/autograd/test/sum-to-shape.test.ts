@@ -28,7 +28,11 @@ describe('sumToShape', () => {
 
   it('rejects a shape that does not broadcast to the gradient, with a ShapeError naming both', () => {
     expect(() => sumToShape(T.ones([2, 3]), [2])).toThrow(T.ShapeError);
-    expect(() => sumToShape(T.ones([2, 3]), [2])).toThrow('sumToShape: shape [2] does not broadcast to the gradient\'s shape [2, 3]');
-    expect(() => sumToShape(T.ones([3]), [1, 3])).toThrow('sumToShape: shape [1, 3] does not broadcast to the gradient\'s shape [3]');
+    expect(() => sumToShape(T.ones([2, 3]), [2])).toThrow(
+      "sumToShape: shape [2] does not broadcast to the gradient's shape [2, 3]",
+    );
+    expect(() => sumToShape(T.ones([3]), [1, 3])).toThrow(
+      "sumToShape: shape [1, 3] does not broadcast to the gradient's shape [3]",
+    );
   });
 });

@@ -23,7 +23,13 @@ export { TensorDataset, Subset, defaultCollate, type Dataset, type Collated } fr
 export { DataLoader, type DataLoaderOptions } from './data/data-loader.js';
 export { MnistDataset, type MnistDatasetOptions } from './data/mnist-dataset.js';
 export { parseIdx, encodeIdx, IdxFormatError, type IdxArray, type IdxDType } from './data/idx.js';
-export { encodeSafetensors, decodeSafetensors, SafetensorsError, type TensorMap, type SafetensorsMetadata } from './io/safetensors.js';
+export {
+  encodeSafetensors,
+  decodeSafetensors,
+  SafetensorsError,
+  type TensorMap,
+  type SafetensorsMetadata,
+} from './io/safetensors.js';
 export * as functional from './functional/index.js';
 export {
   Optimizer,
@@ -36,8 +42,23 @@ export {
 } from './optim/optimizer.js';
 export { SGD, type SGDOptions } from './optim/sgd.js';
 export { AdamBase, Adam, AdamW, type AdamOptions } from './optim/adam.js';
-export { LRScheduler, StepLR, CosineAnnealingLR, type StepLROptions, type CosineAnnealingLROptions, type SchedulerStateDict } from './optim/lr-scheduler.js';
-export { Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, type ConvModuleOptions, type ConvTransposeModuleOptions } from './modules/conv.js';
+export {
+  LRScheduler,
+  StepLR,
+  CosineAnnealingLR,
+  type StepLROptions,
+  type CosineAnnealingLROptions,
+  type SchedulerStateDict,
+} from './optim/lr-scheduler.js';
+export {
+  Conv1d,
+  Conv2d,
+  Conv3d,
+  ConvTranspose1d,
+  ConvTranspose2d,
+  type ConvModuleOptions,
+  type ConvTransposeModuleOptions,
+} from './modules/conv.js';
 export {
   MaxPool1d,
   MaxPool2d,

@@ -1,5 +1,14 @@
 import { Variable } from '@torchlet/autograd';
-import { checkShape, defaultGenerator, formatShape, Generator, rangeError, shapeError, Tensor, typeError } from '@torchlet/tensor';
+import {
+  checkShape,
+  defaultGenerator,
+  formatShape,
+  Generator,
+  rangeError,
+  shapeError,
+  Tensor,
+  typeError,
+} from '@torchlet/tensor';
 
 /**
  * Weight initialisation, as `torch.nn.init`: every function fills a tensor (or a Parameter's data)
@@ -45,7 +54,16 @@ export interface XavierOptions extends GeneratorOption {
   gain?: number;
 }
 
-const LINEAR_GAIN = new Set(['linear', 'conv1d', 'conv2d', 'conv3d', 'convTranspose1d', 'convTranspose2d', 'convTranspose3d', 'sigmoid']);
+const LINEAR_GAIN = new Set([
+  'linear',
+  'conv1d',
+  'conv2d',
+  'conv3d',
+  'convTranspose1d',
+  'convTranspose2d',
+  'convTranspose3d',
+  'sigmoid',
+]);
 const NONLINEARITIES = [...LINEAR_GAIN, 'tanh', 'relu', 'leakyRelu', 'selu'];
 
 function tensorOf(op: string, target: unknown): Tensor {
@@ -64,7 +82,10 @@ function tensorOf(op: string, target: unknown): Tensor {
 export function calculateFanInAndFanOut(shape: readonly number[]): { fanIn: number; fanOut: number } {
   checkShape('calculateFanInAndFanOut', shape);
   if (shape.length < 2) {
-    throw shapeError('calculateFanInAndFanOut', `fan in and fan out need a tensor of at least 2 dimensions, got ${formatShape(shape)}`);
+    throw shapeError(
+      'calculateFanInAndFanOut',
+      `fan in and fan out need a tensor of at least 2 dimensions, got ${formatShape(shape)}`,
+    );
   }
   let receptiveField = 1;
   for (let i = 2; i < shape.length; i++) receptiveField *= shape[i]!;
@@ -95,7 +116,10 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number): numbe
     case 'selu':
       return 3 / 4;
     default:
-      throw rangeError(op, `unsupported nonlinearity '${String(nonlinearity)}'; expected one of ${NONLINEARITIES.join(', ')}`);
+      throw rangeError(
+        op,
+        `unsupported nonlinearity '${String(nonlinearity)}'; expected one of ${NONLINEARITIES.join(', ')}`,
+      );
   }
 }
 
@@ -107,7 +131,10 @@ function fillInPlace(op: string, t: Tensor, draw: () => number): void {
   for (let k = 0; k < t.ndim; k++) {
     // Two elements sharing one storage slot (an expanded view) cannot both receive a draw.
     if (t.strides[k] === 0 && t.shape[k]! > 1) {
-      throw typeError(op, `cannot fill an expanded view in place (shape ${formatShape(t.shape)}, strides ${formatShape(t.strides)}); call contiguous() first`);
+      throw typeError(
+        op,
+        `cannot fill an expanded view in place (shape ${formatShape(t.shape)}, strides ${formatShape(t.strides)}); call contiguous() first`,
+      );
     }
   }
   const { data, shape, strides, size } = t;
@@ -133,11 +160,13 @@ function fillInPlace(op: string, t: Tensor, draw: () => number): void {
 }
 
 function checkFloat(op: string, t: Tensor): void {
-  if (t.dtype === 'int32') throw typeError(op, `random initialisation needs a floating-point tensor, got int32 ${formatShape(t.shape)}`);
+  if (t.dtype === 'int32')
+    throw typeError(op, `random initialisation needs a floating-point tensor, got int32 ${formatShape(t.shape)}`);
 }
 
 function checkFinite(op: string, name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw typeError(op, `${name} must be a finite number, got ${String(value)}`);
+  if (typeof value !== 'number' || !Number.isFinite(value))
+    throw typeError(op, `${name} must be a finite number, got ${String(value)}`);
   return value;
 }
 
@@ -204,8 +233,10 @@ function kaimingStd(op: string, t: Tensor, options: KaimingOptions): number {
   const a = options.a ?? 0;
   checkFinite(op, 'a', a);
   const mode = options.mode ?? 'fanIn';
-  if (mode !== 'fanIn' && mode !== 'fanOut') throw rangeError(op, `mode must be 'fanIn' or 'fanOut', got '${String(mode)}'`);
-  if (t.ndim < 2) throw shapeError(op, `fan in and fan out need a tensor of at least 2 dimensions, got ${formatShape(t.shape)}`);
+  if (mode !== 'fanIn' && mode !== 'fanOut')
+    throw rangeError(op, `mode must be 'fanIn' or 'fanOut', got '${String(mode)}'`);
+  if (t.ndim < 2)
+    throw shapeError(op, `fan in and fan out need a tensor of at least 2 dimensions, got ${formatShape(t.shape)}`);
   const { fanIn, fanOut } = calculateFanInAndFanOut(t.shape);
   const fan = mode === 'fanIn' ? fanIn : fanOut;
   const gain = calculateGain(options.nonlinearity ?? 'leakyRelu', a);
@@ -242,7 +273,8 @@ export function kaimingNormal_<T extends InitTarget>(tensor: T, options: Kaiming
 
 function xavierStd(op: string, t: Tensor, options: XavierOptions): number {
   const gain = checkFinite(op, 'gain', options.gain ?? 1);
-  if (t.ndim < 2) throw shapeError(op, `fan in and fan out need a tensor of at least 2 dimensions, got ${formatShape(t.shape)}`);
+  if (t.ndim < 2)
+    throw shapeError(op, `fan in and fan out need a tensor of at least 2 dimensions, got ${formatShape(t.shape)}`);
   const { fanIn, fanOut } = calculateFanInAndFanOut(t.shape);
   return gain * Math.sqrt(2 / (fanIn + fanOut));
 }

@@ -13,7 +13,11 @@ export interface LoadStateDictOptions {
 /** `loadStateDict` with `strict` found keys that do not match; the lists say which. */
 export class StateDictError extends Error {
   override name = 'StateDictError';
-  constructor(message: string, readonly missingKeys: string[], readonly unexpectedKeys: string[]) {
+  constructor(
+    message: string,
+    readonly missingKeys: string[],
+    readonly unexpectedKeys: string[],
+  ) {
     super(message);
   }
 }
@@ -160,7 +164,8 @@ export abstract class Module {
 
   /** Calls `fn` on every descendant, children first, then on this module (as `Module.apply`). */
   apply(fn: (m: Module) => void): this {
-    if (typeof fn !== 'function') throw typeError('apply', `fn must be a function, got ${fn === null ? 'null' : typeof fn}`);
+    if (typeof fn !== 'function')
+      throw typeError('apply', `fn must be a function, got ${fn === null ? 'null' : typeof fn}`);
     for (const child of this.children()) child.apply(fn);
     fn(this);
     return this;
@@ -182,7 +187,8 @@ export abstract class Module {
    */
   loadStateDict(stateDict: StateDict, options: LoadStateDictOptions = {}): LoadStateDictResult {
     const strict = options.strict ?? true;
-    if (stateDict === null || typeof stateDict !== 'object') throw typeError('loadStateDict', 'stateDict must be an object of tensors');
+    if (stateDict === null || typeof stateDict !== 'object')
+      throw typeError('loadStateDict', 'stateDict must be an object of tensors');
     const own = this.stateDict();
     const missingKeys = Object.keys(own).filter((k) => !Object.hasOwn(stateDict, k));
     const unexpectedKeys = Object.keys(stateDict).filter((k) => !Object.hasOwn(own, k));
@@ -197,7 +203,10 @@ export abstract class Module {
       const source = stateDict[key];
       if (!(source instanceof Tensor)) throw typeError('loadStateDict', `${key} must be a Tensor`);
       if (source.shape.length !== target.shape.length || source.shape.some((d, i) => d !== target.shape[i])) {
-        throw shapeError('loadStateDict', `${key}: checkpoint has shape ${formatShape(source.shape)}, model has ${formatShape(target.shape)}`);
+        throw shapeError(
+          'loadStateDict',
+          `${key}: checkpoint has shape ${formatShape(source.shape)}, model has ${formatShape(target.shape)}`,
+        );
       }
     }
     for (const [key, target] of Object.entries(own)) {

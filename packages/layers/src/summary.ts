@@ -32,9 +32,14 @@ export interface SummaryRow {
 export function summary(model: Module, inputShape: readonly number[], options: SummaryOptions = {}): string {
   const { rows, output, total, trainable } = summaryRows(model, inputShape, options);
   const header = ['Layer (type)', 'Output Shape', 'Param #'];
-  const cells = rows.map((r) => [r.name ? `${r.name} (${r.type})` : r.type, formatShape(r.outputShape), r.params.toLocaleString('en-US')]);
+  const cells = rows.map((r) => [
+    r.name ? `${r.name} (${r.type})` : r.type,
+    formatShape(r.outputShape),
+    r.params.toLocaleString('en-US'),
+  ]);
   const widths = header.map((h, k) => Math.max(h.length, ...cells.map((c) => c[k]!.length)));
-  const line = (c: string[]) => `${c[0]!.padEnd(widths[0]!)}   ${c[1]!.padEnd(widths[1]!)}   ${c[2]!.padStart(widths[2]!)}`;
+  const line = (c: string[]) =>
+    `${c[0]!.padEnd(widths[0]!)}   ${c[1]!.padEnd(widths[1]!)}   ${c[2]!.padStart(widths[2]!)}`;
   const rule = '='.repeat(widths[0]! + widths[1]! + widths[2]! + 6);
   const text = [
     `${model.constructor.name}: input ${formatShape(inputShape)} → output ${formatShape(output)}`,
@@ -52,9 +57,14 @@ export function summary(model: Module, inputShape: readonly number[], options: S
 }
 
 /** The data behind `summary`: one row per leaf layer call, the model's output shape and the totals. */
-export function summaryRows(model: Module, inputShape: readonly number[], options: SummaryOptions = {}): { rows: SummaryRow[]; output: number[]; total: number; trainable: number } {
+export function summaryRows(
+  model: Module,
+  inputShape: readonly number[],
+  options: SummaryOptions = {},
+): { rows: SummaryRow[]; output: number[]; total: number; trainable: number } {
   const op = 'summary';
-  if (model === null || typeof model !== 'object' || typeof (model as Module).forward !== 'function') throw typeError(op, 'model must be a Module');
+  if (model === null || typeof model !== 'object' || typeof (model as Module).forward !== 'function')
+    throw typeError(op, 'model must be a Module');
   checkShape(op, inputShape as number[], 'inputShape');
   const params = model.parameters();
   const dtype = options.dtype ?? (params[0]?.dtype === 'float64' ? 'float64' : 'float32');

@@ -1,4 +1,12 @@
-import { checkInt, contiguousData, formatShape, Generator, Tensor, typeError, type GeneratorState } from '@torchlet/tensor';
+import {
+  checkInt,
+  contiguousData,
+  formatShape,
+  Generator,
+  Tensor,
+  typeError,
+  type GeneratorState,
+} from '@torchlet/tensor';
 import type { SafetensorsMetadata, TensorMap } from './io/safetensors.js';
 import { Module, type StateDict } from './module.js';
 import { Optimizer, type BaseOptions, type OptimizerStateDict, type ParamState } from './optim/optimizer.js';
@@ -66,7 +74,11 @@ interface Body {
   epoch: number;
   step: number;
   model: string[];
-  optimizer: { type: string; paramGroups: OptimizerStateDict['paramGroups']; state: Record<string, Record<string, number | TensorRef>> };
+  optimizer: {
+    type: string;
+    paramGroups: OptimizerStateDict['paramGroups'];
+    state: Record<string, Record<string, number | TensorRef>>;
+  };
   scheduler: { type: string; state: SchedulerStateDict } | null;
   generators: Record<string, GeneratorState>;
   extra: unknown;
@@ -79,7 +91,8 @@ interface Body {
  */
 export function captureTrainingState(state: TrainingState): { tensors: TensorMap; metadata: SafetensorsMetadata } {
   const op = 'captureTrainingState';
-  if (state === null || typeof state !== 'object') throw typeError(op, `state must be an object { model, optimizer, epoch, step, ... }, got ${String(state)}`);
+  if (state === null || typeof state !== 'object')
+    throw typeError(op, `state must be an object { model, optimizer, epoch, step, ... }, got ${String(state)}`);
   const { model, optimizer } = state;
   const scheduler = state.scheduler ?? null;
   checkTargets(op, model, optimizer, scheduler, state.generators);
@@ -133,17 +146,24 @@ export function captureTrainingState(state: TrainingState): { tensors: TensorMap
  *   names a scheduler, optimizer or generator that differs from the targets; the model's and
  *   optimizer's own errors (StateDictError, ShapeError) when their state does not fit
  */
-export function restoreTrainingState(tensors: TensorMap, metadata: SafetensorsMetadata | null, targets: TrainingTargets): RestoredTraining {
+export function restoreTrainingState(
+  tensors: TensorMap,
+  metadata: SafetensorsMetadata | null,
+  targets: TrainingTargets,
+): RestoredTraining {
   const op = 'restoreTrainingState';
-  if (targets === null || typeof targets !== 'object') throw typeError(op, `targets must be an object { model, optimizer, ... }, got ${String(targets)}`);
+  if (targets === null || typeof targets !== 'object')
+    throw typeError(op, `targets must be an object { model, optimizer, ... }, got ${String(targets)}`);
   const { model, optimizer } = targets;
   const scheduler = targets.scheduler ?? null;
   checkTargets(op, model, optimizer, scheduler, targets.generators);
   const json = metadata?.[META_KEY];
   const crc = metadata?.[CRC_KEY];
-  if (typeof json !== 'string' || typeof crc !== 'string') throw new CheckpointError(`${op}: not a training checkpoint (no '${META_KEY}' metadata)`);
+  if (typeof json !== 'string' || typeof crc !== 'string')
+    throw new CheckpointError(`${op}: not a training checkpoint (no '${META_KEY}' metadata)`);
   const actual = checksum(tensors, json);
-  if (actual !== crc) throw new CheckpointError(`${op}: checksum mismatch (stored ${crc}, computed ${actual}); the file is damaged`);
+  if (actual !== crc)
+    throw new CheckpointError(`${op}: checksum mismatch (stored ${crc}, computed ${actual}); the file is damaged`);
   const body = parseBody(op, json);
 
   const modelState: StateDict = {};
@@ -153,7 +173,9 @@ export function restoreTrainingState(tensors: TensorMap, metadata: SafetensorsMe
     modelState[name] = t;
   }
   if (body.optimizer.type !== optimizer.constructor.name) {
-    throw new CheckpointError(`${op}: the checkpoint holds ${body.optimizer.type} state but the optimizer is ${optimizer.constructor.name}`);
+    throw new CheckpointError(
+      `${op}: the checkpoint holds ${body.optimizer.type} state but the optimizer is ${optimizer.constructor.name}`,
+    );
   }
   const optimState: OptimizerStateDict['state'] = {};
   for (const [index, entry] of Object.entries(body.optimizer.state)) {
@@ -162,22 +184,29 @@ export function restoreTrainingState(tensors: TensorMap, metadata: SafetensorsMe
       if (typeof value === 'number') s[key] = value;
       else {
         const t = tensors[value.tensor];
-        if (!(t instanceof Tensor)) throw new CheckpointError(`${op}: optimizer tensor '${value.tensor}' is listed but missing`);
+        if (!(t instanceof Tensor))
+          throw new CheckpointError(`${op}: optimizer tensor '${value.tensor}' is listed but missing`);
         s[key] = t;
       }
     }
     optimState[index] = s as Record<string, number>;
   }
   if ((body.scheduler === null) !== (scheduler === null)) {
-    throw new CheckpointError(`${op}: the checkpoint has ${body.scheduler ? `a ${body.scheduler.type}` : 'no scheduler'} but ${scheduler ? `a ${scheduler.constructor.name} was` : 'none was'} given to load into`);
+    throw new CheckpointError(
+      `${op}: the checkpoint has ${body.scheduler ? `a ${body.scheduler.type}` : 'no scheduler'} but ${scheduler ? `a ${scheduler.constructor.name} was` : 'none was'} given to load into`,
+    );
   }
   if (body.scheduler && scheduler && body.scheduler.type !== scheduler.constructor.name) {
-    throw new CheckpointError(`${op}: the checkpoint holds ${body.scheduler.type} state but the scheduler is ${scheduler.constructor.name}`);
+    throw new CheckpointError(
+      `${op}: the checkpoint holds ${body.scheduler.type} state but the scheduler is ${scheduler.constructor.name}`,
+    );
   }
   const generators = Object.entries(targets.generators ?? {});
   for (const [name] of generators) {
     if (!Object.hasOwn(body.generators, name)) {
-      throw new CheckpointError(`${op}: generator '${name}' is not in the checkpoint (it has: ${Object.keys(body.generators).join(', ') || 'none'})`);
+      throw new CheckpointError(
+        `${op}: generator '${name}' is not in the checkpoint (it has: ${Object.keys(body.generators).join(', ') || 'none'})`,
+      );
     }
     checkGeneratorState(op, name, body.generators[name]);
   }
@@ -204,9 +233,12 @@ export function restoreTrainingState(tensors: TensorMap, metadata: SafetensorsMe
 
 function checkTargets(op: string, model: unknown, optimizer: unknown, scheduler: unknown, generators: unknown): void {
   if (!(model instanceof Module)) throw typeError(op, `model must be a Module, got ${describe(model)}`);
-  if (!(optimizer instanceof Optimizer)) throw typeError(op, `optimizer must be an Optimizer, got ${describe(optimizer)}`);
-  if (scheduler !== null && !(scheduler instanceof LRScheduler)) throw typeError(op, `scheduler must be an LRScheduler or null, got ${describe(scheduler)}`);
-  if (scheduler !== null && (scheduler as LRScheduler).optimizer !== optimizer) throw typeError(op, 'scheduler must be attached to the optimizer given');
+  if (!(optimizer instanceof Optimizer))
+    throw typeError(op, `optimizer must be an Optimizer, got ${describe(optimizer)}`);
+  if (scheduler !== null && !(scheduler instanceof LRScheduler))
+    throw typeError(op, `scheduler must be an LRScheduler or null, got ${describe(scheduler)}`);
+  if (scheduler !== null && (scheduler as LRScheduler).optimizer !== optimizer)
+    throw typeError(op, 'scheduler must be attached to the optimizer given');
   if (generators === undefined) return;
   if (generators === null || typeof generators !== 'object' || Array.isArray(generators)) {
     throw typeError(op, `generators must be an object of named Generators, got ${describe(generators)}`);
@@ -234,11 +266,15 @@ function parseBody(op: string, json: string): Body {
   }
   const bad = (what: string) => new CheckpointError(`${op}: malformed checkpoint: ${what}`);
   if (!isObject(body) || body.format !== FORMAT) throw bad(`format must be '${FORMAT}'`);
-  if (body.version !== VERSION) throw new CheckpointError(`${op}: checkpoint version ${String(body.version)} is not supported (expected ${VERSION})`);
+  if (body.version !== VERSION)
+    throw new CheckpointError(
+      `${op}: checkpoint version ${String(body.version)} is not supported (expected ${VERSION})`,
+    );
   for (const key of ['epoch', 'step'] as const) {
     if (!Number.isSafeInteger(body[key]) || (body[key] as number) < 0) throw bad(`${key} must be an integer >= 0`);
   }
-  if (!Array.isArray(body.model) || !body.model.every((n) => typeof n === 'string')) throw bad('model must list tensor names');
+  if (!Array.isArray(body.model) || !body.model.every((n) => typeof n === 'string'))
+    throw bad('model must list tensor names');
   const o = body.optimizer;
   if (!isObject(o) || typeof o.type !== 'string' || !Array.isArray(o.paramGroups) || !isObject(o.state)) {
     throw bad('optimizer must be { type, paramGroups, state }');
@@ -250,9 +286,12 @@ function parseBody(op: string, json: string): Body {
     if (!isObject(group)) throw bad(`optimizer parameter group ${i} must be an object`);
     for (const [key, value] of Object.entries(group)) {
       if (key === 'params') {
-        if (!Array.isArray(value) || !value.every((p) => Number.isSafeInteger(p) && p >= 0)) throw bad(`optimizer parameter group ${i} params must list parameter indices`);
+        if (!Array.isArray(value) || !value.every((p) => Number.isSafeInteger(p) && p >= 0))
+          throw bad(`optimizer parameter group ${i} params must list parameter indices`);
       } else if (!flat(value) && !(Array.isArray(value) && value.every(flat))) {
-        throw bad(`optimizer parameter group ${i} option ${key} must be a number, boolean, string or a flat list of them`);
+        throw bad(
+          `optimizer parameter group ${i} option ${key} must be a number, boolean, string or a flat list of them`,
+        );
       }
     }
   });
@@ -265,7 +304,8 @@ function parseBody(op: string, json: string): Body {
     }
   }
   const s = body.scheduler;
-  if (s !== null && !(isObject(s) && typeof s.type === 'string' && isObject(s.state))) throw bad('scheduler must be null or { type, state }');
+  if (s !== null && !(isObject(s) && typeof s.type === 'string' && isObject(s.state)))
+    throw bad('scheduler must be null or { type, state }');
   if (!isObject(body.generators)) throw bad('generators must be an object');
   return body as unknown as Body;
 }
@@ -274,9 +314,15 @@ function parseBody(op: string, json: string): Body {
 function checkGeneratorState(op: string, name: string, state: unknown): void {
   const prng = isObject(state) ? state.prng : null;
   const ok =
-    isObject(state) && typeof state.seed === 'number' && (state.spareNormal === null || typeof state.spareNormal === 'number') &&
-    isObject(prng) && Array.isArray(prng.X) && prng.X.length === 128 && prng.X.every((v) => Number.isInteger(v)) &&
-    Number.isInteger(prng.i) && Number.isInteger(prng.w);
+    isObject(state) &&
+    typeof state.seed === 'number' &&
+    (state.spareNormal === null || typeof state.spareNormal === 'number') &&
+    isObject(prng) &&
+    Array.isArray(prng.X) &&
+    prng.X.length === 128 &&
+    prng.X.every((v) => Number.isInteger(v)) &&
+    Number.isInteger(prng.i) &&
+    Number.isInteger(prng.w);
   if (!ok) throw new CheckpointError(`${op}: generator '${name}' has a malformed state`);
 }
 
@@ -285,7 +331,8 @@ function checkGeneratorState(op: string, name: string, state: unknown): void {
  * group's options with `params` as those numbers), every state value passed through `convert`.
  */
 function optimizerLayout<V>(
-  optimizer: Optimizer<BaseOptions>, convert: (value: number | Tensor, index: number, key: string) => V,
+  optimizer: Optimizer<BaseOptions>,
+  convert: (value: number | Tensor, index: number, key: string) => V,
 ): { state: Record<string, Record<string, V>>; paramGroups: OptimizerStateDict['paramGroups'] } {
   const state: Record<string, Record<string, V>> = {};
   const paramGroups: OptimizerStateDict['paramGroups'] = [];
@@ -312,7 +359,9 @@ function optimizerLayout<V>(
  * arrays `stateDict()` would build (a copy of typed arrays, not millions of boxed numbers).
  */
 function snapshotOptimizer(optimizer: Optimizer<BaseOptions>): OptimizerStateDict {
-  const { state, paramGroups } = optimizerLayout(optimizer, (value) => (value instanceof Tensor ? new Tensor(value.toTypedArray(), value.shape) : value));
+  const { state, paramGroups } = optimizerLayout(optimizer, (value) =>
+    value instanceof Tensor ? new Tensor(value.toTypedArray(), value.shape) : value,
+  );
   return { state: state as OptimizerStateDict['state'], paramGroups };
 }
 

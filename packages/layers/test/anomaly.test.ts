@@ -59,7 +59,9 @@ describe('detectAnomaly inside a model', () => {
     expect(e.op).toBe('log');
     expect(e.phase).toBe('forward');
     expect(e.scope).toBe('features.2 (Log)');
-    expect(e.message).toMatch(/^log: forward produced NaN in its output \(at \[\d+, \d+, \d+, \d+\] of \[2, 4, 4, 4\], \d+ of 128 elements non-finite\) from finite inputs; in features\.2 \(Log\)$/);
+    expect(e.message).toMatch(
+      /^log: forward produced NaN in its output \(at \[\d+, \d+, \d+, \d+\] of \[2, 4, 4, 4\], \d+ of 128 elements non-finite\) from finite inputs; in features\.2 \(Log\)$/,
+    );
     // Without anomaly mode the same model silently returns NaN logits.
     expect(Array.from(model.forward(x).data.data).some(Number.isNaN)).toBe(true);
   });
@@ -78,7 +80,9 @@ describe('detectAnomaly inside a model', () => {
     expect(e.op).toBe('sqrt');
     expect(e.phase).toBe('backward');
     expect(e.inputIndex).toBe(0);
-    expect(e.message).toMatch(/^sqrt: backward produced Infinity in the gradient for input 0 .* the op was created in features\.2 \(SqrtRelu\)$/);
+    expect(e.message).toMatch(
+      /^sqrt: backward produced Infinity in the gradient for input 0 .* the op was created in features\.2 \(SqrtRelu\)$/,
+    );
   });
 
   it('the root module, nested paths and super.forward read as expected', () => {

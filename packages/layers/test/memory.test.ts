@@ -2,7 +2,20 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { Generator, randint, randn } from '@torchlet/tensor';
-import { Adam, BatchNorm2d, Conv2d, DataLoader, Dropout, Flatten, Linear, MaxPool2d, ReLU, Sequential, StepLR, TensorDataset } from '@torchlet/layers';
+import {
+  Adam,
+  BatchNorm2d,
+  Conv2d,
+  DataLoader,
+  Dropout,
+  Flatten,
+  Linear,
+  MaxPool2d,
+  ReLU,
+  Sequential,
+  StepLR,
+  TensorDataset,
+} from '@torchlet/layers';
 import { crossEntropy } from '@torchlet/layers/functional';
 
 // A real collection between measurements, without restarting node with --expose-gc.
@@ -56,8 +69,13 @@ describe('memory stays flat over a long training run', () => {
     const base = samples.find((s) => s.step === WARMUP)!;
     const growth = samples.map((s) => ({ step: s.step, heap: s.heap - base.heap, buffers: s.buffers - base.buffers }));
     const kb = (n: number) => `${(n / 1024).toFixed(0)} KB`;
-    console.log(`memory: after ${WARMUP}-step warm-up, heap ${kb(base.heap)}; growth at ` +
-      growth.filter((s) => s.step > WARMUP).map((s) => `${s.step}: heap ${kb(s.heap)}, buffers ${kb(s.buffers)}`).join('; '));
+    console.log(
+      `memory: after ${WARMUP}-step warm-up, heap ${kb(base.heap)}; growth at ` +
+        growth
+          .filter((s) => s.step > WARMUP)
+          .map((s) => `${s.step}: heap ${kb(s.heap)}, buffers ${kb(s.buffers)}`)
+          .join('; '),
+    );
     expect(losses.every(Number.isFinite)).toBe(true);
     // Measured: heap growth after warm-up wanders between 0 and ~350 KB (V8's compiled code and
     // feedback), array buffers stay within 1 KB. A graph kept per step (nodes, contexts, saved

@@ -69,9 +69,11 @@ describe('determinism', () => {
     const wasmTwo = lossesAndBits(two);
     const js = lossesAndBits(jsGemm);
     const same = JSON.stringify(wasmOne.bits) === JSON.stringify(wasmTwo.bits);
-    console.log(`determinism: wasm threads=1 vs threads=${two.threads}: ${same ? 'bit-identical' : 'DIFFERENT'}; ` +
-      `js vs wasm: weights ${JSON.stringify(js.bits) === JSON.stringify(wasmOne.bits) ? 'bit-identical' : 'differ'}, ` +
-      `losses within ${maxRelDiff(js.losses, wasmOne.losses).toExponential(2)} (relative)`);
+    console.log(
+      `determinism: wasm threads=1 vs threads=${two.threads}: ${same ? 'bit-identical' : 'DIFFERENT'}; ` +
+        `js vs wasm: weights ${JSON.stringify(js.bits) === JSON.stringify(wasmOne.bits) ? 'bit-identical' : 'differ'}, ` +
+        `losses within ${maxRelDiff(js.losses, wasmOne.losses).toExponential(2)} (relative)`,
+    );
     expect(two.threads).toBe(2);
     expect(wasmTwo.bits).toEqual(wasmOne.bits);
     expect(wasmTwo.losses).toEqual(wasmOne.losses);

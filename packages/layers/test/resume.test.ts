@@ -105,11 +105,25 @@ describe('training resumes bit for bit', () => {
   it('captureTrainingState / restoreTrainingState work on bytes too (no file system)', () => {
     const a = makeRun(2);
     trainUntil(a, 3);
-    const { tensors, metadata } = captureTrainingState({ model: a.model, optimizer: a.optimizer, scheduler: a.scheduler, generators: { dropout: a.dropout }, epoch: 0, step: 3 });
+    const { tensors, metadata } = captureTrainingState({
+      model: a.model,
+      optimizer: a.optimizer,
+      scheduler: a.scheduler,
+      generators: { dropout: a.dropout },
+      epoch: 0,
+      step: 3,
+    });
     const bytes = encodeSafetensors(tensors, metadata);
     const b = makeRun(3);
     const back = decodeSafetensors(bytes);
-    expect(restoreTrainingState(back.tensors, back.metadata, { model: b.model, optimizer: b.optimizer, scheduler: b.scheduler, generators: { dropout: b.dropout } })).toEqual({ epoch: 0, step: 3, extra: null });
+    expect(
+      restoreTrainingState(back.tensors, back.metadata, {
+        model: b.model,
+        optimizer: b.optimizer,
+        scheduler: b.scheduler,
+        generators: { dropout: b.dropout },
+      }),
+    ).toEqual({ epoch: 0, step: 3, extra: null });
     expect(weightBits(b)).toEqual(weightBits(a));
     expect(b.dropout.getState()).toEqual(a.dropout.getState());
   });
@@ -120,7 +134,12 @@ describe('a checkpoint that does not fit is refused, and nothing changes', () =>
   trainUntil(a, 2);
   const path = join(dir, 'refuse.safetensors');
   save(path, a);
-  const targetsOf = (r: Run) => ({ model: r.model, optimizer: r.optimizer, scheduler: r.scheduler, generators: { shuffle: r.shuffle, epochStart: r.epochStart, dropout: r.dropout } });
+  const targetsOf = (r: Run) => ({
+    model: r.model,
+    optimizer: r.optimizer,
+    scheduler: r.scheduler,
+    generators: { shuffle: r.shuffle, epochStart: r.epochStart, dropout: r.dropout },
+  });
 
   it('a different architecture: ShapeError naming the tensor; the model, optimizer and generators untouched', () => {
     const other = makeRun(8, { hidden: 12 });
@@ -128,7 +147,9 @@ describe('a checkpoint that does not fit is refused, and nothing changes', () =>
     const optimizerBefore = optimizerBits(other);
     const dropoutBefore = other.dropout.getState();
     expect(() => loadTrainingCheckpoint(path, targetsOf(other))).toThrow(ShapeError);
-    expect(() => loadTrainingCheckpoint(path, targetsOf(other))).toThrow('loadStateDict: 6.weight: checkpoint has shape [16, 64], model has [12, 64]');
+    expect(() => loadTrainingCheckpoint(path, targetsOf(other))).toThrow(
+      'loadStateDict: 6.weight: checkpoint has shape [16, 64], model has [12, 64]',
+    );
     expect(weightBits(other)).toEqual(before);
     expect(optimizerBits(other)).toBe(optimizerBefore);
     expect(other.dropout.getState()).toEqual(dropoutBefore);
@@ -139,7 +160,9 @@ describe('a checkpoint that does not fit is refused, and nothing changes', () =>
     const params = r.model.parameters();
     const split = new Adam([{ params: params.slice(0, 2) }, { params: params.slice(2) }], { lr: 0.01 });
     const before = weightBits(r);
-    expect(() => loadTrainingCheckpoint(path, { model: r.model, optimizer: split, scheduler: new StepLR(split, { stepSize: 2 }) })).toThrow('Adam.loadStateDict: the state dict has 1 parameter groups but the optimizer has 2');
+    expect(() =>
+      loadTrainingCheckpoint(path, { model: r.model, optimizer: split, scheduler: new StepLR(split, { stepSize: 2 }) }),
+    ).toThrow('Adam.loadStateDict: the state dict has 1 parameter groups but the optimizer has 2');
     expect(weightBits(r)).toEqual(before);
   });
 
@@ -154,7 +177,9 @@ describe('a checkpoint that does not fit is refused, and nothing changes', () =>
       const fresh = makeRun(9);
       const before = weightBits(fresh);
       expect(() => loadTrainingCheckpoint(p, targetsOf(fresh))).toThrow(CheckpointError);
-      expect(() => loadTrainingCheckpoint(p, targetsOf(fresh))).toThrow(/restoreTrainingState: checksum mismatch \(stored [0-9a-f]{8}, computed [0-9a-f]{8}\); the file is damaged/);
+      expect(() => loadTrainingCheckpoint(p, targetsOf(fresh))).toThrow(
+        /restoreTrainingState: checksum mismatch \(stored [0-9a-f]{8}, computed [0-9a-f]{8}\); the file is damaged/,
+      );
       expect(weightBits(fresh)).toEqual(before);
     }
   });
@@ -162,30 +187,54 @@ describe('a checkpoint that does not fit is refused, and nothing changes', () =>
   it('another optimizer, scheduler or a missing generator name is a CheckpointError naming it', () => {
     const r = makeRun(10);
     const sgd = new SGD(r.model.parameters(), { lr: 0.1 });
-    expect(() => loadTrainingCheckpoint(path, { model: r.model, optimizer: sgd })).toThrow(/the checkpoint holds Adam state but the optimizer is SGD/);
+    expect(() => loadTrainingCheckpoint(path, { model: r.model, optimizer: sgd })).toThrow(
+      /the checkpoint holds Adam state but the optimizer is SGD/,
+    );
     const cosine = new CosineAnnealingLR(r.optimizer, { tMax: 3 });
-    expect(() => loadTrainingCheckpoint(path, { model: r.model, optimizer: r.optimizer, scheduler: cosine })).toThrow(/holds StepLR state but the scheduler is CosineAnnealingLR/);
-    expect(() => loadTrainingCheckpoint(path, { model: r.model, optimizer: r.optimizer })).toThrow(/the checkpoint has a StepLR but none was given to load into/);
-    expect(() => loadTrainingCheckpoint(path, { ...targetsOf(r), generators: { noise: new Generator(1) } })).toThrow(/generator 'noise' is not in the checkpoint \(it has: shuffle, epochStart, dropout\)/);
+    expect(() => loadTrainingCheckpoint(path, { model: r.model, optimizer: r.optimizer, scheduler: cosine })).toThrow(
+      /holds StepLR state but the scheduler is CosineAnnealingLR/,
+    );
+    expect(() => loadTrainingCheckpoint(path, { model: r.model, optimizer: r.optimizer })).toThrow(
+      /the checkpoint has a StepLR but none was given to load into/,
+    );
+    expect(() => loadTrainingCheckpoint(path, { ...targetsOf(r), generators: { noise: new Generator(1) } })).toThrow(
+      /generator 'noise' is not in the checkpoint \(it has: shuffle, epochStart, dropout\)/,
+    );
   });
 
   it('a plain safetensors file is not a training checkpoint', () => {
     const p = join(dir, 'plain.safetensors');
     writeFileSync(p, encodeSafetensors(a.model.stateDict()));
-    expect(() => loadTrainingCheckpoint(p, targetsOf(makeRun(1)))).toThrow(/restoreTrainingState: not a training checkpoint \(no 'torchlet.training' metadata\)/);
+    expect(() => loadTrainingCheckpoint(p, targetsOf(makeRun(1)))).toThrow(
+      /restoreTrainingState: not a training checkpoint \(no 'torchlet.training' metadata\)/,
+    );
   });
 
   it('bad arguments to save and load are TypeErrors naming the field', () => {
     const r = makeRun(11);
     const base = { model: r.model, optimizer: r.optimizer, epoch: 0, step: 0 };
-    expect(() => saveTrainingCheckpoint(join(dir, 'x'), { ...base, model: {} as never })).toThrow(/captureTrainingState: model must be a Module, got Object/);
-    expect(() => saveTrainingCheckpoint(join(dir, 'x'), { ...base, optimizer: null as never })).toThrow(/optimizer must be an Optimizer, got null/);
+    expect(() => saveTrainingCheckpoint(join(dir, 'x'), { ...base, model: {} as never })).toThrow(
+      /captureTrainingState: model must be a Module, got Object/,
+    );
+    expect(() => saveTrainingCheckpoint(join(dir, 'x'), { ...base, optimizer: null as never })).toThrow(
+      /optimizer must be an Optimizer, got null/,
+    );
     expect(() => saveTrainingCheckpoint(join(dir, 'x'), { ...base, step: -1 })).toThrow(RangeError);
-    expect(() => saveTrainingCheckpoint(join(dir, 'x'), { ...base, epoch: 1.5 })).toThrow(/epoch must be an integer, got 1.5/);
-    expect(() => saveTrainingCheckpoint(join(dir, 'x'), { ...base, generators: { g: 3 as never } })).toThrow(/generators\.g must be a Generator, got number 3/);
-    expect(() => saveTrainingCheckpoint(join(dir, 'x'), { ...base, extra: { n: 1n } })).toThrow(/extra must be JSON-serializable/);
+    expect(() => saveTrainingCheckpoint(join(dir, 'x'), { ...base, epoch: 1.5 })).toThrow(
+      /epoch must be an integer, got 1.5/,
+    );
+    expect(() => saveTrainingCheckpoint(join(dir, 'x'), { ...base, generators: { g: 3 as never } })).toThrow(
+      /generators\.g must be a Generator, got number 3/,
+    );
+    expect(() => saveTrainingCheckpoint(join(dir, 'x'), { ...base, extra: { n: 1n } })).toThrow(
+      /extra must be JSON-serializable/,
+    );
     const other = makeRun(12);
-    expect(() => saveTrainingCheckpoint(join(dir, 'x'), { ...base, scheduler: other.scheduler })).toThrow(/scheduler must be attached to the optimizer given/);
-    expect(() => loadTrainingCheckpoint(path, null as never)).toThrow(/restoreTrainingState: targets must be an object/);
+    expect(() => saveTrainingCheckpoint(join(dir, 'x'), { ...base, scheduler: other.scheduler })).toThrow(
+      /scheduler must be attached to the optimizer given/,
+    );
+    expect(() => loadTrainingCheckpoint(path, null as never)).toThrow(
+      /restoreTrainingState: targets must be an object/,
+    );
   });
 });

@@ -33,7 +33,8 @@ export const MAX_ELEMENTS = 2 ** 31 - 1;
 
 /** `size` elements must fit in one tensor; `what` names where the count came from. */
 export function checkSize(op: string, size: number, what: string): number {
-  if (!(size <= MAX_ELEMENTS)) throw rangeError(op, `${what} holds ${size} elements, more than the ${MAX_ELEMENTS} a tensor can hold`);
+  if (!(size <= MAX_ELEMENTS))
+    throw rangeError(op, `${what} holds ${size} elements, more than the ${MAX_ELEMENTS} a tensor can hold`);
   return size;
 }
 

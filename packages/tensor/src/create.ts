@@ -54,12 +54,19 @@ export function tensor(data: NestedArray | TypedArray, options: CreateOptions & 
     let pos = 0;
     const fill = (v: NestedArray, depth: number, path: string) => {
       if (depth === inferred.length) {
-        if (typeof v !== 'number') throw typeError(op, `element at ${path || 'root'} must be a number, got ${Array.isArray(v) ? 'an array' : String(v)}`);
+        if (typeof v !== 'number')
+          throw typeError(
+            op,
+            `element at ${path || 'root'} must be a number, got ${Array.isArray(v) ? 'an array' : String(v)}`,
+          );
         flat[pos++] = dtype === 'int32' ? Math.trunc(v) : v;
         return;
       }
       if (!Array.isArray(v) || v.length !== inferred[depth]) {
-        throw shapeError(op, `ragged nested array: entry ${path || 'root'} has ${Array.isArray(v) ? v.length : 'no'} items, expected ${inferred[depth]}`);
+        throw shapeError(
+          op,
+          `ragged nested array: entry ${path || 'root'} has ${Array.isArray(v) ? v.length : 'no'} items, expected ${inferred[depth]}`,
+        );
       }
       v.forEach((item, i) => fill(item, depth + 1, `${path}[${i}]`));
     };
@@ -69,7 +76,10 @@ export function tensor(data: NestedArray | TypedArray, options: CreateOptions & 
   if (options.shape !== undefined) {
     const want = checkShape(op, options.shape);
     if (sizeOf(want) !== flat.length) {
-      throw shapeError(op, `shape ${formatShape(want)} holds ${sizeOf(want)} elements, but the data has ${flat.length}`);
+      throw shapeError(
+        op,
+        `shape ${formatShape(want)} holds ${sizeOf(want)} elements, but the data has ${flat.length}`,
+      );
     }
     shape = want.slice();
   }
@@ -140,11 +150,17 @@ export function arange(start: number, end?: number, step = 1, options: CreateOpt
     end = start;
     start = 0;
   }
-  for (const [name, v] of [['start', start], ['end', end], ['step', step]] as const) {
-    if (typeof v !== 'number' || !Number.isFinite(v)) throw typeError('arange', `${name} must be a finite number, got ${String(v)}`);
+  for (const [name, v] of [
+    ['start', start],
+    ['end', end],
+    ['step', step],
+  ] as const) {
+    if (typeof v !== 'number' || !Number.isFinite(v))
+      throw typeError('arange', `${name} must be a finite number, got ${String(v)}`);
   }
   if (step === 0) throw rangeError('arange', 'step must be non-zero');
-  if ((end - start) / step < 0) throw rangeError('arange', `step=${step} moves away from end (start=${start}, end=${end})`);
+  if ((end - start) / step < 0)
+    throw rangeError('arange', `step=${step} moves away from end (start=${start}, end=${end})`);
   options = checkOptions('arange', options);
   const n = checkSize('arange', Math.ceil((end - start) / step), `the range [${start}, ${end}) with step=${step}`);
   const data = arrayFor(checkDType('arange', options.dtype), n);
@@ -154,8 +170,12 @@ export function arange(start: number, end?: number, step = 1, options: CreateOpt
 
 /** `steps` evenly spaced values from `start` to `end` inclusive. @returns `[steps]` */
 export function linspace(start: number, end: number, steps: number, options: CreateOptions = {}): Tensor {
-  for (const [name, v] of [['start', start], ['end', end]] as const) {
-    if (typeof v !== 'number' || !Number.isFinite(v)) throw typeError('linspace', `${name} must be a finite number, got ${String(v)}`);
+  for (const [name, v] of [
+    ['start', start],
+    ['end', end],
+  ] as const) {
+    if (typeof v !== 'number' || !Number.isFinite(v))
+      throw typeError('linspace', `${name} must be a finite number, got ${String(v)}`);
   }
   checkInt('linspace', steps, 'steps', 0);
   checkSize('linspace', steps, `steps=${steps}`);
@@ -211,8 +231,12 @@ export function randn(shape: Shape, options: RandomOptions = {}): Tensor {
 export function uniform(shape: Shape, low: number, high: number, options: RandomOptions = {}): Tensor {
   options = checkOptions('uniform', options);
   if (options.dtype === 'int32') throw typeError('uniform', "dtype must be floating point, got 'int32'; use randint");
-  for (const [name, v] of [['low', low], ['high', high]] as const) {
-    if (typeof v !== 'number' || !Number.isFinite(v)) throw typeError('uniform', `${name} must be a finite number, got ${String(v)}`);
+  for (const [name, v] of [
+    ['low', low],
+    ['high', high],
+  ] as const) {
+    if (typeof v !== 'number' || !Number.isFinite(v))
+      throw typeError('uniform', `${name} must be a finite number, got ${String(v)}`);
   }
   if (!(low <= high)) throw rangeError('uniform', `low must be <= high, got low=${low}, high=${high}`);
   return randomFill('uniform', shape, options, (g) => low + (high - low) * g.next());
@@ -223,5 +247,7 @@ export function randint(low: number, high: number, shape: Shape, options: Random
   checkInt('randint', low, 'low');
   checkInt('randint', high, 'high');
   if (high <= low) throw rangeError('randint', `high must be > low, got low=${low}, high=${high}`);
-  return randomFill('randint', shape, { dtype: 'int32', ...checkOptions('randint', options) }, (g) => g.nextInt(low, high));
+  return randomFill('randint', shape, { dtype: 'int32', ...checkOptions('randint', options) }, (g) =>
+    g.nextInt(low, high),
+  );
 }

@@ -17,7 +17,8 @@ export function arrayFor(dtype: DType, length: number): TypedArray {
 }
 
 // Node's Buffer.allocUnsafeSlow, when present: memory that is not cleared first (elsewhere null).
-const allocUnsafe = (globalThis as { Buffer?: { allocUnsafeSlow(size: number): Uint8Array } }).Buffer?.allocUnsafeSlow ?? null;
+const allocUnsafe =
+  (globalThis as { Buffer?: { allocUnsafeSlow(size: number): Uint8Array } }).Buffer?.allocUnsafeSlow ?? null;
 // Below this many bytes clearing costs nothing worth saving.
 const UNINITIALIZED_MIN_BYTES = 1 << 16;
 

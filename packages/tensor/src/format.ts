@@ -26,7 +26,14 @@ function visibleIndices(n: number, summarise: boolean): (number | null)[] {
   return [...head, null, ...tail];
 }
 
-function formatAxis(t: Tensor, axis: number, base: number, cell: (v: number) => string, summarise: boolean, indent: number): string {
+function formatAxis(
+  t: Tensor,
+  axis: number,
+  base: number,
+  cell: (v: number) => string,
+  summarise: boolean,
+  indent: number,
+): string {
   const n = t.shape[axis]!;
   const stride = t.strides[axis]!;
   const items = visibleIndices(n, summarise);
@@ -35,7 +42,13 @@ function formatAxis(t: Tensor, axis: number, base: number, cell: (v: number) => 
   }
   const depth = t.ndim - axis - 1;
   const sep = ',' + '\n'.repeat(depth) + ' '.repeat(indent + 1);
-  return '[' + items.map((i) => (i === null ? '...' : formatAxis(t, axis + 1, base + i * stride, cell, summarise, indent + 1))).join(sep) + ']';
+  return (
+    '[' +
+    items
+      .map((i) => (i === null ? '...' : formatAxis(t, axis + 1, base + i * stride, cell, summarise, indent + 1)))
+      .join(sep) +
+    ']'
+  );
 }
 
 function collectShown(t: Tensor, summarise: boolean): number[] {
@@ -69,6 +82,7 @@ function numberFormatter(values: number[], isInt: boolean): (v: number) => strin
     if (v < min) min = v;
   }
   const scientific = max >= 1e8 || (min > 0 && min < 1e-4) || (min > 0 && max / min > 1000 && max >= 1e4);
-  if (scientific) return (v) => (Number.isFinite(v) ? v.toExponential(4).replace(/e([+-])(\d)$/, 'e$10$2') : special(v));
+  if (scientific)
+    return (v) => (Number.isFinite(v) ? v.toExponential(4).replace(/e([+-])(\d)$/, 'e$10$2') : special(v));
   return (v) => (Number.isFinite(v) ? v.toFixed(4) : special(v));
 }

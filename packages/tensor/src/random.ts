@@ -22,7 +22,8 @@ export class Generator {
   private spareNormal: number | null = null;
 
   constructor(seed = 0) {
-    if (typeof seed !== 'number' || !Number.isFinite(seed)) throw typeError('Generator', `seed must be a finite number, got ${String(seed)}`);
+    if (typeof seed !== 'number' || !Number.isFinite(seed))
+      throw typeError('Generator', `seed must be a finite number, got ${String(seed)}`);
     this.seedValue = seed;
     this.prng = seedrandom.xor4096(String(seed), { state: true }) as StatefulPrng;
   }
@@ -58,7 +59,8 @@ export class Generator {
 
   /** Restarts the sequence from `seed`. */
   manualSeed(seed: number): this {
-    if (typeof seed !== 'number' || !Number.isFinite(seed)) throw typeError('manualSeed', `seed must be a finite number, got ${String(seed)}`);
+    if (typeof seed !== 'number' || !Number.isFinite(seed))
+      throw typeError('manualSeed', `seed must be a finite number, got ${String(seed)}`);
     this.seedValue = seed;
     this.prng = seedrandom.xor4096(String(seed), { state: true }) as StatefulPrng;
     this.spareNormal = null;

@@ -42,7 +42,10 @@ export function broadcastShapes(op: string, a: Shape, b: Shape): number[] {
     const da = a[a.length - ndim + i] ?? 1;
     const db = b[b.length - ndim + i] ?? 1;
     if (da !== db && da !== 1 && db !== 1) {
-      throw shapeError(op, `shapes ${formatShape(a)} and ${formatShape(b)} do not broadcast (axis ${i - ndim}: ${da} vs ${db})`);
+      throw shapeError(
+        op,
+        `shapes ${formatShape(a)} and ${formatShape(b)} do not broadcast (axis ${i - ndim}: ${da} vs ${db})`,
+      );
     }
     out[i] = da === 1 ? db : da;
   }

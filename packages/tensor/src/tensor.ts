@@ -20,7 +20,10 @@ export class Tensor {
 
   constructor(data: TypedArray, shape: Shape, strides?: Shape, offset = 0) {
     if (!(data instanceof Float32Array || data instanceof Float64Array || data instanceof Int32Array)) {
-      throw typeError('Tensor', `data must be a Float32Array, Float64Array or Int32Array, got ${data === null ? 'null' : Array.isArray(data) ? 'an array' : (data as object)?.constructor?.name ?? typeof data}`);
+      throw typeError(
+        'Tensor',
+        `data must be a Float32Array, Float64Array or Int32Array, got ${data === null ? 'null' : Array.isArray(data) ? 'an array' : ((data as object)?.constructor?.name ?? typeof data)}`,
+      );
     }
     checkLayout(shape, strides, offset);
     this.data = data;
@@ -37,8 +40,11 @@ export class Tensor {
       let last = offset;
       for (let i = 0; i < shape.length; i++) last += (shape[i]! - 1) * this.strides[i]!;
       if (offset < 0 || last >= data.length) {
-        throw shapeError('Tensor', `storage of ${data.length} elements is too small for shape ${formatShape(shape)} ` +
-          `with strides ${formatShape(this.strides)} at offset ${offset}`);
+        throw shapeError(
+          'Tensor',
+          `storage of ${data.length} elements is too small for shape ${formatShape(shape)} ` +
+            `with strides ${formatShape(this.strides)} at offset ${offset}`,
+        );
       }
     }
   }
@@ -61,7 +67,10 @@ export class Tensor {
   /** Storage index of the element at `index` (one integer per axis). */
   storageIndex(index: readonly number[]): number {
     if (index.length !== this.ndim) {
-      throw shapeError('Tensor.get', `index [${index.join(', ')}] has ${index.length} entries for a tensor of shape ${formatShape(this.shape)}`);
+      throw shapeError(
+        'Tensor.get',
+        `index [${index.join(', ')}] has ${index.length} entries for a tensor of shape ${formatShape(this.shape)}`,
+      );
     }
     let at = this.offset;
     for (let k = 0; k < index.length; k++) {
@@ -69,7 +78,10 @@ export class Tensor {
       const d = this.shape[k]!;
       if (!Number.isInteger(i)) throw typeError('Tensor.get', `index [${index.join(', ')}] must hold integers`);
       if (i < -d || i >= d) {
-        throw rangeError('Tensor.get', `index ${i} is out of range for axis ${k} of size ${d} (shape ${formatShape(this.shape)})`);
+        throw rangeError(
+          'Tensor.get',
+          `index ${i} is out of range for axis ${k} of size ${d} (shape ${formatShape(this.shape)})`,
+        );
       }
       if (i < 0) i += d;
       at += i * this.strides[k]!;
@@ -84,7 +96,8 @@ export class Tensor {
 
   /** The single value of a one-element tensor. */
   item(): number {
-    if (this.size !== 1) throw shapeError('Tensor.item', `only one-element tensors have an item; shape is ${formatShape(this.shape)}`);
+    if (this.size !== 1)
+      throw shapeError('Tensor.item', `only one-element tensors have an item; shape is ${formatShape(this.shape)}`);
     return this.data[this.storageIndex(new Array(this.ndim).fill(0))]!;
   }
 
@@ -127,13 +140,22 @@ export class Tensor {
  * entry would slip past the storage bound check below and read `undefined` as elements.
  */
 function checkLayout(shape: unknown, strides: unknown, offset: unknown): void {
-  const ints = (v: unknown): v is number[] => Array.isArray(v) && v.every((d) => typeof d === 'number' && Number.isInteger(d) && d >= 0);
-  if (!ints(shape)) throw typeError('Tensor', `shape must be an array of integers >= 0, got ${Array.isArray(shape) ? formatShape(shape as number[]) : String(shape)}`);
+  const ints = (v: unknown): v is number[] =>
+    Array.isArray(v) && v.every((d) => typeof d === 'number' && Number.isInteger(d) && d >= 0);
+  if (!ints(shape))
+    throw typeError(
+      'Tensor',
+      `shape must be an array of integers >= 0, got ${Array.isArray(shape) ? formatShape(shape as number[]) : String(shape)}`,
+    );
   if (strides !== undefined && !ints(strides)) {
-    throw typeError('Tensor', `strides must be an array of integers >= 0, got ${Array.isArray(strides) ? formatShape(strides as number[]) : String(strides)}`);
+    throw typeError(
+      'Tensor',
+      `strides must be an array of integers >= 0, got ${Array.isArray(strides) ? formatShape(strides as number[]) : String(strides)}`,
+    );
   }
   // A negative offset is left to the storage check (a ShapeError, like any view out of bounds).
-  if (typeof offset !== 'number' || !Number.isInteger(offset)) throw typeError('Tensor', `offset must be an integer, got ${String(offset)}`);
+  if (typeof offset !== 'number' || !Number.isInteger(offset))
+    throw typeError('Tensor', `offset must be an integer, got ${String(offset)}`);
 }
 
 /**

@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { ShapeError, checkInt, checkRank, checkShape, checkTensor, describeValue, normalizeAxes, normalizeAxis, zeros } from '@torchlet/tensor';
+import {
+  ShapeError,
+  checkInt,
+  checkRank,
+  checkShape,
+  checkTensor,
+  describeValue,
+  normalizeAxes,
+  normalizeAxis,
+  zeros,
+} from '@torchlet/tensor';
 
 describe('argument checks', () => {
   it('normalizeAxis maps negative axes and accepts 0/-1 on a 0-d tensor', () => {
@@ -7,7 +17,9 @@ describe('argument checks', () => {
     expect(normalizeAxis('op', 0, 3)).toBe(0);
     expect(normalizeAxis('op', -1, 0)).toBe(0);
     expect(() => normalizeAxis('op', 3, 3)).toThrow(RangeError);
-    expect(() => normalizeAxis('op', 3, 3)).toThrow('op: dim=3 is out of range for a tensor of rank 3 (expected -3..2)');
+    expect(() => normalizeAxis('op', 3, 3)).toThrow(
+      'op: dim=3 is out of range for a tensor of rank 3 (expected -3..2)',
+    );
     expect(() => normalizeAxis('op', -4, 3, 'axis')).toThrow('op: axis=-4 is out of range');
     expect(() => normalizeAxis('op', 1.5, 3)).toThrow(TypeError);
     expect(() => normalizeAxis('op', 1.5, 3)).toThrow('op: dim must be an integer, got 1.5');
@@ -31,7 +43,9 @@ describe('argument checks', () => {
     expect(() => checkRank('op', 'x', [1], [2, 3])).toThrow('op: x must be 2-D or 3-D, got [1]');
     const t = zeros([1]);
     expect(checkTensor('op', t)).toBe(t);
-    expect(() => checkTensor('op', new Float32Array(2), 'input')).toThrow('op: input must be a Tensor, got Float32Array');
+    expect(() => checkTensor('op', new Float32Array(2), 'input')).toThrow(
+      'op: input must be a Tensor, got Float32Array',
+    );
   });
 
   it('describeValue spells what was passed', () => {

@@ -20,10 +20,16 @@ import {
 
 describe('tensor', () => {
   it('infers shape from nested arrays; float32 by default', () => {
-    const t = tensor([[1, 2, 3], [4, 5, 6]]);
+    const t = tensor([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     expect(t.shape).toEqual([2, 3]);
     expect(t.dtype).toBe('float32');
-    expect(t.toArray()).toEqual([[1, 2, 3], [4, 5, 6]]);
+    expect(t.toArray()).toEqual([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     expect(tensor(3).shape).toEqual([]);
     expect(tensor([]).shape).toEqual([0]);
     expect(tensor([[], []]).shape).toEqual([2, 0]);
@@ -44,21 +50,31 @@ describe('tensor', () => {
     expect(() => tensor([[1, 2], [3]])).toThrow('tensor: ragged nested array: entry [1] has 1 items, expected 2');
     expect(() => tensor(['a'] as never)).toThrow(TypeError);
     expect(() => tensor(['a'] as never)).toThrow('tensor: element at [0] must be a number, got a');
-    expect(() => tensor([1, 2, 3], { shape: [2, 2] })).toThrow('tensor: shape [2, 2] holds 4 elements, but the data has 3');
+    expect(() => tensor([1, 2, 3], { shape: [2, 2] })).toThrow(
+      'tensor: shape [2, 2] holds 4 elements, but the data has 3',
+    );
     expect(() => tensor([1, 2], { shape: [-1, -2] })).toThrow('tensor: shape must hold sizes >= 0, got [-1, -2]');
-    expect(() => tensor([1], { dtype: 'float16' as never })).toThrow("tensor: dtype must be 'float32', 'float64' or 'int32', got float16");
+    expect(() => tensor([1], { dtype: 'float16' as never })).toThrow(
+      "tensor: dtype must be 'float32', 'float64' or 'int32', got float16",
+    );
   });
 });
 
 describe('full, zeros, ones, scalar, *Like', () => {
   it('fill with the value and dtype asked for', () => {
-    expect(full([2, 2], 7).toArray()).toEqual([[7, 7], [7, 7]]);
+    expect(full([2, 2], 7).toArray()).toEqual([
+      [7, 7],
+      [7, 7],
+    ]);
     expect(zeros([3], { dtype: 'int32' }).data).toBeInstanceOf(Int32Array);
     expect(ones([2]).toArray()).toEqual([1, 1]);
     expect(scalar(2.5).item()).toBe(2.5);
     const x = full([2, 3], 4, { dtype: 'float64' });
     expect(zerosLike(x).dtype).toBe('float64');
-    expect(onesLike(x, { dtype: 'int32' }).toArray()).toEqual([[1, 1, 1], [1, 1, 1]]);
+    expect(onesLike(x, { dtype: 'int32' }).toArray()).toEqual([
+      [1, 1, 1],
+      [1, 1, 1],
+    ]);
     expect(zeros([0, 4]).size).toBe(0);
   });
 
@@ -69,7 +85,9 @@ describe('full, zeros, ones, scalar, *Like', () => {
     expect(() => ones([2.5])).toThrow('ones: shape must hold integers, got [2.5]');
     expect(() => zeros(3 as never)).toThrow('zeros: shape must be an array of sizes, got 3');
     expect(() => full([2], '1' as never)).toThrow('full: value must be a number, got 1');
-    expect(() => scalar(NaN as never, { dtype: 'int8' as never })).toThrow("scalar: dtype must be 'float32', 'float64' or 'int32', got int8");
+    expect(() => scalar(NaN as never, { dtype: 'int8' as never })).toThrow(
+      "scalar: dtype must be 'float32', 'float64' or 'int32', got int8",
+    );
     expect(() => zerosLike([1, 2] as never)).toThrow('zerosLike: t must be a Tensor, got an array');
     expect(() => onesLike(null as never)).toThrow('onesLike: t must be a Tensor, got null');
   });
@@ -103,8 +121,14 @@ describe('arange, linspace, eye', () => {
   });
 
   it('eye is the identity, rectangular allowed', () => {
-    expect(eye(2).toArray()).toEqual([[1, 0], [0, 1]]);
-    expect(eye(2, 3).toArray()).toEqual([[1, 0, 0], [0, 1, 0]]);
+    expect(eye(2).toArray()).toEqual([
+      [1, 0],
+      [0, 1],
+    ]);
+    expect(eye(2, 3).toArray()).toEqual([
+      [1, 0, 0],
+      [0, 1, 0],
+    ]);
     expect(() => eye(-1)).toThrow('eye: n must be >= 0, got -1');
     expect(() => eye(2, 1.5)).toThrow('eye: m must be an integer, got 1.5');
   });
@@ -127,7 +151,9 @@ describe('random creation', () => {
     expect(() => rand([2], { dtype: 'int32' })).toThrow(TypeError);
     expect(() => rand([2], { dtype: 'int32' })).toThrow("rand: dtype must be floating point, got 'int32'");
     expect(() => randn([2], { dtype: 'int32' })).toThrow("randn: dtype must be floating point, got 'int32'");
-    expect(() => uniform([2], 0, 1, { dtype: 'int32' })).toThrow("uniform: dtype must be floating point, got 'int32'; use randint");
+    expect(() => uniform([2], 0, 1, { dtype: 'int32' })).toThrow(
+      "uniform: dtype must be floating point, got 'int32'; use randint",
+    );
     expect(() => uniform([2], 1, 0)).toThrow(RangeError);
     expect(() => uniform([2], 1, 0)).toThrow('uniform: low must be <= high, got low=1, high=0');
     expect(() => uniform([2], 0, Infinity)).toThrow('uniform: high must be a finite number, got Infinity');

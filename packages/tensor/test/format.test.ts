@@ -4,7 +4,12 @@ import { formatTensor } from '../src/format.js';
 
 describe('formatTensor', () => {
   it('whole floats print as "1." and fractions with 4 decimals, aligned', () => {
-    expect(tensor([[1, 2], [3, 4]]).toString()).toBe('tensor([[1., 2.],\n        [3., 4.]], shape=[2, 2], dtype=float32)');
+    expect(
+      tensor([
+        [1, 2],
+        [3, 4],
+      ]).toString(),
+    ).toBe('tensor([[1., 2.],\n        [3., 4.]], shape=[2, 2], dtype=float32)');
     expect(tensor([-1.5, 10.25]).toString()).toBe('tensor([-1.5000, 10.2500], shape=[2], dtype=float32)');
   });
 
@@ -15,15 +20,21 @@ describe('formatTensor', () => {
   });
 
   it('switches to scientific notation for wide ranges and spells special values', () => {
-    expect(tensor([1e-5, 1, 1e5]).toString()).toBe('tensor([1.0000e-05, 1.0000e+00, 1.0000e+05], shape=[3], dtype=float32)');
-    expect(tensor([NaN, Infinity, -Infinity, 1.5]).toString()).toBe('tensor([   nan,    inf,   -inf, 1.5000], shape=[4], dtype=float32)');
+    expect(tensor([1e-5, 1, 1e5]).toString()).toBe(
+      'tensor([1.0000e-05, 1.0000e+00, 1.0000e+05], shape=[3], dtype=float32)',
+    );
+    expect(tensor([NaN, Infinity, -Infinity, 1.5]).toString()).toBe(
+      'tensor([   nan,    inf,   -inf, 1.5000], shape=[4], dtype=float32)',
+    );
   });
 
   it('separates 3-D blocks with a blank line and follows strides', () => {
     expect(reshape(arange(8), [2, 2, 2]).toString()).toBe(
       'tensor([[[0., 1.],\n         [2., 3.]],\n\n        [[4., 5.],\n         [6., 7.]]], shape=[2, 2, 2], dtype=float32)',
     );
-    expect(transpose(reshape(arange(4), [2, 2]), 0, 1).toString()).toBe('tensor([[0., 2.],\n        [1., 3.]], shape=[2, 2], dtype=float32)');
+    expect(transpose(reshape(arange(4), [2, 2]), 0, 1).toString()).toBe(
+      'tensor([[0., 2.],\n        [1., 3.]], shape=[2, 2], dtype=float32)',
+    );
   });
 
   it('keeps exactly 1000 elements in full and summarises beyond with "..."', () => {

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { Generator, defaultGenerator, manualSeed, rand, randint, randn, setDefaultGenerator } from '@torchlet/tensor';
 
 /** The raw bytes of a typed array: equal bytes means bit-identical values. */
-const bytes = (a: Float32Array | Float64Array | Int32Array) => Array.from(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+const bytes = (a: Float32Array | Float64Array | Int32Array) =>
+  Array.from(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
 
 describe('Generator determinism', () => {
   it('same seed → bit-identical randn, rand and randint', () => {
@@ -26,7 +27,9 @@ describe('Generator determinism', () => {
   });
 
   it('different seeds give different streams', () => {
-    expect(Array.from(rand([4], { generator: new Generator(1) }).data)).not.toEqual(Array.from(rand([4], { generator: new Generator(2) }).data));
+    expect(Array.from(rand([4], { generator: new Generator(1) }).data)).not.toEqual(
+      Array.from(rand([4], { generator: new Generator(2) }).data),
+    );
   });
 
   it('getState/setState resumes the exact sequence, even between the two normals of a pair', () => {
@@ -35,10 +38,20 @@ describe('Generator determinism', () => {
         const g = new Generator(seed);
         for (let i = 0; i < warmup; i++) g.nextNormal(); // odd warmups leave a spare normal
         const state = JSON.parse(JSON.stringify(g.getState())); // checkpoints go through JSON
-        const expected = [g.nextNormal(), g.next(), ...randn([5], { generator: g, dtype: 'float64' }).data, ...randint(0, 100, [4], { generator: g }).data];
+        const expected = [
+          g.nextNormal(),
+          g.next(),
+          ...randn([5], { generator: g, dtype: 'float64' }).data,
+          ...randint(0, 100, [4], { generator: g }).data,
+        ];
         const h = new Generator(12345).setState(state);
         expect(h.seed).toBe(seed);
-        const actual = [h.nextNormal(), h.next(), ...randn([5], { generator: h, dtype: 'float64' }).data, ...randint(0, 100, [4], { generator: h }).data];
+        const actual = [
+          h.nextNormal(),
+          h.next(),
+          ...randn([5], { generator: h, dtype: 'float64' }).data,
+          ...randint(0, 100, [4], { generator: h }).data,
+        ];
         expect(actual).toEqual(expected);
       }),
       { numRuns: 50 },
@@ -95,9 +108,13 @@ describe('Generator determinism', () => {
     expect(() => new Generator(NaN)).toThrow(TypeError);
     expect(() => new Generator(NaN)).toThrow('Generator: seed must be a finite number, got NaN');
     expect(() => new Generator('1' as never)).toThrow('Generator: seed must be a finite number, got 1');
-    expect(() => new Generator(1).manualSeed(Infinity)).toThrow('manualSeed: seed must be a finite number, got Infinity');
+    expect(() => new Generator(1).manualSeed(Infinity)).toThrow(
+      'manualSeed: seed must be a finite number, got Infinity',
+    );
     expect(() => manualSeed(undefined as never)).toThrow('manualSeed: seed must be a finite number, got undefined');
-    expect(() => new Generator(1).setState({} as never)).toThrow('Generator.setState: state must come from Generator.getState()');
+    expect(() => new Generator(1).setState({} as never)).toThrow(
+      'Generator.setState: state must come from Generator.getState()',
+    );
     expect(() => new Generator(1).setState(null as never)).toThrow(TypeError);
   });
 });

@@ -23,6 +23,8 @@ describe('shape helpers', () => {
 
   it('broadcastShapes names the op, both shapes and the axis', () => {
     expect(() => broadcastShapes('mul', [2, 3], [4, 3])).toThrow(ShapeError);
-    expect(() => broadcastShapes('mul', [2, 3], [4, 3])).toThrow('mul: shapes [2, 3] and [4, 3] do not broadcast (axis -2: 2 vs 4)');
+    expect(() => broadcastShapes('mul', [2, 3], [4, 3])).toThrow(
+      'mul: shapes [2, 3] and [4, 3] do not broadcast (axis -2: 2 vs 4)',
+    );
   });
 });

@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { ShapeError, Tensor, arange, contiguousData, expand, reshape, slice, tensor, transpose } from '@torchlet/tensor';
+import {
+  ShapeError,
+  Tensor,
+  arange,
+  contiguousData,
+  expand,
+  reshape,
+  slice,
+  tensor,
+  transpose,
+} from '@torchlet/tensor';
 import { copyInto, copyStrided } from '../src/tensor.js';
 
 describe('Tensor', () => {
@@ -11,7 +21,10 @@ describe('Tensor', () => {
     expect(t.get(0, 0)).toBe(1);
     expect(t.get(1, 2)).toBe(6);
     expect(t.get(-1, -3)).toBe(4);
-    expect(t.toArray()).toEqual([[1, 2, 3], [4, 5, 6]]);
+    expect(t.toArray()).toEqual([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     expect(Object.isFrozen(t.shape)).toBe(true);
   });
 
@@ -24,13 +37,21 @@ describe('Tensor', () => {
 
   it('rejects storage too small for the view, and mismatched strides', () => {
     expect(() => new Tensor(new Float32Array(5), [2, 3])).toThrow(ShapeError);
-    expect(() => new Tensor(new Float32Array(5), [2, 3])).toThrow('Tensor: storage of 5 elements is too small for shape [2, 3] with strides [3, 1] at offset 0');
-    expect(() => new Tensor(new Float32Array(6), [2, 3], [1, 2], 1)).toThrow('Tensor: storage of 6 elements is too small for shape [2, 3] with strides [1, 2] at offset 1');
+    expect(() => new Tensor(new Float32Array(5), [2, 3])).toThrow(
+      'Tensor: storage of 5 elements is too small for shape [2, 3] with strides [3, 1] at offset 0',
+    );
+    expect(() => new Tensor(new Float32Array(6), [2, 3], [1, 2], 1)).toThrow(
+      'Tensor: storage of 6 elements is too small for shape [2, 3] with strides [1, 2] at offset 1',
+    );
     expect(() => new Tensor(new Float32Array(6), [2, 3], [1])).toThrow('Tensor: strides [1] do not match shape [2, 3]');
     expect(() => new Tensor(new Float32Array(6), [2], [1], -1)).toThrow(ShapeError);
     expect(() => new Tensor([1, 2] as never, [2])).toThrow(TypeError);
-    expect(() => new Tensor([1, 2] as never, [2])).toThrow('Tensor: data must be a Float32Array, Float64Array or Int32Array, got an array');
-    expect(() => new Tensor(new Uint8Array(2) as never, [2])).toThrow('Tensor: data must be a Float32Array, Float64Array or Int32Array, got Uint8Array');
+    expect(() => new Tensor([1, 2] as never, [2])).toThrow(
+      'Tensor: data must be a Float32Array, Float64Array or Int32Array, got an array',
+    );
+    expect(() => new Tensor(new Uint8Array(2) as never, [2])).toThrow(
+      'Tensor: data must be a Float32Array, Float64Array or Int32Array, got Uint8Array',
+    );
     // Empty views may point anywhere: nothing is read.
     expect(new Tensor(new Float32Array(0), [0, 3]).size).toBe(0);
   });
@@ -67,7 +88,11 @@ describe('Tensor', () => {
     expect(tensor(5).toArray()).toBe(5);
     expect(new Tensor(new Float32Array(0), [2, 0]).toArray()).toEqual([[], []]);
     expect(new Tensor(new Float32Array(0), [0, 2]).toArray()).toEqual([]);
-    expect(transpose(reshape(arange(6), [2, 3]), 0, 1).toArray()).toEqual([[0, 3], [1, 4], [2, 5]]);
+    expect(transpose(reshape(arange(6), [2, 3]), 0, 1).toArray()).toEqual([
+      [0, 3],
+      [1, 4],
+      [2, 5],
+    ]);
   });
 
   it('toTypedArray always copies; contiguousData copies only when it must', () => {
@@ -101,6 +126,11 @@ describe('Tensor', () => {
   });
 
   it('toString prints like PyTorch', () => {
-    expect(tensor([[1, 2], [3, 4.5]]).toString()).toBe('tensor([[1.0000, 2.0000],\n        [3.0000, 4.5000]], shape=[2, 2], dtype=float32)');
+    expect(
+      tensor([
+        [1, 2],
+        [3, 4.5],
+      ]).toString(),
+    ).toBe('tensor([[1.0000, 2.0000],\n        [3.0000, 4.5000]], shape=[2, 2], dtype=float32)');
   });
 });

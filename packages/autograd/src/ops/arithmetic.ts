@@ -75,7 +75,9 @@ export const div = defineOp({
     return [
       ctx.needsInputGrad[0] ? sumToShape(T.div(gradOutput, b), aShape!) : null,
       // d(a/b)/db = −a / b²
-      ctx.needsInputGrad[1] ? sumToShape(T.neg(T.div(T.mul(gradOutput, ctx.a as Operand), T.mul(b, b))), bShape!) : null,
+      ctx.needsInputGrad[1]
+        ? sumToShape(T.neg(T.div(T.mul(gradOutput, ctx.a as Operand), T.mul(b, b))), bShape!)
+        : null,
     ];
   },
 });
@@ -115,9 +117,12 @@ export const pow = defineOp({
     let gradExponent: Tensor | null = null;
     if (ctx.needsInputGrad[0]) {
       // d/dx xⁿ = n·xⁿ⁻¹
-      const slope = typeof exponent === 'number'
-        ? exponent === 0 ? T.zerosLike(base as Tensor) : T.mul(exponent, T.pow(base, exponent - 1))
-        : T.where(T.eq(exponent, 0), 0, T.mul(exponent, T.pow(base, T.sub(exponent, 1))));
+      const slope =
+        typeof exponent === 'number'
+          ? exponent === 0
+            ? T.zerosLike(base as Tensor)
+            : T.mul(exponent, T.pow(base, exponent - 1))
+          : T.where(T.eq(exponent, 0), 0, T.mul(exponent, T.pow(base, T.sub(exponent, 1))));
       gradBase = sumToShape(T.mul(gradOutput, slope), baseShape!);
     }
     if (ctx.needsInputGrad[1]) {

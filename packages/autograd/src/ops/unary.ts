@@ -241,17 +241,21 @@ export const gelu = defineOp({
     const [x] = ctx.saved;
     if (ctx.approximate === 'none') {
       // d/dx x·Φ(x) = Φ(x) + x·φ(x)
-      return [zipWith(gradOutput, x!, (g, x) => {
-        const cdf = 0.5 * (1 + T.erfScalar(x * SQRT_HALF));
-        return g * (cdf + x * INV_SQRT_2PI * Math.exp(-0.5 * x * x));
-      })];
+      return [
+        zipWith(gradOutput, x!, (g, x) => {
+          const cdf = 0.5 * (1 + T.erfScalar(x * SQRT_HALF));
+          return g * (cdf + x * INV_SQRT_2PI * Math.exp(-0.5 * x * x));
+        }),
+      ];
     }
-    return [zipWith(gradOutput, x!, (g, x) => {
-      const inner = SQRT_2_OVER_PI * (x + GELU_CUBIC * x * x * x);
-      const t = Math.tanh(inner);
-      const dInner = SQRT_2_OVER_PI * (1 + 3 * GELU_CUBIC * x * x);
-      return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * dInner);
-    })];
+    return [
+      zipWith(gradOutput, x!, (g, x) => {
+        const inner = SQRT_2_OVER_PI * (x + GELU_CUBIC * x * x * x);
+        const t = Math.tanh(inner);
+        const dInner = SQRT_2_OVER_PI * (1 + 3 * GELU_CUBIC * x * x);
+        return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * dInner);
+      }),
+    ];
   },
 });
 

@@ -21,10 +21,15 @@ export interface ShapeOptions {
 
 function resolveShapeOptions(options: ShapeOptions) {
   const { minRank = 0, maxRank = 4, minDim = 1, maxDim = 5, maxSize = 64 } = options;
-  if (!(minRank >= 0 && minRank <= maxRank)) throw T.rangeError('arbShape', `need 0 <= minRank <= maxRank, got minRank=${minRank}, maxRank=${maxRank}`);
-  if (!(minDim >= 0 && minDim <= maxDim)) throw T.rangeError('arbShape', `need 0 <= minDim <= maxDim, got minDim=${minDim}, maxDim=${maxDim}`);
+  if (!(minRank >= 0 && minRank <= maxRank))
+    throw T.rangeError('arbShape', `need 0 <= minRank <= maxRank, got minRank=${minRank}, maxRank=${maxRank}`);
+  if (!(minDim >= 0 && minDim <= maxDim))
+    throw T.rangeError('arbShape', `need 0 <= minDim <= maxDim, got minDim=${minDim}, maxDim=${maxDim}`);
   if (minDim ** minRank > maxSize) {
-    throw T.rangeError('arbShape', `maxSize=${maxSize} is below the smallest possible size ${minDim ** minRank} (minDim=${minDim}, minRank=${minRank})`);
+    throw T.rangeError(
+      'arbShape',
+      `maxSize=${maxSize} is below the smallest possible size ${minDim ** minRank} (minDim=${minDim}, minRank=${minRank})`,
+    );
   }
   return { minRank, maxRank, minDim, maxDim, maxSize };
 }
@@ -62,7 +67,11 @@ export function arbShape(options: ShapeOptions = {}): fc.Arbitrary<number[]> {
 export function arbBroadcastPair(options: ShapeOptions = {}): fc.Arbitrary<[number[], number[]]> {
   const resolved = resolveShapeOptions({ ...options, minDim: Math.max(1, options.minDim ?? 1) });
   const side = (shape: number[]) =>
-    fc.tuple(fc.integer({ min: 0, max: shape.length }), fc.array(fc.boolean(), { minLength: shape.length, maxLength: shape.length }))
+    fc
+      .tuple(
+        fc.integer({ min: 0, max: shape.length }),
+        fc.array(fc.boolean(), { minLength: shape.length, maxLength: shape.length }),
+      )
       .map(([drop, ones]) => shape.map((d, i) => (ones[i] ? 1 : d)).slice(drop));
   return arbShape(resolved).chain((shape) => fc.tuple(side(shape), side(shape)));
 }
@@ -81,17 +90,27 @@ export interface TensorOptions {
  * from a `Generator` seeded by fast-check. The counterexample prints as shape, dtype and seed.
  * @example fc.property(arbTensor([2, 3]), (x) => ...)
  */
-export function arbTensor(shape?: readonly number[] | fc.Arbitrary<number[]>, options: TensorOptions = {}): fc.Arbitrary<Tensor> {
+export function arbTensor(
+  shape?: readonly number[] | fc.Arbitrary<number[]>,
+  options: TensorOptions = {},
+): fc.Arbitrary<Tensor> {
   const { dtype = 'float64', min = -2, max = 2 } = options;
   if (!(min <= max)) throw T.rangeError('arbTensor', `min must be <= max, got min=${min}, max=${max}`);
-  const shapes = shape === undefined ? arbShape() : Array.isArray(shape) ? fc.constant(shape.slice()) : (shape as fc.Arbitrary<number[]>);
+  const shapes =
+    shape === undefined
+      ? arbShape()
+      : Array.isArray(shape)
+        ? fc.constant(shape.slice())
+        : (shape as fc.Arbitrary<number[]>);
   return fc.tuple(shapes, fc.integer()).map(([s, seed]) => {
     const generator = new T.Generator(seed);
-    const t = dtype === 'int32'
-      ? T.randint(Math.ceil(min), Math.floor(max) + 1, s, { generator })
-      : T.uniform(s, min, max, { dtype, generator });
+    const t =
+      dtype === 'int32'
+        ? T.randint(Math.ceil(min), Math.floor(max) + 1, s, { generator })
+        : T.uniform(s, min, max, { dtype, generator });
     Object.defineProperty(t, fc.toStringMethod, {
-      value: () => `Tensor(shape=${T.formatShape(s)}, dtype=${dtype}, uniform [${min}, ${max}) from Generator(${seed}))`,
+      value: () =>
+        `Tensor(shape=${T.formatShape(s)}, dtype=${dtype}, uniform [${min}, ${max}) from Generator(${seed}))`,
     });
     return t;
   });
@@ -170,38 +189,41 @@ function arbAxis(transposed: boolean, maxSize: number, maxPadding: number): fc.A
  */
 export function arbConvCase(options: ConvCaseOptions): fc.Arbitrary<ConvCase> {
   const { dims, transposed = false } = options;
-  if (dims !== 1 && dims !== 2 && dims !== 3) throw T.rangeError('arbConvCase', `dims must be 1, 2 or 3, got ${String(dims)}`);
+  if (dims !== 1 && dims !== 2 && dims !== 3)
+    throw T.rangeError('arbConvCase', `dims must be 1, 2 or 3, got ${String(dims)}`);
   // Larger sizes for fewer axes: the median case has 20–60 elements, the 99th percentile ~600.
   const maxSize = dims === 1 ? 7 : dims === 2 ? 5 : 3;
   const maxPadding = dims === 3 ? 1 : 2;
-  return fc
-    .record({
-      batch: fc.integer({ min: 1, max: 2 }),
-      groups: fc.integer({ min: 1, max: 2 }),
-      inPerGroup: fc.integer({ min: 1, max: 2 }),
-      outPerGroup: fc.integer({ min: 1, max: 2 }),
-      bias: fc.boolean(),
-      axes: fc.array(arbAxis(transposed, maxSize, maxPadding), { minLength: dims, maxLength: dims }),
-    })
-    .map(({ batch, groups, inPerGroup, outPerGroup, bias, axes }): ConvCase => {
-      const cIn = groups * inPerGroup;
-      const cOut = groups * outPerGroup;
-      const kernel = axes.map((a) => a.kernel);
-      const caseOptions: ConvCase['options'] = {
-        stride: axes.map((a) => a.stride),
-        padding: axes.map((a) => a.padding),
-        dilation: axes.map((a) => a.dilation),
-        groups,
-      };
-      if (transposed) caseOptions.outputPadding = axes.map((a) => a.outputPadding);
-      return {
-        inputShape: [batch, cIn, ...axes.map((a) => a.size)],
-        weightShape: transposed ? [cIn, outPerGroup, ...kernel] : [cOut, inPerGroup, ...kernel],
-        biasShape: bias ? [cOut] : null,
-        options: caseOptions,
-        outputShape: [batch, cOut, ...axes.map((a) => a.out)],
-      };
-    })
-    // About 1% of raw draws (wide transposed 3-D cases) exceed the budget; they are redrawn.
-    .filter((c) => T.sizeOf(c.inputShape) + T.sizeOf(c.weightShape) + T.sizeOf(c.outputShape) <= MAX_CONV_ELEMENTS);
+  return (
+    fc
+      .record({
+        batch: fc.integer({ min: 1, max: 2 }),
+        groups: fc.integer({ min: 1, max: 2 }),
+        inPerGroup: fc.integer({ min: 1, max: 2 }),
+        outPerGroup: fc.integer({ min: 1, max: 2 }),
+        bias: fc.boolean(),
+        axes: fc.array(arbAxis(transposed, maxSize, maxPadding), { minLength: dims, maxLength: dims }),
+      })
+      .map(({ batch, groups, inPerGroup, outPerGroup, bias, axes }): ConvCase => {
+        const cIn = groups * inPerGroup;
+        const cOut = groups * outPerGroup;
+        const kernel = axes.map((a) => a.kernel);
+        const caseOptions: ConvCase['options'] = {
+          stride: axes.map((a) => a.stride),
+          padding: axes.map((a) => a.padding),
+          dilation: axes.map((a) => a.dilation),
+          groups,
+        };
+        if (transposed) caseOptions.outputPadding = axes.map((a) => a.outputPadding);
+        return {
+          inputShape: [batch, cIn, ...axes.map((a) => a.size)],
+          weightShape: transposed ? [cIn, outPerGroup, ...kernel] : [cOut, inPerGroup, ...kernel],
+          biasShape: bias ? [cOut] : null,
+          options: caseOptions,
+          outputShape: [batch, cOut, ...axes.map((a) => a.out)],
+        };
+      })
+      // About 1% of raw draws (wide transposed 3-D cases) exceed the budget; they are redrawn.
+      .filter((c) => T.sizeOf(c.inputShape) + T.sizeOf(c.weightShape) + T.sizeOf(c.outputShape) <= MAX_CONV_ELEMENTS)
+  );
 }

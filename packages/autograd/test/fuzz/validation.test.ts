@@ -25,9 +25,10 @@ const v = (shape: readonly number[]) => A.randn(shape, { generator: g, requiresG
 const i32 = (shape: readonly number[]) => T.randint(0, 3, shape, { generator: g });
 const rank3 = (s: number[]) => [...s, 1, 1].slice(0, 3);
 
-const run = <V>(spec: OpSpec<V>, numRuns = 40) => it(`${typeof spec.op === 'string' ? spec.op : spec.op[0]} rejects: ${Object.keys(spec.mutations).join(', ')}`, () => {
-  fuzzOp(spec, numRuns);
-});
+const run = <V>(spec: OpSpec<V>, numRuns = 40) =>
+  it(`${typeof spec.op === 'string' ? spec.op : spec.op[0]} rejects: ${Object.keys(spec.mutations).join(', ')}`, () => {
+    fuzzOp(spec, numRuns);
+  });
 
 afterAll(() => console.log(summary('@torchlet/autograd')));
 
@@ -37,84 +38,180 @@ describe('values and creation', () => {
     valid: arbShape(0),
     mutations: {
       data: { bad: notTensor, call: (_s, bad) => new Variable(bad as Tensor) },
-      requiresGrad: { names: /requiresGrad|int32|floating/, bad: fc.constantFrom<unknown>('yes', 1, {}, 'int32 leaf'), call: (s, bad) => (bad === 'int32 leaf' ? new Variable(i32(s), { requiresGrad: true }) : new Variable(T.zeros(s), { requiresGrad: bad as boolean })) },
+      requiresGrad: {
+        names: /requiresGrad|int32|floating/,
+        bad: fc.constantFrom<unknown>('yes', 1, {}, 'int32 leaf'),
+        call: (s, bad) =>
+          bad === 'int32 leaf'
+            ? new Variable(i32(s), { requiresGrad: true })
+            : new Variable(T.zeros(s), { requiresGrad: bad as boolean }),
+      },
       options: { bad: badOptions, call: (s, bad) => new Variable(T.zeros(s), bad as A.VariableOptions) },
     },
   });
 
   for (const name of ['zeros', 'ones', 'randn', 'rand'] as const) {
-    run({
-      op: name,
-      valid: arbShape(0),
-      mutations: {
-        shape: { bad: badShape, call: (_s, bad) => A[name](bad as number[]) },
-        dtype: { bad: badDType, call: (s, bad) => A[name](s, { dtype: bad as T.DType }) },
-        requiresGrad: { names: /requiresGrad|int32|floating/, bad: fc.constantFrom<unknown>('yes', 1, {}), call: (s, bad) => A[name](s, { requiresGrad: bad as boolean }) },
-        options: { bad: badOptions, call: (s, bad) => A[name](s, bad as A.VariableOptions) },
+    run(
+      {
+        op: name,
+        valid: arbShape(0),
+        mutations: {
+          shape: { bad: badShape, call: (_s, bad) => A[name](bad as number[]) },
+          dtype: { bad: badDType, call: (s, bad) => A[name](s, { dtype: bad as T.DType }) },
+          requiresGrad: {
+            names: /requiresGrad|int32|floating/,
+            bad: fc.constantFrom<unknown>('yes', 1, {}),
+            call: (s, bad) => A[name](s, { requiresGrad: bad as boolean }),
+          },
+          options: { bad: badOptions, call: (s, bad) => A[name](s, bad as A.VariableOptions) },
+        },
       },
-    }, 20);
+      20,
+    );
   }
 
   run({
     op: 'backward',
     valid: arbShape(1),
     mutations: {
-      gradient: { bad: fc.constantFrom<unknown>(null, 3, 'g', {}, [1], 'wrong shape'), call: (s, bad) => A.mul(v(s), 2).backward(bad === 'wrong shape' ? T.ones([...s, 2]) : (bad as Tensor)) },
-      'gradient ': { names: 'gradient', bad: fc.constant('implied for a non-scalar'), call: (s) => A.mul(v([...s, 2]), 2).backward() },
-      requiresGrad: { names: /require grad/, bad: fc.constant('no grad'), call: (s) => A.mul(A.zeros(s), 2).backward(T.ones(s)) },
-      options: { bad: badOptions, call: (s, bad) => A.sum(A.mul(v(s), 2)).backward(undefined, bad as A.BackwardOptions) },
-      retainGraph: { bad: badBoolOption, call: (s, bad) => A.sum(A.mul(v(s), 2)).backward(undefined, { retainGraph: bad as boolean }) },
+      gradient: {
+        bad: fc.constantFrom<unknown>(null, 3, 'g', {}, [1], 'wrong shape'),
+        call: (s, bad) => A.mul(v(s), 2).backward(bad === 'wrong shape' ? T.ones([...s, 2]) : (bad as Tensor)),
+      },
+      'gradient ': {
+        names: 'gradient',
+        bad: fc.constant('implied for a non-scalar'),
+        call: (s) => A.mul(v([...s, 2]), 2).backward(),
+      },
+      requiresGrad: {
+        names: /require grad/,
+        bad: fc.constant('no grad'),
+        call: (s) => A.mul(A.zeros(s), 2).backward(T.ones(s)),
+      },
+      options: {
+        bad: badOptions,
+        call: (s, bad) => A.sum(A.mul(v(s), 2)).backward(undefined, bad as A.BackwardOptions),
+      },
+      retainGraph: {
+        bad: badBoolOption,
+        call: (s, bad) => A.sum(A.mul(v(s), 2)).backward(undefined, { retainGraph: bad as boolean }),
+      },
     },
   });
 
-  run({
-    op: ['noGrad', 'enableGrad', 'withGradMode'],
-    valid: fc.constant(0),
-    mutations: {
-      fn: { bad: fc.constantFrom<unknown>(null, 3, 'f', {}), call: (_v, bad) => A.noGrad(bad as () => void) },
-      enabled: { bad: badBool, call: (_v, bad) => A.withGradMode(bad as boolean, () => 1) },
+  run(
+    {
+      op: ['noGrad', 'enableGrad', 'withGradMode'],
+      valid: fc.constant(0),
+      mutations: {
+        fn: { bad: fc.constantFrom<unknown>(null, 3, 'f', {}), call: (_v, bad) => A.noGrad(bad as () => void) },
+        enabled: { bad: badBool, call: (_v, bad) => A.withGradMode(bad as boolean, () => 1) },
+      },
     },
-  }, 10);
+    10,
+  );
 
-  run({
-    op: 'defineOp',
-    valid: fc.constant(0),
-    mutations: {
-      def: { bad: fc.constantFrom<unknown>(null, 3, 'op', []), call: (_v, bad) => defineOp(bad as never) },
-      name: { bad: fc.constantFrom<unknown>(undefined, 3, '', null), call: (_v, bad) => defineOp({ name: bad as string, forward: (_c, x: Tensor) => x, backward: (_c, g0: Tensor) => [g0] }) },
-      forward: { bad: fc.constantFrom<unknown>(undefined, 3, 'f', null), call: (_v, bad) => defineOp({ name: 'op', forward: bad as never, backward: (_c, g0: Tensor) => [g0] }) },
-      backward: { bad: fc.constantFrom<unknown>(undefined, 3, 'f', null), call: (_v, bad) => defineOp({ name: 'op', forward: (_c, x: Tensor) => x, backward: bad as never }) },
+  run(
+    {
+      op: 'defineOp',
+      valid: fc.constant(0),
+      mutations: {
+        def: { bad: fc.constantFrom<unknown>(null, 3, 'op', []), call: (_v, bad) => defineOp(bad as never) },
+        name: {
+          bad: fc.constantFrom<unknown>(undefined, 3, '', null),
+          call: (_v, bad) =>
+            defineOp({ name: bad as string, forward: (_c, x: Tensor) => x, backward: (_c, g0: Tensor) => [g0] }),
+        },
+        forward: {
+          bad: fc.constantFrom<unknown>(undefined, 3, 'f', null),
+          call: (_v, bad) => defineOp({ name: 'op', forward: bad as never, backward: (_c, g0: Tensor) => [g0] }),
+        },
+        backward: {
+          bad: fc.constantFrom<unknown>(undefined, 3, 'f', null),
+          call: (_v, bad) => defineOp({ name: 'op', forward: (_c, x: Tensor) => x, backward: bad as never }),
+        },
+      },
     },
-  }, 10);
+    10,
+  );
 
-  run({
-    op: 'gradcheck',
-    valid: arbShape(1, 2, 3),
-    mutations: {
-      fn: { bad: fc.constantFrom<unknown>(null, 3, 'f'), call: (s, bad) => A.gradcheck(bad as never, [A.randn(s, { dtype: 'float64', requiresGrad: true })]) },
-      inputs: { bad: fc.constantFrom<unknown>(null, 3, [null], [T.zeros([2])], 'float32'), call: (s, bad) => A.gradcheck((x) => A.sum(x), bad === 'float32' ? [A.randn(s, { requiresGrad: true })] : (bad as Variable[])) },
-      eps: { bad: fc.constantFrom<unknown>(0, -1, Number.NaN, '1e-6', Infinity), call: (s, bad) => A.gradcheck((x) => A.sum(x), [A.randn(s, { dtype: 'float64', requiresGrad: true })], { eps: bad as number }) },
-      atol: { bad: fc.constantFrom<unknown>(-1, Number.NaN, '1'), call: (s, bad) => A.gradcheck((x) => A.sum(x), [A.randn(s, { dtype: 'float64', requiresGrad: true })], { atol: bad as number }) },
-      options: { bad: badOptions, call: (s, bad) => A.gradcheck((x) => A.sum(x), [A.randn(s, { dtype: 'float64', requiresGrad: true })], bad as A.GradcheckOptions) },
+  run(
+    {
+      op: 'gradcheck',
+      valid: arbShape(1, 2, 3),
+      mutations: {
+        fn: {
+          bad: fc.constantFrom<unknown>(null, 3, 'f'),
+          call: (s, bad) => A.gradcheck(bad as never, [A.randn(s, { dtype: 'float64', requiresGrad: true })]),
+        },
+        inputs: {
+          bad: fc.constantFrom<unknown>(null, 3, [null], [T.zeros([2])], 'float32'),
+          call: (s, bad) =>
+            A.gradcheck(
+              (x) => A.sum(x),
+              bad === 'float32' ? [A.randn(s, { requiresGrad: true })] : (bad as Variable[]),
+            ),
+        },
+        eps: {
+          bad: fc.constantFrom<unknown>(0, -1, Number.NaN, '1e-6', Infinity),
+          call: (s, bad) =>
+            A.gradcheck((x) => A.sum(x), [A.randn(s, { dtype: 'float64', requiresGrad: true })], {
+              eps: bad as number,
+            }),
+        },
+        atol: {
+          bad: fc.constantFrom<unknown>(-1, Number.NaN, '1'),
+          call: (s, bad) =>
+            A.gradcheck((x) => A.sum(x), [A.randn(s, { dtype: 'float64', requiresGrad: true })], {
+              atol: bad as number,
+            }),
+        },
+        options: {
+          bad: badOptions,
+          call: (s, bad) =>
+            A.gradcheck(
+              (x) => A.sum(x),
+              [A.randn(s, { dtype: 'float64', requiresGrad: true })],
+              bad as A.GradcheckOptions,
+            ),
+        },
+      },
     },
-  }, 20);
+    20,
+  );
 });
 
 describe('differentiable ops', () => {
   for (const name of ['exp', 'log', 'sqrt', 'abs', 'tanh', 'sigmoid', 'relu', 'neg'] as const) {
-    run({ op: name, valid: arbShape(0), mutations: { x: { bad: notTensor, call: (_s, bad) => A[name](bad as Tensor) } } }, 15);
+    run(
+      { op: name, valid: arbShape(0), mutations: { x: { bad: notTensor, call: (_s, bad) => A[name](bad as Tensor) } } },
+      15,
+    );
   }
 
   for (const name of ['add', 'sub', 'mul', 'div', 'pow'] as const) {
-    run({
-      op: name,
-      valid: arbShape(1),
-      mutations: {
-        a: { bad: fc.constantFrom<unknown>(null, undefined, '1', [1, 2], {}), call: (s, bad) => A[name](bad as Tensor, v(s)) },
-        b: { bad: fc.constantFrom<unknown>(null, undefined, '1', [1, 2], {}), call: (s, bad) => A[name](v(s), bad as Tensor) },
-        shapes: { names: /do not broadcast/, bad: fc.integer({ min: 1, max: 3 }), call: (s, k) => A[name](v([...s, 2]), v([...s, 2 + (k as number)])) },
+    run(
+      {
+        op: name,
+        valid: arbShape(1),
+        mutations: {
+          a: {
+            bad: fc.constantFrom<unknown>(null, undefined, '1', [1, 2], {}),
+            call: (s, bad) => A[name](bad as Tensor, v(s)),
+          },
+          b: {
+            bad: fc.constantFrom<unknown>(null, undefined, '1', [1, 2], {}),
+            call: (s, bad) => A[name](v(s), bad as Tensor),
+          },
+          shapes: {
+            names: /do not broadcast/,
+            bad: fc.integer({ min: 1, max: 3 }),
+            call: (s, k) => A[name](v([...s, 2]), v([...s, 2 + (k as number)])),
+          },
+        },
       },
-    }, 20);
+      20,
+    );
   }
 
   run({
@@ -131,7 +228,10 @@ describe('differentiable ops', () => {
     valid: arbShape(0),
     mutations: {
       x: { bad: notTensor, call: (_s, bad) => A.gelu(bad as Tensor) },
-      approximate: { bad: fc.constantFrom<unknown>('fast', 'Tanh', 3, {}), call: (s, bad) => A.gelu(v(s), { approximate: bad as 'tanh' }) },
+      approximate: {
+        bad: fc.constantFrom<unknown>('fast', 'Tanh', 3, {}),
+        call: (s, bad) => A.gelu(v(s), { approximate: bad as 'tanh' }),
+      },
       options: { bad: badOptions, call: (s, bad) => A.gelu(v(s), bad as A.GeluOptions) },
     },
   });
@@ -141,47 +241,74 @@ describe('differentiable ops', () => {
     valid: arbShape(0),
     mutations: {
       x: { bad: notTensor, call: (_s, bad) => A.clamp(bad as Tensor, 0, 1) },
-      min: { names: /min|bounds/, bad: fc.constantFrom<unknown>(Number.NaN, '0', {}, [0]), call: (s, bad) => A.clamp(v(s), bad as number, 1) },
-      max: { names: /max|bounds/, bad: fc.constantFrom<unknown>(Number.NaN, '1', {}, [1]), call: (s, bad) => A.clamp(v(s), 0, bad as number) },
+      min: {
+        names: /min|bounds/,
+        bad: fc.constantFrom<unknown>(Number.NaN, '0', {}, [0]),
+        call: (s, bad) => A.clamp(v(s), bad as number, 1),
+      },
+      max: {
+        names: /max|bounds/,
+        bad: fc.constantFrom<unknown>(Number.NaN, '1', {}, [1]),
+        call: (s, bad) => A.clamp(v(s), 0, bad as number),
+      },
     },
   });
 
   for (const name of ['sum', 'mean', 'max', 'min', 'amax', 'amin', 'logsumexp'] as const) {
     const fn = A[name] as (x: unknown, dim?: unknown, keepdim?: unknown) => unknown;
-    run({
-      // max(x, dim) with one axis is maxWithIndices(x, dim).values, whose errors carry that name.
-      op: name === 'amax' ? ['amax', 'max'] : name === 'amin' ? ['amin', 'min'] : name === 'max' || name === 'min' ? [name, `${name}WithIndices`] : name,
-      valid: arbShape(),
-      mutations: {
-        x: { bad: notTensor, call: (_s, bad) => fn(bad, 0) },
-        dim: { bad: fc.oneof(badAxis(3), fc.constantFrom<unknown>([0, 0], [0, 9])), call: (s, bad) => fn(v(rank3(s)), bad) },
-        keepdim: { bad: badBool, call: (s, bad) => fn(v(s), 0, bad) },
+    run(
+      {
+        // max(x, dim) with one axis is maxWithIndices(x, dim).values, whose errors carry that name.
+        op:
+          name === 'amax'
+            ? ['amax', 'max']
+            : name === 'amin'
+              ? ['amin', 'min']
+              : name === 'max' || name === 'min'
+                ? [name, `${name}WithIndices`]
+                : name,
+        valid: arbShape(),
+        mutations: {
+          x: { bad: notTensor, call: (_s, bad) => fn(bad, 0) },
+          dim: {
+            bad: fc.oneof(badAxis(3), fc.constantFrom<unknown>([0, 0], [0, 9])),
+            call: (s, bad) => fn(v(rank3(s)), bad),
+          },
+          keepdim: { bad: badBool, call: (s, bad) => fn(v(s), 0, bad) },
+        },
       },
-    }, 20);
+      20,
+    );
   }
 
   for (const name of ['maxWithIndices', 'minWithIndices'] as const) {
-    run({
-      op: name,
-      valid: arbShape(),
-      mutations: {
-        x: { bad: notTensor, call: (_s, bad) => A[name](bad as Tensor, 0) },
-        dim: { bad: badAxis(3), call: (s, bad) => A[name](v(rank3(s)), bad as number) },
-        keepdim: { bad: badBool, call: (s, bad) => A[name](v(s), 0, bad as boolean) },
+    run(
+      {
+        op: name,
+        valid: arbShape(),
+        mutations: {
+          x: { bad: notTensor, call: (_s, bad) => A[name](bad as Tensor, 0) },
+          dim: { bad: badAxis(3), call: (s, bad) => A[name](v(rank3(s)), bad as number) },
+          keepdim: { bad: badBool, call: (s, bad) => A[name](v(s), 0, bad as boolean) },
+        },
       },
-    }, 20);
+      20,
+    );
   }
 
   for (const name of ['variance', 'std'] as const) {
-    run({
-      op: 'variance',
-      valid: arbShape(),
-      mutations: {
-        x: { bad: notTensor, call: (_s, bad) => A[name](bad as Tensor) },
-        dim: { bad: badAxis(3), call: (s, bad) => A[name](v(rank3(s)), bad as number) },
-        options: { bad: badOptions, call: (s, bad) => A[name](v(s), 0, bad as T.VarianceOptions) },
+    run(
+      {
+        op: 'variance',
+        valid: arbShape(),
+        mutations: {
+          x: { bad: notTensor, call: (_s, bad) => A[name](bad as Tensor) },
+          dim: { bad: badAxis(3), call: (s, bad) => A[name](v(rank3(s)), bad as number) },
+          options: { bad: badOptions, call: (s, bad) => A[name](v(s), 0, bad as T.VarianceOptions) },
+        },
       },
-    }, 20);
+      20,
+    );
   }
 
   for (const name of ['softmax', 'logSoftmax'] as const) {
@@ -190,7 +317,10 @@ describe('differentiable ops', () => {
       valid: arbShape(),
       mutations: {
         x: { bad: notTensor, call: (_s, bad) => A[name](bad as Tensor, 0) },
-        dim: { bad: fc.oneof(badAxis(3), fc.constant(undefined)), call: (s, bad) => A[name](v(rank3(s)), bad as number) },
+        dim: {
+          bad: fc.oneof(badAxis(3), fc.constant(undefined)),
+          call: (s, bad) => A[name](v(rank3(s)), bad as number),
+        },
       },
     });
   }
@@ -201,7 +331,10 @@ describe('differentiable ops', () => {
     mutations: {
       a: { bad: notTensor, call: ([, k, n], bad) => A.matmul(bad as Tensor, v([k, n])) },
       b: { bad: notTensor, call: ([m, k], bad) => A.matmul(v([m, k]), bad as Tensor) },
-      'inner dimensions': { bad: fc.integer({ min: 1, max: 3 }), call: ([m, k, n], d) => A.matmul(v([m, k]), v([k + (d as number), n])) },
+      'inner dimensions': {
+        bad: fc.integer({ min: 1, max: 3 }),
+        call: ([m, k, n], d) => A.matmul(v([m, k]), v([k + (d as number), n])),
+      },
     },
   });
 });
@@ -213,7 +346,13 @@ describe('differentiable movement', () => {
       valid: arbShape(),
       mutations: {
         x: { bad: notTensor, call: (s, bad) => A[name](bad as Tensor, s) },
-        shape: { bad: fc.oneof(badShape.filter((b) => JSON.stringify(b) !== '[-1]'), fc.constantFrom<unknown>([-1, -1], [1000])), call: (s, bad) => A[name](v(s), bad as number[]) },
+        shape: {
+          bad: fc.oneof(
+            badShape.filter((b) => JSON.stringify(b) !== '[-1]'),
+            fc.constantFrom<unknown>([-1, -1], [1000]),
+          ),
+          call: (s, bad) => A[name](v(s), bad as number[]),
+        },
       },
     });
   }
@@ -232,8 +371,18 @@ describe('differentiable movement', () => {
     op: 'permute',
     valid: arbShape(),
     mutations: {
-      x: { bad: notTensor, call: (s, bad) => A.permute(bad as Tensor, s.map((_, i) => i)) },
-      dims: { bad: fc.constantFrom<unknown>(null, 'ab', [0, 0, 0], [5, 6, 7], [0.5, 1, 2], [], [0, 1, 2, 3]), call: (s, bad) => A.permute(v(rank3(s)), bad as number[]) },
+      x: {
+        bad: notTensor,
+        call: (s, bad) =>
+          A.permute(
+            bad as Tensor,
+            s.map((_, i) => i),
+          ),
+      },
+      dims: {
+        bad: fc.constantFrom<unknown>(null, 'ab', [0, 0, 0], [5, 6, 7], [0.5, 1, 2], [], [0, 1, 2, 3]),
+        call: (s, bad) => A.permute(v(rank3(s)), bad as number[]),
+      },
     },
   });
 
@@ -252,7 +401,13 @@ describe('differentiable movement', () => {
     valid: arbShape(),
     mutations: {
       x: { bad: notTensor, call: (s, bad) => A.expand(bad as Tensor, s) },
-      shape: { bad: fc.oneof(badShape.filter((b) => JSON.stringify(b) !== '[-1]'), fc.constantFrom<unknown>([], [2, 3, 4, 9])), call: (s, bad) => A.expand(v([2, ...s.slice(1)]), bad as number[]) },
+      shape: {
+        bad: fc.oneof(
+          badShape.filter((b) => JSON.stringify(b) !== '[-1]'),
+          fc.constantFrom<unknown>([], [2, 3, 4, 9]),
+        ),
+        call: (s, bad) => A.expand(v([2, ...s.slice(1)]), bad as number[]),
+      },
     },
   });
 
@@ -280,8 +435,14 @@ describe('differentiable movement', () => {
     mutations: {
       x: { bad: notTensor, call: (_s, bad) => A.slice(bad as Tensor, 0) },
       dim: { bad: badAxis(3), call: (s, bad) => A.slice(v(rank3(s)), bad as number) },
-      start: { bad: fc.constantFrom<unknown>(0.5, Number.NaN, '0', null), call: (s, bad) => A.slice(v(s), 0, bad as number) },
-      step: { bad: fc.constantFrom<unknown>(0, -1, 0.5, Number.NaN, '1', null), call: (s, bad) => A.slice(v(s), 0, 0, undefined, bad as number) },
+      start: {
+        bad: fc.constantFrom<unknown>(0.5, Number.NaN, '0', null),
+        call: (s, bad) => A.slice(v(s), 0, bad as number),
+      },
+      step: {
+        bad: fc.constantFrom<unknown>(0, -1, 0.5, Number.NaN, '1', null),
+        call: (s, bad) => A.slice(v(s), 0, 0, undefined, bad as number),
+      },
     },
   });
 
@@ -291,7 +452,10 @@ describe('differentiable movement', () => {
     mutations: {
       x: { bad: notTensor, call: (_s, bad) => A.narrow(bad as Tensor, 0, 0, 1) },
       dim: { bad: badAxis(3), call: (s, bad) => A.narrow(v(rank3(s)), bad as number, 0, 1) },
-      length: { bad: fc.constantFrom<unknown>(-1, 0.5, Number.NaN, '1', null, 100), call: (s, bad) => A.narrow(v(s), 0, 0, bad as number) },
+      length: {
+        bad: fc.constantFrom<unknown>(-1, 0.5, Number.NaN, '1', null, 100),
+        call: (s, bad) => A.narrow(v(s), 0, 0, bad as number),
+      },
     },
   });
 
@@ -300,8 +464,14 @@ describe('differentiable movement', () => {
     valid: arbShape(1, 3, 3),
     mutations: {
       x: { bad: notTensor, call: (_s, bad) => A.pad(bad as Tensor, 1) },
-      padWidth: { bad: fc.constantFrom<unknown>(-1, 0.5, Number.NaN, '1', null, {}, [[1]], [[1, -1]], [1, 2]), call: (s, bad) => A.pad(v(s), bad as number) },
-      mode: { bad: fc.constantFrom<unknown>('zeros', 'Reflect', '', 3), call: (s, bad) => A.pad(v(s), 1, { mode: bad as T.PadMode }) },
+      padWidth: {
+        bad: fc.constantFrom<unknown>(-1, 0.5, Number.NaN, '1', null, {}, [[1]], [[1, -1]], [1, 2]),
+        call: (s, bad) => A.pad(v(s), bad as number),
+      },
+      mode: {
+        bad: fc.constantFrom<unknown>('zeros', 'Reflect', '', 3),
+        call: (s, bad) => A.pad(v(s), 1, { mode: bad as T.PadMode }),
+      },
       options: { bad: badOptions, call: (s, bad) => A.pad(v(s), 1, bad as T.PadOptions) },
     },
   });
@@ -312,7 +482,10 @@ describe('differentiable movement', () => {
     mutations: {
       x: { bad: notTensor, call: (_s, bad) => A.indexSelect(bad as Tensor, 0, [0]) },
       dim: { bad: badAxis(3), call: (s, bad) => A.indexSelect(v(rank3(s)), bad as number, [0]) },
-      index: { bad: fc.constantFrom<unknown>(null, 'a', [0.5], [-1], [100], T.zeros([2]), i32([2, 1])), call: (s, bad) => A.indexSelect(v(s), 0, bad as number[]) },
+      index: {
+        bad: fc.constantFrom<unknown>(null, 'a', [0.5], [-1], [100], T.zeros([2]), i32([2, 1])),
+        call: (s, bad) => A.indexSelect(v(s), 0, bad as number[]),
+      },
     },
   });
 
@@ -321,8 +494,15 @@ describe('differentiable movement', () => {
       op: name,
       valid: arbShape(1, 2),
       mutations: {
-        tensors: { bad: fc.constantFrom<unknown>(null, 3, 'x', [], [null], [1, 2], {}), call: (_s, bad) => A[name](bad as Tensor[]) },
-        'tensors[1]': { names: /tensors\[1\]/, bad: fc.integer({ min: 1, max: 3 }), call: (s, k) => A[name]([v(s), v([...s, k as number])]) },
+        tensors: {
+          bad: fc.constantFrom<unknown>(null, 3, 'x', [], [null], [1, 2], {}),
+          call: (_s, bad) => A[name](bad as Tensor[]),
+        },
+        'tensors[1]': {
+          names: /tensors\[1\]/,
+          bad: fc.integer({ min: 1, max: 3 }),
+          call: (s, k) => A[name]([v(s), v([...s, k as number])]),
+        },
         dim: { bad: badAxis(4), call: (s, bad) => A[name]([v(s), v(s)], bad as number) },
       },
     });

@@ -5,7 +5,10 @@ import type { Dim } from '@torchlet/tensor';
 import { gelu, leakyRelu, logsumexp, logSoftmax, softmax, variance, Variable } from '@torchlet/autograd';
 import { expectClose } from '../helpers/values.js';
 
-interface Encoded { shape: number[]; data: number[] }
+interface Encoded {
+  shape: number[];
+  data: number[];
+}
 interface Case {
   name: string;
   op: 'gelu' | 'leakyRelu' | 'softmax' | 'logSoftmax' | 'logsumexp' | 'var';
@@ -16,7 +19,9 @@ interface Case {
   gradInput: Encoded;
 }
 
-const fixture = JSON.parse(readFileSync(new URL('../../../../fixtures/torch/activations.json', import.meta.url), 'utf8')) as { cases: Case[] };
+const fixture = JSON.parse(
+  readFileSync(new URL('../../../../fixtures/torch/activations.json', import.meta.url), 'utf8'),
+) as { cases: Case[] };
 const decode = (e: Encoded) => T.tensor(e.data, { dtype: 'float64', shape: e.shape });
 
 function run(c: Case, x: Variable): Variable {
@@ -33,7 +38,10 @@ function run(c: Case, x: Variable): Variable {
     case 'logsumexp':
       return logsumexp(x, o.dim as Dim, o.keepdim as boolean);
     case 'var':
-      return variance(x, (o.dim ?? undefined) as Dim | undefined, { correction: o.correction as number, keepdim: o.keepdim as boolean });
+      return variance(x, (o.dim ?? undefined) as Dim | undefined, {
+        correction: o.correction as number,
+        keepdim: o.keepdim as boolean,
+      });
   }
 }
 

@@ -2,14 +2,18 @@ import { describe, expect, it } from 'vitest';
 import * as T from '@torchlet/tensor';
 import { add, div, mul, pow, sub, sum, Variable } from '@torchlet/autograd';
 
-const leafOf = (values: number[], dtype: 'float32' | 'float64' = 'float64') => new Variable(T.tensor(values, { dtype }), { requiresGrad: true });
+const leafOf = (values: number[], dtype: 'float32' | 'float64' = 'float64') =>
+  new Variable(T.tensor(values, { dtype }), { requiresGrad: true });
 
 describe('arithmetic: worked examples', () => {
-  it('reduces broadcast gradients to each input\'s shape', () => {
+  it("reduces broadcast gradients to each input's shape", () => {
     const a = new Variable(T.ones([2, 3], { dtype: 'float64' }), { requiresGrad: true });
     const b = leafOf([1, 2, 3]);
     sum(mul(a, b)).backward();
-    expect(a.grad!.toArray()).toEqual([[1, 2, 3], [1, 2, 3]]);
+    expect(a.grad!.toArray()).toEqual([
+      [1, 2, 3],
+      [1, 2, 3],
+    ]);
     expect(b.grad!.toArray()).toEqual([2, 2, 2]);
   });
 
@@ -48,6 +52,8 @@ describe('arithmetic: worked examples', () => {
 
   it('broadcasting errors come from the tensor op, naming both shapes', () => {
     expect(() => add(leafOf([1, 2]), leafOf([1, 2, 3]))).toThrow(T.ShapeError);
-    expect(() => add(leafOf([1, 2]), leafOf([1, 2, 3]))).toThrow('add: shapes [2] and [3] do not broadcast (axis -1: 2 vs 3)');
+    expect(() => add(leafOf([1, 2]), leafOf([1, 2, 3]))).toThrow(
+      'add: shapes [2] and [3] do not broadcast (axis -1: 2 vs 3)',
+    );
   });
 });

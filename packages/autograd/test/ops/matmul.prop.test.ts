@@ -12,46 +12,59 @@ function naiveProduct(a: number[][], b: number[][]): number[][] {
 }
 
 /** Operand shapes for matmul: broadcast-compatible batches (possibly none), and 1-D operands. */
-const operands = fc.record({
-  batches: arbBroadcastPair({ maxRank: 2, maxDim: 3 }),
-  m: fc.integer({ min: 1, max: 3 }),
-  k: fc.integer({ min: 1, max: 3 }),
-  n: fc.integer({ min: 1, max: 3 }),
-  aVector: fc.boolean(),
-  bVector: fc.boolean(),
-  seed: fc.integer(),
-}).map(({ batches: [batchA, batchB], m, k, n, aVector, bVector, seed }) => ({
-  aShape: aVector ? [k] : [...batchA, m, k],
-  bShape: bVector ? [k] : [...batchB, k, n],
-  seed,
-}));
+const operands = fc
+  .record({
+    batches: arbBroadcastPair({ maxRank: 2, maxDim: 3 }),
+    m: fc.integer({ min: 1, max: 3 }),
+    k: fc.integer({ min: 1, max: 3 }),
+    n: fc.integer({ min: 1, max: 3 }),
+    aVector: fc.boolean(),
+    bVector: fc.boolean(),
+    seed: fc.integer(),
+  })
+  .map(({ batches: [batchA, batchB], m, k, n, aVector, bVector, seed }) => ({
+    aShape: aVector ? [k] : [...batchA, m, k],
+    bShape: bVector ? [k] : [...batchB, k, n],
+    seed,
+  }));
 
 describe('matmul', () => {
   it('forward equals the tensor op; backward matches central differences, batch broadcasting included', () => {
-    fc.assert(fc.property(operands, ({ aShape, bShape, seed }) => {
-      const g = new Generator(seed);
-      const a = randnLeaf(aShape, g);
-      const b = randnLeaf(bShape, g);
-      expect(matmul(a, b).data.toArray()).toEqual(T.matmul(a.data, b.data).toArray());
-      gradcheck(matmul, [a, b]);
-    }), { numRuns: 60 });
+    fc.assert(
+      fc.property(operands, ({ aShape, bShape, seed }) => {
+        const g = new Generator(seed);
+        const a = randnLeaf(aShape, g);
+        const b = randnLeaf(bShape, g);
+        expect(matmul(a, b).data.toArray()).toEqual(T.matmul(a.data, b.data).toArray());
+        gradcheck(matmul, [a, b]);
+      }),
+      { numRuns: 60 },
+    );
   });
 
   it('2-D gradients against the naive product: dA = G·Bᵀ, dB = Aᵀ·G', () => {
-    const dims = fc.tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 }), fc.integer());
-    fc.assert(fc.property(dims, ([m, k, n, seed]) => {
-      const g = new Generator(seed);
-      const a = randnLeaf([m, k], g);
-      const b = randnLeaf([k, n], g);
-      const gradOutput = T.randn([m, n], { dtype: 'float64', generator: g });
-      matmul(a, b).backward(gradOutput);
-      const G = gradOutput.toArray() as number[][];
-      const A = a.data.toArray() as number[][];
-      const B = b.data.toArray() as number[][];
-      const transposeOf = (x: number[][]) => x[0]!.map((_, j) => x.map((row) => row[j]!));
-      expectClose(a.grad!, T.tensor(naiveProduct(G, transposeOf(B)), { dtype: 'float64' }), 1e-12, 1e-12);
-      expectClose(b.grad!, T.tensor(naiveProduct(transposeOf(A), G), { dtype: 'float64' }), 1e-12, 1e-12);
-    }), { numRuns: 30 });
+    const dims = fc.tuple(
+      fc.integer({ min: 1, max: 4 }),
+      fc.integer({ min: 1, max: 4 }),
+      fc.integer({ min: 1, max: 4 }),
+      fc.integer(),
+    );
+    fc.assert(
+      fc.property(dims, ([m, k, n, seed]) => {
+        const g = new Generator(seed);
+        const a = randnLeaf([m, k], g);
+        const b = randnLeaf([k, n], g);
+        const gradOutput = T.randn([m, n], { dtype: 'float64', generator: g });
+        matmul(a, b).backward(gradOutput);
+        const G = gradOutput.toArray() as number[][];
+        const A = a.data.toArray() as number[][];
+        const B = b.data.toArray() as number[][];
+        const transposeOf = (x: number[][]) => x[0]!.map((_, j) => x.map((row) => row[j]!));
+        expectClose(a.grad!, T.tensor(naiveProduct(G, transposeOf(B)), { dtype: 'float64' }), 1e-12, 1e-12);
+        expectClose(b.grad!, T.tensor(naiveProduct(transposeOf(A), G), { dtype: 'float64' }), 1e-12, 1e-12);
+      }),
+      { numRuns: 30 },
+    );
   });
 
   it('a weight shared by a batch gets the batch-summed gradient (the folded fast path)', () => {
@@ -75,6 +88,8 @@ describe('matmul', () => {
   it('shape errors come from the tensor op, naming both shapes', () => {
     const a = randnLeaf([2, 3], new Generator(6));
     expect(() => matmul(a, randnLeaf([4, 2], new Generator(7)))).toThrow(T.ShapeError);
-    expect(() => matmul(a, randnLeaf([4, 2], new Generator(7)))).toThrow('matmul: inner dimensions differ: a is [2, 3], b is [4, 2]');
+    expect(() => matmul(a, randnLeaf([4, 2], new Generator(7)))).toThrow(
+      'matmul: inner dimensions differ: a is [2, 3], b is [4, 2]',
+    );
   });
 });

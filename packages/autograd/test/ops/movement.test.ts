@@ -1,8 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import * as T from '@torchlet/tensor';
-import { concat, expand, indexSelect, narrow, pad, permute, reshape, slice, stack, sum, Variable } from '@torchlet/autograd';
+import {
+  concat,
+  expand,
+  indexSelect,
+  narrow,
+  pad,
+  permute,
+  reshape,
+  slice,
+  stack,
+  sum,
+  Variable,
+} from '@torchlet/autograd';
 
-const leafOf = (values: T.NestedArray) => new Variable(T.tensor(values as number[], { dtype: 'float64' }), { requiresGrad: true });
+const leafOf = (values: T.NestedArray) =>
+  new Variable(T.tensor(values as number[], { dtype: 'float64' }), { requiresGrad: true });
 const arange = (n: number) => new Variable(T.arange(0, n, 1, { dtype: 'float64' }), { requiresGrad: true });
 
 describe('movement ops: worked examples', () => {
@@ -44,16 +57,27 @@ describe('movement ops: worked examples', () => {
   });
 
   it('indexSelect adds the gradients of repeated indices', () => {
-    const x = leafOf([[1, 2], [3, 4], [5, 6]]);
+    const x = leafOf([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ]);
     sum(indexSelect(x, 0, [2, 0, 2])).backward();
-    expect(x.grad!.toArray()).toEqual([[1, 1], [0, 0], [2, 2]]);
+    expect(x.grad!.toArray()).toEqual([
+      [1, 1],
+      [0, 0],
+      [2, 2],
+    ]);
   });
 
-  it('permute gives a packed gradient in the input\'s layout', () => {
+  it("permute gives a packed gradient in the input's layout", () => {
     const x = new Variable(T.reshape(T.arange(0, 6, 1, { dtype: 'float64' }), [2, 3]), { requiresGrad: true });
     const y = permute(x, [1, 0]);
     y.backward(T.reshape(T.arange(0, 6, 1, { dtype: 'float64' }), [3, 2]));
-    expect(x.grad!.toArray()).toEqual([[0, 2, 4], [1, 3, 5]]);
+    expect(x.grad!.toArray()).toEqual([
+      [0, 2, 4],
+      [1, 3, 5],
+    ]);
     expect(x.grad!.isContiguous()).toBe(true);
   });
 
@@ -65,7 +89,15 @@ describe('movement ops: worked examples', () => {
     expect(b.grad!.toArray()).toEqual([30]);
     const c = leafOf([1, 2]);
     const constant = T.tensor([5, 6], { dtype: 'float64' });
-    stack([c, constant], 1).backward(T.tensor([[1, 2], [3, 4]], { dtype: 'float64' }));
+    stack([c, constant], 1).backward(
+      T.tensor(
+        [
+          [1, 2],
+          [3, 4],
+        ],
+        { dtype: 'float64' },
+      ),
+    );
     expect(c.grad!.toArray()).toEqual([1, 3]);
   });
 
@@ -86,7 +118,9 @@ describe('movement ops: errors', () => {
 
   it('shape errors come from the tensor ops, naming the shapes', () => {
     expect(() => concat([leafOf([[1, 2]]), leafOf([[1, 2, 3]])], 0)).toThrow(T.ShapeError);
-    expect(() => concat([leafOf([[1, 2]]), leafOf([[1, 2, 3]])], 0)).toThrow('concat: tensors[1] has shape [1, 3] but tensors[0] has shape [1, 2]');
+    expect(() => concat([leafOf([[1, 2]]), leafOf([[1, 2, 3]])], 0)).toThrow(
+      'concat: tensors[1] has shape [1, 3] but tensors[0] has shape [1, 2]',
+    );
     expect(() => stack([])).toThrow(/stack: tensors must hold at least one tensor/);
     expect(() => pad(leafOf([1, 2]), [[2, 0]], { mode: 'reflect' })).toThrow(RangeError);
     expect(() => reshape(leafOf([1, 2, 3]), [2, 2])).toThrow(T.ShapeError);

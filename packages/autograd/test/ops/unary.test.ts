@@ -59,6 +59,8 @@ describe('unary ops: conventions at kinks', () => {
   it('gelu rejects an unknown approximate with a TypeError', () => {
     const x = leafOf([1]);
     expect(() => gelu(x, { approximate: 'erf' as 'none' })).toThrow(TypeError);
-    expect(() => gelu(x, { approximate: 'erf' as 'none' })).toThrow("gelu: approximate must be 'none' or 'tanh', got erf");
+    expect(() => gelu(x, { approximate: 'erf' as 'none' })).toThrow(
+      "gelu: approximate must be 'none' or 'tanh', got erf",
+    );
   });
 });

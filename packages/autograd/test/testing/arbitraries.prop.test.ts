@@ -6,12 +6,14 @@ import { arbBroadcastPair, arbConvCase, arbShape, arbTensor } from '@torchlet/au
 describe('arbShape', () => {
   it('keeps rank, axis sizes and element count within the options', () => {
     const options = { minRank: 1, maxRank: 3, minDim: 2, maxDim: 6, maxSize: 40 };
-    fc.assert(fc.property(arbShape(options), (shape) => {
-      expect(shape.length).toBeGreaterThanOrEqual(1);
-      expect(shape.length).toBeLessThanOrEqual(3);
-      for (const d of shape) expect(d >= 2 && d <= 6).toBe(true);
-      expect(T.sizeOf(shape)).toBeLessThanOrEqual(40);
-    }));
+    fc.assert(
+      fc.property(arbShape(options), (shape) => {
+        expect(shape.length).toBeGreaterThanOrEqual(1);
+        expect(shape.length).toBeLessThanOrEqual(3);
+        for (const d of shape) expect(d >= 2 && d <= 6).toBe(true);
+        expect(T.sizeOf(shape)).toBeLessThanOrEqual(40);
+      }),
+    );
   });
 
   it('produces scalars and every rank up to maxRank by default', () => {
@@ -21,8 +23,12 @@ describe('arbShape', () => {
 
   it('rejects impossible options with a RangeError naming them', () => {
     expect(() => arbShape({ minRank: 3, maxRank: 2 })).toThrow(RangeError);
-    expect(() => arbShape({ minRank: 3, maxRank: 2 })).toThrow('arbShape: need 0 <= minRank <= maxRank, got minRank=3, maxRank=2');
-    expect(() => arbShape({ minRank: 3, minDim: 4, maxSize: 10 })).toThrow('arbShape: maxSize=10 is below the smallest possible size 64 (minDim=4, minRank=3)');
+    expect(() => arbShape({ minRank: 3, maxRank: 2 })).toThrow(
+      'arbShape: need 0 <= minRank <= maxRank, got minRank=3, maxRank=2',
+    );
+    expect(() => arbShape({ minRank: 3, minDim: 4, maxSize: 10 })).toThrow(
+      'arbShape: maxSize=10 is below the smallest possible size 64 (minDim=4, minRank=3)',
+    );
   });
 });
 
@@ -31,31 +37,39 @@ describe('arbBroadcastPair', () => {
     let rankDiffers = false;
     let hasOne = false;
     let equal = false;
-    fc.assert(fc.property(arbBroadcastPair(), ([a, b]) => {
-      T.broadcastShapes('test', a, b); // throws if they do not broadcast
-      if (a.length !== b.length) rankDiffers = true;
-      if ([...a, ...b].includes(1)) hasOne = true;
-      if (T.sameShape(a, b)) equal = true;
-    }), { numRuns: 300, seed: 2 });
+    fc.assert(
+      fc.property(arbBroadcastPair(), ([a, b]) => {
+        T.broadcastShapes('test', a, b); // throws if they do not broadcast
+        if (a.length !== b.length) rankDiffers = true;
+        if ([...a, ...b].includes(1)) hasOne = true;
+        if (T.sameShape(a, b)) equal = true;
+      }),
+      { numRuns: 300, seed: 2 },
+    );
     expect([rankDiffers, hasOne, equal]).toEqual([true, true, true]);
   });
 });
 
 describe('arbTensor', () => {
   it('draws float64 values in [min, max) with the given shape', () => {
-    fc.assert(fc.property(arbTensor([2, 3], { min: -0.5, max: 0.25 }), (t) => {
-      expect(t.shape).toEqual([2, 3]);
-      expect(t.dtype).toBe('float64');
-      for (const v of T.contiguousData(t)) expect(v >= -0.5 && v < 0.25).toBe(true);
-    }));
+    fc.assert(
+      fc.property(arbTensor([2, 3], { min: -0.5, max: 0.25 }), (t) => {
+        expect(t.shape).toEqual([2, 3]);
+        expect(t.dtype).toBe('float64');
+        for (const v of T.contiguousData(t)) expect(v >= -0.5 && v < 0.25).toBe(true);
+      }),
+    );
   });
 
   it('int32 draws are integers in [min, max], bounds included', () => {
     const seen = new Set<number>();
-    fc.assert(fc.property(arbTensor([8], { dtype: 'int32', min: -1, max: 1 }), (t) => {
-      expect(t.dtype).toBe('int32');
-      for (const v of T.contiguousData(t)) seen.add(v);
-    }), { numRuns: 20, seed: 3 });
+    fc.assert(
+      fc.property(arbTensor([8], { dtype: 'int32', min: -1, max: 1 }), (t) => {
+        expect(t.dtype).toBe('int32');
+        for (const v of T.contiguousData(t)) seen.add(v);
+      }),
+      { numRuns: 20, seed: 3 },
+    );
     expect([...seen].sort()).toEqual([-1, 0, 1]);
   });
 
@@ -67,7 +81,9 @@ describe('arbTensor', () => {
   it('takes a shape arbitrary, and prints a counterexample by shape, dtype and seed', () => {
     const [t] = fc.sample(arbTensor(arbShape({ minRank: 2, maxRank: 2 })), { numRuns: 1, seed: 4 });
     expect(t!.ndim).toBe(2);
-    expect(fc.stringify(t)).toMatch(/^Tensor\(shape=\[\d+, \d+\], dtype=float64, uniform \[-2, 2\) from Generator\(-?\d+\)\)$/);
+    expect(fc.stringify(t)).toMatch(
+      /^Tensor\(shape=\[\d+, \d+\], dtype=float64, uniform \[-2, 2\) from Generator\(-?\d+\)\)$/,
+    );
   });
 
   it('rejects min > max', () => {
@@ -76,7 +92,14 @@ describe('arbTensor', () => {
 });
 
 /** PyTorch's output size of one axis, from the torch.nn.Conv / ConvTranspose docs. */
-function outputSize(size: number, k: number, stride: number, padding: number, dilation: number, outputPadding: number | null): number {
+function outputSize(
+  size: number,
+  k: number,
+  stride: number,
+  padding: number,
+  dilation: number,
+  outputPadding: number | null,
+): number {
   if (outputPadding === null) return Math.floor((size + 2 * padding - dilation * (k - 1) - 1) / stride) + 1;
   return (size - 1) * stride - 2 * padding + dilation * (k - 1) + outputPadding + 1;
 }
@@ -85,35 +108,45 @@ describe('arbConvCase', () => {
   for (const dims of [1, 2, 3] as const) {
     for (const transposed of [false, true]) {
       it(`dims=${dims} transposed=${transposed}: valid PyTorch shapes, output ≥ 1, small`, () => {
-        fc.assert(fc.property(arbConvCase({ dims, transposed }), (c) => {
-          const { inputShape, weightShape, biasShape, options, outputShape } = c;
-          const { groups } = options;
-          expect(inputShape.length).toBe(dims + 2);
-          expect(weightShape.length).toBe(dims + 2);
-          const cIn = inputShape[1]!;
-          expect(cIn % groups).toBe(0);
-          // conv: weight [Cout, Cin/groups, ...k]; transposed: [Cin, Cout/groups, ...k]
-          const cOut = transposed ? weightShape[1]! * groups : weightShape[0]!;
-          if (transposed) expect(weightShape[0]).toBe(cIn);
-          else {
-            expect(weightShape[1]! * groups).toBe(cIn);
-            expect(cOut % groups).toBe(0);
-          }
-          expect(biasShape === null || (biasShape.length === 1 && biasShape[0] === cOut)).toBe(true);
-          for (const key of ['stride', 'padding', 'dilation'] as const) expect(options[key].length).toBe(dims);
-          expect(options.outputPadding === undefined).toBe(!transposed);
-          expect(outputShape.slice(0, 2)).toEqual([inputShape[0], cOut]);
-          for (let i = 0; i < dims; i++) {
-            const stride = options.stride[i]!;
-            const dilation = options.dilation[i]!;
-            const op = transposed ? options.outputPadding![i]! : null;
-            if (op !== null) expect(op).toBeLessThan(Math.max(stride, dilation));
-            const size = outputSize(inputShape[2 + i]!, weightShape[2 + i]!, stride, options.padding[i]!, dilation, op);
-            expect(size).toBe(outputShape[2 + i]);
-            expect(size).toBeGreaterThanOrEqual(1);
-          }
-          expect(T.sizeOf(inputShape) + T.sizeOf(weightShape) + T.sizeOf(outputShape)).toBeLessThanOrEqual(600);
-        }), { numRuns: 200 });
+        fc.assert(
+          fc.property(arbConvCase({ dims, transposed }), (c) => {
+            const { inputShape, weightShape, biasShape, options, outputShape } = c;
+            const { groups } = options;
+            expect(inputShape.length).toBe(dims + 2);
+            expect(weightShape.length).toBe(dims + 2);
+            const cIn = inputShape[1]!;
+            expect(cIn % groups).toBe(0);
+            // conv: weight [Cout, Cin/groups, ...k]; transposed: [Cin, Cout/groups, ...k]
+            const cOut = transposed ? weightShape[1]! * groups : weightShape[0]!;
+            if (transposed) expect(weightShape[0]).toBe(cIn);
+            else {
+              expect(weightShape[1]! * groups).toBe(cIn);
+              expect(cOut % groups).toBe(0);
+            }
+            expect(biasShape === null || (biasShape.length === 1 && biasShape[0] === cOut)).toBe(true);
+            for (const key of ['stride', 'padding', 'dilation'] as const) expect(options[key].length).toBe(dims);
+            expect(options.outputPadding === undefined).toBe(!transposed);
+            expect(outputShape.slice(0, 2)).toEqual([inputShape[0], cOut]);
+            for (let i = 0; i < dims; i++) {
+              const stride = options.stride[i]!;
+              const dilation = options.dilation[i]!;
+              const op = transposed ? options.outputPadding![i]! : null;
+              if (op !== null) expect(op).toBeLessThan(Math.max(stride, dilation));
+              const size = outputSize(
+                inputShape[2 + i]!,
+                weightShape[2 + i]!,
+                stride,
+                options.padding[i]!,
+                dilation,
+                op,
+              );
+              expect(size).toBe(outputShape[2 + i]);
+              expect(size).toBeGreaterThanOrEqual(1);
+            }
+            expect(T.sizeOf(inputShape) + T.sizeOf(weightShape) + T.sizeOf(outputShape)).toBeLessThanOrEqual(600);
+          }),
+          { numRuns: 200 },
+        );
       });
     }
   }

@@ -34,7 +34,13 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B> {
 
   constructor(dataset: Dataset<T, B>, options: DataLoaderOptions<T, B> = {}) {
     const op = 'DataLoader';
-    if (dataset === null || typeof dataset !== 'object' || typeof dataset.get !== 'function' || !Number.isInteger(dataset.length) || dataset.length < 0) {
+    if (
+      dataset === null ||
+      typeof dataset !== 'object' ||
+      typeof dataset.get !== 'function' ||
+      !Number.isInteger(dataset.length) ||
+      dataset.length < 0
+    ) {
       throw typeError(op, 'dataset must have an integer length and a get(index) method');
     }
     this.dataset = dataset;
@@ -42,11 +48,15 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B> {
     this.batchSize = checkInt(op, options.batchSize ?? 1, 'batchSize', 1);
     this.shuffle = options.shuffle ?? false;
     this.dropLast = options.dropLast ?? false;
-    if (typeof this.shuffle !== 'boolean') throw typeError(op, `shuffle must be a boolean, got ${String(this.shuffle)}`);
-    if (typeof this.dropLast !== 'boolean') throw typeError(op, `dropLast must be a boolean, got ${String(this.dropLast)}`);
-    if (options.generator !== undefined && !(options.generator instanceof Generator)) throw typeError(op, 'generator must be a Generator');
+    if (typeof this.shuffle !== 'boolean')
+      throw typeError(op, `shuffle must be a boolean, got ${String(this.shuffle)}`);
+    if (typeof this.dropLast !== 'boolean')
+      throw typeError(op, `dropLast must be a boolean, got ${String(this.dropLast)}`);
+    if (options.generator !== undefined && !(options.generator instanceof Generator))
+      throw typeError(op, 'generator must be a Generator');
     this.generator = options.generator ?? null;
-    if (options.collate !== undefined && typeof options.collate !== 'function') throw typeError(op, 'collate must be a function');
+    if (options.collate !== undefined && typeof options.collate !== 'function')
+      throw typeError(op, 'collate must be a function');
     this.collate = options.collate ?? (defaultCollate as unknown as (items: T[]) => B);
   }
 

@@ -1,7 +1,21 @@
-import { checkTensor, contiguousData, formatShape, rangeError, shapeError, Tensor, typeError, type DType, type TypedArray } from '@torchlet/tensor';
+import {
+  checkTensor,
+  contiguousData,
+  formatShape,
+  rangeError,
+  shapeError,
+  Tensor,
+  typeError,
+  type DType,
+  type TypedArray,
+} from '@torchlet/tensor';
 
 function arrayFor(dtype: DType, length: number): TypedArray {
-  return dtype === 'float32' ? new Float32Array(length) : dtype === 'float64' ? new Float64Array(length) : new Int32Array(length);
+  return dtype === 'float32'
+    ? new Float32Array(length)
+    : dtype === 'float64'
+      ? new Float64Array(length)
+      : new Int32Array(length);
 }
 
 /**
@@ -75,7 +89,10 @@ export class TensorDataset implements Dataset<Tensor[], Tensor[]> {
     for (const [k, t] of tensors.entries()) {
       if (t.ndim === 0) throw shapeError(op, `tensors[${k}] is 0-D; every tensor needs a first axis to index`);
       if (t.shape[0] !== tensors[0]!.shape[0]) {
-        throw shapeError(op, `all tensors must share their first size; tensors[0] is ${formatShape(tensors[0]!.shape)} but tensors[${k}] is ${formatShape(t.shape)}`);
+        throw shapeError(
+          op,
+          `all tensors must share their first size; tensors[0] is ${formatShape(tensors[0]!.shape)} but tensors[${k}] is ${formatShape(t.shape)}`,
+        );
       }
     }
     this.tensors = tensors;
@@ -105,10 +122,16 @@ export class Subset<T, B = Collated<T>> implements Dataset<T, B> {
 
   constructor(dataset: Dataset<T, B>, indices: ArrayLike<number>) {
     const op = 'Subset';
-    if (dataset === null || typeof dataset !== 'object' || typeof dataset.get !== 'function' || !Number.isInteger(dataset.length)) {
+    if (
+      dataset === null ||
+      typeof dataset !== 'object' ||
+      typeof dataset.get !== 'function' ||
+      !Number.isInteger(dataset.length)
+    ) {
       throw typeError(op, 'dataset must have an integer length and a get(index) method');
     }
-    if (!Array.isArray(indices) && !ArrayBuffer.isView(indices)) throw typeError(op, `indices must be an array of integers, got ${indices === null ? 'null' : typeof indices}`);
+    if (!Array.isArray(indices) && !ArrayBuffer.isView(indices))
+      throw typeError(op, `indices must be an array of integers, got ${indices === null ? 'null' : typeof indices}`);
     this.dataset = dataset;
     this.indices = Int32Array.from(indices);
     if (this.indices.length !== indices.length) throw typeError(op, 'indices must be an array of integers');
@@ -140,9 +163,13 @@ function stackTensors(items: readonly Tensor[]): Tensor {
   const first = items[0]!;
   for (const [b, t] of items.entries()) {
     if (t.shape.length !== first.shape.length || t.shape.some((d, k) => d !== first.shape[k])) {
-      throw shapeError('collate', `items must have equal shapes to stack; item 0 is ${formatShape(first.shape)} but item ${b} is ${formatShape(t.shape)}`);
+      throw shapeError(
+        'collate',
+        `items must have equal shapes to stack; item 0 is ${formatShape(first.shape)} but item ${b} is ${formatShape(t.shape)}`,
+      );
     }
-    if (t.dtype !== first.dtype) throw typeError('collate', `items must share a dtype; item 0 is ${first.dtype} but item ${b} is ${t.dtype}`);
+    if (t.dtype !== first.dtype)
+      throw typeError('collate', `items must share a dtype; item 0 is ${first.dtype} but item ${b} is ${t.dtype}`);
   }
   const out: TypedArray = arrayFor(first.dtype, items.length * first.size);
   items.forEach((t, b) => out.set(contiguousData(t), b * first.size));
@@ -170,8 +197,12 @@ export function defaultCollate<T>(items: readonly T[]): Collated<T> {
   }
   if (first !== null && typeof first === 'object') {
     const out: Record<string, unknown> = {};
-    for (const key of Object.keys(first)) out[key] = defaultCollate((items as readonly Record<string, unknown>[]).map((it) => it[key]));
+    for (const key of Object.keys(first))
+      out[key] = defaultCollate((items as readonly Record<string, unknown>[]).map((it) => it[key]));
     return out as Collated<T>;
   }
-  throw typeError('collate', `cannot collate items of type ${first === null ? 'null' : typeof first}; pass a collate function`);
+  throw typeError(
+    'collate',
+    `cannot collate items of type ${first === null ? 'null' : typeof first}; pass a collate function`,
+  );
 }

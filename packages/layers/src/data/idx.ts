@@ -53,7 +53,9 @@ export function parseIdx(bytes: Uint8Array): IdxArray {
   const length = bytes.length;
   if (length < 4) throw fail(`file is ${length} bytes, shorter than the 4-byte magic number`);
   if (bytes[0] !== 0 || bytes[1] !== 0) {
-    throw fail(`bad magic number: the first two bytes must be 0x00 0x00, got ${hex(bytes[0]!)} ${hex(bytes[1]!)} (not an IDX file, or still gzip-compressed?)`);
+    throw fail(
+      `bad magic number: the first two bytes must be 0x00 0x00, got ${hex(bytes[0]!)} ${hex(bytes[1]!)} (not an IDX file, or still gzip-compressed?)`,
+    );
   }
   const code = bytes[2]!;
   const type = TYPES[code];
@@ -61,7 +63,8 @@ export function parseIdx(bytes: Uint8Array): IdxArray {
   const ndim = bytes[3]!;
   if (ndim < 1 || ndim > IDX_MAX_DIMS) throw fail(`dimension count ${ndim} is outside 1..${IDX_MAX_DIMS}`);
   const headerBytes = 4 + 4 * ndim;
-  if (length < headerBytes) throw fail(`file is ${length} bytes but a header with ${ndim} dimensions needs ${headerBytes}`);
+  if (length < headerBytes)
+    throw fail(`file is ${length} bytes but a header with ${ndim} dimensions needs ${headerBytes}`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const shape: number[] = [];
   for (let k = 0; k < ndim; k++) shape.push(view.getUint32(4 + 4 * k, false));
@@ -71,8 +74,10 @@ export function parseIdx(bytes: Uint8Array): IdxArray {
   for (const d of shape) count *= d;
   const needed = headerBytes + count * type.bytes;
   if (needed !== length) {
-    throw fail(`file is ${length} bytes but the header ${formatShape(shape)} needs ${needed}` +
-      ` (${headerBytes}-byte header + ${count} ${type.dtype} elements)`);
+    throw fail(
+      `file is ${length} bytes but the header ${formatShape(shape)} needs ${needed}` +
+        ` (${headerBytes}-byte header + ${count} ${type.dtype} elements)`,
+    );
   }
   const start = bytes.byteOffset + headerBytes;
   let data: IdxData;
@@ -121,12 +126,17 @@ export function encodeIdx(array: IdxArray): Uint8Array {
   if (!entry) throw rangeError('encodeIdx', `unknown dtype '${String(dtype)}'`);
   const [code, type] = entry;
   if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0 && d < 2 ** 32)) {
-    throw rangeError('encodeIdx', `shape must be an array of integers in [0, 2^32), got ${Array.isArray(shape) ? formatShape(shape) : String(shape)}`);
+    throw rangeError(
+      'encodeIdx',
+      `shape must be an array of integers in [0, 2^32), got ${Array.isArray(shape) ? formatShape(shape) : String(shape)}`,
+    );
   }
-  if (shape.length < 1 || shape.length > IDX_MAX_DIMS) throw rangeError('encodeIdx', `shape must have 1..${IDX_MAX_DIMS} dimensions, got ${formatShape(shape)}`);
+  if (shape.length < 1 || shape.length > IDX_MAX_DIMS)
+    throw rangeError('encodeIdx', `shape must have 1..${IDX_MAX_DIMS} dimensions, got ${formatShape(shape)}`);
   let count = 1;
   for (const d of shape) count *= d;
-  if (count !== data.length) throw rangeError('encodeIdx', `shape ${formatShape(shape)} holds ${count} elements but data has ${data.length}`);
+  if (count !== data.length)
+    throw rangeError('encodeIdx', `shape ${formatShape(shape)} holds ${count} elements but data has ${data.length}`);
   const headerBytes = 4 + 4 * shape.length;
   const out = new Uint8Array(headerBytes + count * type.bytes);
   const view = new DataView(out.buffer);
@@ -137,12 +147,24 @@ export function encodeIdx(array: IdxArray): Uint8Array {
     const v = data[i]!;
     const at = headerBytes + i * type.bytes;
     switch (dtype) {
-      case 'uint8': view.setUint8(at, v); break;
-      case 'int8': view.setInt8(at, v); break;
-      case 'int16': view.setInt16(at, v, false); break;
-      case 'int32': view.setInt32(at, v, false); break;
-      case 'float32': view.setFloat32(at, v, false); break;
-      case 'float64': view.setFloat64(at, v, false); break;
+      case 'uint8':
+        view.setUint8(at, v);
+        break;
+      case 'int8':
+        view.setInt8(at, v);
+        break;
+      case 'int16':
+        view.setInt16(at, v, false);
+        break;
+      case 'int32':
+        view.setInt32(at, v, false);
+        break;
+      case 'float32':
+        view.setFloat32(at, v, false);
+        break;
+      case 'float64':
+        view.setFloat64(at, v, false);
+        break;
     }
   }
   return out;

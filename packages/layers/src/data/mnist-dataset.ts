@@ -27,15 +27,22 @@ export class MnistDataset implements Dataset<[Tensor, number], [Tensor, Tensor]>
   // p → (p/255 − mean)/std for all 256 byte values: the batch loop is one table lookup per pixel.
   private readonly table = new Float32Array(256);
 
-  constructor(images: Uint8Array, labels: Uint8Array, options: MnistDatasetOptions & { shape?: readonly number[] } = {}) {
+  constructor(
+    images: Uint8Array,
+    labels: Uint8Array,
+    options: MnistDatasetOptions & { shape?: readonly number[] } = {},
+  ) {
     const op = 'MnistDataset';
     if (!(images instanceof Uint8Array)) throw typeError(op, 'images must be a Uint8Array');
     if (!(labels instanceof Uint8Array)) throw typeError(op, 'labels must be a Uint8Array');
     const shape = options.shape ?? [labels.length, 28, 28];
-    if (shape.length !== 3 || !shape.every((d) => Number.isInteger(d) && d >= 0)) throw shapeError(op, `shape must be [N, H, W], got ${formatShape(shape)}`);
+    if (shape.length !== 3 || !shape.every((d) => Number.isInteger(d) && d >= 0))
+      throw shapeError(op, `shape must be [N, H, W], got ${formatShape(shape)}`);
     const [n, h, w] = shape as [number, number, number];
-    if (n !== labels.length) throw shapeError(op, `images ${formatShape(shape)} hold ${n} images but there are ${labels.length} labels`);
-    if (images.length !== n * h * w) throw shapeError(op, `images has ${images.length} bytes but shape ${formatShape(shape)} needs ${n * h * w}`);
+    if (n !== labels.length)
+      throw shapeError(op, `images ${formatShape(shape)} hold ${n} images but there are ${labels.length} labels`);
+    if (images.length !== n * h * w)
+      throw shapeError(op, `images has ${images.length} bytes but shape ${formatShape(shape)} needs ${n * h * w}`);
     const mean = options.mean ?? 0.1307;
     const std = options.std ?? 0.3081;
     if (!Number.isFinite(mean)) throw typeError(op, `mean must be a finite number, got ${mean}`);

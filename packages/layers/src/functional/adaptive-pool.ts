@@ -24,10 +24,18 @@ export function adaptiveAxis(inSize: number, outSize: number): AxisWindows {
 
 function resolveOutputSize(op: string, outputSize: unknown, spatial: readonly number[]): number[] {
   const sizes = typeof outputSize === 'number' ? [outputSize, outputSize] : outputSize;
-  if (!Array.isArray(sizes) || sizes.length !== 2 || sizes.some((s) => s !== null && (typeof s !== 'number' || !Number.isInteger(s)))) {
-    throw typeError(op, `outputSize must be an integer or [h, w] of integers or null, got outputSize=${describeOption(outputSize)}`);
+  if (
+    !Array.isArray(sizes) ||
+    sizes.length !== 2 ||
+    sizes.some((s) => s !== null && (typeof s !== 'number' || !Number.isInteger(s)))
+  ) {
+    throw typeError(
+      op,
+      `outputSize must be an integer or [h, w] of integers or null, got outputSize=${describeOption(outputSize)}`,
+    );
   }
-  if (sizes.some((s) => s !== null && s < 1)) throw rangeError(op, `outputSize must be positive, got outputSize=${describeOption(outputSize)}`);
+  if (sizes.some((s) => s !== null && s < 1))
+    throw rangeError(op, `outputSize must be positive, got outputSize=${describeOption(outputSize)}`);
   return sizes.map((s, i) => (s === null ? spatial[i]! : s));
 }
 
@@ -74,9 +82,21 @@ export interface AdaptiveMaxPoolOptions {
  * @throws ShapeError for a wrong rank; RangeError for a non-positive output size
  * @example adaptiveMaxPool2d(randn([1, 3, 9, 9]), [3, null]).shape // [1, 3, 3, 9]
  */
-export function adaptiveMaxPool2d(input: TensorInput, outputSize: AdaptiveOutputSize, options: AdaptiveMaxPoolOptions & { returnIndices: true }): [Variable, Variable];
-export function adaptiveMaxPool2d(input: TensorInput, outputSize: AdaptiveOutputSize, options?: AdaptiveMaxPoolOptions): Variable;
-export function adaptiveMaxPool2d(input: TensorInput, outputSize: AdaptiveOutputSize, options: AdaptiveMaxPoolOptions = {}): Variable | [Variable, Variable] {
+export function adaptiveMaxPool2d(
+  input: TensorInput,
+  outputSize: AdaptiveOutputSize,
+  options: AdaptiveMaxPoolOptions & { returnIndices: true },
+): [Variable, Variable];
+export function adaptiveMaxPool2d(
+  input: TensorInput,
+  outputSize: AdaptiveOutputSize,
+  options?: AdaptiveMaxPoolOptions,
+): Variable;
+export function adaptiveMaxPool2d(
+  input: TensorInput,
+  outputSize: AdaptiveOutputSize,
+  options: AdaptiveMaxPoolOptions = {},
+): Variable | [Variable, Variable] {
   const axes = adaptiveAxes('adaptiveMaxPool2d', input, outputSize);
   const [out, indices] = windowMaxOp(input, makePlan(input.shape, 2, axes)) as [Variable, Variable];
   return options.returnIndices ? [out, indices] : out;

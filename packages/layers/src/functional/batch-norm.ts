@@ -67,7 +67,8 @@ const batchNormOp = defineOp({
         invstd[ch] = 1 / Math.sqrt(variance + eps);
         // Running variance takes the unbiased estimate; the normalisation above the biased one (as PyTorch).
         if (rm) rm[runningMean!.offset + ch] = (1 - momentum) * rm[runningMean!.offset + ch]! + momentum * mu;
-        if (rv) rv[runningVar!.offset + ch] = (1 - momentum) * rv[runningVar!.offset + ch]! + momentum * (sq / (count - 1));
+        if (rv)
+          rv[runningVar!.offset + ch] = (1 - momentum) * rv[runningVar!.offset + ch]! + momentum * (sq / (count - 1));
       }
     } else {
       const rm = contiguousData(runningMean!);
@@ -81,7 +82,8 @@ const batchNormOp = defineOp({
     for (let ch = 0; ch < c; ch++) {
       const scale = invstd[ch]! * (w ? w[ch]! : 1);
       const shift = (b ? b[ch]! : 0) - mean[ch]! * scale;
-      for (let i = 0; i < n; i++) for (let at = (i * c + ch) * l, end = at + l; at < end; at++) out[at] = x[at]! * scale + shift;
+      for (let i = 0; i < n; i++)
+        for (let at = (i * c + ch) * l, end = at + l; at < end; at++) out[at] = x[at]! * scale + shift;
     }
     ctx.save(input, new Tensor(mean, [c]), new Tensor(invstd, [c]));
     ctx.weight = weight;
@@ -99,7 +101,11 @@ const batchNormOp = defineOp({
     const w = weight ? contiguousData(weight) : null;
     const count = n * l;
     const [needInput, needWeight, needBias] = ctx.needsInputGrad;
-    const gradInput = needInput ? (x instanceof Float64Array ? new Float64Array(x.length) : new Float32Array(x.length)) : null;
+    const gradInput = needInput
+      ? x instanceof Float64Array
+        ? new Float64Array(x.length)
+        : new Float32Array(x.length)
+      : null;
     const sumG = new Float64Array(c);
     const sumGX = new Float64Array(c);
     for (let ch = 0; ch < c; ch++) {
@@ -127,7 +133,8 @@ const batchNormOp = defineOp({
         }
       } else {
         const k = gamma * is;
-        for (let i = 0; i < n; i++) for (let at = (i * c + ch) * l, end = at + l; at < end; at++) gradInput[at] = k * g[at]!;
+        for (let i = 0; i < n; i++)
+          for (let at = (i * c + ch) * l, end = at + l; at < end; at++) gradInput[at] = k * g[at]!;
       }
     }
     const like = (values: Float64Array) => {
@@ -145,9 +152,12 @@ const batchNormOp = defineOp({
 
 function checkChannelTensor(op: string, name: string, t: unknown, c: number, dtype: string): void {
   if (t === null || t === undefined) return;
-  if (!(t instanceof Tensor) && !(t instanceof Variable)) throw typeError(op, `${name} must be a Tensor or Variable, got ${typeof t}`);
-  if (t.ndim !== 1 || t.shape[0] !== c) throw shapeError(op, `${name} must be [${c}] (one per channel), got ${formatShape(t.shape)}`);
-  if (t.dtype !== dtype) throw typeError(op, `input is ${dtype} but ${name} is ${t.dtype}; cast one of them so both match`);
+  if (!(t instanceof Tensor) && !(t instanceof Variable))
+    throw typeError(op, `${name} must be a Tensor or Variable, got ${typeof t}`);
+  if (t.ndim !== 1 || t.shape[0] !== c)
+    throw shapeError(op, `${name} must be [${c}] (one per channel), got ${formatShape(t.shape)}`);
+  if (t.dtype !== dtype)
+    throw typeError(op, `input is ${dtype} but ${name} is ${t.dtype}; cast one of them so both match`);
 }
 
 /**
@@ -162,29 +172,50 @@ function checkChannelTensor(op: string, name: string, t: unknown, c: number, dty
  * @returns the input's shape
  * @throws ShapeError if a per-channel tensor is not `[C]`, or training sees one value per channel
  */
-export function batchNorm(input: TensorInput, runningMean: Tensor | null, runningVar: Tensor | null, options: BatchNormOptions = {}): Variable {
+export function batchNorm(
+  input: TensorInput,
+  runningMean: Tensor | null,
+  runningVar: Tensor | null,
+  options: BatchNormOptions = {},
+): Variable {
   const op = 'batchNorm';
-  if (!(input instanceof Tensor) && !(input instanceof Variable)) throw typeError(op, `input must be a Tensor or Variable, got ${input === null ? 'null' : typeof input}`);
+  if (!(input instanceof Tensor) && !(input instanceof Variable))
+    throw typeError(op, `input must be a Tensor or Variable, got ${input === null ? 'null' : typeof input}`);
   if (options === null || typeof options !== 'object') throw typeError(op, 'options must be an object');
   if (input.ndim < 2) throw shapeError(op, `input must be [N, C, ...], got ${formatShape(input.shape)}`);
-  if (input.dtype === 'int32') throw typeError(op, `input must be float32 or float64, got int32 ${formatShape(input.shape)}`);
+  if (input.dtype === 'int32')
+    throw typeError(op, `input must be float32 or float64, got int32 ${formatShape(input.shape)}`);
   const [n, c, l] = layout(input.shape);
   const training = options.training ?? false;
   const momentum = options.momentum ?? 0.1;
   const eps = options.eps ?? 1e-5;
   if (typeof training !== 'boolean') throw typeError(op, `training must be a boolean, got ${String(training)}`);
-  if (typeof momentum !== 'number' || !(momentum >= 0 && momentum <= 1)) throw rangeError(op, `momentum must be in [0, 1], got momentum=${String(momentum)}`);
-  if (typeof eps !== 'number' || !(eps >= 0) || !Number.isFinite(eps)) throw rangeError(op, `eps must be a finite number >= 0, got eps=${String(eps)}`);
-  for (const [name, t] of [['runningMean', runningMean], ['runningVar', runningVar]] as const) {
-    if (t !== null && t !== undefined && !(t instanceof Tensor)) throw typeError(op, `${name} must be a Tensor (a buffer, not a Variable) or null`);
+  if (typeof momentum !== 'number' || !(momentum >= 0 && momentum <= 1))
+    throw rangeError(op, `momentum must be in [0, 1], got momentum=${String(momentum)}`);
+  if (typeof eps !== 'number' || !(eps >= 0) || !Number.isFinite(eps))
+    throw rangeError(op, `eps must be a finite number >= 0, got eps=${String(eps)}`);
+  for (const [name, t] of [
+    ['runningMean', runningMean],
+    ['runningVar', runningVar],
+  ] as const) {
+    if (t !== null && t !== undefined && !(t instanceof Tensor))
+      throw typeError(op, `${name} must be a Tensor (a buffer, not a Variable) or null`);
     checkChannelTensor(op, name, t, c, input.dtype);
     if (t && training && !t.isContiguous()) throw typeError(op, `${name} must be contiguous to be updated in place`);
   }
-  if ((runningMean == null) !== (runningVar == null)) throw typeError(op, 'runningMean and runningVar must both be given or both be null');
+  if ((runningMean == null) !== (runningVar == null))
+    throw typeError(op, 'runningMean and runningVar must both be given or both be null');
   if (!training && !runningMean) throw typeError(op, 'runningMean and runningVar are required when not training');
   checkChannelTensor(op, 'weight', options.weight, c, input.dtype);
   checkChannelTensor(op, 'bias', options.bias, c, input.dtype);
-  if (training && n * l <= 1) throw shapeError(op, `training needs more than 1 value per channel, got input ${formatShape(input.shape)}`);
-  const plan: BatchNormPlan = { runningMean: runningMean ?? null, runningVar: runningVar ?? null, training, momentum, eps };
+  if (training && n * l <= 1)
+    throw shapeError(op, `training needs more than 1 value per channel, got input ${formatShape(input.shape)}`);
+  const plan: BatchNormPlan = {
+    runningMean: runningMean ?? null,
+    runningVar: runningVar ?? null,
+    training,
+    momentum,
+    eps,
+  };
   return batchNormOp(input, options.weight ?? null, options.bias ?? null, plan);
 }

@@ -37,7 +37,15 @@ function currentStore(): Store {
   let store = stores.get(gemm);
   if (!store) {
     const kernel = gemm instanceof WasmGemm ? gemm : null;
-    store = { kernel, residentFloats: 0, resident: new WeakSet(), scratch32: new Float32Array(0), scratch64: new Float64Array(0), pool32: [], pool64: [] };
+    store = {
+      kernel,
+      residentFloats: 0,
+      resident: new WeakSet(),
+      scratch32: new Float32Array(0),
+      scratch64: new Float64Array(0),
+      pool32: [],
+      pool64: [],
+    };
     stores.set(gemm, store);
   }
   return store;

@@ -1,5 +1,13 @@
 import type { Variable } from '@torchlet/autograd';
-import { contiguousData, formatShape, rangeError, shapeError, typeError, type DType, type Tensor } from '@torchlet/tensor';
+import {
+  contiguousData,
+  formatShape,
+  rangeError,
+  shapeError,
+  typeError,
+  type DType,
+  type Tensor,
+} from '@torchlet/tensor';
 import { checkInputWeightBias } from './check-tensors.js';
 
 /** A tensor argument: a plain Tensor (a constant) or a Variable (joins the graph). */
@@ -53,7 +61,11 @@ export function describeOption(value: unknown): string {
  */
 export function spatialTuple(op: string, name: string, value: unknown, dims: number, min: number): number[] {
   const values = typeof value === 'number' ? new Array<number>(dims).fill(value) : value;
-  if (!Array.isArray(values) || values.length !== dims || values.some((v) => typeof v !== 'number' || !Number.isInteger(v))) {
+  if (
+    !Array.isArray(values) ||
+    values.length !== dims ||
+    values.some((v) => typeof v !== 'number' || !Number.isInteger(v))
+  ) {
     const want = dims === 1 ? 'an integer' : `an integer or ${dims} integers`;
     throw typeError(op, `${name} must be ${want}, got ${name}=${describeOption(value)}`);
   }
@@ -67,14 +79,18 @@ export function spatialTuple(op: string, name: string, value: unknown, dims: num
 /** `'zeros' | 'reflect' | 'replicate' | 'circular'`, or a RangeError naming the bad value. */
 export function checkPaddingMode(op: string, mode: unknown): PaddingMode {
   if (!PADDING_MODES.includes(mode as PaddingMode)) {
-    throw rangeError(op, `paddingMode must be 'zeros', 'reflect', 'replicate' or 'circular', got ${describeOption(mode)}`);
+    throw rangeError(
+      op,
+      `paddingMode must be 'zeros', 'reflect', 'replicate' or 'circular', got ${describeOption(mode)}`,
+    );
   }
   return mode as PaddingMode;
 }
 
 /** A positive integer `groups`. */
 export function checkGroups(op: string, groups: unknown): number {
-  if (typeof groups !== 'number' || !Number.isInteger(groups)) throw typeError(op, `groups must be an integer, got groups=${describeOption(groups)}`);
+  if (typeof groups !== 'number' || !Number.isInteger(groups))
+    throw typeError(op, `groups must be an integer, got groups=${describeOption(groups)}`);
   if (groups < 1) throw rangeError(op, `groups must be positive, got groups=${groups}`);
   return groups;
 }
@@ -87,8 +103,13 @@ export function checkGroups(op: string, groups: unknown): number {
  * @throws TypeError/RangeError for malformed options; RangeError for `'same'` with a stride > 1
  * @example normalizeConvOptions('conv1d', [4], { padding: 'same', dilation: 3 }) // padBefore [4], padAfter [5]
  */
-export function normalizeConvOptions(op: string, kernelSize: readonly number[], options: ConvOptions): ConvParams & { paddingMode: PaddingMode } {
-  if (options === null || typeof options !== 'object') throw typeError(op, `options must be an object, got ${describeOption(options)}`);
+export function normalizeConvOptions(
+  op: string,
+  kernelSize: readonly number[],
+  options: ConvOptions,
+): ConvParams & { paddingMode: PaddingMode } {
+  if (options === null || typeof options !== 'object')
+    throw typeError(op, `options must be an object, got ${describeOption(options)}`);
   const dims = kernelSize.length;
   const stride = spatialTuple(op, 'stride', options.stride ?? 1, dims, 1);
   const dilation = spatialTuple(op, 'dilation', options.dilation ?? 1, dims, 1);
@@ -108,7 +129,11 @@ export function normalizeConvOptions(op: string, kernelSize: readonly number[], 
     padBefore = total.map((t) => Math.floor(t / 2));
     padAfter = total.map((t, i) => t - padBefore[i]!);
   } else {
-    if (typeof padding === 'string') throw rangeError(op, `padding must be a number, a tuple, 'same' or 'valid', got padding=${describeOption(padding)}`);
+    if (typeof padding === 'string')
+      throw rangeError(
+        op,
+        `padding must be a number, a tuple, 'same' or 'valid', got padding=${describeOption(padding)}`,
+      );
     padBefore = spatialTuple(op, 'padding', padding, dims, 0);
     padAfter = padBefore.slice();
   }
@@ -122,18 +147,31 @@ export function normalizeConvOptions(op: string, kernelSize: readonly number[], 
  * @param weight rank `dims + 2`
  * @param bias   any shape here (checked by `checkConvChannels`) or null
  */
-export function checkConvTensors(op: string, dims: number, input: unknown, weight: unknown, bias: unknown, weightLayout: string): void {
+export function checkConvTensors(
+  op: string,
+  dims: number,
+  input: unknown,
+  weight: unknown,
+  bias: unknown,
+  weightLayout: string,
+): void {
   checkInputWeightBias(op, input, weight, bias);
   const x = input as TensorInput;
   const w = weight as TensorInput;
   const b = bias as TensorInput | null | undefined;
   if (x.ndim !== dims + 1 && x.ndim !== dims + 2) {
-    throw shapeError(op, `input must be ${dims + 1}-D (unbatched) or ${dims + 2}-D (batched), got ${formatShape(x.shape)}`);
+    throw shapeError(
+      op,
+      `input must be ${dims + 1}-D (unbatched) or ${dims + 2}-D (batched), got ${formatShape(x.shape)}`,
+    );
   }
-  if (w.ndim !== dims + 2) throw shapeError(op, `weight must be ${dims + 2}-D ${weightLayout}, got ${formatShape(w.shape)}`);
+  if (w.ndim !== dims + 2)
+    throw shapeError(op, `weight must be ${dims + 2}-D ${weightLayout}, got ${formatShape(w.shape)}`);
   if (x.dtype === 'int32') throw typeError(op, `input must be float32 or float64, got int32 ${formatShape(x.shape)}`);
-  if (w.dtype !== x.dtype) throw typeError(op, `input is ${x.dtype} but weight is ${w.dtype}; cast one of them so both match`);
-  if (b && b.dtype !== x.dtype) throw typeError(op, `input is ${x.dtype} but bias is ${b.dtype}; cast one of them so both match`);
+  if (w.dtype !== x.dtype)
+    throw typeError(op, `input is ${x.dtype} but weight is ${w.dtype}; cast one of them so both match`);
+  if (b && b.dtype !== x.dtype)
+    throw typeError(op, `input is ${x.dtype} but bias is ${b.dtype}; cast one of them so both match`);
   const spatial = x.shape.slice(x.ndim - dims);
   if (spatial.some((d) => d === 0)) throw shapeError(op, `input ${formatShape(x.shape)} has an empty spatial axis`);
 }
@@ -142,22 +180,42 @@ export function checkConvTensors(op: string, dims: number, input: unknown, weigh
  * Checks channel counts against `groups` and the bias length. A conv weight is
  * `[Cout, Cin/groups, ...k]` (`weightInAxis` 1); a transposed-conv weight `[Cin, Cout/groups, ...k]` (0).
  */
-export function checkConvChannels(op: string, dims: number, input: TensorInput, weight: TensorInput, bias: TensorInput | null | undefined, groups: number, weightInAxis: 0 | 1): void {
+export function checkConvChannels(
+  op: string,
+  dims: number,
+  input: TensorInput,
+  weight: TensorInput,
+  bias: TensorInput | null | undefined,
+  groups: number,
+  weightInAxis: 0 | 1,
+): void {
   const cIn = input.shape[input.ndim - dims - 1]!;
   if (cIn % groups !== 0) {
-    throw shapeError(op, `input channels (${cIn}) must be divisible by groups (${groups}); input is ${formatShape(input.shape)}`);
+    throw shapeError(
+      op,
+      `input channels (${cIn}) must be divisible by groups (${groups}); input is ${formatShape(input.shape)}`,
+    );
   }
   if (weight.shape[0]! % groups !== 0) {
     const what = weightInAxis === 1 ? 'output' : 'input';
-    throw shapeError(op, `weight ${formatShape(weight.shape)} has ${weight.shape[0]} ${what} channels, not divisible by groups=${groups}`);
+    throw shapeError(
+      op,
+      `weight ${formatShape(weight.shape)} has ${weight.shape[0]} ${what} channels, not divisible by groups=${groups}`,
+    );
   }
   const expected = weightInAxis === 1 ? weight.shape[1]! * groups : weight.shape[0]!;
   if (cIn !== expected) {
-    throw shapeError(op, `input has ${cIn} channels, but weight ${formatShape(weight.shape)} with groups=${groups} expects ${expected}; input is ${formatShape(input.shape)}`);
+    throw shapeError(
+      op,
+      `input has ${cIn} channels, but weight ${formatShape(weight.shape)} with groups=${groups} expects ${expected}; input is ${formatShape(input.shape)}`,
+    );
   }
   const outChannels = weightInAxis === 1 ? weight.shape[0]! : weight.shape[1]! * groups;
   if (bias && (bias.ndim !== 1 || bias.shape[0] !== outChannels)) {
-    throw shapeError(op, `bias must be [${outChannels}] (one per output channel of weight ${formatShape(weight.shape)}), got ${formatShape(bias.shape)}`);
+    throw shapeError(
+      op,
+      `bias must be [${outChannels}] (one per output channel of weight ${formatShape(weight.shape)}), got ${formatShape(bias.shape)}`,
+    );
   }
 }
 

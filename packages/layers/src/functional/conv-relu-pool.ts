@@ -4,7 +4,16 @@ import { takeColumns } from './conv-columns.js';
 import type { ConvOptions, FloatArray, TensorInput } from './conv-options.js';
 import { floatData } from './conv-options.js';
 import {
-  chunkSamples, convForwardInto, convGradients, convOp, keepConvColumns, planar, planConvCall, prepareConv, type ConvCall, type ConvPlan,
+  chunkSamples,
+  convForwardInto,
+  convGradients,
+  convOp,
+  keepConvColumns,
+  planar,
+  planConvCall,
+  prepareConv,
+  type ConvCall,
+  type ConvPlan,
 } from './conv.js';
 import { makePlan, maxPool1d, maxPool2d, poolAxis, windowMax, windowMax2x2 } from './pool.js';
 
@@ -33,7 +42,12 @@ import { makePlan, maxPool1d, maxPool2d, poolAxis, windowMax, windowMax2x2 } fro
  * @throws as `conv2d`, and as `maxPool2d` when the conv output is smaller than 2×2
  * @example conv2dReluMaxPool2d(randn([8, 1, 28, 28]), randn([6, 1, 5, 5]), null, { padding: 2 }).shape // [8, 6, 14, 14]
  */
-export function conv2dReluMaxPool2d(input: TensorInput, weight: TensorInput, bias?: TensorInput | null, options: ConvOptions = {}): Variable {
+export function conv2dReluMaxPool2d(
+  input: TensorInput,
+  weight: TensorInput,
+  bias?: TensorInput | null,
+  options: ConvOptions = {},
+): Variable {
   const { x, call } = prepareConv('conv2d', 2, input, weight, bias, options);
   if (fusible(2, x, weight, bias ?? null, call)) return convReluMaxPoolOp(x, weight, bias ?? null, call);
   return maxPool2d(relu(convOp(x, weight, bias ?? null, call)), 2);
@@ -52,7 +66,12 @@ export function conv2dReluMaxPool2d(input: TensorInput, weight: TensorInput, bia
  * @throws as `conv1d`, and as `maxPool1d` when the conv output is shorter than 2
  * @example conv1dReluMaxPool1d(randn([8, 1, 64]), randn([4, 1, 7]), null, { padding: 3 }).shape // [8, 4, 32]
  */
-export function conv1dReluMaxPool1d(input: TensorInput, weight: TensorInput, bias?: TensorInput | null, options: ConvOptions = {}): Variable {
+export function conv1dReluMaxPool1d(
+  input: TensorInput,
+  weight: TensorInput,
+  bias?: TensorInput | null,
+  options: ConvOptions = {},
+): Variable {
   const { x, call } = prepareConv('conv1d', 1, input, weight, bias, options);
   if (fusible(1, x, weight, bias ?? null, call)) return convReluMaxPoolOp(x, weight, bias ?? null, call);
   return maxPool1d(relu(convOp(x, weight, bias ?? null, call)), 2);
@@ -84,7 +103,11 @@ export function reluMaxPoolJs(y: Float32Array, plan: ConvPlan, pooled: Float32Ar
   const size = plan.geom.outputSize;
   const dims = size.length;
   reluInPlace(y);
-  const poolPlan = makePlan([plan.batch, plan.cY, ...size], dims, size.map((l) => poolAxis(l, l >> 1, 2, 2, 0, 1)));
+  const poolPlan = makePlan(
+    [plan.batch, plan.cY, ...size],
+    dims,
+    size.map((l) => poolAxis(l, l >> 1, 2, 2, 0, 1)),
+  );
   if (dims === 2) windowMax2x2(y, poolPlan, pooled, indices);
   else windowMax(y, poolPlan, pooled, indices);
 }
@@ -95,7 +118,14 @@ export function reluMaxPoolJs(y: Float32Array, plan: ConvPlan, pooled: Float32Ar
  * zeros and then relu's give), by JS loops.
  */
 export function maxPoolReluBackwardJs(
-  g: Float32Array, pooled: Float32Array, indices: Int32Array, planes: number, h: number, w: number, windowRows: 1 | 2, gy: Float32Array,
+  g: Float32Array,
+  pooled: Float32Array,
+  indices: Int32Array,
+  planes: number,
+  h: number,
+  w: number,
+  windowRows: 1 | 2,
+  gy: Float32Array,
 ): void {
   gy.fill(0);
   const pooledBits = new Int32Array(pooled.buffer, pooled.byteOffset, pooled.length);
@@ -144,8 +174,20 @@ const convReluMaxPoolOp = defineOp({
     for (; done < batch; done += chunk) {
       const count = Math.min(chunk, batch - done);
       const ran = kernel.convBatch({
-        mode: 'forward', geometry, groups, cYG: cY / groups, count, x, xOffset: done * cX * xPositions, w: wData, wOffset: 0,
-        y: yData, yOffset: done * cY * yPositions, cols: keep ? keep.subarray(done * sampleCols) : null, beta: 0, bias: biasData,
+        mode: 'forward',
+        geometry,
+        groups,
+        cYG: cY / groups,
+        count,
+        x,
+        xOffset: done * cX * xPositions,
+        w: wData,
+        wOffset: 0,
+        y: yData,
+        yOffset: done * cY * yPositions,
+        cols: keep ? keep.subarray(done * sampleCols) : null,
+        beta: 0,
+        bias: biasData,
         reluMaxPool: { pooled, indices, offset: done * perSample, windowRows },
       });
       if (!ran) break;
@@ -175,8 +217,19 @@ const convReluMaxPoolOp = defineOp({
     const gy = takeColumns('float32', plan.batch * plan.cY * h * w);
     const gyData = gy.columns as Float32Array;
     const kernel = getGemm();
-    const ran = kernel instanceof WasmGemm &&
-      kernel.maxPoolReluBackward({ channels: plan.cY, h, w, windowRows, count: plan.batch, gradPooled: g, pooled, indices, gradY: gyData });
+    const ran =
+      kernel instanceof WasmGemm &&
+      kernel.maxPoolReluBackward({
+        channels: plan.cY,
+        h,
+        w,
+        windowRows,
+        count: plan.batch,
+        gradPooled: g,
+        pooled,
+        indices,
+        gradY: gyData,
+      });
     if (!ran) maxPoolReluBackwardJs(g, pooled, indices, plan.batch * plan.cY, h, w, windowRows, gyData);
     const grads = convGradients(ctx, gyData as FloatArray);
     gy.give();

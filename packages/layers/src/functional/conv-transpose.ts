@@ -1,9 +1,26 @@
 import { defineOp, type Context, type Variable } from '@torchlet/autograd';
 import { convGeometry, formatShape, rangeError, shapeError, Tensor, typeError } from '@torchlet/tensor';
-import { channelSums, convAdjointInto, convForwardInto, convPlan, convWeightGradInto, fillChannelBias, type ConvPlan } from './conv.js';
 import {
-  checkConvChannels, checkConvTensors, checkGroups, describeOption, floatArray, floatData, formatSize, isUnbatched, spatialTuple,
-  type SpatialArg, type TensorInput,
+  channelSums,
+  convAdjointInto,
+  convForwardInto,
+  convPlan,
+  convWeightGradInto,
+  fillChannelBias,
+  type ConvPlan,
+} from './conv.js';
+import {
+  checkConvChannels,
+  checkConvTensors,
+  checkGroups,
+  describeOption,
+  floatArray,
+  floatData,
+  formatSize,
+  isUnbatched,
+  spatialTuple,
+  type SpatialArg,
+  type TensorInput,
 } from './conv-options.js';
 
 export interface ConvTransposeOptions {
@@ -32,7 +49,14 @@ interface ConvTransposeCall {
  * Output length of a transposed convolution along one axis:
  * `(L − 1)·stride − 2·padding + dilation·(k − 1) + outputPadding + 1`.
  */
-export function convTransposeOutputSize(inSize: number, k: number, stride: number, padding: number, dilation: number, outputPadding: number): number {
+export function convTransposeOutputSize(
+  inSize: number,
+  k: number,
+  stride: number,
+  padding: number,
+  dilation: number,
+  outputPadding: number,
+): number {
   return (inSize - 1) * stride - 2 * padding + dilation * (k - 1) + outputPadding + 1;
 }
 
@@ -40,14 +64,35 @@ export function convTransposeOutputSize(inSize: number, k: number, stride: numbe
  * The transposed convolution is the adjoint of a convolution from its output back to its input,
  * so it runs on the same plan with the roles swapped: the wide side is this op's output.
  */
-function transposePlan(op: string, input: Tensor, weight: Tensor, call: ConvTransposeCall): { plan: ConvPlan; outShape: number[]; unbatched: boolean } {
+function transposePlan(
+  op: string,
+  input: Tensor,
+  weight: Tensor,
+  call: ConvTransposeCall,
+): { plan: ConvPlan; outShape: number[]; unbatched: boolean } {
   const dims = weight.ndim - 2;
   const unbatched = isUnbatched(input, dims);
   const [n, cIn, ...inSize] = unbatched ? [1, ...input.shape] : input.shape;
   const cOut = weight.shape[1]! * call.groups;
   const kernel = weight.shape.slice(2);
-  const outSize = inSize.map((l, i) => convTransposeOutputSize(l, kernel[i]!, call.stride[i]!, call.padding[i]!, call.dilation[i]!, call.outputPadding[i]!));
-  const geom = convGeometry(op, { channels: cOut, inputSize: outSize, kernelSize: kernel, stride: call.stride, padding: call.padding, dilation: call.dilation });
+  const outSize = inSize.map((l, i) =>
+    convTransposeOutputSize(
+      l,
+      kernel[i]!,
+      call.stride[i]!,
+      call.padding[i]!,
+      call.dilation[i]!,
+      call.outputPadding[i]!,
+    ),
+  );
+  const geom = convGeometry(op, {
+    channels: cOut,
+    inputSize: outSize,
+    kernelSize: kernel,
+    stride: call.stride,
+    padding: call.padding,
+    dilation: call.dilation,
+  });
   // With outputPadding >= stride (allowed when dilation is larger) the conv over the output would
   // yield one more position per axis; only the first L are this op's input. im2col and col2im
   // read outputSize as the number of window positions, so pinning it is exact.
@@ -100,23 +145,39 @@ export const convTransposeOp = defineOp({
 
 const WEIGHT_LAYOUT = ['', '[Cin, Cout / groups, k]', '[Cin, Cout / groups, kH, kW]'];
 
-function convTransposeNd(op: string, dims: number, input: TensorInput, weight: TensorInput, bias: TensorInput | null | undefined, options: ConvTransposeOptions): Variable {
+function convTransposeNd(
+  op: string,
+  dims: number,
+  input: TensorInput,
+  weight: TensorInput,
+  bias: TensorInput | null | undefined,
+  options: ConvTransposeOptions,
+): Variable {
   checkConvTensors(op, dims, input, weight, bias, WEIGHT_LAYOUT[dims]!);
-  if (options === null || typeof options !== 'object') throw typeError(op, `options must be an object, got ${describeOption(options)}`);
+  if (options === null || typeof options !== 'object')
+    throw typeError(op, `options must be an object, got ${describeOption(options)}`);
   const stride = spatialTuple(op, 'stride', options.stride ?? 1, dims, 1);
   const padding = spatialTuple(op, 'padding', options.padding ?? 0, dims, 0);
   const outputPadding = spatialTuple(op, 'outputPadding', options.outputPadding ?? 0, dims, 0);
   const dilation = spatialTuple(op, 'dilation', options.dilation ?? 1, dims, 1);
   const groups = checkGroups(op, options.groups ?? 1);
   if (outputPadding.some((p, i) => p >= stride[i]! && p >= dilation[i]!)) {
-    throw rangeError(op, `outputPadding must be smaller than stride or dilation on every axis, got outputPadding=${describeOption(options.outputPadding)} with stride=${describeOption(options.stride ?? 1)}, dilation=${describeOption(options.dilation ?? 1)}`);
+    throw rangeError(
+      op,
+      `outputPadding must be smaller than stride or dilation on every axis, got outputPadding=${describeOption(options.outputPadding)} with stride=${describeOption(options.stride ?? 1)}, dilation=${describeOption(options.dilation ?? 1)}`,
+    );
   }
   checkConvChannels(op, dims, input, weight, bias, groups, 0);
   const inSize = input.shape.slice(input.ndim - dims);
   const kernel = weight.shape.slice(2);
-  const outSize = inSize.map((l, i) => convTransposeOutputSize(l, kernel[i]!, stride[i]!, padding[i]!, dilation[i]!, outputPadding[i]!));
+  const outSize = inSize.map((l, i) =>
+    convTransposeOutputSize(l, kernel[i]!, stride[i]!, padding[i]!, dilation[i]!, outputPadding[i]!),
+  );
   if (outSize.some((o) => o < 1)) {
-    throw shapeError(op, `output would be empty: input ${formatShape(input.shape)} with weight ${formatShape(weight.shape)}, stride=${describeOption(options.stride ?? 1)}, padding=${describeOption(options.padding)} gives ${formatSize(outSize)}`);
+    throw shapeError(
+      op,
+      `output would be empty: input ${formatShape(input.shape)} with weight ${formatShape(weight.shape)}, stride=${describeOption(options.stride ?? 1)}, padding=${describeOption(options.padding)} gives ${formatSize(outSize)}`,
+    );
   }
   return convTransposeOp(input, weight, bias ?? null, { op, stride, padding, outputPadding, dilation, groups });
 }
@@ -133,7 +194,12 @@ function convTransposeNd(op: string, dims: number, input: TensorInput, weight: T
  * @throws see `convTranspose2d`
  * @example convTranspose1d(randn([1, 4, 8]), randn([4, 2, 4]), null, { stride: 2, padding: 1 }).shape // [1, 2, 16]
  */
-export function convTranspose1d(input: TensorInput, weight: TensorInput, bias?: TensorInput | null, options: ConvTransposeOptions = {}): Variable {
+export function convTranspose1d(
+  input: TensorInput,
+  weight: TensorInput,
+  bias?: TensorInput | null,
+  options: ConvTransposeOptions = {},
+): Variable {
   return convTransposeNd('convTranspose1d', 1, input, weight, bias, options);
 }
 
@@ -151,6 +217,11 @@ export function convTranspose1d(input: TensorInput, weight: TensorInput, bias?: 
  *   or dilation, negative padding, stride/dilation < 1; TypeError for mixed dtypes
  * @example convTranspose2d(randn([1, 8, 7, 7]), randn([8, 4, 3, 3]), null, { stride: 2, padding: 1, outputPadding: 1 }).shape // [1, 4, 14, 14]
  */
-export function convTranspose2d(input: TensorInput, weight: TensorInput, bias?: TensorInput | null, options: ConvTransposeOptions = {}): Variable {
+export function convTranspose2d(
+  input: TensorInput,
+  weight: TensorInput,
+  bias?: TensorInput | null,
+  options: ConvTransposeOptions = {},
+): Variable {
   return convTransposeNd('convTranspose2d', 2, input, weight, bias, options);
 }

@@ -1,10 +1,30 @@
 import { defineOp, pad, type Context, type Variable } from '@torchlet/autograd';
 import {
-  col2imInto, convGeometry, formatShape, getGemm, im2colInto, rangeError, shapeError, Tensor, uninitializedArrayFor, WasmGemm, type ConvGeometry,
+  col2imInto,
+  convGeometry,
+  formatShape,
+  getGemm,
+  im2colInto,
+  rangeError,
+  shapeError,
+  Tensor,
+  uninitializedArrayFor,
+  WasmGemm,
+  type ConvGeometry,
 } from '@torchlet/tensor';
 import {
-  checkConvChannels, checkConvTensors, describeOption, floatArray, floatData, formatSize, isUnbatched, normalizeConvOptions,
-  type ConvOptions, type ConvParams, type FloatArray, type TensorInput,
+  checkConvChannels,
+  checkConvTensors,
+  describeOption,
+  floatArray,
+  floatData,
+  formatSize,
+  isUnbatched,
+  normalizeConvOptions,
+  type ConvOptions,
+  type ConvParams,
+  type FloatArray,
+  type TensorInput,
 } from './conv-options.js';
 import { columnScratch, takeColumns } from './conv-columns.js';
 
@@ -38,9 +58,21 @@ export interface ConvPlan {
 export function convPlan(batch: number, groups: number, cX: number, cY: number, geom: ConvGeometry): ConvPlan {
   const prod = (v: readonly number[]) => v.reduce((a, b) => a * b, 1);
   const direct =
-    geom.kernelSize.every((k) => k === 1) && geom.stride.every((s) => s === 1) && geom.padBefore.every((p) => p === 0) &&
+    geom.kernelSize.every((k) => k === 1) &&
+    geom.stride.every((s) => s === 1) &&
+    geom.padBefore.every((p) => p === 0) &&
     geom.outputSize.every((o, i) => o === geom.inputSize[i]);
-  return { batch, groups, cX, cY, geom, xPositions: prod(geom.inputSize), yPositions: prod(geom.outputSize), kernelVolume: prod(geom.kernelSize), direct };
+  return {
+    batch,
+    groups,
+    cX,
+    cY,
+    geom,
+    xPositions: prod(geom.inputSize),
+    yPositions: prod(geom.outputSize),
+    kernelVolume: prod(geom.kernelSize),
+    direct,
+  };
 }
 
 /*
@@ -52,7 +84,13 @@ export function convPlan(batch: number, groups: number, cX: number, cY: number, 
 const KEPT_COLUMNS_MAX = 1 << 22;
 
 /** `out[n, c, p] = bias[c]` for every sample and position: the starting value the GEMM adds onto. */
-export function fillChannelBias(out: FloatArray, bias: FloatArray, batch: number, channels: number, positions: number): void {
+export function fillChannelBias(
+  out: FloatArray,
+  bias: FloatArray,
+  batch: number,
+  channels: number,
+  positions: number,
+): void {
   for (let n = 0, at = 0; n < batch; n++) {
     for (let c = 0; c < channels; c++, at += positions) out.fill(bias[c]!, at, at + positions);
   }
@@ -119,7 +157,13 @@ export function chunkSamples(batch: number, sampleCols: number): number {
  *   copying a prefilled y into the wasm memory)
  */
 export function convForwardInto(
-  x: FloatArray, w: FloatArray, plan: ConvPlan, y: FloatArray, accumulate: boolean, keep: FloatArray | null = null, bias: FloatArray | null = null,
+  x: FloatArray,
+  w: FloatArray,
+  plan: ConvPlan,
+  y: FloatArray,
+  accumulate: boolean,
+  keep: FloatArray | null = null,
+  bias: FloatArray | null = null,
 ): void {
   const { batch, groups, cX, cY, geom, xPositions, yPositions: p, kernelVolume } = plan;
   const { gemm } = getGemm();
@@ -137,8 +181,20 @@ export function convForwardInto(
     for (; done < batch; done += chunk) {
       const count = Math.min(chunk, batch - done);
       const ran = wasm.convBatch({
-        mode: 'forward', geometry: planarGeom, groups, cYG, count, x, xOffset: done * cX * xPositions, w, wOffset: 0,
-        y, yOffset: done * cY * p, cols: keep ? (keep as Float32Array).subarray(done * sampleCols) : null, beta, bias,
+        mode: 'forward',
+        geometry: planarGeom,
+        groups,
+        cYG,
+        count,
+        x,
+        xOffset: done * cX * xPositions,
+        w,
+        wOffset: 0,
+        y,
+        yOffset: done * cY * p,
+        cols: keep ? (keep as Float32Array).subarray(done * sampleCols) : null,
+        beta,
+        bias,
       });
       if (!ran) break;
     }
@@ -153,7 +209,7 @@ export function convForwardInto(
     const colsStride = plan.direct ? cX * xPositions : sampleCols;
     const chunk = plan.direct || keep ? batch : chunkSamples(batch, sampleCols);
     const temp = plan.direct || keep || start >= batch ? null : takeColumns('float32', chunk * sampleCols);
-    const cols = plan.direct ? x : keep ?? temp?.columns ?? x;
+    const cols = plan.direct ? x : (keep ?? temp?.columns ?? x);
     for (let n0 = start; n0 < batch; n0 += chunk) {
       const count = Math.min(chunk, batch - n0);
       const colsAt = plan.direct || keep ? n0 * colsStride : 0;
@@ -161,14 +217,35 @@ export function convForwardInto(
         for (let s = 0; s < count; s++) im2colInto(x, (n0 + s) * cX * xPositions, geom, cols, colsAt + s * sampleCols);
       }
       for (let g = 0; g < groups; g++) {
-        wasm.gemmBatch(false, false, cYG, p, rowsG, 1, w, g * cYG * rowsG, rowsG, 0, cols, colsAt + g * rowsG * p, p, colsStride,
-          beta, y, n0 * cY * p + g * cYG * p, p, cY * p, count, false);
+        wasm.gemmBatch(
+          false,
+          false,
+          cYG,
+          p,
+          rowsG,
+          1,
+          w,
+          g * cYG * rowsG,
+          rowsG,
+          0,
+          cols,
+          colsAt + g * rowsG * p,
+          p,
+          colsStride,
+          beta,
+          y,
+          n0 * cY * p + g * cYG * p,
+          p,
+          cY * p,
+          count,
+          false,
+        );
       }
     }
     temp?.give();
     return;
   }
-  const cols = plan.direct ? x : keep ?? columnScratch(x, sampleCols);
+  const cols = plan.direct ? x : (keep ?? columnScratch(x, sampleCols));
   for (let n = 0; n < batch; n++) {
     const xAt = n * cX * xPositions;
     const yAt = n * cY * p;
@@ -178,7 +255,24 @@ export function convForwardInto(
       im2colInto(x, xAt, geom, cols, colsAt);
     }
     for (let g = 0; g < groups; g++) {
-      gemm(false, false, cYG, p, rowsG, 1, w, g * cYG * rowsG, rowsG, cols, colsAt + g * rowsG * p, p, beta, y, yAt + g * cYG * p, p);
+      gemm(
+        false,
+        false,
+        cYG,
+        p,
+        rowsG,
+        1,
+        w,
+        g * cYG * rowsG,
+        rowsG,
+        cols,
+        colsAt + g * rowsG * p,
+        p,
+        beta,
+        y,
+        yAt + g * cYG * p,
+        p,
+      );
     }
   }
 }
@@ -197,8 +291,29 @@ export function convAdjointInto(y: FloatArray, w: FloatArray, plan: ConvPlan, x:
     const sampleCols = cX * kernelVolume * p;
     if (plan.direct) {
       for (let g = 0; g < groups; g++) {
-        wasm.gemmBatch(true, false, rowsG, p, cYG, 1, w, g * cYG * rowsG, rowsG, 0, y, g * cYG * p, p, cY * p,
-          1, x, g * rowsG * p, p, cX * xPositions, batch, false);
+        wasm.gemmBatch(
+          true,
+          false,
+          rowsG,
+          p,
+          cYG,
+          1,
+          w,
+          g * cYG * rowsG,
+          rowsG,
+          0,
+          y,
+          g * cYG * p,
+          p,
+          cY * p,
+          1,
+          x,
+          g * rowsG * p,
+          p,
+          cX * xPositions,
+          batch,
+          false,
+        );
       }
       return;
     }
@@ -211,8 +326,19 @@ export function convAdjointInto(y: FloatArray, w: FloatArray, plan: ConvPlan, x:
       for (; done < batch; done += chunk) {
         const count = Math.min(chunk, batch - done);
         const ran = wasm.convBatch({
-          mode: 'adjoint', geometry: planarGeom, groups, cYG, count, x, xOffset: done * cX * xPositions, w, wOffset: 0,
-          y, yOffset: done * cY * p, cols: null, beta: 0,
+          mode: 'adjoint',
+          geometry: planarGeom,
+          groups,
+          cYG,
+          count,
+          x,
+          xOffset: done * cX * xPositions,
+          w,
+          wOffset: 0,
+          y,
+          yOffset: done * cY * p,
+          cols: null,
+          beta: 0,
         });
         if (!ran) break;
       }
@@ -224,8 +350,29 @@ export function convAdjointInto(y: FloatArray, w: FloatArray, plan: ConvPlan, x:
     for (let n0 = start; n0 < batch; n0 += chunk) {
       const count = Math.min(chunk, batch - n0);
       for (let g = 0; g < groups; g++) {
-        wasm.gemmBatch(true, false, rowsG, p, cYG, 1, w, g * cYG * rowsG, rowsG, 0, y, n0 * cY * p + g * cYG * p, p, cY * p,
-          0, cols, g * rowsG * p, p, sampleCols, count, false);
+        wasm.gemmBatch(
+          true,
+          false,
+          rowsG,
+          p,
+          cYG,
+          1,
+          w,
+          g * cYG * rowsG,
+          rowsG,
+          0,
+          y,
+          n0 * cY * p + g * cYG * p,
+          p,
+          cY * p,
+          0,
+          cols,
+          g * rowsG * p,
+          p,
+          sampleCols,
+          count,
+          false,
+        );
       }
       // col2im adds: overlapping windows all touched the same pixel.
       for (let s = 0; s < count; s++) col2imInto(cols, s * sampleCols, geom, x, (n0 + s) * cX * xPositions);
@@ -257,7 +404,12 @@ export function convAdjointInto(y: FloatArray, w: FloatArray, plan: ConvPlan, x:
  * threads (see `WasmGemm.convWeightGrad`): bits depend on the batch size, not on the thread count.
  */
 export function convWeightGradInto(
-  x: FloatArray, y: FloatArray, plan: ConvPlan, gw: FloatArray, kept: FloatArray | null = null, gb: FloatArray | null = null,
+  x: FloatArray,
+  y: FloatArray,
+  plan: ConvPlan,
+  gw: FloatArray,
+  kept: FloatArray | null = null,
+  gb: FloatArray | null = null,
 ): void {
   const { batch, groups, cX, cY, geom, xPositions, yPositions: p, kernelVolume } = plan;
   const { gemm } = getGemm();
@@ -272,8 +424,21 @@ export function convWeightGradInto(
   const wasm = batchKernel(x);
   const planarGeom = wasm !== null && !plan.direct ? planar(geom) : null;
   if (
-    wasm !== null && planarGeom !== null &&
-    wasm.convWeightGrad({ geometry: planarGeom, groups, cYG, count: batch, x, xOffset: 0, cols: kept as Float32Array | null, y, yOffset: 0, gw, gb })
+    wasm !== null &&
+    planarGeom !== null &&
+    wasm.convWeightGrad({
+      geometry: planarGeom,
+      groups,
+      cYG,
+      count: batch,
+      x,
+      xOffset: 0,
+      cols: kept as Float32Array | null,
+      y,
+      yOffset: 0,
+      gw,
+      gb,
+    })
   ) {
     return;
   }
@@ -282,7 +447,7 @@ export function convWeightGradInto(
     const colsStride = plan.direct ? cX * xPositions : sampleCols;
     const chunk = plan.direct || kept ? batch : chunkSamples(batch, sampleCols);
     const temp = plan.direct || kept ? null : takeColumns('float32', chunk * sampleCols);
-    const cols = plan.direct ? x : kept ?? temp!.columns;
+    const cols = plan.direct ? x : (kept ?? temp!.columns);
     for (let n0 = 0; n0 < batch; n0 += chunk) {
       const count = Math.min(chunk, batch - n0);
       const colsAt = plan.direct || kept ? n0 * colsStride : 0;
@@ -291,14 +456,35 @@ export function convWeightGradInto(
       }
       // One chain per chunk: its first sample overwrites gW only in the first chunk.
       for (let g = 0; g < groups; g++) {
-        wasm.gemmBatch(false, true, cYG, rowsG, p, 1, y, n0 * cY * p + g * cYG * p, p, cY * p, cols, colsAt + g * rowsG * p, p, colsStride,
-          n0 === 0 ? 0 : 1, gw, g * cYG * rowsG, rowsG, 0, count, true);
+        wasm.gemmBatch(
+          false,
+          true,
+          cYG,
+          rowsG,
+          p,
+          1,
+          y,
+          n0 * cY * p + g * cYG * p,
+          p,
+          cY * p,
+          cols,
+          colsAt + g * rowsG * p,
+          p,
+          colsStride,
+          n0 === 0 ? 0 : 1,
+          gw,
+          g * cYG * rowsG,
+          rowsG,
+          0,
+          count,
+          true,
+        );
       }
     }
     temp?.give();
     return;
   }
-  const cols = plan.direct ? x : kept ?? columnScratch(x, sampleCols);
+  const cols = plan.direct ? x : (kept ?? columnScratch(x, sampleCols));
   for (let n = 0; n < batch; n++) {
     const xAt = n * cX * xPositions;
     let colsAt = xAt;
@@ -310,7 +496,24 @@ export function convWeightGradInto(
     }
     // The batch sum runs through beta: the first sample overwrites, the rest add.
     for (let g = 0; g < groups; g++) {
-      gemm(false, true, cYG, rowsG, p, 1, y, n * cY * p + g * cYG * p, p, cols, colsAt + g * rowsG * p, p, n === 0 ? 0 : 1, gw, g * cYG * rowsG, rowsG);
+      gemm(
+        false,
+        true,
+        cYG,
+        rowsG,
+        p,
+        1,
+        y,
+        n * cY * p + g * cYG * p,
+        p,
+        cols,
+        colsAt + g * rowsG * p,
+        p,
+        n === 0 ? 0 : 1,
+        gw,
+        g * cYG * rowsG,
+        rowsG,
+      );
     }
   }
 }
@@ -326,8 +529,13 @@ export function planConvCall(input: Tensor, weight: Tensor, call: ConvCall): { p
   const unbatched = isUnbatched(input, dims);
   const [n, cIn, ...inputSize] = unbatched ? [1, ...input.shape] : input.shape;
   const geom = convGeometry(call.op, {
-    channels: cIn!, inputSize, kernelSize: weight.shape.slice(2), stride: call.stride,
-    padding: call.padBefore, paddingAfter: call.padAfter, dilation: call.dilation,
+    channels: cIn!,
+    inputSize,
+    kernelSize: weight.shape.slice(2),
+    stride: call.stride,
+    padding: call.padBefore,
+    paddingAfter: call.padAfter,
+    dilation: call.dilation,
   });
   return { plan: convPlan(n!, call.groups, cIn!, weight.shape[0]!, geom), unbatched };
 }
@@ -404,14 +612,24 @@ export const convOp = defineOp({
   },
 });
 
-const WEIGHT_LAYOUT = ['', '[Cout, Cin / groups, k]', '[Cout, Cin / groups, kH, kW]', '[Cout, Cin / groups, kD, kH, kW]'];
+const WEIGHT_LAYOUT = [
+  '',
+  '[Cout, Cin / groups, k]',
+  '[Cout, Cin / groups, kH, kW]',
+  '[Cout, Cin / groups, kD, kH, kW]',
+];
 
 /**
  * Validation and padding shared by conv1d/2d/3d (see `conv2d` for the contract): the input to
  * convolve (padded here unless the padding mode is zeros) and the options for `convOp`.
  */
 export function prepareConv(
-  op: string, dims: number, input: TensorInput, weight: TensorInput, bias: TensorInput | null | undefined, options: ConvOptions,
+  op: string,
+  dims: number,
+  input: TensorInput,
+  weight: TensorInput,
+  bias: TensorInput | null | undefined,
+  options: ConvOptions,
 ): { x: TensorInput; call: ConvCall } {
   checkConvTensors(op, dims, input, weight, bias, WEIGHT_LAYOUT[dims]!);
   const params = normalizeConvOptions(op, weight.shape.slice(2), options);
@@ -421,19 +639,35 @@ export function prepareConv(
   const padded = spatial.map((l, i) => l + params.padBefore[i]! + params.padAfter[i]!);
   const span = kernel.map((k, i) => params.dilation[i]! * (k - 1) + 1);
   if (padded.some((p, i) => p < span[i]!)) {
-    throw shapeError(op, `input ${formatShape(input.shape)} padded to ${formatSize(padded)} is smaller than the dilated kernel ${formatSize(span)}`);
+    throw shapeError(
+      op,
+      `input ${formatShape(input.shape)} padded to ${formatSize(padded)} is smaller than the dilated kernel ${formatSize(span)}`,
+    );
   }
   const { paddingMode } = params;
   let x = input;
-  let call: ConvCall = { op, stride: params.stride, padBefore: params.padBefore, padAfter: params.padAfter, dilation: params.dilation, groups: params.groups };
+  let call: ConvCall = {
+    op,
+    stride: params.stride,
+    padBefore: params.padBefore,
+    padAfter: params.padAfter,
+    dilation: params.dilation,
+    groups: params.groups,
+  };
   if (paddingMode !== 'zeros' && params.padBefore.some((p, i) => p > 0 || params.padAfter[i]! > 0)) {
     spatial.forEach((l, i) => {
       const most = Math.max(params.padBefore[i]!, params.padAfter[i]!);
       if (paddingMode === 'reflect' && most >= l) {
-        throw rangeError(op, `paddingMode='reflect' needs padding < input size on every axis; input ${formatShape(input.shape)} with padding=${describeOption(options.padding)}`);
+        throw rangeError(
+          op,
+          `paddingMode='reflect' needs padding < input size on every axis; input ${formatShape(input.shape)} with padding=${describeOption(options.padding)}`,
+        );
       }
       if (paddingMode === 'circular' && most > l) {
-        throw rangeError(op, `paddingMode='circular' needs padding <= input size on every axis; input ${formatShape(input.shape)} with padding=${describeOption(options.padding)}`);
+        throw rangeError(
+          op,
+          `paddingMode='circular' needs padding <= input size on every axis; input ${formatShape(input.shape)} with padding=${describeOption(options.padding)}`,
+        );
       }
     });
     // As PyTorch: pad in that mode, then convolve without padding.
@@ -445,7 +679,14 @@ export function prepareConv(
   return { x, call };
 }
 
-function convNd(op: string, dims: number, input: TensorInput, weight: TensorInput, bias: TensorInput | null | undefined, options: ConvOptions): Variable {
+function convNd(
+  op: string,
+  dims: number,
+  input: TensorInput,
+  weight: TensorInput,
+  bias: TensorInput | null | undefined,
+  options: ConvOptions,
+): Variable {
   const { x, call } = prepareConv(op, dims, input, weight, bias, options);
   return convOp(x, weight, bias ?? null, call);
 }
@@ -461,7 +702,12 @@ function convNd(op: string, dims: number, input: TensorInput, weight: TensorInpu
  * @throws see `conv2d`
  * @example conv1d(randn([2, 4, 16]), randn([8, 4, 3]), null, { padding: 'same' }).shape // [2, 8, 16]
  */
-export function conv1d(input: TensorInput, weight: TensorInput, bias?: TensorInput | null, options: ConvOptions = {}): Variable {
+export function conv1d(
+  input: TensorInput,
+  weight: TensorInput,
+  bias?: TensorInput | null,
+  options: ConvOptions = {},
+): Variable {
   return convNd('conv1d', 1, input, weight, bias, options);
 }
 
@@ -481,7 +727,12 @@ export function conv1d(input: TensorInput, weight: TensorInput, bias?: TensorInp
  * Differs from PyTorch: `paddingMode` is accepted here too (torch has it only on the modules).
  * @example conv2d(randn([1, 3, 8, 8]), randn([4, 3, 3, 3]), null, { padding: 1 }).shape // [1, 4, 8, 8]
  */
-export function conv2d(input: TensorInput, weight: TensorInput, bias?: TensorInput | null, options: ConvOptions = {}): Variable {
+export function conv2d(
+  input: TensorInput,
+  weight: TensorInput,
+  bias?: TensorInput | null,
+  options: ConvOptions = {},
+): Variable {
   return convNd('conv2d', 2, input, weight, bias, options);
 }
 
@@ -496,6 +747,11 @@ export function conv2d(input: TensorInput, weight: TensorInput, bias?: TensorInp
  * @throws see `conv2d`
  * @example conv3d(randn([1, 2, 4, 4, 4]), randn([3, 2, 3, 3, 3]), null, { padding: 1 }).shape // [1, 3, 4, 4, 4]
  */
-export function conv3d(input: TensorInput, weight: TensorInput, bias?: TensorInput | null, options: ConvOptions = {}): Variable {
+export function conv3d(
+  input: TensorInput,
+  weight: TensorInput,
+  bias?: TensorInput | null,
+  options: ConvOptions = {},
+): Variable {
   return convNd('conv3d', 3, input, weight, bias, options);
 }

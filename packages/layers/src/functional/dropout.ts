@@ -1,5 +1,13 @@
 import { defineOp, Variable, type Context } from '@torchlet/autograd';
-import { contiguousData, defaultGenerator, formatShape, Generator, rangeError, Tensor, typeError } from '@torchlet/tensor';
+import {
+  contiguousData,
+  defaultGenerator,
+  formatShape,
+  Generator,
+  rangeError,
+  Tensor,
+  typeError,
+} from '@torchlet/tensor';
 
 type TensorInput = Tensor | Variable;
 
@@ -57,8 +65,10 @@ export function dropout(input: TensorInput, options: DropoutOptions = {}): Varia
   if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw rangeError(op, `p must be in [0, 1], got p=${String(p)}`);
   const training = options.training ?? true;
   if (typeof training !== 'boolean') throw typeError(op, `training must be a boolean, got ${String(training)}`);
-  if (!(input instanceof Tensor) && !(input instanceof Variable)) throw typeError(op, `input must be a Tensor or Variable, got ${input === null ? 'null' : typeof input}`);
-  if (input.dtype === 'int32') throw typeError(op, `input must be float32 or float64, got int32 ${formatShape(input.shape)}`);
+  if (!(input instanceof Tensor) && !(input instanceof Variable))
+    throw typeError(op, `input must be a Tensor or Variable, got ${input === null ? 'null' : typeof input}`);
+  if (input.dtype === 'int32')
+    throw typeError(op, `input must be float32 or float64, got int32 ${formatShape(input.shape)}`);
   const generator = options.generator ?? defaultGenerator();
   if (!(generator instanceof Generator)) throw typeError(op, 'generator must be a Generator');
   if (!training || p === 0) return input instanceof Variable ? input : new Variable(input);

@@ -12,17 +12,26 @@ function checkLinear(input: unknown, weight: unknown, bias: unknown): void {
   const w = weight as TensorInput;
   const b = bias as TensorInput | null | undefined;
   if (w.ndim !== 2) throw shapeError(op, `weight must be 2-D [outFeatures, inFeatures], got ${formatShape(w.shape)}`);
-  if (x.ndim < 1) throw shapeError(op, `input must have at least 1 dimension [..., inFeatures], got ${formatShape(x.shape)}`);
+  if (x.ndim < 1)
+    throw shapeError(op, `input must have at least 1 dimension [..., inFeatures], got ${formatShape(x.shape)}`);
   const inFeatures = x.shape[x.ndim - 1]!;
   if (inFeatures !== w.shape[1]) {
-    throw shapeError(op, `input has ${inFeatures} features (last axis of ${formatShape(x.shape)}) but weight ${formatShape(w.shape)} expects ${w.shape[1]}`);
+    throw shapeError(
+      op,
+      `input has ${inFeatures} features (last axis of ${formatShape(x.shape)}) but weight ${formatShape(w.shape)} expects ${w.shape[1]}`,
+    );
   }
   if (b && (b.ndim !== 1 || b.shape[0] !== w.shape[0])) {
-    throw shapeError(op, `bias must be [${w.shape[0]}] to match weight ${formatShape(w.shape)}, got ${formatShape(b.shape)}`);
+    throw shapeError(
+      op,
+      `bias must be [${w.shape[0]}] to match weight ${formatShape(w.shape)}, got ${formatShape(b.shape)}`,
+    );
   }
   if (x.dtype === 'int32') throw typeError(op, `input must be float32 or float64, got int32 ${formatShape(x.shape)}`);
-  if (w.dtype !== x.dtype) throw typeError(op, `input is ${x.dtype} but weight is ${w.dtype}; cast one of them so both match`);
-  if (b && b.dtype !== x.dtype) throw typeError(op, `input is ${x.dtype} but bias is ${b.dtype}; cast one of them so both match`);
+  if (w.dtype !== x.dtype)
+    throw typeError(op, `input is ${x.dtype} but weight is ${w.dtype}; cast one of them so both match`);
+  if (b && b.dtype !== x.dtype)
+    throw typeError(op, `input is ${x.dtype} but bias is ${b.dtype}; cast one of them so both match`);
 }
 
 function floatArray(like: GemmArray, length: number): GemmArray {
@@ -43,7 +52,8 @@ const linearOp = defineOp({
       const b = contiguousData(bias);
       for (let r = 0; r < rows; r++) y.set(b, r * outF);
     }
-    if (rows > 0 && outF > 0) getGemm().gemm(false, true, rows, outF, inF, 1, x, 0, inF, w, 0, inF, bias ? 1 : 0, y, 0, outF);
+    if (rows > 0 && outF > 0)
+      getGemm().gemm(false, true, rows, outF, inF, 1, x, 0, inF, w, 0, inF, bias ? 1 : 0, y, 0, outF);
     // Keep only what backward will read: x for gradWeight, W for gradInput. Stored as Tensors so
     // the engine frees them after backward.
     ctx.x = ctx.needsInputGrad[1] ? input : undefined;
@@ -61,12 +71,48 @@ const linearOp = defineOp({
     let gradBias: Tensor | null = null;
     if (ctx.needsInputGrad[0]) {
       const gx = floatArray(g, rows * inF);
-      if (rows > 0 && inF > 0 && outF > 0) gemm(false, false, rows, inF, outF, 1, g, 0, outF, contiguousData(ctx.w as Tensor) as GemmArray, 0, inF, 0, gx, 0, inF);
+      if (rows > 0 && inF > 0 && outF > 0)
+        gemm(
+          false,
+          false,
+          rows,
+          inF,
+          outF,
+          1,
+          g,
+          0,
+          outF,
+          contiguousData(ctx.w as Tensor) as GemmArray,
+          0,
+          inF,
+          0,
+          gx,
+          0,
+          inF,
+        );
       gradInput = new Tensor(gx, ctx.inputShape as number[]);
     }
     if (ctx.needsInputGrad[1]) {
       const gw = floatArray(g, outF * inF);
-      if (rows > 0 && inF > 0 && outF > 0) gemm(true, false, outF, inF, rows, 1, g, 0, outF, contiguousData(ctx.x as Tensor) as GemmArray, 0, inF, 0, gw, 0, inF);
+      if (rows > 0 && inF > 0 && outF > 0)
+        gemm(
+          true,
+          false,
+          outF,
+          inF,
+          rows,
+          1,
+          g,
+          0,
+          outF,
+          contiguousData(ctx.x as Tensor) as GemmArray,
+          0,
+          inF,
+          0,
+          gw,
+          0,
+          inF,
+        );
       gradWeight = new Tensor(gw, [outF, inF]);
     }
     if (ctx.needsInputGrad[2]) {

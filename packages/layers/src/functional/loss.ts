@@ -1,5 +1,28 @@
-import { add, defineOp, logSoftmax, mean, mul, neg, sub, sum, sumToShape, Variable, type Context } from '@torchlet/autograd';
-import { broadcastShapes, contiguousData, expand, formatShape, rangeError, reshape, shapeError, Tensor, typeError, type TypedArray } from '@torchlet/tensor';
+import {
+  add,
+  defineOp,
+  logSoftmax,
+  mean,
+  mul,
+  neg,
+  sub,
+  sum,
+  sumToShape,
+  Variable,
+  type Context,
+} from '@torchlet/autograd';
+import {
+  broadcastShapes,
+  contiguousData,
+  expand,
+  formatShape,
+  rangeError,
+  reshape,
+  shapeError,
+  Tensor,
+  typeError,
+  type TypedArray,
+} from '@torchlet/tensor';
 
 type TensorInput = Tensor | Variable;
 
@@ -50,7 +73,11 @@ function checkReduction(op: string, reduction: unknown): Reduction {
 }
 
 function checkFloatInput(op: string, name: string, t: unknown): TensorInput {
-  if (!isTensorLike(t)) throw typeError(op, `${name} must be a Tensor or Variable, got ${t === null ? 'null' : Array.isArray(t) ? 'an array' : typeof t}`);
+  if (!isTensorLike(t))
+    throw typeError(
+      op,
+      `${name} must be a Tensor or Variable, got ${t === null ? 'null' : Array.isArray(t) ? 'an array' : typeof t}`,
+    );
   if (t.dtype === 'int32') throw typeError(op, `${name} must be float32 or float64, got int32 ${formatShape(t.shape)}`);
   return t;
 }
@@ -77,7 +104,13 @@ interface ClassPlan {
  * Class-index targets → `{ target, shape }`, checked against the input and the class count before
  * any work: an index outside [0, C) that is not `ignoreIndex` is a RangeError naming it.
  */
-function classPlan(op: string, input: TensorInput, target: unknown, options: CrossEntropyOptions, fromLogits: boolean): ClassPlan {
+function classPlan(
+  op: string,
+  input: TensorInput,
+  target: unknown,
+  options: CrossEntropyOptions,
+  fromLogits: boolean,
+): ClassPlan {
   const x = checkFloatInput(op, 'input', input);
   if (x.ndim < 1) throw shapeError(op, `input must be [N, C, ...] or [C], got ${formatShape(x.shape)}`);
   const unbatched = x.ndim === 1;
@@ -92,14 +125,21 @@ function classPlan(op: string, input: TensorInput, target: unknown, options: Cro
     targetShape = [target.length];
   } else if (isTensorLike(target)) {
     const t = dataOf(target);
-    if (t.dtype !== 'int32') throw typeError(op, `class-index target must be int32 (or a number[]), got ${t.dtype} ${formatShape(t.shape)}`);
+    if (t.dtype !== 'int32')
+      throw typeError(op, `class-index target must be int32 (or a number[]), got ${t.dtype} ${formatShape(t.shape)}`);
     values = contiguousData(t);
     targetShape = t.shape;
   } else {
-    throw typeError(op, `target must be an int32 Tensor of class indices, a number[], or a float Tensor of probabilities; got ${target === null ? 'null' : typeof target}`);
+    throw typeError(
+      op,
+      `target must be an int32 Tensor of class indices, a number[], or a float Tensor of probabilities; got ${target === null ? 'null' : typeof target}`,
+    );
   }
   if (targetShape.length !== sampleShape.length || targetShape.some((d, i) => d !== sampleShape[i])) {
-    throw shapeError(op, `target is ${formatShape(targetShape)} but input ${formatShape(x.shape)} needs class indices of shape ${formatShape(sampleShape)}`);
+    throw shapeError(
+      op,
+      `target is ${formatShape(targetShape)} but input ${formatShape(x.shape)} needs class indices of shape ${formatShape(sampleShape)}`,
+    );
   }
   const ignoreIndex = options.ignoreIndex ?? -100;
   if (!Number.isInteger(ignoreIndex)) throw typeError(op, `ignoreIndex must be an integer, got ${String(ignoreIndex)}`);
@@ -107,27 +147,40 @@ function classPlan(op: string, input: TensorInput, target: unknown, options: Cro
   for (let i = 0; i < values.length; i++) {
     const t = values[i]!;
     if (t !== ignoreIndex && (!Number.isInteger(t) || t < 0 || t >= c)) {
-      throw rangeError(op, `target ${t} at index ${i} is out of range for ${c} classes (expected 0..${c - 1} or ignoreIndex=${ignoreIndex})`);
+      throw rangeError(
+        op,
+        `target ${t} at index ${i} is out of range for ${c} classes (expected 0..${c - 1} or ignoreIndex=${ignoreIndex})`,
+      );
     }
     targets[i] = t;
   }
   return {
-    op, n, c, l, target: targets, weight: classWeight(op, options.weight, c), ignoreIndex,
+    op,
+    n,
+    c,
+    l,
+    target: targets,
+    weight: classWeight(op, options.weight, c),
+    ignoreIndex,
     reduction: checkReduction(op, options.reduction ?? 'mean'),
-    smoothing: checkSmoothing(op, options.labelSmoothing), fromLogits, sampleShape,
+    smoothing: checkSmoothing(op, options.labelSmoothing),
+    fromLogits,
+    sampleShape,
   };
 }
 
 function classWeight(op: string, weight: unknown, c: number): Float64Array | null {
   if (weight === undefined || weight === null) return null;
   const w = checkFloatInput(op, 'weight', weight);
-  if (w.ndim !== 1 || w.shape[0] !== c) throw shapeError(op, `weight must be [${c}] (one per class), got ${formatShape(w.shape)}`);
+  if (w.ndim !== 1 || w.shape[0] !== c)
+    throw shapeError(op, `weight must be [${c}] (one per class), got ${formatShape(w.shape)}`);
   return Float64Array.from(contiguousData(dataOf(w)));
 }
 
 function checkSmoothing(op: string, value: unknown): number {
   const s = value ?? 0;
-  if (typeof s !== 'number' || !(s >= 0 && s <= 1)) throw rangeError(op, `labelSmoothing must be in [0, 1], got ${String(value)}`);
+  if (typeof s !== 'number' || !(s >= 0 && s <= 1))
+    throw rangeError(op, `labelSmoothing must be in [0, 1], got ${String(value)}`);
   return s;
 }
 
@@ -136,95 +189,97 @@ function checkSmoothing(op: string, value: unknown): number {
  * log-softmax in front: crossEntropy's forward never materialises the log-probabilities, and its
  * backward is `softmax − onehot` (plus the smoothing term) straight from the saved log-sum-exps.
  */
-const classLossOp = (name: string) => defineOp({
-  name,
-  forward(ctx: Context, input: Tensor, plan: ClassPlan): Tensor {
-    const { n, c, l, target, weight, ignoreIndex, reduction, smoothing, fromLogits } = plan;
-    const x = contiguousData(input);
-    const count = n * l;
-    const losses = new Float64Array(count);
-    // log Σ exp per sample, kept for backward (softmax = exp(x − lse)).
-    const lse = new Float64Array(fromLogits ? count : 0);
-    const weightSum = weight ? weight.reduce((a, b) => a + b, 0) : c;
-    let denominator = 0;
-    for (let s = 0; s < n; s++) {
-      for (let j = 0; j < l; j++) {
-        const i = s * l + j;
-        const t = target[i]!;
-        if (t === ignoreIndex) continue;
-        const base = s * c * l + j;
-        let shift = 0;
-        if (fromLogits) {
-          let m = -Infinity;
-          for (let k = 0, p = base; k < c; k++, p += l) if (x[p]! > m) m = x[p]!;
-          let e = 0;
-          for (let k = 0, p = base; k < c; k++, p += l) e += Math.exp(x[p]! - m);
-          shift = m + Math.log(e);
-          lse[i] = shift;
-        }
-        const wt = weight ? weight[t]! : 1;
-        let loss = -wt * (x[base + t * l]! - shift);
-        if (smoothing > 0) {
-          // −Σ_k w_k·logp_k, the cross-entropy against the uniform distribution.
-          let smooth = 0;
-          for (let k = 0, p = base; k < c; k++, p += l) smooth -= (weight ? weight[k]! : 1) * (x[p]! - shift);
-          loss = (1 - smoothing) * loss + (smoothing / c) * smooth;
-        }
-        losses[i] = loss;
-        denominator += wt;
-      }
-    }
-    ctx.save(input);
-    ctx.lse = lse;
-    ctx.denominator = denominator;
-    ctx.weightSum = weightSum;
-    ctx.plan = plan;
-    if (reduction === 'none') {
-      const out = floatArray(x, count);
-      out.set(losses);
-      return new Tensor(out, plan.sampleShape);
-    }
-    let total = 0;
-    for (let i = 0; i < count; i++) total += losses[i]!;
-    const out = floatArray(x, 1);
-    // mean divides by the summed weights of the samples kept, as PyTorch (0/0 = NaN if none are).
-    out[0] = reduction === 'mean' ? total / denominator : total;
-    return new Tensor(out, []);
-  },
-  backward(ctx: Context, gradOutput: Tensor): [Tensor] {
-    const [input] = ctx.saved;
-    const plan = ctx.plan as ClassPlan;
-    const { n, c, l, target, weight, ignoreIndex, reduction, smoothing, fromLogits } = plan;
-    const lse = ctx.lse as Float64Array;
-    const weightSum = ctx.weightSum as number;
-    const x = contiguousData(input!);
-    const g = contiguousData(gradOutput);
-    const gradInput = floatArray(x, x.length);
-    const uniform = smoothing / c;
-    for (let s = 0; s < n; s++) {
-      for (let j = 0; j < l; j++) {
-        const i = s * l + j;
-        const t = target[i]!;
-        if (t === ignoreIndex) continue;
-        const scale = reduction === 'none' ? g[i]! : reduction === 'mean' ? g[0]! / (ctx.denominator as number) : g[0]!;
-        const base = s * c * l + j;
-        const wt = weight ? weight[t]! : 1;
-        if (!fromLogits) {
-          gradInput[base + t * l] = -scale * wt;
-          continue;
-        }
-        const hard = (1 - smoothing) * wt;
-        for (let k = 0, p = base; k < c; k++, p += l) {
-          const prob = Math.exp(x[p]! - lse[i]!);
-          let d = hard * (prob - (k === t ? 1 : 0));
-          if (smoothing > 0) d += uniform * (weightSum * prob - (weight ? weight[k]! : 1));
-          gradInput[p] = scale * d;
+const classLossOp = (name: string) =>
+  defineOp({
+    name,
+    forward(ctx: Context, input: Tensor, plan: ClassPlan): Tensor {
+      const { n, c, l, target, weight, ignoreIndex, reduction, smoothing, fromLogits } = plan;
+      const x = contiguousData(input);
+      const count = n * l;
+      const losses = new Float64Array(count);
+      // log Σ exp per sample, kept for backward (softmax = exp(x − lse)).
+      const lse = new Float64Array(fromLogits ? count : 0);
+      const weightSum = weight ? weight.reduce((a, b) => a + b, 0) : c;
+      let denominator = 0;
+      for (let s = 0; s < n; s++) {
+        for (let j = 0; j < l; j++) {
+          const i = s * l + j;
+          const t = target[i]!;
+          if (t === ignoreIndex) continue;
+          const base = s * c * l + j;
+          let shift = 0;
+          if (fromLogits) {
+            let m = -Infinity;
+            for (let k = 0, p = base; k < c; k++, p += l) if (x[p]! > m) m = x[p]!;
+            let e = 0;
+            for (let k = 0, p = base; k < c; k++, p += l) e += Math.exp(x[p]! - m);
+            shift = m + Math.log(e);
+            lse[i] = shift;
+          }
+          const wt = weight ? weight[t]! : 1;
+          let loss = -wt * (x[base + t * l]! - shift);
+          if (smoothing > 0) {
+            // −Σ_k w_k·logp_k, the cross-entropy against the uniform distribution.
+            let smooth = 0;
+            for (let k = 0, p = base; k < c; k++, p += l) smooth -= (weight ? weight[k]! : 1) * (x[p]! - shift);
+            loss = (1 - smoothing) * loss + (smoothing / c) * smooth;
+          }
+          losses[i] = loss;
+          denominator += wt;
         }
       }
-    }
-    return [new Tensor(gradInput, input!.shape)];
-  },
-});
+      ctx.save(input);
+      ctx.lse = lse;
+      ctx.denominator = denominator;
+      ctx.weightSum = weightSum;
+      ctx.plan = plan;
+      if (reduction === 'none') {
+        const out = floatArray(x, count);
+        out.set(losses);
+        return new Tensor(out, plan.sampleShape);
+      }
+      let total = 0;
+      for (let i = 0; i < count; i++) total += losses[i]!;
+      const out = floatArray(x, 1);
+      // mean divides by the summed weights of the samples kept, as PyTorch (0/0 = NaN if none are).
+      out[0] = reduction === 'mean' ? total / denominator : total;
+      return new Tensor(out, []);
+    },
+    backward(ctx: Context, gradOutput: Tensor): [Tensor] {
+      const [input] = ctx.saved;
+      const plan = ctx.plan as ClassPlan;
+      const { n, c, l, target, weight, ignoreIndex, reduction, smoothing, fromLogits } = plan;
+      const lse = ctx.lse as Float64Array;
+      const weightSum = ctx.weightSum as number;
+      const x = contiguousData(input!);
+      const g = contiguousData(gradOutput);
+      const gradInput = floatArray(x, x.length);
+      const uniform = smoothing / c;
+      for (let s = 0; s < n; s++) {
+        for (let j = 0; j < l; j++) {
+          const i = s * l + j;
+          const t = target[i]!;
+          if (t === ignoreIndex) continue;
+          const scale =
+            reduction === 'none' ? g[i]! : reduction === 'mean' ? g[0]! / (ctx.denominator as number) : g[0]!;
+          const base = s * c * l + j;
+          const wt = weight ? weight[t]! : 1;
+          if (!fromLogits) {
+            gradInput[base + t * l] = -scale * wt;
+            continue;
+          }
+          const hard = (1 - smoothing) * wt;
+          for (let k = 0, p = base; k < c; k++, p += l) {
+            const prob = Math.exp(x[p]! - lse[i]!);
+            let d = hard * (prob - (k === t ? 1 : 0));
+            if (smoothing > 0) d += uniform * (weightSum * prob - (weight ? weight[k]! : 1));
+            gradInput[p] = scale * d;
+          }
+        }
+      }
+      return [new Tensor(gradInput, input!.shape)];
+    },
+  });
 const crossEntropyOp = classLossOp('crossEntropy');
 const nllLossOp = classLossOp('nllLoss');
 
@@ -251,7 +306,11 @@ function reduce(losses: Variable, reduction: Reduction): Variable {
  *   ShapeError if target or weight do not fit the input; TypeError for int32 logits
  * @example crossEntropy(logits, labels).item() // logits [64, 10], labels int32 [64] → a number
  */
-export function crossEntropy(input: TensorInput, target: TensorInput | readonly number[], options: CrossEntropyOptions = {}): Variable {
+export function crossEntropy(
+  input: TensorInput,
+  target: TensorInput | readonly number[],
+  options: CrossEntropyOptions = {},
+): Variable {
   const op = 'crossEntropy';
   if (options === null || typeof options !== 'object') throw typeError(op, 'options must be an object');
   if (isTensorLike(target) && target.dtype !== 'int32') return probabilityCrossEntropy(input, target, options);
@@ -263,9 +322,13 @@ function probabilityCrossEntropy(input: TensorInput, target: TensorInput, option
   const x = checkFloatInput(op, 'input', input);
   if (x.ndim < 1) throw shapeError(op, `input must be [N, C, ...] or [C], got ${formatShape(x.shape)}`);
   if (target.shape.length !== x.shape.length || target.shape.some((d, i) => d !== x.shape[i])) {
-    throw shapeError(op, `probability target must have the input's shape ${formatShape(x.shape)}, got ${formatShape(target.shape)}`);
+    throw shapeError(
+      op,
+      `probability target must have the input's shape ${formatShape(x.shape)}, got ${formatShape(target.shape)}`,
+    );
   }
-  if (target.dtype !== x.dtype) throw typeError(op, `input is ${x.dtype} but the probability target is ${target.dtype}; cast one of them`);
+  if (target.dtype !== x.dtype)
+    throw typeError(op, `input is ${x.dtype} but the probability target is ${target.dtype}; cast one of them`);
   if (options.ignoreIndex !== undefined && options.ignoreIndex !== -100) {
     throw rangeError(op, `ignoreIndex=${options.ignoreIndex} applies only to class-index targets, not probabilities`);
   }
@@ -296,10 +359,15 @@ function probabilityCrossEntropy(input: TensorInput, target: TensorInput, option
  * @returns `[]`, or `[N, d1, ...]` with `reduction: 'none'`
  * @throws RangeError for a class index outside [0, C); ShapeError if target or weight do not fit
  */
-export function nllLoss(input: TensorInput, target: TensorInput | readonly number[], options: NllLossOptions = {}): Variable {
+export function nllLoss(
+  input: TensorInput,
+  target: TensorInput | readonly number[],
+  options: NllLossOptions = {},
+): Variable {
   const op = 'nllLoss';
   if (options === null || typeof options !== 'object') throw typeError(op, 'options must be an object');
-  if (isTensorLike(target) && target.dtype !== 'int32') throw typeError(op, `target must hold int32 class indices, got ${target.dtype} ${formatShape(target.shape)}`);
+  if (isTensorLike(target) && target.dtype !== 'int32')
+    throw typeError(op, `target must hold int32 class indices, got ${target.dtype} ${formatShape(target.shape)}`);
   return nllLossOp(input, classPlan(op, input, target, { ...options, labelSmoothing: 0 }, false));
 }
 
@@ -334,7 +402,14 @@ function softplusNeg(x: number): number {
 /** Elementwise BCE-with-logits and all four gradients; the weights are pre-expanded to the input's shape. */
 const bceWithLogits = defineOp({
   name: 'binaryCrossEntropyWithLogits',
-  forward(ctx: Context, input: Tensor, target: Tensor, weight: Tensor | null, posWeight: Tensor | null, reduction: Reduction): Tensor {
+  forward(
+    ctx: Context,
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | null,
+    posWeight: Tensor | null,
+    reduction: Reduction,
+  ): Tensor {
     const x = contiguousData(input);
     const t = contiguousData(target);
     const w = weight ? contiguousData(expand(weight, input.shape)) : null;
@@ -410,7 +485,11 @@ const bceWithLogits = defineOp({
  * @returns `[]`, or the input's shape with `reduction: 'none'`
  * @throws ShapeError if target differs from input in shape or a weight does not broadcast
  */
-export function binaryCrossEntropyWithLogits(input: TensorInput, target: TensorInput, options: BceWithLogitsOptions = {}): Variable {
+export function binaryCrossEntropyWithLogits(
+  input: TensorInput,
+  target: TensorInput,
+  options: BceWithLogitsOptions = {},
+): Variable {
   const op = 'binaryCrossEntropyWithLogits';
   if (options === null || typeof options !== 'object') throw typeError(op, 'options must be an object');
   const x = checkFloatInput(op, 'input', input);
@@ -435,12 +514,16 @@ export function binaryCrossEntropyWithLogits(input: TensorInput, target: TensorI
       }
     })();
     if (!b || b.length !== x.ndim || b.some((d, i) => d !== x.shape[i])) {
-      throw shapeError(op, `${name} ${formatShape(w.shape)} does not broadcast to the input's shape ${formatShape(x.shape)}`);
+      throw shapeError(
+        op,
+        `${name} ${formatShape(w.shape)} does not broadcast to the input's shape ${formatShape(x.shape)}`,
+      );
     }
     weights.push(w);
   }
   for (const t of [y, ...weights]) {
-    if (t && t.dtype !== x.dtype) throw typeError(op, `input is ${x.dtype} but ${t === y ? 'target' : 'a weight'} is ${t.dtype}; cast one of them`);
+    if (t && t.dtype !== x.dtype)
+      throw typeError(op, `input is ${x.dtype} but ${t === y ? 'target' : 'a weight'} is ${t.dtype}; cast one of them`);
   }
   return bceWithLogits(x, y, weights[0]!, weights[1]!, reduction);
 }

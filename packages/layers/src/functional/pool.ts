@@ -1,7 +1,14 @@
 import { defineOp, type Context, type Variable } from '@torchlet/autograd';
 import { formatShape, rangeError, shapeError, Tensor, typeError, uninitializedArrayFor } from '@torchlet/tensor';
 import {
-  describeOption, floatArray, floatData, formatSize, spatialTuple, type FloatArray, type SpatialArg, type TensorInput,
+  describeOption,
+  floatArray,
+  floatData,
+  formatSize,
+  spatialTuple,
+  type FloatArray,
+  type SpatialArg,
+  type TensorInput,
 } from './conv-options.js';
 
 /**
@@ -243,7 +250,10 @@ export const windowMaxOp = defineOp({
   backward(ctx: Context, gradOutput: Tensor): [Tensor] {
     const [indices] = ctx.saved;
     const plan = ctx.plan as PoolPlan;
-    const gradIn = floatArray(gradOutput.dtype, plan.inputShape.reduce((a, b) => a * b, 1));
+    const gradIn = floatArray(
+      gradOutput.dtype,
+      plan.inputShape.reduce((a, b) => a * b, 1),
+    );
     windowMaxBackward(floatData(gradOutput), indices!.data as Int32Array, plan, gradIn);
     return [new Tensor(gradIn, plan.inputShape)];
   },
@@ -253,7 +263,10 @@ export const windowMaxOp = defineOp({
 export const windowMeanOp = defineOp({
   name: 'avgPool',
   forward(ctx: Context, input: Tensor, plan: PoolPlan, divisor: Float64Array): Tensor {
-    const out = floatArray(input.dtype, plan.outputShape.reduce((a, b) => a * b, 1));
+    const out = floatArray(
+      input.dtype,
+      plan.outputShape.reduce((a, b) => a * b, 1),
+    );
     windowMean(floatData(input), plan, divisor, out);
     ctx.plan = plan;
     ctx.divisor = divisor;
@@ -261,7 +274,10 @@ export const windowMeanOp = defineOp({
   },
   backward(ctx: Context, gradOutput: Tensor): [Tensor] {
     const plan = ctx.plan as PoolPlan;
-    const gradIn = floatArray(gradOutput.dtype, plan.inputShape.reduce((a, b) => a * b, 1));
+    const gradIn = floatArray(
+      gradOutput.dtype,
+      plan.inputShape.reduce((a, b) => a * b, 1),
+    );
     windowMeanBackward(floatData(gradOutput), plan, ctx.divisor as Float64Array, gradIn);
     return [new Tensor(gradIn, plan.inputShape)];
   },
@@ -277,7 +293,10 @@ export function checkPoolInput(op: string, input: unknown, dims: number): number
   }
   const x = input as TensorInput;
   if (x.ndim !== dims + 1 && x.ndim !== dims + 2) {
-    throw shapeError(op, `input must be ${dims + 1}-D (unbatched) or ${dims + 2}-D (batched), got ${formatShape(x.shape)}`);
+    throw shapeError(
+      op,
+      `input must be ${dims + 1}-D (unbatched) or ${dims + 2}-D (batched), got ${formatShape(x.shape)}`,
+    );
   }
   if (x.dtype === 'int32') throw typeError(op, `input must be float32 or float64, got int32 ${formatShape(x.shape)}`);
   const spatial = x.shape.slice(x.ndim - dims);
@@ -328,9 +347,16 @@ interface ResolvedPool {
 }
 
 /** Validates the options shared by max and avg pooling and computes the output sizes. */
-function resolvePool(op: string, input: TensorInput, dims: number, options: MaxPoolOptions | AvgPoolOptions, dilationArg: unknown): ResolvedPool {
+function resolvePool(
+  op: string,
+  input: TensorInput,
+  dims: number,
+  options: MaxPoolOptions | AvgPoolOptions,
+  dilationArg: unknown,
+): ResolvedPool {
   const spatial = checkPoolInput(op, input, dims);
-  if (options === null || typeof options !== 'object') throw typeError(op, `options must be an object with kernelSize, got ${describeOption(options)}`);
+  if (options === null || typeof options !== 'object')
+    throw typeError(op, `options must be an object with kernelSize, got ${describeOption(options)}`);
   if (options.kernelSize === undefined) throw typeError(op, 'options.kernelSize is required');
   const kernel = spatialTuple(op, 'kernelSize', options.kernelSize, dims, 1);
   const stride = options.stride == null ? kernel.slice() : spatialTuple(op, 'stride', options.stride, dims, 1);
@@ -339,28 +365,44 @@ function resolvePool(op: string, input: TensorInput, dims: number, options: MaxP
   const ceilMode = options.ceilMode ?? false;
   if (typeof ceilMode !== 'boolean') throw typeError(op, `ceilMode must be a boolean, got ${describeOption(ceilMode)}`);
   if (padding.some((p, i) => p > Math.floor(kernel[i]! / 2))) {
-    throw rangeError(op, `padding must be at most half of kernelSize, got padding=${describeOption(options.padding)} with kernelSize=${describeOption(options.kernelSize)}`);
+    throw rangeError(
+      op,
+      `padding must be at most half of kernelSize, got padding=${describeOption(options.padding)} with kernelSize=${describeOption(options.kernelSize)}`,
+    );
   }
   const outSize = spatial.map((l, i) => poolOutputSize(l, kernel[i]!, stride[i]!, padding[i]!, dilation[i]!, ceilMode));
   if (outSize.some((o) => o < 1)) {
     const dilated = kernel.map((k, i) => dilation[i]! * (k - 1) + 1);
-    throw shapeError(op, `output would be empty: input ${formatShape(input.shape)} padded to ${formatSize(spatial.map((l, i) => l + 2 * padding[i]!))} is smaller than the ${dilation.some((d) => d > 1) ? 'dilated ' : ''}kernel ${formatSize(dilated)} (output ${formatSize(outSize)})`);
+    throw shapeError(
+      op,
+      `output would be empty: input ${formatShape(input.shape)} padded to ${formatSize(spatial.map((l, i) => l + 2 * padding[i]!))} is smaller than the ${dilation.some((d) => d > 1) ? 'dilated ' : ''}kernel ${formatSize(dilated)} (output ${formatSize(outSize)})`,
+    );
   }
   return { kernel, stride, padding, dilation, ceilMode, outSize };
 }
 
 function asOptions<T extends PoolCommonOptions>(op: string, options: T | SpatialArg): T {
   if (options === null || (typeof options !== 'object' && typeof options !== 'number')) {
-    throw typeError(op, `options must be an object with kernelSize, or the kernel size, got ${describeOption(options)}`);
+    throw typeError(
+      op,
+      `options must be an object with kernelSize, or the kernel size, got ${describeOption(options)}`,
+    );
   }
   return typeof options === 'number' || Array.isArray(options) ? ({ kernelSize: options } as T) : (options as T);
 }
 
-function maxPoolNd(op: string, dims: number, input: TensorInput, options: MaxPoolOptions | SpatialArg): Variable | [Variable, Variable] {
+function maxPoolNd(
+  op: string,
+  dims: number,
+  input: TensorInput,
+  options: MaxPoolOptions | SpatialArg,
+): Variable | [Variable, Variable] {
   const opts = asOptions<MaxPoolOptions>(op, options);
   const r = resolvePool(op, input, dims, opts, opts.dilation);
   const spatial = input.shape.slice(input.ndim - dims);
-  const axes = spatial.map((l, i) => poolAxis(l, r.outSize[i]!, r.kernel[i]!, r.stride[i]!, r.padding[i]!, r.dilation[i]!));
+  const axes = spatial.map((l, i) =>
+    poolAxis(l, r.outSize[i]!, r.kernel[i]!, r.stride[i]!, r.padding[i]!, r.dilation[i]!),
+  );
   const [out, indices] = windowMaxOp(input, makePlan(input.shape, dims, axes)) as [Variable, Variable];
   return opts.returnIndices ? [out, indices] : out;
 }
@@ -369,10 +411,12 @@ function avgPoolNd(op: string, dims: number, input: TensorInput, options: AvgPoo
   const opts = asOptions<AvgPoolOptions>(op, options);
   const r = resolvePool(op, input, dims, opts, 1);
   const countIncludePad = opts.countIncludePad ?? true;
-  if (typeof countIncludePad !== 'boolean') throw typeError(op, `countIncludePad must be a boolean, got ${describeOption(countIncludePad)}`);
+  if (typeof countIncludePad !== 'boolean')
+    throw typeError(op, `countIncludePad must be a boolean, got ${describeOption(countIncludePad)}`);
   const override = opts.divisorOverride ?? null;
   if (override !== null) {
-    if (typeof override !== 'number' || !Number.isInteger(override)) throw typeError(op, `divisorOverride must be an integer or null, got ${describeOption(override)}`);
+    if (typeof override !== 'number' || !Number.isInteger(override))
+      throw typeError(op, `divisorOverride must be an integer or null, got ${describeOption(override)}`);
     if (override === 0) throw rangeError(op, 'divisorOverride must not be zero');
   }
   const spatial = input.shape.slice(input.ndim - dims);

@@ -32,7 +32,11 @@ const signalOp = defineOp({
   forward(ctx: Context, x: Tensor, w: Tensor, call: SignalCall): Tensor {
     const kernel = call.flip ? reversed(floatData(w)) : floatData(w);
     const geom = convGeometry(call.op, {
-      channels: 1, inputSize: x.shape, kernelSize: w.shape, padding: call.padBefore, paddingAfter: call.padAfter,
+      channels: 1,
+      inputSize: x.shape,
+      kernelSize: w.shape,
+      padding: call.padBefore,
+      paddingAfter: call.padAfter,
     });
     const plan = convPlan(1, 1, 1, 1, geom);
     const out = floatArray(x.dtype, plan.yPositions);
@@ -65,26 +69,46 @@ const signalOp = defineOp({
 
 const MODES: readonly SignalMode[] = ['full', 'same', 'valid'];
 
-function checkSignalArgs(op: string, x: unknown, w: unknown, rank: number, mode: unknown): [TensorInput, TensorInput, SignalMode] {
-  for (const [name, t] of [['x', x], ['w', w]] as const) {
+function checkSignalArgs(
+  op: string,
+  x: unknown,
+  w: unknown,
+  rank: number,
+  mode: unknown,
+): [TensorInput, TensorInput, SignalMode] {
+  for (const [name, t] of [
+    ['x', x],
+    ['w', w],
+  ] as const) {
     if (t === null || typeof t !== 'object' || !('shape' in t) || !('dtype' in t)) {
       throw typeError(op, `${name} must be a Tensor or Variable, got ${t === null ? 'null' : typeof t}`);
     }
   }
   const a = x as TensorInput;
   const b = w as TensorInput;
-  for (const [name, t] of [['x', a], ['w', b]] as const) {
+  for (const [name, t] of [
+    ['x', a],
+    ['w', b],
+  ] as const) {
     if (t.ndim !== rank) throw shapeError(op, `${name} must be ${rank}-D, got ${formatShape(t.shape)}`);
     if (t.size === 0) throw shapeError(op, `${name} must not be empty, got ${formatShape(t.shape)}`);
   }
-  if (a.dtype === 'int32' || b.dtype === 'int32') throw typeError(op, `x and w must be float32 or float64, got ${a.dtype} and ${b.dtype}`);
+  if (a.dtype === 'int32' || b.dtype === 'int32')
+    throw typeError(op, `x and w must be float32 or float64, got ${a.dtype} and ${b.dtype}`);
   if (a.dtype !== b.dtype) throw typeError(op, `x is ${a.dtype} but w is ${b.dtype}; cast one of them so both match`);
-  if (!MODES.includes(mode as SignalMode)) throw rangeError(op, `mode must be 'full', 'same' or 'valid', got ${describeOption(mode)}`);
+  if (!MODES.includes(mode as SignalMode))
+    throw rangeError(op, `mode must be 'full', 'same' or 'valid', got ${describeOption(mode)}`);
   return [a, b, mode as SignalMode];
 }
 
 /** Runs the op for per-axis windows `[offset, offset + length)` of the full result. */
-function windowed(op: string, x: TensorInput, w: TensorInput, windows: readonly [number, number][], flip: boolean): Variable {
+function windowed(
+  op: string,
+  x: TensorInput,
+  w: TensorInput,
+  windows: readonly [number, number][],
+  flip: boolean,
+): Variable {
   const padBefore = windows.map(([offset], i) => w.shape[i]! - 1 - offset);
   const padAfter = windows.map(([offset, length], i) => length + offset - x.shape[i]!);
   return signalOp(x, w, { op, padBefore, padAfter, flip });
@@ -113,12 +137,21 @@ export function convolve(x: TensorInput, w: TensorInput, mode: SignalMode = 'ful
   return windowed('convolve', a, b, [window], true);
 }
 
-function windows2d(op: string, x: TensorInput, w: TensorInput, mode: SignalMode, sameOffset: (k: number) => number): [number, number][] {
+function windows2d(
+  op: string,
+  x: TensorInput,
+  w: TensorInput,
+  mode: SignalMode,
+  sameOffset: (k: number) => number,
+): [number, number][] {
   if (mode === 'valid') {
     const xLarger = x.shape.every((d, i) => d >= w.shape[i]!);
     const wLarger = x.shape.every((d, i) => d <= w.shape[i]!);
     if (!xLarger && !wLarger) {
-      throw shapeError(op, `mode 'valid' needs one input at least as large as the other on every axis; x is ${formatShape(x.shape)} and w is ${formatShape(w.shape)}`);
+      throw shapeError(
+        op,
+        `mode 'valid' needs one input at least as large as the other on every axis; x is ${formatShape(x.shape)} and w is ${formatShape(w.shape)}`,
+      );
     }
   }
   return x.shape.map((n, i) => {
@@ -143,7 +176,13 @@ function windows2d(op: string, x: TensorInput, w: TensorInput, mode: SignalMode,
  */
 export function convolve2d(x: TensorInput, w: TensorInput, mode: SignalMode = 'full'): Variable {
   const [a, b, m] = checkSignalArgs('convolve2d', x, w, 2, mode);
-  return windowed('convolve2d', a, b, windows2d('convolve2d', a, b, m, (k) => Math.floor((k - 1) / 2)), true);
+  return windowed(
+    'convolve2d',
+    a,
+    b,
+    windows2d('convolve2d', a, b, m, (k) => Math.floor((k - 1) / 2)),
+    true,
+  );
 }
 
 /**
@@ -159,5 +198,11 @@ export function convolve2d(x: TensorInput, w: TensorInput, mode: SignalMode = 'f
  */
 export function correlate2d(x: TensorInput, w: TensorInput, mode: SignalMode = 'full'): Variable {
   const [a, b, m] = checkSignalArgs('correlate2d', x, w, 2, mode);
-  return windowed('correlate2d', a, b, windows2d('correlate2d', a, b, m, (k) => Math.floor(k / 2)), false);
+  return windowed(
+    'correlate2d',
+    a,
+    b,
+    windows2d('correlate2d', a, b, m, (k) => Math.floor(k / 2)),
+    false,
+  );
 }

@@ -58,13 +58,18 @@ export interface SafetensorsHeader {
  *   `MAX_HEADER_BYTES` or the rest of the file
  */
 export function readHeaderLength(prefix: Uint8Array, fileLength: number): number {
-  if (fileLength < 8 || prefix.length < 8) throw fail(`file is ${fileLength} bytes, shorter than the 8-byte header length`);
+  if (fileLength < 8 || prefix.length < 8)
+    throw fail(`file is ${fileLength} bytes, shorter than the 8-byte header length`);
   const view = new DataView(prefix.buffer, prefix.byteOffset, 8);
   const low = view.getUint32(0, true);
   const high = view.getUint32(4, true);
   const headerBytes = high * 2 ** 32 + low;
-  if (headerBytes > MAX_HEADER_BYTES) throw fail(`header length ${headerBytes} exceeds the ${MAX_HEADER_BYTES}-byte limit (corrupt or not a safetensors file)`);
-  if (8 + headerBytes > fileLength) throw fail(`header length ${headerBytes} runs past the end of the ${fileLength}-byte file (truncated?)`);
+  if (headerBytes > MAX_HEADER_BYTES)
+    throw fail(
+      `header length ${headerBytes} exceeds the ${MAX_HEADER_BYTES}-byte limit (corrupt or not a safetensors file)`,
+    );
+  if (8 + headerBytes > fileLength)
+    throw fail(`header length ${headerBytes} runs past the end of the ${fileLength}-byte file (truncated?)`);
   if (headerBytes < 2) throw fail(`header length ${headerBytes} is too short for a JSON object`);
   return headerBytes;
 }
@@ -86,7 +91,8 @@ export function parseHeader(headerBytes: Uint8Array, dataLength: number): Safete
   } catch {
     throw fail('header is not valid UTF-8');
   }
-  if (!text.startsWith('{')) throw fail(`header must be a JSON object starting with '{', got ${JSON.stringify(text.slice(0, 16))}`);
+  if (!text.startsWith('{'))
+    throw fail(`header must be a JSON object starting with '{', got ${JSON.stringify(text.slice(0, 16))}`);
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -98,7 +104,8 @@ export function parseHeader(headerBytes: Uint8Array, dataLength: number): Safete
   const entries: SafetensorsEntry[] = [];
   for (const [name, raw] of Object.entries(json as Record<string, unknown>)) {
     if (name === '__metadata__') {
-      if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw fail('__metadata__ must be an object of strings');
+      if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+        throw fail('__metadata__ must be an object of strings');
       metadata = {};
       for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
         if (typeof v !== 'string') throw fail(`__metadata__.${k} must be a string, got ${typeof v}`);
@@ -106,16 +113,21 @@ export function parseHeader(headerBytes: Uint8Array, dataLength: number): Safete
       }
       continue;
     }
-    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw fail(`entry '${name}' must be an object with dtype, shape and data_offsets`);
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+      throw fail(`entry '${name}' must be an object with dtype, shape and data_offsets`);
     const { dtype, shape, data_offsets: offsets } = raw as Record<string, unknown>;
     if (typeof dtype !== 'string' || !(dtype in ELEMENT_BYTES)) {
       throw fail(`entry '${name}' has dtype ${JSON.stringify(dtype)}; supported: F32, F64, I32, I64`);
     }
     if (!Array.isArray(shape) || shape.length > MAX_RANK || !shape.every(isNonNegativeInt)) {
-      throw fail(`entry '${name}' has shape ${JSON.stringify(shape)}; expected at most ${MAX_RANK} non-negative integers`);
+      throw fail(
+        `entry '${name}' has shape ${JSON.stringify(shape)}; expected at most ${MAX_RANK} non-negative integers`,
+      );
     }
     if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isNonNegativeInt)) {
-      throw fail(`entry '${name}' has data_offsets ${JSON.stringify(offsets)}; expected [begin, end], non-negative integers`);
+      throw fail(
+        `entry '${name}' has data_offsets ${JSON.stringify(offsets)}; expected [begin, end], non-negative integers`,
+      );
     }
     const [begin, end] = offsets as [number, number];
     if (begin > end || end > dataLength) {
@@ -125,18 +137,25 @@ export function parseHeader(headerBytes: Uint8Array, dataLength: number): Safete
     let count = 1;
     for (const d of shape as number[]) count *= d;
     if (count * elementBytes !== end - begin) {
-      throw fail(`entry '${name}': shape ${formatShape(shape as number[])} of ${dtype} needs ${count * elementBytes} bytes but data_offsets [${begin}, ${end}] span ${end - begin}`);
+      throw fail(
+        `entry '${name}': shape ${formatShape(shape as number[])} of ${dtype} needs ${count * elementBytes} bytes but data_offsets [${begin}, ${end}] span ${end - begin}`,
+      );
     }
     entries.push({ name, dtype: dtype as FileDType, shape: (shape as number[]).slice(), begin, end });
   }
   entries.sort((a, b) => a.begin - b.begin || a.end - b.end);
   let covered = 0;
   for (const e of entries) {
-    if (e.begin < covered) throw fail(`entry '${e.name}' at [${e.begin}, ${e.end}] overlaps the tensor before it, which ends at ${covered}`);
-    if (e.begin > covered) throw fail(`bytes [${covered}, ${e.begin}] of the data region belong to no tensor (before '${e.name}')`);
+    if (e.begin < covered)
+      throw fail(`entry '${e.name}' at [${e.begin}, ${e.end}] overlaps the tensor before it, which ends at ${covered}`);
+    if (e.begin > covered)
+      throw fail(`bytes [${covered}, ${e.begin}] of the data region belong to no tensor (before '${e.name}')`);
     covered = e.end;
   }
-  if (covered !== dataLength) throw fail(`the tensors cover ${covered} bytes but the data region has ${dataLength} (trailing bytes or truncated header)`);
+  if (covered !== dataLength)
+    throw fail(
+      `the tensors cover ${covered} bytes but the data region has ${dataLength} (trailing bytes or truncated header)`,
+    );
   return { entries, metadata };
 }
 
@@ -160,11 +179,21 @@ export function decodeTensors(header: SafetensorsHeader, data: Uint8Array): Tens
         if (LITTLE_ENDIAN) {
           // slice() gives an aligned copy of its own; the file offset may not be aligned.
           const copy = bytes.slice().buffer;
-          array = e.dtype === 'F32' ? new Float32Array(copy, 0, n) : e.dtype === 'F64' ? new Float64Array(copy, 0, n) : new Int32Array(copy, 0, n);
+          array =
+            e.dtype === 'F32'
+              ? new Float32Array(copy, 0, n)
+              : e.dtype === 'F64'
+                ? new Float64Array(copy, 0, n)
+                : new Int32Array(copy, 0, n);
         } else {
           array = e.dtype === 'F32' ? new Float32Array(n) : e.dtype === 'F64' ? new Float64Array(n) : new Int32Array(n);
           for (let i = 0; i < n; i++) {
-            array[i] = e.dtype === 'F32' ? view.getFloat32(i * 4, true) : e.dtype === 'F64' ? view.getFloat64(i * 8, true) : view.getInt32(i * 4, true);
+            array[i] =
+              e.dtype === 'F32'
+                ? view.getFloat32(i * 4, true)
+                : e.dtype === 'F64'
+                  ? view.getFloat64(i * 8, true)
+                  : view.getInt32(i * 4, true);
           }
         }
         break;
@@ -174,13 +203,19 @@ export function decodeTensors(header: SafetensorsHeader, data: Uint8Array): Tens
         array = new Int32Array(n);
         for (let i = 0; i < n; i++) {
           const v = view.getBigInt64(i * 8, true);
-          if (v > 2147483647n || v < -2147483648n) throw fail(`entry '${e.name}' holds the I64 value ${v} at element ${i}, which does not fit in int32`);
+          if (v > 2147483647n || v < -2147483648n)
+            throw fail(`entry '${e.name}' holds the I64 value ${v} at element ${i}, which does not fit in int32`);
           array[i] = Number(v);
         }
         break;
       }
     }
-    Object.defineProperty(out, e.name, { value: new Tensor(array, e.shape), enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(out, e.name, {
+      value: new Tensor(array, e.shape),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
   return out;
 }
@@ -208,7 +243,8 @@ export function encodeSafetensors(tensors: TensorMap, metadata?: SafetensorsMeta
   if (tensors === null || typeof tensors !== 'object') throw typeError(op, 'tensors must be an object of Tensors');
   const items: { name: string; dtype: FileDType; tensor: Tensor }[] = [];
   for (const [name, t] of Object.entries(tensors)) {
-    if (!(t instanceof Tensor)) throw typeError(op, `'${name}' must be a Tensor, got ${t === null ? 'null' : typeof t}`);
+    if (!(t instanceof Tensor))
+      throw typeError(op, `'${name}' must be a Tensor, got ${t === null ? 'null' : typeof t}`);
     if (name === '__metadata__') throw typeError(op, "the name '__metadata__' is reserved by the format");
     items.push({ name, dtype: FILE_DTYPE[t.dtype], tensor: t });
   }
@@ -224,7 +260,12 @@ export function encodeSafetensors(tensors: TensorMap, metadata?: SafetensorsMeta
   let offset = 0;
   for (const { name, dtype, tensor } of items) {
     const end = offset + tensor.size * ELEMENT_BYTES[dtype];
-    Object.defineProperty(header, name, { value: { dtype, shape: tensor.shape.slice(), data_offsets: [offset, end] }, enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(header, name, {
+      value: { dtype, shape: tensor.shape.slice(), data_offsets: [offset, end] },
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
     offset = end;
   }
   const json = new TextEncoder().encode(JSON.stringify(header));

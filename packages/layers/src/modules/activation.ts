@@ -1,4 +1,14 @@
-import { gelu, leakyRelu, logSoftmax, relu, sigmoid, softmax, tanh, type GeluOptions, type Variable } from '@torchlet/autograd';
+import {
+  gelu,
+  leakyRelu,
+  logSoftmax,
+  relu,
+  sigmoid,
+  softmax,
+  tanh,
+  type GeluOptions,
+  type Variable,
+} from '@torchlet/autograd';
 import { checkInt, rangeError, typeError, type Tensor } from '@torchlet/tensor';
 import { Module } from '../module.js';
 
@@ -53,7 +63,8 @@ export class GELU extends Module {
   constructor(options: GeluOptions = {}) {
     super();
     const approximate = options.approximate ?? 'none';
-    if (approximate !== 'none' && approximate !== 'tanh') throw rangeError('GELU', `approximate must be 'none' or 'tanh', got ${String(approximate)}`);
+    if (approximate !== 'none' && approximate !== 'tanh')
+      throw rangeError('GELU', `approximate must be 'none' or 'tanh', got ${String(approximate)}`);
     this.approximate = approximate;
   }
 

@@ -1,7 +1,16 @@
 import type { Variable } from '@torchlet/autograd';
 import { rangeError, typeError, zeros, type Generator } from '@torchlet/tensor';
 import { conv1d, conv2d, conv3d } from '../functional/conv.js';
-import { checkGroups, describeOption, normalizeConvOptions, spatialTuple, type ConvOptions, type PaddingMode, type SpatialArg, type TensorInput } from '../functional/conv-options.js';
+import {
+  checkGroups,
+  describeOption,
+  normalizeConvOptions,
+  spatialTuple,
+  type ConvOptions,
+  type PaddingMode,
+  type SpatialArg,
+  type TensorInput,
+} from '../functional/conv-options.js';
 import { convTranspose1d, convTranspose2d, type ConvTransposeOptions } from '../functional/conv-transpose.js';
 import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from '../init.js';
 import { Module } from '../module.js';
@@ -34,7 +43,8 @@ export interface ConvTransposeModuleOptions extends Omit<ConvModuleOptions, 'pad
 }
 
 function checkChannels(name: string, argName: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value)) throw typeError(name, `${argName} must be an integer, got ${describeOption(value)}`);
+  if (typeof value !== 'number' || !Number.isInteger(value))
+    throw typeError(name, `${argName} must be an integer, got ${describeOption(value)}`);
   if (value < 1) throw rangeError(name, `${argName} must be positive, got ${value}`);
   return value;
 }
@@ -56,26 +66,36 @@ abstract class ConvBase extends Module {
   bias: Parameter | null;
 
   protected constructor(
-    name: string, dims: number, transposed: boolean, inChannels: number, outChannels: number,
-    kernelSize: SpatialArg, options: ConvModuleOptions | ConvTransposeModuleOptions,
+    name: string,
+    dims: number,
+    transposed: boolean,
+    inChannels: number,
+    outChannels: number,
+    kernelSize: SpatialArg,
+    options: ConvModuleOptions | ConvTransposeModuleOptions,
   ) {
     super();
-    if (options === null || typeof options !== 'object') throw typeError(name, `options must be an object, got ${describeOption(options)}`);
+    if (options === null || typeof options !== 'object')
+      throw typeError(name, `options must be an object, got ${describeOption(options)}`);
     this.inChannels = checkChannels(name, 'inChannels', inChannels);
     this.outChannels = checkChannels(name, 'outChannels', outChannels);
     this.kernelSize = spatialTuple(name, 'kernelSize', kernelSize, dims, 1);
     this.stride = spatialTuple(name, 'stride', options.stride ?? 1, dims, 1);
     this.dilation = spatialTuple(name, 'dilation', options.dilation ?? 1, dims, 1);
     this.groups = checkGroups(name, options.groups ?? 1);
-    if (inChannels % this.groups !== 0) throw rangeError(name, `inChannels (${inChannels}) must be divisible by groups (${this.groups})`);
-    if (outChannels % this.groups !== 0) throw rangeError(name, `outChannels (${outChannels}) must be divisible by groups (${this.groups})`);
+    if (inChannels % this.groups !== 0)
+      throw rangeError(name, `inChannels (${inChannels}) must be divisible by groups (${this.groups})`);
+    if (outChannels % this.groups !== 0)
+      throw rangeError(name, `outChannels (${outChannels}) must be divisible by groups (${this.groups})`);
     const dtype = options.dtype ?? 'float32';
-    if (dtype !== 'float32' && dtype !== 'float64') throw typeError(name, `dtype must be 'float32' or 'float64', got ${describeOption(dtype)}`);
+    if (dtype !== 'float32' && dtype !== 'float64')
+      throw typeError(name, `dtype must be 'float32' or 'float64', got ${describeOption(dtype)}`);
     const weightShape = transposed
       ? [inChannels, outChannels / this.groups, ...this.kernelSize]
       : [outChannels, inChannels / this.groups, ...this.kernelSize];
     this.weight = new Parameter(zeros(weightShape, { dtype }));
-    if (typeof (options.bias ?? true) !== 'boolean') throw typeError(name, `bias must be a boolean, got ${describeOption(options.bias)}`);
+    if (typeof (options.bias ?? true) !== 'boolean')
+      throw typeError(name, `bias must be a boolean, got ${describeOption(options.bias)}`);
     this.bias = (options.bias ?? true) ? new Parameter(zeros([outChannels], { dtype })) : null;
     this.resetParameters(options.generator);
   }
@@ -117,7 +137,14 @@ abstract class ConvNd extends ConvBase {
   readonly padding: number[] | 'same' | 'valid';
   readonly paddingMode: PaddingMode;
 
-  protected constructor(name: string, dims: number, inChannels: number, outChannels: number, kernelSize: SpatialArg, options: ConvModuleOptions) {
+  protected constructor(
+    name: string,
+    dims: number,
+    inChannels: number,
+    outChannels: number,
+    kernelSize: SpatialArg,
+    options: ConvModuleOptions,
+  ) {
     super(name, dims, false, inChannels, outChannels, kernelSize, options);
     // Validates padding, paddingMode and 'same' with a stride up front, as PyTorch's constructor does.
     const params = normalizeConvOptions(name, this.kernelSize, { ...options, groups: this.groups });
@@ -128,12 +155,21 @@ abstract class ConvNd extends ConvBase {
 
   /** The options `conv1d/2d/3d` take, as this layer holds them. */
   get options(): ConvOptions {
-    return { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups, paddingMode: this.paddingMode };
+    return {
+      stride: this.stride,
+      padding: this.padding,
+      dilation: this.dilation,
+      groups: this.groups,
+      paddingMode: this.paddingMode,
+    };
   }
 
   override extraRepr(): string {
     const padded = typeof this.padding === 'string' || this.padding.some((p) => p !== 0);
-    return this.reprParts([['padding', this.padding, padded]]) + (this.paddingMode !== 'zeros' ? `, paddingMode=${describeOption(this.paddingMode)}` : '');
+    return (
+      this.reprParts([['padding', this.padding, padded]]) +
+      (this.paddingMode !== 'zeros' ? `, paddingMode=${describeOption(this.paddingMode)}` : '')
+    );
   }
 }
 
@@ -187,21 +223,40 @@ abstract class ConvTransposeNd extends ConvBase {
   readonly padding: number[];
   readonly outputPadding: number[];
 
-  protected constructor(name: string, dims: number, inChannels: number, outChannels: number, kernelSize: SpatialArg, options: ConvTransposeModuleOptions) {
+  protected constructor(
+    name: string,
+    dims: number,
+    inChannels: number,
+    outChannels: number,
+    kernelSize: SpatialArg,
+    options: ConvTransposeModuleOptions,
+  ) {
     super(name, dims, true, inChannels, outChannels, kernelSize, options);
     if ('paddingMode' in options && (options as ConvModuleOptions).paddingMode !== 'zeros') {
-      throw rangeError(name, `only paddingMode 'zeros' is supported, got paddingMode=${describeOption((options as ConvModuleOptions).paddingMode)}`);
+      throw rangeError(
+        name,
+        `only paddingMode 'zeros' is supported, got paddingMode=${describeOption((options as ConvModuleOptions).paddingMode)}`,
+      );
     }
     this.padding = spatialTuple(name, 'padding', options.padding ?? 0, dims, 0);
     this.outputPadding = spatialTuple(name, 'outputPadding', options.outputPadding ?? 0, dims, 0);
     if (this.outputPadding.some((p, i) => p >= this.stride[i]! && p >= this.dilation[i]!)) {
-      throw rangeError(name, `outputPadding must be smaller than stride or dilation on every axis, got outputPadding=${describeOption(options.outputPadding)} with stride=${describeOption(options.stride ?? 1)}, dilation=${describeOption(options.dilation ?? 1)}`);
+      throw rangeError(
+        name,
+        `outputPadding must be smaller than stride or dilation on every axis, got outputPadding=${describeOption(options.outputPadding)} with stride=${describeOption(options.stride ?? 1)}, dilation=${describeOption(options.dilation ?? 1)}`,
+      );
     }
   }
 
   /** The options `convTranspose1d/2d` take, as this layer holds them. */
   get options(): ConvTransposeOptions {
-    return { stride: this.stride, padding: this.padding, outputPadding: this.outputPadding, dilation: this.dilation, groups: this.groups };
+    return {
+      stride: this.stride,
+      padding: this.padding,
+      outputPadding: this.outputPadding,
+      dilation: this.dilation,
+      groups: this.groups,
+    };
   }
 
   override extraRepr(): string {
@@ -217,7 +272,12 @@ abstract class ConvTransposeNd extends ConvBase {
  * @example new ConvTranspose1d(8, 4, 4, { stride: 2, padding: 1 }).forward(randn([1, 8, 10])).shape // [1, 4, 20]
  */
 export class ConvTranspose1d extends ConvTransposeNd {
-  constructor(inChannels: number, outChannels: number, kernelSize: SpatialArg, options: ConvTransposeModuleOptions = {}) {
+  constructor(
+    inChannels: number,
+    outChannels: number,
+    kernelSize: SpatialArg,
+    options: ConvTransposeModuleOptions = {},
+  ) {
     super('ConvTranspose1d', 1, inChannels, outChannels, kernelSize, options);
   }
 
@@ -232,7 +292,12 @@ export class ConvTranspose1d extends ConvTransposeNd {
  * @example new ConvTranspose2d(16, 8, 3, { stride: 2, padding: 1, outputPadding: 1 }).forward(randn([1, 16, 7, 7])).shape // [1, 8, 14, 14]
  */
 export class ConvTranspose2d extends ConvTransposeNd {
-  constructor(inChannels: number, outChannels: number, kernelSize: SpatialArg, options: ConvTransposeModuleOptions = {}) {
+  constructor(
+    inChannels: number,
+    outChannels: number,
+    kernelSize: SpatialArg,
+    options: ConvTransposeModuleOptions = {},
+  ) {
     super('ConvTranspose2d', 2, inChannels, outChannels, kernelSize, options);
   }
 

@@ -21,9 +21,12 @@ export class Dropout extends Module {
 
   constructor(p = 0.5, options: DropoutModuleOptions = {}) {
     super();
-    if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw rangeError('Dropout', `p must be in [0, 1], got p=${String(p)}`);
-    if (options === null || typeof options !== 'object') throw typeError('Dropout', `options must be an object, got ${String(options)}`);
-    if (options.generator !== undefined && !(options.generator instanceof Generator)) throw typeError('Dropout', 'generator must be a Generator');
+    if (typeof p !== 'number' || !(p >= 0 && p <= 1))
+      throw rangeError('Dropout', `p must be in [0, 1], got p=${String(p)}`);
+    if (options === null || typeof options !== 'object')
+      throw typeError('Dropout', `options must be an object, got ${String(options)}`);
+    if (options.generator !== undefined && !(options.generator instanceof Generator))
+      throw typeError('Dropout', 'generator must be a Generator');
     this.p = p;
     this._generator = options.generator;
   }

@@ -1,5 +1,15 @@
 import { flatten, Variable } from '@torchlet/autograd';
-import { checkInt, formatShape, rangeError, shapeError, Tensor, typeError, zeros, type DType, type Generator } from '@torchlet/tensor';
+import {
+  checkInt,
+  formatShape,
+  rangeError,
+  shapeError,
+  Tensor,
+  typeError,
+  zeros,
+  type DType,
+  type Generator,
+} from '@torchlet/tensor';
 import { linear } from '../functional/linear.js';
 import { kaimingUniform_, uniform_ } from '../init.js';
 import { Module } from '../module.js';
@@ -17,7 +27,8 @@ export interface LinearOptions {
 }
 
 function checkFloatDType(op: string, dtype: unknown): DType {
-  if (dtype !== 'float32' && dtype !== 'float64') throw typeError(op, `dtype must be 'float32' or 'float64', got ${String(dtype)}`);
+  if (dtype !== 'float32' && dtype !== 'float64')
+    throw typeError(op, `dtype must be 'float32' or 'float64', got ${String(dtype)}`);
   return dtype;
 }
 
@@ -88,9 +99,16 @@ export class Flatten extends Module {
     const start = this.startDim < 0 ? this.startDim + ndim : this.startDim;
     const end = this.endDim < 0 ? this.endDim + ndim : this.endDim;
     if (start < 0 || start >= Math.max(ndim, 1) || end < 0 || end >= Math.max(ndim, 1)) {
-      throw rangeError('Flatten', `startDim=${this.startDim}, endDim=${this.endDim} are out of range for input ${formatShape(input.shape)}`);
+      throw rangeError(
+        'Flatten',
+        `startDim=${this.startDim}, endDim=${this.endDim} are out of range for input ${formatShape(input.shape)}`,
+      );
     }
-    if (start > end) throw shapeError('Flatten', `startDim=${this.startDim} comes after endDim=${this.endDim} for input ${formatShape(input.shape)}`);
+    if (start > end)
+      throw shapeError(
+        'Flatten',
+        `startDim=${this.startDim} comes after endDim=${this.endDim} for input ${formatShape(input.shape)}`,
+      );
     return flatten(input, this.startDim, this.endDim);
   }
 

@@ -1,5 +1,15 @@
 import type { Variable } from '@torchlet/autograd';
-import { checkInt, formatShape, full, rangeError, shapeError, Tensor, typeError, zeros, type DType } from '@torchlet/tensor';
+import {
+  checkInt,
+  formatShape,
+  full,
+  rangeError,
+  shapeError,
+  Tensor,
+  typeError,
+  zeros,
+  type DType,
+} from '@torchlet/tensor';
 import { batchNorm } from '../functional/batch-norm.js';
 import { Module } from '../module.js';
 import { Parameter } from '../parameter.js';
@@ -44,14 +54,17 @@ export abstract class BatchNormNd extends Module {
     this.numFeatures = checkInt(name, numFeatures, 'numFeatures', 1);
     const { eps = 1e-5, affine = true, trackRunningStats = true } = options;
     const momentum = options.momentum === undefined ? 0.1 : options.momentum;
-    if (typeof eps !== 'number' || !(eps >= 0) || !Number.isFinite(eps)) throw rangeError(name, `eps must be a finite number >= 0, got eps=${String(eps)}`);
+    if (typeof eps !== 'number' || !(eps >= 0) || !Number.isFinite(eps))
+      throw rangeError(name, `eps must be a finite number >= 0, got eps=${String(eps)}`);
     if (momentum !== null && (typeof momentum !== 'number' || !(momentum >= 0 && momentum <= 1))) {
       throw rangeError(name, `momentum must be in [0, 1] or null, got momentum=${String(momentum)}`);
     }
     if (typeof affine !== 'boolean') throw typeError(name, `affine must be a boolean, got ${String(affine)}`);
-    if (typeof trackRunningStats !== 'boolean') throw typeError(name, `trackRunningStats must be a boolean, got ${String(trackRunningStats)}`);
+    if (typeof trackRunningStats !== 'boolean')
+      throw typeError(name, `trackRunningStats must be a boolean, got ${String(trackRunningStats)}`);
     const dtype = options.dtype ?? 'float32';
-    if (dtype !== 'float32' && dtype !== 'float64') throw typeError(name, `dtype must be 'float32' or 'float64', got ${String(dtype)}`);
+    if (dtype !== 'float32' && dtype !== 'float64')
+      throw typeError(name, `dtype must be 'float32' or 'float64', got ${String(dtype)}`);
     this.eps = eps;
     this.momentum = momentum;
     this.affine = affine;
@@ -97,10 +110,14 @@ export abstract class BatchNormNd extends Module {
       throw shapeError(name, `expected ${this.ranks.join('-D or ')}-D input, got ${formatShape(input.shape)}`);
     }
     if (input.shape[1] !== this.numFeatures) {
-      throw shapeError(name, `input has ${input.shape[1]} channels (axis 1 of ${formatShape(input.shape)}) but numFeatures is ${this.numFeatures}`);
+      throw shapeError(
+        name,
+        `input has ${input.shape[1]} channels (axis 1 of ${formatShape(input.shape)}) but numFeatures is ${this.numFeatures}`,
+      );
     }
     const perChannel = input.size / this.numFeatures;
-    if (this.training && perChannel <= 1) throw shapeError(name, `training needs more than 1 value per channel, got input ${formatShape(input.shape)}`);
+    if (this.training && perChannel <= 1)
+      throw shapeError(name, `training needs more than 1 value per channel, got input ${formatShape(input.shape)}`);
     let factor = this.momentum ?? 0;
     if (this.training && this.trackRunningStats && this.num_batches_tracked) {
       const count = this.num_batches_tracked;

@@ -2,29 +2,47 @@ import type { Variable } from '@torchlet/autograd';
 import { rangeError, typeError } from '@torchlet/tensor';
 import { adaptiveAvgPool2d, adaptiveMaxPool2d, type AdaptiveOutputSize } from '../functional/adaptive-pool.js';
 import { describeOption, spatialTuple, type SpatialArg, type TensorInput } from '../functional/conv-options.js';
-import { avgPool1d, avgPool2d, maxPool1d, maxPool2d, type AvgPoolOptions, type MaxPoolOptions } from '../functional/pool.js';
+import {
+  avgPool1d,
+  avgPool2d,
+  maxPool1d,
+  maxPool2d,
+  type AvgPoolOptions,
+  type MaxPoolOptions,
+} from '../functional/pool.js';
 import { Module } from '../module.js';
 
 export type MaxPoolModuleOptions = Omit<MaxPoolOptions, 'kernelSize' | 'returnIndices'>;
 export type AvgPoolModuleOptions = Omit<AvgPoolOptions, 'kernelSize'>;
 
 /** Checks at construction what needs no input: the sizes, the flags and the half-kernel padding rule. */
-function checkPoolOptions(name: string, dims: number, kernelSize: SpatialArg, options: MaxPoolModuleOptions & AvgPoolModuleOptions): void {
-  if (options === null || typeof options !== 'object') throw typeError(name, `options must be an object, got ${describeOption(options)}`);
+function checkPoolOptions(
+  name: string,
+  dims: number,
+  kernelSize: SpatialArg,
+  options: MaxPoolModuleOptions & AvgPoolModuleOptions,
+): void {
+  if (options === null || typeof options !== 'object')
+    throw typeError(name, `options must be an object, got ${describeOption(options)}`);
   const kernel = spatialTuple(name, 'kernelSize', kernelSize, dims, 1);
   if (options.stride != null) spatialTuple(name, 'stride', options.stride, dims, 1);
   if (options.dilation !== undefined) spatialTuple(name, 'dilation', options.dilation, dims, 1);
   const padding = spatialTuple(name, 'padding', options.padding ?? 0, dims, 0);
   if (padding.some((p, i) => p > Math.floor(kernel[i]! / 2))) {
-    throw rangeError(name, `padding must be at most half of kernelSize, got padding=${describeOption(options.padding)} with kernelSize=${describeOption(kernelSize)}`);
+    throw rangeError(
+      name,
+      `padding must be at most half of kernelSize, got padding=${describeOption(options.padding)} with kernelSize=${describeOption(kernelSize)}`,
+    );
   }
   for (const flag of ['ceilMode', 'countIncludePad'] as const) {
     const value = options[flag];
-    if (value != null && typeof value !== 'boolean') throw typeError(name, `${flag} must be a boolean, got ${describeOption(value)}`);
+    if (value != null && typeof value !== 'boolean')
+      throw typeError(name, `${flag} must be a boolean, got ${describeOption(value)}`);
   }
   const override = options.divisorOverride;
   if (override != null) {
-    if (typeof override !== 'number' || !Number.isInteger(override)) throw typeError(name, `divisorOverride must be an integer or null, got ${describeOption(override)}`);
+    if (typeof override !== 'number' || !Number.isInteger(override))
+      throw typeError(name, `divisorOverride must be an integer or null, got ${describeOption(override)}`);
     if (override === 0) throw rangeError(name, 'divisorOverride must not be zero');
   }
 }
@@ -32,7 +50,8 @@ function checkPoolOptions(name: string, dims: number, kernelSize: SpatialArg, op
 /** `kernelSize=2, stride=1, ...`: the kernel, then the options that were given. */
 function poolRepr(kernelSize: SpatialArg, options: object): string {
   const parts = [`kernelSize=${describeOption(kernelSize)}`];
-  for (const [key, value] of Object.entries(options)) if (value !== undefined && value !== null) parts.push(`${key}=${describeOption(value)}`);
+  for (const [key, value] of Object.entries(options))
+    if (value !== undefined && value !== null) parts.push(`${key}=${describeOption(value)}`);
   return parts.join(', ');
 }
 
@@ -95,7 +114,6 @@ export class MaxPool2d extends PoolNd<MaxPoolModuleOptions> {
   }
 }
 
-
 /**
  * 1-D average pooling, as `torch.nn.AvgPool1d` (divisor rules as `avgPool1d`).
  * @example new AvgPool1d(3, { stride: 2, padding: 1 }).forward(randn([1, 2, 9])).shape // [1, 2, 5]
@@ -128,10 +146,18 @@ export class AvgPool2d extends PoolNd<AvgPoolModuleOptions> {
 
 function checkOutputSize(name: string, outputSize: unknown): AdaptiveOutputSize {
   const sizes = typeof outputSize === 'number' ? [outputSize] : outputSize;
-  if (!Array.isArray(sizes) || (typeof outputSize !== 'number' && sizes.length !== 2) || sizes.some((s) => s !== null && (typeof s !== 'number' || !Number.isInteger(s)))) {
-    throw typeError(name, `outputSize must be an integer or [h, w] of integers or null, got outputSize=${describeOption(outputSize)}`);
+  if (
+    !Array.isArray(sizes) ||
+    (typeof outputSize !== 'number' && sizes.length !== 2) ||
+    sizes.some((s) => s !== null && (typeof s !== 'number' || !Number.isInteger(s)))
+  ) {
+    throw typeError(
+      name,
+      `outputSize must be an integer or [h, w] of integers or null, got outputSize=${describeOption(outputSize)}`,
+    );
   }
-  if (sizes.some((s) => s !== null && s < 1)) throw rangeError(name, `outputSize must be positive, got outputSize=${describeOption(outputSize)}`);
+  if (sizes.some((s) => s !== null && s < 1))
+    throw rangeError(name, `outputSize must be positive, got outputSize=${describeOption(outputSize)}`);
   return outputSize as AdaptiveOutputSize;
 }
 

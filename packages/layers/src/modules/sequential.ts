@@ -24,7 +24,8 @@ export class Sequential extends Module {
   }
 
   private append(m: Module, i: number): void {
-    if (!(m instanceof Module)) throw typeError('Sequential', `modules[${i}] must be a Module, got ${m === null ? 'null' : typeof m}`);
+    if (!(m instanceof Module))
+      throw typeError('Sequential', `modules[${i}] must be a Module, got ${m === null ? 'null' : typeof m}`);
     (this as unknown as Record<string, Module>)[String(i)] = m;
   }
 
@@ -36,7 +37,8 @@ export class Sequential extends Module {
   /** The module at `index` (negative counts from the end). */
   at(index: number): Module {
     const n = this.length;
-    if (!Number.isInteger(index) || index < -n || index >= n) throw rangeError('Sequential.at', `index ${index} is out of range for ${n} modules`);
+    if (!Number.isInteger(index) || index < -n || index >= n)
+      throw rangeError('Sequential.at', `index ${index} is out of range for ${n} modules`);
     return (this as unknown as Record<string, Module>)[String(index < 0 ? index + n : index)]!;
   }
 
@@ -84,15 +86,22 @@ const same = (v: unknown, n: number) => v === n || (Array.isArray(v) && v.every(
 function fusedConvBlock(modules: readonly Module[], i: number): FusedBlock | null {
   if (i + 2 >= modules.length || isAnomalyEnabled()) return null;
   const [conv, act, pool] = [modules[i]!, modules[i + 1]!, modules[i + 2]!];
-  if (Object.getPrototypeOf(act) !== ReLU.prototype || [conv, act, pool].some((m) => Object.hasOwn(m, 'forward'))) return null;
+  if (Object.getPrototypeOf(act) !== ReLU.prototype || [conv, act, pool].some((m) => Object.hasOwn(m, 'forward')))
+    return null;
   let run: FusedBlock['run'];
-  if (Object.getPrototypeOf(conv) === Conv2d.prototype && Object.getPrototypeOf(pool) === MaxPool2d.prototype) run = conv2dReluMaxPool2d;
-  else if (Object.getPrototypeOf(conv) === Conv1d.prototype && Object.getPrototypeOf(pool) === MaxPool1d.prototype) run = conv1dReluMaxPool1d;
+  if (Object.getPrototypeOf(conv) === Conv2d.prototype && Object.getPrototypeOf(pool) === MaxPool2d.prototype)
+    run = conv2dReluMaxPool2d;
+  else if (Object.getPrototypeOf(conv) === Conv1d.prototype && Object.getPrototypeOf(pool) === MaxPool1d.prototype)
+    run = conv1dReluMaxPool1d;
   else return null;
   const { kernelSize, options } = pool as MaxPool1d | MaxPool2d;
   const { stride, padding, dilation, ceilMode } = options;
-  const fits = same(kernelSize, 2) && (stride == null || same(stride, 2)) &&
-    (padding === undefined || same(padding, 0)) && (dilation === undefined || same(dilation, 1)) && !ceilMode;
+  const fits =
+    same(kernelSize, 2) &&
+    (stride == null || same(stride, 2)) &&
+    (padding === undefined || same(padding, 0)) &&
+    (dilation === undefined || same(dilation, 1)) &&
+    !ceilMode;
   return fits ? { conv: conv as Conv1d | Conv2d, run } : null;
 }
 

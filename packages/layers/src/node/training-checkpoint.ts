@@ -1,4 +1,10 @@
-import { captureTrainingState, restoreTrainingState, type RestoredTraining, type TrainingState, type TrainingTargets } from '../training-state.js';
+import {
+  captureTrainingState,
+  restoreTrainingState,
+  type RestoredTraining,
+  type TrainingState,
+  type TrainingTargets,
+} from '../training-state.js';
 import { loadWithMetadata, save } from './checkpoint.js';
 
 /**

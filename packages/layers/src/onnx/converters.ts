@@ -39,7 +39,10 @@ function where(call: LayerCall): string {
 /** ONNX's Conv/pool operators need `[N, C, ...spatial]`; Torchlet also takes unbatched input. */
 function checkBatched(call: LayerCall, dims: number): void {
   if (call.inputShape.length !== dims + 2) {
-    throw shapeError(OP, `${where(call)} got input ${formatShape(call.inputShape)}, but ONNX needs a batched [N, C, ${dims === 1 ? 'L' : dims === 2 ? 'H, W' : 'D, H, W'}] input; add the batch axis to sampleInputShape`);
+    throw shapeError(
+      OP,
+      `${where(call)} got input ${formatShape(call.inputShape)}, but ONNX needs a batched [N, C, ${dims === 1 ? 'L' : dims === 2 ? 'H, W' : 'D, H, W'}] input; add the batch axis to sampleInputShape`,
+    );
   }
 }
 
@@ -47,14 +50,23 @@ const conv: Converter = (call) => {
   const m = call.module as Conv1d | Conv2d | Conv3d;
   const dims = m.kernelSize.length;
   checkBatched(call, dims);
-  const p = normalizeConvOptions(m.constructor.name, m.kernelSize, { stride: m.stride, padding: m.padding, dilation: m.dilation, groups: m.groups, paddingMode: m.paddingMode });
+  const p = normalizeConvOptions(m.constructor.name, m.kernelSize, {
+    stride: m.stride,
+    padding: m.padding,
+    dilation: m.dilation,
+    groups: m.groups,
+    paddingMode: m.paddingMode,
+  });
   let x = call.input;
   let pads = [...p.padBefore, ...p.padAfter];
   if (m.paddingMode !== 'zeros') {
     // Torchlet pads in that mode first and then convolves unpadded; ONNX's Pad does the first half.
     const mode = { reflect: 'reflect', replicate: 'edge', circular: 'wrap' }[m.paddingMode];
     if (mode === 'wrap' && call.builder.opset < 19) {
-      throw rangeError(OP, `${where(call)} has paddingMode='circular', which ONNX's Pad supports from opset 19 ('wrap'); got opsetVersion=${call.builder.opset}`);
+      throw rangeError(
+        OP,
+        `${where(call)} has paddingMode='circular', which ONNX's Pad supports from opset 19 ('wrap'); got opsetVersion=${call.builder.opset}`,
+      );
     }
     const padsValue = [0, 0, ...p.padBefore, 0, 0, ...p.padAfter];
     const padsName = call.builder.int64Initializer(`${call.path}.pads`, padsValue, [padsValue.length]);
@@ -64,7 +76,11 @@ const conv: Converter = (call) => {
   const inputs = [x, call.param(m.weight)];
   if (m.bias) inputs.push(call.param(m.bias));
   return call.builder.node('Conv', call.path, inputs, {
-    kernel_shape: ints(m.kernelSize), strides: ints(p.stride), pads: ints(pads), dilations: ints(p.dilation), group: int(m.groups),
+    kernel_shape: ints(m.kernelSize),
+    strides: ints(p.stride),
+    pads: ints(pads),
+    dilations: ints(p.dilation),
+    group: int(m.groups),
   });
 };
 
@@ -84,13 +100,20 @@ const convTranspose: Converter = (call) => {
   const inputs = [call.input, call.param(m.weight)];
   if (m.bias && fitsOutputPadding) inputs.push(call.param(m.bias));
   const attributes = {
-    kernel_shape: ints(m.kernelSize), strides: ints(m.stride), pads: ints([...m.padding, ...endPads]),
-    dilations: ints(m.dilation), group: int(m.groups), output_padding: ints(fitsOutputPadding ? extra : extra.map(() => 0)),
+    kernel_shape: ints(m.kernelSize),
+    strides: ints(m.stride),
+    pads: ints([...m.padding, ...endPads]),
+    dilations: ints(m.dilation),
+    group: int(m.groups),
+    output_padding: ints(fitsOutputPadding ? extra : extra.map(() => 0)),
   };
   if (fitsOutputPadding) return b.node('ConvTranspose', call.path, inputs, attributes);
   const y = b.node('ConvTranspose', `${call.path}.conv`, inputs, attributes);
   const padsValue = [0, 0, ...extra.map(() => 0), 0, 0, ...extra];
-  const padded = b.node('Pad', m.bias ? `${call.path}.pad` : call.path, [y, b.int64Initializer(`${call.path}.pads`, padsValue, [padsValue.length])]);
+  const padded = b.node('Pad', m.bias ? `${call.path}.pad` : call.path, [
+    y,
+    b.int64Initializer(`${call.path}.pads`, padsValue, [padsValue.length]),
+  ]);
   if (!m.bias) return padded;
   const biasShape = b.int64Initializer(`${call.path}.bias_shape`, [m.outChannels, ...extra.map(() => 1)], [dims + 1]);
   return b.node('Add', call.path, [padded, b.node('Reshape', `${call.path}.bias`, [call.param(m.bias), biasShape])]);
@@ -100,7 +123,12 @@ const convTranspose: Converter = (call) => {
 function poolGeometry(call: LayerCall, dims: number) {
   const m = call.module as MaxPool1d | MaxPool2d | AvgPool1d | AvgPool2d;
   const name = m.constructor.name;
-  const options = m.options as { stride?: number | number[] | null; padding?: number | number[]; dilation?: number | number[]; ceilMode?: boolean };
+  const options = m.options as {
+    stride?: number | number[] | null;
+    padding?: number | number[];
+    dilation?: number | number[];
+    ceilMode?: boolean;
+  };
   const kernel = spatialTuple(name, 'kernelSize', m.kernelSize, dims, 1);
   const stride = options.stride == null ? kernel.slice() : spatialTuple(name, 'stride', options.stride, dims, 1);
   const padding = spatialTuple(name, 'padding', options.padding ?? 0, dims, 0);
@@ -108,45 +136,68 @@ function poolGeometry(call: LayerCall, dims: number) {
   return { kernel, stride, pads: [...padding, ...padding], dilation, ceilMode: options.ceilMode ?? false };
 }
 
-const maxPool = (dims: number): Converter => (call) => {
-  checkBatched(call, dims);
-  const g = poolGeometry(call, dims);
-  return call.builder.node('MaxPool', call.path, [call.input], {
-    kernel_shape: ints(g.kernel), strides: ints(g.stride), pads: ints(g.pads), dilations: ints(g.dilation), ceil_mode: int(g.ceilMode ? 1 : 0),
-  });
-};
+const maxPool =
+  (dims: number): Converter =>
+  (call) => {
+    checkBatched(call, dims);
+    const g = poolGeometry(call, dims);
+    return call.builder.node('MaxPool', call.path, [call.input], {
+      kernel_shape: ints(g.kernel),
+      strides: ints(g.stride),
+      pads: ints(g.pads),
+      dilations: ints(g.dilation),
+      ceil_mode: int(g.ceilMode ? 1 : 0),
+    });
+  };
 
-const avgPool = (dims: number): Converter => (call) => {
-  checkBatched(call, dims);
-  const m = call.module as AvgPool1d | AvgPool2d;
-  if (m.options.divisorOverride != null) {
-    throw rangeError(OP, `${where(call)} has divisorOverride=${m.options.divisorOverride}, which ONNX's AveragePool cannot express`);
-  }
-  const g = poolGeometry(call, dims);
-  return call.builder.node('AveragePool', call.path, [call.input], {
-    kernel_shape: ints(g.kernel), strides: ints(g.stride), pads: ints(g.pads), ceil_mode: int(g.ceilMode ? 1 : 0),
-    count_include_pad: int((m.options.countIncludePad ?? true) ? 1 : 0),
-  });
-};
+const avgPool =
+  (dims: number): Converter =>
+  (call) => {
+    checkBatched(call, dims);
+    const m = call.module as AvgPool1d | AvgPool2d;
+    if (m.options.divisorOverride != null) {
+      throw rangeError(
+        OP,
+        `${where(call)} has divisorOverride=${m.options.divisorOverride}, which ONNX's AveragePool cannot express`,
+      );
+    }
+    const g = poolGeometry(call, dims);
+    return call.builder.node('AveragePool', call.path, [call.input], {
+      kernel_shape: ints(g.kernel),
+      strides: ints(g.stride),
+      pads: ints(g.pads),
+      ceil_mode: int(g.ceilMode ? 1 : 0),
+      count_include_pad: int((m.options.countIncludePad ?? true) ? 1 : 0),
+    });
+  };
 
 /**
  * Adaptive pooling has no ONNX operator. To 1×1 it is the global pool; when each input size is a
  * multiple of the output size the bins are equal, disjoint windows, i.e. a plain pool with
  * kernel = stride = In / Out. Other sizes have overlapping, uneven bins: an error.
  */
-const adaptivePool = (global: string, windowed: string): Converter => (call) => {
-  checkBatched(call, 2);
-  const m = call.module as AdaptiveAvgPool2d | AdaptiveMaxPool2d;
-  const spatial = call.inputShape.slice(2);
-  const requested = typeof m.outputSize === 'number' ? [m.outputSize, m.outputSize] : m.outputSize;
-  const out = requested.map((s, i) => s ?? spatial[i]!);
-  if (out.every((s) => s === 1)) return call.builder.node(global, call.path, [call.input]);
-  if (spatial.some((s, i) => s % out[i]! !== 0)) {
-    throw shapeError(OP, `${where(call)} pools [${spatial.join(', ')}] to [${out.join(', ')}]: ONNX has no adaptive pool, and a plain pool matches it only when each input size is a multiple of the output size (or the output is 1); input ${formatShape(call.inputShape)}`);
-  }
-  const kernel = spatial.map((s, i) => s / out[i]!);
-  return call.builder.node(windowed, call.path, [call.input], { kernel_shape: ints(kernel), strides: ints(kernel), pads: ints([0, 0, 0, 0]) });
-};
+const adaptivePool =
+  (global: string, windowed: string): Converter =>
+  (call) => {
+    checkBatched(call, 2);
+    const m = call.module as AdaptiveAvgPool2d | AdaptiveMaxPool2d;
+    const spatial = call.inputShape.slice(2);
+    const requested = typeof m.outputSize === 'number' ? [m.outputSize, m.outputSize] : m.outputSize;
+    const out = requested.map((s, i) => s ?? spatial[i]!);
+    if (out.every((s) => s === 1)) return call.builder.node(global, call.path, [call.input]);
+    if (spatial.some((s, i) => s % out[i]! !== 0)) {
+      throw shapeError(
+        OP,
+        `${where(call)} pools [${spatial.join(', ')}] to [${out.join(', ')}]: ONNX has no adaptive pool, and a plain pool matches it only when each input size is a multiple of the output size (or the output is 1); input ${formatShape(call.inputShape)}`,
+      );
+    }
+    const kernel = spatial.map((s, i) => s / out[i]!);
+    return call.builder.node(windowed, call.path, [call.input], {
+      kernel_shape: ints(kernel),
+      strides: ints(kernel),
+      pads: ints([0, 0, 0, 0]),
+    });
+  };
 
 /** Gemm for `[N, in]`; for other ranks MatMul with the transposed weight (and Add for the bias). */
 const linear: Converter = (call) => {
@@ -165,12 +216,24 @@ const linear: Converter = (call) => {
 const batchNorm: Converter = (call) => {
   const m = call.module as BatchNormNd;
   if (!m.running_mean || !m.running_var) {
-    throw rangeError(OP, `${where(call)} has trackRunningStats=false, so eval mode normalises with each batch's own statistics; ONNX's inference BatchNormalization needs running statistics`);
+    throw rangeError(
+      OP,
+      `${where(call)} has trackRunningStats=false, so eval mode normalises with each batch's own statistics; ONNX's inference BatchNormalization needs running statistics`,
+    );
   }
   const c = m.numFeatures;
-  const scale = m.weight ? call.param(m.weight) : call.builder.floatInitializer(`${call.path}.scale`, new Float32Array(c).fill(1), [c]);
-  const shift = m.bias ? call.param(m.bias) : call.builder.floatInitializer(`${call.path}.shift`, new Float32Array(c), [c]);
-  return call.builder.node('BatchNormalization', call.path, [call.input, scale, shift, call.param(m.running_mean), call.param(m.running_var)], { epsilon: float(m.eps) });
+  const scale = m.weight
+    ? call.param(m.weight)
+    : call.builder.floatInitializer(`${call.path}.scale`, new Float32Array(c).fill(1), [c]);
+  const shift = m.bias
+    ? call.param(m.bias)
+    : call.builder.floatInitializer(`${call.path}.shift`, new Float32Array(c), [c]);
+  return call.builder.node(
+    'BatchNormalization',
+    call.path,
+    [call.input, scale, shift, call.param(m.running_mean), call.param(m.running_var)],
+    { epsilon: float(m.eps) },
+  );
 };
 
 /**
@@ -187,7 +250,9 @@ const gelu: Converter = (call) => {
   if (m.approximate === 'tanh') {
     const cube = b.node('Mul', `${p}.x3`, [b.node('Mul', `${p}.x2`, [x, x]), x]);
     const sum = b.node('Add', `${p}.poly`, [x, b.node('Mul', `${p}.cubic`, [cube, b.scalar(`${p}.c`, 0.044715)])]);
-    inner = b.node('Tanh', `${p}.tanh`, [b.node('Mul', `${p}.scaled`, [sum, b.scalar(`${p}.sqrt_2_over_pi`, Math.sqrt(2 / Math.PI))])]);
+    inner = b.node('Tanh', `${p}.tanh`, [
+      b.node('Mul', `${p}.scaled`, [sum, b.scalar(`${p}.sqrt_2_over_pi`, Math.sqrt(2 / Math.PI))]),
+    ]);
   } else {
     inner = b.node('Erf', `${p}.erf`, [b.node('Mul', `${p}.scaled`, [x, b.scalar(`${p}.inv_sqrt2`, Math.SQRT1_2)])]);
   }
@@ -208,7 +273,10 @@ const flatten: Converter = (call) => {
   return call.builder.node('Reshape', call.path, [call.input, shapeName]);
 };
 
-const unary = (opType: string): Converter => (call) => call.builder.node(opType, call.path, [call.input]);
+const unary =
+  (opType: string): Converter =>
+  (call) =>
+    call.builder.node(opType, call.path, [call.input]);
 /** Dropout in eval mode, Identity and an empty Sequential pass their input on: no node. */
 const passThrough: Converter = (call) => call.input;
 
@@ -232,12 +300,24 @@ const CONVERTERS: [abstract new (...args: never[]) => Module, Converter][] = [
   [Linear, linear],
   [BatchNormNd, batchNorm],
   [ReLU, unary('Relu')],
-  [LeakyReLU, (call) => call.builder.node('LeakyRelu', call.path, [call.input], { alpha: float((call.module as LeakyReLU).negativeSlope) })],
+  [
+    LeakyReLU,
+    (call) =>
+      call.builder.node('LeakyRelu', call.path, [call.input], {
+        alpha: float((call.module as LeakyReLU).negativeSlope),
+      }),
+  ],
   [Tanh, unary('Tanh')],
   [Sigmoid, unary('Sigmoid')],
   [GELU, gelu],
-  [Softmax, (call) => call.builder.node('Softmax', call.path, [call.input], { axis: int((call.module as Softmax).dim) })],
-  [LogSoftmax, (call) => call.builder.node('LogSoftmax', call.path, [call.input], { axis: int((call.module as LogSoftmax).dim) })],
+  [
+    Softmax,
+    (call) => call.builder.node('Softmax', call.path, [call.input], { axis: int((call.module as Softmax).dim) }),
+  ],
+  [
+    LogSoftmax,
+    (call) => call.builder.node('LogSoftmax', call.path, [call.input], { axis: int((call.module as LogSoftmax).dim) }),
+  ],
   [Flatten, flatten],
   [Dropout, passThrough],
   [Identity, passThrough],
@@ -246,14 +326,40 @@ const CONVERTERS: [abstract new (...args: never[]) => Module, Converter][] = [
 
 /** Layer names for the "not supported" message. */
 export const SUPPORTED_LAYERS = [
-  'Conv1d', 'Conv2d', 'Conv3d', 'ConvTranspose1d', 'ConvTranspose2d', 'MaxPool1d', 'MaxPool2d', 'AvgPool1d', 'AvgPool2d',
-  'AdaptiveAvgPool2d', 'AdaptiveMaxPool2d', 'Linear', 'BatchNorm1d', 'BatchNorm2d', 'ReLU', 'LeakyReLU', 'Tanh', 'Sigmoid', 'GELU',
-  'Softmax', 'LogSoftmax', 'Flatten', 'Dropout', 'Identity', 'Sequential',
+  'Conv1d',
+  'Conv2d',
+  'Conv3d',
+  'ConvTranspose1d',
+  'ConvTranspose2d',
+  'MaxPool1d',
+  'MaxPool2d',
+  'AvgPool1d',
+  'AvgPool2d',
+  'AdaptiveAvgPool2d',
+  'AdaptiveMaxPool2d',
+  'Linear',
+  'BatchNorm1d',
+  'BatchNorm2d',
+  'ReLU',
+  'LeakyReLU',
+  'Tanh',
+  'Sigmoid',
+  'GELU',
+  'Softmax',
+  'LogSoftmax',
+  'Flatten',
+  'Dropout',
+  'Identity',
+  'Sequential',
 ];
 
 /** The prototype along `module`'s chain that defines the `forward` it runs. */
 function forwardOwner(module: Module): object | null {
-  for (let p = Object.getPrototypeOf(module) as object | null; p !== null; p = Object.getPrototypeOf(p) as object | null) {
+  for (
+    let p = Object.getPrototypeOf(module) as object | null;
+    p !== null;
+    p = Object.getPrototypeOf(p) as object | null
+  ) {
     if (Object.hasOwn(p, 'forward')) return p;
   }
   return null;
@@ -268,5 +374,8 @@ export function converterFor(module: Module, path: string): Converter {
   const found = CONVERTERS.find(([cls]) => cls.prototype === owner);
   if (found) return found[1];
   const type = module.constructor.name;
-  throw typeError(OP, `${path === type ? type : `${path} (${type})`} is not a layer ONNX export supports; supported: ${SUPPORTED_LAYERS.join(', ')}. A model whose forward calls supported layers one after another exports; wrap other computation in one of them`);
+  throw typeError(
+    OP,
+    `${path === type ? type : `${path} (${type})`} is not a layer ONNX export supports; supported: ${SUPPORTED_LAYERS.join(', ')}. A model whose forward calls supported layers one after another exports; wrap other computation in one of them`,
+  );
 }

@@ -48,17 +48,32 @@ const PRODUCER_VERSION = '0.1.0';
  *   input, adaptive pool sizes that do not divide); RangeError for an opset out of range
  * @example writeFileSync('lenet.onnx', toOnnxBytes(new LeNet5(), [1, 1, 28, 28]))
  */
-export function toOnnxBytes(model: Module, sampleInputShape: readonly number[], options: OnnxExportOptions = {}): Uint8Array {
-  if (!(model instanceof Module)) throw typeError(OP, `model must be a Module, got ${model === null ? 'null' : typeof model}`);
+export function toOnnxBytes(
+  model: Module,
+  sampleInputShape: readonly number[],
+  options: OnnxExportOptions = {},
+): Uint8Array {
+  if (!(model instanceof Module))
+    throw typeError(OP, `model must be a Module, got ${model === null ? 'null' : typeof model}`);
   checkShape(OP, sampleInputShape as number[], 'sampleInputShape');
   if (options === null || typeof options !== 'object') throw typeError(OP, 'options must be an object');
   const opset = options.opsetVersion ?? 17;
-  if (!Number.isInteger(opset) || opset < 13 || opset > 21) throw rangeError(OP, `opsetVersion must be an integer from 13 to 21, got opsetVersion=${String(opset)}`);
+  if (!Number.isInteger(opset) || opset < 13 || opset > 21)
+    throw rangeError(OP, `opsetVersion must be an integer from 13 to 21, got opsetVersion=${String(opset)}`);
   const dynamicBatch = options.dynamicBatch ?? true;
   const inputName = options.inputName ?? 'input';
   const outputName = options.outputName ?? 'output';
-  if (typeof inputName !== 'string' || typeof outputName !== 'string' || !inputName || !outputName || inputName === outputName) {
-    throw rangeError(OP, `inputName and outputName must be two different non-empty strings, got ${JSON.stringify(inputName)} and ${JSON.stringify(outputName)}`);
+  if (
+    typeof inputName !== 'string' ||
+    typeof outputName !== 'string' ||
+    !inputName ||
+    !outputName ||
+    inputName === outputName
+  ) {
+    throw rangeError(
+      OP,
+      `inputName and outputName must be two different non-empty strings, got ${JSON.stringify(inputName)} and ${JSON.stringify(outputName)}`,
+    );
   }
 
   const builder = new GraphBuilder(opset);
@@ -87,7 +102,12 @@ export function toOnnxBytes(model: Module, sampleInputShape: readonly number[], 
  * the instance, removed afterwards, as `summary` does) and emits each call's nodes into `builder`.
  * @returns the name of the value the model returned, and its shape
  */
-function trace(model: Module, sampleInputShape: readonly number[], builder: GraphBuilder, inputName: string): { output: string; outputShape: number[] } {
+function trace(
+  model: Module,
+  sampleInputShape: readonly number[],
+  builder: GraphBuilder,
+  inputName: string,
+): { output: string; outputShape: number[] } {
   // State-dict names of parameters and buffers, by their storage.
   const stateNames = new Map<Tensor, string>();
   for (const [name, p] of model.namedParameters()) if (!stateNames.has(p.data)) stateNames.set(p.data, name);
@@ -107,12 +127,16 @@ function trace(model: Module, sampleInputShape: readonly number[], builder: Grap
   const nameOf = (v: unknown, consumer: string): string => {
     const name = v instanceof Variable ? values.get(v) : undefined;
     if (name !== undefined) return name;
-    throw typeError(OP, `${consumer} reads ${describeUntraced(v)}, computed outside any layer; export records only layer calls, so a forward must hand each layer's output straight to the next layer (move other arithmetic into a supported layer)`);
+    throw typeError(
+      OP,
+      `${consumer} reads ${describeUntraced(v)}, computed outside any layer; export records only layer calls, so a forward must hand each layer's output straight to the next layer (move other arithmetic into a supported layer)`,
+    );
   };
 
   // Leaf layers by first path (a layer shared under two names is one module, hooked once).
   const leaves = new Map<Module, string>();
-  for (const [path, m] of model.namedModules()) if (m.children().length === 0 && !leaves.has(m)) leaves.set(m, path || m.constructor.name);
+  for (const [path, m] of model.namedModules())
+    if (m.children().length === 0 && !leaves.has(m)) leaves.set(m, path || m.constructor.name);
   const modes = model.modules().map((m) => [m, m.training] as const);
   const hooked: Module[] = [];
   for (const [m, path] of leaves) {
@@ -124,10 +148,19 @@ function trace(model: Module, sampleInputShape: readonly number[], builder: Grap
       value: (...inputs: (Tensor | Variable)[]): Variable => {
         const label = path === m.constructor.name ? path : `${path} (${m.constructor.name})`;
         const convert = converterFor(m, path);
-        if (inputs.length !== 1) throw typeError(OP, `${label} was called with ${inputs.length} inputs; exported layers take one`);
+        if (inputs.length !== 1)
+          throw typeError(OP, `${label} was called with ${inputs.length} inputs; exported layers take one`);
         const input = nameOf(inputs[0], label);
         const y = original.apply(m, inputs);
-        const call: LayerCall = { builder, module: m, path, input, inputShape: inputs[0]!.shape, outputShape: y.shape, param };
+        const call: LayerCall = {
+          builder,
+          module: m,
+          path,
+          input,
+          inputShape: inputs[0]!.shape,
+          outputShape: y.shape,
+          param,
+        };
         values.set(y, convert(call));
         return y;
       },
@@ -142,8 +175,13 @@ function trace(model: Module, sampleInputShape: readonly number[], builder: Grap
     model.eval();
     // Grad mode on, so a value computed between layers carries the name of the op that made it.
     const y = enableGrad(() => model.forward(x)) as unknown;
-    if (!(y instanceof Variable)) throw typeError(OP, `the model's forward returned ${describeUntraced(y)}, not a Variable`);
-    if (!values.has(y)) throw typeError(OP, `the model's output ${describeUntraced(y)} was computed outside any layer; export records only layer calls (move the last computation into a supported layer)`);
+    if (!(y instanceof Variable))
+      throw typeError(OP, `the model's forward returned ${describeUntraced(y)}, not a Variable`);
+    if (!values.has(y))
+      throw typeError(
+        OP,
+        `the model's output ${describeUntraced(y)} was computed outside any layer; export records only layer calls (move the last computation into a supported layer)`,
+      );
     return { output: values.get(y)!, outputShape: y.shape.slice() };
   } finally {
     for (const m of hooked) delete (m as unknown as { forward?: unknown }).forward;
@@ -153,7 +191,8 @@ function trace(model: Module, sampleInputShape: readonly number[], builder: Grap
 
 /** `a value [2, 8] made by 'add'`, for messages about values no layer produced. */
 function describeUntraced(v: unknown): string {
-  if (v instanceof Variable) return `a value ${formatShape(v.shape)} ${v.gradFn ? `made by '${v.gradFn.name}'` : 'made without autograd'}`;
+  if (v instanceof Variable)
+    return `a value ${formatShape(v.shape)} ${v.gradFn ? `made by '${v.gradFn.name}'` : 'made without autograd'}`;
   if (v instanceof Tensor) return `a plain Tensor ${formatShape(v.shape)}`;
   return v === null ? 'null' : `a ${typeof v}`;
 }

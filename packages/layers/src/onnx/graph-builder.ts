@@ -108,7 +108,14 @@ export class GraphBuilder {
   }
 
   /** The ModelProto as a plain object for `onnx.ModelProto.fromObject`. */
-  toModelObject(options: { input: ValueSpec; output: ValueSpec; irVersion: number; graphName: string; producerVersion: string; docString: string }): object {
+  toModelObject(options: {
+    input: ValueSpec;
+    output: ValueSpec;
+    irVersion: number;
+    graphName: string;
+    producerVersion: string;
+    docString: string;
+  }): object {
     return {
       ir_version: options.irVersion,
       opset_import: [{ domain: '', version: this.opset }],
@@ -124,7 +131,12 @@ export class GraphBuilder {
           op_type: n.opType,
           attribute: Object.entries(n.attributes).map(([key, a]) => attributeObject(key, a)),
         })),
-        initializer: this.initializers.map((t) => ({ name: t.name, dims: t.dims, data_type: t.dataType, raw_data: t.raw })),
+        initializer: this.initializers.map((t) => ({
+          name: t.name,
+          dims: t.dims,
+          data_type: t.dataType,
+          raw_data: t.raw,
+        })),
         input: [valueInfo(options.input)],
         output: [valueInfo(options.output)],
       },
@@ -134,11 +146,16 @@ export class GraphBuilder {
 
 function attributeObject(name: string, a: Attribute): object {
   switch (a.type) {
-    case 'int': return { name, type: AttributeType.INT, i: a.value };
-    case 'float': return { name, type: AttributeType.FLOAT, f: a.value };
-    case 'ints': return { name, type: AttributeType.INTS, ints: a.value.slice() };
-    case 'floats': return { name, type: AttributeType.FLOATS, floats: a.value.slice() };
-    case 'string': return { name, type: AttributeType.STRING, s: new TextEncoder().encode(a.value) };
+    case 'int':
+      return { name, type: AttributeType.INT, i: a.value };
+    case 'float':
+      return { name, type: AttributeType.FLOAT, f: a.value };
+    case 'ints':
+      return { name, type: AttributeType.INTS, ints: a.value.slice() };
+    case 'floats':
+      return { name, type: AttributeType.FLOATS, floats: a.value.slice() };
+    case 'string':
+      return { name, type: AttributeType.STRING, s: new TextEncoder().encode(a.value) };
   }
 }
 

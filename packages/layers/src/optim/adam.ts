@@ -31,9 +31,23 @@ export abstract class AdamBase extends Optimizer<Resolved> {
   /** AdamW's decay acts on the weights, not through the gradient. */
   protected readonly decoupled: boolean;
 
-  protected constructor(name: string, params: ParamsInput<Resolved>, options: AdamOptions, decoupled: boolean, defaultDecay: number) {
+  protected constructor(
+    name: string,
+    params: ParamsInput<Resolved>,
+    options: AdamOptions,
+    decoupled: boolean,
+    defaultDecay: number,
+  ) {
     checkOptions(name, options);
-    const defaults: Resolved = { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: defaultDecay, amsgrad: false, maximize: false, ...options };
+    const defaults: Resolved = {
+      lr: 1e-3,
+      betas: [0.9, 0.999],
+      eps: 1e-8,
+      weightDecay: defaultDecay,
+      amsgrad: false,
+      maximize: false,
+      ...options,
+    };
     super(name, params, defaults);
     this.decoupled = decoupled;
   }
@@ -42,7 +56,8 @@ export abstract class AdamBase extends Optimizer<Resolved> {
     const op = this.name;
     checkNumber(op, 'lr', o.lr, 0);
     checkNumber(op, 'eps', o.eps, 0);
-    if (!Array.isArray(o.betas) || o.betas.length !== 2) throw typeError(op, `betas must be a pair [beta1, beta2], got ${JSON.stringify(o.betas)}`);
+    if (!Array.isArray(o.betas) || o.betas.length !== 2)
+      throw typeError(op, `betas must be a pair [beta1, beta2], got ${JSON.stringify(o.betas)}`);
     checkNumber(op, 'betas[0]', o.betas[0], 0, 1);
     checkNumber(op, 'betas[1]', o.betas[1], 0, 1);
     checkNumber(op, 'weightDecay', o.weightDecay, 0);
@@ -100,8 +115,17 @@ export abstract class AdamBase extends Optimizer<Resolved> {
  * here). Bit for bit what the general loop computes for finite weights.
  */
 function plainAdam(
-  param: TypedArray, offset: number, grad: TypedArray, m: TypedArray, v: TypedArray,
-  sign: number, beta1: number, beta2: number, stepSize: number, bias2Sqrt: number, eps: number,
+  param: TypedArray,
+  offset: number,
+  grad: TypedArray,
+  m: TypedArray,
+  v: TypedArray,
+  sign: number,
+  beta1: number,
+  beta2: number,
+  stepSize: number,
+  bias2Sqrt: number,
+  eps: number,
 ): void {
   for (let i = 0; i < grad.length; i++) {
     const g = sign * grad[i]!;
@@ -121,12 +145,29 @@ const WASM_ADAM_MIN = 4096;
  * apply (the JS backend, float64, a small parameter) and the JS loop should run.
  */
 function wasmAdam(
-  param: TypedArray, offset: number, grad: TypedArray, m: TypedArray, v: TypedArray,
-  sign: number, beta1: number, beta2: number, stepSize: number, bias2Sqrt: number, eps: number,
+  param: TypedArray,
+  offset: number,
+  grad: TypedArray,
+  m: TypedArray,
+  v: TypedArray,
+  sign: number,
+  beta1: number,
+  beta2: number,
+  stepSize: number,
+  bias2Sqrt: number,
+  eps: number,
 ): boolean {
   const kernel = getGemm();
   if (!(kernel instanceof WasmGemm) || grad.length < WASM_ADAM_MIN) return false;
-  if (!(param instanceof Float32Array && grad instanceof Float32Array && m instanceof Float32Array && v instanceof Float32Array)) return false;
+  if (
+    !(
+      param instanceof Float32Array &&
+      grad instanceof Float32Array &&
+      m instanceof Float32Array &&
+      v instanceof Float32Array
+    )
+  )
+    return false;
   return kernel.adamStep({ param, paramOffset: offset, grad, m, v, sign, beta1, beta2, stepSize, bias2Sqrt, eps });
 }
 

@@ -55,7 +55,12 @@ export abstract class LRScheduler {
   }
 
   stateDict(): SchedulerStateDict {
-    return { lastEpoch: this.lastEpoch, stepCount: this.stepCount, baseLrs: this.baseLrs.slice(), lastLr: this.lastLr.slice() };
+    return {
+      lastEpoch: this.lastEpoch,
+      stepCount: this.stepCount,
+      baseLrs: this.baseLrs.slice(),
+      lastLr: this.lastLr.slice(),
+    };
   }
 
   /**
@@ -69,7 +74,11 @@ export abstract class LRScheduler {
     checkInt(op, state.stepCount, 'stepCount', 0);
     for (const key of ['baseLrs', 'lastLr'] as const) {
       const list = state[key];
-      if (!Array.isArray(list) || list.length !== this.optimizer.paramGroups.length || !list.every((v) => typeof v === 'number')) {
+      if (
+        !Array.isArray(list) ||
+        list.length !== this.optimizer.paramGroups.length ||
+        !list.every((v) => typeof v === 'number')
+      ) {
         throw rangeError(op, `${key} must hold one number per parameter group (${this.optimizer.paramGroups.length})`);
       }
     }
@@ -97,7 +106,8 @@ export class StepLR extends LRScheduler {
 
   constructor(optimizer: Optimizer<BaseOptions>, options: StepLROptions) {
     super('StepLR', optimizer);
-    if (options === null || typeof options !== 'object') throw typeError('StepLR', 'options { stepSize, gamma } are required');
+    if (options === null || typeof options !== 'object')
+      throw typeError('StepLR', 'options { stepSize, gamma } are required');
     this.stepSize = checkInt('StepLR', options.stepSize, 'stepSize', 1);
     this.gamma = options.gamma ?? 0.1;
     checkNumber('StepLR', 'gamma', this.gamma, 0);
@@ -129,7 +139,8 @@ export class CosineAnnealingLR extends LRScheduler {
 
   constructor(optimizer: Optimizer<BaseOptions>, options: CosineAnnealingLROptions) {
     super('CosineAnnealingLR', optimizer);
-    if (options === null || typeof options !== 'object') throw typeError('CosineAnnealingLR', 'options { tMax, etaMin } are required');
+    if (options === null || typeof options !== 'object')
+      throw typeError('CosineAnnealingLR', 'options { tMax, etaMin } are required');
     this.tMax = checkInt('CosineAnnealingLR', options.tMax, 'tMax', 1);
     this.etaMin = options.etaMin ?? 0;
     checkNumber('CosineAnnealingLR', 'etaMin', this.etaMin, 0);
@@ -146,7 +157,10 @@ export class CosineAnnealingLR extends LRScheduler {
       return groups.map((g, i) => g.lr + ((this.baseLrs[i]! - etaMin) * (1 - Math.cos(Math.PI / tMax))) / 2);
     }
     return groups.map(
-      (g) => ((1 + Math.cos((Math.PI * lastEpoch) / tMax)) / (1 + Math.cos((Math.PI * (lastEpoch - 1)) / tMax))) * (g.lr - etaMin) + etaMin,
+      (g) =>
+        ((1 + Math.cos((Math.PI * lastEpoch) / tMax)) / (1 + Math.cos((Math.PI * (lastEpoch - 1)) / tMax))) *
+          (g.lr - etaMin) +
+        etaMin,
     );
   }
 }

@@ -1,5 +1,14 @@
 import { Variable } from '@torchlet/autograd';
-import { contiguousData, formatShape, rangeError, shapeError, Tensor, typeError, type DType, type TypedArray } from '@torchlet/tensor';
+import {
+  contiguousData,
+  formatShape,
+  rangeError,
+  shapeError,
+  Tensor,
+  typeError,
+  type DType,
+  type TypedArray,
+} from '@torchlet/tensor';
 
 /** Every optimizer's hyper-parameters include a learning rate. */
 export interface BaseOptions {
@@ -44,7 +53,11 @@ function serialize(t: Tensor): SerializedTensor {
 }
 
 function arrayOf(dtype: DType, length: number): TypedArray {
-  return dtype === 'float64' ? new Float64Array(length) : dtype === 'int32' ? new Int32Array(length) : new Float32Array(length);
+  return dtype === 'float64'
+    ? new Float64Array(length)
+    : dtype === 'int32'
+      ? new Int32Array(length)
+      : new Float32Array(length);
 }
 
 function isPlainGroup(x: unknown): x is { params: Iterable<Variable> } {
@@ -71,8 +84,15 @@ export abstract class Optimizer<O extends BaseOptions> {
     this.name = name;
     this.defaults = defaults;
     this.checkOptions(defaults);
-    if (params === null || typeof params !== 'object' || typeof (params as Iterable<unknown>)[Symbol.iterator] !== 'function') {
-      throw typeError(name, 'params must be an iterable of parameters (e.g. model.parameters()) or an array of { params, ...options } groups');
+    if (
+      params === null ||
+      typeof params !== 'object' ||
+      typeof (params as Iterable<unknown>)[Symbol.iterator] !== 'function'
+    ) {
+      throw typeError(
+        name,
+        'params must be an iterable of parameters (e.g. model.parameters()) or an array of { params, ...options } groups',
+      );
     }
     const list = [...(params as Iterable<unknown>)];
     if (list.length === 0) throw rangeError(name, 'got an empty parameter list');
@@ -100,10 +120,23 @@ export abstract class Optimizer<O extends BaseOptions> {
     if (params.length === 0) throw rangeError(op, `parameter group ${this.paramGroups.length} is empty`);
     const seen = new Set<Variable>(this.paramGroups.flatMap((g) => g.params));
     for (const [i, p] of params.entries()) {
-      if (!(p instanceof Variable)) throw typeError(op, `params[${i}] must be a Parameter or Variable, got ${p === null ? 'null' : typeof p}`);
-      if (!p.isLeaf) throw typeError(op, `params[${i}] is not a leaf (it was computed by ${p.gradFn?.name}); only leaves can be optimized`);
-      if (p.dtype === 'int32') throw typeError(op, `params[${i}] is int32 ${formatShape(p.shape)}; only floating-point parameters can be optimized`);
-      if (seen.has(p)) throw typeError(op, `params[${i}] ${formatShape(p.shape)} appears more than once (in this group or in another group)`);
+      if (!(p instanceof Variable))
+        throw typeError(op, `params[${i}] must be a Parameter or Variable, got ${p === null ? 'null' : typeof p}`);
+      if (!p.isLeaf)
+        throw typeError(
+          op,
+          `params[${i}] is not a leaf (it was computed by ${p.gradFn?.name}); only leaves can be optimized`,
+        );
+      if (p.dtype === 'int32')
+        throw typeError(
+          op,
+          `params[${i}] is int32 ${formatShape(p.shape)}; only floating-point parameters can be optimized`,
+        );
+      if (seen.has(p))
+        throw typeError(
+          op,
+          `params[${i}] ${formatShape(p.shape)} appears more than once (in this group or in another group)`,
+        );
       seen.add(p);
     }
     const resolved = { ...this.defaults, ...group, params } as ParamGroup<O>;
@@ -123,9 +156,16 @@ export abstract class Optimizer<O extends BaseOptions> {
   protected slots(p: Variable): { param: TypedArray; offset: number; grad: TypedArray } | null {
     if (p.grad === null) return null;
     const data = p.data;
-    if (!data.isContiguous()) throw typeError(this.name, `parameter ${formatShape(data.shape)} is not contiguous; it cannot be updated in place`);
+    if (!data.isContiguous())
+      throw typeError(
+        this.name,
+        `parameter ${formatShape(data.shape)} is not contiguous; it cannot be updated in place`,
+      );
     if (p.grad.shape.length !== data.shape.length || p.grad.shape.some((d, k) => d !== data.shape[k])) {
-      throw shapeError(this.name, `gradient ${formatShape(p.grad.shape)} does not match its parameter ${formatShape(data.shape)}`);
+      throw shapeError(
+        this.name,
+        `gradient ${formatShape(p.grad.shape)} does not match its parameter ${formatShape(data.shape)}`,
+      );
     }
     return { param: data.data, offset: data.offset, grad: contiguousData(p.grad) };
   }
@@ -180,19 +220,35 @@ export abstract class Optimizer<O extends BaseOptions> {
    */
   loadStateDict(stateDict: OptimizerStateDict): void {
     const op = `${this.name}.loadStateDict`;
-    if (stateDict === null || typeof stateDict !== 'object' || !Array.isArray(stateDict.paramGroups) || stateDict.state === null || typeof stateDict.state !== 'object') {
+    if (
+      stateDict === null ||
+      typeof stateDict !== 'object' ||
+      !Array.isArray(stateDict.paramGroups) ||
+      stateDict.state === null ||
+      typeof stateDict.state !== 'object'
+    ) {
       throw typeError(op, 'stateDict must be an object with state and paramGroups, as returned by stateDict()');
     }
     const saved = stateDict.paramGroups;
     if (saved.length !== this.paramGroups.length) {
-      throw rangeError(op, `the state dict has ${saved.length} parameter groups but the optimizer has ${this.paramGroups.length}`);
+      throw rangeError(
+        op,
+        `the state dict has ${saved.length} parameter groups but the optimizer has ${this.paramGroups.length}`,
+      );
     }
     const byIndex = new Map<number, Variable>();
     saved.forEach((g, i) => {
       const own = this.paramGroups[i]!;
-      if (g === null || typeof g !== 'object') throw typeError(op, `parameter group ${i} must be an object with params, got ${g === null ? 'null' : typeof g}`);
+      if (g === null || typeof g !== 'object')
+        throw typeError(
+          op,
+          `parameter group ${i} must be an object with params, got ${g === null ? 'null' : typeof g}`,
+        );
       if (!Array.isArray(g.params) || g.params.length !== own.params.length) {
-        throw rangeError(op, `parameter group ${i} has ${Array.isArray(g.params) ? g.params.length : 'no'} parameters in the state dict but ${own.params.length} in the optimizer`);
+        throw rangeError(
+          op,
+          `parameter group ${i} has ${Array.isArray(g.params) ? g.params.length : 'no'} parameters in the state dict but ${own.params.length} in the optimizer`,
+        );
       }
       g.params.forEach((index, k) => byIndex.set(index, own.params[k]!));
     });
@@ -208,11 +264,14 @@ export abstract class Optimizer<O extends BaseOptions> {
           continue;
         }
         const t = value instanceof Tensor ? serialize(value) : value;
-        if (!t || !Array.isArray(t.shape) || !Array.isArray(t.data) && !ArrayBuffer.isView(t.data)) {
+        if (!t || !Array.isArray(t.shape) || (!Array.isArray(t.data) && !ArrayBuffer.isView(t.data))) {
           throw typeError(op, `state ${key}.${name} must be a number or a serialized tensor { dtype, shape, data }`);
         }
         if (t.shape.length !== p.shape.length || t.shape.some((d, k) => d !== p.shape[k]) || t.data.length !== p.size) {
-          throw shapeError(op, `state ${key}.${name} has shape ${formatShape(t.shape)} but parameter ${key} is ${formatShape(p.shape)}`);
+          throw shapeError(
+            op,
+            `state ${key}.${name} has shape ${formatShape(t.shape)} but parameter ${key} is ${formatShape(p.shape)}`,
+          );
         }
         const data = arrayOf(p.dtype, p.size);
         data.set(t.data);
@@ -222,7 +281,11 @@ export abstract class Optimizer<O extends BaseOptions> {
     }
     const groups = saved.map((g, i) => {
       const { params: _params, ...options } = g;
-      const merged = { ...this.paramGroups[i]!, ...structuredClone(options), params: this.paramGroups[i]!.params } as ParamGroup<O>;
+      const merged = {
+        ...this.paramGroups[i]!,
+        ...structuredClone(options),
+        params: this.paramGroups[i]!.params,
+      } as ParamGroup<O>;
       this.checkOptions(merged);
       return merged;
     });
@@ -234,7 +297,8 @@ export abstract class Optimizer<O extends BaseOptions> {
 
 /** `value` must be a finite number >= `min` (and < `below` when given); names the option. */
 export function checkNumber(op: string, name: string, value: unknown, min: number, below?: number): void {
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw typeError(op, `${name} must be a finite number, got ${String(value)}`);
+  if (typeof value !== 'number' || !Number.isFinite(value))
+    throw typeError(op, `${name} must be a finite number, got ${String(value)}`);
   if (value < min) throw rangeError(op, `${name} must be >= ${min}, got ${value}`);
   if (below !== undefined && !(value < below)) throw rangeError(op, `${name} must be < ${below}, got ${value}`);
 }

@@ -31,7 +31,14 @@ type Resolved = Required<SGDOptions>;
 export class SGD extends Optimizer<Resolved> {
   constructor(params: ParamsInput<Resolved>, options: SGDOptions) {
     checkOptions('SGD', options);
-    const defaults: Resolved = { momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false, ...options };
+    const defaults: Resolved = {
+      momentum: 0,
+      dampening: 0,
+      weightDecay: 0,
+      nesterov: false,
+      maximize: false,
+      ...options,
+    };
     super('SGD', params, defaults);
   }
 
@@ -43,7 +50,10 @@ export class SGD extends Optimizer<Resolved> {
     checkBoolean('SGD', 'nesterov', o.nesterov);
     checkBoolean('SGD', 'maximize', o.maximize);
     if (o.nesterov && (o.momentum <= 0 || o.dampening !== 0)) {
-      throw rangeError('SGD', `nesterov momentum needs momentum > 0 and dampening = 0, got momentum=${o.momentum}, dampening=${o.dampening}`);
+      throw rangeError(
+        'SGD',
+        `nesterov momentum needs momentum > 0 and dampening = 0, got momentum=${o.momentum}, dampening=${o.dampening}`,
+      );
     }
   }
 

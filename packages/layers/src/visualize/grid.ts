@@ -72,10 +72,15 @@ function drawGrid(op: string, tiles: Tiles, options: GridOptions, defaultNormali
   const gap = options.gap ?? 6;
   const normalize = options.normalize ?? defaultNormalize;
   const labels = options.labels ?? true;
-  for (const [name, v, min] of [['scale', scale, 1], ['columns', columns, 1], ['gap', gap, 0]] as const) {
+  for (const [name, v, min] of [
+    ['scale', scale, 1],
+    ['columns', columns, 1],
+    ['gap', gap, 0],
+  ] as const) {
     if (!Number.isInteger(v) || v < min) throw rangeError(op, `${name} must be an integer >= ${min}, got ${name}=${v}`);
   }
-  if (normalize !== 'all' && normalize !== 'each') throw rangeError(op, `normalize must be 'all' or 'each', got normalize=${String(normalize)}`);
+  if (normalize !== 'all' && normalize !== 'each')
+    throw rangeError(op, `normalize must be 'all' or 'each', got normalize=${String(normalize)}`);
   const rows = Math.ceil(count / columns);
   const tileW = w * scale;
   const tileH = h * scale;
@@ -84,7 +89,10 @@ function drawGrid(op: string, tiles: Tiles, options: GridOptions, defaultNormali
   const cellW = Math.max(tileW + 2, longest) + gap;
   const cellH = tileH + 2 + labelH + gap;
   const titleH = options.title ? 7 * 2 + 8 : 0;
-  const width = Math.max(MARGIN * 2 + columns * cellW - gap, options.title ? textWidth(options.title, 2) + MARGIN * 2 : 0);
+  const width = Math.max(
+    MARGIN * 2 + columns * cellW - gap,
+    options.title ? textWidth(options.title, 2) + MARGIN * 2 : 0,
+  );
   const img = createImage(width, MARGIN * 2 + titleH + rows * cellH - gap);
   if (options.title) drawText(img, options.title, MARGIN, MARGIN, TEXT, 2);
   const per = h * w;
@@ -121,16 +129,24 @@ function drawGrid(op: string, tiles: Tiles, options: GridOptions, defaultNormali
 export function filtersToImage(weight: Tensor | Variable, options: GridOptions = {}): RgbaImage {
   const op = 'filtersToImage';
   const t = tensorOf(op, 'weight', weight);
-  if (t.ndim !== 3 && t.ndim !== 4) throw shapeError(op, `weight must be [Cout, Cin, kH, kW] or [Cout, Cin, k], got ${formatShape(t.shape)}`);
+  if (t.ndim !== 3 && t.ndim !== 4)
+    throw shapeError(op, `weight must be [Cout, Cin, kH, kW] or [Cout, Cin, k], got ${formatShape(t.shape)}`);
   const [cOut, cIn] = t.shape as [number, number];
   const [h, w] = t.ndim === 4 ? [t.shape[2]!, t.shape[3]!] : [1, t.shape[2]!];
   const count = cOut * cIn;
-  return drawGrid(op, {
-    values: t.toTypedArray(),
-    count, h, w,
-    label: (i) => (cIn === 1 ? String(i) : `${Math.floor(i / cIn)}.${i % cIn}`),
-    defaultColumns: cIn === 1 ? Math.ceil(Math.sqrt(count)) : cIn,
-  }, options, 'all');
+  return drawGrid(
+    op,
+    {
+      values: t.toTypedArray(),
+      count,
+      h,
+      w,
+      label: (i) => (cIn === 1 ? String(i) : `${Math.floor(i / cIn)}.${i % cIn}`),
+      defaultColumns: cIn === 1 ? Math.ceil(Math.sqrt(count)) : cIn,
+    },
+    options,
+    'all',
+  );
 }
 
 /**
@@ -144,7 +160,13 @@ export function filtersToImage(weight: Tensor | Variable, options: GridOptions =
 export function featureMapsToImage(maps: Tensor | Variable, options: GridOptions = {}): RgbaImage {
   const op = 'featureMapsToImage';
   const t = tensorOf(op, 'maps', maps);
-  if (!(t.ndim === 3 || (t.ndim === 4 && t.shape[0] === 1))) throw shapeError(op, `maps must be [C, H, W] or [1, C, H, W], got ${formatShape(t.shape)}`);
+  if (!(t.ndim === 3 || (t.ndim === 4 && t.shape[0] === 1)))
+    throw shapeError(op, `maps must be [C, H, W] or [1, C, H, W], got ${formatShape(t.shape)}`);
   const [c, h, w] = t.shape.slice(-3) as [number, number, number];
-  return drawGrid(op, { values: t.toTypedArray(), count: c, h, w, label: String, defaultColumns: Math.ceil(Math.sqrt(c)) }, options, 'each');
+  return drawGrid(
+    op,
+    { values: t.toTypedArray(), count: c, h, w, label: String, defaultColumns: Math.ceil(Math.sqrt(c)) },
+    options,
+    'each',
+  );
 }

@@ -50,7 +50,15 @@ export function fillRect(img: RgbaImage, x: number, y: number, w: number, h: num
 }
 
 /** A line from (x0, y0) to (x1, y1), `thickness` pixels wide (Bresenham, stamped with a square). */
-export function drawLine(img: RgbaImage, x0: number, y0: number, x1: number, y1: number, color: Color, thickness = 1): void {
+export function drawLine(
+  img: RgbaImage,
+  x0: number,
+  y0: number,
+  x1: number,
+  y1: number,
+  color: Color,
+  thickness = 1,
+): void {
   let x = Math.round(x0);
   let y = Math.round(y0);
   const xe = Math.round(x1);
@@ -83,7 +91,8 @@ export function drawText(img: RgbaImage, text: string, x: number, y: number, col
     const rows = glyph(ch);
     for (let r = 0; r < GLYPH_HEIGHT; r++) {
       for (let c = 0; c < GLYPH_WIDTH; c++) {
-        if (rows[r]! & (1 << (GLYPH_WIDTH - 1 - c))) fillRect(img, cx + c * scale, Math.round(y) + r * scale, scale, scale, color);
+        if (rows[r]! & (1 << (GLYPH_WIDTH - 1 - c)))
+          fillRect(img, cx + c * scale, Math.round(y) + r * scale, scale, scale, color);
       }
     }
     cx += GLYPH_ADVANCE * scale;
@@ -97,7 +106,8 @@ export function drawTextVertical(img: RgbaImage, text: string, x: number, y: num
     const rows = glyph(ch);
     for (let r = 0; r < GLYPH_HEIGHT; r++) {
       for (let c = 0; c < GLYPH_WIDTH; c++) {
-        if (rows[r]! & (1 << (GLYPH_WIDTH - 1 - c))) fillRect(img, Math.round(x) + r * scale, cy - (c + 1) * scale, scale, scale, color);
+        if (rows[r]! & (1 << (GLYPH_WIDTH - 1 - c)))
+          fillRect(img, Math.round(x) + r * scale, cy - (c + 1) * scale, scale, scale, color);
       }
     }
     cy -= GLYPH_ADVANCE * scale;

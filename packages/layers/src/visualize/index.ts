@@ -1,3 +1,14 @@
-export { createImage, setPixel, fillRect, drawLine, drawText, drawTextVertical, WHITE, BLACK, type RgbaImage, type Color } from './image.js';
+export {
+  createImage,
+  setPixel,
+  fillRect,
+  drawLine,
+  drawText,
+  drawTextVertical,
+  WHITE,
+  BLACK,
+  type RgbaImage,
+  type Color,
+} from './image.js';
 export { filtersToImage, featureMapsToImage, normalizeToBytes, type GridOptions } from './grid.js';
 export { lineChart, niceTicks, type Series, type LineChartOptions } from './line-chart.js';

@@ -26,7 +26,13 @@ export interface LineChartOptions {
   yMax?: number;
 }
 
-const PALETTE: Color[] = [[31, 119, 180], [214, 39, 40], [44, 160, 44], [255, 127, 14], [148, 103, 189]];
+const PALETTE: Color[] = [
+  [31, 119, 180],
+  [214, 39, 40],
+  [44, 160, 44],
+  [255, 127, 14],
+  [148, 103, 189],
+];
 const TEXT: Color = [20, 20, 20];
 const GRID: Color = [225, 225, 225];
 const AXIS: Color = [60, 60, 60];
@@ -63,24 +69,35 @@ export function niceTicks(lo: number, hi: number, count = 5): { ticks: number[];
  */
 export function lineChart(series: readonly Series[], options: LineChartOptions = {}): RgbaImage {
   const op = 'lineChart';
-  if (!Array.isArray(series) || series.length === 0) throw typeError(op, 'series must be a non-empty array of { name, y }');
+  if (!Array.isArray(series) || series.length === 0)
+    throw typeError(op, 'series must be a non-empty array of { name, y }');
   const width = options.width ?? 640;
   const height = options.height ?? 400;
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 160 || height < 120) {
     throw rangeError(op, `width and height must be integers of at least 160 and 120, got ${width}×${height}`);
   }
   const points = series.map((s, k) => {
-    if (s === null || typeof s !== 'object' || typeof s.name !== 'string' || !Array.isArray(s.y)) throw typeError(op, `series[${k}] must be { name: string, y: number[] }`);
+    if (s === null || typeof s !== 'object' || typeof s.name !== 'string' || !Array.isArray(s.y))
+      throw typeError(op, `series[${k}] must be { name: string, y: number[] }`);
     const y: readonly number[] = s.y;
     const x: readonly number[] = s.x ?? y.map((_, i) => i + 1);
-    if (x.length !== y.length) throw rangeError(op, `series[${k}] (${s.name}) has ${x.length} x values but ${y.length} y values`);
+    if (x.length !== y.length)
+      throw rangeError(op, `series[${k}] (${s.name}) has ${x.length} x values but ${y.length} y values`);
     return x.map((xi, i) => [xi, y[i]!] as const).filter(([a, b]) => Number.isFinite(a) && Number.isFinite(b));
   });
   const all = points.flat();
   const xs = all.map(([a]) => a);
   const ys = all.map(([, b]) => b);
-  const xTicks = niceTicks(xs.length ? Math.min(...xs) : 0, xs.length ? Math.max(...xs) : 1, Math.max(2, Math.floor(width / 100)));
-  const yTicks = niceTicks(options.yMin ?? (ys.length ? Math.min(...ys) : 0), options.yMax ?? (ys.length ? Math.max(...ys) : 1), Math.max(2, Math.floor(height / 70)));
+  const xTicks = niceTicks(
+    xs.length ? Math.min(...xs) : 0,
+    xs.length ? Math.max(...xs) : 1,
+    Math.max(2, Math.floor(width / 100)),
+  );
+  const yTicks = niceTicks(
+    options.yMin ?? (ys.length ? Math.min(...ys) : 0),
+    options.yMax ?? (ys.length ? Math.max(...ys) : 1),
+    Math.max(2, Math.floor(height / 70)),
+  );
   const [x0, x1] = [xTicks.ticks[0]!, xTicks.ticks[xTicks.ticks.length - 1]!];
   const [y0, y1] = [options.yMin ?? yTicks.ticks[0]!, options.yMax ?? yTicks.ticks[yTicks.ticks.length - 1]!];
 
@@ -110,12 +127,14 @@ export function lineChart(series: readonly Series[], options: LineChartOptions =
   }
   drawLine(img, left, top, left, bottom, AXIS);
   drawLine(img, left, bottom, right, bottom, AXIS);
-  if (options.xLabel) drawText(img, options.xLabel, (left + right - textWidth(options.xLabel)) / 2, height - 8 - GLYPH_HEIGHT, TEXT);
+  if (options.xLabel)
+    drawText(img, options.xLabel, (left + right - textWidth(options.xLabel)) / 2, height - 8 - GLYPH_HEIGHT, TEXT);
   if (options.yLabel) drawTextVertical(img, options.yLabel, 8, (top + bottom + textWidth(options.yLabel)) / 2, TEXT);
 
   points.forEach((pts, k) => {
     const color = series[k]!.color ?? PALETTE[k % PALETTE.length]!;
-    for (let i = 1; i < pts.length; i++) drawLine(img, px(pts[i - 1]![0]), py(pts[i - 1]![1]), px(pts[i]![0]), py(pts[i]![1]), color, 2);
+    for (let i = 1; i < pts.length; i++)
+      drawLine(img, px(pts[i - 1]![0]), py(pts[i - 1]![1]), px(pts[i]![0]), py(pts[i]![1]), color, 2);
     if (pts.length <= 30) for (const [a, b] of pts) fillRect(img, px(a) - 2, py(b) - 2, 5, 5, color);
   });
   // Legend in the top-right corner of the plot.

@@ -14,12 +14,23 @@ function labels(loader: Iterable<Tensor[]>): number[][] {
 
 describe('DataLoader', () => {
   it('in order: batches of batchSize, a smaller last one, or none with dropLast', () => {
-    expect(labels(new DataLoader(ds, { batchSize: 4 }))).toEqual([[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]);
-    expect(labels(new DataLoader(ds, { batchSize: 4, dropLast: true }))).toEqual([[0, 1, 2, 3], [4, 5, 6, 7]]);
+    expect(labels(new DataLoader(ds, { batchSize: 4 }))).toEqual([
+      [0, 1, 2, 3],
+      [4, 5, 6, 7],
+      [8, 9],
+    ]);
+    expect(labels(new DataLoader(ds, { batchSize: 4, dropLast: true }))).toEqual([
+      [0, 1, 2, 3],
+      [4, 5, 6, 7],
+    ]);
     expect(new DataLoader(ds, { batchSize: 4 }).length).toBe(3);
     expect(new DataLoader(ds, { batchSize: 4, dropLast: true }).length).toBe(2);
     const [xb] = [...new DataLoader(ds, { batchSize: 3 })][1]!;
-    expect(xb!.toArray()).toEqual([[6, 7], [8, 9], [10, 11]]);
+    expect(xb!.toArray()).toEqual([
+      [6, 7],
+      [8, 9],
+      [10, 11],
+    ]);
   });
 
   it('shuffle: same seed → same epochs; each epoch a fresh permutation of all items', () => {
@@ -31,7 +42,9 @@ describe('DataLoader', () => {
     expect(labels(b).flat()).toEqual(a2);
     expect(a1).not.toEqual(a2);
     expect([...a1].sort((p, q) => p - q)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
-    expect(labels(new DataLoader(ds, { batchSize: 3, shuffle: true, generator: new Generator(8) })).flat()).not.toEqual(a1);
+    expect(labels(new DataLoader(ds, { batchSize: 3, shuffle: true, generator: new Generator(8) })).flat()).not.toEqual(
+      a1,
+    );
   });
 
   it('rows stay paired with their labels under shuffling', () => {
@@ -47,22 +60,31 @@ describe('DataLoader', () => {
     expect(batches[0]![0].dtype).toBe('int32');
     expect(batches[0]![1].toArray()).toEqual([0, 0.5]);
     // The batch type follows a custom collate when the dataset has no getBatch.
-    const custom = new DataLoader({ length: 5, get: (i: number) => i }, { batchSize: 5, collate: (items) => items.length });
+    const custom = new DataLoader(
+      { length: 5, get: (i: number) => i },
+      { batchSize: 5, collate: (items) => items.length },
+    );
     expect([...custom]).toEqual([5]);
   });
 
   it('property: any batch size / dropLast / seed visits every item at most once, all when !dropLast', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 30 }), fc.integer({ min: 1, max: 12 }), fc.boolean(), fc.integer(), (n, batchSize, dropLast, seed) => {
-        const data = new TensorDataset(arange(0, n, 1, { dtype: 'int32' }));
-        const loader = new DataLoader(data, { batchSize, dropLast, shuffle: true, generator: new Generator(seed) });
-        const batches = [...loader].map(([b]) => Array.from(b!.data));
-        expect(batches.length).toBe(loader.length);
-        expect(batches.every((b) => b.length === batchSize || (!dropLast && b === batches.at(-1)))).toBe(true);
-        const seen = batches.flat();
-        expect(new Set(seen).size).toBe(seen.length);
-        expect(seen.length).toBe(dropLast ? Math.floor(n / batchSize) * batchSize : n);
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 30 }),
+        fc.integer({ min: 1, max: 12 }),
+        fc.boolean(),
+        fc.integer(),
+        (n, batchSize, dropLast, seed) => {
+          const data = new TensorDataset(arange(0, n, 1, { dtype: 'int32' }));
+          const loader = new DataLoader(data, { batchSize, dropLast, shuffle: true, generator: new Generator(seed) });
+          const batches = [...loader].map(([b]) => Array.from(b!.data));
+          expect(batches.length).toBe(loader.length);
+          expect(batches.every((b) => b.length === batchSize || (!dropLast && b === batches.at(-1)))).toBe(true);
+          const seen = batches.flat();
+          expect(new Set(seen).size).toBe(seen.length);
+          expect(seen.length).toBe(dropLast ? Math.floor(n / batchSize) * batchSize : n);
+        },
+      ),
       { numRuns: 100 },
     );
   });

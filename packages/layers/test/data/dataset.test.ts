@@ -3,7 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { defaultCollate, gatherRows, Subset, TensorDataset } from '../../src/data/dataset.js';
 
 describe('TensorDataset', () => {
-  const x = tensor([[1, 2], [3, 4], [5, 6]]);
+  const x = tensor([
+    [1, 2],
+    [3, 4],
+    [5, 6],
+  ]);
   const y = tensor([0, 1, 2], { dtype: 'int32' });
   const ds = new TensorDataset(x, y);
 
@@ -17,7 +21,10 @@ describe('TensorDataset', () => {
   it('getBatch gathers rows in the given order', () => {
     const [xb, yb] = ds.getBatch([2, 0]);
     expect(xb!.shape).toEqual([2, 2]);
-    expect(xb!.toArray()).toEqual([[5, 6], [1, 2]]);
+    expect(xb!.toArray()).toEqual([
+      [5, 6],
+      [1, 2],
+    ]);
     expect(yb!.toArray()).toEqual([2, 0]);
     expect(yb!.dtype).toBe('int32');
   });
@@ -27,7 +34,9 @@ describe('TensorDataset', () => {
   });
   it('errors: differing first sizes, 0-D tensors, out-of-range index', () => {
     expect(() => new TensorDataset(x, tensor([1, 2]))).toThrow(ShapeError);
-    expect(() => new TensorDataset(x, tensor([1, 2]))).toThrow(/TensorDataset: all tensors must share their first size; tensors\[0\] is \[3, 2\] but tensors\[1\] is \[2\]/);
+    expect(() => new TensorDataset(x, tensor([1, 2]))).toThrow(
+      /TensorDataset: all tensors must share their first size; tensors\[0\] is \[3, 2\] but tensors\[1\] is \[2\]/,
+    );
     expect(() => new TensorDataset(new Tensor(new Float32Array(1), []))).toThrow(/tensors\[0\] is 0-D/);
     expect(() => new TensorDataset()).toThrow(/needs at least one tensor/);
     expect(() => new TensorDataset([1, 2] as never)).toThrow(/tensors\[0\] must be a Tensor/);
@@ -56,7 +65,10 @@ describe('defaultCollate', () => {
       [tensor([4, 5]), 7, { w: 1.5 }],
     ] as [Tensor, number, { w: number }][]);
     expect(batch[0].shape).toEqual([2, 2]);
-    expect(batch[0].toArray()).toEqual([[1, 2], [4, 5]]);
+    expect(batch[0].toArray()).toEqual([
+      [1, 2],
+      [4, 5],
+    ]);
     expect(batch[1].dtype).toBe('int32');
     expect(batch[1].toArray()).toEqual([3, 7]);
     expect(batch[2].w.dtype).toBe('float32');
@@ -64,7 +76,9 @@ describe('defaultCollate', () => {
   });
   it('errors: unequal shapes, empty batches, unknown items', () => {
     expect(() => defaultCollate([tensor([1]), tensor([1, 2])])).toThrow(ShapeError);
-    expect(() => defaultCollate([tensor([1]), tensor([1, 2])])).toThrow(/collate: items must have equal shapes to stack; item 0 is \[1\] but item 1 is \[2\]/);
+    expect(() => defaultCollate([tensor([1]), tensor([1, 2])])).toThrow(
+      /collate: items must have equal shapes to stack; item 0 is \[1\] but item 1 is \[2\]/,
+    );
     expect(() => defaultCollate([])).toThrow(/cannot collate an empty batch/);
     expect(() => defaultCollate(['a'])).toThrow(/cannot collate items of type string/);
   });

@@ -26,16 +26,21 @@ describe('parseIdx on hostile bytes', () => {
 
   it('every truncation and every extension of a valid file is rejected', () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 3 }), fc.nat(), fc.integer({ min: 1, max: 16 }), (shape, cutSeed, extra) => {
-        const size = shape.reduce((a, b) => a * b, 1);
-        const file = encodeIdx({ dtype: 'float32', shape, data: new Float32Array(size).fill(1) });
-        const cut = cutSeed % file.length;
-        expect(() => parseIdx(file.subarray(0, cut))).toThrow(IdxFormatError);
-        const longer = new Uint8Array(file.length + extra);
-        longer.set(file);
-        expect(() => parseIdx(longer)).toThrow(/needs/);
-        expect(parseIdx(file).shape).toEqual(shape);
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 3 }),
+        fc.nat(),
+        fc.integer({ min: 1, max: 16 }),
+        (shape, cutSeed, extra) => {
+          const size = shape.reduce((a, b) => a * b, 1);
+          const file = encodeIdx({ dtype: 'float32', shape, data: new Float32Array(size).fill(1) });
+          const cut = cutSeed % file.length;
+          expect(() => parseIdx(file.subarray(0, cut))).toThrow(IdxFormatError);
+          const longer = new Uint8Array(file.length + extra);
+          longer.set(file);
+          expect(() => parseIdx(longer)).toThrow(/needs/);
+          expect(parseIdx(file).shape).toEqual(shape);
+        },
+      ),
       { numRuns: 200 },
     );
   });

@@ -78,7 +78,10 @@ describe('parseIdx errors name the numbers', () => {
     expectIdx(file, /^idx: file is 1000 bytes but the header \[60000, 28, 28\] needs 47040016/);
   });
   it('trailing bytes are also a length mismatch', () => {
-    expectIdx(withBody(header(0x0c, [2]), 9), /idx: file is 17 bytes but the header \[2\] needs 16 \(8-byte header \+ 2 int32 elements\)/);
+    expectIdx(
+      withBody(header(0x0c, [2]), 9),
+      /idx: file is 17 bytes but the header \[2\] needs 16 \(8-byte header \+ 2 int32 elements\)/,
+    );
   });
   it('too short for the magic number', () => {
     expectIdx(new Uint8Array([0, 0]), /idx: file is 2 bytes, shorter than the 4-byte magic number/);
@@ -109,7 +112,11 @@ describe('parseIdx errors name the numbers', () => {
 describe('encodeIdx errors', () => {
   it('rejects a data length that disagrees with the shape', () => {
     expect(() => encodeIdx({ dtype: 'uint8', shape: [2, 2], data: new Uint8Array(3) })).toThrow(RangeError);
-    expect(() => encodeIdx({ dtype: 'uint8', shape: [2, 2], data: new Uint8Array(3) })).toThrow(/encodeIdx: shape \[2, 2\] holds 4 elements but data has 3/);
-    expect(() => encodeIdx({ dtype: 'uint8', shape: [], data: new Uint8Array(1) })).toThrow(/1..16 dimensions, got \[\]/);
+    expect(() => encodeIdx({ dtype: 'uint8', shape: [2, 2], data: new Uint8Array(3) })).toThrow(
+      /encodeIdx: shape \[2, 2\] holds 4 elements but data has 3/,
+    );
+    expect(() => encodeIdx({ dtype: 'uint8', shape: [], data: new Uint8Array(1) })).toThrow(
+      /1..16 dimensions, got \[\]/,
+    );
   });
 });

@@ -24,9 +24,13 @@ describe('MnistDataset', () => {
     expect(plain.get(1)[0].data[0]).toBe(1);
   });
   it('errors: counts that disagree, bad std, bad index', () => {
-    expect(() => new MnistDataset(images, new Uint8Array(2), { shape: [3, 2, 2] })).toThrow(/MnistDataset: images \[3, 2, 2\] hold 3 images but there are 2 labels/);
+    expect(() => new MnistDataset(images, new Uint8Array(2), { shape: [3, 2, 2] })).toThrow(
+      /MnistDataset: images \[3, 2, 2\] hold 3 images but there are 2 labels/,
+    );
     expect(() => new MnistDataset(images, labels)).toThrow(/images has 12 bytes but shape \[3, 28, 28\] needs 2352/);
-    expect(() => new MnistDataset(images, labels, { shape: [3, 2, 2], std: 0 })).toThrow(/std must be a positive number, got 0/);
+    expect(() => new MnistDataset(images, labels, { shape: [3, 2, 2], std: 0 })).toThrow(
+      /std must be a positive number, got 0/,
+    );
     expect(() => new MnistDataset([1] as never, labels)).toThrow(/images must be a Uint8Array/);
     expect(() => ds.getBatch([3])).toThrow(/MnistDataset.getBatch: index 3 is out of range for a dataset of length 3/);
   });

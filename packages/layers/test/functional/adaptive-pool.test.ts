@@ -8,13 +8,30 @@ const f64 = { dtype: 'float64' } as const;
 
 describe('adaptive pools', () => {
   it('bins [floor(i·In/Out), ceil((i+1)·In/Out)) may overlap: 5 columns into 3 bins are [0,2), [1,4), [3,5)', () => {
-    const x = tensor([[[[0, 1, 2, 3, 4], [5, 6, 7, 8, 9]]]], { ...f64, requiresGrad: true });
+    const x = tensor(
+      [
+        [
+          [
+            [0, 1, 2, 3, 4],
+            [5, 6, 7, 8, 9],
+          ],
+        ],
+      ],
+      { ...f64, requiresGrad: true },
+    );
     const y = adaptiveAvgPool2d(x, [1, 3]);
     expect(y.toArray()).toEqual([[[[3, 4.5, 6]]]]);
     y.backward(T.ones([1, 1, 1, 3], f64));
     // Columns 1 and 3 sit in two bins each: 1/4 + 1/6.
     const both = 1 / 4 + 1 / 6;
-    expect(x.grad!.toArray()).toEqual([[[[1 / 4, both, 1 / 6, both, 1 / 4], [1 / 4, both, 1 / 6, both, 1 / 4]]]]);
+    expect(x.grad!.toArray()).toEqual([
+      [
+        [
+          [1 / 4, both, 1 / 6, both, 1 / 4],
+          [1 / 4, both, 1 / 6, both, 1 / 4],
+        ],
+      ],
+    ]);
   });
 
   it('adaptiveMaxPool2d returns the first maximum of each bin and its index', () => {
@@ -48,8 +65,12 @@ describe('adaptive pools', () => {
     // @ts-expect-error: three sizes
     const three = () => adaptiveMaxPool2d(x, [1, 2, 3]);
     expect(three).toThrow(TypeError);
-    expect(three).toThrow('adaptiveMaxPool2d: outputSize must be an integer or [h, w] of integers or null, got outputSize=[1, 2, 3]');
+    expect(three).toThrow(
+      'adaptiveMaxPool2d: outputSize must be an integer or [h, w] of integers or null, got outputSize=[1, 2, 3]',
+    );
     expect(() => adaptiveAvgPool2d(T.zeros([4, 4]), 2)).toThrow(ShapeError);
-    expect(() => adaptiveAvgPool2d(T.zeros([4, 4]), 2)).toThrow('adaptiveAvgPool2d: input must be 3-D (unbatched) or 4-D (batched), got [4, 4]');
+    expect(() => adaptiveAvgPool2d(T.zeros([4, 4]), 2)).toThrow(
+      'adaptiveAvgPool2d: input must be 3-D (unbatched) or 4-D (batched), got [4, 4]',
+    );
   });
 });

@@ -3,7 +3,14 @@ import { convGeometry, Generator, jsGemm, setGemm, Tensor, WasmGemm, type Gemm }
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { maxPoolReluBackwardJs, reluMaxPoolJs } from '../../src/functional/conv-relu-pool.js';
-import { conv1d, conv1dReluMaxPool1d, conv2d, conv2dReluMaxPool2d, maxPool1d, maxPool2d } from '../../src/functional/index.js';
+import {
+  conv1d,
+  conv1dReluMaxPool1d,
+  conv2d,
+  conv2dReluMaxPool2d,
+  maxPool1d,
+  maxPool2d,
+} from '../../src/functional/index.js';
 import { convPlan } from '../../src/functional/conv.js';
 import { wasmKernelsForFile } from '../helpers/wasm-kernels.js';
 
@@ -37,7 +44,12 @@ const arbCase = fc.record({
 });
 type Case = typeof arbCase extends fc.Arbitrary<infer T> ? T : never;
 
-interface Run { out: Tensor; gx: Tensor | null; gw: Tensor; gb: Tensor | null }
+interface Run {
+  out: Tensor;
+  gx: Tensor | null;
+  gw: Tensor;
+  gb: Tensor | null;
+}
 
 function run(c: Case, fused: boolean): Run {
   const g = new Generator(c.seed);
@@ -49,11 +61,19 @@ function run(c: Case, fused: boolean): Run {
   const w = randn([cOut, c.inPerGroup, ...axes.map((a) => a.kernel)], { generator: g, requiresGrad: true });
   const b = c.bias ? randn([cOut], { generator: g, requiresGrad: true }) : null;
   const options = {
-    stride: axes.map((a) => a.stride), padding: axes.map((a) => a.padding), dilation: axes.map((a) => a.dilation), groups: c.groups,
+    stride: axes.map((a) => a.stride),
+    padding: axes.map((a) => a.padding),
+    dilation: axes.map((a) => a.dilation),
+    groups: c.groups,
   };
-  const out = c.dims === 2
-    ? fused ? conv2dReluMaxPool2d(x, w, b, options) : maxPool2d(relu(conv2d(x, w, b, options)), 2)
-    : fused ? conv1dReluMaxPool1d(x, w, b, options) : maxPool1d(relu(conv1d(x, w, b, options)), 2);
+  const out =
+    c.dims === 2
+      ? fused
+        ? conv2dReluMaxPool2d(x, w, b, options)
+        : maxPool2d(relu(conv2d(x, w, b, options)), 2)
+      : fused
+        ? conv1dReluMaxPool1d(x, w, b, options)
+        : maxPool1d(relu(conv1d(x, w, b, options)), 2);
   out.backward(randn(out.shape, { generator: g }).data);
   return { out: out.data, gx: c.inputGrad ? x.grad! : null, gw: w.grad!, gb: b ? b.grad! : null };
 }
@@ -64,7 +84,9 @@ function expectSameBits(actual: Tensor | null, expected: Tensor | null, what: st
   expect(actual.shape, what).toEqual(expected.shape);
   const a = new Int32Array((actual.toTypedArray() as Float32Array).buffer);
   const e = new Int32Array((expected.toTypedArray() as Float32Array).buffer);
-  for (let i = 0; i < a.length; i++) if (a[i] !== e[i]) expect.fail(`${what}[${i}]: fused ${actual.toTypedArray()[i]}, three ops ${expected.toTypedArray()[i]}`);
+  for (let i = 0; i < a.length; i++)
+    if (a[i] !== e[i])
+      expect.fail(`${what}[${i}]: fused ${actual.toTypedArray()[i]}, three ops ${expected.toTypedArray()[i]}`);
 }
 
 function expectSameRun(fused: Run, plain: Run): void {
@@ -75,7 +97,11 @@ function expectSameRun(fused: Run, plain: Run): void {
 }
 
 describe('conv2dReluMaxPool2d and conv1dReluMaxPool1d', () => {
-  for (const [name, kernel] of [['wasm, 1 thread', wasm1], ['wasm, 3 threads', wasm3], ['js', jsGemm]] as [string, Gemm][]) {
+  for (const [name, kernel] of [
+    ['wasm, 1 thread', wasm1],
+    ['wasm, 3 threads', wasm3],
+    ['js', jsGemm],
+  ] as [string, Gemm][]) {
     it(`give the bits of maxPool(relu(conv(...)), 2), forward and backward (${name})`, () => {
       fc.assert(
         fc.property(arbCase, (c) => {
@@ -105,12 +131,9 @@ describe('conv2dReluMaxPool2d and conv1dReluMaxPool1d', () => {
     expect(conv1dReluMaxPool1d(randn([1, 8]), w1, null).gradFn?.name).toBe('maxPool');
   });
 
-  it('keeps max pooling\'s tie and NaN rules: the first maximum wins, a NaN wins, all-negative windows pick their first', () => {
+  it("keeps max pooling's tie and NaN rules: the first maximum wins, a NaN wins, all-negative windows pick their first", () => {
     // A 1×1 identity conv, so the pooled windows are the input's own values.
-    const x = new Tensor(Float32Array.from([
-      -1, -2, 3, 3, NaN, 1,
-      -3, -4, 3, 3, 2, 1,
-    ]), [1, 1, 2, 6]);
+    const x = new Tensor(Float32Array.from([-1, -2, 3, 3, NaN, 1, -3, -4, 3, 3, 2, 1]), [1, 1, 2, 6]);
     const w = new Variable(new Tensor(Float32Array.of(1), [1, 1, 1, 1]), { requiresGrad: true });
     for (const kernel of [wasm1, jsGemm]) {
       setGemm(kernel);
@@ -126,28 +149,40 @@ describe('conv2dReluMaxPool2d and conv1dReluMaxPool1d', () => {
   it('matches the three ops on NaN, -NaN, ±0 and ties wherever they sit (vector lanes and the scalar tail)', () => {
     const specials = [NaN, -NaN, 0, -0, 1, 1, -1, 2];
     fc.assert(
-      fc.property(fc.constantFrom(1, 2), fc.integer({ min: 2, max: 21 }), fc.integer({ min: 2, max: 5 }), fc.integer(), (dims, width, height, seed) => {
-        const g = new Generator(seed);
-        const spatial = dims === 2 ? [height, width] : [width];
-        const values = randn([2, 1, ...spatial], { generator: g }).data.toTypedArray() as Float32Array;
-        // About half the values special: NaN of both signs, signed zeros and repeated maxima.
-        const picks = randn([values.length], { generator: g }).data.toTypedArray();
-        for (let i = 0; i < values.length; i++) if (picks[i]! > 0) values[i] = specials[Math.floor(Math.abs(picks[i]! * 1e4)) % specials.length]!;
-        const x = new Tensor(values, [2, 1, ...spatial]);
-        const one = new Tensor(Float32Array.of(1), [1, 1, ...spatial.map(() => 1)]);
-        const gradOut = randn([2, 1, ...spatial.map((l) => l >> 1)], { generator: g }).data;
-        const results = [true, false].map((fused) => {
-          setGemm(wasm3);
-          const xv = new Variable(x, { requiresGrad: true });
-          const out = dims === 2
-            ? fused ? conv2dReluMaxPool2d(xv, one, null) : maxPool2d(relu(conv2d(xv, one, null)), 2)
-            : fused ? conv1dReluMaxPool1d(xv, one, null) : maxPool1d(relu(conv1d(xv, one, null)), 2);
-          out.backward(gradOut);
-          return { out: out.data, gx: xv.grad! };
-        });
-        expectSameBits(results[0]!.out, results[1]!.out, 'output');
-        expectSameBits(results[0]!.gx, results[1]!.gx, 'input gradient');
-      }),
+      fc.property(
+        fc.constantFrom(1, 2),
+        fc.integer({ min: 2, max: 21 }),
+        fc.integer({ min: 2, max: 5 }),
+        fc.integer(),
+        (dims, width, height, seed) => {
+          const g = new Generator(seed);
+          const spatial = dims === 2 ? [height, width] : [width];
+          const values = randn([2, 1, ...spatial], { generator: g }).data.toTypedArray() as Float32Array;
+          // About half the values special: NaN of both signs, signed zeros and repeated maxima.
+          const picks = randn([values.length], { generator: g }).data.toTypedArray();
+          for (let i = 0; i < values.length; i++)
+            if (picks[i]! > 0) values[i] = specials[Math.floor(Math.abs(picks[i]! * 1e4)) % specials.length]!;
+          const x = new Tensor(values, [2, 1, ...spatial]);
+          const one = new Tensor(Float32Array.of(1), [1, 1, ...spatial.map(() => 1)]);
+          const gradOut = randn([2, 1, ...spatial.map((l) => l >> 1)], { generator: g }).data;
+          const results = [true, false].map((fused) => {
+            setGemm(wasm3);
+            const xv = new Variable(x, { requiresGrad: true });
+            const out =
+              dims === 2
+                ? fused
+                  ? conv2dReluMaxPool2d(xv, one, null)
+                  : maxPool2d(relu(conv2d(xv, one, null)), 2)
+                : fused
+                  ? conv1dReluMaxPool1d(xv, one, null)
+                  : maxPool1d(relu(conv1d(xv, one, null)), 2);
+            out.backward(gradOut);
+            return { out: out.data, gx: xv.grad! };
+          });
+          expectSameBits(results[0]!.out, results[1]!.out, 'output');
+          expectSameBits(results[0]!.gx, results[1]!.gx, 'input gradient');
+        },
+      ),
       { numRuns: 100 },
     );
   });
@@ -161,7 +196,7 @@ describe('conv2dReluMaxPool2d and conv1dReluMaxPool1d', () => {
     expectSameBits(out.data, maxPool2d(relu(conv2d(x, w, null)), 2).data, 'output');
   });
 
-  it('reports the conv\'s errors, and max pooling\'s when the conv output is smaller than the window', () => {
+  it("reports the conv's errors, and max pooling's when the conv output is smaller than the window", () => {
     setGemm(wasm1);
     expect(() => conv2dReluMaxPool2d(randn([1, 2, 8, 8]), randn([3, 1, 3, 3]), null)).toThrow(/conv2d.*channels/i);
     expect(() => conv2dReluMaxPool2d(randn([1, 1, 3, 3]), randn([3, 1, 3, 3]), null)).toThrow(/maxPool2d/);
@@ -191,40 +226,77 @@ describe('the JS fallbacks of the fused kernels', () => {
     );
   });
 
-  it('reluMaxPoolJs and maxPoolReluBackwardJs give the wasm kernels\' bits, 2×2 and 1×2 windows', () => {
+  it("reluMaxPoolJs and maxPoolReluBackwardJs give the wasm kernels' bits, 2×2 and 1×2 windows", () => {
     fc.assert(
-      fc.property(fc.constantFrom(1, 2), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 2, max: 9 }), fc.integer({ min: 2, max: 19 }), fc.integer(), (dims, n, c, rows, w, seed) => {
-        const g = new Generator(seed);
-        const windowRows = dims === 2 ? 2 : 1;
-        const h = dims === 2 ? rows : 1;
-        const y = randn([n, c, h, w], { generator: g }).data.toTypedArray() as Float32Array;
-        const size = n * c * Math.floor(h / windowRows) * (w >> 1);
-        const inputSize = dims === 2 ? [h, w] : [w];
-        const plan = convPlan(n, 1, 1, c, convGeometry('conv', { channels: 1, inputSize, kernelSize: inputSize.map(() => 1) }));
-        const pooled = new Float32Array(size);
-        const indices = new Int32Array(size);
-        reluMaxPoolJs(Float32Array.from(y), plan, pooled, indices);
-        // The wasm epilogue on the same y: a 1×1 conv of c channels with the identity weight.
-        setGemm(wasm1);
-        const eye = new Float32Array(c * c);
-        for (let i = 0; i < c; i++) eye[i * c + i] = 1;
-        const wasmPooled = new Float32Array(size);
-        const wasmIndices = new Int32Array(size);
-        const ran = wasm1.convBatch({
-          mode: 'forward', geometry: [c, h, w, 1, 1, 1, 1, 0, 0, 1, 1, h, w], groups: 1, cYG: c, count: n, x: y, xOffset: 0,
-          w: eye, wOffset: 0, y: new Float32Array(y.length), yOffset: 0, cols: null, beta: 0,
-          reluMaxPool: { pooled: wasmPooled, indices: wasmIndices, offset: 0, windowRows },
-        });
-        expect(ran).toBe(true);
-        expect(Array.from(pooled)).toEqual(Array.from(wasmPooled));
-        expect(Array.from(indices)).toEqual(Array.from(wasmIndices));
-        const grad = randn([size], { generator: g }).data.toTypedArray() as Float32Array;
-        const gyJs = new Float32Array(y.length).fill(NaN);
-        maxPoolReluBackwardJs(grad, pooled, indices, n * c, h, w, windowRows, gyJs);
-        const gyWasm = new Float32Array(y.length).fill(NaN);
-        expect(wasm1.maxPoolReluBackward({ channels: c, h, w, windowRows, count: n, gradPooled: grad, pooled, indices, gradY: gyWasm })).toBe(true);
-        expect(Array.from(new Int32Array(gyJs.buffer))).toEqual(Array.from(new Int32Array(gyWasm.buffer)));
-      }),
+      fc.property(
+        fc.constantFrom(1, 2),
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 1, max: 3 }),
+        fc.integer({ min: 2, max: 9 }),
+        fc.integer({ min: 2, max: 19 }),
+        fc.integer(),
+        (dims, n, c, rows, w, seed) => {
+          const g = new Generator(seed);
+          const windowRows = dims === 2 ? 2 : 1;
+          const h = dims === 2 ? rows : 1;
+          const y = randn([n, c, h, w], { generator: g }).data.toTypedArray() as Float32Array;
+          const size = n * c * Math.floor(h / windowRows) * (w >> 1);
+          const inputSize = dims === 2 ? [h, w] : [w];
+          const plan = convPlan(
+            n,
+            1,
+            1,
+            c,
+            convGeometry('conv', { channels: 1, inputSize, kernelSize: inputSize.map(() => 1) }),
+          );
+          const pooled = new Float32Array(size);
+          const indices = new Int32Array(size);
+          reluMaxPoolJs(Float32Array.from(y), plan, pooled, indices);
+          // The wasm epilogue on the same y: a 1×1 conv of c channels with the identity weight.
+          setGemm(wasm1);
+          const eye = new Float32Array(c * c);
+          for (let i = 0; i < c; i++) eye[i * c + i] = 1;
+          const wasmPooled = new Float32Array(size);
+          const wasmIndices = new Int32Array(size);
+          const ran = wasm1.convBatch({
+            mode: 'forward',
+            geometry: [c, h, w, 1, 1, 1, 1, 0, 0, 1, 1, h, w],
+            groups: 1,
+            cYG: c,
+            count: n,
+            x: y,
+            xOffset: 0,
+            w: eye,
+            wOffset: 0,
+            y: new Float32Array(y.length),
+            yOffset: 0,
+            cols: null,
+            beta: 0,
+            reluMaxPool: { pooled: wasmPooled, indices: wasmIndices, offset: 0, windowRows },
+          });
+          expect(ran).toBe(true);
+          expect(Array.from(pooled)).toEqual(Array.from(wasmPooled));
+          expect(Array.from(indices)).toEqual(Array.from(wasmIndices));
+          const grad = randn([size], { generator: g }).data.toTypedArray() as Float32Array;
+          const gyJs = new Float32Array(y.length).fill(NaN);
+          maxPoolReluBackwardJs(grad, pooled, indices, n * c, h, w, windowRows, gyJs);
+          const gyWasm = new Float32Array(y.length).fill(NaN);
+          expect(
+            wasm1.maxPoolReluBackward({
+              channels: c,
+              h,
+              w,
+              windowRows,
+              count: n,
+              gradPooled: grad,
+              pooled,
+              indices,
+              gradY: gyWasm,
+            }),
+          ).toBe(true);
+          expect(Array.from(new Int32Array(gyJs.buffer))).toEqual(Array.from(new Int32Array(gyWasm.buffer)));
+        },
+      ),
       { numRuns: 40 },
     );
   });

@@ -31,7 +31,8 @@ describe('convTranspose properties (float64)', () => {
           expect(y.shape).toEqual(c.outputShape);
           const a = y.data.toTypedArray();
           const r = ref.toTypedArray();
-          for (let i = 0; i < a.length; i++) expect(Math.abs(a[i]! - r[i]!)).toBeLessThanOrEqual(1e-10 * (1 + Math.abs(r[i]!)));
+          for (let i = 0; i < a.length; i++)
+            expect(Math.abs(a[i]! - r[i]!)).toBeLessThanOrEqual(1e-10 * (1 + Math.abs(r[i]!)));
         }),
         { numRuns: 60 },
       );

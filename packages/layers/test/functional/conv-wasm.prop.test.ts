@@ -2,7 +2,14 @@ import { convGeometry, jsGemm, setGemm, type Gemm } from '@torchlet/tensor';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { takeColumns } from '../../src/functional/conv-columns.js';
-import { convAdjointInto, convForwardInto, convPlan, convWeightGradInto, fillChannelBias, type ConvPlan } from '../../src/functional/conv.js';
+import {
+  convAdjointInto,
+  convForwardInto,
+  convPlan,
+  convWeightGradInto,
+  fillChannelBias,
+  type ConvPlan,
+} from '../../src/functional/conv.js';
 import { wasmKernelsForFile } from '../helpers/wasm-kernels.js';
 
 // The float32 conv kernels under the WebAssembly backend (per-sample im2col/col2im + GEMM in wasm,
@@ -51,14 +58,23 @@ function random(length: number, seed: number): Float32Array {
 function planOf(c: Case): ConvPlan {
   const axes = c.axes.slice(0, c.dims);
   const geom = convGeometry('conv', {
-    channels: c.groups * c.inPerGroup, inputSize: axes.map((a) => a.size), kernelSize: axes.map((a) => a.kernel),
-    stride: axes.map((a) => a.stride), padding: axes.map((a) => a.before), paddingAfter: axes.map((a) => a.after),
+    channels: c.groups * c.inPerGroup,
+    inputSize: axes.map((a) => a.size),
+    kernelSize: axes.map((a) => a.kernel),
+    stride: axes.map((a) => a.stride),
+    padding: axes.map((a) => a.before),
+    paddingAfter: axes.map((a) => a.after),
     dilation: axes.map((a) => a.dilation),
   });
   return convPlan(c.batch, c.groups, c.groups * c.inPerGroup, c.groups * c.outPerGroup, geom);
 }
 
-interface Result { y: Float32Array; gx: Float32Array; gw: Float32Array; gb: Float32Array }
+interface Result {
+  y: Float32Array;
+  gx: Float32Array;
+  gw: Float32Array;
+  gb: Float32Array;
+}
 
 /** Forward (bias prefilled or not, columns kept or not), input gradient and weight gradient on `kernel`. */
 function runAll(kernel: Gemm, c: Case, plan: ConvPlan, abs = false, plainKeep = false): Result {
@@ -74,7 +90,12 @@ function runAll(kernel: Gemm, c: Case, plan: ConvPlan, abs = false, plainKeep = 
   else y.fill(Number.NaN); // must be overwritten
   const columns = plan.batch * plan.cX * plan.kernelVolume * plan.yPositions;
   // plainKeep: kept columns outside the wasm memory (as when its resident budget is spent).
-  const keep = c.keep && !plan.direct ? (plainKeep ? { columns: new Float32Array(columns), give() {} } : takeColumns('float32', columns)) : null;
+  const keep =
+    c.keep && !plan.direct
+      ? plainKeep
+        ? { columns: new Float32Array(columns), give() {} }
+        : takeColumns('float32', columns)
+      : null;
   convForwardInto(x, w, plan, y, c.bias && !c.biasParam, keep?.columns ?? null, c.bias && c.biasParam ? bias : null);
   const gx = new Float32Array(x.length);
   convAdjointInto(gy, w, plan, gx);
@@ -86,10 +107,17 @@ function runAll(kernel: Gemm, c: Case, plan: ConvPlan, abs = false, plainKeep = 
 }
 
 /** |wasm − js| ≤ (terms + 2)·2⁻²³·Σ|terms| elementwise, Σ|terms| being the same conv of absolute values. */
-function expectClose(name: string, actual: Float32Array, expected: Float32Array, bound: Float32Array, terms: number): void {
+function expectClose(
+  name: string,
+  actual: Float32Array,
+  expected: Float32Array,
+  bound: Float32Array,
+  terms: number,
+): void {
   for (let i = 0; i < expected.length; i++) {
     const tol = (terms + 2) * 2 ** -23 * bound[i]! + 1e-30;
-    if (!(Math.abs(actual[i]! - expected[i]!) <= tol)) expect.fail(`${name}[${i}]: wasm ${actual[i]}, js ${expected[i]}, tolerance ${tol}`);
+    if (!(Math.abs(actual[i]! - expected[i]!) <= tol))
+      expect.fail(`${name}[${i}]: wasm ${actual[i]}, js ${expected[i]}, tolerance ${tol}`);
   }
 }
 
@@ -119,10 +147,24 @@ describe('conv float32 on the WebAssembly backend', () => {
   it('LeNet-5-sized layers (SIMD runs, pool rounds): same bits on 1 and 3 threads, close to JS', () => {
     // Up to 16 output channels per group the weight gradient takes the dot-product kernel (gemmNT),
     // past that the packed one: [.., 17 | 24, ..] cover the second.
-    const layers = [[20, 1, 6, 28, 5, 2], [7, 6, 16, 14, 5, 0], [5, 4, 8, 13, 3, 1], [6, 3, 17, 11, 3, 1], [9, 5, 24, 7, 3, 0]] as const;
+    const layers = [
+      [20, 1, 6, 28, 5, 2],
+      [7, 6, 16, 14, 5, 0],
+      [5, 4, 8, 13, 3, 1],
+      [6, 3, 17, 11, 3, 1],
+      [9, 5, 24, 7, 3, 0],
+    ] as const;
     for (const [batch, cIn, cOut, size, k, pad] of layers) {
       const c: Case = {
-        dims: 2, batch, groups: 1, inPerGroup: cIn, outPerGroup: cOut, bias: true, biasParam: batch !== 5, keep: true, seed: batch,
+        dims: 2,
+        batch,
+        groups: 1,
+        inPerGroup: cIn,
+        outPerGroup: cOut,
+        bias: true,
+        biasParam: batch !== 5,
+        keep: true,
+        seed: batch,
         axes: [0, 1, 2].map(() => ({ size, kernel: k, stride: 1, dilation: 1, before: pad, after: pad })),
       };
       const plan = planOf(c);
@@ -140,7 +182,15 @@ describe('conv float32 on the WebAssembly backend', () => {
 
   it('gives the same bits whether the kept columns lie in the wasm memory or not', () => {
     const c: Case = {
-      dims: 2, batch: 19, groups: 2, inPerGroup: 3, outPerGroup: 4, bias: true, biasParam: true, keep: true, seed: 3,
+      dims: 2,
+      batch: 19,
+      groups: 2,
+      inPerGroup: 3,
+      outPerGroup: 4,
+      bias: true,
+      biasParam: true,
+      keep: true,
+      seed: 3,
       axes: [0, 1, 2].map(() => ({ size: 9, kernel: 3, stride: 1, dilation: 1, before: 1, after: 1 })),
     };
     const plan = planOf(c);
@@ -153,7 +203,15 @@ describe('conv float32 on the WebAssembly backend', () => {
   it('gives the same bits when the weight gradient remakes columns too large to stage at once (rounds)', () => {
     // 16 channels × 3×3 × 61×61 positions: 8 partitions' columns exceed the 4M-float staging budget.
     const c: Case = {
-      dims: 2, batch: 16, groups: 1, inPerGroup: 16, outPerGroup: 2, bias: true, biasParam: true, keep: true, seed: 4,
+      dims: 2,
+      batch: 16,
+      groups: 1,
+      inPerGroup: 16,
+      outPerGroup: 2,
+      bias: true,
+      biasParam: true,
+      keep: true,
+      seed: 4,
       axes: [0, 1, 2].map(() => ({ size: 61, kernel: 3, stride: 1, dilation: 1, before: 1, after: 1 })),
     };
     const plan = planOf(c);

@@ -9,15 +9,71 @@ const f64 = { dtype: 'float64' } as const;
 
 describe('conv2d worked example: 5×5×3 input, two 3×3×3 filters, bias, stride 2, padding 1', () => {
   // Channels of the input, one 5×5 plane each.
-  const x = tensor([
-    [[0, 1, 2, 0, 1], [1, 0, 0, 2, 2], [2, 1, 0, 1, 0], [0, 2, 1, 1, 2], [1, 0, 2, 0, 1]],
-    [[2, 0, 1, 1, 0], [0, 1, 2, 0, 1], [1, 1, 0, 2, 0], [2, 0, 0, 1, 1], [0, 2, 1, 0, 2]],
-    [[1, 1, 0, 2, 1], [2, 0, 1, 0, 0], [0, 2, 1, 1, 2], [1, 0, 2, 0, 1], [2, 1, 0, 1, 0]],
-  ], f64);
-  const w = tensor([
-    [[[1, 0, -1], [0, 1, 0], [-1, 0, 1]], [[0, 1, 0], [1, -1, 1], [0, 1, 0]], [[-1, -1, 0], [0, 0, 1], [1, 0, 0]]],
-    [[[0, 0, 1], [1, 0, 0], [0, 1, -1]], [[1, 1, 1], [0, 0, 0], [-1, -1, -1]], [[0, -1, 0], [-1, 1, -1], [0, -1, 0]]],
-  ], f64);
+  const x = tensor(
+    [
+      [
+        [0, 1, 2, 0, 1],
+        [1, 0, 0, 2, 2],
+        [2, 1, 0, 1, 0],
+        [0, 2, 1, 1, 2],
+        [1, 0, 2, 0, 1],
+      ],
+      [
+        [2, 0, 1, 1, 0],
+        [0, 1, 2, 0, 1],
+        [1, 1, 0, 2, 0],
+        [2, 0, 0, 1, 1],
+        [0, 2, 1, 0, 2],
+      ],
+      [
+        [1, 1, 0, 2, 1],
+        [2, 0, 1, 0, 0],
+        [0, 2, 1, 1, 2],
+        [1, 0, 2, 0, 1],
+        [2, 1, 0, 1, 0],
+      ],
+    ],
+    f64,
+  );
+  const w = tensor(
+    [
+      [
+        [
+          [1, 0, -1],
+          [0, 1, 0],
+          [-1, 0, 1],
+        ],
+        [
+          [0, 1, 0],
+          [1, -1, 1],
+          [0, 1, 0],
+        ],
+        [
+          [-1, -1, 0],
+          [0, 0, 1],
+          [1, 0, 0],
+        ],
+      ],
+      [
+        [
+          [0, 0, 1],
+          [1, 0, 0],
+          [0, 1, -1],
+        ],
+        [
+          [1, 1, 1],
+          [0, 0, 0],
+          [-1, -1, -1],
+        ],
+        [
+          [0, -1, 0],
+          [-1, 1, -1],
+          [0, -1, 0],
+        ],
+      ],
+    ],
+    f64,
+  );
   const b = tensor([1, 0], f64);
 
   it('gives a 3×3×2 output with the hand-computed values', () => {
@@ -30,14 +86,28 @@ describe('conv2d worked example: 5×5×3 input, two 3×3×3 filters, bias, strid
     expect(y.data.get(0, 0, 0)).toBe(0);
     expect(y.data.get(0, 1, 1)).toBe(3);
     expect(y.toArray()).toEqual([
-      [[0, 9, 2], [7, 3, 6], [4, 4, 1]],
-      [[-2, -8, 0], [-8, 0, 2], [4, -2, 0]],
+      [
+        [0, 9, 2],
+        [7, 3, 6],
+        [4, 4, 1],
+      ],
+      [
+        [-2, -8, 0],
+        [-8, 0, 2],
+        [4, -2, 0],
+      ],
     ]);
   });
 
   it('agrees with the direct-loop reference', () => {
     const y = conv2d(T.unsqueeze(x.data, 0), w, b, { stride: 2, padding: 1 });
-    const ref = referenceConv(T.unsqueeze(x.data, 0), w.data, b.data, { stride: [2, 2], padBefore: [1, 1], padAfter: [1, 1], dilation: [1, 1], groups: 1 });
+    const ref = referenceConv(T.unsqueeze(x.data, 0), w.data, b.data, {
+      stride: [2, 2],
+      padBefore: [1, 1],
+      padAfter: [1, 1],
+      dilation: [1, 1],
+      groups: 1,
+    });
     expect(y.toArray()).toEqual(ref.toArray());
   });
 });
@@ -69,13 +139,23 @@ describe('conv: behaviour', () => {
     const g = new T.Generator(5);
     const x = T.randn([1, 2, 4, 5], { ...f64, generator: g });
     const w = T.randn([3, 2, 3, 3], { ...f64, generator: g });
-    const padded = T.pad(x, [[2, 2], [1, 1]], { mode: 'reflect' });
+    const padded = T.pad(
+      x,
+      [
+        [2, 2],
+        [1, 1],
+      ],
+      { mode: 'reflect' },
+    );
     const want = conv2d(padded, w, null);
     expect(conv2d(x, w, null, { padding: [2, 1], paddingMode: 'reflect' }).toArray()).toEqual(want.toArray());
   });
 
   it("padding: 'same' with an even kernel pads the extra element at the end (k=4, dilation 3 → 4 before, 5 after)", () => {
-    expect(normalizeConvOptions('conv1d', [4], { padding: 'same', dilation: 3 })).toMatchObject({ padBefore: [4], padAfter: [5] });
+    expect(normalizeConvOptions('conv1d', [4], { padding: 'same', dilation: 3 })).toMatchObject({
+      padBefore: [4],
+      padAfter: [5],
+    });
     const x = tensor([[[1, 2, 3, 4, 5, 6]]], f64);
     const w = tensor([[[1, 0, 0, 0]]], f64); // picks x at offset −4 of the output position
     expect(conv1d(x, w, null, { padding: 'same', dilation: 3 }).toArray()).toEqual([[[0, 0, 0, 0, 1, 2]]]);
@@ -83,14 +163,30 @@ describe('conv: behaviour', () => {
   });
 
   it('groups = Cin is a depthwise convolution: each channel sees only its own filter', () => {
-    const x = tensor([[[1, 2, 3], [10, 20, 30]]], f64);
+    const x = tensor(
+      [
+        [
+          [1, 2, 3],
+          [10, 20, 30],
+        ],
+      ],
+      f64,
+    );
     const w = tensor([[[1, 1]], [[0, 2]]], f64);
-    expect(conv1d(x, w, null, { groups: 2 }).toArray()).toEqual([[[3, 5], [40, 60]]]);
+    expect(conv1d(x, w, null, { groups: 2 }).toArray()).toEqual([
+      [
+        [3, 5],
+        [40, 60],
+      ],
+    ]);
   });
 
   it('conv3d runs on [N, C, D, H, W] and gives Cout × convOutputSize per axis', () => {
     const g = new T.Generator(6);
-    const y = conv3d(T.randn([2, 2, 4, 5, 6], { generator: g }), T.randn([3, 2, 2, 3, 3], { generator: g }), null, { stride: [1, 2, 3], padding: 1 });
+    const y = conv3d(T.randn([2, 2, 4, 5, 6], { generator: g }), T.randn([3, 2, 2, 3, 3], { generator: g }), null, {
+      stride: [1, 2, 3],
+      padding: 1,
+    });
     expect(y.shape).toEqual([2, 3, ...convOutputSize([4, 5, 6], [2, 3, 3], { stride: [1, 2, 3], padding: 1 })]);
     expect(y.dtype).toBe('float32');
   });
@@ -188,7 +284,9 @@ describe('conv: errors name the op, the argument and the numbers', () => {
     const call = () => conv2d(x, T.zeros([2, 3, 5, 5]), null);
     expect(call).toThrow(ShapeError);
     expect(call).toThrow('conv2d: input [1, 3, 4, 4] padded to 4x4 is smaller than the dilated kernel 5x5');
-    expect(() => conv2d(x, w, null, { dilation: 2 })).toThrow('conv2d: input [1, 3, 4, 4] padded to 4x4 is smaller than the dilated kernel 5x5');
+    expect(() => conv2d(x, w, null, { dilation: 2 })).toThrow(
+      'conv2d: input [1, 3, 4, 4] padded to 4x4 is smaller than the dilated kernel 5x5',
+    );
   });
 
   it('an empty spatial axis (nothing to convolve, so the output would be empty)', () => {
@@ -246,7 +344,9 @@ describe('conv: errors name the op, the argument and the numbers', () => {
 
   it('an unknown padding string or paddingMode', () => {
     // @ts-expect-error: not a padding
-    expect(() => conv2d(x, w, null, { padding: 'full' })).toThrow("conv2d: padding must be a number, a tuple, 'same' or 'valid', got padding='full'");
+    expect(() => conv2d(x, w, null, { padding: 'full' })).toThrow(
+      "conv2d: padding must be a number, a tuple, 'same' or 'valid', got padding='full'",
+    );
     // @ts-expect-error: not a mode
     const call = () => conv2d(x, w, null, { paddingMode: 'mirror' });
     expect(call).toThrow(RangeError);
@@ -257,7 +357,9 @@ describe('conv: errors name the op, the argument and the numbers', () => {
     const call = () => conv2d(x, w, null, { stride: [1, 1, 1] });
     expect(call).toThrow(TypeError);
     expect(call).toThrow('conv2d: stride must be an integer or 2 integers, got stride=[1, 1, 1]');
-    expect(() => conv2d(x, w, null, { padding: 0.5 })).toThrow('conv2d: padding must be an integer or 2 integers, got padding=0.5');
+    expect(() => conv2d(x, w, null, { padding: 0.5 })).toThrow(
+      'conv2d: padding must be an integer or 2 integers, got padding=0.5',
+    );
   });
 
   it('groups that is not a positive integer', () => {
@@ -269,7 +371,9 @@ describe('conv: errors name the op, the argument and the numbers', () => {
   it('weight/input channel mismatch', () => {
     const call = () => conv2d(T.zeros([1, 4, 32, 32]), T.zeros([8, 3, 3, 3]), null);
     expect(call).toThrow(ShapeError);
-    expect(call).toThrow('conv2d: input has 4 channels, but weight [8, 3, 3, 3] with groups=1 expects 3; input is [1, 4, 32, 32]');
+    expect(call).toThrow(
+      'conv2d: input has 4 channels, but weight [8, 3, 3, 3] with groups=1 expects 3; input is [1, 4, 32, 32]',
+    );
   });
 
   it('a bias that is not one value per output channel', () => {
@@ -283,18 +387,24 @@ describe('conv: errors name the op, the argument and the numbers', () => {
     expect(call).toThrow(TypeError);
     expect(call).toThrow('conv2d: input is float32 but weight is float64; cast one of them so both match');
     expect(() => conv2d(x, w, T.zeros([2], f64))).toThrow('conv2d: input is float32 but bias is float64');
-    expect(() => conv2d(T.zeros([1, 3, 4, 4], { dtype: 'int32' }), w, null)).toThrow('conv2d: input must be float32 or float64, got int32 [1, 3, 4, 4]');
+    expect(() => conv2d(T.zeros([1, 3, 4, 4], { dtype: 'int32' }), w, null)).toThrow(
+      'conv2d: input must be float32 or float64, got int32 [1, 3, 4, 4]',
+    );
   });
 
   it('reflect padding as large as the input, circular padding larger than it', () => {
     const small = T.zeros([1, 3, 2, 5]);
     const reflect = () => conv2d(small, w, null, { padding: 2, paddingMode: 'reflect' });
     expect(reflect).toThrow(RangeError);
-    expect(reflect).toThrow("conv2d: paddingMode='reflect' needs padding < input size on every axis; input [1, 3, 2, 5] with padding=2");
+    expect(reflect).toThrow(
+      "conv2d: paddingMode='reflect' needs padding < input size on every axis; input [1, 3, 2, 5] with padding=2",
+    );
     expect(() => conv2d(small, w, null, { padding: 2, paddingMode: 'circular' })).not.toThrow();
     const circular = () => conv2d(small, w, null, { padding: 3, paddingMode: 'circular' });
     expect(circular).toThrow(RangeError);
-    expect(circular).toThrow("conv2d: paddingMode='circular' needs padding <= input size on every axis; input [1, 3, 2, 5] with padding=3");
+    expect(circular).toThrow(
+      "conv2d: paddingMode='circular' needs padding <= input size on every axis; input [1, 3, 2, 5] with padding=3",
+    );
   });
 
   it('a non-tensor argument', () => {

@@ -42,7 +42,9 @@ describe('dropout', () => {
     expect(() => dropout(tensor([1]), { p: 1.5 })).toThrow(RangeError);
     expect(() => dropout(tensor([1]), { p: 1.5 })).toThrow(/dropout: p must be in \[0, 1\], got p=1.5/);
     expect(() => dropout(tensor([1]), { training: 1 as never })).toThrow(/training must be a boolean/);
-    expect(() => dropout(new Tensor(Int32Array.of(1), [1]))).toThrow(/input must be float32 or float64, got int32 \[1\]/);
+    expect(() => dropout(new Tensor(Int32Array.of(1), [1]))).toThrow(
+      /input must be float32 or float64, got int32 \[1\]/,
+    );
     expect(() => dropout(tensor([1]), { generator: {} as never })).toThrow(/generator must be a Generator/);
   });
 });

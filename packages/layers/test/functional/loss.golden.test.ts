@@ -20,7 +20,8 @@ const { cases } = loadFixture<{ cases: LossCase[] }>('loss');
 function options(c: LossCase, dtype: 'float64' | 'float32'): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(c.options)) {
-    out[k] = v !== null && typeof v === 'object' && 'shape' in (v as object) ? fromFixture(v as FixtureTensor, dtype) : v;
+    out[k] =
+      v !== null && typeof v === 'object' && 'shape' in (v as object) ? fromFixture(v as FixtureTensor, dtype) : v;
   }
   return out;
 }
@@ -30,16 +31,21 @@ function run(c: LossCase, dtype: 'float64' | 'float32'): { loss: Variable; x: Va
   const target: Tensor = c.targetKind === 'indices' ? fromFixture(c.target, 'int32') : fromFixture(c.target, dtype);
   const o = options(c, dtype);
   const loss =
-    c.op === 'crossEntropy' ? crossEntropy(x, target, o)
-    : c.op === 'nllLoss' ? nllLoss(x, target, o)
-    : c.op === 'mseLoss' ? mseLoss(x, target, o)
-    : binaryCrossEntropyWithLogits(x, target, o);
+    c.op === 'crossEntropy'
+      ? crossEntropy(x, target, o)
+      : c.op === 'nllLoss'
+        ? nllLoss(x, target, o)
+        : c.op === 'mseLoss'
+          ? mseLoss(x, target, o)
+          : binaryCrossEntropyWithLogits(x, target, o);
   return { loss, x };
 }
 
 describe('losses match PyTorch 1.13', () => {
   it('has every op', () => {
-    expect(new Set(cases.map((c) => c.op))).toEqual(new Set(['crossEntropy', 'nllLoss', 'mseLoss', 'binaryCrossEntropyWithLogits']));
+    expect(new Set(cases.map((c) => c.op))).toEqual(
+      new Set(['crossEntropy', 'nllLoss', 'mseLoss', 'binaryCrossEntropyWithLogits']),
+    );
   });
   for (const c of cases) {
     it(`${c.name} (float64)`, () => {

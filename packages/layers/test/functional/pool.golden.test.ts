@@ -1,8 +1,15 @@
 import { variable } from '@torchlet/autograd';
 import { describe, expect, it } from 'vitest';
 import {
-  adaptiveAvgPool2d, adaptiveMaxPool2d, avgPool1d, avgPool2d, maxPool1d, maxPool2d,
-  type AdaptiveOutputSize, type AvgPoolOptions, type MaxPoolOptions,
+  adaptiveAvgPool2d,
+  adaptiveMaxPool2d,
+  avgPool1d,
+  avgPool2d,
+  maxPool1d,
+  maxPool2d,
+  type AdaptiveOutputSize,
+  type AvgPoolOptions,
+  type MaxPoolOptions,
 } from '../../src/functional/index.js';
 import { expectClose, fromFixture, loadFixture, type FixtureTensor } from '../helpers/conv-fixtures.js';
 
@@ -44,7 +51,9 @@ for (const dtype of ['float64', 'float32'] as const) {
             y = adaptiveAvgPool2d(x, (c.options as { outputSize: AdaptiveOutputSize }).outputSize);
             break;
           case 'adaptiveMaxPool2d':
-            [y, indices] = adaptiveMaxPool2d(x, (c.options as { outputSize: AdaptiveOutputSize }).outputSize, { returnIndices: true });
+            [y, indices] = adaptiveMaxPool2d(x, (c.options as { outputSize: AdaptiveOutputSize }).outputSize, {
+              returnIndices: true,
+            });
             break;
         }
         expectClose(y, c.output, dtype, 'output');

@@ -3,7 +3,14 @@ import * as T from '@torchlet/tensor';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  adaptiveAvgPool2d, adaptiveMaxPool2d, avgPool1d, avgPool2d, conv2d, maxPool1d, maxPool2d, poolOutputSize,
+  adaptiveAvgPool2d,
+  adaptiveMaxPool2d,
+  avgPool1d,
+  avgPool2d,
+  conv2d,
+  maxPool1d,
+  maxPool2d,
+  poolOutputSize,
 } from '../../src/functional/index.js';
 import { poolAxis } from '../../src/functional/pool.js';
 
@@ -40,24 +47,33 @@ const arbAxis = (dilated: boolean) =>
     .map((a) => ({ ...a, padding: Math.min(a.padding, Math.floor(a.kernel / 2)) }));
 
 const arbPool = (dims: 1 | 2, dilated: boolean) =>
-  fc.record({
-    axes: fc.array(arbAxis(dilated), { minLength: dims, maxLength: dims }),
-    batch: fc.integer({ min: 1, max: 2 }),
-    channels: fc.integer({ min: 1, max: 2 }),
-    ceilMode: fc.boolean(),
-    countIncludePad: fc.boolean(),
-    seed: fc.integer(),
-  }).filter((c) => c.axes.every((a) => poolable(a, c.ceilMode)));
+  fc
+    .record({
+      axes: fc.array(arbAxis(dilated), { minLength: dims, maxLength: dims }),
+      batch: fc.integer({ min: 1, max: 2 }),
+      channels: fc.integer({ min: 1, max: 2 }),
+      ceilMode: fc.boolean(),
+      countIncludePad: fc.boolean(),
+      seed: fc.integer(),
+    })
+    .filter((c) => c.axes.every((a) => poolable(a, c.ceilMode)));
 
 describe('pool gradients match central differences (float64)', () => {
   for (const dims of [1, 2] as const) {
     it(`maxPool${dims}d`, () => {
       fc.assert(
         fc.property(arbPool(dims, true), (c) => {
-          const x = randn([c.batch, c.channels, ...c.axes.map((a) => a.size)], { dtype: 'float64', generator: new T.Generator(c.seed), requiresGrad: true });
+          const x = randn([c.batch, c.channels, ...c.axes.map((a) => a.size)], {
+            dtype: 'float64',
+            generator: new T.Generator(c.seed),
+            requiresGrad: true,
+          });
           const options = {
-            kernelSize: c.axes.map((a) => a.kernel), stride: c.axes.map((a) => a.stride), padding: c.axes.map((a) => a.padding),
-            dilation: c.axes.map((a) => a.dilation), ceilMode: c.ceilMode,
+            kernelSize: c.axes.map((a) => a.kernel),
+            stride: c.axes.map((a) => a.stride),
+            padding: c.axes.map((a) => a.padding),
+            dilation: c.axes.map((a) => a.dilation),
+            ceilMode: c.ceilMode,
           };
           gradcheck((xi) => (dims === 1 ? maxPool1d(xi!, options) : maxPool2d(xi!, options)), [x]);
         }),
@@ -68,10 +84,17 @@ describe('pool gradients match central differences (float64)', () => {
     it(`avgPool${dims}d (ceilMode, countIncludePad)`, () => {
       fc.assert(
         fc.property(arbPool(dims, false), (c) => {
-          const x = randn([c.batch, c.channels, ...c.axes.map((a) => a.size)], { dtype: 'float64', generator: new T.Generator(c.seed), requiresGrad: true });
+          const x = randn([c.batch, c.channels, ...c.axes.map((a) => a.size)], {
+            dtype: 'float64',
+            generator: new T.Generator(c.seed),
+            requiresGrad: true,
+          });
           const options = {
-            kernelSize: c.axes.map((a) => a.kernel), stride: c.axes.map((a) => a.stride), padding: c.axes.map((a) => a.padding),
-            ceilMode: c.ceilMode, countIncludePad: c.countIncludePad,
+            kernelSize: c.axes.map((a) => a.kernel),
+            stride: c.axes.map((a) => a.stride),
+            padding: c.axes.map((a) => a.padding),
+            ceilMode: c.ceilMode,
+            countIncludePad: c.countIncludePad,
           };
           gradcheck((xi) => (dims === 1 ? avgPool1d(xi!, options) : avgPool2d(xi!, options)), [x]);
         }),
@@ -82,11 +105,18 @@ describe('pool gradients match central differences (float64)', () => {
 
   it('adaptiveAvgPool2d and adaptiveMaxPool2d', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 7 }), fc.integer({ min: 1, max: 7 }), fc.integer(), (h, w, oh, ow, seed) => {
-        const x = randn([1, 2, h, w], { dtype: 'float64', generator: new T.Generator(seed), requiresGrad: true });
-        gradcheck((xi) => adaptiveAvgPool2d(xi!, [oh, ow]), [x]);
-        gradcheck((xi) => adaptiveMaxPool2d(xi!, [oh, ow]), [x]);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 1, max: 7 }),
+        fc.integer({ min: 1, max: 7 }),
+        fc.integer(),
+        (h, w, oh, ow, seed) => {
+          const x = randn([1, 2, h, w], { dtype: 'float64', generator: new T.Generator(seed), requiresGrad: true });
+          gradcheck((xi) => adaptiveAvgPool2d(xi!, [oh, ow]), [x]);
+          gradcheck((xi) => adaptiveMaxPool2d(xi!, [oh, ow]), [x]);
+        },
+      ),
       { numRuns: 30 },
     );
   });
@@ -98,11 +128,21 @@ describe('pool cross-checks', () => {
       fc.property(arbPool(2, false), (c) => {
         fc.pre(c.axes.every((a) => poolable(a, false)));
         const [ah, aw] = c.axes as [Axis, Axis];
-        const x = T.randn([c.batch * c.channels, 1, ah.size, aw.size], { dtype: 'float64', generator: new T.Generator(c.seed) });
+        const x = T.randn([c.batch * c.channels, 1, ah.size, aw.size], {
+          dtype: 'float64',
+          generator: new T.Generator(c.seed),
+        });
         const kernel = T.full([1, 1, ah.kernel, aw.kernel], 1 / (ah.kernel * aw.kernel), { dtype: 'float64' });
-        const options = { kernelSize: [ah.kernel, aw.kernel], stride: [ah.stride, aw.stride], padding: [ah.padding, aw.padding] };
+        const options = {
+          kernelSize: [ah.kernel, aw.kernel],
+          stride: [ah.stride, aw.stride],
+          padding: [ah.padding, aw.padding],
+        };
         const pooled = avgPool2d(x, options).data.toTypedArray();
-        const convolved = conv2d(x, kernel, null, { stride: options.stride, padding: options.padding }).data.toTypedArray();
+        const convolved = conv2d(x, kernel, null, {
+          stride: options.stride,
+          padding: options.padding,
+        }).data.toTypedArray();
         expect(pooled.length).toBe(convolved.length);
         for (let i = 0; i < pooled.length; i++) expect(pooled[i]).toBeCloseTo(convolved[i]!, 12);
       }),
@@ -115,9 +155,23 @@ describe('pool cross-checks', () => {
       fc.property(arbPool(2, true), (c) => {
         fc.pre(c.axes.every((a) => poolable(a, false)));
         const [ah, aw] = c.axes as [Axis, Axis];
-        const x = T.randn([c.batch, c.channels, ah.size, aw.size], { dtype: 'float64', generator: new T.Generator(c.seed) });
-        const base = { kernelSize: [ah.kernel, aw.kernel], stride: [ah.stride, aw.stride], dilation: [ah.dilation, aw.dilation] };
-        const padded = T.pad(x, [[ah.padding, ah.padding], [aw.padding, aw.padding]], { value: -Infinity });
+        const x = T.randn([c.batch, c.channels, ah.size, aw.size], {
+          dtype: 'float64',
+          generator: new T.Generator(c.seed),
+        });
+        const base = {
+          kernelSize: [ah.kernel, aw.kernel],
+          stride: [ah.stride, aw.stride],
+          dilation: [ah.dilation, aw.dilation],
+        };
+        const padded = T.pad(
+          x,
+          [
+            [ah.padding, ah.padding],
+            [aw.padding, aw.padding],
+          ],
+          { value: -Infinity },
+        );
         const want = maxPool2d(padded, base).toArray();
         expect(maxPool2d(x, { ...base, padding: [ah.padding, aw.padding] }).toArray()).toEqual(want);
       }),

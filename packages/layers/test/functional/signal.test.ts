@@ -44,32 +44,82 @@ describe('convolve: the worked example x = [0, 1, 2, 3, 4], w = [1, −1, 2]', (
 });
 
 describe('convolve2d and correlate2d (scipy.signal semantics)', () => {
-  const x = tensor([[1, 2, 3], [4, 5, 6], [7, 8, 9]], f64);
+  const x = tensor(
+    [
+      [1, 2, 3],
+      [4, 5, 6],
+      [7, 8, 9],
+    ],
+    f64,
+  );
 
   it('correlate2d does not flip; convolve2d does', () => {
-    const w = tensor([[1, 0], [0, -1]], f64);
+    const w = tensor(
+      [
+        [1, 0],
+        [0, -1],
+      ],
+      f64,
+    );
     // correlate: x[i, j] − x[i + 1, j + 1] = −4 everywhere; convolve: x[i + 1, j + 1] − x[i, j] = 4.
-    expect(correlate2d(x, w, 'valid').toArray()).toEqual([[-4, -4], [-4, -4]]);
-    expect(convolve2d(x, w, 'valid').toArray()).toEqual([[4, 4], [4, 4]]);
+    expect(correlate2d(x, w, 'valid').toArray()).toEqual([
+      [-4, -4],
+      [-4, -4],
+    ]);
+    expect(convolve2d(x, w, 'valid').toArray()).toEqual([
+      [4, 4],
+      [4, 4],
+    ]);
   });
 
   it("even kernels: 'same' windows differ by one between convolve2d and correlate2d, as scipy", () => {
     // Values checked against scipy.signal 1.17. A kernel with a single 1 at (p, q) shifts x:
     // convolve2d 'same' reads x[i − p + floor((k−1)/2), ...] = x[i − p, j − q] for k = 2, while
     // correlate2d 'same' reads x[i + p − (k−1) + floor(k/2), ...] = x[i + p, j + q].
-    const picker = tensor([[1, 0], [0, 0]], f64);
-    expect(convolve2d(x, picker, 'same').toArray()).toEqual([[1, 2, 3], [4, 5, 6], [7, 8, 9]]);
-    expect(correlate2d(x, picker, 'same').toArray()).toEqual([[1, 2, 3], [4, 5, 6], [7, 8, 9]]);
-    const shifter = tensor([[0, 0], [0, 1]], f64);
-    expect(convolve2d(x, shifter, 'same').toArray()).toEqual([[0, 0, 0], [0, 1, 2], [0, 4, 5]]);
-    expect(correlate2d(x, shifter, 'same').toArray()).toEqual([[5, 6, 0], [8, 9, 0], [0, 0, 0]]);
+    const picker = tensor(
+      [
+        [1, 0],
+        [0, 0],
+      ],
+      f64,
+    );
+    expect(convolve2d(x, picker, 'same').toArray()).toEqual([
+      [1, 2, 3],
+      [4, 5, 6],
+      [7, 8, 9],
+    ]);
+    expect(correlate2d(x, picker, 'same').toArray()).toEqual([
+      [1, 2, 3],
+      [4, 5, 6],
+      [7, 8, 9],
+    ]);
+    const shifter = tensor(
+      [
+        [0, 0],
+        [0, 1],
+      ],
+      f64,
+    );
+    expect(convolve2d(x, shifter, 'same').toArray()).toEqual([
+      [0, 0, 0],
+      [0, 1, 2],
+      [0, 4, 5],
+    ]);
+    expect(correlate2d(x, shifter, 'same').toArray()).toEqual([
+      [5, 6, 0],
+      [8, 9, 0],
+      [0, 0, 0],
+    ]);
   });
 
   it("'full' grows by k − 1 on each axis; 'valid' with a larger kernel swaps roles as scipy", () => {
     expect(convolve2d(x, T.ones([2, 3], f64), 'full').shape).toEqual([4, 5]);
     const big = T.ones([4, 5], f64);
     expect(convolve2d(x, big, 'valid').shape).toEqual([2, 3]);
-    expect(convolve2d(x, big, 'valid').toArray()).toEqual([[45, 45, 45], [45, 45, 45]]);
+    expect(convolve2d(x, big, 'valid').toArray()).toEqual([
+      [45, 45, 45],
+      [45, 45, 45],
+    ]);
   });
 });
 
@@ -89,7 +139,9 @@ describe('signal: errors', () => {
     expect(mode).toThrow("convolve: mode must be 'full', 'same' or 'valid', got 'circular'");
     const valid = () => correlate2d(T.zeros([3, 5]), T.zeros([4, 4]), 'valid');
     expect(valid).toThrow(ShapeError);
-    expect(valid).toThrow("correlate2d: mode 'valid' needs one input at least as large as the other on every axis; x is [3, 5] and w is [4, 4]");
+    expect(valid).toThrow(
+      "correlate2d: mode 'valid' needs one input at least as large as the other on every axis; x is [3, 5] and w is [4, 4]",
+    );
     const dtypes = () => convolve(T.zeros([3]), T.zeros([2], f64));
     expect(dtypes).toThrow(TypeError);
     expect(dtypes).toThrow('convolve: x is float32 but w is float64; cast one of them so both match');

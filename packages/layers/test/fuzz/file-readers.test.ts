@@ -47,8 +47,10 @@ let tried = 0;
 let largestGrowth = 0;
 let slowest = 0;
 afterAll(() => {
-  console.log(`fuzz: ${tried} hostile files read, every one a typed error or a consistent result; ` +
-    `largest array-buffer growth ${(largestGrowth / 1024).toFixed(0)} KB, slowest read ${slowest.toFixed(1)} ms`);
+  console.log(
+    `fuzz: ${tried} hostile files read, every one a typed error or a consistent result; ` +
+      `largest array-buffer growth ${(largestGrowth / 1024).toFixed(0)} KB, slowest read ${slowest.toFixed(1)} ms`,
+  );
 });
 
 const ALLOWED_GROWTH = 4 * 1024 * 1024;
@@ -66,7 +68,8 @@ function hostileRead<R>(read: () => R, errors: readonly (new (...a: never[]) => 
   try {
     out = read();
   } catch (e) {
-    if (!errors.some((E) => e instanceof E)) throw new Error(`not a typed error: ${(e as Error)?.constructor?.name}: ${(e as Error)?.message}`, { cause: e });
+    if (!errors.some((E) => e instanceof E))
+      throw new Error(`not a typed error: ${(e as Error)?.constructor?.name}: ${(e as Error)?.message}`, { cause: e });
     out = e as Error;
   }
   const elapsed = performance.now() - start;
@@ -87,7 +90,11 @@ function flipBit(bytes: Uint8Array, bit: number): Uint8Array {
 const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
 describe('IDX reader', () => {
-  const valid = encodeIdx({ dtype: 'int16', shape: [3, 2, 2], data: Int16Array.from({ length: 12 }, (_, i) => i * 7 - 20) });
+  const valid = encodeIdx({
+    dtype: 'int16',
+    shape: [3, 2, 2],
+    data: Int16Array.from({ length: 12 }, (_, i) => i * 7 - 20),
+  });
 
   it('every truncation is an IdxFormatError', () => {
     gc();
@@ -110,7 +117,14 @@ describe('IDX reader', () => {
 
   it('headers claiming 2^31 and more elements fail before allocating', () => {
     gc();
-    const claims: number[][] = [[65536, 32768], [2 ** 31], [0xffffffff, 0xffffffff, 0xffffffff], new Array(16).fill(0xffffffff), [46341, 46341], [2 ** 32 - 1]];
+    const claims: number[][] = [
+      [65536, 32768],
+      [2 ** 31],
+      [0xffffffff, 0xffffffff, 0xffffffff],
+      new Array(16).fill(0xffffffff),
+      [46341, 46341],
+      [2 ** 32 - 1],
+    ];
     for (const dtype of [0x08, 0x0c, 0x0e]) {
       for (const dims of claims) {
         const header = new Uint8Array(4 + 4 * dims.length + 64);
@@ -156,7 +170,12 @@ describe('IDX reader', () => {
     };
     const train = fake(3);
     const test = fake(2);
-    const good = { [MNIST_FILES.trainImages]: train.images, [MNIST_FILES.trainLabels]: train.labels, [MNIST_FILES.testImages]: test.images, [MNIST_FILES.testLabels]: test.labels };
+    const good = {
+      [MNIST_FILES.trainImages]: train.images,
+      [MNIST_FILES.trainLabels]: train.labels,
+      [MNIST_FILES.testImages]: test.images,
+      [MNIST_FILES.testLabels]: test.labels,
+    };
     write(good);
     expect(loadMnist(mnist).trainShape).toEqual([3, 28, 28]);
     // truncated images, then a header that claims 2^31 images
@@ -202,7 +221,9 @@ describe('safetensors reader', () => {
       const got = hostileRead(() => decodeSafetensors(flipBit(valid, bit)), [SafetensorsError]);
       if (got instanceof Error) continue;
       // Survivors flipped a name, a metadata string or the padding: same tensor sizes, in bounds.
-      const sizes = Object.values(got.tensors).map((t) => t.size).sort();
+      const sizes = Object.values(got.tensors)
+        .map((t) => t.size)
+        .sort();
       expect(sizes).toEqual([1, 2, 8]);
     }
   });
@@ -234,11 +255,19 @@ describe('safetensors reader', () => {
       withHeader({ a: { dtype: 'F32', shape: new Array(64).fill(2 ** 20), data_offsets: [0, 16] } }, 16),
       withHeader({ a: { dtype: 'F32', shape: new Array(65).fill(1), data_offsets: [0, 4] } }, 4),
       // I64 values of 2^63 − 1: each must fit in int32 to load.
-      withHeader({ a: { dtype: 'I64', shape: [2], data_offsets: [0, 16] } }, 16).map((b, i, all) => (i < all.length - 16 ? b : (all.length - i) % 8 === 1 ? 0x7f : 0xff)),
+      withHeader({ a: { dtype: 'I64', shape: [2], data_offsets: [0, 16] } }, 16).map((b, i, all) =>
+        i < all.length - 16 ? b : (all.length - i) % 8 === 1 ? 0x7f : 0xff,
+      ),
       withHeader({ a: { dtype: 'F32', shape: [-1], data_offsets: [0, 4] } }, 4),
       withHeader({ a: { dtype: 'F32', shape: [1.5], data_offsets: [0, 4] } }, 4),
       withHeader({ a: { dtype: 'F32', shape: [1], data_offsets: [4, 0] } }, 4),
-      withHeader({ a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] }, b: { dtype: 'F32', shape: [1], data_offsets: [0, 4] } }, 4),
+      withHeader(
+        {
+          a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] },
+          b: { dtype: 'F32', shape: [1], data_offsets: [0, 4] },
+        },
+        4,
+      ),
       // Nested 100,000 deep: the parser must not recurse into a stack overflow.
       withHeader(`{"__metadata__":{"deep":${'['.repeat(100_000)}${']'.repeat(100_000)}}}`, 0),
       withHeader(`${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}`, 0),
@@ -255,17 +284,25 @@ describe('safetensors reader', () => {
     gc();
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 400 }), fc.boolean(), (bytes, plausible) => {
-        if (plausible && bytes.length >= 8) new DataView(bytes.buffer, bytes.byteOffset).setBigUint64(0, BigInt(bytes[0]! % Math.max(1, bytes.length - 7)), true);
+        if (plausible && bytes.length >= 8)
+          new DataView(bytes.buffer, bytes.byteOffset).setBigUint64(
+            0,
+            BigInt(bytes[0]! % Math.max(1, bytes.length - 7)),
+            true,
+          );
         hostileRead(() => decodeSafetensors(bytes), [SafetensorsError]);
       }),
       { numRuns: 1500 },
     );
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 }), (edits) => {
-        const bytes = valid.slice();
-        for (const [at, value] of edits) bytes[at % bytes.length] = value;
-        hostileRead(() => decodeSafetensors(bytes), [SafetensorsError]);
-      }),
+      fc.property(
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 }),
+        (edits) => {
+          const bytes = valid.slice();
+          for (const [at, value] of edits) bytes[at % bytes.length] = value;
+          hostileRead(() => decodeSafetensors(bytes), [SafetensorsError]);
+        },
+      ),
       { numRuns: 1000 },
     );
   });
@@ -319,20 +356,65 @@ describe('training checkpoint metadata', () => {
   });
 
   const paths = [
-    'format', 'version', 'epoch', 'step', 'model', 'model.0', 'optimizer', 'optimizer.type', 'optimizer.paramGroups',
-    'optimizer.paramGroups.0', 'optimizer.paramGroups.0.lr', 'optimizer.paramGroups.0.params', 'optimizer.paramGroups.0.betas',
-    'optimizer.state', 'optimizer.state.0', 'optimizer.state.0.step', 'optimizer.state.0.expAvg', 'optimizer.state.0.expAvg.tensor',
-    'scheduler', 'scheduler.type', 'scheduler.state', 'scheduler.state.lastEpoch', 'scheduler.state.baseLrs', 'generators',
-    'generators.g', 'generators.g.prng', 'generators.g.prng.X', 'generators.g.prng.i', 'generators.g.seed', 'generators.g.spareNormal', 'extra',
+    'format',
+    'version',
+    'epoch',
+    'step',
+    'model',
+    'model.0',
+    'optimizer',
+    'optimizer.type',
+    'optimizer.paramGroups',
+    'optimizer.paramGroups.0',
+    'optimizer.paramGroups.0.lr',
+    'optimizer.paramGroups.0.params',
+    'optimizer.paramGroups.0.betas',
+    'optimizer.state',
+    'optimizer.state.0',
+    'optimizer.state.0.step',
+    'optimizer.state.0.expAvg',
+    'optimizer.state.0.expAvg.tensor',
+    'scheduler',
+    'scheduler.type',
+    'scheduler.state',
+    'scheduler.state.lastEpoch',
+    'scheduler.state.baseLrs',
+    'generators',
+    'generators.g',
+    'generators.g.prng',
+    'generators.g.prng.X',
+    'generators.g.prng.i',
+    'generators.g.seed',
+    'generators.g.spareNormal',
+    'extra',
   ];
   const deep = JSON.parse('['.repeat(3000) + ']'.repeat(3000)) as unknown;
   const REMOVE = Symbol('remove');
-  const badValues: unknown[] = [null, -1, 1.5, 'x', '', [], {}, 1e300, true, [1, 2, 3], { tensor: 'model.0.weight' }, { tensor: 'missing' }, deep, new Array(5000).fill(0), 2 ** 53];
+  const badValues: unknown[] = [
+    null,
+    -1,
+    1.5,
+    'x',
+    '',
+    [],
+    {},
+    1e300,
+    true,
+    [1, 2, 3],
+    { tensor: 'model.0.weight' },
+    { tensor: 'missing' },
+    deep,
+    new Array(5000).fill(0),
+    2 ** 53,
+  ];
 
   it('every field replaced by every hostile value, or removed (with a valid checksum): a typed error with the targets untouched, or a clean load', () => {
     gc();
     const snapshot = (t: ReturnType<typeof makeTargets>) =>
-      JSON.stringify([t.model.stateDict(), t.optimizer.stateDict(), t.scheduler.stateDict(), t.generators.g.getState()], (_k, v) => (v instanceof Tensor ? Array.from(v.data) : v));
+      JSON.stringify(
+        [t.model.stateDict(), t.optimizer.stateDict(), t.scheduler.stateDict(), t.generators.g.getState()],
+        (_k, v) => (v instanceof Tensor ? Array.from(v.data) : v),
+      );
     let rejected = 0;
     for (const path of paths) {
       for (const bad of [...badValues, REMOVE]) {
@@ -343,10 +425,16 @@ describe('training checkpoint metadata', () => {
         if (bad === REMOVE) delete at[keys.at(-1)!];
         else at[keys.at(-1)!] = bad;
         const hostile = JSON.stringify(body);
-        const meta: SafetensorsMetadata = { 'torchlet.training': hostile, 'torchlet.training.crc32': checkpointCrc(tensors, hostile) };
+        const meta: SafetensorsMetadata = {
+          'torchlet.training': hostile,
+          'torchlet.training.crc32': checkpointCrc(tensors, hostile),
+        };
         const targets = makeTargets(2);
         const before = snapshot(targets);
-        const got = hostileRead(() => restoreTrainingState(tensors, meta, targets), [CheckpointError, StateDictError, TypeError, RangeError, ShapeError]);
+        const got = hostileRead(
+          () => restoreTrainingState(tensors, meta, targets),
+          [CheckpointError, StateDictError, TypeError, RangeError, ShapeError],
+        );
         if (got instanceof Error) {
           rejected += 1;
           expect(snapshot(targets), `${path} = ${String(bad).slice(0, 20)}: ${got.message}`).toBe(before);
@@ -369,7 +457,9 @@ describe('training checkpoint metadata', () => {
     }
     for (const cut of [0, 7, 8, 100, bytes.length - 1]) {
       writeFileSync(path, bytes.subarray(0, cut));
-      expect(hostileRead(() => loadTrainingCheckpoint(path, makeTargets(4)), [SafetensorsError, CheckpointError])).toBeInstanceOf(Error);
+      expect(
+        hostileRead(() => loadTrainingCheckpoint(path, makeTargets(4)), [SafetensorsError, CheckpointError]),
+      ).toBeInstanceOf(Error);
     }
     writeFileSync(path, bytes);
     expect(loadTrainingCheckpoint(path, makeTargets(5))).toEqual({ epoch: 1, step: 1, extra: { note: 'ok' } });

@@ -1,6 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import * as T from '@torchlet/tensor';
-import { Adam, AdamW, calculateFanInAndFanOut, Conv2d, DataLoader, Dropout, encodeIdx, Linear, SGD, Subset, TensorDataset } from '@torchlet/layers';
+import {
+  Adam,
+  AdamW,
+  calculateFanInAndFanOut,
+  Conv2d,
+  DataLoader,
+  Dropout,
+  encodeIdx,
+  Linear,
+  SGD,
+  Subset,
+  TensorDataset,
+} from '@torchlet/layers';
 import { maxPool2d, avgPool1d, mseLoss } from '@torchlet/layers/functional';
 
 // The exact text of each check the validation fuzz made necessary.
@@ -17,18 +29,28 @@ describe('layers errors added for the validation fuzz', () => {
   });
 
   it('Subset checks its dataset and indices before reading them', () => {
-    expect(() => new Subset(null as never, [0])).toThrow('Subset: dataset must have an integer length and a get(index) method');
-    expect(() => new Subset(new TensorDataset(T.zeros([3])), null as never)).toThrow('Subset: indices must be an array of integers, got null');
+    expect(() => new Subset(null as never, [0])).toThrow(
+      'Subset: dataset must have an integer length and a get(index) method',
+    );
+    expect(() => new Subset(new TensorDataset(T.zeros([3])), null as never)).toThrow(
+      'Subset: indices must be an array of integers, got null',
+    );
   });
 
   it('pooling options that are neither an object nor a kernel size', () => {
-    expect(() => maxPool2d(T.zeros([1, 1, 4, 4]), null as never)).toThrow('maxPool2d: options must be an object with kernelSize, or the kernel size, got null');
-    expect(() => avgPool1d(T.zeros([1, 1, 4]), 'two' as never)).toThrow("avgPool1d: options must be an object with kernelSize, or the kernel size, got 'two'");
+    expect(() => maxPool2d(T.zeros([1, 1, 4, 4]), null as never)).toThrow(
+      'maxPool2d: options must be an object with kernelSize, or the kernel size, got null',
+    );
+    expect(() => avgPool1d(T.zeros([1, 1, 4]), 'two' as never)).toThrow(
+      "avgPool1d: options must be an object with kernelSize, or the kernel size, got 'two'",
+    );
   });
 
   it('mseLoss: options and matching dtypes', () => {
     expect(() => mseLoss(T.zeros([2]), T.zeros([2], { dtype: 'float64' }))).toThrow(TypeError);
-    expect(() => mseLoss(T.zeros([2]), T.zeros([2], { dtype: 'float64' }))).toThrow('mseLoss: input is float32 but target is float64; cast one of them');
+    expect(() => mseLoss(T.zeros([2]), T.zeros([2], { dtype: 'float64' }))).toThrow(
+      'mseLoss: input is float32 but target is float64; cast one of them',
+    );
     expect(() => mseLoss(T.zeros([2]), T.zeros([2]), null as never)).toThrow('mseLoss: options must be an object');
   });
 
@@ -42,8 +64,14 @@ describe('layers errors added for the validation fuzz', () => {
 
   it('init and IDX shapes', () => {
     expect(() => calculateFanInAndFanOut([1, -2])).toThrow(RangeError);
-    expect(() => calculateFanInAndFanOut([1, -2])).toThrow('calculateFanInAndFanOut: shape must hold sizes >= 0, got [1, -2]');
-    expect(() => encodeIdx({ dtype: 'uint8', shape: 'ab' as never, data: new Uint8Array(2) })).toThrow('encodeIdx: shape must be an array of integers in [0, 2^32), got ab');
-    expect(() => encodeIdx({ dtype: 'uint8', shape: [0.5], data: new Uint8Array(2) })).toThrow('encodeIdx: shape must be an array of integers in [0, 2^32), got [0.5]');
+    expect(() => calculateFanInAndFanOut([1, -2])).toThrow(
+      'calculateFanInAndFanOut: shape must hold sizes >= 0, got [1, -2]',
+    );
+    expect(() => encodeIdx({ dtype: 'uint8', shape: 'ab' as never, data: new Uint8Array(2) })).toThrow(
+      'encodeIdx: shape must be an array of integers in [0, 2^32), got ab',
+    );
+    expect(() => encodeIdx({ dtype: 'uint8', shape: [0.5], data: new Uint8Array(2) })).toThrow(
+      'encodeIdx: shape must be an array of integers in [0, 2^32), got [0.5]',
+    );
   });
 });

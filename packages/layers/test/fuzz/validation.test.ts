@@ -28,9 +28,10 @@ const f64 = (shape: readonly number[]) => T.randn(shape, { generator: g, dtype: 
 const i32 = (shape: readonly number[], high = 3) => T.randint(0, high, shape, { generator: g });
 const leaf = (shape: readonly number[]) => A.randn(shape, { generator: g, requiresGrad: true });
 
-const run = <V>(spec: OpSpec<V>, numRuns = 40) => it(`${typeof spec.op === 'string' ? spec.op : spec.op[0]} rejects: ${Object.keys(spec.mutations).join(', ')}`, () => {
-  fuzzOp(spec, numRuns);
-});
+const run = <V>(spec: OpSpec<V>, numRuns = 40) =>
+  it(`${typeof spec.op === 'string' ? spec.op : spec.op[0]} rejects: ${Object.keys(spec.mutations).join(', ')}`, () => {
+    fuzzOp(spec, numRuns);
+  });
 
 afterAll(() => console.log(summary('@torchlet/layers')));
 
@@ -67,25 +68,71 @@ describe('functional convolution', () => {
     const x = (c: ConvCase) => leaf([c.n, c.cIn, ...c.size]);
     const w = (c: ConvCase) => leaf([c.cOut, c.cIn, ...k(c)]);
     const call = (c: ConvCase, options: unknown) => conv(x(c), w(c), null, options as F.ConvOptions);
-    run({
-      op: name,
-      valid: arbConv(dims),
-      mutations: {
-        input: { bad: notTensor, call: (c, bad) => conv(bad as Tensor, w(c)) },
-        weight: { bad: notTensor, call: (c, bad) => conv(x(c), bad as Tensor) },
-        bias: { bad: fc.oneof(notTensorOrNull, fc.constantFrom<unknown>('wrong length', 'int32')), call: (c, bad) => conv(x(c), w(c), bad === 'wrong length' ? leaf([c.cOut + 1]) : bad === 'int32' ? i32([c.cOut]) : (bad as Tensor)) },
-        'input ': { names: /input/, bad: fc.constantFrom<unknown>('rank', 'int32', 'float64', 'channels'), call: (c, bad) => conv(bad === 'rank' ? leaf([1, c.n, c.cIn, ...c.size]) : bad === 'int32' ? i32([c.n, c.cIn, ...c.size]) : bad === 'float64' ? f64([c.n, c.cIn, ...c.size]) : leaf([c.n, c.cIn + 1, ...c.size]), w(c)) },
-        'weight ': { names: /weight/, bad: fc.constantFrom<unknown>('rank', 'float64'), call: (c, bad) => conv(x(c), bad === 'rank' ? leaf([c.cOut, c.cIn]) : f64([c.cOut, c.cIn, ...k(c)])) },
-        kernel: { names: /kernel/, bad: fc.integer({ min: 3, max: 6 }), call: (c, extra) => conv(x(c), leaf([c.cOut, c.cIn, ...c.size.map((s) => s + (extra as number))])) },
-        stride: { bad: badSpatial(1), call: (c, bad) => call(c, { stride: bad }) },
-        padding: { bad: fc.oneof(badSpatial(0), fc.constantFrom<unknown>('full', 'SAME', '')), call: (c, bad) => call(c, { padding: bad }) },
-        'padding ': { names: /same.*stride|stride/, bad: fc.integer({ min: 2, max: 3 }), call: (c, s) => call(c, { padding: 'same', stride: s }) },
-        dilation: { bad: badSpatial(1), call: (c, bad) => call(c, { dilation: bad }) },
-        groups: { bad: fc.oneof(badIntOption(1), fc.integer({ min: 4, max: 7 })), call: (c, bad) => call(c, { groups: bad }) },
-        paddingMode: { bad: fc.constantFrom<unknown>('zero', 'Reflect', '', 3, {}), call: (c, bad) => call(c, { paddingMode: bad }) },
-        options: { bad: badOptions, call: (c, bad) => call(c, bad) },
+    run(
+      {
+        op: name,
+        valid: arbConv(dims),
+        mutations: {
+          input: { bad: notTensor, call: (c, bad) => conv(bad as Tensor, w(c)) },
+          weight: { bad: notTensor, call: (c, bad) => conv(x(c), bad as Tensor) },
+          bias: {
+            bad: fc.oneof(notTensorOrNull, fc.constantFrom<unknown>('wrong length', 'int32')),
+            call: (c, bad) =>
+              conv(
+                x(c),
+                w(c),
+                bad === 'wrong length' ? leaf([c.cOut + 1]) : bad === 'int32' ? i32([c.cOut]) : (bad as Tensor),
+              ),
+          },
+          'input ': {
+            names: /input/,
+            bad: fc.constantFrom<unknown>('rank', 'int32', 'float64', 'channels'),
+            call: (c, bad) =>
+              conv(
+                bad === 'rank'
+                  ? leaf([1, c.n, c.cIn, ...c.size])
+                  : bad === 'int32'
+                    ? i32([c.n, c.cIn, ...c.size])
+                    : bad === 'float64'
+                      ? f64([c.n, c.cIn, ...c.size])
+                      : leaf([c.n, c.cIn + 1, ...c.size]),
+                w(c),
+              ),
+          },
+          'weight ': {
+            names: /weight/,
+            bad: fc.constantFrom<unknown>('rank', 'float64'),
+            call: (c, bad) => conv(x(c), bad === 'rank' ? leaf([c.cOut, c.cIn]) : f64([c.cOut, c.cIn, ...k(c)])),
+          },
+          kernel: {
+            names: /kernel/,
+            bad: fc.integer({ min: 3, max: 6 }),
+            call: (c, extra) => conv(x(c), leaf([c.cOut, c.cIn, ...c.size.map((s) => s + (extra as number))])),
+          },
+          stride: { bad: badSpatial(1), call: (c, bad) => call(c, { stride: bad }) },
+          padding: {
+            bad: fc.oneof(badSpatial(0), fc.constantFrom<unknown>('full', 'SAME', '')),
+            call: (c, bad) => call(c, { padding: bad }),
+          },
+          'padding ': {
+            names: /same.*stride|stride/,
+            bad: fc.integer({ min: 2, max: 3 }),
+            call: (c, s) => call(c, { padding: 'same', stride: s }),
+          },
+          dilation: { bad: badSpatial(1), call: (c, bad) => call(c, { dilation: bad }) },
+          groups: {
+            bad: fc.oneof(badIntOption(1), fc.integer({ min: 4, max: 7 })),
+            call: (c, bad) => call(c, { groups: bad }),
+          },
+          paddingMode: {
+            bad: fc.constantFrom<unknown>('zero', 'Reflect', '', 3, {}),
+            call: (c, bad) => call(c, { paddingMode: bad }),
+          },
+          options: { bad: badOptions, call: (c, bad) => call(c, bad) },
+        },
       },
-    }, 25);
+      25,
+    );
   }
 
   const transposes = [
@@ -97,33 +144,70 @@ describe('functional convolution', () => {
     const x = (c: ConvCase) => leaf([c.n, c.cIn, ...c.size]);
     const w = (c: ConvCase) => leaf([c.cIn, c.cOut, ...k(c)]);
     const call = (c: ConvCase, options: unknown) => conv(x(c), w(c), null, options as F.ConvTransposeOptions);
-    run({
-      op: name,
-      valid: arbConv(dims),
-      mutations: {
-        input: { bad: notTensor, call: (c, bad) => conv(bad as Tensor, w(c)) },
-        weight: { bad: notTensor, call: (c, bad) => conv(x(c), bad as Tensor) },
-        bias: { bad: fc.oneof(notTensorOrNull, fc.constant('wrong length')), call: (c, bad) => conv(x(c), w(c), bad === 'wrong length' ? leaf([c.cOut + 2]) : (bad as Tensor)) },
-        channels: { names: /channels/, bad: fc.integer({ min: 1, max: 3 }), call: (c, d) => conv(leaf([c.n, c.cIn + (d as number), ...c.size]), w(c)) },
-        stride: { bad: badSpatial(1), call: (c, bad) => call(c, { stride: bad }) },
-        padding: { bad: fc.oneof(badSpatial(0), fc.constant('same')), call: (c, bad) => call(c, { padding: bad }) },
-        outputPadding: { bad: fc.oneof(badSpatial(0), fc.constant(5)), call: (c, bad) => call(c, { outputPadding: bad }) },
-        dilation: { bad: badSpatial(1), call: (c, bad) => call(c, { dilation: bad }) },
-        groups: { bad: fc.oneof(badIntOption(1), fc.integer({ min: 4, max: 7 })), call: (c, bad) => call(c, { groups: bad }) },
-        'output would be empty': { names: /output|padding/, bad: fc.integer({ min: 4, max: 8 }), call: (c, p) => call(c, { padding: p }) },
-        options: { bad: badOptions, call: (c, bad) => call(c, bad) },
+    run(
+      {
+        op: name,
+        valid: arbConv(dims),
+        mutations: {
+          input: { bad: notTensor, call: (c, bad) => conv(bad as Tensor, w(c)) },
+          weight: { bad: notTensor, call: (c, bad) => conv(x(c), bad as Tensor) },
+          bias: {
+            bad: fc.oneof(notTensorOrNull, fc.constant('wrong length')),
+            call: (c, bad) => conv(x(c), w(c), bad === 'wrong length' ? leaf([c.cOut + 2]) : (bad as Tensor)),
+          },
+          channels: {
+            names: /channels/,
+            bad: fc.integer({ min: 1, max: 3 }),
+            call: (c, d) => conv(leaf([c.n, c.cIn + (d as number), ...c.size]), w(c)),
+          },
+          stride: { bad: badSpatial(1), call: (c, bad) => call(c, { stride: bad }) },
+          padding: { bad: fc.oneof(badSpatial(0), fc.constant('same')), call: (c, bad) => call(c, { padding: bad }) },
+          outputPadding: {
+            bad: fc.oneof(badSpatial(0), fc.constant(5)),
+            call: (c, bad) => call(c, { outputPadding: bad }),
+          },
+          dilation: { bad: badSpatial(1), call: (c, bad) => call(c, { dilation: bad }) },
+          groups: {
+            bad: fc.oneof(badIntOption(1), fc.integer({ min: 4, max: 7 })),
+            call: (c, bad) => call(c, { groups: bad }),
+          },
+          'output would be empty': {
+            names: /output|padding/,
+            bad: fc.integer({ min: 4, max: 8 }),
+            call: (c, p) => call(c, { padding: p }),
+          },
+          options: { bad: badOptions, call: (c, bad) => call(c, bad) },
+        },
       },
-    }, 25);
+      25,
+    );
   }
 
   run({
     op: ['convolve', 'convolve2d', 'correlate2d'],
     valid: fc.tuple(fc.integer({ min: 2, max: 5 }), fc.integer({ min: 1, max: 3 })),
     mutations: {
-      x: { bad: fc.oneof(notTensor, fc.constantFrom<unknown>('2-D', 'empty', 'int32')), call: ([n, m], bad) => F.convolve(bad === '2-D' ? leaf([n, n]) : bad === 'empty' ? leaf([0]) : bad === 'int32' ? i32([n]) : (bad as Tensor), leaf([m])) },
-      w: { bad: fc.oneof(notTensor, fc.constantFrom<unknown>('float64')), call: ([n], bad) => F.convolve(leaf([n]), bad === 'float64' ? f64([2]) : (bad as Tensor)) },
-      mode: { bad: fc.constantFrom<unknown>('Full', 'half', '', 3, null), call: ([n, m], bad) => F.convolve2d(leaf([n, n]), leaf([m, m]), bad as F.SignalMode) },
-      valid: { names: /valid/, bad: fc.constant(0), call: ([n]) => F.correlate2d(leaf([n + 1, 1]), leaf([1, n + 1]), 'valid') },
+      x: {
+        bad: fc.oneof(notTensor, fc.constantFrom<unknown>('2-D', 'empty', 'int32')),
+        call: ([n, m], bad) =>
+          F.convolve(
+            bad === '2-D' ? leaf([n, n]) : bad === 'empty' ? leaf([0]) : bad === 'int32' ? i32([n]) : (bad as Tensor),
+            leaf([m]),
+          ),
+      },
+      w: {
+        bad: fc.oneof(notTensor, fc.constantFrom<unknown>('float64')),
+        call: ([n], bad) => F.convolve(leaf([n]), bad === 'float64' ? f64([2]) : (bad as Tensor)),
+      },
+      mode: {
+        bad: fc.constantFrom<unknown>('Full', 'half', '', 3, null),
+        call: ([n, m], bad) => F.convolve2d(leaf([n, n]), leaf([m, m]), bad as F.SignalMode),
+      },
+      valid: {
+        names: /valid/,
+        bad: fc.constant(0),
+        call: ([n]) => F.correlate2d(leaf([n + 1, 1]), leaf([1, n + 1]), 'valid'),
+      },
     },
   });
 });
@@ -138,49 +222,125 @@ describe('functional pooling', () => {
   for (const [name, dims, poolFn] of pools) {
     const pool = poolFn as unknown as (x: unknown, options: unknown) => unknown;
     const x = (c: ConvCase) => leaf([c.n, c.cIn, ...c.size]);
-    const call = (c: ConvCase, options: Record<string, unknown>) => pool(x(c), { kernelSize: 2, ...options } as F.MaxPoolOptions);
-    run({
-      op: name,
-      valid: arbConv(dims),
-      mutations: {
-        input: { bad: fc.oneof(notTensor, fc.constantFrom<unknown>('rank', 'int32', 'empty')), call: (c, bad) => pool((bad === 'rank' ? leaf(c.size) : bad === 'int32' ? i32([1, ...c.size]) : bad === 'empty' ? leaf([1, 1, ...c.size.map(() => 0)]) : bad) as Tensor, 2) },
-        kernelSize: { names: /kernel/, bad: fc.oneof(badSpatial(1), fc.constant(undefined), fc.constant(100)), call: (c, bad) => pool(x(c), { kernelSize: bad } as F.MaxPoolOptions) },
-        'kernelSize ': { names: 'kernelSize', bad: badSpatial(1).filter((b) => typeof b === 'number' || Array.isArray(b)), call: (c, bad) => pool(x(c), bad as number) },
-        stride: { bad: badSpatial(1), call: (c, bad) => call(c, { stride: bad }) },
-        padding: { bad: fc.oneof(badSpatial(0), fc.constant(2)), call: (c, bad) => call(c, { padding: bad }) },
-        ceilMode: { bad: badBoolOption, call: (c, bad) => call(c, { ceilMode: bad }) },
-        ...(name.startsWith('max')
-          ? { dilation: { bad: badSpatial(1), call: (c: ConvCase, bad: unknown) => call(c, { dilation: bad }) } }
-          : {
-              countIncludePad: { bad: badBoolOption, call: (c: ConvCase, bad: unknown) => call(c, { countIncludePad: bad }) },
-              divisorOverride: { bad: fc.constantFrom<unknown>(0, 1.5, '2', Number.NaN, {}), call: (c: ConvCase, bad: unknown) => call(c, { divisorOverride: bad }) },
-            }),
-        options: { bad: fc.constantFrom<unknown>(null, 'x', true, {}), call: (c, bad) => pool(x(c), bad as F.MaxPoolOptions) },
+    const call = (c: ConvCase, options: Record<string, unknown>) =>
+      pool(x(c), { kernelSize: 2, ...options } as F.MaxPoolOptions);
+    run(
+      {
+        op: name,
+        valid: arbConv(dims),
+        mutations: {
+          input: {
+            bad: fc.oneof(notTensor, fc.constantFrom<unknown>('rank', 'int32', 'empty')),
+            call: (c, bad) =>
+              pool(
+                (bad === 'rank'
+                  ? leaf(c.size)
+                  : bad === 'int32'
+                    ? i32([1, ...c.size])
+                    : bad === 'empty'
+                      ? leaf([1, 1, ...c.size.map(() => 0)])
+                      : bad) as Tensor,
+                2,
+              ),
+          },
+          kernelSize: {
+            names: /kernel/,
+            bad: fc.oneof(badSpatial(1), fc.constant(undefined), fc.constant(100)),
+            call: (c, bad) => pool(x(c), { kernelSize: bad } as F.MaxPoolOptions),
+          },
+          'kernelSize ': {
+            names: 'kernelSize',
+            bad: badSpatial(1).filter((b) => typeof b === 'number' || Array.isArray(b)),
+            call: (c, bad) => pool(x(c), bad as number),
+          },
+          stride: { bad: badSpatial(1), call: (c, bad) => call(c, { stride: bad }) },
+          padding: { bad: fc.oneof(badSpatial(0), fc.constant(2)), call: (c, bad) => call(c, { padding: bad }) },
+          ceilMode: { bad: badBoolOption, call: (c, bad) => call(c, { ceilMode: bad }) },
+          ...(name.startsWith('max')
+            ? { dilation: { bad: badSpatial(1), call: (c: ConvCase, bad: unknown) => call(c, { dilation: bad }) } }
+            : {
+                countIncludePad: {
+                  bad: badBoolOption,
+                  call: (c: ConvCase, bad: unknown) => call(c, { countIncludePad: bad }),
+                },
+                divisorOverride: {
+                  bad: fc.constantFrom<unknown>(0, 1.5, '2', Number.NaN, {}),
+                  call: (c: ConvCase, bad: unknown) => call(c, { divisorOverride: bad }),
+                },
+              }),
+          options: {
+            bad: fc.constantFrom<unknown>(null, 'x', true, {}),
+            call: (c, bad) => pool(x(c), bad as F.MaxPoolOptions),
+          },
+        },
       },
-    }, 25);
+      25,
+    );
   }
 
-  for (const [name, pool] of [['adaptiveAvgPool2d', F.adaptiveAvgPool2d], ['adaptiveMaxPool2d', F.adaptiveMaxPool2d]] as const) {
+  for (const [name, pool] of [
+    ['adaptiveAvgPool2d', F.adaptiveAvgPool2d],
+    ['adaptiveMaxPool2d', F.adaptiveMaxPool2d],
+  ] as const) {
     run({
       op: name,
       valid: arbConv(2),
       mutations: {
-        input: { bad: fc.oneof(notTensor, fc.constantFrom<unknown>('rank', 'int32')), call: (c, bad) => pool((bad === 'rank' ? leaf(c.size) : bad === 'int32' ? i32([1, 1, ...c.size]) : bad) as Tensor, 1) },
-        outputSize: { bad: fc.constantFrom<unknown>(0, -1, 1.5, Number.NaN, '2', null, [], [1, 1, 1], [0, 1], [1, 'a'], {}), call: (c, bad) => pool(leaf([c.n, c.cIn, ...c.size]), bad as number) },
+        input: {
+          bad: fc.oneof(notTensor, fc.constantFrom<unknown>('rank', 'int32')),
+          call: (c, bad) =>
+            pool((bad === 'rank' ? leaf(c.size) : bad === 'int32' ? i32([1, 1, ...c.size]) : bad) as Tensor, 1),
+        },
+        outputSize: {
+          bad: fc.constantFrom<unknown>(0, -1, 1.5, Number.NaN, '2', null, [], [1, 1, 1], [0, 1], [1, 'a'], {}),
+          call: (c, bad) => pool(leaf([c.n, c.cIn, ...c.size]), bad as number),
+        },
       },
     });
   }
 });
 
 describe('functional linear, dropout, batchNorm, losses', () => {
-  const arbLinear = fc.record({ n: fc.integer({ min: 1, max: 4 }), inF: fc.integer({ min: 1, max: 5 }), outF: fc.integer({ min: 1, max: 5 }) });
+  const arbLinear = fc.record({
+    n: fc.integer({ min: 1, max: 4 }),
+    inF: fc.integer({ min: 1, max: 5 }),
+    outF: fc.integer({ min: 1, max: 5 }),
+  });
   run({
     op: 'linear',
     valid: arbLinear,
     mutations: {
-      input: { bad: fc.oneof(notTensor, fc.constantFrom<unknown>('features', 'int32', '0-d')), call: (c, bad) => F.linear((bad === 'features' ? leaf([c.n, c.inF + 1]) : bad === 'int32' ? i32([c.n, c.inF]) : bad === '0-d' ? leaf([]) : bad) as Tensor, leaf([c.outF, c.inF])) },
-      weight: { bad: fc.oneof(notTensor, fc.constantFrom<unknown>('1-D', 'float64')), call: (c, bad) => F.linear(leaf([c.n, c.inF]), (bad === '1-D' ? leaf([c.inF]) : bad === 'float64' ? f64([c.outF, c.inF]) : bad) as Tensor) },
-      bias: { bad: fc.oneof(notTensorOrNull, fc.constant('wrong length')), call: (c, bad) => F.linear(leaf([c.n, c.inF]), leaf([c.outF, c.inF]), (bad === 'wrong length' ? leaf([c.outF + 1]) : bad) as Tensor) },
+      input: {
+        bad: fc.oneof(notTensor, fc.constantFrom<unknown>('features', 'int32', '0-d')),
+        call: (c, bad) =>
+          F.linear(
+            (bad === 'features'
+              ? leaf([c.n, c.inF + 1])
+              : bad === 'int32'
+                ? i32([c.n, c.inF])
+                : bad === '0-d'
+                  ? leaf([])
+                  : bad) as Tensor,
+            leaf([c.outF, c.inF]),
+          ),
+      },
+      weight: {
+        bad: fc.oneof(notTensor, fc.constantFrom<unknown>('1-D', 'float64')),
+        call: (c, bad) =>
+          F.linear(
+            leaf([c.n, c.inF]),
+            (bad === '1-D' ? leaf([c.inF]) : bad === 'float64' ? f64([c.outF, c.inF]) : bad) as Tensor,
+          ),
+      },
+      bias: {
+        bad: fc.oneof(notTensorOrNull, fc.constant('wrong length')),
+        call: (c, bad) =>
+          F.linear(
+            leaf([c.n, c.inF]),
+            leaf([c.outF, c.inF]),
+            (bad === 'wrong length' ? leaf([c.outF + 1]) : bad) as Tensor,
+          ),
+      },
     },
   });
 
@@ -188,58 +348,198 @@ describe('functional linear, dropout, batchNorm, losses', () => {
     op: 'dropout',
     valid: arbShape(),
     mutations: {
-      input: { bad: fc.oneof(notTensor, fc.constant('int32')), call: (s, bad) => F.dropout((bad === 'int32' ? i32(s) : bad) as Tensor) },
-      p: { bad: fc.constantFrom<unknown>(-0.1, 1.5, Number.NaN, '0.5', {}, Infinity), call: (s, bad) => F.dropout(leaf(s), { p: bad as number }) },
+      input: {
+        bad: fc.oneof(notTensor, fc.constant('int32')),
+        call: (s, bad) => F.dropout((bad === 'int32' ? i32(s) : bad) as Tensor),
+      },
+      p: {
+        bad: fc.constantFrom<unknown>(-0.1, 1.5, Number.NaN, '0.5', {}, Infinity),
+        call: (s, bad) => F.dropout(leaf(s), { p: bad as number }),
+      },
       training: { bad: badBoolOption, call: (s, bad) => F.dropout(leaf(s), { training: bad as boolean }) },
-      generator: { bad: fc.constantFrom<unknown>(3, {}, 'g', { next: () => 0 }), call: (s, bad) => F.dropout(leaf(s), { generator: bad as Generator }) },
+      generator: {
+        bad: fc.constantFrom<unknown>(3, {}, 'g', { next: () => 0 }),
+        call: (s, bad) => F.dropout(leaf(s), { generator: bad as Generator }),
+      },
       options: { bad: badOptions, call: (s, bad) => F.dropout(leaf(s), bad as F.DropoutOptions) },
     },
   });
 
-  const arbBn = fc.record({ n: fc.integer({ min: 2, max: 3 }), c: fc.integer({ min: 1, max: 3 }), l: fc.integer({ min: 1, max: 3 }) });
+  const arbBn = fc.record({
+    n: fc.integer({ min: 2, max: 3 }),
+    c: fc.integer({ min: 1, max: 3 }),
+    l: fc.integer({ min: 1, max: 3 }),
+  });
   run({
     op: 'batchNorm',
     valid: arbBn,
     mutations: {
-      input: { bad: fc.oneof(notTensor, fc.constantFrom<unknown>('1-D', 'int32')), call: (c, bad) => F.batchNorm((bad === '1-D' ? leaf([c.c]) : bad === 'int32' ? i32([c.n, c.c]) : bad) as Tensor, null, null, { training: true }) },
-      runningMean: { bad: fc.constantFrom<unknown>('wrong length', 3, 'x', {}, 'float64', 'variable'), call: (c, bad) => F.batchNorm(leaf([c.n, c.c, c.l]), (bad === 'wrong length' ? T.zeros([c.c + 1]) : bad === 'float64' ? T.zeros([c.c], { dtype: 'float64' }) : bad === 'variable' ? leaf([c.c]) : bad) as Tensor, T.ones([c.c]), { training: true }) },
-      runningVar: { names: /runningVar|both/, bad: fc.constantFrom<unknown>('wrong length', null), call: (c, bad) => F.batchNorm(leaf([c.n, c.c, c.l]), T.zeros([c.c]), (bad === 'wrong length' ? T.ones([c.c + 2]) : bad) as Tensor, { training: true }) },
-      weight: { bad: fc.constantFrom<unknown>('wrong length', 3, 'x'), call: (c, bad) => F.batchNorm(leaf([c.n, c.c, c.l]), null, null, { training: true, weight: (bad === 'wrong length' ? leaf([c.c + 1]) : bad) as Tensor }) },
-      momentum: { bad: fc.constantFrom<unknown>(-0.1, 1.5, Number.NaN, '0.1', {}), call: (c, bad) => F.batchNorm(leaf([c.n, c.c, c.l]), T.zeros([c.c]), T.ones([c.c]), { training: true, momentum: bad as number }) },
-      eps: { bad: fc.constantFrom<unknown>(-1, Number.NaN, Infinity, '1e-5', {}), call: (c, bad) => F.batchNorm(leaf([c.n, c.c, c.l]), T.zeros([c.c]), T.ones([c.c]), { eps: bad as number }) },
-      training: { bad: badBoolOption, call: (c, bad) => F.batchNorm(leaf([c.n, c.c, c.l]), T.zeros([c.c]), T.ones([c.c]), { training: bad as boolean }) },
-      running: { names: /runningMean|required/, bad: fc.constant('eval without statistics'), call: (c) => F.batchNorm(leaf([c.n, c.c, c.l]), null, null, { training: false }) },
-      options: { bad: badOptions, call: (c, bad) => F.batchNorm(leaf([c.n, c.c, c.l]), T.zeros([c.c]), T.ones([c.c]), bad as F.BatchNormOptions) },
+      input: {
+        bad: fc.oneof(notTensor, fc.constantFrom<unknown>('1-D', 'int32')),
+        call: (c, bad) =>
+          F.batchNorm((bad === '1-D' ? leaf([c.c]) : bad === 'int32' ? i32([c.n, c.c]) : bad) as Tensor, null, null, {
+            training: true,
+          }),
+      },
+      runningMean: {
+        bad: fc.constantFrom<unknown>('wrong length', 3, 'x', {}, 'float64', 'variable'),
+        call: (c, bad) =>
+          F.batchNorm(
+            leaf([c.n, c.c, c.l]),
+            (bad === 'wrong length'
+              ? T.zeros([c.c + 1])
+              : bad === 'float64'
+                ? T.zeros([c.c], { dtype: 'float64' })
+                : bad === 'variable'
+                  ? leaf([c.c])
+                  : bad) as Tensor,
+            T.ones([c.c]),
+            { training: true },
+          ),
+      },
+      runningVar: {
+        names: /runningVar|both/,
+        bad: fc.constantFrom<unknown>('wrong length', null),
+        call: (c, bad) =>
+          F.batchNorm(
+            leaf([c.n, c.c, c.l]),
+            T.zeros([c.c]),
+            (bad === 'wrong length' ? T.ones([c.c + 2]) : bad) as Tensor,
+            { training: true },
+          ),
+      },
+      weight: {
+        bad: fc.constantFrom<unknown>('wrong length', 3, 'x'),
+        call: (c, bad) =>
+          F.batchNorm(leaf([c.n, c.c, c.l]), null, null, {
+            training: true,
+            weight: (bad === 'wrong length' ? leaf([c.c + 1]) : bad) as Tensor,
+          }),
+      },
+      momentum: {
+        bad: fc.constantFrom<unknown>(-0.1, 1.5, Number.NaN, '0.1', {}),
+        call: (c, bad) =>
+          F.batchNorm(leaf([c.n, c.c, c.l]), T.zeros([c.c]), T.ones([c.c]), {
+            training: true,
+            momentum: bad as number,
+          }),
+      },
+      eps: {
+        bad: fc.constantFrom<unknown>(-1, Number.NaN, Infinity, '1e-5', {}),
+        call: (c, bad) => F.batchNorm(leaf([c.n, c.c, c.l]), T.zeros([c.c]), T.ones([c.c]), { eps: bad as number }),
+      },
+      training: {
+        bad: badBoolOption,
+        call: (c, bad) =>
+          F.batchNorm(leaf([c.n, c.c, c.l]), T.zeros([c.c]), T.ones([c.c]), { training: bad as boolean }),
+      },
+      running: {
+        names: /runningMean|required/,
+        bad: fc.constant('eval without statistics'),
+        call: (c) => F.batchNorm(leaf([c.n, c.c, c.l]), null, null, { training: false }),
+      },
+      options: {
+        bad: badOptions,
+        call: (c, bad) => F.batchNorm(leaf([c.n, c.c, c.l]), T.zeros([c.c]), T.ones([c.c]), bad as F.BatchNormOptions),
+      },
     },
   });
 
   const arbCls = fc.record({ n: fc.integer({ min: 1, max: 4 }), c: fc.integer({ min: 2, max: 5 }) });
-  for (const [name, loss] of [['crossEntropy', F.crossEntropy], ['nllLoss', F.nllLoss]] as const) {
-    run({
-      op: name,
-      valid: arbCls,
-      mutations: {
-        input: { bad: fc.oneof(notTensor, fc.constantFrom<unknown>('int32', '0-d')), call: (c, bad) => loss((bad === 'int32' ? i32([c.n, c.c]) : bad === '0-d' ? leaf([]) : bad) as Tensor, i32([c.n], c.c)) },
-        target: { bad: fc.constantFrom<unknown>(null, 'x', {}, 'out of range', 'negative', 'wrong length', [0.5], 'float wrong shape'), call: (c, bad) => loss(leaf([c.n, c.c]), (bad === 'out of range' ? T.full([c.n], c.c, { dtype: 'int32' }) : bad === 'negative' ? T.full([c.n], -3, { dtype: 'int32' }) : bad === 'wrong length' ? i32([c.n + 1], c.c) : bad === 'float wrong shape' ? f32([c.n + 1, c.c]) : bad) as Tensor) },
-        weight: { bad: fc.constantFrom<unknown>('wrong length', 3, 'x', 'int32'), call: (c, bad) => loss(leaf([c.n, c.c]), i32([c.n], c.c), { weight: (bad === 'wrong length' ? f32([c.c + 1]) : bad === 'int32' ? i32([c.c]) : bad) as Tensor }) },
-        reduction: { bad: fc.constantFrom<unknown>('avg', 'MEAN', '', 3, {}), call: (c, bad) => loss(leaf([c.n, c.c]), i32([c.n], c.c), { reduction: bad as F.Reduction }) },
-        ignoreIndex: { bad: fc.constantFrom<unknown>(0.5, Number.NaN, '1', {}), call: (c, bad) => loss(leaf([c.n, c.c]), i32([c.n], c.c), { ignoreIndex: bad as number }) },
-        options: { bad: badOptions, call: (c, bad) => loss(leaf([c.n, c.c]), i32([c.n], c.c), bad as F.NllLossOptions) },
-        ...(name === 'crossEntropy'
-          ? { labelSmoothing: { bad: fc.constantFrom<unknown>(-0.1, 1.5, Number.NaN, '0.1', {}), call: (c: { n: number; c: number }, bad: unknown) => F.crossEntropy(leaf([c.n, c.c]), i32([c.n], c.c), { labelSmoothing: bad as number }) } }
-          : {}),
+  for (const [name, loss] of [
+    ['crossEntropy', F.crossEntropy],
+    ['nllLoss', F.nllLoss],
+  ] as const) {
+    run(
+      {
+        op: name,
+        valid: arbCls,
+        mutations: {
+          input: {
+            bad: fc.oneof(notTensor, fc.constantFrom<unknown>('int32', '0-d')),
+            call: (c, bad) =>
+              loss((bad === 'int32' ? i32([c.n, c.c]) : bad === '0-d' ? leaf([]) : bad) as Tensor, i32([c.n], c.c)),
+          },
+          target: {
+            bad: fc.constantFrom<unknown>(
+              null,
+              'x',
+              {},
+              'out of range',
+              'negative',
+              'wrong length',
+              [0.5],
+              'float wrong shape',
+            ),
+            call: (c, bad) =>
+              loss(
+                leaf([c.n, c.c]),
+                (bad === 'out of range'
+                  ? T.full([c.n], c.c, { dtype: 'int32' })
+                  : bad === 'negative'
+                    ? T.full([c.n], -3, { dtype: 'int32' })
+                    : bad === 'wrong length'
+                      ? i32([c.n + 1], c.c)
+                      : bad === 'float wrong shape'
+                        ? f32([c.n + 1, c.c])
+                        : bad) as Tensor,
+              ),
+          },
+          weight: {
+            bad: fc.constantFrom<unknown>('wrong length', 3, 'x', 'int32'),
+            call: (c, bad) =>
+              loss(leaf([c.n, c.c]), i32([c.n], c.c), {
+                weight: (bad === 'wrong length' ? f32([c.c + 1]) : bad === 'int32' ? i32([c.c]) : bad) as Tensor,
+              }),
+          },
+          reduction: {
+            bad: fc.constantFrom<unknown>('avg', 'MEAN', '', 3, {}),
+            call: (c, bad) => loss(leaf([c.n, c.c]), i32([c.n], c.c), { reduction: bad as F.Reduction }),
+          },
+          ignoreIndex: {
+            bad: fc.constantFrom<unknown>(0.5, Number.NaN, '1', {}),
+            call: (c, bad) => loss(leaf([c.n, c.c]), i32([c.n], c.c), { ignoreIndex: bad as number }),
+          },
+          options: {
+            bad: badOptions,
+            call: (c, bad) => loss(leaf([c.n, c.c]), i32([c.n], c.c), bad as F.NllLossOptions),
+          },
+          ...(name === 'crossEntropy'
+            ? {
+                labelSmoothing: {
+                  bad: fc.constantFrom<unknown>(-0.1, 1.5, Number.NaN, '0.1', {}),
+                  call: (c: { n: number; c: number }, bad: unknown) =>
+                    F.crossEntropy(leaf([c.n, c.c]), i32([c.n], c.c), { labelSmoothing: bad as number }),
+                },
+              }
+            : {}),
+        },
       },
-    }, 30);
+      30,
+    );
   }
 
-  for (const [name, loss] of [['mseLoss', F.mseLoss], ['binaryCrossEntropyWithLogits', F.binaryCrossEntropyWithLogits]] as const) {
+  for (const [name, loss] of [
+    ['mseLoss', F.mseLoss],
+    ['binaryCrossEntropyWithLogits', F.binaryCrossEntropyWithLogits],
+  ] as const) {
     run({
       op: name,
       valid: arbShape(),
       mutations: {
-        input: { bad: fc.oneof(notTensor, fc.constant('int32')), call: (s, bad) => loss((bad === 'int32' ? i32(s) : bad) as Tensor, leaf(s)) },
-        target: { bad: fc.oneof(notTensor, fc.constantFrom<unknown>('wrong shape', 'float64')), call: (s, bad) => loss(leaf(s), (bad === 'wrong shape' ? leaf([...s, 2]) : bad === 'float64' ? f64(s) : bad) as Tensor) },
-        reduction: { bad: fc.constantFrom<unknown>('avg', '', 3, {}), call: (s, bad) => loss(leaf(s), leaf(s), { reduction: bad as F.Reduction }) },
+        input: {
+          bad: fc.oneof(notTensor, fc.constant('int32')),
+          call: (s, bad) => loss((bad === 'int32' ? i32(s) : bad) as Tensor, leaf(s)),
+        },
+        target: {
+          bad: fc.oneof(notTensor, fc.constantFrom<unknown>('wrong shape', 'float64')),
+          call: (s, bad) =>
+            loss(leaf(s), (bad === 'wrong shape' ? leaf([...s, 2]) : bad === 'float64' ? f64(s) : bad) as Tensor),
+        },
+        reduction: {
+          bad: fc.constantFrom<unknown>('avg', '', 3, {}),
+          call: (s, bad) => loss(leaf(s), leaf(s), { reduction: bad as F.Reduction }),
+        },
         options: { bad: badOptions, call: (s, bad) => loss(leaf(s), leaf(s), bad as F.MseLossOptions) },
       },
     });
@@ -257,27 +557,56 @@ describe('module constructors', () => {
   for (const [name, dims, Conv] of convModules) {
     type Ctor = new (cIn: unknown, cOut: unknown, k: unknown, options?: unknown) => L.Module;
     const C = Conv as unknown as Ctor;
-    run({
-      // The initial weights come from kaimingUniform_, which reports a bad generator under its own name.
-      op: [name, 'kaimingUniform_'],
-      valid: fc.record({ cIn: fc.integer({ min: 1, max: 4 }), cOut: fc.integer({ min: 1, max: 4 }), k: fc.integer({ min: 1, max: 3 }) }),
-      mutations: {
-        inChannels: { bad: badInt(1), call: (c, bad) => new C(bad, c.cOut, c.k) },
-        outChannels: { bad: badInt(1), call: (c, bad) => new C(c.cIn, bad, c.k) },
-        kernelSize: { bad: badSpatial(1), call: (c, bad) => new C(c.cIn, c.cOut, bad) },
-        stride: { bad: badSpatial(1), call: (c, bad) => new C(c.cIn, c.cOut, c.k, { stride: bad }) },
-        padding: { bad: badSpatial(0), call: (c, bad) => new C(c.cIn, c.cOut, c.k, { padding: bad }) },
-        dilation: { bad: badSpatial(1), call: (c, bad) => new C(c.cIn, c.cOut, c.k, { dilation: bad }) },
-        groups: { names: /groups/, bad: fc.oneof(badIntOption(1), fc.constant(5)), call: (c, bad) => new C(c.cIn * 2, c.cOut * 2, c.k, { groups: bad }) },
-        dtype: { bad: badDType.filter((d) => d !== null), call: (c, bad) => new C(c.cIn, c.cOut, c.k, { dtype: bad }) },
-        bias: { bad: badBoolOption, call: (c, bad) => new C(c.cIn, c.cOut, c.k, { bias: bad }) },
-        generator: { bad: fc.constantFrom<unknown>(3, {}, 'g'), call: (c, bad) => new C(c.cIn, c.cOut, c.k, { generator: bad }) },
-        options: { bad: badOptions, call: (c, bad) => new C(c.cIn, c.cOut, c.k, bad) },
-        ...(name.startsWith('Conv') && !name.startsWith('ConvT')
-          ? { paddingMode: { bad: fc.constantFrom<unknown>('zero', 3, ''), call: (c: { cIn: number; cOut: number; k: number }, bad: unknown) => new C(c.cIn, c.cOut, c.k, { paddingMode: bad }) } }
-          : { outputPadding: { bad: fc.oneof(badSpatial(0), fc.constant(4)), call: (c: { cIn: number; cOut: number; k: number }, bad: unknown) => new C(c.cIn, c.cOut, c.k, { outputPadding: bad }) } }),
+    run(
+      {
+        // The initial weights come from kaimingUniform_, which reports a bad generator under its own name.
+        op: [name, 'kaimingUniform_'],
+        valid: fc.record({
+          cIn: fc.integer({ min: 1, max: 4 }),
+          cOut: fc.integer({ min: 1, max: 4 }),
+          k: fc.integer({ min: 1, max: 3 }),
+        }),
+        mutations: {
+          inChannels: { bad: badInt(1), call: (c, bad) => new C(bad, c.cOut, c.k) },
+          outChannels: { bad: badInt(1), call: (c, bad) => new C(c.cIn, bad, c.k) },
+          kernelSize: { bad: badSpatial(1), call: (c, bad) => new C(c.cIn, c.cOut, bad) },
+          stride: { bad: badSpatial(1), call: (c, bad) => new C(c.cIn, c.cOut, c.k, { stride: bad }) },
+          padding: { bad: badSpatial(0), call: (c, bad) => new C(c.cIn, c.cOut, c.k, { padding: bad }) },
+          dilation: { bad: badSpatial(1), call: (c, bad) => new C(c.cIn, c.cOut, c.k, { dilation: bad }) },
+          groups: {
+            names: /groups/,
+            bad: fc.oneof(badIntOption(1), fc.constant(5)),
+            call: (c, bad) => new C(c.cIn * 2, c.cOut * 2, c.k, { groups: bad }),
+          },
+          dtype: {
+            bad: badDType.filter((d) => d !== null),
+            call: (c, bad) => new C(c.cIn, c.cOut, c.k, { dtype: bad }),
+          },
+          bias: { bad: badBoolOption, call: (c, bad) => new C(c.cIn, c.cOut, c.k, { bias: bad }) },
+          generator: {
+            bad: fc.constantFrom<unknown>(3, {}, 'g'),
+            call: (c, bad) => new C(c.cIn, c.cOut, c.k, { generator: bad }),
+          },
+          options: { bad: badOptions, call: (c, bad) => new C(c.cIn, c.cOut, c.k, bad) },
+          ...(name.startsWith('Conv') && !name.startsWith('ConvT')
+            ? {
+                paddingMode: {
+                  bad: fc.constantFrom<unknown>('zero', 3, ''),
+                  call: (c: { cIn: number; cOut: number; k: number }, bad: unknown) =>
+                    new C(c.cIn, c.cOut, c.k, { paddingMode: bad }),
+                },
+              }
+            : {
+                outputPadding: {
+                  bad: fc.oneof(badSpatial(0), fc.constant(4)),
+                  call: (c: { cIn: number; cOut: number; k: number }, bad: unknown) =>
+                    new C(c.cIn, c.cOut, c.k, { outputPadding: bad }),
+                },
+              }),
+        },
       },
-    }, 20);
+      20,
+    );
     void dims;
   }
 
@@ -289,17 +618,22 @@ describe('module constructors', () => {
   ] as const;
   for (const [name, Pool] of poolModules) {
     const P = Pool as unknown as new (k: unknown, options?: unknown) => L.Module;
-    run({
-      op: name,
-      valid: fc.integer({ min: 1, max: 4 }),
-      mutations: {
-        kernelSize: { bad: badSpatial(1), call: (_k, bad) => new P(bad) },
-        stride: { bad: badSpatial(1), call: (k, bad) => new P(k, { stride: bad }) },
-        padding: { bad: fc.oneof(badSpatial(0), fc.constant(9)), call: (k, bad) => new P(k, { padding: bad }) },
-        options: { bad: badOptions, call: (k, bad) => new P(k, bad) },
-        ...(name.startsWith('Max') ? { dilation: { bad: badSpatial(1), call: (k: number, bad: unknown) => new P(k, { dilation: bad }) } } : {}),
+    run(
+      {
+        op: name,
+        valid: fc.integer({ min: 1, max: 4 }),
+        mutations: {
+          kernelSize: { bad: badSpatial(1), call: (_k, bad) => new P(bad) },
+          stride: { bad: badSpatial(1), call: (k, bad) => new P(k, { stride: bad }) },
+          padding: { bad: fc.oneof(badSpatial(0), fc.constant(9)), call: (k, bad) => new P(k, { padding: bad }) },
+          options: { bad: badOptions, call: (k, bad) => new P(k, bad) },
+          ...(name.startsWith('Max')
+            ? { dilation: { bad: badSpatial(1), call: (k: number, bad: unknown) => new P(k, { dilation: bad }) } }
+            : {}),
+        },
       },
-    }, 20);
+      20,
+    );
   }
 
   it('MaxPool2d/AvgPool2d constructors check ceilMode, countIncludePad and divisorOverride', () => {
@@ -308,13 +642,32 @@ describe('module constructors', () => {
     expect(() => new L.AvgPool1d(2, { divisorOverride: 0 })).toThrow(/^AvgPool1d: .*divisorOverride/);
   });
   it('the functional ops reject them too, with typed errors', () => {
-    expect(() => L.functional.maxPool2d(f32([1, 1, 4, 4]), { kernelSize: 2, ceilMode: 1 as never })).toThrow('maxPool2d: ceilMode must be a boolean, got 1');
-    expect(() => L.functional.avgPool1d(f32([1, 1, 4]), { kernelSize: 2, divisorOverride: 0 })).toThrow('avgPool1d: divisorOverride must not be zero');
+    expect(() => L.functional.maxPool2d(f32([1, 1, 4, 4]), { kernelSize: 2, ceilMode: 1 as never })).toThrow(
+      'maxPool2d: ceilMode must be a boolean, got 1',
+    );
+    expect(() => L.functional.avgPool1d(f32([1, 1, 4]), { kernelSize: 2, divisorOverride: 0 })).toThrow(
+      'avgPool1d: divisorOverride must not be zero',
+    );
   });
 
-  for (const [name, Pool] of [['AdaptiveAvgPool2d', L.AdaptiveAvgPool2d], ['AdaptiveMaxPool2d', L.AdaptiveMaxPool2d]] as const) {
+  for (const [name, Pool] of [
+    ['AdaptiveAvgPool2d', L.AdaptiveAvgPool2d],
+    ['AdaptiveMaxPool2d', L.AdaptiveMaxPool2d],
+  ] as const) {
     const P = Pool as unknown as new (o: unknown) => L.Module;
-    run({ op: name, valid: fc.constant(0), mutations: { outputSize: { bad: fc.constantFrom<unknown>(0, -1, 1.5, Number.NaN, '2', null, undefined, [], [1, 1, 1], [0, 1], {}), call: (_v, bad) => new P(bad) } } }, 15);
+    run(
+      {
+        op: name,
+        valid: fc.constant(0),
+        mutations: {
+          outputSize: {
+            bad: fc.constantFrom<unknown>(0, -1, 1.5, Number.NaN, '2', null, undefined, [], [1, 1, 1], [0, 1], {}),
+            call: (_v, bad) => new P(bad),
+          },
+        },
+      },
+      15,
+    );
   }
 
   run({
@@ -324,158 +677,467 @@ describe('module constructors', () => {
       inFeatures: { bad: badInt(0), call: (c, bad) => new L.Linear(bad as number, c.outF) },
       outFeatures: { bad: badInt(0), call: (c, bad) => new L.Linear(c.inF, bad as number) },
       bias: { bad: badBoolOption, call: (c, bad) => new L.Linear(c.inF, c.outF, { bias: bad as boolean }) },
-      dtype: { bad: fc.oneof(badDType.filter((d) => d !== null), fc.constant('int32')), call: (c, bad) => new L.Linear(c.inF, c.outF, { dtype: bad as T.DType }) },
-      generator: { bad: fc.constantFrom<unknown>(3, {}, 'g'), call: (c, bad) => new L.Linear(c.inF, c.outF, { generator: bad as Generator }) },
+      dtype: {
+        bad: fc.oneof(
+          badDType.filter((d) => d !== null),
+          fc.constant('int32'),
+        ),
+        call: (c, bad) => new L.Linear(c.inF, c.outF, { dtype: bad as T.DType }),
+      },
+      generator: {
+        bad: fc.constantFrom<unknown>(3, {}, 'g'),
+        call: (c, bad) => new L.Linear(c.inF, c.outF, { generator: bad as Generator }),
+      },
       options: { bad: badOptions, call: (c, bad) => new L.Linear(c.inF, c.outF, bad as L.LinearOptions) },
     },
   });
 
-  for (const [name, Bn] of [['BatchNorm1d', L.BatchNorm1d], ['BatchNorm2d', L.BatchNorm2d]] as const) {
+  for (const [name, Bn] of [
+    ['BatchNorm1d', L.BatchNorm1d],
+    ['BatchNorm2d', L.BatchNorm2d],
+  ] as const) {
     run({
       op: name,
       valid: fc.integer({ min: 1, max: 8 }),
       mutations: {
         numFeatures: { bad: badInt(1), call: (_n, bad) => new Bn(bad as number) },
-        eps: { bad: fc.constantFrom<unknown>(-1, Number.NaN, Infinity, '1e-5', {}), call: (n, bad) => new Bn(n, { eps: bad as number }) },
-        momentum: { bad: fc.constantFrom<unknown>(-0.1, 1.5, Number.NaN, '0.1', {}), call: (n, bad) => new Bn(n, { momentum: bad as number }) },
+        eps: {
+          bad: fc.constantFrom<unknown>(-1, Number.NaN, Infinity, '1e-5', {}),
+          call: (n, bad) => new Bn(n, { eps: bad as number }),
+        },
+        momentum: {
+          bad: fc.constantFrom<unknown>(-0.1, 1.5, Number.NaN, '0.1', {}),
+          call: (n, bad) => new Bn(n, { momentum: bad as number }),
+        },
         affine: { bad: badBool.filter((b) => b !== null), call: (n, bad) => new Bn(n, { affine: bad as boolean }) },
-        trackRunningStats: { bad: badBool.filter((b) => b !== null), call: (n, bad) => new Bn(n, { trackRunningStats: bad as boolean }) },
-        dtype: { bad: fc.oneof(badDType.filter((d) => d !== null), fc.constant('int32')), call: (n, bad) => new Bn(n, { dtype: bad as T.DType }) },
+        trackRunningStats: {
+          bad: badBool.filter((b) => b !== null),
+          call: (n, bad) => new Bn(n, { trackRunningStats: bad as boolean }),
+        },
+        dtype: {
+          bad: fc.oneof(
+            badDType.filter((d) => d !== null),
+            fc.constant('int32'),
+          ),
+          call: (n, bad) => new Bn(n, { dtype: bad as T.DType }),
+        },
         options: { bad: badOptions, call: (n, bad) => new Bn(n, bad as L.BatchNormModuleOptions) },
       },
     });
   }
 
-  run({
-    op: ['Dropout', 'LeakyReLU', 'Softmax', 'LogSoftmax', 'GELU', 'Flatten', 'Sequential'],
-    valid: fc.constant(0),
-    mutations: {
-      p: { bad: fc.constantFrom<unknown>(-0.1, 1.5, Number.NaN, '0.5', null, {}), call: (_v, bad) => new L.Dropout(bad as number) },
-      generator: { bad: fc.constantFrom<unknown>(3, {}, 'g'), call: (_v, bad) => new L.Dropout(0.5, { generator: bad as Generator }) },
-      'options': { bad: badOptions, call: (_v, bad) => new L.Dropout(0.5, bad as L.DropoutModuleOptions) },
-      negativeSlope: { bad: badFinite, call: (_v, bad) => new L.LeakyReLU(bad as number) },
-      dim: { bad: fc.constantFrom<unknown>(0.5, Number.NaN, '1', null, undefined, {}), call: (_v, bad) => new L.Softmax(bad as number) },
-      'dim ': { names: 'dim', bad: fc.constantFrom<unknown>(0.5, Number.NaN, '1', null, undefined), call: (_v, bad) => new L.LogSoftmax(bad as number) },
-      approximate: { bad: fc.constantFrom<unknown>('fast', 3, {}), call: (_v, bad) => new L.GELU({ approximate: bad as 'tanh' }) },
-      startDim: { bad: fc.constantFrom<unknown>(0.5, Number.NaN, '1', null, {}), call: (_v, bad) => new L.Flatten(bad as number) },
-      'modules[1]': { bad: notTensor, call: (_v, bad) => new L.Sequential(new L.ReLU(), bad as L.Module) },
+  run(
+    {
+      op: ['Dropout', 'LeakyReLU', 'Softmax', 'LogSoftmax', 'GELU', 'Flatten', 'Sequential'],
+      valid: fc.constant(0),
+      mutations: {
+        p: {
+          bad: fc.constantFrom<unknown>(-0.1, 1.5, Number.NaN, '0.5', null, {}),
+          call: (_v, bad) => new L.Dropout(bad as number),
+        },
+        generator: {
+          bad: fc.constantFrom<unknown>(3, {}, 'g'),
+          call: (_v, bad) => new L.Dropout(0.5, { generator: bad as Generator }),
+        },
+        options: { bad: badOptions, call: (_v, bad) => new L.Dropout(0.5, bad as L.DropoutModuleOptions) },
+        negativeSlope: { bad: badFinite, call: (_v, bad) => new L.LeakyReLU(bad as number) },
+        dim: {
+          bad: fc.constantFrom<unknown>(0.5, Number.NaN, '1', null, undefined, {}),
+          call: (_v, bad) => new L.Softmax(bad as number),
+        },
+        'dim ': {
+          names: 'dim',
+          bad: fc.constantFrom<unknown>(0.5, Number.NaN, '1', null, undefined),
+          call: (_v, bad) => new L.LogSoftmax(bad as number),
+        },
+        approximate: {
+          bad: fc.constantFrom<unknown>('fast', 3, {}),
+          call: (_v, bad) => new L.GELU({ approximate: bad as 'tanh' }),
+        },
+        startDim: {
+          bad: fc.constantFrom<unknown>(0.5, Number.NaN, '1', null, {}),
+          call: (_v, bad) => new L.Flatten(bad as number),
+        },
+        'modules[1]': { bad: notTensor, call: (_v, bad) => new L.Sequential(new L.ReLU(), bad as L.Module) },
+      },
     },
-  }, 20);
+    20,
+  );
 });
 
 describe('module forward, state and optimizers', () => {
-  run({
-    op: ['Conv2d', 'conv2d', 'BatchNorm2d', 'Linear', 'linear', 'Flatten', 'flatten', 'MaxPool2d', 'maxPool2d'],
-    valid: fc.integer({ min: 1, max: 3 }),
-    mutations: {
-      input: { names: /input|channels|x/, bad: fc.constantFrom<unknown>(null, 'x', 3, 'channels', 'rank'), call: (c, bad) => new L.Conv2d(c, 2, 3).forward((bad === 'channels' ? f32([1, c + 1, 5, 5]) : bad === 'rank' ? f32([5, 5]) : bad) as Tensor) },
-      'input ': { names: /input|channels|numFeatures/, bad: fc.constantFrom<unknown>('channels', 'rank', 'one value'), call: (c, bad) => new L.BatchNorm2d(c).forward(bad === 'channels' ? f32([2, c + 1, 3, 3]) : bad === 'rank' ? f32([2, c]) : f32([1, c, 1, 1])) },
-      'input  ': { names: /input|features|inFeatures/, bad: fc.constantFrom<unknown>('features', null), call: (c, bad) => new L.Linear(c, 2).forward((bad === 'features' ? f32([2, c + 1]) : bad) as Tensor) },
-      startDim: { names: /startDim|endDim|out of range/, bad: fc.integer({ min: 5, max: 9 }), call: (_c, d) => new L.Flatten(d as number).forward(f32([2, 3])) },
-      'input   ': { names: /input|kernel|output/, bad: fc.constant('too small'), call: () => new L.MaxPool2d(4).forward(f32([1, 1, 2, 2])) },
+  run(
+    {
+      op: ['Conv2d', 'conv2d', 'BatchNorm2d', 'Linear', 'linear', 'Flatten', 'flatten', 'MaxPool2d', 'maxPool2d'],
+      valid: fc.integer({ min: 1, max: 3 }),
+      mutations: {
+        input: {
+          names: /input|channels|x/,
+          bad: fc.constantFrom<unknown>(null, 'x', 3, 'channels', 'rank'),
+          call: (c, bad) =>
+            new L.Conv2d(c, 2, 3).forward(
+              (bad === 'channels' ? f32([1, c + 1, 5, 5]) : bad === 'rank' ? f32([5, 5]) : bad) as Tensor,
+            ),
+        },
+        'input ': {
+          names: /input|channels|numFeatures/,
+          bad: fc.constantFrom<unknown>('channels', 'rank', 'one value'),
+          call: (c, bad) =>
+            new L.BatchNorm2d(c).forward(
+              bad === 'channels' ? f32([2, c + 1, 3, 3]) : bad === 'rank' ? f32([2, c]) : f32([1, c, 1, 1]),
+            ),
+        },
+        'input  ': {
+          names: /input|features|inFeatures/,
+          bad: fc.constantFrom<unknown>('features', null),
+          call: (c, bad) => new L.Linear(c, 2).forward((bad === 'features' ? f32([2, c + 1]) : bad) as Tensor),
+        },
+        startDim: {
+          names: /startDim|endDim|out of range/,
+          bad: fc.integer({ min: 5, max: 9 }),
+          call: (_c, d) => new L.Flatten(d as number).forward(f32([2, 3])),
+        },
+        'input   ': {
+          names: /input|kernel|output/,
+          bad: fc.constant('too small'),
+          call: () => new L.MaxPool2d(4).forward(f32([1, 1, 2, 2])),
+        },
+      },
     },
-  }, 10);
+    10,
+  );
 
-  run({
-    op: ['loadStateDict', 'Module.apply', 'apply', 'summary', 'train'],
-    valid: fc.integer({ min: 1, max: 3 }),
-    mutations: {
-      stateDict: { bad: fc.constantFrom<unknown>(null, 3, 'sd'), call: (c, bad) => new L.Linear(c, 2).loadStateDict(bad as L.StateDict) },
-      weight: { names: /weight/, bad: fc.constantFrom<unknown>('wrong shape', 3, null, 'str'), call: (c, bad) => new L.Linear(c, 2).loadStateDict({ weight: (bad === 'wrong shape' ? T.zeros([2, c + 1]) : bad) as Tensor, bias: T.zeros([2]) }) },
-      inputShape: { bad: badShape, call: (c, bad) => L.summary(new L.Linear(c, 2), bad as number[], { print: false }) },
-      model: { bad: notTensor, call: (_c, bad) => L.summary(bad as L.Module, [1, 2], { print: false }) },
-      fn: { bad: fc.constantFrom<unknown>(null, 3, 'f'), call: (c, bad) => new L.Linear(c, 2).apply(bad as (m: L.Module) => void) },
-      mode: { bad: badBool.filter((b) => b !== null), call: (c, bad) => new L.Linear(c, 2).train(bad as boolean) },
+  run(
+    {
+      op: ['loadStateDict', 'Module.apply', 'apply', 'summary', 'train'],
+      valid: fc.integer({ min: 1, max: 3 }),
+      mutations: {
+        stateDict: {
+          bad: fc.constantFrom<unknown>(null, 3, 'sd'),
+          call: (c, bad) => new L.Linear(c, 2).loadStateDict(bad as L.StateDict),
+        },
+        weight: {
+          names: /weight/,
+          bad: fc.constantFrom<unknown>('wrong shape', 3, null, 'str'),
+          call: (c, bad) =>
+            new L.Linear(c, 2).loadStateDict({
+              weight: (bad === 'wrong shape' ? T.zeros([2, c + 1]) : bad) as Tensor,
+              bias: T.zeros([2]),
+            }),
+        },
+        inputShape: {
+          bad: badShape,
+          call: (c, bad) => L.summary(new L.Linear(c, 2), bad as number[], { print: false }),
+        },
+        model: { bad: notTensor, call: (_c, bad) => L.summary(bad as L.Module, [1, 2], { print: false }) },
+        fn: {
+          bad: fc.constantFrom<unknown>(null, 3, 'f'),
+          call: (c, bad) => new L.Linear(c, 2).apply(bad as (m: L.Module) => void),
+        },
+        mode: { bad: badBool.filter((b) => b !== null), call: (c, bad) => new L.Linear(c, 2).train(bad as boolean) },
+      },
     },
-  }, 15);
+    15,
+  );
 
   const params = () => new L.Linear(3, 2).parameters();
-  for (const [name, Opt] of [['SGD', L.SGD], ['Adam', L.Adam], ['AdamW', L.AdamW]] as const) {
+  for (const [name, Opt] of [
+    ['SGD', L.SGD],
+    ['Adam', L.Adam],
+    ['AdamW', L.AdamW],
+  ] as const) {
     const O = Opt as unknown as new (p: unknown, o?: unknown) => L.Optimizer<{ lr: number }>;
-    run({
-      op: name,
-      valid: fc.double({ min: 1e-4, max: 1, noNaN: true }),
-      mutations: {
-        params: { names: /param/, bad: fc.constantFrom<unknown>(null, 3, 'p', [], [null], [T.zeros([2])], [{}], [{ params: [] }]), call: (lr, bad) => new O(bad, { lr }) },
-        lr: { bad: fc.constantFrom<unknown>(-1, Number.NaN, Infinity, '0.1', {}), call: (_lr, bad) => new O(params(), { lr: bad }) },
-        options: { bad: fc.constantFrom<unknown>(3, 'x', true), call: (_lr, bad) => new O(params(), bad) },
-        weightDecay: { bad: fc.constantFrom<unknown>(-1, Number.NaN, '0'), call: (lr, bad) => new O(params(), { lr, weightDecay: bad }) },
-        'params[0]': { names: /params\[\d\]/, bad: fc.constantFrom<unknown>('int32', 'non-leaf', 'twice'), call: (lr, bad) => { const p = A.randn([2], { requiresGrad: true }); return new O(bad === 'int32' ? [new A.Variable(T.zeros([2], { dtype: 'int32' }))] : bad === 'non-leaf' ? [A.mul(p, 2)] : [p, p].slice(0, 1).concat(bad === 'twice' ? [p] : []), { lr }); } },
-        ...(name === 'SGD'
-          ? { momentum: { bad: fc.constantFrom<unknown>(-1, Number.NaN, '0.9'), call: (lr: number, bad: unknown) => new O(params(), { lr, momentum: bad }) }, nesterov: { bad: badBool.filter((b) => b !== null), call: (lr: number, bad: unknown) => new O(params(), { lr, nesterov: bad }) } }
-          : { betas: { names: /betas/, bad: fc.constantFrom<unknown>([1, 0.9], [0.9], [0.9, -0.1], 'b', [Number.NaN, 0.9], null), call: (lr: number, bad: unknown) => new O(params(), { lr, betas: bad }) }, eps: { bad: fc.constantFrom<unknown>(-1, Number.NaN, '1e-8'), call: (lr: number, bad: unknown) => new O(params(), { lr, eps: bad }) }, amsgrad: { bad: badBool.filter((b) => b !== null), call: (lr: number, bad: unknown) => new O(params(), { lr, amsgrad: bad }) } }),
+    run(
+      {
+        op: name,
+        valid: fc.double({ min: 1e-4, max: 1, noNaN: true }),
+        mutations: {
+          params: {
+            names: /param/,
+            bad: fc.constantFrom<unknown>(null, 3, 'p', [], [null], [T.zeros([2])], [{}], [{ params: [] }]),
+            call: (lr, bad) => new O(bad, { lr }),
+          },
+          lr: {
+            bad: fc.constantFrom<unknown>(-1, Number.NaN, Infinity, '0.1', {}),
+            call: (_lr, bad) => new O(params(), { lr: bad }),
+          },
+          options: { bad: fc.constantFrom<unknown>(3, 'x', true), call: (_lr, bad) => new O(params(), bad) },
+          weightDecay: {
+            bad: fc.constantFrom<unknown>(-1, Number.NaN, '0'),
+            call: (lr, bad) => new O(params(), { lr, weightDecay: bad }),
+          },
+          'params[0]': {
+            names: /params\[\d\]/,
+            bad: fc.constantFrom<unknown>('int32', 'non-leaf', 'twice'),
+            call: (lr, bad) => {
+              const p = A.randn([2], { requiresGrad: true });
+              return new O(
+                bad === 'int32'
+                  ? [new A.Variable(T.zeros([2], { dtype: 'int32' }))]
+                  : bad === 'non-leaf'
+                    ? [A.mul(p, 2)]
+                    : [p, p].slice(0, 1).concat(bad === 'twice' ? [p] : []),
+                { lr },
+              );
+            },
+          },
+          ...(name === 'SGD'
+            ? {
+                momentum: {
+                  bad: fc.constantFrom<unknown>(-1, Number.NaN, '0.9'),
+                  call: (lr: number, bad: unknown) => new O(params(), { lr, momentum: bad }),
+                },
+                nesterov: {
+                  bad: badBool.filter((b) => b !== null),
+                  call: (lr: number, bad: unknown) => new O(params(), { lr, nesterov: bad }),
+                },
+              }
+            : {
+                betas: {
+                  names: /betas/,
+                  bad: fc.constantFrom<unknown>([1, 0.9], [0.9], [0.9, -0.1], 'b', [Number.NaN, 0.9], null),
+                  call: (lr: number, bad: unknown) => new O(params(), { lr, betas: bad }),
+                },
+                eps: {
+                  bad: fc.constantFrom<unknown>(-1, Number.NaN, '1e-8'),
+                  call: (lr: number, bad: unknown) => new O(params(), { lr, eps: bad }),
+                },
+                amsgrad: {
+                  bad: badBool.filter((b) => b !== null),
+                  call: (lr: number, bad: unknown) => new O(params(), { lr, amsgrad: bad }),
+                },
+              }),
+        },
       },
-    }, 20);
+      20,
+    );
   }
 
-  run({
-    op: ['StepLR', 'CosineAnnealingLR', 'StepLR.loadStateDict', 'SGD.loadStateDict'],
-    valid: fc.integer({ min: 1, max: 5 }),
-    mutations: {
-      optimizer: { bad: notTensor, call: (s, bad) => new L.StepLR(bad as L.Optimizer<{ lr: number }>, { stepSize: s }) },
-      stepSize: { bad: fc.oneof(badInt(1), fc.constant(undefined)), call: (_s, bad) => new L.StepLR(new L.SGD(params(), { lr: 0.1 }), { stepSize: bad as number }) },
-      gamma: { bad: fc.constantFrom<unknown>(-1, Number.NaN, '0.1', {}), call: (s, bad) => new L.StepLR(new L.SGD(params(), { lr: 0.1 }), { stepSize: s, gamma: bad as number }) },
-      tMax: { bad: fc.oneof(badInt(1), fc.constant(undefined)), call: (_s, bad) => new L.CosineAnnealingLR(new L.SGD(params(), { lr: 0.1 }), { tMax: bad as number }) },
-      etaMin: { bad: fc.constantFrom<unknown>(-1, Number.NaN, '0'), call: (s, bad) => new L.CosineAnnealingLR(new L.SGD(params(), { lr: 0.1 }), { tMax: s, etaMin: bad as number }) },
-      'options': { bad: badOptions, call: (_s, bad) => new L.StepLR(new L.SGD(params(), { lr: 0.1 }), bad as L.StepLROptions) },
-      state: { names: /state|lastEpoch|stepCount|baseLrs|lastLr/, bad: fc.constantFrom<unknown>(null, 3, {}, { lastEpoch: 1.5, stepCount: 0, baseLrs: [0.1], lastLr: [0.1] }, { lastEpoch: 1, stepCount: 0, baseLrs: [], lastLr: [0.1] }), call: (s, bad) => new L.StepLR(new L.SGD(params(), { lr: 0.1 }), { stepSize: s }).loadStateDict(bad as L.SchedulerStateDict) },
-      stateDict: { names: /stateDict|parameter groups|state/, bad: fc.constantFrom<unknown>(null, 3, {}, { state: {}, paramGroups: [] }, { state: { 0: { momentumBuffer: { dtype: 'float32', shape: [9], data: [1] } } }, paramGroups: [{ lr: 0.1, params: [0, 1] }] }), call: (_s, bad) => new L.SGD(params(), { lr: 0.1 }).loadStateDict(bad as L.OptimizerStateDict) },
+  run(
+    {
+      op: ['StepLR', 'CosineAnnealingLR', 'StepLR.loadStateDict', 'SGD.loadStateDict'],
+      valid: fc.integer({ min: 1, max: 5 }),
+      mutations: {
+        optimizer: {
+          bad: notTensor,
+          call: (s, bad) => new L.StepLR(bad as L.Optimizer<{ lr: number }>, { stepSize: s }),
+        },
+        stepSize: {
+          bad: fc.oneof(badInt(1), fc.constant(undefined)),
+          call: (_s, bad) => new L.StepLR(new L.SGD(params(), { lr: 0.1 }), { stepSize: bad as number }),
+        },
+        gamma: {
+          bad: fc.constantFrom<unknown>(-1, Number.NaN, '0.1', {}),
+          call: (s, bad) => new L.StepLR(new L.SGD(params(), { lr: 0.1 }), { stepSize: s, gamma: bad as number }),
+        },
+        tMax: {
+          bad: fc.oneof(badInt(1), fc.constant(undefined)),
+          call: (_s, bad) => new L.CosineAnnealingLR(new L.SGD(params(), { lr: 0.1 }), { tMax: bad as number }),
+        },
+        etaMin: {
+          bad: fc.constantFrom<unknown>(-1, Number.NaN, '0'),
+          call: (s, bad) =>
+            new L.CosineAnnealingLR(new L.SGD(params(), { lr: 0.1 }), { tMax: s, etaMin: bad as number }),
+        },
+        options: {
+          bad: badOptions,
+          call: (_s, bad) => new L.StepLR(new L.SGD(params(), { lr: 0.1 }), bad as L.StepLROptions),
+        },
+        state: {
+          names: /state|lastEpoch|stepCount|baseLrs|lastLr/,
+          bad: fc.constantFrom<unknown>(
+            null,
+            3,
+            {},
+            { lastEpoch: 1.5, stepCount: 0, baseLrs: [0.1], lastLr: [0.1] },
+            { lastEpoch: 1, stepCount: 0, baseLrs: [], lastLr: [0.1] },
+          ),
+          call: (s, bad) =>
+            new L.StepLR(new L.SGD(params(), { lr: 0.1 }), { stepSize: s }).loadStateDict(bad as L.SchedulerStateDict),
+        },
+        stateDict: {
+          names: /stateDict|parameter groups|state/,
+          bad: fc.constantFrom<unknown>(
+            null,
+            3,
+            {},
+            { state: {}, paramGroups: [] },
+            {
+              state: { 0: { momentumBuffer: { dtype: 'float32', shape: [9], data: [1] } } },
+              paramGroups: [{ lr: 0.1, params: [0, 1] }],
+            },
+          ),
+          call: (_s, bad) => new L.SGD(params(), { lr: 0.1 }).loadStateDict(bad as L.OptimizerStateDict),
+        },
+      },
     },
-  }, 15);
+    15,
+  );
 });
 
 describe('data, init, files', () => {
   const ds = (n: number) => new L.TensorDataset(f32([n, 2]), i32([n]));
-  run({
-    op: ['DataLoader', 'TensorDataset', 'TensorDataset.get', 'Subset'],
-    valid: fc.integer({ min: 1, max: 6 }),
-    mutations: {
-      dataset: { bad: fc.constantFrom<unknown>(null, 3, 'd', {}, [], { length: 2 }, { length: -1, get: () => 0 }, { length: 1.5, get: () => 0 }), call: (_n, bad) => new L.DataLoader(bad as L.Dataset) },
-      batchSize: { bad: badIntOption(1), call: (n, bad) => new L.DataLoader(ds(n), { batchSize: bad as number }) },
-      shuffle: { bad: badBoolOption, call: (n, bad) => new L.DataLoader(ds(n), { shuffle: bad as boolean }) },
-      dropLast: { bad: badBoolOption, call: (n, bad) => new L.DataLoader(ds(n), { dropLast: bad as boolean }) },
-      generator: { bad: fc.constantFrom<unknown>(3, {}, 'g', { nextInt: () => 0 }), call: (n, bad) => new L.DataLoader(ds(n), { generator: bad as Generator }) },
-      collate: { bad: fc.constantFrom<unknown>(3, {}, 'c'), call: (n, bad) => new L.DataLoader(ds(n), { collate: bad as () => unknown }) },
-      options: { bad: badOptions, call: (n, bad) => new L.DataLoader(ds(n), bad as L.DataLoaderOptions<unknown, unknown>) },
-      'tensors[1]': { bad: fc.constantFrom<unknown>(null, 3, 'first size', '0-d'), call: (n, bad) => new L.TensorDataset(f32([n, 2]), (bad === 'first size' ? f32([n + 1]) : bad === '0-d' ? f32([]) : bad) as Tensor) },
-      indices: { names: /indices|index/, bad: fc.constantFrom<unknown>(null, 3, [0.5], [-1], [100], ['a'], 'abc'), call: (n, bad) => new L.Subset(ds(n), bad as number[]) },
-      index: { bad: fc.constantFrom<unknown>(-1, 100, 0.5, Number.NaN, '0'), call: (n, bad) => ds(n).get(bad as number) },
+  run(
+    {
+      op: ['DataLoader', 'TensorDataset', 'TensorDataset.get', 'Subset'],
+      valid: fc.integer({ min: 1, max: 6 }),
+      mutations: {
+        dataset: {
+          bad: fc.constantFrom<unknown>(
+            null,
+            3,
+            'd',
+            {},
+            [],
+            { length: 2 },
+            { length: -1, get: () => 0 },
+            { length: 1.5, get: () => 0 },
+          ),
+          call: (_n, bad) => new L.DataLoader(bad as L.Dataset),
+        },
+        batchSize: { bad: badIntOption(1), call: (n, bad) => new L.DataLoader(ds(n), { batchSize: bad as number }) },
+        shuffle: { bad: badBoolOption, call: (n, bad) => new L.DataLoader(ds(n), { shuffle: bad as boolean }) },
+        dropLast: { bad: badBoolOption, call: (n, bad) => new L.DataLoader(ds(n), { dropLast: bad as boolean }) },
+        generator: {
+          bad: fc.constantFrom<unknown>(3, {}, 'g', { nextInt: () => 0 }),
+          call: (n, bad) => new L.DataLoader(ds(n), { generator: bad as Generator }),
+        },
+        collate: {
+          bad: fc.constantFrom<unknown>(3, {}, 'c'),
+          call: (n, bad) => new L.DataLoader(ds(n), { collate: bad as () => unknown }),
+        },
+        options: {
+          bad: badOptions,
+          call: (n, bad) => new L.DataLoader(ds(n), bad as L.DataLoaderOptions<unknown, unknown>),
+        },
+        'tensors[1]': {
+          bad: fc.constantFrom<unknown>(null, 3, 'first size', '0-d'),
+          call: (n, bad) =>
+            new L.TensorDataset(
+              f32([n, 2]),
+              (bad === 'first size' ? f32([n + 1]) : bad === '0-d' ? f32([]) : bad) as Tensor,
+            ),
+        },
+        indices: {
+          names: /indices|index/,
+          bad: fc.constantFrom<unknown>(null, 3, [0.5], [-1], [100], ['a'], 'abc'),
+          call: (n, bad) => new L.Subset(ds(n), bad as number[]),
+        },
+        index: {
+          bad: fc.constantFrom<unknown>(-1, 100, 0.5, Number.NaN, '0'),
+          call: (n, bad) => ds(n).get(bad as number),
+        },
+      },
     },
-  }, 20);
+    20,
+  );
 
-  run({
-    op: ['kaimingUniform_', 'kaimingNormal_', 'xavierUniform_', 'xavierNormal_', 'uniform_', 'normal_', 'constant_', 'calculateGain', 'calculateFanInAndFanOut'],
-    valid: fc.tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 })),
-    mutations: {
-      tensor: { bad: fc.oneof(notTensor, fc.constant('int32')), call: (s, bad) => L.kaimingUniform_((bad === 'int32' ? i32(s) : bad) as Tensor) },
-      a: { bad: badFiniteOption, call: (s, bad) => L.kaimingUniform_(f32(s), { a: bad as number }) },
-      mode: { bad: fc.constantFrom<unknown>('fan_in', 'in', 3, {}), call: (s, bad) => L.kaimingNormal_(f32(s), { mode: bad as L.FanMode }) },
-      nonlinearity: { bad: fc.constantFrom<unknown>('Relu', 'swish', 3, {}, ''), call: (s, bad) => L.kaimingUniform_(f32(s), { nonlinearity: bad as L.Nonlinearity }) },
-      gain: { bad: badFiniteOption, call: (s, bad) => L.xavierUniform_(f32(s), { gain: bad as number }) },
-      generator: { bad: fc.constantFrom<unknown>(3, {}, 'g'), call: (s, bad) => L.xavierNormal_(f32(s), { generator: bad as Generator }) },
-      'fan in and fan out': { names: /fan/, bad: fc.constantFrom<unknown>('1-D', '0-d'), call: (s, bad) => L.xavierUniform_(bad === '1-D' ? f32([s[0]]) : f32([])) },
-      low: { bad: badFinite, call: (s, bad) => L.uniform_(f32(s), bad as number, 1) },
-      high: { bad: fc.oneof(badFinite, fc.constant(-5)), call: (s, bad) => L.uniform_(f32(s), 0, bad as number) },
-      mean: { bad: badFinite, call: (s, bad) => L.normal_(f32(s), bad as number, 1) },
-      std: { bad: fc.oneof(badFinite, fc.constant(-1)), call: (s, bad) => L.normal_(f32(s), 0, bad as number) },
-      value: { bad: badFinite.filter((v) => typeof v !== 'number'), call: (s, bad) => L.constant_(f32(s), bad as number) },
-      'nonlinearity ': { names: 'nonlinearity', bad: fc.constantFrom<unknown>('Relu', 3, null), call: (_s, bad) => L.calculateGain(bad as L.Nonlinearity) },
-      shape: { names: /shape|dimensions/, bad: fc.oneof(badShape, fc.constant([3])), call: (_s, bad) => L.calculateFanInAndFanOut(bad as number[]) },
+  run(
+    {
+      op: [
+        'kaimingUniform_',
+        'kaimingNormal_',
+        'xavierUniform_',
+        'xavierNormal_',
+        'uniform_',
+        'normal_',
+        'constant_',
+        'calculateGain',
+        'calculateFanInAndFanOut',
+      ],
+      valid: fc.tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 })),
+      mutations: {
+        tensor: {
+          bad: fc.oneof(notTensor, fc.constant('int32')),
+          call: (s, bad) => L.kaimingUniform_((bad === 'int32' ? i32(s) : bad) as Tensor),
+        },
+        a: { bad: badFiniteOption, call: (s, bad) => L.kaimingUniform_(f32(s), { a: bad as number }) },
+        mode: {
+          bad: fc.constantFrom<unknown>('fan_in', 'in', 3, {}),
+          call: (s, bad) => L.kaimingNormal_(f32(s), { mode: bad as L.FanMode }),
+        },
+        nonlinearity: {
+          bad: fc.constantFrom<unknown>('Relu', 'swish', 3, {}, ''),
+          call: (s, bad) => L.kaimingUniform_(f32(s), { nonlinearity: bad as L.Nonlinearity }),
+        },
+        gain: { bad: badFiniteOption, call: (s, bad) => L.xavierUniform_(f32(s), { gain: bad as number }) },
+        generator: {
+          bad: fc.constantFrom<unknown>(3, {}, 'g'),
+          call: (s, bad) => L.xavierNormal_(f32(s), { generator: bad as Generator }),
+        },
+        'fan in and fan out': {
+          names: /fan/,
+          bad: fc.constantFrom<unknown>('1-D', '0-d'),
+          call: (s, bad) => L.xavierUniform_(bad === '1-D' ? f32([s[0]]) : f32([])),
+        },
+        low: { bad: badFinite, call: (s, bad) => L.uniform_(f32(s), bad as number, 1) },
+        high: { bad: fc.oneof(badFinite, fc.constant(-5)), call: (s, bad) => L.uniform_(f32(s), 0, bad as number) },
+        mean: { bad: badFinite, call: (s, bad) => L.normal_(f32(s), bad as number, 1) },
+        std: { bad: fc.oneof(badFinite, fc.constant(-1)), call: (s, bad) => L.normal_(f32(s), 0, bad as number) },
+        value: {
+          bad: badFinite.filter((v) => typeof v !== 'number'),
+          call: (s, bad) => L.constant_(f32(s), bad as number),
+        },
+        'nonlinearity ': {
+          names: 'nonlinearity',
+          bad: fc.constantFrom<unknown>('Relu', 3, null),
+          call: (_s, bad) => L.calculateGain(bad as L.Nonlinearity),
+        },
+        shape: {
+          names: /shape|dimensions/,
+          bad: fc.oneof(badShape, fc.constant([3])),
+          call: (_s, bad) => L.calculateFanInAndFanOut(bad as number[]),
+        },
+      },
     },
-  }, 15);
+    15,
+  );
 
-  run({
-    op: ['encodeSafetensors', 'decodeSafetensors', 'idx', 'encodeIdx', 'MnistDataset'],
-    valid: fc.integer({ min: 1, max: 4 }),
-    mutations: {
-      tensors: { bad: fc.constantFrom<unknown>(null, 3, 'x', { a: 3 }, { a: null }, { __metadata__: T.zeros([1]) }), call: (_n, bad) => L.encodeSafetensors(bad as L.TensorMap) },
-      metadata: { bad: fc.constantFrom<unknown>(null, 3, { a: 3 }, { a: null }), call: (n, bad) => L.encodeSafetensors({ a: T.zeros([n]) }, bad as L.SafetensorsMetadata) },
-      bytes: { bad: fc.constantFrom<unknown>(null, 3, 'abc', [1, 2, 3], new Float32Array(4), {}), call: (_n, bad) => L.decodeSafetensors(bad as Uint8Array) },
-      'bytes ': { names: 'bytes', bad: fc.constantFrom<unknown>(null, 3, 'abc', [0, 0, 8, 1], new Int8Array(8)), call: (_n, bad) => L.parseIdx(bad as Uint8Array) },
-      dtype: { bad: fc.constantFrom<unknown>('uint16', 3, null), call: (n, bad) => L.encodeIdx({ dtype: bad as 'uint8', shape: [n], data: new Uint8Array(n) }) },
-      shape: { bad: fc.constantFrom<unknown>([], [2, 2], [-1], [0.5], null, 'ab', new Array(17).fill(1)), call: (n, bad) => L.encodeIdx({ dtype: 'uint8', shape: bad as number[], data: new Uint8Array(n * 5) }) },
-      images: { bad: fc.constantFrom<unknown>(null, [1], new Int8Array(4), 'img'), call: (n, bad) => new L.MnistDataset(bad as Uint8Array, new Uint8Array(n)) },
-      labels: { names: /labels|images/, bad: fc.constantFrom<unknown>(null, [1], 'lbl', 'wrong count'), call: (n, bad) => new L.MnistDataset(new Uint8Array(n * 784), (bad === 'wrong count' ? new Uint8Array(n + 1) : bad) as Uint8Array) },
+  run(
+    {
+      op: ['encodeSafetensors', 'decodeSafetensors', 'idx', 'encodeIdx', 'MnistDataset'],
+      valid: fc.integer({ min: 1, max: 4 }),
+      mutations: {
+        tensors: {
+          bad: fc.constantFrom<unknown>(null, 3, 'x', { a: 3 }, { a: null }, { __metadata__: T.zeros([1]) }),
+          call: (_n, bad) => L.encodeSafetensors(bad as L.TensorMap),
+        },
+        metadata: {
+          bad: fc.constantFrom<unknown>(null, 3, { a: 3 }, { a: null }),
+          call: (n, bad) => L.encodeSafetensors({ a: T.zeros([n]) }, bad as L.SafetensorsMetadata),
+        },
+        bytes: {
+          bad: fc.constantFrom<unknown>(null, 3, 'abc', [1, 2, 3], new Float32Array(4), {}),
+          call: (_n, bad) => L.decodeSafetensors(bad as Uint8Array),
+        },
+        'bytes ': {
+          names: 'bytes',
+          bad: fc.constantFrom<unknown>(null, 3, 'abc', [0, 0, 8, 1], new Int8Array(8)),
+          call: (_n, bad) => L.parseIdx(bad as Uint8Array),
+        },
+        dtype: {
+          bad: fc.constantFrom<unknown>('uint16', 3, null),
+          call: (n, bad) => L.encodeIdx({ dtype: bad as 'uint8', shape: [n], data: new Uint8Array(n) }),
+        },
+        shape: {
+          bad: fc.constantFrom<unknown>([], [2, 2], [-1], [0.5], null, 'ab', new Array(17).fill(1)),
+          call: (n, bad) => L.encodeIdx({ dtype: 'uint8', shape: bad as number[], data: new Uint8Array(n * 5) }),
+        },
+        images: {
+          bad: fc.constantFrom<unknown>(null, [1], new Int8Array(4), 'img'),
+          call: (n, bad) => new L.MnistDataset(bad as Uint8Array, new Uint8Array(n)),
+        },
+        labels: {
+          names: /labels|images/,
+          bad: fc.constantFrom<unknown>(null, [1], 'lbl', 'wrong count'),
+          call: (n, bad) =>
+            new L.MnistDataset(
+              new Uint8Array(n * 784),
+              (bad === 'wrong count' ? new Uint8Array(n + 1) : bad) as Uint8Array,
+            ),
+        },
+      },
     },
-  }, 15);
+    15,
+  );
 });

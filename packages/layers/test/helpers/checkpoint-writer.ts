@@ -22,7 +22,12 @@ const run = makeRun(Number(seedArg), { hidden: Number(hiddenArg) });
 const generators = (r: Run) => ({ shuffle: r.shuffle, epochStart: r.epochStart, dropout: r.dropout });
 
 if (existsSync(path)) {
-  const restored = loadTrainingCheckpoint(path, { model: run.model, optimizer: run.optimizer, scheduler: run.scheduler, generators: generators(run) });
+  const restored = loadTrainingCheckpoint(path, {
+    model: run.model,
+    optimizer: run.optimizer,
+    scheduler: run.scheduler,
+    generators: generators(run),
+  });
   run.step = restored.step;
   say(`resumed ${restored.step}`);
 } else {

@@ -29,7 +29,12 @@ export const TOLERANCE: Record<'float32' | 'float64', { rtol: number; atol: numb
  * Asserts `actual` has the fixture's shape and every element is within `atol + rtol·|expected|`,
  * naming the first element that is not.
  */
-export function expectClose(actual: Tensor | Variable | null, expected: FixtureTensor, dtype: 'float32' | 'float64', what: string): void {
+export function expectClose(
+  actual: Tensor | Variable | null,
+  expected: FixtureTensor,
+  dtype: 'float32' | 'float64',
+  what: string,
+): void {
   expect(actual, `${what} is missing`).not.toBeNull();
   const t = 'data' in actual! && actual!.data instanceof Tensor ? actual!.data : (actual as Tensor);
   expect(formatShape(t.shape), `${what} shape`).toBe(formatShape(expected.shape));
@@ -39,7 +44,9 @@ export function expectClose(actual: Tensor | Variable | null, expected: FixtureT
     const want = expected.data[i]!;
     const err = Math.abs(got[i]! - want);
     if (!(err <= atol + rtol * Math.abs(want))) {
-      expect.fail(`${what}[${i}] (flat) is ${got[i]}, PyTorch gives ${want} (|diff| ${err.toExponential(2)}, ${dtype})`);
+      expect.fail(
+        `${what}[${i}] (flat) is ${got[i]}, PyTorch gives ${want} (|diff| ${err.toExponential(2)}, ${dtype})`,
+      );
     }
   }
 }

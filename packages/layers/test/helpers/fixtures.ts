@@ -17,7 +17,12 @@ export function loadFixture<T>(name: string): T {
 
 /** A float64 (or int32) tensor holding a fixture's values. */
 export function fromFixture(t: FixtureTensor, dtype: 'float64' | 'float32' | 'int32' = 'float64'): Tensor {
-  const data = dtype === 'float64' ? Float64Array.from(t.data) : dtype === 'float32' ? Float32Array.from(t.data) : Int32Array.from(t.data);
+  const data =
+    dtype === 'float64'
+      ? Float64Array.from(t.data)
+      : dtype === 'float32'
+        ? Float32Array.from(t.data)
+        : Int32Array.from(t.data);
   return new Tensor(data, t.shape);
 }
 

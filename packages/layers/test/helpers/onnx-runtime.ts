@@ -6,10 +6,20 @@ import { expect } from 'vitest';
 import type { Tensor } from '@torchlet/tensor';
 
 /** Runs an ONNX model in ONNX Runtime (CPU) on one float32 input. */
-export async function runOnnx(bytes: Uint8Array, input: Tensor, inputName = 'input'): Promise<{ data: Float32Array; dims: number[] }> {
+export async function runOnnx(
+  bytes: Uint8Array,
+  input: Tensor,
+  inputName = 'input',
+): Promise<{ data: Float32Array; dims: number[] }> {
   const session = await ort.InferenceSession.create(bytes);
   try {
-    const feeds = { [inputName]: new ort.Tensor('float32', Float32Array.from(input.toTypedArray() as ArrayLike<number>), input.shape.slice()) };
+    const feeds = {
+      [inputName]: new ort.Tensor(
+        'float32',
+        Float32Array.from(input.toTypedArray() as ArrayLike<number>),
+        input.shape.slice(),
+      ),
+    };
     const result = await session.run(feeds);
     const out = result[session.outputNames[0]!]!;
     return { data: out.data as Float32Array, dims: out.dims.map(Number) };
@@ -28,7 +38,12 @@ export function torchletOutput(model: Module, input: Tensor): Tensor {
  * Exports `model` for `exportShape`, runs it in ONNX Runtime on `input` and checks the result
  * against Torchlet's to `atol + rtol·|expected|` (1e-4 each), shape included.
  */
-export async function expectOnnxMatches(model: Module, exportShape: readonly number[], input: Tensor, options: OnnxExportOptions = {}): Promise<Uint8Array> {
+export async function expectOnnxMatches(
+  model: Module,
+  exportShape: readonly number[],
+  input: Tensor,
+  options: OnnxExportOptions = {},
+): Promise<Uint8Array> {
   const bytes = toOnnxBytes(model, exportShape, options);
   const expected = torchletOutput(model, input);
   const got = await runOnnx(bytes, input);

@@ -32,7 +32,10 @@ export function referenceConv(input: Tensor, weight: Tensor, bias: Tensor | null
   const b = bias ? bias.toTypedArray() : null;
   const [n, cIn, ...spatial] = input.shape as number[];
   const [cOut, cInG, ...kernel] = weight.shape as number[];
-  const outSpatial = spatial.map((l, i) => Math.floor((l + o.padBefore[i]! + o.padAfter[i]! - o.dilation[i]! * (kernel[i]! - 1) - 1) / o.stride[i]!) + 1);
+  const outSpatial = spatial.map(
+    (l, i) =>
+      Math.floor((l + o.padBefore[i]! + o.padAfter[i]! - o.dilation[i]! * (kernel[i]! - 1) - 1) / o.stride[i]!) + 1,
+  );
   const [inD, inH, inW] = as3(spatial, 1);
   const [kD, kH, kW] = as3(kernel, 1);
   const [sD, sH, sW] = as3(o.stride, 1);
@@ -85,8 +88,16 @@ export function referenceConv(input: Tensor, weight: Tensor, bias: Tensor | null
  * @returns `[N, Cout, ...out]`, `out = (L − 1)·stride − 2·padding + dilation·(k − 1) + outputPadding + 1`
  */
 export function referenceConvTranspose(
-  input: Tensor, weight: Tensor, bias: Tensor | null,
-  o: { stride: readonly number[]; padding: readonly number[]; outputPadding: readonly number[]; dilation: readonly number[]; groups: number },
+  input: Tensor,
+  weight: Tensor,
+  bias: Tensor | null,
+  o: {
+    stride: readonly number[];
+    padding: readonly number[];
+    outputPadding: readonly number[];
+    dilation: readonly number[];
+    groups: number;
+  },
 ): Tensor {
   const x = input.toTypedArray();
   const w = weight.toTypedArray();
@@ -94,7 +105,9 @@ export function referenceConvTranspose(
   const [, cOutG, ...kernel] = weight.shape as number[];
   const cOut = cOutG! * o.groups;
   const cInG = cIn! / o.groups;
-  const outSpatial = spatial.map((l, i) => (l - 1) * o.stride[i]! - 2 * o.padding[i]! + o.dilation[i]! * (kernel[i]! - 1) + o.outputPadding[i]! + 1);
+  const outSpatial = spatial.map(
+    (l, i) => (l - 1) * o.stride[i]! - 2 * o.padding[i]! + o.dilation[i]! * (kernel[i]! - 1) + o.outputPadding[i]! + 1,
+  );
   const [inD, inH, inW] = as3(spatial, 1);
   const [kD, kH, kW] = as3(kernel, 1);
   const [sD, sH, sW] = as3(o.stride, 1);

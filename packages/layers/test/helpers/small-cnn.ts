@@ -64,8 +64,21 @@ export function makeRun(seed: number, options: { dataSeed?: number; hidden?: num
   );
   const optimizer = new Adam(model.parameters(), { lr: 0.01 });
   const scheduler = new StepLR(optimizer, { stepSize: 2, gamma: 0.5 });
-  const loader = new DataLoader(makeDataset(options.dataSeed ?? 100), { batchSize: BATCH, shuffle: true, generator: shuffle });
-  return { model, optimizer, scheduler, loader, shuffle, dropout, epochStart: new Generator().setState(shuffle.getState()), step: 0 };
+  const loader = new DataLoader(makeDataset(options.dataSeed ?? 100), {
+    batchSize: BATCH,
+    shuffle: true,
+    generator: shuffle,
+  });
+  return {
+    model,
+    optimizer,
+    scheduler,
+    loader,
+    shuffle,
+    dropout,
+    epochStart: new Generator().setState(shuffle.getState()),
+    step: 0,
+  };
 }
 
 /** One optimizer step on a batch; returns the loss. */

@@ -17,7 +17,10 @@ import {
 
 function stats(t: Tensor): { min: number; max: number; mean: number; std: number } {
   const d = contiguousData(t);
-  let min = Infinity, max = -Infinity, s = 0, s2 = 0;
+  let min = Infinity,
+    max = -Infinity,
+    s = 0,
+    s2 = 0;
   for (const v of d) {
     min = Math.min(min, v);
     max = Math.max(max, v);
@@ -54,7 +57,9 @@ describe('calculateGain', () => {
   });
   it('rejects an unknown nonlinearity with a RangeError listing the choices', () => {
     expect(() => calculateGain('swish' as never)).toThrow(RangeError);
-    expect(() => calculateGain('swish' as never)).toThrow(/calculateGain: unsupported nonlinearity 'swish'; expected one of .*leakyRelu/);
+    expect(() => calculateGain('swish' as never)).toThrow(
+      /calculateGain: unsupported nonlinearity 'swish'; expected one of .*leakyRelu/,
+    );
   });
   it('rejects a non-numeric slope', () => {
     expect(() => calculateGain('leakyRelu', NaN)).toThrow(TypeError);
@@ -160,7 +165,9 @@ describe('errors', () => {
   });
   it('bad mode, bad bounds, negative std, int32 tensors, expanded views', () => {
     expect(() => kaimingNormal_(zeros([2, 2]), { mode: 'fan_in' as never })).toThrow(RangeError);
-    expect(() => kaimingNormal_(zeros([2, 2]), { mode: 'fan_in' as never })).toThrow(/mode must be 'fanIn' or 'fanOut', got 'fan_in'/);
+    expect(() => kaimingNormal_(zeros([2, 2]), { mode: 'fan_in' as never })).toThrow(
+      /mode must be 'fanIn' or 'fanOut', got 'fan_in'/,
+    );
     expect(() => uniform_(zeros([2]), 1, 0)).toThrow(/uniform_: low must be <= high, got low=1, high=0/);
     expect(() => normal_(zeros([2]), 0, -1)).toThrow(RangeError);
     expect(() => normal_(zeros([2]), 0, -1)).toThrow(/std must be >= 0, got std=-1/);

@@ -14,7 +14,12 @@ function build(spec: Record<string, [number[], 'float32' | 'float64' | 'int32', 
   const out: Record<string, Tensor> = {};
   for (const [k, [shape, dtype, seed]] of Object.entries(spec)) {
     const values = randn(shape, { dtype: 'float64', generator: new Generator(seed) });
-    const data = dtype === 'float32' ? Float32Array.from(values.data) : dtype === 'float64' ? Float64Array.from(values.data) : Int32Array.from(values.data, (v) => Math.round(v * 1000));
+    const data =
+      dtype === 'float32'
+        ? Float32Array.from(values.data)
+        : dtype === 'float64'
+          ? Float64Array.from(values.data)
+          : Int32Array.from(values.data, (v) => Math.round(v * 1000));
     Object.defineProperty(out, k, { value: new Tensor(data, shape), enumerable: true });
   }
   return out;
@@ -40,7 +45,9 @@ describe('safetensors properties', () => {
           const got = back.tensors[k]!;
           expect(got.dtype).toBe(t.dtype);
           expect(got.shape).toEqual(t.shape);
-          expect(new Uint8Array(got.data.buffer, got.data.byteOffset, got.data.byteLength)).toEqual(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+          expect(new Uint8Array(got.data.buffer, got.data.byteOffset, got.data.byteLength)).toEqual(
+            new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength),
+          );
         }
       }),
       { numRuns: 100 },
@@ -65,11 +72,15 @@ describe('safetensors properties', () => {
       { numRuns: 300 },
     );
     fc.assert(
-      fc.property(arbStateDict, fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 6 }), (spec, edits) => {
-        const file = encodeSafetensors(build(spec));
-        for (const [at, value] of edits) file[at % file.length] = value;
-        decodeCleanly(file);
-      }),
+      fc.property(
+        arbStateDict,
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 6 }),
+        (spec, edits) => {
+          const file = encodeSafetensors(build(spec));
+          for (const [at, value] of edits) file[at % file.length] = value;
+          decodeCleanly(file);
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -78,7 +89,14 @@ describe('safetensors properties', () => {
     fc.assert(
       fc.property(
         fc.tuple(fc.nat(), fc.nat()),
-        fc.array(fc.record({ dtype: fc.constantFrom('F32', 'F64', 'I32', 'I64', 'U8', 7), shape: fc.array(fc.oneof(fc.nat(), fc.constant(2 ** 40)), { maxLength: 3 }), data_offsets: fc.array(fc.oneof(fc.nat(64), fc.constant(2 ** 53)), { maxLength: 3 }) }), { maxLength: 4 }),
+        fc.array(
+          fc.record({
+            dtype: fc.constantFrom('F32', 'F64', 'I32', 'I64', 'U8', 7),
+            shape: fc.array(fc.oneof(fc.nat(), fc.constant(2 ** 40)), { maxLength: 3 }),
+            data_offsets: fc.array(fc.oneof(fc.nat(64), fc.constant(2 ** 53)), { maxLength: 3 }),
+          }),
+          { maxLength: 4 },
+        ),
         fc.nat(64),
         ([lo, hi], entries, dataLength) => {
           const header: Record<string, unknown> = {};

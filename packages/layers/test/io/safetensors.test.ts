@@ -37,10 +37,17 @@ describe('safetensors round trip', () => {
   });
 
   it('writes a non-contiguous tensor by its logical (row-major) elements', () => {
-    const base = tensor([[1, 2, 3], [4, 5, 6]]);
+    const base = tensor([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     const transposed = new Tensor(base.data, [3, 2], [1, 3], 0);
     const back = decodeSafetensors(encodeSafetensors({ t: transposed })).tensors.t!;
-    expect(back.toArray()).toEqual([[1, 4], [2, 5], [3, 6]]);
+    expect(back.toArray()).toEqual([
+      [1, 4],
+      [2, 5],
+      [3, 6],
+    ]);
   });
 
   it('keeps metadata and returns null when there is none', () => {
@@ -50,7 +57,12 @@ describe('safetensors round trip', () => {
   });
 
   it('lays the file out as the reference writer: padded header, wide dtypes first, names sorted', () => {
-    const file = encodeSafetensors({ b: tensor([1, 2]), a: tensor([3]), c: tensor([1], { dtype: 'float64' }), i: tensor([7], { dtype: 'int32' }) });
+    const file = encodeSafetensors({
+      b: tensor([1, 2]),
+      a: tensor([3]),
+      c: tensor([1], { dtype: 'float64' }),
+      i: tensor([7], { dtype: 'int32' }),
+    });
     const n = new DataView(file.buffer).getUint32(0, true);
     expect(n % 8).toBe(0);
     const header = JSON.parse(new TextDecoder().decode(file.subarray(8, 8 + n)));
@@ -68,11 +80,14 @@ describe('safetensors round trip', () => {
     const view = new DataView(data.buffer);
     view.setBigInt64(0, 12345n, true);
     view.setFloat64(8, -2.5, true);
-    const file = buildFile({
-      __metadata__: { format: 'pt' },
-      'bn.num_batches_tracked': { dtype: 'I64', shape: [], data_offsets: [0, 8] },
-      w: { dtype: 'F64', shape: [1, 1], data_offsets: [8, 16] },
-    }, data);
+    const file = buildFile(
+      {
+        __metadata__: { format: 'pt' },
+        'bn.num_batches_tracked': { dtype: 'I64', shape: [], data_offsets: [0, 8] },
+        w: { dtype: 'F64', shape: [1, 1], data_offsets: [8, 16] },
+      },
+      data,
+    );
     const { tensors, metadata } = decodeSafetensors(file);
     expect(tensors['bn.num_batches_tracked']!.dtype).toBe('int32');
     expect(tensors['bn.num_batches_tracked']!.item()).toBe(12345);
@@ -111,37 +126,60 @@ describe('safetensors errors name the problem', () => {
   it('header that is not JSON, not UTF-8 or not an object', () => {
     expectBad(buildFile(null, 0, '{"a": '), /header is not valid JSON/);
     expectBad(buildFile(null, 0, '[1, 2]'), /header must be a JSON object starting with '\{'/);
-    expectBad(buildFile(null, 0, '{}'.padEnd(4, ' ')).map((b, i) => (i === 9 ? 0xff : b)), /header is not valid UTF-8/);
+    expectBad(
+      buildFile(null, 0, '{}'.padEnd(4, ' ')).map((b, i) => (i === 9 ? 0xff : b)),
+      /header is not valid UTF-8/,
+    );
   });
   it('bad dtype, shape or offsets', () => {
-    expectBad(buildFile({ w: entry('F16', [2], [0, 4]) }, 4), /entry 'w' has dtype "F16"; supported: F32, F64, I32, I64/);
+    expectBad(
+      buildFile({ w: entry('F16', [2], [0, 4]) }, 4),
+      /entry 'w' has dtype "F16"; supported: F32, F64, I32, I64/,
+    );
     expectBad(buildFile({ w: entry('F32', [2.5], [0, 4]) }, 4), /entry 'w' has shape \[2.5\]/);
     expectBad(buildFile({ w: entry('F32', [-1], [0, 4]) }, 4), /entry 'w' has shape \[-1\]/);
     expectBad(buildFile({ w: entry('F32', [1], [0]) }, 4), /entry 'w' has data_offsets \[0\]; expected \[begin, end\]/);
     expectBad(buildFile({ w: 7 }, 4), /entry 'w' must be an object with dtype, shape and data_offsets/);
   });
   it('offsets outside the data region', () => {
-    expectBad(buildFile({ w: entry('F32', [2], [0, 8]) }, 4), /entry 'w' has data_offsets \[0, 8\] outside the 4-byte data region/);
+    expectBad(
+      buildFile({ w: entry('F32', [2], [0, 8]) }, 4),
+      /entry 'w' has data_offsets \[0, 8\] outside the 4-byte data region/,
+    );
     expectBad(buildFile({ w: entry('F32', [0], [4, 2]) }, 4), /entry 'w' has data_offsets \[4, 2\] outside/);
   });
   it('offsets that disagree with shape × element size', () => {
-    expectBad(buildFile({ w: entry('F32', [2, 3], [0, 8]) }, 8), /entry 'w': shape \[2, 3\] of F32 needs 24 bytes but data_offsets \[0, 8\] span 8/);
+    expectBad(
+      buildFile({ w: entry('F32', [2, 3], [0, 8]) }, 8),
+      /entry 'w': shape \[2, 3\] of F32 needs 24 bytes but data_offsets \[0, 8\] span 8/,
+    );
     expectBad(buildFile({ w: entry('F32', [1e6, 1e6, 1e6], [0, 8]) }, 8), /needs 4000000000000000000 bytes/);
   });
   it('overlapping tensors, gaps and trailing bytes', () => {
-    expectBad(buildFile({ a: entry('F32', [2], [0, 8]), b: entry('F32', [1], [4, 8]) }, 8), /entry 'b' at \[4, 8\] overlaps the tensor before it, which ends at 8/);
-    expectBad(buildFile({ a: entry('F32', [1], [0, 4]), b: entry('F32', [1], [8, 12]) }, 12), /bytes \[4, 8\] of the data region belong to no tensor \(before 'b'\)/);
+    expectBad(
+      buildFile({ a: entry('F32', [2], [0, 8]), b: entry('F32', [1], [4, 8]) }, 8),
+      /entry 'b' at \[4, 8\] overlaps the tensor before it, which ends at 8/,
+    );
+    expectBad(
+      buildFile({ a: entry('F32', [1], [0, 4]), b: entry('F32', [1], [8, 12]) }, 12),
+      /bytes \[4, 8\] of the data region belong to no tensor \(before 'b'\)/,
+    );
     expectBad(buildFile({ a: entry('F32', [1], [0, 4]) }, 6), /the tensors cover 4 bytes but the data region has 6/);
   });
   it('metadata that is not strings; I64 values out of int32 range', () => {
     expectBad(buildFile({ __metadata__: { epoch: 3 } }, 0), /__metadata__.epoch must be a string, got number/);
     const data = new Uint8Array(8);
     new DataView(data.buffer).setBigInt64(0, 2n ** 40n, true);
-    expectBad(buildFile({ n: entry('I64', [1], [0, 8]) }, data), /entry 'n' holds the I64 value 1099511627776 at element 0, which does not fit in int32/);
+    expectBad(
+      buildFile({ n: entry('I64', [1], [0, 8]) }, data),
+      /entry 'n' holds the I64 value 1099511627776 at element 0, which does not fit in int32/,
+    );
   });
   it('encode rejects non-tensors, the reserved name and non-string metadata', () => {
     expect(() => encodeSafetensors({ a: [1, 2] as never })).toThrow(TypeError);
-    expect(() => encodeSafetensors({ a: [1, 2] as never })).toThrow(/encodeSafetensors: 'a' must be a Tensor, got object/);
+    expect(() => encodeSafetensors({ a: [1, 2] as never })).toThrow(
+      /encodeSafetensors: 'a' must be a Tensor, got object/,
+    );
     expect(() => encodeSafetensors({ __metadata__: tensor([1]) })).toThrow(/'__metadata__' is reserved/);
     expect(() => encodeSafetensors({}, { n: 1 as never })).toThrow(/metadata.n must be a string, got number/);
     expect(() => decodeSafetensors('abc' as never)).toThrow(/decodeSafetensors: bytes must be a Uint8Array/);

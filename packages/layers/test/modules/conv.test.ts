@@ -12,7 +12,10 @@ function maxAbs(t: T.Tensor): number {
 describe('Conv modules', () => {
   it('Conv2d holds weight [Cout, Cin/groups, kH, kW] and bias [Cout] as parameters, in that order', () => {
     const m = new Conv2d(4, 6, [3, 5], { groups: 2 });
-    expect([...m.namedParameters()].map(([name, p]) => [name, p.shape])).toEqual([['weight', [6, 2, 3, 5]], ['bias', [6]]]);
+    expect([...m.namedParameters()].map(([name, p]) => [name, p.shape])).toEqual([
+      ['weight', [6, 2, 3, 5]],
+      ['bias', [6]],
+    ]);
     expect(m.weight.requiresGrad).toBe(true);
     expect(m.weight.dtype).toBe('float32');
     expect(new Conv2d(4, 6, 3, { bias: false }).parameters()).toHaveLength(1);
@@ -28,8 +31,8 @@ describe('Conv modules', () => {
     const mean = w.reduce((s, v) => s + v, 0) / w.length;
     const variance = w.reduce((s, v) => s + (v - mean) ** 2, 0) / w.length;
     expect(Math.abs(mean)).toBeLessThan(0.05 * bound);
-    expect(variance / (bound * bound / 3)).toBeGreaterThan(0.95);
-    expect(variance / (bound * bound / 3)).toBeLessThan(1.05);
+    expect(variance / ((bound * bound) / 3)).toBeGreaterThan(0.95);
+    expect(variance / ((bound * bound) / 3)).toBeLessThan(1.05);
     expect(maxAbs(m.bias!.data)).toBeLessThanOrEqual(bound);
     expect(maxAbs(m.bias!.data)).toBeGreaterThan(0);
   });
@@ -72,21 +75,29 @@ describe('Conv modules', () => {
     const g = new Generator(3);
     const m = new Conv2d(2, 2, 4, { padding: 'same', paddingMode: 'circular', generator: g });
     expect(m.forward(T.randn([1, 2, 5, 6], { generator: g })).shape).toEqual([1, 2, 5, 6]);
-    expect(new Conv3d(2, 3, 3, { padding: 1, generator: g }).forward(T.randn([2, 4, 4, 4], { generator: g })).shape).toEqual([3, 4, 4, 4]);
+    expect(
+      new Conv3d(2, 3, 3, { padding: 1, generator: g }).forward(T.randn([2, 4, 4, 4], { generator: g })).shape,
+    ).toEqual([3, 4, 4, 4]);
     const t = new ConvTranspose1d(4, 2, 4, { stride: 2, padding: 1, generator: g });
     expect(t.forward(T.randn([1, 4, 10], { generator: g })).shape).toEqual([1, 2, 20]);
     const t2 = new ConvTranspose2d(4, 2, 3, { stride: 2, padding: 1, outputPadding: 1, generator: g });
     const x = T.randn([1, 4, 3, 3], { generator: g });
-    expect(t2.forward(x).toArray()).toEqual(convTranspose2d(x, t2.weight.data, t2.bias!.data, { stride: 2, padding: 1, outputPadding: 1 }).toArray());
+    expect(t2.forward(x).toArray()).toEqual(
+      convTranspose2d(x, t2.weight.data, t2.bias!.data, { stride: 2, padding: 1, outputPadding: 1 }).toArray(),
+    );
   });
 
   it('repr shows the channels, the kernel and the options that differ from the defaults', () => {
     expect(new Conv2d(1, 6, 5).toString()).toBe('Conv2d(1, 6, kernelSize=[5, 5])');
-    expect(new Conv2d(3, 8, 3, { stride: 2, padding: 1, bias: false }).toString()).toBe('Conv2d(3, 8, kernelSize=[3, 3], stride=[2, 2], padding=[1, 1], bias=false)');
-    expect(new Conv1d(4, 4, 3, { padding: 'same', dilation: 2, groups: 4, paddingMode: 'reflect' }).toString())
-      .toBe("Conv1d(4, 4, kernelSize=[3], padding='same', dilation=[2], groups=4, paddingMode='reflect')");
-    expect(new ConvTranspose2d(8, 4, 3, { stride: 2, padding: 1, outputPadding: 1 }).toString())
-      .toBe('ConvTranspose2d(8, 4, kernelSize=[3, 3], stride=[2, 2], padding=[1, 1], outputPadding=[1, 1])');
+    expect(new Conv2d(3, 8, 3, { stride: 2, padding: 1, bias: false }).toString()).toBe(
+      'Conv2d(3, 8, kernelSize=[3, 3], stride=[2, 2], padding=[1, 1], bias=false)',
+    );
+    expect(new Conv1d(4, 4, 3, { padding: 'same', dilation: 2, groups: 4, paddingMode: 'reflect' }).toString()).toBe(
+      "Conv1d(4, 4, kernelSize=[3], padding='same', dilation=[2], groups=4, paddingMode='reflect')",
+    );
+    expect(new ConvTranspose2d(8, 4, 3, { stride: 2, padding: 1, outputPadding: 1 }).toString()).toBe(
+      'ConvTranspose2d(8, 4, kernelSize=[3, 3], stride=[2, 2], padding=[1, 1], outputPadding=[1, 1])',
+    );
   });
 
   it('constructor errors name the layer and the numbers', () => {
@@ -96,14 +107,24 @@ describe('Conv modules', () => {
     expect(() => new Conv2d(0, 6, 3)).toThrow('Conv2d: inChannels must be positive, got 0');
     expect(() => new Conv2d(1.5, 6, 3)).toThrow(TypeError);
     expect(() => new Conv2d(3, 6, [3, 0])).toThrow('Conv2d: kernelSize must be positive, got kernelSize=[3, 0]');
-    expect(() => new Conv2d(3, 6, 3, { padding: 'same', stride: 2 })).toThrow("Conv2d: padding='same' needs stride 1 on every axis, got stride=2");
+    expect(() => new Conv2d(3, 6, 3, { padding: 'same', stride: 2 })).toThrow(
+      "Conv2d: padding='same' needs stride 1 on every axis, got stride=2",
+    );
     // @ts-expect-error: not a mode
-    expect(() => new Conv2d(3, 6, 3, { paddingMode: 'edge' })).toThrow("Conv2d: paddingMode must be 'zeros', 'reflect', 'replicate' or 'circular', got 'edge'");
+    expect(() => new Conv2d(3, 6, 3, { paddingMode: 'edge' })).toThrow(
+      "Conv2d: paddingMode must be 'zeros', 'reflect', 'replicate' or 'circular', got 'edge'",
+    );
     expect(() => new ConvTranspose2d(4, 4, 3, { stride: 2, outputPadding: 2 })).toThrow(RangeError);
-    expect(() => new ConvTranspose2d(4, 4, 3, { stride: 2, outputPadding: 2 })).toThrow('ConvTranspose2d: outputPadding must be smaller than stride or dilation on every axis, got outputPadding=2 with stride=2, dilation=1');
+    expect(() => new ConvTranspose2d(4, 4, 3, { stride: 2, outputPadding: 2 })).toThrow(
+      'ConvTranspose2d: outputPadding must be smaller than stride or dilation on every axis, got outputPadding=2 with stride=2, dilation=1',
+    );
     // @ts-expect-error: transposed convs have no padding modes
-    expect(() => new ConvTranspose1d(4, 4, 3, { paddingMode: 'reflect' })).toThrow("ConvTranspose1d: only paddingMode 'zeros' is supported, got paddingMode='reflect'");
+    expect(() => new ConvTranspose1d(4, 4, 3, { paddingMode: 'reflect' })).toThrow(
+      "ConvTranspose1d: only paddingMode 'zeros' is supported, got paddingMode='reflect'",
+    );
     // @ts-expect-error: not a float dtype
-    expect(() => new Conv1d(1, 1, 1, { dtype: 'int32' })).toThrow("Conv1d: dtype must be 'float32' or 'float64', got 'int32'");
+    expect(() => new Conv1d(1, 1, 1, { dtype: 'int32' })).toThrow(
+      "Conv1d: dtype must be 'float32' or 'float64', got 'int32'",
+    );
   });
 });

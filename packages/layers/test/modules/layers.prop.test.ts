@@ -17,13 +17,17 @@ import { Parameter } from '../../src/parameter.js';
 function checkModule(m: Module, x: Variable): void {
   const slots: [Record<string, unknown>, string, Parameter][] = [];
   for (const owner of m.modules()) {
-    for (const [key, value] of Object.entries(owner)) if (value instanceof Parameter) slots.push([owner as unknown as Record<string, unknown>, key, value]);
+    for (const [key, value] of Object.entries(owner))
+      if (value instanceof Parameter) slots.push([owner as unknown as Record<string, unknown>, key, value]);
   }
   try {
-    gradcheck((x, ...leaves) => {
-      slots.forEach(([owner, key], i) => (owner[key] = leaves[i]));
-      return m.forward(x);
-    }, [x, ...slots.map(([, , p]) => new Variable(p.data, { requiresGrad: true }))]);
+    gradcheck(
+      (x, ...leaves) => {
+        slots.forEach(([owner, key], i) => (owner[key] = leaves[i]));
+        return m.forward(x);
+      },
+      [x, ...slots.map(([, , p]) => new Variable(p.data, { requiresGrad: true }))],
+    );
   } finally {
     for (const [owner, key, p] of slots) owner[key] = p;
   }
@@ -32,29 +36,51 @@ function checkModule(m: Module, x: Variable): void {
 describe('every layer passes gradcheck (float64)', () => {
   it('Linear, activations, Flatten, Sequential', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 }), fc.integer(), (n, inF, outF, seed) => {
-        const g = new Generator(seed);
-        const x = randn([n, inF], { dtype: 'float64', generator: g, requiresGrad: true });
-        for (const act of [new ReLU(), new LeakyReLU(0.2), new Tanh(), new Sigmoid(), new GELU(), new GELU({ approximate: 'tanh' }), new Softmax(1), new LogSoftmax(1)]) {
-          checkModule(new Sequential(new Linear(inF, outF, { dtype: 'float64', generator: g }), act), x);
-        }
-        const img = randn([n, 2, 2], { dtype: 'float64', generator: g, requiresGrad: true });
-        checkModule(new Sequential(new Flatten(), new Linear(4, outF, { dtype: 'float64', generator: g })), img);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 3 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer(),
+        (n, inF, outF, seed) => {
+          const g = new Generator(seed);
+          const x = randn([n, inF], { dtype: 'float64', generator: g, requiresGrad: true });
+          for (const act of [
+            new ReLU(),
+            new LeakyReLU(0.2),
+            new Tanh(),
+            new Sigmoid(),
+            new GELU(),
+            new GELU({ approximate: 'tanh' }),
+            new Softmax(1),
+            new LogSoftmax(1),
+          ]) {
+            checkModule(new Sequential(new Linear(inF, outF, { dtype: 'float64', generator: g }), act), x);
+          }
+          const img = randn([n, 2, 2], { dtype: 'float64', generator: g, requiresGrad: true });
+          checkModule(new Sequential(new Flatten(), new Linear(4, outF, { dtype: 'float64', generator: g })), img);
+        },
+      ),
       { numRuns: 15 },
     );
   });
 
   it('BatchNorm1d / BatchNorm2d in training and eval mode', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 2, max: 3 }), fc.integer({ min: 1, max: 3 }), fc.boolean(), fc.boolean(), fc.integer(), (n, c, twoD, training, seed) => {
-        const g = new Generator(seed);
-        const bn = twoD ? new BatchNorm2d(c, { dtype: 'float64' }) : new BatchNorm1d(c, { dtype: 'float64' });
-        bn.weight!.data.data.set(randn([c], { dtype: 'float64', generator: g }).data.data);
-        bn.train(training);
-        const x = randn(twoD ? [n, c, 2, 2] : [n, c, 3], { dtype: 'float64', generator: g, requiresGrad: true });
-        checkModule(bn, x);
-      }),
+      fc.property(
+        fc.integer({ min: 2, max: 3 }),
+        fc.integer({ min: 1, max: 3 }),
+        fc.boolean(),
+        fc.boolean(),
+        fc.integer(),
+        (n, c, twoD, training, seed) => {
+          const g = new Generator(seed);
+          const bn = twoD ? new BatchNorm2d(c, { dtype: 'float64' }) : new BatchNorm1d(c, { dtype: 'float64' });
+          bn.weight!.data.data.set(randn([c], { dtype: 'float64', generator: g }).data.data);
+          bn.train(training);
+          const x = randn(twoD ? [n, c, 2, 2] : [n, c, 3], { dtype: 'float64', generator: g, requiresGrad: true });
+          checkModule(bn, x);
+        },
+      ),
       { numRuns: 30 },
     );
   });

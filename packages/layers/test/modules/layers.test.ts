@@ -36,7 +36,9 @@ describe('Linear', () => {
   it('constructor errors', () => {
     expect(() => new Linear(-1, 2)).toThrow(/Linear: inFeatures must be >= 0, got -1/);
     expect(() => new Linear(2, 1.5)).toThrow(/Linear: outFeatures must be an integer, got 1.5/);
-    expect(() => new Linear(2, 2, { dtype: 'int32' as never })).toThrow(/dtype must be 'float32' or 'float64', got int32/);
+    expect(() => new Linear(2, 2, { dtype: 'int32' as never })).toThrow(
+      /dtype must be 'float32' or 'float64', got int32/,
+    );
     expect(() => new Linear(2, 2, { bias: 'yes' as never })).toThrow(/bias must be a boolean/);
   });
 });
@@ -48,7 +50,9 @@ describe('Flatten and Identity', () => {
     expect(new Flatten(0).forward(x).shape).toEqual([120]);
     expect(new Flatten(1, 2).forward(x).shape).toEqual([2, 12, 5]);
     expect(new Flatten(-2).forward(x).shape).toEqual([2, 3, 20]);
-    expect(() => new Flatten(4).forward(x)).toThrow(/Flatten: startDim=4, endDim=-1 are out of range for input \[2, 3, 4, 5\]/);
+    expect(() => new Flatten(4).forward(x)).toThrow(
+      /Flatten: startDim=4, endDim=-1 are out of range for input \[2, 3, 4, 5\]/,
+    );
     expect(() => new Flatten(2, 1).forward(x)).toThrow(/startDim=2 comes after endDim=1/);
     expect(() => new Flatten(0.5)).toThrow(/startDim must be an integer/);
   });
@@ -77,7 +81,9 @@ describe('activation modules', () => {
   });
   it('validate their options', () => {
     expect(() => new LeakyReLU(NaN)).toThrow(/LeakyReLU: negativeSlope must be a finite number, got NaN/);
-    expect(() => new GELU({ approximate: 'fast' as never })).toThrow(/GELU: approximate must be 'none' or 'tanh', got fast/);
+    expect(() => new GELU({ approximate: 'fast' as never })).toThrow(
+      /GELU: approximate must be 'none' or 'tanh', got fast/,
+    );
     expect(() => new Softmax(undefined as never)).toThrow(/Softmax: dim must be an integer, got undefined/);
     expect(() => new LogSoftmax(1).forward(x)).toThrow(RangeError);
   });
@@ -104,7 +110,13 @@ describe('Dropout module', () => {
 describe('BatchNorm modules', () => {
   it('state dict uses PyTorch names; camelCase getters read the buffers', () => {
     const bn = new BatchNorm2d(3);
-    expect(Object.keys(bn.stateDict())).toEqual(['weight', 'bias', 'running_mean', 'running_var', 'num_batches_tracked']);
+    expect(Object.keys(bn.stateDict())).toEqual([
+      'weight',
+      'bias',
+      'running_mean',
+      'running_var',
+      'num_batches_tracked',
+    ]);
     expect(bn.runningVar!.toArray()).toEqual([1, 1, 1]);
     expect(bn.num_batches_tracked!.dtype).toBe('int32');
     expect(bn.numBatchesTracked).toBe(0);
@@ -120,19 +132,39 @@ describe('BatchNorm modules', () => {
   it('eval mode does not touch the running stats; trackRunningStats: false uses batch stats always', () => {
     const bn = new BatchNorm1d(2);
     bn.eval();
-    bn.forward(tensor([[1, 2], [3, 4]]));
+    bn.forward(
+      tensor([
+        [1, 2],
+        [3, 4],
+      ]),
+    );
     expect(bn.runningMean!.toArray()).toEqual([0, 0]);
     expect(bn.numBatchesTracked).toBe(0);
     const free = new BatchNorm1d(2, { trackRunningStats: false, affine: false });
     expect(Object.keys(free.stateDict())).toEqual([]);
     free.eval();
-    const y = free.forward(tensor([[1, 2], [3, 4]], { dtype: 'float32' })).toArray() as number[][];
+    const y = free
+      .forward(
+        tensor(
+          [
+            [1, 2],
+            [3, 4],
+          ],
+          { dtype: 'float32' },
+        ),
+      )
+      .toArray() as number[][];
     expect(y[0]![0]).toBeCloseTo(-1, 4);
     expect(free.toString()).toBe('BatchNorm1d(2, eps=0.00001, momentum=0.1, affine=false, trackRunningStats=false)');
   });
   it('resetParameters / resetRunningStats', () => {
     const bn = new BatchNorm1d(2);
-    bn.forward(tensor([[1, 2], [3, 4]]));
+    bn.forward(
+      tensor([
+        [1, 2],
+        [3, 4],
+      ]),
+    );
     bn.weight!.data.data.fill(5);
     bn.resetParameters();
     expect(bn.runningMean!.toArray()).toEqual([0, 0]);
@@ -143,12 +175,18 @@ describe('BatchNorm modules', () => {
     const bn = new BatchNorm2d(3);
     expect(() => bn.forward(zeros([2, 3, 4]))).toThrow(ShapeError);
     expect(() => bn.forward(zeros([2, 3, 4]))).toThrow(/BatchNorm2d: expected 4-D input, got \[2, 3, 4\]/);
-    expect(() => bn.forward(zeros([2, 4, 2, 2]))).toThrow(/BatchNorm2d: input has 4 channels \(axis 1 of \[2, 4, 2, 2\]\) but numFeatures is 3/);
+    expect(() => bn.forward(zeros([2, 4, 2, 2]))).toThrow(
+      /BatchNorm2d: input has 4 channels \(axis 1 of \[2, 4, 2, 2\]\) but numFeatures is 3/,
+    );
     expect(() => new BatchNorm1d(3).forward(zeros([2, 3, 4, 4]))).toThrow(/BatchNorm1d: expected 2-D or 3-D input/);
-    expect(() => new BatchNorm1d(3).forward(zeros([1, 3]))).toThrow(/training needs more than 1 value per channel, got input \[1, 3\]/);
+    expect(() => new BatchNorm1d(3).forward(zeros([1, 3]))).toThrow(
+      /training needs more than 1 value per channel, got input \[1, 3\]/,
+    );
     expect(bn.numBatchesTracked).toBe(0);
     expect(() => new BatchNorm1d(0)).toThrow(/numFeatures must be >= 1, got 0/);
-    expect(() => new BatchNorm1d(2, { momentum: 1.5 })).toThrow(/momentum must be in \[0, 1\] or null, got momentum=1.5/);
+    expect(() => new BatchNorm1d(2, { momentum: 1.5 })).toThrow(
+      /momentum must be in \[0, 1\] or null, got momentum=1.5/,
+    );
     expect(() => new BatchNorm1d(2, { eps: -1 })).toThrow(/eps must be a finite number >= 0/);
     expect(() => new BatchNorm1d(2, { affine: 1 as never })).toThrow(/affine must be a boolean/);
   });
@@ -156,7 +194,14 @@ describe('BatchNorm modules', () => {
 
 describe('summary', () => {
   const model = () =>
-    new Sequential(new Flatten(), new Linear(12, 8, { generator: new Generator(0) }), new BatchNorm1d(8), new ReLU(), new Dropout(0.2), new Linear(8, 3, { generator: new Generator(1) }));
+    new Sequential(
+      new Flatten(),
+      new Linear(12, 8, { generator: new Generator(0) }),
+      new BatchNorm1d(8),
+      new ReLU(),
+      new Dropout(0.2),
+      new Linear(8, 3, { generator: new Generator(1) }),
+    );
 
   it('lists each leaf layer with its output shape and parameter count, and the totals', () => {
     const m = model();
@@ -200,4 +245,3 @@ describe('summary', () => {
     expect(summaryRows(new Linear(2, 2), [1, 2]).rows.map((r) => [r.name, r.type])).toEqual([['', 'Linear']]);
   });
 });
-

@@ -44,10 +44,29 @@ describe('Module registration', () => {
   it('names parameters and buffers by dotted paths in registration order', () => {
     const net = new Net();
     expect([...net.namedParameters()].map(([n]) => n)).toEqual([
-      'block.fc.weight', 'block.fc.bias', 'block.bn.weight', 'block.bn.bias', 'block.scale', 'head.2.weight', 'head.2.bias',
+      'block.fc.weight',
+      'block.fc.bias',
+      'block.bn.weight',
+      'block.bn.bias',
+      'block.scale',
+      'head.2.weight',
+      'head.2.bias',
     ]);
-    expect([...net.namedBuffers()].map(([n]) => n)).toEqual(['block.bn.running_mean', 'block.bn.running_var', 'block.bn.num_batches_tracked']);
-    expect([...net.namedModules()].map(([n]) => n)).toEqual(['', 'block', 'block.fc', 'block.bn', 'head', 'head.0', 'head.1', 'head.2']);
+    expect([...net.namedBuffers()].map(([n]) => n)).toEqual([
+      'block.bn.running_mean',
+      'block.bn.running_var',
+      'block.bn.num_batches_tracked',
+    ]);
+    expect([...net.namedModules()].map(([n]) => n)).toEqual([
+      '',
+      'block',
+      'block.fc',
+      'block.bn',
+      'head',
+      'head.0',
+      'head.1',
+      'head.2',
+    ]);
     expect(net.children().map((m) => m.constructor.name)).toEqual(['Block', 'Sequential']);
     expect(net.parameters().length).toBe(7);
     expect(net.numParameters()).toBe(12 + 4 + 4 + 4 + 1 + 8 + 2);
@@ -67,7 +86,10 @@ describe('Module registration', () => {
   });
   it('Sequential chains forward; an empty one is the identity', () => {
     const seq = new Sequential(new Flatten(), new ReLU());
-    expect(seq.forward(tensor([[[-1, 2]], [[3, -4]]])).toArray()).toEqual([[0, 2], [3, 0]]);
+    expect(seq.forward(tensor([[[-1, 2]], [[3, -4]]])).toArray()).toEqual([
+      [0, 2],
+      [3, 0],
+    ]);
     expect(new Sequential().forward(tensor([1, 2])).toArray()).toEqual([1, 2]);
   });
 });
@@ -87,8 +109,18 @@ describe('train / eval, apply, zeroGrad', () => {
   });
   it('zeroGrad clears every gradient after a backward', () => {
     const net = new Net();
-    const y = net.forward(tensor([[1, 2, 3], [4, 5, 6]]));
-    y.backward(tensor([[1, 1], [1, 1]]));
+    const y = net.forward(
+      tensor([
+        [1, 2, 3],
+        [4, 5, 6],
+      ]),
+    );
+    y.backward(
+      tensor([
+        [1, 1],
+        [1, 1],
+      ]),
+    );
     expect(net.parameters().filter((p) => p.grad !== null).length).toBeGreaterThan(0);
     net.zeroGrad();
     expect(net.parameters().every((p) => p.grad === null)).toBe(true);
@@ -125,28 +157,39 @@ describe('stateDict / loadStateDict', () => {
     delete sd['head.2.bias'];
     sd['head.3.weight'] = zeros([1]);
     expect(() => net.loadStateDict(sd)).toThrow(StateDictError);
-    expect(() => net.loadStateDict(sd)).toThrow(/loadStateDict: missing keys: head.2.bias; unexpected keys: head.3.weight/);
+    expect(() => net.loadStateDict(sd)).toThrow(
+      /loadStateDict: missing keys: head.2.bias; unexpected keys: head.3.weight/,
+    );
     try {
       net.loadStateDict(sd);
     } catch (e) {
       expect((e as StateDictError).missingKeys).toEqual(['head.2.bias']);
       expect((e as StateDictError).unexpectedKeys).toEqual(['head.3.weight']);
     }
-    expect(net.loadStateDict(sd, { strict: false })).toEqual({ missingKeys: ['head.2.bias'], unexpectedKeys: ['head.3.weight'] });
+    expect(net.loadStateDict(sd, { strict: false })).toEqual({
+      missingKeys: ['head.2.bias'],
+      unexpectedKeys: ['head.3.weight'],
+    });
   });
   it('shape mismatches are a ShapeError naming the key and both shapes, before anything is written', () => {
     const net = new Net();
     const w = net.block.fc.weight.data.toArray();
     const sd = { ...new Net(3).stateDict(), 'head.2.weight': zeros([3, 4]) };
     expect(() => net.loadStateDict(sd)).toThrow(ShapeError);
-    expect(() => net.loadStateDict(sd)).toThrow(/loadStateDict: head.2.weight: checkpoint has shape \[3, 4\], model has \[2, 4\]/);
+    expect(() => net.loadStateDict(sd)).toThrow(
+      /loadStateDict: head.2.weight: checkpoint has shape \[3, 4\], model has \[2, 4\]/,
+    );
     expect(net.block.fc.weight.data.toArray()).toEqual(w);
-    expect(() => net.loadStateDict({ ...net.stateDict(), 'block.scale': [1] as never })).toThrow(/block.scale must be a Tensor/);
+    expect(() => net.loadStateDict({ ...net.stateDict(), 'block.scale': [1] as never })).toThrow(
+      /block.scale must be a Tensor/,
+    );
     expect(() => net.loadStateDict(null as never)).toThrow(/stateDict must be an object of tensors/);
   });
   it('keys like toString or constructor are not mistaken for entries', () => {
     const net = new Linear(1, 1);
-    expect(() => net.loadStateDict({ toString: zeros([1]) } as never)).toThrow(/missing keys: weight, bias; unexpected keys: toString/);
+    expect(() => net.loadStateDict({ toString: zeros([1]) } as never)).toThrow(
+      /missing keys: weight, bias; unexpected keys: toString/,
+    );
   });
 });
 

@@ -45,8 +45,12 @@ function expectFusedMatchesOneByOne(seq: Sequential, x: Tensor | Variable, g: Te
 describe('Sequential fuses Conv2d → ReLU → MaxPool2d(2)', () => {
   it('with the bits of running the modules one by one, output and parameter gradients', () => {
     const seq = new Sequential(
-      new Conv2d(3, 5, 5, { padding: 2, generator: new Generator(3) }), new ReLU(), new MaxPool2d(2),
-      new Conv2d(5, 6, 3, { generator: new Generator(4) }), new ReLU(), new MaxPool2d([2, 2], { stride: 2 }),
+      new Conv2d(3, 5, 5, { padding: 2, generator: new Generator(3) }),
+      new ReLU(),
+      new MaxPool2d(2),
+      new Conv2d(5, 6, 3, { generator: new Generator(4) }),
+      new ReLU(),
+      new MaxPool2d([2, 2], { stride: 2 }),
     );
     const x = randn([9, 3, 16, 16], { generator: new Generator(5) });
     const g = randn([9, 6, 3, 3], { generator: new Generator(6) }).data;
@@ -55,8 +59,12 @@ describe('Sequential fuses Conv2d → ReLU → MaxPool2d(2)', () => {
 
   it('and Conv1d → ReLU → MaxPool1d(2), with the same bits', () => {
     const seq = new Sequential(
-      new Conv1d(2, 4, 7, { padding: 3, generator: new Generator(7) }), new ReLU(), new MaxPool1d(2),
-      new Conv1d(4, 3, 5, { generator: new Generator(8) }), new ReLU(), new MaxPool1d(2, { stride: 2 }),
+      new Conv1d(2, 4, 7, { padding: 3, generator: new Generator(7) }),
+      new ReLU(),
+      new MaxPool1d(2),
+      new Conv1d(4, 3, 5, { generator: new Generator(8) }),
+      new ReLU(),
+      new MaxPool1d(2, { stride: 2 }),
     );
     const x = randn([5, 2, 33], { generator: new Generator(9) });
     const g = randn([5, 3, 6], { generator: new Generator(10) }).data;
@@ -77,12 +85,16 @@ describe('Sequential fuses Conv2d → ReLU → MaxPool2d(2)', () => {
     expect(lastOp(subclassed)).toBe('maxPool');
   });
 
-  it('not when a module\'s forward is hooked per instance, or under anomaly detection', () => {
+  it("not when a module's forward is hooked per instance, or under anomaly detection", () => {
     const seq = block();
     const relu = seq.at(1) as Module & { forward: Module['forward'] };
     let calls = 0;
     const original = relu.forward;
-    Object.defineProperty(relu, 'forward', { value: (x: Variable) => (calls++, original.call(relu, x)), configurable: true, writable: true });
+    Object.defineProperty(relu, 'forward', {
+      value: (x: Variable) => (calls++, original.call(relu, x)),
+      configurable: true,
+      writable: true,
+    });
     expect(lastOp(seq)).toBe('maxPool');
     expect(calls).toBe(1);
     delete (relu as { forward?: unknown }).forward;
@@ -97,7 +109,9 @@ describe('Sequential fuses Conv2d → ReLU → MaxPool2d(2)', () => {
 
   it('summary still sees all three layers', () => {
     expect(summaryRows(block(), [1, 2, 8, 8]).rows.map((r) => [r.type, r.outputShape])).toEqual([
-      ['Conv2d', [1, 4, 8, 8]], ['ReLU', [1, 4, 8, 8]], ['MaxPool2d', [1, 4, 4, 4]],
+      ['Conv2d', [1, 4, 8, 8]],
+      ['ReLU', [1, 4, 8, 8]],
+      ['MaxPool2d', [1, 4, 4, 4]],
     ]);
   });
 });

@@ -50,12 +50,16 @@ beforeAll(async () => {
     target: 'node20',
     logLevel: 'warning',
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-    plugins: [{
-      name: 'workspace-sources',
-      setup(b) {
-        b.onResolve({ filter: /^@torchlet\// }, (args) => (SOURCES[args.path] ? { path: join(root, SOURCES[args.path]!) } : undefined));
+    plugins: [
+      {
+        name: 'workspace-sources',
+        setup(b) {
+          b.onResolve({ filter: /^@torchlet\// }, (args) =>
+            SOURCES[args.path] ? { path: join(root, SOURCES[args.path]!) } : undefined,
+          );
+        },
       },
-    }],
+    ],
   });
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -86,7 +90,9 @@ type Kill =
 function waitForTemp(before: Set<string>, minBytes: number, ms: number): void {
   const deadline = performance.now() + ms;
   while (performance.now() < deadline) {
-    const fresh = temps().filter((f) => !before.has(f) && (statSync(join(dir, f), { throwIfNoEntry: false })?.size ?? -1) >= minBytes);
+    const fresh = temps().filter(
+      (f) => !before.has(f) && (statSync(join(dir, f), { throwIfNoEntry: false })?.size ?? -1) >= minBytes,
+    );
     if (fresh.length > 0) return;
   }
 }
@@ -94,7 +100,9 @@ function waitForTemp(before: Set<string>, minBytes: number, ms: number): void {
 /** Runs the writer once, killing it as `kill` says (null: let it finish). */
 function runWriter(kill: Kill | null): Promise<Outcome> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script, dir, String(TOTAL), String(HIDDEN), String(SEED)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [script, dir, String(TOTAL), String(HIDDEN), String(SEED)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     let killed = false;
@@ -132,7 +140,12 @@ function runWriter(kill: Kill | null): Promise<Outcome> {
 const lastNumber = (lines: string[], word: string) =>
   lines.reduce((n, l) => (l.startsWith(`${word} `) ? Number(l.slice(word.length + 1)) : n), -1);
 
-const targetsOf = (r: Run) => ({ model: r.model, optimizer: r.optimizer, scheduler: r.scheduler, generators: { shuffle: r.shuffle, epochStart: r.epochStart, dropout: r.dropout } });
+const targetsOf = (r: Run) => ({
+  model: r.model,
+  optimizer: r.optimizer,
+  scheduler: r.scheduler,
+  generators: { shuffle: r.shuffle, epochStart: r.epochStart, dropout: r.dropout },
+});
 
 describe('SIGKILL while training and checkpointing', () => {
   it('the last complete checkpoint always loads; a partial file is never taken for one; the run ends bit-identical', async () => {
@@ -189,7 +202,9 @@ describe('SIGKILL while training and checkpointing', () => {
       expect(step).toBeLessThanOrEqual(Math.max(saving, saved));
       lastSavedSoFar = step;
     }
-    console.log(`kill: ${plan.length} kills, ${midWriteKills} during a checkpoint save; temp files left: ${partialsRejected} partial (rejected), ${completeTemps} complete but not renamed`);
+    console.log(
+      `kill: ${plan.length} kills, ${midWriteKills} during a checkpoint save; temp files left: ${partialsRejected} partial (rejected), ${completeTemps} complete but not renamed`,
+    );
     expect(midWriteKills).toBeGreaterThanOrEqual(2);
     expect(partialsRejected).toBeGreaterThanOrEqual(1);
 

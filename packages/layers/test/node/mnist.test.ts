@@ -10,7 +10,8 @@ const tmp = mkdtempSync(join(tmpdir(), 'torchlet-mnist-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 function writeSet(dir: string, nTrain: number, nTest: number, labelsTrain = nTrain): void {
-  const img = (n: number) => encodeIdx({ dtype: 'uint8', shape: [n, 28, 28], data: new Uint8Array(n * 784).map((_, i) => i % 256) });
+  const img = (n: number) =>
+    encodeIdx({ dtype: 'uint8', shape: [n, 28, 28], data: new Uint8Array(n * 784).map((_, i) => i % 256) });
   const lab = (n: number) => encodeIdx({ dtype: 'uint8', shape: [n], data: new Uint8Array(n).map((_, i) => i % 10) });
   writeFileSync(join(dir, MNIST_FILES.trainImages), img(nTrain));
   writeFileSync(join(dir, MNIST_FILES.trainLabels), lab(labelsTrain));
@@ -37,7 +38,9 @@ describe('loadMnist on generated files', () => {
     const dir = join(tmp, 'counts');
     mkdirSync(dir);
     writeSet(dir, 5, 3, 4);
-    expect(() => loadMnist(dir)).toThrow(/loadMnist: train-images-idx3-ubyte holds 5 images but train-labels-idx1-ubyte holds 4 labels/);
+    expect(() => loadMnist(dir)).toThrow(
+      /loadMnist: train-images-idx3-ubyte holds 5 images but train-labels-idx1-ubyte holds 4 labels/,
+    );
   });
 
   it('a truncated file is an IdxFormatError naming the numbers and the path', () => {
@@ -47,11 +50,15 @@ describe('loadMnist on generated files', () => {
     const path = join(dir, MNIST_FILES.testImages);
     writeFileSync(path, readFileSync(path).subarray(0, 1000));
     expect(() => loadMnist(dir)).toThrow(IdxFormatError);
-    expect(() => loadMnist(dir)).toThrow(/idx: file is 1000 bytes but the header \[3, 28, 28\] needs 2368 .*t10k-images-idx3-ubyte/);
+    expect(() => loadMnist(dir)).toThrow(
+      /idx: file is 1000 bytes but the header \[3, 28, 28\] needs 2368 .*t10k-images-idx3-ubyte/,
+    );
   });
 
   it('a missing file says which files are expected', () => {
-    expect(() => loadMnist(join(tmp, 'nothing-here'))).toThrow(/does not exist; expected the uncompressed IDX files train-images-idx3-ubyte/);
+    expect(() => loadMnist(join(tmp, 'nothing-here'))).toThrow(
+      /does not exist; expected the uncompressed IDX files train-images-idx3-ubyte/,
+    );
   });
 });
 

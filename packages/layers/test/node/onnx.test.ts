@@ -14,7 +14,12 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('exportOnnx', () => {
   it('writes the same bytes as toOnnxBytes, atomically, and ONNX Runtime loads the file by path', async () => {
     const g = new Generator(21);
-    const model = new Sequential(new Conv2d(1, 3, 3, { generator: g }), new ReLU(), new Flatten(), new Linear(3 * 4 * 4, 2, { generator: g }));
+    const model = new Sequential(
+      new Conv2d(1, 3, 3, { generator: g }),
+      new ReLU(),
+      new Flatten(),
+      new Linear(3 * 4 * 4, 2, { generator: g }),
+    );
     const path = join(dir, 'small.onnx');
     const written = exportOnnx(model, [1, 1, 6, 6], path);
     const bytes = readFileSync(path);

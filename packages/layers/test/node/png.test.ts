@@ -24,7 +24,10 @@ describe('PNG output', () => {
     const weight = randn([6, 1, 5, 5], { generator: g });
     const cases: [Uint8Array, visualize.RgbaImage][] = [
       [filtersToPng(weight, { title: 'conv1' }), visualize.filtersToImage(weight, { title: 'conv1' })],
-      [featureMapsToPng(randn([1, 4, 12, 12], { generator: g })), visualize.featureMapsToImage(randn([1, 4, 12, 12], { generator: new Generator(4) }))],
+      [
+        featureMapsToPng(randn([1, 4, 12, 12], { generator: g })),
+        visualize.featureMapsToImage(randn([1, 4, 12, 12], { generator: new Generator(4) })),
+      ],
       [lineChartToPng([{ name: 'a', y: [3, 2, 1] }]), visualize.lineChart([{ name: 'a', y: [3, 2, 1] }])],
     ];
     for (const [bytes, img] of cases) {
@@ -34,7 +37,9 @@ describe('PNG output', () => {
     }
     const filters = PNG.sync.read(Buffer.from(cases[0]![0]));
     const grays = new Set<number>();
-    for (let i = 0; i < filters.data.length; i += 4) if (filters.data[i] === filters.data[i + 1] && filters.data[i] === filters.data[i + 2]) grays.add(filters.data[i]!);
+    for (let i = 0; i < filters.data.length; i += 4)
+      if (filters.data[i] === filters.data[i + 1] && filters.data[i] === filters.data[i + 2])
+        grays.add(filters.data[i]!);
     expect(grays.has(0) && grays.has(255)).toBe(true); // the smallest weight black, the largest white
   });
 

@@ -14,8 +14,15 @@ interface OutputsFixture {
 /** The layers of `bn_cnn()` in fixtures/generate/lenet_state.py: `[N, 1, 12, 12]` → `[N, 3]`. */
 function bnCnn(): Sequential {
   return new Sequential(
-    new Conv2d(1, 4, 3, { padding: 1, bias: false }), new BatchNorm2d(4), new ReLU(), new MaxPool2d(2),
-    new Flatten(), new Linear(4 * 6 * 6, 8), new BatchNorm1d(8), new ReLU(), new Linear(8, 3),
+    new Conv2d(1, 4, 3, { padding: 1, bias: false }),
+    new BatchNorm2d(4),
+    new ReLU(),
+    new MaxPool2d(2),
+    new Flatten(),
+    new Linear(4 * 6 * 6, 8),
+    new BatchNorm1d(8),
+    new ReLU(),
+    new Linear(8, 3),
   );
 }
 

@@ -28,11 +28,23 @@ try {
 
 function makeModel(seed: number): Sequential {
   const g = new Generator(seed);
-  return new Sequential(new Flatten(), new Linear(784, 64, { generator: g }), new BatchNorm1d(64), new ReLU(), new Linear(64, 10, { generator: g }));
+  return new Sequential(
+    new Flatten(),
+    new Linear(784, 64, { generator: g }),
+    new BatchNorm1d(64),
+    new ReLU(),
+    new Linear(64, 10, { generator: g }),
+  );
 }
 
 /** Trains `epochs` epochs (one scheduler step each); returns the per-step losses. */
-function train(model: Sequential, opt: Adam, sched: StepLR, loader: Iterable<[Tensor, Tensor]>, epochs: number): number[] {
+function train(
+  model: Sequential,
+  opt: Adam,
+  sched: StepLR,
+  loader: Iterable<[Tensor, Tensor]>,
+  epochs: number,
+): number[] {
   const losses: number[] = [];
   for (let e = 0; e < epochs; e++) {
     for (const [x, y] of loader) {
@@ -63,7 +75,10 @@ describe.skipIf(data === null)('a short MNIST training run (512 images, fixed se
     const model = makeModel(seed);
     const opt = new Adam(model.parameters(), { lr: 0.003 });
     const sched = new StepLR(opt, { stepSize: 2, gamma: 0.5 });
-    const subset = new Subset(data!.train, Array.from({ length: 512 }, (_, i) => i));
+    const subset = new Subset(
+      data!.train,
+      Array.from({ length: 512 }, (_, i) => i),
+    );
     const generator = new Generator(seed + 1);
     const loader = new DataLoader(subset, { batchSize: 32, shuffle: true, generator });
     return { model, opt, sched, loader, generator };

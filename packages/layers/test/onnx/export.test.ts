@@ -40,7 +40,11 @@ function graphOf(bytes: Uint8Array): { ops: string[]; initializers: string[]; op
     graph: { node: { op_type: string }[]; initializer?: { name: string }[] };
     opset_import: { version: number }[];
   };
-  return { ops: model.graph.node.map((n) => n.op_type), initializers: (model.graph.initializer ?? []).map((t) => t.name), opset: model.opset_import[0]!.version };
+  return {
+    ops: model.graph.node.map((n) => n.op_type),
+    initializers: (model.graph.initializer ?? []).map((t) => t.name),
+    opset: model.opset_import[0]!.version,
+  };
 }
 
 /** Runs a few training-mode batches so BatchNorm's running statistics are far from 0 and 1. */
@@ -58,10 +62,21 @@ class LeNet5 extends Module {
   constructor(g: Generator) {
     super();
     this.features = new Sequential(
-      new Conv2d(1, 6, 5, { padding: 2, generator: g }), new ReLU(), new MaxPool2d(2),
-      new Conv2d(6, 16, 5, { generator: g }), new ReLU(), new MaxPool2d(2),
+      new Conv2d(1, 6, 5, { padding: 2, generator: g }),
+      new ReLU(),
+      new MaxPool2d(2),
+      new Conv2d(6, 16, 5, { generator: g }),
+      new ReLU(),
+      new MaxPool2d(2),
     );
-    this.classifier = new Sequential(new Flatten(), new Linear(400, 120, { generator: g }), new ReLU(), new Linear(120, 84, { generator: g }), new ReLU(), new Linear(84, 10, { generator: g }));
+    this.classifier = new Sequential(
+      new Flatten(),
+      new Linear(400, 120, { generator: g }),
+      new ReLU(),
+      new Linear(120, 84, { generator: g }),
+      new ReLU(),
+      new Linear(84, 10, { generator: g }),
+    );
   }
   forward(x: Variable | Tensor): Variable {
     return this.classifier.forward(this.features.forward(x));
@@ -74,7 +89,20 @@ describe('toOnnxBytes → ONNX Runtime', () => {
     const model = new LeNet5(g);
     const bytes = await expectOnnxMatches(model, [1, 1, 28, 28], randn([5, 1, 28, 28], { generator: g }));
     const graph = graphOf(bytes);
-    expect(graph.ops).toEqual(['Conv', 'Relu', 'MaxPool', 'Conv', 'Relu', 'MaxPool', 'Flatten', 'Gemm', 'Relu', 'Gemm', 'Relu', 'Gemm']);
+    expect(graph.ops).toEqual([
+      'Conv',
+      'Relu',
+      'MaxPool',
+      'Conv',
+      'Relu',
+      'MaxPool',
+      'Flatten',
+      'Gemm',
+      'Relu',
+      'Gemm',
+      'Relu',
+      'Gemm',
+    ]);
     expect(graph.initializers.sort()).toEqual(Object.keys(model.stateDict()).sort());
     expect(graph.opset).toBe(17);
   });
@@ -117,11 +145,24 @@ describe('toOnnxBytes → ONNX Runtime', () => {
 
   it('global pools, softmax and a dilated max pool', async () => {
     const g = new Generator(3);
-    const avg = new Sequential(new Conv2d(2, 4, 3, { generator: g }), new MaxPool2d(2, { dilation: 2, stride: 1 }), new AdaptiveAvgPool2d(1), new Flatten(), new Softmax(1));
+    const avg = new Sequential(
+      new Conv2d(2, 4, 3, { generator: g }),
+      new MaxPool2d(2, { dilation: 2, stride: 1 }),
+      new AdaptiveAvgPool2d(1),
+      new Flatten(),
+      new Softmax(1),
+    );
     const bytes = await expectOnnxMatches(avg, [1, 2, 9, 9], randn([3, 2, 9, 9], { generator: g }));
     expect(graphOf(bytes).ops).toContain('GlobalAveragePool');
-    const max = new Sequential(new Conv2d(2, 4, 3, { generator: g }), new AdaptiveMaxPool2d([null, 1]), new AdaptiveMaxPool2d(1), new Flatten(0, -1));
-    const maxBytes = await expectOnnxMatches(max, [2, 2, 8, 8], randn([2, 2, 8, 8], { generator: g }), { dynamicBatch: false });
+    const max = new Sequential(
+      new Conv2d(2, 4, 3, { generator: g }),
+      new AdaptiveMaxPool2d([null, 1]),
+      new AdaptiveMaxPool2d(1),
+      new Flatten(0, -1),
+    );
+    const maxBytes = await expectOnnxMatches(max, [2, 2, 8, 8], randn([2, 2, 8, 8], { generator: g }), {
+      dynamicBatch: false,
+    });
     expect(graphOf(maxBytes).ops).toEqual(['Conv', 'MaxPool', 'GlobalMaxPool', 'Reshape']);
   });
 
@@ -139,7 +180,12 @@ describe('toOnnxBytes → ONNX Runtime', () => {
     );
     warmUp(oneD, [4, 2, 32], g);
     await expectOnnxMatches(oneD, [1, 2, 32], randn([3, 2, 32], { generator: g }));
-    const threeD = new Sequential(new Conv3d(1, 4, 3, { padding: 1, stride: [1, 2, 2], generator: g }), new ReLU(), new Flatten(2), new Linear(64, 2, { generator: g }));
+    const threeD = new Sequential(
+      new Conv3d(1, 4, 3, { padding: 1, stride: [1, 2, 2], generator: g }),
+      new ReLU(),
+      new Flatten(2),
+      new Linear(64, 2, { generator: g }),
+    );
     await expectOnnxMatches(threeD, [1, 1, 4, 8, 8], randn([2, 1, 4, 8, 8], { generator: g }));
   });
 
@@ -181,8 +227,16 @@ describe('toOnnxBytes → ONNX Runtime', () => {
   it('a model that is a single layer, and an identity model', async () => {
     const g = new Generator(11);
     await expectOnnxMatches(new Linear(5, 3, { generator: g }), [2, 5], randn([4, 5], { generator: g }));
-    await expectOnnxMatches(new Linear(5, 3, { bias: false, generator: g }), [2, 7, 5], randn([2, 7, 5], { generator: g }));
-    await expectOnnxMatches(new Sequential(new Linear(5, 3, { generator: g })), [2, 7, 5], randn([2, 7, 5], { generator: g }));
+    await expectOnnxMatches(
+      new Linear(5, 3, { bias: false, generator: g }),
+      [2, 7, 5],
+      randn([2, 7, 5], { generator: g }),
+    );
+    await expectOnnxMatches(
+      new Sequential(new Linear(5, 3, { generator: g })),
+      [2, 7, 5],
+      randn([2, 7, 5], { generator: g }),
+    );
     const identity = await expectOnnxMatches(new Sequential(new Dropout()), [1, 4], randn([3, 4], { generator: g }));
     expect(graphOf(identity).ops).toEqual(['Identity']);
   });
@@ -206,7 +260,9 @@ describe('toOnnxBytes errors', () => {
     }
     const model = new Sequential(new Linear(4, 4), new Swish());
     expect(() => toOnnxBytes(model, [1, 4])).toThrow(TypeError);
-    expect(() => toOnnxBytes(model, [1, 4])).toThrow(/exportOnnx: 1 \(Swish\) is not a layer ONNX export supports; supported: Conv1d, Conv2d/);
+    expect(() => toOnnxBytes(model, [1, 4])).toThrow(
+      /exportOnnx: 1 \(Swish\) is not a layer ONNX export supports; supported: Conv1d, Conv2d/,
+    );
   });
 
   it('a subclass that overrides forward is refused, one that keeps it is not', () => {
@@ -216,7 +272,9 @@ describe('toOnnxBytes errors', () => {
       }
     }
     class SeededConv extends Conv2d {}
-    expect(() => toOnnxBytes(new Sequential(new DoubledConv(1, 2, 3)), [1, 1, 5, 5])).toThrow(/0 \(DoubledConv\) is not a layer/);
+    expect(() => toOnnxBytes(new Sequential(new DoubledConv(1, 2, 3)), [1, 1, 5, 5])).toThrow(
+      /0 \(DoubledConv\) is not a layer/,
+    );
     expect(graphOf(toOnnxBytes(new Sequential(new SeededConv(1, 2, 3)), [1, 1, 5, 5])).ops).toEqual(['Conv']);
   });
 
@@ -229,14 +287,18 @@ describe('toOnnxBytes errors', () => {
       }
     }
     expect(() => toOnnxBytes(new Residual(), [1, 2, 4, 4])).toThrow(TypeError);
-    expect(() => toOnnxBytes(new Residual(), [1, 2, 4, 4])).toThrow(/exportOnnx: out \(ReLU\) reads a value \[1, 2, 4, 4\] made by 'add', computed outside any layer/);
+    expect(() => toOnnxBytes(new Residual(), [1, 2, 4, 4])).toThrow(
+      /exportOnnx: out \(ReLU\) reads a value \[1, 2, 4, 4\] made by 'add', computed outside any layer/,
+    );
     class TailArithmetic extends Module {
       fc = new Linear(3, 3);
       forward(x: Variable | Tensor): Variable {
         return relu(this.fc.forward(x));
       }
     }
-    expect(() => toOnnxBytes(new TailArithmetic(), [1, 3])).toThrow(/the model's output a value \[1, 3\] made by 'relu' was computed outside any layer/);
+    expect(() => toOnnxBytes(new TailArithmetic(), [1, 3])).toThrow(
+      /the model's output a value \[1, 3\] made by 'relu' was computed outside any layer/,
+    );
   });
 
   it('adaptive pools whose sizes do not divide, and inputs ONNX cannot take', () => {
@@ -245,20 +307,28 @@ describe('toOnnxBytes errors', () => {
     expect(() => toOnnxBytes(pool, [1, 2, 7, 7])).toThrow(/0 \(AdaptiveAvgPool2d\) pools \[7, 7\] to \[3, 3\]/);
     expect(graphOf(toOnnxBytes(pool, [1, 2, 9, 6])).ops).toEqual(['AveragePool']);
     expect(() => toOnnxBytes(new Conv2d(2, 2, 3), [2, 7, 7])).toThrow(ShapeError);
-    expect(() => toOnnxBytes(new Conv2d(2, 2, 3), [2, 7, 7])).toThrow(/Conv2d got input \[2, 7, 7\], but ONNX needs a batched \[N, C, H, W\] input/);
+    expect(() => toOnnxBytes(new Conv2d(2, 2, 3), [2, 7, 7])).toThrow(
+      /Conv2d got input \[2, 7, 7\], but ONNX needs a batched \[N, C, H, W\] input/,
+    );
   });
 
   it('layers whose eval behaviour ONNX cannot express', () => {
     expect(() => toOnnxBytes(new AvgPool2d(2, { divisorOverride: 3 }), [1, 1, 4, 4])).toThrow(RangeError);
     expect(() => toOnnxBytes(new AvgPool2d(2, { divisorOverride: 3 }), [1, 1, 4, 4])).toThrow(/divisorOverride=3/);
-    expect(() => toOnnxBytes(new BatchNorm2d(2, { trackRunningStats: false }), [2, 2, 3, 3])).toThrow(/trackRunningStats=false/);
+    expect(() => toOnnxBytes(new BatchNorm2d(2, { trackRunningStats: false }), [2, 2, 3, 3])).toThrow(
+      /trackRunningStats=false/,
+    );
   });
 
   it('bad arguments', () => {
     expect(() => toOnnxBytes({} as Module, [1, 4])).toThrow(/exportOnnx: model must be a Module, got object/);
     expect(() => toOnnxBytes(new Linear(4, 2), [1, 4], { opsetVersion: 12 })).toThrow(RangeError);
-    expect(() => toOnnxBytes(new Linear(4, 2), [1, 4], { opsetVersion: 12 })).toThrow(/opsetVersion must be an integer from 13 to 21, got opsetVersion=12/);
-    expect(() => toOnnxBytes(new Linear(4, 2), [1, 4], { inputName: 'x', outputName: 'x' })).toThrow(/two different non-empty strings/);
+    expect(() => toOnnxBytes(new Linear(4, 2), [1, 4], { opsetVersion: 12 })).toThrow(
+      /opsetVersion must be an integer from 13 to 21, got opsetVersion=12/,
+    );
+    expect(() => toOnnxBytes(new Linear(4, 2), [1, 4], { inputName: 'x', outputName: 'x' })).toThrow(
+      /two different non-empty strings/,
+    );
     expect(() => toOnnxBytes(new Linear(4, 2), [1, 5])).toThrow(/linear/);
   });
 });

@@ -19,15 +19,20 @@ function train(kernel: Gemm, sizes: number[], steps: number, maximize: boolean, 
     for (const p of params) p.grad = randn([p.size], { generator: g });
     opt.step();
   }
-  const moments = params.flatMap((p) => ['expAvg', 'expAvgSq'].map((k) => (opt.state.get(p)![k] as Tensor).toTypedArray() as Float32Array));
+  const moments = params.flatMap((p) =>
+    ['expAvg', 'expAvgSq'].map((k) => (opt.state.get(p)![k] as Tensor).toTypedArray() as Float32Array),
+  );
   return [...params.map((p) => p.data.toTypedArray() as Float32Array), ...moments];
 }
 
 describe('Adam on the WebAssembly kernel', () => {
-  it('gives the JS loop\'s bits for the parameters and both moments, on 1 and 3 threads', () => {
+  it("gives the JS loop's bits for the parameters and both moments, on 1 and 3 threads", () => {
     fc.assert(
       fc.property(
-        fc.array(fc.integer({ min: 4000, max: 40000 }), { minLength: 1, maxLength: 3 }), fc.integer({ min: 1, max: 4 }), fc.boolean(), fc.integer(),
+        fc.array(fc.integer({ min: 4000, max: 40000 }), { minLength: 1, maxLength: 3 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.boolean(),
+        fc.integer(),
         (sizes, steps, maximize, seed) => {
           const expected = train(jsGemm, sizes, steps, maximize, seed);
           expect(train(wasm1, sizes, steps, maximize, seed)).toEqual(expected);
@@ -44,7 +49,10 @@ describe('Adam on the WebAssembly kernel', () => {
       const storage = Float32Array.from({ length: 20000 }, (_, i) => Math.cos(i));
       const p = new Parameter(new Tensor(storage, [10000], undefined, 5000));
       const opt = new Adam([p], { lr: 0.1 });
-      p.grad = new Tensor(Float32Array.from({ length: 10000 }, (_, i) => Math.sin(i)), [10000]);
+      p.grad = new Tensor(
+        Float32Array.from({ length: 10000 }, (_, i) => Math.sin(i)),
+        [10000],
+      );
       opt.step();
       return storage;
     };

@@ -24,7 +24,11 @@ const fixture = loadFixture<{ cases: OptimCase[]; schedulers: SchedulerCase[] }>
 
 function make(c: OptimCase, params: Parameter[]) {
   const o = c.options as never;
-  return c.optimizer === 'SGD' ? new SGD(params, o) : c.optimizer === 'Adam' ? new Adam(params, o) : new AdamW(params, o);
+  return c.optimizer === 'SGD'
+    ? new SGD(params, o)
+    : c.optimizer === 'Adam'
+      ? new Adam(params, o)
+      : new AdamW(params, o);
 }
 
 describe('optimizers match PyTorch 1.13 over 5 steps', () => {
@@ -47,7 +51,9 @@ describe('optimizers match PyTorch 1.13 over 5 steps', () => {
         first.step();
       }
       const saved = JSON.parse(JSON.stringify(first.stateDict()));
-      const copies = params.map((p) => new Parameter(fromFixture({ shape: [...p.shape], data: Array.from(p.data.toTypedArray()) })));
+      const copies = params.map(
+        (p) => new Parameter(fromFixture({ shape: [...p.shape], data: Array.from(p.data.toTypedArray()) })),
+      );
       const second = make(c, copies);
       second.loadStateDict(saved);
       for (let s = 2; s < 5; s++) {
@@ -63,11 +69,14 @@ describe('schedulers match PyTorch 1.13 over 12 epochs', () => {
   for (const c of fixture.schedulers) {
     it(c.name, () => {
       const opt = new SGD([new Parameter(fromFixture({ shape: [1], data: [0] }))], { lr: c.baseLr });
-      const sched = c.scheduler === 'StepLR' ? new StepLR(opt, c.options as never) : new CosineAnnealingLR(opt, c.options as never);
+      const sched =
+        c.scheduler === 'StepLR' ? new StepLR(opt, c.options as never) : new CosineAnnealingLR(opt, c.options as never);
       c.lrs.forEach((want, e) => {
         const got = opt.paramGroups[0]!.lr;
         // Same recursion as PyTorch; only Math.cos and libm's cos may differ in the last bit.
-        expect(Math.abs(got - want) <= 1e-15 + 1e-13 * Math.abs(want), `epoch ${e}: got ${got}, expected ${want}`).toBe(true);
+        expect(Math.abs(got - want) <= 1e-15 + 1e-13 * Math.abs(want), `epoch ${e}: got ${got}, expected ${want}`).toBe(
+          true,
+        );
         expect(sched.getLastLr()).toEqual([got]);
         sched.step();
       });

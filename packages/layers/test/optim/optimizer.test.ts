@@ -39,7 +39,10 @@ describe('Optimizer basics', () => {
     a.grad = tensor([1], { dtype: 'float64' });
     b.grad = tensor([1], { dtype: 'float64' });
     const opt = new SGD([{ params: [a] }, { params: [b], lr: 0.5 }], { lr: 0.1, momentum: 0.9 });
-    expect(opt.paramGroups.map((g) => [g.lr, g.momentum])).toEqual([[0.1, 0.9], [0.5, 0.9]]);
+    expect(opt.paramGroups.map((g) => [g.lr, g.momentum])).toEqual([
+      [0.1, 0.9],
+      [0.5, 0.9],
+    ]);
     opt.step();
     expect(a.item()).toBeCloseTo(0.9, 15);
     expect(b.item()).toBeCloseTo(0.5, 15);
@@ -72,7 +75,11 @@ describe('Optimizer basics', () => {
     expect(sd.paramGroups[0]!.betas).toEqual([0.9, 0.999]);
     expect(Object.keys(sd.state)).toEqual(['0']);
     expect(sd.state['0']!.step).toBe(1);
-    expect(sd.state['0']!.expAvg).toEqual({ dtype: 'float64', shape: [2], data: [0.09999999999999998, 0.09999999999999998] });
+    expect(sd.state['0']!.expAvg).toEqual({
+      dtype: 'float64',
+      shape: [2],
+      data: [0.09999999999999998, 0.09999999999999998],
+    });
     expect(Object.keys(sd.state['0']!).sort()).toEqual(['expAvg', 'expAvgSq', 'maxExpAvgSq', 'step']);
   });
 
@@ -92,8 +99,12 @@ describe('Optimizer errors name the option and the numbers', () => {
     expect(() => new SGD([p64([1])], { lr: -1 })).toThrow(/SGD: lr must be >= 0, got -1/);
     expect(() => new SGD([p64([1])], { lr: NaN })).toThrow(/SGD: lr must be a finite number, got NaN/);
     expect(() => new SGD([p64([1])], { lr: 0.1, momentum: -0.5 })).toThrow(/momentum must be >= 0, got -0.5/);
-    expect(() => new SGD([p64([1])], { lr: 0.1, nesterov: true })).toThrow(/nesterov momentum needs momentum > 0 and dampening = 0, got momentum=0, dampening=0/);
-    expect(() => new SGD([p64([1])], { lr: 0.1, momentum: 0.9, dampening: 0.1, nesterov: true })).toThrow(/dampening=0.1/);
+    expect(() => new SGD([p64([1])], { lr: 0.1, nesterov: true })).toThrow(
+      /nesterov momentum needs momentum > 0 and dampening = 0, got momentum=0, dampening=0/,
+    );
+    expect(() => new SGD([p64([1])], { lr: 0.1, momentum: 0.9, dampening: 0.1, nesterov: true })).toThrow(
+      /dampening=0.1/,
+    );
     expect(() => new Adam([p64([1])], { betas: [0.9, 1] })).toThrow(/Adam: betas\[1\] must be < 1, got 1/);
     expect(() => new AdamW([p64([1])], { betas: [-0.1, 0.9] })).toThrow(/AdamW: betas\[0\] must be >= 0, got -0.1/);
     expect(() => new Adam([p64([1])], { betas: [0.9] as never })).toThrow(/betas must be a pair/);
@@ -105,11 +116,15 @@ describe('Optimizer errors name the option and the numbers', () => {
   it('parameters', () => {
     expect(() => new SGD([], { lr: 0.1 })).toThrow(/SGD: got an empty parameter list/);
     expect(() => new SGD(3 as never, { lr: 0.1 })).toThrow(/params must be an iterable of parameters/);
-    expect(() => new SGD([tensor([1])] as never, { lr: 0.1 })).toThrow(/params\[0\] must be a Parameter or Variable, got object/);
+    expect(() => new SGD([tensor([1])] as never, { lr: 0.1 })).toThrow(
+      /params\[0\] must be a Parameter or Variable, got object/,
+    );
     const a = p64([1]);
     expect(() => new SGD([a, a], { lr: 0.1 })).toThrow(/params\[1\] \[1\] appears more than once/);
     expect(() => new SGD([{ params: [a] }, { params: [a] }], { lr: 0.1 })).toThrow(/appears more than once/);
-    expect(() => new SGD([new Parameter(tensor([1], { dtype: 'int32' }), false)], { lr: 0.1 })).toThrow(/params\[0\] is int32 \[1\]/);
+    expect(() => new SGD([new Parameter(tensor([1], { dtype: 'int32' }), false)], { lr: 0.1 })).toThrow(
+      /params\[0\] is int32 \[1\]/,
+    );
     expect(() => new SGD([{ params: [] }], { lr: 0.1 })).toThrow(/parameter group 0 is empty/);
   });
   it('a gradient of the wrong shape', () => {
@@ -125,12 +140,18 @@ describe('Optimizer errors name the option and the numbers', () => {
     opt.step();
     const sd = opt.stateDict();
     const two = new SGD([{ params: [p64([1, 2])] }, { params: [p64([1])] }], { lr: 0.1, momentum: 0.9 });
-    expect(() => two.loadStateDict(sd)).toThrow(/SGD.loadStateDict: the state dict has 1 parameter groups but the optimizer has 2/);
+    expect(() => two.loadStateDict(sd)).toThrow(
+      /SGD.loadStateDict: the state dict has 1 parameter groups but the optimizer has 2/,
+    );
     const other = new SGD([p64([1, 2]), p64([3])], { lr: 0.1, momentum: 0.9 });
-    expect(() => other.loadStateDict(sd)).toThrow(/parameter group 0 has 1 parameters in the state dict but 2 in the optimizer/);
+    expect(() => other.loadStateDict(sd)).toThrow(
+      /parameter group 0 has 1 parameters in the state dict but 2 in the optimizer/,
+    );
     const wrongShape = new SGD([p64([1, 2, 3])], { lr: 0.2, momentum: 0.9 });
     expect(() => wrongShape.loadStateDict(sd)).toThrow(ShapeError);
-    expect(() => wrongShape.loadStateDict(sd)).toThrow(/state 0.momentumBuffer has shape \[2\] but parameter 0 is \[3\]/);
+    expect(() => wrongShape.loadStateDict(sd)).toThrow(
+      /state 0.momentumBuffer has shape \[2\] but parameter 0 is \[3\]/,
+    );
     expect(wrongShape.paramGroups[0]!.lr).toBe(0.2);
     expect(() => wrongShape.loadStateDict(null as never)).toThrow(TypeError);
   });
@@ -152,7 +173,13 @@ describe('schedulers', () => {
       seen.push(s.getLastLr());
       s.step();
     }
-    expect(seen).toEqual([[0.1, 1], [0.1, 1], [0.05, 0.5], [0.05, 0.5], [0.025, 0.25]]);
+    expect(seen).toEqual([
+      [0.1, 1],
+      [0.1, 1],
+      [0.05, 0.5],
+      [0.05, 0.5],
+      [0.025, 0.25],
+    ]);
   });
   it('stateDict / loadStateDict resume the same sequence', () => {
     const run = (resumeAt: number | null) => {
@@ -184,6 +211,8 @@ describe('schedulers', () => {
     expect(() => new CosineAnnealingLR(opt, { tMax: 3, etaMin: -1 })).toThrow(/etaMin must be >= 0/);
     expect(() => new StepLR({} as never, { stepSize: 1 })).toThrow(/StepLR: optimizer must be an Optimizer/);
     const s = new StepLR(opt, { stepSize: 1 });
-    expect(() => s.loadStateDict({ lastEpoch: 1, stepCount: 1, baseLrs: [1, 2], lastLr: [1] })).toThrow(/baseLrs must hold one number per parameter group \(1\)/);
+    expect(() => s.loadStateDict({ lastEpoch: 1, stepCount: 1, baseLrs: [1, 2], lastLr: [1] })).toThrow(
+      /baseLrs must hold one number per parameter group \(1\)/,
+    );
   });
 });

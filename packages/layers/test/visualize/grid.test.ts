@@ -6,7 +6,16 @@ import { describe, expect, it } from 'vitest';
 const { featureMapsToImage, filtersToImage, normalizeToBytes } = visualize;
 
 /** The gray value at tile pixel (r, c) of a grid drawn without labels or title: margin 8, border 1. */
-function tilePixel(img: visualize.RgbaImage, tile: number, r: number, c: number, cellW: number, cellH: number, columns: number, scale: number): number[] {
+function tilePixel(
+  img: visualize.RgbaImage,
+  tile: number,
+  r: number,
+  c: number,
+  cellW: number,
+  cellH: number,
+  columns: number,
+  scale: number,
+): number[] {
   const x = 8 + (tile % columns) * cellW + 1 + c * scale;
   const y = 8 + Math.floor(tile / columns) * cellH + 1 + r * scale;
   const i = (y * img.width + x) * 4;
@@ -34,7 +43,13 @@ describe('filtersToImage', () => {
 
   it("normalize: 'each' stretches every tile to its own range", () => {
     const weight = reshape(arange(0, 8, 1, { dtype: 'float32' }), [2, 1, 2, 2]);
-    const img = filtersToImage(new Variable(weight), { scale: 1, labels: false, gap: 0, columns: 2, normalize: 'each' });
+    const img = filtersToImage(new Variable(weight), {
+      scale: 1,
+      labels: false,
+      gap: 0,
+      columns: 2,
+      normalize: 'each',
+    });
     for (const tile of [0, 1]) {
       expect(tilePixel(img, tile, 0, 0, 4, 4, 2, 1)[0]).toBe(0);
       expect(tilePixel(img, tile, 1, 1, 4, 4, 2, 1)[0]).toBe(255);
@@ -46,16 +61,29 @@ describe('filtersToImage', () => {
     const img = filtersToImage(w); // default scale 10 → 50 px tiles, 3 columns
     expect(img.width).toBeGreaterThanOrEqual(3 * 52);
     expect(img.height).toBeGreaterThanOrEqual(4 * 52);
-    const oneD = filtersToImage(randn([6, 1, 7], { generator: new Generator(2) }), { labels: false, gap: 0, scale: 7, columns: 6 });
+    const oneD = filtersToImage(randn([6, 1, 7], { generator: new Generator(2) }), {
+      labels: false,
+      gap: 0,
+      scale: 7,
+      columns: 6,
+    });
     expect([oneD.width, oneD.height]).toEqual([8 * 2 + 6 * (49 + 2), 8 * 2 + 7 + 2]); // margins + one row of 49×7 tiles with borders
   });
 
   it('errors name the op and the shape', () => {
     expect(() => filtersToImage(randn([2, 2]))).toThrow(ShapeError);
-    expect(() => filtersToImage(randn([2, 2]))).toThrow(/filtersToImage: weight must be \[Cout, Cin, kH, kW\] or \[Cout, Cin, k\], got \[2, 2\]/);
-    expect(() => filtersToImage(randn([2, 1, 3, 3]), { scale: 0 })).toThrow(/scale must be an integer >= 1, got scale=0/);
-    expect(() => filtersToImage(randn([2, 1, 3, 3]), { normalize: 'x' as 'all' })).toThrow(/normalize must be 'all' or 'each'/);
-    expect(() => filtersToImage([1, 2] as unknown as Tensor)).toThrow(/weight must be a Tensor or Variable, got object/);
+    expect(() => filtersToImage(randn([2, 2]))).toThrow(
+      /filtersToImage: weight must be \[Cout, Cin, kH, kW\] or \[Cout, Cin, k\], got \[2, 2\]/,
+    );
+    expect(() => filtersToImage(randn([2, 1, 3, 3]), { scale: 0 })).toThrow(
+      /scale must be an integer >= 1, got scale=0/,
+    );
+    expect(() => filtersToImage(randn([2, 1, 3, 3]), { normalize: 'x' as 'all' })).toThrow(
+      /normalize must be 'all' or 'each'/,
+    );
+    expect(() => filtersToImage([1, 2] as unknown as Tensor)).toThrow(
+      /weight must be a Tensor or Variable, got object/,
+    );
   });
 });
 
@@ -65,7 +93,8 @@ describe('featureMapsToImage', () => {
     const a = featureMapsToImage(maps, { labels: false, scale: 2, gap: 0, columns: 5 });
     const b = featureMapsToImage(reshape(maps, [5, 6, 6]), { labels: false, scale: 2, gap: 0, columns: 5 });
     expect(a.data).toEqual(b.data);
-    const grays = (tile: number) => Array.from({ length: 36 }, (_, k) => tilePixel(a, tile, Math.floor(k / 6), k % 6, 14, 14, 5, 2)[0]!);
+    const grays = (tile: number) =>
+      Array.from({ length: 36 }, (_, k) => tilePixel(a, tile, Math.floor(k / 6), k % 6, 14, 14, 5, 2)[0]!);
     for (let t = 0; t < 5; t++) {
       expect(Math.min(...grays(t))).toBe(0);
       expect(Math.max(...grays(t))).toBe(255);
@@ -73,6 +102,8 @@ describe('featureMapsToImage', () => {
   });
 
   it('a batch of several samples is an error', () => {
-    expect(() => featureMapsToImage(randn([2, 3, 4, 4]))).toThrow(/featureMapsToImage: maps must be \[C, H, W\] or \[1, C, H, W\], got \[2, 3, 4, 4\]/);
+    expect(() => featureMapsToImage(randn([2, 3, 4, 4]))).toThrow(
+      /featureMapsToImage: maps must be \[C, H, W\] or \[1, C, H, W\], got \[2, 3, 4, 4\]/,
+    );
   });
 });

@@ -5,7 +5,8 @@ const { lineChart, niceTicks } = visualize;
 
 function countColor(img: visualize.RgbaImage, rgb: readonly number[]): number {
   let n = 0;
-  for (let i = 0; i < img.data.length; i += 4) if (img.data[i] === rgb[0] && img.data[i + 1] === rgb[1] && img.data[i + 2] === rgb[2]) n++;
+  for (let i = 0; i < img.data.length; i += 4)
+    if (img.data[i] === rgb[0] && img.data[i + 1] === rgb[1] && img.data[i + 2] === rgb[2]) n++;
   return n;
 }
 
@@ -22,10 +23,13 @@ describe('lineChart', () => {
   it('draws each series in its colour, at the requested size; a one-point series is a marker', () => {
     const red = [200, 0, 0] as const;
     const blue = [0, 0, 200] as const;
-    const img = lineChart([
-      { name: 'loss', y: [2.3, 1.1, 0.6, 0.4], color: red },
-      { name: 'single', y: [1.5], color: blue },
-    ], { width: 320, height: 200, title: 'loss', xLabel: 'epoch', yLabel: 'loss' });
+    const img = lineChart(
+      [
+        { name: 'loss', y: [2.3, 1.1, 0.6, 0.4], color: red },
+        { name: 'single', y: [1.5], color: blue },
+      ],
+      { width: 320, height: 200, title: 'loss', xLabel: 'epoch', yLabel: 'loss' },
+    );
     expect([img.width, img.height]).toEqual([320, 200]);
     expect(countColor(img, red)).toBeGreaterThan(200); // three thick segments + markers + legend
     expect(countColor(img, blue)).toBeGreaterThanOrEqual(25 + 60); // a 5×5 marker + the legend swatch
@@ -54,7 +58,9 @@ describe('lineChart', () => {
   it('errors', () => {
     expect(() => lineChart([])).toThrow(/lineChart: series must be a non-empty array/);
     expect(() => lineChart([{ name: 'a', y: [1, 2], x: [1] }])).toThrow(RangeError);
-    expect(() => lineChart([{ name: 'a', y: [1, 2], x: [1] }])).toThrow(/series\[0\] \(a\) has 1 x values but 2 y values/);
+    expect(() => lineChart([{ name: 'a', y: [1, 2], x: [1] }])).toThrow(
+      /series\[0\] \(a\) has 1 x values but 2 y values/,
+    );
     expect(() => lineChart([{ name: 'a', y: [1] }], { width: 100 })).toThrow(/at least 160 and 120, got 100×400/);
   });
 });

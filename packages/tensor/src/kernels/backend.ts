@@ -59,7 +59,10 @@ function env(name: string): string | undefined {
 
 function checkThreads(op: string, what: string, threads: unknown): number {
   if (typeof threads !== 'number' || !Number.isInteger(threads) || threads < 1) {
-    throw rangeError(op, `${what} must be a positive integer, got ${typeof threads === 'string' ? `'${threads}'` : String(threads)}`);
+    throw rangeError(
+      op,
+      `${what} must be a positive integer, got ${typeof threads === 'string' ? `'${threads}'` : String(threads)}`,
+    );
   }
   return threads;
 }
@@ -67,7 +70,8 @@ function checkThreads(op: string, what: string, threads: unknown): number {
 /** Threads asked for by TORCHLET_THREADS, else one per core. */
 function defaultThreads(op: string): number {
   const fromEnv = env('TORCHLET_THREADS');
-  if (fromEnv !== undefined) return checkThreads(op, 'TORCHLET_THREADS', /^\d+$/.test(fromEnv) ? Number(fromEnv) : fromEnv);
+  if (fromEnv !== undefined)
+    return checkThreads(op, 'TORCHLET_THREADS', /^\d+$/.test(fromEnv) ? Number(fromEnv) : fromEnv);
   return threadsAvailable() ? coreCount() : 1;
 }
 
@@ -109,7 +113,10 @@ export function startupGemm(): Gemm {
 export function setBackend(name: BackendName, options: BackendOptions = {}): BackendInfo {
   const op = 'setBackend';
   if (name !== 'js' && name !== 'wasm') {
-    throw rangeError(op, `backend must be 'js' or 'wasm', got ${typeof name === 'string' ? `'${name}'` : String(name)}`);
+    throw rangeError(
+      op,
+      `backend must be 'js' or 'wasm', got ${typeof name === 'string' ? `'${name}'` : String(name)}`,
+    );
   }
   const threads = options.threads === undefined ? defaultThreads(op) : checkThreads(op, 'threads', options.threads);
   if (name === 'js') {

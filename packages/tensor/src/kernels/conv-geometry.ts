@@ -52,7 +52,8 @@ export interface ConvGeometryOptions {
  * @example convGeometry('conv2d', { channels: 3, inputSize: [8, 8], kernelSize: 3, padding: 1, stride: 2 }).outputSize // [4, 4]
  */
 export function convGeometry(op: string, options: ConvGeometryOptions): ConvGeometry {
-  if (options === null || typeof options !== 'object') throw typeError(op, `options must be an object, got ${describeSize(options)}`);
+  if (options === null || typeof options !== 'object')
+    throw typeError(op, `options must be an object, got ${describeSize(options)}`);
   const { channels, inputSize, kernelSize, stride = 1, padding = 0, dilation = 1 } = options;
   const paddingAfter = options.paddingAfter ?? padding;
   if (typeof channels !== 'number' || !Number.isInteger(channels)) {
@@ -73,12 +74,24 @@ export function convGeometry(op: string, options: ConvGeometryOptions): ConvGeom
   const padded = input.map((size, i) => size + padBefore[i]! + padAfter[i]!);
   const span = kernel.map((k, i) => dilations[i]! * (k - 1) + 1);
   if (padded.some((p, i) => p < span[i]!)) {
-    throw shapeError(op, `input [.., ${input.join(', ')}] padded to ${padded.join('x')} is smaller than the dilated ` +
-      `kernel ${span.join('x')} (kernelSize=${formatSize(kernelSize)}, dilation=${formatSize(dilation)}, ` +
-      `padding=${formatSize(padding)}${options.paddingAfter === undefined ? '' : `, paddingAfter=${formatSize(paddingAfter)}`})`);
+    throw shapeError(
+      op,
+      `input [.., ${input.join(', ')}] padded to ${padded.join('x')} is smaller than the dilated ` +
+        `kernel ${span.join('x')} (kernelSize=${formatSize(kernelSize)}, dilation=${formatSize(dilation)}, ` +
+        `padding=${formatSize(padding)}${options.paddingAfter === undefined ? '' : `, paddingAfter=${formatSize(paddingAfter)}`})`,
+    );
   }
   const outputSize = padded.map((p, i) => Math.floor((p - span[i]!) / strides[i]!) + 1);
-  return { channels, inputSize: input, kernelSize: kernel, stride: strides, padBefore, padAfter, dilation: dilations, outputSize };
+  return {
+    channels,
+    inputSize: input,
+    kernelSize: kernel,
+    stride: strides,
+    padBefore,
+    padAfter,
+    dilation: dilations,
+    outputSize,
+  };
 }
 
 export interface ConvSizeOptions {
@@ -102,9 +115,14 @@ export interface ConvSizeOptions {
  */
 export function convOutputSize(inputSize: number, kernelSize: number, options?: ConvSizeOptions): number;
 export function convOutputSize(inputSize: readonly number[], kernelSize: SizeArg, options?: ConvSizeOptions): number[];
-export function convOutputSize(inputSize: number | readonly number[], kernelSize: SizeArg, options: ConvSizeOptions = {}): number | number[] {
+export function convOutputSize(
+  inputSize: number | readonly number[],
+  kernelSize: SizeArg,
+  options: ConvSizeOptions = {},
+): number | number[] {
   const op = 'convOutputSize';
-  if (options === null || typeof options !== 'object') throw typeError(op, `options must be an object, got ${describeSize(options)}`);
+  if (options === null || typeof options !== 'object')
+    throw typeError(op, `options must be an object, got ${describeSize(options)}`);
   const single = typeof inputSize === 'number';
   const geom = convGeometry(op, {
     channels: 1,
@@ -124,7 +142,10 @@ function perAxis(op: string, name: string, value: unknown, dims: number, min: nu
   else if (Array.isArray(value)) values = value;
   else throw typeError(op, `${name} must be a number or an array of ${dims} numbers, got ${describeSize(value)}`);
   if (values.length !== dims) {
-    throw shapeError(op, `${name}=${formatSize(value as SizeArg)} has ${values.length} entries, expected ${dims} (one per spatial axis)`);
+    throw shapeError(
+      op,
+      `${name}=${formatSize(value as SizeArg)} has ${values.length} entries, expected ${dims} (one per spatial axis)`,
+    );
   }
   for (const v of values) {
     if (typeof v !== 'number' || !Number.isInteger(v)) {

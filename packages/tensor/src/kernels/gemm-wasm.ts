@@ -18,8 +18,20 @@ interface GemmExports {
   tileCols(): number;
   heapBase(): number;
   gemm(
-    transA: number, transB: number, m: number, n: number, k: number, alpha: number,
-    a: number, lda: number, b: number, ldb: number, beta: number, c: number, ldc: number, scratch: number,
+    transA: number,
+    transB: number,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: number,
+    lda: number,
+    b: number,
+    ldb: number,
+    beta: number,
+    c: number,
+    ldc: number,
+    scratch: number,
   ): void;
   gemmTask(params: number, task: number, scratch: number): void;
   packedWholeFloats(rows: number, k: number): number;
@@ -62,7 +74,10 @@ let simd: boolean | undefined;
 /** Whether this engine runs the SIMD module (validated once, from the module's own bytes). */
 export function wasmSimdSupported(): boolean {
   if (simd === undefined) {
-    simd = typeof WebAssembly === 'object' && typeof WebAssembly.validate === 'function' && WebAssembly.validate(decode(GEMM_WASM));
+    simd =
+      typeof WebAssembly === 'object' &&
+      typeof WebAssembly.validate === 'function' &&
+      WebAssembly.validate(decode(GEMM_WASM));
   }
   return simd;
 }
@@ -227,8 +242,9 @@ export class WasmGemm implements Gemm {
     this.minParallelFlops = options.minParallelFlops ?? PARALLEL_MIN_FLOPS;
     if (threads > 1 && !threadsAvailable()) threads = 1;
     // The layout is the same for both variants, so read it from a probe instance first.
-    const probe = new WebAssembly.Instance(compiled(false), { env: { memory: new WebAssembly.Memory({ initial: 1, maximum: 1 }) } })
-      .exports as unknown as GemmExports;
+    const probe = new WebAssembly.Instance(compiled(false), {
+      env: { memory: new WebAssembly.Memory({ initial: 1, maximum: 1 }) },
+    }).exports as unknown as GemmExports;
     const scratchBytes = align(probe.scratchBytes(), 64);
     this.tileRows = probe.tileRows();
     this.tileCols = probe.tileCols();
@@ -308,10 +324,28 @@ export class WasmGemm implements Gemm {
 
   /** `C = alpha·op(A)·op(B) + beta·C` (see gemm.ts); bound, so `const { gemm } = getGemm()` works. */
   readonly gemm: Gemm['gemm'] = (
-    transA, transB, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset, ldc,
+    transA,
+    transB,
+    m,
+    n,
+    k,
+    alpha,
+    a,
+    aOffset,
+    lda,
+    b,
+    bOffset,
+    ldb,
+    beta,
+    c,
+    cOffset,
+    ldc,
   ) => {
     if (
-      m === 0 || n === 0 || k === 0 || alpha === 0 ||
+      m === 0 ||
+      n === 0 ||
+      k === 0 ||
+      alpha === 0 ||
       !(a instanceof Float32Array && b instanceof Float32Array && c instanceof Float32Array)
     ) {
       // Nothing to multiply (C = beta·C), or float64 somewhere: the JS kernel's job.
@@ -381,24 +415,62 @@ export class WasmGemm implements Gemm {
    * float64 operands, or operands larger than the memory can take, go through `gemm` one by one.
    */
   readonly gemmBatch = (
-    transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
-    a: GemmArray, aOffset: number, lda: number, strideA: number,
-    b: GemmArray, bOffset: number, ldb: number, strideB: number,
-    beta: number, c: GemmArray, cOffset: number, ldc: number, strideC: number,
-    count: number, chain: boolean,
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: GemmArray,
+    aOffset: number,
+    lda: number,
+    strideA: number,
+    b: GemmArray,
+    bOffset: number,
+    ldb: number,
+    strideB: number,
+    beta: number,
+    c: GemmArray,
+    cOffset: number,
+    ldc: number,
+    strideC: number,
+    count: number,
+    chain: boolean,
   ): void => {
     if (count <= 0) return;
     const oneByOne = () => {
       for (let s = 0; s < count; s++) {
-        this.gemm(transA, transB, m, n, k, alpha, a, aOffset + s * strideA, lda, b, bOffset + s * strideB, ldb,
-          chain && s > 0 ? 1 : beta, c, cOffset + s * strideC, ldc);
+        this.gemm(
+          transA,
+          transB,
+          m,
+          n,
+          k,
+          alpha,
+          a,
+          aOffset + s * strideA,
+          lda,
+          b,
+          bOffset + s * strideB,
+          ldb,
+          chain && s > 0 ? 1 : beta,
+          c,
+          cOffset + s * strideC,
+          ldc,
+        );
       }
     };
     // A few products each large enough to split are better split one by one than left one per thread
     // (same bits either way).
-    const fewLarge = !chain && this.pool !== null && count < 2 * this.pool.size && 2 * m * n * k >= this.minParallelFlops;
+    const fewLarge =
+      !chain && this.pool !== null && count < 2 * this.pool.size && 2 * m * n * k >= this.minParallelFlops;
     if (
-      count === 1 || fewLarge || m === 0 || n === 0 || k === 0 || alpha === 0 ||
+      count === 1 ||
+      fewLarge ||
+      m === 0 ||
+      n === 0 ||
+      k === 0 ||
+      alpha === 0 ||
       !(a instanceof Float32Array && b instanceof Float32Array && c instanceof Float32Array)
     ) {
       oneByOne();
@@ -406,7 +478,8 @@ export class WasmGemm implements Gemm {
     }
     // Each operand's whole span (every sample, gaps included) is used in place when resident, else
     // copied verbatim, so leading dimensions and strides stay as given.
-    const span = (stride: number, rows: number, cols: number, ld: number) => (count - 1) * stride + (rows - 1) * ld + cols;
+    const span = (stride: number, rows: number, cols: number, ld: number) =>
+      (count - 1) * stride + (rows - 1) * ld + cols;
     const aSpan = span(strideA, transA ? k : m, transA ? m : k, lda);
     const bSpan = span(strideB, transB ? n : k, transB ? k : n, ldb);
     const cSpan = span(strideC, m, n, ldc);
@@ -469,12 +542,19 @@ export class WasmGemm implements Gemm {
   convBatch(call: ConvBatchCall): boolean {
     const { mode, geometry: g, groups, count, x, xOffset, w, wOffset, y, yOffset, cols, beta } = call;
     const bias = call.bias ?? null;
-    const reluMaxPool = mode === 'forward' ? call.reluMaxPool ?? null : null;
+    const reluMaxPool = mode === 'forward' ? (call.reluMaxPool ?? null) : null;
     if (g.length !== 13) return false;
     if (!(x instanceof Float32Array && w instanceof Float32Array && y instanceof Float32Array)) return false;
     if (bias !== null && !(bias instanceof Float32Array)) return false;
     if (count <= 0) return true;
-    const [channels, inH, inW, kH, kW, , , , , , , outH, outW] = g as [number, number, number, number, number, ...number[]];
+    const [channels, inH, inW, kH, kW, , , , , , , outH, outW] = g as [
+      number,
+      number,
+      number,
+      number,
+      number,
+      ...number[],
+    ];
     const cYG = call.cYG;
     const cY = cYG * groups;
     const rowsG = (channels! / groups) * kH! * kW!;
@@ -511,7 +591,8 @@ export class WasmGemm implements Gemm {
     const f32 = this.f32;
     if (!xResident) f32.set(x.subarray(xOffset, xOffset + count * xStride), xAt >> 2);
     if (!wResident) f32.set(w.subarray(wOffset, wOffset + cY * rowsG), wAt >> 2);
-    if (!yResident && (!forward || (beta !== 0 && !withBias))) f32.set(y.subarray(yOffset, yOffset + count * yStride), yAt >> 2);
+    if (!yResident && (!forward || (beta !== 0 && !withBias)))
+      f32.set(y.subarray(yOffset, yOffset + count * yStride), yAt >> 2);
     if (withBias) f32.set(bias.subarray(0, cY), biasAt >> 2);
     const i32 = this.i32;
     const p = this.params >> 2;
@@ -536,7 +617,8 @@ export class WasmGemm implements Gemm {
     i32[p + 45] = indicesAt;
     i32[p + 47] = windowRows;
     this.runTasks(count, 2 * cY * rowsG * positions * count >= this.minParallelFlops);
-    if (forward && !yResident && reluMaxPool === null) y.set(f32.subarray(yAt >> 2, (yAt >> 2) + count * yStride), yOffset);
+    if (forward && !yResident && reluMaxPool === null)
+      y.set(f32.subarray(yAt >> 2, (yAt >> 2) + count * yStride), yOffset);
     if (!forward && !xResident) x.set(f32.subarray(xAt >> 2, (xAt >> 2) + count * xStride), xOffset);
     if (reluMaxPool !== null) {
       reluMaxPool.pooled.set(f32.subarray(pooledAt >> 2, (pooledAt >> 2) + pooledSize), reluMaxPool.offset);
@@ -604,7 +686,14 @@ export class WasmGemm implements Gemm {
     if (!(x instanceof Float32Array && y instanceof Float32Array && gw instanceof Float32Array)) return false;
     if (gb !== null && !(gb instanceof Float32Array)) return false;
     if (count <= 0) return false;
-    const [channels, inH, inW, kH, kW, , , , , , , outH, outW] = g as [number, number, number, number, number, ...number[]];
+    const [channels, inH, inW, kH, kW, , , , , , , outH, outW] = g as [
+      number,
+      number,
+      number,
+      number,
+      number,
+      ...number[],
+    ];
     const cY = cYG * groups;
     const rowsG = (channels! / groups) * kH! * kW!;
     const positions = outH! * outW!;
@@ -628,7 +717,8 @@ export class WasmGemm implements Gemm {
     const threads = this.pool === null ? 1 : this.pool.size;
     // Or, when a sample's columns fit, each thread's own buffer (stride 0), whatever the partition.
     const ownCols = cols === null && sampleCols <= this.threadColsFloats;
-    const round = cols !== null || ownCols || parts * sampleCols <= WEIGHT_GRAD_COLUMNS_MAX ? parts : Math.min(parts, threads);
+    const round =
+      cols !== null || ownCols || parts * sampleCols <= WEIGHT_GRAD_COLUMNS_MAX ? parts : Math.min(parts, threads);
     const colsAt = cols !== null ? cols.byteOffset : end;
     if (cols === null && !ownCols) end = align(end + round * sampleCols * 4, 64);
     const partsAt = end;
@@ -764,9 +854,22 @@ export class WasmGemm implements Gemm {
    * Words 16 and up (batch or not, batch strides) are the caller's.
    */
   private writeTaskParams(
-    transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
-    aAt: number, lda: number, bAt: number, ldb: number, beta: number, cAt: number, ldc: number,
-    rows: boolean, chunk: number, packedAt: number,
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    aAt: number,
+    lda: number,
+    bAt: number,
+    ldb: number,
+    beta: number,
+    cAt: number,
+    ldc: number,
+    rows: boolean,
+    chunk: number,
+    packedAt: number,
   ): void {
     const p = this.params >> 2;
     const i32 = this.i32;
@@ -809,7 +912,15 @@ export class WasmGemm implements Gemm {
 }
 
 /** Copies the rows×cols matrix at src[offset + r·ld + col] to dst[at…] as a dense row-major block. */
-function copyIn(dst: Float32Array, at: number, src: Float32Array, offset: number, ld: number, rows: number, cols: number): void {
+function copyIn(
+  dst: Float32Array,
+  at: number,
+  src: Float32Array,
+  offset: number,
+  ld: number,
+  rows: number,
+  cols: number,
+): void {
   if (ld === cols || rows === 1) {
     dst.set(src.subarray(offset, offset + rows * cols), at);
     return;
@@ -822,7 +933,15 @@ function copyIn(dst: Float32Array, at: number, src: Float32Array, offset: number
 }
 
 /** The inverse of `copyIn`: the dense block at src[at…] back to dst[offset + r·ld + col]. */
-function copyOut(src: Float32Array, at: number, dst: Float32Array, offset: number, ld: number, rows: number, cols: number): void {
+function copyOut(
+  src: Float32Array,
+  at: number,
+  dst: Float32Array,
+  offset: number,
+  ld: number,
+  rows: number,
+  cols: number,
+): void {
   if (ld === cols || rows === 1) {
     dst.set(src.subarray(at, at + rows * cols), offset);
     return;

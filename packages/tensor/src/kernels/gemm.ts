@@ -22,10 +22,22 @@ export interface Gemm {
   readonly name: string;
   /** `C = alpha·op(A)·op(B) + beta·C`; see the module comment for the layout. */
   gemm(
-    transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
-    a: GemmArray, aOffset: number, lda: number,
-    b: GemmArray, bOffset: number, ldb: number,
-    beta: number, c: GemmArray, cOffset: number, ldc: number,
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: GemmArray,
+    aOffset: number,
+    lda: number,
+    b: GemmArray,
+    bOffset: number,
+    ldb: number,
+    beta: number,
+    c: GemmArray,
+    cOffset: number,
+    ldc: number,
   ): void;
 }
 
@@ -68,10 +80,22 @@ export const jsGemm: Gemm = { name: 'js', gemm: gemmJs };
  *   negative or a matrix would reach past the end of its array
  */
 export function gemmJs(
-  transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
-  a: GemmArray, aOffset: number, lda: number,
-  b: GemmArray, bOffset: number, ldb: number,
-  beta: number, c: GemmArray, cOffset: number, ldc: number,
+  transA: boolean,
+  transB: boolean,
+  m: number,
+  n: number,
+  k: number,
+  alpha: number,
+  a: GemmArray,
+  aOffset: number,
+  lda: number,
+  b: GemmArray,
+  bOffset: number,
+  ldb: number,
+  beta: number,
+  c: GemmArray,
+  cOffset: number,
+  ldc: number,
 ): void {
   checkGemmArgs('gemm', transA, transB, m, n, k, a, aOffset, lda, b, bOffset, ldb, c, cOffset, ldc);
   if (m === 0 || n === 0) return;
@@ -81,12 +105,42 @@ export function gemmJs(
   }
   if (m === 1) {
     // C row = A row · op(B)
-    gemv(n, k, alpha, a, aOffset, transA ? lda : 1, b, bOffset, transB ? 1 : ldb, transB ? ldb : 1, beta, c, cOffset, 1);
+    gemv(
+      n,
+      k,
+      alpha,
+      a,
+      aOffset,
+      transA ? lda : 1,
+      b,
+      bOffset,
+      transB ? 1 : ldb,
+      transB ? ldb : 1,
+      beta,
+      c,
+      cOffset,
+      1,
+    );
     return;
   }
   if (n === 1) {
     // C column = op(A) · B column, read as (B column)ᵀ · op(A)ᵀ
-    gemv(m, k, alpha, b, bOffset, transB ? 1 : ldb, a, aOffset, transA ? lda : 1, transA ? 1 : lda, beta, c, cOffset, ldc);
+    gemv(
+      m,
+      k,
+      alpha,
+      b,
+      bOffset,
+      transB ? 1 : ldb,
+      a,
+      aOffset,
+      transA ? lda : 1,
+      transA ? 1 : lda,
+      beta,
+      c,
+      cOffset,
+      ldc,
+    );
     return;
   }
   const needA = roundUp(Math.min(m, MC), MR) * Math.min(k, KC);
@@ -128,10 +182,21 @@ export function gemmJs(
  * out-of-range read would otherwise turn into a silent NaN, an out-of-range write into nothing).
  */
 export function checkGemmArgs(
-  op: string, transA: boolean, transB: boolean, m: number, n: number, k: number,
-  a: GemmArray, aOffset: number, lda: number,
-  b: GemmArray, bOffset: number, ldb: number,
-  c: GemmArray, cOffset: number, ldc: number,
+  op: string,
+  transA: boolean,
+  transB: boolean,
+  m: number,
+  n: number,
+  k: number,
+  a: GemmArray,
+  aOffset: number,
+  lda: number,
+  b: GemmArray,
+  bOffset: number,
+  ldb: number,
+  c: GemmArray,
+  cOffset: number,
+  ldc: number,
 ): void {
   checkIndex(op, 'm', m);
   checkIndex(op, 'n', n);
@@ -146,20 +211,30 @@ export function checkGemmArgs(
   // Stored shapes: A is [m, k] ([k, m] when transposed), B is [k, n] ([n, k]), C is [m, n].
   const aLast = lastIndex(aOffset, transA ? k : m, transA ? m : k, lda);
   if (aLast >= a.length) {
-    throw rangeError(op, `a holds ${a.length} elements, but op(A) [${m}, ${k}] with transA=${transA}, lda=${lda}, aOffset=${aOffset} reads up to index ${aLast}`);
+    throw rangeError(
+      op,
+      `a holds ${a.length} elements, but op(A) [${m}, ${k}] with transA=${transA}, lda=${lda}, aOffset=${aOffset} reads up to index ${aLast}`,
+    );
   }
   const bLast = lastIndex(bOffset, transB ? n : k, transB ? k : n, ldb);
   if (bLast >= b.length) {
-    throw rangeError(op, `b holds ${b.length} elements, but op(B) [${k}, ${n}] with transB=${transB}, ldb=${ldb}, bOffset=${bOffset} reads up to index ${bLast}`);
+    throw rangeError(
+      op,
+      `b holds ${b.length} elements, but op(B) [${k}, ${n}] with transB=${transB}, ldb=${ldb}, bOffset=${bOffset} reads up to index ${bLast}`,
+    );
   }
   const cLast = lastIndex(cOffset, m, n, ldc);
   if (cLast >= c.length) {
-    throw rangeError(op, `c holds ${c.length} elements, but C [${m}, ${n}] with ldc=${ldc}, cOffset=${cOffset} reaches index ${cLast}`);
+    throw rangeError(
+      op,
+      `c holds ${c.length} elements, but C [${m}, ${n}] with ldc=${ldc}, cOffset=${cOffset} reaches index ${cLast}`,
+    );
   }
 }
 
 function checkIndex(op: string, name: string, v: number): void {
-  if (typeof v !== 'number' || !Number.isInteger(v)) throw typeError(op, `${name} must be an integer, got ${String(v)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v))
+    throw typeError(op, `${name} must be an integer, got ${String(v)}`);
   if (v < 0) throw rangeError(op, `${name} must be >= 0, got ${v}`);
 }
 
@@ -188,10 +263,20 @@ function scaleC(m: number, n: number, beta: number, c: GemmArray, cOffset: numbe
  * M(p, t) = mat[mOffset + p·mRow + t·mCol] and out(t) = c[cOffset + t·cStride].
  */
 function gemv(
-  len: number, k: number, alpha: number,
-  x: GemmArray, xOffset: number, xStride: number,
-  mat: GemmArray, mOffset: number, mRow: number, mCol: number,
-  beta: number, c: GemmArray, cOffset: number, cStride: number,
+  len: number,
+  k: number,
+  alpha: number,
+  x: GemmArray,
+  xOffset: number,
+  xStride: number,
+  mat: GemmArray,
+  mOffset: number,
+  mRow: number,
+  mCol: number,
+  beta: number,
+  c: GemmArray,
+  cOffset: number,
+  cStride: number,
 ): void {
   if (mCol === 1) {
     // Rows of M are contiguous: add whole rows (axpy) into a double accumulator, one pass over M.
@@ -314,67 +399,209 @@ function packBTrans(b: GemmArray, start: number, ldb: number, kc: number, nc: nu
  * inner loop does 12 loads for 32 multiply-adds. Writes only the `mr × nr` corner that exists.
  */
 function microKernel(
-  kc: number, ap: Float64Array, ai: number, bp: Float64Array, bi: number,
-  alpha: number, beta: number, c: GemmArray, co: number, ldc: number, mr: number, nr: number,
+  kc: number,
+  ap: Float64Array,
+  ai: number,
+  bp: Float64Array,
+  bi: number,
+  alpha: number,
+  beta: number,
+  c: GemmArray,
+  co: number,
+  ldc: number,
+  mr: number,
+  nr: number,
 ): void {
-  let c00 = 0, c01 = 0, c02 = 0, c03 = 0, c04 = 0, c05 = 0, c06 = 0, c07 = 0;
-  let c10 = 0, c11 = 0, c12 = 0, c13 = 0, c14 = 0, c15 = 0, c16 = 0, c17 = 0;
-  let c20 = 0, c21 = 0, c22 = 0, c23 = 0, c24 = 0, c25 = 0, c26 = 0, c27 = 0;
-  let c30 = 0, c31 = 0, c32 = 0, c33 = 0, c34 = 0, c35 = 0, c36 = 0, c37 = 0;
+  let c00 = 0,
+    c01 = 0,
+    c02 = 0,
+    c03 = 0,
+    c04 = 0,
+    c05 = 0,
+    c06 = 0,
+    c07 = 0;
+  let c10 = 0,
+    c11 = 0,
+    c12 = 0,
+    c13 = 0,
+    c14 = 0,
+    c15 = 0,
+    c16 = 0,
+    c17 = 0;
+  let c20 = 0,
+    c21 = 0,
+    c22 = 0,
+    c23 = 0,
+    c24 = 0,
+    c25 = 0,
+    c26 = 0,
+    c27 = 0;
+  let c30 = 0,
+    c31 = 0,
+    c32 = 0,
+    c33 = 0,
+    c34 = 0,
+    c35 = 0,
+    c36 = 0,
+    c37 = 0;
   // The pointer bumps stay in the body: in the for-header (`p++, ai += 4, bi += 8`) V8 ran this loop
   // 15% slower (4.8 vs 5.6 GFLOP/s on 256³).
   for (let p = 0; p < kc; p++) {
-    const a0 = ap[ai]!, a1 = ap[ai + 1]!, a2 = ap[ai + 2]!, a3 = ap[ai + 3]!;
-    const b0 = bp[bi]!, b1 = bp[bi + 1]!, b2 = bp[bi + 2]!, b3 = bp[bi + 3]!;
-    const b4 = bp[bi + 4]!, b5 = bp[bi + 5]!, b6 = bp[bi + 6]!, b7 = bp[bi + 7]!;
-    c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
-    c04 += a0 * b4; c05 += a0 * b5; c06 += a0 * b6; c07 += a0 * b7;
-    c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
-    c14 += a1 * b4; c15 += a1 * b5; c16 += a1 * b6; c17 += a1 * b7;
-    c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
-    c24 += a2 * b4; c25 += a2 * b5; c26 += a2 * b6; c27 += a2 * b7;
-    c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
-    c34 += a3 * b4; c35 += a3 * b5; c36 += a3 * b6; c37 += a3 * b7;
+    const a0 = ap[ai]!,
+      a1 = ap[ai + 1]!,
+      a2 = ap[ai + 2]!,
+      a3 = ap[ai + 3]!;
+    const b0 = bp[bi]!,
+      b1 = bp[bi + 1]!,
+      b2 = bp[bi + 2]!,
+      b3 = bp[bi + 3]!;
+    const b4 = bp[bi + 4]!,
+      b5 = bp[bi + 5]!,
+      b6 = bp[bi + 6]!,
+      b7 = bp[bi + 7]!;
+    c00 += a0 * b0;
+    c01 += a0 * b1;
+    c02 += a0 * b2;
+    c03 += a0 * b3;
+    c04 += a0 * b4;
+    c05 += a0 * b5;
+    c06 += a0 * b6;
+    c07 += a0 * b7;
+    c10 += a1 * b0;
+    c11 += a1 * b1;
+    c12 += a1 * b2;
+    c13 += a1 * b3;
+    c14 += a1 * b4;
+    c15 += a1 * b5;
+    c16 += a1 * b6;
+    c17 += a1 * b7;
+    c20 += a2 * b0;
+    c21 += a2 * b1;
+    c22 += a2 * b2;
+    c23 += a2 * b3;
+    c24 += a2 * b4;
+    c25 += a2 * b5;
+    c26 += a2 * b6;
+    c27 += a2 * b7;
+    c30 += a3 * b0;
+    c31 += a3 * b1;
+    c32 += a3 * b2;
+    c33 += a3 * b3;
+    c34 += a3 * b4;
+    c35 += a3 * b5;
+    c36 += a3 * b6;
+    c37 += a3 * b7;
     ai += 4;
     bi += 8;
   }
   if (mr === MR && nr === NR) {
-    const r0 = co, r1 = co + ldc, r2 = r1 + ldc, r3 = r2 + ldc;
+    const r0 = co,
+      r1 = co + ldc,
+      r2 = r1 + ldc,
+      r3 = r2 + ldc;
     if (beta === 0) {
-      c[r0] = alpha * c00; c[r0 + 1] = alpha * c01; c[r0 + 2] = alpha * c02; c[r0 + 3] = alpha * c03;
-      c[r0 + 4] = alpha * c04; c[r0 + 5] = alpha * c05; c[r0 + 6] = alpha * c06; c[r0 + 7] = alpha * c07;
-      c[r1] = alpha * c10; c[r1 + 1] = alpha * c11; c[r1 + 2] = alpha * c12; c[r1 + 3] = alpha * c13;
-      c[r1 + 4] = alpha * c14; c[r1 + 5] = alpha * c15; c[r1 + 6] = alpha * c16; c[r1 + 7] = alpha * c17;
-      c[r2] = alpha * c20; c[r2 + 1] = alpha * c21; c[r2 + 2] = alpha * c22; c[r2 + 3] = alpha * c23;
-      c[r2 + 4] = alpha * c24; c[r2 + 5] = alpha * c25; c[r2 + 6] = alpha * c26; c[r2 + 7] = alpha * c27;
-      c[r3] = alpha * c30; c[r3 + 1] = alpha * c31; c[r3 + 2] = alpha * c32; c[r3 + 3] = alpha * c33;
-      c[r3 + 4] = alpha * c34; c[r3 + 5] = alpha * c35; c[r3 + 6] = alpha * c36; c[r3 + 7] = alpha * c37;
+      c[r0] = alpha * c00;
+      c[r0 + 1] = alpha * c01;
+      c[r0 + 2] = alpha * c02;
+      c[r0 + 3] = alpha * c03;
+      c[r0 + 4] = alpha * c04;
+      c[r0 + 5] = alpha * c05;
+      c[r0 + 6] = alpha * c06;
+      c[r0 + 7] = alpha * c07;
+      c[r1] = alpha * c10;
+      c[r1 + 1] = alpha * c11;
+      c[r1 + 2] = alpha * c12;
+      c[r1 + 3] = alpha * c13;
+      c[r1 + 4] = alpha * c14;
+      c[r1 + 5] = alpha * c15;
+      c[r1 + 6] = alpha * c16;
+      c[r1 + 7] = alpha * c17;
+      c[r2] = alpha * c20;
+      c[r2 + 1] = alpha * c21;
+      c[r2 + 2] = alpha * c22;
+      c[r2 + 3] = alpha * c23;
+      c[r2 + 4] = alpha * c24;
+      c[r2 + 5] = alpha * c25;
+      c[r2 + 6] = alpha * c26;
+      c[r2 + 7] = alpha * c27;
+      c[r3] = alpha * c30;
+      c[r3 + 1] = alpha * c31;
+      c[r3 + 2] = alpha * c32;
+      c[r3 + 3] = alpha * c33;
+      c[r3 + 4] = alpha * c34;
+      c[r3 + 5] = alpha * c35;
+      c[r3 + 6] = alpha * c36;
+      c[r3 + 7] = alpha * c37;
     } else {
-      c[r0] = beta * c[r0]! + alpha * c00; c[r0 + 1] = beta * c[r0 + 1]! + alpha * c01;
-      c[r0 + 2] = beta * c[r0 + 2]! + alpha * c02; c[r0 + 3] = beta * c[r0 + 3]! + alpha * c03;
-      c[r0 + 4] = beta * c[r0 + 4]! + alpha * c04; c[r0 + 5] = beta * c[r0 + 5]! + alpha * c05;
-      c[r0 + 6] = beta * c[r0 + 6]! + alpha * c06; c[r0 + 7] = beta * c[r0 + 7]! + alpha * c07;
-      c[r1] = beta * c[r1]! + alpha * c10; c[r1 + 1] = beta * c[r1 + 1]! + alpha * c11;
-      c[r1 + 2] = beta * c[r1 + 2]! + alpha * c12; c[r1 + 3] = beta * c[r1 + 3]! + alpha * c13;
-      c[r1 + 4] = beta * c[r1 + 4]! + alpha * c14; c[r1 + 5] = beta * c[r1 + 5]! + alpha * c15;
-      c[r1 + 6] = beta * c[r1 + 6]! + alpha * c16; c[r1 + 7] = beta * c[r1 + 7]! + alpha * c17;
-      c[r2] = beta * c[r2]! + alpha * c20; c[r2 + 1] = beta * c[r2 + 1]! + alpha * c21;
-      c[r2 + 2] = beta * c[r2 + 2]! + alpha * c22; c[r2 + 3] = beta * c[r2 + 3]! + alpha * c23;
-      c[r2 + 4] = beta * c[r2 + 4]! + alpha * c24; c[r2 + 5] = beta * c[r2 + 5]! + alpha * c25;
-      c[r2 + 6] = beta * c[r2 + 6]! + alpha * c26; c[r2 + 7] = beta * c[r2 + 7]! + alpha * c27;
-      c[r3] = beta * c[r3]! + alpha * c30; c[r3 + 1] = beta * c[r3 + 1]! + alpha * c31;
-      c[r3 + 2] = beta * c[r3 + 2]! + alpha * c32; c[r3 + 3] = beta * c[r3 + 3]! + alpha * c33;
-      c[r3 + 4] = beta * c[r3 + 4]! + alpha * c34; c[r3 + 5] = beta * c[r3 + 5]! + alpha * c35;
-      c[r3 + 6] = beta * c[r3 + 6]! + alpha * c36; c[r3 + 7] = beta * c[r3 + 7]! + alpha * c37;
+      c[r0] = beta * c[r0]! + alpha * c00;
+      c[r0 + 1] = beta * c[r0 + 1]! + alpha * c01;
+      c[r0 + 2] = beta * c[r0 + 2]! + alpha * c02;
+      c[r0 + 3] = beta * c[r0 + 3]! + alpha * c03;
+      c[r0 + 4] = beta * c[r0 + 4]! + alpha * c04;
+      c[r0 + 5] = beta * c[r0 + 5]! + alpha * c05;
+      c[r0 + 6] = beta * c[r0 + 6]! + alpha * c06;
+      c[r0 + 7] = beta * c[r0 + 7]! + alpha * c07;
+      c[r1] = beta * c[r1]! + alpha * c10;
+      c[r1 + 1] = beta * c[r1 + 1]! + alpha * c11;
+      c[r1 + 2] = beta * c[r1 + 2]! + alpha * c12;
+      c[r1 + 3] = beta * c[r1 + 3]! + alpha * c13;
+      c[r1 + 4] = beta * c[r1 + 4]! + alpha * c14;
+      c[r1 + 5] = beta * c[r1 + 5]! + alpha * c15;
+      c[r1 + 6] = beta * c[r1 + 6]! + alpha * c16;
+      c[r1 + 7] = beta * c[r1 + 7]! + alpha * c17;
+      c[r2] = beta * c[r2]! + alpha * c20;
+      c[r2 + 1] = beta * c[r2 + 1]! + alpha * c21;
+      c[r2 + 2] = beta * c[r2 + 2]! + alpha * c22;
+      c[r2 + 3] = beta * c[r2 + 3]! + alpha * c23;
+      c[r2 + 4] = beta * c[r2 + 4]! + alpha * c24;
+      c[r2 + 5] = beta * c[r2 + 5]! + alpha * c25;
+      c[r2 + 6] = beta * c[r2 + 6]! + alpha * c26;
+      c[r2 + 7] = beta * c[r2 + 7]! + alpha * c27;
+      c[r3] = beta * c[r3]! + alpha * c30;
+      c[r3 + 1] = beta * c[r3 + 1]! + alpha * c31;
+      c[r3 + 2] = beta * c[r3 + 2]! + alpha * c32;
+      c[r3 + 3] = beta * c[r3 + 3]! + alpha * c33;
+      c[r3 + 4] = beta * c[r3 + 4]! + alpha * c34;
+      c[r3 + 5] = beta * c[r3 + 5]! + alpha * c35;
+      c[r3 + 6] = beta * c[r3 + 6]! + alpha * c36;
+      c[r3 + 7] = beta * c[r3 + 7]! + alpha * c37;
     }
     return;
   }
   // Edge tile: the zero-padded panels made the extra accumulators 0; write only the rows/cols that exist.
   const t = edgeTile;
-  t[0] = c00; t[1] = c01; t[2] = c02; t[3] = c03; t[4] = c04; t[5] = c05; t[6] = c06; t[7] = c07;
-  t[8] = c10; t[9] = c11; t[10] = c12; t[11] = c13; t[12] = c14; t[13] = c15; t[14] = c16; t[15] = c17;
-  t[16] = c20; t[17] = c21; t[18] = c22; t[19] = c23; t[20] = c24; t[21] = c25; t[22] = c26; t[23] = c27;
-  t[24] = c30; t[25] = c31; t[26] = c32; t[27] = c33; t[28] = c34; t[29] = c35; t[30] = c36; t[31] = c37;
+  t[0] = c00;
+  t[1] = c01;
+  t[2] = c02;
+  t[3] = c03;
+  t[4] = c04;
+  t[5] = c05;
+  t[6] = c06;
+  t[7] = c07;
+  t[8] = c10;
+  t[9] = c11;
+  t[10] = c12;
+  t[11] = c13;
+  t[12] = c14;
+  t[13] = c15;
+  t[14] = c16;
+  t[15] = c17;
+  t[16] = c20;
+  t[17] = c21;
+  t[18] = c22;
+  t[19] = c23;
+  t[20] = c24;
+  t[21] = c25;
+  t[22] = c26;
+  t[23] = c27;
+  t[24] = c30;
+  t[25] = c31;
+  t[26] = c32;
+  t[27] = c33;
+  t[28] = c34;
+  t[29] = c35;
+  t[30] = c36;
+  t[31] = c37;
   for (let i = 0; i < mr; i++) {
     const row = co + i * ldc;
     for (let j = 0; j < nr; j++) {

@@ -11,4 +11,12 @@ export {
 } from './conv-geometry.js';
 export { im2col, col2im, im2colInto, col2imInto } from './im2col.js';
 export { setBackend, getBackendInfo, type BackendName, type BackendOptions, type BackendInfo } from './backend.js';
-export { WasmGemm, wasmSimdSupported, type ConvBatchCall, type ConvWeightGradCall, type MaxPoolReluBackwardCall, type AdamStepCall, type WasmGemmOptions } from './gemm-wasm.js';
+export {
+  WasmGemm,
+  wasmSimdSupported,
+  type ConvBatchCall,
+  type ConvWeightGradCall,
+  type MaxPoolReluBackwardCall,
+  type AdamStepCall,
+  type WasmGemmOptions,
+} from './gemm-wasm.js';

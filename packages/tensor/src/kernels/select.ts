@@ -21,7 +21,10 @@ export function getGemm(): Gemm {
  */
 export function setGemm(gemm: Gemm): Gemm {
   if (gemm === null || typeof gemm !== 'object' || typeof (gemm as { gemm?: unknown }).gemm !== 'function') {
-    throw typeError('setGemm', `gemm must be an object with a gemm(...) method, got ${gemm === null ? 'null' : typeof gemm}`);
+    throw typeError(
+      'setGemm',
+      `gemm must be an object with a gemm(...) method, got ${gemm === null ? 'null' : typeof gemm}`,
+    );
   }
   const previous = getGemm();
   current = gemm;

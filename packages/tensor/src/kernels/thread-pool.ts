@@ -95,11 +95,18 @@ function workerSpawner(): Spawn | null {
   }
   // Browsers: Atomics.wait throws on a window's main thread, and shared memory needs cross-origin
   // isolation, so only an isolated worker context (which can start nested workers) runs threaded.
-  const g = globalThis as { crossOriginIsolated?: boolean; document?: unknown; Worker?: typeof Worker; Blob?: typeof Blob };
+  const g = globalThis as {
+    crossOriginIsolated?: boolean;
+    document?: unknown;
+    Worker?: typeof Worker;
+    Blob?: typeof Blob;
+  };
   if (g.crossOriginIsolated !== true || g.document !== undefined || g.Worker === undefined || g.Blob === undefined) {
     return null;
   }
-  const url = URL.createObjectURL(new g.Blob([`${WORKER_BODY}\nself.onmessage = (e) => start(e.data);`], { type: 'text/javascript' }));
+  const url = URL.createObjectURL(
+    new g.Blob([`${WORKER_BODY}\nself.onmessage = (e) => start(e.data);`], { type: 'text/javascript' }),
+  );
   return (data) => new g.Worker!(url).postMessage(data);
 }
 

@@ -1,4 +1,12 @@
-import { arrayFor, isDType, uninitializedArrayFor, promoteTypes, promoteWithScalar, type DType, type TypedArray } from '../dtype.js';
+import {
+  arrayFor,
+  isDType,
+  uninitializedArrayFor,
+  promoteTypes,
+  promoteWithScalar,
+  type DType,
+  type TypedArray,
+} from '../dtype.js';
 import { describeValue } from '../check.js';
 import { rangeError, typeError } from '../errors.js';
 import { broadcastShapes, sameShape, sizeOf, type Shape } from '../shape.js';
@@ -98,7 +106,7 @@ export function erfScalar(x: number): number {
     const t = y > 1.11e-16 ? x * x : 0;
     let num = 1.85777706184603153e-1 * t;
     let den = t;
-    num = (num + 3.16112374387056560) * t;
+    num = (num + 3.1611237438705656) * t;
     den = (den + 2.36012909523441209e1) * t;
     num = (num + 1.13864154151050156e2) * t;
     den = (den + 2.44024637934444173e2) * t;
@@ -110,8 +118,14 @@ export function erfScalar(x: number): number {
   return x < 0 ? c - 1 : 1 - c;
 }
 
-const ERFC_C = [5.64188496988670089e-1, 8.88314979438837594, 6.61191906371416295e1, 2.98635138197400131e2, 8.81952221241769090e2, 1.71204761263407058e3, 2.05107837782607147e3];
-const ERFC_D = [1.57449261107098347e1, 1.17693950891312499e2, 5.37181101862009858e2, 1.62138957456669019e3, 3.29079923573345963e3, 4.36261909014324716e3, 3.43936767414372164e3];
+const ERFC_C = [
+  5.64188496988670089e-1, 8.88314979438837594, 6.61191906371416295e1, 2.98635138197400131e2, 8.8195222124176909e2,
+  1.71204761263407058e3, 2.05107837782607147e3,
+];
+const ERFC_D = [
+  1.57449261107098347e1, 1.17693950891312499e2, 5.37181101862009858e2, 1.62138957456669019e3, 3.29079923573345963e3,
+  4.36261909014324716e3, 3.43936767414372164e3,
+];
 const ERFC_P = [3.05326634961232344e-1, 3.60344899949804439e-1, 1.25781726111229246e-1, 1.60837851487422766e-2];
 const ERFC_Q = [2.56852019228982242, 1.87295284992346725, 5.27905102951428412e-1, 6.05183413124413191e-2];
 
@@ -186,7 +200,11 @@ export const relu = unaryOp('relu', (x) => (x <= 0 ? 0 : x), true, reluLoop);
 function reluLoop(src: TypedArray, offset: number, out: TypedArray): void {
   const n = out.length;
   if (src instanceof Float32Array && out instanceof Float32Array) {
-    reluBits(new Int32Array(src.buffer, src.byteOffset + 4 * offset, n), 0, new Int32Array(out.buffer, out.byteOffset, n));
+    reluBits(
+      new Int32Array(src.buffer, src.byteOffset + 4 * offset, n),
+      0,
+      new Int32Array(out.buffer, out.byteOffset, n),
+    );
   } else if (src instanceof Int32Array && out instanceof Int32Array) {
     reluBits(src, offset, out);
   } else {
@@ -220,10 +238,14 @@ function reluBits(src: Int32Array, offset: number, out: Int32Array): void {
 export const floor = unaryOp('floor', Math.floor, true);
 export const ceil = unaryOp('ceil', Math.ceil, true);
 /** Rounds half to even, as torch.round. */
-export const round = unaryOp('round', (x) => {
-  const r = Math.round(x);
-  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
-}, true);
+export const round = unaryOp(
+  'round',
+  (x) => {
+    const r = Math.round(x);
+    return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+  },
+  true,
+);
 export const erf = unaryOp('erf', erfScalar);
 
 /** max(0, x) + slope · min(0, x). */
@@ -231,12 +253,17 @@ export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
   if (typeof negativeSlope !== 'number' || !Number.isFinite(negativeSlope)) {
     throw typeError('leakyRelu', `negativeSlope must be a finite number, got ${String(negativeSlope)}`);
   }
-  return unaryOp('leakyRelu', (v) => (v > 0 ? v : v * negativeSlope), false, (src, offset, out) => {
-    for (let i = 0; i < out.length; i++) {
-      const v = src[offset + i]!;
-      out[i] = v > 0 ? v : v * negativeSlope;
-    }
-  })(x);
+  return unaryOp(
+    'leakyRelu',
+    (v) => (v > 0 ? v : v * negativeSlope),
+    false,
+    (src, offset, out) => {
+      for (let i = 0; i < out.length; i++) {
+        const v = src[offset + i]!;
+        out[i] = v > 0 ? v : v * negativeSlope;
+      }
+    },
+  )(x);
 }
 
 /** Clamps into [min, max]; either bound may be omitted (null/undefined). */
@@ -246,14 +273,19 @@ export function clamp(x: Tensor, min?: number | null, max?: number | null): Tens
   if (typeof lo !== 'number' || typeof hi !== 'number') {
     throw typeError('clamp', `bounds must be numbers or null, got min=${describe(min)}, max=${describe(max)}`);
   }
-  if (Number.isNaN(lo) || Number.isNaN(hi)) throw rangeError('clamp', `bounds must not be NaN, got min=${min}, max=${max}`);
+  if (Number.isNaN(lo) || Number.isNaN(hi))
+    throw rangeError('clamp', `bounds must not be NaN, got min=${min}, max=${max}`);
   // An int32 tensor stays int32 only when both bounds are whole (as torch's scalar promotion).
   const wholeBounds = (Number.isInteger(lo) || lo === -Infinity) && (Number.isInteger(hi) || hi === Infinity);
   // min(max(v, lo), hi): with lo > hi every element becomes hi, as torch.clamp; NaN passes through.
-  return unaryOp('clamp', (v) => {
-    const a = v < lo ? lo : v;
-    return a > hi ? hi : a;
-  }, wholeBounds)(x);
+  return unaryOp(
+    'clamp',
+    (v) => {
+      const a = v < lo ? lo : v;
+      return a > hi ? hi : a;
+    },
+    wholeBounds,
+  )(x);
 }
 
 /** Converts to another dtype (float → int32 truncates toward zero, as a C cast). */
@@ -287,7 +319,12 @@ function asTensor(op: string, arg: string, v: TensorLike, other: TensorLike): Te
 
 type BinaryCode = 'add' | 'sub' | 'mul' | 'div' | 'other';
 
-function binaryOp(name: string, fn: (a: number, b: number) => number, code: BinaryCode = 'other', resultDtype?: (d: DType) => DType) {
+function binaryOp(
+  name: string,
+  fn: (a: number, b: number) => number,
+  code: BinaryCode = 'other',
+  resultDtype?: (d: DType) => DType,
+) {
   return (a: TensorLike, b: TensorLike): Tensor => {
     const ta = asTensor(name, 'a', a, b);
     const tb = asTensor(name, 'b', b, a);
@@ -316,7 +353,15 @@ function binaryOp(name: string, fn: (a: number, b: number) => number, code: Bina
 
 // The four arithmetic ops get their own loops: they dominate training time and a direct `+` is
 // several times faster than a call through `fn`.
-function contiguousBinary(code: BinaryCode, fn: (a: number, b: number) => number, a: TypedArray, ao: number, b: TypedArray, bo: number, out: TypedArray): void {
+function contiguousBinary(
+  code: BinaryCode,
+  fn: (a: number, b: number) => number,
+  a: TypedArray,
+  ao: number,
+  b: TypedArray,
+  bo: number,
+  out: TypedArray,
+): void {
   const n = out.length;
   switch (code) {
     case 'add':
@@ -368,7 +413,8 @@ export const ge = binaryOp('ge', (a, b) => (a >= b ? 1 : 0), 'other', toInt);
  * @returns the broadcast shape, dtype promoted from `a` and `b`
  */
 export function where(condition: Tensor, a: TensorLike, b: TensorLike): Tensor {
-  if (!(condition instanceof Tensor)) throw typeError('where', `condition must be a Tensor, got ${describe(condition)}`);
+  if (!(condition instanceof Tensor))
+    throw typeError('where', `condition must be a Tensor, got ${describe(condition)}`);
   const ta = asTensor('where', 'a', a, b);
   const tb = asTensor('where', 'b', b, a);
   const shape = broadcastShapes('where', broadcastShapes('where', condition.shape, ta.shape), tb.shape);
@@ -381,8 +427,12 @@ export function where(condition: Tensor, a: TensorLike, b: TensorLike): Tensor {
 export function allClose(a: Tensor, b: Tensor, rtol = 1e-5, atol = 1e-8): boolean {
   if (!(a instanceof Tensor)) throw typeError('allClose', `a must be a Tensor, got ${describe(a)}`);
   if (!(b instanceof Tensor)) throw typeError('allClose', `b must be a Tensor, got ${describe(b)}`);
-  for (const [name, tol] of [['rtol', rtol], ['atol', atol]] as const) {
-    if (typeof tol !== 'number' || !(tol >= 0)) throw rangeError('allClose', `${name} must be a number >= 0, got ${describe(tol)}`);
+  for (const [name, tol] of [
+    ['rtol', rtol],
+    ['atol', atol],
+  ] as const) {
+    if (typeof tol !== 'number' || !(tol >= 0))
+      throw rangeError('allClose', `${name} must be a number >= 0, got ${describe(tol)}`);
   }
   const shape = broadcastShapes('allClose', a.shape, b.shape);
   const out = new Int32Array(sizeOf(shape));

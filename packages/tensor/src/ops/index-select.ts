@@ -14,7 +14,8 @@ function checkIndex(op: string, index: unknown, n: number, dim: number, xShape: 
   } else if (Array.isArray(index)) {
     for (let j = 0; j < index.length; j++) {
       const v: unknown = index[j];
-      if (typeof v !== 'number' || !Number.isInteger(v)) throw typeError(op, `index[${j}] must be an integer, got ${describeValue(v)}`);
+      if (typeof v !== 'number' || !Number.isInteger(v))
+        throw typeError(op, `index[${j}] must be an integer, got ${describeValue(v)}`);
     }
     values = index as number[];
   } else {
@@ -23,7 +24,10 @@ function checkIndex(op: string, index: unknown, n: number, dim: number, xShape: 
   for (let j = 0; j < values.length; j++) {
     const v = values[j]!;
     if (v < 0 || v >= n) {
-      throw rangeError(op, `index[${j}]=${v} is out of range for dim=${dim} of size ${n} (x is ${formatShape(xShape)})`);
+      throw rangeError(
+        op,
+        `index[${j}]=${v} is out of range for dim=${dim} of size ${n} (x is ${formatShape(xShape)})`,
+      );
     }
   }
   return values;
@@ -87,7 +91,10 @@ export function indexAdd(x: Tensor, dim: number, index: Tensor | readonly number
   const want = x.shape.slice();
   want[axis] = k;
   if (source.ndim !== want.length || source.shape.some((d, i) => d !== want[i])) {
-    throw shapeError(op, `source has shape ${formatShape(source.shape)} but x ${formatShape(x.shape)} with ${k} indices on dim=${dim} needs ${formatShape(want)}`);
+    throw shapeError(
+      op,
+      `source has shape ${formatShape(source.shape)} but x ${formatShape(x.shape)} with ${k} indices on dim=${dim} needs ${formatShape(want)}`,
+    );
   }
   const out = arrayFor(promoteTypes(x.dtype, source.dtype), x.size);
   out.set(contiguousData(x));

@@ -6,7 +6,8 @@ import { Tensor, copyInto } from '../tensor.js';
 import { unsqueeze } from './movement.js';
 
 function checkList(op: string, tensors: unknown): Tensor[] {
-  if (!Array.isArray(tensors)) throw typeError(op, `tensors must be an array of Tensors, got ${describeValue(tensors)}`);
+  if (!Array.isArray(tensors))
+    throw typeError(op, `tensors must be an array of Tensors, got ${describeValue(tensors)}`);
   if (tensors.length === 0) throw rangeError(op, 'tensors must hold at least one tensor, got []');
   tensors.forEach((t, i) => {
     if (!(t instanceof Tensor)) throw typeError(op, `tensors[${i}] must be a Tensor, got ${describeValue(t)}`);
@@ -26,15 +27,19 @@ export function concat(tensors: readonly Tensor[], dim = 0): Tensor {
   const op = 'concat';
   const list = checkList(op, tensors);
   const first = list[0]!;
-  if (first.ndim === 0) throw shapeError(op, 'tensors[0] is 0-d (shape []); only tensors with at least one axis can be concatenated');
+  if (first.ndim === 0)
+    throw shapeError(op, 'tensors[0] is 0-d (shape []); only tensors with at least one axis can be concatenated');
   const axis = normalizeAxis(op, dim, first.ndim);
   let dtype = first.dtype;
   let total = 0;
   list.forEach((t, i) => {
     const same = t.ndim === first.ndim && t.shape.every((d, k) => k === axis || d === first.shape[k]);
     if (!same) {
-      throw shapeError(op, `tensors[${i}] has shape ${formatShape(t.shape)} but tensors[0] has shape ` +
-        `${formatShape(first.shape)}; sizes must match except along dim=${dim}`);
+      throw shapeError(
+        op,
+        `tensors[${i}] has shape ${formatShape(t.shape)} but tensors[0] has shape ` +
+          `${formatShape(first.shape)}; sizes must match except along dim=${dim}`,
+      );
     }
     dtype = promoteTypes(dtype, t.dtype);
     total += t.shape[axis]!;
@@ -68,9 +73,15 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
   const axis = normalizeAxis(op, dim, first.ndim + 1);
   list.forEach((t, i) => {
     if (t.ndim !== first.ndim || t.shape.some((d, k) => d !== first.shape[k])) {
-      throw shapeError(op, `tensors[${i}] has shape ${formatShape(t.shape)} but tensors[0] has shape ` +
-        `${formatShape(first.shape)}; all must match`);
+      throw shapeError(
+        op,
+        `tensors[${i}] has shape ${formatShape(t.shape)} but tensors[0] has shape ` +
+          `${formatShape(first.shape)}; all must match`,
+      );
     }
   });
-  return concat(list.map((t) => unsqueeze(t, axis)), axis);
+  return concat(
+    list.map((t) => unsqueeze(t, axis)),
+    axis,
+  );
 }

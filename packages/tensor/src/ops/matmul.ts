@@ -32,12 +32,16 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   checkTensor(op, a, 'a');
   checkTensor(op, b, 'b');
   if (a.ndim === 0 || b.ndim === 0) {
-    throw shapeError(op, `both operands must be at least 1-D, but ${a.ndim === 0 ? 'a' : 'b'} is 0-d; ` +
-      `a is ${formatShape(a.shape)}, b is ${formatShape(b.shape)}`);
+    throw shapeError(
+      op,
+      `both operands must be at least 1-D, but ${a.ndim === 0 ? 'a' : 'b'} is 0-d; ` +
+        `a is ${formatShape(a.shape)}, b is ${formatShape(b.shape)}`,
+    );
   }
   const k = a.shape[a.ndim - 1]!;
   const kB = b.ndim === 1 ? b.shape[0]! : b.shape[b.ndim - 2]!;
-  if (k !== kB) throw shapeError(op, `inner dimensions differ: a is ${formatShape(a.shape)}, b is ${formatShape(b.shape)}`);
+  if (k !== kB)
+    throw shapeError(op, `inner dimensions differ: a is ${formatShape(a.shape)}, b is ${formatShape(b.shape)}`);
   const batchA = a.shape.slice(0, Math.max(0, a.ndim - 2));
   const batchB = b.shape.slice(0, Math.max(0, b.ndim - 2));
   const batch = broadcastBatch(a, b, batchA, batchB);
@@ -90,11 +94,27 @@ function asMatrices(t: Tensor, side: 'left' | 'right'): Matrices {
   return matrices(t, batchShape, batchStrides, t.shape[r]!, t.shape[r + 1]!, t.strides[r]!, t.strides[r + 1]!);
 }
 
-function matrices(t: Tensor, batchShape: readonly number[], batchStrides: readonly number[], rows: number, cols: number, rowStride: number, colStride: number): Matrices {
+function matrices(
+  t: Tensor,
+  batchShape: readonly number[],
+  batchStrides: readonly number[],
+  rows: number,
+  cols: number,
+  rowStride: number,
+  colStride: number,
+): Matrices {
   const data = t.data as GemmArray;
   // A unit axis's stride is meaningless, so a single row or column fits either layout.
   if (colStride === 1 || cols === 1) {
-    return { data, offset: t.offset, batchShape, batchStrides, rowStride, trans: false, ld: rows === 1 ? cols : rowStride };
+    return {
+      data,
+      offset: t.offset,
+      batchShape,
+      batchStrides,
+      rowStride,
+      trans: false,
+      ld: rows === 1 ? cols : rowStride,
+    };
   }
   if (rowStride === 1 || rows === 1) {
     return { data, offset: t.offset, batchShape, batchStrides, rowStride, trans: true, ld: colStride };
@@ -103,11 +123,27 @@ function matrices(t: Tensor, batchShape: readonly number[], batchStrides: readon
   const packed = new Tensor(t.toTypedArray(), t.shape);
   const strides = packed.strides;
   const r = packed.ndim - 2;
-  return { data: packed.data as GemmArray, offset: 0, batchShape, batchStrides: strides.slice(0, r), rowStride: cols, trans: false, ld: cols };
+  return {
+    data: packed.data as GemmArray,
+    offset: 0,
+    batchShape,
+    batchStrides: strides.slice(0, r),
+    rowStride: cols,
+    trans: false,
+    ld: cols,
+  };
 }
 
 /** Runs one GEMM per output batch entry, or a single one when the batch folds into the rows of `a`. */
-function multiplyBatches(left: Matrices, right: Matrices, batch: readonly number[], m: number, n: number, k: number, out: GemmArray): void {
+function multiplyBatches(
+  left: Matrices,
+  right: Matrices,
+  batch: readonly number[],
+  m: number,
+  n: number,
+  k: number,
+  out: GemmArray,
+): void {
   const kernel = getGemm();
   const count = sizeOf(batch);
   const stridesA = alignStrides(left, batch);
@@ -117,7 +153,24 @@ function multiplyBatches(left: Matrices, right: Matrices, batch: readonly number
   if (count > 1 && stridesB.every((s) => s === 0)) {
     const ld = foldedRowStride(left, batch, stridesA, m);
     if (ld !== null) {
-      kernel.gemm(false, right.trans, count * m, n, k, 1, left.data, left.offset, ld, right.data, right.offset, right.ld, 0, out, 0, n);
+      kernel.gemm(
+        false,
+        right.trans,
+        count * m,
+        n,
+        k,
+        1,
+        left.data,
+        left.offset,
+        ld,
+        right.data,
+        right.offset,
+        right.ld,
+        0,
+        out,
+        0,
+        n,
+      );
       return;
     }
   }
@@ -126,7 +179,24 @@ function multiplyBatches(left: Matrices, right: Matrices, batch: readonly number
   let offA = left.offset;
   let offB = right.offset;
   for (let i = 0; i < count; i++) {
-    kernel.gemm(left.trans, right.trans, m, n, k, 1, left.data, offA, left.ld, right.data, offB, right.ld, 0, out, i * m * n, n);
+    kernel.gemm(
+      left.trans,
+      right.trans,
+      m,
+      n,
+      k,
+      1,
+      left.data,
+      offA,
+      left.ld,
+      right.data,
+      offB,
+      right.ld,
+      0,
+      out,
+      i * m * n,
+      n,
+    );
     for (let d = ndim - 1; d >= 0; d--) {
       counter[d]!++;
       offA += stridesA[d]!;
@@ -149,7 +219,12 @@ function alignStrides(mats: Matrices, batch: readonly number[]): number[] {
  * The row stride of `left` read as one `[count·m, k]` matrix, or null when its batch axes and rows
  * are not evenly spaced (or it is stored transposed).
  */
-function foldedRowStride(left: Matrices, batch: readonly number[], strides: readonly number[], m: number): number | null {
+function foldedRowStride(
+  left: Matrices,
+  batch: readonly number[],
+  strides: readonly number[],
+  m: number,
+): number | null {
   if (left.trans) return null;
   // Walk from the row axis outwards over axes longer than 1; each must step over all rows inside it.
   let ld = -1;
@@ -177,8 +252,11 @@ function broadcastBatch(a: Tensor, b: Tensor, batchA: readonly number[], batchB:
     const da = batchA[batchA.length - ndim + i] ?? 1;
     const db = batchB[batchB.length - ndim + i] ?? 1;
     if (da !== db && da !== 1 && db !== 1) {
-      throw shapeError('matmul', `batch dimensions do not broadcast: a is ${formatShape(a.shape)}, b is ${formatShape(b.shape)} ` +
-        `(batch ${formatShape(batchA)} vs ${formatShape(batchB)})`);
+      throw shapeError(
+        'matmul',
+        `batch dimensions do not broadcast: a is ${formatShape(a.shape)}, b is ${formatShape(b.shape)} ` +
+          `(batch ${formatShape(batchA)} vs ${formatShape(batchB)})`,
+      );
     }
     out[i] = da === 1 ? db : da;
   }

@@ -17,7 +17,8 @@ function inferShape(op: string, shape: unknown, x: Tensor): number[] {
   let known = 1;
   for (let i = 0; i < shape.length; i++) {
     const d: unknown = shape[i];
-    if (typeof d !== 'number' || !Number.isInteger(d)) throw typeError(op, `shape must hold integers, got [${shape.join(', ')}]`);
+    if (typeof d !== 'number' || !Number.isInteger(d))
+      throw typeError(op, `shape must hold integers, got [${shape.join(', ')}]`);
     if (d === -1) {
       if (inferAt >= 0) throw rangeError(op, `only one size may be -1, got shape [${shape.join(', ')}]`);
       inferAt = i;
@@ -102,8 +103,11 @@ export function view(x: Tensor, shape: Shape): Tensor {
   const target = inferShape('view', shape, x);
   const strides = viewStrides(x.shape, x.strides, target);
   if (!strides) {
-    throw shapeError('view', `x of shape ${formatShape(x.shape)} with strides ${formatShape(x.strides)} cannot be ` +
-      `viewed as ${formatShape(target)} without a copy; use reshape`);
+    throw shapeError(
+      'view',
+      `x of shape ${formatShape(x.shape)} with strides ${formatShape(x.strides)} cannot be ` +
+        `viewed as ${formatShape(target)} without a copy; use reshape`,
+    );
   }
   return new Tensor(x.data, target, strides, x.offset);
 }
@@ -122,7 +126,10 @@ export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
   const start = normalizeAxis('flatten', startDim, x.ndim, 'startDim');
   const end = normalizeAxis('flatten', endDim, x.ndim, 'endDim');
   if (start > end) {
-    throw rangeError('flatten', `startDim=${startDim} comes after endDim=${endDim} for a tensor of shape ${formatShape(x.shape)}`);
+    throw rangeError(
+      'flatten',
+      `startDim=${startDim} comes after endDim=${endDim} for a tensor of shape ${formatShape(x.shape)}`,
+    );
   }
   const merged = sizeOf(x.shape.slice(start, end + 1));
   return reshape(x, [...x.shape.slice(0, start), merged, ...x.shape.slice(end + 1)]);
@@ -137,10 +144,18 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
   checkTensor('permute', x);
   if (!Array.isArray(dims)) throw typeError('permute', `dims must be an array of axes, got ${describeValue(dims)}`);
   if (dims.length !== x.ndim) {
-    throw shapeError('permute', `dims [${dims.join(', ')}] has ${dims.length} entries for x of shape ${formatShape(x.shape)}`);
+    throw shapeError(
+      'permute',
+      `dims [${dims.join(', ')}] has ${dims.length} entries for x of shape ${formatShape(x.shape)}`,
+    );
   }
   const axes = normalizeAxes('permute', dims, x.ndim, 'dims');
-  return new Tensor(x.data, axes.map((a) => x.shape[a]!), axes.map((a) => x.strides[a]!), x.offset);
+  return new Tensor(
+    x.data,
+    axes.map((a) => x.shape[a]!),
+    axes.map((a) => x.strides[a]!),
+    x.offset,
+  );
 }
 
 /** Swaps two axes. A view. @example transpose(zeros([2, 3, 4]), 0, -1).shape // [4, 3, 2] */
@@ -176,9 +191,11 @@ export function expand(x: Tensor, shape: Shape): Tensor {
   const strides = new Array<number>(ndim);
   for (let i = 0; i < ndim; i++) {
     const want: unknown = shape[i];
-    if (typeof want !== 'number' || !Number.isInteger(want)) throw typeError(op, `shape must hold integers, got ${formatShape(shape)}`);
+    if (typeof want !== 'number' || !Number.isInteger(want))
+      throw typeError(op, `shape must hold integers, got ${formatShape(shape)}`);
     if (i < lead) {
-      if (want < 0) throw rangeError(op, `new leading axis ${i} must have a size >= 0, got ${want} in shape ${formatShape(shape)}`);
+      if (want < 0)
+        throw rangeError(op, `new leading axis ${i} must have a size >= 0, got ${want} in shape ${formatShape(shape)}`);
       outShape[i] = want;
       strides[i] = 0;
       continue;
@@ -193,8 +210,11 @@ export function expand(x: Tensor, shape: Shape): Tensor {
       outShape[i] = want;
       strides[i] = 0;
     } else {
-      throw shapeError(op, `x of shape ${formatShape(x.shape)} cannot expand to ${formatShape(shape)} ` +
-        `(axis ${i}: ${have} vs ${want}; only size-1 axes expand)`);
+      throw shapeError(
+        op,
+        `x of shape ${formatShape(x.shape)} cannot expand to ${formatShape(shape)} ` +
+          `(axis ${i}: ${have} vs ${want}; only size-1 axes expand)`,
+      );
     }
   }
   return new Tensor(x.data, outShape, strides, x.offset);
@@ -211,7 +231,8 @@ export function squeeze(x: Tensor, dim?: number | readonly number[]): Tensor {
   if (dim === undefined) {
     drop = new Set(x.shape.flatMap((d, i) => (d === 1 ? [i] : [])));
   } else {
-    if (typeof dim !== 'number' && !Array.isArray(dim)) throw typeError('squeeze', `dim must be an integer or an array of integers, got ${describeValue(dim)}`);
+    if (typeof dim !== 'number' && !Array.isArray(dim))
+      throw typeError('squeeze', `dim must be an integer or an array of integers, got ${describeValue(dim)}`);
     const axes = normalizeAxes('squeeze', typeof dim === 'number' ? [dim] : dim, x.ndim);
     drop = new Set(axes.filter((a) => x.ndim > 0 && x.shape[a] === 1));
   }
@@ -258,7 +279,10 @@ export function narrow(x: Tensor, dim: number, start: number, length: number): T
   if (start < -n || start > n) throw rangeError(op, `start=${start} is out of range for dim=${dim} of size ${n}`);
   const from = start < 0 ? start + n : start;
   if (from + length > n) {
-    throw rangeError(op, `start=${start} + length=${length} runs past dim=${dim} of size ${n} (x is ${formatShape(x.shape)})`);
+    throw rangeError(
+      op,
+      `start=${start} + length=${length} runs past dim=${dim} of size ${n} (x is ${formatShape(x.shape)})`,
+    );
   }
   const shape = x.shape.slice();
   shape[axis] = length;

@@ -32,7 +32,8 @@ const MODES: readonly PadMode[] = ['constant', 'reflect', 'replicate', 'circular
 /** `[before, after]` for every axis of a rank-`ndim` tensor (leading axes unpadded). */
 function normalizePadWidth(op: string, padWidth: unknown, ndim: number): [number, number][] {
   const checkSide = (v: unknown, where: string): number => {
-    if (typeof v !== 'number' || !Number.isInteger(v)) throw typeError(op, `${where} must be an integer, got ${describeValue(v)}`);
+    if (typeof v !== 'number' || !Number.isInteger(v))
+      throw typeError(op, `${where} must be an integer, got ${describeValue(v)}`);
     if (v < 0) throw rangeError(op, `${where} must be >= 0, got ${v}`);
     return v;
   };
@@ -40,14 +41,24 @@ function normalizePadWidth(op: string, padWidth: unknown, ndim: number): [number
     const p = checkSide(padWidth, 'padWidth');
     return Array.from({ length: ndim }, () => [p, p]);
   }
-  if (!Array.isArray(padWidth)) throw typeError(op, `padWidth must be a number or an array of [before, after] pairs, got ${describeValue(padWidth)}`);
+  if (!Array.isArray(padWidth))
+    throw typeError(
+      op,
+      `padWidth must be a number or an array of [before, after] pairs, got ${describeValue(padWidth)}`,
+    );
   if (padWidth.length > ndim) {
-    throw shapeError(op, `padWidth has ${padWidth.length} [before, after] pairs but the input has only ${ndim} axes (shape rank ${ndim})`);
+    throw shapeError(
+      op,
+      `padWidth has ${padWidth.length} [before, after] pairs but the input has only ${ndim} axes (shape rank ${ndim})`,
+    );
   }
   const pairs: [number, number][] = Array.from({ length: ndim - padWidth.length }, () => [0, 0]);
   padWidth.forEach((pair: unknown, i) => {
     if (!Array.isArray(pair) || pair.length !== 2) {
-      throw typeError(op, `padWidth[${i}] must be a [before, after] pair, got ${Array.isArray(pair) ? `[${pair.join(', ')}]` : describeValue(pair)}`);
+      throw typeError(
+        op,
+        `padWidth[${i}] must be a [before, after] pair, got ${Array.isArray(pair) ? `[${pair.join(', ')}]` : describeValue(pair)}`,
+      );
     }
     pairs.push([checkSide(pair[0], `padWidth[${i}][0]`), checkSide(pair[1], `padWidth[${i}][1]`)]);
   });
@@ -66,7 +77,10 @@ export function padOutputShape(shape: Shape, padWidth: PadWidth): number[] {
 
 function checkMode(op: string, mode: unknown): PadMode {
   if (!MODES.includes(mode as PadMode)) {
-    throw rangeError(op, `mode must be 'constant', 'reflect', 'replicate' or 'circular', got ${typeof mode === 'string' ? `'${mode}'` : describeValue(mode)}`);
+    throw rangeError(
+      op,
+      `mode must be 'constant', 'reflect', 'replicate' or 'circular', got ${typeof mode === 'string' ? `'${mode}'` : describeValue(mode)}`,
+    );
   }
   return mode as PadMode;
 }
@@ -80,13 +94,22 @@ function checkPadsFit(op: string, mode: PadMode, shape: Shape, pairs: readonly (
     if (most === 0) return;
     const pads = `padWidth [${before}, ${after}]`;
     if (mode === 'reflect' && most >= n) {
-      throw rangeError(op, `mode 'reflect' needs padding < size; axis ${axis} has size ${n} but ${pads} (input ${formatShape(shape)})`);
+      throw rangeError(
+        op,
+        `mode 'reflect' needs padding < size; axis ${axis} has size ${n} but ${pads} (input ${formatShape(shape)})`,
+      );
     }
     if (mode === 'circular' && most > n) {
-      throw rangeError(op, `mode 'circular' needs padding <= size; axis ${axis} has size ${n} but ${pads} (input ${formatShape(shape)})`);
+      throw rangeError(
+        op,
+        `mode 'circular' needs padding <= size; axis ${axis} has size ${n} but ${pads} (input ${formatShape(shape)})`,
+      );
     }
     if (mode === 'replicate' && n === 0) {
-      throw rangeError(op, `mode 'replicate' cannot pad an empty axis; axis ${axis} has size 0 but ${pads} (input ${formatShape(shape)})`);
+      throw rangeError(
+        op,
+        `mode 'replicate' cannot pad an empty axis; axis ${axis} has size 0 but ${pads} (input ${formatShape(shape)})`,
+      );
     }
   });
 }
@@ -109,7 +132,14 @@ function sourceIndex(mode: PadMode, n: number, before: number, after: number): I
  * Walks every output element (row-major over `outShape`) with the storage offset of its source:
  * `gather` copies `src[offset] → out[o]`, the adjoint adds `out[o] → src[offset]`.
  */
-function walkSources(outShape: Shape, offsets: readonly Int32Array[], base: number, a: TypedArray, b: TypedArray, scatter: boolean): void {
+function walkSources(
+  outShape: Shape,
+  offsets: readonly Int32Array[],
+  base: number,
+  a: TypedArray,
+  b: TypedArray,
+  scatter: boolean,
+): void {
   const ndim = outShape.length;
   const size = sizeOf(outShape);
   if (size === 0) return;
@@ -141,7 +171,12 @@ function walkSources(outShape: Shape, offsets: readonly Int32Array[], base: numb
   }
 }
 
-function sourceOffsets(mode: PadMode, shape: Shape, strides: Shape, pairs: readonly (readonly [number, number])[]): Int32Array[] {
+function sourceOffsets(
+  mode: PadMode,
+  shape: Shape,
+  strides: Shape,
+  pairs: readonly (readonly [number, number])[],
+): Int32Array[] {
   return shape.map((n, axis) => {
     const src = sourceIndex(mode, n, pairs[axis]![0], pairs[axis]![1]);
     for (let o = 0; o < src.length; o++) src[o] = src[o]! * strides[axis]!;
@@ -173,7 +208,11 @@ export function pad(x: Tensor, padWidth: PadWidth, options: PadOptions = {}): Te
   const pairs = normalizePadWidth(op, padWidth, x.ndim);
   checkPadsFit(op, mode, x.shape, pairs);
   const outShape = x.shape.map((d, i) => d + pairs[i]![0] + pairs[i]![1]);
-  checkSize(op, sizeOf(outShape), `the padded shape ${formatShape(outShape)} (padWidth on x of shape ${formatShape(x.shape)})`);
+  checkSize(
+    op,
+    sizeOf(outShape),
+    `the padded shape ${formatShape(outShape)} (padWidth on x of shape ${formatShape(x.shape)})`,
+  );
   const out = arrayFor(x.dtype, sizeOf(outShape));
   if (mode === 'constant') {
     if (value !== 0) out.fill(value);
@@ -196,7 +235,12 @@ export function pad(x: Tensor, padWidth: PadWidth, options: PadOptions = {}): Te
  * @returns `inputShape`, dtype of `gradOutput`
  * @throws ShapeError if `gradOutput` does not have the padded shape
  */
-export function padAdjoint(gradOutput: Tensor, inputShape: Shape, padWidth: PadWidth, options: Pick<PadOptions, 'mode'> = {}): Tensor {
+export function padAdjoint(
+  gradOutput: Tensor,
+  inputShape: Shape,
+  padWidth: PadWidth,
+  options: Pick<PadOptions, 'mode'> = {},
+): Tensor {
   const op = 'padAdjoint';
   checkTensor(op, gradOutput, 'gradOutput');
   const dims = checkShape(op, inputShape, 'inputShape');
@@ -206,7 +250,10 @@ export function padAdjoint(gradOutput: Tensor, inputShape: Shape, padWidth: PadW
   checkPadsFit(op, mode, dims, pairs);
   const outShape = dims.map((d, i) => d + pairs[i]![0] + pairs[i]![1]);
   if (outShape.length !== gradOutput.ndim || outShape.some((d, i) => d !== gradOutput.shape[i])) {
-    throw shapeError(op, `gradOutput has shape ${formatShape(gradOutput.shape)} but padding ${formatShape(dims)} gives ${formatShape(outShape)}`);
+    throw shapeError(
+      op,
+      `gradOutput has shape ${formatShape(gradOutput.shape)} but padding ${formatShape(dims)} gives ${formatShape(outShape)}`,
+    );
   }
   const dtype: DType = gradOutput.dtype;
   const grad = arrayFor(dtype, sizeOf(dims));

@@ -52,7 +52,10 @@ function foldCount(x: Tensor, mask: readonly boolean[]): number {
 function checkNonEmpty(op: string, x: Tensor, mask: readonly boolean[]): void {
   x.shape.forEach((d, i) => {
     if (mask[i] && d === 0) {
-      throw rangeError(op, `cannot reduce axis ${i} of size 0 (x is ${formatShape(x.shape)}); the result has no identity`);
+      throw rangeError(
+        op,
+        `cannot reduce axis ${i} of size 0 (x is ${formatShape(x.shape)}); the result has no identity`,
+      );
     }
   });
 }
@@ -200,7 +203,13 @@ function foldInto(x: Tensor, walk: Walk, acc: Float64Array, fold: Fold, aux: Flo
 }
 
 /** Runs one fold over the axes in `mask`, returning the float64 accumulator (row-major over kept axes). */
-function fold(x: Tensor, mask: readonly boolean[], kind: Fold, init: number, aux: Float64Array | null = null): Float64Array {
+function fold(
+  x: Tensor,
+  mask: readonly boolean[],
+  kind: Fold,
+  init: number,
+  aux: Float64Array | null = null,
+): Float64Array {
   const acc = new Float64Array(resultSize(x, mask));
   if (init !== 0) acc.fill(init);
   foldInto(x, planWalk(x, mask), acc, kind, aux);
@@ -354,7 +363,13 @@ export interface ValuesAndIndices {
  * Extreme along one axis of `x` with its position. First occurrence wins ties; the first NaN
  * beats everything (as PyTorch's argmax).
  */
-function extremeAlong(op: string, x: Tensor, dim: number, keepdim: unknown, isMax: boolean): { values: Float64Array; indices: Int32Array; shape: number[] } {
+function extremeAlong(
+  op: string,
+  x: Tensor,
+  dim: number,
+  keepdim: unknown,
+  isMax: boolean,
+): { values: Float64Array; indices: Int32Array; shape: number[] } {
   if (typeof dim !== 'number') throw typeError(op, `dim must be an integer, got ${describeValue(dim)}`);
   const axis = normalizeAxis(op, dim, x.ndim);
   const keep = checkKeepdim(op, keepdim);
@@ -411,7 +426,8 @@ function extremeAlong(op: string, x: Tensor, dim: number, keepdim: unknown, isMa
 /** Flat row-major position of the extreme of all of `x`. */
 function extremeFlat(op: string, x: Tensor, keepdim: unknown, isMax: boolean): Tensor {
   const keep = checkKeepdim(op, keepdim);
-  if (x.size === 0) throw rangeError(op, `cannot reduce an empty tensor (x is ${formatShape(x.shape)}); the result has no identity`);
+  if (x.size === 0)
+    throw rangeError(op, `cannot reduce an empty tensor (x is ${formatShape(x.shape)}); the result has no identity`);
   const src = contiguousData(x);
   let best = src[0]!;
   let at = 0;

@@ -20,18 +20,24 @@ export function generatedCount(): number {
 
 /** The line a fuzz file prints at the end: how many bad inputs, and whether all were rejected. */
 export function summary(what: string): string {
-  const verdict = misbehaved === 0 ? 'all rejected with typed errors' : `${misbehaved} NOT rejected properly (see the failures above)`;
+  const verdict =
+    misbehaved === 0
+      ? 'all rejected with typed errors'
+      : `${misbehaved} NOT rejected properly (see the failures above)`;
   return `fuzz: ${generated} invalid inputs to ${what}, ${verdict}`;
 }
 
 /** How a value prints in a failure report. */
 export function show(v: unknown): string {
   if (typeof v === 'string') return `'${v}'`;
-  if (typeof v === 'number' || typeof v === 'boolean' || v === null || v === undefined || typeof v === 'bigint') return String(v);
+  if (typeof v === 'number' || typeof v === 'boolean' || v === null || v === undefined || typeof v === 'bigint')
+    return String(v);
   if (Array.isArray(v)) return `[${v.map(show).join(', ')}]`;
   const name = (v as object).constructor?.name;
   if (name && name !== 'Object') return name;
-  return `{ ${Object.entries(v as object).map(([k, x]) => `${k}: ${show(x)}`).join(', ')} }`;
+  return `{ ${Object.entries(v as object)
+    .map(([k, x]) => `${k}: ${show(x)}`)
+    .join(', ')} }`;
 }
 
 /**
@@ -39,7 +45,11 @@ export function show(v: unknown): string {
  * @param op     the prefix the message must start with (`conv2d`), or several accepted spellings
  * @param names  what the message must mention: the argument's name, as a string or a pattern
  */
-export function misbehaviour(op: string | readonly string[], names: string | RegExp, call: () => unknown): string | null {
+export function misbehaviour(
+  op: string | readonly string[],
+  names: string | RegExp,
+  call: () => unknown,
+): string | null {
   generated += 1;
   const problem = diagnose(op, names, call);
   if (problem !== null) misbehaved += 1;
@@ -55,7 +65,8 @@ function diagnose(op: string | readonly string[], names: string | RegExp, call: 
       return `threw ${(e as Error)?.constructor?.name ?? typeof e}, not a typed error: ${(e as Error)?.message}`;
     }
     const ops = typeof op === 'string' ? [op] : op;
-    if (!ops.some((o) => e.message.startsWith(`${o}: `))) return `threw a ${e.name} without the '${ops.join("' or '")}: ' prefix: ${e.message}`;
+    if (!ops.some((o) => e.message.startsWith(`${o}: `)))
+      return `threw a ${e.name} without the '${ops.join("' or '")}: ' prefix: ${e.message}`;
     const named = typeof names === 'string' ? e.message.includes(names) : names.test(e.message);
     if (!named) return `the ${e.name} does not name ${String(names)}: ${e.message}`;
     return null;
@@ -91,7 +102,10 @@ export function fuzzOp<V>(spec: OpSpec<V>, numRuns = 100): number {
     fc.property(arb, ([key, valid, bad]) => {
       const m = spec.mutations[key]!;
       const problem = misbehaviour(spec.op, m.names ?? key, () => m.call(valid, bad));
-      if (problem) throw new Error(`${typeof spec.op === 'string' ? spec.op : spec.op[0]}: bad ${key} = ${show(bad)} with ${show(valid)}: ${problem}`);
+      if (problem)
+        throw new Error(
+          `${typeof spec.op === 'string' ? spec.op : spec.op[0]}: bad ${key} = ${show(bad)} with ${show(valid)}: ${problem}`,
+        );
     }),
     { numRuns: numRuns * keys.length },
   );
@@ -102,7 +116,17 @@ export function fuzzOp<V>(spec: OpSpec<V>, numRuns = 100): number {
 // Pools of bad values
 
 /** Not a tensor at all, including a duck-typed impostor with a shape and dtype. */
-export const notTensor = fc.constantFrom<unknown>(null, undefined, 3, 'x', [1, 2], {}, true, { shape: [2, 2], dtype: 'float32' }, new Float32Array(4));
+export const notTensor = fc.constantFrom<unknown>(
+  null,
+  undefined,
+  3,
+  'x',
+  [1, 2],
+  {},
+  true,
+  { shape: [2, 2], dtype: 'float32' },
+  new Float32Array(4),
+);
 
 /** Bad sizes for an integer argument that must be >= `min` (never undefined: that may mean a default). */
 export function badInt(min: number): fc.Arbitrary<unknown> {
@@ -115,8 +139,27 @@ export function badInt(min: number): fc.Arbitrary<unknown> {
 
 /** A shape argument with a bad entry, or not an array of numbers at all. */
 export const badShape = fc.oneof(
-  fc.constantFrom<unknown>(null, 'abc', 3, {}, true, [Number.NaN], [1.5], [-1], [2, -3], [Infinity], ['2'], [null], [2, undefined]),
-  fc.tuple(fc.array(fc.integer({ min: 1, max: 3 }), { maxLength: 2 }), fc.constantFrom<unknown>(-2, 0.5, Number.NaN, '1', null, -Infinity)).map(([ok, bad]) => [...ok, bad]),
+  fc.constantFrom<unknown>(
+    null,
+    'abc',
+    3,
+    {},
+    true,
+    [Number.NaN],
+    [1.5],
+    [-1],
+    [2, -3],
+    [Infinity],
+    ['2'],
+    [null],
+    [2, undefined],
+  ),
+  fc
+    .tuple(
+      fc.array(fc.integer({ min: 1, max: 3 }), { maxLength: 2 }),
+      fc.constantFrom<unknown>(-2, 0.5, Number.NaN, '1', null, -Infinity),
+    )
+    .map(([ok, bad]) => [...ok, bad]),
 );
 
 /** An axis that is out of range for rank `ndim`, or not an integer. */
@@ -151,7 +194,19 @@ export const badFiniteOption = fc.constantFrom<unknown>(Number.NaN, Infinity, -I
  */
 export function badSpatial(min: number): fc.Arbitrary<unknown> {
   return fc.oneof(
-    fc.constantFrom<unknown>(Number.NaN, Infinity, -Infinity, 1.5, '2', true, {}, [], [1, 1, 1, 1], [Number.NaN], ['1', 1]),
+    fc.constantFrom<unknown>(
+      Number.NaN,
+      Infinity,
+      -Infinity,
+      1.5,
+      '2',
+      true,
+      {},
+      [],
+      [1, 1, 1, 1],
+      [Number.NaN],
+      ['1', 1],
+    ),
     fc.integer({ min: Math.max(-1000, min - 1000), max: min - 1 }),
     fc.integer({ min: Math.max(-1000, min - 1000), max: min - 1 }).map((d) => [d]),
   );

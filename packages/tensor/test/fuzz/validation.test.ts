@@ -2,17 +2,43 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as T from '@torchlet/tensor';
 import { Generator, Tensor } from '@torchlet/tensor';
-import { col2im, convGeometry, convOutputSize, im2col, im2colInto, col2imInto, gemmJs, setGemm } from '@torchlet/tensor/kernels';
-import { arbSmallShape, badAxis, badBool, badBoolOption, badDType, badFinite, badFiniteOption, badInt, badOptions, badShape, badSpatial, fuzzOp, notTensor, summary, type OpSpec } from '@torchlet/tensor/testing';
+import {
+  col2im,
+  convGeometry,
+  convOutputSize,
+  im2col,
+  im2colInto,
+  col2imInto,
+  gemmJs,
+  setGemm,
+} from '@torchlet/tensor/kernels';
+import {
+  arbSmallShape,
+  badAxis,
+  badBool,
+  badBoolOption,
+  badDType,
+  badFinite,
+  badFiniteOption,
+  badInt,
+  badOptions,
+  badShape,
+  badSpatial,
+  fuzzOp,
+  notTensor,
+  summary,
+  type OpSpec,
+} from '@torchlet/tensor/testing';
 
 // Valid tensors are built inside the call from plain data (shape, dtype), so counterexamples print.
 const g = new Generator(0);
 const f32 = (shape: readonly number[]) => T.randn(shape, { generator: g });
 const i32 = (shape: readonly number[]) => T.randint(0, 3, shape, { generator: g });
 
-const run = <V>(spec: OpSpec<V>, numRuns = 60) => it(`${typeof spec.op === 'string' ? spec.op : spec.op[0]} rejects: ${Object.keys(spec.mutations).join(', ')}`, () => {
-  fuzzOp(spec, numRuns);
-});
+const run = <V>(spec: OpSpec<V>, numRuns = 60) =>
+  it(`${typeof spec.op === 'string' ? spec.op : spec.op[0]} rejects: ${Object.keys(spec.mutations).join(', ')}`, () => {
+    fuzzOp(spec, numRuns);
+  });
 
 afterAll(() => {
   console.log(summary('@torchlet/tensor'));
@@ -23,10 +49,25 @@ describe('tensor creation', () => {
     op: 'Tensor',
     valid: arbSmallShape(),
     mutations: {
-      data: { bad: fc.constantFrom<unknown>(null, undefined, [1, 2], new Uint8Array(4), 3, {}), call: (s, bad) => new Tensor(bad as Float32Array, s) },
-      shape: { names: /storage|shape/, bad: fc.constantFrom<unknown>([50, 50], [-1], [1.5], [Number.NaN], null, 'ab'), call: (s, bad) => new Tensor(new Float32Array(T.sizeOf(s)), bad as number[]) },
-      strides: { names: /strides|storage/, bad: fc.constantFrom<unknown>([1, 1, 1, 1, 1], [-1, 1, 1], [1.5, 1, 1], 'x', [Number.NaN, 1, 1]), call: (s, bad) => new Tensor(new Float32Array(T.sizeOf(s)), s, bad as number[]) },
-      offset: { names: /offset/, bad: fc.constantFrom<unknown>(-1, 1.5, Number.NaN, 1000, '0', null), call: (s, bad) => new Tensor(new Float32Array(T.sizeOf(s)), s, undefined, bad as number) },
+      data: {
+        bad: fc.constantFrom<unknown>(null, undefined, [1, 2], new Uint8Array(4), 3, {}),
+        call: (s, bad) => new Tensor(bad as Float32Array, s),
+      },
+      shape: {
+        names: /storage|shape/,
+        bad: fc.constantFrom<unknown>([50, 50], [-1], [1.5], [Number.NaN], null, 'ab'),
+        call: (s, bad) => new Tensor(new Float32Array(T.sizeOf(s)), bad as number[]),
+      },
+      strides: {
+        names: /strides|storage/,
+        bad: fc.constantFrom<unknown>([1, 1, 1, 1, 1], [-1, 1, 1], [1.5, 1, 1], 'x', [Number.NaN, 1, 1]),
+        call: (s, bad) => new Tensor(new Float32Array(T.sizeOf(s)), s, bad as number[]),
+      },
+      offset: {
+        names: /offset/,
+        bad: fc.constantFrom<unknown>(-1, 1.5, Number.NaN, 1000, '0', null),
+        call: (s, bad) => new Tensor(new Float32Array(T.sizeOf(s)), s, undefined, bad as number),
+      },
     },
   });
 
@@ -47,7 +88,10 @@ describe('tensor creation', () => {
     valid: arbSmallShape(0),
     mutations: {
       shape: { bad: badShape, call: (_s, bad) => T.full(bad as number[], 1) },
-      value: { bad: fc.constantFrom<unknown>('1', null, undefined, {}, [1]), call: (s, bad) => T.full(s, bad as number) },
+      value: {
+        bad: fc.constantFrom<unknown>('1', null, undefined, {}, [1]),
+        call: (s, bad) => T.full(s, bad as number),
+      },
       dtype: { bad: badDType, call: (s, bad) => T.full(s, 1, { dtype: bad as T.DType }) },
     },
   });
@@ -56,8 +100,15 @@ describe('tensor creation', () => {
     op: 'tensor',
     valid: arbSmallShape(1, 2),
     mutations: {
-      data: { names: /data|element|ragged|root/, bad: fc.constantFrom<unknown>(null, undefined, 'abc', [[1, 2], [3]], [1, 'a'], [[1], 2], {}, [[[1]], [2]]), call: (_s, bad) => T.tensor(bad as number[]) },
-      shape: { bad: fc.oneof(badShape, fc.constant([7, 7])), call: (s, bad) => T.tensor(new Float32Array(T.sizeOf(s)), { shape: bad as number[] }) },
+      data: {
+        names: /data|element|ragged|root/,
+        bad: fc.constantFrom<unknown>(null, undefined, 'abc', [[1, 2], [3]], [1, 'a'], [[1], 2], {}, [[[1]], [2]]),
+        call: (_s, bad) => T.tensor(bad as number[]),
+      },
+      shape: {
+        bad: fc.oneof(badShape, fc.constant([7, 7])),
+        call: (s, bad) => T.tensor(new Float32Array(T.sizeOf(s)), { shape: bad as number[] }),
+      },
       dtype: { bad: badDType, call: (s, bad) => T.tensor(new Array(T.sizeOf(s)).fill(1), { dtype: bad as T.DType }) },
       options: { bad: badOptions, call: (_s, bad) => T.tensor([1, 2], bad as T.CreateOptions) },
     },
@@ -69,7 +120,10 @@ describe('tensor creation', () => {
     mutations: {
       start: { bad: badFinite, call: ([, end], bad) => T.arange(bad as number, end) },
       end: { bad: badFinite, call: ([start], bad) => T.arange(start, bad as number) },
-      step: { bad: fc.oneof(badFinite, fc.constantFrom<unknown>(0, -1, -0.5)), call: ([start, end], bad) => T.arange(start, end, bad as number) },
+      step: {
+        bad: fc.oneof(badFinite, fc.constantFrom<unknown>(0, -1, -0.5)),
+        call: ([start, end], bad) => T.arange(start, end, bad as number),
+      },
       dtype: { bad: badDType, call: ([start, end], bad) => T.arange(start, end, 1, { dtype: bad as T.DType }) },
     },
   });
@@ -102,7 +156,10 @@ describe('tensor creation', () => {
       low: { bad: badFinite, call: (s, bad) => T.uniform(s, bad as number, 1) },
       high: { bad: fc.oneof(badFinite, fc.constant(-5)), call: (s, bad) => T.uniform(s, 0, bad as number) },
       shape: { bad: badShape, call: (_s, bad) => T.uniform(bad as number[], 0, 1) },
-      generator: { bad: fc.constantFrom<unknown>(3, {}, 'g', { next: () => 0.5 }), call: (s, bad) => T.uniform(s, 0, 1, { generator: bad as Generator }) },
+      generator: {
+        bad: fc.constantFrom<unknown>(3, {}, 'g', { next: () => 0.5 }),
+        call: (s, bad) => T.uniform(s, 0, 1, { generator: bad as Generator }),
+      },
     },
   });
 
@@ -110,8 +167,14 @@ describe('tensor creation', () => {
     op: 'randint',
     valid: arbSmallShape(0),
     mutations: {
-      low: { bad: fc.constantFrom<unknown>(0.5, Number.NaN, '0', null, Infinity), call: (s, bad) => T.randint(bad as number, 5, s) },
-      high: { bad: fc.constantFrom<unknown>(0, -3, 2.5, Number.NaN, '9', null), call: (s, bad) => T.randint(0, bad as number, s) },
+      low: {
+        bad: fc.constantFrom<unknown>(0.5, Number.NaN, '0', null, Infinity),
+        call: (s, bad) => T.randint(bad as number, 5, s),
+      },
+      high: {
+        bad: fc.constantFrom<unknown>(0, -3, 2.5, Number.NaN, '9', null),
+        call: (s, bad) => T.randint(0, bad as number, s),
+      },
       shape: { bad: badShape, call: (_s, bad) => T.randint(0, 5, bad as number[]) },
     },
   });
@@ -123,7 +186,10 @@ describe('tensor creation', () => {
       mutations: {
         t: { bad: notTensor, call: (_s, bad) => T[name](bad as Tensor) },
         // null is PyTorch's None here: the input's dtype
-        dtype: { bad: badDType.filter((d) => d !== null), call: (s, bad) => T[name](f32(s), { dtype: bad as T.DType }) },
+        dtype: {
+          bad: badDType.filter((d) => d !== null),
+          call: (s, bad) => T[name](f32(s), { dtype: bad as T.DType }),
+        },
       },
     });
   }
@@ -141,47 +207,127 @@ describe('tensor creation', () => {
     op: 'Generator.setState',
     valid: fc.integer(),
     mutations: {
-      state: { bad: fc.constantFrom<unknown>(null, 3, {}, { seed: 1 }, { seed: 'a', prng: {} }, 'state'), call: (s, bad) => new Generator(s).setState(bad as T.GeneratorState) },
+      state: {
+        bad: fc.constantFrom<unknown>(null, 3, {}, { seed: 1 }, { seed: 'a', prng: {} }, 'state'),
+        call: (s, bad) => new Generator(s).setState(bad as T.GeneratorState),
+      },
     },
   });
 });
 
 describe('sizes too large for a tensor are RangeErrors naming the argument, not allocation failures', () => {
   const huge = fc.constantFrom<unknown>([2 ** 20, 2 ** 20], [2 ** 31], [65536, 65536, 2], [2 ** 40, 0, 2 ** 40, 2]);
-  run({
-    op: ['zeros', 'randn', 'full'],
-    valid: fc.constantFrom<'zeros' | 'randn' | 'full'>('zeros', 'randn', 'full'),
-    mutations: { shape: { bad: huge.filter((s) => (s as number[]).every((d) => d > 0)), call: (name, bad) => (name === 'full' ? T.full(bad as number[], 1) : T[name](bad as number[])) } },
-  }, 10);
-  run({
-    op: 'arange',
-    valid: fc.constant(0),
-    mutations: { end: { names: /range|end/, bad: fc.constantFrom<unknown>(1e12, 2 ** 31 + 5), call: (_v, bad) => T.arange(0, bad as number) } },
-  }, 5);
-  run({ op: 'linspace', valid: fc.constant(0), mutations: { steps: { bad: fc.constantFrom<unknown>(1e12, 2 ** 32), call: (_v, bad) => T.linspace(0, 1, bad as number) } } }, 5);
-  run({ op: 'eye', valid: fc.constant(0), mutations: { n: { names: /n × m|n\b/, bad: fc.constantFrom<unknown>(1e6, 2 ** 20), call: (_v, bad) => T.eye(bad as number) } } }, 5);
-  run({
-    op: 'pad',
-    valid: arbSmallShape(1, 2),
-    mutations: { padWidth: { bad: fc.constantFrom<unknown>(2 ** 30, [[0, 2 ** 31]], [[2 ** 40, 0]]), call: (s, bad) => T.pad(f32(s), bad as number) } },
-  }, 5);
+  run(
+    {
+      op: ['zeros', 'randn', 'full'],
+      valid: fc.constantFrom<'zeros' | 'randn' | 'full'>('zeros', 'randn', 'full'),
+      mutations: {
+        shape: {
+          bad: huge.filter((s) => (s as number[]).every((d) => d > 0)),
+          call: (name, bad) => (name === 'full' ? T.full(bad as number[], 1) : T[name](bad as number[])),
+        },
+      },
+    },
+    10,
+  );
+  run(
+    {
+      op: 'arange',
+      valid: fc.constant(0),
+      mutations: {
+        end: {
+          names: /range|end/,
+          bad: fc.constantFrom<unknown>(1e12, 2 ** 31 + 5),
+          call: (_v, bad) => T.arange(0, bad as number),
+        },
+      },
+    },
+    5,
+  );
+  run(
+    {
+      op: 'linspace',
+      valid: fc.constant(0),
+      mutations: {
+        steps: { bad: fc.constantFrom<unknown>(1e12, 2 ** 32), call: (_v, bad) => T.linspace(0, 1, bad as number) },
+      },
+    },
+    5,
+  );
+  run(
+    {
+      op: 'eye',
+      valid: fc.constant(0),
+      mutations: {
+        n: { names: /n × m|n\b/, bad: fc.constantFrom<unknown>(1e6, 2 ** 20), call: (_v, bad) => T.eye(bad as number) },
+      },
+    },
+    5,
+  );
+  run(
+    {
+      op: 'pad',
+      valid: arbSmallShape(1, 2),
+      mutations: {
+        padWidth: {
+          bad: fc.constantFrom<unknown>(2 ** 30, [[0, 2 ** 31]], [[2 ** 40, 0]]),
+          call: (s, bad) => T.pad(f32(s), bad as number),
+        },
+      },
+    },
+    5,
+  );
 });
 
 describe('elementwise', () => {
-  for (const name of ['neg', 'abs', 'exp', 'log', 'sqrt', 'tanh', 'sigmoid', 'relu', 'floor', 'round', 'erf', 'sin', 'clone'] as const) {
-    run({ op: name, valid: arbSmallShape(0), mutations: { x: { bad: notTensor, call: (_s, bad) => T[name](bad as Tensor) } } }, 20);
+  for (const name of [
+    'neg',
+    'abs',
+    'exp',
+    'log',
+    'sqrt',
+    'tanh',
+    'sigmoid',
+    'relu',
+    'floor',
+    'round',
+    'erf',
+    'sin',
+    'clone',
+  ] as const) {
+    run(
+      {
+        op: name,
+        valid: arbSmallShape(0),
+        mutations: { x: { bad: notTensor, call: (_s, bad) => T[name](bad as Tensor) } },
+      },
+      20,
+    );
   }
 
   for (const name of ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'atan2', 'eq', 'lt'] as const) {
-    run({
-      op: name,
-      valid: arbSmallShape(1),
-      mutations: {
-        a: { bad: fc.constantFrom<unknown>(null, undefined, '1', [1, 2], {}, true), call: (s, bad) => T[name](bad as Tensor, f32(s)) },
-        b: { bad: fc.constantFrom<unknown>(null, undefined, '1', [1, 2], {}, true), call: (s, bad) => T[name](f32(s), bad as Tensor) },
-        shapes: { names: /do not broadcast/, bad: fc.integer({ min: 1, max: 4 }), call: (s, k) => T[name](f32([...s, 2]), f32([...s, 2 + (k as number)])) },
+    run(
+      {
+        op: name,
+        valid: arbSmallShape(1),
+        mutations: {
+          a: {
+            bad: fc.constantFrom<unknown>(null, undefined, '1', [1, 2], {}, true),
+            call: (s, bad) => T[name](bad as Tensor, f32(s)),
+          },
+          b: {
+            bad: fc.constantFrom<unknown>(null, undefined, '1', [1, 2], {}, true),
+            call: (s, bad) => T[name](f32(s), bad as Tensor),
+          },
+          shapes: {
+            names: /do not broadcast/,
+            bad: fc.integer({ min: 1, max: 4 }),
+            call: (s, k) => T[name](f32([...s, 2]), f32([...s, 2 + (k as number)])),
+          },
+        },
       },
-    }, 30);
+      30,
+    );
   }
 
   run({
@@ -198,8 +344,16 @@ describe('elementwise', () => {
     valid: arbSmallShape(0),
     mutations: {
       x: { bad: notTensor, call: (_s, bad) => T.clamp(bad as Tensor, 0, 1) },
-      min: { names: /min|bounds/, bad: fc.constantFrom<unknown>(Number.NaN, '0', {}, [0]), call: (s, bad) => T.clamp(f32(s), bad as number, 1) },
-      max: { names: /max|bounds/, bad: fc.constantFrom<unknown>(Number.NaN, '1', {}, [1]), call: (s, bad) => T.clamp(f32(s), 0, bad as number) },
+      min: {
+        names: /min|bounds/,
+        bad: fc.constantFrom<unknown>(Number.NaN, '0', {}, [0]),
+        call: (s, bad) => T.clamp(f32(s), bad as number, 1),
+      },
+      max: {
+        names: /max|bounds/,
+        bad: fc.constantFrom<unknown>(Number.NaN, '1', {}, [1]),
+        call: (s, bad) => T.clamp(f32(s), 0, bad as number),
+      },
     },
   });
 
@@ -217,9 +371,19 @@ describe('elementwise', () => {
     valid: arbSmallShape(1),
     mutations: {
       condition: { bad: notTensor, call: (s, bad) => T.where(bad as Tensor, f32(s), f32(s)) },
-      a: { bad: fc.constantFrom<unknown>(null, '1', [1], {}), call: (s, bad) => T.where(i32(s), bad as Tensor, f32(s)) },
-      b: { bad: fc.constantFrom<unknown>(null, '1', [1], {}), call: (s, bad) => T.where(i32(s), f32(s), bad as Tensor) },
-      shapes: { names: /do not broadcast/, bad: fc.integer({ min: 1, max: 4 }), call: (s, k) => T.where(i32([...s, 2]), f32([...s, 2]), f32([...s, 2 + (k as number)])) },
+      a: {
+        bad: fc.constantFrom<unknown>(null, '1', [1], {}),
+        call: (s, bad) => T.where(i32(s), bad as Tensor, f32(s)),
+      },
+      b: {
+        bad: fc.constantFrom<unknown>(null, '1', [1], {}),
+        call: (s, bad) => T.where(i32(s), f32(s), bad as Tensor),
+      },
+      shapes: {
+        names: /do not broadcast/,
+        bad: fc.integer({ min: 1, max: 4 }),
+        call: (s, k) => T.where(i32([...s, 2]), f32([...s, 2]), f32([...s, 2 + (k as number)])),
+      },
     },
   });
 
@@ -229,8 +393,14 @@ describe('elementwise', () => {
     mutations: {
       a: { bad: notTensor, call: (s, bad) => T.allClose(bad as Tensor, f32(s)) },
       b: { bad: notTensor, call: (s, bad) => T.allClose(f32(s), bad as Tensor) },
-      rtol: { bad: fc.constantFrom<unknown>(Number.NaN, -1, '1', null), call: (s, bad) => T.allClose(f32(s), f32(s), bad as number) },
-      atol: { bad: fc.constantFrom<unknown>(Number.NaN, -1, '1', null), call: (s, bad) => T.allClose(f32(s), f32(s), 1e-5, bad as number) },
+      rtol: {
+        bad: fc.constantFrom<unknown>(Number.NaN, -1, '1', null),
+        call: (s, bad) => T.allClose(f32(s), f32(s), bad as number),
+      },
+      atol: {
+        bad: fc.constantFrom<unknown>(Number.NaN, -1, '1', null),
+        call: (s, bad) => T.allClose(f32(s), f32(s), 1e-5, bad as number),
+      },
     },
   });
 });
@@ -241,7 +411,13 @@ describe('movement', () => {
     valid: arbSmallShape(),
     mutations: {
       x: { bad: notTensor, call: (s, bad) => T.reshape(bad as Tensor, s) },
-      shape: { bad: fc.oneof(badShape.filter((b) => JSON.stringify(b) !== '[-1]'), fc.constantFrom<unknown>([-1, -1], [1000], [0, -1], [2 ** 20, 2 ** 20])), call: (s, bad) => T.reshape(f32(s), bad as number[]) },
+      shape: {
+        bad: fc.oneof(
+          badShape.filter((b) => JSON.stringify(b) !== '[-1]'),
+          fc.constantFrom<unknown>([-1, -1], [1000], [0, -1], [2 ** 20, 2 ** 20]),
+        ),
+        call: (s, bad) => T.reshape(f32(s), bad as number[]),
+      },
     },
   });
 
@@ -250,7 +426,13 @@ describe('movement', () => {
     valid: arbSmallShape(2),
     mutations: {
       x: { bad: notTensor, call: (s, bad) => T.view(bad as Tensor, s) },
-      shape: { bad: fc.oneof(badShape.filter((b) => JSON.stringify(b) !== '[-1]'), fc.constantFrom<unknown>([-1, -1], [1000])), call: (s, bad) => T.view(f32(s), bad as number[]) },
+      shape: {
+        bad: fc.oneof(
+          badShape.filter((b) => JSON.stringify(b) !== '[-1]'),
+          fc.constantFrom<unknown>([-1, -1], [1000]),
+        ),
+        call: (s, bad) => T.view(f32(s), bad as number[]),
+      },
     },
   });
 
@@ -268,8 +450,27 @@ describe('movement', () => {
     op: 'permute',
     valid: arbSmallShape(),
     mutations: {
-      x: { bad: notTensor, call: (s, bad) => T.permute(bad as Tensor, s.map((_, i) => i)) },
-      dims: { bad: fc.constantFrom<unknown>(null, 'ab', [0, 0, 0], [5, 6, 7], [0.5, 1, 2], [Number.NaN, 0, 1], [], [0, 1, 2, 3]), call: (s, bad) => T.permute(f32([...s, 1, 1].slice(0, 3)), bad as number[]) },
+      x: {
+        bad: notTensor,
+        call: (s, bad) =>
+          T.permute(
+            bad as Tensor,
+            s.map((_, i) => i),
+          ),
+      },
+      dims: {
+        bad: fc.constantFrom<unknown>(
+          null,
+          'ab',
+          [0, 0, 0],
+          [5, 6, 7],
+          [0.5, 1, 2],
+          [Number.NaN, 0, 1],
+          [],
+          [0, 1, 2, 3],
+        ),
+        call: (s, bad) => T.permute(f32([...s, 1, 1].slice(0, 3)), bad as number[]),
+      },
     },
   });
 
@@ -288,7 +489,13 @@ describe('movement', () => {
     valid: arbSmallShape(),
     mutations: {
       x: { bad: notTensor, call: (s, bad) => T.expand(bad as Tensor, s) },
-      shape: { bad: fc.oneof(badShape.filter((b) => JSON.stringify(b) !== '[-1]'), fc.constantFrom<unknown>([], [2, 3, 4, 9], [-2, 2, 2, 2])), call: (s, bad) => T.expand(f32([2, ...s.slice(1)]), bad as number[]) },
+      shape: {
+        bad: fc.oneof(
+          badShape.filter((b) => JSON.stringify(b) !== '[-1]'),
+          fc.constantFrom<unknown>([], [2, 3, 4, 9], [-2, 2, 2, 2]),
+        ),
+        call: (s, bad) => T.expand(f32([2, ...s.slice(1)]), bad as number[]),
+      },
     },
   });
 
@@ -316,8 +523,14 @@ describe('movement', () => {
     mutations: {
       x: { bad: notTensor, call: (_s, bad) => T.narrow(bad as Tensor, 0, 0, 1) },
       dim: { bad: badAxis(3), call: (s, bad) => T.narrow(f32([...s, 1, 1].slice(0, 3)), bad as number, 0, 1) },
-      start: { bad: fc.constantFrom<unknown>(0.5, Number.NaN, '0', null, 100, -100), call: (s, bad) => T.narrow(f32(s), 0, bad as number, 1) },
-      length: { bad: fc.constantFrom<unknown>(-1, 0.5, Number.NaN, '1', null, 100), call: (s, bad) => T.narrow(f32(s), 0, 0, bad as number) },
+      start: {
+        bad: fc.constantFrom<unknown>(0.5, Number.NaN, '0', null, 100, -100),
+        call: (s, bad) => T.narrow(f32(s), 0, bad as number, 1),
+      },
+      length: {
+        bad: fc.constantFrom<unknown>(-1, 0.5, Number.NaN, '1', null, 100),
+        call: (s, bad) => T.narrow(f32(s), 0, 0, bad as number),
+      },
     },
   });
 
@@ -327,26 +540,52 @@ describe('movement', () => {
     mutations: {
       x: { bad: notTensor, call: (_s, bad) => T.slice(bad as Tensor, 0) },
       dim: { bad: badAxis(3), call: (s, bad) => T.slice(f32([...s, 1, 1].slice(0, 3)), bad as number) },
-      start: { bad: fc.constantFrom<unknown>(0.5, Number.NaN, '0', null), call: (s, bad) => T.slice(f32(s), 0, bad as number) },
-      end: { bad: fc.constantFrom<unknown>(0.5, Number.NaN, '0', null), call: (s, bad) => T.slice(f32(s), 0, 0, bad as number) },
-      step: { bad: fc.constantFrom<unknown>(0, -1, 0.5, Number.NaN, '1', null), call: (s, bad) => T.slice(f32(s), 0, 0, undefined, bad as number) },
+      start: {
+        bad: fc.constantFrom<unknown>(0.5, Number.NaN, '0', null),
+        call: (s, bad) => T.slice(f32(s), 0, bad as number),
+      },
+      end: {
+        bad: fc.constantFrom<unknown>(0.5, Number.NaN, '0', null),
+        call: (s, bad) => T.slice(f32(s), 0, 0, bad as number),
+      },
+      step: {
+        bad: fc.constantFrom<unknown>(0, -1, 0.5, Number.NaN, '1', null),
+        call: (s, bad) => T.slice(f32(s), 0, 0, undefined, bad as number),
+      },
     },
   });
 
-  run({ op: 'contiguous', valid: arbSmallShape(), mutations: { x: { bad: notTensor, call: (_s, bad) => T.contiguous(bad as Tensor) } } }, 20);
+  run(
+    {
+      op: 'contiguous',
+      valid: arbSmallShape(),
+      mutations: { x: { bad: notTensor, call: (_s, bad) => T.contiguous(bad as Tensor) } },
+    },
+    20,
+  );
 });
 
 describe('join, pad, index', () => {
   for (const name of ['concat', 'stack'] as const) {
-    run({
-      op: name,
-      valid: arbSmallShape(1, 2),
-      mutations: {
-        tensors: { bad: fc.constantFrom<unknown>(null, 3, 'x', [], [null], [1, 2], {}), call: (_s, bad) => T[name](bad as Tensor[]) },
-        'tensors[1]': { names: /tensors\[1\]/, bad: fc.integer({ min: 1, max: 3 }), call: (s, k) => T[name]([f32(s), f32([...s, k as number])]) },
-        dim: { bad: badAxis(4), call: (s, bad) => T[name]([f32(s), f32(s)], bad as number) },
+    run(
+      {
+        op: name,
+        valid: arbSmallShape(1, 2),
+        mutations: {
+          tensors: {
+            bad: fc.constantFrom<unknown>(null, 3, 'x', [], [null], [1, 2], {}),
+            call: (_s, bad) => T[name](bad as Tensor[]),
+          },
+          'tensors[1]': {
+            names: /tensors\[1\]/,
+            bad: fc.integer({ min: 1, max: 3 }),
+            call: (s, k) => T[name]([f32(s), f32([...s, k as number])]),
+          },
+          dim: { bad: badAxis(4), call: (s, bad) => T[name]([f32(s), f32(s)], bad as number) },
+        },
       },
-    }, 40);
+      40,
+    );
   }
 
   run({
@@ -354,10 +593,40 @@ describe('join, pad, index', () => {
     valid: arbSmallShape(1, 3, 3),
     mutations: {
       x: { bad: notTensor, call: (_s, bad) => T.pad(bad as Tensor, 1) },
-      padWidth: { bad: fc.constantFrom<unknown>(-1, 0.5, Number.NaN, '1', null, {}, [[1]], [[1, -1]], [[1, 2, 3]], [1, 2], [[1, 1], [1, 1], [1, 1], [1, 1]]), call: (s, bad) => T.pad(f32(s), bad as number) },
-      mode: { bad: fc.constantFrom<unknown>('zeros', 'Reflect', '', 3, {}), call: (s, bad) => T.pad(f32(s), 1, { mode: bad as T.PadMode }) },
-      value: { bad: fc.constantFrom<unknown>('0', {}, [0], true), call: (s, bad) => T.pad(f32(s), 1, { value: bad as number }) },
-      reflect: { names: /padWidth|pad/, bad: fc.integer({ min: 0, max: 3 }), call: (s, k) => T.pad(f32(s), [[s[s.length - 1]! + (k as number), 0]], { mode: 'reflect' }) },
+      padWidth: {
+        bad: fc.constantFrom<unknown>(
+          -1,
+          0.5,
+          Number.NaN,
+          '1',
+          null,
+          {},
+          [[1]],
+          [[1, -1]],
+          [[1, 2, 3]],
+          [1, 2],
+          [
+            [1, 1],
+            [1, 1],
+            [1, 1],
+            [1, 1],
+          ],
+        ),
+        call: (s, bad) => T.pad(f32(s), bad as number),
+      },
+      mode: {
+        bad: fc.constantFrom<unknown>('zeros', 'Reflect', '', 3, {}),
+        call: (s, bad) => T.pad(f32(s), 1, { mode: bad as T.PadMode }),
+      },
+      value: {
+        bad: fc.constantFrom<unknown>('0', {}, [0], true),
+        call: (s, bad) => T.pad(f32(s), 1, { value: bad as number }),
+      },
+      reflect: {
+        names: /padWidth|pad/,
+        bad: fc.integer({ min: 0, max: 3 }),
+        call: (s, k) => T.pad(f32(s), [[s[s.length - 1]! + (k as number), 0]], { mode: 'reflect' }),
+      },
       options: { bad: badOptions, call: (s, bad) => T.pad(f32(s), 1, bad as T.PadOptions) },
     },
   });
@@ -366,52 +635,82 @@ describe('join, pad, index', () => {
     op: 'padAdjoint',
     valid: arbSmallShape(1, 3, 3),
     mutations: {
-      gradOutput: { bad: fc.oneof(notTensor, fc.constant('wrong shape')), call: (s, bad) => T.padAdjoint(bad === 'wrong shape' ? f32(s) : (bad as Tensor), s, 1) },
+      gradOutput: {
+        bad: fc.oneof(notTensor, fc.constant('wrong shape')),
+        call: (s, bad) => T.padAdjoint(bad === 'wrong shape' ? f32(s) : (bad as Tensor), s, 1),
+      },
       inputShape: { bad: badShape, call: (s, bad) => T.padAdjoint(f32(s.map((d) => d + 2)), bad as number[], 1) },
     },
   });
 
   for (const name of ['indexSelect', 'indexAdd'] as const) {
     const call = (x: unknown, dim: unknown, index: unknown, s: number[]) =>
-      name === 'indexSelect' ? T.indexSelect(x as Tensor, dim as number, index as number[]) : T.indexAdd(x as Tensor, dim as number, index as number[], f32([2, ...s.slice(1)]));
+      name === 'indexSelect'
+        ? T.indexSelect(x as Tensor, dim as number, index as number[])
+        : T.indexAdd(x as Tensor, dim as number, index as number[], f32([2, ...s.slice(1)]));
     run({
       op: name,
       valid: arbSmallShape(),
       mutations: {
         x: { bad: notTensor, call: (s, bad) => call(bad, 0, [0, 0], s) },
         dim: { bad: badAxis(3), call: (s, bad) => call(f32([...s, 1, 1].slice(0, 3)), bad, [0, 0], s) },
-        index: { bad: fc.constantFrom<unknown>(null, 'a', [0.5, 0], [-1, 0], [100, 0], [Number.NaN, 0], f32([2]), i32([2, 1])), call: (s, bad) => call(f32(s), 0, bad, s) },
+        index: {
+          bad: fc.constantFrom<unknown>(null, 'a', [0.5, 0], [-1, 0], [100, 0], [Number.NaN, 0], f32([2]), i32([2, 1])),
+          call: (s, bad) => call(f32(s), 0, bad, s),
+        },
       },
     });
   }
 });
 
 describe('reduce and matmul', () => {
-  for (const name of ['sum', 'mean', 'max', 'min', 'logsumexp', 'argmax', 'argmin', 'maxWithIndices', 'minWithIndices'] as const) {
+  for (const name of [
+    'sum',
+    'mean',
+    'max',
+    'min',
+    'logsumexp',
+    'argmax',
+    'argmin',
+    'maxWithIndices',
+    'minWithIndices',
+  ] as const) {
     const fn = T[name] as (x: Tensor, dim?: unknown, keepdim?: unknown) => unknown;
-    run({
-      op: name,
-      valid: arbSmallShape(),
-      mutations: {
-        x: { bad: notTensor, call: (_s, bad) => fn(bad as Tensor, 0) },
-        dim: { bad: fc.oneof(badAxis(3), fc.constantFrom<unknown>([0, 0], [0, 9])), call: (s, bad) => fn(f32([...s, 1, 1].slice(0, 3)), bad) },
-        keepdim: { bad: badBool, call: (s, bad) => fn(f32(s), 0, bad) },
+    run(
+      {
+        op: name,
+        valid: arbSmallShape(),
+        mutations: {
+          x: { bad: notTensor, call: (_s, bad) => fn(bad as Tensor, 0) },
+          dim: {
+            bad: fc.oneof(badAxis(3), fc.constantFrom<unknown>([0, 0], [0, 9])),
+            call: (s, bad) => fn(f32([...s, 1, 1].slice(0, 3)), bad),
+          },
+          keepdim: { bad: badBool, call: (s, bad) => fn(f32(s), 0, bad) },
+        },
       },
-    }, 30);
+      30,
+    );
   }
 
   for (const name of ['variance', 'std'] as const) {
-    run({
-      op: 'variance',
-      valid: arbSmallShape(),
-      mutations: {
-        x: { bad: notTensor, call: (_s, bad) => T[name](bad as Tensor) },
-        dim: { bad: badAxis(3), call: (s, bad) => T[name](f32([...s, 1, 1].slice(0, 3)), bad as number) },
-        correction: { bad: fc.oneof(badFiniteOption, fc.constant(-1)), call: (s, bad) => T[name](f32(s), 0, { correction: bad as number }) },
-        keepdim: { bad: badBoolOption, call: (s, bad) => T[name](f32(s), 0, { keepdim: bad as boolean }) },
-        options: { bad: badOptions, call: (s, bad) => T[name](f32(s), 0, bad as T.VarianceOptions) },
+    run(
+      {
+        op: 'variance',
+        valid: arbSmallShape(),
+        mutations: {
+          x: { bad: notTensor, call: (_s, bad) => T[name](bad as Tensor) },
+          dim: { bad: badAxis(3), call: (s, bad) => T[name](f32([...s, 1, 1].slice(0, 3)), bad as number) },
+          correction: {
+            bad: fc.oneof(badFiniteOption, fc.constant(-1)),
+            call: (s, bad) => T[name](f32(s), 0, { correction: bad as number }),
+          },
+          keepdim: { bad: badBoolOption, call: (s, bad) => T[name](f32(s), 0, { keepdim: bad as boolean }) },
+          options: { bad: badOptions, call: (s, bad) => T[name](f32(s), 0, bad as T.VarianceOptions) },
+        },
       },
-    }, 30);
+      30,
+    );
   }
 
   run({
@@ -420,9 +719,16 @@ describe('reduce and matmul', () => {
     mutations: {
       a: { bad: notTensor, call: ([, k, n], bad) => T.matmul(bad as Tensor, f32([k, n])) },
       b: { bad: notTensor, call: ([m, k], bad) => T.matmul(f32([m, k]), bad as Tensor) },
-      'inner dimensions': { bad: fc.integer({ min: 1, max: 3 }), call: ([m, k, n], d) => T.matmul(f32([m, k]), f32([k + (d as number), n])) },
+      'inner dimensions': {
+        bad: fc.integer({ min: 1, max: 3 }),
+        call: ([m, k, n], d) => T.matmul(f32([m, k]), f32([k + (d as number), n])),
+      },
       '0-d': { bad: fc.constant(0), call: ([m, k]) => T.matmul(f32([m, k]), f32([])) },
-      'batch axes': { names: /broadcast|batch/, bad: fc.integer({ min: 2, max: 3 }), call: ([m, k, n], d) => T.matmul(f32([2, m, k]), f32([2 + (d as number), k, n])) },
+      'batch axes': {
+        names: /broadcast|batch/,
+        bad: fc.integer({ min: 2, max: 3 }),
+        call: ([m, k, n], d) => T.matmul(f32([2, m, k]), f32([2 + (d as number), k, n])),
+      },
     },
   });
 });
@@ -435,12 +741,30 @@ describe('kernels: conv geometry, im2col, gemm', () => {
     op: 'conv2d',
     valid: spatial,
     mutations: {
-      channels: { bad: badInt(1), call: (s, bad) => convGeometry('conv2d', { channels: bad as number, inputSize: s, kernelSize: 1 }) },
-      inputSize: { bad: fc.oneof(badShape, fc.constantFrom<unknown>([], [1, 1, 1, 1])), call: (_s, bad) => convGeometry('conv2d', { channels: 1, inputSize: bad as number[], kernelSize: 1 }) },
-      kernelSize: { bad: fc.oneof(badSpatial(1), fc.constantFrom<unknown>([9, 9, 9], 9)), call: (s, bad) => convGeometry('conv2d', { channels: 1, inputSize: s, kernelSize: bad as number }) },
-      stride: { bad: badSpatial(1), call: (s, bad) => convGeometry('conv2d', { channels: 1, inputSize: s, kernelSize: 1, stride: bad as number }) },
-      padding: { bad: badSpatial(0), call: (s, bad) => convGeometry('conv2d', { channels: 1, inputSize: s, kernelSize: 1, padding: bad as number }) },
-      dilation: { bad: badSpatial(1), call: (s, bad) => convGeometry('conv2d', { channels: 1, inputSize: s, kernelSize: 1, dilation: bad as number }) },
+      channels: {
+        bad: badInt(1),
+        call: (s, bad) => convGeometry('conv2d', { channels: bad as number, inputSize: s, kernelSize: 1 }),
+      },
+      inputSize: {
+        bad: fc.oneof(badShape, fc.constantFrom<unknown>([], [1, 1, 1, 1])),
+        call: (_s, bad) => convGeometry('conv2d', { channels: 1, inputSize: bad as number[], kernelSize: 1 }),
+      },
+      kernelSize: {
+        bad: fc.oneof(badSpatial(1), fc.constantFrom<unknown>([9, 9, 9], 9)),
+        call: (s, bad) => convGeometry('conv2d', { channels: 1, inputSize: s, kernelSize: bad as number }),
+      },
+      stride: {
+        bad: badSpatial(1),
+        call: (s, bad) => convGeometry('conv2d', { channels: 1, inputSize: s, kernelSize: 1, stride: bad as number }),
+      },
+      padding: {
+        bad: badSpatial(0),
+        call: (s, bad) => convGeometry('conv2d', { channels: 1, inputSize: s, kernelSize: 1, padding: bad as number }),
+      },
+      dilation: {
+        bad: badSpatial(1),
+        call: (s, bad) => convGeometry('conv2d', { channels: 1, inputSize: s, kernelSize: 1, dilation: bad as number }),
+      },
       options: { bad: badOptions, call: (_s, bad) => convGeometry('conv2d', bad as T.ConvGeometryOptions) },
     },
   });
@@ -449,7 +773,14 @@ describe('kernels: conv geometry, im2col, gemm', () => {
     op: 'convOutputSize',
     valid: fc.integer({ min: 3, max: 30 }),
     mutations: {
-      inputSize: { names: /input/, bad: fc.oneof(badInt(0).filter((b) => !Array.isArray(b) || b.length === 0), fc.constant(1)), call: (_n, bad) => convOutputSize(bad as number, 2) },
+      inputSize: {
+        names: /input/,
+        bad: fc.oneof(
+          badInt(0).filter((b) => !Array.isArray(b) || b.length === 0),
+          fc.constant(1),
+        ),
+        call: (_n, bad) => convOutputSize(bad as number, 2),
+      },
       kernelSize: { bad: badSpatial(1), call: (n, bad) => convOutputSize(n, bad as number) },
       stride: { bad: badSpatial(1), call: (n, bad) => convOutputSize(n, 2, { stride: bad as number }) },
       options: { bad: badOptions, call: (n, bad) => convOutputSize(n, 2, bad as T.ConvSizeOptions) },
@@ -460,17 +791,27 @@ describe('kernels: conv geometry, im2col, gemm', () => {
     const s = [3, 3];
     expect(() => im2col(f32([1, 2, ...s]), null as unknown as T.ConvGeometry)).toThrow(/^im2col: .*geom/);
     expect(() => col2im(f32([1, 8, 4]), null as unknown as T.ConvGeometry)).toThrow(/^col2im: .*geom/);
-    expect(() => im2colInto(null as unknown as Float32Array, 0, geomOf(s), new Float32Array(100), 0)).toThrow(/^im2colInto: .*src/);
+    expect(() => im2colInto(null as unknown as Float32Array, 0, geomOf(s), new Float32Array(100), 0)).toThrow(
+      /^im2colInto: .*src/,
+    );
     expect(() => im2col(f32([1, 2, ...s]), null as unknown as T.ConvGeometry)).toThrow(TypeError);
-    expect(() => im2colInto(null as unknown as Float32Array, 0, geomOf(s), new Float32Array(100), 0)).toThrow(TypeError);
+    expect(() => im2colInto(null as unknown as Float32Array, 0, geomOf(s), new Float32Array(100), 0)).toThrow(
+      TypeError,
+    );
   });
 
   run({
     op: ['im2col', 'col2im'],
     valid: fc.array(fc.integer({ min: 2, max: 5 }), { minLength: 2, maxLength: 2 }),
     mutations: {
-      x: { bad: fc.oneof(notTensor, fc.constant('wrong shape')), call: (s, bad) => im2col(bad === 'wrong shape' ? f32([1, 3, ...s]) : (bad as Tensor), geomOf(s)) },
-      cols: { bad: fc.oneof(notTensor, fc.constant('wrong shape')), call: (s, bad) => col2im(bad === 'wrong shape' ? f32([1, 3, 3]) : (bad as Tensor), geomOf(s)) },
+      x: {
+        bad: fc.oneof(notTensor, fc.constant('wrong shape')),
+        call: (s, bad) => im2col(bad === 'wrong shape' ? f32([1, 3, ...s]) : (bad as Tensor), geomOf(s)),
+      },
+      cols: {
+        bad: fc.oneof(notTensor, fc.constant('wrong shape')),
+        call: (s, bad) => col2im(bad === 'wrong shape' ? f32([1, 3, 3]) : (bad as Tensor), geomOf(s)),
+      },
     },
   });
 
@@ -478,10 +819,25 @@ describe('kernels: conv geometry, im2col, gemm', () => {
     op: ['im2colInto', 'col2imInto'],
     valid: fc.array(fc.integer({ min: 2, max: 5 }), { minLength: 2, maxLength: 2 }),
     mutations: {
-      srcOffset: { bad: fc.constantFrom<unknown>(-1, 0.5, Number.NaN, 10_000), call: (s, bad) => im2colInto(new Float32Array(2 * s[0]! * s[1]!), bad as number, geomOf(s), new Float32Array(10_000), 0) },
-      dst: { names: /dst/, bad: fc.constant(1), call: (s) => im2colInto(new Float32Array(2 * s[0]! * s[1]!), 0, geomOf(s), new Float32Array(1), 0) },
-      colsOffset: { bad: fc.constantFrom<unknown>(-1, 0.5, Number.NaN), call: (s, bad) => col2imInto(new Float32Array(10_000), bad as number, geomOf(s), new Float32Array(100), 0) },
-      dstOffset: { bad: fc.constantFrom<unknown>(-1, 0.5, Number.NaN, 10_000), call: (s, bad) => col2imInto(new Float32Array(10_000), 0, geomOf(s), new Float32Array(2 * s[0]! * s[1]!), bad as number) },
+      srcOffset: {
+        bad: fc.constantFrom<unknown>(-1, 0.5, Number.NaN, 10_000),
+        call: (s, bad) =>
+          im2colInto(new Float32Array(2 * s[0]! * s[1]!), bad as number, geomOf(s), new Float32Array(10_000), 0),
+      },
+      dst: {
+        names: /dst/,
+        bad: fc.constant(1),
+        call: (s) => im2colInto(new Float32Array(2 * s[0]! * s[1]!), 0, geomOf(s), new Float32Array(1), 0),
+      },
+      colsOffset: {
+        bad: fc.constantFrom<unknown>(-1, 0.5, Number.NaN),
+        call: (s, bad) => col2imInto(new Float32Array(10_000), bad as number, geomOf(s), new Float32Array(100), 0),
+      },
+      dstOffset: {
+        bad: fc.constantFrom<unknown>(-1, 0.5, Number.NaN, 10_000),
+        call: (s, bad) =>
+          col2imInto(new Float32Array(10_000), 0, geomOf(s), new Float32Array(2 * s[0]! * s[1]!), bad as number),
+      },
     },
   });
 
@@ -489,12 +845,107 @@ describe('kernels: conv geometry, im2col, gemm', () => {
     op: 'gemm',
     valid: fc.tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 })),
     mutations: {
-      m: { bad: badInt(0), call: ([, n, k], bad) => gemmJs(false, false, bad as number, n, k, 1, new Float32Array(64), 0, k, new Float32Array(64), 0, n, 0, new Float32Array(64), 0, n) },
-      lda: { bad: fc.constantFrom<unknown>(0.5, Number.NaN, -1), call: ([m, n, k], bad) => gemmJs(false, false, m, n, k, 1, new Float32Array(64), 0, bad as number, new Float32Array(64), 0, n, 0, new Float32Array(64), 0, n) },
-      a: { names: /\ba\b/, bad: fc.constant(1), call: ([m, n, k]) => gemmJs(false, false, m, n, k + 8, 1, new Float32Array(2), 0, k + 8, new Float32Array(64), 0, n, 0, new Float32Array(64), 0, n) },
-      c: { names: /\bc\b/, bad: fc.constant(1), call: ([m, n, k]) => gemmJs(false, false, m + 8, n, k, 1, new Float32Array(64), 0, k, new Float32Array(64), 0, n, 0, new Float32Array(4), 0, n) },
+      m: {
+        bad: badInt(0),
+        call: ([, n, k], bad) =>
+          gemmJs(
+            false,
+            false,
+            bad as number,
+            n,
+            k,
+            1,
+            new Float32Array(64),
+            0,
+            k,
+            new Float32Array(64),
+            0,
+            n,
+            0,
+            new Float32Array(64),
+            0,
+            n,
+          ),
+      },
+      lda: {
+        bad: fc.constantFrom<unknown>(0.5, Number.NaN, -1),
+        call: ([m, n, k], bad) =>
+          gemmJs(
+            false,
+            false,
+            m,
+            n,
+            k,
+            1,
+            new Float32Array(64),
+            0,
+            bad as number,
+            new Float32Array(64),
+            0,
+            n,
+            0,
+            new Float32Array(64),
+            0,
+            n,
+          ),
+      },
+      a: {
+        names: /\ba\b/,
+        bad: fc.constant(1),
+        call: ([m, n, k]) =>
+          gemmJs(
+            false,
+            false,
+            m,
+            n,
+            k + 8,
+            1,
+            new Float32Array(2),
+            0,
+            k + 8,
+            new Float32Array(64),
+            0,
+            n,
+            0,
+            new Float32Array(64),
+            0,
+            n,
+          ),
+      },
+      c: {
+        names: /\bc\b/,
+        bad: fc.constant(1),
+        call: ([m, n, k]) =>
+          gemmJs(
+            false,
+            false,
+            m + 8,
+            n,
+            k,
+            1,
+            new Float32Array(64),
+            0,
+            k,
+            new Float32Array(64),
+            0,
+            n,
+            0,
+            new Float32Array(4),
+            0,
+            n,
+          ),
+      },
     },
   });
 
-  run({ op: 'setGemm', valid: fc.constant(0), mutations: { gemm: { bad: fc.constantFrom<unknown>(null, 3, {}, { gemm: 1 }), call: (_v, bad) => setGemm(bad as T.Gemm) } } }, 10);
+  run(
+    {
+      op: 'setGemm',
+      valid: fc.constant(0),
+      mutations: {
+        gemm: { bad: fc.constantFrom<unknown>(null, 3, {}, { gemm: 1 }), call: (_v, bad) => setGemm(bad as T.Gemm) },
+      },
+    },
+    10,
+  );
 });

@@ -38,7 +38,24 @@ export function gemmErrorRatio(call: GemmCall, before: F, actual: F): number {
   const absA = Float64Array.from(a, Math.abs);
   const absB = Float64Array.from(b, Math.abs);
   const magnitude = Float64Array.from(before, Math.abs);
-  naiveGemm(transA, transB, m, n, k, Math.abs(alpha), absA, aOffset, lda, absB, bOffset, ldb, Math.abs(beta), magnitude, cOffset, ldc);
+  naiveGemm(
+    transA,
+    transB,
+    m,
+    n,
+    k,
+    Math.abs(alpha),
+    absA,
+    aOffset,
+    lda,
+    absB,
+    bOffset,
+    ldb,
+    Math.abs(beta),
+    magnitude,
+    cOffset,
+    ldc,
+  );
   let worst = 0;
   for (let i = 0; i < m; i++) {
     for (let j = 0; j < n; j++) {

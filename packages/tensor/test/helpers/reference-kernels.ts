@@ -5,10 +5,22 @@ type Numeric = Float32Array | Float64Array | Int32Array | number[];
 
 /** Textbook triple loop, `C = alpha·op(A)·op(B) + beta·C`, row-major BLAS layout; beta = 0 ignores C. */
 export function naiveGemm(
-  transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
-  a: Numeric, aOffset: number, lda: number,
-  b: Numeric, bOffset: number, ldb: number,
-  beta: number, c: Numeric, cOffset: number, ldc: number,
+  transA: boolean,
+  transB: boolean,
+  m: number,
+  n: number,
+  k: number,
+  alpha: number,
+  a: Numeric,
+  aOffset: number,
+  lda: number,
+  b: Numeric,
+  bOffset: number,
+  ldb: number,
+  beta: number,
+  c: Numeric,
+  cOffset: number,
+  ldc: number,
 ): void {
   const A = (i: number, p: number) => a[aOffset + (transA ? p * lda + i : i * lda + p)]!;
   const B = (p: number, j: number) => b[bOffset + (transB ? j * ldb + p : p * ldb + j)]!;
@@ -123,7 +135,11 @@ export function listIndices(shape: readonly number[]): number[][] {
 }
 
 /** `length` seeded standard normals in a Float64Array (or Float32Array). */
-export function seededArray(length: number, seed: number, kind: 'float64' | 'float32' = 'float64'): Float64Array | Float32Array {
+export function seededArray(
+  length: number,
+  seed: number,
+  kind: 'float64' | 'float32' = 'float64',
+): Float64Array | Float32Array {
   const g = new Generator(seed);
   const out = kind === 'float64' ? new Float64Array(length) : new Float32Array(length);
   for (let i = 0; i < length; i++) out[i] = g.nextNormal();

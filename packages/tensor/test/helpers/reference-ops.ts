@@ -51,7 +51,19 @@ export function refBroadcastN(inputs: readonly Dense[], fn: (...v: number[]) => 
   const data: number[] = [];
   for (let i = 0; i < sizeOfShape(shape); i++) {
     const idx = unravel(i, shape);
-    data.push(fn(...inputs.map((t, j) => t.data[ravel(idx.map((v, k) => (padded[j]![k] === 1 ? 0 : v)), padded[j]!)]!)));
+    data.push(
+      fn(
+        ...inputs.map(
+          (t, j) =>
+            t.data[
+              ravel(
+                idx.map((v, k) => (padded[j]![k] === 1 ? 0 : v)),
+                padded[j]!,
+              )
+            ]!,
+        ),
+      ),
+    );
   }
   return { shape, data };
 }
@@ -64,7 +76,12 @@ export function refBroadcast(a: Dense, b: Dense, fn: (x: number, y: number) => n
  * Reduction over `axes`: every output element loops over the whole input and folds the elements
  * whose kept coordinates match. Quadratic, and obviously right.
  */
-export function refReduce(x: Dense, axes: readonly number[], keepdim: boolean, fold: (values: number[]) => number): Dense {
+export function refReduce(
+  x: Dense,
+  axes: readonly number[],
+  keepdim: boolean,
+  fold: (values: number[]) => number,
+): Dense {
   const kept = x.shape.map((_, i) => !axes.includes(i));
   const outShape = x.shape.flatMap((d, i) => (kept[i] ? [d] : keepdim ? [1] : []));
   const keptShape = x.shape.filter((_, i) => kept[i]);
@@ -171,7 +188,9 @@ export function refIndexSelect(x: Dense, dim: number, index: readonly number[]):
 // Arbitraries
 
 /** A shape of rank `minRank..maxRank` with sizes `minDim..maxDim`. */
-export function arbShape(opts: { minRank?: number; maxRank?: number; minDim?: number; maxDim?: number } = {}): fc.Arbitrary<number[]> {
+export function arbShape(
+  opts: { minRank?: number; maxRank?: number; minDim?: number; maxDim?: number } = {},
+): fc.Arbitrary<number[]> {
   const { minRank = 0, maxRank = 4, minDim = 1, maxDim = 4 } = opts;
   return fc.array(fc.integer({ min: minDim, max: maxDim }), { minLength: minRank, maxLength: maxRank });
 }

@@ -2,7 +2,14 @@ import { availableParallelism } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import { matmul, randn, Generator } from '@torchlet/tensor';
 import {
-  getBackendInfo, getGemm, jsGemm, setBackend, setGemm, WasmGemm, wasmSimdSupported, type BackendName,
+  getBackendInfo,
+  getGemm,
+  jsGemm,
+  setBackend,
+  setGemm,
+  WasmGemm,
+  wasmSimdSupported,
+  type BackendName,
 } from '@torchlet/tensor/kernels';
 import { startupGemm } from '../../src/kernels/backend.js';
 import { maxRelError, naiveMatmul } from '../helpers/reference-kernels.js';
@@ -12,7 +19,10 @@ const initial = getGemm();
 
 afterEach(() => {
   setGemm(initial);
-  for (const [key, value] of [['TORCHLET_BACKEND', saved.backend], ['TORCHLET_THREADS', saved.threads]] as const) {
+  for (const [key, value] of [
+    ['TORCHLET_BACKEND', saved.backend],
+    ['TORCHLET_THREADS', saved.threads],
+  ] as const) {
     if (value === undefined) delete process.env[key];
     else process.env[key] = value;
   }
@@ -46,16 +56,28 @@ describe('backend selection', () => {
 
   it('rejects a TORCHLET_BACKEND or TORCHLET_THREADS it does not understand, naming the variable', () => {
     expect(() => withEnv('gpu', undefined, startupGemm)).toThrow(RangeError);
-    expect(() => withEnv('gpu', undefined, startupGemm)).toThrow("backend: TORCHLET_BACKEND must be 'js' or 'wasm', got 'gpu'");
-    expect(() => withEnv('wasm', 'many', startupGemm)).toThrow("backend: TORCHLET_THREADS must be a positive integer, got 'many'");
-    expect(() => withEnv('wasm', '0', startupGemm)).toThrow('backend: TORCHLET_THREADS must be a positive integer, got 0');
+    expect(() => withEnv('gpu', undefined, startupGemm)).toThrow(
+      "backend: TORCHLET_BACKEND must be 'js' or 'wasm', got 'gpu'",
+    );
+    expect(() => withEnv('wasm', 'many', startupGemm)).toThrow(
+      "backend: TORCHLET_THREADS must be a positive integer, got 'many'",
+    );
+    expect(() => withEnv('wasm', '0', startupGemm)).toThrow(
+      'backend: TORCHLET_THREADS must be a positive integer, got 0',
+    );
     expect(() => withEnv(undefined, '1.5', startupGemm)).toThrow(RangeError);
   });
 
   it('setBackend switches the kernel matmul uses and getBackendInfo reports it', () => {
     const js = setBackend('js');
     expect(getGemm()).toBe(jsGemm);
-    expect(js).toMatchObject({ backend: 'js', threads: 1, wasmSimd: true, threadsAvailable: true, cores: availableParallelism() });
+    expect(js).toMatchObject({
+      backend: 'js',
+      threads: 1,
+      wasmSimd: true,
+      threadsAvailable: true,
+      cores: availableParallelism(),
+    });
     const wasm = setBackend('wasm', { threads: 1 });
     expect(wasm).toMatchObject({ backend: 'wasm', threads: 1 });
     expect(getGemm()).toBeInstanceOf(WasmGemm);
@@ -78,8 +100,12 @@ describe('backend selection', () => {
     expect(() => setBackend('gpu' as BackendName)).toThrow(RangeError);
     expect(() => setBackend('gpu' as BackendName)).toThrow("setBackend: backend must be 'js' or 'wasm', got 'gpu'");
     expect(() => setBackend('wasm', { threads: 0 })).toThrow('setBackend: threads must be a positive integer, got 0');
-    expect(() => setBackend('wasm', { threads: 2.5 })).toThrow('setBackend: threads must be a positive integer, got 2.5');
-    expect(() => setBackend('wasm', { threads: '2' as unknown as number })).toThrow("setBackend: threads must be a positive integer, got '2'");
+    expect(() => setBackend('wasm', { threads: 2.5 })).toThrow(
+      'setBackend: threads must be a positive integer, got 2.5',
+    );
+    expect(() => setBackend('wasm', { threads: '2' as unknown as number })).toThrow(
+      "setBackend: threads must be a positive integer, got '2'",
+    );
     expect(getGemm()).toBe(initial);
   });
 

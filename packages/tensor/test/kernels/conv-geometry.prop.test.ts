@@ -18,15 +18,16 @@ describe('convGeometry properties', () => {
       fc.property(fc.array(axis, { minLength: 1, maxLength: 3 }), (axes) => {
         const padded = axes.map((a) => a.input + a.before + a.after);
         const span = axes.map((a) => a.dilation * (a.kernel - 1) + 1);
-        const build = () => convGeometry('conv', {
-          channels: 2,
-          inputSize: axes.map((a) => a.input),
-          kernelSize: axes.map((a) => a.kernel),
-          stride: axes.map((a) => a.stride),
-          padding: axes.map((a) => a.before),
-          paddingAfter: axes.map((a) => a.after),
-          dilation: axes.map((a) => a.dilation),
-        });
+        const build = () =>
+          convGeometry('conv', {
+            channels: 2,
+            inputSize: axes.map((a) => a.input),
+            kernelSize: axes.map((a) => a.kernel),
+            stride: axes.map((a) => a.stride),
+            padding: axes.map((a) => a.before),
+            paddingAfter: axes.map((a) => a.after),
+            dilation: axes.map((a) => a.dilation),
+          });
         if (padded.some((p, i) => p < span[i]!)) {
           expect(build).toThrow(ShapeError);
           return;

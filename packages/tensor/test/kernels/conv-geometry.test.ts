@@ -23,7 +23,9 @@ describe('convOutputSize', () => {
   it('rejects a kernel larger than the padded input', () => {
     const f = () => convOutputSize(4, 5);
     expect(f).toThrow(ShapeError);
-    expect(f).toThrow('convOutputSize: input [.., 4] padded to 4 is smaller than the dilated kernel 5 (kernelSize=5, dilation=1, padding=0)');
+    expect(f).toThrow(
+      'convOutputSize: input [.., 4] padded to 4 is smaller than the dilated kernel 5 (kernelSize=5, dilation=1, padding=0)',
+    );
   });
 
   it('rejects bad options with the user spelling', () => {
@@ -37,7 +39,15 @@ describe('convOutputSize', () => {
 
 describe('convGeometry', () => {
   it('fills every field per axis, with asymmetric padding', () => {
-    const g = convGeometry('conv2d', { channels: 3, inputSize: [4, 5], kernelSize: [3, 2], stride: [1, 2], padding: [1, 0], paddingAfter: [0, 1], dilation: [1, 2] });
+    const g = convGeometry('conv2d', {
+      channels: 3,
+      inputSize: [4, 5],
+      kernelSize: [3, 2],
+      stride: [1, 2],
+      padding: [1, 0],
+      paddingAfter: [0, 1],
+      dilation: [1, 2],
+    });
     expect(g).toEqual({
       channels: 3,
       inputSize: [4, 5],
@@ -74,8 +84,12 @@ describe('convGeometry errors', () => {
   it('padded input smaller than the dilated kernel', () => {
     const f = () => convGeometry('conv2d', { channels: 1, inputSize: [4, 4], kernelSize: 5 });
     expect(f).toThrow(ShapeError);
-    expect(f).toThrow('conv2d: input [.., 4, 4] padded to 4x4 is smaller than the dilated kernel 5x5 (kernelSize=5, dilation=1, padding=0)');
-    expect(() => convGeometry('conv2d', { channels: 1, inputSize: [6, 6], kernelSize: 3, dilation: [3, 1], paddingAfter: [0, 0] })).toThrow(
+    expect(f).toThrow(
+      'conv2d: input [.., 4, 4] padded to 4x4 is smaller than the dilated kernel 5x5 (kernelSize=5, dilation=1, padding=0)',
+    );
+    expect(() =>
+      convGeometry('conv2d', { channels: 1, inputSize: [6, 6], kernelSize: 3, dilation: [3, 1], paddingAfter: [0, 0] }),
+    ).toThrow(
       'conv2d: input [.., 6, 6] padded to 6x6 is smaller than the dilated kernel 7x3 (kernelSize=3, dilation=[3, 1], padding=0, paddingAfter=[0, 0])',
     );
   });
@@ -84,7 +98,9 @@ describe('convGeometry errors', () => {
     const f = () => convGeometry('conv2d', { channels: 1, inputSize: [8, 8], kernelSize: [3, 3, 3] });
     expect(f).toThrow(ShapeError);
     expect(f).toThrow('conv2d: kernelSize=[3, 3, 3] has 3 entries, expected 2 (one per spatial axis)');
-    expect(() => convGeometry('conv1d', { channels: 1, inputSize: [8], kernelSize: 3, stride: [1, 1] })).toThrow('conv1d: stride=[1, 1] has 2 entries, expected 1');
+    expect(() => convGeometry('conv1d', { channels: 1, inputSize: [8], kernelSize: 3, stride: [1, 1] })).toThrow(
+      'conv1d: stride=[1, 1] has 2 entries, expected 1',
+    );
   });
 
   it('inputSize with 0 or more than 3 axes, or not an array', () => {
@@ -92,24 +108,44 @@ describe('convGeometry errors', () => {
     expect(f).toThrow(ShapeError);
     expect(f).toThrow('convNd: inputSize must list 1, 2 or 3 spatial sizes, got [2, 2, 2, 2]');
     expect(() => convGeometry('conv2d', { channels: 1, inputSize: [], kernelSize: 1 })).toThrow('got []');
-    expect(() => convGeometry('conv2d', { channels: 1, inputSize: 8 as never, kernelSize: 1 })).toThrow('conv2d: inputSize must list 1, 2 or 3 spatial sizes, got number 8');
+    expect(() => convGeometry('conv2d', { channels: 1, inputSize: 8 as never, kernelSize: 1 })).toThrow(
+      'conv2d: inputSize must list 1, 2 or 3 spatial sizes, got number 8',
+    );
   });
 
   it('out-of-range values (RangeError) and non-integers (TypeError)', () => {
     const base = { channels: 1, inputSize: [8, 8], kernelSize: 3 };
     expect(() => convGeometry('conv2d', { ...base, stride: [2, 0] })).toThrow(RangeError);
-    expect(() => convGeometry('conv2d', { ...base, stride: [2, 0] })).toThrow('conv2d: stride must be >= 1, got stride=[2, 0]');
-    expect(() => convGeometry('conv2d', { ...base, dilation: 0 })).toThrow('conv2d: dilation must be >= 1, got dilation=0');
-    expect(() => convGeometry('conv2d', { ...base, kernelSize: [0, 3] })).toThrow('conv2d: kernelSize must be >= 1, got kernelSize=[0, 3]');
-    expect(() => convGeometry('conv2d', { ...base, padding: [-1, 0] })).toThrow('conv2d: padding must be >= 0, got padding=[-1, 0]');
-    expect(() => convGeometry('conv2d', { ...base, paddingAfter: -2 })).toThrow('conv2d: paddingAfter must be >= 0, got paddingAfter=-2');
-    expect(() => convGeometry('conv2d', { ...base, inputSize: [8, -1] })).toThrow('conv2d: inputSize must be >= 0, got inputSize=[8, -1]');
+    expect(() => convGeometry('conv2d', { ...base, stride: [2, 0] })).toThrow(
+      'conv2d: stride must be >= 1, got stride=[2, 0]',
+    );
+    expect(() => convGeometry('conv2d', { ...base, dilation: 0 })).toThrow(
+      'conv2d: dilation must be >= 1, got dilation=0',
+    );
+    expect(() => convGeometry('conv2d', { ...base, kernelSize: [0, 3] })).toThrow(
+      'conv2d: kernelSize must be >= 1, got kernelSize=[0, 3]',
+    );
+    expect(() => convGeometry('conv2d', { ...base, padding: [-1, 0] })).toThrow(
+      'conv2d: padding must be >= 0, got padding=[-1, 0]',
+    );
+    expect(() => convGeometry('conv2d', { ...base, paddingAfter: -2 })).toThrow(
+      'conv2d: paddingAfter must be >= 0, got paddingAfter=-2',
+    );
+    expect(() => convGeometry('conv2d', { ...base, inputSize: [8, -1] })).toThrow(
+      'conv2d: inputSize must be >= 0, got inputSize=[8, -1]',
+    );
     expect(() => convGeometry('conv2d', { ...base, channels: 0 })).toThrow(RangeError);
     expect(() => convGeometry('conv2d', { ...base, channels: 0 })).toThrow('conv2d: channels must be >= 1, got 0');
     expect(() => convGeometry('conv2d', { ...base, channels: 1.5 })).toThrow(TypeError);
-    expect(() => convGeometry('conv2d', { ...base, channels: 1.5 })).toThrow('conv2d: channels must be an integer, got 1.5');
+    expect(() => convGeometry('conv2d', { ...base, channels: 1.5 })).toThrow(
+      'conv2d: channels must be an integer, got 1.5',
+    );
     expect(() => convGeometry('conv2d', { ...base, padding: [1, 0.5] })).toThrow(TypeError);
-    expect(() => convGeometry('conv2d', { ...base, padding: [1, 0.5] })).toThrow('conv2d: padding must hold integers, got padding=[1, 0.5]');
-    expect(() => convGeometry('conv2d', { ...base, stride: '2' as never })).toThrow('conv2d: stride must be a number or an array of 2 numbers, got string 2');
+    expect(() => convGeometry('conv2d', { ...base, padding: [1, 0.5] })).toThrow(
+      'conv2d: padding must hold integers, got padding=[1, 0.5]',
+    );
+    expect(() => convGeometry('conv2d', { ...base, stride: '2' as never })).toThrow(
+      'conv2d: stride must be a number or an array of 2 numbers, got string 2',
+    );
   });
 });

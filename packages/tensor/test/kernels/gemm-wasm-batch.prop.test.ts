@@ -12,7 +12,14 @@ const small = fc.integer({ min: 1, max: 20 });
 const arbCase = fc.record({
   mnk: fc.oneof(
     { weight: 4, arbitrary: fc.tuple(small, small, small) },
-    { weight: 1, arbitrary: fc.tuple(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 30, max: 90 }), fc.integer({ min: 250, max: 270 })) },
+    {
+      weight: 1,
+      arbitrary: fc.tuple(
+        fc.integer({ min: 1, max: 40 }),
+        fc.integer({ min: 30, max: 90 }),
+        fc.integer({ min: 250, max: 270 }),
+      ),
+    },
   ),
   count: fc.integer({ min: 1, max: 9 }),
   transA: fc.boolean(),
@@ -41,10 +48,24 @@ function layout(g: Case) {
   const strideB = bRows * ldb + g.gaps[1];
   const strideC = g.chain ? 0 : m * ldc + g.gaps[2];
   const [aOffset, bOffset, cOffset] = g.offsets;
-  const length = (offset: number, stride: number, rows: number, ld: number) => offset + (g.count - 1) * stride + rows * ld + 2;
+  const length = (offset: number, stride: number, rows: number, ld: number) =>
+    offset + (g.count - 1) * stride + rows * ld + 2;
   return {
-    m, n, k, lda, ldb, ldc, strideA, strideB, strideC, aOffset, bOffset, cOffset,
-    aLength: length(aOffset, strideA, aRows, lda), bLength: length(bOffset, strideB, bRows, ldb), cLength: length(cOffset, strideC, m, ldc),
+    m,
+    n,
+    k,
+    lda,
+    ldb,
+    ldc,
+    strideA,
+    strideB,
+    strideC,
+    aOffset,
+    bOffset,
+    cOffset,
+    aLength: length(aOffset, strideA, aRows, lda),
+    bLength: length(bOffset, strideB, bRows, ldb),
+    cLength: length(cOffset, strideC, m, ldc),
   };
 }
 
@@ -61,8 +82,29 @@ function batched(kernel: WasmGemm, g: Case): Float32Array {
   const a = place(kernel, seededArray(l.aLength, g.seed, 'float32') as Float32Array, g.resident === 'abc');
   const b = place(kernel, seededArray(l.bLength, g.seed + 1, 'float32') as Float32Array, g.resident !== 'none');
   const c = place(kernel, seededArray(l.cLength, g.seed + 2, 'float32') as Float32Array, g.resident === 'abc');
-  kernel.gemmBatch(g.transA, g.transB, l.m, l.n, l.k, g.alpha, a, l.aOffset, l.lda, l.strideA, b, l.bOffset, l.ldb, l.strideB,
-    g.beta, c, l.cOffset, l.ldc, l.strideC, g.count, g.chain);
+  kernel.gemmBatch(
+    g.transA,
+    g.transB,
+    l.m,
+    l.n,
+    l.k,
+    g.alpha,
+    a,
+    l.aOffset,
+    l.lda,
+    l.strideA,
+    b,
+    l.bOffset,
+    l.ldb,
+    l.strideB,
+    g.beta,
+    c,
+    l.cOffset,
+    l.ldc,
+    l.strideC,
+    g.count,
+    g.chain,
+  );
   return Float32Array.from(c);
 }
 
@@ -73,8 +115,24 @@ function oneByOne(g: Case): Float32Array {
   const b = seededArray(l.bLength, g.seed + 1, 'float32') as Float32Array;
   const c = Float32Array.from(seededArray(l.cLength, g.seed + 2, 'float32'));
   for (let s = 0; s < g.count; s++) {
-    single.gemm(g.transA, g.transB, l.m, l.n, l.k, g.alpha, a, l.aOffset + s * l.strideA, l.lda, b, l.bOffset + s * l.strideB, l.ldb,
-      g.chain && s > 0 ? 1 : g.beta, c, l.cOffset + s * l.strideC, l.ldc);
+    single.gemm(
+      g.transA,
+      g.transB,
+      l.m,
+      l.n,
+      l.k,
+      g.alpha,
+      a,
+      l.aOffset + s * l.strideA,
+      l.lda,
+      b,
+      l.bOffset + s * l.strideB,
+      l.ldb,
+      g.chain && s > 0 ? 1 : g.beta,
+      c,
+      l.cOffset + s * l.strideC,
+      l.ldc,
+    );
   }
   return c;
 }
@@ -95,8 +153,19 @@ describe('WasmGemm.gemmBatch properties', () => {
     const kernel = new WasmGemm({ threads: 2, minParallelFlops: 0 });
     const before = kernel.workerTasks();
     const g: Case = {
-      mnk: [16, 100, 150], count: 64, transA: false, transB: false, chain: false, sharedA: true, gaps: [0, 0, 0], pads: [0, 0, 0],
-      offsets: [0, 0, 0], alpha: 1, beta: 0, resident: 'b', seed: 5,
+      mnk: [16, 100, 150],
+      count: 64,
+      transA: false,
+      transB: false,
+      chain: false,
+      sharedA: true,
+      gaps: [0, 0, 0],
+      pads: [0, 0, 0],
+      offsets: [0, 0, 0],
+      alpha: 1,
+      beta: 0,
+      resident: 'b',
+      seed: 5,
     };
     const deadline = Date.now() + 2000;
     // The workers start lazily at the first batch; wait until one has taken part.

@@ -42,10 +42,22 @@ function makeCall(g: Case): GemmCall {
   const ldb = bCols + g.pads[1];
   const ldc = n + g.pads[2];
   return {
-    transA: g.transA, transB: g.transB, m, n, k, alpha: g.alpha, beta: g.beta,
-    a: seededArray(aOffset + aRows * lda, g.seed, 'float32'), aOffset, lda,
-    b: seededArray(bOffset + bRows * ldb, g.seed + 1, 'float32'), bOffset, ldb,
-    c: seededArray(cOffset + m * ldc + 3, g.seed + 2, 'float32'), cOffset, ldc,
+    transA: g.transA,
+    transB: g.transB,
+    m,
+    n,
+    k,
+    alpha: g.alpha,
+    beta: g.beta,
+    a: seededArray(aOffset + aRows * lda, g.seed, 'float32'),
+    aOffset,
+    lda,
+    b: seededArray(bOffset + bRows * ldb, g.seed + 1, 'float32'),
+    bOffset,
+    ldb,
+    c: seededArray(cOffset + m * ldc + 3, g.seed + 2, 'float32'),
+    cOffset,
+    ldc,
   };
 }
 

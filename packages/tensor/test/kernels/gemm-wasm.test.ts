@@ -8,10 +8,22 @@ const threaded = new WasmGemm({ threads: 3, minParallelFlops: 0 });
 
 function dense(m: number, n: number, k: number, seed: number, transA = false, transB = false): GemmCall {
   return {
-    transA, transB, m, n, k, alpha: 1, beta: 0,
-    a: seededArray(m * k, seed, 'float32'), aOffset: 0, lda: transA ? m : k,
-    b: seededArray(k * n, seed + 1, 'float32'), bOffset: 0, ldb: transB ? k : n,
-    c: new Float32Array(m * n), cOffset: 0, ldc: n,
+    transA,
+    transB,
+    m,
+    n,
+    k,
+    alpha: 1,
+    beta: 0,
+    a: seededArray(m * k, seed, 'float32'),
+    aOffset: 0,
+    lda: transA ? m : k,
+    b: seededArray(k * n, seed + 1, 'float32'),
+    bOffset: 0,
+    ldb: transB ? k : n,
+    c: new Float32Array(m * n),
+    cOffset: 0,
+    ldc: n,
   };
 }
 
@@ -35,10 +47,44 @@ describe('WasmGemm', () => {
   it('multiplies a worked 2×3 by 3×2 example exactly, plain and transposed', () => {
     for (const kernel of [single, threaded]) {
       const c = new Float32Array(4);
-      kernel.gemm(false, false, 2, 2, 3, 1, new Float32Array([1, 2, 3, 4, 5, 6]), 0, 3, new Float32Array([7, 8, 9, 10, 11, 12]), 0, 2, 0, c, 0, 2);
+      kernel.gemm(
+        false,
+        false,
+        2,
+        2,
+        3,
+        1,
+        new Float32Array([1, 2, 3, 4, 5, 6]),
+        0,
+        3,
+        new Float32Array([7, 8, 9, 10, 11, 12]),
+        0,
+        2,
+        0,
+        c,
+        0,
+        2,
+      );
       expect(Array.from(c)).toEqual([58, 64, 139, 154]);
       // A stored [3, 2] and B stored [2, 3]: the transposes of the operands above.
-      kernel.gemm(true, true, 2, 2, 3, 1, new Float32Array([1, 4, 2, 5, 3, 6]), 0, 2, new Float32Array([7, 9, 11, 8, 10, 12]), 0, 3, 0, c, 0, 2);
+      kernel.gemm(
+        true,
+        true,
+        2,
+        2,
+        3,
+        1,
+        new Float32Array([1, 4, 2, 5, 3, 6]),
+        0,
+        2,
+        new Float32Array([7, 9, 11, 8, 10, 12]),
+        0,
+        3,
+        0,
+        c,
+        0,
+        2,
+      );
       expect(Array.from(c)).toEqual([58, 64, 139, 154]);
     }
   });
@@ -56,7 +102,24 @@ describe('WasmGemm', () => {
   it('alpha = 0 or k = 0 scales C by beta and never reads A or B', () => {
     for (const kernel of [single, threaded]) {
       const c = new Float32Array([1, 2, 3, 4]);
-      kernel.gemm(false, false, 2, 2, 3, 0, new Float32Array(6).fill(NaN), 0, 3, new Float32Array(6).fill(NaN), 0, 2, 0.5, c, 0, 2);
+      kernel.gemm(
+        false,
+        false,
+        2,
+        2,
+        3,
+        0,
+        new Float32Array(6).fill(NaN),
+        0,
+        3,
+        new Float32Array(6).fill(NaN),
+        0,
+        2,
+        0.5,
+        c,
+        0,
+        2,
+      );
       expect(Array.from(c)).toEqual([0.5, 1, 1.5, 2]);
       kernel.gemm(false, false, 2, 2, 0, 1, new Float32Array(0), 0, 0, new Float32Array(0), 0, 2, 2, c, 0, 2);
       expect(Array.from(c)).toEqual([1, 2, 3, 4]);
@@ -78,7 +141,12 @@ describe('WasmGemm', () => {
   });
 
   it('crosses every cache block: MC = 128 rows, KC = 256 k-steps, NC = 2048 columns', () => {
-    const cases = [dense(130, 17, 260, 5), dense(5, 2100, 3, 6), dense(129, 9, 513, 7, true, false), dense(33, 2049, 11, 8, false, true)];
+    const cases = [
+      dense(130, 17, 260, 5),
+      dense(5, 2100, 3, 6),
+      dense(129, 9, 513, 7, true, false),
+      dense(33, 2049, 11, 8, false, true),
+    ];
     for (const call of cases) {
       const one = run(single, call);
       expect(gemmErrorRatio(call, call.c, one)).toBeLessThanOrEqual(1);
@@ -108,7 +176,7 @@ describe('WasmGemm', () => {
     for (let wait = 0; two.readyWorkers() < 1 && wait < 200; wait++) await new Promise((r) => setTimeout(r, 25));
     expect(two.readyWorkers()).toBe(1);
     // On a loaded machine the worker may get no CPU for a while: keep offering batches for up to 20 s.
-    for (const until = Date.now() + 20_000; two.workerTasks() === 0 && Date.now() < until;) {
+    for (const until = Date.now() + 20_000; two.workerTasks() === 0 && Date.now() < until; ) {
       expect(firstDifference(run(two, call), want)).toBe(-1);
       await new Promise((r) => setTimeout(r, 1));
     }
@@ -135,8 +203,15 @@ describe('WasmGemm', () => {
     for (const threads of [1, 3]) {
       const kernel = new WasmGemm({ threads, minParallelFlops: 0 });
       const call: GemmCall = {
-        ...dense(37, 45, 29, 16, true, false), alpha: 0.5, beta: -1.5,
-        aOffset: 3, lda: 40, bOffset: 1, ldb: 50, cOffset: 5, ldc: 47,
+        ...dense(37, 45, 29, 16, true, false),
+        alpha: 0.5,
+        beta: -1.5,
+        aOffset: 3,
+        lda: 40,
+        bOffset: 1,
+        ldb: 50,
+        cOffset: 5,
+        ldc: 47,
       };
       const a = kernel.residentArray(3 + 29 * 40)!;
       const b = kernel.residentArray(1 + 29 * 50)!;

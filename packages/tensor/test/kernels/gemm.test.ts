@@ -22,7 +22,11 @@ describe('gemm', () => {
   });
 
   it('beta = 0 overwrites C without reading it, so old NaNs vanish (packed and matrix-vector paths)', () => {
-    for (const [m, n, k] of [[9, 11, 5], [1, 7, 4], [6, 1, 4]] as const) {
+    for (const [m, n, k] of [
+      [9, 11, 5],
+      [1, 7, 4],
+      [6, 1, 4],
+    ] as const) {
       const a = seededArray(m * k, 1);
       const b = seededArray(k * n, 2);
       const c = new Float64Array(m * n).fill(NaN);
@@ -62,7 +66,10 @@ describe('gemm', () => {
   it('crosses every blocking boundary (m > MC, n > NC, k > KC) and matches the triple loop', () => {
     // 70 > MC = 64 rows, 530 > NC = 512 columns, 300 > KC = 256 depth, none a multiple of the 4×8 tile.
     const [m, n, k] = [70, 530, 300];
-    for (const [transA, transB] of [[false, false], [true, true]] as const) {
+    for (const [transA, transB] of [
+      [false, false],
+      [true, true],
+    ] as const) {
       const a = seededArray(m * k, 4);
       const b = seededArray(k * n, 5);
       const c = seededArray(m * n, 6);
@@ -96,7 +103,8 @@ describe('gemm', () => {
     expect(maxRelError(c, want)).toBeLessThan(1e-14);
     // Untouched: everything outside the m×n window (the ld gap columns and the head).
     for (let i = 0; i < 4; i++) expect(c[i]).toBe(-1);
-    for (let r = 0; r < m; r++) for (let j = n; j < 11 && 4 + r * 11 + j < c.length; j++) expect(c[4 + r * 11 + j]).toBe(-1);
+    for (let r = 0; r < m; r++)
+      for (let j = n; j < 11 && 4 + r * 11 + j < c.length; j++) expect(c[4 + r * 11 + j]).toBe(-1);
   });
 
   it('a leading dimension of 0 repeats one row (a broadcast operand)', () => {
@@ -123,7 +131,9 @@ describe('gemm errors', () => {
   it('a matrix that runs past the end of its array (RangeError naming the array and layout)', () => {
     const f = () => gemmJs(false, false, 3, 3, 4, 1, a, 1, 4, b, 0, 3, 0, c, 0, 3);
     expect(f).toThrow(RangeError);
-    expect(f).toThrow('gemm: a holds 12 elements, but op(A) [3, 4] with transA=false, lda=4, aOffset=1 reads up to index 12');
+    expect(f).toThrow(
+      'gemm: a holds 12 elements, but op(A) [3, 4] with transA=false, lda=4, aOffset=1 reads up to index 12',
+    );
     expect(() => gemmJs(false, true, 3, 3, 4, 1, a, 0, 4, b, 0, 5, 0, c, 0, 3)).toThrow(
       'gemm: b holds 12 elements, but op(B) [4, 3] with transB=true, ldb=5, bOffset=0 reads up to index 13',
     );
@@ -134,9 +144,15 @@ describe('gemm errors', () => {
 
   it('negative or fractional sizes, offsets and leading dimensions', () => {
     expect(() => gemmJs(false, false, -1, 3, 4, 1, a, 0, 4, b, 0, 3, 0, c, 0, 3)).toThrow(RangeError);
-    expect(() => gemmJs(false, false, -1, 3, 4, 1, a, 0, 4, b, 0, 3, 0, c, 0, 3)).toThrow('gemm: m must be >= 0, got -1');
+    expect(() => gemmJs(false, false, -1, 3, 4, 1, a, 0, 4, b, 0, 3, 0, c, 0, 3)).toThrow(
+      'gemm: m must be >= 0, got -1',
+    );
     expect(() => gemmJs(false, false, 3, 3, 4, 1, a, 0, 4, b, 0, 3, 0, c, 0.5, 3)).toThrow(TypeError);
-    expect(() => gemmJs(false, false, 3, 3, 4, 1, a, 0, 4, b, 0, 3, 0, c, 0.5, 3)).toThrow('gemm: cOffset must be an integer, got 0.5');
-    expect(() => gemmJs(false, false, 3, 3, 4, 1, a, 0, 4, b, 0, -3, 0, c, 0, 3)).toThrow('gemm: ldb must be >= 0, got -3');
+    expect(() => gemmJs(false, false, 3, 3, 4, 1, a, 0, 4, b, 0, 3, 0, c, 0.5, 3)).toThrow(
+      'gemm: cOffset must be an integer, got 0.5',
+    );
+    expect(() => gemmJs(false, false, 3, 3, 4, 1, a, 0, 4, b, 0, -3, 0, c, 0, 3)).toThrow(
+      'gemm: ldb must be >= 0, got -3',
+    );
   });
 });

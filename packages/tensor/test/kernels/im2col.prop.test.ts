@@ -26,7 +26,10 @@ function arbConvCase(dims: number) {
   });
 }
 
-function geometryOf(c: { axes: { input: number; kernel: number; stride: number; dilation: number; before: number; after: number }[]; channels: number }): ConvGeometry {
+function geometryOf(c: {
+  axes: { input: number; kernel: number; stride: number; dilation: number; before: number; after: number }[];
+  channels: number;
+}): ConvGeometry {
   return convGeometry('conv', {
     channels: c.channels,
     inputSize: c.axes.map((a) => a.input),

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { ShapeError, Tensor, arange, ones, reshape, tensor, transpose, zeros } from '@torchlet/tensor';
-import { col2im, col2imInto, convGeometry, im2col, im2colInto, type ConvGeometryOptions } from '@torchlet/tensor/kernels';
+import {
+  col2im,
+  col2imInto,
+  convGeometry,
+  im2col,
+  im2colInto,
+  type ConvGeometryOptions,
+} from '@torchlet/tensor/kernels';
 import { naiveIm2col, seededArray } from '../helpers/reference-kernels.js';
 
 describe('im2col', () => {
@@ -21,7 +28,15 @@ describe('im2col', () => {
 
   it('writes zeros where the window reads padding, channel slowest in the rows', () => {
     const g = convGeometry('conv1d', { channels: 2, inputSize: [2], kernelSize: 2, padding: 1 });
-    const x1 = tensor([[[1, 2], [5, 6]]], { dtype: 'float64' }); // [1, 2, 2]: channels [1, 2] and [5, 6]
+    const x1 = tensor(
+      [
+        [
+          [1, 2],
+          [5, 6],
+        ],
+      ],
+      { dtype: 'float64' },
+    ); // [1, 2, 2]: channels [1, 2] and [5, 6]
     expect(im2col(x1, g).toArray()).toEqual([
       [
         [0, 1, 2], // c0 tap 0 at positions −1, 0, 1
@@ -36,7 +51,12 @@ describe('im2col', () => {
     const x = reshape(arange(1, 8, 1, { dtype: 'float64' }), [1, 1, 7]);
     const g = convGeometry('conv1d', { channels: 1, inputSize: [7], kernelSize: 2, stride: 2, dilation: 2 });
     // span 3, output floor((7 − 3) / 2) + 1 = 3 positions starting at 0, 2, 4; taps +0 and +2.
-    expect(im2col(x, g).toArray()).toEqual([[[1, 3, 5], [3, 5, 7]]]);
+    expect(im2col(x, g).toArray()).toEqual([
+      [
+        [1, 3, 5],
+        [3, 5, 7],
+      ],
+    ]);
   });
 
   it('reads any strides (a transposed batch) and keeps the dtype', () => {
@@ -48,12 +68,20 @@ describe('im2col', () => {
     for (let n = 0; n < 2; n++) {
       const sample = x.toTypedArray().subarray(n * 48, n * 48 + 48);
       const want = Float32Array.from(naiveIm2col(sample, g));
-      expect(Array.from(cols.toTypedArray().subarray(n * want.length, (n + 1) * want.length))).toEqual(Array.from(want));
+      expect(Array.from(cols.toTypedArray().subarray(n * want.length, (n + 1) * want.length))).toEqual(
+        Array.from(want),
+      );
     }
   });
 
   it('im2colInto writes at the given offsets and overwrites every element of its block', () => {
-    const g = convGeometry('conv2d', { channels: 2, inputSize: [3, 4], kernelSize: [2, 3], padding: [1, 0], paddingAfter: [0, 2] });
+    const g = convGeometry('conv2d', {
+      channels: 2,
+      inputSize: [3, 4],
+      kernelSize: [2, 3],
+      padding: [1, 0],
+      paddingAfter: [0, 2],
+    });
     const sample = seededArray(2 * 12, 2);
     const src = new Float64Array(5 + sample.length);
     src.set(sample, 5);
@@ -67,14 +95,19 @@ describe('im2col', () => {
   it.each<[string, Omit<ConvGeometryOptions, 'channels'>]>([
     ['5×5 pad 2 (LeNet-5 conv1)', { inputSize: [6, 5], kernelSize: 5, padding: 2 }],
     ['3×3 dilation 2 pad 2', { inputSize: [6, 5], kernelSize: 3, padding: 2, dilation: 2 }],
-    ['asymmetric 4×2 padding [1, 0] after [2, 1]', { inputSize: [6, 5], kernelSize: [4, 2], padding: [1, 0], paddingAfter: [2, 1] }],
+    [
+      'asymmetric 4×2 padding [1, 0] after [2, 1]',
+      { inputSize: [6, 5], kernelSize: [4, 2], padding: [1, 0], paddingAfter: [2, 1] },
+    ],
     ['kernel wider than the input: 7×7 pad 3 on 4×3', { inputSize: [4, 3], kernelSize: 7, padding: 3 }],
   ])("'same'-width stride-1 taps (one shifted copy each) equal the reference: %s", (_, o) => {
     const inputSize = o.inputSize as number[];
     const g = convGeometry('conv2d', { channels: 2, ...o });
     expect(g.outputSize[1]).toBe(inputSize[1]);
     const sample = Float32Array.from(seededArray(2 * inputSize[0]! * inputSize[1]!, 5));
-    const cols = new Float32Array(2 * g.kernelSize[0]! * g.kernelSize[1]! * g.outputSize[0]! * g.outputSize[1]!).fill(NaN);
+    const cols = new Float32Array(2 * g.kernelSize[0]! * g.kernelSize[1]! * g.outputSize[0]! * g.outputSize[1]!).fill(
+      NaN,
+    );
     im2colInto(sample, 0, g, cols, 0);
     expect(Array.from(cols)).toEqual(Array.from(Float32Array.from(naiveIm2col(sample, g))));
   });
@@ -83,13 +116,30 @@ describe('im2col', () => {
 describe('col2im', () => {
   it('sums overlapping windows: col2im of ones counts the windows covering each pixel', () => {
     const g = convGeometry('conv2d', { channels: 1, inputSize: [3, 3], kernelSize: 2 });
-    expect(col2im(ones([1, 4, 4], { dtype: 'float64' }), g).toArray()).toEqual([[[[1, 2, 1], [2, 4, 2], [1, 2, 1]]]]);
+    expect(col2im(ones([1, 4, 4], { dtype: 'float64' }), g).toArray()).toEqual([
+      [
+        [
+          [1, 2, 1],
+          [2, 4, 2],
+          [1, 2, 1],
+        ],
+      ],
+    ]);
   });
 
   it('drops entries that came from padding', () => {
     const g = convGeometry('conv1d', { channels: 1, inputSize: [2], kernelSize: 3, padding: 1 });
     // Two positions, windows [pad, x0, x1] and [x0, x1, pad]: rows are taps, columns positions.
-    const cols = tensor([[[100, 1], [2, 3], [4, 200]]], { dtype: 'float64' });
+    const cols = tensor(
+      [
+        [
+          [100, 1],
+          [2, 3],
+          [4, 200],
+        ],
+      ],
+      { dtype: 'float64' },
+    );
     expect(col2im(cols, g).toArray()).toEqual([[[1 + 2, 3 + 4]]]);
   });
 
@@ -114,7 +164,9 @@ describe('im2col / col2im errors', () => {
   it('x of the wrong rank, channels or spatial size', () => {
     const f = () => im2col(zeros([3, 8, 8]), g);
     expect(f).toThrow(ShapeError);
-    expect(f).toThrow('im2col: x is [3, 8, 8], but the 2-d geometry (channels=3, inputSize=[8, 8], kernelSize=[3, 3], outputSize=[6, 6]) expects [N, 3, 8, 8]');
+    expect(f).toThrow(
+      'im2col: x is [3, 8, 8], but the 2-d geometry (channels=3, inputSize=[8, 8], kernelSize=[3, 3], outputSize=[6, 6]) expects [N, 3, 8, 8]',
+    );
     expect(() => im2col(zeros([1, 4, 8, 8]), g)).toThrow('im2col: x is [1, 4, 8, 8], but the 2-d geometry');
     expect(() => im2col(zeros([1, 3, 8, 9]), g)).toThrow(/im2col: x is \[1, 3, 8, 9\].*expects \[N, 3, 8, 8\]/);
   });
@@ -122,7 +174,9 @@ describe('im2col / col2im errors', () => {
   it('cols of the wrong shape', () => {
     const f = () => col2im(zeros([2, 27, 35]), g);
     expect(f).toThrow(ShapeError);
-    expect(f).toThrow('col2im: cols is [2, 27, 35], but the 2-d geometry (channels=3, inputSize=[8, 8], kernelSize=[3, 3], outputSize=[6, 6]) expects [N, 27, 36]');
+    expect(f).toThrow(
+      'col2im: cols is [2, 27, 35], but the 2-d geometry (channels=3, inputSize=[8, 8], kernelSize=[3, 3], outputSize=[6, 6]) expects [N, 27, 36]',
+    );
     expect(() => col2im(zeros([27, 36]), g)).toThrow('col2im: cols is [27, 36]');
   });
 
@@ -139,16 +193,27 @@ describe('im2colInto / col2imInto errors', () => {
   it('a block that runs past the end of its array', () => {
     const f = () => im2colInto(new Float64Array(32), 1, g, new Float64Array(72), 0);
     expect(f).toThrow(RangeError);
-    expect(f).toThrow('im2colInto: src holds 32 elements, but a block of 32 at srcOffset=1 ends at 33 (channels=2, inputSize=[4, 4], kernelSize=[3, 3], outputSize=[2, 2])');
-    expect(() => im2colInto(new Float64Array(32), 0, g, new Float64Array(71), 0)).toThrow('im2colInto: dst holds 71 elements, but a block of 72 at dstOffset=0 ends at 72');
-    expect(() => col2imInto(new Float64Array(72), 0, g, new Float64Array(40), 9)).toThrow('col2imInto: dst holds 40 elements, but a block of 32 at dstOffset=9 ends at 41');
-    expect(() => col2imInto(new Float64Array(10), 0, g, new Float64Array(32), 0)).toThrow('col2imInto: cols holds 10 elements, but a block of 72');
+    expect(f).toThrow(
+      'im2colInto: src holds 32 elements, but a block of 32 at srcOffset=1 ends at 33 (channels=2, inputSize=[4, 4], kernelSize=[3, 3], outputSize=[2, 2])',
+    );
+    expect(() => im2colInto(new Float64Array(32), 0, g, new Float64Array(71), 0)).toThrow(
+      'im2colInto: dst holds 71 elements, but a block of 72 at dstOffset=0 ends at 72',
+    );
+    expect(() => col2imInto(new Float64Array(72), 0, g, new Float64Array(40), 9)).toThrow(
+      'col2imInto: dst holds 40 elements, but a block of 32 at dstOffset=9 ends at 41',
+    );
+    expect(() => col2imInto(new Float64Array(10), 0, g, new Float64Array(32), 0)).toThrow(
+      'col2imInto: cols holds 10 elements, but a block of 72',
+    );
   });
 
   it('a negative or fractional offset', () => {
     expect(() => im2colInto(new Float64Array(32), -1, g, new Float64Array(72), 0)).toThrow(RangeError);
-    expect(() => im2colInto(new Float64Array(32), -1, g, new Float64Array(72), 0)).toThrow('im2colInto: srcOffset must be an integer >= 0, got -1');
-    expect(() => col2imInto(new Float64Array(72), 0.5, g, new Float64Array(32), 0)).toThrow('col2imInto: colsOffset must be an integer >= 0, got 0.5');
+    expect(() => im2colInto(new Float64Array(32), -1, g, new Float64Array(72), 0)).toThrow(
+      'im2colInto: srcOffset must be an integer >= 0, got -1',
+    );
+    expect(() => col2imInto(new Float64Array(72), 0.5, g, new Float64Array(32), 0)).toThrow(
+      'col2imInto: colsOffset must be an integer >= 0, got 0.5',
+    );
   });
 });
-

@@ -23,7 +23,10 @@ describe('getGemm / setGemm', () => {
     };
     expect(setGemm(counting)).toBe(jsGemm);
     expect(getGemm()).toBe(counting);
-    expect(matmul(ones([2, 3]), ones([3, 2])).toArray()).toEqual([[3, 3], [3, 3]]);
+    expect(matmul(ones([2, 3]), ones([3, 2])).toArray()).toEqual([
+      [3, 3],
+      [3, 3],
+    ]);
     expect(calls).toBe(1);
     expect(setGemm(jsGemm)).toBe(counting);
     matmul(ones([2, 3]), ones([3, 2]));
@@ -33,7 +36,9 @@ describe('getGemm / setGemm', () => {
   it('rejects something without a gemm method', () => {
     expect(() => setGemm(null as never)).toThrow(TypeError);
     expect(() => setGemm(null as never)).toThrow('setGemm: gemm must be an object with a gemm(...) method, got null');
-    expect(() => setGemm({ name: 'x' } as never)).toThrow('setGemm: gemm must be an object with a gemm(...) method, got object');
+    expect(() => setGemm({ name: 'x' } as never)).toThrow(
+      'setGemm: gemm must be an object with a gemm(...) method, got object',
+    );
     expect(getGemm()).toBe(jsGemm);
   });
 });

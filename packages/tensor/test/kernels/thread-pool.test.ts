@@ -14,7 +14,9 @@ function gemmPool(workers: number, tasks: number) {
   const module = new WebAssembly.Module(Buffer.from(GEMM_WASM_SHARED, 'base64'));
   const memory = new WebAssembly.Memory({ initial: 4 * (workers + 2), maximum: 65536, shared: true });
   const kernel = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as {
-    heapBase(): number; scratchBytes(): number; gemmTask(params: number, task: number, scratch: number): void;
+    heapBase(): number;
+    scratchBytes(): number;
+    gemmTask(params: number, task: number, scratch: number): void;
   };
   const params = Math.ceil(kernel.heapBase() / 64) * 64;
   const scratchBytes = Math.ceil(kernel.scratchBytes() / 64) * 64;
@@ -73,10 +75,12 @@ describe('ThreadPool', () => {
 
   it("rethrows the caller's failing task after the batch, and keeps working", () => {
     const { pool, runLocal } = gemmPool(1, 4);
-    expect(() => pool.run(4, (task) => {
-      if (task === 0) throw new Error('task 0 failed');
-      runLocal(task);
-    })).toThrow('task 0 failed');
+    expect(() =>
+      pool.run(4, (task) => {
+        if (task === 0) throw new Error('task 0 failed');
+        runLocal(task);
+      }),
+    ).toThrow('task 0 failed');
     expect(() => pool.run(4, runLocal)).not.toThrow();
   });
 
@@ -86,7 +90,7 @@ describe('ThreadPool', () => {
     await untilReady(pool, 1);
     i32[params / 4 + 11] = -64; // C far outside memory: any task the worker runs traps
     let failed = false;
-    for (const until = Date.now() + 20_000; !failed && Date.now() < until;) {
+    for (const until = Date.now() + 20_000; !failed && Date.now() < until; ) {
       await new Promise((r) => setTimeout(r, 1));
       try {
         pool.run(8, () => {

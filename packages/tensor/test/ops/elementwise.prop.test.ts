@@ -1,7 +1,17 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import * as T from '@torchlet/tensor';
-import { arbBroadcastPair, arbShape, denseOf, expectClose, refBroadcast, refBroadcastN, seededDense, tensorOf, type Dense } from '../helpers/reference-ops.js';
+import {
+  arbBroadcastPair,
+  arbShape,
+  denseOf,
+  expectClose,
+  refBroadcast,
+  refBroadcastN,
+  seededDense,
+  tensorOf,
+  type Dense,
+} from '../helpers/reference-ops.js';
 
 type Binary = (a: T.TensorLike, b: T.TensorLike) => T.Tensor;
 
@@ -32,16 +42,23 @@ function maybeStrided(d: Dense, strided: boolean): T.Tensor {
 describe('elementwise broadcasting vs the naive reference', () => {
   it('every binary op over random broadcast-compatible shape pairs, packed or strided', () => {
     fc.assert(
-      fc.property(arbBroadcastPair(), fc.integer({ min: 0, max: BINARY.length - 1 }), fc.boolean(), fc.boolean(), fc.integer(), ([sa, sb], k, stridedA, stridedB, seed) => {
-        const [, op, ref] = BINARY[k]!;
-        // Integers in [-5, 5] make comparisons hit equality; pow's base is made non-negative.
-        const a = seededDense(sa, seed, k === 4 ? 'normal' : 'int');
-        if (k === 4) a.data = a.data.map(Math.abs);
-        const b = seededDense(sb, seed + 1, 'int');
-        const y = op(maybeStrided(a, stridedA), maybeStrided(b, stridedB));
-        expectClose(denseOf(y), refBroadcast(a, b, ref), 1e-12, 0);
-        expect(y.dtype).toBe(k >= 8 ? 'int32' : 'float64');
-      }),
+      fc.property(
+        arbBroadcastPair(),
+        fc.integer({ min: 0, max: BINARY.length - 1 }),
+        fc.boolean(),
+        fc.boolean(),
+        fc.integer(),
+        ([sa, sb], k, stridedA, stridedB, seed) => {
+          const [, op, ref] = BINARY[k]!;
+          // Integers in [-5, 5] make comparisons hit equality; pow's base is made non-negative.
+          const a = seededDense(sa, seed, k === 4 ? 'normal' : 'int');
+          if (k === 4) a.data = a.data.map(Math.abs);
+          const b = seededDense(sb, seed + 1, 'int');
+          const y = op(maybeStrided(a, stridedA), maybeStrided(b, stridedB));
+          expectClose(denseOf(y), refBroadcast(a, b, ref), 1e-12, 0);
+          expect(y.dtype).toBe(k >= 8 ? 'int32' : 'float64');
+        },
+      ),
       { numRuns: 400 },
     );
   });
@@ -51,8 +68,18 @@ describe('elementwise broadcasting vs the naive reference', () => {
       fc.property(arbShape(), fc.double({ min: -10, max: 10, noNaN: true }), fc.integer(), (shape, s, seed) => {
         const a = seededDense(shape, seed);
         const x = tensorOf(a);
-        expectClose(denseOf(T.sub(x, s)), refBroadcast(a, { shape: [], data: [s] }, (p, q) => p - q), 0, 0);
-        expectClose(denseOf(T.sub(s, x)), refBroadcast({ shape: [], data: [s] }, a, (p, q) => p - q), 0, 0);
+        expectClose(
+          denseOf(T.sub(x, s)),
+          refBroadcast(a, { shape: [], data: [s] }, (p, q) => p - q),
+          0,
+          0,
+        );
+        expectClose(
+          denseOf(T.sub(s, x)),
+          refBroadcast({ shape: [], data: [s] }, a, (p, q) => p - q),
+          0,
+          0,
+        );
       }),
       { numRuns: 100 },
     );
@@ -60,14 +87,19 @@ describe('elementwise broadcasting vs the naive reference', () => {
 
   it('where broadcasts condition and both branches', () => {
     fc.assert(
-      fc.property(arbBroadcastPair(3), fc.array(fc.boolean(), { maxLength: 3 }), fc.integer(), ([sa, sb], ones, seed) => {
-        const sc = sa.map((d, i) => (ones[i] ? 1 : d)); // condition broadcasts too
-        const cond = seededDense(sc, seed, 'int');
-        const a = seededDense(sa, seed + 1);
-        const b = seededDense(sb, seed + 2);
-        const expected = refBroadcastN([cond, a, b], (c, p, q) => (c !== 0 ? p! : q!));
-        expectClose(denseOf(T.where(tensorOf(cond, 'int32'), tensorOf(a), tensorOf(b))), expected, 0, 0);
-      }),
+      fc.property(
+        arbBroadcastPair(3),
+        fc.array(fc.boolean(), { maxLength: 3 }),
+        fc.integer(),
+        ([sa, sb], ones, seed) => {
+          const sc = sa.map((d, i) => (ones[i] ? 1 : d)); // condition broadcasts too
+          const cond = seededDense(sc, seed, 'int');
+          const a = seededDense(sa, seed + 1);
+          const b = seededDense(sb, seed + 2);
+          const expected = refBroadcastN([cond, a, b], (c, p, q) => (c !== 0 ? p! : q!));
+          expectClose(denseOf(T.where(tensorOf(cond, 'int32'), tensorOf(a), tensorOf(b))), expected, 0, 0);
+        },
+      ),
       { numRuns: 100 },
     );
   });
@@ -84,11 +116,16 @@ describe('elementwise broadcasting vs the naive reference', () => {
       [T.sin, Math.sin],
     ];
     fc.assert(
-      fc.property(arbShape({ minRank: 2, maxRank: 4 }), fc.integer({ min: 0, max: UNARY.length - 1 }), fc.integer(), (shape, k, seed) => {
-        const [op, ref] = UNARY[k]!;
-        const d = seededDense(shape, seed);
-        expectClose(denseOf(op(maybeStrided(d, true))), { shape, data: d.data.map(ref) }, 1e-14, 1e-15);
-      }),
+      fc.property(
+        arbShape({ minRank: 2, maxRank: 4 }),
+        fc.integer({ min: 0, max: UNARY.length - 1 }),
+        fc.integer(),
+        (shape, k, seed) => {
+          const [op, ref] = UNARY[k]!;
+          const d = seededDense(shape, seed);
+          expectClose(denseOf(op(maybeStrided(d, true))), { shape, data: d.data.map(ref) }, 1e-14, 1e-15);
+        },
+      ),
       { numRuns: 100 },
     );
   });

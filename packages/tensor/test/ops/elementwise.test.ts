@@ -40,8 +40,22 @@ const f64 = (v: number[] | number[][]) => tensor(v, { dtype: 'float64' });
 
 describe('binary ops', () => {
   it('broadcast numpy-style', () => {
-    expect(add(tensor([[1, 2], [3, 4.5]]), tensor([10, 20])).toArray()).toEqual([[11, 22], [13, 24.5]]);
-    expect(mul(tensor([[1], [2]]), tensor([1, 10, 100])).toArray()).toEqual([[1, 10, 100], [2, 20, 200]]);
+    expect(
+      add(
+        tensor([
+          [1, 2],
+          [3, 4.5],
+        ]),
+        tensor([10, 20]),
+      ).toArray(),
+    ).toEqual([
+      [11, 22],
+      [13, 24.5],
+    ]);
+    expect(mul(tensor([[1], [2]]), tensor([1, 10, 100])).toArray()).toEqual([
+      [1, 10, 100],
+      [2, 20, 200],
+    ]);
     expect(sub(5, tensor([1, 2])).toArray()).toEqual([4, 3]);
     expect(add(tensor([[1], [2]]), tensor([])).shape).toEqual([2, 0]);
   });
@@ -68,8 +82,12 @@ describe('binary ops', () => {
 
   it('reject shapes that do not broadcast, naming both and the axis', () => {
     expect(() => add(tensor([[1, 2, 3]]), tensor([1, 2]))).toThrow(ShapeError);
-    expect(() => add(tensor([[1, 2, 3]]), tensor([1, 2]))).toThrow('add: shapes [1, 3] and [2] do not broadcast (axis -1: 3 vs 2)');
-    expect(() => mul(reshape(arange(6), [2, 3, 1]), reshape(arange(8), [4, 2]))).toThrow('mul: shapes [2, 3, 1] and [4, 2] do not broadcast (axis -2: 3 vs 4)');
+    expect(() => add(tensor([[1, 2, 3]]), tensor([1, 2]))).toThrow(
+      'add: shapes [1, 3] and [2] do not broadcast (axis -1: 3 vs 2)',
+    );
+    expect(() => mul(reshape(arange(6), [2, 3, 1]), reshape(arange(8), [4, 2]))).toThrow(
+      'mul: shapes [2, 3, 1] and [4, 2] do not broadcast (axis -2: 3 vs 4)',
+    );
   });
 
   it('reject non-tensor arguments', () => {
@@ -102,7 +120,11 @@ describe('where and allClose', () => {
 describe('unary ops', () => {
   it('compute elementwise on strided views', () => {
     const t = transpose(reshape(f64([0, 1, 2, 3, 4, 5]), [2, 3]), 0, 1);
-    expect(neg(t).toArray()).toEqual([[-0, -3], [-1, -4], [-2, -5]]);
+    expect(neg(t).toArray()).toEqual([
+      [-0, -3],
+      [-1, -4],
+      [-2, -5],
+    ]);
     expect(exp(f64([0, 1])).toArray()).toEqual([1, Math.E]);
     expect(log(f64([1, 0])).toArray()).toEqual([0, -Infinity]);
     expect(sqrt(f64([4, -1])).toArray()).toEqual([2, NaN]);
@@ -120,11 +142,15 @@ describe('unary ops', () => {
     const edges = [-0, 0, -1e-45, 1e-45, -3.5, 2.25, -Infinity, Infinity, NaN, 3e38, -3e38];
     const want = [0, 0, 0, 1e-45, 0, 2.25, 0, Infinity, NaN, 3e38, 0];
     const r32 = relu(tensor(edges, { dtype: 'float32' })).toArray() as number[];
-    expect(r32.map((v, i) => (Number.isNaN(want[i]!) ? Number.isNaN(v) : v === Math.fround(want[i]!)))).toEqual(edges.map(() => true));
+    expect(r32.map((v, i) => (Number.isNaN(want[i]!) ? Number.isNaN(v) : v === Math.fround(want[i]!)))).toEqual(
+      edges.map(() => true),
+    );
     expect(Object.is(r32[0], 0)).toBe(true); // −0 becomes +0
     expect(relu(f64(edges)).toArray()).toEqual(want);
     // A contiguous view at an offset reads from there.
-    expect(relu(new Tensor(tensor([-1, -2, 3, -4, 5], { dtype: 'float32' }).data, [3], [1], 2)).toArray()).toEqual([3, 0, 5]);
+    expect(relu(new Tensor(tensor([-1, -2, 3, -4, 5], { dtype: 'float32' }).data, [3], [1], 2)).toArray()).toEqual([
+      3, 0, 5,
+    ]);
     expect(relu(new Tensor(i32([7, -1, -9, 4]).data, [2], [1], 2)).toArray()).toEqual([0, 4]);
   });
 
@@ -177,7 +203,9 @@ describe('unary ops', () => {
     expect(() => leakyRelu(f64([1]), NaN)).toThrow('leakyRelu: negativeSlope must be a finite number, got NaN');
     expect(() => clamp(f64([1]), NaN)).toThrow(RangeError);
     expect(() => clamp(f64([1]), NaN)).toThrow('clamp: bounds must not be NaN, got min=NaN, max=undefined');
-    expect(() => clamp(f64([1]), '0' as never)).toThrow('clamp: bounds must be numbers or null, got min=string 0, max=undefined');
+    expect(() => clamp(f64([1]), '0' as never)).toThrow(
+      'clamp: bounds must be numbers or null, got min=string 0, max=undefined',
+    );
   });
 });
 

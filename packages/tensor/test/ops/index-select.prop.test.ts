@@ -8,7 +8,12 @@ describe('indexSelect / indexAdd properties', () => {
     fc.assert(
       fc.property(
         arbShape({ minRank: 1, maxRank: 4 }).chain((shape) =>
-          fc.tuple(fc.constant(shape), fc.integer({ min: 0, max: shape.length - 1 }).chain((dim) => fc.tuple(fc.constant(dim), fc.array(fc.nat({ max: shape[dim]! - 1 }), { maxLength: 6 })))),
+          fc.tuple(
+            fc.constant(shape),
+            fc
+              .integer({ min: 0, max: shape.length - 1 })
+              .chain((dim) => fc.tuple(fc.constant(dim), fc.array(fc.nat({ max: shape[dim]! - 1 }), { maxLength: 6 }))),
+          ),
         ),
         fc.integer(),
         ([shape, [dim, index]], seed) => {
@@ -22,16 +27,22 @@ describe('indexSelect / indexAdd properties', () => {
 
   it('is the adjoint of indexSelect', () => {
     fc.assert(
-      fc.property(arbShape({ minRank: 1, maxRank: 3 }), fc.nat(), fc.array(fc.nat(), { maxLength: 5 }), fc.integer(), (shape, at, raw, seed) => {
-        const dim = at % shape.length;
-        const index = raw.map((v) => v % shape[dim]!);
-        const x = tensorOf(seededDense(shape, seed));
-        const y = indexSelect(x, dim, index);
-        const g = tensorOf(seededDense(y.shape, seed + 1));
-        const lhs = sum(mul(y, g)).item();
-        const rhs = sum(mul(x, indexAdd(zeros(shape, { dtype: 'float64' }), dim, index, g))).item();
-        expect(Math.abs(lhs - rhs)).toBeLessThanOrEqual(1e-9 * (1 + Math.abs(lhs)));
-      }),
+      fc.property(
+        arbShape({ minRank: 1, maxRank: 3 }),
+        fc.nat(),
+        fc.array(fc.nat(), { maxLength: 5 }),
+        fc.integer(),
+        (shape, at, raw, seed) => {
+          const dim = at % shape.length;
+          const index = raw.map((v) => v % shape[dim]!);
+          const x = tensorOf(seededDense(shape, seed));
+          const y = indexSelect(x, dim, index);
+          const g = tensorOf(seededDense(y.shape, seed + 1));
+          const lhs = sum(mul(y, g)).item();
+          const rhs = sum(mul(x, indexAdd(zeros(shape, { dtype: 'float64' }), dim, index, g))).item();
+          expect(Math.abs(lhs - rhs)).toBeLessThanOrEqual(1e-9 * (1 + Math.abs(lhs)));
+        },
+      ),
       { numRuns: 100 },
     );
   });

@@ -8,7 +8,10 @@ const arbConcatCase = arbShape({ minRank: 1, maxRank: 4 }).chain((shape) =>
     shape: fc.constant(shape),
     dim: fc.integer({ min: 0, max: shape.length - 1 }),
     sizes: fc.array(fc.integer({ min: 0, max: 4 }), { minLength: 1, maxLength: 4 }),
-    dtypes: fc.array(fc.constantFrom('float64' as const, 'float32' as const, 'int32' as const), { minLength: 4, maxLength: 4 }),
+    dtypes: fc.array(fc.constantFrom('float64' as const, 'float32' as const, 'int32' as const), {
+      minLength: 4,
+      maxLength: 4,
+    }),
     transposed: fc.boolean(),
     seed: fc.integer(),
   }),
@@ -33,7 +36,11 @@ describe('join properties', () => {
         const y = concat(tensors, c.dim - (c.dim % 2 ? c.shape.length : 0));
         const expected = refConcat(parts, c.dim);
         expect(denseOf(y)).toEqual(expected);
-        const want = c.dtypes.slice(0, c.sizes.length).includes('float64') ? 'float64' : c.dtypes.slice(0, c.sizes.length).includes('float32') ? 'float32' : 'int32';
+        const want = c.dtypes.slice(0, c.sizes.length).includes('float64')
+          ? 'float64'
+          : c.dtypes.slice(0, c.sizes.length).includes('float32')
+            ? 'float32'
+            : 'int32';
         expect(y.dtype).toBe(want);
       }),
       { numRuns: 200 },
@@ -42,13 +49,25 @@ describe('join properties', () => {
 
   it('stack equals concat of the tensors with a size-1 axis inserted', () => {
     fc.assert(
-      fc.property(arbShape({ maxRank: 3 }), fc.integer({ min: 1, max: 4 }), fc.nat(), fc.integer(), (shape, k, at, seed) => {
-        const dim = at % (shape.length + 1);
-        const parts = Array.from({ length: k }, (_, i) => seededDense(shape, seed + i));
-        const y = stack(parts.map((d) => tensorOf(d)), dim);
-        const withAxis = parts.map((d) => ({ shape: [...d.shape.slice(0, dim), 1, ...d.shape.slice(dim)], data: d.data }));
-        expect(denseOf(y)).toEqual(refConcat(withAxis, dim));
-      }),
+      fc.property(
+        arbShape({ maxRank: 3 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.nat(),
+        fc.integer(),
+        (shape, k, at, seed) => {
+          const dim = at % (shape.length + 1);
+          const parts = Array.from({ length: k }, (_, i) => seededDense(shape, seed + i));
+          const y = stack(
+            parts.map((d) => tensorOf(d)),
+            dim,
+          );
+          const withAxis = parts.map((d) => ({
+            shape: [...d.shape.slice(0, dim), 1, ...d.shape.slice(dim)],
+            data: d.data,
+          }));
+          expect(denseOf(y)).toEqual(refConcat(withAxis, dim));
+        },
+      ),
       { numRuns: 150 },
     );
   });

@@ -31,7 +31,10 @@ function operand(shape: number[], layout: Layout, seed: number): Tensor {
 }
 
 // Matrix sizes: 1, tile-misaligned small sizes, and now and then a tall or wide one.
-const dim = fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 1, max: 9 }) }, { weight: 1, arbitrary: fc.integer({ min: 10, max: 40 }) });
+const dim = fc.oneof(
+  { weight: 4, arbitrary: fc.integer({ min: 1, max: 9 }) },
+  { weight: 1, arbitrary: fc.integer({ min: 10, max: 40 }) },
+);
 const layout = fc.constantFrom<Layout>('contiguous', 'transposed', 'strided', 'expanded');
 
 /**
@@ -46,7 +49,8 @@ const arbBatches = fc
     return fc.tuple(fc.constant(full), fc.constantFrom(...ranks), fc.constantFrom(...ranks), flags, flags);
   })
   .map(([full, ra, rb, onesA, onesB]) => {
-    const pick = (rank: number, ones: boolean[]) => full.slice(full.length - rank).map((d, i) => (ones[full.length - rank + i] ? 1 : d));
+    const pick = (rank: number, ones: boolean[]) =>
+      full.slice(full.length - rank).map((d, i) => (ones[full.length - rank + i] ? 1 : d));
     return { a: pick(ra, onesA), b: pick(rb, onesB) };
   });
 

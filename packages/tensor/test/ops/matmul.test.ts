@@ -30,7 +30,13 @@ function recordGemm(): GemmCall[] {
 }
 
 function seeded(shape: number[], seed: number): Tensor {
-  return new Tensor(seededArray(shape.reduce((p, d) => p * d, 1), seed), shape);
+  return new Tensor(
+    seededArray(
+      shape.reduce((p, d) => p * d, 1),
+      seed,
+    ),
+    shape,
+  );
 }
 
 afterEach(() => {
@@ -39,10 +45,22 @@ afterEach(() => {
 
 describe('matmul', () => {
   it('2-D × 2-D: [[1, 2], [3, 4]] · [[5, 6], [7, 8]] = [[19, 22], [43, 50]]', () => {
-    const y = matmul(tensor([[1, 2], [3, 4]]), tensor([[5, 6], [7, 8]]));
+    const y = matmul(
+      tensor([
+        [1, 2],
+        [3, 4],
+      ]),
+      tensor([
+        [5, 6],
+        [7, 8],
+      ]),
+    );
     expect(y.shape).toEqual([2, 2]);
     expect(y.dtype).toBe('float32');
-    expect(y.toArray()).toEqual([[19, 22], [43, 50]]);
+    expect(y.toArray()).toEqual([
+      [19, 22],
+      [43, 50],
+    ]);
   });
 
   it('1-D · 1-D is a dot product with a 0-d result', () => {
@@ -52,13 +70,25 @@ describe('matmul', () => {
   });
 
   it('a 1-D left operand is a row whose axis is dropped: [2] · [2, 3] → [3]', () => {
-    const y = matmul(tensor([1, 2]), tensor([[1, 2, 3], [4, 5, 6]]));
+    const y = matmul(
+      tensor([1, 2]),
+      tensor([
+        [1, 2, 3],
+        [4, 5, 6],
+      ]),
+    );
     expect(y.shape).toEqual([3]);
     expect(y.toArray()).toEqual([9, 12, 15]);
   });
 
   it('a 1-D right operand is a column whose axis is dropped: [2, 3] · [3] → [2]', () => {
-    const y = matmul(tensor([[1, 2, 3], [4, 5, 6]]), tensor([1, 0, -1]));
+    const y = matmul(
+      tensor([
+        [1, 2, 3],
+        [4, 5, 6],
+      ]),
+      tensor([1, 0, -1]),
+    );
     expect(y.shape).toEqual([2]);
     expect(y.toArray()).toEqual([-2, -2]);
   });
@@ -140,13 +170,34 @@ describe('matmul', () => {
   it('promotes dtypes: float32 · float64 → float64', () => {
     const y = matmul(ones([2, 2]), ones([2, 2], { dtype: 'float64' }));
     expect(y.dtype).toBe('float64');
-    expect(y.toArray()).toEqual([[2, 2], [2, 2]]);
+    expect(y.toArray()).toEqual([
+      [2, 2],
+      [2, 2],
+    ]);
   });
 
   it('int32 · int32 → int32, exact, wrapping past 2^31 as torch int32 does', () => {
-    const y = matmul(tensor([[1, 2], [3, 4]], { dtype: 'int32' }), tensor([[5, 6], [7, 8]], { dtype: 'int32' }));
+    const y = matmul(
+      tensor(
+        [
+          [1, 2],
+          [3, 4],
+        ],
+        { dtype: 'int32' },
+      ),
+      tensor(
+        [
+          [5, 6],
+          [7, 8],
+        ],
+        { dtype: 'int32' },
+      ),
+    );
     expect(y.dtype).toBe('int32');
-    expect(y.toArray()).toEqual([[19, 22], [43, 50]]);
+    expect(y.toArray()).toEqual([
+      [19, 22],
+      [43, 50],
+    ]);
     const big = matmul(tensor([[46341]], { dtype: 'int32' }), tensor([[46341]], { dtype: 'int32' }));
     expect(big.item()).toBe((46341 * 46341) | 0);
   });
@@ -158,7 +209,10 @@ describe('matmul', () => {
   });
 
   it('k = 0 gives zeros; m = 0 or an empty batch gives an empty result', () => {
-    expect(matmul(zeros([2, 0]), zeros([0, 3])).toArray()).toEqual([[0, 0, 0], [0, 0, 0]]);
+    expect(matmul(zeros([2, 0]), zeros([0, 3])).toArray()).toEqual([
+      [0, 0, 0],
+      [0, 0, 0],
+    ]);
     expect(matmul(zeros([0, 3]), zeros([3, 2])).shape).toEqual([0, 2]);
     expect(matmul(zeros([0, 2, 3]), zeros([3, 2])).shape).toEqual([0, 2, 2]);
     expect(matmul(zeros([0]), zeros([0])).item()).toBe(0);

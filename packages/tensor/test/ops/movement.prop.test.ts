@@ -1,11 +1,22 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { contiguous, expand, permute, reshape, slice, squeeze, transpose, unsqueeze, view } from '@torchlet/tensor';
-import { arbShape, denseOf, refPermute, seededDense, sizeOfShape, tensorOf, unravel } from '../helpers/reference-ops.js';
+import {
+  arbShape,
+  denseOf,
+  refPermute,
+  seededDense,
+  sizeOfShape,
+  tensorOf,
+  unravel,
+} from '../helpers/reference-ops.js';
 
 /** A shape with a random permutation of its axes. */
 const arbPermuted = arbShape({ minRank: 1, maxRank: 5 }).chain((shape) =>
-  fc.tuple(fc.constant(shape), fc.shuffledSubarray([...shape.keys()], { minLength: shape.length, maxLength: shape.length })),
+  fc.tuple(
+    fc.constant(shape),
+    fc.shuffledSubarray([...shape.keys()], { minLength: shape.length, maxLength: shape.length }),
+  ),
 );
 
 function inverse(order: readonly number[]): number[] {
@@ -27,7 +38,10 @@ function arbRegroup(shape: readonly number[]): fc.Arbitrary<number[]> {
     return out;
   });
   return fc
-    .tuple(fc.shuffledSubarray(factors, { minLength: factors.length, maxLength: factors.length }), fc.array(fc.integer({ min: 0, max: 3 }), { maxLength: factors.length + 2 }))
+    .tuple(
+      fc.shuffledSubarray(factors, { minLength: factors.length, maxLength: factors.length }),
+      fc.array(fc.integer({ min: 0, max: 3 }), { maxLength: factors.length + 2 }),
+    )
     .map(([fs, cuts]) => {
       // Group consecutive factors into axes; sprinkle in size-1 axes.
       const out: number[] = [];
@@ -65,17 +79,21 @@ describe('movement properties', () => {
 
   it('reshape to any regrouping and back is the identity; contiguous input stays a view', () => {
     fc.assert(
-      fc.property(arbShape({ maxRank: 4, maxDim: 6 }).chain((s) => fc.tuple(fc.constant(s), arbRegroup(s))), fc.integer(), ([shape, target], seed) => {
-        const d = seededDense(shape, seed);
-        const x = tensorOf(d);
-        const y = reshape(x, target);
-        expect(y.data).toBe(x.data);
-        expect(y.shape).toEqual(target);
-        expect(Array.from(y.toTypedArray())).toEqual(d.data);
-        const back = reshape(y, shape);
-        expect(back.data).toBe(x.data);
-        expect(denseOf(back)).toEqual(d);
-      }),
+      fc.property(
+        arbShape({ maxRank: 4, maxDim: 6 }).chain((s) => fc.tuple(fc.constant(s), arbRegroup(s))),
+        fc.integer(),
+        ([shape, target], seed) => {
+          const d = seededDense(shape, seed);
+          const x = tensorOf(d);
+          const y = reshape(x, target);
+          expect(y.data).toBe(x.data);
+          expect(y.shape).toEqual(target);
+          expect(Array.from(y.toTypedArray())).toEqual(d.data);
+          const back = reshape(y, shape);
+          expect(back.data).toBe(x.data);
+          expect(denseOf(back)).toEqual(d);
+        },
+      ),
       { numRuns: 150 },
     );
   });
@@ -144,20 +162,26 @@ describe('movement properties', () => {
 
   it('expand repeats each element along stretched axes without copying', () => {
     fc.assert(
-      fc.property(arbShape({ maxRank: 3 }), fc.array(fc.boolean(), { maxLength: 3 }), fc.array(fc.integer({ min: 1, max: 3 }), { maxLength: 2 }), fc.integer(), (shape, ones, lead, seed) => {
-        const base = shape.map((dd, i) => (ones[i] ? 1 : dd));
-        const target = [...lead, ...shape];
-        const d = seededDense(base, seed);
-        const x = tensorOf(d);
-        const y = expand(x, target);
-        expect(y.data).toBe(x.data);
-        expect(y.shape).toEqual(target);
-        for (let o = 0; o < sizeOfShape(target); o++) {
-          const idx = unravel(o, target);
-          const src = idx.slice(lead.length).map((v, k) => (base[k] === 1 ? 0 : v));
-          expect(y.get(...idx)).toBe(x.get(...src));
-        }
-      }),
+      fc.property(
+        arbShape({ maxRank: 3 }),
+        fc.array(fc.boolean(), { maxLength: 3 }),
+        fc.array(fc.integer({ min: 1, max: 3 }), { maxLength: 2 }),
+        fc.integer(),
+        (shape, ones, lead, seed) => {
+          const base = shape.map((dd, i) => (ones[i] ? 1 : dd));
+          const target = [...lead, ...shape];
+          const d = seededDense(base, seed);
+          const x = tensorOf(d);
+          const y = expand(x, target);
+          expect(y.data).toBe(x.data);
+          expect(y.shape).toEqual(target);
+          for (let o = 0; o < sizeOfShape(target); o++) {
+            const idx = unravel(o, target);
+            const src = idx.slice(lead.length).map((v, k) => (base[k] === 1 ? 0 : v));
+            expect(y.get(...idx)).toBe(x.get(...src));
+          }
+        },
+      ),
       { numRuns: 100 },
     );
   });

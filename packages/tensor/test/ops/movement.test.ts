@@ -41,7 +41,16 @@ describe('reshape', () => {
     const s = slice(reshape(x, [4, 6]), 1, 0, 6, 2); // [4, 3], strides [6, 2]
     const y = reshape(unsqueeze(s, 1), [2, 2, 3]);
     expect(y.data).toBe(x.data);
-    expect(y.toArray()).toEqual([[[0, 2, 4], [6, 8, 10]], [[12, 14, 16], [18, 20, 22]]]);
+    expect(y.toArray()).toEqual([
+      [
+        [0, 2, 4],
+        [6, 8, 10],
+      ],
+      [
+        [12, 14, 16],
+        [18, 20, 22],
+      ],
+    ]);
   });
 
   it('handles scalars and empty tensors', () => {
@@ -53,8 +62,12 @@ describe('reshape', () => {
 
   it('rejects shapes that do not fit, with the sizes in the message', () => {
     expect(() => reshape(arange(12), [5, 3])).toThrow(ShapeError);
-    expect(() => reshape(arange(12), [5, 3])).toThrow('reshape: shape [5, 3] (15 elements) does not fit x of shape [12] (12 elements)');
-    expect(() => reshape(arange(12), [5, -1])).toThrow('reshape: shape [5, -1] cannot hold x of shape [12] (12 elements)');
+    expect(() => reshape(arange(12), [5, 3])).toThrow(
+      'reshape: shape [5, 3] (15 elements) does not fit x of shape [12] (12 elements)',
+    );
+    expect(() => reshape(arange(12), [5, -1])).toThrow(
+      'reshape: shape [5, -1] cannot hold x of shape [12] (12 elements)',
+    );
     expect(() => reshape(zeros([0]), [0, -1])).toThrow(ShapeError);
   });
 
@@ -64,7 +77,9 @@ describe('reshape', () => {
     expect(() => reshape(arange(12), [-2, -6])).toThrow('reshape: sizes must be >= 0 or -1, got shape [-2, -6]');
     expect(() => reshape(arange(12), [2.5, 4])).toThrow(TypeError);
     expect(() => reshape(arange(12), [2.5, 4])).toThrow('reshape: shape must hold integers, got [2.5, 4]');
-    expect(() => reshape(arange(12), 12 as unknown as number[])).toThrow('reshape: shape must be an array of sizes, got number 12');
+    expect(() => reshape(arange(12), 12 as unknown as number[])).toThrow(
+      'reshape: shape must be an array of sizes, got number 12',
+    );
     expect(() => reshape([1, 2] as never, [2])).toThrow('reshape: x must be a Tensor, got an array');
   });
 });
@@ -87,7 +102,9 @@ describe('view', () => {
   it('refuses layouts that need a copy, and says to use reshape', () => {
     const t = transpose(grid(), 0, 1);
     expect(() => view(t, [12])).toThrow(ShapeError);
-    expect(() => view(t, [12])).toThrow('view: x of shape [4, 3] with strides [1, 4] cannot be viewed as [12] without a copy; use reshape');
+    expect(() => view(t, [12])).toThrow(
+      'view: x of shape [4, 3] with strides [1, 4] cannot be viewed as [12] without a copy; use reshape',
+    );
     expect(() => view(grid(), [5, -1])).toThrow('view: shape [5, -1] cannot hold x of shape [3, 4] (12 elements)');
   });
 });
@@ -104,8 +121,12 @@ describe('flatten', () => {
 
   it('rejects startDim after endDim and out-of-range axes', () => {
     expect(() => flatten(zeros([2, 3, 4]), 2, 1)).toThrow(RangeError);
-    expect(() => flatten(zeros([2, 3, 4]), 2, 1)).toThrow('flatten: startDim=2 comes after endDim=1 for a tensor of shape [2, 3, 4]');
-    expect(() => flatten(zeros([2, 3]), 3)).toThrow('flatten: startDim=3 is out of range for a tensor of rank 2 (expected -2..1)');
+    expect(() => flatten(zeros([2, 3, 4]), 2, 1)).toThrow(
+      'flatten: startDim=2 comes after endDim=1 for a tensor of shape [2, 3, 4]',
+    );
+    expect(() => flatten(zeros([2, 3]), 3)).toThrow(
+      'flatten: startDim=3 is out of range for a tensor of rank 2 (expected -2..1)',
+    );
     expect(() => flatten(scalar(1), 0, 1)).toThrow('flatten: endDim=1 is out of range for a tensor of rank 0');
   });
 });
@@ -126,7 +147,9 @@ describe('permute and transpose', () => {
     expect(() => permute(x, [0, 1])).toThrow('permute: dims [0, 1] has 2 entries for x of shape [2, 3, 4]');
     expect(() => permute(x, [0, 1, 1])).toThrow(RangeError);
     expect(() => permute(x, [0, 1, -2])).toThrow('permute: dims repeats axis -2 in [0, 1, -2]');
-    expect(() => permute(x, [0, 1, 3])).toThrow('permute: dims=3 is out of range for a tensor of rank 3 (expected -3..2)');
+    expect(() => permute(x, [0, 1, 3])).toThrow(
+      'permute: dims=3 is out of range for a tensor of rank 3 (expected -3..2)',
+    );
     expect(() => permute(x, 'abc' as never)).toThrow(TypeError);
   });
 
@@ -137,7 +160,9 @@ describe('permute and transpose', () => {
     expect(t.get(3, 2)).toBe(11);
     expect(t.isContiguous()).toBe(false);
     expect(transpose(scalar(5), 0, -1).item()).toBe(5);
-    expect(() => transpose(x, 0, 2)).toThrow('transpose: dim1=2 is out of range for a tensor of rank 2 (expected -2..1)');
+    expect(() => transpose(x, 0, 2)).toThrow(
+      'transpose: dim1=2 is out of range for a tensor of rank 2 (expected -2..1)',
+    );
     expect(() => transpose(x, 0.5, 1)).toThrow(TypeError);
   });
 });
@@ -150,20 +175,35 @@ describe('expand', () => {
     expect(y.strides).toEqual([0, 1, 0]);
     expect(y.data).toBe(x.data);
     expect(y.toArray()).toEqual([
-      [[1, 1, 1, 1], [2, 2, 2, 2], [3, 3, 3, 3]],
-      [[1, 1, 1, 1], [2, 2, 2, 2], [3, 3, 3, 3]],
+      [
+        [1, 1, 1, 1],
+        [2, 2, 2, 2],
+        [3, 3, 3, 3],
+      ],
+      [
+        [1, 1, 1, 1],
+        [2, 2, 2, 2],
+        [3, 3, 3, 3],
+      ],
     ]);
-    expect(expand(scalar(2), [2, 2]).toArray()).toEqual([[2, 2], [2, 2]]);
+    expect(expand(scalar(2), [2, 2]).toArray()).toEqual([
+      [2, 2],
+      [2, 2],
+    ]);
     expect(expand(tensor([[5]]), [0, 3]).shape).toEqual([0, 3]);
   });
 
   it('rejects non-1 axes, fewer axes, -1 for new axes and non-integers', () => {
     const x = zeros([2, 3]);
     expect(() => expand(x, [4, 3])).toThrow(ShapeError);
-    expect(() => expand(x, [4, 3])).toThrow('expand: x of shape [2, 3] cannot expand to [4, 3] (axis 0: 2 vs 4; only size-1 axes expand)');
+    expect(() => expand(x, [4, 3])).toThrow(
+      'expand: x of shape [2, 3] cannot expand to [4, 3] (axis 0: 2 vs 4; only size-1 axes expand)',
+    );
     expect(() => expand(x, [3])).toThrow('expand: shape [3] has fewer axes than x of shape [2, 3]');
     expect(() => expand(x, [-1, 2, 3])).toThrow(RangeError);
-    expect(() => expand(x, [-1, 2, 3])).toThrow('expand: new leading axis 0 must have a size >= 0, got -1 in shape [-1, 2, 3]');
+    expect(() => expand(x, [-1, 2, 3])).toThrow(
+      'expand: new leading axis 0 must have a size >= 0, got -1 in shape [-1, 2, 3]',
+    );
     expect(() => expand(zeros([1, 3]), [-2, 3])).toThrow('expand: sizes must be >= 0 or -1, got shape [-2, 3]');
     expect(() => expand(x, [2, 3.5])).toThrow(TypeError);
     expect(() => expand(x, null as never)).toThrow('expand: shape must be an array of sizes, got null');
@@ -198,7 +238,11 @@ describe('squeeze and unsqueeze', () => {
 describe('narrow and slice', () => {
   it('narrow takes a window, negative start counting from the end', () => {
     const x = grid();
-    expect(narrow(x, 1, 1, 2).toArray()).toEqual([[1, 2], [5, 6], [9, 10]]);
+    expect(narrow(x, 1, 1, 2).toArray()).toEqual([
+      [1, 2],
+      [5, 6],
+      [9, 10],
+    ]);
     expect(narrow(x, 0, -1, 1).toArray()).toEqual([[8, 9, 10, 11]]);
     expect(narrow(x, 0, 3, 0).shape).toEqual([0, 4]);
     expect(narrow(x, 1, 1, 2).data).toBe(x.data);
@@ -224,9 +268,16 @@ describe('narrow and slice', () => {
     expect(slice(x, 0, 10).shape).toEqual([0]);
     const g = grid();
     const s = slice(g, -1, 1, undefined, 2);
-    expect(s.toArray()).toEqual([[1, 3], [5, 7], [9, 11]]);
+    expect(s.toArray()).toEqual([
+      [1, 3],
+      [5, 7],
+      [9, 11],
+    ]);
     expect(s.data).toBe(g.data);
-    expect(slice(slice(g, 0, 1), 1, 1, 3).toArray()).toEqual([[5, 6], [9, 10]]);
+    expect(slice(slice(g, 0, 1), 1, 1, 3).toArray()).toEqual([
+      [5, 6],
+      [9, 10],
+    ]);
   });
 
   it('slice rejects non-positive steps and non-integers', () => {
@@ -252,7 +303,12 @@ describe('contiguous', () => {
     const t = contiguous(transpose(x, 0, 1));
     expect(t.isContiguous()).toBe(true);
     expect(t.data).not.toBe(x.data);
-    expect(t.toArray()).toEqual([[0, 4, 8], [1, 5, 9], [2, 6, 10], [3, 7, 11]]);
+    expect(t.toArray()).toEqual([
+      [0, 4, 8],
+      [1, 5, 9],
+      [2, 6, 10],
+      [3, 7, 11],
+    ]);
     const row = narrow(x, 0, 1, 1); // contiguous but offset 4
     const packed = contiguous(row);
     expect(packed).not.toBe(row);

@@ -13,7 +13,9 @@ interface PadCase {
 }
 
 // Made by fixtures/generate/pad.py from numpy.pad (constant / reflect / edge / wrap).
-const fixture = JSON.parse(readFileSync(new URL('../../../../fixtures/torch/pad.json', import.meta.url), 'utf8')) as { cases: PadCase[] };
+const fixture = JSON.parse(readFileSync(new URL('../../../../fixtures/torch/pad.json', import.meta.url), 'utf8')) as {
+  cases: PadCase[];
+};
 
 describe('pad matches numpy.pad', () => {
   it('has cases for every mode', () => {
@@ -30,7 +32,10 @@ describe('pad matches numpy.pad', () => {
       // The reference agrees with numpy too, so the property tests' oracle is anchored here.
       expectClose(refPad(c.input, c.padWidth, c.mode, c.value), c.output, 1e-9, 0);
       // float32 keeps its dtype and rounds each value once.
-      const y32 = pad(new Tensor(Float32Array.from(c.input.data), c.input.shape), c.padWidth, { mode: c.mode, value: c.value });
+      const y32 = pad(new Tensor(Float32Array.from(c.input.data), c.input.shape), c.padWidth, {
+        mode: c.mode,
+        value: c.value,
+      });
       expect(y32.dtype).toBe('float32');
       expectClose(denseOf(y32), c.output, 1e-4, 1e-6);
       // The adjoint returns the input's shape.

@@ -15,7 +15,11 @@ const arbPadCase = fc
       shape: fc.constant(shape),
       mode: fc.constant(mode),
       // Pad only the trailing `k` axes, as the short-list form does.
-      pads: fc.tuple(...shape.map((n) => fc.tuple(fc.integer({ min: 0, max: maxPad(mode, n) }), fc.integer({ min: 0, max: maxPad(mode, n) })))),
+      pads: fc.tuple(
+        ...shape.map((n) =>
+          fc.tuple(fc.integer({ min: 0, max: maxPad(mode, n) }), fc.integer({ min: 0, max: maxPad(mode, n) })),
+        ),
+      ),
       trailing: fc.integer({ min: 0, max: shape.length }),
       value: fc.double({ min: -5, max: 5, noNaN: true }),
       transposed: fc.boolean(),
@@ -35,7 +39,10 @@ describe('pad properties', () => {
         if (c.transposed && c.shape.length >= 2) {
           // Same logical values, stored reversed: exercises the strided gather.
           const order = [...c.shape.keys()].reverse();
-          const stored = seededDense(order.map((i) => c.shape[i]!), c.seed);
+          const stored = seededDense(
+            order.map((i) => c.shape[i]!),
+            c.seed,
+          );
           x = permute(tensorOf(stored), order);
           d = denseOf(x);
         }

@@ -1,7 +1,29 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { argmax, argmin, logsumexp, max, maxWithIndices, mean, min, minWithIndices, permute, std, sum, variance } from '@torchlet/tensor';
-import { arbShape, denseOf, expectClose, folds, refPermute, refReduce, seededDense, tensorOf } from '../helpers/reference-ops.js';
+import {
+  argmax,
+  argmin,
+  logsumexp,
+  max,
+  maxWithIndices,
+  mean,
+  min,
+  minWithIndices,
+  permute,
+  std,
+  sum,
+  variance,
+} from '@torchlet/tensor';
+import {
+  arbShape,
+  denseOf,
+  expectClose,
+  folds,
+  refPermute,
+  refReduce,
+  seededDense,
+  tensorOf,
+} from '../helpers/reference-ops.js';
 
 /** A shape, a subset of its axes (possibly spelled negative), keepdim, and an axis order to view it through. */
 const arbCase = arbShape({ minRank: 1, maxRank: 4, maxDim: 5 }).chain((shape) =>
@@ -20,7 +42,10 @@ const arbCase = arbShape({ minRank: 1, maxRank: 4, maxDim: 5 }).chain((shape) =>
  * The tensor under test — either packed, or the same values reached through a permuted view
  * (exercising the strided walk) — and its reference values in the logical order.
  */
-function inputOf(c: { shape: number[]; order: number[]; permuted: boolean; seed: number }, kind: 'int' | 'normal' = 'normal') {
+function inputOf(
+  c: { shape: number[]; order: number[]; permuted: boolean; seed: number },
+  kind: 'int' | 'normal' = 'normal',
+) {
   if (!c.permuted) {
     const d = seededDense(c.shape, c.seed, kind);
     return { x: tensorOf(d), d };
@@ -28,7 +53,11 @@ function inputOf(c: { shape: number[]; order: number[]; permuted: boolean; seed:
   // Build storage in the inverse order, then permute so the logical shape is c.shape.
   const inv = new Array<number>(c.order.length);
   c.order.forEach((o, i) => (inv[o] = i));
-  const stored = seededDense(inv.map((i) => c.shape[i]!), c.seed, kind);
+  const stored = seededDense(
+    inv.map((i) => c.shape[i]!),
+    c.seed,
+    kind,
+  );
   const x = permute(tensorOf(stored), c.order);
   return { x, d: refPermute(stored, c.order) };
 }
@@ -59,7 +88,12 @@ describe('reductions vs naive loops', () => {
         expectClose(denseOf(variance(x, dim, { correction, keepdim: c.keepdim })), expected, 1e-9, 1e-12);
         const sd = denseOf(std(x, dim, { correction, keepdim: c.keepdim }));
         expectClose(sd, { shape: expected.shape, data: expected.data.map(Math.sqrt) }, 1e-9, 1e-12);
-        expectClose(denseOf(logsumexp(x, dim, c.keepdim)), refReduce(d, c.axes, c.keepdim, folds.logsumexp), 1e-12, 1e-12);
+        expectClose(
+          denseOf(logsumexp(x, dim, c.keepdim)),
+          refReduce(d, c.axes, c.keepdim, folds.logsumexp),
+          1e-12,
+          1e-12,
+        );
       }),
       { numRuns: 150 },
     );

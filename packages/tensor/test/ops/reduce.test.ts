@@ -20,7 +20,14 @@ import {
   zeros,
 } from '@torchlet/tensor';
 
-const m = () => tensor([[1, 5, 2], [4, 3, 6]], { dtype: 'float64' });
+const m = () =>
+  tensor(
+    [
+      [1, 5, 2],
+      [4, 3, 6],
+    ],
+    { dtype: 'float64' },
+  );
 
 describe('sum and mean', () => {
   it('reduce one axis, several, or all, with keepdim', () => {
@@ -96,7 +103,9 @@ describe('max and min', () => {
 
   it('throw on an empty reduced axis, naming it', () => {
     expect(() => max(zeros([2, 0]), 1)).toThrow(RangeError);
-    expect(() => max(zeros([2, 0]), 1)).toThrow('max: cannot reduce axis 1 of size 0 (x is [2, 0]); the result has no identity');
+    expect(() => max(zeros([2, 0]), 1)).toThrow(
+      'max: cannot reduce axis 1 of size 0 (x is [2, 0]); the result has no identity',
+    );
     expect(() => min(zeros([0]))).toThrow('min: cannot reduce axis 0 of size 0 (x is [0])');
     expect(max(zeros([0, 2]), 1).shape).toEqual([0]);
   });
@@ -110,7 +119,15 @@ describe('argmax, argmin, maxWithIndices', () => {
     expect(argmin(m(), 0, true).toArray()).toEqual([[0, 1, 0]]);
     expect(argmax(m(), undefined, true).shape).toEqual([1, 1]);
     expect(argmax(tensor([2, 7, 7, 1, 7])).item()).toBe(1);
-    expect(argmin(tensor([[3, 1, 1], [0, 0, 5]]), 1).toArray()).toEqual([1, 0]);
+    expect(
+      argmin(
+        tensor([
+          [3, 1, 1],
+          [0, 0, 5],
+        ]),
+        1,
+      ).toArray(),
+    ).toEqual([1, 0]);
     expect(argmax(tensor([1, NaN, 5, NaN])).item()).toBe(1);
     expect(argmax(scalar(3)).item()).toBe(0);
   });
@@ -127,12 +144,18 @@ describe('argmax, argmin, maxWithIndices', () => {
 
   it('reject empty axes, array dims and out-of-range dims', () => {
     expect(() => argmax(zeros([0]))).toThrow(RangeError);
-    expect(() => argmax(zeros([0]))).toThrow('argmax: cannot reduce an empty tensor (x is [0]); the result has no identity');
+    expect(() => argmax(zeros([0]))).toThrow(
+      'argmax: cannot reduce an empty tensor (x is [0]); the result has no identity',
+    );
     expect(() => argmin(zeros([3, 0]), 1)).toThrow('argmin: cannot reduce axis 1 of size 0 (x is [3, 0])');
     expect(() => argmax(m(), [0] as never)).toThrow(TypeError);
     expect(() => argmax(m(), [0] as never)).toThrow('argmax: dim must be an integer, got an array');
-    expect(() => maxWithIndices(m(), 2)).toThrow('maxWithIndices: dim=2 is out of range for a tensor of rank 2 (expected -2..1)');
-    expect(() => minWithIndices(m(), 0, 'yes' as never)).toThrow('minWithIndices: keepdim must be a boolean, got string yes');
+    expect(() => maxWithIndices(m(), 2)).toThrow(
+      'maxWithIndices: dim=2 is out of range for a tensor of rank 2 (expected -2..1)',
+    );
+    expect(() => minWithIndices(m(), 0, 'yes' as never)).toThrow(
+      'minWithIndices: keepdim must be a boolean, got string yes',
+    );
   });
 });
 
@@ -142,7 +165,9 @@ describe('variance and std', () => {
     expect(variance(x, undefined, { correction: 0 }).item()).toBe(4);
     expect(variance(x).item()).toBeCloseTo(32 / 7, 14);
     expect(std(x, 0, { correction: 0 }).item()).toBe(2);
-    expect(variance(m(), 1, { keepdim: true }).toArray()).toEqual([[13 / 3], [7 / 3]].map((r) => r.map((v) => expect.closeTo(v, 14))));
+    expect(variance(m(), 1, { keepdim: true }).toArray()).toEqual(
+      [[13 / 3], [7 / 3]].map((r) => r.map((v) => expect.closeTo(v, 14))),
+    );
     expect(variance(tensor([1, 2, 3], { dtype: 'int32' })).dtype).toBe('float32');
   });
 
@@ -159,8 +184,12 @@ describe('variance and std', () => {
   it('rejects bad corrections', () => {
     expect(() => variance(m(), 0, { correction: -1 })).toThrow(RangeError);
     expect(() => variance(m(), 0, { correction: -1 })).toThrow('variance: correction must be >= 0, got correction=-1');
-    expect(() => variance(m(), 0, { correction: NaN })).toThrow('variance: correction must be a finite number, got number NaN');
-    expect(() => variance(m(), 0, { keepdim: 0 as never })).toThrow('variance: keepdim must be a boolean, got number 0');
+    expect(() => variance(m(), 0, { correction: NaN })).toThrow(
+      'variance: correction must be a finite number, got number NaN',
+    );
+    expect(() => variance(m(), 0, { keepdim: 0 as never })).toThrow(
+      'variance: keepdim must be a boolean, got number 0',
+    );
     expect(() => std(m(), 0, { correction: -2 })).toThrow('variance: correction must be >= 0, got correction=-2');
     expect(() => std(m(), 3)).toThrow('variance: dim=3 is out of range for a tensor of rank 2');
   });
@@ -177,7 +206,15 @@ describe('logsumexp', () => {
   });
 
   it('handles -Infinity rows, +Infinity, NaN and empty axes', () => {
-    const x = tensor([[-Infinity, -Infinity], [0, -Infinity], [Infinity, 1], [NaN, 1]], { dtype: 'float64' });
+    const x = tensor(
+      [
+        [-Infinity, -Infinity],
+        [0, -Infinity],
+        [Infinity, 1],
+        [NaN, 1],
+      ],
+      { dtype: 'float64' },
+    );
     const r = logsumexp(x, 1, true).toArray() as number[][];
     expect(r[0]![0]).toBe(-Infinity);
     expect(r[1]![0]).toBe(0);
@@ -189,7 +226,9 @@ describe('logsumexp', () => {
 
   it('requires dim', () => {
     expect(() => logsumexp(m(), undefined as never)).toThrow(TypeError);
-    expect(() => logsumexp(m(), undefined as never)).toThrow('logsumexp: dim is required (an integer or an array of integers)');
+    expect(() => logsumexp(m(), undefined as never)).toThrow(
+      'logsumexp: dim is required (an integer or an array of integers)',
+    );
     expect(() => logsumexp(m(), 5)).toThrow('logsumexp: dim=5 is out of range for a tensor of rank 2 (expected -2..1)');
   });
 });
