@@ -71,8 +71,23 @@ export {
 } from './modules/pool.js';
 export { StateDictError } from './module.js';
 export { summary, summaryRows, type SummaryOptions, type SummaryRow } from './summary.js';
-export { Linear, Flatten, Identity, type LinearOptions } from './modules/linear.js';
-export { ReLU, LeakyReLU, Tanh, Sigmoid, GELU, Softmax, LogSoftmax } from './modules/activation.js';
+export { Linear, Flatten, Unflatten, Identity, type LinearOptions } from './modules/linear.js';
+export {
+  ReLU,
+  LeakyReLU,
+  Tanh,
+  Sigmoid,
+  GELU,
+  Softmax,
+  LogSoftmax,
+  ELU,
+  SiLU,
+  Hardswish,
+  Mish,
+  Softplus,
+  PReLU,
+  type PReLUOptions,
+} from './modules/activation.js';
 export { Dropout, type DropoutModuleOptions } from './modules/dropout.js';
 export { BatchNormNd, BatchNorm1d, BatchNorm2d, type BatchNormModuleOptions } from './modules/norm.js';
 export { Sequential } from './modules/sequential.js';
