@@ -1,4 +1,13 @@
-import { cast, describeValue, formatShape, shapeError, Tensor, typeError } from '@torchlet/tensor';
+import {
+  cast,
+  describeValue,
+  formatShape,
+  shapeError,
+  storageVersion,
+  Tensor,
+  typeError,
+  type TypedArray,
+} from '@torchlet/tensor';
 import { captureAnomalyContext, checkBackwardGradients, checkForwardOutputs, isAnomalyEnabled } from './anomaly.js';
 import { isGradEnabled } from './grad-mode.js';
 import type { Node } from './node.js';
@@ -34,6 +43,26 @@ export interface BackwardContext<Saved = undefined> {
   readonly saved: Saved;
 }
 
+/**
+ * A tensor saved for backward was written in place (an optimizer step, an `init` function, `copy_`)
+ * between the forward that saved it and the backward that needs it, so the gradient would be
+ * computed from the wrong values. PyTorch raises the same ("modified by an inplace operation").
+ */
+export class InplaceModificationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InplaceModificationError';
+  }
+}
+
+/** One saved storage and the version it had when saved. */
+interface SavedVersion {
+  field: string;
+  storage: TypedArray;
+  shape: readonly number[] | null;
+  version: number;
+}
+
 const NOTHING_SAVED: unique symbol = Symbol('nothing saved');
 const FREED: unique symbol = Symbol('freed');
 
@@ -43,10 +72,12 @@ export class OpContext<Saved> implements ForwardContext<Saved>, BackwardContext<
   private record: Saved | typeof NOTHING_SAVED | typeof FREED = NOTHING_SAVED;
   private nonDifferentiable: Set<Tensor> | null = null;
   private releaseHooks: (() => void)[] | null = null;
+  private versions: SavedVersion[] | null = null;
 
   constructor(
     readonly opName: string,
     needsInputGrad: readonly boolean[],
+    private readonly recording: boolean,
   ) {
     this.needsInputGrad = needsInputGrad;
   }
@@ -55,6 +86,31 @@ export class OpContext<Saved> implements ForwardContext<Saved>, BackwardContext<
     if (this.record === FREED) throw typeError(this.opName, 'cannot save after the graph was freed');
     if (this.record !== NOTHING_SAVED) throw typeError(this.opName, 'forward called ctx.save twice; save one record');
     this.record = saved;
+    if (this.recording) this.versions = savedVersions(saved);
+  }
+
+  /**
+   * Throws if a tensor of the saved record (a Tensor or typed array, the record itself or one of its
+   * fields) was written in place since it was saved. `inputs` are the op's recorded inputs, to say
+   * which one it was.
+   */
+  checkVersions(inputs: ReadonlyArray<Variable | null>): void {
+    const versions = this.versions;
+    if (versions === null) return;
+    for (const saved of versions) {
+      const now = storageVersion(saved.storage);
+      if (now === saved.version) continue;
+      const input = inputs.findIndex((v) => v !== null && v.data.data === saved.storage);
+      const what =
+        `${saved.field === '' ? 'its saved tensor' : `its saved '${saved.field}'`}` +
+        `${saved.shape ? ` ${formatShape(saved.shape)}` : ''}${input >= 0 ? ` (input ${input})` : ''}`;
+      throw new InplaceModificationError(
+        `${this.opName}: one of the variables needed for gradient computation has been modified by an inplace ` +
+          `operation: ${what} is at version ${now}; expected version ${saved.version}. It was written in place ` +
+          '(an optimizer step, an init function, copy_, loadStateDict) after the forward that saved it: run backward ' +
+          'before the update, or give the op a copy (clone) of the tensor',
+      );
+    }
   }
 
   get saved(): Saved {
@@ -88,8 +144,26 @@ export class OpContext<Saved> implements ForwardContext<Saved>, BackwardContext<
     const hooks = this.releaseHooks;
     this.releaseHooks = null;
     this.record = FREED;
+    this.versions = null;
     if (hooks) for (const fn of hooks) fn();
   }
+}
+
+/** The storages a saved record holds (itself, or its fields one level down) and their versions now. */
+function savedVersions(saved: unknown): SavedVersion[] | null {
+  if (saved === null || typeof saved !== 'object') return null;
+  const out: SavedVersion[] = [];
+  const add = (field: string, value: unknown): void => {
+    if (value instanceof Tensor) {
+      out.push({ field, storage: value.data, shape: value.shape, version: storageVersion(value.data) });
+    } else if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
+      const storage = value as TypedArray;
+      out.push({ field, storage, shape: null, version: storageVersion(storage) });
+    }
+  };
+  if (saved instanceof Tensor) add('', saved);
+  else for (const field of Object.keys(saved)) add(field, (saved as Record<string, unknown>)[field]);
+  return out.length > 0 ? out : null;
 }
 
 /** A forward's arguments as the user passes them: every Tensor may also be a Variable. */
@@ -166,6 +240,7 @@ export function defineOp<A extends unknown[], R extends Tensor | Tensor[], Saved
     const ctx = new OpContext<Saved>(
       name,
       inputs.map((v) => record && v !== null && v.requiresGrad),
+      record,
     );
     const result = def.forward(ctx, ...(raw as A));
     const outputs: Tensor[] = Array.isArray(result) ? result : [result];
@@ -184,6 +259,7 @@ export function defineOp<A extends unknown[], R extends Tensor | Tensor[], Saved
       ctx,
       outputs: outputs.map((t) => ({ shape: t.shape, dtype: t.dtype, differentiable: !ctx.isNonDifferentiable(t) })),
       backward: (grads) => {
+        ctx.checkVersions(node.inputs);
         const got = def.backward(ctx, ...grads);
         if (!(got instanceof Tensor) && !Array.isArray(got))
           throw typeError(name, 'backward must return a Tensor or an array of gradients, one per input');

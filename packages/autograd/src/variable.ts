@@ -1,5 +1,6 @@
 import {
   checkOptions,
+  copy_ as copyInto,
   describeValue,
   formatShape,
   shapeError,
@@ -124,6 +125,24 @@ export class Variable {
     if (requiresGrad && this.dtype === 'int32')
       throw typeError('requiresGrad_', 'only floating-point values can require gradients');
     this.requiresGrad = requiresGrad;
+    return this;
+  }
+
+  /**
+   * Writes `src` into this value's storage in place (broadcast to its shape; a number fills), as
+   * `torch.Tensor.copy_` under `no_grad`: nothing is recorded, and the storage's version is bumped,
+   * so a graph that saved this value for backward refuses to use the overwritten values.
+   * @throws TypeError for a value an op produced (its graph would not see the write; `detach()` first);
+   *   ShapeError if `src` does not broadcast to this value's shape
+   */
+  copy_(src: Variable | Tensor | number): this {
+    if (this.gradFn !== null) {
+      throw typeError(
+        'copy_',
+        `cannot write in place into a value computed by ${this.gradFn.name} (the graph would not see it); write into a leaf, or detach() first`,
+      );
+    }
+    copyInto(this.data, src instanceof Variable ? src.data : src);
     return this;
   }
 

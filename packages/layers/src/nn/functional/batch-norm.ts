@@ -1,5 +1,5 @@
 import { defineOp, Variable, type ForwardContext } from '@torchlet/autograd';
-import { contiguousData, formatShape, rangeError, shapeError, Tensor, typeError } from '@torchlet/tensor';
+import { bumpVersion, contiguousData, formatShape, rangeError, shapeError, Tensor, typeError } from '@torchlet/tensor';
 
 type TensorInput = Tensor | Variable;
 
@@ -82,6 +82,8 @@ const batchNormOp = defineOp({
         if (rv)
           rv[runningVar!.offset + ch] = (1 - momentum) * rv[runningVar!.offset + ch]! + momentum * (sq / (count - 1));
       }
+      if (runningMean) bumpVersion(runningMean);
+      if (runningVar) bumpVersion(runningVar);
     } else {
       const rm = contiguousData(runningMean!);
       const rv = contiguousData(runningVar!);

@@ -1,5 +1,5 @@
 import { isAnomalyEnabled, withScope, type Variable } from '@torchlet/autograd';
-import { formatShape, shapeError, Tensor, typeError } from '@torchlet/tensor';
+import { bumpVersion, formatShape, shapeError, Tensor, typeError } from '@torchlet/tensor';
 import { Parameter } from './parameter.js';
 import { summary, type SummaryOptions } from '../summary.js';
 
@@ -214,8 +214,9 @@ export abstract class Module {
       const source = stateDict[key]!;
       // Writing into the existing storage keeps every reference (optimizer state, views) valid.
       const values = source.toTypedArray();
-      if (target.isContiguous()) target.data.set(values, target.offset);
-      else throw typeError('loadStateDict', `${key}: the model's tensor is not contiguous`);
+      if (!target.isContiguous()) throw typeError('loadStateDict', `${key}: the model's tensor is not contiguous`);
+      target.data.set(values, target.offset);
+      bumpVersion(target);
     }
     return { missingKeys, unexpectedKeys };
   }
