@@ -166,6 +166,20 @@ function savedVersions(saved: unknown): SavedVersion[] | null {
   return out.length > 0 ? out : null;
 }
 
+/** A forward's arguments as a differentiable backward sees them: every Tensor is a Variable. */
+export type AsVariables<A extends unknown[]> = { [K in keyof A]: AsVariable<A[K]> };
+type AsVariable<T> = T extends Tensor ? Variable : T;
+
+/**
+ * What an op's differentiable backward sees (see `OpDefinition.differentiableBackward`): the saved
+ * record, the op's arguments with every tensor as a Variable in the graph (constants wrapped, not
+ * requiring grad), and its outputs as the Variables the op returned.
+ */
+export interface GraphBackwardContext<A extends unknown[], Saved> extends BackwardContext<Saved> {
+  readonly inputs: AsVariables<A>;
+  readonly outputs: readonly Variable[];
+}
+
 /** A forward's arguments as the user passes them: every Tensor may also be a Variable. */
 export type Lifted<T> = T extends Tensor ? Tensor | Variable : T;
 type LiftedArgs<A extends unknown[]> = { [K in keyof A]: Lifted<A[K]> };
@@ -186,6 +200,17 @@ export interface OpDefinition<A extends unknown[], R extends Tensor | Tensor[], 
    * `ctx.needsInputGrad[i]` is false or the argument is not a tensor.
    */
   backward(ctx: BackwardContext<Saved>, ...gradOutputs: Tensor[]): ReadonlyArray<Tensor | null | undefined> | Tensor;
+  /**
+   * Optional: the same gradients written with differentiable ops on Variables (`add`, `mul`,
+   * `matmul`, `conv2d`, ...), for gradients of gradients. A backward with `createGraph` runs this
+   * instead of `backward`, so what it computes is itself recorded; `ctx.inputs` holds the arguments
+   * as Variables, `ctx.outputs` the outputs. An op without one still gives first gradients under
+   * `createGraph`, but differentiating them raises a TypeError naming the op.
+   */
+  differentiableBackward?(
+    ctx: GraphBackwardContext<A, Saved>,
+    ...gradOutputs: Variable[]
+  ): ReadonlyArray<Variable | null | undefined> | Variable;
 }
 
 /**
@@ -253,6 +278,9 @@ export function defineOp<A extends unknown[], R extends Tensor | Tensor[], Saved
       const wrapped = outputs.map((t) => new Variable(t));
       return (Array.isArray(result) ? wrapped : wrapped[0]) as OpResult<R>;
     }
+    // A differentiable backward reads the arguments as Variables: the user's, or constants wrapped.
+    let graphArgs = def.differentiableBackward ? args.map((a) => (a instanceof Tensor ? new Variable(a) : a)) : null;
+    if (graphArgs) ctx.onRelease(() => (graphArgs = null));
     const node: Node = {
       name,
       inputs: inputs.map((v) => (v !== null && v.requiresGrad ? v : null)),
@@ -284,6 +312,21 @@ export function defineOp<A extends unknown[], R extends Tensor | Tensor[], Saved
         }
         return list;
       },
+      backwardGraph: (grads) => {
+        if (!def.differentiableBackward || graphArgs === null) return notTwiceDifferentiable(node, grads);
+        ctx.checkVersions(node.inputs);
+        const graphCtx: GraphBackwardContext<A, Saved> = {
+          needsInputGrad: ctx.needsInputGrad,
+          get saved() {
+            return ctx.saved;
+          },
+          inputs: graphArgs as AsVariables<A>,
+          outputs: wrapped,
+        };
+        const got = def.differentiableBackward(graphCtx, ...grads);
+        const list = got instanceof Variable ? [got] : got;
+        return checkGradients(name, node.inputs, list);
+      },
       released: false,
       anomaly: anomaly ? captureAnomalyContext() : null,
     };
@@ -293,3 +336,55 @@ export function defineOp<A extends unknown[], R extends Tensor | Tensor[], Saved
     return (Array.isArray(result) ? wrapped : wrapped[0]) as OpResult<R>;
   };
 }
+
+/** Checks a differentiable backward's gradients as `backward`'s are checked: one per input, its shape. */
+function checkGradients(
+  name: string,
+  inputs: ReadonlyArray<Variable | null>,
+  got: ReadonlyArray<Variable | null | undefined>,
+): (Variable | null | undefined)[] {
+  if (!Array.isArray(got))
+    throw typeError(name, 'differentiableBackward must return a Variable or an array of gradients, one per input');
+  const list = got.slice();
+  for (let i = 0; i < inputs.length; i++) {
+    const g = list[i];
+    const v = inputs[i];
+    if (!v || !v.requiresGrad || g == null) continue;
+    if (!(g instanceof Variable))
+      throw typeError(name, `differentiableBackward returned a non-Variable gradient for input ${i}`);
+    if (g.shape.length !== v.shape.length || g.shape.some((d, k) => d !== v.shape[k])) {
+      throw shapeError(
+        name,
+        `differentiableBackward returned a gradient of shape ${formatShape(g.shape)} for input ${i} of shape ${formatShape(v.shape)}`,
+      );
+    }
+  }
+  return list;
+}
+
+/**
+ * The gradients of an op that has no differentiable backward, under `createGraph`: the plain
+ * backward's values, each wrapped as the output of a node that depends on the op's inputs and the
+ * incoming gradients, and refuses to be differentiated — so first gradients work, and a second
+ * derivative through this op is an error that names it rather than a silent zero.
+ */
+function notTwiceDifferentiable(node: Node, grads: readonly Variable[]): (Variable | null | undefined)[] {
+  const values = node.backward(grads.map((g) => g.data));
+  const deps = [...node.inputs.filter((v): v is Variable => v !== null), ...grads.filter((g) => g.requiresGrad)];
+  return values.map((g) => (g == null ? g : refuseSecondDerivative(node.name, g, ...deps)));
+}
+
+const refuseSecondDerivative = defineOp({
+  name: 'notTwiceDifferentiable',
+  forward(ctx: ForwardContext<{ op: string }>, op: string, gradient: Tensor, ..._dependencies: Tensor[]): Tensor {
+    ctx.save({ op });
+    return gradient;
+  },
+  backward(ctx): never {
+    throw typeError(
+      ctx.saved.op,
+      'cannot differentiate this gradient again: the op has no differentiableBackward (a custom op gets ' +
+        'gradients of gradients by defining one with differentiable ops; see defineOp)',
+    );
+  },
+});

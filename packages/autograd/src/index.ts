@@ -4,6 +4,8 @@ export {
   InplaceModificationError,
   type ForwardContext,
   type BackwardContext,
+  type GraphBackwardContext,
+  type AsVariables,
   type OpDefinition,
   type Lifted,
 } from './function.js';
@@ -44,7 +46,9 @@ export {
 } from './ops/movement.js';
 export { softmax, logSoftmax } from './ops/softmax.js';
 export { tensor, zeros, ones, full, rand, randn } from './create.js';
-export { gradcheck, GradcheckError, type GradcheckOptions } from './gradcheck.js';
+export { gradcheck, gradgradcheck, GradcheckError, type GradcheckOptions } from './gradcheck.js';
+export { grad, type GradOptions } from './grad.js';
+export { where } from './ops/where.js';
 export { matmul } from './ops/matmul.js';
 export {
   detectAnomaly,

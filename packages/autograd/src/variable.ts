@@ -18,8 +18,13 @@ export interface VariableOptions {
 }
 
 export interface BackwardOptions {
-  /** Keep the saved buffers so backward can run through this graph again. Default false. */
+  /** Keep the saved buffers so backward can run through this graph again. Default: `createGraph`. */
   retainGraph?: boolean;
+  /**
+   * Record the backward pass too, so the gradients can be differentiated again (Hessian-vector
+   * products): each leaf's `gradVariable` is its gradient as a Variable in that graph. Default false.
+   */
+  createGraph?: boolean;
 }
 
 /**
@@ -34,6 +39,12 @@ export class Variable {
   data: Tensor;
   /** Accumulated gradient (same shape as `data`), or null before any backward reached it. */
   grad: Tensor | null = null;
+  /**
+   * The same gradient as a Variable whose graph was recorded, set by `backward(g, { createGraph: true })`
+   * (summed over such calls) and cleared by a backward without it. Differs from PyTorch: `.grad`
+   * stays a plain Tensor, so optimizers never see a graph.
+   */
+  gradVariable: Variable | null = null;
   requiresGrad: boolean;
   /** The node that produced this value; null for leaves (created by the user, or under noGrad). */
   readonly gradFn: Node | null;
@@ -80,14 +91,14 @@ export class Variable {
    * @param gradient same shape as this value; may be omitted only for a one-element value (taken as 1)
    * @throws ShapeError for a non-scalar without `gradient`, or a gradient of another shape
    */
-  backward(gradient?: Tensor, options: BackwardOptions = {}): void {
+  backward(gradient?: Tensor | Variable, options: BackwardOptions = {}): void {
     if (!this.requiresGrad) {
       throw typeError(
         'backward',
         'this value does not require grad and has no gradFn: no input was created with requiresGrad: true (or it was computed under noGrad)',
       );
     }
-    let seed: Tensor;
+    let seed: Tensor | Variable;
     if (gradient === undefined) {
       if (this.size !== 1) {
         throw shapeError(
@@ -97,8 +108,8 @@ export class Variable {
       }
       seed = new Tensor(arrayLike(this.data, 1), this.shape);
     } else {
-      if (!(gradient instanceof Tensor))
-        throw typeError('backward', `gradient must be a Tensor, got ${describeValue(gradient)}`);
+      if (!(gradient instanceof Tensor) && !(gradient instanceof Variable))
+        throw typeError('backward', `gradient must be a Tensor or Variable, got ${describeValue(gradient)}`);
       if (gradient.shape.length !== this.shape.length || gradient.shape.some((d, i) => d !== this.shape[i])) {
         throw shapeError(
           'backward',
@@ -107,10 +118,14 @@ export class Variable {
       }
       seed = gradient;
     }
-    const retainGraph = checkOptions('backward', options).retainGraph ?? false;
+    const { createGraph = false, retainGraph = createGraph } = checkOptions('backward', options);
     if (typeof retainGraph !== 'boolean')
       throw typeError('backward', `retainGraph must be a boolean, got ${describeValue(retainGraph)}`);
-    runBackward(this, seed, retainGraph);
+    if (typeof createGraph !== 'boolean')
+      throw typeError('backward', `createGraph must be a boolean, got ${describeValue(createGraph)}`);
+    if (createGraph) seed = seed instanceof Variable ? seed : new Variable(seed);
+    else if (seed instanceof Variable) seed = seed.data;
+    runBackward([this], [seed], { retainGraph, createGraph, capture: null });
   }
 
   /** The same data cut off from the graph (shares storage, does not require grad). */
