@@ -27,6 +27,8 @@ export {
   encodeSafetensors,
   decodeSafetensors,
   SafetensorsError,
+  MAX_HEADER_ENTRIES,
+  MAX_HEADER_ITEMS,
   type TensorMap,
   type SafetensorsMetadata,
 } from './io/safetensors.js';
