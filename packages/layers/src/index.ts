@@ -71,7 +71,7 @@ export {
   type MaxPoolModuleOptions,
   type AvgPoolModuleOptions,
 } from './modules/pool.js';
-export { StateDictError } from './module.js';
+export { StateDictError, type StateDictMismatch } from './module.js';
 export { summary, summaryRows, type SummaryOptions, type SummaryRow } from './summary.js';
 export { Linear, Flatten, Identity, type LinearOptions } from './modules/linear.js';
 export { ReLU, LeakyReLU, Tanh, Sigmoid, GELU, Softmax, LogSoftmax } from './modules/activation.js';
