@@ -216,5 +216,5 @@ describe('SIGKILL while training and checkpointing', () => {
     const straight = makeRun(SEED, { hidden: HIDDEN });
     trainUntil(straight, TOTAL);
     expect(sameBits(weightBits(resumed), weightBits(straight))).toBe(true);
-  }, 60_000);
+  }, 240_000); // 20–68 s in full-suite runs on the shared machine (scripts/run-many): a budget for a hang
 });

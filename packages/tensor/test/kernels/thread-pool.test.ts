@@ -117,7 +117,8 @@ describe('ThreadPool', () => {
             const g = new WasmGemm({ threads: 2, minParallelFlops: 0 });
             const a = new Float32Array(64 * 64).fill(1), c = new Float32Array(64 * 64);
             for (let i = 0; i < 20; i++) g.gemm(false, false, 64, 64, 64, 1, a, 0, 64, a, 0, 64, 0, c, 0, 64);
-            await new Promise((r) => setTimeout(r, 200));
+            // A worker boots in ms on an idle machine, in seconds on a loaded one: wait for it, not a fixed 200 ms.
+            for (let t = 0; t < 500 && g.readyWorkers() < 1; t++) await new Promise((r) => setTimeout(r, 50));
             console.log(g.readyWorkers(), c[0]);`,
           resolveDir: dir,
           loader: 'ts',
