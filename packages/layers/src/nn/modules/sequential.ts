@@ -74,20 +74,22 @@ export class Sequential extends Module {
   }
 }
 
+/** Whether a call of `m` must go through its own forward: it has hooks, or its forward was replaced on the instance. */
+const isIntercepted = (m: Module) => m.hasForwardHooks() || m.forward !== (Object.getPrototypeOf(m) as Module).forward;
+
 const same = (v: unknown, n: number) => v === n || (Array.isArray(v) && v.every((e) => e === n));
 
 /**
  * When modules i, i+1, i+2 are a Conv2d, a ReLU and a MaxPool2d (or Conv1d, ReLU, MaxPool1d) whose
  * window is 2 with stride 2, no padding or dilation, floor mode: the fused op that runs the three as
- * one, with the conv. Only for instances of exactly those classes whose forward is the class's own
- * (summary's and the ONNX tracer's per-instance hooks, or a subclass, must see every call), and not
- * while anomaly detection names each module's ops.
+ * one, with the conv. Only for instances of exactly those classes that nothing intercepts (forward
+ * hooks such as summary's and the ONNX tracer's, a forward replaced on the instance, or a subclass
+ * must see every call), and not while anomaly detection names each module's ops.
  */
 function fusedConvBlock(modules: readonly Module[], i: number): FusedBlock | null {
   if (i + 2 >= modules.length || isAnomalyEnabled()) return null;
   const [conv, act, pool] = [modules[i]!, modules[i + 1]!, modules[i + 2]!];
-  if (Object.getPrototypeOf(act) !== ReLU.prototype || [conv, act, pool].some((m) => Object.hasOwn(m, 'forward')))
-    return null;
+  if (Object.getPrototypeOf(act) !== ReLU.prototype || [conv, act, pool].some(isIntercepted)) return null;
   let run: FusedBlock['run'];
   if (Object.getPrototypeOf(conv) === Conv2d.prototype && Object.getPrototypeOf(pool) === MaxPool2d.prototype)
     run = conv2dReluMaxPool2d;

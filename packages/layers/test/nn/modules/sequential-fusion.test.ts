@@ -6,7 +6,7 @@ import { summaryRows } from '../../../src/nn/summary.js';
 
 // Sequential runs Conv2d → ReLU → MaxPool2d(2) (and the 1-D block) as one fused op (under the wasm
 // backend, float32), with the same bits as running the modules one by one, and only where that is
-// invisible: exact classes, no per-instance forward hooks, a plain 2×2 pool, anomaly detection off.
+// invisible: exact classes, no forward hooks or per-instance forward, a plain 2×2 pool, anomaly detection off.
 const before = getGemm();
 setGemm(new WasmGemm({ threads: 2, minParallelFlops: 0 }));
 afterAll(() => setGemm(before));
@@ -85,7 +85,18 @@ describe('Sequential fuses Conv2d → ReLU → MaxPool2d(2)', () => {
     expect(lastOp(subclassed)).toBe('maxPool');
   });
 
-  it("not when a module's forward is hooked per instance, or under anomaly detection", () => {
+  it('not while a module has a forward hook', () => {
+    const seq = block();
+    let calls = 0;
+    const handle = seq.at(2).registerForwardPreHook(() => void calls++);
+    expect(lastOp(seq)).toBe('maxPool');
+    expect(calls).toBe(1);
+    handle.remove();
+    expect(lastOp(seq)).toBe('convReluMaxPool');
+    expect(calls).toBe(1);
+  });
+
+  it("not when a module's forward is replaced per instance, or under anomaly detection", () => {
     const seq = block();
     const relu = seq.at(1) as Module & { forward: Module['forward'] };
     let calls = 0;
