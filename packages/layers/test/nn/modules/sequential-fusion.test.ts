@@ -2,6 +2,7 @@ import { randn, setDetectAnomaly, Variable } from '@torchlet/autograd';
 import { Generator, getGemm, setGemm, WasmGemm, type Tensor } from '@torchlet/tensor';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Conv1d, Conv2d, MaxPool1d, MaxPool2d, Module, ReLU, Sequential } from '../../../src/index.js';
+import { fusionAt, fusionRules } from '../../../src/nn/fusion.js';
 import { summaryRows } from '../../../src/nn/summary.js';
 
 // Sequential runs Conv2d → ReLU → MaxPool2d(2) (and the 1-D block) as one fused op (under the wasm
@@ -124,5 +125,26 @@ describe('Sequential fuses Conv2d → ReLU → MaxPool2d(2)', () => {
       ['ReLU', [1, 4, 8, 8]],
       ['MaxPool2d', [1, 4, 4, 4]],
     ]);
+  });
+});
+
+describe('the fusion rules', () => {
+  it('match a run anywhere in the list, only where the whole pattern fits', () => {
+    const modules = [new ReLU(), ...block().children(), new ReLU()];
+    expect(fusionAt(modules, 0)).toBeNull();
+    const found = fusionAt(modules, 1);
+    expect(found?.rule.op).toBe('conv2dReluMaxPool2d');
+    expect(found?.modules).toEqual(modules.slice(1, 4));
+    expect(fusionAt(modules.slice(0, 3), 1)).toBeNull();
+    const oneD = [new Conv1d(2, 4, 3), new ReLU(), new MaxPool1d(2)];
+    expect(fusionAt(oneD, 0)?.rule.op).toBe('conv1dReluMaxPool1d');
+  });
+
+  it('each name its op, a pattern and at least the interception and anomaly tests', () => {
+    expect(fusionRules.map((r) => [r.op, r.pattern.map((c) => c.name)])).toEqual([
+      ['conv2dReluMaxPool2d', ['Conv2d', 'ReLU', 'MaxPool2d']],
+      ['conv1dReluMaxPool1d', ['Conv1d', 'ReLU', 'MaxPool1d']],
+    ]);
+    for (const rule of fusionRules) expect(rule.tests.length).toBeGreaterThanOrEqual(3);
   });
 });
