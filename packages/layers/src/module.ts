@@ -1,5 +1,5 @@
 import { isAnomalyEnabled, withScope, type Variable } from '@torchlet/autograd';
-import { formatShape, shapeError, Tensor, typeError } from '@torchlet/tensor';
+import { formatShape, printWithToString, shapeError, Tensor, typeError } from '@torchlet/tensor';
 import { Parameter } from './parameter.js';
 import { summary, type SummaryOptions } from './summary.js';
 
@@ -250,3 +250,4 @@ export abstract class Module {
     return `${head}${this.extraRepr() ? ',' : ''}\n${lines.join('\n')}\n)`;
   }
 }
+printWithToString(Module);
