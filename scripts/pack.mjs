@@ -25,7 +25,9 @@ for (const name of packages) {
     });
     const { filename, files } = JSON.parse(report);
     const kib = statSync(filename).size / 1024;
-    console.log(`packed @torchlet/${name} → packs/${filename.split('/').pop()} (${kib.toFixed(0)} KiB, ${files.length} files)`);
+    console.log(
+      `packed @torchlet/${name} → packs/${filename.split('/').pop()} (${kib.toFixed(0)} KiB, ${files.length} files)`,
+    );
   } finally {
     rmSync(license, { force: true });
   }
