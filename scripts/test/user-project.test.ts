@@ -93,7 +93,7 @@ describe.runIf(registry)('Torchlet installed from its packed tarballs into a fre
 
   afterAll(() => {
     if (home) rmSync(home, { recursive: true, force: true });
-  });
+  }, 120_000); // a node_modules tree: slow to delete on a busy disk
 
   it('installs real copies with no workspace links, tests or fixtures, and no source condition', () => {
     for (const name of ['tensor', 'autograd', 'layers']) {
