@@ -1,5 +1,5 @@
 import { isAnomalyEnabled, withScope, type Variable } from '@torchlet/autograd';
-import { describeValue, formatShape, ShapeError, Tensor, typeError } from '@torchlet/tensor';
+import { describeValue, formatShape, printWithToString, ShapeError, Tensor, typeError } from '@torchlet/tensor';
 import { HookList, type RemovableHandle } from './hooks.js';
 import { Parameter } from './parameter.js';
 import { summary, type SummaryOptions } from '../summary.js';
@@ -345,3 +345,4 @@ export abstract class Module {
     return `${head}${this.extraRepr() ? ',' : ''}\n${lines.join('\n')}\n)`;
   }
 }
+printWithToString(Module);
