@@ -3,6 +3,7 @@ import {
   copy_ as copyInto,
   describeValue,
   formatShape,
+  printWithToString,
   shapeError,
   typeError,
   type DType,
@@ -175,6 +176,7 @@ export class Variable {
     return tail ? `${body.slice(0, -1)}${tail})` : body;
   }
 }
+printWithToString(Variable);
 
 function arrayLike(t: Tensor, value: number) {
   const a = t.dtype === 'float64' ? new Float64Array(t.size) : new Float32Array(t.size);
