@@ -1,4 +1,4 @@
-import { defineOp, Variable, type Context } from '@torchlet/autograd';
+import { defineOp, Variable, type ForwardContext } from '@torchlet/autograd';
 import {
   checkOptions,
   contiguousData,
@@ -32,7 +32,19 @@ interface RowsPlan {
 
 const normalizeRowsOp = defineOp({
   name: 'normalizeRows',
-  forward(ctx: Context, input: Tensor, weight: Tensor | null, bias: Tensor | null, plan: RowsPlan): Tensor {
+  forward(
+    ctx: ForwardContext<{
+      input: Tensor;
+      weight: Tensor | null;
+      mean: Float64Array;
+      invstd: Float64Array;
+      plan: RowsPlan;
+    }>,
+    input: Tensor,
+    weight: Tensor | null,
+    bias: Tensor | null,
+    plan: RowsPlan,
+  ): Tensor {
     const { rows, m, inner, period, eps, stats } = plan;
     const x = contiguousData(input);
     const w = weight ? contiguousData(weight) : null;
@@ -63,21 +75,16 @@ const normalizeRowsOp = defineOp({
         out[i] = (x[i]! - mu) * is * (w ? w[k]! : 1) + (b ? b[k]! : 0);
       }
     }
-    ctx.save(input, new Tensor(mean, [rows]), new Tensor(invstd, [rows]));
-    ctx.weight = weight;
-    ctx.plan = plan;
+    ctx.save({ input, weight, mean, invstd, plan });
     return new Tensor(out, input.shape);
   },
-  backward(ctx: Context, gradOutput: Tensor): [Tensor | null, Tensor | null, Tensor | null] {
-    const [input, meanT, invstdT] = ctx.saved as [Tensor, Tensor, Tensor];
-    const weight = ctx.weight as Tensor | null;
-    const { rows, m, inner, period, affineShape } = ctx.plan as RowsPlan;
+  backward(ctx, gradOutput: Tensor): [Tensor | null, Tensor | null, Tensor | null] {
+    const { input, weight, mean, invstd, plan } = ctx.saved;
+    const { rows, m, inner, period, affineShape } = plan;
     const [needInput, needWeight, needBias] = ctx.needsInputGrad;
     const x = contiguousData(input);
     const g = contiguousData(gradOutput);
     const w = weight ? contiguousData(weight) : null;
-    const mean = meanT.data;
-    const invstd = invstdT.data;
     const gradInput = needInput ? floatArray(input.dtype, x.length) : null;
     const gradWeight = new Float64Array(period);
     const gradBias = new Float64Array(period);
