@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { Module } from '../../src/nn/modules/module.js';
 import type { Parameter } from '../../src/nn/modules/parameter.js';
 import { expectClose, fromFixture, loadFixture, type FixtureTensor } from './fixtures.js';
+import { itHasCases } from './golden-counts.js';
 
 interface Step {
   input: FixtureTensor;
@@ -39,14 +40,16 @@ export interface NormModule extends Module {
 /**
  * One test per module case written by `fixtures/generate/batchnorm.py`'s `make_case` (in `key` of
  * `fixtures/torch/<file>.json`): a fresh module, 3 training steps (output, every gradient, running
- * statistics, batch count), then eval, in float64 and float32.
+ * statistics, batch count), then eval, in float64 and float32; `counts` are the cases per module.
  */
 export function describeNormModuleGoldens(
   file: string,
   key: string,
   make: Record<string, (numFeatures: number, options: Record<string, unknown>) => NormModule>,
+  counts: Record<string, number>,
 ): void {
   const cases = loadFixture<Record<string, NormModuleCase[]>>(file)[key]!;
+  itHasCases(`${file}.json ${key}`, cases, counts, (c) => c.module);
   for (const dtype of ['float64', 'float32'] as const) {
     const [rtol, atol] = dtype === 'float64' ? [1e-9, 1e-12] : [1e-4, 1e-5];
     describe(`${file} ${key} match PyTorch 1.13 over 3 training steps and eval (${dtype})`, () => {
