@@ -1,4 +1,12 @@
-export { Module, type StateDict, type LoadStateDictOptions, type LoadStateDictResult } from './nn/modules/module.js';
+export {
+  Module,
+  type StateDict,
+  type LoadStateDictOptions,
+  type LoadStateDictResult,
+  type ForwardPreHook,
+  type ForwardHook,
+} from './nn/modules/module.js';
+export type { RemovableHandle } from './nn/modules/hooks.js';
 export { Parameter } from './nn/modules/parameter.js';
 export * as init from './nn/init.js';
 export {
@@ -70,7 +78,7 @@ export {
   type AvgPoolModuleOptions,
 } from './nn/modules/pool.js';
 export { StateDictError } from './nn/modules/module.js';
-export { summary, summaryRows, type SummaryOptions, type SummaryRow } from './nn/summary.js';
+export { summary, summaryRows, type SummaryOptions, type SummaryRow, type SummaryModel } from './nn/summary.js';
 export { Linear, Flatten, Unflatten, Identity, type LinearOptions } from './nn/modules/linear.js';
 export {
   ReLU,
