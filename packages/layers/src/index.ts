@@ -35,6 +35,8 @@ export {
   encodeSafetensors,
   decodeSafetensors,
   SafetensorsError,
+  MAX_HEADER_ENTRIES,
+  MAX_HEADER_ITEMS,
   type TensorMap,
   type SafetensorsMetadata,
 } from './io/safetensors.js';
@@ -77,7 +79,7 @@ export {
   type MaxPoolModuleOptions,
   type AvgPoolModuleOptions,
 } from './nn/modules/pool.js';
-export { StateDictError } from './nn/modules/module.js';
+export { StateDictError, type StateDictMismatch } from './nn/modules/module.js';
 export { summary, summaryRows, type SummaryOptions, type SummaryRow, type SummaryModel } from './nn/summary.js';
 export { Linear, Flatten, Unflatten, Identity, type LinearOptions } from './nn/modules/linear.js';
 export {
