@@ -22,9 +22,10 @@ export interface DemoState {
   runtime: Runtime | null;
   /** Runs started so far (the current one last): its model and, once finished, its accuracy. */
   runs: { model: ModelName; done: boolean; stopped: boolean; accuracy: number | null; steps: number }[];
-  /** Losses and accuracies of the current run. */
+  /** Losses of the current run, one per batch. */
   losses: number[];
-  accuracies: { step: number; accuracy: number }[];
+  /** Test accuracy every `evalEvery` batches, with the frames drawn by the time it arrived. */
+  accuracies: { step: number; accuracy: number; frames: number }[];
   /** Animation frames the page drew while training ran: it grows only if the main thread is free. */
   frames: number;
   pictures: number;
@@ -135,7 +136,7 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
       $('speed').textContent = m.imagesPerSecond.toFixed(0);
       break;
     case 'eval':
-      state.accuracies.push({ step: m.step, accuracy: m.accuracy });
+      state.accuracies.push({ step: m.step, accuracy: m.accuracy, frames: state.frames });
       $('accuracy').textContent = `${(100 * m.accuracy).toFixed(1)} %`;
       if (!pad.blank) askNetwork();
       break;

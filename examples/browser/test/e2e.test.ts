@@ -112,7 +112,7 @@ describe.skipIf(!haveChromium)('browser demo and bench page in headless Chromium
       ],
     });
     mkdirSync(artifacts, { recursive: true });
-  }, 60_000);
+  });
 
   afterAll(async () => {
     await browser?.close();
@@ -142,8 +142,11 @@ describe.skipIf(!haveChromium)('browser demo and bench page in headless Chromium
     expect(accuracies.length).toBeGreaterThanOrEqual(4); // every 40 batches and at the epoch's end
     expect(accuracies[accuracies.length - 1]!).toBeGreaterThan(0.8);
     expect(accuracies[accuracies.length - 1]!).toBeGreaterThan(accuracies[0]!);
-    // The main thread stayed free while the worker trained: it drew animation frames throughout.
-    expect(d.frames).toBeGreaterThan(20);
+    // The main thread stayed free while the worker trained: it drew animation frames throughout, at
+    // least one between any two evaluations (40 batches apart). Counted per stretch of training, not
+    // per second, so that a loaded machine, which slows training and drawing alike, cannot fail it.
+    const framesAtEvals = d.accuracies.map((a) => a.frames);
+    for (let i = 1; i < framesAtEvals.length; i++) expect(framesAtEvals[i]!).toBeGreaterThan(framesAtEvals[i - 1]!);
     expect(d.pictures).toBeGreaterThan(10);
     const filterShades = await page.evaluate(() => {
       const canvas = document.getElementById('filters') as HTMLCanvasElement;
@@ -186,7 +189,7 @@ describe.skipIf(!haveChromium)('browser demo and bench page in headless Chromium
     await page.keyboard.press('Tab'); // → Train again
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('train');
     await page.keyboard.press('Enter');
-    d = await waitForDemo(page, 'd.runs.length === 2 && d.runs[1].done', 120_000);
+    d = await waitForDemo(page, 'd.runs.length === 2 && d.runs[1].done', 60_000);
     expect(d.runs.map((r) => r.model)).toEqual(['small', 'tiny']);
     expect(d.runs[1]!.steps).toBe(157);
     expect(d.runs[1]!.accuracy!).toBeGreaterThan(0.8);
@@ -202,7 +205,7 @@ describe.skipIf(!haveChromium)('browser demo and bench page in headless Chromium
 
     expect(problems).toEqual([]);
     await page.close();
-  }, 300_000);
+  });
 
   it('without COOP/COEP the page is not isolated and trains on one thread', async () => {
     const page: Page = await browser!.newPage();
@@ -221,7 +224,7 @@ describe.skipIf(!haveChromium)('browser demo and bench page in headless Chromium
     expect(await page.textContent('#status')).toMatch(/^stopped: test accuracy/);
     expect(problems).toEqual([]);
     await page.close();
-  }, 200_000);
+  });
 
   it('the bench page times Torchlet and TF.js on the same workloads, every cell a number or a stated "cannot"', async () => {
     const page: Page = await browser!.newPage({ viewport: { width: 1280, height: 900 } });
@@ -234,7 +237,7 @@ describe.skipIf(!haveChromium)('browser demo and bench page in headless Chromium
         return b !== undefined && (b.done || b.error !== null);
       },
       undefined,
-      { timeout: 280_000, polling: 500 },
+      { timeout: 270_000, polling: 500 },
     );
     const bench = await page.evaluate(() => (window as unknown as { bench: BenchState }).bench);
     expect(bench.error).toBeNull();
@@ -273,5 +276,5 @@ describe.skipIf(!haveChromium)('browser demo and bench page in headless Chromium
     expect(await page.locator('#table tr').count()).toBe(bench.rows.length + 1);
     await page.screenshot({ path: join(artifacts, 'browser-bench.png'), fullPage: true });
     await page.close();
-  }, 300_000);
+  });
 });
