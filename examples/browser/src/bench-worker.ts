@@ -11,7 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 // tfjs-core registers no gradients itself (the @tensorflow/tfjs union package does this import).
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-webgl';
 import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
