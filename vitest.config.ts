@@ -14,7 +14,7 @@ export default defineConfig({
       { find: /^@torchlet\/autograd$/, replacement: src('./packages/autograd/src/index.ts') },
       { find: /^@torchlet\/autograd\/testing$/, replacement: src('./packages/autograd/src/testing/index.ts') },
       { find: /^@torchlet\/layers$/, replacement: src('./packages/layers/src/index.ts') },
-      { find: /^@torchlet\/layers\/functional$/, replacement: src('./packages/layers/src/functional/index.ts') },
+      { find: /^@torchlet\/layers\/functional$/, replacement: src('./packages/layers/src/nn/functional/index.ts') },
       { find: /^@torchlet\/layers\/node$/, replacement: src('./packages/layers/src/node/index.ts') },
     ],
   },

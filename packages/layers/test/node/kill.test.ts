@@ -26,7 +26,7 @@ const SOURCES: Record<string, string> = {
   '@torchlet/tensor/kernels': 'packages/tensor/src/kernels/index.ts',
   '@torchlet/autograd': 'packages/autograd/src/index.ts',
   '@torchlet/layers': 'packages/layers/src/index.ts',
-  '@torchlet/layers/functional': 'packages/layers/src/functional/index.ts',
+  '@torchlet/layers/functional': 'packages/layers/src/nn/functional/index.ts',
   '@torchlet/layers/node': 'packages/layers/src/node/index.ts',
 };
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Parameter } from '../../src/parameter.js';
+import { Parameter } from '../../src/nn/modules/parameter.js';
 import { Adam } from '../../src/optim/adam.js';
 import { Adadelta } from '../../src/optim/adadelta.js';
 import { Adagrad } from '../../src/optim/adagrad.js';

@@ -1,7 +1,7 @@
 import { mul, tensor } from '@torchlet/tensor';
 import { describe, expect, it } from 'vitest';
-import { Linear } from '../../src/modules/linear.js';
-import { Parameter } from '../../src/parameter.js';
+import { Linear } from '../../src/nn/modules/linear.js';
+import { Parameter } from '../../src/nn/modules/parameter.js';
 import { Adadelta } from '../../src/optim/adadelta.js';
 import { Adagrad } from '../../src/optim/adagrad.js';
 import { ExponentialLR, LinearLR, MultiStepLR } from '../../src/optim/lr-scheduler.js';
@@ -9,7 +9,7 @@ import { OneCycleLR } from '../../src/optim/one-cycle-lr.js';
 import { ReduceLROnPlateau } from '../../src/optim/reduce-lr-on-plateau.js';
 import { RMSprop } from '../../src/optim/rmsprop.js';
 import { SGD } from '../../src/optim/sgd.js';
-import { captureTrainingState, restoreTrainingState } from '../../src/training-state.js';
+import { captureTrainingState, restoreTrainingState } from '../../src/train/training-state.js';
 
 const p64 = (values: number[]) => new Parameter(tensor(values, { dtype: 'float64' }));
 
