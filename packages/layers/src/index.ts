@@ -86,8 +86,23 @@ export {
 } from './nn/modules/pool.js';
 export { StateDictError } from './nn/modules/module.js';
 export { summary, summaryRows, type SummaryOptions, type SummaryRow } from './nn/summary.js';
-export { Linear, Flatten, Identity, type LinearOptions } from './nn/modules/linear.js';
-export { ReLU, LeakyReLU, Tanh, Sigmoid, GELU, Softmax, LogSoftmax } from './nn/modules/activation.js';
+export { Linear, Flatten, Unflatten, Identity, type LinearOptions } from './nn/modules/linear.js';
+export {
+  ReLU,
+  LeakyReLU,
+  Tanh,
+  Sigmoid,
+  GELU,
+  Softmax,
+  LogSoftmax,
+  ELU,
+  SiLU,
+  Hardswish,
+  Mish,
+  Softplus,
+  PReLU,
+  type PReLUOptions,
+} from './nn/modules/activation.js';
 export { Dropout, type DropoutModuleOptions } from './nn/modules/dropout.js';
 export { BatchNormNd, BatchNorm1d, BatchNorm2d, type BatchNormModuleOptions } from './nn/modules/norm.js';
 export { Sequential } from './nn/modules/sequential.js';

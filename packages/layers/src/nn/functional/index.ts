@@ -35,7 +35,24 @@ export {
 } from './adaptive-pool.js';
 export { convolve, convolve2d, correlate2d, type SignalMode } from './signal.js';
 export { linear } from './linear.js';
-export { relu, leakyRelu, tanh, sigmoid, gelu, softmax, logSoftmax, type GeluOptions } from './activation.js';
+export {
+  relu,
+  leakyRelu,
+  tanh,
+  sigmoid,
+  gelu,
+  softmax,
+  logSoftmax,
+  elu,
+  silu,
+  hardswish,
+  softplus,
+  mish,
+  prelu,
+  type GeluOptions,
+  type EluOptions,
+  type SoftplusOptions,
+} from './activation.js';
 export { dropout, type DropoutOptions } from './dropout.js';
 export { batchNorm, type BatchNormOptions } from './batch-norm.js';
 export {

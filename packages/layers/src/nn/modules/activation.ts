@@ -9,8 +9,19 @@ import {
   type GeluOptions,
   type Variable,
 } from '@torchlet/autograd';
-import { checkInt, rangeError, typeError, type Tensor } from '@torchlet/tensor';
+import { checkInt, checkOptions, full, rangeError, typeError, type DType, type Tensor } from '@torchlet/tensor';
+import {
+  elu,
+  hardswish,
+  mish,
+  prelu,
+  silu,
+  softplus,
+  type EluOptions,
+  type SoftplusOptions,
+} from '../functional/activation.js';
 import { Module } from './module.js';
+import { Parameter } from './parameter.js';
 
 type TensorInput = Tensor | Variable;
 
@@ -113,5 +124,115 @@ export class LogSoftmax extends Module {
 
   override extraRepr(): string {
     return `dim=${this.dim}`;
+  }
+}
+
+/** x for x > 0, `α·(eˣ − 1)` otherwise, as `torch.nn.ELU`. any shape → same shape */
+export class ELU extends Module {
+  readonly alpha: number;
+
+  constructor(options: EluOptions = {}) {
+    super();
+    const alpha = checkOptions('ELU', options).alpha ?? 1;
+    if (typeof alpha !== 'number' || !Number.isFinite(alpha))
+      throw typeError('ELU', `alpha must be a finite number, got ${String(alpha)}`);
+    this.alpha = alpha;
+  }
+
+  forward(input: TensorInput): Variable {
+    return elu(input, { alpha: this.alpha });
+  }
+
+  override extraRepr(): string {
+    return `alpha=${this.alpha}`;
+  }
+}
+
+/** `x·σ(x)` (swish), as `torch.nn.SiLU`. any shape → same shape */
+export class SiLU extends Module {
+  forward(input: TensorInput): Variable {
+    return silu(input);
+  }
+}
+
+/** `x·relu6(x + 3)/6`, as `torch.nn.Hardswish`. any shape → same shape */
+export class Hardswish extends Module {
+  forward(input: TensorInput): Variable {
+    return hardswish(input);
+  }
+}
+
+/** `x·tanh(softplus(x))`, as `torch.nn.Mish`. any shape → same shape */
+export class Mish extends Module {
+  forward(input: TensorInput): Variable {
+    return mish(input);
+  }
+}
+
+/** `log(1 + e^(β·x)) / β`, linear above `β·x > threshold`, as `torch.nn.Softplus`. any shape → same shape */
+export class Softplus extends Module {
+  readonly beta: number;
+  readonly threshold: number;
+
+  constructor(options: SoftplusOptions = {}) {
+    super();
+    const o = checkOptions('Softplus', options);
+    this.beta = o.beta ?? 1;
+    this.threshold = o.threshold ?? 20;
+    // Checked here too, so a bad option fails at construction, not in the first forward.
+    for (const [name, v] of [
+      ['beta', this.beta],
+      ['threshold', this.threshold],
+    ] as const) {
+      if (typeof v !== 'number' || !Number.isFinite(v))
+        throw typeError('Softplus', `${name} must be a finite number, got ${String(v)}`);
+    }
+    if (this.beta === 0) throw rangeError('Softplus', 'beta must not be 0 (the output divides by it), got beta=0');
+  }
+
+  forward(input: TensorInput): Variable {
+    return softplus(input, { beta: this.beta, threshold: this.threshold });
+  }
+
+  override extraRepr(): string {
+    return `beta=${this.beta}, threshold=${this.threshold}`;
+  }
+}
+
+export interface PReLUOptions {
+  /** 1 (one slope shared by all channels) or the number of channels C. Default 1. */
+  numParameters?: number;
+  /** The initial slope. Default 0.25. */
+  init?: number;
+  /** Default 'float32'. */
+  dtype?: DType;
+}
+
+/**
+ * x for x > 0, `weight·x` otherwise, with a learned slope shared or per channel, as `torch.nn.PReLU`.
+ * `weight: [numParameters]` (Module's `numParameters()` counts all parameters). `input [N, C, ...]` → same shape.
+ */
+export class PReLU extends Module {
+  weight: Parameter;
+
+  constructor(options: PReLUOptions = {}) {
+    super();
+    const o = checkOptions('PReLU', options);
+    const numParameters = checkInt('PReLU', o.numParameters ?? 1, 'numParameters', 1);
+    const init = o.init ?? 0.25;
+    if (typeof init !== 'number' || !Number.isFinite(init))
+      throw typeError('PReLU', `init must be a finite number, got ${String(init)}`);
+    const dtype = o.dtype ?? 'float32';
+    if (dtype !== 'float32' && dtype !== 'float64')
+      throw typeError('PReLU', `dtype must be 'float32' or 'float64', got ${String(dtype)}`);
+    this.weight = new Parameter(full([numParameters], init, { dtype }));
+  }
+
+  forward(input: TensorInput): Variable {
+    return prelu(input, this.weight);
+  }
+
+  override extraRepr(): string {
+    return `numParameters=${this.weight.size}`;
   }
 }

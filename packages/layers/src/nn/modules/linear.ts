@@ -1,4 +1,4 @@
-import { flatten, Variable } from '@torchlet/autograd';
+import { flatten, reshape, Variable } from '@torchlet/autograd';
 import {
   checkInt,
   formatShape,
@@ -122,5 +122,57 @@ export class Identity extends Module {
   /** any shape → the same */
   forward(input: TensorInput): Variable {
     return input instanceof Variable ? input : new Variable(input);
+  }
+}
+
+/**
+ * Splits axis `dim` into `unflattenedSize`, as `torch.nn.Unflatten` (the inverse of Flatten). One
+ * entry of `unflattenedSize` may be −1, inferred from the axis length.
+ * @example new Unflatten(1, [16, 5, 5]).forward(x) // [N, 400] → [N, 16, 5, 5]
+ */
+export class Unflatten extends Module {
+  readonly dim: number;
+  readonly unflattenedSize: readonly number[];
+
+  constructor(dim: number, unflattenedSize: readonly number[]) {
+    super();
+    this.dim = checkInt('Unflatten', dim, 'dim');
+    if (!Array.isArray(unflattenedSize) || unflattenedSize.length === 0)
+      throw typeError(
+        'Unflatten',
+        `unflattenedSize must be a non-empty array of sizes, got ${String(unflattenedSize)}`,
+      );
+    let inferred = 0;
+    for (const d of unflattenedSize) {
+      if (typeof d !== 'number' || !Number.isInteger(d) || d < -1 || d === 0 || (d === -1 && ++inferred > 1)) {
+        throw rangeError(
+          'Unflatten',
+          `unflattenedSize must hold positive sizes and at most one -1, got ${formatShape(unflattenedSize)}`,
+        );
+      }
+    }
+    this.unflattenedSize = [...unflattenedSize];
+  }
+
+  /** `[..., d_dim, ...]` → `[..., ...unflattenedSize, ...]`, the sizes' product equal to `d_dim` */
+  forward(input: TensorInput): Variable {
+    const ndim = input.ndim;
+    const dim = this.dim < 0 ? this.dim + ndim : this.dim;
+    if (dim < 0 || dim >= ndim)
+      throw rangeError('Unflatten', `dim=${this.dim} is out of range for input ${formatShape(input.shape)}`);
+    const length = input.shape[dim]!;
+    const known = this.unflattenedSize.reduce((p, d) => (d === -1 ? p : p * d), 1);
+    const sizes = this.unflattenedSize.map((d) => (d === -1 ? length / known : d));
+    if (!sizes.every(Number.isInteger) || sizes.reduce((p, d) => p * d, 1) !== length) {
+      throw shapeError(
+        'Unflatten',
+        `unflattenedSize ${formatShape(this.unflattenedSize)} does not split axis ${this.dim} of length ${length}; input is ${formatShape(input.shape)}`,
+      );
+    }
+    return reshape(input, [...input.shape.slice(0, dim), ...sizes, ...input.shape.slice(dim + 1)]);
+  }
+
+  override extraRepr(): string {
+    return `dim=${this.dim}, unflattenedSize=${formatShape(this.unflattenedSize)}`;
   }
 }
