@@ -1,4 +1,4 @@
-import { defineOp, Variable, type Context } from '@torchlet/autograd';
+import { defineOp, Variable, type ForwardContext } from '@torchlet/autograd';
 import { contiguousData, formatShape, rangeError, shapeError, Tensor, typeError } from '@torchlet/tensor';
 
 type TensorInput = Tensor | Variable;
@@ -38,7 +38,19 @@ function layout(shape: readonly number[]): [number, number, number] {
  */
 const batchNormOp = defineOp({
   name: 'batchNorm',
-  forward(ctx: Context, input: Tensor, weight: Tensor | null, bias: Tensor | null, plan: BatchNormPlan): Tensor {
+  forward(
+    ctx: ForwardContext<{
+      input: Tensor;
+      weight: Tensor | null;
+      mean: Float64Array;
+      invstd: Float64Array;
+      training: boolean;
+    }>,
+    input: Tensor,
+    weight: Tensor | null,
+    bias: Tensor | null,
+    plan: BatchNormPlan,
+  ): Tensor {
     const [n, c, l] = layout(input.shape);
     const x = contiguousData(input);
     const w = weight ? contiguousData(weight) : null;
@@ -85,19 +97,14 @@ const batchNormOp = defineOp({
       for (let i = 0; i < n; i++)
         for (let at = (i * c + ch) * l, end = at + l; at < end; at++) out[at] = x[at]! * scale + shift;
     }
-    ctx.save(input, new Tensor(mean, [c]), new Tensor(invstd, [c]));
-    ctx.weight = weight;
-    ctx.training = training;
+    ctx.save({ input, weight, mean, invstd, training });
     return new Tensor(out, input.shape);
   },
-  backward(ctx: Context, gradOutput: Tensor): [Tensor | null, Tensor | null, Tensor | null] {
-    const [input, meanT, invstdT] = ctx.saved as [Tensor, Tensor, Tensor];
-    const weight = ctx.weight as Tensor | null;
+  backward(ctx, gradOutput: Tensor): [Tensor | null, Tensor | null, Tensor | null] {
+    const { input, weight, mean, invstd, training } = ctx.saved;
     const [n, c, l] = layout(input.shape);
     const x = contiguousData(input);
     const g = contiguousData(gradOutput);
-    const mean = meanT.data;
-    const invstd = invstdT.data;
     const w = weight ? contiguousData(weight) : null;
     const count = n * l;
     const [needInput, needWeight, needBias] = ctx.needsInputGrad;
@@ -123,7 +130,7 @@ const batchNormOp = defineOp({
       sumGX[ch] = sgx;
       if (!gradInput) continue;
       const gamma = w ? w[ch]! : 1;
-      if (ctx.training) {
+      if (training) {
         // The batch statistics depend on every input, hence the two correction terms.
         const k = (gamma * is) / count;
         for (let i = 0; i < n; i++) {

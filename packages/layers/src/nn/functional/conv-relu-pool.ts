@@ -1,4 +1,4 @@
-import { defineOp, relu, type Context, type Variable } from '@torchlet/autograd';
+import { defineOp, relu, type ForwardContext, type Variable } from '@torchlet/autograd';
 import { getGemm, Tensor, uninitializedArrayFor, WasmGemm } from '@torchlet/tensor';
 import { takeColumns } from '../../functional/conv-columns.js';
 import type { ConvOptions, FloatArray, TensorInput } from './conv-options.js';
@@ -7,6 +7,7 @@ import {
   chunkSamples,
   convForwardInto,
   convGradients,
+  type ConvSaved,
   convOp,
   keepConvColumns,
   planar,
@@ -151,7 +152,13 @@ function pooledGeometry(plan: ConvPlan): { geometry: number[]; h: number; w: num
  */
 const convReluMaxPoolOp = defineOp({
   name: 'convReluMaxPool',
-  forward(ctx: Context, input: Tensor, weight: Tensor, bias: Tensor | null, call: ConvCall): Tensor {
+  forward(
+    ctx: ForwardContext<ConvSaved & { pooled: Float32Array; indices: Int32Array }>,
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    call: ConvCall,
+  ): Tensor {
     const { plan } = planConvCall(input, weight, call);
     const { batch, cX, cY, groups, xPositions, yPositions, kernelVolume } = plan;
     const { geometry, h, w, windowRows } = pooledGeometry(plan);
@@ -198,21 +205,12 @@ const convReluMaxPoolOp = defineOp({
       reluMaxPoolJs(yData, plan, pooled, indices);
     }
     y.give();
-    ctx.save(input, weight);
-    ctx.plan = plan;
-    ctx.pooled = pooled;
-    ctx.indices = indices;
-    ctx.onRelease(() => {
-      ctx.pooled = undefined;
-      ctx.indices = undefined;
-    });
+    ctx.save({ input, weight, plan, columns: keep, pooled, indices });
     return new Tensor(pooled, [batch, cY, ...pooledSize]);
   },
-  backward(ctx: Context, gradPooled: Tensor): (Tensor | null)[] {
-    const plan = ctx.plan as ConvPlan;
+  backward(ctx, gradPooled: Tensor): (Tensor | null)[] {
+    const { plan, pooled, indices } = ctx.saved;
     const { h, w, windowRows } = pooledGeometry(plan);
-    const pooled = ctx.pooled as Float32Array;
-    const indices = ctx.indices as Int32Array;
     const g = floatData(gradPooled) as Float32Array;
     const gy = takeColumns('float32', plan.batch * plan.cY * h * w);
     const gyData = gy.columns as Float32Array;

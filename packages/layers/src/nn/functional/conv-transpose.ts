@@ -1,4 +1,4 @@
-import { defineOp, type Context, type Variable } from '@torchlet/autograd';
+import { defineOp, type ForwardContext, type Variable } from '@torchlet/autograd';
 import { convGeometry, formatShape, rangeError, shapeError, Tensor, typeError } from '@torchlet/tensor';
 import {
   channelSums,
@@ -108,18 +108,22 @@ function transposePlan(
  */
 export const convTransposeOp = defineOp({
   name: 'convTranspose',
-  forward(ctx: Context, input: Tensor, weight: Tensor, bias: Tensor | null, call: ConvTransposeCall): Tensor {
+  forward(
+    ctx: ForwardContext<{ input: Tensor; weight: Tensor; plan: ConvPlan }>,
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    call: ConvTransposeCall,
+  ): Tensor {
     const { plan, outShape } = transposePlan(call.op, input, weight, call);
     const out = floatArray(input.dtype, plan.batch * plan.cX * plan.xPositions);
     if (bias) fillChannelBias(out, floatData(bias), plan.batch, plan.cX, plan.xPositions);
     convAdjointInto(floatData(input), floatData(weight), plan, out);
-    ctx.save(input, weight);
-    ctx.plan = plan;
+    ctx.save({ input, weight, plan });
     return new Tensor(out, outShape);
   },
-  backward(ctx: Context, gradOutput: Tensor): (Tensor | null)[] {
-    const [input, weight] = ctx.saved as [Tensor, Tensor];
-    const plan = ctx.plan as ConvPlan;
+  backward(ctx, gradOutput: Tensor): (Tensor | null)[] {
+    const { input, weight, plan } = ctx.saved;
     const gy = floatData(gradOutput);
     let gradInput: Tensor | null = null;
     let gradWeight: Tensor | null = null;

@@ -1,4 +1,4 @@
-import { defineOp, pad, type Context, type Variable } from '@torchlet/autograd';
+import { defineOp, pad, type BackwardContext, type ForwardContext, type Variable } from '@torchlet/autograd';
 import {
   col2imInto,
   convGeometry,
@@ -540,29 +540,37 @@ export function planConvCall(input: Tensor, weight: Tensor, call: ConvCall): { p
   return { plan: convPlan(n!, call.groups, cIn!, weight.shape[0]!, geom), unbatched };
 }
 
+/** What a conv op's forward leaves for `convGradients`. */
+export interface ConvSaved {
+  input: Tensor;
+  weight: Tensor;
+  plan: ConvPlan;
+  /** The forward's im2col columns, kept for the weight gradient (see `keepConvColumns`), or null. */
+  columns: FloatArray | null;
+}
+
 /**
  * Columns for the forward to leave for the weight gradient (when one is wanted and they are not too
- * large), released with the graph; null when they are not kept.
+ * large), given back to the pool when the graph releases the op's saved record; null when they are
+ * not kept.
  */
-export function keepConvColumns(ctx: Context, input: Tensor, plan: ConvPlan): FloatArray | null {
+export function keepConvColumns<S>(ctx: ForwardContext<S>, input: Tensor, plan: ConvPlan): FloatArray | null {
   const columns = plan.batch * plan.cX * plan.kernelVolume * plan.yPositions;
   if (!ctx.needsInputGrad[1] || plan.direct || columns > KEPT_COLUMNS_MAX) return null;
   const keep = takeColumns(input.dtype, columns);
-  ctx.columns = keep.columns;
-  ctx.onRelease(() => {
-    ctx.columns = undefined;
-    keep.give();
-  });
+  ctx.onRelease(() => keep.give());
   return keep.columns;
 }
 
 /**
  * The gradients of a conv op's (input, weight, bias), each only if asked for, from the conv output's
- * gradient `gy` `[N, Cy, ...outputSize]`; the op saved (input, weight) and its plan.
+ * gradient `gy` `[N, Cy, ...outputSize]`.
  */
-export function convGradients(ctx: Context, gy: FloatArray): [Tensor | null, Tensor | null, Tensor | null] {
-  const [input, weight] = ctx.saved as [Tensor, Tensor];
-  const plan = ctx.plan as ConvPlan;
+export function convGradients(
+  ctx: BackwardContext<ConvSaved>,
+  gy: FloatArray,
+): [Tensor | null, Tensor | null, Tensor | null] {
+  const { input, weight, plan, columns } = ctx.saved;
   const dtype = input.dtype;
   let gradInput: Tensor | null = null;
   let gradWeight: Tensor | null = null;
@@ -576,7 +584,7 @@ export function convGradients(ctx: Context, gy: FloatArray): [Tensor | null, Ten
     const gw = floatArray(dtype, weight.size);
     // The bias gradient comes along: under the wasm kernel the same tasks sum gy's channels.
     const gb = ctx.needsInputGrad[2] ? floatArray(dtype, plan.cY) : null;
-    convWeightGradInto(floatData(input), gy, plan, gw, (ctx.columns as FloatArray | undefined) ?? null, gb);
+    convWeightGradInto(floatData(input), gy, plan, gw, columns, gb);
     gradWeight = new Tensor(gw, weight.shape);
     if (gb) gradBias = new Tensor(gb, [plan.cY]);
   }
@@ -596,18 +604,17 @@ export function convGradients(ctx: Context, gy: FloatArray): [Tensor | null, Ten
  */
 export const convOp = defineOp({
   name: 'conv',
-  forward(ctx: Context, input: Tensor, weight: Tensor, bias: Tensor | null, call: ConvCall): Tensor {
+  forward(ctx: ForwardContext<ConvSaved>, input: Tensor, weight: Tensor, bias: Tensor | null, call: ConvCall): Tensor {
     const { plan, unbatched } = planConvCall(input, weight, call);
     // convForwardInto writes all of it: from the bias, or by GEMMs with beta = 0, which do not read C.
     const out = uninitializedArrayFor(input.dtype, plan.batch * plan.cY * plan.yPositions) as FloatArray;
     const keep = keepConvColumns(ctx, input, plan);
     convForwardInto(floatData(input), floatData(weight), plan, out, false, keep, bias ? floatData(bias) : null);
-    ctx.save(input, weight);
-    ctx.plan = plan;
+    ctx.save({ input, weight, plan, columns: keep });
     const outShape = [plan.cY, ...plan.geom.outputSize];
     return new Tensor(out, unbatched ? outShape : [plan.batch, ...outShape]);
   },
-  backward(ctx: Context, gradOutput: Tensor): (Tensor | null)[] {
+  backward(ctx, gradOutput: Tensor): (Tensor | null)[] {
     return [...convGradients(ctx, floatData(gradOutput)), null];
   },
 });

@@ -1,4 +1,4 @@
-import { defineOp, Variable, type Context } from '@torchlet/autograd';
+import { defineOp, Variable, type ForwardContext } from '@torchlet/autograd';
 import {
   contiguousData,
   defaultGenerator,
@@ -23,7 +23,7 @@ export interface DropoutOptions {
 /** Multiplies by a 0 / (1 / (1 − p)) mask drawn in forward; backward multiplies by the same mask. */
 const dropoutOp = defineOp({
   name: 'dropout',
-  forward(ctx: Context, input: Tensor, p: number, generator: Generator): Tensor {
+  forward(ctx: ForwardContext<{ mask: Tensor }>, input: Tensor, p: number, generator: Generator): Tensor {
     const x = contiguousData(input);
     const n = x.length;
     const out = x instanceof Float64Array ? new Float64Array(n) : new Float32Array(n);
@@ -35,16 +35,16 @@ const dropoutOp = defineOp({
       mask[i] = m;
       out[i] = x[i]! * m;
     }
-    ctx.save(new Tensor(mask, input.shape));
+    ctx.save({ mask: new Tensor(mask, input.shape) });
     return new Tensor(out, input.shape);
   },
-  backward(ctx: Context, gradOutput: Tensor): [Tensor] {
-    const [mask] = ctx.saved;
-    const m = mask!.data;
+  backward(ctx, gradOutput: Tensor): [Tensor] {
+    const { mask } = ctx.saved;
+    const m = mask.data;
     const g = contiguousData(gradOutput);
     const out = m instanceof Float64Array ? new Float64Array(m.length) : new Float32Array(m.length);
     for (let i = 0; i < m.length; i++) out[i] = g[i]! * m[i]!;
-    return [new Tensor(out, mask!.shape)];
+    return [new Tensor(out, mask.shape)];
   },
 });
 

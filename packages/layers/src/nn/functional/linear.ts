@@ -1,5 +1,5 @@
-import { defineOp, type Context, type Variable } from '@torchlet/autograd';
-import { contiguousData, formatShape, shapeError, Tensor, typeError } from '@torchlet/tensor';
+import { defineOp, type ForwardContext, type Variable } from '@torchlet/autograd';
+import { contiguousData, formatShape, shapeError, Tensor, typeError, type Shape } from '@torchlet/tensor';
 import { getGemm, type GemmArray } from '@torchlet/tensor/kernels';
 import { checkInputWeightBias } from './check-tensors.js';
 
@@ -38,10 +38,20 @@ function floatArray(like: GemmArray, length: number): GemmArray {
   return like instanceof Float32Array ? new Float32Array(length) : new Float64Array(length);
 }
 
+/** What linear's backward reads: x for gradWeight, W for gradInput (each only if wanted), and the GEMM sizes. */
+interface LinearSaved {
+  input: Tensor | null;
+  weight: Tensor | null;
+  inputShape: Shape;
+  rows: number;
+  inF: number;
+  outF: number;
+}
+
 /** One GEMM each way: forward `x·Wᵀ + b`, backward `g·W`, `gᵀ·x` and the column sums of g. */
 const linearOp = defineOp({
   name: 'linear',
-  forward(ctx: Context, input: Tensor, weight: Tensor, bias: Tensor | null): Tensor {
+  forward(ctx: ForwardContext<LinearSaved>, input: Tensor, weight: Tensor, bias: Tensor | null): Tensor {
     const [outF, inF] = weight.shape as [number, number];
     const rows = input.size / Math.max(inF, 1);
     const x = contiguousData(input) as GemmArray;
@@ -54,16 +64,19 @@ const linearOp = defineOp({
     }
     if (rows > 0 && outF > 0)
       getGemm().gemm(false, true, rows, outF, inF, 1, x, 0, inF, w, 0, inF, bias ? 1 : 0, y, 0, outF);
-    // Keep only what backward will read: x for gradWeight, W for gradInput. Stored as Tensors so
-    // the engine frees them after backward.
-    ctx.x = ctx.needsInputGrad[1] ? input : undefined;
-    ctx.w = ctx.needsInputGrad[0] ? weight : undefined;
-    ctx.dims = [rows, inF, outF];
-    ctx.inputShape = input.shape;
+    // Keep only what backward will read: x for gradWeight, W for gradInput.
+    ctx.save({
+      input: ctx.needsInputGrad[1] ? input : null,
+      weight: ctx.needsInputGrad[0] ? weight : null,
+      inputShape: input.shape,
+      rows,
+      inF,
+      outF,
+    });
     return new Tensor(y, [...input.shape.slice(0, -1), outF]);
   },
-  backward(ctx: Context, gradOutput: Tensor): [Tensor | null, Tensor | null, Tensor | null] {
-    const [rows, inF, outF] = ctx.dims as [number, number, number];
+  backward(ctx, gradOutput: Tensor): [Tensor | null, Tensor | null, Tensor | null] {
+    const { input, weight, inputShape, rows, inF, outF } = ctx.saved;
     const g = contiguousData(gradOutput) as GemmArray;
     const { gemm } = getGemm();
     let gradInput: Tensor | null = null;
@@ -72,47 +85,13 @@ const linearOp = defineOp({
     if (ctx.needsInputGrad[0]) {
       const gx = floatArray(g, rows * inF);
       if (rows > 0 && inF > 0 && outF > 0)
-        gemm(
-          false,
-          false,
-          rows,
-          inF,
-          outF,
-          1,
-          g,
-          0,
-          outF,
-          contiguousData(ctx.w as Tensor) as GemmArray,
-          0,
-          inF,
-          0,
-          gx,
-          0,
-          inF,
-        );
-      gradInput = new Tensor(gx, ctx.inputShape as number[]);
+        gemm(false, false, rows, inF, outF, 1, g, 0, outF, contiguousData(weight!) as GemmArray, 0, inF, 0, gx, 0, inF);
+      gradInput = new Tensor(gx, inputShape);
     }
     if (ctx.needsInputGrad[1]) {
       const gw = floatArray(g, outF * inF);
       if (rows > 0 && inF > 0 && outF > 0)
-        gemm(
-          true,
-          false,
-          outF,
-          inF,
-          rows,
-          1,
-          g,
-          0,
-          outF,
-          contiguousData(ctx.x as Tensor) as GemmArray,
-          0,
-          inF,
-          0,
-          gw,
-          0,
-          inF,
-        );
+        gemm(true, false, outF, inF, rows, 1, g, 0, outF, contiguousData(input!) as GemmArray, 0, inF, 0, gw, 0, inF);
       gradWeight = new Tensor(gw, [outF, inF]);
     }
     if (ctx.needsInputGrad[2]) {

@@ -9,7 +9,7 @@ import {
   sum,
   sumToShape,
   Variable,
-  type Context,
+  type ForwardContext,
 } from '@torchlet/autograd';
 import {
   broadcastShapes,
@@ -184,6 +184,17 @@ function checkSmoothing(op: string, value: unknown): number {
   return s;
 }
 
+/** What the class losses' backward reads: the input, its log-sum-exps per sample, and the sums of weights. */
+interface ClassLossSaved {
+  input: Tensor;
+  /** log Σ exp over the classes, per sample (empty without the log-softmax in front). */
+  lse: Float64Array;
+  /** Σ w[t] over the samples not ignored: what 'mean' divides by. */
+  denominator: number;
+  weightSum: number;
+  plan: ClassPlan;
+}
+
 /**
  * Negative log-likelihood over class indices in one pass per sample, with an optional
  * log-softmax in front: crossEntropy's forward never materialises the log-probabilities, and its
@@ -192,7 +203,7 @@ function checkSmoothing(op: string, value: unknown): number {
 const classLossOp = (name: string) =>
   defineOp({
     name,
-    forward(ctx: Context, input: Tensor, plan: ClassPlan): Tensor {
+    forward(ctx: ForwardContext<ClassLossSaved>, input: Tensor, plan: ClassPlan): Tensor {
       const { n, c, l, target, weight, ignoreIndex, reduction, smoothing, fromLogits } = plan;
       const x = contiguousData(input);
       const count = n * l;
@@ -228,11 +239,7 @@ const classLossOp = (name: string) =>
           denominator += wt;
         }
       }
-      ctx.save(input);
-      ctx.lse = lse;
-      ctx.denominator = denominator;
-      ctx.weightSum = weightSum;
-      ctx.plan = plan;
+      ctx.save({ input, lse, denominator, weightSum, plan });
       if (reduction === 'none') {
         const out = floatArray(x, count);
         out.set(losses);
@@ -245,13 +252,10 @@ const classLossOp = (name: string) =>
       out[0] = reduction === 'mean' ? total / denominator : total;
       return new Tensor(out, []);
     },
-    backward(ctx: Context, gradOutput: Tensor): [Tensor] {
-      const [input] = ctx.saved;
-      const plan = ctx.plan as ClassPlan;
+    backward(ctx, gradOutput: Tensor): [Tensor] {
+      const { input, lse, denominator, weightSum, plan } = ctx.saved;
       const { n, c, l, target, weight, ignoreIndex, reduction, smoothing, fromLogits } = plan;
-      const lse = ctx.lse as Float64Array;
-      const weightSum = ctx.weightSum as number;
-      const x = contiguousData(input!);
+      const x = contiguousData(input);
       const g = contiguousData(gradOutput);
       const gradInput = floatArray(x, x.length);
       const uniform = smoothing / c;
@@ -260,8 +264,7 @@ const classLossOp = (name: string) =>
           const i = s * l + j;
           const t = target[i]!;
           if (t === ignoreIndex) continue;
-          const scale =
-            reduction === 'none' ? g[i]! : reduction === 'mean' ? g[0]! / (ctx.denominator as number) : g[0]!;
+          const scale = reduction === 'none' ? g[i]! : reduction === 'mean' ? g[0]! / denominator : g[0]!;
           const base = s * c * l + j;
           const wt = weight ? weight[t]! : 1;
           if (!fromLogits) {
@@ -277,7 +280,7 @@ const classLossOp = (name: string) =>
           }
         }
       }
-      return [new Tensor(gradInput, input!.shape)];
+      return [new Tensor(gradInput, input.shape)];
     },
   });
 const crossEntropyOp = classLossOp('crossEntropy');
@@ -403,7 +406,13 @@ function softplusNeg(x: number): number {
 const bceWithLogits = defineOp({
   name: 'binaryCrossEntropyWithLogits',
   forward(
-    ctx: Context,
+    ctx: ForwardContext<{
+      input: Tensor;
+      target: Tensor;
+      weight: Tensor | null;
+      posWeight: Tensor | null;
+      reduction: Reduction;
+    }>,
     input: Tensor,
     target: Tensor,
     weight: Tensor | null,
@@ -424,20 +433,14 @@ const bceWithLogits = defineOp({
       if (losses) losses[i] = loss;
       else total += loss;
     }
-    ctx.save(input, target);
-    ctx.weight = weight;
-    ctx.posWeight = posWeight;
-    ctx.reduction = reduction;
+    ctx.save({ input, target, weight, posWeight, reduction });
     if (losses) return new Tensor(losses, input.shape);
     const out = floatArray(x, 1);
     out[0] = reduction === 'mean' ? total / n : total;
     return new Tensor(out, []);
   },
-  backward(ctx: Context, gradOutput: Tensor): (Tensor | null)[] {
-    const [input, target] = ctx.saved as [Tensor, Tensor];
-    const weight = ctx.weight as Tensor | null;
-    const posWeight = ctx.posWeight as Tensor | null;
-    const reduction = ctx.reduction as Reduction;
+  backward(ctx, gradOutput: Tensor): (Tensor | null)[] {
+    const { input, target, weight, posWeight, reduction } = ctx.saved;
     const x = contiguousData(input);
     const t = contiguousData(target);
     const w = weight ? contiguousData(expand(weight, input.shape)) : null;

@@ -1,4 +1,4 @@
-import { defineOp, type Context, type Variable } from '@torchlet/autograd';
+import { defineOp, type ForwardContext, type Variable } from '@torchlet/autograd';
 import { formatShape, rangeError, shapeError, Tensor, typeError, uninitializedArrayFor } from '@torchlet/tensor';
 import {
   describeOption,
@@ -234,7 +234,7 @@ function windowMeanBackward(gradOut: FloatArray, plan: PoolPlan, divisor: Float6
 /** Max over windows; returns `[output, indices]`, the indices int32 and not differentiable. */
 export const windowMaxOp = defineOp({
   name: 'maxPool',
-  forward(ctx: Context, input: Tensor, plan: PoolPlan): Tensor[] {
+  forward(ctx: ForwardContext<{ indices: Int32Array; plan: PoolPlan }>, input: Tensor, plan: PoolPlan): Tensor[] {
     const size = plan.outputShape.reduce((a, b) => a * b, 1);
     // Both are written whole by the kernels below.
     const out = uninitializedArrayFor(input.dtype, size) as FloatArray;
@@ -243,18 +243,16 @@ export const windowMaxOp = defineOp({
     else windowMax(floatData(input), plan, out, indices);
     const indexTensor = new Tensor(indices, plan.outputShape);
     ctx.markNonDifferentiable(indexTensor);
-    ctx.save(indexTensor);
-    ctx.plan = plan;
+    ctx.save({ indices, plan });
     return [new Tensor(out, plan.outputShape), indexTensor];
   },
-  backward(ctx: Context, gradOutput: Tensor): [Tensor] {
-    const [indices] = ctx.saved;
-    const plan = ctx.plan as PoolPlan;
+  backward(ctx, gradOutput: Tensor): [Tensor] {
+    const { indices, plan } = ctx.saved;
     const gradIn = floatArray(
       gradOutput.dtype,
       plan.inputShape.reduce((a, b) => a * b, 1),
     );
-    windowMaxBackward(floatData(gradOutput), indices!.data as Int32Array, plan, gradIn);
+    windowMaxBackward(floatData(gradOutput), indices, plan, gradIn);
     return [new Tensor(gradIn, plan.inputShape)];
   },
 });
@@ -262,23 +260,27 @@ export const windowMaxOp = defineOp({
 /** Mean over windows with a per-output-position divisor. */
 export const windowMeanOp = defineOp({
   name: 'avgPool',
-  forward(ctx: Context, input: Tensor, plan: PoolPlan, divisor: Float64Array): Tensor {
+  forward(
+    ctx: ForwardContext<{ plan: PoolPlan; divisor: Float64Array }>,
+    input: Tensor,
+    plan: PoolPlan,
+    divisor: Float64Array,
+  ): Tensor {
     const out = floatArray(
       input.dtype,
       plan.outputShape.reduce((a, b) => a * b, 1),
     );
     windowMean(floatData(input), plan, divisor, out);
-    ctx.plan = plan;
-    ctx.divisor = divisor;
+    ctx.save({ plan, divisor });
     return new Tensor(out, plan.outputShape);
   },
-  backward(ctx: Context, gradOutput: Tensor): [Tensor] {
-    const plan = ctx.plan as PoolPlan;
+  backward(ctx, gradOutput: Tensor): [Tensor] {
+    const { plan, divisor } = ctx.saved;
     const gradIn = floatArray(
       gradOutput.dtype,
       plan.inputShape.reduce((a, b) => a * b, 1),
     );
-    windowMeanBackward(floatData(gradOutput), plan, ctx.divisor as Float64Array, gradIn);
+    windowMeanBackward(floatData(gradOutput), plan, divisor, gradIn);
     return [new Tensor(gradIn, plan.inputShape)];
   },
 });

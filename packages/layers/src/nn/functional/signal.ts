@@ -1,4 +1,4 @@
-import { defineOp, type Context, type Variable } from '@torchlet/autograd';
+import { defineOp, type ForwardContext, type Variable } from '@torchlet/autograd';
 import { convGeometry, formatShape, rangeError, shapeError, Tensor, typeError } from '@torchlet/tensor';
 import { convAdjointInto, convForwardInto, convPlan, convWeightGradInto, type ConvPlan } from './conv.js';
 import { describeOption, floatArray, floatData, type FloatArray, type TensorInput } from './conv-options.js';
@@ -29,7 +29,12 @@ function reversed(data: FloatArray): FloatArray {
 
 const signalOp = defineOp({
   name: 'signalConvolve',
-  forward(ctx: Context, x: Tensor, w: Tensor, call: SignalCall): Tensor {
+  forward(
+    ctx: ForwardContext<{ x: Tensor; kernel: Tensor; plan: ConvPlan; flip: boolean }>,
+    x: Tensor,
+    w: Tensor,
+    call: SignalCall,
+  ): Tensor {
     const kernel = call.flip ? reversed(floatData(w)) : floatData(w);
     const geom = convGeometry(call.op, {
       channels: 1,
@@ -41,14 +46,11 @@ const signalOp = defineOp({
     const plan = convPlan(1, 1, 1, 1, geom);
     const out = floatArray(x.dtype, plan.yPositions);
     convForwardInto(floatData(x), kernel, plan, out, false);
-    ctx.save(x, new Tensor(kernel, w.shape));
-    ctx.plan = plan;
-    ctx.flip = call.flip;
+    ctx.save({ x, kernel: new Tensor(kernel, w.shape), plan, flip: call.flip });
     return new Tensor(out, geom.outputSize);
   },
-  backward(ctx: Context, gradOutput: Tensor): (Tensor | null)[] {
-    const [x, kernel] = ctx.saved as [Tensor, Tensor];
-    const plan = ctx.plan as ConvPlan;
+  backward(ctx, gradOutput: Tensor): (Tensor | null)[] {
+    const { x, kernel, plan, flip } = ctx.saved;
     const gy = floatData(gradOutput);
     let gradX: Tensor | null = null;
     let gradW: Tensor | null = null;
@@ -61,7 +63,7 @@ const signalOp = defineOp({
       const gw = floatArray(gradOutput.dtype, kernel.size);
       convWeightGradInto(floatData(x), gy, plan, gw);
       // The forward used the flipped kernel, so its gradient flips back.
-      gradW = new Tensor(ctx.flip ? reversed(gw) : gw, kernel.shape);
+      gradW = new Tensor(flip ? reversed(gw) : gw, kernel.shape);
     }
     return [gradX, gradW, null];
   },
