@@ -1,4 +1,4 @@
-import { defineOp, Variable, type Context } from '@torchlet/autograd';
+import { defineOp, Variable, type ForwardContext } from '@torchlet/autograd';
 import {
   checkOptions,
   contiguousData,
@@ -54,16 +54,14 @@ function checkFinite(op: string, name: string, value: unknown): number {
 
 const eluOp = defineOp({
   name: 'elu',
-  forward(ctx: Context, x: Tensor, alpha: number): Tensor {
-    ctx.save(x);
-    ctx.alpha = alpha;
+  forward(ctx: ForwardContext<{ x: Tensor; alpha: number }>, x: Tensor, alpha: number): Tensor {
+    ctx.save({ x, alpha });
     return mapInput(x, (v) => (v > 0 ? v : alpha * Math.expm1(v)));
   },
-  backward(ctx: Context, gradOutput: Tensor): [Tensor] {
-    const [x] = ctx.saved;
-    const alpha = ctx.alpha as number;
+  backward(ctx, gradOutput: Tensor): [Tensor] {
+    const { x, alpha } = ctx.saved;
     // At 0 the left branch: α·e⁰ = α, as PyTorch.
-    return [mapGradient(gradOutput, x!, (g, v) => (v > 0 ? g : g * alpha * Math.exp(v)))];
+    return [mapGradient(gradOutput, x, (g, v) => (v > 0 ? g : g * alpha * Math.exp(v)))];
   },
 });
 
@@ -93,15 +91,15 @@ function sigmoidOf(v: number): number {
 
 const siluOp = defineOp({
   name: 'silu',
-  forward(ctx: Context, x: Tensor): Tensor {
-    ctx.save(x);
+  forward(ctx: ForwardContext<{ x: Tensor }>, x: Tensor): Tensor {
+    ctx.save({ x });
     return mapInput(x, (v) => v * sigmoidOf(v));
   },
-  backward(ctx: Context, gradOutput: Tensor): [Tensor] {
-    const [x] = ctx.saved;
+  backward(ctx, gradOutput: Tensor): [Tensor] {
+    const { x } = ctx.saved;
     // d/dx x·σ(x) = σ(x)·(1 + x·(1 − σ(x)))
     return [
-      mapGradient(gradOutput, x!, (g, v) => {
+      mapGradient(gradOutput, x, (g, v) => {
         const s = sigmoidOf(v);
         return g * s * (1 + v * (1 - s));
       }),
@@ -120,14 +118,14 @@ export function silu(input: TensorInput): Variable {
 
 const hardswishOp = defineOp({
   name: 'hardswish',
-  forward(ctx: Context, x: Tensor): Tensor {
-    ctx.save(x);
+  forward(ctx: ForwardContext<{ x: Tensor }>, x: Tensor): Tensor {
+    ctx.save({ x });
     return mapInput(x, (v) => (v <= -3 ? 0 : v >= 3 ? v : (v * (v + 3)) / 6));
   },
-  backward(ctx: Context, gradOutput: Tensor): [Tensor] {
-    const [x] = ctx.saved;
+  backward(ctx, gradOutput: Tensor): [Tensor] {
+    const { x } = ctx.saved;
     // PyTorch's branches: 0 below −3, x/3 + ½ on [−3, 3] (so −½ at −3 and 1.5 at 3), 1 above.
-    return [mapGradient(gradOutput, x!, (g, v) => (v < -3 ? 0 : v <= 3 ? g * (v / 3 + 0.5) : g))];
+    return [mapGradient(gradOutput, x, (g, v) => (v < -3 ? 0 : v <= 3 ? g * (v / 3 + 0.5) : g))];
   },
 });
 
@@ -143,18 +141,19 @@ export function hardswish(input: TensorInput): Variable {
 
 const softplusOp = defineOp({
   name: 'softplus',
-  forward(ctx: Context, x: Tensor, beta: number, threshold: number): Tensor {
-    ctx.save(x);
-    ctx.beta = beta;
-    ctx.threshold = threshold;
+  forward(
+    ctx: ForwardContext<{ x: Tensor; beta: number; threshold: number }>,
+    x: Tensor,
+    beta: number,
+    threshold: number,
+  ): Tensor {
+    ctx.save({ x, beta, threshold });
     return mapInput(x, (v) => (v * beta > threshold ? v : Math.log1p(Math.exp(v * beta)) / beta));
   },
-  backward(ctx: Context, gradOutput: Tensor): [Tensor] {
-    const [x] = ctx.saved;
-    const beta = ctx.beta as number;
-    const threshold = ctx.threshold as number;
+  backward(ctx, gradOutput: Tensor): [Tensor] {
+    const { x, beta, threshold } = ctx.saved;
     return [
-      mapGradient(gradOutput, x!, (g, v) => {
+      mapGradient(gradOutput, x, (g, v) => {
         if (v * beta > threshold) return g;
         const z = Math.exp(v * beta);
         return (g * z) / (z + 1);
@@ -187,15 +186,15 @@ export function softplus(input: TensorInput, options: SoftplusOptions = {}): Var
 
 const mishOp = defineOp({
   name: 'mish',
-  forward(ctx: Context, x: Tensor): Tensor {
-    ctx.save(x);
+  forward(ctx: ForwardContext<{ x: Tensor }>, x: Tensor): Tensor {
+    ctx.save({ x });
     return mapInput(x, (v) => v * Math.tanh(Math.log1p(Math.exp(v))));
   },
-  backward(ctx: Context, gradOutput: Tensor): [Tensor] {
-    const [x] = ctx.saved;
+  backward(ctx, gradOutput: Tensor): [Tensor] {
+    const { x } = ctx.saved;
     // d/dx x·tanh(sp(x)) = tanh(sp) + x·σ(x)·(1 − tanh²(sp)), sp' = σ
     return [
-      mapGradient(gradOutput, x!, (g, v) => {
+      mapGradient(gradOutput, x, (g, v) => {
         const t = Math.tanh(Math.log1p(Math.exp(v)));
         return g * (t + v * sigmoidOf(v) * (1 - t * t));
       }),
@@ -221,9 +220,13 @@ interface ChannelLayout {
 
 const preluOp = defineOp({
   name: 'prelu',
-  forward(ctx: Context, x: Tensor, weight: Tensor, layout: ChannelLayout): Tensor {
-    ctx.save(x, weight);
-    ctx.layout = layout;
+  forward(
+    ctx: ForwardContext<{ x: Tensor; weight: Tensor; layout: ChannelLayout }>,
+    x: Tensor,
+    weight: Tensor,
+    layout: ChannelLayout,
+  ): Tensor {
+    ctx.save({ x, weight, layout });
     const src = contiguousData(x);
     const w = contiguousData(weight);
     const out = floatArray(x.dtype, src.length);
@@ -234,9 +237,9 @@ const preluOp = defineOp({
     }
     return new Tensor(out, x.shape);
   },
-  backward(ctx: Context, gradOutput: Tensor): [Tensor | null, Tensor | null] {
-    const [x, weight] = ctx.saved as [Tensor, Tensor];
-    const { channels, inner } = ctx.layout as ChannelLayout;
+  backward(ctx, gradOutput: Tensor): [Tensor | null, Tensor | null] {
+    const { x, weight, layout } = ctx.saved;
+    const { channels, inner } = layout;
     const src = contiguousData(x);
     const w = contiguousData(weight);
     const g = contiguousData(gradOutput);
