@@ -115,5 +115,7 @@ export {
   type TrainingTargets,
   type RestoredTraining,
 } from './train/training-state.js';
+export { ProgressBar, formatSeconds, type ProgressBarOptions, type ProgressStream } from './train/progress.js';
+export { trainEpoch, type TrainEpochOptions, type EpochStats } from './train/train-epoch.js';
 export { toOnnxBytes, type OnnxExportOptions } from './onnx/export.js';
 export * as visualize from './visualize/index.js';

@@ -142,3 +142,19 @@ export function checkTensor(op: string, value: unknown, argName = 'x'): Tensor {
   if (!(value instanceof Tensor)) throw typeError(op, `${argName} must be a Tensor, got ${describeValue(value)}`);
   return value;
 }
+
+/** A value holding its values in a `data` Tensor: a Variable, seen from this package (which cannot import it). */
+export interface HasTensorData {
+  readonly data: Tensor;
+}
+
+/**
+ * For ops whose result carries no gradient (argmax, argmin): a Tensor, or a Variable read through
+ * its `data`, as PyTorch's `argmax` takes a tensor that requires grad.
+ */
+export function checkTensorOrData(op: string, value: unknown, argName = 'x'): Tensor {
+  if (value instanceof Tensor) return value;
+  const data = value !== null && typeof value === 'object' ? (value as Partial<HasTensorData>).data : undefined;
+  if (data instanceof Tensor) return data;
+  throw typeError(op, `${argName} must be a Tensor or Variable, got ${describeValue(value)}`);
+}

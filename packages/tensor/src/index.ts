@@ -9,6 +9,8 @@ export {
   checkInt,
   checkRank,
   checkTensor,
+  checkTensorOrData,
+  type HasTensorData,
   describeValue,
   checkOptions,
   checkSize,
