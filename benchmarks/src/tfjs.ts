@@ -51,7 +51,7 @@ export async function loadTf(): Promise<TfPeers> {
   // tfjs-core's Node build ships no gradients (the @tensorflow/tfjs union package adds them); this is
   // tfjs-core's own registration module, bundled. It registers into TF.js's process-global registry and
   // engine, which the required copy above must have created first (its Tensor class is the complete one).
-  await import('@tensorflow/tfjs-core/dist/register_all_gradients');
+  await import('@tensorflow/tfjs-core/dist/register_all_gradients.js');
   require('@tensorflow/tfjs-backend-cpu');
   const wasm = require('@tensorflow/tfjs-backend-wasm') as { setWasmPaths(prefix: string): void };
   wasm.setWasmPaths(join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + '/');

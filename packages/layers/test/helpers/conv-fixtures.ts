@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { variable, type Variable } from '@torchlet/autograd';
 import { formatShape, Tensor, tensor, type DType } from '@torchlet/tensor';
 import { describe, expect, it } from 'vitest';
+import { itHasCases } from './golden-counts.js';
 
 /** A tensor as the fixture generators write it: flat row-major float64 (or integer) data. */
 export interface FixtureTensor {
@@ -72,11 +73,21 @@ type ConvLikeOp<O> = (input: Variable, weight: Variable, bias: Variable | null, 
 /**
  * One `describe` per dtype (float64, float32) with an `it` per case of `fixtures/torch/<file>`:
  * runs `ops[c.op ?? only]` and checks the output and the input, weight and bias gradients against
- * PyTorch's within `TOLERANCE`.
+ * PyTorch's within `TOLERANCE`; and a test that the file holds `counts` cases per op and per padding
+ * mode (`{ 'conv2d reflect': 6, ... }`).
  */
-export function describeConvGoldens<O>(title: string, file: string, ops: Record<string, ConvLikeOp<O>>): void {
+export function describeConvGoldens<O>(
+  title: string,
+  file: string,
+  ops: Record<string, ConvLikeOp<O>>,
+  counts: Record<string, number>,
+): void {
   const { cases } = loadFixture<ConvGoldenCase<O>>(file);
   const names = Object.keys(ops);
+  itHasCases(file, cases, counts, (c) => {
+    const mode = (c.options as { paddingMode?: string }).paddingMode ?? 'zeros';
+    return `${c.op ?? names[0]} ${mode}`;
+  });
   for (const dtype of ['float64', 'float32'] as const) {
     describe(`${title} goldens vs PyTorch 1.13 (${dtype})`, () => {
       for (const c of cases) {

@@ -1,6 +1,7 @@
 import { Variable } from '@torchlet/autograd';
 import { describe, expect, it } from 'vitest';
 import { expectClose, fromFixture, loadFixture, type FixtureTensor } from './fixtures.js';
+import { itHasCases } from './golden-counts.js';
 
 /** A case written by `fixtures/generate/op_case.py`: named tensor inputs, options, output, every gradient. */
 export interface OpCase {
@@ -19,10 +20,15 @@ export type OpRunner = (inputs: Record<string, Variable>, options: Record<string
 /**
  * One test per case of `fixtures/torch/<file>.json`, in float64 (rtol 1e-9) and float32 (rtol 1e-4):
  * the output and the gradient of every input for the recorded `gradOutput`. A case whose op has no
- * runner fails, so a fixture never goes unchecked.
+ * runner fails, so a fixture never goes unchecked; and a test that the file holds `counts` cases per op.
  */
-export function describeOpGoldens(file: string, runners: Record<string, OpRunner>): void {
+export function describeOpGoldens(
+  file: string,
+  runners: Record<string, OpRunner>,
+  counts: Record<string, number>,
+): void {
   const { cases } = loadFixture<{ cases: OpCase[] }>(file);
+  itHasCases(`${file}.json`, cases, counts);
   for (const dtype of ['float64', 'float32'] as const) {
     const [rtol, atol] = dtype === 'float64' ? [1e-9, 1e-12] : [1e-4, 1e-5];
     describe(`${file} matches PyTorch 1.13 (${dtype})`, () => {

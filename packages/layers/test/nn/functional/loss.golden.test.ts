@@ -3,6 +3,7 @@ import { Tensor } from '@torchlet/tensor';
 import { describe, expect, it } from 'vitest';
 import { binaryCrossEntropyWithLogits, crossEntropy, mseLoss, nllLoss } from '../../../src/nn/functional/loss.js';
 import { expectClose, fromFixture, loadFixture, type FixtureTensor } from '../../helpers/fixtures.js';
+import { itHasCases } from '../../helpers/golden-counts.js';
 
 interface LossCase {
   name: string;
@@ -16,6 +17,8 @@ interface LossCase {
 }
 
 const { cases } = loadFixture<{ cases: LossCase[] }>('loss');
+itHasCases('loss.json', cases, { crossEntropy: 36, nllLoss: 10, mseLoss: 7, binaryCrossEntropyWithLogits: 14 });
+itHasCases('loss.json', cases, { mean: 29, sum: 19, none: 19 }, (c) => c.options.reduction ?? 'mean');
 
 function options(c: LossCase, dtype: 'float64' | 'float32'): Record<string, unknown> {
   const out: Record<string, unknown> = {};

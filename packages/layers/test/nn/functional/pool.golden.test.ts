@@ -12,6 +12,7 @@ import {
   type MaxPoolOptions,
 } from '../../../src/nn/functional/index.js';
 import { expectClose, fromFixture, loadFixture, type FixtureTensor } from '../../helpers/conv-fixtures.js';
+import { itHasCases } from '../../helpers/golden-counts.js';
 
 interface PoolCase {
   name: string;
@@ -25,6 +26,22 @@ interface PoolCase {
 }
 
 const { cases } = loadFixture<PoolCase>('pool.json');
+itHasCases(
+  'pool.json',
+  cases,
+  {
+    maxPool1d: 16,
+    'maxPool1d ties': 3,
+    maxPool2d: 18,
+    'maxPool2d ties': 2,
+    avgPool1d: 14,
+    avgPool2d: 20,
+    adaptiveAvgPool2d: 8,
+    adaptiveMaxPool2d: 8,
+    'adaptiveMaxPool2d ties': 1,
+  },
+  (c) => (c.name.endsWith(' ties') ? `${c.op} ties` : c.op),
+);
 
 for (const dtype of ['float64', 'float32'] as const) {
   describe(`pool goldens vs PyTorch 1.13 (${dtype})`, () => {

@@ -2,6 +2,7 @@ import { Variable } from '@torchlet/autograd';
 import { describe, expect, it } from 'vitest';
 import { BatchNorm1d, BatchNorm2d } from '../../../src/nn/modules/norm.js';
 import { expectClose, fromFixture, loadFixture, type FixtureTensor } from '../../helpers/fixtures.js';
+import { itHasCases } from '../../helpers/golden-counts.js';
 
 interface Step {
   input: FixtureTensor;
@@ -26,6 +27,7 @@ interface BatchNormCase {
 }
 
 const { cases } = loadFixture<{ cases: BatchNormCase[] }>('batchnorm');
+itHasCases('batchnorm.json', cases, { BatchNorm1d: 7, BatchNorm2d: 4 }, (c) => c.module);
 
 for (const dtype of ['float64', 'float32'] as const) {
   const [rtol, atol] = dtype === 'float64' ? [1e-9, 1e-12] : [1e-4, 1e-5];
