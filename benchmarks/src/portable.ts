@@ -4,7 +4,7 @@
  * (examples/browser/bench.html) imports this as `@torchlet/benchmarks/portable`.
  */
 export { cells, HEAD, LEGEND, markdownTable, RIGHT, textTable } from './report.js';
-export { markSpeedups, runWorkload, type Row, type RunnerOptions } from './runner.js';
+export { cannotRow, markSpeedups, runWorkload, type Row, type RunnerOptions } from './runner.js';
 export { firstLine, tfLabel, type Tf, type TfBackendName, type TfPeers } from './tf-peers.js';
 export { FULL, QUICK, type TimingPolicy } from './timing.js';
 export { torchletBackends, type TorchletBackend } from './torchlet-backends.js';

@@ -50,6 +50,11 @@ function emptyRow(workload: string, impl: string, torchlet: boolean): Row {
   };
 }
 
+/** The row of an implementation that could not run `workload`, saying why. */
+export function cannotRow(workload: string, impl: string, torchlet: boolean, why: string): Row {
+  return { ...emptyRow(workload, impl, torchlet), note: `cannot: ${why}` };
+}
+
 function fill(row: Row, w: Workload, ms: number, runs: number, fullBatch: number): Row {
   row.ms = ms;
   row.runs = runs;

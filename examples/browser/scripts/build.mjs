@@ -50,7 +50,8 @@ export async function buildDemo({ log = console.log } = {}) {
     throw new Error(
       `the demo bundle reaches Node-only imports: ${[...new Set(nodeImports.map((i) => i.path))].join(', ')}`,
     );
-  for (const page of ['index.html', 'bench.html']) copyFileSync(join(demoDir, 'public', page), join(distDir, page));
+  for (const page of ['index.html', 'bench.html', 'page.css'])
+    copyFileSync(join(demoDir, 'public', page), join(distDir, page));
   // TF.js's wasm backend fetches its .wasm files at run time (setWasmPaths points at dist/tfjs/).
   const tfjsWasm = join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
   mkdirSync(join(distDir, 'tfjs'), { recursive: true });

@@ -13,6 +13,7 @@ import { buildDemo, distDir } from './build.mjs';
 
 const TYPES = {
   '.html': 'text/html; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
   '.map': 'application/json',
   '.bin': 'application/octet-stream',

@@ -17,11 +17,11 @@ import '@tensorflow/tfjs-backend-webgl';
 import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import {
   benchWorkloads,
+  cannotRow,
   firstLine,
   QUICK,
   FULL,
   runWorkload,
-  type Row,
   type TfBackendName,
   type TfPeers,
   type TorchletBackend,
@@ -116,23 +116,6 @@ function browserVersion(): string {
   return chrome ? `${chrome[0]}` : firefox ? firefox[0] : ua;
 }
 
-function cannotRow(workload: string, impl: string, why: string): Row {
-  return {
-    workload,
-    impl,
-    torchlet: false,
-    ms: null,
-    runs: 0,
-    gflops: null,
-    imagesPerSecond: null,
-    best: false,
-    speedup: null,
-    maxDiff: null,
-    scale: null,
-    note: `cannot: ${why}`,
-  };
-}
-
 async function run(request: BenchRequest): Promise<void> {
   const started = performance.now();
   const all = benchWorkloads();
@@ -168,7 +151,7 @@ async function run(request: BenchRequest): Promise<void> {
     post({ type: 'progress', line: w.name });
     const rows = await runWorkload(w, backends, peers, options);
     // A backend that could not start still gets its line, saying why.
-    for (const [name, why] of Object.entries(peers.failed)) rows.push(cannotRow(w.name, `tfjs ${name}`, why));
+    for (const [name, why] of Object.entries(peers.failed)) rows.push(cannotRow(w.name, `tfjs ${name}`, false, why));
     post({ type: 'rows', rows });
   }
   post({ type: 'done', seconds: (performance.now() - started) / 1000 });
