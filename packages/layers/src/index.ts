@@ -144,4 +144,5 @@ export {
 export { ProgressBar, formatSeconds, type ProgressBarOptions, type ProgressStream } from './train/progress.js';
 export { trainEpoch, type TrainEpochOptions, type EpochStats } from './train/train-epoch.js';
 export { toOnnxBytes, type OnnxExportOptions } from './onnx/export.js';
+export * as transforms from './data/transforms.js';
 export * as visualize from './visualize/index.js';
