@@ -98,8 +98,23 @@ export {
   PReLU,
   type PReLUOptions,
 } from './nn/modules/activation.js';
-export { Dropout, type DropoutModuleOptions } from './nn/modules/dropout.js';
-export { BatchNormNd, BatchNorm1d, BatchNorm2d, type BatchNormModuleOptions } from './nn/modules/norm.js';
+export { Dropout, Dropout1d, Dropout2d, Dropout3d, type DropoutModuleOptions } from './nn/modules/dropout.js';
+export {
+  BatchNormNd,
+  BatchNorm1d,
+  BatchNorm2d,
+  BatchNorm3d,
+  LayerNorm,
+  GroupNorm,
+  InstanceNormNd,
+  InstanceNorm1d,
+  InstanceNorm2d,
+  InstanceNorm3d,
+  type BatchNormModuleOptions,
+  type LayerNormModuleOptions,
+  type GroupNormModuleOptions,
+  type InstanceNormModuleOptions,
+} from './nn/modules/norm.js';
 export { Sequential } from './nn/modules/sequential.js';
 export {
   captureTrainingState,
