@@ -251,5 +251,5 @@ export const hugeSize = fc.constantFrom<number>(
 export const hugeShape: fc.Arbitrary<number[]> = fc.oneof(
   fc.tuple(hugeSize, fc.integer({ min: 2, max: 3 }), fc.boolean()).map(([h, d, first]) => (first ? [h, d] : [d, h])),
   hugeSize.filter((h) => h > 2 ** 31 - 1).map((h) => [h]),
-  fc.constantFrom([2 ** 16, 2 ** 16], [2 ** 11, 2 ** 11, 2 ** 10], [3, 2 ** 30]),
+  fc.constantFrom<number[]>([2 ** 16, 2 ** 16], [2 ** 11, 2 ** 11, 2 ** 10], [3, 2 ** 30]),
 );
