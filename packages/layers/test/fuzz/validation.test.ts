@@ -1244,6 +1244,23 @@ describe('sizes near and past 2^31 and 2^53', () => {
     });
   }
   run({
+    op: 'interpolate',
+    valid: small,
+    mutations: {
+      size: {
+        bad: fc.oneof(
+          hugeSize,
+          hugeSize.map((h) => [h, 2]),
+        ),
+        call: (s, bad) => F.interpolate(leaf([s.n, s.c, s.l, s.l]), { size: bad as number }),
+      },
+      scaleFactor: {
+        bad: hugeSize,
+        call: (s, bad) => F.interpolate(leaf([s.n, s.c, s.l, s.l]), { scaleFactor: bad as number }),
+      },
+    },
+  });
+  run({
     op: 'Linear',
     valid: fc.integer({ min: 2, max: 4 }),
     mutations: {
