@@ -126,4 +126,5 @@ export {
   type RestoredTraining,
 } from './train/training-state.js';
 export { toOnnxBytes, type OnnxExportOptions } from './onnx/export.js';
+export * as transforms from './data/transforms.js';
 export * as visualize from './visualize/index.js';
