@@ -3,7 +3,7 @@ import { Conv2d, Flatten, functional as F, Linear, MaxPool2d, ReLU, Sequential, 
 import { Generator, manualSeed, randn, Tensor, type DType } from '@torchlet/tensor';
 
 /** A small CNN: `[N, 1, 8, 8]` → `[N, 2]`. */
-export function smallCnn(dtype: DType = 'float32'): Sequential {
+export function smallCnn(dtype: 'float32' | 'float64' = 'float32'): Sequential {
   const model = new Sequential(
     new Conv2d(1, 4, 3, { padding: 1, dtype }),
     new ReLU(),
