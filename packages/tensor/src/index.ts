@@ -10,6 +10,8 @@ export {
   checkInt,
   checkRank,
   checkTensor,
+  checkTensorOrData,
+  type HasTensorData,
   describeValue,
   checkOptions,
   checkSize,
@@ -24,4 +26,6 @@ export * from './ops/pad.js';
 export * from './ops/index-select.js';
 export * from './ops/reduce.js';
 export * from './ops/matmul.js';
+export { copy_ } from './ops/copy.js';
+export { storageVersion, bumpVersion } from './version.js';
 export * from './kernels/index.js';
