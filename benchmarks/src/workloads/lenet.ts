@@ -1,4 +1,4 @@
-import { Conv2d, Flatten, Linear, MaxPool2d, ReLU, SGD, Sequential, type Parameter } from '@torchlet/layers';
+import { Conv2d, Flatten, Linear, MaxPool2d, ReLU, SGD, Sequential, type Adam, type Parameter } from '@torchlet/layers';
 import { crossEntropy } from '@torchlet/layers/functional';
 import { Generator, Tensor, contiguousData } from '@torchlet/tensor';
 import type * as TF from '@tensorflow/tfjs-core';
@@ -48,7 +48,7 @@ export function lenet(generator: Generator): LeNet {
 }
 
 /** One SGD step on one batch: zero the gradients, forward, cross-entropy, backward, update. Returns the loss. */
-export function trainStep(net: LeNet, optimizer: SGD, images: Tensor, labels: Tensor): number {
+export function trainStep(net: LeNet, optimizer: SGD | Adam, images: Tensor, labels: Tensor): number {
   optimizer.zeroGrad();
   const loss = crossEntropy(net.model.forward(images), labels);
   loss.backward();
@@ -103,6 +103,7 @@ export function lenetStep(batch = 64): Workload {
     scalableBatch: null,
     flops: () => null,
     images: batch,
+    pytorch: { kind: 'lenet-step', batch, lr: LR },
     torchlet(): Prepared {
       const net = lenet(new Generator(MODEL_SEED));
       const optimizer = new SGD(net.model.parameters(), { lr: LR });
