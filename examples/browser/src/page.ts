@@ -8,7 +8,8 @@ import type { FromWorker, ToWorker, TrainSettings } from './protocol.js';
 export interface DemoState {
   settings: TrainSettings;
   losses: number[];
-  accuracies: { step: number; accuracy: number }[];
+  /** Test accuracy every `evalEvery` batches, with the frames drawn by the time it arrived. */
+  accuracies: { step: number; accuracy: number; frames: number }[];
   /** Animation frames the page drew while training ran: it grows only if the main thread is free. */
   frames: number;
   pictures: number;
@@ -59,7 +60,7 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
       $('speed').textContent = m.imagesPerSecond.toFixed(0);
       break;
     case 'eval':
-      state.accuracies.push({ step: m.step, accuracy: m.accuracy });
+      state.accuracies.push({ step: m.step, accuracy: m.accuracy, frames: state.frames });
       $('accuracy').textContent = `${(100 * m.accuracy).toFixed(1)} %`;
       break;
     case 'pictures':

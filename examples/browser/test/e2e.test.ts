@@ -54,7 +54,7 @@ describe.skipIf(!haveChromium)('browser demo in headless Chromium', () => {
         '--disable-sync',
       ],
     });
-  }, 60_000);
+  });
 
   afterAll(async () => {
     await browser?.close();
@@ -72,7 +72,7 @@ describe.skipIf(!haveChromium)('browser demo in headless Chromium', () => {
         return demo !== undefined && (demo.done || demo.error !== null);
       },
       undefined,
-      { timeout: 75_000, polling: 250 },
+      { timeout: 240_000, polling: 250 }, // under the suite's 300 s test timeout
     );
     const demo = await page.evaluate(() => (window as unknown as { demo: DemoState }).demo);
     expect(demo.error).toBeNull();
@@ -89,8 +89,11 @@ describe.skipIf(!haveChromium)('browser demo in headless Chromium', () => {
     expect(accuracies.length).toBeGreaterThanOrEqual(4); // every 40 batches and at the epoch's end
     expect(accuracies[accuracies.length - 1]!).toBeGreaterThan(0.8);
     expect(accuracies[accuracies.length - 1]!).toBeGreaterThan(accuracies[0]!);
-    // The main thread stayed free while the worker trained: it drew animation frames throughout.
-    expect(demo.frames).toBeGreaterThan(20);
+    // The main thread stayed free while the worker trained: it drew animation frames throughout, at
+    // least one between any two evaluations (40 batches apart). Counted per stretch of training, not
+    // per second, so that a loaded machine, which slows training and drawing alike, cannot fail it.
+    const framesAtEvals = demo.accuracies.map((a) => a.frames);
+    for (let i = 1; i < framesAtEvals.length; i++) expect(framesAtEvals[i]!).toBeGreaterThan(framesAtEvals[i - 1]!);
     expect(demo.pictures).toBeGreaterThan(10);
 
     // The canvases hold pictures: the filters vary in brightness, the chart has coloured lines.
@@ -109,5 +112,5 @@ describe.skipIf(!haveChromium)('browser demo in headless Chromium', () => {
     await page.screenshot({ path: join(artifacts, 'browser-demo.png'), fullPage: true });
     expect(existsSync(join(artifacts, 'browser-demo.png'))).toBe(true);
     await page.close();
-  }, 90_000);
+  });
 });

@@ -1,11 +1,12 @@
-import { defineOp, type Variable } from '@torchlet/autograd';
+import { defineOp, type ForwardContext, type Variable } from '@torchlet/autograd';
 import { formatShape, ones, reshape, shapeError, sum, type Tensor } from '@torchlet/tensor';
 import * as T from '@torchlet/tensor';
 import { Module, Parameter } from '@torchlet/layers';
 
 /**
  * Swish with a learnable slope per channel: `y = x · sigmoid(β_c · x)` (Ramachandran et al., 2017).
- * A user-written op: forward and backward by hand, joined to the graph by `defineOp`.
+ * A user-written op: forward and backward by hand, joined to the graph by `defineOp`. What forward
+ * saves is one typed record, declared on its `ctx`; backward reads it back as `ctx.saved`.
  *
  * @param x    `[N, C, ...]`
  * @param beta `[C]`
@@ -13,7 +14,7 @@ import { Module, Parameter } from '@torchlet/layers';
  */
 export const swish = defineOp({
   name: 'swish',
-  forward(ctx, x: Tensor, beta: Tensor): Tensor {
+  forward(ctx: ForwardContext<{ x: Tensor; b: Tensor; s: Tensor }>, x: Tensor, beta: Tensor): Tensor {
     if (x.ndim < 2 || beta.ndim !== 1 || beta.shape[0] !== x.shape[1]) {
       throw shapeError(
         'swish',
@@ -23,11 +24,11 @@ export const swish = defineOp({
     // β viewed as [1, C, 1, ...] broadcasts over batch and spatial axes.
     const b = reshape(beta, [1, beta.shape[0]!, ...new Array(x.ndim - 2).fill(1)]);
     const s = T.sigmoid(T.mul(b, x));
-    ctx.save(x, b, s);
+    ctx.save({ x, b, s });
     return T.mul(x, s);
   },
   backward(ctx, gradOutput: Tensor): [Tensor | null, Tensor | null] {
-    const [x, b, s] = ctx.saved as [Tensor, Tensor, Tensor];
+    const { x, b, s } = ctx.saved;
     // d sigmoid(u)/du = s(1 − s); u = βx, so ∂y/∂x = s + βx·s(1 − s) and ∂y/∂β = x²·s(1 − s).
     const ds = T.mul(s, T.sub(1, s));
     const gradX = ctx.needsInputGrad[0] ? T.mul(gradOutput, T.add(s, T.mul(T.mul(b, x), ds))) : null;

@@ -23,7 +23,7 @@ describe('MNIST training', () => {
     expect(mean(curve.slice(0, 5))).toBeGreaterThan(2.0); // ln 10 ≈ 2.30 at the start
     expect(mean(curve.slice(-10))).toBeLessThan(0.8);
     expect(result.testAccuracy).toBeGreaterThan(0.8);
-  }, 120_000);
+  });
 
   it('gives a bit-identical loss curve for the same seed, and another for another seed', () => {
     const args = { ...DEFAULTS, limit: 192, epochs: 1, batchSize: 32 };
@@ -32,7 +32,7 @@ describe('MNIST training', () => {
     const c = trainMnist({ ...args, seed: 1 }, data).lossCurve;
     expect(b).toEqual(a);
     expect(c).not.toEqual(a);
-  }, 120_000);
+  });
 });
 
 describe('flags', () => {

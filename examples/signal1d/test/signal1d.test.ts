@@ -16,5 +16,5 @@ describe('signal1d', () => {
     const run = trainSignals({ train: 800, test: 200, length: 64, epochs: 3 });
     expect(run.lossCurve[0]).toBeGreaterThan(1.0); // ln 4 ≈ 1.39 at chance
     expect(run.testAccuracy).toBeGreaterThan(0.9);
-  }, 60_000);
+  });
 });

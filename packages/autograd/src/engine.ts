@@ -27,7 +27,7 @@ export function runBackward(root: Variable, seed: Tensor, retainGraph: boolean):
       );
     }
     const gradOutputs = node.outputs.map((o, i) => grads[i] ?? zeroGradient(o));
-    const gradInputs = node.backward(node.ctx, gradOutputs);
+    const gradInputs = node.backward(gradOutputs);
     node.inputs.forEach((input, i) => {
       const g = gradInputs[i];
       if (input === null || g == null) return;

@@ -5,66 +5,90 @@ import type { Node } from './node.js';
 import { Variable } from './variable.js';
 
 /**
- * What an op's forward leaves for its backward: `save(...)` tensors, plus any plain fields
- * (`ctx.options = ...`). `needsInputGrad[i]` says whether input i wants a gradient, so backward
- * can skip work nobody asked for.
+ * What an op's forward sees: which inputs want a gradient (so it can skip saving what nobody will
+ * use), and `save`, which hands one typed record to backward. Declaring the record's type on the
+ * forward's `ctx` (`ctx: ForwardContext<{ x: Tensor }>`) types `ctx.saved` in backward.
  */
-export class Context {
+export interface ForwardContext<Saved = undefined> {
+  /** `needsInputGrad[i]`: whether argument i is a Variable that requires a gradient (and grad mode is on). */
   readonly needsInputGrad: readonly boolean[];
-  private savedTensors: Tensor[] | null = [];
-  private readonly nonDifferentiable = new Set<Tensor>();
-  private releaseHooks: (() => void)[] | null = null;
-  [field: string]: unknown;
+  /**
+   * Keeps `saved` for backward (call once). It is dropped after backward unless `retainGraph`, so
+   * the activations it holds are freed as soon as their gradients are computed.
+   */
+  save(saved: Saved): void;
+  /** Marks forward outputs (e.g. max-pool indices) that carry no gradient. */
+  markNonDifferentiable(...outputs: Tensor[]): void;
+  /**
+   * Runs `fn` when the saved record is dropped, after the backward that used it (never, if the
+   * graph is kept with `retainGraph` or dropped unused). An op that saved a scratch buffer from a
+   * pool returns it here, so the next forward reuses warm memory instead of allocating.
+   */
+  onRelease(fn: () => void): void;
+}
 
-  constructor(needsInputGrad: readonly boolean[]) {
+/** What an op's backward sees: the record its forward saved, and which inputs want a gradient. */
+export interface BackwardContext<Saved = undefined> {
+  readonly needsInputGrad: readonly boolean[];
+  /** The record passed to `save` in forward. */
+  readonly saved: Saved;
+}
+
+const NOTHING_SAVED: unique symbol = Symbol('nothing saved');
+const FREED: unique symbol = Symbol('freed');
+
+/** One op call's context: both faces above, plus the explicit `release` the engine calls. */
+export class OpContext<Saved> implements ForwardContext<Saved>, BackwardContext<Saved> {
+  readonly needsInputGrad: readonly boolean[];
+  private record: Saved | typeof NOTHING_SAVED | typeof FREED = NOTHING_SAVED;
+  private nonDifferentiable: Set<Tensor> | null = null;
+  private releaseHooks: (() => void)[] | null = null;
+
+  constructor(
+    readonly opName: string,
+    needsInputGrad: readonly boolean[],
+  ) {
     this.needsInputGrad = needsInputGrad;
   }
 
-  /** Keeps tensors for backward; they are dropped after backward unless `retainGraph`. */
-  save(...tensors: Tensor[]): void {
-    if (this.savedTensors === null) throw typeError('Context.save', 'cannot save after the graph was freed');
-    this.savedTensors.push(...tensors);
+  save(saved: Saved): void {
+    if (this.record === FREED) throw typeError(this.opName, 'cannot save after the graph was freed');
+    if (this.record !== NOTHING_SAVED) throw typeError(this.opName, 'forward called ctx.save twice; save one record');
+    this.record = saved;
   }
 
-  /** The tensors passed to `save`, in order. */
-  get saved(): Tensor[] {
-    if (this.savedTensors === null) {
+  get saved(): Saved {
+    const record = this.record;
+    if (record === FREED) {
       throw typeError(
         'backward',
-        'the saved buffers of this op were freed by an earlier backward(); pass { retainGraph: true } to the first backward() to run backward twice',
+        `the saved buffers of ${this.opName} were freed by an earlier backward(); pass { retainGraph: true } to the first backward() to run backward twice`,
       );
     }
-    return this.savedTensors;
+    if (record === NOTHING_SAVED)
+      throw typeError(this.opName, 'backward read ctx.saved, but forward never called ctx.save');
+    return record;
   }
 
-  /** Marks forward outputs (e.g. max-pool indices) that carry no gradient. */
   markNonDifferentiable(...outputs: Tensor[]): void {
+    this.nonDifferentiable ??= new Set();
     for (const t of outputs) this.nonDifferentiable.add(t);
   }
 
   isNonDifferentiable(t: Tensor): boolean {
-    return this.nonDifferentiable.has(t);
+    return this.nonDifferentiable !== null && this.nonDifferentiable.has(t);
   }
 
-  /**
-   * Runs `fn` when this context's buffers are freed, after the backward that used them (never, if
-   * the graph is kept with `retainGraph` or dropped unused). An op that saved a scratch buffer from
-   * a pool returns it here, so the next forward reuses warm memory instead of allocating.
-   */
   onRelease(fn: () => void): void {
     (this.releaseHooks ??= []).push(fn);
   }
 
-  /** Drops saved buffers and any tensors stored as fields, then runs the `onRelease` hooks. */
+  /** Drops the saved record (and with it every tensor it holds), then runs the `onRelease` hooks. */
   release(): void {
     const hooks = this.releaseHooks;
     this.releaseHooks = null;
+    this.record = FREED;
     if (hooks) for (const fn of hooks) fn();
-    this.savedTensors = null;
-    for (const key of Object.keys(this)) {
-      const v = this[key];
-      if (v instanceof Tensor || (Array.isArray(v) && v.some((x) => x instanceof Tensor))) this[key] = undefined;
-    }
   }
 }
 
@@ -73,20 +97,21 @@ export type Lifted<T> = T extends Tensor ? Tensor | Variable : T;
 type LiftedArgs<A extends unknown[]> = { [K in keyof A]: Lifted<A[K]> };
 type OpResult<R> = R extends Tensor[] ? Variable[] : Variable;
 
-export interface OpDefinition<A extends unknown[], R extends Tensor | Tensor[]> {
+export interface OpDefinition<A extends unknown[], R extends Tensor | Tensor[], Saved = undefined> {
   /** Names the op in errors and in `gradFn`. */
   name: string;
   /**
    * Computes the outputs from plain tensors (Variables are unwrapped to their `data`; numbers and
-   * option objects pass through). Return one Tensor, or an array for several outputs.
+   * option objects pass through). Return one Tensor, or an array for several outputs. What backward
+   * needs goes into one record, `ctx.save({ ... })`, whose type is `Saved`.
    */
-  forward(ctx: Context, ...args: A): R;
+  forward(ctx: ForwardContext<Saved>, ...args: A): R;
   /**
    * Given d(loss)/d(output) for each output (zeros for outputs nothing used), returns
    * d(loss)/d(input) for each argument position, shaped like that input; null where
    * `ctx.needsInputGrad[i]` is false or the argument is not a tensor.
    */
-  backward(ctx: Context, ...gradOutputs: Tensor[]): ReadonlyArray<Tensor | null | undefined> | Tensor;
+  backward(ctx: BackwardContext<Saved>, ...gradOutputs: Tensor[]): ReadonlyArray<Tensor | null | undefined> | Tensor;
 }
 
 /**
@@ -94,15 +119,24 @@ export interface OpDefinition<A extends unknown[], R extends Tensor | Tensor[]> 
  * The returned function takes Variables (or Tensors, treated as constants) where forward takes
  * Tensors, and returns Variable(s) that join the graph when grad mode is on and any input requires grad.
  *
+ * What forward saves is one typed record: annotate forward's `ctx` with `ForwardContext<Saved>`
+ * (or pass the type arguments, `defineOp<[x: Tensor], Tensor, { x: Tensor }>`), and backward's
+ * `ctx.saved` has that type. The record is dropped as a whole once backward has used it.
+ *
  * @example
  * const square = defineOp({
  *   name: 'square',
- *   forward(ctx, x: Tensor) { ctx.save(x); return T.mul(x, x); },
- *   backward(ctx, gradOutput) { const [x] = ctx.saved; return [T.mul(gradOutput, T.mul(x, 2))]; },
+ *   forward(ctx: ForwardContext<{ x: Tensor }>, x: Tensor): Tensor {
+ *     ctx.save({ x });
+ *     return T.mul(x, x);
+ *   },
+ *   backward({ saved: { x } }, gradOutput: Tensor): [Tensor] {
+ *     return [T.mul(gradOutput, T.mul(x, 2))];
+ *   },
  * });
  */
-export function defineOp<A extends unknown[], R extends Tensor | Tensor[]>(
-  def: OpDefinition<A, R>,
+export function defineOp<A extends unknown[], R extends Tensor | Tensor[], Saved = undefined>(
+  def: OpDefinition<A, R, Saved>,
 ): (...args: LiftedArgs<A>) => OpResult<R> {
   if (def === null || typeof def !== 'object')
     throw typeError('defineOp', `def must be an object { name, forward, backward }, got ${describeValue(def)}`);
@@ -129,7 +163,10 @@ export function defineOp<A extends unknown[], R extends Tensor | Tensor[]>(
       }
     }
     const record = anyRequiresGrad && isGradEnabled();
-    const ctx = new Context(inputs.map((v) => record && v !== null && v.requiresGrad));
+    const ctx = new OpContext<Saved>(
+      name,
+      inputs.map((v) => record && v !== null && v.requiresGrad),
+    );
     const result = def.forward(ctx, ...(raw as A));
     const outputs: Tensor[] = Array.isArray(result) ? result : [result];
     for (const [i, out] of outputs.entries()) {
@@ -146,8 +183,8 @@ export function defineOp<A extends unknown[], R extends Tensor | Tensor[]>(
       inputs: inputs.map((v) => (v !== null && v.requiresGrad ? v : null)),
       ctx,
       outputs: outputs.map((t) => ({ shape: t.shape, dtype: t.dtype, differentiable: !ctx.isNonDifferentiable(t) })),
-      backward: (c, grads) => {
-        const got = def.backward(c, ...grads);
+      backward: (grads) => {
+        const got = def.backward(ctx, ...grads);
         if (!(got instanceof Tensor) && !Array.isArray(got))
           throw typeError(name, 'backward must return a Tensor or an array of gradients, one per input');
         const list: (Tensor | null | undefined)[] = got instanceof Tensor ? [got] : got.slice();

@@ -1,37 +1,37 @@
 import { describe, expect, it } from 'vitest';
 import * as T from '@torchlet/tensor';
-import { Context, defineOp, noGrad, enableGrad, isGradEnabled, Variable } from '@torchlet/autograd';
+import { defineOp, noGrad, enableGrad, isGradEnabled, Variable, type ForwardContext } from '@torchlet/autograd';
 
 // Two tiny ops defined here so the engine is tested apart from the library's op set.
 const mul = defineOp({
   name: 'testMul',
-  forward(ctx: Context, a: T.Tensor, b: T.Tensor) {
-    ctx.save(a, b);
+  forward(ctx: ForwardContext<{ a: T.Tensor; b: T.Tensor }>, a: T.Tensor, b: T.Tensor) {
+    ctx.save({ a, b });
     return T.mul(a, b);
   },
-  backward(ctx: Context, gradOutput: T.Tensor) {
-    const [a, b] = ctx.saved;
-    return [ctx.needsInputGrad[0] ? T.mul(gradOutput, b!) : null, ctx.needsInputGrad[1] ? T.mul(gradOutput, a!) : null];
+  backward(ctx, gradOutput: T.Tensor) {
+    const { a, b } = ctx.saved;
+    return [ctx.needsInputGrad[0] ? T.mul(gradOutput, b) : null, ctx.needsInputGrad[1] ? T.mul(gradOutput, a) : null];
   },
 });
 const total = defineOp({
   name: 'testSum',
-  forward(ctx: Context, a: T.Tensor) {
-    ctx.shape = a.shape;
+  forward(ctx: ForwardContext<{ shape: T.Shape }>, a: T.Tensor) {
+    ctx.save({ shape: a.shape });
     let s = 0;
     for (const v of a.toTypedArray()) s += v;
     return T.full([], s, { dtype: a.dtype });
   },
-  backward(ctx: Context, gradOutput: T.Tensor) {
-    return [T.full(ctx.shape as number[], gradOutput.item(), { dtype: gradOutput.dtype })];
+  backward(ctx, gradOutput: T.Tensor) {
+    return [T.full(ctx.saved.shape, gradOutput.item(), { dtype: gradOutput.dtype })];
   },
 });
 const split = defineOp({
   name: 'testSplit',
-  forward(_ctx: Context, a: T.Tensor) {
+  forward(_ctx, a: T.Tensor) {
     return [T.mul(a, 2), T.mul(a, 3)];
   },
-  backward(_ctx: Context, g0: T.Tensor, g1: T.Tensor) {
+  backward(_ctx, g0: T.Tensor, g1: T.Tensor) {
     return [T.add(T.mul(g0, 2), T.mul(g1, 3))];
   },
 });
@@ -80,6 +80,37 @@ describe('backward', () => {
     expect(() => prod.gradFn!.ctx.saved).toThrow(/freed/);
   });
 
+  it('hands backward the typed record forward saved, and says when forward saved none or saved twice', () => {
+    const x = leaf([1, 2]);
+    const prod = mul(x, x);
+    expect(prod.gradFn!.ctx.saved).toEqual({ a: x.data, b: x.data });
+    const forgetful = defineOp({
+      name: 'forgetful',
+      forward(_ctx: ForwardContext<{ x: T.Tensor }>, a: T.Tensor) {
+        return T.mul(a, 2);
+      },
+      backward(ctx, g: T.Tensor) {
+        return [T.mul(g, ctx.saved.x)];
+      },
+    });
+    expect(() => total(forgetful(leaf([1]))).backward()).toThrow(
+      /forgetful: backward read ctx.saved, but forward never called ctx.save/,
+    );
+    const twice = defineOp({
+      name: 'twice',
+      forward(ctx: ForwardContext<{ x: T.Tensor }>, a: T.Tensor) {
+        ctx.save({ x: a });
+        ctx.save({ x: a });
+        return a;
+      },
+      backward(_ctx, g: T.Tensor) {
+        return [g];
+      },
+    });
+    expect(() => twice(leaf([1]))).toThrow(TypeError);
+    expect(() => twice(leaf([1]))).toThrow(/twice: forward called ctx.save twice/);
+  });
+
   it('needs a gradient argument for a non-scalar output', () => {
     const x = leaf([1, 2]);
     const y = mul(x, x);
@@ -101,12 +132,12 @@ describe('backward', () => {
     const seen: T.Tensor[] = [];
     const withIndices = defineOp({
       name: 'testWithIndices',
-      forward(ctx: Context, a: T.Tensor) {
+      forward(ctx, a: T.Tensor) {
         const indices = T.zeros([2, 3], { dtype: 'int32' });
         ctx.markNonDifferentiable(indices);
         return [T.mul(a, 2), indices];
       },
-      backward(_ctx: Context, g: T.Tensor, gIndices: T.Tensor) {
+      backward(_ctx, g: T.Tensor, gIndices: T.Tensor) {
         seen.push(gIndices);
         return [T.mul(g, 2)];
       },

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import * as T from '@torchlet/tensor';
 import { Generator } from '@torchlet/tensor';
 import {
-  Context,
   defineOp,
   gradcheck,
   GradcheckError,
@@ -13,28 +12,29 @@ import {
   sum,
   tanh,
   Variable,
+  type ForwardContext,
 } from '@torchlet/autograd';
 
 // x³ with a backward that forgets the factor 3 on purpose.
 const wrongCube = defineOp({
   name: 'wrongCube',
-  forward(ctx: Context, x: T.Tensor) {
-    ctx.save(x);
+  forward(ctx: ForwardContext<{ x: T.Tensor }>, x: T.Tensor) {
+    ctx.save({ x });
     return T.mul(x, T.mul(x, x));
   },
-  backward(ctx: Context, gradOutput: T.Tensor) {
-    const [x] = ctx.saved;
-    return [T.mul(gradOutput, T.mul(x!, x!))];
+  backward(ctx, gradOutput: T.Tensor) {
+    const { x } = ctx.saved;
+    return [T.mul(gradOutput, T.mul(x, x))];
   },
 });
 
 // Right everywhere except the gradient of one element (flat index 4) of its second input.
 const wrongAtOneElement = defineOp({
   name: 'wrongAtOneElement',
-  forward(_ctx: Context, a: T.Tensor, b: T.Tensor) {
+  forward(_ctx, a: T.Tensor, b: T.Tensor) {
     return T.add(a, b);
   },
-  backward(_ctx: Context, gradOutput: T.Tensor) {
+  backward(_ctx, gradOutput: T.Tensor) {
     const gradB = T.clone(gradOutput);
     gradB.data[4] = gradB.data[4]! + 0.5;
     return [gradOutput, gradB];

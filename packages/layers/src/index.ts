@@ -1,6 +1,6 @@
-export { Module, type StateDict, type LoadStateDictOptions, type LoadStateDictResult } from './module.js';
-export { Parameter } from './parameter.js';
-export * as init from './init.js';
+export { Module, type StateDict, type LoadStateDictOptions, type LoadStateDictResult } from './nn/modules/module.js';
+export { Parameter } from './nn/modules/parameter.js';
+export * as init from './nn/init.js';
 export {
   calculateFanInAndFanOut,
   calculateGain,
@@ -18,7 +18,7 @@ export {
   type KaimingOptions,
   type XavierOptions,
   type InitTarget,
-} from './init.js';
+} from './nn/init.js';
 export { TensorDataset, Subset, defaultCollate, type Dataset, type Collated } from './data/dataset.js';
 export { DataLoader, type DataLoaderOptions } from './data/data-loader.js';
 export { MnistDataset, type MnistDatasetOptions } from './data/mnist-dataset.js';
@@ -30,7 +30,7 @@ export {
   type TensorMap,
   type SafetensorsMetadata,
 } from './io/safetensors.js';
-export * as functional from './functional/index.js';
+export * as functional from './nn/functional/index.js';
 export {
   Optimizer,
   type ParamGroup,
@@ -58,7 +58,7 @@ export {
   ConvTranspose2d,
   type ConvModuleOptions,
   type ConvTransposeModuleOptions,
-} from './modules/conv.js';
+} from './nn/modules/conv.js';
 export {
   MaxPool1d,
   MaxPool2d,
@@ -68,14 +68,29 @@ export {
   AdaptiveMaxPool2d,
   type MaxPoolModuleOptions,
   type AvgPoolModuleOptions,
-} from './modules/pool.js';
-export { StateDictError } from './module.js';
-export { summary, summaryRows, type SummaryOptions, type SummaryRow } from './summary.js';
-export { Linear, Flatten, Identity, type LinearOptions } from './modules/linear.js';
-export { ReLU, LeakyReLU, Tanh, Sigmoid, GELU, Softmax, LogSoftmax } from './modules/activation.js';
-export { Dropout, type DropoutModuleOptions } from './modules/dropout.js';
-export { BatchNormNd, BatchNorm1d, BatchNorm2d, type BatchNormModuleOptions } from './modules/norm.js';
-export { Sequential } from './modules/sequential.js';
+} from './nn/modules/pool.js';
+export { StateDictError } from './nn/modules/module.js';
+export { summary, summaryRows, type SummaryOptions, type SummaryRow } from './nn/summary.js';
+export { Linear, Flatten, Unflatten, Identity, type LinearOptions } from './nn/modules/linear.js';
+export {
+  ReLU,
+  LeakyReLU,
+  Tanh,
+  Sigmoid,
+  GELU,
+  Softmax,
+  LogSoftmax,
+  ELU,
+  SiLU,
+  Hardswish,
+  Mish,
+  Softplus,
+  PReLU,
+  type PReLUOptions,
+} from './nn/modules/activation.js';
+export { Dropout, type DropoutModuleOptions } from './nn/modules/dropout.js';
+export { BatchNormNd, BatchNorm1d, BatchNorm2d, type BatchNormModuleOptions } from './nn/modules/norm.js';
+export { Sequential } from './nn/modules/sequential.js';
 export {
   captureTrainingState,
   restoreTrainingState,
@@ -83,6 +98,6 @@ export {
   type TrainingState,
   type TrainingTargets,
   type RestoredTraining,
-} from './training-state.js';
+} from './train/training-state.js';
 export { toOnnxBytes, type OnnxExportOptions } from './onnx/export.js';
 export * as visualize from './visualize/index.js';

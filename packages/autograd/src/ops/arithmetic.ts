@@ -1,6 +1,6 @@
 import * as T from '@torchlet/tensor';
 import type { Shape, Tensor } from '@torchlet/tensor';
-import { defineOp } from '../function.js';
+import { defineOp, type ForwardContext } from '../function.js';
 import { sumToShape } from '../sum-to-shape.js';
 
 /** A tensor operand or a plain number (a constant that never needs a gradient). */
@@ -9,18 +9,24 @@ type Operand = Tensor | number;
 // Anything else than a Tensor or a number is left to the tensor op, whose TypeError names the operand.
 const shapeOf = (x: Operand): Shape => (x instanceof T.Tensor ? x.shape : []);
 
+/** The operands' shapes, to sum a broadcast gradient back to each. */
+interface OperandShapes {
+  aShape: Shape;
+  bShape: Shape;
+}
+
 /** `a + b` with numpy broadcasting. `a`, `b`: broadcastable shapes (or numbers) → the broadcast shape. */
 export const add = defineOp({
   name: 'add',
-  forward(ctx, a: Operand, b: Operand): Tensor {
-    ctx.shapes = [shapeOf(a), shapeOf(b)];
+  forward(ctx: ForwardContext<OperandShapes>, a: Operand, b: Operand): Tensor {
+    ctx.save({ aShape: shapeOf(a), bShape: shapeOf(b) });
     return T.add(a, b);
   },
   backward(ctx, gradOutput: Tensor): [Tensor | null, Tensor | null] {
-    const [aShape, bShape] = ctx.shapes as Shape[];
+    const { aShape, bShape } = ctx.saved;
     return [
-      ctx.needsInputGrad[0] ? sumToShape(gradOutput, aShape!) : null,
-      ctx.needsInputGrad[1] ? sumToShape(gradOutput, bShape!) : null,
+      ctx.needsInputGrad[0] ? sumToShape(gradOutput, aShape) : null,
+      ctx.needsInputGrad[1] ? sumToShape(gradOutput, bShape) : null,
     ];
   },
 });
@@ -28,15 +34,15 @@ export const add = defineOp({
 /** `a − b` with broadcasting. Its own backward rather than `add(a, neg(b))`: one pass instead of two in every loss. */
 export const sub = defineOp({
   name: 'sub',
-  forward(ctx, a: Operand, b: Operand): Tensor {
-    ctx.shapes = [shapeOf(a), shapeOf(b)];
+  forward(ctx: ForwardContext<OperandShapes>, a: Operand, b: Operand): Tensor {
+    ctx.save({ aShape: shapeOf(a), bShape: shapeOf(b) });
     return T.sub(a, b);
   },
   backward(ctx, gradOutput: Tensor): [Tensor | null, Tensor | null] {
-    const [aShape, bShape] = ctx.shapes as Shape[];
+    const { aShape, bShape } = ctx.saved;
     return [
-      ctx.needsInputGrad[0] ? sumToShape(gradOutput, aShape!) : null,
-      ctx.needsInputGrad[1] ? sumToShape(T.neg(gradOutput), bShape!) : null,
+      ctx.needsInputGrad[0] ? sumToShape(gradOutput, aShape) : null,
+      ctx.needsInputGrad[1] ? sumToShape(T.neg(gradOutput), bShape) : null,
     ];
   },
 });
@@ -44,18 +50,25 @@ export const sub = defineOp({
 /** `a · b` elementwise with broadcasting. */
 export const mul = defineOp({
   name: 'mul',
-  forward(ctx, a: Operand, b: Operand): Tensor {
+  forward(
+    ctx: ForwardContext<OperandShapes & { a: Operand | null; b: Operand | null }>,
+    a: Operand,
+    b: Operand,
+  ): Tensor {
     // Each gradient needs only the other operand; keep just what will be used.
-    ctx.a = ctx.needsInputGrad[1] ? a : undefined;
-    ctx.b = ctx.needsInputGrad[0] ? b : undefined;
-    ctx.shapes = [shapeOf(a), shapeOf(b)];
+    ctx.save({
+      a: ctx.needsInputGrad[1] ? a : null,
+      b: ctx.needsInputGrad[0] ? b : null,
+      aShape: shapeOf(a),
+      bShape: shapeOf(b),
+    });
     return T.mul(a, b);
   },
   backward(ctx, gradOutput: Tensor): [Tensor | null, Tensor | null] {
-    const [aShape, bShape] = ctx.shapes as Shape[];
+    const { a, b, aShape, bShape } = ctx.saved;
     return [
-      ctx.needsInputGrad[0] ? sumToShape(T.mul(gradOutput, ctx.b as Operand), aShape!) : null,
-      ctx.needsInputGrad[1] ? sumToShape(T.mul(gradOutput, ctx.a as Operand), bShape!) : null,
+      ctx.needsInputGrad[0] ? sumToShape(T.mul(gradOutput, b!), aShape) : null,
+      ctx.needsInputGrad[1] ? sumToShape(T.mul(gradOutput, a!), bShape) : null,
     ];
   },
 });
@@ -63,21 +76,16 @@ export const mul = defineOp({
 /** `a / b` elementwise with broadcasting (true division). */
 export const div = defineOp({
   name: 'div',
-  forward(ctx, a: Operand, b: Operand): Tensor {
-    ctx.a = ctx.needsInputGrad[1] ? a : undefined;
-    ctx.b = b;
-    ctx.shapes = [shapeOf(a), shapeOf(b)];
+  forward(ctx: ForwardContext<OperandShapes & { a: Operand | null; b: Operand }>, a: Operand, b: Operand): Tensor {
+    ctx.save({ a: ctx.needsInputGrad[1] ? a : null, b, aShape: shapeOf(a), bShape: shapeOf(b) });
     return T.div(a, b);
   },
   backward(ctx, gradOutput: Tensor): [Tensor | null, Tensor | null] {
-    const [aShape, bShape] = ctx.shapes as Shape[];
-    const b = ctx.b as Operand;
+    const { a, b, aShape, bShape } = ctx.saved;
     return [
-      ctx.needsInputGrad[0] ? sumToShape(T.div(gradOutput, b), aShape!) : null,
+      ctx.needsInputGrad[0] ? sumToShape(T.div(gradOutput, b), aShape) : null,
       // d(a/b)/db = −a / b²
-      ctx.needsInputGrad[1]
-        ? sumToShape(T.neg(T.div(T.mul(gradOutput, ctx.a as Operand), T.mul(b, b))), bShape!)
-        : null,
+      ctx.needsInputGrad[1] ? sumToShape(T.neg(T.div(T.mul(gradOutput, a!), T.mul(b, b))), bShape) : null,
     ];
   },
 });
@@ -93,6 +101,15 @@ export const neg = defineOp({
   },
 });
 
+interface PowSaved {
+  base: Operand;
+  exponent: Operand;
+  /** The output, kept only when the exponent needs a gradient (xⁿ·log x). */
+  y: Tensor | null;
+  baseShape: Shape;
+  exponentShape: Shape;
+}
+
 /**
  * `base ** exponent` elementwise with broadcasting; either may be a number.
  * Gradients follow PyTorch at the singular points: none flows to `base` where `exponent = 0`,
@@ -101,18 +118,19 @@ export const neg = defineOp({
  */
 export const pow = defineOp({
   name: 'pow',
-  forward(ctx, base: Operand, exponent: Operand): Tensor {
+  forward(ctx: ForwardContext<PowSaved>, base: Operand, exponent: Operand): Tensor {
     const y = T.pow(base, exponent);
-    ctx.base = base;
-    ctx.exponent = exponent;
-    ctx.y = ctx.needsInputGrad[1] ? y : undefined;
-    ctx.shapes = [shapeOf(base), shapeOf(exponent)];
+    ctx.save({
+      base,
+      exponent,
+      y: ctx.needsInputGrad[1] ? y : null,
+      baseShape: shapeOf(base),
+      exponentShape: shapeOf(exponent),
+    });
     return y;
   },
   backward(ctx, gradOutput: Tensor): [Tensor | null, Tensor | null] {
-    const [baseShape, exponentShape] = ctx.shapes as Shape[];
-    const base = ctx.base as Operand;
-    const exponent = ctx.exponent as Operand;
+    const { base, exponent, y, baseShape, exponentShape } = ctx.saved;
     let gradBase: Tensor | null = null;
     let gradExponent: Tensor | null = null;
     if (ctx.needsInputGrad[0]) {
@@ -123,14 +141,14 @@ export const pow = defineOp({
             ? T.zerosLike(base as Tensor)
             : T.mul(exponent, T.pow(base, exponent - 1))
           : T.where(T.eq(exponent, 0), 0, T.mul(exponent, T.pow(base, T.sub(exponent, 1))));
-      gradBase = sumToShape(T.mul(gradOutput, slope), baseShape!);
+      gradBase = sumToShape(T.mul(gradOutput, slope), baseShape);
     }
     if (ctx.needsInputGrad[1]) {
       // d/dn xⁿ = xⁿ·log x
       const flat = T.mul(T.eq(base, 0), T.ge(exponent, 0));
       const logBase = typeof base === 'number' ? Math.log(base) : T.log(base);
-      const slope = T.where(flat, 0, T.mul(ctx.y as Tensor, logBase));
-      gradExponent = sumToShape(T.mul(gradOutput, slope), exponentShape!);
+      const slope = T.where(flat, 0, T.mul(y!, logBase));
+      gradExponent = sumToShape(T.mul(gradOutput, slope), exponentShape);
     }
     return [gradBase, gradExponent];
   },

@@ -1,6 +1,6 @@
 import * as T from '@torchlet/tensor';
 import type { Shape, Tensor } from '@torchlet/tensor';
-import { defineOp } from '../function.js';
+import { defineOp, type ForwardContext } from '../function.js';
 import { sumToShape } from '../sum-to-shape.js';
 
 /** A 1-D operand read as a matrix, as matmul does: `a: [k]` → `[1, k]`, `b: [k]` → `[k, 1]`. */
@@ -20,16 +20,23 @@ function asMatrix(t: Tensor, side: 'a' | 'b'): Tensor {
  */
 export const matmul = defineOp({
   name: 'matmul',
-  forward(ctx, a: Tensor, b: Tensor): Tensor {
+  forward(
+    ctx: ForwardContext<{ a: Tensor | null; b: Tensor | null; aShape: Shape; bShape: Shape }>,
+    a: Tensor,
+    b: Tensor,
+  ): Tensor {
     const y = T.matmul(a, b);
     // dA needs b and dB needs a; keep only what will be used.
-    ctx.a = ctx.needsInputGrad[1] ? a : undefined;
-    ctx.b = ctx.needsInputGrad[0] ? b : undefined;
-    ctx.shapes = [a.shape, b.shape];
+    ctx.save({
+      a: ctx.needsInputGrad[1] ? a : null,
+      b: ctx.needsInputGrad[0] ? b : null,
+      aShape: a.shape,
+      bShape: b.shape,
+    });
     return y;
   },
   backward(ctx, gradOutput: Tensor): [Tensor | null, Tensor | null] {
-    const [aShape, bShape] = ctx.shapes as [Shape, Shape];
+    const { a, b, aShape, bShape } = ctx.saved;
     // Work on the matrix forms, with the axes a 1-D operand dropped from the output put back.
     const a2Shape = aShape.length === 1 ? [1, aShape[0]!] : aShape;
     const b2Shape = bShape.length === 1 ? [bShape[0]!, 1] : bShape;
@@ -41,12 +48,12 @@ export const matmul = defineOp({
     let gradA: Tensor | null = null;
     let gradB: Tensor | null = null;
     if (ctx.needsInputGrad[0]) {
-      const b2 = asMatrix(ctx.b as Tensor, 'b');
+      const b2 = asMatrix(b!, 'b');
       // dA = g·Bᵀ, summed over the batch axes `a` was broadcast along.
       gradA = T.reshape(sumToShape(T.matmul(g, T.transpose(b2, -1, -2)), a2Shape), aShape);
     }
     if (ctx.needsInputGrad[1]) {
-      const a2 = asMatrix(ctx.a as Tensor, 'a');
+      const a2 = asMatrix(a!, 'a');
       if (b2Shape.length === 2 && batch.length > 0) {
         // b is shared by every batch entry (a Linear weight): fold the batch into the rows and
         // let one GEMM do the sum, rather than B products reduced afterwards.

@@ -1,6 +1,6 @@
 import * as T from '@torchlet/tensor';
 import type { PadMode, PadOptions, PadWidth, Shape, Tensor } from '@torchlet/tensor';
-import { defineOp } from '../function.js';
+import { defineOp, type ForwardContext } from '../function.js';
 import { sumToShape } from '../sum-to-shape.js';
 import type { Variable } from '../variable.js';
 
@@ -13,13 +13,13 @@ import type { Variable } from '../variable.js';
  */
 export const reshape = defineOp({
   name: 'reshape',
-  forward(ctx, x: Tensor, shape: Shape): Tensor {
+  forward(ctx: ForwardContext<{ inputShape: Shape }>, x: Tensor, shape: Shape): Tensor {
     T.checkTensor('reshape', x);
-    ctx.inputShape = x.shape;
+    ctx.save({ inputShape: x.shape });
     return T.reshape(x, shape);
   },
   backward(ctx, gradOutput: Tensor): [Tensor] {
-    return [T.reshape(gradOutput, ctx.inputShape as Shape)];
+    return [T.reshape(gradOutput, ctx.saved.inputShape)];
   },
 });
 
@@ -29,66 +29,66 @@ export const reshape = defineOp({
  */
 export const view = defineOp({
   name: 'view',
-  forward(ctx, x: Tensor, shape: Shape): Tensor {
+  forward(ctx: ForwardContext<{ inputShape: Shape }>, x: Tensor, shape: Shape): Tensor {
     T.checkTensor('view', x);
-    ctx.inputShape = x.shape;
+    ctx.save({ inputShape: x.shape });
     return T.view(x, shape);
   },
   backward(ctx, gradOutput: Tensor): [Tensor] {
     // The gradient may be laid out differently from x, so it is reshaped (copying if it must).
-    return [T.reshape(gradOutput, ctx.inputShape as Shape)];
+    return [T.reshape(gradOutput, ctx.saved.inputShape)];
   },
 });
 
 /** Merges axes `startDim..endDim` into one: `[2, 3, 4, 5]`, 1 → `[2, 60]`. */
 export const flatten = defineOp({
   name: 'flatten',
-  forward(ctx, x: Tensor, startDim: number = 0, endDim: number = -1): Tensor {
+  forward(ctx: ForwardContext<{ inputShape: Shape }>, x: Tensor, startDim: number = 0, endDim: number = -1): Tensor {
     T.checkTensor('flatten', x);
-    ctx.inputShape = x.shape;
+    ctx.save({ inputShape: x.shape });
     return T.flatten(x, startDim, endDim);
   },
   backward(ctx, gradOutput: Tensor): [Tensor] {
-    return [T.reshape(gradOutput, ctx.inputShape as Shape)];
+    return [T.reshape(gradOutput, ctx.saved.inputShape)];
   },
 });
 
 /** Removes size-1 axes (all, or those in `dim`). `[1, 3, 1]` → `[3]`. */
 export const squeeze = defineOp({
   name: 'squeeze',
-  forward(ctx, x: Tensor, dim?: number | readonly number[]): Tensor {
+  forward(ctx: ForwardContext<{ inputShape: Shape }>, x: Tensor, dim?: number | readonly number[]): Tensor {
     T.checkTensor('squeeze', x);
-    ctx.inputShape = x.shape;
+    ctx.save({ inputShape: x.shape });
     return T.squeeze(x, dim);
   },
   backward(ctx, gradOutput: Tensor): [Tensor] {
-    return [T.reshape(gradOutput, ctx.inputShape as Shape)];
+    return [T.reshape(gradOutput, ctx.saved.inputShape)];
   },
 });
 
 /** Inserts a size-1 axis at `dim` of the result. `[2, 3]`, 1 → `[2, 1, 3]`. */
 export const unsqueeze = defineOp({
   name: 'unsqueeze',
-  forward(ctx, x: Tensor, dim: number): Tensor {
+  forward(ctx: ForwardContext<{ inputShape: Shape }>, x: Tensor, dim: number): Tensor {
     T.checkTensor('unsqueeze', x);
-    ctx.inputShape = x.shape;
+    ctx.save({ inputShape: x.shape });
     return T.unsqueeze(x, dim);
   },
   backward(ctx, gradOutput: Tensor): [Tensor] {
-    return [T.reshape(gradOutput, ctx.inputShape as Shape)];
+    return [T.reshape(gradOutput, ctx.saved.inputShape)];
   },
 });
 
 /** Reorders axes: output axis i is input axis `dims[i]`. `[2, 3, 4]`, `[2, 0, 1]` → `[4, 2, 3]`. */
 export const permute = defineOp({
   name: 'permute',
-  forward(ctx, x: Tensor, dims: readonly number[]): Tensor {
+  forward(ctx: ForwardContext<{ dims: number[] }>, x: Tensor, dims: readonly number[]): Tensor {
     const y = T.permute(x, dims);
-    ctx.dims = T.normalizeAxes('permute', dims, x.ndim, 'dims');
+    ctx.save({ dims: T.normalizeAxes('permute', dims, x.ndim, 'dims') });
     return y;
   },
   backward(ctx, gradOutput: Tensor): [Tensor] {
-    const dims = ctx.dims as number[];
+    const { dims } = ctx.saved;
     const inverse = new Array<number>(dims.length);
     dims.forEach((d, i) => (inverse[d] = i));
     return [T.permute(gradOutput, inverse)];
@@ -98,12 +98,12 @@ export const permute = defineOp({
 /** Swaps axes `dim0` and `dim1`. `[2, 3, 4]`, 0, −1 → `[4, 3, 2]`. */
 export const transpose = defineOp({
   name: 'transpose',
-  forward(ctx, x: Tensor, dim0: number, dim1: number): Tensor {
-    ctx.dims = [dim0, dim1];
+  forward(ctx: ForwardContext<{ dim0: number; dim1: number }>, x: Tensor, dim0: number, dim1: number): Tensor {
+    ctx.save({ dim0, dim1 });
     return T.transpose(x, dim0, dim1);
   },
   backward(ctx, gradOutput: Tensor): [Tensor] {
-    const [dim0, dim1] = ctx.dims as [number, number];
+    const { dim0, dim1 } = ctx.saved;
     return [T.transpose(gradOutput, dim0, dim1)];
   },
 });
@@ -115,13 +115,13 @@ export const transpose = defineOp({
  */
 export const expand = defineOp({
   name: 'expand',
-  forward(ctx, x: Tensor, shape: Shape): Tensor {
+  forward(ctx: ForwardContext<{ inputShape: Shape }>, x: Tensor, shape: Shape): Tensor {
     T.checkTensor('expand', x);
-    ctx.inputShape = x.shape;
+    ctx.save({ inputShape: x.shape });
     return T.expand(x, shape);
   },
   backward(ctx, gradOutput: Tensor): [Tensor] {
-    return [sumToShape(gradOutput, ctx.inputShape as Shape)];
+    return [sumToShape(gradOutput, ctx.saved.inputShape)];
   },
 });
 
@@ -131,22 +131,28 @@ export const expand = defineOp({
  */
 export const slice = defineOp({
   name: 'slice',
-  forward(ctx, x: Tensor, dim: number, start: number = 0, end?: number, step: number = 1): Tensor {
+  forward(
+    ctx: ForwardContext<{ inputShape: Shape; axis: number; positions: Tensor }>,
+    x: Tensor,
+    dim: number,
+    start: number = 0,
+    end?: number,
+    step: number = 1,
+  ): Tensor {
     const y = T.slice(x, dim, start, end, step);
-    ctx.inputShape = x.shape;
-    ctx.axis = T.normalizeAxis('slice', dim, x.ndim);
+    const axis = T.normalizeAxis('slice', dim, x.ndim);
     // The positions the slice read, found by slicing their own numbers: its adjoint adds the
     // gradient back at exactly those positions.
     if (ctx.needsInputGrad[0]) {
-      const n = x.shape[ctx.axis as number]!;
-      ctx.positions = T.slice(T.arange(0, n, 1, { dtype: 'int32' }), 0, start, end, step);
+      const positions = T.slice(T.arange(0, x.shape[axis]!, 1, { dtype: 'int32' }), 0, start, end, step);
+      ctx.save({ inputShape: x.shape, axis, positions });
     }
     return y;
   },
   backward(ctx, gradOutput: Tensor): [Tensor] {
-    const inputShape = ctx.inputShape as Shape;
+    const { inputShape, axis, positions } = ctx.saved;
     const zeros = T.zeros(inputShape, { dtype: gradOutput.dtype });
-    return [T.indexAdd(zeros, ctx.axis as number, ctx.positions as Tensor, gradOutput)];
+    return [T.indexAdd(zeros, axis, positions, gradOutput)];
   },
 });
 
@@ -157,16 +163,16 @@ export const slice = defineOp({
  */
 export const narrow = defineOp({
   name: 'narrow',
-  forward(ctx, x: Tensor, dim: number, start: number, length: number): Tensor {
+  forward(ctx: ForwardContext<{ padWidth: PadWidth }>, x: Tensor, dim: number, start: number, length: number): Tensor {
     const y = T.narrow(x, dim, start, length);
     const axis = T.normalizeAxis('narrow', dim, x.ndim);
     const n = x.shape[axis]!;
     const from = start < 0 ? start + n : start;
-    ctx.padWidth = x.shape.map((_, i) => (i === axis ? [from, n - from - length] : [0, 0]));
+    ctx.save({ padWidth: x.shape.map((_, i): [number, number] => (i === axis ? [from, n - from - length] : [0, 0])) });
     return y;
   },
   backward(ctx, gradOutput: Tensor): [Tensor] {
-    return [T.pad(gradOutput, ctx.padWidth as PadWidth)];
+    return [T.pad(gradOutput, ctx.saved.padWidth)];
   },
 });
 
@@ -177,15 +183,19 @@ export const narrow = defineOp({
  */
 export const pad = defineOp({
   name: 'pad',
-  forward(ctx, x: Tensor, padWidth: PadWidth, options: PadOptions = {}): Tensor {
+  forward(
+    ctx: ForwardContext<{ inputShape: Shape; padWidth: PadWidth; mode: PadMode }>,
+    x: Tensor,
+    padWidth: PadWidth,
+    options: PadOptions = {},
+  ): Tensor {
     const y = T.pad(x, padWidth, options);
-    ctx.inputShape = x.shape;
-    ctx.padWidth = padWidth;
-    ctx.mode = options.mode ?? 'constant';
+    ctx.save({ inputShape: x.shape, padWidth, mode: options.mode ?? 'constant' });
     return y;
   },
   backward(ctx, gradOutput: Tensor): [Tensor] {
-    return [T.padAdjoint(gradOutput, ctx.inputShape as Shape, ctx.padWidth as PadWidth, { mode: ctx.mode as PadMode })];
+    const { inputShape, padWidth, mode } = ctx.saved;
+    return [T.padAdjoint(gradOutput, inputShape, padWidth, { mode })];
   },
 });
 
@@ -195,16 +205,20 @@ export const pad = defineOp({
  */
 export const indexSelect = defineOp({
   name: 'indexSelect',
-  forward(ctx, x: Tensor, dim: number, index: Tensor | readonly number[]): Tensor {
+  forward(
+    ctx: ForwardContext<{ inputShape: Shape; dim: number; index: Tensor | readonly number[] }>,
+    x: Tensor,
+    dim: number,
+    index: Tensor | readonly number[],
+  ): Tensor {
     const y = T.indexSelect(x, dim, index);
-    ctx.inputShape = x.shape;
-    ctx.dim = dim;
-    ctx.index = index;
+    ctx.save({ inputShape: x.shape, dim, index });
     return y;
   },
   backward(ctx, gradOutput: Tensor): [Tensor] {
-    const zeros = T.zeros(ctx.inputShape as Shape, { dtype: gradOutput.dtype });
-    return [T.indexAdd(zeros, ctx.dim as number, ctx.index as Tensor | readonly number[], gradOutput)];
+    const { inputShape, dim, index } = ctx.saved;
+    const zeros = T.zeros(inputShape, { dtype: gradOutput.dtype });
+    return [T.indexAdd(zeros, dim, index, gradOutput)];
   },
 });
 
@@ -213,17 +227,17 @@ export const indexSelect = defineOp({
 
 const concatOp = defineOp({
   name: 'concat',
-  forward(ctx, dim: number, ...tensors: Tensor[]): Tensor {
+  forward(ctx: ForwardContext<{ axis: number; sizes: number[] }>, dim: number, ...tensors: Tensor[]): Tensor {
     const y = T.concat(tensors, dim);
-    ctx.axis = T.normalizeAxis('concat', dim, tensors[0]!.ndim);
-    ctx.sizes = tensors.map((t) => t.shape[ctx.axis as number]!);
+    const axis = T.normalizeAxis('concat', dim, tensors[0]!.ndim);
+    ctx.save({ axis, sizes: tensors.map((t) => t.shape[axis]!) });
     return y;
   },
   backward(ctx, gradOutput: Tensor): (Tensor | null)[] {
-    const axis = ctx.axis as number;
+    const { axis, sizes } = ctx.saved;
     const grads: (Tensor | null)[] = [null];
     let at = 0;
-    for (const [i, size] of (ctx.sizes as number[]).entries()) {
+    for (const [i, size] of sizes.entries()) {
       grads.push(ctx.needsInputGrad[i + 1] ? T.narrow(gradOutput, axis, at, size) : null);
       at += size;
     }
@@ -243,15 +257,13 @@ export function concat(tensors: readonly (Variable | Tensor)[], dim = 0): Variab
 
 const stackOp = defineOp({
   name: 'stack',
-  forward(ctx, dim: number, ...tensors: Tensor[]): Tensor {
+  forward(ctx: ForwardContext<{ axis: number; inputShape: Shape }>, dim: number, ...tensors: Tensor[]): Tensor {
     const y = T.stack(tensors, dim);
-    ctx.axis = T.normalizeAxis('stack', dim, y.ndim);
-    ctx.inputShape = tensors[0]!.shape;
+    ctx.save({ axis: T.normalizeAxis('stack', dim, y.ndim), inputShape: tensors[0]!.shape });
     return y;
   },
   backward(ctx, gradOutput: Tensor): (Tensor | null)[] {
-    const axis = ctx.axis as number;
-    const inputShape = ctx.inputShape as Shape;
+    const { axis, inputShape } = ctx.saved;
     const count = gradOutput.shape[axis]!;
     const grads: (Tensor | null)[] = [null];
     for (let i = 0; i < count; i++) {

@@ -1,6 +1,6 @@
 import * as T from '@torchlet/tensor';
 import type { Dim, Shape, Tensor, VarianceOptions } from '@torchlet/tensor';
-import { defineOp } from '../function.js';
+import { defineOp, type ForwardContext } from '../function.js';
 import type { Variable } from '../variable.js';
 import { sqrt } from './unary.js';
 
@@ -23,21 +23,26 @@ function foldCount(shape: Shape, kept: Shape): number {
   return n;
 }
 
+/** What sum and mean keep: the input's shape and the reduced axes, to spread the gradient back. */
+interface ReductionSaved {
+  inputShape: Shape;
+  dim: Dim | undefined;
+}
+
 /**
  * Sum over `dim` (all axes when omitted).
  * `x`: any shape → `x.shape` without the reduced axes (size 1 with `keepdim`); `[]` for all.
  */
 export const sum = defineOp({
   name: 'sum',
-  forward(ctx, x: Tensor, dim?: Dim, keepdim: boolean = false): Tensor {
+  forward(ctx: ForwardContext<ReductionSaved>, x: Tensor, dim?: Dim, keepdim: boolean = false): Tensor {
     const y = T.sum(x, dim, keepdim);
-    ctx.inputShape = x.shape;
-    ctx.dim = dim;
+    ctx.save({ inputShape: x.shape, dim });
     return y;
   },
   backward(ctx, gradOutput: Tensor): [Tensor] {
-    const inputShape = ctx.inputShape as Shape;
-    const kept = keptShape('sum', inputShape, ctx.dim as Dim | undefined);
+    const { inputShape, dim } = ctx.saved;
+    const kept = keptShape('sum', inputShape, dim);
     return [T.expand(T.reshape(gradOutput, kept), inputShape)];
   },
 });
@@ -45,15 +50,14 @@ export const sum = defineOp({
 /** Mean over `dim` (all axes when omitted). Shapes as `sum`. */
 export const mean = defineOp({
   name: 'mean',
-  forward(ctx, x: Tensor, dim?: Dim, keepdim: boolean = false): Tensor {
+  forward(ctx: ForwardContext<ReductionSaved>, x: Tensor, dim?: Dim, keepdim: boolean = false): Tensor {
     const y = T.mean(x, dim, keepdim);
-    ctx.inputShape = x.shape;
-    ctx.dim = dim;
+    ctx.save({ inputShape: x.shape, dim });
     return y;
   },
   backward(ctx, gradOutput: Tensor): [Tensor] {
-    const inputShape = ctx.inputShape as Shape;
-    const kept = keptShape('mean', inputShape, ctx.dim as Dim | undefined);
+    const { inputShape, dim } = ctx.saved;
+    const kept = keptShape('mean', inputShape, dim);
     const count = foldCount(inputShape, kept);
     return [T.expand(T.div(T.reshape(gradOutput, kept), count), inputShape)];
   },
@@ -63,18 +67,22 @@ export const mean = defineOp({
 function evenExtreme(name: 'amax' | 'amin', reduce: (x: Tensor, dim?: Dim, keepdim?: boolean) => Tensor) {
   return defineOp({
     name,
-    forward(ctx, x: Tensor, dim?: Dim, keepdim: boolean = false): Tensor {
+    forward(
+      ctx: ForwardContext<{ x: Tensor; y: Tensor; dim: Dim | undefined }>,
+      x: Tensor,
+      dim?: Dim,
+      keepdim: boolean = false,
+    ): Tensor {
       const y = reduce(x, dim, keepdim);
-      ctx.save(x, y);
-      ctx.dim = dim;
+      ctx.save({ x, y, dim });
       return y;
     },
     backward(ctx, gradOutput: Tensor): [Tensor] {
-      const [x, y] = ctx.saved;
-      const kept = keptShape(name, x!.shape, ctx.dim as Dim | undefined);
+      const { x, y, dim } = ctx.saved;
+      const kept = keptShape(name, x.shape, dim);
       // Every element equal to the extreme shares the gradient: PyTorch's amax/amin convention.
-      const ties = T.eq(x!, T.reshape(y!, kept));
-      const count = T.sum(ties, ctx.dim as Dim | undefined, true);
+      const ties = T.eq(x, T.reshape(y, kept));
+      const count = T.sum(ties, dim, true);
       return [T.mul(ties, T.div(T.reshape(gradOutput, kept), count))];
     },
   });
@@ -100,19 +108,20 @@ export interface VariableValuesAndIndices {
 function indexedExtreme(name: 'maxWithIndices' | 'minWithIndices', reduce: typeof T.maxWithIndices) {
   return defineOp({
     name,
-    forward(ctx, x: Tensor, dim: number, keepdim: boolean = false): Tensor[] {
+    forward(
+      ctx: ForwardContext<{ indices: Tensor; inputShape: Shape; axis: number }>,
+      x: Tensor,
+      dim: number,
+      keepdim: boolean = false,
+    ): Tensor[] {
       const { values, indices } = reduce(x, dim, keepdim);
       ctx.markNonDifferentiable(indices);
-      ctx.inputShape = x.shape;
-      ctx.axis = T.normalizeAxis(name, dim, x.ndim);
-      ctx.save(indices);
+      ctx.save({ indices, inputShape: x.shape, axis: T.normalizeAxis(name, dim, x.ndim) });
       return [values, indices];
     },
     backward(ctx, gradValues: Tensor): [Tensor] {
       // Each output element's gradient goes to the one input position its index names.
-      const [indices] = ctx.saved;
-      const inputShape = ctx.inputShape as Shape;
-      const axis = ctx.axis as number;
+      const { indices, inputShape, axis } = ctx.saved;
       const n = inputShape[axis] ?? 1;
       let outer = 1;
       let inner = 1;
@@ -123,7 +132,7 @@ function indexedExtreme(name: 'maxWithIndices' | 'minWithIndices', reduce: typeo
       const gradInput = T.zeros(inputShape, { dtype: gradValues.dtype });
       const out = gradInput.data;
       const g = T.contiguousData(gradValues);
-      const idx = T.contiguousData(indices!);
+      const idx = T.contiguousData(indices);
       for (let b = 0; b < outer; b++) {
         for (let i = 0; i < inner; i++) {
           const o = b * inner + i;
@@ -174,16 +183,20 @@ export function min(x: Variable | Tensor, dim?: Dim, keepdim = false): Variable 
  */
 export const logsumexp = defineOp({
   name: 'logsumexp',
-  forward(ctx, x: Tensor, dim: Dim, keepdim: boolean = false): Tensor {
+  forward(
+    ctx: ForwardContext<{ x: Tensor; y: Tensor; dim: Dim }>,
+    x: Tensor,
+    dim: Dim,
+    keepdim: boolean = false,
+  ): Tensor {
     const y = T.logsumexp(x, dim, keepdim);
-    ctx.save(x, y);
-    ctx.dim = dim;
+    ctx.save({ x, y, dim });
     return y;
   },
   backward(ctx, gradOutput: Tensor): [Tensor] {
-    const [x, y] = ctx.saved;
-    const kept = keptShape('logsumexp', x!.shape, ctx.dim as Dim);
-    const softmax = T.exp(T.sub(x!, T.reshape(y!, kept)));
+    const { x, y, dim } = ctx.saved;
+    const kept = keptShape('logsumexp', x.shape, dim);
+    const softmax = T.exp(T.sub(x, T.reshape(y, kept)));
     return [T.mul(softmax, T.reshape(gradOutput, kept))];
   },
 });
@@ -194,20 +207,22 @@ export const logsumexp = defineOp({
  */
 export const variance = defineOp({
   name: 'variance',
-  forward(ctx, x: Tensor, dim?: Dim, options: VarianceOptions = {}): Tensor {
+  forward(
+    ctx: ForwardContext<{ x: Tensor; dim: Dim | undefined; correction: number }>,
+    x: Tensor,
+    dim?: Dim,
+    options: VarianceOptions = {},
+  ): Tensor {
     const y = T.variance(x, dim, options);
-    ctx.save(x);
-    ctx.dim = dim;
-    ctx.correction = options.correction ?? 1;
+    ctx.save({ x, dim, correction: options.correction ?? 1 });
     return y;
   },
   backward(ctx, gradOutput: Tensor): [Tensor] {
     // d/dx Σ(x − m)² = 2(x − m): the mean's own dependence on x cancels, since Σ(x − m) = 0.
-    const [x] = ctx.saved;
-    const dim = ctx.dim as Dim | undefined;
-    const kept = keptShape('variance', x!.shape, dim);
-    const divisor = Math.max(0, foldCount(x!.shape, kept) - (ctx.correction as number));
-    const centred = T.sub(x!, T.mean(x!, dim, true));
+    const { x, dim, correction } = ctx.saved;
+    const kept = keptShape('variance', x.shape, dim);
+    const divisor = Math.max(0, foldCount(x.shape, kept) - correction);
+    const centred = T.sub(x, T.mean(x, dim, true));
     return [T.mul(centred, T.mul(T.reshape(gradOutput, kept), 2 / divisor))];
   },
 });

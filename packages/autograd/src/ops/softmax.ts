@@ -1,6 +1,12 @@
 import * as T from '@torchlet/tensor';
 import type { Tensor } from '@torchlet/tensor';
-import { defineOp } from '../function.js';
+import { defineOp, type ForwardContext } from '../function.js';
+
+/** The output and the axis: both backwards work from y. */
+interface SoftmaxSaved {
+  y: Tensor;
+  axis: number;
+}
 
 // Both ops see their input as [outer, n, inner] around `dim` and run one fused loop per row, so
 // the max-shift that keeps exp from overflowing costs no extra tensors.
@@ -25,7 +31,7 @@ function floatLike(x: Tensor): Tensor {
  */
 export const softmax = defineOp({
   name: 'softmax',
-  forward(ctx, x: Tensor, dim: number): Tensor {
+  forward(ctx: ForwardContext<SoftmaxSaved>, x: Tensor, dim: number): Tensor {
     T.checkTensor('softmax', x);
     const axis = T.normalizeAxis('softmax', dim, x.ndim);
     const [outer, n, inner] = rows(x.shape, axis);
@@ -46,17 +52,16 @@ export const softmax = defineOp({
         for (let i = 0, p = base; i < n; i++, p += inner) out[p] = out[p]! / s;
       }
     }
-    ctx.save(y);
-    ctx.axis = axis;
+    ctx.save({ y, axis });
     return y;
   },
   backward(ctx, gradOutput: Tensor): [Tensor] {
     // dx = y · (g − Σ g·y): the Jacobian diag(y) − y yᵀ applied without forming it.
-    const [y] = ctx.saved;
-    const [outer, n, inner] = rows(y!.shape, ctx.axis as number);
+    const { y, axis } = ctx.saved;
+    const [outer, n, inner] = rows(y.shape, axis);
     const g = T.contiguousData(gradOutput);
-    const yd = y!.data;
-    const gradInput = floatLike(y!);
+    const yd = y.data;
+    const gradInput = floatLike(y);
     const out = gradInput.data;
     for (let a = 0; a < outer; a++) {
       for (let b = 0; b < inner; b++) {
@@ -77,7 +82,7 @@ export const softmax = defineOp({
  */
 export const logSoftmax = defineOp({
   name: 'logSoftmax',
-  forward(ctx, x: Tensor, dim: number): Tensor {
+  forward(ctx: ForwardContext<SoftmaxSaved>, x: Tensor, dim: number): Tensor {
     T.checkTensor('logSoftmax', x);
     const axis = T.normalizeAxis('logSoftmax', dim, x.ndim);
     const [outer, n, inner] = rows(x.shape, axis);
@@ -95,17 +100,16 @@ export const logSoftmax = defineOp({
         for (let i = 0, p = base; i < n; i++, p += inner) out[p] = src[p]! - shift;
       }
     }
-    ctx.save(y);
-    ctx.axis = axis;
+    ctx.save({ y, axis });
     return y;
   },
   backward(ctx, gradOutput: Tensor): [Tensor] {
     // dx = g − softmax · Σ g, with softmax = exp(y) recovered from the saved output.
-    const [y] = ctx.saved;
-    const [outer, n, inner] = rows(y!.shape, ctx.axis as number);
+    const { y, axis } = ctx.saved;
+    const [outer, n, inner] = rows(y.shape, axis);
     const g = T.contiguousData(gradOutput);
-    const yd = y!.data;
-    const gradInput = floatLike(y!);
+    const yd = y.data;
+    const gradInput = floatLike(y);
     const out = gradInput.data;
     for (let a = 0; a < outer; a++) {
       for (let b = 0; b < inner; b++) {

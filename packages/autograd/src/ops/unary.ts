@@ -1,87 +1,87 @@
 import * as T from '@torchlet/tensor';
 import type { Tensor } from '@torchlet/tensor';
-import { defineOp } from '../function.js';
+import { defineOp, type ForwardContext } from '../function.js';
 import { zipWith } from './pointwise.js';
 
 /** eˣ, elementwise. `x`: any shape → same shape. */
 export const exp = defineOp({
   name: 'exp',
-  forward(ctx, x: Tensor): Tensor {
+  forward(ctx: ForwardContext<{ y: Tensor }>, x: Tensor): Tensor {
     const y = T.exp(x);
-    ctx.save(y); // the derivative is the output itself
+    ctx.save({ y }); // the derivative is the output itself
     return y;
   },
   backward(ctx, gradOutput: Tensor): [Tensor] {
-    const [y] = ctx.saved;
-    return [T.mul(gradOutput, y!)];
+    const { y } = ctx.saved;
+    return [T.mul(gradOutput, y)];
   },
 });
 
 /** Natural logarithm, elementwise. `x`: any shape → same shape. */
 export const log = defineOp({
   name: 'log',
-  forward(ctx, x: Tensor): Tensor {
-    ctx.save(x);
+  forward(ctx: ForwardContext<{ x: Tensor }>, x: Tensor): Tensor {
+    ctx.save({ x });
     return T.log(x);
   },
   backward(ctx, gradOutput: Tensor): [Tensor] {
-    const [x] = ctx.saved;
-    return [T.div(gradOutput, x!)];
+    const { x } = ctx.saved;
+    return [T.div(gradOutput, x)];
   },
 });
 
 /** √x, elementwise. `x`: any shape → same shape. */
 export const sqrt = defineOp({
   name: 'sqrt',
-  forward(ctx, x: Tensor): Tensor {
+  forward(ctx: ForwardContext<{ y: Tensor }>, x: Tensor): Tensor {
     const y = T.sqrt(x);
-    ctx.save(y); // 1 / (2√x) from the output: no second square root
+    ctx.save({ y }); // 1 / (2√x) from the output: no second square root
     return y;
   },
   backward(ctx, gradOutput: Tensor): [Tensor] {
-    const [y] = ctx.saved;
-    return [zipWith(gradOutput, y!, (g, y) => g / (2 * y))];
+    const { y } = ctx.saved;
+    return [zipWith(gradOutput, y, (g, y) => g / (2 * y))];
   },
 });
 
 /** |x|, elementwise; the gradient at 0 is 0, as in PyTorch. `x`: any shape → same shape. */
 export const abs = defineOp({
   name: 'abs',
-  forward(ctx, x: Tensor): Tensor {
-    ctx.save(x);
+  forward(ctx: ForwardContext<{ x: Tensor }>, x: Tensor): Tensor {
+    ctx.save({ x });
     return T.abs(x);
   },
   backward(ctx, gradOutput: Tensor): [Tensor] {
-    const [x] = ctx.saved;
-    return [zipWith(gradOutput, x!, (g, x) => (x > 0 ? g : x < 0 ? -g : 0))];
+    const { x } = ctx.saved;
+    return [zipWith(gradOutput, x, (g, x) => (x > 0 ? g : x < 0 ? -g : 0))];
   },
 });
 
 /** tanh, elementwise. `x`: any shape → same shape. */
 export const tanh = defineOp({
   name: 'tanh',
-  forward(ctx, x: Tensor): Tensor {
+  forward(ctx: ForwardContext<{ y: Tensor }>, x: Tensor): Tensor {
     const y = T.tanh(x);
-    ctx.save(y); // the derivative is cheaper from the output: 1 − y²
+    ctx.save({ y }); // the derivative is cheaper from the output: 1 − y²
     return y;
   },
   backward(ctx, gradOutput: Tensor): [Tensor] {
-    const [y] = ctx.saved;
-    return [tanhBackward(gradOutput, y!)];
+    const { y } = ctx.saved;
+    return [tanhBackward(gradOutput, y)];
   },
 });
 
 /** 1 / (1 + e⁻ˣ), elementwise. `x`: any shape → same shape. */
 export const sigmoid = defineOp({
   name: 'sigmoid',
-  forward(ctx, x: Tensor): Tensor {
+  forward(ctx: ForwardContext<{ y: Tensor }>, x: Tensor): Tensor {
     const y = T.sigmoid(x);
-    ctx.save(y); // σ' = σ(1 − σ)
+    ctx.save({ y }); // σ' = σ(1 − σ)
     return y;
   },
   backward(ctx, gradOutput: Tensor): [Tensor] {
-    const [y] = ctx.saved;
-    return [sigmoidBackward(gradOutput, y!)];
+    const { y } = ctx.saved;
+    return [sigmoidBackward(gradOutput, y)];
   },
 });
 
@@ -134,14 +134,14 @@ function leakyReluBackward(gradOutput: Tensor, x: Tensor, slope: number): Tensor
 /** max(0, x), elementwise; the gradient at 0 is 0, as in PyTorch. `x`: any shape → same shape. */
 export const relu = defineOp({
   name: 'relu',
-  forward(ctx, x: Tensor): Tensor {
+  forward(ctx: ForwardContext<{ y: Tensor }>, x: Tensor): Tensor {
     const y = T.relu(x);
-    ctx.save(y); // y > 0 exactly where x > 0, and y is kept alive by the graph anyway
+    ctx.save({ y }); // y > 0 exactly where x > 0, and y is kept alive by the graph anyway
     return y;
   },
   backward(ctx, gradOutput: Tensor): [Tensor] {
-    const [y] = ctx.saved;
-    return [reluBackward(gradOutput, y!)];
+    const { y } = ctx.saved;
+    return [reluBackward(gradOutput, y)];
   },
 });
 
@@ -187,15 +187,14 @@ function reluBackwardBits(g: Int32Array, y: Int32Array, out: Int32Array): void {
 /** x for x > 0, `negativeSlope`·x otherwise. `x`: any shape → same shape. */
 export const leakyRelu = defineOp({
   name: 'leakyRelu',
-  forward(ctx, x: Tensor, negativeSlope: number = 0.01): Tensor {
+  forward(ctx: ForwardContext<{ x: Tensor; negativeSlope: number }>, x: Tensor, negativeSlope: number = 0.01): Tensor {
     const y = T.leakyRelu(x, negativeSlope);
-    ctx.save(x);
-    ctx.negativeSlope = negativeSlope;
+    ctx.save({ x, negativeSlope });
     return y;
   },
   backward(ctx, gradOutput: Tensor): [Tensor] {
-    const [x] = ctx.saved;
-    return [leakyReluBackward(gradOutput, x!, ctx.negativeSlope as number)];
+    const { x, negativeSlope } = ctx.saved;
+    return [leakyReluBackward(gradOutput, x, negativeSlope)];
   },
 });
 
@@ -216,14 +215,17 @@ const GELU_CUBIC = 0.044715;
  */
 export const gelu = defineOp({
   name: 'gelu',
-  forward(ctx, x: Tensor, options: GeluOptions = {}): Tensor {
+  forward(
+    ctx: ForwardContext<{ x: Tensor; approximate: 'none' | 'tanh' }>,
+    x: Tensor,
+    options: GeluOptions = {},
+  ): Tensor {
     T.checkTensor('gelu', x);
     const approximate = T.checkOptions('gelu', options).approximate ?? 'none';
     if (approximate !== 'none' && approximate !== 'tanh') {
       throw T.typeError('gelu', `approximate must be 'none' or 'tanh', got ${String(approximate)}`);
     }
-    ctx.save(x);
-    ctx.approximate = approximate;
+    ctx.save({ x, approximate });
     const y = T.zeros(x.shape, { dtype: x.dtype === 'int32' ? 'float32' : x.dtype });
     const src = T.contiguousData(x);
     const out = y.data;
@@ -238,18 +240,18 @@ export const gelu = defineOp({
     return y;
   },
   backward(ctx, gradOutput: Tensor): [Tensor] {
-    const [x] = ctx.saved;
-    if (ctx.approximate === 'none') {
+    const { x, approximate } = ctx.saved;
+    if (approximate === 'none') {
       // d/dx x·Φ(x) = Φ(x) + x·φ(x)
       return [
-        zipWith(gradOutput, x!, (g, x) => {
+        zipWith(gradOutput, x, (g, x) => {
           const cdf = 0.5 * (1 + T.erfScalar(x * SQRT_HALF));
           return g * (cdf + x * INV_SQRT_2PI * Math.exp(-0.5 * x * x));
         }),
       ];
     }
     return [
-      zipWith(gradOutput, x!, (g, x) => {
+      zipWith(gradOutput, x, (g, x) => {
         const inner = SQRT_2_OVER_PI * (x + GELU_CUBIC * x * x * x);
         const t = Math.tanh(inner);
         const dInner = SQRT_2_OVER_PI * (1 + 3 * GELU_CUBIC * x * x);
@@ -266,15 +268,18 @@ export const gelu = defineOp({
  */
 export const clamp = defineOp({
   name: 'clamp',
-  forward(ctx, x: Tensor, min?: number | null, max?: number | null): Tensor {
+  forward(
+    ctx: ForwardContext<{ x: Tensor; lo: number; hi: number }>,
+    x: Tensor,
+    min?: number | null,
+    max?: number | null,
+  ): Tensor {
     const y = T.clamp(x, min, max);
-    ctx.save(x);
-    ctx.bounds = [min ?? -Infinity, max ?? Infinity];
+    ctx.save({ x, lo: min ?? -Infinity, hi: max ?? Infinity });
     return y;
   },
   backward(ctx, gradOutput: Tensor): [Tensor] {
-    const [x] = ctx.saved;
-    const [lo, hi] = ctx.bounds as [number, number];
-    return [zipWith(gradOutput, x!, (g, x) => (x >= lo && x <= hi ? g : 0))];
+    const { x, lo, hi } = ctx.saved;
+    return [zipWith(gradOutput, x, (g, x) => (x >= lo && x <= hi ? g : 0))];
   },
 });

@@ -1,4 +1,4 @@
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import * as T from '@torchlet/tensor';
 import type { Dim } from '@torchlet/tensor';
@@ -46,6 +46,13 @@ function run(c: Case, x: Variable): Variable {
 }
 
 describe('activations against PyTorch 1.13 (fixtures/torch/activations.json)', () => {
+  it('holds its 39 cases: gelu 6, leakyRelu 4, softmax 6, logSoftmax 6, logsumexp 7, var 10', () => {
+    // a truncated or partly regenerated file would otherwise pass with fewer tests
+    const count = (op: Case['op']) => fixture.cases.filter((c) => c.op === op).length;
+    const ops = ['gelu', 'leakyRelu', 'softmax', 'logSoftmax', 'logsumexp', 'var'] as const;
+    expect(ops.map(count)).toEqual([6, 4, 6, 6, 7, 10]);
+    expect(fixture.cases).toHaveLength(39);
+  });
   for (const c of fixture.cases) {
     it(c.name, () => {
       const x = new Variable(decode(c.input), { requiresGrad: true });

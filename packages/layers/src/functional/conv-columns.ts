@@ -1,5 +1,5 @@
 import { getGemm, WasmGemm, type DType } from '@torchlet/tensor';
-import { floatArray, type FloatArray } from './conv-options.js';
+import { floatArray, type FloatArray } from '../nn/functional/conv-options.js';
 
 /*
  * Where convolution columns live. The WebAssembly GEMM copies every operand into its own memory per

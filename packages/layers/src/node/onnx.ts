@@ -1,4 +1,4 @@
-import type { Module } from '../module.js';
+import type { Module } from '../nn/modules/module.js';
 import { toOnnxBytes, type OnnxExportOptions } from '../onnx/export.js';
 import { writeFileAtomic } from './write-file-atomic.js';
 

@@ -4,7 +4,7 @@ import {
   type RestoredTraining,
   type TrainingState,
   type TrainingTargets,
-} from '../training-state.js';
+} from '../train/training-state.js';
 import { loadWithMetadata, save } from './checkpoint.js';
 
 /**

@@ -1,14 +1,21 @@
 import type { Variable } from '@torchlet/autograd';
 import { formatShape, rangeError, shapeError, typeError, type Tensor } from '@torchlet/tensor';
-import { normalizeConvOptions, spatialTuple } from '../functional/conv-options.js';
-import type { Module } from '../module.js';
-import { GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh } from '../modules/activation.js';
-import { Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d } from '../modules/conv.js';
-import { Dropout } from '../modules/dropout.js';
-import { Flatten, Identity, Linear } from '../modules/linear.js';
-import { BatchNormNd } from '../modules/norm.js';
-import { AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d } from '../modules/pool.js';
-import { Sequential } from '../modules/sequential.js';
+import { normalizeConvOptions, spatialTuple } from '../nn/functional/conv-options.js';
+import type { Module } from '../nn/modules/module.js';
+import { GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh } from '../nn/modules/activation.js';
+import { Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d } from '../nn/modules/conv.js';
+import { Dropout } from '../nn/modules/dropout.js';
+import { Flatten, Identity, Linear } from '../nn/modules/linear.js';
+import { BatchNormNd } from '../nn/modules/norm.js';
+import {
+  AdaptiveAvgPool2d,
+  AdaptiveMaxPool2d,
+  AvgPool1d,
+  AvgPool2d,
+  MaxPool1d,
+  MaxPool2d,
+} from '../nn/modules/pool.js';
+import { Sequential } from '../nn/modules/sequential.js';
 import { float, int, ints, str, type GraphBuilder } from './graph-builder.js';
 
 const OP = 'exportOnnx';

@@ -1,6 +1,6 @@
 import { enableGrad, Variable } from '@torchlet/autograd';
 import { checkShape, formatShape, rangeError, Tensor, typeError, zeros } from '@torchlet/tensor';
-import { Module } from '../module.js';
+import { Module } from '../nn/modules/module.js';
 import { converterFor, type LayerCall } from './converters.js';
 import { GraphBuilder } from './graph-builder.js';
 import { onnxModelType } from './schema.js';

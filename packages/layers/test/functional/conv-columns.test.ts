@@ -3,7 +3,7 @@ import * as T from '@torchlet/tensor';
 import { getGemm, jsGemm, setGemm, WasmGemm, wasmSimdSupported } from '@torchlet/tensor';
 import { afterEach, describe, expect, it } from 'vitest';
 import { columnScratch, takeColumns } from '../../src/functional/conv-columns.js';
-import { conv2d } from '../../src/functional/index.js';
+import { conv2d } from '../../src/nn/functional/index.js';
 
 const previous = getGemm();
 afterEach(() => {

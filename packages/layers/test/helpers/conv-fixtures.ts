@@ -13,6 +13,7 @@ import {
   type Gemm,
 } from '@torchlet/tensor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { itHasCases } from './golden-counts.js';
 
 /** A tensor as the fixture generators write it: flat row-major float64 (or integer) data. */
 export interface FixtureTensor {
@@ -84,11 +85,21 @@ type ConvLikeOp<O> = (input: Variable, weight: Variable, bias: Variable | null, 
  * One `describe` per backend (WebAssembly, where float32 takes the fused and batched kernels, and
  * native where it loaded) and dtype (float64, float32) with an `it` per case of `fixtures/torch/<file>`:
  * runs `ops[c.op ?? only]` and checks the output and the input, weight and bias gradients against
- * PyTorch's within `TOLERANCE`.
+ * PyTorch's within `TOLERANCE`; and a test that the file holds `counts` cases per op and per padding
+ * mode (`{ 'conv2d reflect': 6, ... }`).
  */
-export function describeConvGoldens<O>(title: string, file: string, ops: Record<string, ConvLikeOp<O>>): void {
+export function describeConvGoldens<O>(
+  title: string,
+  file: string,
+  ops: Record<string, ConvLikeOp<O>>,
+  counts: Record<string, number>,
+): void {
   const { cases } = loadFixture<ConvGoldenCase<O>>(file);
   const names = Object.keys(ops);
+  itHasCases(file, cases, counts, (c) => {
+    const mode = (c.options as { paddingMode?: string }).paddingMode ?? 'zeros';
+    return `${c.op ?? names[0]} ${mode}`;
+  });
   const backends: BackendName[] = getBackendInfo().native ? ['wasm', 'native'] : ['wasm'];
   for (const [backend, dtype] of backends.flatMap((b) =>
     (['float64', 'float32'] as const).map((d) => [b, d] as const),

@@ -13,7 +13,8 @@ import { makeRun, sameBits, trainUntil, weightBits, type Run } from '../helpers/
 /*
  * A training process (test/helpers/checkpoint-writer.ts) saves a ~13 MB training checkpoint after
  * every step; this test SIGKILLs it at random moments (seeded: a few steps in, plus a few ms) and
- * in the middle of saves (as soon as the temporary file appears, or once it holds bytes), restarts
+ * in the middle of saves (the writer pauses inside the atomic write — temporary file just opened,
+ * half written, or fully written but not yet fsynced and renamed — and is killed there), restarts
  * it each time (it resumes from the last checkpoint), and checks after every kill that the
  * checkpoint on disk loads and is the last one completed or the one being saved, never a partial
  * one. Finally the run completes and its weights must equal, bit for bit, the same number of steps
@@ -26,7 +27,7 @@ const SOURCES: Record<string, string> = {
   '@torchlet/tensor/kernels': 'packages/tensor/src/kernels/index.ts',
   '@torchlet/autograd': 'packages/autograd/src/index.ts',
   '@torchlet/layers': 'packages/layers/src/index.ts',
-  '@torchlet/layers/functional': 'packages/layers/src/functional/index.ts',
+  '@torchlet/layers/functional': 'packages/layers/src/nn/functional/index.ts',
   '@torchlet/layers/node': 'packages/layers/src/node/index.ts',
 };
 
@@ -67,8 +68,8 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 interface Outcome {
   lines: string[];
   killed: boolean;
-  /** Temporary checkpoint files this run left behind (present right after the kill). */
-  temps: string[];
+  /** Temporary checkpoint files this run left behind (present right after the kill), with their sizes then. */
+  temps: { file: string; bytes: number }[];
 }
 
 const temps = () => (existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.tmp')) : []);
@@ -77,30 +78,19 @@ type Kill =
   /** As soon as `saved <afterSaved>` (or a later step) is reported, plus `delayMs`: a random moment of training or saving. */
   | { afterSaved: number; delayMs: number }
   /**
-   * In the middle of a save: as soon as a fresh temporary checkpoint file exists (`'opened'`: it is
-   * usually still empty) or holds bytes (`'written'`: usually complete, fsync and rename pending).
+   * In the middle of the save of step `atStep` (or the first one after it): the writer pauses with
+   * the temporary file just opened (empty), half written, or fully written with fsync and rename
+   * pending, and is killed there.
    */
-  | { midWrite: 'opened' | 'written' };
+  | { midWrite: 'opened' | 'partial' | 'written'; atStep: number };
 
-/**
- * Busy-polls the directory (a tight synchronous loop: a save of 13 MB lasts milliseconds, far longer
- * than one poll) until a temporary checkpoint file that was not there before exists and holds at
- * least `minBytes`, or `ms` pass.
- */
-function waitForTemp(before: Set<string>, minBytes: number, ms: number): void {
-  const deadline = performance.now() + ms;
-  while (performance.now() < deadline) {
-    const fresh = temps().filter(
-      (f) => !before.has(f) && (statSync(join(dir, f), { throwIfNoEntry: false })?.size ?? -1) >= minBytes,
-    );
-    if (fresh.length > 0) return;
-  }
-}
+const sizeOf = (file: string) => statSync(join(dir, file), { throwIfNoEntry: false })?.size ?? -1;
 
 /** Runs the writer once, killing it as `kill` says (null: let it finish). */
 function runWriter(kill: Kill | null): Promise<Outcome> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script, dir, String(TOTAL), String(HIDDEN), String(SEED)], {
+    const pause = kill && 'midWrite' in kill ? [`${kill.midWrite}@${kill.atStep}`] : [];
+    const child = spawn(process.execPath, [script, dir, String(TOTAL), String(HIDDEN), String(SEED), ...pause], {
       stdio: ['ignore', 'pipe', 'pipe'],
       // The writer trains on this process's backend, so its weights can be compared bit for bit with
       // a run here; bundled into a temp directory, it is told where the workspace's native build is.
@@ -114,20 +104,19 @@ function runWriter(kill: Kill | null): Promise<Outcome> {
     let err = '';
     let killed = false;
     let armed = false;
-    let atKill: string[] = [];
+    let atKill: { file: string; bytes: number }[] = [];
     const before = new Set(temps());
     const doKill = () => {
       if (killed || child.exitCode !== null) return;
       killed = child.kill('SIGKILL');
-      atKill = temps();
+      atKill = temps().map((file) => ({ file, bytes: sizeOf(file) }));
     };
     let timer: NodeJS.Timeout | undefined;
     child.stdout.on('data', (chunk: Buffer) => {
       out += chunk.toString();
       if (!kill || armed) return;
-      if ('midWrite' in kill && /saving \d+/.test(out)) {
+      if ('midWrite' in kill && /^paused /m.test(out)) {
         armed = true;
-        waitForTemp(before, kill.midWrite === 'opened' ? 0 : 1, 5000);
         doKill();
       } else if ('afterSaved' in kill && lastNumber(out.split('\n'), 'saved') >= kill.afterSaved) {
         armed = true;
@@ -139,7 +128,8 @@ function runWriter(kill: Kill | null): Promise<Outcome> {
     child.on('close', (code) => {
       clearTimeout(timer);
       if (!killed && code !== 0) reject(new Error(`writer exited with ${code}: ${err}`));
-      else resolve({ lines: out.split('\n').filter(Boolean), killed, temps: atKill.filter((f) => !before.has(f)) });
+      else
+        resolve({ lines: out.split('\n').filter(Boolean), killed, temps: atKill.filter((t) => !before.has(t.file)) });
     });
   });
 }
@@ -157,15 +147,19 @@ const targetsOf = (r: Run) => ({
 describe('SIGKILL while training and checkpointing', () => {
   it('the last complete checkpoint always loads; a partial file is never taken for one; the run ends bit-identical', async () => {
     const g = new Generator(SEED);
-    // Mid-write kills alternate with kills at random moments (seeded): 0-2 steps after the run's
-    // next checkpoint, plus 0-40 ms, which lands anywhere in a step or a save.
+    // Mid-write kills (each at a seeded step 1-2 past the run's checkpoint) alternate with kills at
+    // random moments (seeded): 0-2 steps after the run's next checkpoint, plus 0-40 ms, which lands
+    // anywhere in a step or a save.
+    const midWrite = (where: 'opened' | 'partial' | 'written') => (step: number) =>
+      ({ midWrite: where, atStep: step + 1 + g.nextInt(0, 2) }) satisfies Kill;
+    const atRandom = (step: number) => ({ afterSaved: step + 1 + g.nextInt(0, 3), delayMs: g.nextInt(0, 40) });
     const plan: ((step: number) => Kill)[] = [
-      () => ({ midWrite: 'opened' }),
-      (step) => ({ afterSaved: step + 1 + g.nextInt(0, 3), delayMs: g.nextInt(0, 40) }),
-      () => ({ midWrite: 'written' }),
-      (step) => ({ afterSaved: step + 1 + g.nextInt(0, 3), delayMs: g.nextInt(0, 40) }),
-      () => ({ midWrite: 'opened' }),
-      (step) => ({ afterSaved: step + 1 + g.nextInt(0, 3), delayMs: g.nextInt(0, 40) }),
+      midWrite('opened'),
+      atRandom,
+      midWrite('partial'),
+      atRandom,
+      midWrite('written'),
+      atRandom,
     ];
     const probe = makeRun(1000, { hidden: HIDDEN }); // loaded into again and again
     let lastSavedSoFar = -1;
@@ -177,16 +171,26 @@ describe('SIGKILL while training and checkpointing', () => {
       const outcome = await runWriter(kill);
       const saving = lastNumber(outcome.lines, 'saving');
       const saved = Math.max(lastSavedSoFar, lastNumber(outcome.lines, 'saved'));
+      if ('midWrite' in kill) {
+        // The writer paused inside the save it was told to: it cannot finish or be missed.
+        expect(outcome.killed).toBe(true);
+        expect(outcome.lines.at(-1)).toBe(`paused ${kill.midWrite} ${kill.atStep}`);
+        expect(saving).toBeGreaterThanOrEqual(kill.atStep);
+        expect(outcome.temps).toHaveLength(1);
+        const bytes = outcome.temps[0]!.bytes;
+        if (kill.midWrite === 'opened') expect(bytes).toBe(0);
+        else expect(bytes).toBeGreaterThan(0);
+        midWriteKills += 1;
+      }
       if (!outcome.killed) break; // finished before the kill came: nothing more to interrupt
-      if ('midWrite' in kill && outcome.temps.length > 0) midWriteKills += 1;
       // Leftover temporary files are never resumed from. A partial one does not even load (the
       // length checks or the checksum catch it); one killed between fsync and rename is complete
       // and holds exactly the step that was being saved.
-      for (const t of outcome.temps.filter((f) => existsSync(join(dir, f)))) {
+      for (const { file } of outcome.temps.filter((t) => existsSync(join(dir, t.file)))) {
         let error: unknown = null;
         let tempStep = -1;
         try {
-          tempStep = loadTrainingCheckpoint(join(dir, t), targetsOf(probe)).step;
+          tempStep = loadTrainingCheckpoint(join(dir, file), targetsOf(probe)).step;
         } catch (e) {
           error = e;
         }
@@ -197,6 +201,7 @@ describe('SIGKILL while training and checkpointing', () => {
           expect(error instanceof SafetensorsError || error instanceof CheckpointError).toBe(true);
           partialsRejected += 1;
         }
+        if ('midWrite' in kill) expect(error === null).toBe(kill.midWrite === 'written');
       }
       if (!existsSync(target)) {
         expect(saved).toBe(-1); // killed before the first checkpoint was complete
@@ -212,8 +217,9 @@ describe('SIGKILL while training and checkpointing', () => {
     console.log(
       `kill: ${plan.length} kills, ${midWriteKills} during a checkpoint save; temp files left: ${partialsRejected} partial (rejected), ${completeTemps} complete but not renamed`,
     );
-    expect(midWriteKills).toBeGreaterThanOrEqual(2);
-    expect(partialsRejected).toBeGreaterThanOrEqual(1);
+    expect(midWriteKills).toBe(3);
+    expect(partialsRejected).toBeGreaterThanOrEqual(2); // the empty and the half-written file
+    expect(completeTemps).toBeGreaterThanOrEqual(1); // the one killed before fsync and rename
 
     // Let the run finish, resuming from whatever survived the kills.
     const final = await runWriter(null);
@@ -223,5 +229,5 @@ describe('SIGKILL while training and checkpointing', () => {
     const straight = makeRun(SEED, { hidden: HIDDEN });
     trainUntil(straight, TOTAL);
     expect(sameBits(weightBits(resumed), weightBits(straight))).toBe(true);
-  }, 60_000);
+  });
 });

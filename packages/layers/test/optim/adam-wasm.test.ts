@@ -2,7 +2,7 @@ import { Generator, jsGemm, randn, setGemm, Tensor, type Gemm } from '@torchlet/
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Adam } from '../../src/optim/adam.js';
-import { Parameter } from '../../src/parameter.js';
+import { Parameter } from '../../src/nn/modules/parameter.js';
 import { wasmKernelsForFile } from '../helpers/wasm-kernels.js';
 
 // Adam's update of large float32 parameters runs in the WebAssembly kernel (over the worker threads

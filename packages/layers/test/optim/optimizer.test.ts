@@ -1,7 +1,7 @@
 import { Variable } from '@torchlet/autograd';
 import { ShapeError, tensor } from '@torchlet/tensor';
 import { describe, expect, it } from 'vitest';
-import { Parameter } from '../../src/parameter.js';
+import { Parameter } from '../../src/nn/modules/parameter.js';
 import { Adam, AdamW } from '../../src/optim/adam.js';
 import { CosineAnnealingLR, StepLR } from '../../src/optim/lr-scheduler.js';
 import { SGD } from '../../src/optim/sgd.js';

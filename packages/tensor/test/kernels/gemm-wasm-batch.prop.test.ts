@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { WasmGemm } from '@torchlet/tensor/kernels';
 import { seededArray } from '../helpers/reference-kernels.js';
+import { until } from '../helpers/until.js';
 
 // The reference is the plain `gemm`, one product at a time on one thread; the batch must give its bits
 // on 1 thread and on 3 (minParallelFlops 0: every batch is spread over the caller and two workers).
@@ -149,7 +150,7 @@ describe('WasmGemm.gemmBatch properties', () => {
     );
   });
 
-  it('spreads a large enough batch over the workers', () => {
+  it('spreads a large enough batch over the workers', async () => {
     const kernel = new WasmGemm({ threads: 2, minParallelFlops: 0 });
     const before = kernel.workerTasks();
     const g: Case = {
@@ -167,10 +168,13 @@ describe('WasmGemm.gemmBatch properties', () => {
       resident: 'b',
       seed: 5,
     };
-    const deadline = Date.now() + 2000;
-    // The workers start lazily at the first batch; wait until one has taken part.
-    while (kernel.workerTasks() === before && Date.now() < deadline) expect(batched(kernel, g)).toEqual(oneByOne(g));
-    expect(kernel.workerTasks()).toBeGreaterThan(before);
+    const want = oneByOne(g);
+    // The workers start lazily at the first batch; keep offering batches until one has taken part.
+    const tookPart = await until(
+      () => kernel.workerTasks() > before,
+      () => expect(batched(kernel, g)).toEqual(want),
+    );
+    expect(tookPart).toBe(true);
   });
 
   it('runs float64 operands one by one on the JS kernel', () => {

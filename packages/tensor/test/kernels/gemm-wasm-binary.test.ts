@@ -10,7 +10,7 @@ describe('gemm-wasm-binary (generated)', () => {
     const check = spawnSync(process.execPath, ['scripts/build-wasm.mjs', '--check'], {
       cwd: root,
       encoding: 'utf8',
-      timeout: 60_000,
+      timeout: 240_000,
     });
     expect(check.stderr).toBe('');
     expect(check.status).toBe(0);

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { gemmJs, WasmGemm, type Gemm } from '@torchlet/tensor/kernels';
 import { gemmErrorRatio, type GemmCall } from '../helpers/gemm-bound.js';
 import { seededArray } from '../helpers/reference-kernels.js';
+import { until } from '../helpers/until.js';
 
 const single = new WasmGemm({ threads: 1 });
 const threaded = new WasmGemm({ threads: 3, minParallelFlops: 0 });
@@ -173,13 +174,13 @@ describe('WasmGemm', () => {
     const call = dense(256, 256, 256, 11);
     const want = run(single, call);
     run(two, call); // starts the worker
-    for (let wait = 0; two.readyWorkers() < 1 && wait < 200; wait++) await new Promise((r) => setTimeout(r, 25));
+    await until(() => two.readyWorkers() >= 1);
     expect(two.readyWorkers()).toBe(1);
-    // On a loaded machine the worker may get no CPU for a while: keep offering batches for up to 20 s.
-    for (const until = Date.now() + 20_000; two.workerTasks() === 0 && Date.now() < until; ) {
-      expect(firstDifference(run(two, call), want)).toBe(-1);
-      await new Promise((r) => setTimeout(r, 1));
-    }
+    // On a loaded machine the worker may get no CPU for a while: keep offering batches.
+    await until(
+      () => two.workerTasks() > 0,
+      () => expect(firstDifference(run(two, call), want)).toBe(-1),
+    );
     expect(two.workerTasks()).toBeGreaterThan(0);
   });
 

@@ -7,6 +7,7 @@ import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { GEMM_WASM_SHARED } from '../../src/kernels/gemm-wasm-binary.js';
 import { coreCount, ThreadPool, threadsAvailable } from '../../src/kernels/thread-pool.js';
+import { until, WORKER_PATIENCE_MS } from '../helpers/until.js';
 
 // A pool of `workers` workers on the real shared-memory GEMM module, with a parameter block describing
 // C[8, 8·tasks] = A[8, 4]·B[4, 8·tasks], one 8-column task each; A and B are all ones, so C is all 4s.
@@ -40,7 +41,7 @@ function gemmPool(workers: number, tasks: number) {
 }
 
 async function untilReady(pool: ThreadPool, workers: number) {
-  for (let wait = 0; pool.readyWorkers() < workers && wait < 400; wait++) await new Promise((r) => setTimeout(r, 25));
+  await until(() => pool.readyWorkers() >= workers);
   expect(pool.readyWorkers()).toBe(workers);
 }
 
@@ -56,8 +57,8 @@ describe('ThreadPool', () => {
     pool.run(64, runLocal); // starts the workers; the caller may do everything this time
     await untilReady(pool, 2);
     // On a loaded machine the workers may get no CPU for a while: keep offering batches for up to 20 s.
-    const until = Date.now() + 20_000;
-    for (let round = 0; round < 3 || (pool.workerTasks() === 0 && Date.now() < until); round++) {
+    const deadline = Date.now() + WORKER_PATIENCE_MS;
+    for (let round = 0; round < 3 || (pool.workerTasks() === 0 && Date.now() < deadline); round++) {
       await new Promise((r) => setTimeout(r, 1));
       const local: number[] = [];
       const before = pool.workerTasks();
@@ -90,13 +91,13 @@ describe('ThreadPool', () => {
     await untilReady(pool, 1);
     i32[params / 4 + 11] = -64; // C far outside memory: any task the worker runs traps
     let failed = false;
-    for (const until = Date.now() + 20_000; !failed && Date.now() < until; ) {
+    for (const deadline = Date.now() + WORKER_PATIENCE_MS; !failed && Date.now() < deadline; ) {
       await new Promise((r) => setTimeout(r, 1));
       try {
         pool.run(8, () => {
           // the caller's share is slow, so the worker gets some of the batch
-          const until = performance.now() + 1;
-          while (performance.now() < until);
+          const busyUntil = performance.now() + 1;
+          while (performance.now() < busyUntil);
         });
       } catch (error) {
         expect(String(error)).toContain('ThreadPool: a task failed in a worker thread');
@@ -117,7 +118,9 @@ describe('ThreadPool', () => {
             const g = new WasmGemm({ threads: 2, minParallelFlops: 0 });
             const a = new Float32Array(64 * 64).fill(1), c = new Float32Array(64 * 64);
             for (let i = 0; i < 20; i++) g.gemm(false, false, 64, 64, 64, 1, a, 0, 64, a, 0, 64, 0, c, 0, 64);
-            await new Promise((r) => setTimeout(r, 200));
+            // a worker has started (on a loaded machine it may take seconds), and is still there at the end
+            for (const until = Date.now() + ${WORKER_PATIENCE_MS}; g.readyWorkers() < 1 && Date.now() < until; )
+              await new Promise((r) => setTimeout(r, 25));
             console.log(g.readyWorkers(), c[0]);`,
           resolveDir: dir,
           loader: 'ts',
@@ -128,7 +131,7 @@ describe('ThreadPool', () => {
         platform: 'node',
         logLevel: 'silent',
       });
-      const child = spawnSync(process.execPath, [outfile], { encoding: 'utf8', timeout: 30_000 });
+      const child = spawnSync(process.execPath, [outfile], { encoding: 'utf8', timeout: 240_000 });
       expect(child.error).toBeUndefined();
       expect(child.status).toBe(0);
       expect(child.stdout.trim()).toBe('1 64');

@@ -1,0 +1,764 @@
+import { defineOp, pad, type BackwardContext, type ForwardContext, type Variable } from '@torchlet/autograd';
+import {
+  col2imInto,
+  convGeometry,
+  formatShape,
+  getGemm,
+  im2colInto,
+  rangeError,
+  shapeError,
+  Tensor,
+  uninitializedArrayFor,
+  WasmGemm,
+  type ConvGeometry,
+} from '@torchlet/tensor';
+import {
+  checkConvChannels,
+  checkConvTensors,
+  describeOption,
+  floatArray,
+  floatData,
+  formatSize,
+  isUnbatched,
+  normalizeConvOptions,
+  type ConvOptions,
+  type ConvParams,
+  type FloatArray,
+  type TensorInput,
+} from './conv-options.js';
+import { columnScratch, takeColumns } from '../../functional/conv-columns.js';
+
+/*
+ * One convolution, three uses. A ConvPlan describes a correlation from a "wide" side
+ * `x [N, Cx, ...inputSize]` to a "narrow" side `y [N, Cy, ...outputSize]` through a weight whose
+ * group g is the matrix `W_g [Cy/groups, (Cx/groups)·∏k]`. Then
+ *   y  = W · im2col(x)            (conv forward;   convTranspose input gradient)
+ *   x += col2im(Wᵀ · y)           (conv input gradient; convTranspose forward)
+ *   gW = Σn y[n] · im2col(x[n])ᵀ   (both weight gradients, with the roles of x and y swapped)
+ * and a conv weight `[Cout, Cin/g, ...k]` and a transposed-conv weight `[Cin, Cout/g, ...k]` are
+ * both exactly that matrix layout. Every GEMM goes through `getGemm()`.
+ */
+export interface ConvPlan {
+  readonly batch: number;
+  readonly groups: number;
+  /** Channels of the wide side (the conv input). */
+  readonly cX: number;
+  /** Channels of the narrow side (the conv output). */
+  readonly cY: number;
+  /** Geometry of one sample of the wide side; `channels` is all of `cX`, so one im2col serves every group. */
+  readonly geom: ConvGeometry;
+  /** ∏ inputSize, ∏ outputSize, ∏ kernelSize. */
+  readonly xPositions: number;
+  readonly yPositions: number;
+  readonly kernelVolume: number;
+  /** 1×1 kernel, stride 1, no padding: the columns are the input itself, so im2col is skipped. */
+  readonly direct: boolean;
+}
+
+export function convPlan(batch: number, groups: number, cX: number, cY: number, geom: ConvGeometry): ConvPlan {
+  const prod = (v: readonly number[]) => v.reduce((a, b) => a * b, 1);
+  const direct =
+    geom.kernelSize.every((k) => k === 1) &&
+    geom.stride.every((s) => s === 1) &&
+    geom.padBefore.every((p) => p === 0) &&
+    geom.outputSize.every((o, i) => o === geom.inputSize[i]);
+  return {
+    batch,
+    groups,
+    cX,
+    cY,
+    geom,
+    xPositions: prod(geom.inputSize),
+    yPositions: prod(geom.outputSize),
+    kernelVolume: prod(geom.kernelSize),
+    direct,
+  };
+}
+
+/*
+ * The forward's columns are kept for the weight gradient when a graph is recorded: im2col then runs
+ * once per step instead of twice (LeNet-5's conv2 at batch 64: 1.6 ms per pass). The buffers come
+ * from conv-columns.ts and go back when backward frees the graph.
+ */
+// Columns of at most this many elements are kept (16 MB in float32); larger ones are recomputed.
+const KEPT_COLUMNS_MAX = 1 << 22;
+
+/** `out[n, c, p] = bias[c]` for every sample and position: the starting value the GEMM adds onto. */
+export function fillChannelBias(
+  out: FloatArray,
+  bias: FloatArray,
+  batch: number,
+  channels: number,
+  positions: number,
+): void {
+  for (let n = 0, at = 0; n < batch; n++) {
+    for (let c = 0; c < channels; c++, at += positions) out.fill(bias[c]!, at, at + positions);
+  }
+}
+
+/** `grad[c] = Σ_{n,p} g[n, c, p]`, the bias gradient. */
+export function channelSums(g: FloatArray, batch: number, channels: number, positions: number, grad: FloatArray): void {
+  const acc = new Float64Array(channels);
+  for (let n = 0, at = 0; n < batch; n++) {
+    for (let c = 0; c < channels; c++, at += positions) {
+      let s = 0;
+      for (let p = at; p < at + positions; p++) s += g[p]!;
+      acc[c] = acc[c]! + s;
+    }
+  }
+  for (let c = 0; c < channels; c++) grad[c] = acc[c]!;
+}
+
+/*
+ * Under the WebAssembly kernel, float32 convs hand the GEMMs of many samples to one `gemmBatch` call,
+ * which spreads them over the worker threads (one sample's product per task, or for the weight
+ * gradient slices of gW each summed over every sample), instead of one small per-sample GEMM at a
+ * time, each below the size worth splitting (LeNet-5's are all below it). The columns of those samples
+ * then have to exist at once, so they are made chunk by chunk into a pooled buffer of at most
+ * BATCH_COLUMNS_MAX floats. Same bits as the per-sample loop, for any thread count (see gemmBatch).
+ */
+const BATCH_COLUMNS_MAX = 1 << 22;
+
+/** The kernel's batched GEMM when it runs this dtype (float32 under 'wasm'), else null. */
+function batchKernel(data: FloatArray): WasmGemm | null {
+  const gemm = getGemm();
+  return gemm instanceof WasmGemm && data instanceof Float32Array ? gemm : null;
+}
+
+/**
+ * `[C, H, W, kH, kW, sH, sW, pH, pW, dH, dW, Hout, Wout]` of a 1-D or 2-D geometry (1-D as H = 1), the
+ * form `WasmGemm.convBatch` takes; null for 3-D, which stays on the generic path.
+ */
+export function planar(geom: ConvGeometry): number[] | null {
+  const dims = geom.inputSize.length;
+  if (dims > 2) return null;
+  const pick = (v: readonly number[], unit: number) => (dims === 1 ? [unit, v[0]!] : [v[0]!, v[1]!]);
+  const [inH, inW] = pick(geom.inputSize, 1);
+  const [kH, kW] = pick(geom.kernelSize, 1);
+  const [sH, sW] = pick(geom.stride, 1);
+  const [pH, pW] = pick(geom.padBefore, 0);
+  const [dH, dW] = pick(geom.dilation, 1);
+  const [outH, outW] = pick(geom.outputSize, 1);
+  return [geom.channels, inH!, inW!, kH!, kW!, sH!, sW!, pH!, pW!, dH!, dW!, outH!, outW!];
+}
+
+/** Samples whose columns go in one buffer: as many as fit in BATCH_COLUMNS_MAX, at least one. */
+export function chunkSamples(batch: number, sampleCols: number): number {
+  return Math.max(1, Math.min(batch, Math.floor(BATCH_COLUMNS_MAX / Math.max(1, sampleCols))));
+}
+
+/**
+ * `y[n] = W · im2col(x[n])` for every sample and group, added onto what `y` holds when
+ * `accumulate`, else overwriting it.
+ * @param x `[N, Cx, ...inputSize]` contiguous; `y` `[N, Cy, ...outputSize]`
+ * @param keep where to leave every sample's columns, `[N, Cx·∏k, ∏outputSize]`, for
+ *   `convWeightGradInto`; by default one sample's columns at a time go to a scratch buffer
+ * @param bias `[Cy]`: y starts at it instead (set inside the wasm tasks when they run, which saves
+ *   copying a prefilled y into the wasm memory)
+ */
+export function convForwardInto(
+  x: FloatArray,
+  w: FloatArray,
+  plan: ConvPlan,
+  y: FloatArray,
+  accumulate: boolean,
+  keep: FloatArray | null = null,
+  bias: FloatArray | null = null,
+): void {
+  const { batch, groups, cX, cY, geom, xPositions, yPositions: p, kernelVolume } = plan;
+  const { gemm } = getGemm();
+  const cYG = cY / groups;
+  const rowsG = (cX / groups) * kernelVolume;
+  const sampleCols = cX * kernelVolume * p;
+  const beta = accumulate || bias !== null ? 1 : 0;
+  const wasm = batchKernel(x);
+  const planarGeom = wasm !== null && !plan.direct ? planar(geom) : null;
+  let start = 0;
+  if (wasm !== null && planarGeom !== null) {
+    // im2col and GEMM of each sample in wasm, on whichever thread takes the sample.
+    const chunk = keep ? batch : chunkSamples(batch, sampleCols);
+    let done = 0;
+    for (; done < batch; done += chunk) {
+      const count = Math.min(chunk, batch - done);
+      const ran = wasm.convBatch({
+        mode: 'forward',
+        geometry: planarGeom,
+        groups,
+        cYG,
+        count,
+        x,
+        xOffset: done * cX * xPositions,
+        w,
+        wOffset: 0,
+        y,
+        yOffset: done * cY * p,
+        cols: keep ? (keep as Float32Array).subarray(done * sampleCols) : null,
+        beta,
+        bias,
+      });
+      if (!ran) break;
+    }
+    // Not resident columns, or no room to grow: the rest by the batched GEMM below (same products).
+    start = done;
+  }
+  // The bias is y's starting value: the GEMMs below add onto it (beta = 1).
+  if (bias !== null && start < batch) {
+    fillChannelBias(y.subarray(start * cY * p) as FloatArray, bias, batch - start, cY, p);
+  }
+  if (wasm !== null) {
+    const colsStride = plan.direct ? cX * xPositions : sampleCols;
+    const chunk = plan.direct || keep ? batch : chunkSamples(batch, sampleCols);
+    const temp = plan.direct || keep || start >= batch ? null : takeColumns('float32', chunk * sampleCols);
+    const cols = plan.direct ? x : (keep ?? temp?.columns ?? x);
+    for (let n0 = start; n0 < batch; n0 += chunk) {
+      const count = Math.min(chunk, batch - n0);
+      const colsAt = plan.direct || keep ? n0 * colsStride : 0;
+      if (!plan.direct) {
+        for (let s = 0; s < count; s++) im2colInto(x, (n0 + s) * cX * xPositions, geom, cols, colsAt + s * sampleCols);
+      }
+      for (let g = 0; g < groups; g++) {
+        wasm.gemmBatch(
+          false,
+          false,
+          cYG,
+          p,
+          rowsG,
+          1,
+          w,
+          g * cYG * rowsG,
+          rowsG,
+          0,
+          cols,
+          colsAt + g * rowsG * p,
+          p,
+          colsStride,
+          beta,
+          y,
+          n0 * cY * p + g * cYG * p,
+          p,
+          cY * p,
+          count,
+          false,
+        );
+      }
+    }
+    temp?.give();
+    return;
+  }
+  const cols = plan.direct ? x : (keep ?? columnScratch(x, sampleCols));
+  for (let n = 0; n < batch; n++) {
+    const xAt = n * cX * xPositions;
+    const yAt = n * cY * p;
+    let colsAt = xAt;
+    if (!plan.direct) {
+      colsAt = keep ? n * sampleCols : 0;
+      im2colInto(x, xAt, geom, cols, colsAt);
+    }
+    for (let g = 0; g < groups; g++) {
+      gemm(
+        false,
+        false,
+        cYG,
+        p,
+        rowsG,
+        1,
+        w,
+        g * cYG * rowsG,
+        rowsG,
+        cols,
+        colsAt + g * rowsG * p,
+        p,
+        beta,
+        y,
+        yAt + g * cYG * p,
+        p,
+      );
+    }
+  }
+}
+
+/**
+ * `x[n] += col2im(Wᵀ · y[n])` for every sample and group. Accumulates into `x`, so the caller
+ * starts it at zero (a gradient) or at the bias (the transposed conv's output).
+ */
+export function convAdjointInto(y: FloatArray, w: FloatArray, plan: ConvPlan, x: FloatArray): void {
+  const { batch, groups, cX, cY, geom, xPositions, yPositions: p, kernelVolume } = plan;
+  const { gemm } = getGemm();
+  const cYG = cY / groups;
+  const rowsG = (cX / groups) * kernelVolume;
+  const wasm = batchKernel(y);
+  if (wasm !== null && x instanceof Float32Array) {
+    const sampleCols = cX * kernelVolume * p;
+    if (plan.direct) {
+      for (let g = 0; g < groups; g++) {
+        wasm.gemmBatch(
+          true,
+          false,
+          rowsG,
+          p,
+          cYG,
+          1,
+          w,
+          g * cYG * rowsG,
+          rowsG,
+          0,
+          y,
+          g * cYG * p,
+          p,
+          cY * p,
+          1,
+          x,
+          g * rowsG * p,
+          p,
+          cX * xPositions,
+          batch,
+          false,
+        );
+      }
+      return;
+    }
+    const planarGeom = planar(geom);
+    const chunk = chunkSamples(batch, sampleCols);
+    let start = 0;
+    if (planarGeom !== null) {
+      // GEMM and col2im of each sample in wasm, on whichever thread takes the sample.
+      let done = 0;
+      for (; done < batch; done += chunk) {
+        const count = Math.min(chunk, batch - done);
+        const ran = wasm.convBatch({
+          mode: 'adjoint',
+          geometry: planarGeom,
+          groups,
+          cYG,
+          count,
+          x,
+          xOffset: done * cX * xPositions,
+          w,
+          wOffset: 0,
+          y,
+          yOffset: done * cY * p,
+          cols: null,
+          beta: 0,
+        });
+        if (!ran) break;
+      }
+      if (done >= batch) return;
+      start = done;
+    }
+    const temp = takeColumns('float32', chunk * sampleCols);
+    const cols = temp.columns;
+    for (let n0 = start; n0 < batch; n0 += chunk) {
+      const count = Math.min(chunk, batch - n0);
+      for (let g = 0; g < groups; g++) {
+        wasm.gemmBatch(
+          true,
+          false,
+          rowsG,
+          p,
+          cYG,
+          1,
+          w,
+          g * cYG * rowsG,
+          rowsG,
+          0,
+          y,
+          n0 * cY * p + g * cYG * p,
+          p,
+          cY * p,
+          0,
+          cols,
+          g * rowsG * p,
+          p,
+          sampleCols,
+          count,
+          false,
+        );
+      }
+      // col2im adds: overlapping windows all touched the same pixel.
+      for (let s = 0; s < count; s++) col2imInto(cols, s * sampleCols, geom, x, (n0 + s) * cX * xPositions);
+    }
+    temp.give();
+    return;
+  }
+  const cols = plan.direct ? null : columnScratch(x, cX * kernelVolume * p);
+  for (let n = 0; n < batch; n++) {
+    const xAt = n * cX * xPositions;
+    const yAt = n * cY * p;
+    for (let g = 0; g < groups; g++) {
+      const wAt = g * cYG * rowsG;
+      const yG = yAt + g * cYG * p;
+      // Direct: the columns are x itself, so the GEMM adds straight onto it.
+      if (cols === null) gemm(true, false, rowsG, p, cYG, 1, w, wAt, rowsG, y, yG, p, 1, x, xAt + g * rowsG * p, p);
+      else gemm(true, false, rowsG, p, cYG, 1, w, wAt, rowsG, y, yG, p, 0, cols, g * rowsG * p, p);
+    }
+    // col2im adds: overlapping windows all touched the same pixel.
+    if (cols !== null) col2imInto(cols, 0, geom, x, xAt);
+  }
+}
+
+/**
+ * `gW = Σn y[n] · im2col(x[n])ᵀ`, per group, overwriting `gw` (`[Cy, Cx/groups, ...k]`).
+ * @param kept the columns `convForwardInto` kept, if it did; else they are recomputed
+ * @param gb when given, also the bias gradient `Σ_{n,p} y[n, c, p]` (`[Cy]`), as `channelSums`
+ * Under the wasm kernel (float32, 1-D/2-D) the batch is summed in fixed partitions on the worker
+ * threads (see `WasmGemm.convWeightGrad`): bits depend on the batch size, not on the thread count.
+ */
+export function convWeightGradInto(
+  x: FloatArray,
+  y: FloatArray,
+  plan: ConvPlan,
+  gw: FloatArray,
+  kept: FloatArray | null = null,
+  gb: FloatArray | null = null,
+): void {
+  const { batch, groups, cX, cY, geom, xPositions, yPositions: p, kernelVolume } = plan;
+  const { gemm } = getGemm();
+  const cYG = cY / groups;
+  const rowsG = (cX / groups) * kernelVolume;
+  if (batch === 0) {
+    gw.fill(0);
+    gb?.fill(0);
+    return;
+  }
+  const sampleCols = cX * kernelVolume * p;
+  const wasm = batchKernel(x);
+  const planarGeom = wasm !== null && !plan.direct ? planar(geom) : null;
+  if (
+    wasm !== null &&
+    planarGeom !== null &&
+    wasm.convWeightGrad({
+      geometry: planarGeom,
+      groups,
+      cYG,
+      count: batch,
+      x,
+      xOffset: 0,
+      cols: kept as Float32Array | null,
+      y,
+      yOffset: 0,
+      gw,
+      gb,
+    })
+  ) {
+    return;
+  }
+  if (gb !== null) channelSums(y, batch, cY, p, gb);
+  if (wasm !== null) {
+    const colsStride = plan.direct ? cX * xPositions : sampleCols;
+    const chunk = plan.direct || kept ? batch : chunkSamples(batch, sampleCols);
+    const temp = plan.direct || kept ? null : takeColumns('float32', chunk * sampleCols);
+    const cols = plan.direct ? x : (kept ?? temp!.columns);
+    for (let n0 = 0; n0 < batch; n0 += chunk) {
+      const count = Math.min(chunk, batch - n0);
+      const colsAt = plan.direct || kept ? n0 * colsStride : 0;
+      if (!plan.direct && !kept) {
+        for (let s = 0; s < count; s++) im2colInto(x, (n0 + s) * cX * xPositions, geom, cols, s * sampleCols);
+      }
+      // One chain per chunk: its first sample overwrites gW only in the first chunk.
+      for (let g = 0; g < groups; g++) {
+        wasm.gemmBatch(
+          false,
+          true,
+          cYG,
+          rowsG,
+          p,
+          1,
+          y,
+          n0 * cY * p + g * cYG * p,
+          p,
+          cY * p,
+          cols,
+          colsAt + g * rowsG * p,
+          p,
+          colsStride,
+          n0 === 0 ? 0 : 1,
+          gw,
+          g * cYG * rowsG,
+          rowsG,
+          0,
+          count,
+          true,
+        );
+      }
+    }
+    temp?.give();
+    return;
+  }
+  const cols = plan.direct ? x : (kept ?? columnScratch(x, sampleCols));
+  for (let n = 0; n < batch; n++) {
+    const xAt = n * cX * xPositions;
+    let colsAt = xAt;
+    if (kept && !plan.direct) {
+      colsAt = n * sampleCols;
+    } else if (!plan.direct) {
+      im2colInto(x, xAt, geom, cols, 0);
+      colsAt = 0;
+    }
+    // The batch sum runs through beta: the first sample overwrites, the rest add.
+    for (let g = 0; g < groups; g++) {
+      gemm(
+        false,
+        true,
+        cYG,
+        rowsG,
+        p,
+        1,
+        y,
+        n * cY * p + g * cYG * p,
+        p,
+        cols,
+        colsAt + g * rowsG * p,
+        p,
+        n === 0 ? 0 : 1,
+        gw,
+        g * cYG * rowsG,
+        rowsG,
+      );
+    }
+  }
+}
+
+/** What the conv op needs beyond its tensors: the resolved options of `normalizeConvOptions`. */
+export interface ConvCall extends ConvParams {
+  op: string;
+}
+
+/** The plan of a conv op's forward on `input` (batched or not) and `weight`, with `call`'s options. */
+export function planConvCall(input: Tensor, weight: Tensor, call: ConvCall): { plan: ConvPlan; unbatched: boolean } {
+  const dims = weight.ndim - 2;
+  const unbatched = isUnbatched(input, dims);
+  const [n, cIn, ...inputSize] = unbatched ? [1, ...input.shape] : input.shape;
+  const geom = convGeometry(call.op, {
+    channels: cIn!,
+    inputSize,
+    kernelSize: weight.shape.slice(2),
+    stride: call.stride,
+    padding: call.padBefore,
+    paddingAfter: call.padAfter,
+    dilation: call.dilation,
+  });
+  return { plan: convPlan(n!, call.groups, cIn!, weight.shape[0]!, geom), unbatched };
+}
+
+/** What a conv op's forward leaves for `convGradients`. */
+export interface ConvSaved {
+  input: Tensor;
+  weight: Tensor;
+  plan: ConvPlan;
+  /** The forward's im2col columns, kept for the weight gradient (see `keepConvColumns`), or null. */
+  columns: FloatArray | null;
+}
+
+/**
+ * Columns for the forward to leave for the weight gradient (when one is wanted and they are not too
+ * large), given back to the pool when the graph releases the op's saved record; null when they are
+ * not kept.
+ */
+export function keepConvColumns<S>(ctx: ForwardContext<S>, input: Tensor, plan: ConvPlan): FloatArray | null {
+  const columns = plan.batch * plan.cX * plan.kernelVolume * plan.yPositions;
+  if (!ctx.needsInputGrad[1] || plan.direct || columns > KEPT_COLUMNS_MAX) return null;
+  const keep = takeColumns(input.dtype, columns);
+  ctx.onRelease(() => keep.give());
+  return keep.columns;
+}
+
+/**
+ * The gradients of a conv op's (input, weight, bias), each only if asked for, from the conv output's
+ * gradient `gy` `[N, Cy, ...outputSize]`.
+ */
+export function convGradients(
+  ctx: BackwardContext<ConvSaved>,
+  gy: FloatArray,
+): [Tensor | null, Tensor | null, Tensor | null] {
+  const { input, weight, plan, columns } = ctx.saved;
+  const dtype = input.dtype;
+  let gradInput: Tensor | null = null;
+  let gradWeight: Tensor | null = null;
+  let gradBias: Tensor | null = null;
+  if (ctx.needsInputGrad[0]) {
+    const gx = floatArray(dtype, input.size);
+    convAdjointInto(gy, floatData(weight), plan, gx);
+    gradInput = new Tensor(gx, input.shape);
+  }
+  if (ctx.needsInputGrad[1]) {
+    const gw = floatArray(dtype, weight.size);
+    // The bias gradient comes along: under the wasm kernel the same tasks sum gy's channels.
+    const gb = ctx.needsInputGrad[2] ? floatArray(dtype, plan.cY) : null;
+    convWeightGradInto(floatData(input), gy, plan, gw, columns, gb);
+    gradWeight = new Tensor(gw, weight.shape);
+    if (gb) gradBias = new Tensor(gb, [plan.cY]);
+  }
+  if (ctx.needsInputGrad[2] && !gradBias) {
+    const gb = floatArray(dtype, plan.cY);
+    channelSums(gy, plan.batch, plan.cY, plan.yPositions, gb);
+    gradBias = new Tensor(gb, [plan.cY]);
+  }
+  return [gradInput, gradWeight, gradBias];
+}
+
+/**
+ * The differentiable convolution shared by conv1d/2d/3d: forward im2col + GEMM with the bias in
+ * the same pass; backward gradInput = col2im(Wᵀ·gradOutput), gradWeight = gradOutput·colsᵀ summed
+ * over the batch, gradBias = Σ gradOutput, each only if asked for. Inputs are validated by the
+ * public functions; an unbatched input `[Cin, ...]` runs as a batch of one.
+ */
+export const convOp = defineOp({
+  name: 'conv',
+  forward(ctx: ForwardContext<ConvSaved>, input: Tensor, weight: Tensor, bias: Tensor | null, call: ConvCall): Tensor {
+    const { plan, unbatched } = planConvCall(input, weight, call);
+    // convForwardInto writes all of it: from the bias, or by GEMMs with beta = 0, which do not read C.
+    const out = uninitializedArrayFor(input.dtype, plan.batch * plan.cY * plan.yPositions) as FloatArray;
+    const keep = keepConvColumns(ctx, input, plan);
+    convForwardInto(floatData(input), floatData(weight), plan, out, false, keep, bias ? floatData(bias) : null);
+    ctx.save({ input, weight, plan, columns: keep });
+    const outShape = [plan.cY, ...plan.geom.outputSize];
+    return new Tensor(out, unbatched ? outShape : [plan.batch, ...outShape]);
+  },
+  backward(ctx, gradOutput: Tensor): (Tensor | null)[] {
+    return [...convGradients(ctx, floatData(gradOutput)), null];
+  },
+});
+
+const WEIGHT_LAYOUT = [
+  '',
+  '[Cout, Cin / groups, k]',
+  '[Cout, Cin / groups, kH, kW]',
+  '[Cout, Cin / groups, kD, kH, kW]',
+];
+
+/**
+ * Validation and padding shared by conv1d/2d/3d (see `conv2d` for the contract): the input to
+ * convolve (padded here unless the padding mode is zeros) and the options for `convOp`.
+ */
+export function prepareConv(
+  op: string,
+  dims: number,
+  input: TensorInput,
+  weight: TensorInput,
+  bias: TensorInput | null | undefined,
+  options: ConvOptions,
+): { x: TensorInput; call: ConvCall } {
+  checkConvTensors(op, dims, input, weight, bias, WEIGHT_LAYOUT[dims]!);
+  const params = normalizeConvOptions(op, weight.shape.slice(2), options);
+  checkConvChannels(op, dims, input, weight, bias, params.groups, 1);
+  const spatial = input.shape.slice(input.ndim - dims);
+  const kernel = weight.shape.slice(2);
+  const padded = spatial.map((l, i) => l + params.padBefore[i]! + params.padAfter[i]!);
+  const span = kernel.map((k, i) => params.dilation[i]! * (k - 1) + 1);
+  if (padded.some((p, i) => p < span[i]!)) {
+    throw shapeError(
+      op,
+      `input ${formatShape(input.shape)} padded to ${formatSize(padded)} is smaller than the dilated kernel ${formatSize(span)}`,
+    );
+  }
+  const { paddingMode } = params;
+  let x = input;
+  let call: ConvCall = {
+    op,
+    stride: params.stride,
+    padBefore: params.padBefore,
+    padAfter: params.padAfter,
+    dilation: params.dilation,
+    groups: params.groups,
+  };
+  if (paddingMode !== 'zeros' && params.padBefore.some((p, i) => p > 0 || params.padAfter[i]! > 0)) {
+    spatial.forEach((l, i) => {
+      const most = Math.max(params.padBefore[i]!, params.padAfter[i]!);
+      if (paddingMode === 'reflect' && most >= l) {
+        throw rangeError(
+          op,
+          `paddingMode='reflect' needs padding < input size on every axis; input ${formatShape(input.shape)} with padding=${describeOption(options.padding)}`,
+        );
+      }
+      if (paddingMode === 'circular' && most > l) {
+        throw rangeError(
+          op,
+          `paddingMode='circular' needs padding <= input size on every axis; input ${formatShape(input.shape)} with padding=${describeOption(options.padding)}`,
+        );
+      }
+    });
+    // As PyTorch: pad in that mode, then convolve without padding.
+    const widths = spatial.map((_, i) => [params.padBefore[i]!, params.padAfter[i]!] as [number, number]);
+    x = pad(input, widths, { mode: paddingMode });
+    const zero = new Array<number>(dims).fill(0);
+    call = { ...call, padBefore: zero, padAfter: zero };
+  }
+  return { x, call };
+}
+
+function convNd(
+  op: string,
+  dims: number,
+  input: TensorInput,
+  weight: TensorInput,
+  bias: TensorInput | null | undefined,
+  options: ConvOptions,
+): Variable {
+  const { x, call } = prepareConv(op, dims, input, weight, bias, options);
+  return convOp(x, weight, bias ?? null, call);
+}
+
+/**
+ * 1-D convolution (cross-correlation, as in PyTorch), by im2col + GEMM.
+ *
+ * @param input  `[N, Cin, L]` or unbatched `[Cin, L]`
+ * @param weight `[Cout, Cin / groups, k]`
+ * @param bias   `[Cout]` or null
+ * @param options `{ stride = 1, padding = 0 | 'same' | 'valid', dilation = 1, groups = 1, paddingMode = 'zeros' }`
+ * @returns `[N, Cout, Lout]`, `Lout = convOutputSize(L, k, { stride, padding, dilation })`
+ * @throws see `conv2d`
+ * @example conv1d(randn([2, 4, 16]), randn([8, 4, 3]), null, { padding: 'same' }).shape // [2, 8, 16]
+ */
+export function conv1d(
+  input: TensorInput,
+  weight: TensorInput,
+  bias?: TensorInput | null,
+  options: ConvOptions = {},
+): Variable {
+  return convNd('conv1d', 1, input, weight, bias, options);
+}
+
+/**
+ * 2-D convolution (cross-correlation, as in PyTorch), by im2col + GEMM.
+ *
+ * @param input  `[N, Cin, H, W]` or unbatched `[Cin, H, W]`
+ * @param weight `[Cout, Cin / groups, kH, kW]`
+ * @param bias   `[Cout]` or null
+ * @param options `{ stride = 1, padding = 0 | 'same' | 'valid', dilation = 1, groups = 1, paddingMode = 'zeros' }`,
+ *   numbers or `[h, w]` pairs
+ * @returns `[N, Cout, Hout, Wout]`, `Hout = convOutputSize(H, kH, { stride, padding, dilation })`
+ * @throws ShapeError for a wrong rank, `Cin !== weight.shape[1] * groups`, groups not dividing the
+ *   channels, a bias that is not `[Cout]`, or the dilated kernel exceeding the padded input
+ * @throws RangeError for stride/dilation < 1, negative padding, `'same'` with stride > 1, or a
+ *   reflect/circular padding larger than the input; TypeError for mixed dtypes
+ * Differs from PyTorch: `paddingMode` is accepted here too (torch has it only on the modules).
+ * @example conv2d(randn([1, 3, 8, 8]), randn([4, 3, 3, 3]), null, { padding: 1 }).shape // [1, 4, 8, 8]
+ */
+export function conv2d(
+  input: TensorInput,
+  weight: TensorInput,
+  bias?: TensorInput | null,
+  options: ConvOptions = {},
+): Variable {
+  return convNd('conv2d', 2, input, weight, bias, options);
+}
+
+/**
+ * 3-D convolution (cross-correlation, as in PyTorch), by im2col + GEMM.
+ *
+ * @param input  `[N, Cin, D, H, W]` or unbatched `[Cin, D, H, W]`
+ * @param weight `[Cout, Cin / groups, kD, kH, kW]`
+ * @param bias   `[Cout]` or null
+ * @param options as `conv2d`, numbers or `[d, h, w]` triples
+ * @returns `[N, Cout, Dout, Hout, Wout]`, each axis as `convOutputSize`
+ * @throws see `conv2d`
+ * @example conv3d(randn([1, 2, 4, 4, 4]), randn([3, 2, 3, 3, 3]), null, { padding: 1 }).shape // [1, 3, 4, 4, 4]
+ */
+export function conv3d(
+  input: TensorInput,
+  weight: TensorInput,
+  bias?: TensorInput | null,
+  options: ConvOptions = {},
+): Variable {
+  return convNd('conv3d', 3, input, weight, bias, options);
+}

@@ -1,0 +1,68 @@
+/**
+ * The functional namespace, as `torch.nn.functional`: stateless differentiable ops taking
+ * Tensors or Variables, options as one camelCase object.
+ */
+export { convOutputSize } from '@torchlet/tensor';
+export {
+  normalizeConvOptions,
+  type ConvOptions,
+  type PaddingMode,
+  type SpatialArg,
+  type TensorInput,
+} from './conv-options.js';
+export { conv1d, conv2d, conv3d } from './conv.js';
+export { conv1dReluMaxPool1d, conv2dReluMaxPool2d } from './conv-relu-pool.js';
+export {
+  convTranspose1d,
+  convTranspose2d,
+  convTransposeOutputSize,
+  type ConvTransposeOptions,
+} from './conv-transpose.js';
+export {
+  maxPool1d,
+  maxPool2d,
+  avgPool1d,
+  avgPool2d,
+  poolOutputSize,
+  type MaxPoolOptions,
+  type AvgPoolOptions,
+} from './pool.js';
+export {
+  adaptiveAvgPool2d,
+  adaptiveMaxPool2d,
+  type AdaptiveOutputSize,
+  type AdaptiveMaxPoolOptions,
+} from './adaptive-pool.js';
+export { convolve, convolve2d, correlate2d, type SignalMode } from './signal.js';
+export { linear } from './linear.js';
+export {
+  relu,
+  leakyRelu,
+  tanh,
+  sigmoid,
+  gelu,
+  softmax,
+  logSoftmax,
+  elu,
+  silu,
+  hardswish,
+  softplus,
+  mish,
+  prelu,
+  type GeluOptions,
+  type EluOptions,
+  type SoftplusOptions,
+} from './activation.js';
+export { dropout, type DropoutOptions } from './dropout.js';
+export { batchNorm, type BatchNormOptions } from './batch-norm.js';
+export {
+  crossEntropy,
+  nllLoss,
+  mseLoss,
+  binaryCrossEntropyWithLogits,
+  type Reduction,
+  type CrossEntropyOptions,
+  type NllLossOptions,
+  type MseLossOptions,
+  type BceWithLogitsOptions,
+} from './loss.js';

@@ -1,0 +1,103 @@
+import { noGrad, Variable } from '@torchlet/autograd';
+import { checkShape, formatShape, typeError, zeros, type DType, type Tensor } from '@torchlet/tensor';
+import type { Module } from './modules/module.js';
+
+export interface SummaryOptions {
+  /** dtype of the zeros fed through the model. Default: the first parameter's, else float32. */
+  dtype?: DType;
+  /** Also `console.log` the table. Default true. */
+  print?: boolean;
+}
+
+export interface SummaryRow {
+  /** Dotted path of the layer (`features.0`). */
+  name: string;
+  /** Class name (`Conv2d`). */
+  type: string;
+  outputShape: number[];
+  /** Parameter elements held directly by this layer. */
+  params: number;
+}
+
+/**
+ * A table of each leaf layer's output shape and parameter count for an input of `inputShape`,
+ * in the order the layers run, with the totals (as `torchinfo.summary`). The model runs once on
+ * zeros under `noGrad` and in eval mode (so BatchNorm's running statistics stay untouched); its
+ * train/eval flags are restored afterwards.
+ *
+ * @param inputShape e.g. `[1, 1, 28, 28]`
+ * @returns the table; `rows()` of it via `summaryRows`
+ * @example summary(lenet, [1, 1, 28, 28]) // prints "features.0 (Conv2d)   [1, 6, 28, 28]   156" ...
+ */
+export function summary(model: Module, inputShape: readonly number[], options: SummaryOptions = {}): string {
+  const { rows, output, total, trainable } = summaryRows(model, inputShape, options);
+  const header = ['Layer (type)', 'Output Shape', 'Param #'];
+  const cells = rows.map((r) => [
+    r.name ? `${r.name} (${r.type})` : r.type,
+    formatShape(r.outputShape),
+    r.params.toLocaleString('en-US'),
+  ]);
+  const widths = header.map((h, k) => Math.max(h.length, ...cells.map((c) => c[k]!.length)));
+  const line = (c: string[]) =>
+    `${c[0]!.padEnd(widths[0]!)}   ${c[1]!.padEnd(widths[1]!)}   ${c[2]!.padStart(widths[2]!)}`;
+  const rule = '='.repeat(widths[0]! + widths[1]! + widths[2]! + 6);
+  const text = [
+    `${model.constructor.name}: input ${formatShape(inputShape)} → output ${formatShape(output)}`,
+    rule,
+    line(header),
+    rule,
+    ...cells.map(line),
+    rule,
+    `Total params: ${total.toLocaleString('en-US')}`,
+    `Trainable params: ${trainable.toLocaleString('en-US')}`,
+    `Non-trainable params: ${(total - trainable).toLocaleString('en-US')}`,
+  ].join('\n');
+  if (options.print ?? true) console.log(text);
+  return text;
+}
+
+/** The data behind `summary`: one row per leaf layer call, the model's output shape and the totals. */
+export function summaryRows(
+  model: Module,
+  inputShape: readonly number[],
+  options: SummaryOptions = {},
+): { rows: SummaryRow[]; output: number[]; total: number; trainable: number } {
+  const op = 'summary';
+  if (model === null || typeof model !== 'object' || typeof (model as Module).forward !== 'function')
+    throw typeError(op, 'model must be a Module');
+  checkShape(op, inputShape as number[], 'inputShape');
+  const params = model.parameters();
+  const dtype = options.dtype ?? (params[0]?.dtype === 'float64' ? 'float64' : 'float32');
+  const rows: SummaryRow[] = [];
+  const leaves = [...model.namedModules()].filter(([, m]) => m.children().length === 0);
+  const modes = model.modules().map((m) => [m, m.training] as const);
+  // Each leaf's forward is shadowed by an own property that records the output, then removed.
+  const hooked: Module[] = [];
+  for (const [name, m] of leaves) {
+    const original = m.forward;
+    const own = [...m.namedParameters()].reduce((n, [, p]) => n + p.size, 0);
+    Object.defineProperty(m, 'forward', {
+      configurable: true,
+      enumerable: false,
+      writable: true,
+      value: (...inputs: (Tensor | Variable)[]) => {
+        const y = original.apply(m, inputs);
+        rows.push({ name, type: m.constructor.name, outputShape: y.shape.slice(), params: own });
+        return y;
+      },
+    });
+    hooked.push(m);
+  }
+  let output: number[];
+  try {
+    model.eval();
+    const y = noGrad(() => model.forward(new Variable(zeros(inputShape, { dtype }))));
+    output = y.shape.slice();
+  } finally {
+    for (const m of hooked) delete (m as unknown as { forward?: unknown }).forward;
+    for (const [m, training] of modes) m.training = training;
+  }
+  const total = params.reduce((n, p) => n + p.size, 0);
+  const trainable = params.reduce((n, p) => n + (p.requiresGrad ? p.size : 0), 0);
+  return { rows, output, total, trainable };
+}

@@ -1,4 +1,0 @@
-import { convTranspose1d, convTranspose2d } from '../../src/functional/index.js';
-import { describeConvGoldens } from '../helpers/conv-fixtures.js';
-
-describeConvGoldens('convTranspose', 'conv_transpose.json', { convTranspose1d, convTranspose2d });

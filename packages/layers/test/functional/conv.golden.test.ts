@@ -1,4 +1,0 @@
-import { conv1d, conv2d, conv3d } from '../../src/functional/index.js';
-import { describeConvGoldens } from '../helpers/conv-fixtures.js';
-
-describeConvGoldens('conv', 'conv.json', { conv1d, conv2d, conv3d });

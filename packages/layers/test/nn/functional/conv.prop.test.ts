@@ -1,0 +1,154 @@
+import { gradcheck, randn, type Variable } from '@torchlet/autograd';
+import { arbConvCase } from '@torchlet/autograd/testing';
+import { Generator, type Tensor } from '@torchlet/tensor';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { convOp } from '../../../src/nn/functional/conv.js';
+import { conv1d, conv2d, conv3d, type PaddingMode } from '../../../src/nn/functional/index.js';
+import { referenceConv } from '../../helpers/reference-conv.js';
+
+const OPS = { 1: conv1d, 2: conv2d, 3: conv3d } as const;
+
+function expectAllClose(actual: Tensor, expected: Tensor, tol = 1e-10): void {
+  expect(actual.shape).toEqual(expected.shape);
+  const a = actual.toTypedArray();
+  const b = expected.toTypedArray();
+  for (let i = 0; i < a.length; i++) {
+    if (!(Math.abs(a[i]! - b[i]!) <= tol * (1 + Math.abs(b[i]!))))
+      expect.fail(`element ${i}: im2col path ${a[i]}, direct loops ${b[i]}`);
+  }
+}
+
+describe('conv: im2col + GEMM matches the direct-loop reference', () => {
+  for (const dims of [1, 2, 3] as const) {
+    it(`conv${dims}d over random shapes, groups, stride, dilation, padding`, () => {
+      fc.assert(
+        fc.property(arbConvCase({ dims }), fc.integer(), (c, seed) => {
+          const g = new Generator(seed);
+          const x = randn(c.inputShape, { dtype: 'float64', generator: g });
+          const w = randn(c.weightShape, { dtype: 'float64', generator: g });
+          const b = c.biasShape ? randn(c.biasShape, { dtype: 'float64', generator: g }) : null;
+          const y = OPS[dims](x, w, b, c.options);
+          const ref = referenceConv(x.data, w.data, b ? b.data : null, {
+            ...c.options,
+            padBefore: c.options.padding,
+            padAfter: c.options.padding,
+          });
+          expectAllClose(y.data, ref);
+        }),
+        { numRuns: 60 },
+      );
+    });
+  }
+
+  it('asymmetric padding (before ≠ after) on every axis, conv2d and conv3d', () => {
+    const axis = fc
+      .record({
+        size: fc.integer({ min: 1, max: 6 }),
+        kernel: fc.integer({ min: 1, max: 3 }),
+        stride: fc.integer({ min: 1, max: 3 }),
+        dilation: fc.integer({ min: 1, max: 2 }),
+        before: fc.integer({ min: 0, max: 3 }),
+        after: fc.integer({ min: 0, max: 3 }),
+      })
+      .filter((a) => a.size + a.before + a.after >= a.dilation * (a.kernel - 1) + 1);
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 2, max: 3 }),
+        fc.array(axis, { minLength: 3, maxLength: 3 }),
+        fc.integer({ min: 1, max: 3 }),
+        fc.integer(),
+        (dims, axes3, groups, seed) => {
+          const axes = axes3.slice(0, dims);
+          const g = new Generator(seed);
+          const x = randn([2, 2 * groups, ...axes.map((a) => a.size)], { dtype: 'float64', generator: g });
+          const w = randn([groups, 2, ...axes.map((a) => a.kernel)], { dtype: 'float64', generator: g });
+          const b = randn([groups], { dtype: 'float64', generator: g });
+          const call = {
+            op: `conv${dims}d`,
+            stride: axes.map((a) => a.stride),
+            padBefore: axes.map((a) => a.before),
+            padAfter: axes.map((a) => a.after),
+            dilation: axes.map((a) => a.dilation),
+            groups,
+          };
+          const y = convOp(x, w, b, call);
+          expectAllClose(y.data, referenceConv(x.data, w.data, b.data, call));
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it("padding: 'same' keeps the size and matches the reference with the odd element after", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 7 }),
+        fc.integer({ min: 1, max: 7 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 1, max: 3 }),
+        fc.integer(),
+        (h, wd, k, d, seed) => {
+          const g = new Generator(seed);
+          const x = randn([1, 2, h, wd], { dtype: 'float64', generator: g });
+          const w = randn([3, 2, k, k], { dtype: 'float64', generator: g });
+          const y = conv2d(x, w, null, { padding: 'same', dilation: d });
+          expect(y.shape).toEqual([1, 3, h, wd]);
+          const total = d * (k - 1);
+          const before = Math.floor(total / 2);
+          const pads = { padBefore: [before, before], padAfter: [total - before, total - before] };
+          expectAllClose(
+            y.data,
+            referenceConv(x.data, w.data, null, { stride: [1, 1], dilation: [d, d], groups: 1, ...pads }),
+          );
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+});
+
+describe('conv: gradients match central differences (float64)', () => {
+  for (const dims of [1, 2, 3] as const) {
+    it(`conv${dims}d backward, every input`, () => {
+      fc.assert(
+        fc.property(arbConvCase({ dims }), fc.integer(), (c, seed) => {
+          const g = new Generator(seed);
+          const x = randn(c.inputShape, { dtype: 'float64', generator: g, requiresGrad: true });
+          const w = randn(c.weightShape, { dtype: 'float64', generator: g, requiresGrad: true });
+          const inputs: Variable[] = [x, w];
+          if (c.biasShape) inputs.push(randn(c.biasShape, { dtype: 'float64', generator: g, requiresGrad: true }));
+          gradcheck((xi, wi, bi) => OPS[dims](xi!, wi!, bi ?? null, c.options), inputs);
+        }),
+        { numRuns: dims === 3 ? 10 : 25 },
+      );
+    });
+  }
+
+  it('conv2d with reflect / replicate / circular padding and unbatched input', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom<PaddingMode>('reflect', 'replicate', 'circular'),
+        fc.integer({ min: 2, max: 4 }),
+        fc.integer({ min: 2, max: 4 }),
+        fc.integer({ min: 1, max: 3 }),
+        fc.integer({ min: 0, max: 1 }),
+        fc.integer({ min: 0, max: 1 }),
+        fc.boolean(),
+        fc.integer(),
+        (mode, h, wd, k, ph, pw, unbatched, seed) => {
+          fc.pre(h + 2 * ph >= k && wd + 2 * pw >= k);
+          const g = new Generator(seed);
+          const x = randn(unbatched ? [2, h, wd] : [1, 2, h, wd], {
+            dtype: 'float64',
+            generator: g,
+            requiresGrad: true,
+          });
+          const w = randn([2, 2, k, k], { dtype: 'float64', generator: g, requiresGrad: true });
+          gradcheck((xi, wi) => conv2d(xi!, wi!, null, { padding: [ph, pw], paddingMode: mode }), [x, w]);
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+});
