@@ -69,7 +69,7 @@ export async function runEpochChild(jobJson: string): Promise<void> {
   let lastLoss = NaN;
   const t0 = performance.now();
   for (const [images, labels] of loader) {
-    lastLoss = trainStep(net, optimizer, images, labels);
+    lastLoss = trainStep(net.model, optimizer, images, labels);
     if (seen === 0) firstLoss = lastLoss;
     seen += images.shape[0]!;
     peak = Math.max(peak, process.memoryUsage.rss());

@@ -1,12 +1,11 @@
-import { Conv2d, Flatten, Linear, MaxPool2d, ReLU, SGD, Sequential, type Parameter } from '@torchlet/layers';
-import { crossEntropy } from '@torchlet/layers/functional';
+import { Conv2d, Flatten, Linear, MaxPool2d, ReLU, Sequential, type Parameter } from '@torchlet/layers';
 import { Generator, Tensor, contiguousData } from '@torchlet/tensor';
 import type * as TF from '@tensorflow/tfjs-core';
 import { channelsLast, seededLabels, seededNormal, weightFromTf, weightToTf } from '../data.js';
 import type { Tf } from '../tfjs.js';
+import { LR, preparedTfTrainStep, preparedTrainStep } from './lenet.js';
 import type { Prepared, Workload } from './workload.js';
 
-const LR = 0.01;
 const MODEL_SEED = 8;
 const CHANNELS = [3, 32, 64, 128] as const;
 // 32 → 16 → 8 → 4 after three 2×2 pools.
@@ -63,25 +62,10 @@ export function cifarStep(batch = 64): Workload {
     pytorch: { kind: 'cifar-step', batch, lr: LR },
     torchlet(): Prepared {
       const net = cifarCnn(new Generator(MODEL_SEED));
-      const optimizer = new SGD(net.model.parameters(), { lr: LR });
       const { x, y } = batchData(batch);
-      const images = new Tensor(x, [batch, 3, 32, 32]);
-      const labels = new Tensor(y, [batch]);
-      let loss = NaN;
-      return {
-        run: () => {
-          optimizer.zeroGrad();
-          const l = crossEntropy(net.model.forward(images), labels);
-          l.backward();
-          optimizer.step();
-          loss = l.item();
-        },
-        outputs: () => [
-          Float32Array.of(loss),
-          ...[...net.convs, net.fc].flatMap((m) => [values(m.weight), values(m.bias)]),
-        ],
-        dispose: () => {},
-      };
+      return preparedTrainStep(net.model, new Tensor(x, [batch, 3, 32, 32]), new Tensor(y, [batch]), () =>
+        [...net.convs, net.fc].flatMap((m) => [values(m.weight), values(m.bias)]),
+      );
     },
     tfjs(tf: Tf): Prepared {
       const init = cifarCnn(new Generator(MODEL_SEED));
@@ -101,7 +85,6 @@ export function cifarStep(batch = 64): Workload {
       const { x, y } = batchData(batch);
       const images = tf.tensor4d(channelsLast(x, [batch, 3, 32, 32]), [batch, 32, 32, 3]);
       const oneHot = tf.tidy(() => tf.oneHot(tf.tensor1d(y, 'int32'), 10));
-      const optimizer = tf.train.sgd(LR);
       const lossFn = (): TF.Scalar => {
         let h: TF.Tensor4D = images;
         for (const c of convs) {
@@ -111,28 +94,12 @@ export function cifarStep(batch = 64): Workload {
         const logits = tf.add<TF.Tensor2D>(tf.matMul(tf.reshape<TF.Rank.R2>(h, [batch, FEATURES]), fcW), fcB);
         return tf.losses.softmaxCrossEntropy(oneHot, logits);
       };
-      const varList = [...convs.flatMap((c) => [c.w, c.b]), fcW, fcB];
-      let loss = NaN;
-      return {
-        run: () => {
-          const cost = optimizer.minimize(lossFn, true, varList)!;
-          loss = cost.dataSync()[0]!;
-          cost.dispose();
-        },
-        outputs: () => {
-          const read = (t: TF.Variable) => t.dataSync() as Float32Array;
-          return [
-            Float32Array.of(loss),
-            ...convs.flatMap((c, i) => [weightFromTf(read(c.w), [CHANNELS[i + 1]!, CHANNELS[i]!, 3, 3]), read(c.b)]),
-            fcFromTf(read(fcW)),
-            read(fcB),
-          ];
-        },
-        dispose: () => {
-          tf.dispose([...varList, images, oneHot]);
-          optimizer.dispose();
-        },
-      };
+      const variables = [...convs.flatMap((c) => [c.w, c.b]), fcW, fcB];
+      return preparedTfTrainStep(tf, lossFn, variables, [images, oneHot], (read) => [
+        ...convs.flatMap((c, i) => [weightFromTf(read(c.w), [CHANNELS[i + 1]!, CHANNELS[i]!, 3, 3]), read(c.b)]),
+        fcFromTf(read(fcW)),
+        read(fcB),
+      ]);
     },
   };
 }

@@ -222,56 +222,43 @@ struct GemmJob {
   long rowBlocks, colChunks, nb;
 };
 
+// Packs `width` rows (A) or columns (B) from `first` over k-steps [p0, p0 + kc) into dst[p·W + x]
+// (W = MR or NR; lanes past `count` are zeros). Element (x, p) is at src[(p0 + p)·ld + first + x] when
+// the operand is stored k-major (A transposed, B plain), else at src[(first + x)·ld + p0 + p].
+template <typename T, long W>
+static void pack(const T* src, long ld, bool kMajor, long first, long count, long p0, long kc, T* dst) {
+  long lanes = std::min(W, count - first);
+  if (kMajor) {
+    for (long p = 0; p < kc; p++) {
+      const T* s = src + (p0 + p) * ld + first;
+      T* d = dst + p * W;
+      if (lanes == W) {
+        std::memcpy(d, s, W * sizeof(T));
+      } else {
+        for (long x = 0; x < lanes; x++) d[x] = s[x];
+        for (long x = lanes; x < W; x++) d[x] = 0;
+      }
+    }
+  } else {
+    for (long x = 0; x < lanes; x++) {
+      const T* s = src + (first + x) * ld + p0;
+      for (long p = 0; p < kc; p++) dst[p * W + x] = s[p];
+    }
+    for (long x = lanes; x < W; x++)
+      for (long p = 0; p < kc; p++) dst[p * W + x] = 0;
+  }
+}
+
 template <typename T>
 static void pack_a_panel(const GemmJob<T>& g, long panel) {
   constexpr long MR = Tiles<T>::MR;
-  T* dst = g.ap + panel * MR * g.kc;
-  long i0 = g.ic + panel * MR;
-  long rows = std::min(MR, g.m - i0);
-  if (g.transA) {
-    // A(i, p) = a[p·lda + i]: each p gives MR contiguous elements.
-    for (long p = 0; p < g.kc; p++) {
-      const T* src = g.a + (g.pc + p) * g.lda + i0;
-      T* d = dst + p * MR;
-      for (long i = 0; i < rows; i++) d[i] = src[i];
-      for (long i = rows; i < MR; i++) d[i] = 0;
-    }
-  } else {
-    for (long i = 0; i < rows; i++) {
-      const T* src = g.a + (i0 + i) * g.lda + g.pc;
-      for (long p = 0; p < g.kc; p++) dst[p * MR + i] = src[p];
-    }
-    for (long i = rows; i < MR; i++)
-      for (long p = 0; p < g.kc; p++) dst[p * MR + i] = 0;
-  }
+  pack<T, MR>(g.a, g.lda, g.transA, g.ic + panel * MR, g.m, g.pc, g.kc, g.ap + panel * MR * g.kc);
 }
 
 template <typename T>
 static void pack_b_sliver(const GemmJob<T>& g, long sliver) {
   constexpr long NR = Tiles<T>::NR;
-  T* dst = g.bp + sliver * NR * g.kc;
-  long j0 = g.jc + sliver * NR;
-  long cols = std::min(NR, g.n - j0);
-  if (g.transB) {
-    // B(p, j) = b[j·ldb + p]
-    for (long j = 0; j < cols; j++) {
-      const T* src = g.b + (j0 + j) * g.ldb + g.pc;
-      for (long p = 0; p < g.kc; p++) dst[p * NR + j] = src[p];
-    }
-    for (long j = cols; j < NR; j++)
-      for (long p = 0; p < g.kc; p++) dst[p * NR + j] = 0;
-  } else {
-    for (long p = 0; p < g.kc; p++) {
-      const T* src = g.b + (g.pc + p) * g.ldb + j0;
-      T* d = dst + p * NR;
-      if (cols == NR) {
-        std::memcpy(d, src, NR * sizeof(T));
-      } else {
-        for (long j = 0; j < cols; j++) d[j] = src[j];
-        for (long j = cols; j < NR; j++) d[j] = 0;
-      }
-    }
-  }
+  pack<T, NR>(g.b, g.ldb, !g.transB, g.jc + sliver * NR, g.n, g.pc, g.kc, g.bp + sliver * NR * g.kc);
 }
 
 template <typename T>

@@ -55,29 +55,21 @@ export interface BackendInfo {
   nativeSimd: string;
 }
 
-// One kernel per thread count, so switching back and forth reuses its memory and workers.
-const wasmKernels = new Map<number, WasmGemm>();
+// One kernel per backend and thread count, so switching back and forth reuses its memory and workers
+// (the native kernels share the addon's one thread pool).
+const kernels = new Map<string, Gemm>();
 
-function wasmKernel(threads: number): WasmGemm {
-  let kernel = wasmKernels.get(threads);
+function cachedKernel<K extends Gemm>(name: 'native' | 'wasm', threads: number, make: () => K): K {
+  let kernel = kernels.get(`${name}×${threads}`);
   if (kernel === undefined) {
-    kernel = new WasmGemm({ threads });
-    wasmKernels.set(threads, kernel);
+    kernel = make();
+    kernels.set(`${name}×${threads}`, kernel);
   }
-  return kernel;
+  return kernel as K;
 }
 
-// Likewise one native kernel per thread count (they share the addon's one thread pool).
-const nativeKernels = new Map<number, NativeGemm>();
-
-function nativeKernel(threads: number): NativeGemm {
-  let kernel = nativeKernels.get(threads);
-  if (kernel === undefined) {
-    kernel = new NativeGemm({ threads });
-    nativeKernels.set(threads, kernel);
-  }
-  return kernel;
-}
+const wasmKernel = (threads: number) => cachedKernel('wasm', threads, () => new WasmGemm({ threads }));
+const nativeKernel = (threads: number) => cachedKernel('native', threads, () => new NativeGemm({ threads }));
 
 function env(name: string): string | undefined {
   const value = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[name];

@@ -3,7 +3,7 @@
  * callers' own arrays (no copy), split over the addon's thread pool. Mixed dtypes go to the JS kernel.
  */
 import { rangeError } from '../../errors.js';
-import { checkGemmArgs, jsGemm, type Gemm, type GemmArray } from '../gemm.js';
+import { checkGemmArgs, jsGemm, type Gemm } from '../gemm.js';
 import { loadNative, type NativeAddon } from './loader.js';
 
 // Below this many flops (2·m·n·k) a GEMM stays on the calling thread. Measured on the development VM
@@ -48,45 +48,9 @@ export class NativeGemm implements Gemm {
   }
 
   /** `C = alpha·op(A)·op(B) + beta·C`; see gemm.ts. An arrow function, so it also works detached. */
-  readonly gemm = (
-    transA: boolean,
-    transB: boolean,
-    m: number,
-    n: number,
-    k: number,
-    alpha: number,
-    a: GemmArray,
-    aOffset: number,
-    lda: number,
-    b: GemmArray,
-    bOffset: number,
-    ldb: number,
-    beta: number,
-    c: GemmArray,
-    cOffset: number,
-    ldc: number,
-  ): void => {
+  readonly gemm: Gemm['gemm'] = (...args) => {
+    const [transA, transB, m, n, k, , a, aOffset, lda, b, bOffset, ldb, , c, cOffset, ldc] = args;
     checkGemmArgs('gemm', transA, transB, m, n, k, a, aOffset, lda, b, bOffset, ldb, c, cOffset, ldc);
-    const done = this.#addon.gemm(
-      transA,
-      transB,
-      m,
-      n,
-      k,
-      alpha,
-      a,
-      aOffset,
-      lda,
-      b,
-      bOffset,
-      ldb,
-      beta,
-      c,
-      cOffset,
-      ldc,
-      this.threads,
-      this.#minParallelFlops,
-    );
-    if (!done) jsGemm.gemm(transA, transB, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset, ldc);
+    if (!this.#addon.gemm(...args, this.threads, this.#minParallelFlops)) jsGemm.gemm(...args);
   };
 }

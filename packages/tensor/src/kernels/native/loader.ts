@@ -9,6 +9,8 @@
  * addon to stand for a failed install).
  */
 
+import type { Gemm } from '../gemm.js';
+
 /** The addon's exports (native/src/torchlet.cc). */
 export interface NativeAddon {
   /**
@@ -17,26 +19,7 @@ export interface NativeAddon {
    * nothing, unless a, b and c are all Float32Array or all Float64Array.
    * @throws RangeError if an operand reaches outside its array
    */
-  gemm(
-    transA: boolean,
-    transB: boolean,
-    m: number,
-    n: number,
-    k: number,
-    alpha: number,
-    a: ArrayBufferView,
-    aOffset: number,
-    lda: number,
-    b: ArrayBufferView,
-    bOffset: number,
-    ldb: number,
-    beta: number,
-    c: ArrayBufferView,
-    cOffset: number,
-    ldc: number,
-    threads: number,
-    minParallelFlops: number,
-  ): boolean;
+  gemm(...args: [...Parameters<Gemm['gemm']>, threads: number, minParallelFlops: number]): boolean;
   /** The build's vector instructions ('avx512', 'avx2+fma', 'neon', ...) and worker threads started. */
   info(): { simd: string; vectorBytes: number; workers: number };
 }
