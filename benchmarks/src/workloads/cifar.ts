@@ -2,7 +2,7 @@ import { Conv2d, Flatten, Linear, MaxPool2d, ReLU, Sequential, type Parameter } 
 import { Generator, Tensor, contiguousData } from '@torchlet/tensor';
 import type * as TF from '@tensorflow/tfjs-core';
 import { channelsLast, seededLabels, seededNormal, weightFromTf, weightToTf } from '../data.js';
-import type { Tf } from '../tfjs.js';
+import type { Tf } from '../tf-peers.js';
 import { LR, preparedTfTrainStep, preparedTrainStep } from './lenet.js';
 import type { Prepared, Workload } from './workload.js';
 

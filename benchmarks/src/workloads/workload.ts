@@ -1,5 +1,5 @@
 import type { PytorchSpec } from '../pytorch.js';
-import type { Tf } from '../tfjs.js';
+import type { Tf } from '../tf-peers.js';
 
 /** One workload prepared for one implementation at one batch size. */
 export interface Prepared {

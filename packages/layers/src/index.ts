@@ -1,4 +1,12 @@
-export { Module, type StateDict, type LoadStateDictOptions, type LoadStateDictResult } from './nn/modules/module.js';
+export {
+  Module,
+  type StateDict,
+  type LoadStateDictOptions,
+  type LoadStateDictResult,
+  type ForwardPreHook,
+  type ForwardHook,
+} from './nn/modules/module.js';
+export type { RemovableHandle } from './nn/modules/hooks.js';
 export { Parameter } from './nn/modules/parameter.js';
 export * as init from './nn/init.js';
 export {
@@ -27,6 +35,8 @@ export {
   encodeSafetensors,
   decodeSafetensors,
   SafetensorsError,
+  MAX_HEADER_ENTRIES,
+  MAX_HEADER_ITEMS,
   type TensorMap,
   type SafetensorsMetadata,
 } from './io/safetensors.js';
@@ -69,8 +79,8 @@ export {
   type MaxPoolModuleOptions,
   type AvgPoolModuleOptions,
 } from './nn/modules/pool.js';
-export { StateDictError } from './nn/modules/module.js';
-export { summary, summaryRows, type SummaryOptions, type SummaryRow } from './nn/summary.js';
+export { StateDictError, type StateDictMismatch } from './nn/modules/module.js';
+export { summary, summaryRows, type SummaryOptions, type SummaryRow, type SummaryModel } from './nn/summary.js';
 export { Linear, Flatten, Unflatten, Identity, type LinearOptions } from './nn/modules/linear.js';
 export {
   ReLU,
@@ -88,8 +98,23 @@ export {
   PReLU,
   type PReLUOptions,
 } from './nn/modules/activation.js';
-export { Dropout, type DropoutModuleOptions } from './nn/modules/dropout.js';
-export { BatchNormNd, BatchNorm1d, BatchNorm2d, type BatchNormModuleOptions } from './nn/modules/norm.js';
+export { Dropout, Dropout1d, Dropout2d, Dropout3d, type DropoutModuleOptions } from './nn/modules/dropout.js';
+export {
+  BatchNormNd,
+  BatchNorm1d,
+  BatchNorm2d,
+  BatchNorm3d,
+  LayerNorm,
+  GroupNorm,
+  InstanceNormNd,
+  InstanceNorm1d,
+  InstanceNorm2d,
+  InstanceNorm3d,
+  type BatchNormModuleOptions,
+  type LayerNormModuleOptions,
+  type GroupNormModuleOptions,
+  type InstanceNormModuleOptions,
+} from './nn/modules/norm.js';
 export { Sequential } from './nn/modules/sequential.js';
 export {
   captureTrainingState,

@@ -1,4 +1,5 @@
 export { Tensor, contiguousData, type NestedArray } from './tensor.js';
+export { printWithToString } from './format.js';
 export { type DType, type TypedArray, DTYPES, isFloat, promoteTypes, uninitializedArrayFor } from './dtype.js';
 export { ShapeError, shapeError, rangeError, typeError } from './errors.js';
 export { formatShape, sizeOf, contiguousStrides, broadcastShapes, sameShape, type Shape } from './shape.js';

@@ -1,6 +1,22 @@
 import { noGrad, Variable } from '@torchlet/autograd';
-import { checkShape, formatShape, typeError, zeros, type DType, type Tensor } from '@torchlet/tensor';
-import type { Module } from './modules/module.js';
+import { checkShape, formatShape, typeError, zeros, type DType } from '@torchlet/tensor';
+import type { RemovableHandle } from './modules/hooks.js';
+
+/**
+ * What `summary` uses of a model: a Module's own methods, named here so that module.ts can offer
+ * `model.summary()` without module.ts and this file importing each other.
+ */
+export interface SummaryModel {
+  training: boolean;
+  forward(input: Variable): Variable;
+  eval(): unknown;
+  parameters(): Variable[];
+  namedParameters(): Iterable<[string, Variable]>;
+  children(): unknown[];
+  modules(): SummaryModel[];
+  namedModules(): Iterable<[string, SummaryModel]>;
+  registerForwardHook(hook: (module: unknown, inputs: unknown, output: Variable) => void): RemovableHandle;
+}
 
 export interface SummaryOptions {
   /** dtype of the zeros fed through the model. Default: the first parameter's, else float32. */
@@ -29,7 +45,7 @@ export interface SummaryRow {
  * @returns the table; `rows()` of it via `summaryRows`
  * @example summary(lenet, [1, 1, 28, 28]) // prints "features.0 (Conv2d)   [1, 6, 28, 28]   156" ...
  */
-export function summary(model: Module, inputShape: readonly number[], options: SummaryOptions = {}): string {
+export function summary(model: SummaryModel, inputShape: readonly number[], options: SummaryOptions = {}): string {
   const { rows, output, total, trainable } = summaryRows(model, inputShape, options);
   const header = ['Layer (type)', 'Output Shape', 'Param #'];
   const cells = rows.map((r) => [
@@ -58,12 +74,12 @@ export function summary(model: Module, inputShape: readonly number[], options: S
 
 /** The data behind `summary`: one row per leaf layer call, the model's output shape and the totals. */
 export function summaryRows(
-  model: Module,
+  model: SummaryModel,
   inputShape: readonly number[],
   options: SummaryOptions = {},
 ): { rows: SummaryRow[]; output: number[]; total: number; trainable: number } {
   const op = 'summary';
-  if (model === null || typeof model !== 'object' || typeof (model as Module).forward !== 'function')
+  if (model === null || typeof model !== 'object' || typeof (model as SummaryModel).forward !== 'function')
     throw typeError(op, 'model must be a Module');
   checkShape(op, inputShape as number[], 'inputShape');
   const params = model.parameters();
@@ -71,22 +87,15 @@ export function summaryRows(
   const rows: SummaryRow[] = [];
   const leaves = [...model.namedModules()].filter(([, m]) => m.children().length === 0);
   const modes = model.modules().map((m) => [m, m.training] as const);
-  // Each leaf's forward is shadowed by an own property that records the output, then removed.
-  const hooked: Module[] = [];
+  // A hook on each leaf records its output; the handles come off afterwards.
+  const handles: RemovableHandle[] = [];
   for (const [name, m] of leaves) {
-    const original = m.forward;
     const own = [...m.namedParameters()].reduce((n, [, p]) => n + p.size, 0);
-    Object.defineProperty(m, 'forward', {
-      configurable: true,
-      enumerable: false,
-      writable: true,
-      value: (...inputs: (Tensor | Variable)[]) => {
-        const y = original.apply(m, inputs);
+    handles.push(
+      m.registerForwardHook((_m, _inputs, y) => {
         rows.push({ name, type: m.constructor.name, outputShape: y.shape.slice(), params: own });
-        return y;
-      },
-    });
-    hooked.push(m);
+      }),
+    );
   }
   let output: number[];
   try {
@@ -94,7 +103,7 @@ export function summaryRows(
     const y = noGrad(() => model.forward(new Variable(zeros(inputShape, { dtype }))));
     output = y.shape.slice();
   } finally {
-    for (const m of hooked) delete (m as unknown as { forward?: unknown }).forward;
+    for (const handle of handles) handle.remove();
     for (const [m, training] of modes) m.training = training;
   }
   const total = params.reduce((n, p) => n + p.size, 0);

@@ -1,5 +1,6 @@
 import { enableGrad, Variable } from '@torchlet/autograd';
 import { checkShape, formatShape, rangeError, Tensor, typeError, zeros } from '@torchlet/tensor';
+import type { RemovableHandle } from '../nn/modules/hooks.js';
 import { Module } from '../nn/modules/module.js';
 import { converterFor, type LayerCall } from './converters.js';
 import { GraphBuilder } from './graph-builder.js';
@@ -98,8 +99,8 @@ export function toOnnxBytes(
 }
 
 /**
- * Runs the forward with every leaf layer's `forward` shadowed by a recorder (an own property on
- * the instance, removed afterwards, as `summary` does) and emits each call's nodes into `builder`.
+ * Runs the forward with a pre-hook and a hook on every leaf layer (removed afterwards, as `summary`
+ * does) and emits each call's nodes into `builder`.
  * @returns the name of the value the model returned, and its shape
  */
 function trace(
@@ -138,34 +139,33 @@ function trace(
   for (const [path, m] of model.namedModules())
     if (m.children().length === 0 && !leaves.has(m)) leaves.set(m, path || m.constructor.name);
   const modes = model.modules().map((m) => [m, m.training] as const);
-  const hooked: Module[] = [];
+  const handles: RemovableHandle[] = [];
   for (const [m, path] of leaves) {
-    const original = m.forward;
-    Object.defineProperty(m, 'forward', {
-      configurable: true,
-      enumerable: false,
-      writable: true,
-      value: (...inputs: (Tensor | Variable)[]): Variable => {
-        const label = path === m.constructor.name ? path : `${path} (${m.constructor.name})`;
-        const convert = converterFor(m, path);
+    const label = path === m.constructor.name ? path : `${path} (${m.constructor.name})`;
+    // Before the layer runs: is it exportable, with one input some earlier call produced?
+    handles.push(
+      m.registerForwardPreHook((_m, inputs) => {
+        converterFor(m, path);
         if (inputs.length !== 1)
           throw typeError(OP, `${label} was called with ${inputs.length} inputs; exported layers take one`);
-        const input = nameOf(inputs[0], label);
-        const y = original.apply(m, inputs);
+        nameOf(inputs[0], label);
+      }),
+    );
+    // After: its nodes, reading that input's value and naming the output.
+    handles.push(
+      m.registerForwardHook((_m, inputs, y) => {
         const call: LayerCall = {
           builder,
           module: m,
           path,
-          input,
+          input: nameOf(inputs[0], label),
           inputShape: inputs[0]!.shape,
           outputShape: y.shape,
           param,
         };
-        values.set(y, convert(call));
-        return y;
-      },
-    });
-    hooked.push(m);
+        values.set(y, converterFor(m, path)(call));
+      }),
+    );
   }
 
   const params = model.parameters();
@@ -184,7 +184,7 @@ function trace(
       );
     return { output: values.get(y)!, outputShape: y.shape.slice() };
   } finally {
-    for (const m of hooked) delete (m as unknown as { forward?: unknown }).forward;
+    for (const handle of handles) handle.remove();
     for (const [m, training] of modes) m.training = training;
   }
 }

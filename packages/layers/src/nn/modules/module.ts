@@ -1,5 +1,6 @@
 import { isAnomalyEnabled, withScope, type Variable } from '@torchlet/autograd';
-import { formatShape, shapeError, Tensor, typeError } from '@torchlet/tensor';
+import { describeValue, formatShape, printWithToString, ShapeError, Tensor, typeError } from '@torchlet/tensor';
+import { HookList, type RemovableHandle } from './hooks.js';
 import { Parameter } from './parameter.js';
 import { summary, type SummaryOptions } from '../summary.js';
 
@@ -10,13 +11,26 @@ export interface LoadStateDictOptions {
   strict?: boolean;
 }
 
-/** `loadStateDict` with `strict` found keys that do not match; the lists say which. */
-export class StateDictError extends Error {
+/** A checkpoint entry whose shape differs from the model's. */
+export interface StateDictMismatch {
+  key: string;
+  checkpointShape: number[];
+  modelShape: number[];
+}
+
+/**
+ * `loadStateDict` found entries that do not fit the model: every missing and unexpected key (with
+ * `strict`), every size mismatch and every value that is not a Tensor, all in one error as PyTorch
+ * lists them. A ShapeError: the checkpoint's keys and shapes disagree with the model's.
+ */
+export class StateDictError extends ShapeError {
   override name = 'StateDictError';
   constructor(
     message: string,
     readonly missingKeys: string[],
     readonly unexpectedKeys: string[],
+    readonly sizeMismatches: StateDictMismatch[] = [],
+    readonly notTensors: string[] = [],
   ) {
     super(message);
   }
@@ -27,51 +41,79 @@ export interface LoadStateDictResult {
   unexpectedKeys: string[];
 }
 
-type Forward = (this: Module, ...inputs: (Tensor | Variable)[]) => Variable;
-
-const SCOPED = Symbol('torchlet.scopedForward');
-/** Modules whose forward is running, innermost last (only tracked while anomaly detection is on). */
-const running: Module[] = [];
+type ModuleInput = Tensor | Variable;
+type Forward = (this: Module, ...inputs: ModuleInput[]) => Variable;
 
 /**
- * Wraps each `forward` defined along `proto`'s chain (once per class) so that, while anomaly
- * detection is on, the module's dotted name is an autograd scope for the ops its forward creates:
- * an anomaly then says `in features.2 (Log)`. Off, the wrapper is one flag test. The wrap sits on
- * the prototype, not the instance, so own-property hooks (summary's) shadow and restore it cleanly.
+ * Runs before `module.forward(...inputs)`; may return replacement inputs (as PyTorch's
+ * `register_forward_pre_hook`), or nothing to keep them.
  */
-function scopeForwards(proto: object): void {
+export type ForwardPreHook = (module: Module, inputs: ModuleInput[]) => ModuleInput[] | void;
+/**
+ * Runs after `module.forward(...inputs)` returned `output`; may return a replacement output (as
+ * PyTorch's `register_forward_hook`), or nothing to keep it.
+ */
+export type ForwardHook = (module: Module, inputs: ModuleInput[], output: Variable) => Variable | void;
+
+interface ForwardHooks {
+  readonly pre: HookList<ForwardPreHook>;
+  readonly post: HookList<ForwardHook>;
+}
+/** Each module's hooks, made on the first registration. */
+const hooksOf = new WeakMap<Module, ForwardHooks>();
+
+const DISPATCHED = Symbol('torchlet.dispatchedForward');
+/** Modules whose forward is running, innermost last (tracked while hooks or anomaly detection ask for it). */
+const running: Module[] = [];
+
+/*
+ * Calling a module. There is no `__call__` in JavaScript, so `m.forward(x)` is the call: Module
+ * wraps each `forward` defined along a class's prototype chain, once per class, in a dispatcher
+ * that runs the module's forward hooks and, while anomaly detection is on, makes the module's
+ * dotted name an autograd scope for the ops its forward creates (an anomaly then says
+ * `in features.2 (Log)`). With no hooks and anomaly detection off the dispatcher is one map lookup
+ * and one flag test.
+ */
+function dispatchForwards(proto: object): void {
   for (let p = proto; p !== null && p !== Module.prototype; p = Object.getPrototypeOf(p) as object) {
     if (!Object.hasOwn(p, 'forward')) continue;
     const forward = (p as { forward: Forward }).forward;
-    if (typeof forward !== 'function' || (forward as unknown as Record<symbol, boolean>)[SCOPED]) continue;
-    const scoped = function (this: Module, ...inputs: (Tensor | Variable)[]): Variable {
-      return isAnomalyEnabled() ? runScoped(this, forward, inputs) : forward.apply(this, inputs);
+    if (typeof forward !== 'function' || (forward as unknown as Record<symbol, boolean>)[DISPATCHED]) continue;
+    const dispatched = function (this: Module, ...inputs: ModuleInput[]): Variable {
+      return hooksOf.get(this) === undefined && !isAnomalyEnabled()
+        ? forward.apply(this, inputs)
+        : callModule(this, forward, inputs);
     };
-    Object.defineProperty(scoped, SCOPED, { value: true });
-    Object.defineProperty(p, 'forward', { value: scoped, writable: true, configurable: true, enumerable: false });
+    Object.defineProperty(dispatched, DISPATCHED, { value: true });
+    Object.defineProperty(p, 'forward', { value: dispatched, writable: true, configurable: true, enumerable: false });
   }
 }
 
-function runScoped(module: Module, forward: Forward, inputs: (Tensor | Variable)[]): Variable {
+/** Pre-hooks, forward (in the module's scope while anomaly detection is on), then hooks. */
+function callModule(module: Module, forward: Forward, inputs: ModuleInput[]): Variable {
   const parent = running[running.length - 1];
-  // A subclass's forward calling super.forward is still the same layer.
+  // A subclass's forward calling super.forward is still the same call of the same layer.
   if (parent === module) return forward.apply(module, inputs);
-  let name = '';
-  if (parent) {
-    name = `<${module.constructor.name}>`; // called by a module that does not hold it as a child
-    for (const [key, child] of parent.namedChildren()) {
-      if (child === module) {
-        name = key;
-        break;
-      }
-    }
-  }
   running.push(module);
   try {
-    return withScope({ name, kind: module.constructor.name }, () => forward.apply(module, inputs));
+    const hooks = hooksOf.get(module);
+    let args = inputs;
+    if (hooks) for (const hook of hooks.pre.snapshot()) args = hook(module, args) ?? args;
+    let output = isAnomalyEnabled()
+      ? withScope({ name: scopeName(module, parent), kind: module.constructor.name }, () => forward.apply(module, args))
+      : forward.apply(module, args);
+    if (hooks) for (const hook of hooks.post.snapshot()) output = hook(module, args, output) ?? output;
+    return output;
   } finally {
     running.pop();
   }
+}
+
+/** The module's field name in the module running it ('' for the root). */
+function scopeName(module: Module, parent: Module | undefined): string {
+  if (!parent) return '';
+  for (const [key, child] of parent.namedChildren()) if (child === module) return key;
+  return `<${module.constructor.name}>`; // called by a module that does not hold it as a child
 }
 
 /**
@@ -85,11 +127,53 @@ export abstract class Module {
   private readonly _bufferNames: string[] = [];
 
   constructor() {
-    scopeForwards(new.target.prototype);
+    dispatchForwards(new.target.prototype);
   }
 
-  /** The computation; subclasses document their shapes. Inputs may be Tensors (constants) or Variables. */
-  abstract forward(...inputs: (Tensor | Variable)[]): Variable;
+  /**
+   * The computation; subclasses document their shapes. Inputs may be Tensors (constants) or Variables.
+   * Calling it runs the module's forward hooks around the subclass's code.
+   */
+  abstract forward(...inputs: ModuleInput[]): Variable;
+
+  /**
+   * Registers `hook` to run before every `forward` of this module, in registration order, as
+   * PyTorch's `register_forward_pre_hook`; it may return replacement inputs.
+   * @returns a handle whose `remove()` unregisters it
+   * @example const h = conv.registerForwardPreHook((m, [x]) => console.log(m.constructor.name, x.shape)); h.remove();
+   */
+  registerForwardPreHook(hook: ForwardPreHook): RemovableHandle {
+    if (typeof hook !== 'function')
+      throw typeError('registerForwardPreHook', `hook must be a function, got ${hook === null ? 'null' : typeof hook}`);
+    return this.forwardHooks().pre.add(hook);
+  }
+
+  /**
+   * Registers `hook` to run after every `forward` of this module with its inputs and output, in
+   * registration order, as PyTorch's `register_forward_hook`; it may return a replacement output.
+   * @returns a handle whose `remove()` unregisters it
+   * @example const h = conv.registerForwardHook((m, inputs, y) => shapes.push(y.shape)); model.forward(x); h.remove();
+   */
+  registerForwardHook(hook: ForwardHook): RemovableHandle {
+    if (typeof hook !== 'function')
+      throw typeError('registerForwardHook', `hook must be a function, got ${hook === null ? 'null' : typeof hook}`);
+    return this.forwardHooks().post.add(hook);
+  }
+
+  /** Whether any forward pre-hook or hook is registered on this module (not its children). */
+  hasForwardHooks(): boolean {
+    const hooks = hooksOf.get(this);
+    return hooks !== undefined && hooks.pre.size + hooks.post.size > 0;
+  }
+
+  private forwardHooks(): ForwardHooks {
+    let hooks = hooksOf.get(this);
+    if (hooks === undefined) {
+      hooks = { pre: new HookList(), post: new HookList() };
+      hooksOf.set(this, hooks);
+    }
+    return hooks;
+  }
 
   /**
    * Declares `this[name]` a buffer: saved in the state dict, moved with the model, not trained.
@@ -182,8 +266,9 @@ export abstract class Module {
   /**
    * Copies values from `stateDict` into this module's parameters and buffers (in place, so
    * optimizers holding the parameters keep working).
-   * @throws ShapeError naming the key and both shapes on a size mismatch; with `strict` (default),
-   *   an Error listing every missing and unexpected key
+   * @throws StateDictError (a ShapeError) listing every problem at once, before anything is written:
+   *   each size mismatch (key and both shapes), each value that is not a Tensor and, with `strict`
+   *   (default), every missing and unexpected key
    */
   loadStateDict(stateDict: StateDict, options: LoadStateDictOptions = {}): LoadStateDictResult {
     const strict = options.strict ?? true;
@@ -192,22 +277,32 @@ export abstract class Module {
     const own = this.stateDict();
     const missingKeys = Object.keys(own).filter((k) => !Object.hasOwn(stateDict, k));
     const unexpectedKeys = Object.keys(stateDict).filter((k) => !Object.hasOwn(own, k));
-    if (strict && (missingKeys.length || unexpectedKeys.length)) {
-      const parts = [];
-      if (missingKeys.length) parts.push(`missing keys: ${missingKeys.join(', ')}`);
-      if (unexpectedKeys.length) parts.push(`unexpected keys: ${unexpectedKeys.join(', ')}`);
-      throw new StateDictError(`loadStateDict: ${parts.join('; ')}`, missingKeys, unexpectedKeys);
-    }
+    const sizeMismatches: StateDictMismatch[] = [];
+    const notTensors: string[] = [];
+    const problems: string[] = [];
+    if (strict && missingKeys.length) problems.push(`missing keys: ${missingKeys.join(', ')}`);
+    if (strict && unexpectedKeys.length) problems.push(`unexpected keys: ${unexpectedKeys.join(', ')}`);
     for (const [key, target] of Object.entries(own)) {
       if (!Object.hasOwn(stateDict, key)) continue;
-      const source = stateDict[key];
-      if (!(source instanceof Tensor)) throw typeError('loadStateDict', `${key} must be a Tensor`);
-      if (source.shape.length !== target.shape.length || source.shape.some((d, i) => d !== target.shape[i])) {
-        throw shapeError(
-          'loadStateDict',
+      const source: unknown = stateDict[key];
+      if (!(source instanceof Tensor)) {
+        notTensors.push(key);
+        problems.push(`${key} must be a Tensor, got ${describeValue(source)}`);
+      } else if (source.shape.length !== target.shape.length || source.shape.some((d, i) => d !== target.shape[i])) {
+        sizeMismatches.push({ key, checkpointShape: source.shape.slice(), modelShape: target.shape.slice() });
+        problems.push(
           `${key}: checkpoint has shape ${formatShape(source.shape)}, model has ${formatShape(target.shape)}`,
         );
       }
+    }
+    if (problems.length) {
+      throw new StateDictError(
+        `loadStateDict: ${problems.join('; ')}`,
+        missingKeys,
+        unexpectedKeys,
+        sizeMismatches,
+        notTensors,
+      );
     }
     for (const [key, target] of Object.entries(own)) {
       if (!Object.hasOwn(stateDict, key)) continue;
@@ -250,3 +345,4 @@ export abstract class Module {
     return `${head}${this.extraRepr() ? ',' : ''}\n${lines.join('\n')}\n)`;
   }
 }
+printWithToString(Module);

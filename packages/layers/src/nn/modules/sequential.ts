@@ -1,10 +1,7 @@
-import { isAnomalyEnabled, Variable } from '@torchlet/autograd';
+import { Variable } from '@torchlet/autograd';
 import { rangeError, typeError, type Tensor } from '@torchlet/tensor';
-import { conv1dReluMaxPool1d, conv2dReluMaxPool2d } from '../functional/conv-relu-pool.js';
+import { fusionAt } from '../fusion.js';
 import { Module } from './module.js';
-import { ReLU } from './activation.js';
-import { Conv1d, Conv2d } from './conv.js';
-import { MaxPool1d, MaxPool2d } from './pool.js';
 
 type TensorInput = Tensor | Variable;
 
@@ -53,18 +50,17 @@ export class Sequential extends Module {
   }
 
   /**
-   * input → modules[0] → modules[1] → ... → output. A Conv2d → ReLU → MaxPool2d(2) run goes through
-   * `conv2dReluMaxPool2d` as one op (Conv1d → ReLU → MaxPool1d(2): `conv1dReluMaxPool1d`): the same
-   * bits, faster (see `fusedConvBlock`).
+   * input → modules[0] → modules[1] → ... → output. A run that a fusion rule matches (Conv2d → ReLU →
+   * MaxPool2d(2) goes through `conv2dReluMaxPool2d`; see nn/fusion.ts) runs as one op: the same bits, faster.
    */
   forward(input: TensorInput): Variable {
     let x: TensorInput = input;
     const modules = this.children();
     for (let i = 0; i < modules.length; i++) {
-      const block = fusedConvBlock(modules, i);
-      if (block !== null) {
-        x = block.run(x, block.conv.weight, block.conv.bias, block.conv.options);
-        i += 2;
+      const fused = fusionAt(modules, i);
+      if (fused !== null) {
+        x = fused.rule.run(fused.modules, x);
+        i += fused.modules.length - 1;
       } else {
         x = modules[i]!.forward(x);
       }
@@ -72,40 +68,4 @@ export class Sequential extends Module {
     // An empty Sequential is the identity; forward still returns a Variable.
     return x instanceof Variable ? x : new Variable(x);
   }
-}
-
-const same = (v: unknown, n: number) => v === n || (Array.isArray(v) && v.every((e) => e === n));
-
-/**
- * When modules i, i+1, i+2 are a Conv2d, a ReLU and a MaxPool2d (or Conv1d, ReLU, MaxPool1d) whose
- * window is 2 with stride 2, no padding or dilation, floor mode: the fused op that runs the three as
- * one, with the conv. Only for instances of exactly those classes whose forward is the class's own
- * (summary's and the ONNX tracer's per-instance hooks, or a subclass, must see every call), and not
- * while anomaly detection names each module's ops.
- */
-function fusedConvBlock(modules: readonly Module[], i: number): FusedBlock | null {
-  if (i + 2 >= modules.length || isAnomalyEnabled()) return null;
-  const [conv, act, pool] = [modules[i]!, modules[i + 1]!, modules[i + 2]!];
-  if (Object.getPrototypeOf(act) !== ReLU.prototype || [conv, act, pool].some((m) => Object.hasOwn(m, 'forward')))
-    return null;
-  let run: FusedBlock['run'];
-  if (Object.getPrototypeOf(conv) === Conv2d.prototype && Object.getPrototypeOf(pool) === MaxPool2d.prototype)
-    run = conv2dReluMaxPool2d;
-  else if (Object.getPrototypeOf(conv) === Conv1d.prototype && Object.getPrototypeOf(pool) === MaxPool1d.prototype)
-    run = conv1dReluMaxPool1d;
-  else return null;
-  const { kernelSize, options } = pool as MaxPool1d | MaxPool2d;
-  const { stride, padding, dilation, ceilMode } = options;
-  const fits =
-    same(kernelSize, 2) &&
-    (stride == null || same(stride, 2)) &&
-    (padding === undefined || same(padding, 0)) &&
-    (dilation === undefined || same(dilation, 1)) &&
-    !ceilMode;
-  return fits ? { conv: conv as Conv1d | Conv2d, run } : null;
-}
-
-interface FusedBlock {
-  conv: Conv1d | Conv2d;
-  run: typeof conv2dReluMaxPool2d;
 }

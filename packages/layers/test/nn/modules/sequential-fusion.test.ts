@@ -2,11 +2,12 @@ import { randn, setDetectAnomaly, Variable } from '@torchlet/autograd';
 import { Generator, getGemm, setGemm, WasmGemm, type Tensor } from '@torchlet/tensor';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Conv1d, Conv2d, MaxPool1d, MaxPool2d, Module, ReLU, Sequential } from '../../../src/index.js';
+import { fusionAt, fusionRules } from '../../../src/nn/fusion.js';
 import { summaryRows } from '../../../src/nn/summary.js';
 
 // Sequential runs Conv2d → ReLU → MaxPool2d(2) (and the 1-D block) as one fused op (under the wasm
 // backend, float32), with the same bits as running the modules one by one, and only where that is
-// invisible: exact classes, no per-instance forward hooks, a plain 2×2 pool, anomaly detection off.
+// invisible: exact classes, no forward hooks or per-instance forward, a plain 2×2 pool, anomaly detection off.
 const before = getGemm();
 setGemm(new WasmGemm({ threads: 2, minParallelFlops: 0 }));
 afterAll(() => setGemm(before));
@@ -85,7 +86,18 @@ describe('Sequential fuses Conv2d → ReLU → MaxPool2d(2)', () => {
     expect(lastOp(subclassed)).toBe('maxPool');
   });
 
-  it("not when a module's forward is hooked per instance, or under anomaly detection", () => {
+  it('not while a module has a forward hook', () => {
+    const seq = block();
+    let calls = 0;
+    const handle = seq.at(2).registerForwardPreHook(() => void calls++);
+    expect(lastOp(seq)).toBe('maxPool');
+    expect(calls).toBe(1);
+    handle.remove();
+    expect(lastOp(seq)).toBe('convReluMaxPool');
+    expect(calls).toBe(1);
+  });
+
+  it("not when a module's forward is replaced per instance, or under anomaly detection", () => {
     const seq = block();
     const relu = seq.at(1) as Module & { forward: Module['forward'] };
     let calls = 0;
@@ -113,5 +125,26 @@ describe('Sequential fuses Conv2d → ReLU → MaxPool2d(2)', () => {
       ['ReLU', [1, 4, 8, 8]],
       ['MaxPool2d', [1, 4, 4, 4]],
     ]);
+  });
+});
+
+describe('the fusion rules', () => {
+  it('match a run anywhere in the list, only where the whole pattern fits', () => {
+    const modules = [new ReLU(), ...block().children(), new ReLU()];
+    expect(fusionAt(modules, 0)).toBeNull();
+    const found = fusionAt(modules, 1);
+    expect(found?.rule.op).toBe('conv2dReluMaxPool2d');
+    expect(found?.modules).toEqual(modules.slice(1, 4));
+    expect(fusionAt(modules.slice(0, 3), 1)).toBeNull();
+    const oneD = [new Conv1d(2, 4, 3), new ReLU(), new MaxPool1d(2)];
+    expect(fusionAt(oneD, 0)?.rule.op).toBe('conv1dReluMaxPool1d');
+  });
+
+  it('each name its op, a pattern and at least the interception and anomaly tests', () => {
+    expect(fusionRules.map((r) => [r.op, r.pattern.map((c) => c.name)])).toEqual([
+      ['conv2dReluMaxPool2d', ['Conv2d', 'ReLU', 'MaxPool2d']],
+      ['conv1dReluMaxPool1d', ['Conv1d', 'ReLU', 'MaxPool1d']],
+    ]);
+    for (const rule of fusionRules) expect(rule.tests.length).toBeGreaterThanOrEqual(3);
   });
 });
