@@ -10,6 +10,8 @@ export {
   checkInt,
   checkRank,
   checkTensor,
+  checkTensorOrData,
+  type HasTensorData,
   describeValue,
   checkOptions,
   checkSize,

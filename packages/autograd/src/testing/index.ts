@@ -7,6 +7,7 @@ export {
   type TensorOptions,
   type ConvCaseOptions,
   type ConvCase,
+  type ConvPaddingMode,
 } from './arbitraries.js';
 export {
   fuzzOp,
