@@ -27,6 +27,8 @@ export {
   badSpatial,
   badOptions,
   arbSmallShape,
+  hugeSize,
+  hugeShape,
   type Mutation,
   type OpSpec,
 } from '@torchlet/tensor/testing';
