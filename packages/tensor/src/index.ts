@@ -1,5 +1,14 @@
-export { Tensor, contiguousData, type NestedArray } from './tensor.js';
-export { type DType, type TypedArray, DTYPES, isFloat, promoteTypes, uninitializedArrayFor } from './dtype.js';
+export { Tensor, contiguousData, floatData, type NestedArray } from './tensor.js';
+export {
+  type DType,
+  type TypedArray,
+  type FloatArray,
+  floatArray,
+  DTYPES,
+  isFloat,
+  promoteTypes,
+  uninitializedArrayFor,
+} from './dtype.js';
 export { ShapeError, shapeError, rangeError, typeError } from './errors.js';
 export { formatShape, sizeOf, contiguousStrides, broadcastShapes, sameShape, type Shape } from './shape.js';
 export {
@@ -10,6 +19,9 @@ export {
   checkRank,
   checkTensor,
   describeValue,
+  describeOption,
+  formatSize,
+  spatialTuple,
   checkOptions,
   checkSize,
   MAX_ELEMENTS,

@@ -1,6 +1,7 @@
 import {
   checkInt,
   contiguousData,
+  describeValue,
   formatShape,
   Generator,
   Tensor,
@@ -232,26 +233,21 @@ export function restoreTrainingState(
 }
 
 function checkTargets(op: string, model: unknown, optimizer: unknown, scheduler: unknown, generators: unknown): void {
-  if (!(model instanceof Module)) throw typeError(op, `model must be a Module, got ${describe(model)}`);
+  if (!(model instanceof Module)) throw typeError(op, `model must be a Module, got ${describeValue(model)}`);
   if (!(optimizer instanceof Optimizer))
-    throw typeError(op, `optimizer must be an Optimizer, got ${describe(optimizer)}`);
+    throw typeError(op, `optimizer must be an Optimizer, got ${describeValue(optimizer)}`);
   if (scheduler !== null && !(scheduler instanceof LRScheduler))
-    throw typeError(op, `scheduler must be an LRScheduler or null, got ${describe(scheduler)}`);
+    throw typeError(op, `scheduler must be an LRScheduler or null, got ${describeValue(scheduler)}`);
   if (scheduler !== null && (scheduler as LRScheduler).optimizer !== optimizer)
     throw typeError(op, 'scheduler must be attached to the optimizer given');
   if (generators === undefined) return;
   if (generators === null || typeof generators !== 'object' || Array.isArray(generators)) {
-    throw typeError(op, `generators must be an object of named Generators, got ${describe(generators)}`);
+    throw typeError(op, `generators must be an object of named Generators, got ${describeValue(generators)}`);
   }
   for (const [name, g] of Object.entries(generators)) {
-    if (!(g instanceof Generator)) throw typeError(op, `generators.${name} must be a Generator, got ${describe(g)}`);
+    if (!(g instanceof Generator))
+      throw typeError(op, `generators.${name} must be a Generator, got ${describeValue(g)}`);
   }
-}
-
-function describe(v: unknown): string {
-  if (v === null || v === undefined) return String(v);
-  if (typeof v === 'object') return (v as object).constructor?.name ?? 'object';
-  return `${typeof v} ${String(v)}`;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);

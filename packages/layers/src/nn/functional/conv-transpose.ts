@@ -1,5 +1,17 @@
 import { defineOp, type ForwardContext, type Variable } from '@torchlet/autograd';
-import { convGeometry, formatShape, rangeError, shapeError, Tensor, typeError } from '@torchlet/tensor';
+import {
+  convGeometry,
+  formatShape,
+  rangeError,
+  shapeError,
+  Tensor,
+  typeError,
+  describeOption,
+  formatSize,
+  spatialTuple,
+  floatArray,
+  floatData,
+} from '@torchlet/tensor';
 import {
   channelSums,
   convAdjointInto,
@@ -13,12 +25,7 @@ import {
   checkConvChannels,
   checkConvTensors,
   checkGroups,
-  describeOption,
-  floatArray,
-  floatData,
-  formatSize,
   isUnbatched,
-  spatialTuple,
   type SpatialArg,
   type TensorInput,
 } from './conv-options.js';

@@ -1,11 +1,9 @@
 import type { Variable } from '@torchlet/autograd';
-import { rangeError, typeError, zeros, type Generator } from '@torchlet/tensor';
+import { rangeError, typeError, zeros, type Generator, describeOption, spatialTuple } from '@torchlet/tensor';
 import { conv1d, conv2d, conv3d } from '../functional/conv.js';
 import {
   checkGroups,
-  describeOption,
   normalizeConvOptions,
-  spatialTuple,
   type ConvOptions,
   type PaddingMode,
   type SpatialArg,
