@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { checkBrowserSafe } from '../../../scripts/check-browser-safe.mjs';
 
 export const demoDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const distDir = join(demoDir, 'dist');
@@ -35,13 +36,7 @@ export async function buildDemo({ log = console.log } = {}) {
     metafile: true,
     logLevel: 'warning',
   });
-  const nodeImports = Object.values(result.metafile.inputs).flatMap((input) =>
-    input.imports.filter((i) => i.path.startsWith('node:') || i.external),
-  );
-  if (nodeImports.length > 0)
-    throw new Error(
-      `the demo bundle reaches Node-only imports: ${[...new Set(nodeImports.map((i) => i.path))].join(', ')}`,
-    );
+  checkBrowserSafe(result.metafile, 'the demo bundle');
   copyFileSync(join(demoDir, 'public', 'index.html'), join(distDir, 'index.html'));
   // metafile output paths are relative to the working directory, so match on the file name.
   const kib = (name) =>

@@ -10,7 +10,13 @@ import {
 } from '@torchlet/tensor';
 import type { SafetensorsMetadata, TensorMap } from '../io/safetensors.js';
 import { Module, type StateDict } from '../nn/modules/module.js';
-import { Optimizer, type BaseOptions, type OptimizerStateDict, type ParamState } from '../optim/optimizer.js';
+import {
+  Optimizer,
+  optimizerLayout,
+  type BaseOptions,
+  type OptimizerStateDict,
+  type ParamState,
+} from '../optim/optimizer.js';
 import { LRScheduler, type SchedulerStateDict } from '../optim/lr-scheduler.js';
 
 /**
@@ -320,34 +326,6 @@ function checkGeneratorState(op: string, name: string, state: unknown): void {
     Number.isInteger(prng.i) &&
     Number.isInteger(prng.w);
   if (!ok) throw new CheckpointError(`${op}: generator '${name}' has a malformed state`);
-}
-
-/**
- * The optimizer's state in `stateDict()`'s layout (parameters numbered across groups in order, each
- * group's options with `params` as those numbers), every state value passed through `convert`.
- */
-function optimizerLayout<V>(
-  optimizer: Optimizer<BaseOptions>,
-  convert: (value: number | Tensor, index: number, key: string) => V,
-): { state: Record<string, Record<string, V>>; paramGroups: OptimizerStateDict['paramGroups'] } {
-  const state: Record<string, Record<string, V>> = {};
-  const paramGroups: OptimizerStateDict['paramGroups'] = [];
-  let index = 0;
-  for (const group of optimizer.paramGroups) {
-    const { params, ...options } = group;
-    const indices: number[] = [];
-    for (const p of params) {
-      const s = optimizer.state.get(p);
-      if (s) {
-        const entry: Record<string, V> = {};
-        for (const [key, value] of Object.entries(s)) entry[key] = convert(value, index, key);
-        state[String(index)] = entry;
-      }
-      indices.push(index++);
-    }
-    paramGroups.push({ ...structuredClone(options), params: indices });
-  }
-  return { state, paramGroups };
 }
 
 /**
