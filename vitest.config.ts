@@ -16,6 +16,7 @@ export default defineConfig({
       { find: /^@torchlet\/layers$/, replacement: src('./packages/layers/src/index.ts') },
       { find: /^@torchlet\/layers\/functional$/, replacement: src('./packages/layers/src/nn/functional/index.ts') },
       { find: /^@torchlet\/layers\/node$/, replacement: src('./packages/layers/src/node/index.ts') },
+      { find: /^@torchlet\/layers\/testing$/, replacement: src('./packages/layers/src/testing/index.ts') },
     ],
   },
   test: {

@@ -1,13 +1,4 @@
-export {
-  arbShape,
-  arbBroadcastPair,
-  arbTensor,
-  arbConvCase,
-  type ShapeOptions,
-  type TensorOptions,
-  type ConvCaseOptions,
-  type ConvCase,
-} from './arbitraries.js';
+export { arbShape, arbBroadcastPair, arbTensor, type ShapeOptions, type TensorOptions } from './arbitraries.js';
 export {
   fuzzOp,
   misbehaviour,

@@ -1,0 +1,9 @@
+// The ./testing subpath: fast-check arbitraries for convolution cases (fast-check is an optional peer dependency).
+export {
+  arbConvCase,
+  arbConvAxis,
+  type ConvCaseOptions,
+  type ConvCase,
+  type ConvAxisOptions,
+  type ConvAxis,
+} from './conv-arbitraries.js';
