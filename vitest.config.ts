@@ -1,24 +1,27 @@
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-const src = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+const packages = ['tensor', 'autograd', 'layers'];
 
-// Tests run the TypeScript sources directly: each workspace package resolves to its src/, the same
-// files the "source" export condition names for tsc and esbuild.
+// Tests run the TypeScript sources directly: every export of each workspace package resolves to the file
+// its "source" condition names (the same one tsc and esbuild use), read from the package's own exports.
+function sourceAliases() {
+  return packages.flatMap((name) => {
+    const dir = new URL(`./packages/${name}/`, import.meta.url);
+    const pkg = JSON.parse(readFileSync(new URL('package.json', dir), 'utf8')) as {
+      exports: Record<string, { source?: string } | null>;
+    };
+    return Object.entries(pkg.exports).flatMap(([subpath, target]) => {
+      if (target?.source === undefined) return [];
+      const specifier = `@torchlet/${name}${subpath.slice(1)}`.replaceAll('/', '\\/');
+      return [{ find: new RegExp(`^${specifier}$`), replacement: fileURLToPath(new URL(target.source, dir)) }];
+    });
+  });
+}
+
 export default defineConfig({
-  resolve: {
-    alias: [
-      { find: /^@torchlet\/tensor$/, replacement: src('./packages/tensor/src/index.ts') },
-      { find: /^@torchlet\/tensor\/kernels$/, replacement: src('./packages/tensor/src/kernels/index.ts') },
-      { find: /^@torchlet\/tensor\/testing$/, replacement: src('./packages/tensor/src/testing/index.ts') },
-      { find: /^@torchlet\/autograd$/, replacement: src('./packages/autograd/src/index.ts') },
-      { find: /^@torchlet\/autograd\/testing$/, replacement: src('./packages/autograd/src/testing/index.ts') },
-      { find: /^@torchlet\/layers$/, replacement: src('./packages/layers/src/index.ts') },
-      { find: /^@torchlet\/layers\/functional$/, replacement: src('./packages/layers/src/nn/functional/index.ts') },
-      { find: /^@torchlet\/layers\/node$/, replacement: src('./packages/layers/src/node/index.ts') },
-      { find: /^@torchlet\/layers\/testing$/, replacement: src('./packages/layers/src/testing/index.ts') },
-    ],
-  },
+  resolve: { alias: sourceAliases() },
   test: {
     include: ['packages/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts', 'scripts/test/**/*.test.ts'],
     exclude: ['**/node_modules/**', 'benchmarks/**'],

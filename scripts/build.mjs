@@ -1,9 +1,10 @@
-// Builds every package with esbuild: one platform-neutral ESM bundle per export entry
-// (packages/<pkg>/dist/*.js, other packages and npm dependencies left external), and one
-// self-contained browser bundle of all three packages (dist/torchlet.browser.js) that must not
-// reach any node: import. Type checking is separate (`pnpm typecheck`).
+// Builds every package with the TypeScript compiler (`tsc -b`, project references): ESM JavaScript and
+// .d.ts declarations per source file in packages/<pkg>/dist, which the packages' `exports` point at
+// ("types" and "default"); then one self-contained browser bundle of all three packages
+// (dist/torchlet.browser.js, esbuild) that must not reach any node: import.
 import { build } from 'esbuild';
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkBrowserSafe } from './check-browser-safe.mjs';
@@ -11,34 +12,11 @@ import { checkBrowserSafe } from './check-browser-safe.mjs';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const packages = ['tensor', 'autograd', 'layers'];
 
-for (const name of packages) {
-  const dir = join(root, 'packages', name);
-  const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
-  const external = [
-    ...Object.keys(pkg.dependencies ?? {}),
-    ...Object.keys(pkg.peerDependencies ?? {}),
-    '@torchlet/*',
-    'node:*',
-  ];
-  for (const [subpath, target] of Object.entries(pkg.exports)) {
-    if (!target || typeof target !== 'object' || !target.source) continue;
-    const isNode = subpath === './node';
-    await build({
-      entryPoints: [join(dir, target.source)],
-      outfile: join(dir, target.default),
-      bundle: true,
-      format: 'esm',
-      platform: isNode ? 'node' : 'neutral',
-      mainFields: ['module', 'main'],
-      target: 'es2022',
-      conditions: ['source'],
-      external,
-      sourcemap: true,
-      logLevel: 'warning',
-    });
-    console.log(`built @torchlet/${name}${subpath.slice(1)} → ${target.default.replace('./', `packages/${name}/`)}`);
-  }
-}
+const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+execFileSync(process.execPath, [tsc, '-b', ...packages.map((p) => join(root, 'packages', p))], {
+  stdio: 'inherit',
+});
+console.log(`built ${packages.map((p) => `@torchlet/${p}`).join(', ')} → packages/*/dist (JS + .d.ts)`);
 
 // The browser bundle: everything a page needs, nothing from node:.
 const result = await build({

@@ -10,42 +10,14 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs, selected, type BenchArgs } from './args.js';
 import { machineDescription } from './machine.js';
 import { MNIST_TRAIN, runEpoch, runEpochChild } from './mnist-epoch.js';
-import { markdownTable, textTable } from './report.js';
+import { LEGEND, markdownTable, textTable } from './report.js';
 import { markSpeedups, type Row, type RunnerOptions } from './runner.js';
+import { tfLabel } from './tf-peers.js';
 import { benchDir, firstLine, loadTf, type TfPeers } from './tfjs.js';
 import { FULL, QUICK } from './timing.js';
 import { backendInfo, torchletBackends, type TorchletBackend } from './torchlet-backends.js';
 import { runWorkloadChild, runWorkloadIsolated } from './workload-child.js';
-import { convForward, convForwardBackward, type ConvCase } from './workloads/conv.js';
-import { gemmWorkload } from './workloads/gemm.js';
-import { lenetStep } from './workloads/lenet.js';
-import type { Workload } from './workloads/workload.js';
-
-const MNIST_X: ConvCase = { x: [64, 1, 28, 28], w: [32, 1, 3, 3], padding: 1 };
-const MID: ConvCase = { x: [64, 32, 14, 14], w: [64, 32, 3, 3], padding: 1 };
-const LARGE: ConvCase = { x: [16, 64, 56, 56], w: [64, 64, 3, 3], padding: 1 };
-const SIGNAL: ConvCase = { x: [32, 16, 1024], w: [32, 16, 9], padding: 4 };
-const BATCH = 64;
-
-function workloads(): Workload[] {
-  return [
-    gemmWorkload(256, 256, 256),
-    gemmWorkload(1024, 1024, 1024),
-    gemmWorkload(64, 4096, 64),
-    convForward(MNIST_X, 11),
-    convForward(MID, 21),
-    convForward(LARGE, 31),
-    convForwardBackward(MID, 21),
-    convForwardBackward(LARGE, 31),
-    convForwardBackward(SIGNAL, 41),
-    lenetStep(BATCH),
-  ];
-}
-
-const LEGEND =
-  'median ms: median of N timed runs after warm-up. GFLOP/s: 2 flops per multiply–add; forward + backward counts 3 forward passes. ' +
-  "speed-up: peer time ÷ the fastest Torchlet time (higher = Torchlet faster). max |Δ|: largest difference from Torchlet's plain-JS " +
-  'kernels on the same inputs (outputs; gradients; or the loss and all weights after one SGD step), checked before timing.';
+import { BATCH, benchWorkloads as workloads } from './workloads/index.js';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -88,7 +60,7 @@ async function main(args: BenchArgs): Promise<void> {
 
   // Each workload in its own child process: a fresh heap, so one workload's garbage cannot slow the next.
   const rows: Row[] = [];
-  const peerLabels = (peers?.backends ?? []).map((b) => `tfjs ${b}`);
+  const peerLabels = (peers?.backends ?? []).map((b) => tfLabel(peers!, b));
   for (const w of chosen) {
     log(`${w.name}`);
     rows.push(...runWorkloadIsolated({ workload: w.name, quick: args.quick, backends }, peerLabels));

@@ -1,6 +1,23 @@
 import type { Row } from './runner.js';
 
-const HEAD = ['workload', 'implementation', 'median ms', 'runs', 'GFLOP/s', 'images/s', 'speed-up', 'max |Δ|', 'note'];
+/** What the table's columns mean (printed under it, and under the browser bench page's). */
+export const LEGEND =
+  'median ms: median of N timed runs after warm-up. GFLOP/s: 2 flops per multiply–add; forward + backward counts 3 forward passes. ' +
+  "speed-up: peer time ÷ the fastest Torchlet time (higher = Torchlet faster). max |Δ|: largest difference from Torchlet's plain-JS " +
+  'kernels on the same inputs (outputs; gradients; or the loss and all weights after one SGD step), checked before timing.';
+
+/** The table's column headings. */
+export const HEAD = [
+  'workload',
+  'implementation',
+  'median ms',
+  'runs',
+  'GFLOP/s',
+  'images/s',
+  'speed-up',
+  'max |Δ|',
+  'note',
+];
 
 function num(x: number, digits: number): string {
   return x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
@@ -10,7 +27,8 @@ function ms(x: number): string {
   return x < 10 ? num(x, 2) : x < 100 ? num(x, 1) : num(x, 0);
 }
 
-function cells(r: Row): string[] {
+/** One row's cells, as printed (`cannot` for an implementation that could not run). */
+export function cells(r: Row): string[] {
   return [
     r.workload,
     r.impl,
@@ -28,7 +46,8 @@ function cells(r: Row): string[] {
   ];
 }
 
-const RIGHT = new Set([2, 3, 4, 5, 6]);
+/** Columns printed right-aligned (the numbers). */
+export const RIGHT = new Set([2, 3, 4, 5, 6]);
 
 /** Fixed-width text table, one block per workload. */
 export function textTable(rows: readonly Row[]): string {

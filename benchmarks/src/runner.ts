@@ -1,5 +1,5 @@
 import { maxAbs, maxAbsDiff } from './data.js';
-import { firstLine, useTfBackend, type TfPeers } from './tfjs.js';
+import { firstLine, tfLabel, useTfBackend, type TfPeers } from './tf-peers.js';
 import { measure, timeOnce, type TimingPolicy } from './timing.js';
 import { useTorchlet, type TorchletBackend } from './torchlet-backends.js';
 import type { Prepared, Workload } from './workloads/workload.js';
@@ -48,6 +48,11 @@ function emptyRow(workload: string, impl: string, torchlet: boolean): Row {
     scale: null,
     note: null,
   };
+}
+
+/** The row of an implementation that could not run `workload`, saying why. */
+export function cannotRow(workload: string, impl: string, torchlet: boolean, why: string): Row {
+  return { ...emptyRow(workload, impl, torchlet), note: `cannot: ${why}` };
 }
 
 function fill(row: Row, w: Workload, ms: number, runs: number, fullBatch: number): Row {
@@ -124,8 +129,9 @@ export async function runWorkload(
 
   for (const name of peers?.backends ?? []) {
     const tf = peers!.tf;
-    o.log(`  ${w.name} · tfjs ${name}`);
-    const row = emptyRow(w.name, `tfjs ${name}`, false);
+    const label = tfLabel(peers!, name);
+    o.log(`  ${w.name} · ${label}`);
+    const row = emptyRow(w.name, label, false);
     await useTfBackend(tf, name);
     let p: Prepared | null = null;
     try {

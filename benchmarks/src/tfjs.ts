@@ -2,20 +2,9 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type * as TF from '@tensorflow/tfjs-core';
+import { firstLine, type Tf, type TfBackendName, type TfPeers } from './tf-peers.js';
 
-export type Tf = typeof TF;
-
-/** A TensorFlow.js backend the bench can time. */
-export type TfBackendName = 'cpu' | 'wasm';
-
-export interface TfPeers {
-  tf: Tf;
-  version: string;
-  /** The backends that initialised, in table order; `failed` says why any other did not. */
-  backends: TfBackendName[];
-  failed: Partial<Record<TfBackendName, string>>;
-}
+export { firstLine, useTfBackend, type Tf, type TfBackendName, type TfPeers } from './tf-peers.js';
 
 /**
  * The benchmarks package directory: the parent of the bundle's folder (scripts/run.mjs writes it to
@@ -51,7 +40,7 @@ export async function loadTf(): Promise<TfPeers> {
   // tfjs-core's Node build ships no gradients (the @tensorflow/tfjs union package adds them); this is
   // tfjs-core's own registration module, bundled. It registers into TF.js's process-global registry and
   // engine, which the required copy above must have created first (its Tensor class is the complete one).
-  await import('@tensorflow/tfjs-core/dist/register_all_gradients');
+  await import('@tensorflow/tfjs-core/dist/register_all_gradients.js');
   require('@tensorflow/tfjs-backend-cpu');
   const wasm = require('@tensorflow/tfjs-backend-wasm') as { setWasmPaths(prefix: string): void };
   wasm.setWasmPaths(join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + '/');
@@ -68,14 +57,4 @@ export async function loadTf(): Promise<TfPeers> {
     }
   }
   return { tf, version: tf.version_core, backends, failed };
-}
-
-/** Makes `name` the active TF.js backend (already initialised by `loadTf`). */
-export async function useTfBackend(tf: Tf, name: TfBackendName): Promise<void> {
-  if (!(await tf.setBackend(name))) throw new Error(`bench: TF.js backend ${name} did not start`);
-}
-
-export function firstLine(e: unknown): string {
-  const message = e instanceof Error ? e.message : String(e);
-  return message.split('\n')[0]!.slice(0, 160);
 }

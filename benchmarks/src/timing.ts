@@ -1,5 +1,3 @@
-import { performance } from 'node:perf_hooks';
-
 /** How long to time one (workload, implementation) pair. */
 export interface TimingPolicy {
   /** Untimed runs first (JIT, scratch buffers, wasm memory growth); skipped for runs slower than `slowMs`. */

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { runWorkload, type RunnerOptions, type Row } from './runner.js';
+import { cannotRow, runWorkload, type RunnerOptions, type Row } from './runner.js';
 import { firstLine, loadTf, type TfPeers } from './tfjs.js';
 import type { TorchletBackend } from './torchlet-backends.js';
 import type { Workload } from './workloads/workload.js';
@@ -78,18 +78,5 @@ export function runWorkloadIsolated(job: WorkloadJob, peerLabels: readonly strin
     ...job.backends.map((b) => ({ impl: b.label, torchlet: true })),
     ...peerLabels.map((impl) => ({ impl, torchlet: false })),
   ];
-  return impls.map(({ impl, torchlet }) => ({
-    workload: job.workload,
-    impl,
-    torchlet,
-    ms: null,
-    runs: 0,
-    gflops: null,
-    imagesPerSecond: null,
-    best: false,
-    speedup: null,
-    maxDiff: null,
-    scale: null,
-    note: `cannot: ${why}`,
-  }));
+  return impls.map(({ impl, torchlet }) => cannotRow(job.workload, impl, torchlet, why));
 }

@@ -3,7 +3,7 @@ import { conv1d, conv2d } from '@torchlet/layers/functional';
 import { Tensor, contiguousData } from '@torchlet/tensor';
 import type * as TF from '@tensorflow/tfjs-core';
 import { channelsFirst, channelsLast, seededNormal, weightFromTf, weightToTf } from '../data.js';
-import type { Tf } from '../tfjs.js';
+import type { Tf } from '../tf-peers.js';
 import type { Prepared, Workload } from './workload.js';
 
 /** A stride-1 "same-size" convolution, 1-D (`[N, Cin, L]`) or 2-D (`[N, Cin, H, W]`). */

@@ -3,7 +3,7 @@ import { crossEntropy } from '@torchlet/layers/functional';
 import { Generator, Tensor, contiguousData } from '@torchlet/tensor';
 import type * as TF from '@tensorflow/tfjs-core';
 import { seededLabels, seededNormal, transpose2d, weightFromTf, weightToTf } from '../data.js';
-import type { Tf } from '../tfjs.js';
+import type { Tf } from '../tf-peers.js';
 import type { Prepared, Workload } from './workload.js';
 
 export const LR = 0.01;

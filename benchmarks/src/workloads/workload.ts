@@ -1,4 +1,4 @@
-import type { Tf } from '../tfjs.js';
+import type { Tf } from '../tf-peers.js';
 
 /** One workload prepared for one implementation at one batch size. */
 export interface Prepared {

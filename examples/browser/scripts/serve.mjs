@@ -1,6 +1,11 @@
 // Builds the demo and serves dist/ on http://127.0.0.1:PORT/ (default 8080; --port 0 picks a free
 // one). Only the loopback address is bound: the demo is for this machine's browser. The first
 // line printed is `serving http://127.0.0.1:PORT/`, which the end-to-end test waits for.
+//
+// Every response carries COOP/COEP (`same-origin` / `require-corp`), so the pages are cross-origin
+// isolated: SharedArrayBuffer exists, and the training worker runs the WebAssembly GEMM on every core.
+// A page asked for with `?isolated=0` is sent without them, to see (and test) the single-threaded
+// fallback a page gets where its host cannot send these headers.
 import { createReadStream, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
@@ -8,9 +13,18 @@ import { buildDemo, distDir } from './build.mjs';
 
 const TYPES = {
   '.html': 'text/html; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
   '.map': 'application/json',
   '.bin': 'application/octet-stream',
+  '.wasm': 'application/wasm',
+};
+
+/** The headers that make a page cross-origin isolated (and that its workers and scripts need under it). */
+const ISOLATION_HEADERS = {
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-embedder-policy': 'require-corp',
+  'cross-origin-resource-policy': 'same-origin',
 };
 
 function parsePort(argv) {
@@ -27,7 +41,9 @@ function parsePort(argv) {
 const port = parsePort(process.argv.slice(2));
 await buildDemo({ log: (m) => console.error(m) });
 const server = createServer((req, res) => {
-  const path = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
+  const requested = new URL(req.url ?? '/', 'http://localhost');
+  const path = decodeURIComponent(requested.pathname);
+  const isolation = requested.searchParams.get('isolated') === '0' ? {} : ISOLATION_HEADERS;
   const file = normalize(join(distDir, path === '/' ? 'index.html' : path));
   // Serve nothing outside dist/ (no ../ escapes).
   if (!file.startsWith(distDir + sep)) {
@@ -47,6 +63,7 @@ const server = createServer((req, res) => {
     'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
     'content-length': size,
     'cache-control': 'no-cache',
+    ...isolation,
   });
   createReadStream(file).pipe(res);
 });

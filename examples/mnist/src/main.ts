@@ -1,9 +1,10 @@
 import { exportOnnx, save } from '@torchlet/layers/node';
 import { mnistDatasets } from '@torchlet/layers/node';
 import { summary } from '@torchlet/layers';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs, UsageError } from './args.js';
+import { asFileError, checkWritableDir, writing } from './output.js';
 import { writePlots } from './plots.js';
 import { createModel } from './models.js';
 import { formatSeconds, ProgressBar } from './progress.js';
@@ -12,6 +13,11 @@ import { trainMnist } from './train.js';
 function main(): void {
   const args = parseArgs(process.argv.slice(2));
   const started = performance.now();
+  // Every output directory is made and must take the files before training starts, not after it.
+  const checkpointBytes = createModel(args.model).numParameters() * 4 + (1 << 16);
+  checkWritableDir(args.out, 2 * checkpointBytes + (1 << 20), '--out DIR'); // checkpoint + its temp, curves
+  if (args.export) checkWritableDir(dirname(resolve(args.export)), 2 * checkpointBytes, '--export FILE');
+  if (args.plots) checkWritableDir(args.plots, 4 << 20, '--plots DIR');
   const data = mnistDatasets();
   console.log(
     `MNIST: ${data.train.length} training images${args.limit ? ` (using ${Math.min(args.limit, data.train.length)})` : ''}, ${data.test.length} test images`,
@@ -31,20 +37,22 @@ function main(): void {
       ),
   });
 
-  mkdirSync(args.out, { recursive: true });
   const checkpoint = join(args.out, `${args.model}.safetensors`);
-  save(checkpoint, result.model.stateDict(), {
-    model: args.model,
-    epochs: String(args.epochs),
-    seed: String(args.seed),
-    testAccuracy: result.testAccuracy.toFixed(4),
-  });
+  writing(checkpoint, '--out DIR', () =>
+    save(checkpoint, result.model.stateDict(), {
+      model: args.model,
+      epochs: String(args.epochs),
+      seed: String(args.seed),
+      testAccuracy: result.testAccuracy.toFixed(4),
+    }),
+  );
   const curvePath = join(args.out, 'loss-curve.json');
-  writeFileSync(`${curvePath}.tmp`, JSON.stringify({ args, lossCurve: result.lossCurve, epochs: result.epochs }));
-  renameSync(`${curvePath}.tmp`, curvePath);
+  writing(curvePath, '--out DIR', () => {
+    writeFileSync(`${curvePath}.tmp`, JSON.stringify({ args, lossCurve: result.lossCurve, epochs: result.epochs }));
+    renameSync(`${curvePath}.tmp`, curvePath);
+  });
   if (args.export) {
-    mkdirSync(dirname(resolve(args.export)), { recursive: true });
-    const bytes = exportOnnx(result.model, [1, 1, 28, 28], args.export);
+    const bytes = writing(args.export, '--export FILE', () => exportOnnx(result.model, [1, 1, 28, 28], args.export));
     console.log(
       `exported ${args.export} (ONNX, ${(bytes / 1024).toFixed(0)} KiB; input "input" [N, 1, 28, 28], output "output" [N, 10] logits)`,
     );
@@ -60,6 +68,11 @@ try {
   if (err instanceof UsageError) {
     console.error(err.message);
     process.exit(2);
+  }
+  const fileError = asFileError(err);
+  if (fileError) {
+    console.error(`pnpm mnist: ${fileError.message}`);
+    process.exit(1);
   }
   throw err;
 }

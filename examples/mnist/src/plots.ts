@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { noGrad, Variable } from '@torchlet/autograd';
 import { Conv2d, visualize } from '@torchlet/layers';
 import { writePng } from '@torchlet/layers/node';
+import { writing } from './output.js';
 import type { BatchDataset, TrainResult } from './train.js';
 
 /**
@@ -17,11 +18,11 @@ export function writePlots(
   testSet: BatchDataset,
   sampleIndex = 0,
 ): string[] {
-  mkdirSync(dir, { recursive: true });
+  writing(dir, '--plots DIR', () => mkdirSync(dir, { recursive: true }), 'create');
   const written: string[] = [];
   const write = (name: string, img: visualize.RgbaImage) => {
     const path = join(dir, name);
-    writePng(path, img);
+    writing(path, '--plots DIR', () => writePng(path, img));
     written.push(path);
   };
   const { model } = result;

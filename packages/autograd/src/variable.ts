@@ -2,6 +2,7 @@ import {
   checkOptions,
   describeValue,
   formatShape,
+  printWithToString,
   shapeError,
   typeError,
   type DType,
@@ -141,6 +142,7 @@ export class Variable {
     return tail ? `${body.slice(0, -1)}${tail})` : body;
   }
 }
+printWithToString(Variable);
 
 function arrayLike(t: Tensor, value: number) {
   const a = t.dtype === 'float64' ? new Float64Array(t.size) : new Float32Array(t.size);

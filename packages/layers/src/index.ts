@@ -35,6 +35,8 @@ export {
   encodeSafetensors,
   decodeSafetensors,
   SafetensorsError,
+  MAX_HEADER_ENTRIES,
+  MAX_HEADER_ITEMS,
   type TensorMap,
   type SafetensorsMetadata,
 } from './io/safetensors.js';
@@ -77,7 +79,7 @@ export {
   type MaxPoolModuleOptions,
   type AvgPoolModuleOptions,
 } from './nn/modules/pool.js';
-export { StateDictError } from './nn/modules/module.js';
+export { StateDictError, type StateDictMismatch } from './nn/modules/module.js';
 export { summary, summaryRows, type SummaryOptions, type SummaryRow, type SummaryModel } from './nn/summary.js';
 export { Linear, Flatten, Unflatten, Identity, type LinearOptions } from './nn/modules/linear.js';
 export {
@@ -97,7 +99,22 @@ export {
   type PReLUOptions,
 } from './nn/modules/activation.js';
 export { Dropout, type DropoutModuleOptions } from './nn/modules/dropout.js';
-export { BatchNormNd, BatchNorm1d, BatchNorm2d, type BatchNormModuleOptions } from './nn/modules/norm.js';
+export {
+  BatchNormNd,
+  BatchNorm1d,
+  BatchNorm2d,
+  BatchNorm3d,
+  LayerNorm,
+  GroupNorm,
+  InstanceNormNd,
+  InstanceNorm1d,
+  InstanceNorm2d,
+  InstanceNorm3d,
+  type BatchNormModuleOptions,
+  type LayerNormModuleOptions,
+  type GroupNormModuleOptions,
+  type InstanceNormModuleOptions,
+} from './nn/modules/norm.js';
 export { Sequential } from './nn/modules/sequential.js';
 export {
   captureTrainingState,

@@ -242,12 +242,31 @@ export function uniform(shape: Shape, low: number, high: number, options: Random
   return randomFill('uniform', shape, options, (g) => low + (high - low) * g.next());
 }
 
-/** Integers uniform in [low, high), dtype int32 unless given. */
+/**
+ * The integers each dtype holds exactly: int32's range, and for floats the integers below the
+ * mantissa's reach (float32 2^24, float64 2^53), past which neighbours round together.
+ */
+const EXACT_INTEGERS: Record<DType, readonly [number, number]> = {
+  int32: [-(2 ** 31), 2 ** 31 - 1],
+  float32: [-(2 ** 24), 2 ** 24],
+  float64: [-(2 ** 53), 2 ** 53],
+};
+
+/**
+ * Integers uniform in [low, high), dtype int32 unless given.
+ * @throws RangeError if `low` or `high - 1` is outside what the dtype holds exactly (as PyTorch's
+ *   "from/to - 1 is out of bounds for int"): int32 [-2^31, 2^31 - 1], float32 ±2^24, float64 ±2^53.
+ *   Differs from PyTorch: float32 past 2^24 is an error, not a warning.
+ */
 export function randint(low: number, high: number, shape: Shape, options: RandomOptions = {}): Tensor {
   checkInt('randint', low, 'low');
   checkInt('randint', high, 'high');
   if (high <= low) throw rangeError('randint', `high must be > low, got low=${low}, high=${high}`);
-  return randomFill('randint', shape, { dtype: 'int32', ...checkOptions('randint', options) }, (g) =>
-    g.nextInt(low, high),
-  );
+  const dtype = checkDType('randint', checkOptions('randint', options).dtype ?? 'int32');
+  const [min, max] = EXACT_INTEGERS[dtype];
+  if (low < min || low > max) throw rangeError('randint', `low=${low} is out of bounds for ${dtype} (${min}..${max})`);
+  // Compared as high > max + 1: past 2^53, high - 1 may round back to high.
+  if (high > max + 1 || high - 1 < min)
+    throw rangeError('randint', `high - 1 = ${high - 1} is out of bounds for ${dtype} (${min}..${max}); high=${high}`);
+  return randomFill('randint', shape, { ...options, dtype }, (g) => g.nextInt(low, high));
 }

@@ -86,3 +86,18 @@ function numberFormatter(values: number[], isInt: boolean): (v: number) => strin
     return (v) => (Number.isFinite(v) ? v.toExponential(4).replace(/e([+-])(\d)$/, 'e$10$2') : special(v));
   return (v) => (Number.isFinite(v) ? v.toFixed(4) : special(v));
 }
+
+/**
+ * Makes Node's `console.log` / `util.inspect` print instances of `cls` as their `toString()` (PyTorch's
+ * `print(t)`), as Tensor, Variable, Parameter and Module do. Keyed by the registered symbol Node looks up,
+ * so it needs no `node:` import and is inert in browsers.
+ */
+export function printWithToString(cls: { prototype: { toString(): string } }): void {
+  Object.defineProperty(cls.prototype, Symbol.for('nodejs.util.inspect.custom'), {
+    value(this: { toString(): string }): string {
+      return this.toString();
+    },
+    configurable: true,
+    writable: true,
+  });
+}

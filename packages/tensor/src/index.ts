@@ -9,6 +9,7 @@ export {
   promoteTypes,
   uninitializedArrayFor,
 } from './dtype.js';
+export { printWithToString } from './format.js';
 export { ShapeError, shapeError, rangeError, typeError } from './errors.js';
 export { formatShape, sizeOf, contiguousStrides, broadcastShapes, sameShape, type Shape } from './shape.js';
 export {

@@ -1,10 +1,20 @@
 import seedrandom from 'seedrandom';
 import { typeError } from './errors.js';
 
+/**
+ * xor4096's internal words, as seedrandom saves them. Spelled out here rather than taken from
+ * `@types/seedrandom`, so the package's declarations need no type package in a user's project.
+ */
+export interface Xor4096State {
+  readonly i: number;
+  readonly w: number;
+  readonly X: number[];
+}
+
 /** Serializable generator state: the seed it started from and the PRNG's internal words. */
 export interface GeneratorState {
   readonly seed: number;
-  readonly prng: seedrandom.State.Xor4096;
+  readonly prng: Xor4096State;
   readonly spareNormal: number | null;
 }
 

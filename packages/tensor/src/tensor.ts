@@ -1,6 +1,6 @@
 import { arrayFor, dtypeOf, type DType, type FloatArray, type TypedArray } from './dtype.js';
 import { rangeError, shapeError, typeError } from './errors.js';
-import { formatTensor } from './format.js';
+import { formatTensor, printWithToString } from './format.js';
 import { contiguousStrides, formatShape, sizeOf, type Shape } from './shape.js';
 
 export type NestedArray = number | NestedArray[];
@@ -134,6 +134,7 @@ export class Tensor {
     return formatTensor(this);
   }
 }
+printWithToString(Tensor);
 
 /**
  * Shape, strides and offset must be whole numbers (sizes and strides >= 0): a NaN or fractional

@@ -162,4 +162,23 @@ describe('random creation', () => {
     expect(() => randn([-1])).toThrow('randn: shape must hold sizes >= 0, got [-1]');
     expect(() => rand([2], { generator: 42 as never })).toThrow('rand: generator must be a Generator, got number 42');
   });
+
+  it('randint: bounds outside what the dtype holds are RangeErrors naming the bound (no int32 wrap-around)', () => {
+    expect(() => randint(0, 2 ** 40, [3])).toThrow(RangeError);
+    expect(() => randint(0, 2 ** 40, [3])).toThrow(
+      'randint: high - 1 = 1099511627775 is out of bounds for int32 (-2147483648..2147483647); high=1099511627776',
+    );
+    expect(() => randint(-(2 ** 31) - 1, 0, [3])).toThrow('randint: low=-2147483649 is out of bounds for int32');
+    expect(() => randint(0, 2 ** 25, [3], { dtype: 'float32' })).toThrow(
+      /high - 1 = 33554431 is out of bounds for float32/,
+    );
+    expect(() => randint(0, 2 ** 53 + 2, [3], { dtype: 'float64' })).toThrow(/out of bounds for float64/);
+    // The extremes that fit are accepted and stay inside [low, high).
+    const full = randint(-(2 ** 31), 2 ** 31, [1000], { generator: new Generator(1) });
+    expect(full.dtype).toBe('int32');
+    const values = Array.from(full.data);
+    expect(values.some((v) => v < -(2 ** 30)) && values.some((v) => v > 2 ** 30)).toBe(true);
+    const wide = randint(0, 2 ** 40, [100], { dtype: 'float64', generator: new Generator(1) });
+    expect(Array.from(wide.data).every((v) => v >= 0 && v < 2 ** 40 && Number.isInteger(v))).toBe(true);
+  });
 });

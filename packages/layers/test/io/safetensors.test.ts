@@ -1,6 +1,13 @@
 import { Tensor, tensor } from '@torchlet/tensor';
 import { describe, expect, it } from 'vitest';
-import { decodeSafetensors, encodeSafetensors, MAX_HEADER_BYTES, SafetensorsError } from '../../src/io/safetensors.js';
+import {
+  decodeSafetensors,
+  encodeSafetensors,
+  MAX_HEADER_BYTES,
+  MAX_HEADER_ENTRIES,
+  MAX_HEADER_ITEMS,
+  SafetensorsError,
+} from '../../src/io/safetensors.js';
 
 /** A file from a header object and a data region, as another writer would produce it. */
 export function buildFile(header: unknown, data: Uint8Array | number = 0, rawHeader?: string): Uint8Array {
@@ -183,6 +190,36 @@ describe('safetensors errors name the problem', () => {
     expect(() => encodeSafetensors({ __metadata__: tensor([1]) })).toThrow(/'__metadata__' is reserved/);
     expect(() => encodeSafetensors({}, { n: 1 as never })).toThrow(/metadata.n must be a string, got number/);
     expect(() => decodeSafetensors('abc' as never)).toThrow(/decodeSafetensors: bytes must be a Uint8Array/);
+  });
+  it('a tensor name, metadata key or entry field given twice (JSON.parse would keep the last silently)', () => {
+    const a = '{"dtype":"F32","shape":[1],"data_offsets":[0,4]}';
+    const b = '{"dtype":"F32","shape":[1],"data_offsets":[4,8]}';
+    expectBad(buildFile(null, 8, `{"w":${a},"w":${b}}`), /tensor name 'w' appears more than once in the header/);
+    // The same name spelled with an escape is the same name.
+    expectBad(buildFile(null, 8, `{"w":${a},"\\u0077":${b}}`), /tensor name 'w' appears more than once/);
+    expectBad(
+      buildFile(null, 4, `{"__metadata__":{"epoch":"1","epoch":"2"},"w":${a}}`),
+      /key 'epoch' appears more than once/,
+    );
+    expectBad(
+      buildFile(null, 4, '{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4],"dtype":"F64"}}'),
+      /key 'dtype' appears more than once/,
+    );
+    // Braces and quotes inside strings are not structure.
+    const tricky = `{"__metadata__":{"note":"a \\"quoted\\" {w} [x]"},"w":${a}}`;
+    expect(decodeSafetensors(buildFile(null, 4, tricky)).metadata).toEqual({ note: 'a "quoted" {w} [x]' });
+  });
+  it(`more than MAX_HEADER_ENTRIES (${MAX_HEADER_ENTRIES}) tensors or MAX_HEADER_ITEMS keys and elements`, () => {
+    const empties = Array.from(
+      { length: MAX_HEADER_ENTRIES + 1 },
+      (_, i) => `"t${i}":{"dtype":"F32","shape":[0],"data_offsets":[0,0]}`,
+    );
+    expectBad(
+      buildFile(null, 0, `{${empties.join(',')}}`),
+      new RegExp(`more than ${MAX_HEADER_ENTRIES} tensors \\(MAX_HEADER_ENTRIES\\)`),
+    );
+    const longShape = `{"w":{"dtype":"F32","shape":[${'1,'.repeat(MAX_HEADER_ITEMS)}1],"data_offsets":[0,4]}}`;
+    expectBad(buildFile(null, 4, longShape), /more than 2000000 keys and array elements \(MAX_HEADER_ITEMS\)/);
   });
   it('a name like __proto__ stays a plain entry', () => {
     const file = encodeSafetensors({ ['__proto__']: tensor([1]) } as never);

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,6 +40,20 @@ describe('save / load', () => {
     save(path, { a: tensor([3, 4, 5]) });
     expect(load(path).a!.toArray()).toEqual([3, 4, 5]);
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it("removes temporaries of the same target whose writer is gone, and no one else's", () => {
+    const sub = mkdtempSync(join(dir, 'stale-'));
+    const path = join(sub, 'last.safetensors');
+    const gone = spawnSync(process.execPath, ['-e', '']).pid!; // has exited: its pid is free
+    const alive = process.ppid;
+    const stale = `.last.safetensors.${gone}.1700000000000.1.tmp`;
+    const running = `.last.safetensors.${alive}.1700000000000.2.tmp`; // a concurrent save in progress
+    const otherTarget = `.best.safetensors.${gone}.1700000000000.1.tmp`;
+    const notOurs = `.last.safetensors.notes.tmp`;
+    for (const f of [stale, running, otherTarget, notOurs]) writeFileSync(join(sub, f), 'x');
+    save(path, { a: tensor([1]) });
+    expect(readdirSync(sub).sort()).toEqual([running, otherTarget, notOurs, 'last.safetensors'].sort());
   });
 
   it('a failed encode leaves the previous checkpoint untouched', () => {

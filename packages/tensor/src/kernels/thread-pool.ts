@@ -11,6 +11,7 @@
  * the browser bundle carries none of it; browsers get Web Workers from a Blob URL instead.
  */
 import type * as WorkerThreads from 'node:worker_threads';
+import type { WasmMemory, WasmModule, WebWorkerApi } from './wasm-api.js';
 
 // Control words (Int32 slots of a SharedArrayBuffer).
 // The task board: (count << 16) | next, one word so that claiming a task is one compareExchange and a
@@ -36,8 +37,8 @@ export const MAX_TASKS = 0x7fff;
 
 /** What a worker needs to run tasks: the compiled module, the shared memory and its own arguments. */
 export interface WorkerSetup {
-  module: WebAssembly.Module;
-  memory: WebAssembly.Memory;
+  module: WasmModule;
+  memory: WasmMemory;
   /** Address of the parameter block `gemmTask` reads. */
   params: number;
   /** Address of this worker's packing scratch. */
@@ -98,13 +99,14 @@ function workerSpawner(): Spawn | null {
   const g = globalThis as {
     crossOriginIsolated?: boolean;
     document?: unknown;
-    Worker?: typeof Worker;
-    Blob?: typeof Blob;
+    Worker?: WebWorkerApi['Worker'];
+    Blob?: WebWorkerApi['Blob'];
+    URL: { createObjectURL(blob: object): string };
   };
   if (g.crossOriginIsolated !== true || g.document !== undefined || g.Worker === undefined || g.Blob === undefined) {
     return null;
   }
-  const url = URL.createObjectURL(
+  const url = g.URL.createObjectURL(
     new g.Blob([`${WORKER_BODY}\nself.onmessage = (e) => start(e.data);`], { type: 'text/javascript' }),
   );
   return (data) => new g.Worker!(url).postMessage(data);

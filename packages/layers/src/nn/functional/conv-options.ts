@@ -1,8 +1,10 @@
 import type { Variable } from '@torchlet/autograd';
 import {
+  checkSize,
   describeOption,
   spatialTuple,
   formatShape,
+  sizeOf,
   rangeError,
   shapeError,
   typeError,
@@ -188,6 +190,30 @@ export function checkConvChannels(
       `bias must be [${outChannels}] (one per output channel of weight ${formatShape(weight.shape)}), got ${formatShape(bias.shape)}`,
     );
   }
+}
+
+/**
+ * A convolution's output and one sample's im2col columns must fit in a tensor (`checkSize`), checked
+ * before anything is allocated; `options` (the user's spelling) is what the message blames.
+ * @param columns one sample's im2col matrix: `rows` = (Cin / groups)·∏kernel... of the wide side, × window positions
+ */
+export function checkConvSizes(
+  op: string,
+  input: TensorInput,
+  outputShape: readonly number[],
+  columns: { rows: number; positions: number },
+  options: string,
+): void {
+  checkSize(
+    op,
+    sizeOf(outputShape),
+    `the output ${formatShape(outputShape)} of input ${formatShape(input.shape)} with ${options}`,
+  );
+  checkSize(
+    op,
+    columns.rows * columns.positions,
+    `one sample's im2col columns (${columns.rows} × ${columns.positions} positions, input ${formatShape(input.shape)} with ${options})`,
+  );
 }
 
 /** Whether `input` lacks the batch axis (`[C, ...spatial]` for a `dims`-D op). */

@@ -23,6 +23,7 @@ import {
 } from './conv.js';
 import {
   checkConvChannels,
+  checkConvSizes,
   checkConvTensors,
   checkGroups,
   isUnbatched,
@@ -190,6 +191,15 @@ function convTransposeNd(
       `output would be empty: input ${formatShape(input.shape)} with weight ${formatShape(weight.shape)}, stride=${describeOption(options.stride ?? 1)}, padding=${describeOption(options.padding)} gives ${formatSize(outSize)}`,
     );
   }
+  const n = isUnbatched(input, dims) ? [] : [input.shape[0]!];
+  const cOut = weight.shape[1]! * groups;
+  checkConvSizes(
+    op,
+    input,
+    [...n, cOut, ...outSize],
+    { rows: cOut * kernel.reduce((a, k) => a * k, 1), positions: inSize.reduce((a, l) => a * l, 1) },
+    `stride=${describeOption(options.stride ?? 1)}, padding=${describeOption(options.padding ?? 0)}, dilation=${describeOption(options.dilation ?? 1)}, outputPadding=${describeOption(options.outputPadding ?? 0)}`,
+  );
   return convTransposeOp(input, weight, bias ?? null, { op, stride, padding, outputPadding, dilation, groups });
 }
 

@@ -20,6 +20,7 @@ import {
 } from '@torchlet/tensor';
 import {
   checkConvChannels,
+  checkConvSizes,
   checkConvTensors,
   isUnbatched,
   normalizeConvOptions,
@@ -638,7 +639,7 @@ export function prepareConv(
   weight: TensorInput,
   bias: TensorInput | null | undefined,
   options: ConvOptions,
-): { x: TensorInput; call: ConvCall } {
+): { x: TensorInput; call: ConvCall; outputShape: number[] } {
   checkConvTensors(op, dims, input, weight, bias, WEIGHT_LAYOUT[dims]!);
   const params = normalizeConvOptions(op, weight.shape.slice(2), options);
   checkConvChannels(op, dims, input, weight, bias, params.groups, 1);
@@ -652,6 +653,19 @@ export function prepareConv(
       `input ${formatShape(input.shape)} padded to ${formatSize(padded)} is smaller than the dilated kernel ${formatSize(span)}`,
     );
   }
+  const unbatched = isUnbatched(input, dims);
+  const n = unbatched ? 1 : input.shape[0]!;
+  const cIn = input.shape[input.ndim - dims - 1]!;
+  const outSize = padded.map((p, i) => Math.floor((p - span[i]!) / params.stride[i]!) + 1);
+  const positions = outSize.reduce((a, d) => a * d, 1);
+  const outputShape = unbatched ? [weight.shape[0]!, ...outSize] : [n, weight.shape[0]!, ...outSize];
+  checkConvSizes(
+    op,
+    input,
+    outputShape,
+    { rows: cIn * kernel.reduce((a, k) => a * k, 1), positions },
+    `padding=${describeOption(options.padding ?? 0)}, stride=${describeOption(options.stride ?? 1)}, dilation=${describeOption(options.dilation ?? 1)}`,
+  );
   const { paddingMode } = params;
   let x = input;
   let call: ConvCall = {
@@ -684,8 +698,61 @@ export function prepareConv(
     const zero = new Array<number>(dims).fill(0);
     call = { ...call, padBefore: zero, padAfter: zero };
   }
-  return { x, call };
+  return { x, call, outputShape };
 }
+
+/** What the convolution over no input channels keeps for backward: shapes only. */
+interface NoChannelSaved {
+  inputShape: number[];
+  weightShape: number[];
+  channels: number;
+  positions: number;
+}
+
+/**
+ * A convolution over `Cin = 0` channels is an empty sum: every output is its channel's bias (0 without
+ * one), as `linear` with no input features. Backward: empty input and weight gradients, the bias
+ * gradient the per-channel sums of gradOutput.
+ */
+const noChannelConvOp = defineOp({
+  name: 'conv',
+  forward(
+    ctx: ForwardContext<NoChannelSaved>,
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    outputShape: number[],
+  ): Tensor {
+    const channels = weight.shape[0]!;
+    const positions = outputShape.slice(outputShape.length - (weight.ndim - 2)).reduce((a, d) => a * d, 1);
+    const out = floatArray(
+      input.dtype,
+      outputShape.reduce((a, d) => a * d, 1),
+    );
+    if (bias)
+      fillChannelBias(out, floatData(bias), out.length / Math.max(1, channels * positions), channels, positions);
+    ctx.save({ inputShape: input.shape.slice(), weightShape: weight.shape.slice(), channels, positions });
+    return new Tensor(out, outputShape);
+  },
+  backward(ctx, gradOutput: Tensor): (Tensor | null)[] {
+    const { inputShape, weightShape, channels, positions } = ctx.saved;
+    const dtype = gradOutput.dtype;
+    const empty = (shape: number[]) => new Tensor(floatArray(dtype, 0), shape);
+    let gradBias: Tensor | null = null;
+    if (ctx.needsInputGrad[2]) {
+      const g = floatData(gradOutput);
+      const gb = floatArray(dtype, channels);
+      channelSums(g, g.length / Math.max(1, channels * positions), channels, positions, gb);
+      gradBias = new Tensor(gb, [channels]);
+    }
+    return [
+      ctx.needsInputGrad[0] ? empty(inputShape) : null,
+      ctx.needsInputGrad[1] ? empty(weightShape) : null,
+      gradBias,
+      null,
+    ];
+  },
+});
 
 function convNd(
   op: string,
@@ -695,7 +762,8 @@ function convNd(
   bias: TensorInput | null | undefined,
   options: ConvOptions,
 ): Variable {
-  const { x, call } = prepareConv(op, dims, input, weight, bias, options);
+  const { x, call, outputShape } = prepareConv(op, dims, input, weight, bias, options);
+  if (x.shape[x.ndim - dims - 1] === 0) return noChannelConvOp(x, weight, bias ?? null, outputShape);
   return convOp(x, weight, bias ?? null, call);
 }
 
@@ -733,6 +801,9 @@ export function conv1d(
  * @throws RangeError for stride/dilation < 1, negative padding, `'same'` with stride > 1, or a
  *   reflect/circular padding larger than the input; TypeError for mixed dtypes
  * Differs from PyTorch: `paddingMode` is accepted here too (torch has it only on the modules).
+ * Differs from PyTorch 1.13: with `Cin = 0` the result is `[N, Cout, Hout, Wout]` of the bias (zeros
+ *   without), the empty sum, as `linear` with no features; torch 1.13 returns an empty `[N, 0, Hout, Wout]`.
+ * @throws RangeError if the output or one sample's im2col columns would exceed `MAX_ELEMENTS`
  * @example conv2d(randn([1, 3, 8, 8]), randn([4, 3, 3, 3]), null, { padding: 1 }).shape // [1, 4, 8, 8]
  */
 export function conv2d(

@@ -55,6 +55,7 @@ export {
 } from './activation.js';
 export { dropout, type DropoutOptions } from './dropout.js';
 export { batchNorm, type BatchNormOptions } from './batch-norm.js';
+export { layerNorm, groupNorm, instanceNorm, type AffineNormOptions, type InstanceNormOptions } from './norm.js';
 export {
   crossEntropy,
   nllLoss,

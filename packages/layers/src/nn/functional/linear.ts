@@ -53,7 +53,8 @@ const linearOp = defineOp({
   name: 'linear',
   forward(ctx: ForwardContext<LinearSaved>, input: Tensor, weight: Tensor, bias: Tensor | null): Tensor {
     const [outF, inF] = weight.shape as [number, number];
-    const rows = input.size / Math.max(inF, 1);
+    // From the shape, not size / inF: with inF = 0 there are still rows, each the bias (or 0).
+    const rows = input.shape.slice(0, -1).reduce((a, d) => a * d, 1);
     const x = contiguousData(input) as GemmArray;
     const w = contiguousData(weight) as GemmArray;
     const y = floatArray(x, rows * outF);
@@ -62,7 +63,7 @@ const linearOp = defineOp({
       const b = contiguousData(bias);
       for (let r = 0; r < rows; r++) y.set(b, r * outF);
     }
-    if (rows > 0 && outF > 0)
+    if (rows > 0 && outF > 0 && inF > 0)
       getGemm().gemm(false, true, rows, outF, inF, 1, x, 0, inF, w, 0, inF, bias ? 1 : 0, y, 0, outF);
     // Keep only what backward will read: x for gradWeight, W for gradInput.
     ctx.save({

@@ -1,5 +1,5 @@
 import { isAnomalyEnabled, withScope, type Variable } from '@torchlet/autograd';
-import { formatShape, shapeError, Tensor, typeError } from '@torchlet/tensor';
+import { describeValue, formatShape, printWithToString, ShapeError, Tensor, typeError } from '@torchlet/tensor';
 import { HookList, type RemovableHandle } from './hooks.js';
 import { Parameter } from './parameter.js';
 import { summary, type SummaryOptions } from '../summary.js';
@@ -11,13 +11,26 @@ export interface LoadStateDictOptions {
   strict?: boolean;
 }
 
-/** `loadStateDict` with `strict` found keys that do not match; the lists say which. */
-export class StateDictError extends Error {
+/** A checkpoint entry whose shape differs from the model's. */
+export interface StateDictMismatch {
+  key: string;
+  checkpointShape: number[];
+  modelShape: number[];
+}
+
+/**
+ * `loadStateDict` found entries that do not fit the model: every missing and unexpected key (with
+ * `strict`), every size mismatch and every value that is not a Tensor, all in one error as PyTorch
+ * lists them. A ShapeError: the checkpoint's keys and shapes disagree with the model's.
+ */
+export class StateDictError extends ShapeError {
   override name = 'StateDictError';
   constructor(
     message: string,
     readonly missingKeys: string[],
     readonly unexpectedKeys: string[],
+    readonly sizeMismatches: StateDictMismatch[] = [],
+    readonly notTensors: string[] = [],
   ) {
     super(message);
   }
@@ -253,8 +266,9 @@ export abstract class Module {
   /**
    * Copies values from `stateDict` into this module's parameters and buffers (in place, so
    * optimizers holding the parameters keep working).
-   * @throws ShapeError naming the key and both shapes on a size mismatch; with `strict` (default),
-   *   an Error listing every missing and unexpected key
+   * @throws StateDictError (a ShapeError) listing every problem at once, before anything is written:
+   *   each size mismatch (key and both shapes), each value that is not a Tensor and, with `strict`
+   *   (default), every missing and unexpected key
    */
   loadStateDict(stateDict: StateDict, options: LoadStateDictOptions = {}): LoadStateDictResult {
     const strict = options.strict ?? true;
@@ -263,22 +277,32 @@ export abstract class Module {
     const own = this.stateDict();
     const missingKeys = Object.keys(own).filter((k) => !Object.hasOwn(stateDict, k));
     const unexpectedKeys = Object.keys(stateDict).filter((k) => !Object.hasOwn(own, k));
-    if (strict && (missingKeys.length || unexpectedKeys.length)) {
-      const parts = [];
-      if (missingKeys.length) parts.push(`missing keys: ${missingKeys.join(', ')}`);
-      if (unexpectedKeys.length) parts.push(`unexpected keys: ${unexpectedKeys.join(', ')}`);
-      throw new StateDictError(`loadStateDict: ${parts.join('; ')}`, missingKeys, unexpectedKeys);
-    }
+    const sizeMismatches: StateDictMismatch[] = [];
+    const notTensors: string[] = [];
+    const problems: string[] = [];
+    if (strict && missingKeys.length) problems.push(`missing keys: ${missingKeys.join(', ')}`);
+    if (strict && unexpectedKeys.length) problems.push(`unexpected keys: ${unexpectedKeys.join(', ')}`);
     for (const [key, target] of Object.entries(own)) {
       if (!Object.hasOwn(stateDict, key)) continue;
-      const source = stateDict[key];
-      if (!(source instanceof Tensor)) throw typeError('loadStateDict', `${key} must be a Tensor`);
-      if (source.shape.length !== target.shape.length || source.shape.some((d, i) => d !== target.shape[i])) {
-        throw shapeError(
-          'loadStateDict',
+      const source: unknown = stateDict[key];
+      if (!(source instanceof Tensor)) {
+        notTensors.push(key);
+        problems.push(`${key} must be a Tensor, got ${describeValue(source)}`);
+      } else if (source.shape.length !== target.shape.length || source.shape.some((d, i) => d !== target.shape[i])) {
+        sizeMismatches.push({ key, checkpointShape: source.shape.slice(), modelShape: target.shape.slice() });
+        problems.push(
           `${key}: checkpoint has shape ${formatShape(source.shape)}, model has ${formatShape(target.shape)}`,
         );
       }
+    }
+    if (problems.length) {
+      throw new StateDictError(
+        `loadStateDict: ${problems.join('; ')}`,
+        missingKeys,
+        unexpectedKeys,
+        sizeMismatches,
+        notTensors,
+      );
     }
     for (const [key, target] of Object.entries(own)) {
       if (!Object.hasOwn(stateDict, key)) continue;
@@ -321,3 +345,4 @@ export abstract class Module {
     return `${head}${this.extraRepr() ? ',' : ''}\n${lines.join('\n')}\n)`;
   }
 }
+printWithToString(Module);

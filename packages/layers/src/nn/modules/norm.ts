@@ -1,6 +1,7 @@
-import type { Variable } from '@torchlet/autograd';
+import { squeeze, unsqueeze, type Variable } from '@torchlet/autograd';
 import {
   checkInt,
+  checkOptions,
   formatShape,
   full,
   rangeError,
@@ -11,6 +12,7 @@ import {
   type DType,
 } from '@torchlet/tensor';
 import { batchNorm } from '../functional/batch-norm.js';
+import { groupNorm, instanceNorm, layerNorm } from '../functional/norm.js';
 import { Module } from './module.js';
 import { Parameter } from './parameter.js';
 
@@ -161,5 +163,260 @@ export class BatchNorm2d extends BatchNormNd {
   protected readonly ranks = [4] as const;
   constructor(numFeatures: number, options: BatchNormModuleOptions = {}) {
     super('BatchNorm2d', numFeatures, options);
+  }
+}
+
+/**
+ * Batch normalisation over `[N, C, D, H, W]` per channel, as `torch.nn.BatchNorm3d`.
+ * @example new BatchNorm3d(8).forward(x) // x [N, 8, D, H, W] → same shape
+ */
+export class BatchNorm3d extends BatchNormNd {
+  protected readonly ranks = [5] as const;
+  constructor(numFeatures: number, options: BatchNormModuleOptions = {}) {
+    super('BatchNorm3d', numFeatures, options);
+  }
+}
+
+function checkDType(op: string, dtype: unknown): DType {
+  if (dtype !== 'float32' && dtype !== 'float64')
+    throw typeError(op, `dtype must be 'float32' or 'float64', got ${String(dtype)}`);
+  return dtype;
+}
+
+function checkBool(op: string, name: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') throw typeError(op, `${name} must be a boolean, got ${String(value)}`);
+  return value;
+}
+
+function checkEps(op: string, eps: unknown): number {
+  if (typeof eps !== 'number' || !(eps >= 0) || !Number.isFinite(eps))
+    throw rangeError(op, `eps must be a finite number >= 0, got eps=${String(eps)}`);
+  return eps;
+}
+
+export interface LayerNormModuleOptions {
+  /** Added to the variance before the square root. Default 1e-5. */
+  eps?: number;
+  /** Learn an elementwise scale (`weight`, init 1) and shift (`bias`, init 0) of `normalizedShape`. Default true. */
+  elementwiseAffine?: boolean;
+  /** Default 'float32'. */
+  dtype?: DType;
+}
+
+/**
+ * Layer normalisation over the last axes, as `torch.nn.LayerNorm`. `weight`, `bias`: `normalizedShape`.
+ * @example new LayerNorm(64).forward(x) // x [N, L, 64] → same shape
+ */
+export class LayerNorm extends Module {
+  readonly normalizedShape: readonly number[];
+  readonly eps: number;
+  readonly elementwiseAffine: boolean;
+  weight: Parameter | null;
+  bias: Parameter | null;
+
+  constructor(normalizedShape: number | readonly number[], options: LayerNormModuleOptions = {}) {
+    super();
+    const op = 'LayerNorm';
+    const shape = typeof normalizedShape === 'number' ? [normalizedShape] : normalizedShape;
+    if (!Array.isArray(shape) || shape.length === 0 || shape.some((d) => !Number.isInteger(d) || d < 1))
+      throw typeError(
+        op,
+        `normalizedShape must be a positive integer or a non-empty array of them, got ${String(normalizedShape)}`,
+      );
+    const o = checkOptions(op, options);
+    this.normalizedShape = [...shape];
+    this.eps = checkEps(op, o.eps ?? 1e-5);
+    this.elementwiseAffine = checkBool(op, 'elementwiseAffine', o.elementwiseAffine ?? true);
+    const dtype = checkDType(op, o.dtype ?? 'float32');
+    this.weight = this.elementwiseAffine ? new Parameter(full(shape, 1, { dtype })) : null;
+    this.bias = this.elementwiseAffine ? new Parameter(zeros(shape, { dtype })) : null;
+  }
+
+  /** Weight 1, bias 0 (in place). */
+  resetParameters(): void {
+    this.weight?.data.data.fill(1);
+    this.bias?.data.data.fill(0);
+  }
+
+  /** `input [..., ...normalizedShape]` → same shape */
+  forward(input: TensorInput): Variable {
+    return layerNorm(input, this.normalizedShape, { weight: this.weight, bias: this.bias, eps: this.eps });
+  }
+
+  override extraRepr(): string {
+    const extra = [formatShape(this.normalizedShape), `eps=${this.eps}`];
+    if (!this.elementwiseAffine) extra.push('elementwiseAffine=false');
+    return extra.join(', ');
+  }
+}
+
+export interface GroupNormModuleOptions {
+  /** Added to the variance before the square root. Default 1e-5. */
+  eps?: number;
+  /** Learn a per-channel scale (`weight`, init 1) and shift (`bias`, init 0). Default true. */
+  affine?: boolean;
+  /** Default 'float32'. */
+  dtype?: DType;
+}
+
+/**
+ * Group normalisation, as `torch.nn.GroupNorm`: channels split into `numGroups` groups, each
+ * normalised per sample. `weight`, `bias`: `[numChannels]`.
+ * @example new GroupNorm(4, 32).forward(x) // x [N, 32, H, W] → same shape
+ */
+export class GroupNorm extends Module {
+  readonly numGroups: number;
+  readonly numChannels: number;
+  readonly eps: number;
+  readonly affine: boolean;
+  weight: Parameter | null;
+  bias: Parameter | null;
+
+  constructor(numGroups: number, numChannels: number, options: GroupNormModuleOptions = {}) {
+    super();
+    const op = 'GroupNorm';
+    this.numGroups = checkInt(op, numGroups, 'numGroups', 1);
+    this.numChannels = checkInt(op, numChannels, 'numChannels', 1);
+    if (numChannels % numGroups !== 0)
+      throw rangeError(op, `numChannels (${numChannels}) must be divisible by numGroups (${numGroups})`);
+    const o = checkOptions(op, options);
+    this.eps = checkEps(op, o.eps ?? 1e-5);
+    this.affine = checkBool(op, 'affine', o.affine ?? true);
+    const dtype = checkDType(op, o.dtype ?? 'float32');
+    this.weight = this.affine ? new Parameter(full([numChannels], 1, { dtype })) : null;
+    this.bias = this.affine ? new Parameter(zeros([numChannels], { dtype })) : null;
+  }
+
+  /** Weight 1, bias 0 (in place). */
+  resetParameters(): void {
+    this.weight?.data.data.fill(1);
+    this.bias?.data.data.fill(0);
+  }
+
+  /** `input [N, numChannels, ...]` → same shape */
+  forward(input: TensorInput): Variable {
+    if (input.ndim >= 2 && input.shape[1] !== this.numChannels)
+      throw shapeError(
+        'GroupNorm',
+        `input has ${input.shape[1]} channels (axis 1 of ${formatShape(input.shape)}) but numChannels is ${this.numChannels}`,
+      );
+    return groupNorm(input, this.numGroups, { weight: this.weight, bias: this.bias, eps: this.eps });
+  }
+
+  override extraRepr(): string {
+    return `${this.numGroups}, ${this.numChannels}, eps=${this.eps}${this.affine ? '' : ', affine=false'}`;
+  }
+}
+
+export interface InstanceNormModuleOptions extends Omit<BatchNormModuleOptions, 'momentum'> {
+  /** Weight of each new batch in the running statistics. Default 0.1. */
+  momentum?: number;
+}
+
+/**
+ * Shared by InstanceNorm1d/2d/3d, as PyTorch's `_InstanceNorm`: defaults `affine: false` and
+ * `trackRunningStats: false`. With running statistics, training updates them and eval uses them;
+ * without, every mode normalises each instance by its own statistics. An input without the batch
+ * axis (`[C, L]` for 1d) is treated as one sample.
+ * Differs from PyTorch: a channel count other than `numFeatures` is an error even when not affine
+ * (PyTorch only warns).
+ */
+export abstract class InstanceNormNd extends Module {
+  readonly numFeatures: number;
+  readonly eps: number;
+  readonly momentum: number;
+  readonly affine: boolean;
+  readonly trackRunningStats: boolean;
+  weight: Parameter | null;
+  bias: Parameter | null;
+  declare running_mean: Tensor | null;
+  declare running_var: Tensor | null;
+  declare num_batches_tracked: Tensor | null;
+  /** Spatial axes: 1, 2 or 3. */
+  protected abstract readonly spatialDims: number;
+
+  constructor(name: string, numFeatures: number, options: InstanceNormModuleOptions = {}) {
+    super();
+    const o = checkOptions(name, options);
+    this.numFeatures = checkInt(name, numFeatures, 'numFeatures', 1);
+    this.eps = checkEps(name, o.eps ?? 1e-5);
+    const momentum = o.momentum ?? 0.1;
+    if (typeof momentum !== 'number' || !(momentum >= 0 && momentum <= 1))
+      throw rangeError(name, `momentum must be in [0, 1], got momentum=${String(momentum)}`);
+    this.momentum = momentum;
+    this.affine = checkBool(name, 'affine', o.affine ?? false);
+    this.trackRunningStats = checkBool(name, 'trackRunningStats', o.trackRunningStats ?? false);
+    const dtype = checkDType(name, o.dtype ?? 'float32');
+    this.weight = this.affine ? new Parameter(full([numFeatures], 1, { dtype })) : null;
+    this.bias = this.affine ? new Parameter(zeros([numFeatures], { dtype })) : null;
+    const track = this.trackRunningStats;
+    this.registerBuffer('running_mean', track ? zeros([numFeatures], { dtype }) : null);
+    this.registerBuffer('running_var', track ? full([numFeatures], 1, { dtype }) : null);
+    // Kept for state-dict parity with PyTorch, which registers it but never counts instance-norm batches.
+    this.registerBuffer('num_batches_tracked', track ? zeros([], { dtype: 'int32' }) : null);
+  }
+
+  get runningMean(): Tensor | null {
+    return this.running_mean;
+  }
+  get runningVar(): Tensor | null {
+    return this.running_var;
+  }
+
+  /** `[N, C, ...spatial]` or `[C, ...spatial]` → same shape */
+  forward(input: TensorInput): Variable {
+    const name = this.constructor.name;
+    const d = this.spatialDims;
+    if (input.ndim !== d + 1 && input.ndim !== d + 2)
+      throw shapeError(name, `expected ${d + 1}-D (unbatched) or ${d + 2}-D input, got ${formatShape(input.shape)}`);
+    const unbatched = input.ndim === d + 1;
+    const channels = input.shape[unbatched ? 0 : 1];
+    if (channels !== this.numFeatures)
+      throw shapeError(
+        name,
+        `input has ${channels} channels (axis ${unbatched ? 0 : 1} of ${formatShape(input.shape)}) but numFeatures is ${this.numFeatures}`,
+      );
+    const x = unbatched ? unsqueeze(input, 0) : input;
+    const y = instanceNorm(x, {
+      runningMean: this.running_mean,
+      runningVar: this.running_var,
+      weight: this.weight,
+      bias: this.bias,
+      useInputStats: this.training || !this.trackRunningStats,
+      momentum: this.momentum,
+      eps: this.eps,
+    });
+    return unbatched ? squeeze(y, 0) : y;
+  }
+
+  override extraRepr(): string {
+    const extra = [`${this.numFeatures}`, `eps=${this.eps}`, `momentum=${this.momentum}`];
+    if (this.affine) extra.push('affine=true');
+    if (this.trackRunningStats) extra.push('trackRunningStats=true');
+    return extra.join(', ');
+  }
+}
+
+/** Instance normalisation over `[N, C, L]` (or `[C, L]`), as `torch.nn.InstanceNorm1d`. */
+export class InstanceNorm1d extends InstanceNormNd {
+  protected readonly spatialDims = 1;
+  constructor(numFeatures: number, options: InstanceNormModuleOptions = {}) {
+    super('InstanceNorm1d', numFeatures, options);
+  }
+}
+
+/** Instance normalisation over `[N, C, H, W]` (or `[C, H, W]`), as `torch.nn.InstanceNorm2d`. */
+export class InstanceNorm2d extends InstanceNormNd {
+  protected readonly spatialDims = 2;
+  constructor(numFeatures: number, options: InstanceNormModuleOptions = {}) {
+    super('InstanceNorm2d', numFeatures, options);
+  }
+}
+
+/** Instance normalisation over `[N, C, D, H, W]` (or `[C, D, H, W]`), as `torch.nn.InstanceNorm3d`. */
+export class InstanceNorm3d extends InstanceNormNd {
+  protected readonly spatialDims = 3;
+  constructor(numFeatures: number, options: InstanceNormModuleOptions = {}) {
+    super('InstanceNorm3d', numFeatures, options);
   }
 }

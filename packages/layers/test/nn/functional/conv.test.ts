@@ -198,6 +198,25 @@ describe('conv: behaviour', () => {
   });
 });
 
+describe('conv over Cin = 0 channels: the empty sum', () => {
+  it('gives [N, Cout, ...out] of the bias (zeros without), and bias gradient = Σ gradOutput', () => {
+    const x = randn([2, 0, 4, 4], { ...f64, requiresGrad: true });
+    const w = randn([3, 0, 3, 3], { ...f64, requiresGrad: true });
+    const b = tensor([1, -2, 0.5], { ...f64, requiresGrad: true });
+    const y = conv2d(x, w, b, { padding: 1 });
+    expect(y.shape).toEqual([2, 3, 4, 4]);
+    expect(Array.from(y.data.toTypedArray().subarray(0, 17))).toEqual([...new Array<number>(16).fill(1), -2]);
+    y.backward(T.ones([2, 3, 4, 4], f64));
+    expect(b.grad!.toArray()).toEqual([32, 32, 32]);
+    expect(x.grad!.shape).toEqual([2, 0, 4, 4]);
+    expect(w.grad!.shape).toEqual([3, 0, 3, 3]);
+    expect(conv1d(T.zeros([0, 5]), T.zeros([2, 0, 2])).shape).toEqual([2, 4]);
+    expect(conv3d(T.zeros([1, 0, 3, 3, 3]), T.zeros([2, 0, 2, 2, 2])).toArray()).toEqual(
+      T.zeros([1, 2, 2, 2, 2]).toArray(),
+    );
+  });
+});
+
 describe('conv: backward does only the work asked for', () => {
   let restore: Gemm | null = null;
   afterEach(() => {
@@ -286,6 +305,21 @@ describe('conv: errors name the op, the argument and the numbers', () => {
     expect(call).toThrow('conv2d: input [1, 3, 4, 4] padded to 4x4 is smaller than the dilated kernel 5x5');
     expect(() => conv2d(x, w, null, { dilation: 2 })).toThrow(
       'conv2d: input [1, 3, 4, 4] padded to 4x4 is smaller than the dilated kernel 5x5',
+    );
+  });
+
+  it('an output or im2col matrix past MAX_ELEMENTS is a RangeError naming padding/stride and the count, not an engine error', () => {
+    const call = () => conv2d(randn([2, 3, 8, 8]), randn([4, 3, 3, 3]), null, { padding: 32768 });
+    expect(call).toThrow(RangeError);
+    expect(call).toThrow(
+      'conv2d: the output [2, 4, 65542, 65542] of input [2, 3, 8, 8] with padding=32768, stride=1, dilation=1 holds 34366030112 elements, more than the 2147483647 a tensor can hold',
+    );
+    expect(() => conv1d(randn([1, 1, 4]), randn([1, 1, 3]), null, { padding: 2 ** 53 })).toThrow(
+      /^conv1d: the output \[1, 1, 18014398509481984\] of input \[1, 1, 4\] with padding=9007199254740992/,
+    );
+    // One output channel, but Cin·kH·kW × positions columns: 3·9 × 46339² > 2^31 − 1.
+    expect(() => conv2d(randn([1, 3, 1, 1]), randn([1, 3, 3, 3]), null, { padding: 23170 })).toThrow(
+      /^conv2d: one sample's im2col columns \(27 × 2147302921 positions, input \[1, 3, 1, 1\] with padding=23170/,
     );
   });
 

@@ -185,6 +185,40 @@ describe('stateDict / loadStateDict', () => {
     );
     expect(() => net.loadStateDict(null as never)).toThrow(/stateDict must be an object of tensors/);
   });
+  it('every problem is listed in one error, as PyTorch does: missing, unexpected, each size mismatch, non-tensors', () => {
+    const net = new Net();
+    const before = net.stateDict()['block.fc.weight']!.toArray();
+    const sd: Record<string, unknown> = { ...new Net(3).stateDict() };
+    delete sd['head.2.bias'];
+    sd['extra'] = zeros([1]);
+    sd['block.fc.weight'] = zeros([4, 4]);
+    sd['head.2.weight'] = zeros([3, 4]);
+    sd['block.fc.bias'] = [1, 2, 3, 4];
+    let error: unknown;
+    try {
+      net.loadStateDict(sd as never);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(StateDictError);
+    expect(error).toBeInstanceOf(ShapeError);
+    const e = error as StateDictError;
+    expect(e.message).toBe(
+      'loadStateDict: missing keys: head.2.bias; unexpected keys: extra; ' +
+        'block.fc.weight: checkpoint has shape [4, 4], model has [4, 3]; block.fc.bias must be a Tensor, got an array; ' +
+        'head.2.weight: checkpoint has shape [3, 4], model has [2, 4]',
+    );
+    expect(e.sizeMismatches).toEqual([
+      { key: 'block.fc.weight', checkpointShape: [4, 4], modelShape: [4, 3] },
+      { key: 'head.2.weight', checkpointShape: [3, 4], modelShape: [2, 4] },
+    ]);
+    expect(e.notTensors).toEqual(['block.fc.bias']);
+    expect(net.stateDict()['block.fc.weight']!.toArray()).toEqual(before);
+    // strict: false still rejects size mismatches (as PyTorch), listing all of them.
+    expect(() => net.loadStateDict(sd as never, { strict: false })).toThrow(
+      /^loadStateDict: block.fc.weight: checkpoint has shape \[4, 4\], model has \[4, 3\]; block.fc.bias must be a Tensor, got an array; head.2.weight/,
+    );
+  });
   it('keys like toString or constructor are not mistaken for entries', () => {
     const net = new Linear(1, 1);
     expect(() => net.loadStateDict({ toString: zeros([1]) } as never)).toThrow(
