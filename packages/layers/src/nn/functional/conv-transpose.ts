@@ -1,16 +1,16 @@
 import { defineOp, type ForwardContext, type Variable } from '@torchlet/autograd';
 import {
   convGeometry,
-  formatShape,
-  rangeError,
-  shapeError,
-  Tensor,
-  typeError,
   describeOption,
-  formatSize,
-  spatialTuple,
   floatArray,
   floatData,
+  formatShape,
+  formatSize,
+  rangeError,
+  shapeError,
+  spatialTuple,
+  Tensor,
+  typeError,
 } from '@torchlet/tensor';
 import {
   channelSums,

@@ -1,15 +1,15 @@
 import { defineOp, type ForwardContext, type Variable } from '@torchlet/autograd';
 import {
   convGeometry,
+  describeOption,
+  floatArray,
+  type FloatArray,
+  floatData,
   formatShape,
   rangeError,
   shapeError,
   Tensor,
   typeError,
-  describeOption,
-  floatArray,
-  floatData,
-  type FloatArray,
 } from '@torchlet/tensor';
 import { convAdjointInto, convForwardInto, convPlan, convWeightGradInto, type ConvPlan } from './conv.js';
 import { type TensorInput } from './conv-options.js';
