@@ -68,7 +68,8 @@ function torchletBackends(): TorchletBackend[] {
 /** TF.js with every backend that starts here; `failed` says why the others did not. */
 async function loadTf(allowSoftwareGl: boolean): Promise<TfPeers> {
   setWasmPaths(new URL('./tfjs/', import.meta.url).href);
-  setThreadsCount(scope.navigator.hardwareConcurrency || 1);
+  const cores = scope.navigator.hardwareConcurrency || 1;
+  setThreadsCount(cores);
   tf.enableProdMode();
   const peers: TfPeers = { tf, version: tf.version_core, backends: [], failed: {}, labels: {} };
   for (const name of ['wasm', 'webgl', 'cpu'] as TfBackendName[]) {
@@ -85,7 +86,10 @@ async function loadTf(allowSoftwareGl: boolean): Promise<TfPeers> {
           continue;
         }
       }
-      if (await tf.setBackend(name)) peers.backends.push(name);
+      const started = await (name === 'wasm'
+        ? withReportedCores(2 * cores, () => tf.setBackend(name))
+        : tf.setBackend(name));
+      if (started) peers.backends.push(name);
       else peers.failed[name] = 'setBackend returned false';
     } catch (err) {
       peers.failed[name] = firstLine(err);
@@ -94,10 +98,26 @@ async function loadTf(allowSoftwareGl: boolean): Promise<TfPeers> {
   if (peers.backends.includes('wasm')) {
     const threaded =
       (await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')) && (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
-    // getThreadsCount is what XNNPACK's pool reports, whatever setThreadsCount asked for.
+    // What XNNPACK's pool runs on (withReportedCores says why it is not simply `cores`).
     peers.labels!.wasm = `tfjs wasm×${getThreadsCount()}${threaded ? ' (threaded build)' : ''}`;
   }
   return peers;
+}
+
+/**
+ * Runs `start` while `navigator.hardwareConcurrency` reads `cores`. TF.js's wasm backend gives XNNPACK
+ * half the logical cores the browser reports, as if every core were two hyper-threads, and
+ * `setThreadsCount` cannot raise that (measured in Chromium 156 with DevTools' concurrency override:
+ * 2, 4, 8 cores → 1, 2, 4 threads). Told twice the cores while it starts, it uses every core, as
+ * Torchlet's `wasm×N` row does. Torchlet read the true count before, and reads it again after.
+ */
+async function withReportedCores<T>(cores: number, start: () => Promise<T>): Promise<T> {
+  Object.defineProperty(scope.navigator, 'hardwareConcurrency', { value: cores, configurable: true });
+  try {
+    return await start();
+  } finally {
+    delete (scope.navigator as { hardwareConcurrency?: number }).hardwareConcurrency;
+  }
 }
 
 /** The renderer behind this worker's WebGL (unmasked where the browser tells), or null without WebGL. */
@@ -138,6 +158,7 @@ async function run(request: BenchRequest): Promise<void> {
       `Browser: ${browserVersion()} (${scope.navigator.hardwareConcurrency} logical cores); ${scope.crossOriginIsolated ? 'cross-origin isolated' : 'NOT cross-origin isolated (no threads)'}`,
       `Torchlet: ${backends.map((b) => b.label).join(', ')} (WebAssembly SIMD ${info.wasmSimd ? 'yes' : 'no'}, worker threads ${info.threadsAvailable ? 'yes' : 'no'})`,
       `TensorFlow.js ${peers.version}: ${peers.backends.map((b) => peers.labels?.[b] ?? `tfjs ${b}`).join(', ')}${failed.length ? `; ${failed.join('; ')}` : ''}`,
+      `TF.js wasm was told ${2 * scope.navigator.hardwareConcurrency} cores while it started: XNNPACK takes half of what the browser reports`,
       `WebGL in this worker: ${webglRenderer() ?? 'none'}`,
       `Mode: ${request.quick ? 'quick (short runs; for checking the page, not for quoting)' : 'full'}; workloads: ${chosen.map((w) => w.name).join('; ')}`,
     ],

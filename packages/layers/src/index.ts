@@ -98,7 +98,8 @@ export {
   PReLU,
   type PReLUOptions,
 } from './nn/modules/activation.js';
-export { Dropout, type DropoutModuleOptions } from './nn/modules/dropout.js';
+export { Upsample } from './nn/modules/upsample.js';
+export { Dropout, Dropout1d, Dropout2d, Dropout3d, type DropoutModuleOptions } from './nn/modules/dropout.js';
 export {
   BatchNormNd,
   BatchNorm1d,

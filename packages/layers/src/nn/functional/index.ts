@@ -53,7 +53,8 @@ export {
   type EluOptions,
   type SoftplusOptions,
 } from './activation.js';
-export { dropout, type DropoutOptions } from './dropout.js';
+export { interpolate, type InterpolateOptions, type InterpolateMode } from './interpolate.js';
+export { dropout, dropout1d, dropout2d, dropout3d, type DropoutOptions } from './dropout.js';
 export { batchNorm, type BatchNormOptions } from './batch-norm.js';
 export { layerNorm, groupNorm, instanceNorm, type AffineNormOptions, type InstanceNormOptions } from './norm.js';
 export {
