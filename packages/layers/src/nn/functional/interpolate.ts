@@ -8,8 +8,9 @@ import {
   shapeError,
   Tensor,
   typeError,
+  floatArray,
 } from '@torchlet/tensor';
-import { floatArray, type TensorInput } from './conv-options.js';
+import { type TensorInput } from './conv-options.js';
 
 /**
  * Interpolation is separable: nearest, linear, bilinear and trilinear all resample one spatial
