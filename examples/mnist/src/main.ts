@@ -1,13 +1,12 @@
 import { exportOnnx, save } from '@torchlet/layers/node';
 import { mnistDatasets } from '@torchlet/layers/node';
-import { summary } from '@torchlet/layers';
+import { formatSeconds, ProgressBar, summary } from '@torchlet/layers';
 import { renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs, UsageError } from './args.js';
 import { asFileError, checkWritableDir, writing } from './output.js';
 import { writePlots } from './plots.js';
 import { createModel } from './models.js';
-import { formatSeconds, ProgressBar } from './progress.js';
 import { trainMnist } from './train.js';
 
 function main(): void {
@@ -28,9 +27,16 @@ function main(): void {
   );
 
   let bar: ProgressBar | null = null;
+  let imagesBefore = 0;
   const result = trainMnist(args, data, {
-    onEpochStart: (epoch, batches) => (bar = new ProgressBar(`epoch ${epoch}/${args.epochs}`, batches)),
-    onBatch: (batch, images, loss) => bar!.update(batch, images, loss),
+    onEpochStart: (epoch, batches) => {
+      bar = new ProgressBar(`epoch ${epoch}/${args.epochs}`, batches);
+      imagesBefore = 0;
+    },
+    onBatch: (_batch, images, _running, loss) => {
+      bar!.update(images - imagesBefore, loss);
+      imagesBefore = images;
+    },
     onEpochEnd: (r) =>
       console.log(
         `epoch ${r.epoch}: train loss ${r.trainLoss.toFixed(4)}, test accuracy ${r.testAccuracy.toFixed(4)}, ${r.imagesPerSecond.toFixed(0)} img/s, ${r.seconds.toFixed(1)} s`,

@@ -21,8 +21,8 @@ export interface EpochReport {
 export interface TrainHooks {
   /** Called before each epoch with its number of batches. */
   onEpochStart?(epoch: number, batches: number): void;
-  /** Called after each batch: batches and images done this epoch, and the running (smoothed) loss. */
-  onBatch?(batch: number, images: number, runningLoss: number): void;
+  /** Called after each batch: batches and images done this epoch, the running (smoothed) loss and the batch's own. */
+  onBatch?(batch: number, images: number, runningLoss: number, loss: number): void;
   onEpochEnd?(report: EpochReport): void;
 }
 
@@ -79,7 +79,7 @@ export function trainMnist(
       // An exponential moving average reads better than the jumpy per-batch loss.
       running = Number.isNaN(running) ? value : 0.95 * running + 0.05 * value;
       images += x.shape[0]!;
-      hooks.onBatch?.(++batch, images, running);
+      hooks.onBatch?.(++batch, images, running, value);
     }
     const seconds = (performance.now() - start) / 1000;
     const report: EpochReport = {

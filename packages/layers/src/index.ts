@@ -52,14 +52,29 @@ export {
 } from './optim/optimizer.js';
 export { SGD, type SGDOptions } from './optim/sgd.js';
 export { AdamBase, Adam, AdamW, type AdamOptions } from './optim/adam.js';
+export { RMSprop, type RMSpropOptions } from './optim/rmsprop.js';
+export { Adadelta, type AdadeltaOptions } from './optim/adadelta.js';
+export { Adagrad, type AdagradOptions } from './optim/adagrad.js';
 export {
   LRScheduler,
   StepLR,
   CosineAnnealingLR,
+  MultiStepLR,
+  ExponentialLR,
+  LinearLR,
   type StepLROptions,
   type CosineAnnealingLROptions,
+  type MultiStepLROptions,
+  type ExponentialLROptions,
+  type LinearLROptions,
   type SchedulerStateDict,
 } from './optim/lr-scheduler.js';
+export { OneCycleLR, type OneCycleLROptions } from './optim/one-cycle-lr.js';
+export {
+  ReduceLROnPlateau,
+  type ReduceLROnPlateauOptions,
+  type PlateauStateDict,
+} from './optim/reduce-lr-on-plateau.js';
 export {
   Conv1d,
   Conv2d,
@@ -121,9 +136,13 @@ export {
   captureTrainingState,
   restoreTrainingState,
   CheckpointError,
+  type AnyScheduler,
   type TrainingState,
   type TrainingTargets,
   type RestoredTraining,
 } from './train/training-state.js';
+export { ProgressBar, formatSeconds, type ProgressBarOptions, type ProgressStream } from './train/progress.js';
+export { trainEpoch, type TrainEpochOptions, type EpochStats } from './train/train-epoch.js';
 export { toOnnxBytes, type OnnxExportOptions } from './onnx/export.js';
+export * as transforms from './data/transforms.js';
 export * as visualize from './visualize/index.js';

@@ -53,13 +53,65 @@ export function checkShape(op: string, shape: unknown, argName = 'shape'): numbe
   return shape as number[];
 }
 
-/** An options argument: an object, or undefined for all defaults (null, numbers, strings are TypeErrors). */
-export function checkOptions<T extends object>(op: string, options: T | undefined, argName = 'options'): T {
+/**
+ * An options argument: an object, or undefined for all defaults (null, numbers, strings are TypeErrors).
+ * With `known`, a key outside it is a TypeError, as PyTorch's "unexpected keyword argument", that
+ * suggests the camelCase spelling of a snake_case key and the nearest known name for a typo:
+ * `conv2d: unknown option 'padding_mode'; did you mean 'paddingMode'? (known: stride, padding, ...)`.
+ */
+export function checkOptions<T extends object>(
+  op: string,
+  options: T | undefined,
+  known?: readonly string[],
+  argName = 'options',
+): T {
   if (options === undefined) return {} as T;
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw typeError(op, `${argName} must be an object, got ${describeValue(options)}`);
   }
+  if (known !== undefined) {
+    for (const key of Object.keys(options)) {
+      if (!known.includes(key)) throw typeError(op, unknownKeyMessage(key, known, argName));
+    }
+  }
   return options;
+}
+
+function unknownKeyMessage(key: string, known: readonly string[], argName: string): string {
+  const what = argName === 'options' ? 'option' : `key in ${argName}`;
+  const list = known.length === 0 ? 'it takes none' : `known: ${known.join(', ')}`;
+  const guess = suggestKey(key, known);
+  return `unknown ${what} '${key}'${guess === null ? '' : `; did you mean '${guess}'?`} (${list})`;
+}
+
+/** The known key a user most likely meant: the camelCase of a snake_case key, else the nearest by edit distance. */
+function suggestKey(key: string, known: readonly string[]): string | null {
+  const camel = key.toLowerCase().replace(/[_-]+([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+  const folded = (k: string) => k.toLowerCase().replace(/[_-]/g, '');
+  const exact = known.find((k) => k === camel || folded(k) === folded(key));
+  if (exact !== undefined) return exact;
+  let best: string | null = null;
+  let bestDistance = Infinity;
+  for (const k of known) {
+    const d = editDistance(folded(key), folded(k));
+    if (d < bestDistance) [best, bestDistance] = [k, d];
+  }
+  // A third of the name may be wrong (`paddding`, `lr_decy`); beyond that a guess misleads more than it helps.
+  return best !== null && bestDistance <= Math.max(1, Math.floor(best.length / 3)) ? best : null;
+}
+
+/** Levenshtein distance (insertions, deletions, substitutions), over two rows. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitute = previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current.push(Math.min(previous[j]! + 1, current[j - 1]! + 1, substitute));
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
 }
 
 export function checkInt(op: string, value: unknown, argName: string, min = -Infinity): number {
@@ -131,4 +183,20 @@ export function spatialTuple(op: string, name: string, value: unknown, dims: num
     throw rangeError(op, `${name} must be ${what}, got ${name}=${describeOption(value)}`);
   }
   return values.slice() as number[];
+}
+
+/** A value holding its values in a `data` Tensor: a Variable, seen from this package (which cannot import it). */
+export interface HasTensorData {
+  readonly data: Tensor;
+}
+
+/**
+ * For ops whose result carries no gradient (argmax, argmin): a Tensor, or a Variable read through
+ * its `data`, as PyTorch's `argmax` takes a tensor that requires grad.
+ */
+export function checkTensorOrData(op: string, value: unknown, argName = 'x'): Tensor {
+  if (value instanceof Tensor) return value;
+  const data = value !== null && typeof value === 'object' ? (value as Partial<HasTensorData>).data : undefined;
+  if (data instanceof Tensor) return data;
+  throw typeError(op, `${argName} must be a Tensor or Variable, got ${describeValue(value)}`);
 }

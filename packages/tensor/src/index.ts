@@ -19,6 +19,8 @@ export {
   checkInt,
   checkRank,
   checkTensor,
+  checkTensorOrData,
+  type HasTensorData,
   describeValue,
   describeOption,
   formatSize,

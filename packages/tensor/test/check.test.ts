@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   ShapeError,
   checkInt,
+  checkOptions,
   checkRank,
   checkShape,
   checkTensor,
@@ -55,5 +56,33 @@ describe('argument checks', () => {
     expect(describeValue(3)).toBe('number 3');
     expect(describeValue({})).toBe('Object');
     expect(describeValue(Object.create(null))).toBe('object');
+  });
+});
+
+describe('checkOptions with known keys', () => {
+  const known = ['stride', 'padding', 'paddingMode', 'dilation'] as const;
+  it('passes known keys and undefined options through', () => {
+    expect(checkOptions('op', { stride: 2 }, known)).toEqual({ stride: 2 });
+    expect(checkOptions('op', undefined, known)).toEqual({});
+  });
+  it('rejects an unknown key with the known list', () => {
+    expect(() => checkOptions('conv2d', { groupz: 2 }, known)).toThrow(TypeError);
+    expect(() => checkOptions('conv2d', { bias: true }, known)).toThrow(
+      "conv2d: unknown option 'bias' (known: stride, padding, paddingMode, dilation)",
+    );
+  });
+  it('suggests the camelCase spelling of a snake_case key', () => {
+    expect(() => checkOptions('conv2d', { padding_mode: 'reflect' }, known)).toThrow(
+      "conv2d: unknown option 'padding_mode'; did you mean 'paddingMode'? (known: stride, padding, paddingMode, dilation)",
+    );
+    expect(() => checkOptions('conv2d', { PaddingMode: 'reflect' }, known)).toThrow(/did you mean 'paddingMode'/);
+  });
+  it('suggests the nearest name for a typo, and nothing for a far one', () => {
+    expect(() => checkOptions('conv2d', { paddding: 1 }, known)).toThrow(/'paddding'; did you mean 'padding'\?/);
+    expect(() => checkOptions('conv2d', { dilatoin: 1 }, known)).toThrow(/did you mean 'dilation'/);
+    expect(() => checkOptions('conv2d', { momentum: 1 }, known)).toThrow(/unknown option 'momentum' \(known:/);
+  });
+  it('says when an op takes no options', () => {
+    expect(() => checkOptions('relu', { inplace: true }, [])).toThrow("relu: unknown option 'inplace' (it takes none)");
   });
 });

@@ -1,4 +1,4 @@
-import { checkInt, checkOptions, defaultGenerator, Generator, typeError } from '@torchlet/tensor';
+import { checkInt, checkOptions, defaultGenerator, Generator, Tensor, typeError } from '@torchlet/tensor';
 import { defaultCollate, type Collated, type Dataset } from './dataset.js';
 
 export interface DataLoaderOptions<T, B> {
@@ -12,6 +12,11 @@ export interface DataLoaderOptions<T, B> {
   generator?: Generator;
   /** Turns a list of items into a batch; default `defaultCollate`. Unused when the dataset has `getBatch`. */
   collate?: (items: T[]) => B;
+  /**
+   * Applied to each batch's inputs as it is produced: the batch itself when it is a Tensor, else its
+   * first element (`[images, labels]` → `[transform(images), labels]`). E.g. `transforms.compose([...])`.
+   */
+  transform?: (inputs: Tensor) => Tensor;
 }
 
 /**
@@ -31,6 +36,7 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B> {
   readonly dropLast: boolean;
   readonly generator: Generator | null;
   private readonly collate: (items: T[]) => B;
+  private readonly transform: ((inputs: Tensor) => Tensor) | null;
 
   constructor(dataset: Dataset<T, B>, options: DataLoaderOptions<T, B> = {}) {
     const op = 'DataLoader';
@@ -58,6 +64,17 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B> {
     if (options.collate !== undefined && typeof options.collate !== 'function')
       throw typeError(op, 'collate must be a function');
     this.collate = options.collate ?? (defaultCollate as unknown as (items: T[]) => B);
+    if (options.transform !== undefined && typeof options.transform !== 'function')
+      throw typeError(op, 'transform must be a function (Tensor) => Tensor');
+    this.transform = options.transform ?? null;
+  }
+
+  private transformed(batch: B): B {
+    const t = this.transform;
+    if (!t) return batch;
+    if (batch instanceof Tensor) return t(batch) as B;
+    if (Array.isArray(batch) && batch[0] instanceof Tensor) return [t(batch[0]), ...batch.slice(1)] as B;
+    throw typeError('DataLoader', 'transform needs batches that are a Tensor or start with one');
   }
 
   /** Number of batches in one epoch. */
@@ -93,11 +110,11 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B> {
     for (let b = 0; b < batches; b++) {
       const indices = order.subarray(b * this.batchSize, Math.min((b + 1) * this.batchSize, order.length));
       if (fast) {
-        yield this.dataset.getBatch!(indices);
+        yield this.transformed(this.dataset.getBatch!(indices));
       } else {
         const items: T[] = new Array(indices.length);
         for (let k = 0; k < indices.length; k++) items[k] = this.dataset.get(indices[k]!);
-        yield this.collate(items);
+        yield this.transformed(this.collate(items));
       }
     }
   }

@@ -1,5 +1,5 @@
 import { noGrad, Variable } from '@torchlet/autograd';
-import { checkShape, formatShape, typeError, zeros, type DType } from '@torchlet/tensor';
+import { checkOptions, checkShape, formatShape, typeError, zeros, type DType } from '@torchlet/tensor';
 import type { RemovableHandle } from './modules/hooks.js';
 
 /**
@@ -39,10 +39,11 @@ export interface SummaryRow {
  * A table of each leaf layer's output shape and parameter count for an input of `inputShape`,
  * in the order the layers run, with the totals (as `torchinfo.summary`). The model runs once on
  * zeros under `noGrad` and in eval mode (so BatchNorm's running statistics stay untouched); its
- * train/eval flags are restored afterwards.
+ * train/eval flags are restored afterwards. Prints the table with `console.log` (pass
+ * `{ print: false }` to only get the text) and returns it; `summaryRows` gives the data behind it.
  *
  * @param inputShape e.g. `[1, 1, 28, 28]`
- * @returns the table; `rows()` of it via `summaryRows`
+ * @returns the printed table, as a string
  * @example summary(lenet, [1, 1, 28, 28]) // prints "features.0 (Conv2d)   [1, 6, 28, 28]   156" ...
  */
 export function summary(model: SummaryModel, inputShape: readonly number[], options: SummaryOptions = {}): string {
@@ -82,6 +83,7 @@ export function summaryRows(
   if (model === null || typeof model !== 'object' || typeof (model as SummaryModel).forward !== 'function')
     throw typeError(op, 'model must be a Module');
   checkShape(op, inputShape as number[], 'inputShape');
+  checkOptions(op, options, ['dtype', 'print']);
   const params = model.parameters();
   const dtype = options.dtype ?? (params[0]?.dtype === 'float64' ? 'float64' : 'float32');
   const rows: SummaryRow[] = [];

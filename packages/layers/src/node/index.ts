@@ -3,4 +3,4 @@ export { save, load, loadWithMetadata, type LoadedCheckpoint } from './checkpoin
 export { loadMnist, mnistDataDir, mnistDatasets, MNIST_FILES, type Mnist } from './mnist.js';
 export { saveTrainingCheckpoint, loadTrainingCheckpoint } from './training-checkpoint.js';
 export { exportOnnx } from './onnx.js';
-export { encodePng, writePng, filtersToPng, featureMapsToPng, lineChartToPng } from './png.js';
+export { encodePng, writePng, filtersToPng, featureMapsToPng, lineChartToPng, saveImage } from './png.js';

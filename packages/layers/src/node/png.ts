@@ -3,6 +3,7 @@ import type { Variable } from '@torchlet/autograd';
 import type { Tensor } from '@torchlet/tensor';
 import { featureMapsToImage, filtersToImage, type GridOptions } from '../visualize/grid.js';
 import type { RgbaImage } from '../visualize/image.js';
+import { makeGrid, tensorToImage, type MakeGridOptions } from '../visualize/make-grid.js';
 import { lineChart, type LineChartOptions, type Series } from '../visualize/line-chart.js';
 import { writeFileAtomic } from './write-file-atomic.js';
 
@@ -42,4 +43,14 @@ export function featureMapsToPng(maps: Tensor | Variable, options: GridOptions =
 /** A line chart as PNG (see `lineChart`). */
 export function lineChartToPng(series: readonly Series[], options: LineChartOptions = {}): Uint8Array {
   return encodePng(lineChart(series, options));
+}
+
+/**
+ * Writes a batch of images as one PNG grid, as torchvision's `save_image`: `makeGrid(images, options)`,
+ * then each value in [0, 1] to a byte (`x·255`, rounded half up, clamped). Atomic.
+ * @param images `[B, C, H, W]` (C = 1 or 3), `[C, H, W]` or `[H, W]`
+ * @example saveImage(batch, 'samples.png', { nrow: 8, normalize: true })
+ */
+export function saveImage(images: Tensor | Variable, path: string, options: MakeGridOptions = {}): void {
+  writePng(path, tensorToImage(makeGrid(images, options)));
 }

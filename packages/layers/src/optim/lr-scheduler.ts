@@ -1,4 +1,4 @@
-import { checkInt, rangeError, typeError } from '@torchlet/tensor';
+import { checkInt, checkOptions, rangeError, typeError } from '@torchlet/tensor';
 import { checkNumber, Optimizer, type BaseOptions } from './optimizer.js';
 
 /** A scheduler's state: epoch counters and the rates, JSON-able. */
@@ -106,10 +106,9 @@ export class StepLR extends LRScheduler {
 
   constructor(optimizer: Optimizer<BaseOptions>, options: StepLROptions) {
     super('StepLR', optimizer);
-    if (options === null || typeof options !== 'object')
-      throw typeError('StepLR', 'options { stepSize, gamma } are required');
-    this.stepSize = checkInt('StepLR', options.stepSize, 'stepSize', 1);
-    this.gamma = options.gamma ?? 0.1;
+    const o = checkOptions('StepLR', options, ['stepSize', 'gamma']);
+    this.stepSize = checkInt('StepLR', o.stepSize, 'stepSize', 1);
+    this.gamma = o.gamma ?? 0.1;
     checkNumber('StepLR', 'gamma', this.gamma, 0);
     this.initialStep();
   }
@@ -139,10 +138,9 @@ export class CosineAnnealingLR extends LRScheduler {
 
   constructor(optimizer: Optimizer<BaseOptions>, options: CosineAnnealingLROptions) {
     super('CosineAnnealingLR', optimizer);
-    if (options === null || typeof options !== 'object')
-      throw typeError('CosineAnnealingLR', 'options { tMax, etaMin } are required');
-    this.tMax = checkInt('CosineAnnealingLR', options.tMax, 'tMax', 1);
-    this.etaMin = options.etaMin ?? 0;
+    const o = checkOptions('CosineAnnealingLR', options, ['tMax', 'etaMin']);
+    this.tMax = checkInt('CosineAnnealingLR', o.tMax, 'tMax', 1);
+    this.etaMin = o.etaMin ?? 0;
     checkNumber('CosineAnnealingLR', 'etaMin', this.etaMin, 0);
     this.initialStep();
   }
@@ -162,5 +160,111 @@ export class CosineAnnealingLR extends LRScheduler {
           (g.lr - etaMin) +
         etaMin,
     );
+  }
+}
+
+export interface MultiStepLROptions {
+  /** Epochs at which to decay; a milestone listed k times decays by gamma^k there. */
+  milestones: readonly number[];
+  /** Multiplicative decay. Default 0.1. */
+  gamma?: number;
+}
+
+/**
+ * Multiplies each group's rate by `gamma` at every milestone, as `torch.optim.lr_scheduler.MultiStepLR`:
+ * `lr = baseLr · gamma^(milestones ≤ epoch)`, milestones counted with repeats.
+ * @example new MultiStepLR(optimizer, { milestones: [30, 80], gamma: 0.1 })
+ */
+export class MultiStepLR extends LRScheduler {
+  readonly milestones: readonly number[];
+  readonly gamma: number;
+
+  constructor(optimizer: Optimizer<BaseOptions>, options: MultiStepLROptions) {
+    super('MultiStepLR', optimizer);
+    const o = checkOptions('MultiStepLR', options, ['milestones', 'gamma']);
+    if (!Array.isArray(o.milestones))
+      throw typeError('MultiStepLR', `milestones must be an array of epochs, got ${String(o.milestones)}`);
+    o.milestones.forEach((m, i) => checkInt('MultiStepLR', m, `milestones[${i}]`, 0));
+    this.milestones = o.milestones.slice();
+    this.gamma = o.gamma ?? 0.1;
+    checkNumber('MultiStepLR', 'gamma', this.gamma, 0);
+    this.initialStep();
+  }
+
+  protected getLr(): number[] {
+    const count = this.milestones.filter((m) => m === this.lastEpoch).length;
+    const groups = this.optimizer.paramGroups;
+    if (count === 0) return groups.map((g) => g.lr);
+    return groups.map((g) => g.lr * this.gamma ** count);
+  }
+}
+
+export interface ExponentialLROptions {
+  /** Multiplicative decay per epoch. */
+  gamma: number;
+}
+
+/** Multiplies each group's rate by `gamma` every epoch, as `torch.optim.lr_scheduler.ExponentialLR`: `lr = baseLr · gamma^epoch`. */
+export class ExponentialLR extends LRScheduler {
+  readonly gamma: number;
+
+  constructor(optimizer: Optimizer<BaseOptions>, options: ExponentialLROptions) {
+    super('ExponentialLR', optimizer);
+    const o = checkOptions('ExponentialLR', options, ['gamma']);
+    checkNumber('ExponentialLR', 'gamma', o.gamma, 0);
+    this.gamma = o.gamma;
+    this.initialStep();
+  }
+
+  protected getLr(): number[] {
+    const groups = this.optimizer.paramGroups;
+    if (this.lastEpoch === 0) return groups.map((g) => g.lr);
+    return groups.map((g) => g.lr * this.gamma);
+  }
+}
+
+export interface LinearLROptions {
+  /** Factor on the rate at epoch 0, in (0, 1]. Default 1/3. */
+  startFactor?: number;
+  /** Factor reached at `totalIters` and kept after, in [0, 1]. Default 1. */
+  endFactor?: number;
+  /** Epochs over which the factor moves linearly. Default 5. */
+  totalIters?: number;
+}
+
+/**
+ * Scales each group's rate by a factor moving linearly from `startFactor` to `endFactor` over
+ * `totalIters` epochs (a warm-up when start < end), as `torch.optim.lr_scheduler.LinearLR`:
+ * `lr = baseLr · (start + (end − start) · min(epoch, totalIters) / totalIters)`, computed recursively as PyTorch does.
+ * Differs from PyTorch: `startFactor` 0 is a RangeError (PyTorch 1.13 divides by zero at epoch 1).
+ * @example new LinearLR(optimizer, { startFactor: 0.1, totalIters: 5 }) // 5-epoch warm-up
+ */
+export class LinearLR extends LRScheduler {
+  readonly startFactor: number;
+  readonly endFactor: number;
+  readonly totalIters: number;
+
+  constructor(optimizer: Optimizer<BaseOptions>, options: LinearLROptions = {}) {
+    super('LinearLR', optimizer);
+    const o = checkOptions('LinearLR', options, ['startFactor', 'endFactor', 'totalIters']);
+    this.startFactor = o.startFactor ?? 1 / 3;
+    this.endFactor = o.endFactor ?? 1;
+    this.totalIters = checkInt('LinearLR', o.totalIters ?? 5, 'totalIters', 1);
+    checkNumber('LinearLR', 'startFactor', this.startFactor, 0);
+    if (this.startFactor === 0 || this.startFactor > 1)
+      throw rangeError('LinearLR', `startFactor must be in (0, 1], got ${this.startFactor}`);
+    checkNumber('LinearLR', 'endFactor', this.endFactor, 0);
+    if (this.endFactor > 1) throw rangeError('LinearLR', `endFactor must be in [0, 1], got ${this.endFactor}`);
+    this.initialStep();
+  }
+
+  protected getLr(): number[] {
+    const { startFactor, endFactor, totalIters, lastEpoch } = this;
+    const groups = this.optimizer.paramGroups;
+    if (lastEpoch === 0) return groups.map((g) => g.lr * startFactor);
+    if (lastEpoch > totalIters) return groups.map((g) => g.lr);
+    const ratio =
+      1 + (endFactor - startFactor) / (totalIters * startFactor + (lastEpoch - 1) * (endFactor - startFactor));
+    return groups.map((g) => g.lr * ratio);
   }
 }

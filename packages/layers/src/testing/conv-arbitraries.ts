@@ -5,11 +5,22 @@ import * as T from '@torchlet/tensor';
 // shapes with PyTorch's output sizes) and single spatial axes. They live with conv, in
 // @torchlet/layers/testing; the general ones (shapes, tensors) are @torchlet/autograd/testing's.
 
+/** How a conv pads: PyTorch's `padding_mode`. */
+export type ConvPaddingMode = 'zeros' | 'reflect' | 'replicate' | 'circular';
+const CONV_PADDING_MODES: readonly ConvPaddingMode[] = ['zeros', 'reflect', 'replicate', 'circular'];
+
 export interface ConvCaseOptions {
   /** Spatial rank: 1 (`[N, C, L]`), 2 (`[N, C, H, W]`) or 3 (`[N, C, D, H, W]`). */
   dims: 1 | 2 | 3;
   /** Transposed convolution: weight `[Cin, Cout / groups, ...k]`, options gain `outputPadding`. Default false. */
   transposed?: boolean;
+  /**
+   * Options gain `paddingMode` ('zeros', 'reflect', 'replicate' or 'circular'; reflect only with
+   * padding < size, circular with padding ≤ size, as PyTorch). Not with `transposed`. Default false.
+   */
+  paddingModes?: boolean;
+  /** About one case in eight has batch 0 (PyTorch allows it: the output is `[0, Cout, ...out]`). Default false. */
+  emptyBatch?: boolean;
 }
 
 export interface ConvCase {
@@ -20,7 +31,14 @@ export interface ConvCase {
   /** `[Cout]` or null */
   biasShape: number[] | null;
   /** Per-axis tuples (one entry per spatial axis) and `groups`. */
-  options: { stride: number[]; padding: number[]; dilation: number[]; groups: number; outputPadding?: number[] };
+  options: {
+    stride: number[];
+    padding: number[];
+    dilation: number[];
+    groups: number;
+    outputPadding?: number[];
+    paddingMode?: ConvPaddingMode;
+  };
   /** `[N, Cout, ...out]` by PyTorch's size formulas; every size ≥ 1. */
   outputShape: number[];
 }
@@ -42,7 +60,7 @@ const MAX_CONV_ELEMENTS = 600;
 function arbAxis(transposed: boolean, maxSize: number, maxPadding: number): fc.Arbitrary<AxisCase> {
   const geometry = fc.record({
     kernel: fc.integer({ min: 1, max: 3 }),
-    stride: fc.integer({ min: 1, max: 2 }),
+    stride: fc.integer({ min: 1, max: 3 }),
     dilation: fc.integer({ min: 1, max: 2 }),
     extra: fc.integer({ min: 0, max: maxSize }),
     padding: fc.integer({ min: 0, max: maxPadding }),
@@ -67,8 +85,10 @@ function arbAxis(transposed: boolean, maxSize: number, maxPadding: number): fc.A
 
 /**
  * Valid convolution cases with PyTorch semantics, small enough for a gradcheck in float64:
- * batch 1–2, 1–2 groups of 1–2 channels each, kernels 1–3, stride and dilation 1–2, padding 0–2
- * (0–1 in 3-D); input + weight + output stay under 600 elements.
+ * batch 1–2 (or 0, with `emptyBatch`), 1–4 groups of 1–2 channels each (often depthwise: one input
+ * channel per group), kernels 1–3, stride 1–3 (so also larger than the kernel), dilation 1–2,
+ * padding 0–2 (0–1 in 3-D), every padding mode with `paddingModes`; input + weight + output stay
+ * under 600 elements.
  * @example
  * fc.property(arbConvCase({ dims: 2 }), fc.integer(), (c, seed) => {
  *   const g = new Generator(seed);
@@ -77,23 +97,38 @@ function arbAxis(transposed: boolean, maxSize: number, maxPadding: number): fc.A
  * })
  */
 export function arbConvCase(options: ConvCaseOptions): fc.Arbitrary<ConvCase> {
-  const { dims, transposed = false } = options;
+  const { dims, transposed = false, paddingModes = false, emptyBatch = false } = options;
   if (dims !== 1 && dims !== 2 && dims !== 3)
     throw T.rangeError('arbConvCase', `dims must be 1, 2 or 3, got ${String(dims)}`);
+  if (transposed && paddingModes)
+    throw T.rangeError(
+      'arbConvCase',
+      'paddingModes cannot be combined with transposed (PyTorch pads those with zeros only)',
+    );
   // Larger sizes for fewer axes: the median case has 20–60 elements, the 99th percentile ~600.
   const maxSize = dims === 1 ? 7 : dims === 2 ? 5 : 3;
   const maxPadding = dims === 3 ? 1 : 2;
   return (
     fc
       .record({
-        batch: fc.integer({ min: 1, max: 2 }),
-        groups: fc.integer({ min: 1, max: 2 }),
-        inPerGroup: fc.integer({ min: 1, max: 2 }),
+        batch: emptyBatch
+          ? fc.oneof({ weight: 7, arbitrary: fc.integer({ min: 1, max: 2 }) }, { weight: 1, arbitrary: fc.constant(0) })
+          : fc.integer({ min: 1, max: 2 }),
+        // Up to 4 groups; one input channel per group is a depthwise conv (outPerGroup its multiplier).
+        groups: fc.integer({ min: 1, max: 4 }),
+        inPerGroup: fc.oneof(fc.constant(1), fc.integer({ min: 1, max: 2 })),
         outPerGroup: fc.integer({ min: 1, max: 2 }),
         bias: fc.boolean(),
         axes: fc.array(arbAxis(transposed, maxSize, maxPadding), { minLength: dims, maxLength: dims }),
+        paddingMode: paddingModes ? fc.constantFrom(...CONV_PADDING_MODES) : fc.constant('zeros' as const),
       })
-      .map(({ batch, groups, inPerGroup, outPerGroup, bias, axes }): ConvCase => {
+      // reflect needs padding < size and circular padding ≤ size on every axis, as in PyTorch
+      .filter(
+        ({ axes, paddingMode }) =>
+          (paddingMode !== 'reflect' || axes.every((a) => a.padding < a.size)) &&
+          (paddingMode !== 'circular' || axes.every((a) => a.padding <= a.size)),
+      )
+      .map(({ batch, groups, inPerGroup, outPerGroup, bias, axes, paddingMode }): ConvCase => {
         const cIn = groups * inPerGroup;
         const cOut = groups * outPerGroup;
         const kernel = axes.map((a) => a.kernel);
@@ -104,6 +139,7 @@ export function arbConvCase(options: ConvCaseOptions): fc.Arbitrary<ConvCase> {
           groups,
         };
         if (transposed) caseOptions.outputPadding = axes.map((a) => a.outputPadding);
+        if (paddingModes) caseOptions.paddingMode = paddingMode;
         return {
           inputShape: [batch, cIn, ...axes.map((a) => a.size)],
           weightShape: transposed ? [cIn, outPerGroup, ...kernel] : [cOut, inPerGroup, ...kernel],

@@ -4,6 +4,7 @@ export {
   arbConvAxis,
   type ConvCaseOptions,
   type ConvCase,
+  type ConvPaddingMode,
   type ConvAxisOptions,
   type ConvAxis,
 } from './conv-arbitraries.js';

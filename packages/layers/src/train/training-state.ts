@@ -18,6 +18,10 @@ import {
   type ParamState,
 } from '../optim/optimizer.js';
 import { LRScheduler, type SchedulerStateDict } from '../optim/lr-scheduler.js';
+import { ReduceLROnPlateau, type PlateauStateDict } from '../optim/reduce-lr-on-plateau.js';
+
+/** What a training state may hold as its scheduler: an epoch-driven one or a metric-driven one. */
+export type AnyScheduler = LRScheduler | ReduceLROnPlateau;
 
 /**
  * Everything a training run needs to continue exactly where it stopped, as tensors plus JSON: the
@@ -35,7 +39,7 @@ export class CheckpointError extends RangeError {
 export interface TrainingState {
   model: Module;
   optimizer: Optimizer<BaseOptions>;
-  scheduler?: LRScheduler | null;
+  scheduler?: AnyScheduler | null;
   /**
    * Every generator the run draws from, by name (`{ shuffle, dropout }`): their states are saved
    * and restored, so a resumed run draws the same numbers as an uninterrupted one.
@@ -53,7 +57,7 @@ export interface TrainingState {
 export interface TrainingTargets {
   model: Module;
   optimizer: Optimizer<BaseOptions>;
-  scheduler?: LRScheduler | null;
+  scheduler?: AnyScheduler | null;
   /** Generators to restore, by the names they were saved under; each name must be in the checkpoint. */
   generators?: Record<string, Generator>;
 }
@@ -86,7 +90,7 @@ interface Body {
     paramGroups: OptimizerStateDict['paramGroups'];
     state: Record<string, Record<string, number | TensorRef>>;
   };
-  scheduler: { type: string; state: SchedulerStateDict } | null;
+  scheduler: { type: string; state: SchedulerStateDict | PlateauStateDict } | null;
   generators: Record<string, GeneratorState>;
   extra: unknown;
 }
@@ -226,25 +230,34 @@ export function restoreTrainingState(
   try {
     model.loadStateDict(modelState);
     optimizer.loadStateDict({ state: optimState, paramGroups: body.optimizer.paramGroups });
-    if (scheduler && body.scheduler) scheduler.loadStateDict(body.scheduler.state);
+    if (scheduler && body.scheduler) loadScheduler(scheduler, body.scheduler.state);
     for (const [name, g] of generators) g.setState(body.generators[name]!);
   } catch (e) {
     model.loadStateDict(modelBefore);
     optimizer.loadStateDict(optimizerBefore);
-    if (scheduler && schedulerBefore) scheduler.loadStateDict(schedulerBefore);
+    if (scheduler && schedulerBefore) loadScheduler(scheduler, schedulerBefore);
     generators.forEach(([, g], i) => g.setState(generatorsBefore[i]!));
     throw e;
   }
   return { epoch: body.epoch, step: body.step, extra: body.extra };
 }
 
+/** The type check in restoreTrainingState matched the saved state's type to the scheduler's class. */
+function loadScheduler(scheduler: AnyScheduler, state: SchedulerStateDict | PlateauStateDict): void {
+  if (scheduler instanceof ReduceLROnPlateau) scheduler.loadStateDict(state as PlateauStateDict);
+  else scheduler.loadStateDict(state as SchedulerStateDict);
+}
+
 function checkTargets(op: string, model: unknown, optimizer: unknown, scheduler: unknown, generators: unknown): void {
   if (!(model instanceof Module)) throw typeError(op, `model must be a Module, got ${describeValue(model)}`);
   if (!(optimizer instanceof Optimizer))
     throw typeError(op, `optimizer must be an Optimizer, got ${describeValue(optimizer)}`);
-  if (scheduler !== null && !(scheduler instanceof LRScheduler))
-    throw typeError(op, `scheduler must be an LRScheduler or null, got ${describeValue(scheduler)}`);
-  if (scheduler !== null && (scheduler as LRScheduler).optimizer !== optimizer)
+  if (scheduler !== null && !(scheduler instanceof LRScheduler) && !(scheduler instanceof ReduceLROnPlateau))
+    throw typeError(
+      op,
+      `scheduler must be an LRScheduler, a ReduceLROnPlateau or null, got ${describeValue(scheduler)}`,
+    );
+  if (scheduler !== null && (scheduler as AnyScheduler).optimizer !== optimizer)
     throw typeError(op, 'scheduler must be attached to the optimizer given');
   if (generators === undefined) return;
   if (generators === null || typeof generators !== 'object' || Array.isArray(generators)) {

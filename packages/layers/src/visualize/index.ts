@@ -12,3 +12,4 @@ export {
 } from './image.js';
 export { filtersToImage, featureMapsToImage, normalizeToBytes, type GridOptions } from './grid.js';
 export { lineChart, niceTicks, type Series, type LineChartOptions } from './line-chart.js';
+export { makeGrid, tensorToImage, type MakeGridOptions } from './make-grid.js';

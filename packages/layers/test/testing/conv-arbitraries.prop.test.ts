@@ -63,6 +63,43 @@ describe('arbConvCase', () => {
     }
   }
 
+  it('draws the edge cases: every padding mode (within its limits), batch 0, 4 groups, depthwise, stride 3 and stride > kernel > 1', () => {
+    for (const dims of [1, 2, 3] as const) {
+      const cases = fc.sample(arbConvCase({ dims, paddingModes: true, emptyBatch: true }), {
+        numRuns: 400,
+        seed: dims,
+      });
+      const seen = new Set<string>();
+      for (const { inputShape, weightShape, options } of cases) {
+        const mode = options.paddingMode!;
+        seen.add(mode);
+        const sizes = inputShape.slice(2);
+        if (mode === 'reflect') expect(options.padding.every((p, i) => p < sizes[i]!)).toBe(true);
+        if (mode === 'circular') expect(options.padding.every((p, i) => p <= sizes[i]!)).toBe(true);
+        if (inputShape[0] === 0) seen.add('batch 0');
+        if (options.groups === 4) seen.add('groups 4');
+        if (options.groups > 1 && weightShape[1] === 1) seen.add('depthwise');
+        const kernel = weightShape.slice(2);
+        if (options.stride.some((st, i) => st === 3 && kernel[i]! > 1)) seen.add('stride 3, kernel > 1');
+        if (options.stride.some((st, i) => st > kernel[i]! && kernel[i]! > 1)) seen.add('stride > kernel > 1');
+      }
+      expect([...seen].sort()).toEqual(
+        [
+          'zeros',
+          'reflect',
+          'replicate',
+          'circular',
+          'batch 0',
+          'groups 4',
+          'depthwise',
+          'stride 3, kernel > 1',
+          'stride > kernel > 1',
+        ].sort(),
+      );
+    }
+    expect(() => arbConvCase({ dims: 2, transposed: true, paddingModes: true })).toThrow(RangeError);
+  });
+
   it('rejects dims other than 1, 2, 3', () => {
     expect(() => arbConvCase({ dims: 4 as 3 })).toThrow(RangeError);
     expect(() => arbConvCase({ dims: 4 as 3 })).toThrow('arbConvCase: dims must be 1, 2 or 3, got 4');

@@ -1,4 +1,12 @@
-import { checkOptions, checkTensor, describeValue, normalizeAxes, normalizeAxis } from '../check.js';
+import {
+  checkOptions,
+  checkTensor,
+  checkTensorOrData,
+  describeValue,
+  normalizeAxes,
+  normalizeAxis,
+  type HasTensorData,
+} from '../check.js';
 import { arrayFor, type DType, type TypedArray } from '../dtype.js';
 import { rangeError, typeError } from '../errors.js';
 import { formatShape } from '../shape.js';
@@ -447,16 +455,16 @@ function extremeFlat(op: string, x: Tensor, keepdim: unknown, isMax: boolean): T
  * @returns int32, `x.shape` without `dim` (kept as 1 with `keepdim`); `[]` when `dim` is omitted
  * @throws RangeError if the reduced axis (or `x`) is empty
  */
-export function argmax(x: Tensor, dim?: number, keepdim = false): Tensor {
-  checkTensor('argmax', x);
+export function argmax(input: Tensor | HasTensorData, dim?: number, keepdim = false): Tensor {
+  const x = checkTensorOrData('argmax', input);
   if (dim === undefined) return extremeFlat('argmax', x, keepdim, true);
   const r = extremeAlong('argmax', x, dim, keepdim, true);
   return new Tensor(r.indices, r.shape);
 }
 
 /** Position of the smallest value. @see argmax */
-export function argmin(x: Tensor, dim?: number, keepdim = false): Tensor {
-  checkTensor('argmin', x);
+export function argmin(input: Tensor | HasTensorData, dim?: number, keepdim = false): Tensor {
+  const x = checkTensorOrData('argmin', input);
   if (dim === undefined) return extremeFlat('argmin', x, keepdim, false);
   const r = extremeAlong('argmin', x, dim, keepdim, false);
   return new Tensor(r.indices, r.shape);

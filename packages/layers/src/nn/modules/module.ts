@@ -325,7 +325,8 @@ export abstract class Module {
   /**
    * Runs a forward pass on zeros of `inputShape` (under noGrad, in eval mode, restoring the
    * mode afterwards) and returns a table of every leaf layer's output shape and parameter count,
-   * with the totals, like `torchinfo.summary`. Prints nothing: `console.log(model.summary([1, 1, 28, 28]))`.
+   * with the totals, like `torchinfo.summary`. Prints the table with `console.log` and returns it;
+   * `model.summary([1, 1, 28, 28], { print: false })` only returns it.
    */
   summary(inputShape: readonly number[], options: SummaryOptions = {}): string {
     return summary(this, inputShape, options);

@@ -3,6 +3,7 @@ import * as A from '@torchlet/autograd';
 import { Tensor } from '@torchlet/tensor';
 import * as F from '@torchlet/layers/functional';
 import { loadFixture } from '../../helpers/fixtures.js';
+import { itHasCases } from '../../helpers/golden-counts.js';
 
 /** A fixture tensor whose values may be the strings "nan", "inf", "-inf" (JSON has no spelling for them). */
 interface LooseTensor {
@@ -54,6 +55,18 @@ const runners: Record<string, (x: A.Variable[], args: EmptyAxisCase['args']) => 
 // logsumexps −inf — never a ShapeError or a wrong shape.
 describe('ops over a zero-size reduced axis match PyTorch', () => {
   const { cases } = loadFixture<{ cases: EmptyAxisCase[] }>('empty_axes');
+  itHasCases('empty_axes.json', cases, {
+    matmul: 5,
+    linear: 4,
+    sum: 3,
+    mean: 3,
+    logsumexp: 2,
+    mseLoss: 2,
+    conv2d: 1,
+    var: 1,
+    softmax: 1,
+    logSoftmax: 1,
+  });
   for (const c of cases) {
     it(c.name, () => {
       const inputs = c.inputs.map((t) => new A.Variable(tensorOf(t), { requiresGrad: true }));

@@ -1,6 +1,6 @@
 import { Variable } from '@torchlet/autograd';
 import { contiguousData, Generator, ShapeError, tensor, zeros } from '@torchlet/tensor';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ReLU, LeakyReLU, Tanh, Sigmoid, GELU, Softmax, LogSoftmax } from '../../../src/nn/modules/activation.js';
 import { Dropout } from '../../../src/nn/modules/dropout.js';
 import { Flatten, Identity, Linear } from '../../../src/nn/modules/linear.js';
@@ -240,6 +240,21 @@ describe('summary', () => {
     expect(Object.hasOwn(m.at(1), 'forward')).toBe(false);
     expect(m.training).toBe(true);
     expect(() => summary(m, [2, -1] as never, { print: false })).toThrow(/summary: inputShape must hold sizes >= 0/);
+  });
+  it('prints the table it returns unless print is false; unknown options are errors', () => {
+    const printed: unknown[] = [];
+    const log = vi.spyOn(console, 'log').mockImplementation((text: unknown) => void printed.push(text));
+    try {
+      const text = model().summary([2, 3, 4]);
+      expect(printed).toEqual([text]);
+      summary(model(), [2, 3, 4], { print: false });
+      expect(printed.length).toBe(1);
+    } finally {
+      log.mockRestore();
+    }
+    expect(() => summary(model(), [2, 3, 4], { silent: true } as never)).toThrow(
+      /summary: unknown option 'silent' \(known: dtype, print\)/,
+    );
   });
   it('a leaf model is its own row', () => {
     expect(summaryRows(new Linear(2, 2), [1, 2]).rows.map((r) => [r.name, r.type])).toEqual([['', 'Linear']]);
