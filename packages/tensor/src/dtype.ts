@@ -1,3 +1,6 @@
+import { MAX_ELEMENTS } from './check.js';
+import { rangeError } from './errors.js';
+
 /** Element types a tensor can hold. */
 export type DType = 'float32' | 'float64' | 'int32';
 export type TypedArray = Float32Array | Float64Array | Int32Array;
@@ -12,8 +15,19 @@ export function floatArray(dtype: DType, length: number): FloatArray {
 
 export const DTYPES: readonly DType[] = ['float32', 'float64', 'int32'];
 
+/**
+ * The last line of defence: every op checks its sizes at its entry (`checkSize`, naming the op and the
+ * argument); a length that still gets here past MAX_ELEMENTS is a RangeError of ours, not the engine's
+ * "Invalid typed array length" or Buffer's "size is out of range".
+ */
+function checkLength(length: number): void {
+  if (!(length >= 0 && length <= MAX_ELEMENTS))
+    throw rangeError('Tensor', `cannot allocate ${length} elements, more than the ${MAX_ELEMENTS} a tensor can hold`);
+}
+
 /** The typed-array constructor that stores `dtype`. */
 export function arrayFor(dtype: DType, length: number): TypedArray {
+  checkLength(length);
   switch (dtype) {
     case 'float32':
       return new Float32Array(length);
@@ -37,6 +51,7 @@ const UNINITIALIZED_MIN_BYTES = 1 << 16;
  * a step; 12 arrays of its sizes, each filled once: 1.99 ms cleared, 1.80 ms not).
  */
 export function uninitializedArrayFor(dtype: DType, length: number): TypedArray {
+  checkLength(length);
   const bytes = dtype === 'float64' ? 8 : 4;
   if (allocUnsafe === null || length * bytes < UNINITIALIZED_MIN_BYTES) return arrayFor(dtype, length);
   const buffer = allocUnsafe(length * bytes).buffer;

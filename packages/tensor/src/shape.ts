@@ -1,3 +1,4 @@
+import { checkSize } from './check.js';
 import { shapeError } from './errors.js';
 
 export type Shape = readonly number[];
@@ -49,5 +50,6 @@ export function broadcastShapes(op: string, a: Shape, b: Shape): number[] {
     }
     out[i] = da === 1 ? db : da;
   }
+  checkSize(op, sizeOf(out), `the broadcast of ${formatShape(a)} and ${formatShape(b)} to ${formatShape(out)}`);
   return out;
 }

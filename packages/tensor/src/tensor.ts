@@ -1,3 +1,4 @@
+import { checkSize } from './check.js';
 import { arrayFor, dtypeOf, type DType, type FloatArray, type TypedArray } from './dtype.js';
 import { rangeError, shapeError, typeError } from './errors.js';
 import { formatTensor, printWithToString } from './format.js';
@@ -32,6 +33,7 @@ export class Tensor {
     this.offset = offset;
     this.dtype = dtypeOf(data);
     this.size = sizeOf(shape);
+    checkSize('Tensor', this.size, `shape ${formatShape(shape)}`);
     if (this.strides.length !== shape.length) {
       throw shapeError('Tensor', `strides ${formatShape(this.strides)} do not match shape ${formatShape(shape)}`);
     }

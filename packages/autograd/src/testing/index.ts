@@ -17,6 +17,8 @@ export {
   badSpatial,
   badOptions,
   arbSmallShape,
+  hugeSize,
+  hugeShape,
   type Mutation,
   type OpSpec,
 } from '@torchlet/tensor/testing';

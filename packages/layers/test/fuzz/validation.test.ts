@@ -15,6 +15,8 @@ import {
   badShape,
   badSpatial,
   fuzzOp,
+  hugeShape,
+  hugeSize,
   notTensor,
   summary,
   type OpSpec,
@@ -286,6 +288,15 @@ describe('functional pooling', () => {
       op: name,
       valid: arbConv(2),
       mutations: {
+        'outputSize ': {
+          names: /outputSize/, // near and past 2^31 and 2^53: the output would not fit in a tensor
+          bad: fc.oneof(
+            hugeSize,
+            hugeSize.filter((h) => h > 2 ** 31 - 1).map((h) => [h, 1]),
+            hugeSize.map((h) => [2, h]),
+          ),
+          call: (c, bad) => (pool as (x: unknown, o: unknown) => unknown)(leaf([c.n, c.cIn, ...c.size]), bad),
+        },
         input: {
           bad: fc.oneof(notTensor, fc.constantFrom<unknown>('rank', 'int32')),
           call: (c, bad) =>
@@ -1140,4 +1151,184 @@ describe('data, init, files', () => {
     },
     15,
   );
+});
+
+// Every size-like argument drawn near and past 2^31 (a tensor's limit) and 2^53 (exact doubles): the
+// op either computes a small result (a stride that large over a short input is one window) or says,
+// in its own typed error, which argument made how many elements — never an engine error or a hang.
+describe('sizes near and past 2^31 and 2^53', () => {
+  const small = fc.record({
+    n: fc.integer({ min: 1, max: 2 }),
+    c: fc.integer({ min: 1, max: 2 }),
+    l: fc.integer({ min: 2, max: 4 }),
+    k: fc.integer({ min: 1, max: 2 }),
+  });
+  type Small = { n: number; c: number; l: number; k: number };
+  // A stride or dilation of 2^31 and more, valid over a short input, still reaches the WebAssembly conv
+  // kernel as an int32 (a divide by zero there): the wasm helper's issue (huge strides on
+  // WebAssembly). Until that lands these two draw only the sizes below 2^31.
+  const hugeStride = hugeSize.filter((h) => h < 2 ** 31);
+  const spatial = (s: Small, dims: number) => new Array<number>(dims).fill(s.l);
+  const kernel = (s: Small, dims: number) => new Array<number>(dims).fill(s.k);
+  for (const [name, dims, conv] of [
+    ['conv1d', 1, F.conv1d],
+    ['conv2d', 2, F.conv2d],
+    ['conv3d', 3, F.conv3d],
+  ] as const) {
+    const call = (s: Small, options: F.ConvOptions) =>
+      conv(leaf([s.n, s.c, ...spatial(s, dims)]), leaf([2, s.c, ...kernel(s, dims)]), null, options);
+    run({
+      op: name,
+      valid: small,
+      mutations: {
+        padding: { bad: hugeSize, call: (s, bad) => call(s, { padding: bad as number }) },
+        stride: { bad: hugeStride, mayReturn: true, call: (s, bad) => call(s, { stride: bad as number }) },
+        dilation: {
+          names: /dilat/,
+          bad: hugeSize,
+          mayReturn: true,
+          call: (s, bad) => call(s, { dilation: bad as number }),
+        },
+        'padding ': {
+          names: /padding/,
+          bad: hugeStride,
+          mayReturn: true, // (L + 2p − k) / s + 1 is a few windows
+          call: (s, bad) => call(s, { padding: bad as number, stride: bad as number }),
+        },
+      },
+    });
+  }
+  for (const [name, dims, convT] of [
+    ['convTranspose1d', 1, F.convTranspose1d],
+    ['convTranspose2d', 2, F.convTranspose2d],
+  ] as const) {
+    const call = (s: Small, options: F.ConvTransposeOptions) =>
+      convT(leaf([s.n, s.c, ...spatial(s, dims)]), leaf([s.c, 2, ...kernel(s, dims)]), null, options);
+    run({
+      op: name,
+      valid: small,
+      mutations: {
+        stride: { bad: hugeSize, call: (s, bad) => call(s, { stride: bad as number }) },
+        padding: { bad: hugeSize, call: (s, bad) => call(s, { padding: bad as number }) },
+        outputPadding: { bad: hugeSize, call: (s, bad) => call(s, { outputPadding: bad as number }) },
+        dilation: { bad: hugeSize, mayReturn: true, call: (s, bad) => call(s, { dilation: bad as number }) },
+      },
+    });
+  }
+  for (const [name, dims, poolFn] of [
+    ['maxPool1d', 1, F.maxPool1d],
+    ['maxPool2d', 2, F.maxPool2d],
+    ['avgPool1d', 1, F.avgPool1d],
+    ['avgPool2d', 2, F.avgPool2d],
+  ] as const) {
+    const pool = poolFn as unknown as (x: unknown, options: unknown) => unknown;
+    const call = (s: Small, options: Record<string, unknown>) =>
+      pool(leaf([s.n, s.c, ...spatial(s, dims)]), { kernelSize: s.k, ...options });
+    run({
+      op: name,
+      valid: small,
+      mutations: {
+        kernelSize: { bad: hugeSize, call: (s, bad) => call(s, { kernelSize: bad }) },
+        stride: { bad: hugeSize, mayReturn: true, call: (s, bad) => call(s, { stride: bad }) },
+        padding: { bad: hugeSize, call: (s, bad) => call(s, { padding: bad }) },
+        ...(name.startsWith('max')
+          ? {
+              dilation: {
+                bad: hugeSize,
+                mayReturn: true,
+                call: (s: Small, bad: unknown) => call(s, { dilation: bad }),
+              },
+            }
+          : {}),
+      },
+    });
+  }
+  run({
+    op: 'interpolate',
+    valid: small,
+    mutations: {
+      size: {
+        bad: fc.oneof(
+          hugeSize,
+          hugeSize.map((h) => [h, 2]),
+        ),
+        call: (s, bad) => F.interpolate(leaf([s.n, s.c, s.l, s.l]), { size: bad as number }),
+      },
+      scaleFactor: {
+        bad: hugeSize,
+        call: (s, bad) => F.interpolate(leaf([s.n, s.c, s.l, s.l]), { scaleFactor: bad as number }),
+      },
+    },
+  });
+  run({
+    op: 'Linear',
+    valid: fc.integer({ min: 2, max: 4 }),
+    mutations: {
+      inFeatures: {
+        names: /outFeatures × inFeatures/,
+        bad: hugeSize,
+        call: (m, bad) => new L.Linear(bad as number, m),
+      },
+      outFeatures: {
+        names: /outFeatures × inFeatures/,
+        bad: hugeSize,
+        call: (m, bad) => new L.Linear(m, bad as number),
+      },
+    },
+  });
+  for (const [name, Conv] of [
+    ['Conv1d', L.Conv1d],
+    ['Conv2d', L.Conv2d],
+    ['Conv3d', L.Conv3d],
+    ['ConvTranspose1d', L.ConvTranspose1d],
+    ['ConvTranspose2d', L.ConvTranspose2d],
+  ] as const) {
+    const C = Conv as unknown as new (cIn: unknown, cOut: unknown, k: unknown) => L.Module;
+    run({
+      op: name,
+      valid: fc.integer({ min: 2, max: 3 }),
+      mutations: {
+        inChannels: { names: /weight .*inChannels/, bad: hugeSize, call: (k, bad) => new C(bad, 2, k) },
+        outChannels: { names: /weight .*outChannels/, bad: hugeSize, call: (k, bad) => new C(2, bad, k) },
+        kernelSize: { names: /weight .*kernelSize/, bad: hugeSize, call: (_k, bad) => new C(2, 2, bad) },
+      },
+    });
+  }
+  run({
+    op: ['BatchNorm1d', 'BatchNorm2d'],
+    valid: fc.constantFrom(L.BatchNorm1d, L.BatchNorm2d),
+    mutations: {
+      numFeatures: { bad: hugeSize.filter((h) => h > 2 ** 31 - 1), call: (B, bad) => new B(bad as number) },
+    },
+  });
+  run({
+    op: ['pad', 'reshape', 'expand'],
+    valid: fc.constantFrom<'pad' | 'reshape' | 'expand'>('pad', 'reshape', 'expand'),
+    mutations: {
+      shape: {
+        names: /shape|padWidth/,
+        bad: hugeShape,
+        call: (name, bad) =>
+          name === 'pad'
+            ? A.pad(leaf([2, 2]), [
+                [0, (bad as number[])[0]!],
+                [0, (bad as number[]).slice(1).reduce((a, d) => a * d, 1)],
+              ])
+            : name === 'reshape'
+              ? A.reshape(leaf([2, 3]), bad as number[])
+              : A.expand(leaf([1, 1]), bad as number[]),
+      },
+    },
+  });
+  it("the issue's three: conv2d padding 32768, AdaptiveAvgPool2d(2^53), contiguous(expand(t, [2^20, 2^20]))", () => {
+    const conv = () => F.conv2d(T.randn([2, 3, 8, 8]), T.randn([4, 3, 3, 3]), null, { padding: 32768 });
+    expect(conv).toThrow(RangeError);
+    expect(conv).toThrow(/^conv2d: the output \[2, 4, 65542, 65542\] .* holds 34366030112 elements/);
+    expect(() => new L.AdaptiveAvgPool2d(2 ** 53).forward(T.randn([1, 1, 4, 4]))).toThrow(
+      /^adaptiveAvgPool2d: the output \[1, 1, 9007199254740992, 9007199254740992\] for outputSize=9007199254740992 holds/,
+    );
+    expect(() => T.contiguous(T.expand(T.randn([1, 1]), [2 ** 20, 2 ** 20]))).toThrow(
+      /^expand: shape \[1048576, 1048576\] holds 1099511627776 elements, more than the 2147483647 a tensor can hold/,
+    );
+  });
 });

@@ -1,4 +1,4 @@
-import { checkTensor, describeValue, normalizeAxis } from '../check.js';
+import { checkSize, checkTensor, describeValue, normalizeAxis } from '../check.js';
 import { arrayFor, promoteTypes } from '../dtype.js';
 import { rangeError, shapeError, typeError } from '../errors.js';
 import { formatShape, sizeOf } from '../shape.js';
@@ -52,6 +52,11 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor | readonly num
   const k = idx.length;
   const shape = x.shape.slice();
   shape[axis] = k;
+  checkSize(
+    op,
+    sizeOf(shape),
+    `the result ${formatShape(shape)} of ${k} indices along dim=${dim} of x ${formatShape(x.shape)}`,
+  );
   const out = arrayFor(x.dtype, sizeOf(shape));
   const outer = sizeOf(x.shape.slice(0, axis));
   const inner = sizeOf(x.shape.slice(axis + 1));

@@ -1,4 +1,4 @@
-import { describeValue, normalizeAxis } from '../check.js';
+import { checkSize, describeValue, normalizeAxis } from '../check.js';
 import { arrayFor, promoteTypes } from '../dtype.js';
 import { rangeError, shapeError, typeError } from '../errors.js';
 import { contiguousStrides, formatShape, sizeOf } from '../shape.js';
@@ -46,6 +46,7 @@ export function concat(tensors: readonly Tensor[], dim = 0): Tensor {
   });
   const shape = first.shape.slice();
   shape[axis] = total;
+  checkSize(op, sizeOf(shape), `the result ${formatShape(shape)} of joining ${list.length} tensors along dim=${dim}`);
   const out = arrayFor(dtype, sizeOf(shape));
   const outStrides = contiguousStrides(shape);
   // Each input lands in the block of the output that starts at its running position along `axis`.
@@ -80,6 +81,7 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
       );
     }
   });
+  checkSize(op, first.size * list.length, `${list.length} tensors of shape ${formatShape(first.shape)} stacked`);
   return concat(
     list.map((t) => unsqueeze(t, axis)),
     axis,

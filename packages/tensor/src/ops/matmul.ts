@@ -1,4 +1,4 @@
-import { checkTensor } from '../check.js';
+import { checkSize, checkTensor } from '../check.js';
 import { arrayFor, promoteTypes, type DType } from '../dtype.js';
 import { shapeError } from '../errors.js';
 import type { GemmArray } from '../kernels/gemm.js';
@@ -52,6 +52,11 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   const dtype = promoteTypes(a.dtype, b.dtype);
   // The GEMM works on floats; integers ride in float64, which is exact for int32 products.
   const work: DType = dtype === 'int32' ? 'float64' : dtype;
+  checkSize(
+    'matmul',
+    sizeOf(outShape),
+    `the product of ${formatShape(a.shape)} and ${formatShape(b.shape)}, ${formatShape(outShape)},`,
+  );
   const out = arrayFor(work, sizeOf(outShape)) as GemmArray;
   if (out.length > 0) {
     const left = asMatrices(a.dtype === work ? a : cast(a, work), 'left');

@@ -1,4 +1,4 @@
-import { checkInt, checkTensor, describeValue, normalizeAxes, normalizeAxis } from '../check.js';
+import { checkInt, checkSize, checkTensor, describeValue, normalizeAxes, normalizeAxis } from '../check.js';
 import { rangeError, shapeError, typeError } from '../errors.js';
 import { contiguousStrides, formatShape, sizeOf, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
@@ -217,6 +217,9 @@ export function expand(x: Tensor, shape: Shape): Tensor {
       );
     }
   }
+  // Even a view may not claim more elements than a tensor holds: every op that reads it would
+  // allocate or index that many. Differs from PyTorch, whose expanded views may be any size.
+  checkSize(op, sizeOf(outShape), `shape ${formatShape(outShape)}`);
   return new Tensor(x.data, outShape, strides, x.offset);
 }
 

@@ -25,6 +25,8 @@ import {
   badShape,
   badSpatial,
   fuzzOp,
+  hugeShape,
+  hugeSize,
   notTensor,
   summary,
   type OpSpec,
@@ -215,16 +217,39 @@ describe('tensor creation', () => {
   });
 });
 
-describe('sizes too large for a tensor are RangeErrors naming the argument, not allocation failures', () => {
-  const huge = fc.constantFrom<unknown>([2 ** 20, 2 ** 20], [2 ** 31], [65536, 65536, 2], [2 ** 40, 0, 2 ** 40, 2]);
+describe('sizes near and past 2^31 and 2^53 are RangeErrors naming the argument, not allocation failures', () => {
+  const creators = ['zeros', 'ones', 'empty', 'rand', 'randn', 'full', 'uniform', 'randint'] as const;
+  const create = (name: (typeof creators)[number], shape: number[]) =>
+    name === 'full'
+      ? T.full(shape, 1)
+      : name === 'uniform'
+        ? T.uniform(shape, 0, 1)
+        : name === 'randint'
+          ? T.randint(0, 5, shape)
+          : T[name](shape);
   run(
     {
-      op: ['zeros', 'randn', 'full'],
-      valid: fc.constantFrom<'zeros' | 'randn' | 'full'>('zeros', 'randn', 'full'),
+      op: creators.filter((n) => n in T),
+      valid: fc.constantFrom(...creators.filter((n) => n in T)),
+      mutations: { shape: { bad: hugeShape, call: (name, bad) => create(name, bad as number[]) } },
+    },
+    20,
+  );
+  run(
+    {
+      op: 'arange',
+      valid: fc.constant(0),
       mutations: {
-        shape: {
-          bad: huge.filter((s) => (s as number[]).every((d) => d > 0)),
-          call: (name, bad) => (name === 'full' ? T.full(bad as number[], 1) : T[name](bad as number[])),
+        // 2^31 − 1 elements would be a valid 8 GB range: only the sizes past it.
+        end: {
+          names: /range|end/,
+          bad: hugeSize.filter((h) => h > 2 ** 31 - 1),
+          call: (_v, bad) => T.arange(0, bad as number),
+        },
+        step: {
+          names: /range|step/,
+          bad: hugeSize.filter((h) => h > 2 ** 31).map((h) => 1 / h),
+          call: (_v, bad) => T.arange(0, 1, bad as number),
         },
       },
     },
@@ -232,37 +257,24 @@ describe('sizes too large for a tensor are RangeErrors naming the argument, not 
   );
   run(
     {
-      op: 'arange',
-      valid: fc.constant(0),
-      mutations: {
-        end: {
-          names: /range|end/,
-          bad: fc.constantFrom<unknown>(1e12, 2 ** 31 + 5),
-          call: (_v, bad) => T.arange(0, bad as number),
-        },
-      },
-    },
-    5,
-  );
-  run(
-    {
       op: 'linspace',
       valid: fc.constant(0),
       mutations: {
-        steps: { bad: fc.constantFrom<unknown>(1e12, 2 ** 32), call: (_v, bad) => T.linspace(0, 1, bad as number) },
+        steps: { bad: hugeSize.filter((h) => h > 2 ** 31 - 1), call: (_v, bad) => T.linspace(0, 1, bad as number) },
       },
     },
-    5,
+    10,
   );
   run(
     {
       op: 'eye',
-      valid: fc.constant(0),
+      valid: fc.integer({ min: 2, max: 4 }),
       mutations: {
-        n: { names: /n × m|n\b/, bad: fc.constantFrom<unknown>(1e6, 2 ** 20), call: (_v, bad) => T.eye(bad as number) },
+        n: { names: /n × m/, bad: hugeSize, call: (m, bad) => T.eye(bad as number, m) },
+        m: { names: /n × m/, bad: hugeSize, call: (n, bad) => T.eye(n, bad as number) },
       },
     },
-    5,
+    10,
   );
   run(
     {
@@ -270,13 +282,102 @@ describe('sizes too large for a tensor are RangeErrors naming the argument, not 
       valid: arbSmallShape(1, 2),
       mutations: {
         padWidth: {
-          bad: fc.constantFrom<unknown>(2 ** 30, [[0, 2 ** 31]], [[2 ** 40, 0]]),
-          call: (s, bad) => T.pad(f32(s), bad as number),
+          bad: fc.oneof(
+            hugeSize,
+            hugeSize.map((h) => [[0, h]]),
+            hugeSize.map((h) => [[h, 0]]),
+          ),
+          call: (s, bad) => T.pad(f32(s.length === 1 ? [2, ...s] : s), bad as number),
+        },
+      },
+    },
+    10,
+  );
+  run(
+    {
+      op: 'expand',
+      valid: fc.integer({ min: 0, max: 1 }),
+      mutations: {
+        shape: { bad: hugeShape, call: (lead, bad) => T.expand(T.ones(lead ? [1, 1] : [1]), bad as number[]) },
+      },
+    },
+    10,
+  );
+  run(
+    {
+      op: ['reshape', 'view'],
+      valid: fc.constantFrom<'reshape' | 'view'>('reshape', 'view'),
+      mutations: { shape: { bad: hugeShape, call: (name, bad) => T[name](T.ones([2, 3]), bad as number[]) } },
+    },
+    10,
+  );
+  // Results whose size comes from two arguments: a broadcast, a product, a join, a selection.
+  const wide = (n: number) => T.expand(T.ones([1]), [n]);
+  run(
+    {
+      op: ['add', 'mul', 'sub', 'div', 'maximum', 'where'],
+      valid: fc.constantFrom('add', 'mul', 'sub', 'div', 'maximum'),
+      mutations: {
+        shape: {
+          names: /broadcast/,
+          bad: hugeSize.filter((h) => h <= 2 ** 31),
+          call: (name, bad) =>
+            (T as unknown as Record<string, (a: Tensor, b: Tensor) => Tensor>)[name]!(
+              T.reshape(wide(2 ** 16), [2 ** 16, 1]),
+              T.reshape(wide(Math.ceil((bad as number) / 2 ** 16) + 1), [1, Math.ceil((bad as number) / 2 ** 16) + 1]),
+            ),
         },
       },
     },
     5,
   );
+  run(
+    {
+      op: 'matmul',
+      valid: fc.constant(0),
+      mutations: {
+        shape: {
+          names: /product/,
+          bad: fc.constantFrom(2 ** 16, 2 ** 20),
+          call: (_v, bad) =>
+            T.matmul(T.expand(T.ones([1, 1]), [bad as number, 1]), T.expand(T.ones([1, 1]), [1, bad as number])),
+        },
+      },
+    },
+    5,
+  );
+  run(
+    {
+      op: ['concat', 'stack'],
+      valid: fc.constantFrom<'concat' | 'stack'>('concat', 'stack'),
+      mutations: {
+        tensors: {
+          names: /joining|stacked/,
+          bad: fc.integer({ min: 2, max: 4 }),
+          call: (name, bad) => T[name](new Array<Tensor>(bad as number).fill(wide(2 ** 30)), 0),
+        },
+      },
+    },
+    5,
+  );
+  run(
+    {
+      op: 'indexSelect',
+      valid: fc.constant(0),
+      mutations: {
+        index: {
+          names: /indices/,
+          bad: fc.integer({ min: 2, max: 4 }),
+          call: (_v, bad) =>
+            T.indexSelect(T.reshape(wide(2 ** 30), [1, 2 ** 30]), 0, new Array<number>(bad as number).fill(0)),
+        },
+      },
+    },
+    5,
+  );
+  it("a length past MAX_ELEMENTS that reaches an allocation anyway is our RangeError, not the engine's", () => {
+    expect(() => new Tensor(new Float32Array(1), [2 ** 31, 1], [0, 0])).toThrow(RangeError);
+  });
 });
 
 describe('elementwise', () => {

@@ -1,5 +1,5 @@
 import type { Variable } from '@torchlet/autograd';
-import { rangeError, typeError, describeOption } from '@torchlet/tensor';
+import { checkSize, describeOption, formatShape, rangeError, sizeOf, typeError } from '@torchlet/tensor';
 import { type TensorInput } from './conv-options.js';
 import { checkPoolInput, makePlan, windowMaxOp, windowMeanOp, type AxisWindows } from './pool.js';
 
@@ -42,6 +42,8 @@ function resolveOutputSize(op: string, outputSize: unknown, spatial: readonly nu
 function adaptiveAxes(op: string, input: TensorInput, outputSize: AdaptiveOutputSize): AxisWindows[] {
   const spatial = checkPoolInput(op, input, 2);
   const out = resolveOutputSize(op, outputSize, spatial);
+  const outShape = [...input.shape.slice(0, input.ndim - 2), ...out];
+  checkSize(op, sizeOf(outShape), `the output ${formatShape(outShape)} for outputSize=${describeOption(outputSize)}`);
   return spatial.map((l, i) => adaptiveAxis(l, out[i]!));
 }
 

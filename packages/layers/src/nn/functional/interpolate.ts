@@ -1,11 +1,13 @@
 import { defineOp, Variable, type ForwardContext } from '@torchlet/autograd';
 import {
   checkOptions,
+  checkSize,
   contiguousData,
   describeValue,
   formatShape,
   rangeError,
   shapeError,
+  sizeOf,
   Tensor,
   typeError,
   floatArray,
@@ -213,6 +215,12 @@ export function interpolate(input: TensorInput, options: InterpolateOptions): Va
       op,
       `scaleFactor=${formatShape(factors!)} makes an empty output from input ${formatShape(input.shape)}`,
     );
+  const outShape = [...input.shape.slice(0, 2), ...size];
+  checkSize(
+    op,
+    sizeOf(outShape),
+    `the output ${formatShape(outShape)} for ${o.size !== undefined ? 'size' : 'scaleFactor'}=${String(o.size ?? o.scaleFactor).replace(/,/g, ', ')}`,
+  );
   let y: TensorInput = input;
   for (let k = dims - 1; k >= 0; k--) {
     const inSize = spatial[k]!;

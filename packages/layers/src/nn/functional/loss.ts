@@ -325,6 +325,16 @@ function probabilityCrossEntropy(input: TensorInput, target: TensorInput, option
   const x = checkFloatInput(op, 'input', input);
   if (x.ndim < 1) throw shapeError(op, `input must be [N, C, ...] or [C], got ${formatShape(x.shape)}`);
   if (target.shape.length !== x.shape.length || target.shape.some((d, i) => d !== x.shape[i])) {
+    // A float target shaped like class indices is almost always labels made with tensor([1, 2, ...]),
+    // which defaults to float32: say what to do rather than only that the shapes differ.
+    const indexShape = x.ndim === 1 ? [] : [x.shape[0]!, ...x.shape.slice(2)];
+    if (target.shape.length === indexShape.length && target.shape.every((d, i) => d === indexShape[i])) {
+      throw typeError(
+        op,
+        `target ${target.dtype} ${formatShape(target.shape)} looks like class indices, which must be int32 ` +
+          `(e.g. tensor(labels, { dtype: 'int32' })); a float target is read as probabilities of the input's shape ${formatShape(x.shape)}`,
+      );
+    }
     throw shapeError(
       op,
       `probability target must have the input's shape ${formatShape(x.shape)}, got ${formatShape(target.shape)}`,

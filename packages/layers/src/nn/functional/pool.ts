@@ -380,7 +380,7 @@ function resolvePool(
     const dilated = kernel.map((k, i) => dilatedSpan(k, dilation[i]!));
     throw shapeError(
       op,
-      `output would be empty: input ${formatShape(input.shape)} padded to ${formatSize(spatial.map((l, i) => l + 2 * padding[i]!))} is smaller than the ${dilation.some((d) => d > 1) ? 'dilated ' : ''}kernel ${formatSize(dilated)} (output ${formatSize(outSize)})`,
+      `output would be empty: input ${formatShape(input.shape)} padded to ${formatSize(spatial.map((l, i) => l + 2 * padding[i]!))} is smaller than the ${dilation.some((d) => d > 1) ? 'dilated ' : ''}kernel ${formatSize(dilated)} (kernelSize=${describeOption(options.kernelSize)}${dilation.some((d) => d > 1) ? `, dilation=${describeOption('dilation' in options ? options.dilation : 1)}` : ''}; output ${formatSize(outSize)})`,
     );
   }
   return { kernel, stride, padding, dilation, ceilMode, outSize };

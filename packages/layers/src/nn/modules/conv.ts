@@ -1,5 +1,15 @@
 import type { Variable } from '@torchlet/autograd';
-import { rangeError, typeError, zeros, type Generator, describeOption, spatialTuple } from '@torchlet/tensor';
+import {
+  checkSize,
+  describeOption,
+  formatShape,
+  rangeError,
+  sizeOf,
+  spatialTuple,
+  typeError,
+  zeros,
+  type Generator,
+} from '@torchlet/tensor';
 import { conv1d, conv2d, conv3d } from '../functional/conv.js';
 import {
   checkGroups,
@@ -91,6 +101,11 @@ abstract class ConvBase extends Module {
     const weightShape = transposed
       ? [inChannels, outChannels / this.groups, ...this.kernelSize]
       : [outChannels, inChannels / this.groups, ...this.kernelSize];
+    checkSize(
+      name,
+      sizeOf(weightShape),
+      `weight ${formatShape(weightShape)} (inChannels=${inChannels}, outChannels=${outChannels}, kernelSize=${describeOption(kernelSize)})`,
+    );
     this.weight = new Parameter(zeros(weightShape, { dtype }));
     if (typeof (options.bias ?? true) !== 'boolean')
       throw typeError(name, `bias must be a boolean, got ${describeOption(options.bias)}`);

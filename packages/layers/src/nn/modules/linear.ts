@@ -1,6 +1,7 @@
 import { flatten, reshape, Variable } from '@torchlet/autograd';
 import {
   checkInt,
+  checkSize,
   formatShape,
   rangeError,
   shapeError,
@@ -48,6 +49,7 @@ export class Linear extends Module {
     const op = 'Linear';
     this.inFeatures = checkInt(op, inFeatures, 'inFeatures', 0);
     this.outFeatures = checkInt(op, outFeatures, 'outFeatures', 0);
+    checkSize(op, outFeatures * inFeatures, `weight [${outFeatures}, ${inFeatures}] (outFeatures × inFeatures)`);
     if (options === null || typeof options !== 'object') throw typeError(op, 'options must be an object');
     const dtype = checkFloatDType(op, options.dtype ?? 'float32');
     const bias = options.bias ?? true;

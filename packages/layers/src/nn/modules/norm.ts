@@ -2,6 +2,7 @@ import { squeeze, unsqueeze, type Variable } from '@torchlet/autograd';
 import {
   checkInt,
   checkOptions,
+  checkSize,
   formatShape,
   full,
   rangeError,
@@ -54,6 +55,7 @@ export abstract class BatchNormNd extends Module {
     super();
     if (options === null || typeof options !== 'object') throw typeError(name, 'options must be an object');
     this.numFeatures = checkInt(name, numFeatures, 'numFeatures', 1);
+    checkSize(name, numFeatures, `numFeatures=${numFeatures}`);
     const { eps = 1e-5, affine = true, trackRunningStats = true } = options;
     const momentum = options.momentum === undefined ? 0.1 : options.momentum;
     if (typeof eps !== 'number' || !(eps >= 0) || !Number.isFinite(eps))

@@ -73,6 +73,11 @@ describe('loss errors name the argument and the numbers', () => {
     expect(() => crossEntropy(logits(), tensor([[0.5, 0.5]], { dtype: 'float64' }))).toThrow(
       /probability target must have the input's shape \[2, 3\], got \[1, 2\]/,
     );
+    // Labels made with tensor([...]) default to float32: the error says class indices must be int32.
+    expect(() => crossEntropy(logits(), tensor([1, 2]))).toThrow(TypeError);
+    expect(() => crossEntropy(logits(), tensor([1, 2]))).toThrow(
+      /crossEntropy: target float32 \[2\] looks like class indices, which must be int32 .*probabilities of the input's shape \[2, 3\]/,
+    );
     expect(() =>
       crossEntropy(
         logits(),

@@ -224,10 +224,10 @@ describe('pool: errors name the op, the argument and the numbers', () => {
     const call = () => maxPool2d(T.zeros([1, 1, 2, 2]), 3);
     expect(call).toThrow(ShapeError);
     expect(call).toThrow(
-      'maxPool2d: output would be empty: input [1, 1, 2, 2] padded to 2x2 is smaller than the kernel 3x3 (output 0x0)',
+      'maxPool2d: output would be empty: input [1, 1, 2, 2] padded to 2x2 is smaller than the kernel 3x3 (kernelSize=3; output 0x0)',
     );
     expect(() => maxPool1d(T.zeros([1, 1, 4]), { kernelSize: 2, dilation: 4 })).toThrow(
-      'maxPool1d: output would be empty: input [1, 1, 4] padded to 4 is smaller than the dilated kernel 5 (output 0)',
+      'maxPool1d: output would be empty: input [1, 1, 4] padded to 4 is smaller than the dilated kernel 5 (kernelSize=2, dilation=4; output 0)',
     );
   });
 
