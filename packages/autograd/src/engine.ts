@@ -1,21 +1,50 @@
-import { add, contiguous, formatShape, full, shapeError, Tensor, typeError } from '@torchlet/tensor';
+import * as T from '@torchlet/tensor';
+import { formatShape, shapeError, Tensor, typeError } from '@torchlet/tensor';
+import { withGradMode } from './grad-mode.js';
 import type { Node } from './node.js';
-import type { Variable } from './variable.js';
+import { add } from './ops/arithmetic.js';
+import { Variable } from './variable.js';
+
+/** A gradient on its way: a plain Tensor, or with `createGraph` a Variable whose own graph is recorded. */
+type Grad = Tensor | Variable;
+
+export interface BackwardRun {
+  /** Keep the saved buffers so backward can run through this graph again. */
+  retainGraph: boolean;
+  /** Record the backward pass itself (each op's differentiable backward), for gradients of gradients. */
+  createGraph: boolean;
+  /**
+   * For `grad()`: collect the gradients that reach these values, run only the part of the graph that
+   * leads to them, and leave every leaf's `.grad` alone. Null for `backward()`, which accumulates
+   * into the leaves.
+   */
+  capture: ReadonlySet<Variable> | null;
+}
 
 /**
- * The reverse pass. Nodes run in reverse topological order (found iteratively, so deep graphs do
- * not overflow the stack); each node's output gradients are summed before it runs, since a value
- * used by several consumers receives a gradient from each. Leaves accumulate into `.grad`. Unless
- * `retainGraph`, every node's saved buffers are freed once it has run.
+ * The reverse pass from `roots` seeded with `seeds` (same shapes). Nodes run in reverse topological
+ * order (found iteratively, so deep graphs do not overflow the stack); each node's output gradients
+ * are summed before it runs, since a value used by several consumers receives a gradient from each.
+ * Leaves accumulate into `.grad` (or, with `capture`, the captured values' gradients are returned).
+ * Unless `retainGraph`, every node that ran has its saved buffers freed.
  */
-export function runBackward(root: Variable, seed: Tensor, retainGraph: boolean): void {
-  if (root.gradFn === null) {
-    accumulate(root, seed);
-    return;
-  }
-  const order = topologicalOrder(root.gradFn);
-  const pending = new Map<Node, (Tensor | null)[]>();
-  pending.set(root.gradFn, addAt([], root.outputIndex, seed, root.gradFn.outputs.length));
+export function runBackward(roots: readonly Variable[], seeds: readonly Grad[], run: BackwardRun): Map<Variable, Grad> {
+  const { retainGraph, createGraph, capture } = run;
+  const captured = new Map<Variable, Grad>();
+  const sum = (a: Grad | undefined, b: Grad): Grad =>
+    a === undefined ? b : createGraph ? add(a as Variable, b as Variable) : T.add(a as Tensor, b as Tensor);
+  const pending = new Map<Node, (Grad | null)[]>();
+  const send = (v: Variable, g: Grad): void => {
+    if (capture !== null) {
+      if (capture.has(v)) captured.set(v, sum(captured.get(v), g));
+      if (v.gradFn !== null && needed!.has(v.gradFn)) addAt(pending, v.gradFn, v.outputIndex, g, sum);
+    } else if (v.gradFn === null) accumulate(v, g);
+    else addAt(pending, v.gradFn, v.outputIndex, g, sum);
+  };
+  const order = topologicalOrder(roots.map((r) => r.gradFn).filter((n): n is Node => n !== null));
+  // With capture, only the nodes a captured value can be reached from need to run.
+  const needed = capture === null ? null : neededNodes(order, capture);
+  roots.forEach((root, i) => send(root, seeds[i]!));
   for (const node of order) {
     const grads = pending.get(node);
     pending.delete(node);
@@ -26,16 +55,16 @@ export function runBackward(root: Variable, seed: Tensor, retainGraph: boolean):
         `the graph through ${node.name} was freed by an earlier backward(); pass { retainGraph: true } to the first backward() to run backward twice`,
       );
     }
-    const gradOutputs = node.outputs.map((o, i) => grads[i] ?? zeroGradient(o));
-    const gradInputs = node.backward(gradOutputs);
+    let gradInputs: ReadonlyArray<Grad | null | undefined>;
+    if (createGraph) {
+      const gradOutputs = node.outputs.map((o, i) => (grads[i] as Variable | null) ?? new Variable(zeroGradient(o)));
+      gradInputs = withGradMode(true, () => node.backwardGraph(gradOutputs));
+    } else {
+      gradInputs = node.backward(node.outputs.map((o, i) => (grads[i] as Tensor | null) ?? zeroGradient(o)));
+    }
     node.inputs.forEach((input, i) => {
       const g = gradInputs[i];
-      if (input === null || g == null) return;
-      if (input.gradFn === null) accumulate(input, g);
-      else {
-        const parent = input.gradFn;
-        pending.set(parent, addAt(pending.get(parent) ?? [], input.outputIndex, g, parent.outputs.length));
-      }
+      if (input !== null && g != null) send(input, g);
     });
     if (!retainGraph) {
       node.ctx.release();
@@ -45,6 +74,7 @@ export function runBackward(root: Variable, seed: Tensor, retainGraph: boolean):
       node.inputs = [];
     }
   }
+  return captured;
 }
 
 /**
@@ -53,56 +83,80 @@ export function runBackward(root: Variable, seed: Tensor, retainGraph: boolean):
  * allocated and cleared per step (LeNet-5's pooling indices: 0.4 MB a step).
  */
 function zeroGradient(o: Node['outputs'][number]): Tensor {
-  if (o.differentiable !== false) return full(o.shape, 0, { dtype: o.dtype });
+  if (o.differentiable !== false) return T.full(o.shape, 0, { dtype: o.dtype });
   return new Tensor(
-    full([], 0, { dtype: o.dtype }).data,
+    T.full([], 0, { dtype: o.dtype }).data,
     o.shape,
     o.shape.map(() => 0),
   );
 }
 
-function addAt(grads: (Tensor | null)[], index: number, g: Tensor, length: number): (Tensor | null)[] {
-  while (grads.length < length) grads.push(null);
-  const prev = grads[index];
-  grads[index] = prev ? add(prev, g) : g;
-  return grads;
+function addAt(
+  pending: Map<Node, (Grad | null)[]>,
+  node: Node,
+  index: number,
+  g: Grad,
+  sum: (a: Grad | undefined, b: Grad) => Grad,
+): void {
+  let grads = pending.get(node);
+  if (!grads) pending.set(node, (grads = []));
+  while (grads.length < node.outputs.length) grads.push(null);
+  grads[index] = sum(grads[index] ?? undefined, g);
 }
 
-function accumulate(leaf: Variable, g: Tensor): void {
+function accumulate(leaf: Variable, g: Grad): void {
   if (!leaf.requiresGrad) return;
-  if (g.shape.length !== leaf.shape.length || g.shape.some((d, i) => d !== leaf.shape[i])) {
+  const value = g instanceof Variable ? g.data : g;
+  if (value.shape.length !== leaf.shape.length || value.shape.some((d, i) => d !== leaf.shape[i])) {
     throw shapeError(
       'backward',
-      `gradient of shape ${formatShape(g.shape)} does not fit the leaf of shape ${formatShape(leaf.shape)}`,
+      `gradient of shape ${formatShape(value.shape)} does not fit the leaf of shape ${formatShape(leaf.shape)}`,
     );
   }
   // Gradients are never written in place, so keeping `g` itself (it may alias another buffer) is
   // safe; but a movement op's backward may hand over a strided view, and `.grad` is packed.
-  leaf.grad = leaf.grad === null ? contiguous(g) : add(leaf.grad, g);
+  leaf.grad = leaf.grad === null ? T.contiguous(value) : T.add(leaf.grad, value);
+  if (g instanceof Variable) leaf.gradVariable = leaf.gradVariable === null ? g : add(leaf.gradVariable, g);
+  else leaf.gradVariable = null;
 }
 
-/** Nodes reachable from `root`, each after every node that consumes its outputs. */
-function topologicalOrder(root: Node): Node[] {
+/** The nodes from which a value in `capture` can be reached (whose backward leads to it). */
+function neededNodes(order: readonly Node[], capture: ReadonlySet<Variable>): Set<Node> {
+  const needed = new Set<Node>();
+  // `order` lists consumers before producers; walk it backwards so a node's producers are decided first.
+  for (let k = order.length - 1; k >= 0; k--) {
+    const node = order[k]!;
+    if (node.inputs.some((v) => v !== null && (capture.has(v) || (v.gradFn !== null && needed.has(v.gradFn)))))
+      needed.add(node);
+  }
+  return needed;
+}
+
+/** Nodes reachable from `roots`, each after every node that consumes its outputs. */
+function topologicalOrder(roots: readonly Node[]): Node[] {
   const visited = new Set<Node>();
   const postOrder: Node[] = [];
-  const stack: { node: Node; next: number }[] = [{ node: root, next: 0 }];
-  visited.add(root);
-  while (stack.length > 0) {
-    const top = stack[stack.length - 1]!;
-    const inputs = top.node.inputs;
-    let pushed = false;
-    while (top.next < inputs.length) {
-      const parent = inputs[top.next++]?.gradFn;
-      if (parent && !visited.has(parent)) {
-        visited.add(parent);
-        stack.push({ node: parent, next: 0 });
-        pushed = true;
-        break;
+  for (const root of roots) {
+    if (visited.has(root)) continue;
+    visited.add(root);
+    const stack: { node: Node; next: number }[] = [{ node: root, next: 0 }];
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      const inputs = top.node.inputs;
+      let pushed = false;
+      while (top.next < inputs.length) {
+        const parent = inputs[top.next++]?.gradFn;
+        if (parent && !visited.has(parent)) {
+          visited.add(parent);
+          stack.push({ node: parent, next: 0 });
+          pushed = true;
+          break;
+        }
       }
-    }
-    if (!pushed && top.next >= inputs.length) {
-      postOrder.push(top.node);
-      stack.pop();
+      if (!pushed && top.next >= inputs.length) {
+        postOrder.push(top.node);
+        stack.pop();
+      }
     }
   }
   return postOrder.reverse();

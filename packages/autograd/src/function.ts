@@ -1,4 +1,13 @@
-import { cast, describeValue, formatShape, shapeError, Tensor, typeError } from '@torchlet/tensor';
+import {
+  cast,
+  describeValue,
+  formatShape,
+  shapeError,
+  storageVersion,
+  Tensor,
+  typeError,
+  type TypedArray,
+} from '@torchlet/tensor';
 import { captureAnomalyContext, checkBackwardGradients, checkForwardOutputs, isAnomalyEnabled } from './anomaly.js';
 import { isGradEnabled } from './grad-mode.js';
 import type { Node } from './node.js';
@@ -34,6 +43,26 @@ export interface BackwardContext<Saved = undefined> {
   readonly saved: Saved;
 }
 
+/**
+ * A tensor saved for backward was written in place (an optimizer step, an `init` function, `copy_`)
+ * between the forward that saved it and the backward that needs it, so the gradient would be
+ * computed from the wrong values. PyTorch raises the same ("modified by an inplace operation").
+ */
+export class InplaceModificationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InplaceModificationError';
+  }
+}
+
+/** One saved storage and the version it had when saved. */
+interface SavedVersion {
+  field: string;
+  storage: TypedArray;
+  shape: readonly number[] | null;
+  version: number;
+}
+
 const NOTHING_SAVED: unique symbol = Symbol('nothing saved');
 const FREED: unique symbol = Symbol('freed');
 
@@ -43,10 +72,12 @@ export class OpContext<Saved> implements ForwardContext<Saved>, BackwardContext<
   private record: Saved | typeof NOTHING_SAVED | typeof FREED = NOTHING_SAVED;
   private nonDifferentiable: Set<Tensor> | null = null;
   private releaseHooks: (() => void)[] | null = null;
+  private versions: SavedVersion[] | null = null;
 
   constructor(
     readonly opName: string,
     needsInputGrad: readonly boolean[],
+    private readonly recording: boolean,
   ) {
     this.needsInputGrad = needsInputGrad;
   }
@@ -55,6 +86,31 @@ export class OpContext<Saved> implements ForwardContext<Saved>, BackwardContext<
     if (this.record === FREED) throw typeError(this.opName, 'cannot save after the graph was freed');
     if (this.record !== NOTHING_SAVED) throw typeError(this.opName, 'forward called ctx.save twice; save one record');
     this.record = saved;
+    if (this.recording) this.versions = savedVersions(saved);
+  }
+
+  /**
+   * Throws if a tensor of the saved record (a Tensor or typed array, the record itself or one of its
+   * fields) was written in place since it was saved. `inputs` are the op's recorded inputs, to say
+   * which one it was.
+   */
+  checkVersions(inputs: ReadonlyArray<Variable | null>): void {
+    const versions = this.versions;
+    if (versions === null) return;
+    for (const saved of versions) {
+      const now = storageVersion(saved.storage);
+      if (now === saved.version) continue;
+      const input = inputs.findIndex((v) => v !== null && v.data.data === saved.storage);
+      const what =
+        `${saved.field === '' ? 'its saved tensor' : `its saved '${saved.field}'`}` +
+        `${saved.shape ? ` ${formatShape(saved.shape)}` : ''}${input >= 0 ? ` (input ${input})` : ''}`;
+      throw new InplaceModificationError(
+        `${this.opName}: one of the variables needed for gradient computation has been modified by an inplace ` +
+          `operation: ${what} is at version ${now}; expected version ${saved.version}. It was written in place ` +
+          '(an optimizer step, an init function, copy_, loadStateDict) after the forward that saved it: run backward ' +
+          'before the update, or give the op a copy (clone) of the tensor',
+      );
+    }
   }
 
   get saved(): Saved {
@@ -88,8 +144,40 @@ export class OpContext<Saved> implements ForwardContext<Saved>, BackwardContext<
     const hooks = this.releaseHooks;
     this.releaseHooks = null;
     this.record = FREED;
+    this.versions = null;
     if (hooks) for (const fn of hooks) fn();
   }
+}
+
+/** The storages a saved record holds (itself, or its fields one level down) and their versions now. */
+function savedVersions(saved: unknown): SavedVersion[] | null {
+  if (saved === null || typeof saved !== 'object') return null;
+  const out: SavedVersion[] = [];
+  const add = (field: string, value: unknown): void => {
+    if (value instanceof Tensor) {
+      out.push({ field, storage: value.data, shape: value.shape, version: storageVersion(value.data) });
+    } else if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
+      const storage = value as TypedArray;
+      out.push({ field, storage, shape: null, version: storageVersion(storage) });
+    }
+  };
+  if (saved instanceof Tensor) add('', saved);
+  else for (const field of Object.keys(saved)) add(field, (saved as Record<string, unknown>)[field]);
+  return out.length > 0 ? out : null;
+}
+
+/** A forward's arguments as a differentiable backward sees them: every Tensor is a Variable. */
+export type AsVariables<A extends unknown[]> = { [K in keyof A]: AsVariable<A[K]> };
+type AsVariable<T> = T extends Tensor ? Variable : T;
+
+/**
+ * What an op's differentiable backward sees (see `OpDefinition.differentiableBackward`): the saved
+ * record, the op's arguments with every tensor as a Variable in the graph (constants wrapped, not
+ * requiring grad), and its outputs as the Variables the op returned.
+ */
+export interface GraphBackwardContext<A extends unknown[], Saved> extends BackwardContext<Saved> {
+  readonly inputs: AsVariables<A>;
+  readonly outputs: readonly Variable[];
 }
 
 /** A forward's arguments as the user passes them: every Tensor may also be a Variable. */
@@ -112,6 +200,17 @@ export interface OpDefinition<A extends unknown[], R extends Tensor | Tensor[], 
    * `ctx.needsInputGrad[i]` is false or the argument is not a tensor.
    */
   backward(ctx: BackwardContext<Saved>, ...gradOutputs: Tensor[]): ReadonlyArray<Tensor | null | undefined> | Tensor;
+  /**
+   * Optional: the same gradients written with differentiable ops on Variables (`add`, `mul`,
+   * `matmul`, `conv2d`, ...), for gradients of gradients. A backward with `createGraph` runs this
+   * instead of `backward`, so what it computes is itself recorded; `ctx.inputs` holds the arguments
+   * as Variables, `ctx.outputs` the outputs. An op without one still gives first gradients under
+   * `createGraph`, but differentiating them raises a TypeError naming the op.
+   */
+  differentiableBackward?(
+    ctx: GraphBackwardContext<A, Saved>,
+    ...gradOutputs: Variable[]
+  ): ReadonlyArray<Variable | null | undefined> | Variable;
 }
 
 /**
@@ -166,6 +265,7 @@ export function defineOp<A extends unknown[], R extends Tensor | Tensor[], Saved
     const ctx = new OpContext<Saved>(
       name,
       inputs.map((v) => record && v !== null && v.requiresGrad),
+      record,
     );
     const result = def.forward(ctx, ...(raw as A));
     const outputs: Tensor[] = Array.isArray(result) ? result : [result];
@@ -178,12 +278,16 @@ export function defineOp<A extends unknown[], R extends Tensor | Tensor[], Saved
       const wrapped = outputs.map((t) => new Variable(t));
       return (Array.isArray(result) ? wrapped : wrapped[0]) as OpResult<R>;
     }
+    // A differentiable backward reads the arguments as Variables: the user's, or constants wrapped.
+    let graphArgs = def.differentiableBackward ? args.map((a) => (a instanceof Tensor ? new Variable(a) : a)) : null;
+    if (graphArgs) ctx.onRelease(() => (graphArgs = null));
     const node: Node = {
       name,
       inputs: inputs.map((v) => (v !== null && v.requiresGrad ? v : null)),
       ctx,
       outputs: outputs.map((t) => ({ shape: t.shape, dtype: t.dtype, differentiable: !ctx.isNonDifferentiable(t) })),
       backward: (grads) => {
+        ctx.checkVersions(node.inputs);
         const got = def.backward(ctx, ...grads);
         if (!(got instanceof Tensor) && !Array.isArray(got))
           throw typeError(name, 'backward must return a Tensor or an array of gradients, one per input');
@@ -208,6 +312,21 @@ export function defineOp<A extends unknown[], R extends Tensor | Tensor[], Saved
         }
         return list;
       },
+      backwardGraph: (grads) => {
+        if (!def.differentiableBackward || graphArgs === null) return notTwiceDifferentiable(node, grads);
+        ctx.checkVersions(node.inputs);
+        const graphCtx: GraphBackwardContext<A, Saved> = {
+          needsInputGrad: ctx.needsInputGrad,
+          get saved() {
+            return ctx.saved;
+          },
+          inputs: graphArgs as AsVariables<A>,
+          outputs: wrapped,
+        };
+        const got = def.differentiableBackward(graphCtx, ...grads);
+        const list = got instanceof Variable ? [got] : got;
+        return checkGradients(name, node.inputs, list);
+      },
       released: false,
       anomaly: anomaly ? captureAnomalyContext() : null,
     };
@@ -217,3 +336,55 @@ export function defineOp<A extends unknown[], R extends Tensor | Tensor[], Saved
     return (Array.isArray(result) ? wrapped : wrapped[0]) as OpResult<R>;
   };
 }
+
+/** Checks a differentiable backward's gradients as `backward`'s are checked: one per input, its shape. */
+function checkGradients(
+  name: string,
+  inputs: ReadonlyArray<Variable | null>,
+  got: ReadonlyArray<Variable | null | undefined>,
+): (Variable | null | undefined)[] {
+  if (!Array.isArray(got))
+    throw typeError(name, 'differentiableBackward must return a Variable or an array of gradients, one per input');
+  const list = got.slice();
+  for (let i = 0; i < inputs.length; i++) {
+    const g = list[i];
+    const v = inputs[i];
+    if (!v || !v.requiresGrad || g == null) continue;
+    if (!(g instanceof Variable))
+      throw typeError(name, `differentiableBackward returned a non-Variable gradient for input ${i}`);
+    if (g.shape.length !== v.shape.length || g.shape.some((d, k) => d !== v.shape[k])) {
+      throw shapeError(
+        name,
+        `differentiableBackward returned a gradient of shape ${formatShape(g.shape)} for input ${i} of shape ${formatShape(v.shape)}`,
+      );
+    }
+  }
+  return list;
+}
+
+/**
+ * The gradients of an op that has no differentiable backward, under `createGraph`: the plain
+ * backward's values, each wrapped as the output of a node that depends on the op's inputs and the
+ * incoming gradients, and refuses to be differentiated — so first gradients work, and a second
+ * derivative through this op is an error that names it rather than a silent zero.
+ */
+function notTwiceDifferentiable(node: Node, grads: readonly Variable[]): (Variable | null | undefined)[] {
+  const values = node.backward(grads.map((g) => g.data));
+  const deps = [...node.inputs.filter((v): v is Variable => v !== null), ...grads.filter((g) => g.requiresGrad)];
+  return values.map((g) => (g == null ? g : refuseSecondDerivative(node.name, g, ...deps)));
+}
+
+const refuseSecondDerivative = defineOp({
+  name: 'notTwiceDifferentiable',
+  forward(ctx: ForwardContext<{ op: string }>, op: string, gradient: Tensor, ..._dependencies: Tensor[]): Tensor {
+    ctx.save({ op });
+    return gradient;
+  },
+  backward(ctx): never {
+    throw typeError(
+      ctx.saved.op,
+      'cannot differentiate this gradient again: the op has no differentiableBackward (a custom op gets ' +
+        'gradients of gradients by defining one with differentiable ops; see defineOp)',
+    );
+  },
+});

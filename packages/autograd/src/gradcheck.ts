@@ -1,6 +1,8 @@
 import * as T from '@torchlet/tensor';
 import type { Tensor } from '@torchlet/tensor';
-import { noGrad } from './grad-mode.js';
+import { enableGrad, noGrad } from './grad-mode.js';
+import { grad } from './grad.js';
+import { concat, reshape } from './ops/movement.js';
 import { Variable } from './variable.js';
 
 export interface GradcheckOptions {
@@ -178,4 +180,42 @@ function formatIndex(flat: number, shape: readonly number[]): string {
     flat = Math.floor(flat / shape[k]!);
   }
   return `[${index.join(', ')}]`;
+}
+
+/**
+ * Checks second derivatives, as `torch.autograd.gradgradcheck`: the gradients of `fn` taken with
+ * `createGraph` (for a random float64 gradOutput that is itself an input) are checked by `gradcheck`
+ * against central differences, so every op on the way needs a correct differentiable backward.
+ *
+ * @param fn     maps the inputs to one output Variable (float64)
+ * @param inputs float64 Variables
+ * @returns true
+ * @throws GradcheckError where a second derivative disagrees (inputIndex counts the gradOutput last)
+ * @example gradgradcheck((x) => tanh(x), [randn([3], { dtype: 'float64', requiresGrad: true })])
+ */
+export function gradgradcheck(
+  fn: (...inputs: Variable[]) => Variable,
+  inputs: readonly Variable[],
+  options: GradcheckOptions = {},
+): true {
+  if (typeof fn !== 'function') throw T.typeError('gradgradcheck', `fn must be a function, got ${T.describeValue(fn)}`);
+  if (!Array.isArray(inputs)) throw T.typeError('gradgradcheck', 'inputs must be an array of Variables');
+  const probe = fn(...inputs.map((x) => new Variable(T.clone(x.data), { requiresGrad: x.requiresGrad })));
+  if (!(probe instanceof Variable)) throw T.typeError('gradgradcheck', 'fn must return a Variable');
+  const gradOutput = new Variable(
+    T.randn(probe.shape, { dtype: 'float64', generator: new T.Generator((options.seed ?? 0) + 1) }),
+    { requiresGrad: true },
+  );
+  const differentiable = inputs.map((x) => x.requiresGrad);
+  // The first derivatives, flattened into one output so gradcheck sees every one of them.
+  // Under gradcheck's noGrad (its finite differences) the first derivatives still need their graph.
+  const firstDerivatives = (...all: Variable[]): Variable => enableGrad(() => firstDerivativesOf(all));
+  const firstDerivativesOf = (all: Variable[]): Variable => {
+    const xs = all.slice(0, -1);
+    const v = all[all.length - 1]!;
+    const wrt = xs.filter((_, i) => differentiable[i]);
+    const grads = grad(fn(...xs), wrt, { gradOutputs: v, createGraph: true, allowUnused: true });
+    return concat(grads.map((g, i) => reshape(g ?? new Variable(T.zeros(wrt[i]!.shape, { dtype: 'float64' })), [-1])));
+  };
+  return gradcheck(firstDerivatives, [...inputs, gradOutput], options);
 }

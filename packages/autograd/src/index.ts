@@ -1,5 +1,14 @@
 export { Variable, variable, type VariableOptions, type BackwardOptions } from './variable.js';
-export { defineOp, type ForwardContext, type BackwardContext, type OpDefinition, type Lifted } from './function.js';
+export {
+  defineOp,
+  InplaceModificationError,
+  type ForwardContext,
+  type BackwardContext,
+  type GraphBackwardContext,
+  type AsVariables,
+  type OpDefinition,
+  type Lifted,
+} from './function.js';
 export type { Node } from './node.js';
 export { noGrad, enableGrad, isGradEnabled, withGradMode } from './grad-mode.js';
 export { sumToShape } from './sum-to-shape.js';
@@ -37,7 +46,9 @@ export {
 } from './ops/movement.js';
 export { softmax, logSoftmax } from './ops/softmax.js';
 export { tensor, zeros, ones, full, rand, randn } from './create.js';
-export { gradcheck, GradcheckError, type GradcheckOptions } from './gradcheck.js';
+export { gradcheck, gradgradcheck, GradcheckError, type GradcheckOptions } from './gradcheck.js';
+export { grad, type GradOptions } from './grad.js';
+export { where } from './ops/where.js';
 export { matmul } from './ops/matmul.js';
 export {
   detectAnomaly,

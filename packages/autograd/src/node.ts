@@ -20,6 +20,12 @@ export interface Node {
   readonly outputs: ReadonlyArray<{ shape: readonly number[]; dtype: Tensor['dtype']; differentiable?: boolean }>;
   /** Maps the outputs' gradients to one gradient per input (null where none is needed). */
   readonly backward: (gradOutputs: Tensor[]) => ReadonlyArray<Tensor | null | undefined>;
+  /**
+   * The same map written in differentiable ops, run by a backward with `createGraph` so the
+   * gradients join a graph of their own (an op without a differentiable backward returns gradients
+   * whose further differentiation raises a TypeError naming it).
+   */
+  readonly backwardGraph: (gradOutputs: Variable[]) => ReadonlyArray<Variable | null | undefined>;
   /** Set when a backward without retainGraph has run through this node and freed its buffers. */
   released: boolean;
   /** Where the op was created, recorded only while anomaly detection is on (for backward errors). */

@@ -1,5 +1,6 @@
 import {
   checkOptions,
+  copy_ as copyInto,
   describeValue,
   formatShape,
   printWithToString,
@@ -18,8 +19,13 @@ export interface VariableOptions {
 }
 
 export interface BackwardOptions {
-  /** Keep the saved buffers so backward can run through this graph again. Default false. */
+  /** Keep the saved buffers so backward can run through this graph again. Default: `createGraph`. */
   retainGraph?: boolean;
+  /**
+   * Record the backward pass too, so the gradients can be differentiated again (Hessian-vector
+   * products): each leaf's `gradVariable` is its gradient as a Variable in that graph. Default false.
+   */
+  createGraph?: boolean;
 }
 
 /**
@@ -34,6 +40,12 @@ export class Variable {
   data: Tensor;
   /** Accumulated gradient (same shape as `data`), or null before any backward reached it. */
   grad: Tensor | null = null;
+  /**
+   * The same gradient as a Variable whose graph was recorded, set by `backward(g, { createGraph: true })`
+   * (summed over such calls) and cleared by a backward without it. Differs from PyTorch: `.grad`
+   * stays a plain Tensor, so optimizers never see a graph.
+   */
+  gradVariable: Variable | null = null;
   requiresGrad: boolean;
   /** The node that produced this value; null for leaves (created by the user, or under noGrad). */
   readonly gradFn: Node | null;
@@ -80,14 +92,14 @@ export class Variable {
    * @param gradient same shape as this value; may be omitted only for a one-element value (taken as 1)
    * @throws ShapeError for a non-scalar without `gradient`, or a gradient of another shape
    */
-  backward(gradient?: Tensor, options: BackwardOptions = {}): void {
+  backward(gradient?: Tensor | Variable, options: BackwardOptions = {}): void {
     if (!this.requiresGrad) {
       throw typeError(
         'backward',
         'this value does not require grad and has no gradFn: no input was created with requiresGrad: true (or it was computed under noGrad)',
       );
     }
-    let seed: Tensor;
+    let seed: Tensor | Variable;
     if (gradient === undefined) {
       if (this.size !== 1) {
         throw shapeError(
@@ -97,8 +109,8 @@ export class Variable {
       }
       seed = new Tensor(arrayLike(this.data, 1), this.shape);
     } else {
-      if (!(gradient instanceof Tensor))
-        throw typeError('backward', `gradient must be a Tensor, got ${describeValue(gradient)}`);
+      if (!(gradient instanceof Tensor) && !(gradient instanceof Variable))
+        throw typeError('backward', `gradient must be a Tensor or Variable, got ${describeValue(gradient)}`);
       if (gradient.shape.length !== this.shape.length || gradient.shape.some((d, i) => d !== this.shape[i])) {
         throw shapeError(
           'backward',
@@ -107,10 +119,14 @@ export class Variable {
       }
       seed = gradient;
     }
-    const retainGraph = checkOptions('backward', options).retainGraph ?? false;
+    const { createGraph = false, retainGraph = createGraph } = checkOptions('backward', options);
     if (typeof retainGraph !== 'boolean')
       throw typeError('backward', `retainGraph must be a boolean, got ${describeValue(retainGraph)}`);
-    runBackward(this, seed, retainGraph);
+    if (typeof createGraph !== 'boolean')
+      throw typeError('backward', `createGraph must be a boolean, got ${describeValue(createGraph)}`);
+    if (createGraph) seed = seed instanceof Variable ? seed : new Variable(seed);
+    else if (seed instanceof Variable) seed = seed.data;
+    runBackward([this], [seed], { retainGraph, createGraph, capture: null });
   }
 
   /** The same data cut off from the graph (shares storage, does not require grad). */
@@ -125,6 +141,24 @@ export class Variable {
     if (requiresGrad && this.dtype === 'int32')
       throw typeError('requiresGrad_', 'only floating-point values can require gradients');
     this.requiresGrad = requiresGrad;
+    return this;
+  }
+
+  /**
+   * Writes `src` into this value's storage in place (broadcast to its shape; a number fills), as
+   * `torch.Tensor.copy_` under `no_grad`: nothing is recorded, and the storage's version is bumped,
+   * so a graph that saved this value for backward refuses to use the overwritten values.
+   * @throws TypeError for a value an op produced (its graph would not see the write; `detach()` first);
+   *   ShapeError if `src` does not broadcast to this value's shape
+   */
+  copy_(src: Variable | Tensor | number): this {
+    if (this.gradFn !== null) {
+      throw typeError(
+        'copy_',
+        `cannot write in place into a value computed by ${this.gradFn.name} (the graph would not see it); write into a leaf, or detach() first`,
+      );
+    }
+    copyInto(this.data, src instanceof Variable ? src.data : src);
     return this;
   }
 

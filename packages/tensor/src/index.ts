@@ -38,4 +38,6 @@ export * from './ops/pad.js';
 export * from './ops/index-select.js';
 export * from './ops/reduce.js';
 export * from './ops/matmul.js';
+export { copy_ } from './ops/copy.js';
+export { storageVersion, bumpVersion } from './version.js';
 export * from './kernels/index.js';

@@ -2,6 +2,10 @@ import * as T from '@torchlet/tensor';
 import type { Shape, Tensor } from '@torchlet/tensor';
 import { defineOp, type ForwardContext } from '../function.js';
 import { sumToShape } from '../sum-to-shape.js';
+import type { Variable } from '../variable.js';
+import { sumToShapeGraph } from './sum-to-shape-graph.js';
+import { log } from './unary.js';
+import { where } from './where.js';
 
 /** A tensor operand or a plain number (a constant that never needs a gradient). */
 type Operand = Tensor | number;
@@ -29,6 +33,13 @@ export const add = defineOp({
       ctx.needsInputGrad[1] ? sumToShape(gradOutput, bShape) : null,
     ];
   },
+  differentiableBackward(ctx, gradOutput): (Variable | null)[] {
+    const { aShape, bShape } = ctx.saved;
+    return [
+      ctx.needsInputGrad[0] ? sumToShapeGraph(gradOutput, aShape) : null,
+      ctx.needsInputGrad[1] ? sumToShapeGraph(gradOutput, bShape) : null,
+    ];
+  },
 });
 
 /** `a − b` with broadcasting. Its own backward rather than `add(a, neg(b))`: one pass instead of two in every loss. */
@@ -43,6 +54,13 @@ export const sub = defineOp({
     return [
       ctx.needsInputGrad[0] ? sumToShape(gradOutput, aShape) : null,
       ctx.needsInputGrad[1] ? sumToShape(T.neg(gradOutput), bShape) : null,
+    ];
+  },
+  differentiableBackward(ctx, gradOutput): (Variable | null)[] {
+    const { aShape, bShape } = ctx.saved;
+    return [
+      ctx.needsInputGrad[0] ? sumToShapeGraph(gradOutput, aShape) : null,
+      ctx.needsInputGrad[1] ? sumToShapeGraph(neg(gradOutput), bShape) : null,
     ];
   },
 });
@@ -71,6 +89,14 @@ export const mul = defineOp({
       ctx.needsInputGrad[1] ? sumToShape(T.mul(gradOutput, a!), bShape) : null,
     ];
   },
+  differentiableBackward(ctx, gradOutput): (Variable | null)[] {
+    const { aShape, bShape } = ctx.saved;
+    const [a, b] = ctx.inputs;
+    return [
+      ctx.needsInputGrad[0] ? sumToShapeGraph(mul(gradOutput, b), aShape) : null,
+      ctx.needsInputGrad[1] ? sumToShapeGraph(mul(gradOutput, a), bShape) : null,
+    ];
+  },
 });
 
 /** `a / b` elementwise with broadcasting (true division). */
@@ -88,6 +114,14 @@ export const div = defineOp({
       ctx.needsInputGrad[1] ? sumToShape(T.neg(T.div(T.mul(gradOutput, a!), T.mul(b, b))), bShape) : null,
     ];
   },
+  differentiableBackward(ctx, gradOutput): (Variable | null)[] {
+    const { aShape, bShape } = ctx.saved;
+    const [a, b] = ctx.inputs;
+    return [
+      ctx.needsInputGrad[0] ? sumToShapeGraph(div(gradOutput, b), aShape) : null,
+      ctx.needsInputGrad[1] ? sumToShapeGraph(neg(div(mul(gradOutput, a), mul(b, b))), bShape) : null,
+    ];
+  },
 });
 
 /** `−x`. `x`: any shape → same shape. */
@@ -98,6 +132,9 @@ export const neg = defineOp({
   },
   backward(_ctx, gradOutput: Tensor): [Tensor] {
     return [T.neg(gradOutput)];
+  },
+  differentiableBackward(_ctx, gradOutput): (Variable | null)[] {
+    return [neg(gradOutput)];
   },
 });
 
@@ -149,6 +186,29 @@ export const pow = defineOp({
       const logBase = typeof base === 'number' ? Math.log(base) : T.log(base);
       const slope = T.where(flat, 0, T.mul(y!, logBase));
       gradExponent = sumToShape(T.mul(gradOutput, slope), exponentShape);
+    }
+    return [gradBase, gradExponent];
+  },
+  differentiableBackward(ctx, gradOutput): (Variable | null)[] {
+    const { baseShape, exponentShape } = ctx.saved;
+    const [base, exponent] = ctx.inputs;
+    const [y] = ctx.outputs;
+    let gradBase: Variable | null = null;
+    let gradExponent: Variable | null = null;
+    if (ctx.needsInputGrad[0]) {
+      const slope =
+        typeof exponent === 'number'
+          ? exponent === 0
+            ? mul(base, 0)
+            : mul(exponent, pow(base, exponent - 1))
+          : where(T.eq(exponent.data, 0), 0, mul(exponent, pow(base, sub(exponent, 1))));
+      gradBase = sumToShapeGraph(mul(gradOutput, slope), baseShape);
+    }
+    if (ctx.needsInputGrad[1]) {
+      const baseData = typeof base === 'number' ? base : base.data;
+      const flat = T.mul(T.eq(baseData, 0), T.ge(typeof exponent === 'number' ? exponent : exponent.data, 0));
+      const logBase = typeof base === 'number' ? Math.log(base) : log(base);
+      gradExponent = sumToShapeGraph(mul(gradOutput, where(flat, 0, mul(y!, logBase))), exponentShape);
     }
     return [gradBase, gradExponent];
   },

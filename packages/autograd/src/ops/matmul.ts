@@ -2,6 +2,9 @@ import * as T from '@torchlet/tensor';
 import type { Shape, Tensor } from '@torchlet/tensor';
 import { defineOp, type ForwardContext } from '../function.js';
 import { sumToShape } from '../sum-to-shape.js';
+import type { Variable } from '../variable.js';
+import { reshape, transpose } from './movement.js';
+import { sumToShapeGraph } from './sum-to-shape-graph.js';
 
 /** A 1-D operand read as a matrix, as matmul does: `a: [k]` → `[1, k]`, `b: [k]` → `[k, 1]`. */
 function asMatrix(t: Tensor, side: 'a' | 'b'): Tensor {
@@ -64,5 +67,21 @@ export const matmul = defineOp({
       }
     }
     return [gradA, gradB];
+  },
+  differentiableBackward(ctx, gradOutput): [Variable | null, Variable | null] {
+    const { aShape, bShape } = ctx.saved;
+    const [a, b] = ctx.inputs;
+    const a2Shape = aShape.length === 1 ? [1, aShape[0]!] : aShape;
+    const b2Shape = bShape.length === 1 ? [bShape[0]!, 1] : bShape;
+    const batch = T.broadcastShapes('matmul', a2Shape.slice(0, -2), b2Shape.slice(0, -2));
+    const g = reshape(gradOutput, [...batch, a2Shape[a2Shape.length - 2]!, b2Shape[b2Shape.length - 1]!]);
+    return [
+      ctx.needsInputGrad[0]
+        ? reshape(sumToShapeGraph(matmul(g, transpose(reshape(b, b2Shape), -1, -2)), a2Shape), aShape)
+        : null,
+      ctx.needsInputGrad[1]
+        ? reshape(sumToShapeGraph(matmul(transpose(reshape(a, a2Shape), -1, -2), g), b2Shape), bShape)
+        : null,
+    ];
   },
 });

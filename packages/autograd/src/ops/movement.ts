@@ -2,6 +2,7 @@ import * as T from '@torchlet/tensor';
 import type { PadMode, PadOptions, PadWidth, Shape, Tensor } from '@torchlet/tensor';
 import { defineOp, type ForwardContext } from '../function.js';
 import { sumToShape } from '../sum-to-shape.js';
+import { sumToShapeGraph } from './sum-to-shape-graph.js';
 import type { Variable } from '../variable.js';
 
 // Movement ops undo themselves: a reshape is reshaped back, a permutation inverted, an expand
@@ -21,6 +22,9 @@ export const reshape = defineOp({
   backward(ctx, gradOutput: Tensor): [Tensor] {
     return [T.reshape(gradOutput, ctx.saved.inputShape)];
   },
+  differentiableBackward(ctx, gradOutput): [Variable] {
+    return [reshape(gradOutput, ctx.saved.inputShape)];
+  },
 });
 
 /**
@@ -38,6 +42,9 @@ export const view = defineOp({
     // The gradient may be laid out differently from x, so it is reshaped (copying if it must).
     return [T.reshape(gradOutput, ctx.saved.inputShape)];
   },
+  differentiableBackward(ctx, gradOutput): [Variable] {
+    return [reshape(gradOutput, ctx.saved.inputShape)];
+  },
 });
 
 /** Merges axes `startDim..endDim` into one: `[2, 3, 4, 5]`, 1 → `[2, 60]`. */
@@ -50,6 +57,9 @@ export const flatten = defineOp({
   },
   backward(ctx, gradOutput: Tensor): [Tensor] {
     return [T.reshape(gradOutput, ctx.saved.inputShape)];
+  },
+  differentiableBackward(ctx, gradOutput): [Variable] {
+    return [reshape(gradOutput, ctx.saved.inputShape)];
   },
 });
 
@@ -64,6 +74,9 @@ export const squeeze = defineOp({
   backward(ctx, gradOutput: Tensor): [Tensor] {
     return [T.reshape(gradOutput, ctx.saved.inputShape)];
   },
+  differentiableBackward(ctx, gradOutput): [Variable] {
+    return [reshape(gradOutput, ctx.saved.inputShape)];
+  },
 });
 
 /** Inserts a size-1 axis at `dim` of the result. `[2, 3]`, 1 → `[2, 1, 3]`. */
@@ -76,6 +89,9 @@ export const unsqueeze = defineOp({
   },
   backward(ctx, gradOutput: Tensor): [Tensor] {
     return [T.reshape(gradOutput, ctx.saved.inputShape)];
+  },
+  differentiableBackward(ctx, gradOutput): [Variable] {
+    return [reshape(gradOutput, ctx.saved.inputShape)];
   },
 });
 
@@ -93,6 +109,12 @@ export const permute = defineOp({
     dims.forEach((d, i) => (inverse[d] = i));
     return [T.permute(gradOutput, inverse)];
   },
+  differentiableBackward(ctx, gradOutput): [Variable] {
+    const { dims } = ctx.saved;
+    const inverse = new Array<number>(dims.length);
+    dims.forEach((d, i) => (inverse[d] = i));
+    return [permute(gradOutput, inverse)];
+  },
 });
 
 /** Swaps axes `dim0` and `dim1`. `[2, 3, 4]`, 0, −1 → `[4, 3, 2]`. */
@@ -105,6 +127,9 @@ export const transpose = defineOp({
   backward(ctx, gradOutput: Tensor): [Tensor] {
     const { dim0, dim1 } = ctx.saved;
     return [T.transpose(gradOutput, dim0, dim1)];
+  },
+  differentiableBackward(ctx, gradOutput): [Variable] {
+    return [transpose(gradOutput, ctx.saved.dim0, ctx.saved.dim1)];
   },
 });
 
@@ -122,6 +147,9 @@ export const expand = defineOp({
   },
   backward(ctx, gradOutput: Tensor): [Tensor] {
     return [sumToShape(gradOutput, ctx.saved.inputShape)];
+  },
+  differentiableBackward(ctx, gradOutput): [Variable] {
+    return [sumToShapeGraph(gradOutput, ctx.saved.inputShape)];
   },
 });
 
@@ -174,6 +202,9 @@ export const narrow = defineOp({
   backward(ctx, gradOutput: Tensor): [Tensor] {
     return [T.pad(gradOutput, ctx.saved.padWidth)];
   },
+  differentiableBackward(ctx, gradOutput): [Variable] {
+    return [pad(gradOutput, ctx.saved.padWidth)];
+  },
 });
 
 /**
@@ -196,6 +227,35 @@ export const pad = defineOp({
   backward(ctx, gradOutput: Tensor): [Tensor] {
     const { inputShape, padWidth, mode } = ctx.saved;
     return [T.padAdjoint(gradOutput, inputShape, padWidth, { mode })];
+  },
+  differentiableBackward(ctx, gradOutput): [Variable] {
+    const { inputShape, padWidth, mode } = ctx.saved;
+    return [padAdjoint(gradOutput, inputShape, padWidth, mode)];
+  },
+});
+
+/**
+ * The adjoint of `pad` as a differentiable op: each border element's gradient added onto the
+ * element it was copied from (for 'constant', just the inner block). Its own adjoint is `pad`, so
+ * pad's gradients can be differentiated again. `g`: the padded shape → `inputShape`.
+ */
+const padAdjoint = defineOp({
+  name: 'padAdjoint',
+  forward(
+    ctx: ForwardContext<{ padWidth: PadWidth; mode: PadMode }>,
+    g: Tensor,
+    inputShape: Shape,
+    padWidth: PadWidth,
+    mode: PadMode,
+  ): Tensor {
+    ctx.save({ padWidth, mode });
+    return T.padAdjoint(g, inputShape, padWidth, { mode });
+  },
+  backward(ctx, gradOutput: Tensor): [Tensor] {
+    return [T.pad(gradOutput, ctx.saved.padWidth, { mode: ctx.saved.mode })];
+  },
+  differentiableBackward(ctx, gradOutput): [Variable] {
+    return [pad(gradOutput, ctx.saved.padWidth, { mode: ctx.saved.mode })];
   },
 });
 
@@ -243,6 +303,16 @@ const concatOp = defineOp({
     }
     return grads;
   },
+  differentiableBackward(ctx, gradOutput): (Variable | null)[] {
+    const { axis, sizes } = ctx.saved;
+    const grads: (Variable | null)[] = [null];
+    let at = 0;
+    for (const [i, size] of sizes.entries()) {
+      grads.push(ctx.needsInputGrad[i + 1] ? narrow(gradOutput, axis, at, size) : null);
+      at += size;
+    }
+    return grads;
+  },
 });
 
 /**
@@ -268,6 +338,14 @@ const stackOp = defineOp({
     const grads: (Tensor | null)[] = [null];
     for (let i = 0; i < count; i++) {
       grads.push(ctx.needsInputGrad[i + 1] ? T.reshape(T.narrow(gradOutput, axis, i, 1), inputShape) : null);
+    }
+    return grads;
+  },
+  differentiableBackward(ctx, gradOutput): (Variable | null)[] {
+    const { axis, inputShape } = ctx.saved;
+    const grads: (Variable | null)[] = [null];
+    for (let i = 0; i < gradOutput.shape[axis]!; i++) {
+      grads.push(ctx.needsInputGrad[i + 1] ? reshape(narrow(gradOutput, axis, i, 1), inputShape) : null);
     }
     return grads;
   },

@@ -2,7 +2,9 @@ import * as T from '@torchlet/tensor';
 import type { Dim, Shape, Tensor, VarianceOptions } from '@torchlet/tensor';
 import { defineOp, type ForwardContext } from '../function.js';
 import type { Variable } from '../variable.js';
-import { sqrt } from './unary.js';
+import { div, mul, sub } from './arithmetic.js';
+import { expand, reshape } from './movement.js';
+import { exp, sqrt } from './unary.js';
 
 // Every reduction's backward starts by giving the gradient back its reduced axes as size 1
 // (`keptShape`); broadcasting against `x` then spreads it over the elements that were folded.
@@ -45,6 +47,10 @@ export const sum = defineOp({
     const kept = keptShape('sum', inputShape, dim);
     return [T.expand(T.reshape(gradOutput, kept), inputShape)];
   },
+  differentiableBackward(ctx, gradOutput): [Variable] {
+    const { inputShape, dim } = ctx.saved;
+    return [expand(reshape(gradOutput, keptShape('sum', inputShape, dim)), inputShape)];
+  },
 });
 
 /** Mean over `dim` (all axes when omitted). Shapes as `sum`. */
@@ -60,6 +66,11 @@ export const mean = defineOp({
     const kept = keptShape('mean', inputShape, dim);
     const count = foldCount(inputShape, kept);
     return [T.expand(T.div(T.reshape(gradOutput, kept), count), inputShape)];
+  },
+  differentiableBackward(ctx, gradOutput): [Variable] {
+    const { inputShape, dim } = ctx.saved;
+    const kept = keptShape('mean', inputShape, dim);
+    return [expand(div(reshape(gradOutput, kept), foldCount(inputShape, kept)), inputShape)];
   },
 });
 
@@ -84,6 +95,13 @@ function evenExtreme(name: 'amax' | 'amin', reduce: (x: Tensor, dim?: Dim, keepd
       const ties = T.eq(x, T.reshape(y, kept));
       const count = T.sum(ties, dim, true);
       return [T.mul(ties, T.div(T.reshape(gradOutput, kept), count))];
+    },
+    differentiableBackward(ctx, gradOutput): [Variable] {
+      // The ties are a constant mask: locally the extreme is a fixed average of the tied elements.
+      const { x, y, dim } = ctx.saved;
+      const kept = keptShape(name, x.shape, dim);
+      const ties = T.eq(x, T.reshape(y, kept));
+      return [mul(T.div(ties, T.sum(ties, dim, true)), reshape(gradOutput, kept))];
     },
   });
 }
@@ -199,6 +217,12 @@ export const logsumexp = defineOp({
     const softmax = T.exp(T.sub(x, T.reshape(y, kept)));
     return [T.mul(softmax, T.reshape(gradOutput, kept))];
   },
+  differentiableBackward(ctx, gradOutput): [Variable] {
+    const { dim } = ctx.saved;
+    const [x] = ctx.inputs;
+    const kept = keptShape('logsumexp', x.shape, dim);
+    return [mul(exp(sub(x, reshape(ctx.outputs[0]!, kept))), reshape(gradOutput, kept))];
+  },
 });
 
 /**
@@ -224,6 +248,14 @@ export const variance = defineOp({
     const divisor = Math.max(0, foldCount(x.shape, kept) - correction);
     const centred = T.sub(x, T.mean(x, dim, true));
     return [T.mul(centred, T.mul(T.reshape(gradOutput, kept), 2 / divisor))];
+  },
+  differentiableBackward(ctx, gradOutput): [Variable] {
+    const { dim, correction } = ctx.saved;
+    const [x] = ctx.inputs;
+    const kept = keptShape('variance', x.shape, dim);
+    const divisor = Math.max(0, foldCount(x.shape, kept) - correction);
+    const centred = sub(x, mean(x, dim, true));
+    return [mul(centred, mul(reshape(gradOutput, kept), 2 / divisor))];
   },
 });
 

@@ -1,6 +1,10 @@
 import * as T from '@torchlet/tensor';
 import type { Tensor } from '@torchlet/tensor';
 import { defineOp, type ForwardContext } from '../function.js';
+import type { Variable } from '../variable.js';
+import { mul, sub } from './arithmetic.js';
+import { sum } from './reduce.js';
+import { exp } from './unary.js';
 
 /** The output and the axis: both backwards work from y. */
 interface SoftmaxSaved {
@@ -73,6 +77,10 @@ export const softmax = defineOp({
     }
     return [gradInput];
   },
+  differentiableBackward(ctx, gradOutput): [Variable] {
+    const y = ctx.outputs[0]!;
+    return [mul(y, sub(gradOutput, sum(mul(gradOutput, y), ctx.saved.axis, true)))];
+  },
 });
 
 /**
@@ -120,5 +128,8 @@ export const logSoftmax = defineOp({
       }
     }
     return [gradInput];
+  },
+  differentiableBackward(ctx, gradOutput): [Variable] {
+    return [sub(gradOutput, mul(exp(ctx.outputs[0]!), sum(gradOutput, ctx.saved.axis, true)))];
   },
 });

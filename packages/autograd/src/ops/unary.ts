@@ -1,7 +1,10 @@
 import * as T from '@torchlet/tensor';
 import type { Tensor } from '@torchlet/tensor';
 import { defineOp, type ForwardContext } from '../function.js';
+import type { Variable } from '../variable.js';
+import { mul, sub, div } from './arithmetic.js';
 import { zipWith } from './pointwise.js';
+import { where } from './where.js';
 
 /** eˣ, elementwise. `x`: any shape → same shape. */
 export const exp = defineOp({
@@ -15,6 +18,9 @@ export const exp = defineOp({
     const { y } = ctx.saved;
     return [T.mul(gradOutput, y)];
   },
+  differentiableBackward(ctx, gradOutput): [Variable] {
+    return [mul(gradOutput, ctx.outputs[0]!)];
+  },
 });
 
 /** Natural logarithm, elementwise. `x`: any shape → same shape. */
@@ -27,6 +33,9 @@ export const log = defineOp({
   backward(ctx, gradOutput: Tensor): [Tensor] {
     const { x } = ctx.saved;
     return [T.div(gradOutput, x)];
+  },
+  differentiableBackward(ctx, gradOutput): [Variable] {
+    return [div(gradOutput, ctx.inputs[0])];
   },
 });
 
@@ -42,6 +51,9 @@ export const sqrt = defineOp({
     const { y } = ctx.saved;
     return [zipWith(gradOutput, y, (g, y) => g / (2 * y))];
   },
+  differentiableBackward(ctx, gradOutput): [Variable] {
+    return [div(gradOutput, mul(ctx.outputs[0]!, 2))];
+  },
 });
 
 /** |x|, elementwise; the gradient at 0 is 0, as in PyTorch. `x`: any shape → same shape. */
@@ -54,6 +66,9 @@ export const abs = defineOp({
   backward(ctx, gradOutput: Tensor): [Tensor] {
     const { x } = ctx.saved;
     return [zipWith(gradOutput, x, (g, x) => (x > 0 ? g : x < 0 ? -g : 0))];
+  },
+  differentiableBackward(ctx, gradOutput): [Variable] {
+    return [mul(gradOutput, T.sign(ctx.saved.x))];
   },
 });
 
@@ -69,6 +84,10 @@ export const tanh = defineOp({
     const { y } = ctx.saved;
     return [tanhBackward(gradOutput, y)];
   },
+  differentiableBackward(ctx, gradOutput): [Variable] {
+    const y = ctx.outputs[0]!;
+    return [mul(gradOutput, sub(1, mul(y, y)))];
+  },
 });
 
 /** 1 / (1 + e⁻ˣ), elementwise. `x`: any shape → same shape. */
@@ -82,6 +101,10 @@ export const sigmoid = defineOp({
   backward(ctx, gradOutput: Tensor): [Tensor] {
     const { y } = ctx.saved;
     return [sigmoidBackward(gradOutput, y)];
+  },
+  differentiableBackward(ctx, gradOutput): [Variable] {
+    const y = ctx.outputs[0]!;
+    return [mul(gradOutput, mul(y, sub(1, y)))];
   },
 });
 
@@ -143,6 +166,9 @@ export const relu = defineOp({
     const { y } = ctx.saved;
     return [reluBackward(gradOutput, y)];
   },
+  differentiableBackward(ctx, gradOutput): [Variable] {
+    return [where(T.gt(ctx.saved.y, 0), gradOutput, 0)];
+  },
 });
 
 /**
@@ -195,6 +221,10 @@ export const leakyRelu = defineOp({
   backward(ctx, gradOutput: Tensor): [Tensor] {
     const { x, negativeSlope } = ctx.saved;
     return [leakyReluBackward(gradOutput, x, negativeSlope)];
+  },
+  differentiableBackward(ctx, gradOutput): [Variable] {
+    const { x, negativeSlope } = ctx.saved;
+    return [where(T.gt(x, 0), gradOutput, mul(gradOutput, negativeSlope))];
   },
 });
 
@@ -281,5 +311,9 @@ export const clamp = defineOp({
   backward(ctx, gradOutput: Tensor): [Tensor] {
     const { x, lo, hi } = ctx.saved;
     return [zipWith(gradOutput, x, (g, x) => (x >= lo && x <= hi ? g : 0))];
+  },
+  differentiableBackward(ctx, gradOutput): [Variable] {
+    const { x, lo, hi } = ctx.saved;
+    return [where(T.mul(T.ge(x, lo), T.le(x, hi)), gradOutput, 0)];
   },
 });

@@ -39,7 +39,7 @@ describe('autograd errors added for the validation fuzz', () => {
     expect(() => y.backward(undefined, { retainGraph: 1 as never })).toThrow(
       'backward: retainGraph must be a boolean, got number 1',
     );
-    expect(() => y.backward(3 as never)).toThrow('backward: gradient must be a Tensor, got number 3');
+    expect(() => y.backward(3 as never)).toThrow('backward: gradient must be a Tensor or Variable, got number 3');
   });
 
   it('defineOp, gradcheck and the grad-mode helpers check their arguments', () => {

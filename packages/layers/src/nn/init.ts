@@ -1,5 +1,6 @@
 import { Variable } from '@torchlet/autograd';
 import {
+  bumpVersion,
   checkShape,
   defaultGenerator,
   formatShape,
@@ -139,6 +140,7 @@ function fillInPlace(op: string, t: Tensor, draw: () => number): void {
   }
   const { data, shape, strides, size } = t;
   if (size === 0) return;
+  bumpVersion(t);
   if (t.isContiguous()) {
     const end = t.offset + size;
     for (let i = t.offset; i < end; i++) data[i] = draw();

@@ -1,5 +1,6 @@
 import { Variable } from '@torchlet/autograd';
 import {
+  bumpVersion,
   contiguousData,
   formatShape,
   rangeError,
@@ -151,7 +152,8 @@ export abstract class Optimizer<O extends BaseOptions> {
 
   /**
    * The parameter's values and gradient as flat arrays for an in-place update, or null when it has
-   * no gradient (skipped, as PyTorch does).
+   * no gradient (skipped, as PyTorch does). Handing out the storage for writing counts as the write:
+   * its version is bumped, so a graph that saved the old values refuses to backward through them.
    */
   protected slots(p: Variable): { param: TypedArray; offset: number; grad: TypedArray } | null {
     if (p.grad === null) return null;
@@ -167,6 +169,7 @@ export abstract class Optimizer<O extends BaseOptions> {
         `gradient ${formatShape(p.grad.shape)} does not match its parameter ${formatShape(data.shape)}`,
       );
     }
+    bumpVersion(data);
     return { param: data.data, offset: data.offset, grad: contiguousData(p.grad) };
   }
 

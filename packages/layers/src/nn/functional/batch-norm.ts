@@ -1,5 +1,5 @@
-import { defineOp, Variable, type ForwardContext } from '@torchlet/autograd';
-import { contiguousData, formatShape, rangeError, shapeError, Tensor, typeError } from '@torchlet/tensor';
+import { add, defineOp, grad, mean, mul, pow, reshape, sub, Variable, type ForwardContext } from '@torchlet/autograd';
+import { bumpVersion, contiguousData, formatShape, rangeError, shapeError, Tensor, typeError } from '@torchlet/tensor';
 
 type TensorInput = Tensor | Variable;
 
@@ -82,6 +82,8 @@ const batchNormOp = defineOp({
         if (rv)
           rv[runningVar!.offset + ch] = (1 - momentum) * rv[runningVar!.offset + ch]! + momentum * (sq / (count - 1));
       }
+      if (runningMean) bumpVersion(runningMean);
+      if (runningVar) bumpVersion(runningVar);
     } else {
       const rm = contiguousData(runningMean!);
       const rv = contiguousData(runningVar!);
@@ -154,6 +156,31 @@ const batchNormOp = defineOp({
       needWeight ? like(sumGX) : null,
       needBias ? like(sumG) : null,
     ];
+  },
+  differentiableBackward(ctx, gradOutput): (Variable | null)[] {
+    // Under createGraph the normalisation is differentiated as its composition of differentiable ops.
+    const [input, weight, bias, plan] = ctx.inputs;
+    const { mean: savedMean, invstd: savedInvstd, training } = ctx.saved;
+    const c = input.shape[1]!;
+    const perChannel = input.shape.map((d, i) => (i === 1 ? d : 1));
+    const axes = input.shape.map((_, i) => i).filter((i) => i !== 1);
+    let xhat: Variable;
+    if (training) {
+      const centred = sub(input, mean(input, axes, true));
+      xhat = mul(centred, pow(add(mean(mul(centred, centred), axes, true), plan.eps), -0.5));
+    } else {
+      const constant = (values: Float64Array) =>
+        reshape(
+          new Variable(new Tensor(input.dtype === 'float32' ? Float32Array.from(values) : values, [c])),
+          perChannel,
+        );
+      xhat = mul(sub(input, constant(savedMean)), constant(savedInvstd));
+    }
+    let y = weight ? mul(xhat, reshape(weight, perChannel)) : xhat;
+    if (bias) y = add(y, reshape(bias, perChannel));
+    const wanted = [input, weight, bias].filter((v, i): v is Variable => v !== null && ctx.needsInputGrad[i] === true);
+    const grads = grad(y, wanted, { gradOutputs: gradOutput, createGraph: true, allowUnused: true });
+    return [input, weight, bias].map((v) => (v !== null && wanted.includes(v) ? grads[wanted.indexOf(v)]! : null));
   },
 });
 

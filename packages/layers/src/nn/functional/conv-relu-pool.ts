@@ -1,4 +1,4 @@
-import { defineOp, relu, type ForwardContext, type Variable } from '@torchlet/autograd';
+import { defineOp, grad, relu, type ForwardContext, type Variable } from '@torchlet/autograd';
 import {
   getGemm,
   Tensor,
@@ -240,5 +240,17 @@ const convReluMaxPoolOp = defineOp({
     const grads = convGradients(ctx, gyData as FloatArray);
     gy.give();
     return [...grads, null];
+  },
+  differentiableBackward(ctx, gradPooled): (Variable | null)[] {
+    // Under createGraph the block is differentiated as the chain it fuses (the same bits forward),
+    // each link with its own differentiable backward.
+    const [input, weight, bias, call] = ctx.inputs;
+    const y = relu(convOp(input, weight, bias, call));
+    const pooled = ctx.saved.plan.geom.outputSize.length === 2 ? maxPool2d(y, 2) : maxPool1d(y, 2);
+    const wanted = [input, weight, bias].filter((v, i): v is Variable => v !== null && ctx.needsInputGrad[i] === true);
+    const grads = grad(pooled, wanted, { gradOutputs: gradPooled, createGraph: true });
+    return [input, weight, bias, null].map((v) =>
+      v !== null && wanted.includes(v) ? grads[wanted.indexOf(v)]! : null,
+    );
   },
 });

@@ -1,4 +1,4 @@
-import { defineOp, type ForwardContext, type Variable } from '@torchlet/autograd';
+import { defineOp, sum, type ForwardContext, type Variable } from '@torchlet/autograd';
 import {
   convGeometry,
   describeOption,
@@ -12,6 +12,7 @@ import {
   Tensor,
   typeError,
 } from '@torchlet/tensor';
+import { convByPlan, convWeightGrad } from './conv-grads.js';
 import {
   channelSums,
   convAdjointInto,
@@ -20,6 +21,7 @@ import {
   convWeightGradInto,
   fillChannelBias,
   type ConvPlan,
+  channelSumAxes,
 } from './conv.js';
 import {
   checkConvChannels,
@@ -152,6 +154,17 @@ export const convTransposeOp = defineOp({
       gradBias = new Tensor(gb, [plan.cX]);
     }
     return [gradInput, gradWeight, gradBias, null];
+  },
+  differentiableBackward(ctx, gradOutput): (Variable | null)[] {
+    // The transposed conv is the conv's input gradient: its gradients are conv and the weight gradient.
+    const [input, weight] = ctx.inputs;
+    const { plan } = ctx.saved;
+    return [
+      ctx.needsInputGrad[0] ? convByPlan(gradOutput, weight, plan, input.shape) : null,
+      ctx.needsInputGrad[1] ? convWeightGrad(gradOutput, input, plan, weight.shape) : null,
+      ctx.needsInputGrad[2] ? sum(gradOutput, channelSumAxes(gradOutput.ndim, input.ndim === weight.ndim - 1)) : null,
+      null,
+    ];
   },
 });
 

@@ -1,4 +1,5 @@
-import { defineOp, pad, type BackwardContext, type ForwardContext, type Variable } from '@torchlet/autograd';
+import { defineOp, pad, sum, type BackwardContext, type ForwardContext, type Variable } from '@torchlet/autograd';
+import { convInputGrad, convWeightGrad } from './conv-grads.js';
 import {
   col2imInto,
   convGeometry,
@@ -619,7 +620,23 @@ export const convOp = defineOp({
   backward(ctx, gradOutput: Tensor): (Tensor | null)[] {
     return [...convGradients(ctx, floatData(gradOutput)), null];
   },
+  differentiableBackward(ctx, gradOutput): (Variable | null)[] {
+    const [input, weight] = ctx.inputs;
+    const { plan } = ctx.saved;
+    return [
+      ctx.needsInputGrad[0] ? convInputGrad(gradOutput, weight, plan, input.shape) : null,
+      ctx.needsInputGrad[1] ? convWeightGrad(input, gradOutput, plan, weight.shape) : null,
+      ctx.needsInputGrad[2] ? sum(gradOutput, channelSumAxes(gradOutput.ndim, input.ndim === weight.ndim - 1)) : null,
+      null,
+    ];
+  },
 });
+
+/** The axes a bias gradient sums over: all but the channel axis (0 unbatched, else 1). */
+export function channelSumAxes(ndim: number, unbatched: boolean): number[] {
+  const channel = unbatched ? 0 : 1;
+  return Array.from({ length: ndim }, (_, i) => i).filter((i) => i !== channel);
+}
 
 const WEIGHT_LAYOUT = [
   '',

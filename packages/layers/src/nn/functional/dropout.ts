@@ -1,4 +1,4 @@
-import { defineOp, Variable, type ForwardContext } from '@torchlet/autograd';
+import { defineOp, mul, Variable, type ForwardContext } from '@torchlet/autograd';
 import {
   contiguousData,
   defaultGenerator,
@@ -52,6 +52,9 @@ const dropoutOp = defineOp({
     const out = m instanceof Float64Array ? new Float64Array(m.length) : new Float32Array(m.length);
     for (let i = 0; i < m.length; i++) out[i] = g[i]! * m[i]!;
     return [new Tensor(out, mask.shape)];
+  },
+  differentiableBackward(ctx, gradOutput): [Variable] {
+    return [mul(gradOutput, ctx.saved.mask)];
   },
 });
 

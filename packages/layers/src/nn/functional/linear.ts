@@ -1,4 +1,4 @@
-import { defineOp, type ForwardContext, type Variable } from '@torchlet/autograd';
+import { defineOp, matmul, reshape, sum, transpose, type ForwardContext, type Variable } from '@torchlet/autograd';
 import { contiguousData, formatShape, shapeError, Tensor, typeError, type Shape } from '@torchlet/tensor';
 import { getGemm, type GemmArray } from '@torchlet/tensor/kernels';
 import { checkInputWeightBias } from './check-tensors.js';
@@ -107,6 +107,16 @@ const linearOp = defineOp({
       gradBias = new Tensor(gb, [outF]);
     }
     return [gradInput, gradWeight, gradBias];
+  },
+  differentiableBackward(ctx, gradOutput): (Variable | null)[] {
+    const { rows, inF, outF } = ctx.saved;
+    const [input, weight] = ctx.inputs;
+    const g = reshape(gradOutput, [rows, outF]);
+    return [
+      ctx.needsInputGrad[0] ? reshape(matmul(g, weight), input.shape) : null,
+      ctx.needsInputGrad[1] ? matmul(transpose(g, 0, 1), reshape(input, [rows, inF])) : null,
+      ctx.needsInputGrad[2] ? sum(g, 0) : null,
+    ];
   },
 });
 

@@ -1,6 +1,8 @@
 import {
   add,
   defineOp,
+  grad,
+  reshape as reshapeVariable,
   logSoftmax,
   mean,
   mul,
@@ -13,6 +15,7 @@ import {
 } from '@torchlet/autograd';
 import {
   broadcastShapes,
+  cast,
   contiguousData,
   expand,
   formatShape,
@@ -281,6 +284,35 @@ const classLossOp = (name: string) =>
         }
       }
       return [new Tensor(gradInput, input.shape)];
+    },
+    differentiableBackward(ctx, gradOutput): (Variable | null)[] {
+      // Under createGraph: the same loss composed of differentiable ops (log-softmax, and constant
+      // masks that pick each sample's weighted target and, with smoothing, every class's weight).
+      const [input] = ctx.inputs;
+      const { denominator, plan } = ctx.saved;
+      const { n, c, l, target, weight, ignoreIndex, reduction, smoothing, fromLogits } = plan;
+      const x = reshapeVariable(input, [n, c, l]);
+      const logp = fromLogits ? logSoftmax(x, 1) : x;
+      const pick = new Float64Array(n * c * l);
+      const spread = new Float64Array(smoothing > 0 ? n * c * l : 0);
+      for (let s = 0; s < n; s++) {
+        for (let j = 0; j < l; j++) {
+          const t = target[s * l + j]!;
+          if (t === ignoreIndex) continue;
+          pick[(s * c + t) * l + j] = weight ? weight[t]! : 1;
+          for (let k = 0; k < c && smoothing > 0; k++) spread[(s * c + k) * l + j] = weight ? weight[k]! : 1;
+        }
+      }
+      const picked = (mask: Float64Array) => neg(sum(mul(logp, cast(new Tensor(mask, [n, c, l]), input.dtype)), 1));
+      let losses = picked(pick);
+      if (smoothing > 0) losses = add(mul(losses, 1 - smoothing), mul(picked(spread), smoothing / c));
+      const out =
+        reduction === 'none'
+          ? reshapeVariable(losses, plan.sampleShape)
+          : reduction === 'sum'
+            ? sum(losses)
+            : mul(sum(losses), 1 / denominator);
+      return [grad(out, [input], { gradOutputs: gradOutput, createGraph: true })[0]!, null];
     },
   });
 const crossEntropyOp = classLossOp('crossEntropy');

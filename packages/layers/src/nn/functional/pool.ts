@@ -258,6 +258,83 @@ export const windowMaxOp = defineOp({
     windowMaxBackward(floatData(gradOutput), indices, plan, gradIn);
     return [new Tensor(gradIn, plan.inputShape)];
   },
+  differentiableBackward(ctx, gradOutput): [Variable] {
+    const { indices, plan } = ctx.saved;
+    return [scatterToWinners(gradOutput, indices, plan)];
+  },
+});
+
+/**
+ * Max-pool's backward as a differentiable op: each output's gradient added at its window's winner
+ * (`indices`, flat per plane). Linear in the gradient; its adjoint picks the winners back out.
+ * `g`: the pool's output shape → its input shape.
+ */
+const scatterToWinners = defineOp({
+  name: 'maxPoolBackward',
+  forward(
+    ctx: ForwardContext<{ indices: Int32Array; plan: PoolPlan }>,
+    g: Tensor,
+    indices: Int32Array,
+    plan: PoolPlan,
+  ): Tensor {
+    ctx.save({ indices, plan });
+    const gradIn = floatArray(
+      g.dtype,
+      plan.inputShape.reduce((a, b) => a * b, 1),
+    );
+    windowMaxBackward(floatData(g), indices, plan, gradIn);
+    return new Tensor(gradIn, plan.inputShape);
+  },
+  backward(ctx, gg: Tensor): (Tensor | null)[] {
+    const { indices, plan } = ctx.saved;
+    return [gatherWinners(gg, indices, plan), null, null];
+  },
+  differentiableBackward(ctx, gg): (Variable | null)[] {
+    const { indices, plan } = ctx.saved;
+    return [gatherWinnersOp(gg, indices, plan), null, null];
+  },
+});
+
+/** The input values at each window's winner: `x`: the pool's input shape → its output shape. */
+function gatherWinners(x: Tensor, indices: Int32Array, plan: PoolPlan): Tensor {
+  const src = floatData(x);
+  const inPlane = plan.rows.inSize * plan.cols.inSize;
+  const outPlane = plan.rows.outSize * plan.cols.outSize;
+  const out = floatArray(x.dtype, plan.planes * outPlane);
+  for (let plane = 0, o = 0; plane < plan.planes; plane++) {
+    const base = plane * inPlane;
+    for (let i = 0; i < outPlane; i++, o++) {
+      const at = indices[o]!;
+      out[o] = at >= 0 && at < inPlane ? src[base + at]! : 0;
+    }
+  }
+  return new Tensor(out, plan.outputShape);
+}
+
+const gatherWinnersOp = defineOp({
+  name: 'maxPoolGather',
+  forward(
+    ctx: ForwardContext<{ indices: Int32Array; plan: PoolPlan }>,
+    x: Tensor,
+    indices: Int32Array,
+    plan: PoolPlan,
+  ): Tensor {
+    ctx.save({ indices, plan });
+    return gatherWinners(x, indices, plan);
+  },
+  backward(ctx, g: Tensor): (Tensor | null)[] {
+    const { indices, plan } = ctx.saved;
+    const gradIn = floatArray(
+      g.dtype,
+      plan.inputShape.reduce((a, b) => a * b, 1),
+    );
+    windowMaxBackward(floatData(g), indices, plan, gradIn);
+    return [new Tensor(gradIn, plan.inputShape), null, null];
+  },
+  differentiableBackward(ctx, g): (Variable | null)[] {
+    const { indices, plan } = ctx.saved;
+    return [scatterToWinners(g, indices, plan), null, null];
+  },
 });
 
 /** Mean over windows with a per-output-position divisor. */
@@ -285,6 +362,42 @@ export const windowMeanOp = defineOp({
     );
     windowMeanBackward(floatData(gradOutput), plan, divisor, gradIn);
     return [new Tensor(gradIn, plan.inputShape)];
+  },
+  differentiableBackward(ctx, gradOutput): [Variable] {
+    const { plan, divisor } = ctx.saved;
+    return [windowMeanAdjointOp(gradOutput, plan, divisor)];
+  },
+});
+
+/** Avg-pool's backward as a differentiable op: linear in the gradient, its adjoint is the pool itself. */
+const windowMeanAdjointOp = defineOp({
+  name: 'avgPoolBackward',
+  forward(
+    ctx: ForwardContext<{ plan: PoolPlan; divisor: Float64Array }>,
+    g: Tensor,
+    plan: PoolPlan,
+    divisor: Float64Array,
+  ): Tensor {
+    ctx.save({ plan, divisor });
+    const gradIn = floatArray(
+      g.dtype,
+      plan.inputShape.reduce((a, b) => a * b, 1),
+    );
+    windowMeanBackward(floatData(g), plan, divisor, gradIn);
+    return new Tensor(gradIn, plan.inputShape);
+  },
+  backward(ctx, gg: Tensor): (Tensor | null)[] {
+    const { plan, divisor } = ctx.saved;
+    const out = floatArray(
+      gg.dtype,
+      plan.outputShape.reduce((a, b) => a * b, 1),
+    );
+    windowMean(floatData(gg), plan, divisor, out);
+    return [new Tensor(out, plan.outputShape), null, null];
+  },
+  differentiableBackward(ctx, gg): (Variable | null)[] {
+    const { plan, divisor } = ctx.saved;
+    return [windowMeanOp(gg, plan, divisor), null, null];
   },
 });
 

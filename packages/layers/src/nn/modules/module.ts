@@ -1,5 +1,13 @@
 import { isAnomalyEnabled, withScope, type Variable } from '@torchlet/autograd';
-import { describeValue, formatShape, printWithToString, ShapeError, Tensor, typeError } from '@torchlet/tensor';
+import {
+  bumpVersion,
+  describeValue,
+  formatShape,
+  printWithToString,
+  ShapeError,
+  Tensor,
+  typeError,
+} from '@torchlet/tensor';
 import { HookList, type RemovableHandle } from './hooks.js';
 import { Parameter } from './parameter.js';
 import { summary, type SummaryOptions } from '../summary.js';
@@ -309,8 +317,9 @@ export abstract class Module {
       const source = stateDict[key]!;
       // Writing into the existing storage keeps every reference (optimizer state, views) valid.
       const values = source.toTypedArray();
-      if (target.isContiguous()) target.data.set(values, target.offset);
-      else throw typeError('loadStateDict', `${key}: the model's tensor is not contiguous`);
+      if (!target.isContiguous()) throw typeError('loadStateDict', `${key}: the model's tensor is not contiguous`);
+      target.data.set(values, target.offset);
+      bumpVersion(target);
     }
     return { missingKeys, unexpectedKeys };
   }

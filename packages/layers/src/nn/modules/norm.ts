@@ -1,5 +1,7 @@
 import { squeeze, unsqueeze, type Variable } from '@torchlet/autograd';
 import {
+  bumpVersion,
+  copy_,
   checkInt,
   checkOptions,
   checkSize,
@@ -93,16 +95,16 @@ export abstract class BatchNormNd extends Module {
 
   /** Running mean 0, variance 1, count 0 (in place). */
   resetRunningStats(): void {
-    this.running_mean?.data.fill(0);
-    this.running_var?.data.fill(1);
-    this.num_batches_tracked?.data.fill(0);
+    if (this.running_mean) copy_(this.running_mean, 0);
+    if (this.running_var) copy_(this.running_var, 1);
+    if (this.num_batches_tracked) copy_(this.num_batches_tracked, 0);
   }
 
   /** Statistics reset, weight 1, bias 0 (in place). */
   resetParameters(): void {
     this.resetRunningStats();
-    this.weight?.data.data.fill(1);
-    this.bias?.data.data.fill(0);
+    if (this.weight) copy_(this.weight.data, 1);
+    if (this.bias) copy_(this.bias.data, 0);
   }
 
   /** The ranks this variant accepts, for the error message. */
@@ -126,6 +128,7 @@ export abstract class BatchNormNd extends Module {
     if (this.training && this.trackRunningStats && this.num_batches_tracked) {
       const count = this.num_batches_tracked;
       count.data[count.offset] = count.data[count.offset]! + 1;
+      bumpVersion(count);
       factor = this.momentum === null ? 1 / count.data[count.offset]! : this.momentum;
     }
     const useRunning = !this.training || this.trackRunningStats;
