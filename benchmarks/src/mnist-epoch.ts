@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
-import { DataLoader, MnistDataset, SGD } from '@torchlet/layers';
+import { Adam, DataLoader, MnistDataset } from '@torchlet/layers';
 import { loadMnist } from '@torchlet/layers/node';
 import { Generator } from '@torchlet/tensor';
 import { useTorchlet, type TorchletBackend } from './torchlet-backends.js';
-import { LR, lenet, trainStep } from './workloads/lenet.js';
+import { lenet, trainStep } from './workloads/lenet.js';
 
 export const MNIST_TRAIN = 60_000;
 
@@ -52,7 +52,7 @@ function trainingSet(): { dataset: MnistDataset; data: string } {
 
 /**
  * The child's side: trains LeNet-5 for one epoch (or `job.images`) as a user would — bytes kept as
- * bytes, a shuffled DataLoader making float batches, SGD — and prints one JSON line. It runs in its
+ * bytes, a shuffled DataLoader making float batches, Adam — and prints one JSON line. It runs in its
  * own process so the memory it reports is the training's alone, not TF.js's or other workloads'.
  */
 export async function runEpochChild(jobJson: string): Promise<void> {
@@ -60,7 +60,8 @@ export async function runEpochChild(jobJson: string): Promise<void> {
   useTorchlet(job.backend);
   const { dataset, data } = trainingSet();
   const net = lenet(new Generator(7));
-  const optimizer = new SGD(net.model.parameters(), { lr: LR });
+  // Adam at lr 1e-3, as examples/mnist trains (and PyTorch's epoch row, benchmarks/pytorch/bench.py).
+  const optimizer = new Adam(net.model.parameters(), { lr: 1e-3 });
   const loader = new DataLoader(dataset, { batchSize: job.batchSize, shuffle: true, generator: new Generator(402) });
   let peak = process.memoryUsage.rss();
   let seen = 0;
@@ -68,7 +69,7 @@ export async function runEpochChild(jobJson: string): Promise<void> {
   let lastLoss = NaN;
   const t0 = performance.now();
   for (const [images, labels] of loader) {
-    lastLoss = trainStep(net, optimizer, images, labels);
+    lastLoss = trainStep(net.model, optimizer, images, labels);
     if (seen === 0) firstLoss = lastLoss;
     seen += images.shape[0]!;
     peak = Math.max(peak, process.memoryUsage.rss());

@@ -92,6 +92,7 @@ export function convForward(c: ConvCase, seed: number): Workload {
     scalableBatch: c.x[0]!,
     flops: (batch) => 2 * macs(c, batch),
     images: null,
+    pytorch: { kind: 'conv', x: c.x, w: c.w, padding: c.padding, backward: false },
     torchlet(batch): Prepared {
       const { x, w } = data(batch);
       const tx = new Tensor(x, withBatch(c.x, batch));
@@ -141,6 +142,7 @@ export function convForwardBackward(c: ConvCase, seed: number): Workload {
     // Forward, input gradient and weight gradient each cost one forward's multiply–adds.
     flops: (batch) => 3 * 2 * macs(c, batch),
     images: null,
+    pytorch: { kind: 'conv', x: c.x, w: c.w, padding: c.padding, backward: true },
     torchlet(batch): Prepared {
       const { x, w, gy } = data(batch);
       const vx = new Variable(new Tensor(x, withBatch(c.x, batch)), { requiresGrad: true });

@@ -13,6 +13,7 @@ export function gemmWorkload(m: number, k: number, n: number): Workload {
     scalableBatch: null,
     flops: () => 2 * m * k * n,
     images: null,
+    pytorch: { kind: 'gemm', m, k, n },
     torchlet(): Prepared {
       const { a, b } = data();
       const ta = new Tensor(a, [m, k]);

@@ -3,6 +3,7 @@
  * picks from the same list by name, so both time the same seeded inputs.
  */
 import { convForward, convForwardBackward, type ConvCase } from './conv.js';
+import { cifarStep } from './cifar.js';
 import { gemmWorkload } from './gemm.js';
 import { lenetStep } from './lenet.js';
 import type { Workload } from './workload.js';
@@ -28,5 +29,6 @@ export function benchWorkloads(): Workload[] {
     convForwardBackward(LARGE, 31),
     convForwardBackward(SIGNAL, 41),
     lenetStep(BATCH),
+    cifarStep(BATCH),
   ];
 }

@@ -1,4 +1,4 @@
-import { Conv2d, Flatten, Linear, MaxPool2d, ReLU, SGD, Sequential, type Parameter } from '@torchlet/layers';
+import { Conv2d, Flatten, Linear, MaxPool2d, ReLU, SGD, Sequential, type Adam, type Parameter } from '@torchlet/layers';
 import { crossEntropy } from '@torchlet/layers/functional';
 import { Generator, Tensor, contiguousData } from '@torchlet/tensor';
 import type * as TF from '@tensorflow/tfjs-core';
@@ -48,12 +48,61 @@ export function lenet(generator: Generator): LeNet {
 }
 
 /** One SGD step on one batch: zero the gradients, forward, cross-entropy, backward, update. Returns the loss. */
-export function trainStep(net: LeNet, optimizer: SGD, images: Tensor, labels: Tensor): number {
+export function trainStep(model: Sequential, optimizer: SGD | Adam, images: Tensor, labels: Tensor): number {
   optimizer.zeroGrad();
-  const loss = crossEntropy(net.model.forward(images), labels);
+  const loss = crossEntropy(model.forward(images), labels);
   loss.backward();
   optimizer.step();
   return loss.item();
+}
+
+/**
+ * Torchlet's side of a training-step workload: SGD at `LR` on `model` over one batch; the outputs are
+ * the loss and `weights()` after the latest step.
+ */
+export function preparedTrainStep(
+  model: Sequential,
+  images: Tensor,
+  labels: Tensor,
+  weights: () => Float32Array[],
+): Prepared {
+  const optimizer = new SGD(model.parameters(), { lr: LR });
+  let loss = NaN;
+  return {
+    run: () => {
+      loss = trainStep(model, optimizer, images, labels);
+    },
+    outputs: () => [Float32Array.of(loss), ...weights()],
+    dispose: () => {},
+  };
+}
+
+/**
+ * TF.js's side of a training-step workload: SGD at `LR` minimising `lossFn` over `variables`; the
+ * outputs are the loss and `weights(read)` (in Torchlet's layouts) after the latest step.
+ */
+export function preparedTfTrainStep(
+  tf: Tf,
+  lossFn: () => TF.Scalar,
+  variables: TF.Variable[],
+  inputs: TF.Tensor[],
+  weights: (read: (t: TF.Variable) => Float32Array) => Float32Array[],
+): Prepared {
+  const optimizer = tf.train.sgd(LR);
+  const read = (t: TF.Variable) => t.dataSync() as Float32Array;
+  let loss = NaN;
+  return {
+    run: () => {
+      const cost = optimizer.minimize(lossFn, true, variables)!;
+      loss = cost.dataSync()[0]!;
+      cost.dispose();
+    },
+    outputs: () => [Float32Array.of(loss), ...weights(read)],
+    dispose: () => {
+      tf.dispose([...variables, ...inputs]);
+      optimizer.dispose();
+    },
+  };
 }
 
 const values = (p: Parameter | null) => contiguousData(p!.data) as Float32Array;
@@ -103,20 +152,13 @@ export function lenetStep(batch = 64): Workload {
     scalableBatch: null,
     flops: () => null,
     images: batch,
+    pytorch: { kind: 'lenet-step', batch, lr: LR },
     torchlet(): Prepared {
       const net = lenet(new Generator(MODEL_SEED));
-      const optimizer = new SGD(net.model.parameters(), { lr: LR });
       const { x, y } = batchData(batch);
-      const images = new Tensor(x, [batch, 1, 28, 28]);
-      const labels = new Tensor(y, [batch]);
-      let loss = NaN;
-      return {
-        run: () => {
-          loss = trainStep(net, optimizer, images, labels);
-        },
-        outputs: () => [Float32Array.of(loss), ...torchletParams(net)],
-        dispose: () => {},
-      };
+      return preparedTrainStep(net.model, new Tensor(x, [batch, 1, 28, 28]), new Tensor(y, [batch]), () =>
+        torchletParams(net),
+      );
     },
     tfjs(tf: Tf): Prepared {
       const init = torchletParams(lenet(new Generator(MODEL_SEED)));
@@ -148,7 +190,6 @@ export function lenetStep(batch = 64): Workload {
       // NCHW with one channel is already NHWC.
       const images = tf.tensor4d(x, [batch, 28, 28, 1]);
       const oneHot = tf.tidy(() => tf.oneHot(tf.tensor1d(y, 'int32'), 10));
-      const optimizer = tf.train.sgd(LR);
       const lossFn = (): TF.Scalar => {
         let h = tf.relu(tf.add<TF.Tensor4D>(tf.conv2d(images, v.c1w as TF.Tensor4D, 1, 2), v.c1b));
         h = tf.maxPool(h, 2, 2, 'valid');
@@ -160,35 +201,18 @@ export function lenetStep(batch = 64): Workload {
         const logits = tf.add<TF.Tensor2D>(tf.matMul(f, v.f3w), v.f3b);
         return tf.losses.softmaxCrossEntropy(oneHot, logits);
       };
-      const varList = Object.values(v);
-      let loss = NaN;
-      return {
-        run: () => {
-          const cost = optimizer.minimize(lossFn, true, varList)!;
-          loss = cost.dataSync()[0]!;
-          cost.dispose();
-        },
-        outputs: () => {
-          const read = (t: TF.Variable) => t.dataSync() as Float32Array;
-          return [
-            Float32Array.of(loss),
-            weightFromTf(read(v.c1w), [6, 1, 5, 5]),
-            read(v.c1b),
-            weightFromTf(read(v.c2w), [16, 6, 5, 5]),
-            read(v.c2b),
-            fc1FromTf(read(v.f1w)),
-            read(v.f1b),
-            transpose2d(read(v.f2w), 120, 84),
-            read(v.f2b),
-            transpose2d(read(v.f3w), 84, 10),
-            read(v.f3b),
-          ];
-        },
-        dispose: () => {
-          tf.dispose([...varList, images, oneHot]);
-          optimizer.dispose();
-        },
-      };
+      return preparedTfTrainStep(tf, lossFn, Object.values(v), [images, oneHot], (read) => [
+        weightFromTf(read(v.c1w), [6, 1, 5, 5]),
+        read(v.c1b),
+        weightFromTf(read(v.c2w), [16, 6, 5, 5]),
+        read(v.c2b),
+        fc1FromTf(read(v.f1w)),
+        read(v.f1b),
+        transpose2d(read(v.f2w), 120, 84),
+        read(v.f2b),
+        transpose2d(read(v.f3w), 84, 10),
+        read(v.f3b),
+      ]);
     },
   };
 }

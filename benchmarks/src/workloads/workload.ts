@@ -1,3 +1,4 @@
+import type { PytorchSpec } from '../pytorch.js';
 import type { Tf } from '../tf-peers.js';
 
 /** One workload prepared for one implementation at one batch size. */
@@ -25,6 +26,8 @@ export interface Workload {
   flops(batch: number): number | null;
   /** Images one run processes (for images/s), or null. */
   images: number | null;
+  /** What benchmarks/pytorch/bench.py runs for PyTorch's row. */
+  pytorch: PytorchSpec;
   torchlet(batch: number): Prepared;
   tfjs(tf: Tf, batch: number): Prepared;
 }

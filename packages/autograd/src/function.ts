@@ -29,9 +29,10 @@ export interface ForwardContext<Saved = undefined> {
   /** Marks forward outputs (e.g. max-pool indices) that carry no gradient. */
   markNonDifferentiable(...outputs: Tensor[]): void;
   /**
-   * Runs `fn` when the saved record is dropped, after the backward that used it (never, if the
-   * graph is kept with `retainGraph` or dropped unused). An op that saved a scratch buffer from a
-   * pool returns it here, so the next forward reuses warm memory instead of allocating.
+   * Runs `fn` when the saved record is dropped: after the backward that used it, or, for a graph no
+   * backward ever runs through (kept with `retainGraph`, or dropped unused, say an evaluation forward
+   * outside `noGrad`), once the garbage collector has collected the graph. An op that saved a scratch
+   * buffer from a pool returns it here, so the next forward reuses warm memory instead of allocating.
    */
   onRelease(fn: () => void): void;
 }
@@ -64,6 +65,12 @@ interface SavedVersion {
 }
 
 const NOTHING_SAVED: unique symbol = Symbol('nothing saved');
+
+// Runs the onRelease hooks of contexts collected without a release (a graph no backward freed). The
+// held value is the hooks array alone, never the context, so it cannot keep the graph alive.
+const collected = new FinalizationRegistry<(() => void)[]>((hooks) => {
+  for (const fn of hooks) fn();
+});
 const FREED: unique symbol = Symbol('freed');
 
 /** One op call's context: both faces above, plus the explicit `release` the engine calls. */
@@ -136,13 +143,18 @@ export class OpContext<Saved> implements ForwardContext<Saved>, BackwardContext<
   }
 
   onRelease(fn: () => void): void {
-    (this.releaseHooks ??= []).push(fn);
+    if (this.releaseHooks === null) {
+      this.releaseHooks = [];
+      collected.register(this, this.releaseHooks, this);
+    }
+    this.releaseHooks.push(fn);
   }
 
   /** Drops the saved record (and with it every tensor it holds), then runs the `onRelease` hooks. */
   release(): void {
     const hooks = this.releaseHooks;
     this.releaseHooks = null;
+    if (hooks) collected.unregister(this);
     this.record = FREED;
     this.versions = null;
     if (hooks) for (const fn of hooks) fn();

@@ -118,6 +118,31 @@ describe('memory: the graph is freed by backward', () => {
     expect(events).toEqual(['backward', 'backward', 'released']);
   });
 
+  it('onRelease hooks also run once a graph no backward freed is collected (an evaluation outside noGrad)', async () => {
+    let released = 0;
+    const double = defineOp({
+      name: 'double',
+      forward(ctx, x: Tensor): Tensor {
+        ctx.onRelease(() => released++);
+        return T.mul(x, 2);
+      },
+      backward(_ctx, gradOutput: Tensor): [Tensor] {
+        return [T.mul(gradOutput, 2)];
+      },
+    });
+    const x = randn([3], { dtype: 'float64', generator: new Generator(5), requiresGrad: true });
+    for (let i = 0; i < 5; i++) mean(double(x)); // graphs built and dropped
+    const kept = mean(double(x));
+    kept.backward();
+    expect(released).toBe(1);
+    for (let i = 0; i < 3 && released < 6; i++) {
+      await tick();
+      gc();
+      await tick();
+    }
+    expect(released).toBe(6);
+  });
+
   it('1,000 training steps: old graphs and activations are collected, even with every loss kept', async () => {
     const { step } = makeModel(new Generator(3));
     const losses: Variable[] = []; // as a user logging losses would keep them

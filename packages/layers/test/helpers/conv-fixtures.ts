@@ -1,7 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { variable, type Variable } from '@torchlet/autograd';
-import { formatShape, Tensor, tensor, type DType } from '@torchlet/tensor';
-import { describe, expect, it } from 'vitest';
+import {
+  formatShape,
+  getBackendInfo,
+  getGemm,
+  setBackend,
+  setGemm,
+  Tensor,
+  tensor,
+  type BackendName,
+  type DType,
+  type Gemm,
+} from '@torchlet/tensor';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { itHasCases } from './golden-counts.js';
 
 /** A tensor as the fixture generators write it: flat row-major float64 (or integer) data. */
@@ -71,7 +82,8 @@ export interface ConvGoldenCase<O> {
 type ConvLikeOp<O> = (input: Variable, weight: Variable, bias: Variable | null, options: O) => Variable;
 
 /**
- * One `describe` per dtype (float64, float32) with an `it` per case of `fixtures/torch/<file>`:
+ * One `describe` per backend (WebAssembly, where float32 takes the fused and batched kernels, and
+ * native where it loaded) and dtype (float64, float32) with an `it` per case of `fixtures/torch/<file>`:
  * runs `ops[c.op ?? only]` and checks the output and the input, weight and bias gradients against
  * PyTorch's within `TOLERANCE`; and a test that the file holds `counts` cases per op and per padding
  * mode (`{ 'conv2d reflect': 6, ... }`).
@@ -88,8 +100,19 @@ export function describeConvGoldens<O>(
     const mode = (c.options as { paddingMode?: string }).paddingMode ?? 'zeros';
     return `${c.op ?? names[0]} ${mode}`;
   });
-  for (const dtype of ['float64', 'float32'] as const) {
-    describe(`${title} goldens vs PyTorch 1.13 (${dtype})`, () => {
+  const backends: BackendName[] = getBackendInfo().native ? ['wasm', 'native'] : ['wasm'];
+  for (const [backend, dtype] of backends.flatMap((b) =>
+    (['float64', 'float32'] as const).map((d) => [b, d] as const),
+  )) {
+    describe(`${title} goldens vs PyTorch 1.13 (${backend}, ${dtype})`, () => {
+      let previous: Gemm;
+      beforeAll(() => {
+        previous = getGemm();
+        setBackend(backend);
+      });
+      afterAll(() => {
+        setGemm(previous);
+      });
       for (const c of cases) {
         it(c.name, () => {
           const x = variable(fromFixture(c.input, dtype), { requiresGrad: true });

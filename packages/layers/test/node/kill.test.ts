@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Generator } from '@torchlet/tensor';
+import { Generator, getBackendInfo } from '@torchlet/tensor';
 import { CheckpointError, SafetensorsError } from '@torchlet/layers';
 import { loadTrainingCheckpoint } from '@torchlet/layers/node';
 import { makeRun, sameBits, trainUntil, weightBits, type Run } from '../helpers/small-cnn.js';
@@ -94,6 +94,13 @@ function runWriter(kill: Kill | null): Promise<Outcome> {
     const pause = kill && 'midWrite' in kill ? [`${kill.midWrite}@${kill.atStep}`] : [];
     const child = spawn(process.execPath, [script, dir, String(TOTAL), String(HIDDEN), String(SEED), ...pause], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      // The writer trains on this process's backend, so its weights can be compared bit for bit with
+      // a run here; bundled into a temp directory, it is told where the workspace's native build is.
+      env: {
+        ...process.env,
+        TORCHLET_BACKEND: getBackendInfo().backend,
+        TORCHLET_NATIVE_DIR: join(root, 'packages/tensor/native/build'),
+      },
     });
     let out = '';
     let err = '';

@@ -1,34 +1,40 @@
 /**
- * Which GEMM runs matmul and convolution: the WebAssembly SIMD kernel (on every core where the
- * environment allows threads) or the plain-JS kernel.
+ * Which GEMM runs matmul and convolution: the native kernel (C++ compiled for this machine at install,
+ * Node only), the WebAssembly SIMD kernel (on every core where the environment allows threads) or the
+ * plain-JS kernel.
  *
- * Chosen once, at the first GEMM: `TORCHLET_BACKEND=js|wasm` and `TORCHLET_THREADS=n` in the
- * environment (Node) force a choice; otherwise WebAssembly SIMD when the engine validates the module,
- * with as many threads as cores when workers and shared memory are available, else the JS kernel.
- * `setBackend` changes it at run time. float64 always runs on the JS kernel, whatever the backend.
+ * Chosen once, at the first GEMM: `TORCHLET_BACKEND=native|wasm|js` and `TORCHLET_THREADS=n` in the
+ * environment (Node) force a choice; otherwise native where its addon loaded, else WebAssembly SIMD when
+ * the engine validates the module, with as many threads as cores when workers and shared memory are
+ * available, else the JS kernel. `setBackend` changes it at run time. float64 runs natively on the
+ * native backend and on the JS kernel under the other two.
  */
 import { rangeError } from '../errors.js';
 import { jsGemm, type Gemm } from './gemm.js';
 import { WasmGemm, wasmSimdSupported } from './gemm-wasm.js';
 import { getGemm, setGemm } from './select.js';
+import { NativeGemm } from './native/gemm.js';
+import { loadNative } from './native/loader.js';
 import { coreCount, threadsAvailable } from './thread-pool.js';
 
-/** A GEMM backend: `'wasm'` (WebAssembly SIMD, optionally threaded) or `'js'`. */
-export type BackendName = 'js' | 'wasm';
+/** A GEMM backend: `'native'` (C++ for this machine), `'wasm'` (WebAssembly SIMD), or `'js'`. */
+export type BackendName = 'native' | 'wasm' | 'js';
+
+const NAMES: readonly string[] = ['native', 'wasm', 'js'];
 
 /** Options for `setBackend`. */
 export interface BackendOptions {
   /**
-   * Threads for the `'wasm'` backend, the caller included (default: `TORCHLET_THREADS`, else the number
-   * of cores). Where worker threads or shared memory are unavailable (a browser page that is not
-   * cross-origin isolated, or its main thread) the kernel runs on 1.
+   * Threads for the `'native'` and `'wasm'` backends, the caller included (default: `TORCHLET_THREADS`,
+   * else the number of cores). Where worker threads or shared memory are unavailable (a browser page that
+   * is not cross-origin isolated, or its main thread) the WebAssembly kernel runs on 1.
    */
   threads?: number;
 }
 
 /** What `getBackendInfo` reports. */
 export interface BackendInfo {
-  /** The kernel in use: `'wasm'`, `'js'`, or the `name` of a `Gemm` installed with `setGemm`. */
+  /** The kernel in use: `'native'`, `'wasm'`, `'js'`, or the `name` of a `Gemm` installed with `setGemm`. */
   backend: string;
   /** Threads a large float32 GEMM is split across (1 for the JS kernel). */
   threads: number;
@@ -38,19 +44,32 @@ export interface BackendInfo {
   threadsAvailable: boolean;
   /** Logical cores the environment reports. */
   cores: number;
+  /** Whether the native backend loaded here. */
+  native: boolean;
+  /**
+   * Why not, when it did not ('' when it did): "no C++ compiler", "build failed: …", "not Node.js (a
+   * browser has no native code)", "TORCHLET_NATIVE=0", ...
+   */
+  nativeReason: string;
+  /** The vector instructions the native backend was compiled for ('avx512', 'avx2+fma', 'neon', ...), or ''. */
+  nativeSimd: string;
 }
 
-// One kernel per thread count, so switching back and forth reuses its memory and workers.
-const wasmKernels = new Map<number, WasmGemm>();
+// One kernel per backend and thread count, so switching back and forth reuses its memory and workers
+// (the native kernels share the addon's one thread pool).
+const kernels = new Map<string, Gemm>();
 
-function wasmKernel(threads: number): WasmGemm {
-  let kernel = wasmKernels.get(threads);
+function cachedKernel<K extends Gemm>(name: 'native' | 'wasm', threads: number, make: () => K): K {
+  let kernel = kernels.get(`${name}×${threads}`);
   if (kernel === undefined) {
-    kernel = new WasmGemm({ threads });
-    wasmKernels.set(threads, kernel);
+    kernel = make();
+    kernels.set(`${name}×${threads}`, kernel);
   }
-  return kernel;
+  return kernel as K;
 }
+
+const wasmKernel = (threads: number) => cachedKernel('wasm', threads, () => new WasmGemm({ threads }));
+const nativeKernel = (threads: number) => cachedKernel('native', threads, () => new NativeGemm({ threads }));
 
 function env(name: string): string | undefined {
   const value = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[name];
@@ -77,22 +96,30 @@ function defaultThreads(op: string): number {
 
 /**
  * The kernel to start with (select.ts calls this at the first GEMM): the environment's choice, else
- * WASM SIMD when available, else JS.
- * @throws RangeError if TORCHLET_BACKEND or TORCHLET_THREADS holds something else than documented, or
+ * native where it loaded, else WASM SIMD when available, else JS.
+ * @throws RangeError if TORCHLET_BACKEND or TORCHLET_THREADS holds something else than documented,
+ *   TORCHLET_BACKEND=native where the native backend did not load (saying why), or
  *   TORCHLET_BACKEND=wasm where WebAssembly SIMD is unavailable
  */
 export function startupGemm(): Gemm {
   const op = 'backend';
   const forced = env('TORCHLET_BACKEND');
-  if (forced !== undefined && forced !== 'js' && forced !== 'wasm') {
-    throw rangeError(op, `TORCHLET_BACKEND must be 'js' or 'wasm', got '${forced}'`);
+  if (forced !== undefined && !NAMES.includes(forced)) {
+    throw rangeError(op, `TORCHLET_BACKEND must be 'native', 'wasm' or 'js', got '${forced}'`);
   }
   const threads = defaultThreads(op);
   if (forced === 'js') return jsGemm;
+  if (forced === 'native') {
+    const { addon, reason } = loadNative();
+    if (addon === null)
+      throw rangeError(op, `TORCHLET_BACKEND=native, but the native backend is unavailable: ${reason}`);
+    return nativeKernel(threads);
+  }
   if (forced === 'wasm') {
     if (!wasmSimdSupported()) throw rangeError(op, 'TORCHLET_BACKEND=wasm, but this engine has no WebAssembly SIMD');
     return wasmKernel(threads);
   }
+  if (loadNative().addon !== null) return nativeKernel(threads);
   if (!wasmSimdSupported()) return jsGemm;
   try {
     return wasmKernel(threads);
@@ -104,23 +131,28 @@ export function startupGemm(): Gemm {
 
 /**
  * Makes `name` the GEMM backend for matmul and convolution from now on.
- * @param options `threads` for `'wasm'` (ignored by `'js'`, which is single-threaded)
+ * @param options `threads` for `'native'` and `'wasm'` (ignored by `'js'`, which is single-threaded)
  * @returns the new `getBackendInfo()`
- * @throws RangeError if `name` is not `'js'` or `'wasm'`, `threads` is not a positive integer, or
- *   `'wasm'` is asked for where WebAssembly SIMD is unavailable
+ * @throws RangeError if `name` is not `'native'`, `'wasm'` or `'js'`, `threads` is not a positive
+ *   integer, `'native'` is asked for where it did not load (the message says why), or `'wasm'` where
+ *   WebAssembly SIMD is unavailable
  * @example setBackend('wasm', { threads: 1 }).threads // 1
  */
 export function setBackend(name: BackendName, options: BackendOptions = {}): BackendInfo {
   const op = 'setBackend';
-  if (name !== 'js' && name !== 'wasm') {
+  if (!NAMES.includes(name)) {
     throw rangeError(
       op,
-      `backend must be 'js' or 'wasm', got ${typeof name === 'string' ? `'${name}'` : String(name)}`,
+      `backend must be 'native', 'wasm' or 'js', got ${typeof name === 'string' ? `'${name}'` : String(name)}`,
     );
   }
   const threads = options.threads === undefined ? defaultThreads(op) : checkThreads(op, 'threads', options.threads);
   if (name === 'js') {
     setGemm(jsGemm);
+  } else if (name === 'native') {
+    const { addon, reason } = loadNative();
+    if (addon === null) throw rangeError(op, `the native backend is unavailable: ${reason}`);
+    setGemm(nativeKernel(threads));
   } else {
     if (!wasmSimdSupported()) throw rangeError(op, "backend 'wasm' needs WebAssembly SIMD, which this engine lacks");
     setGemm(wasmKernel(threads));
@@ -131,11 +163,16 @@ export function setBackend(name: BackendName, options: BackendOptions = {}): Bac
 /** The GEMM backend in use and what this environment offers. */
 export function getBackendInfo(): BackendInfo {
   const gemm = getGemm();
+  const native = loadNative();
+  const threads = (gemm as { threads?: unknown }).threads;
   return {
     backend: gemm.name,
-    threads: gemm instanceof WasmGemm ? gemm.threads : 1,
+    threads: typeof threads === 'number' ? threads : 1,
     wasmSimd: wasmSimdSupported(),
     threadsAvailable: threadsAvailable(),
     cores: coreCount(),
+    native: native.addon !== null,
+    nativeReason: native.reason,
+    nativeSimd: native.addon?.info().simd ?? '',
   };
 }

@@ -42,6 +42,10 @@ interface GemmExports {
 const PAGE = 65536;
 // The modules declare this maximum (4 GiB, the wasm32 limit); see scripts/build-wasm.mjs.
 const MAX_PAGES = 65536;
+// But this kernel uses only the first 2 GiB: byte addresses are shifted as signed 32-bit integers
+// (`at >> 2`) on the JS side, so an address at or past 2^31 would turn negative. An operand that does
+// not fit below that goes to the JS kernel, as any other that finds no room.
+const USED_PAGES = 32768;
 // Bytes of the parameter block gemmTask reads (slots 0–15 for one product, 16–21 for a batch, 16–46
 // for a conv batch or weight gradient).
 const PARAMS_BYTES = 192;
@@ -895,7 +899,7 @@ export class WasmGemm implements Gemm {
     const have = this.memory.buffer.byteLength;
     if (bytes <= have) return true;
     // Grow geometrically, so a run of slowly growing shapes does not grow (and re-view) every call.
-    const pages = Math.min(MAX_PAGES, Math.max(Math.ceil(bytes / PAGE), Math.ceil((have / PAGE) * 1.5)));
+    const pages = Math.min(USED_PAGES, Math.max(Math.ceil(bytes / PAGE), Math.ceil((have / PAGE) * 1.5)));
     if (pages * PAGE < bytes) return false;
     try {
       this.memory.grow(pages - have / PAGE);

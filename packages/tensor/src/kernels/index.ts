@@ -13,6 +13,7 @@ export {
 } from './conv-geometry.js';
 export { im2col, col2im, im2colInto, col2imInto } from './im2col.js';
 export { setBackend, getBackendInfo, type BackendName, type BackendOptions, type BackendInfo } from './backend.js';
+export { NativeGemm, type NativeGemmOptions } from './native/gemm.js';
 export {
   WasmGemm,
   wasmSimdSupported,

@@ -32,6 +32,8 @@ export interface GemmCall {
  * untouched, which the caller checks separately. `before` is C before the call.
  */
 export function gemmErrorRatio(call: GemmCall, before: F, actual: F): number {
+  // float64 results (the native kernel's) get the same bound with float64's rounding unit.
+  const [unit, tiny] = actual instanceof Float64Array ? [2 ** -52, 1e-300] : [2 ** -23, 1e-30];
   const { transA, transB, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb, beta, cOffset, ldc } = call;
   const exact = Float64Array.from(before);
   naiveGemm(transA, transB, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb, beta, exact, cOffset, ldc);
@@ -60,7 +62,7 @@ export function gemmErrorRatio(call: GemmCall, before: F, actual: F): number {
   for (let i = 0; i < m; i++) {
     for (let j = 0; j < n; j++) {
       const at = cOffset + i * ldc + j;
-      const bound = (k + 4) * 2 ** -23 * magnitude[at]! + 1e-30;
+      const bound = (k + 4) * unit * magnitude[at]! + tiny;
       const ratio = Math.abs(actual[at]! - exact[at]!) / bound;
       worst = Math.max(worst, Number.isNaN(ratio) ? Infinity : ratio);
     }

@@ -5,6 +5,7 @@ import {
   getBackendInfo,
   getGemm,
   jsGemm,
+  NativeGemm,
   setBackend,
   setGemm,
   WasmGemm,
@@ -37,16 +38,22 @@ function withEnv<T>(backend: string | undefined, threads: string | undefined, bo
 }
 
 describe('backend selection', () => {
-  it('chooses WASM SIMD on all cores at start-up when nothing is forced (Node has SIMD and workers)', () => {
+  it('chooses native where it loaded, else WASM SIMD, on all cores at start-up when nothing is forced', () => {
     expect(wasmSimdSupported()).toBe(true);
     const gemm = withEnv(undefined, undefined, startupGemm);
-    expect(gemm).toBeInstanceOf(WasmGemm);
-    expect((gemm as WasmGemm).threads).toBe(availableParallelism());
+    expect(gemm.name).toBe(getBackendInfo().native ? 'native' : 'wasm');
+    expect(gemm).toBeInstanceOf(getBackendInfo().native ? NativeGemm : WasmGemm);
+    expect((gemm as WasmGemm | NativeGemm).threads).toBe(availableParallelism());
   });
 
   it('honours TORCHLET_BACKEND and TORCHLET_THREADS', () => {
     expect(withEnv('js', undefined, startupGemm)).toBe(jsGemm);
     expect(withEnv('js', '3', startupGemm)).toBe(jsGemm);
+    if (getBackendInfo().native) {
+      const native = withEnv('native', '1', startupGemm);
+      expect(native).toBeInstanceOf(NativeGemm);
+      expect((native as NativeGemm).threads).toBe(1);
+    }
     const one = withEnv('wasm', '1', startupGemm);
     expect(one).toBeInstanceOf(WasmGemm);
     expect((one as WasmGemm).threads).toBe(1);
@@ -57,7 +64,7 @@ describe('backend selection', () => {
   it('rejects a TORCHLET_BACKEND or TORCHLET_THREADS it does not understand, naming the variable', () => {
     expect(() => withEnv('gpu', undefined, startupGemm)).toThrow(RangeError);
     expect(() => withEnv('gpu', undefined, startupGemm)).toThrow(
-      "backend: TORCHLET_BACKEND must be 'js' or 'wasm', got 'gpu'",
+      "backend: TORCHLET_BACKEND must be 'native', 'wasm' or 'js', got 'gpu'",
     );
     expect(() => withEnv('wasm', 'many', startupGemm)).toThrow(
       "backend: TORCHLET_THREADS must be a positive integer, got 'many'",
@@ -89,6 +96,10 @@ describe('backend selection', () => {
     expect(getGemm()).toBe(kernel);
     expect(setBackend('wasm', { threads: 2 }).threads).toBe(2);
     expect(getGemm()).not.toBe(kernel);
+    if (getBackendInfo().native) {
+      expect(setBackend('native', { threads: 3 })).toMatchObject({ backend: 'native', threads: 3, native: true });
+      expect(getGemm()).toBeInstanceOf(NativeGemm);
+    }
   });
 
   it('setBackend without threads takes TORCHLET_THREADS, else the core count', () => {
@@ -98,7 +109,9 @@ describe('backend selection', () => {
 
   it('setBackend rejects an unknown backend or a bad thread count', () => {
     expect(() => setBackend('gpu' as BackendName)).toThrow(RangeError);
-    expect(() => setBackend('gpu' as BackendName)).toThrow("setBackend: backend must be 'js' or 'wasm', got 'gpu'");
+    expect(() => setBackend('gpu' as BackendName)).toThrow(
+      "setBackend: backend must be 'native', 'wasm' or 'js', got 'gpu'",
+    );
     expect(() => setBackend('wasm', { threads: 0 })).toThrow('setBackend: threads must be a positive integer, got 0');
     expect(() => setBackend('wasm', { threads: 2.5 })).toThrow(
       'setBackend: threads must be a positive integer, got 2.5',
@@ -114,7 +127,7 @@ describe('backend selection', () => {
     expect(getBackendInfo()).toMatchObject({ backend: 'counting', threads: 1 });
   });
 
-  it('matmul agrees across backends: float32 within rounding on WASM, float64 bit for bit (JS either way)', () => {
+  it('matmul agrees across backends: float32 within rounding on WASM and native, float64 bit for bit on WASM (JS either way), within rounding on native', () => {
     const g = new Generator(5);
     const a32 = randn([3, 37, 29], { generator: g });
     const b32 = randn([29, 41], { generator: g });
@@ -126,6 +139,11 @@ describe('backend selection', () => {
       setBackend('wasm', { threads });
       expect(maxRelError(matmul(a32, b32).toTypedArray(), naiveMatmul(a32, b32).data)).toBeLessThan(1e-5);
       expect(Array.from(matmul(a64, b64).toTypedArray())).toEqual(Array.from(js64));
+      if (getBackendInfo().native) {
+        setBackend('native', { threads });
+        expect(maxRelError(matmul(a32, b32).toTypedArray(), naiveMatmul(a32, b32).data)).toBeLessThan(1e-5);
+        expect(maxRelError(matmul(a64, b64).toTypedArray(), naiveMatmul(a64, b64).data)).toBeLessThan(1e-13);
+      }
     }
   });
 });

@@ -265,4 +265,22 @@ describe('WasmGemm', () => {
     expect(new WasmGemm({ threads: 0 }).threads).toBe(1);
     expect(new WasmGemm({ threads: 2 }).threads).toBe(2);
   });
+
+  it('runs an operand that would be staged past 2 GiB on the JS kernel, not into a negative address', () => {
+    // A broadcast A (lda 0) is k floats here but m·k when staged compactly: 2^19 + 1 rows of 1024
+    // floats end past 2^31 bytes, where the kernel's signed address shifts would wrap.
+    const m = 2 ** 19 + 1;
+    const k = 1024;
+    const a = seededArray(k, 11, 'float32') as Float32Array;
+    const b = seededArray(k, 12, 'float32') as Float32Array;
+    const c = new Float32Array(m);
+    const kernel = new WasmGemm({ threads: 1 });
+    kernel.gemm(false, false, m, 1, k, 1, a, 0, 0, b, 0, 1, 0, c, 0, 1);
+    // Every row is the same dot product (the JS kernel sums it in float64).
+    let dot = 0;
+    for (let p = 0; p < k; p++) dot += a[p]! * b[p]!;
+    expect(c[0]).toBe(Math.fround(dot));
+    expect(c.every((v) => v === c[0])).toBe(true);
+    expect(kernel.memoryBytes()).toBeLessThan(2 ** 31);
+  });
 });

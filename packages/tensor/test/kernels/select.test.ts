@@ -1,15 +1,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { matmul, ones } from '@torchlet/tensor';
-import { getGemm, jsGemm, setGemm, wasmSimdSupported, type Gemm } from '@torchlet/tensor/kernels';
+import { getBackendInfo, getGemm, jsGemm, setGemm, wasmSimdSupported, type Gemm } from '@torchlet/tensor/kernels';
 
 afterEach(() => {
   setGemm(jsGemm);
 });
 
 describe('getGemm / setGemm', () => {
-  it('starts with the start-up backend: WASM SIMD where the engine has it (backend.ts), else JS', () => {
+  it('starts with the start-up backend: native where it loaded, else WASM SIMD where the engine has it (backend.ts), else JS', () => {
     const forced = process.env.TORCHLET_BACKEND;
-    expect(getGemm().name).toBe(forced || (wasmSimdSupported() ? 'wasm' : 'js'));
+    expect(getGemm().name).toBe(forced || (getBackendInfo().native ? 'native' : wasmSimdSupported() ? 'wasm' : 'js'));
   });
 
   it('swaps the kernel matmul calls and returns the previous one', () => {

@@ -130,7 +130,9 @@ function batchKernel(data: FloatArray): WasmGemm | null {
 
 /**
  * `[C, H, W, kH, kW, sH, sW, pH, pW, dH, dW, Hout, Wout]` of a 1-D or 2-D geometry (1-D as H = 1), the
- * form `WasmGemm.convBatch` takes; null for 3-D, which stays on the generic path.
+ * form `WasmGemm.convBatch` takes; null for 3-D, and for sizes the kernel's 32-bit signed integers
+ * cannot hold (a stride or dilation of 2^31 and more, or a window span or stride·output past it),
+ * which stay on the generic path.
  */
 export function planar(geom: ConvGeometry): number[] | null {
   const dims = geom.inputSize.length;
@@ -142,7 +144,9 @@ export function planar(geom: ConvGeometry): number[] | null {
   const [pH, pW] = pick(geom.padBefore, 0);
   const [dH, dW] = pick(geom.dilation, 1);
   const [outH, outW] = pick(geom.outputSize, 1);
-  return [geom.channels, inH!, inW!, kH!, kW!, sH!, sW!, pH!, pW!, dH!, dW!, outH!, outW!];
+  const values = [geom.channels, inH!, inW!, kH!, kW!, sH!, sW!, pH!, pW!, dH!, dW!, outH!, outW!];
+  const spans = [(kH! - 1) * dH! + 1, (kW! - 1) * dW! + 1, sH! * outH!, sW! * outW!, inH! + 2 * pH!, inW! + 2 * pW!];
+  return [...values, ...spans].every((v) => v < 2 ** 31) ? values : null;
 }
 
 /** Samples whose columns go in one buffer: as many as fit in BATCH_COLUMNS_MAX, at least one. */
