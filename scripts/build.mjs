@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { checkBrowserSafe } from './check-browser-safe.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const packages = ['tensor', 'autograd', 'layers'];
@@ -35,13 +36,10 @@ const result = await build({
   metafile: true,
   logLevel: 'warning',
 });
-const nodeImports = Object.values(result.metafile.inputs).flatMap((input) =>
-  input.imports.filter((i) => i.path.startsWith('node:') || i.external),
-);
-if (nodeImports.length > 0) {
-  console.error(
-    `browser bundle reaches Node-only or external imports: ${[...new Set(nodeImports.map((i) => i.path))].join(', ')}`,
-  );
+try {
+  checkBrowserSafe(result.metafile, 'browser bundle');
+} catch (e) {
+  console.error(e.message);
   process.exit(1);
 }
 const bytes = result.metafile.outputs[Object.keys(result.metafile.outputs).find((k) => k.endsWith('.js'))].bytes;

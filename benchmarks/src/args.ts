@@ -1,3 +1,5 @@
+import { parseArgs as parseFlags } from 'node:util';
+
 /** Command-line options of `pnpm bench`. */
 export interface BenchArgs {
   /** A short run: fewer and shorter timed runs, a partial MNIST epoch. */
@@ -15,30 +17,39 @@ export const USAGE = `usage: pnpm bench [--quick] [--only <pattern>]...
   --only <pattern>  run only workloads whose name contains <pattern> (case-insensitive; repeat it
                     for several), e.g. --only gemm --only "conv2d fwd [64,1"`;
 
-/** Parses `argv` (without node and the script); unknown flags are an error so typos do not pass silently. */
+const FLAGS = {
+  quick: { type: 'boolean' },
+  only: { type: 'string', multiple: true },
+  'epoch-child': { type: 'string' },
+  'workload-child': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/**
+ * Parses `argv` (without node and the script) with Node's `util.parseArgs`; unknown flags are an
+ * error so typos do not pass silently.
+ */
 export function parseArgs(argv: readonly string[]): BenchArgs {
-  const args: BenchArgs = { quick: false, only: [], epochChild: null, workloadChild: null };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--quick') args.quick = true;
-    else if (a === '--only' || a.startsWith('--only=')) {
-      const value = a === '--only' ? argv[++i] : a.slice('--only='.length);
-      if (!value) throw new Error(`bench: --only needs a pattern\n${USAGE}`);
-      args.only.push(value.toLowerCase());
-    } else if (a === '--epoch-child') {
-      const value = argv[++i];
-      if (!value) throw new Error('bench: --epoch-child needs a JSON job');
-      args.epochChild = value;
-    } else if (a === '--workload-child') {
-      const value = argv[++i];
-      if (!value) throw new Error('bench: --workload-child needs a JSON job');
-      args.workloadChild = value;
-    } else if (a === '--help' || a === '-h') {
-      console.log(USAGE);
-      process.exit(0);
-    } else throw new Error(`bench: unknown argument ${JSON.stringify(a)}\n${USAGE}`);
+  let values: ReturnType<typeof parseFlags<{ options: typeof FLAGS }>>['values'];
+  try {
+    ({ values } = parseFlags({ args: [...argv], options: FLAGS, strict: true, allowPositionals: false }));
+  } catch (e) {
+    throw new Error(`bench: ${(e as Error).message}\n${USAGE}`);
   }
-  return args;
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const only = values.only ?? [];
+  if (only.some((p) => !p)) throw new Error(`bench: --only needs a pattern\n${USAGE}`);
+  for (const flag of ['epoch-child', 'workload-child'] as const)
+    if (values[flag] === '') throw new Error(`bench: --${flag} needs a JSON job`);
+  return {
+    quick: values.quick ?? false,
+    only: only.map((p) => p.toLowerCase()),
+    epochChild: values['epoch-child'] ?? null,
+    workloadChild: values['workload-child'] ?? null,
+  };
 }
 
 /** Whether a workload named `name` passes the `--only` filter. */

@@ -9,6 +9,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { checkBrowserSafe } from '../../../scripts/check-browser-safe.mjs';
 
 export const demoDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const distDir = join(demoDir, 'dist');
@@ -43,13 +44,7 @@ export async function buildDemo({ log = console.log } = {}) {
     metafile: true,
     logLevel: 'warning',
   });
-  const nodeImports = Object.values(result.metafile.inputs).flatMap((input) =>
-    input.imports.filter((i) => i.path.startsWith('node:') || i.external),
-  );
-  if (nodeImports.length > 0)
-    throw new Error(
-      `the demo bundle reaches Node-only imports: ${[...new Set(nodeImports.map((i) => i.path))].join(', ')}`,
-    );
+  checkBrowserSafe(result.metafile, 'the demo bundle');
   for (const page of ['index.html', 'bench.html', 'page.css'])
     copyFileSync(join(demoDir, 'public', page), join(distDir, page));
   // TF.js's wasm backend fetches its .wasm files at run time (setWasmPaths points at dist/tfjs/).

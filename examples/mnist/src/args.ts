@@ -1,3 +1,5 @@
+import { parseArgs as parseFlags } from 'node:util';
+
 export interface MnistArgs {
   epochs: number;
   batchSize: number;
@@ -28,57 +30,60 @@ export const DEFAULTS: MnistArgs = {
 
 const USAGE = `usage: pnpm mnist [--epochs 3] [--batch-size 64] [--lr 0.001] [--seed 0] [--limit N] [--out out/mnist] [--model lenet|wide] [--export model.onnx] [--plots DIR]`;
 
-/** Parses `--name value` / `--name=value` flags; unknown flags and bad values are errors naming the flag. */
+const FLAGS = {
+  epochs: { type: 'string' },
+  'batch-size': { type: 'string' },
+  lr: { type: 'string' },
+  seed: { type: 'string' },
+  limit: { type: 'string' },
+  out: { type: 'string' },
+  model: { type: 'string' },
+  export: { type: 'string' },
+  plots: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** Parses `--name value` / `--name=value` flags (Node's `util.parseArgs`); unknown flags and bad values are errors naming the flag. */
 export function parseArgs(argv: readonly string[]): MnistArgs {
-  const args: MnistArgs = { ...DEFAULTS };
-  for (let i = 0; i < argv.length; i++) {
-    const raw = argv[i]!;
-    if (raw === '--help' || raw === '-h') throw new UsageError(USAGE);
-    if (!raw.startsWith('--')) throw new UsageError(`unexpected argument ${raw}\n${USAGE}`);
-    let [name, value] = raw.slice(2).split('=', 2) as [string, string | undefined];
-    if (value === undefined) value = argv[++i];
-    if (value === undefined) throw new UsageError(`--${name} needs a value\n${USAGE}`);
-    const num = (min: number, integer: boolean) => {
-      const v = Number(value);
-      if (!Number.isFinite(v) || v < min || (integer && !Number.isInteger(v))) {
-        throw new UsageError(`--${name} must be ${integer ? 'an integer' : 'a number'} >= ${min}, got ${value}`);
-      }
-      return v;
-    };
-    switch (name) {
-      case 'epochs':
-        args.epochs = num(1, true);
-        break;
-      case 'batch-size':
-        args.batchSize = num(1, true);
-        break;
-      case 'lr':
-        args.lr = num(0, false);
-        break;
-      case 'seed':
-        args.seed = num(0, true);
-        break;
-      case 'limit':
-        args.limit = num(0, true);
-        break;
-      case 'out':
-        args.out = value;
-        break;
-      case 'export':
-        args.export = value;
-        break;
-      case 'plots':
-        args.plots = value;
-        break;
-      case 'model':
-        if (value !== 'lenet' && value !== 'wide') throw new UsageError(`--model must be lenet or wide, got ${value}`);
-        args.model = value;
-        break;
-      default:
-        throw new UsageError(`unknown flag --${name}\n${USAGE}`);
-    }
+  let values: ReturnType<typeof parseFlags<{ options: typeof FLAGS }>>['values'];
+  try {
+    ({ values } = parseFlags({ args: [...argv], options: FLAGS, strict: true, allowPositionals: false }));
+  } catch (e) {
+    throw new UsageError(`${flagError(e)}\n${USAGE}`);
   }
-  return args;
+  if (values.help) throw new UsageError(USAGE);
+  const num = (name: string, value: string | undefined, fallback: number, min: number, integer: boolean) => {
+    if (value === undefined) return fallback;
+    const v = Number(value);
+    if (!Number.isFinite(v) || v < min || (integer && !Number.isInteger(v))) {
+      throw new UsageError(`--${name} must be ${integer ? 'an integer' : 'a number'} >= ${min}, got ${value}`);
+    }
+    return v;
+  };
+  const model = values.model ?? DEFAULTS.model;
+  if (model !== 'lenet' && model !== 'wide') throw new UsageError(`--model must be lenet or wide, got ${model}`);
+  return {
+    epochs: num('epochs', values.epochs, DEFAULTS.epochs, 1, true),
+    batchSize: num('batch-size', values['batch-size'], DEFAULTS.batchSize, 1, true),
+    lr: num('lr', values.lr, DEFAULTS.lr, 0, false),
+    seed: num('seed', values.seed, DEFAULTS.seed, 0, true),
+    limit: num('limit', values.limit, DEFAULTS.limit, 0, true),
+    out: values.out ?? DEFAULTS.out,
+    model,
+    export: values.export ?? DEFAULTS.export,
+    plots: values.plots ?? DEFAULTS.plots,
+  };
+}
+
+/** `util.parseArgs`'s error in this tool's words: `unknown flag --x`, `--lr needs a value`, `unexpected argument x`. */
+function flagError(e: unknown): string {
+  const { code, message } = e as { code?: string; message: string };
+  const flag = /'(-{1,2}[^' ]+)/.exec(message)?.[1] ?? '';
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `unknown flag ${flag}`;
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') return `${flag} needs a value`;
+  if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL')
+    return `unexpected argument ${/'([^']*)'/.exec(message)?.[1] ?? ''}`;
+  throw e;
 }
 
 export class UsageError extends Error {

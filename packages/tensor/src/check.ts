@@ -129,6 +129,13 @@ export function checkRank(op: string, argName: string, shape: Shape, ranks: read
   }
 }
 
+/*
+ * How values read in error messages, in one place:
+ * - describeValue: what kind of thing an unexpected argument is (`number 3`, `an array`, `Float32Array`);
+ * - describeOption: an option in the user's own spelling (`[2, 0]`, `'same'`, `2`);
+ * - formatSize: spatial sizes as the messages write them (`4x4`).
+ */
+
 /** How an unexpected argument reads in an error: `number 3`, `an array`, `Float32Array`, `null`. */
 export function describeValue(v: unknown): string {
   if (v === null) return 'null';
@@ -141,6 +148,41 @@ export function describeValue(v: unknown): string {
 export function checkTensor(op: string, value: unknown, argName = 'x'): Tensor {
   if (!(value instanceof Tensor)) throw typeError(op, `${argName} must be a Tensor, got ${describeValue(value)}`);
   return value;
+}
+
+/** How an option reads in an error: the user's spelling `[2, 0]`, `'same'`, `2`. */
+export function describeOption(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(describeOption).join(', ')}]`;
+  if (typeof value === 'string') return `'${value}'`;
+  return String(value);
+}
+
+/** `[4, 4]` → `4x4`, how padded sizes and kernels read in messages. */
+export function formatSize(sizes: readonly number[]): string {
+  return sizes.join('x');
+}
+
+/**
+ * A number or a per-axis tuple → one integer per spatial axis, each `>= min`: how every conv and
+ * pool option (kernelSize, stride, padding, dilation, ...) is read.
+ * @throws TypeError for non-integers or a tuple of the wrong length; RangeError below `min`
+ * @example spatialTuple('conv2d', 'stride', 2, 2, 1) // [2, 2]
+ */
+export function spatialTuple(op: string, name: string, value: unknown, dims: number, min: number): number[] {
+  const values = typeof value === 'number' ? new Array<number>(dims).fill(value) : value;
+  if (
+    !Array.isArray(values) ||
+    values.length !== dims ||
+    values.some((v) => typeof v !== 'number' || !Number.isInteger(v))
+  ) {
+    const want = dims === 1 ? 'an integer' : `an integer or ${dims} integers`;
+    throw typeError(op, `${name} must be ${want}, got ${name}=${describeOption(value)}`);
+  }
+  if (values.some((v: number) => v < min)) {
+    const what = min === 1 ? 'positive' : min === 0 ? '>= 0' : `>= ${min}`;
+    throw rangeError(op, `${name} must be ${what}, got ${name}=${describeOption(value)}`);
+  }
+  return values.slice() as number[];
 }
 
 /** A value holding its values in a `data` Tensor: a Variable, seen from this package (which cannot import it). */

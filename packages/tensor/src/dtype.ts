@@ -5,6 +5,14 @@ import { rangeError } from './errors.js';
 export type DType = 'float32' | 'float64' | 'int32';
 export type TypedArray = Float32Array | Float64Array | Int32Array;
 
+/** Storage of a float tensor: what the conv and pool kernels read and write. */
+export type FloatArray = Float32Array | Float64Array;
+
+/** A zeroed float array for `dtype` (callers have rejected int32 at the public entry). */
+export function floatArray(dtype: DType, length: number): FloatArray {
+  return dtype === 'float32' ? new Float32Array(length) : new Float64Array(length);
+}
+
 export const DTYPES: readonly DType[] = ['float32', 'float64', 'int32'];
 
 /**

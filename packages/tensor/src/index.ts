@@ -1,6 +1,15 @@
-export { Tensor, contiguousData, type NestedArray } from './tensor.js';
+export { Tensor, contiguousData, floatData, type NestedArray } from './tensor.js';
+export {
+  type DType,
+  type TypedArray,
+  type FloatArray,
+  floatArray,
+  DTYPES,
+  isFloat,
+  promoteTypes,
+  uninitializedArrayFor,
+} from './dtype.js';
 export { printWithToString } from './format.js';
-export { type DType, type TypedArray, DTYPES, isFloat, promoteTypes, uninitializedArrayFor } from './dtype.js';
 export { ShapeError, shapeError, rangeError, typeError } from './errors.js';
 export { formatShape, sizeOf, contiguousStrides, broadcastShapes, sameShape, type Shape } from './shape.js';
 export {
@@ -13,6 +22,9 @@ export {
   checkTensorOrData,
   type HasTensorData,
   describeValue,
+  describeOption,
+  formatSize,
+  spatialTuple,
   checkOptions,
   checkSize,
   MAX_ELEMENTS,

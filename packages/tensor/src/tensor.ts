@@ -1,5 +1,5 @@
 import { checkSize } from './check.js';
-import { arrayFor, dtypeOf, type DType, type TypedArray } from './dtype.js';
+import { arrayFor, dtypeOf, type DType, type FloatArray, type TypedArray } from './dtype.js';
 import { rangeError, shapeError, typeError } from './errors.js';
 import { formatTensor, printWithToString } from './format.js';
 import { contiguousStrides, formatShape, sizeOf, type Shape } from './shape.js';
@@ -171,6 +171,11 @@ export function contiguousData(t: Tensor): TypedArray {
     return t.data.subarray(t.offset, t.offset + t.size);
   }
   return t.toTypedArray();
+}
+
+/** `t`'s elements in row-major order (no copy when contiguous), typed as float storage (`t` is a float tensor). */
+export function floatData(t: Tensor): FloatArray {
+  return contiguousData(t) as FloatArray;
 }
 
 /** Writes the elements of `t`, in row-major order, into `out` (length `t.size`). */

@@ -1,14 +1,4 @@
-export {
-  arbShape,
-  arbBroadcastPair,
-  arbTensor,
-  arbConvCase,
-  type ShapeOptions,
-  type TensorOptions,
-  type ConvCaseOptions,
-  type ConvCase,
-  type ConvPaddingMode,
-} from './arbitraries.js';
+export { arbShape, arbBroadcastPair, arbTensor, type ShapeOptions, type TensorOptions } from './arbitraries.js';
 export {
   fuzzOp,
   misbehaviour,

@@ -1,5 +1,4 @@
-import { getGemm, WasmGemm, type DType } from '@torchlet/tensor';
-import { floatArray, type FloatArray } from '../nn/functional/conv-options.js';
+import { getGemm, WasmGemm, type DType, floatArray, type FloatArray } from '@torchlet/tensor';
 
 /*
  * Where convolution columns live. The WebAssembly GEMM copies every operand into its own memory per

@@ -1,6 +1,6 @@
 import type { Variable } from '@torchlet/autograd';
-import { formatShape, rangeError, shapeError, typeError, type Tensor } from '@torchlet/tensor';
-import { normalizeConvOptions, spatialTuple } from '../nn/functional/conv-options.js';
+import { formatShape, rangeError, shapeError, typeError, type Tensor, spatialTuple } from '@torchlet/tensor';
+import { normalizeConvOptions } from '../nn/functional/conv-options.js';
 import type { Module } from '../nn/modules/module.js';
 import { GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh } from '../nn/modules/activation.js';
 import { Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d } from '../nn/modules/conv.js';

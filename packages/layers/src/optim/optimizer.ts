@@ -194,24 +194,7 @@ export abstract class Optimizer<O extends BaseOptions> {
 
   /** See `OptimizerStateDict`. */
   stateDict(): OptimizerStateDict {
-    const state: OptimizerStateDict['state'] = {};
-    const paramGroups: OptimizerStateDict['paramGroups'] = [];
-    let index = 0;
-    for (const group of this.paramGroups) {
-      const { params, ...options } = group;
-      const indices: number[] = [];
-      for (const p of params) {
-        const s = this.state.get(p);
-        if (s) {
-          const out: Record<string, number | SerializedTensor> = {};
-          for (const [k, v] of Object.entries(s)) out[k] = v instanceof Tensor ? serialize(v) : v;
-          state[String(index)] = out;
-        }
-        indices.push(index++);
-      }
-      paramGroups.push({ ...structuredClone(options), params: indices });
-    }
-    return { state, paramGroups };
+    return optimizerLayout(this as Optimizer<BaseOptions>, (v) => (v instanceof Tensor ? serialize(v) : v));
   }
 
   /**
@@ -308,4 +291,32 @@ export function checkNumber(op: string, name: string, value: unknown, min: numbe
 
 export function checkBoolean(op: string, name: string, value: unknown): void {
   if (typeof value !== 'boolean') throw typeError(op, `${name} must be a boolean, got ${String(value)}`);
+}
+
+/**
+ * The optimizer's state in `stateDict()`'s layout (parameters numbered across groups in order, each
+ * group's options with `params` as those numbers), every state value passed through `convert`.
+ */
+export function optimizerLayout<V>(
+  optimizer: Optimizer<BaseOptions>,
+  convert: (value: number | Tensor, index: number, key: string) => V,
+): { state: Record<string, Record<string, V>>; paramGroups: OptimizerStateDict['paramGroups'] } {
+  const state: Record<string, Record<string, V>> = {};
+  const paramGroups: OptimizerStateDict['paramGroups'] = [];
+  let index = 0;
+  for (const group of optimizer.paramGroups) {
+    const { params, ...options } = group;
+    const indices: number[] = [];
+    for (const p of params) {
+      const s = optimizer.state.get(p);
+      if (s) {
+        const entry: Record<string, V> = {};
+        for (const [key, value] of Object.entries(s)) entry[key] = convert(value, index, key);
+        state[String(index)] = entry;
+      }
+      indices.push(index++);
+    }
+    paramGroups.push({ ...structuredClone(options), params: indices });
+  }
+  return { state, paramGroups };
 }

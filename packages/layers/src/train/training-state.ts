@@ -1,6 +1,7 @@
 import {
   checkInt,
   contiguousData,
+  describeValue,
   formatShape,
   Generator,
   Tensor,
@@ -9,7 +10,13 @@ import {
 } from '@torchlet/tensor';
 import type { SafetensorsMetadata, TensorMap } from '../io/safetensors.js';
 import { Module, type StateDict } from '../nn/modules/module.js';
-import { Optimizer, type BaseOptions, type OptimizerStateDict, type ParamState } from '../optim/optimizer.js';
+import {
+  Optimizer,
+  optimizerLayout,
+  type BaseOptions,
+  type OptimizerStateDict,
+  type ParamState,
+} from '../optim/optimizer.js';
 import { LRScheduler, type SchedulerStateDict } from '../optim/lr-scheduler.js';
 import { ReduceLROnPlateau, type PlateauStateDict } from '../optim/reduce-lr-on-plateau.js';
 
@@ -242,26 +249,24 @@ function loadScheduler(scheduler: AnyScheduler, state: SchedulerStateDict | Plat
 }
 
 function checkTargets(op: string, model: unknown, optimizer: unknown, scheduler: unknown, generators: unknown): void {
-  if (!(model instanceof Module)) throw typeError(op, `model must be a Module, got ${describe(model)}`);
+  if (!(model instanceof Module)) throw typeError(op, `model must be a Module, got ${describeValue(model)}`);
   if (!(optimizer instanceof Optimizer))
-    throw typeError(op, `optimizer must be an Optimizer, got ${describe(optimizer)}`);
+    throw typeError(op, `optimizer must be an Optimizer, got ${describeValue(optimizer)}`);
   if (scheduler !== null && !(scheduler instanceof LRScheduler) && !(scheduler instanceof ReduceLROnPlateau))
-    throw typeError(op, `scheduler must be an LRScheduler, a ReduceLROnPlateau or null, got ${describe(scheduler)}`);
+    throw typeError(
+      op,
+      `scheduler must be an LRScheduler, a ReduceLROnPlateau or null, got ${describeValue(scheduler)}`,
+    );
   if (scheduler !== null && (scheduler as AnyScheduler).optimizer !== optimizer)
     throw typeError(op, 'scheduler must be attached to the optimizer given');
   if (generators === undefined) return;
   if (generators === null || typeof generators !== 'object' || Array.isArray(generators)) {
-    throw typeError(op, `generators must be an object of named Generators, got ${describe(generators)}`);
+    throw typeError(op, `generators must be an object of named Generators, got ${describeValue(generators)}`);
   }
   for (const [name, g] of Object.entries(generators)) {
-    if (!(g instanceof Generator)) throw typeError(op, `generators.${name} must be a Generator, got ${describe(g)}`);
+    if (!(g instanceof Generator))
+      throw typeError(op, `generators.${name} must be a Generator, got ${describeValue(g)}`);
   }
-}
-
-function describe(v: unknown): string {
-  if (v === null || v === undefined) return String(v);
-  if (typeof v === 'object') return (v as object).constructor?.name ?? 'object';
-  return `${typeof v} ${String(v)}`;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -334,34 +339,6 @@ function checkGeneratorState(op: string, name: string, state: unknown): void {
     Number.isInteger(prng.i) &&
     Number.isInteger(prng.w);
   if (!ok) throw new CheckpointError(`${op}: generator '${name}' has a malformed state`);
-}
-
-/**
- * The optimizer's state in `stateDict()`'s layout (parameters numbered across groups in order, each
- * group's options with `params` as those numbers), every state value passed through `convert`.
- */
-function optimizerLayout<V>(
-  optimizer: Optimizer<BaseOptions>,
-  convert: (value: number | Tensor, index: number, key: string) => V,
-): { state: Record<string, Record<string, V>>; paramGroups: OptimizerStateDict['paramGroups'] } {
-  const state: Record<string, Record<string, V>> = {};
-  const paramGroups: OptimizerStateDict['paramGroups'] = [];
-  let index = 0;
-  for (const group of optimizer.paramGroups) {
-    const { params, ...options } = group;
-    const indices: number[] = [];
-    for (const p of params) {
-      const s = optimizer.state.get(p);
-      if (s) {
-        const entry: Record<string, V> = {};
-        for (const [key, value] of Object.entries(s)) entry[key] = convert(value, index, key);
-        state[String(index)] = entry;
-      }
-      indices.push(index++);
-    }
-    paramGroups.push({ ...structuredClone(options), params: indices });
-  }
-  return { state, paramGroups };
 }
 
 /**

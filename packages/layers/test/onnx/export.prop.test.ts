@@ -1,4 +1,4 @@
-import { arbConvCase, type ConvCase } from '@torchlet/autograd/testing';
+import { arbConvCase, type ConvCase } from '@torchlet/layers/testing';
 import { Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, type Module } from '@torchlet/layers';
 import { Generator, randn } from '@torchlet/tensor';
 import fc from 'fast-check';

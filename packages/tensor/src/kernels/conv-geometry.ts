@@ -1,5 +1,5 @@
+import { describeOption, describeValue, formatSize, spatialTuple } from '../check.js';
 import { rangeError, shapeError, typeError } from '../errors.js';
-import { formatShape } from '../shape.js';
 
 /**
  * Everything a convolution-like kernel needs about one sample's spatial layout, per spatial axis
@@ -53,7 +53,7 @@ export interface ConvGeometryOptions {
  */
 export function convGeometry(op: string, options: ConvGeometryOptions): ConvGeometry {
   if (options === null || typeof options !== 'object')
-    throw typeError(op, `options must be an object, got ${describeSize(options)}`);
+    throw typeError(op, `options must be an object, got ${describeValue(options)}`);
   const { channels, inputSize, kernelSize, stride = 1, padding = 0, dilation = 1 } = options;
   const paddingAfter = options.paddingAfter ?? padding;
   if (typeof channels !== 'number' || !Number.isInteger(channels)) {
@@ -61,27 +61,32 @@ export function convGeometry(op: string, options: ConvGeometryOptions): ConvGeom
   }
   if (channels < 1) throw rangeError(op, `channels must be >= 1, got ${channels}`);
   if (!Array.isArray(inputSize) || inputSize.length < 1 || inputSize.length > 3) {
-    throw shapeError(op, `inputSize must list 1, 2 or 3 spatial sizes, got ${describeSize(inputSize)}`);
+    throw shapeError(
+      op,
+      `inputSize must list 1, 2 or 3 spatial sizes, got ${Array.isArray(inputSize) ? describeOption(inputSize) : describeValue(inputSize)}`,
+    );
   }
   const dims = inputSize.length;
-  const input = perAxis(op, 'inputSize', inputSize, dims, 0);
-  const kernel = perAxis(op, 'kernelSize', kernelSize, dims, 1);
-  const strides = perAxis(op, 'stride', stride, dims, 1);
-  const padBefore = perAxis(op, 'padding', padding, dims, 0);
-  const padAfter = perAxis(op, 'paddingAfter', paddingAfter, dims, 0);
-  const dilations = perAxis(op, 'dilation', dilation, dims, 1);
+  const input = spatialTuple(op, 'inputSize', inputSize, dims, 0);
+  const kernel = spatialTuple(op, 'kernelSize', kernelSize, dims, 1);
+  const strides = spatialTuple(op, 'stride', stride, dims, 1);
+  const padBefore = spatialTuple(op, 'padding', padding, dims, 0);
+  const padAfter = spatialTuple(op, 'paddingAfter', paddingAfter, dims, 0);
+  const dilations = spatialTuple(op, 'dilation', dilation, dims, 1);
 
   const padded = input.map((size, i) => size + padBefore[i]! + padAfter[i]!);
-  const span = kernel.map((k, i) => dilations[i]! * (k - 1) + 1);
+  const span = kernel.map((k, i) => dilatedSpan(k, dilations[i]!));
   if (padded.some((p, i) => p < span[i]!)) {
     throw shapeError(
       op,
-      `input [.., ${input.join(', ')}] padded to ${padded.join('x')} is smaller than the dilated ` +
-        `kernel ${span.join('x')} (kernelSize=${formatSize(kernelSize)}, dilation=${formatSize(dilation)}, ` +
-        `padding=${formatSize(padding)}${options.paddingAfter === undefined ? '' : `, paddingAfter=${formatSize(paddingAfter)}`})`,
+      `input [.., ${input.join(', ')}] padded to ${formatSize(padded)} is smaller than the dilated ` +
+        `kernel ${formatSize(span)} (kernelSize=${describeOption(kernelSize)}, dilation=${describeOption(dilation)}, ` +
+        `padding=${describeOption(padding)}${options.paddingAfter === undefined ? '' : `, paddingAfter=${describeOption(paddingAfter)}`})`,
     );
   }
-  const outputSize = padded.map((p, i) => Math.floor((p - span[i]!) / strides[i]!) + 1);
+  const outputSize = input.map((size, i) =>
+    outputLength(size, kernel[i]!, strides[i]!, padBefore[i]!, padAfter[i]!, dilations[i]!),
+  );
   return {
     channels,
     inputSize: input,
@@ -122,7 +127,7 @@ export function convOutputSize(
 ): number | number[] {
   const op = 'convOutputSize';
   if (options === null || typeof options !== 'object')
-    throw typeError(op, `options must be an object, got ${describeSize(options)}`);
+    throw typeError(op, `options must be an object, got ${describeValue(options)}`);
   const single = typeof inputSize === 'number';
   const geom = convGeometry(op, {
     channels: 1,
@@ -135,32 +140,29 @@ export function convOutputSize(
   return single ? geom.outputSize[0]! : geom.outputSize.slice();
 }
 
-/** Expands `value` to one integer >= `min` per axis, naming `name` (in the user's spelling) on error. */
-function perAxis(op: string, name: string, value: unknown, dims: number, min: number): number[] {
-  let values: unknown[];
-  if (typeof value === 'number') values = new Array<number>(dims).fill(value);
-  else if (Array.isArray(value)) values = value;
-  else throw typeError(op, `${name} must be a number or an array of ${dims} numbers, got ${describeSize(value)}`);
-  if (values.length !== dims) {
-    throw shapeError(
-      op,
-      `${name}=${formatSize(value as SizeArg)} has ${values.length} entries, expected ${dims} (one per spatial axis)`,
-    );
-  }
-  for (const v of values) {
-    if (typeof v !== 'number' || !Number.isInteger(v)) {
-      throw typeError(op, `${name} must hold integers, got ${name}=${formatSize(value as SizeArg)}`);
-    }
-    if (v < min) throw rangeError(op, `${name} must be >= ${min}, got ${name}=${formatSize(value as SizeArg)}`);
-  }
-  return (values as number[]).slice();
+/** How far a kernel of `k` taps reaches with dilation `d`: `d·(k − 1) + 1`. */
+export function dilatedSpan(k: number, d: number): number {
+  return d * (k - 1) + 1;
 }
 
-function formatSize(value: SizeArg): string {
-  return Array.isArray(value) ? formatShape(value) : String(value);
-}
-
-function describeSize(value: unknown): string {
-  if (Array.isArray(value)) return formatShape(value);
-  return value === null ? 'null' : `${typeof value} ${String(value)}`;
+/**
+ * The output length along one axis: `floor((L + padBefore + padAfter − d·(k − 1) − 1) / s) + 1`, the
+ * formula every conv and pool size comes from. With `ceilMode` (pooling) the division rounds up, but a
+ * last window that would start at or after `L + padBefore` (entirely in the padding) is dropped, as
+ * PyTorch's `pooling_output_shape`. Not checked: callers have validated the options.
+ * @example outputLength(28, 5, 1, 0, 0, 1) // 24
+ */
+export function outputLength(
+  inSize: number,
+  k: number,
+  s: number,
+  padBefore: number,
+  padAfter: number,
+  d: number,
+  ceilMode = false,
+): number {
+  const reach = inSize + padBefore + padAfter - dilatedSpan(k, d) + (ceilMode ? s - 1 : 0);
+  let out = Math.floor(reach / s) + 1;
+  if (ceilMode && (out - 1) * s >= inSize + padBefore) out--;
+  return out;
 }

@@ -4,6 +4,8 @@ export { getGemm, setGemm } from './select.js';
 export {
   convGeometry,
   convOutputSize,
+  outputLength,
+  dilatedSpan,
   type ConvGeometry,
   type ConvGeometryOptions,
   type ConvSizeOptions,

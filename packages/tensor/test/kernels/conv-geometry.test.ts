@@ -30,10 +30,10 @@ describe('convOutputSize', () => {
 
   it('rejects bad options with the user spelling', () => {
     expect(() => convOutputSize(8, 3, { stride: 0 })).toThrow(RangeError);
-    expect(() => convOutputSize(8, 3, { stride: 0 })).toThrow('convOutputSize: stride must be >= 1, got stride=0');
+    expect(() => convOutputSize(8, 3, { stride: 0 })).toThrow('convOutputSize: stride must be positive, got stride=0');
     expect(() => convOutputSize(8, 3, { padding: -1 })).toThrow('convOutputSize: padding must be >= 0, got padding=-1');
     expect(() => convOutputSize(8, 2.5)).toThrow(TypeError);
-    expect(() => convOutputSize(8, 2.5)).toThrow('convOutputSize: kernelSize must hold integers, got kernelSize=2.5');
+    expect(() => convOutputSize(8, 2.5)).toThrow('convOutputSize: kernelSize must be an integer, got kernelSize=2.5');
   });
 });
 
@@ -94,12 +94,12 @@ describe('convGeometry errors', () => {
     );
   });
 
-  it('tuples with the wrong number of entries', () => {
+  it('tuples with the wrong number of entries (TypeError, as every conv option)', () => {
     const f = () => convGeometry('conv2d', { channels: 1, inputSize: [8, 8], kernelSize: [3, 3, 3] });
-    expect(f).toThrow(ShapeError);
-    expect(f).toThrow('conv2d: kernelSize=[3, 3, 3] has 3 entries, expected 2 (one per spatial axis)');
+    expect(f).toThrow(TypeError);
+    expect(f).toThrow('conv2d: kernelSize must be an integer or 2 integers, got kernelSize=[3, 3, 3]');
     expect(() => convGeometry('conv1d', { channels: 1, inputSize: [8], kernelSize: 3, stride: [1, 1] })).toThrow(
-      'conv1d: stride=[1, 1] has 2 entries, expected 1',
+      'conv1d: stride must be an integer, got stride=[1, 1]',
     );
   });
 
@@ -117,13 +117,13 @@ describe('convGeometry errors', () => {
     const base = { channels: 1, inputSize: [8, 8], kernelSize: 3 };
     expect(() => convGeometry('conv2d', { ...base, stride: [2, 0] })).toThrow(RangeError);
     expect(() => convGeometry('conv2d', { ...base, stride: [2, 0] })).toThrow(
-      'conv2d: stride must be >= 1, got stride=[2, 0]',
+      'conv2d: stride must be positive, got stride=[2, 0]',
     );
     expect(() => convGeometry('conv2d', { ...base, dilation: 0 })).toThrow(
-      'conv2d: dilation must be >= 1, got dilation=0',
+      'conv2d: dilation must be positive, got dilation=0',
     );
     expect(() => convGeometry('conv2d', { ...base, kernelSize: [0, 3] })).toThrow(
-      'conv2d: kernelSize must be >= 1, got kernelSize=[0, 3]',
+      'conv2d: kernelSize must be positive, got kernelSize=[0, 3]',
     );
     expect(() => convGeometry('conv2d', { ...base, padding: [-1, 0] })).toThrow(
       'conv2d: padding must be >= 0, got padding=[-1, 0]',
@@ -142,10 +142,10 @@ describe('convGeometry errors', () => {
     );
     expect(() => convGeometry('conv2d', { ...base, padding: [1, 0.5] })).toThrow(TypeError);
     expect(() => convGeometry('conv2d', { ...base, padding: [1, 0.5] })).toThrow(
-      'conv2d: padding must hold integers, got padding=[1, 0.5]',
+      'conv2d: padding must be an integer or 2 integers, got padding=[1, 0.5]',
     );
     expect(() => convGeometry('conv2d', { ...base, stride: '2' as never })).toThrow(
-      'conv2d: stride must be a number or an array of 2 numbers, got string 2',
+      "conv2d: stride must be an integer or 2 integers, got stride='2'",
     );
   });
 });

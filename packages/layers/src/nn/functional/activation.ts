@@ -8,8 +8,10 @@ import {
   shapeError,
   Tensor,
   typeError,
+  floatArray,
+  type FloatArray,
 } from '@torchlet/tensor';
-import { floatArray, type FloatArray, type TensorInput } from './conv-options.js';
+import { type TensorInput } from './conv-options.js';
 
 // Activations are differentiable ops of @torchlet/autograd (each with its own backward); the
 // functional namespace re-exports them under torch.nn.functional's names.

@@ -1,6 +1,6 @@
 import type { Variable } from '@torchlet/autograd';
-import { checkSize, formatShape, rangeError, sizeOf, typeError } from '@torchlet/tensor';
-import { describeOption, type TensorInput } from './conv-options.js';
+import { checkSize, describeOption, formatShape, rangeError, sizeOf, typeError } from '@torchlet/tensor';
+import { type TensorInput } from './conv-options.js';
 import { checkPoolInput, makePlan, windowMaxOp, windowMeanOp, type AxisWindows } from './pool.js';
 
 /** An adaptive pool's target size: one number for both axes, or `[h, w]` where null keeps that input size. */

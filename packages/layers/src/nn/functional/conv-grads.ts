@@ -1,6 +1,5 @@
 import { defineOp, type ForwardContext, type Variable } from '@torchlet/autograd';
-import { Tensor, type Shape } from '@torchlet/tensor';
-import { floatArray, floatData } from './conv-options.js';
+import { Tensor, type Shape, floatArray, floatData } from '@torchlet/tensor';
 import { convAdjointInto, convForwardInto, convWeightGradInto, type ConvPlan } from './conv.js';
 
 /*

@@ -1,13 +1,13 @@
 import type { Variable } from '@torchlet/autograd';
 import {
   checkSize,
-  contiguousData,
+  describeOption,
+  spatialTuple,
   formatShape,
   sizeOf,
   rangeError,
   shapeError,
   typeError,
-  type DType,
   type Tensor,
 } from '@torchlet/tensor';
 import { checkInputWeightBias } from './check-tensors.js';
@@ -48,35 +48,6 @@ export interface ConvParams {
 }
 
 const PADDING_MODES: readonly PaddingMode[] = ['zeros', 'reflect', 'replicate', 'circular'];
-
-/** How a value reads in an error: the user's spelling `[2, 0]`, `'same'`, `2`. */
-export function describeOption(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(describeOption).join(', ')}]`;
-  if (typeof value === 'string') return `'${value}'`;
-  return String(value);
-}
-
-/**
- * A number or a per-axis tuple → one integer per spatial axis, each `>= min`.
- * @throws TypeError for non-integers or a tuple of the wrong length; RangeError below `min`
- * @example spatialTuple('conv2d', 'stride', 2, 2, 1) // [2, 2]
- */
-export function spatialTuple(op: string, name: string, value: unknown, dims: number, min: number): number[] {
-  const values = typeof value === 'number' ? new Array<number>(dims).fill(value) : value;
-  if (
-    !Array.isArray(values) ||
-    values.length !== dims ||
-    values.some((v) => typeof v !== 'number' || !Number.isInteger(v))
-  ) {
-    const want = dims === 1 ? 'an integer' : `an integer or ${dims} integers`;
-    throw typeError(op, `${name} must be ${want}, got ${name}=${describeOption(value)}`);
-  }
-  if (values.some((v: number) => v < min)) {
-    const what = min === 1 ? 'positive' : min === 0 ? '>= 0' : `>= ${min}`;
-    throw rangeError(op, `${name} must be ${what}, got ${name}=${describeOption(value)}`);
-  }
-  return values.slice() as number[];
-}
 
 /** `'zeros' | 'reflect' | 'replicate' | 'circular'`, or a RangeError naming the bad value. */
 export function checkPaddingMode(op: string, mode: unknown): PaddingMode {
@@ -245,25 +216,7 @@ export function checkConvSizes(
   );
 }
 
-/** `[4, 4]` → `4x4`, how padded sizes and kernels read in messages. */
-export function formatSize(sizes: readonly number[]): string {
-  return sizes.join('x');
-}
-
 /** Whether `input` lacks the batch axis (`[C, ...spatial]` for a `dims`-D op). */
 export function isUnbatched(input: { ndim: number }, dims: number): boolean {
   return input.ndim === dims + 1;
-}
-
-/** Storage of a float tensor: what the conv and pool kernels read and write. */
-export type FloatArray = Float32Array | Float64Array;
-
-/** A zeroed float array for `dtype` (callers have rejected int32 at the public entry). */
-export function floatArray(dtype: DType, length: number): FloatArray {
-  return dtype === 'float32' ? new Float32Array(length) : new Float64Array(length);
-}
-
-/** `t`'s elements in row-major order (no copy when contiguous), typed as float storage. */
-export function floatData(t: Tensor): FloatArray {
-  return contiguousData(t) as FloatArray;
 }

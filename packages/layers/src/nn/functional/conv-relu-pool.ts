@@ -1,8 +1,15 @@
 import { defineOp, grad, relu, type ForwardContext, type Variable } from '@torchlet/autograd';
-import { getGemm, Tensor, uninitializedArrayFor, WasmGemm } from '@torchlet/tensor';
+import {
+  getGemm,
+  Tensor,
+  uninitializedArrayFor,
+  WasmGemm,
+  outputLength,
+  type FloatArray,
+  floatData,
+} from '@torchlet/tensor';
 import { takeColumns } from '../../functional/conv-columns.js';
-import type { ConvOptions, FloatArray, TensorInput } from './conv-options.js';
-import { floatData } from './conv-options.js';
+import type { ConvOptions, TensorInput } from './conv-options.js';
 import {
   chunkSamples,
   convForwardInto,
@@ -83,11 +90,12 @@ function fusible(dims: number, x: TensorInput, weight: TensorInput, bias: Tensor
   if (!(getGemm() instanceof WasmGemm) || x.ndim !== dims + 2) return false;
   if (x.dtype !== 'float32' || weight.dtype !== 'float32' || (bias !== null && bias.dtype !== 'float32')) return false;
   const kernel = weight.shape.slice(2);
-  return x.shape.slice(2).every((size, i) => {
-    const span = call.dilation[i]! * (kernel[i]! - 1) + 1;
-    const out = Math.floor((size + call.padBefore[i]! + call.padAfter[i]! - span) / call.stride[i]!) + 1;
-    return out >= 2;
-  });
+  return x.shape
+    .slice(2)
+    .every(
+      (size, i) =>
+        outputLength(size, kernel[i]!, call.stride[i]!, call.padBefore[i]!, call.padAfter[i]!, call.dilation[i]!) >= 2,
+    );
 }
 
 /** `relu` on the bits, as the relu op: every negative value (and -0) becomes +0. */

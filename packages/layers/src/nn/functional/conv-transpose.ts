@@ -1,6 +1,18 @@
 import { defineOp, sum, type ForwardContext, type Variable } from '@torchlet/autograd';
+import {
+  convGeometry,
+  describeOption,
+  floatArray,
+  floatData,
+  formatShape,
+  formatSize,
+  rangeError,
+  shapeError,
+  spatialTuple,
+  Tensor,
+  typeError,
+} from '@torchlet/tensor';
 import { convByPlan, convWeightGrad } from './conv-grads.js';
-import { convGeometry, formatShape, rangeError, shapeError, Tensor, typeError } from '@torchlet/tensor';
 import {
   channelSums,
   convAdjointInto,
@@ -16,12 +28,7 @@ import {
   checkConvSizes,
   checkConvTensors,
   checkGroups,
-  describeOption,
-  floatArray,
-  floatData,
-  formatSize,
   isUnbatched,
-  spatialTuple,
   type SpatialArg,
   type TensorInput,
 } from './conv-options.js';

@@ -12,20 +12,21 @@ import {
   uninitializedArrayFor,
   WasmGemm,
   type ConvGeometry,
+  describeOption,
+  formatSize,
+  dilatedSpan,
+  floatArray,
+  floatData,
+  type FloatArray,
 } from '@torchlet/tensor';
 import {
   checkConvChannels,
   checkConvSizes,
   checkConvTensors,
-  describeOption,
-  floatArray,
-  floatData,
-  formatSize,
   isUnbatched,
   normalizeConvOptions,
   type ConvOptions,
   type ConvParams,
-  type FloatArray,
   type TensorInput,
 } from './conv-options.js';
 import { columnScratch, takeColumns } from '../../functional/conv-columns.js';
@@ -666,7 +667,7 @@ export function prepareConv(
   const spatial = input.shape.slice(input.ndim - dims);
   const kernel = weight.shape.slice(2);
   const padded = spatial.map((l, i) => l + params.padBefore[i]! + params.padAfter[i]!);
-  const span = kernel.map((k, i) => params.dilation[i]! * (k - 1) + 1);
+  const span = kernel.map((k, i) => dilatedSpan(k, params.dilation[i]!));
   if (padded.some((p, i) => p < span[i]!)) {
     throw shapeError(
       op,

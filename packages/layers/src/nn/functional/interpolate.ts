@@ -10,8 +10,9 @@ import {
   sizeOf,
   Tensor,
   typeError,
+  floatArray,
 } from '@torchlet/tensor';
-import { floatArray, type TensorInput } from './conv-options.js';
+import { type TensorInput } from './conv-options.js';
 
 /**
  * Interpolation is separable: nearest, linear, bilinear and trilinear all resample one spatial

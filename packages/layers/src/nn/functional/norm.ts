@@ -8,9 +8,10 @@ import {
   shapeError,
   Tensor,
   typeError,
+  floatArray,
 } from '@torchlet/tensor';
 import { batchNorm } from './batch-norm.js';
-import { floatArray, type TensorInput } from './conv-options.js';
+import { type TensorInput } from './conv-options.js';
 
 /**
  * Layer, group and instance normalisation are one computation: the input, flat, is `rows` runs of

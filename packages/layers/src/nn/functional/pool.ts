@@ -1,15 +1,21 @@
 import { defineOp, type ForwardContext, type Variable } from '@torchlet/autograd';
-import { formatShape, rangeError, shapeError, Tensor, typeError, uninitializedArrayFor } from '@torchlet/tensor';
 import {
+  formatShape,
+  rangeError,
+  shapeError,
+  Tensor,
+  typeError,
+  uninitializedArrayFor,
   describeOption,
-  floatArray,
-  floatData,
   formatSize,
   spatialTuple,
+  outputLength,
+  dilatedSpan,
+  floatArray,
+  floatData,
   type FloatArray,
-  type SpatialArg,
-  type TensorInput,
-} from './conv-options.js';
+} from '@torchlet/tensor';
+import { type SpatialArg, type TensorInput } from './conv-options.js';
 
 /**
  * Pooling reduces to two kernels over "windows": for every output position of an axis, the
@@ -69,10 +75,7 @@ function unitAxis(): AxisWindows {
  * @example poolOutputSize(5, 2, 2, 1, 1, true) // 3
  */
 export function poolOutputSize(inSize: number, k: number, s: number, p: number, d: number, ceilMode: boolean): number {
-  const span = inSize + 2 * p - d * (k - 1) - 1 + (ceilMode ? s - 1 : 0);
-  let out = Math.floor(span / s) + 1;
-  if (ceilMode && (out - 1) * s >= inSize + p) out--;
-  return out;
+  return outputLength(inSize, k, s, p, p, d, ceilMode);
 }
 
 /** max over each window, and the flat `ih·W + iw` index of the maximum within its plane. */
@@ -487,7 +490,7 @@ function resolvePool(
   }
   const outSize = spatial.map((l, i) => poolOutputSize(l, kernel[i]!, stride[i]!, padding[i]!, dilation[i]!, ceilMode));
   if (outSize.some((o) => o < 1)) {
-    const dilated = kernel.map((k, i) => dilation[i]! * (k - 1) + 1);
+    const dilated = kernel.map((k, i) => dilatedSpan(k, dilation[i]!));
     throw shapeError(
       op,
       `output would be empty: input ${formatShape(input.shape)} padded to ${formatSize(spatial.map((l, i) => l + 2 * padding[i]!))} is smaller than the ${dilation.some((d) => d > 1) ? 'dilated ' : ''}kernel ${formatSize(dilated)} (kernelSize=${describeOption(options.kernelSize)}${dilation.some((d) => d > 1) ? `, dilation=${describeOption('dilation' in options ? options.dilation : 1)}` : ''}; output ${formatSize(outSize)})`,

@@ -1,7 +1,18 @@
 import { defineOp, type ForwardContext, type Variable } from '@torchlet/autograd';
-import { convGeometry, formatShape, rangeError, shapeError, Tensor, typeError } from '@torchlet/tensor';
+import {
+  convGeometry,
+  describeOption,
+  floatArray,
+  type FloatArray,
+  floatData,
+  formatShape,
+  rangeError,
+  shapeError,
+  Tensor,
+  typeError,
+} from '@torchlet/tensor';
 import { convAdjointInto, convForwardInto, convPlan, convWeightGradInto, type ConvPlan } from './conv.js';
-import { describeOption, floatArray, floatData, type FloatArray, type TensorInput } from './conv-options.js';
+import { type TensorInput } from './conv-options.js';
 
 /**
  * Textbook (signal-processing) convolution: the kernel is flipped, unlike the cross-correlation

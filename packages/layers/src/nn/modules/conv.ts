@@ -1,11 +1,19 @@
 import type { Variable } from '@torchlet/autograd';
-import { checkSize, formatShape, rangeError, sizeOf, typeError, zeros, type Generator } from '@torchlet/tensor';
+import {
+  checkSize,
+  describeOption,
+  formatShape,
+  rangeError,
+  sizeOf,
+  spatialTuple,
+  typeError,
+  zeros,
+  type Generator,
+} from '@torchlet/tensor';
 import { conv1d, conv2d, conv3d } from '../functional/conv.js';
 import {
   checkGroups,
-  describeOption,
   normalizeConvOptions,
-  spatialTuple,
   type ConvOptions,
   type PaddingMode,
   type SpatialArg,

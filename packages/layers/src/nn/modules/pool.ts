@@ -1,7 +1,7 @@
 import type { Variable } from '@torchlet/autograd';
-import { rangeError, typeError } from '@torchlet/tensor';
+import { rangeError, typeError, describeOption, spatialTuple } from '@torchlet/tensor';
 import { adaptiveAvgPool2d, adaptiveMaxPool2d, type AdaptiveOutputSize } from '../functional/adaptive-pool.js';
-import { describeOption, spatialTuple, type SpatialArg, type TensorInput } from '../functional/conv-options.js';
+import { type SpatialArg, type TensorInput } from '../functional/conv-options.js';
 import {
   avgPool1d,
   avgPool2d,

@@ -1,3 +1,4 @@
+import { arbConvAxis } from '@torchlet/layers/testing';
 import { randn, relu, Variable } from '@torchlet/autograd';
 import { convGeometry, Generator, jsGemm, setGemm, Tensor, WasmGemm, type Gemm } from '@torchlet/tensor';
 import fc from 'fast-check';
@@ -19,16 +20,16 @@ import { wasmKernelsForFile } from '../../helpers/wasm-kernels.js';
 // 0 sends even tiny batches to the pool), and under the JS backend (where it runs the three ops).
 const { wasm1, wasm3 } = wasmKernelsForFile();
 
-const arbAxis = fc
-  .record({
-    size: fc.integer({ min: 2, max: 13 }),
-    kernel: fc.integer({ min: 1, max: 5 }),
-    stride: fc.integer({ min: 1, max: 2 }),
-    dilation: fc.integer({ min: 1, max: 2 }),
-    padding: fc.integer({ min: 0, max: 2 }),
-  })
-  // The conv output must be at least 2 long for a 2×2 pool.
-  .filter((a) => Math.floor((a.size + 2 * a.padding - a.dilation * (a.kernel - 1) - 1) / a.stride) + 1 >= 2);
+// The conv output must be at least 2 long for a 2×2 pool.
+const arbAxis = arbConvAxis({
+  size: [2, 13],
+  kernel: [1, 5],
+  stride: [1, 2],
+  dilation: [1, 2],
+  padding: [0, 2],
+  symmetric: true,
+  minOutput: 2,
+});
 
 const arbCase = fc.record({
   dims: fc.constantFrom(1, 2),
@@ -62,7 +63,7 @@ function run(c: Case, fused: boolean): Run {
   const b = c.bias ? randn([cOut], { generator: g, requiresGrad: true }) : null;
   const options = {
     stride: axes.map((a) => a.stride),
-    padding: axes.map((a) => a.padding),
+    padding: axes.map((a) => a.before),
     dilation: axes.map((a) => a.dilation),
     groups: c.groups,
   };

@@ -1,5 +1,5 @@
+import { arbConvCase } from '@torchlet/layers/testing';
 import { gradcheck, randn, type Variable } from '@torchlet/autograd';
-import { arbConvCase } from '@torchlet/autograd/testing';
 import * as T from '@torchlet/tensor';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';

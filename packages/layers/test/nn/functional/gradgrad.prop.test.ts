@@ -1,7 +1,7 @@
+import { arbConvCase } from '@torchlet/layers/testing';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { grad, gradgradcheck, mul, sum, tanh, Variable } from '@torchlet/autograd';
-import { arbConvCase } from '@torchlet/autograd/testing';
 import * as T from '@torchlet/tensor';
 import { Generator, randn, type Shape } from '@torchlet/tensor';
 import { functional as F } from '@torchlet/layers';
