@@ -38,12 +38,12 @@ function withEnv<T>(backend: string | undefined, threads: string | undefined, bo
 }
 
 describe('backend selection', () => {
-  it('chooses native where it loaded, else WASM SIMD, on all cores at start-up when nothing is forced', () => {
+  it('chooses WASM SIMD on all cores at start-up when nothing is forced (native is opt-in)', () => {
     expect(wasmSimdSupported()).toBe(true);
     const gemm = withEnv(undefined, undefined, startupGemm);
-    expect(gemm.name).toBe(getBackendInfo().native ? 'native' : 'wasm');
-    expect(gemm).toBeInstanceOf(getBackendInfo().native ? NativeGemm : WasmGemm);
-    expect((gemm as WasmGemm | NativeGemm).threads).toBe(availableParallelism());
+    expect(gemm.name).toBe('wasm');
+    expect(gemm).toBeInstanceOf(WasmGemm);
+    expect((gemm as WasmGemm).threads).toBe(availableParallelism());
   });
 
   it('honours TORCHLET_BACKEND and TORCHLET_THREADS', () => {
