@@ -73,6 +73,20 @@ const collected = new FinalizationRegistry<(() => void)[]>((hooks) => {
 });
 const FREED: unique symbol = Symbol('freed');
 
+/** The arguments a differentiable backward reads, dropped when the context is released. */
+interface GraphArgs {
+  args: unknown[] | null;
+}
+
+// Made out here, not inline in the op's call: a closure shares its scope with every other closure of
+// that call, and the registry holds release hooks strongly, so an inline hook would keep the context
+// (its own registry target) alive and its graph would never be collected.
+function dropArgs(holder: GraphArgs): () => void {
+  return () => {
+    holder.args = null;
+  };
+}
+
 /** One op call's context: both faces above, plus the explicit `release` the engine calls. */
 export class OpContext<Saved> implements ForwardContext<Saved>, BackwardContext<Saved> {
   readonly needsInputGrad: readonly boolean[];
@@ -291,8 +305,10 @@ export function defineOp<A extends unknown[], R extends Tensor | Tensor[], Saved
       return (Array.isArray(result) ? wrapped : wrapped[0]) as OpResult<R>;
     }
     // A differentiable backward reads the arguments as Variables: the user's, or constants wrapped.
-    let graphArgs = def.differentiableBackward ? args.map((a) => (a instanceof Tensor ? new Variable(a) : a)) : null;
-    if (graphArgs) ctx.onRelease(() => (graphArgs = null));
+    const graphArgs: GraphArgs = {
+      args: def.differentiableBackward ? args.map((a) => (a instanceof Tensor ? new Variable(a) : a)) : null,
+    };
+    if (graphArgs.args) ctx.onRelease(dropArgs(graphArgs));
     const node: Node = {
       name,
       inputs: inputs.map((v) => (v !== null && v.requiresGrad ? v : null)),
@@ -325,14 +341,14 @@ export function defineOp<A extends unknown[], R extends Tensor | Tensor[], Saved
         return list;
       },
       backwardGraph: (grads) => {
-        if (!def.differentiableBackward || graphArgs === null) return notTwiceDifferentiable(node, grads);
+        if (!def.differentiableBackward || graphArgs.args === null) return notTwiceDifferentiable(node, grads);
         ctx.checkVersions(node.inputs);
         const graphCtx: GraphBackwardContext<A, Saved> = {
           needsInputGrad: ctx.needsInputGrad,
           get saved() {
             return ctx.saved;
           },
-          inputs: graphArgs as AsVariables<A>,
+          inputs: graphArgs.args as AsVariables<A>,
           outputs: wrapped,
         };
         const got = def.differentiableBackward(graphCtx, ...grads);
