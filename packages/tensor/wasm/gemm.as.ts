@@ -155,12 +155,12 @@ function batchTask(
 /**
  * Sample `t` of a 1-D/2-D convolution, whole on this thread (kind 2). Slots (i32 unless noted):
  * 17 mode, 18 x, 19 x stride, 20 cols, 21 cols stride (0: the thread's own buffer), 22 bias (0: none), 23 w, 24 y, 25 y stride (addresses and strides in
- * bytes; sample t's operands start t strides on), 26 groups, 27 Cy/groups, 28 rows per group
- * (Cx/groups·kH·kW), 29 positions (Hout·Wout), 30 beta (f32), 31–43 the geometry C, H, W, kH, kW, sH,
+ * bytes; sample t's operands start t strides on), 26 groups, 27 Cout/groups, 28 rows per group
+ * (Cin/groups·kH·kW), 29 positions (Hout·Wout), 30 beta (f32), 31–43 the geometry C, H, W, kH, kW, sH,
  * sW, pH, pW, dH, dW, Hout, Wout. Mode 0, forward: cols = im2col(x), then y_g = W_g·cols_g + beta·y_g
  * (with a bias, y first set to it per channel and beta = 1); then, when slot 44 is not 0, the
  * epilogue `pooled = maxPool(relu(y))` over 2×2 windows (slot 47 = 2) or 1×2 (slot 47 = 1, a 1-D
- * conv) into slot 44 (f32), with each maximum's plane index into slot 45 (i32), `[Cy, Hout/rows,
+ * conv) into slot 44 (f32), with each maximum's plane index into slot 45 (i32), `[Cout, Hout/rows,
  * Wout/2]` per sample.
  * Mode 1, adjoint: cols_g = W_gᵀ·y_g, then x += col2im(cols). Each sample's columns are made and used
  * back to back, while they are in this core's cache.
@@ -175,7 +175,7 @@ function convTask(params: usize, t: i32, scratch: usize): void {
   const w = load<usize>(params, 92);
   const y = load<usize>(params, 96) + at * load<usize>(params, 100);
   const groups = load<i32>(params, 104);
-  const cYG = load<i32>(params, 108);
+  const cOutG = load<i32>(params, 108);
   const rowsG = load<i32>(params, 112);
   const p = load<i32>(params, 116);
   const beta = load<f32>(params, 120);
@@ -185,9 +185,9 @@ function convTask(params: usize, t: i32, scratch: usize): void {
     let betaY = beta;
     if (bias) {
       // y starts at the bias: the same f32 value a JS fill would store, then the GEMM adds (beta = 1).
-      const cY = groups * cYG;
+      const cOut = groups * cOutG;
       let d = y;
-      for (let c = 0; c < cY; c++) {
+      for (let c = 0; c < cOut; c++) {
         const v = load<f32>(bias + (<usize>c << 2));
         const vv = f32x4.splat(v);
         let q = 0;
@@ -199,23 +199,23 @@ function convTask(params: usize, t: i32, scratch: usize): void {
     }
     im2col2d(x, geom, cols);
     for (let g = 0; g < groups; g++) {
-      blocked(0, 0, cYG, p, rowsG, 1, w + (<usize>(g * cYG * rowsG) << 2), rowsG, cols + (<usize>(g * rowsG * p) << 2), p,
-        betaY, y + (<usize>(g * cYG * p) << 2), p, scratch, 0, 0);
+      blocked(0, 0, cOutG, p, rowsG, 1, w + (<usize>(g * cOutG * rowsG) << 2), rowsG, cols + (<usize>(g * rowsG * p) << 2), p,
+        betaY, y + (<usize>(g * cOutG * p) << 2), p, scratch, 0, 0);
     }
     const pooled = load<usize>(params, 176);
     if (pooled) {
       const outH = load<i32>(geom, 44), outW = load<i32>(geom, 48);
       // Slot 47: the windows' rows, 2 (2×2, a 2-D conv) or 1 (1×2, a 1-D conv, whose H is 1).
       const windowRows = load<i32>(params, 188);
-      const pooledStride = <usize>(groups * cYG * (outH / windowRows) * (outW >> 1)) << 2;
+      const pooledStride = <usize>(groups * cOutG * (outH / windowRows) * (outW >> 1)) << 2;
       const out = pooled + at * pooledStride;
       const indices = load<usize>(params, 180) + at * pooledStride;
-      if (windowRows == 2) reluMaxPool2x2(y, groups * cYG, outH, outW, out, indices);
-      else reluMaxPool1x2(y, groups * cYG * outH, outW, out, indices);
+      if (windowRows == 2) reluMaxPool2x2(y, groups * cOutG, outH, outW, out, indices);
+      else reluMaxPool1x2(y, groups * cOutG * outH, outW, out, indices);
     }
   } else {
     for (let g = 0; g < groups; g++) {
-      blocked(1, 0, rowsG, p, cYG, 1, w + (<usize>(g * cYG * rowsG) << 2), rowsG, y + (<usize>(g * cYG * p) << 2), p,
+      blocked(1, 0, rowsG, p, cOutG, 1, w + (<usize>(g * cOutG * rowsG) << 2), rowsG, y + (<usize>(g * cOutG * p) << 2), p,
         0, cols + (<usize>(g * rowsG * p) << 2), p, scratch, 0, 0);
     }
     col2im2d(cols, geom, x);
@@ -390,8 +390,8 @@ function adamTask(params: usize, t: i32): void {
 /**
  * Partition `t` of a conv weight gradient (kind 3): samples [t·chunk, (t+1)·chunk) (slot 45 chunk, 44
  * count) summed, in order, into this partition's own `gW_t = Σ_s gy[s]·cols[s]ᵀ` (slot 23: partials,
- * `[parts, Cy, rows per group]`) and, when slot 22 is not 0, its own f64 bias sums
- * `gb_t[c] = Σ_s Σ_p gy[s, c, p]` (`[parts, Cy]` f64). The caller adds the partitions up in order, so
+ * `[parts, Cout, rows per group]`) and, when slot 22 is not 0, its own f64 bias sums
+ * `gb_t[c] = Σ_s Σ_p gy[s, c, p]` (`[parts, Cout]` f64). The caller adds the partitions up in order, so
  * the result depends on the partition count, which it fixes, not on which thread ran what. Slots 17
  * (1: make the columns here by im2col of x into buffer `cols + task·stride`, else read sample s's at
  * `cols + s·stride`), 18–21, 24–29 and 31–43 as for `convTask`; 46 the first partition of this round.
@@ -410,15 +410,15 @@ function weightGradTask(params: usize, task: i32, scratch: usize): void {
   const gy = load<usize>(params, 96);
   const yStride = load<usize>(params, 100);
   const groups = load<i32>(params, 104);
-  const cYG = load<i32>(params, 108);
+  const cOutG = load<i32>(params, 108);
   const rowsG = load<i32>(params, 112);
   const p = load<i32>(params, 116);
   const geom = params + 124;
   const count = load<i32>(params, 176);
   const chunk = load<i32>(params, 180);
-  const cY = groups * cYG;
-  const part = parts + (<usize>(t * cY * rowsG) << 2);
-  const biasPart = biasParts + (<usize>(t * cY) << 3);
+  const cOut = groups * cOutG;
+  const part = parts + (<usize>(t * cOut * rowsG) << 2);
+  const biasPart = biasParts + (<usize>(t * cOut) << 3);
   const first = t * chunk;
   const last = min(first + chunk, count);
   for (let s = first; s < last; s++) {
@@ -429,14 +429,14 @@ function weightGradTask(params: usize, task: i32, scratch: usize): void {
     if (im2col) im2col2d(x + at * xStride, geom, colsS);
     const beta: f32 = s == first ? 0 : 1;
     for (let g = 0; g < groups; g++) {
-      const gyG = gyS + (<usize>(g * cYG * p) << 2);
+      const gyG = gyS + (<usize>(g * cOutG * p) << 2);
       const colsG = colsS + (<usize>(g * rowsG * p) << 2);
-      const partG = part + (<usize>(g * cYG * rowsG) << 2);
-      if (cYG <= NT_MAX_ROWS) gemmNT(cYG, rowsG, p, gyG, p, colsG, p, beta, partG, rowsG);
-      else blocked(0, 1, cYG, rowsG, p, 1, gyG, p, colsG, p, beta, partG, rowsG, scratch, 0, 0);
+      const partG = part + (<usize>(g * cOutG * rowsG) << 2);
+      if (cOutG <= NT_MAX_ROWS) gemmNT(cOutG, rowsG, p, gyG, p, colsG, p, beta, partG, rowsG);
+      else blocked(0, 1, cOutG, rowsG, p, 1, gyG, p, colsG, p, beta, partG, rowsG, scratch, 0, 0);
     }
     if (biasParts) {
-      for (let c = 0; c < cY; c++) {
+      for (let c = 0; c < cOut; c++) {
         const row = gyS + (<usize>(c * p) << 2);
         let sum: f64 = 0;
         for (let q = 0; q < p; q++) sum += <f64>load<f32>(row + (<usize>q << 2));

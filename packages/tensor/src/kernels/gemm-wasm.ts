@@ -120,49 +120,49 @@ export interface ConvWeightGradCall {
   /** As `ConvBatchCall.geometry`. */
   geometry: readonly number[];
   groups: number;
-  cYG: number;
+  cOutG: number;
   count: number;
   /** The conv input `[count, C, H, W]` from `xOffset`; only read when `cols` is null. */
   x: GemmArray;
   xOffset: number;
   /** The columns the forward kept, `[count, C·kH·kW, Hout·Wout]` (used in place when resident), or null. */
   cols: Float32Array | null;
-  /** The output gradient `[count, Cy, Hout·Wout]` from `yOffset`. */
+  /** The output gradient `[count, Cout, Hout·Wout]` from `yOffset`. */
   y: GemmArray;
   yOffset: number;
-  /** Written: `[Cy, C/groups·kH·kW]`. */
+  /** Written: `[Cout, C/groups·kH·kW]`. */
   gw: GemmArray;
-  /** Written when given: `[Cy]`. */
+  /** Written when given: `[Cout]`. */
   gb: GemmArray | null;
 }
 
 /** What `WasmGemm.convBatch` runs: `count` samples of one 1-D/2-D convolution (see there). */
 export interface ConvBatchCall {
   mode: 'forward' | 'adjoint';
-  /** `[C, H, W, kH, kW, sH, sW, pH, pW, dH, dW, Hout, Wout]`, C being all the wide side's channels. */
+  /** `[C, H, W, kH, kW, sH, sW, pH, pW, dH, dW, Hout, Wout]`, C being all the convolution input side's channels. */
   geometry: readonly number[];
   groups: number;
-  /** Channels of the narrow side per group (Cy / groups). */
-  cYG: number;
+  /** Channels of the convolution output side per group (Cout / groups). */
+  cOutG: number;
   count: number;
-  /** The wide side `[count, C, H, W]` from `xOffset`: read (forward) or added onto (adjoint). */
+  /** The convolution input side `[count, C, H, W]` from `xOffset`: read (forward) or added onto (adjoint). */
   x: GemmArray;
   xOffset: number;
-  /** The weight `[Cy, C/groups·kH·kW]` from `wOffset`. */
+  /** The weight `[Cout, C/groups·kH·kW]` from `wOffset`. */
   w: GemmArray;
   wOffset: number;
-  /** The narrow side `[count, Cy, Hout·Wout]` from `yOffset`: written (forward) or read (adjoint). */
+  /** The convolution output side `[count, Cout, Hout·Wout]` from `yOffset`: written (forward) or read (adjoint). */
   y: GemmArray;
   yOffset: number;
   cols: Float32Array | null;
   /** Forward only: 1 adds onto what y holds, 0 overwrites it. */
   beta: number;
-  /** Forward only: `[Cy]`, y's starting value per channel instead of what it holds (beta is then ignored). */
+  /** Forward only: `[Cout]`, y's starting value per channel instead of what it holds (beta is then ignored). */
   bias?: GemmArray | null;
   /**
    * Forward only: also `maxPool(relu(y))` of every sample over 2×2 windows (`windowRows` 2, as
    * `maxPool2d(relu(y), 2)`) or 1×2 (`windowRows` 1, a 1-D conv: `maxPool1d(relu(y), 2)`), floor mode,
-   * written from `offset` into `pooled` `[count, Cy, Hout/windowRows, ⌊Wout/2⌋]`, with each maximum's
+   * written from `offset` into `pooled` `[count, Cout, Hout/windowRows, ⌊Wout/2⌋]`, with each maximum's
    * index `ih·Wout + iw` in its plane into `indices` (same shape). y is then not copied out unless it
    * is resident: pass a resident y to keep it, or any array of the right length to drop it.
    */
@@ -558,12 +558,12 @@ export class WasmGemm implements Gemm {
       number,
       ...number[],
     ];
-    const cYG = call.cYG;
-    const cY = cYG * groups;
+    const cOutG = call.cOutG;
+    const cOut = cOutG * groups;
     const rowsG = (channels! / groups) * kH! * kW!;
     const positions = outH! * outW!;
     const xStride = channels! * inH! * inW!;
-    const yStride = cY * positions;
+    const yStride = cOut * positions;
     const sampleCols = channels! * kH! * kW! * positions;
     const forward = mode === 'forward';
     const has = (array: Float32Array) => this.residentBuffers.has(array.buffer);
@@ -575,7 +575,7 @@ export class WasmGemm implements Gemm {
     const xAt = xResident ? x.byteOffset + xOffset * 4 : end;
     if (!xResident) end = align(end + count * xStride * 4, 64);
     const wAt = wResident ? w.byteOffset + wOffset * 4 : end;
-    if (!wResident) end = align(end + cY * rowsG * 4, 64);
+    if (!wResident) end = align(end + cOut * rowsG * 4, 64);
     const yAt = yResident ? y.byteOffset + yOffset * 4 : end;
     if (!yResident) end = align(end + count * yStride * 4, 64);
     // Columns not kept go to each thread's own buffer when they fit (stride 0), staying in its cache.
@@ -584,19 +584,19 @@ export class WasmGemm implements Gemm {
     if (cols === null && !ownCols) end = align(end + count * sampleCols * 4, 64);
     const withBias = forward && bias !== null;
     const biasAt = end;
-    if (withBias) end = align(end + cY * 4, 64);
+    if (withBias) end = align(end + cOut * 4, 64);
     const windowRows = reluMaxPool?.windowRows ?? 2;
-    const pooledSize = count * cY * Math.floor(outH! / windowRows) * (outW! >> 1);
+    const pooledSize = count * cOut * Math.floor(outH! / windowRows) * (outW! >> 1);
     const pooledAt = end;
     const indicesAt = align(pooledAt + pooledSize * 4, 64);
     if (reluMaxPool !== null) end = align(indicesAt + pooledSize * 4, 64);
     if (!this.reserve(end)) return false;
     const f32 = this.f32;
     if (!xResident) f32.set(x.subarray(xOffset, xOffset + count * xStride), xAt >> 2);
-    if (!wResident) f32.set(w.subarray(wOffset, wOffset + cY * rowsG), wAt >> 2);
+    if (!wResident) f32.set(w.subarray(wOffset, wOffset + cOut * rowsG), wAt >> 2);
     if (!yResident && (!forward || (beta !== 0 && !withBias)))
       f32.set(y.subarray(yOffset, yOffset + count * yStride), yAt >> 2);
-    if (withBias) f32.set(bias.subarray(0, cY), biasAt >> 2);
+    if (withBias) f32.set(bias.subarray(0, cOut), biasAt >> 2);
     const i32 = this.i32;
     const p = this.params >> 2;
     i32[p + 16] = 2; // a conv batch
@@ -610,7 +610,7 @@ export class WasmGemm implements Gemm {
     i32[p + 24] = yAt;
     i32[p + 25] = yStride * 4;
     i32[p + 26] = groups;
-    i32[p + 27] = cYG;
+    i32[p + 27] = cOutG;
     i32[p + 28] = rowsG;
     i32[p + 29] = positions;
     f32[p + 30] = forward ? beta : 0;
@@ -619,7 +619,7 @@ export class WasmGemm implements Gemm {
     i32[p + 44] = reluMaxPool !== null ? pooledAt : 0;
     i32[p + 45] = indicesAt;
     i32[p + 47] = windowRows;
-    this.runTasks(count, 2 * cY * rowsG * positions * count >= this.minParallelFlops);
+    this.runTasks(count, 2 * cOut * rowsG * positions * count >= this.minParallelFlops);
     if (forward && !yResident && reluMaxPool === null)
       y.set(f32.subarray(yAt >> 2, (yAt >> 2) + count * yStride), yOffset);
     if (!forward && !xResident) x.set(f32.subarray(xAt >> 2, (xAt >> 2) + count * xStride), xOffset);
@@ -684,7 +684,7 @@ export class WasmGemm implements Gemm {
    * @returns false when nothing ran (float64, or no room): take another path
    */
   convWeightGrad(call: ConvWeightGradCall): boolean {
-    const { geometry: g, groups, cYG, count, x, xOffset, y, yOffset, gw, gb } = call;
+    const { geometry: g, groups, cOutG, count, x, xOffset, y, yOffset, gw, gb } = call;
     if (g.length !== 13) return false;
     if (!(x instanceof Float32Array && y instanceof Float32Array && gw instanceof Float32Array)) return false;
     if (gb !== null && !(gb instanceof Float32Array)) return false;
@@ -697,11 +697,11 @@ export class WasmGemm implements Gemm {
       number,
       ...number[],
     ];
-    const cY = cYG * groups;
+    const cOut = cOutG * groups;
     const rowsG = (channels! / groups) * kH! * kW!;
     const positions = outH! * outW!;
     const xStride = channels! * inH! * inW!;
-    const yStride = cY * positions;
+    const yStride = cOut * positions;
     const sampleCols = channels! * kH! * kW! * positions;
     const has = (array: Float32Array) => this.residentBuffers.has(array.buffer);
     // Columns outside the memory are made again rather than copied in (im2col is exact: same bits).
@@ -725,9 +725,9 @@ export class WasmGemm implements Gemm {
     const colsAt = cols !== null ? cols.byteOffset : end;
     if (cols === null && !ownCols) end = align(end + round * sampleCols * 4, 64);
     const partsAt = end;
-    end = align(end + parts * cY * rowsG * 4, 64);
+    end = align(end + parts * cOut * rowsG * 4, 64);
     const biasAt = end;
-    if (gb !== null) end = align(end + parts * cY * 8, 64);
+    if (gb !== null) end = align(end + parts * cOut * 8, 64);
     if (!this.reserve(end)) return false;
     const f32 = this.f32;
     if (!xResident) f32.set(x.subarray(xOffset, xOffset + count * xStride), xAt >> 2);
@@ -745,7 +745,7 @@ export class WasmGemm implements Gemm {
     i32[p + 24] = yAt;
     i32[p + 25] = yStride * 4;
     i32[p + 26] = groups;
-    i32[p + 27] = cYG;
+    i32[p + 27] = cOutG;
     i32[p + 28] = rowsG;
     i32[p + 29] = positions;
     for (let i = 0; i < 13; i++) i32[p + 31 + i] = g[i]!;
@@ -753,9 +753,9 @@ export class WasmGemm implements Gemm {
     i32[p + 45] = chunk;
     for (let first = 0; first < parts; first += round) {
       i32[p + 46] = first;
-      this.runTasks(Math.min(round, parts - first), 2 * cY * rowsG * positions * count >= this.minParallelFlops);
+      this.runTasks(Math.min(round, parts - first), 2 * cOut * rowsG * positions * count >= this.minParallelFlops);
     }
-    const size = cY * rowsG;
+    const size = cOut * rowsG;
     const at = partsAt >> 2;
     for (let i = 0; i < size; i++) {
       let sum = 0;
@@ -765,9 +765,9 @@ export class WasmGemm implements Gemm {
     if (gb !== null) {
       const f64 = this.f64;
       const base = biasAt >> 3;
-      for (let c = 0; c < cY; c++) {
+      for (let c = 0; c < cOut; c++) {
         let sum = 0;
-        for (let t = 0; t < parts; t++) sum += f64[base + t * cY + c]!;
+        for (let t = 0; t < parts; t++) sum += f64[base + t * cOut + c]!;
         gb[c] = sum;
       }
     }

@@ -20,12 +20,12 @@ interface PlanSaved {
 }
 
 const conv = (x: Tensor, w: Tensor, plan: ConvPlan, shape: Shape): Tensor => {
-  const y = floatArray(x.dtype, plan.batch * plan.cY * plan.yPositions);
+  const y = floatArray(x.dtype, plan.batch * plan.cOut * plan.outPositions);
   convForwardInto(floatData(x), floatData(w), plan, y, false);
   return new Tensor(y, shape);
 };
 const inputGrad = (g: Tensor, w: Tensor, plan: ConvPlan, shape: Shape): Tensor => {
-  const x = floatArray(g.dtype, plan.batch * plan.cX * plan.xPositions);
+  const x = floatArray(g.dtype, plan.batch * plan.cIn * plan.inPositions);
   convAdjointInto(floatData(g), floatData(w), plan, x);
   return new Tensor(x, shape);
 };
@@ -38,7 +38,7 @@ const weightGrad = (x: Tensor, g: Tensor, plan: ConvPlan, shape: Shape): Tensor 
   return new Tensor(gw, shape);
 };
 
-/** conv by a fixed plan, no bias. `x`: the plan's input `[N, Cx, ...]` (or unbatched) → `outShape`. */
+/** conv by a fixed plan, no bias. `x`: the plan's input `[N, Cin, ...]` (or unbatched) → `outShape`. */
 export const convByPlan = defineOp({
   name: 'conv',
   forward(ctx: ForwardContext<PlanSaved>, x: Tensor, w: Tensor, plan: ConvPlan, outShape: Shape): Tensor {
@@ -62,7 +62,7 @@ export const convByPlan = defineOp({
   },
 });
 
-/** The conv input gradient (col2im of Wᵀ·g): `g` `[N, Cy, ...outputSize]` → `inputShape`. */
+/** The conv input gradient (col2im of Wᵀ·g): `g` `[N, Cout, ...outputSize]` → `inputShape`. */
 export const convInputGrad = defineOp({
   name: 'convInputGrad',
   forward(ctx: ForwardContext<PlanSaved>, g: Tensor, w: Tensor, plan: ConvPlan, inputShape: Shape): Tensor {

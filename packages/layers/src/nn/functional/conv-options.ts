@@ -195,7 +195,7 @@ export function checkConvChannels(
 /**
  * A convolution's output and one sample's im2col columns must fit in a tensor (`checkSize`), checked
  * before anything is allocated; `options` (the user's spelling) is what the message blames.
- * @param columns one sample's im2col matrix: `rows` = (Cin / groups)·∏kernel... of the wide side, × window positions
+ * @param columns one sample's im2col matrix: `rows` = (Cin / groups)·∏kernel... of the convolution input side, × window positions
  */
 export function checkConvSizes(
   op: string,

@@ -113,7 +113,7 @@ export function reluMaxPoolJs(y: Float32Array, plan: ConvPlan, pooled: Float32Ar
   const dims = size.length;
   reluInPlace(y);
   const poolPlan = makePlan(
-    [plan.batch, plan.cY, ...size],
+    [plan.batch, plan.cOut, ...size],
     dims,
     size.map((l) => poolAxis(l, l >> 1, 2, 2, 0, 1)),
   );
@@ -168,22 +168,22 @@ const convReluMaxPoolOp = defineOp({
     call: ConvCall,
   ): Tensor {
     const { plan } = planConvCall(input, weight, call);
-    const { batch, cX, cY, groups, xPositions, yPositions, kernelVolume } = plan;
+    const { batch, cIn, cOut, groups, inPositions, outPositions, kernelVolume } = plan;
     const { geometry, h, w, windowRows } = pooledGeometry(plan);
     const pooledSize = plan.geom.outputSize.map((l) => l >> 1);
-    const perSample = cY * Math.floor(h / windowRows) * (w >> 1);
+    const perSample = cOut * Math.floor(h / windowRows) * (w >> 1);
     // Both are written whole, by the epilogue or by the JS fallback.
     const pooled = uninitializedArrayFor('float32', batch * perSample) as Float32Array;
     const indices = uninitializedArrayFor('int32', batch * perSample) as Int32Array;
     const keep = keepConvColumns(ctx, input, plan) as Float32Array | null;
     // The conv output only lives until it is pooled: a pooled (resident) buffer, reused every step.
-    const y = takeColumns('float32', batch * cY * yPositions);
+    const y = takeColumns('float32', batch * cOut * outPositions);
     const yData = y.columns as Float32Array;
     const x = floatData(input) as Float32Array;
     const wData = floatData(weight);
     const biasData = bias ? floatData(bias) : null;
     const kernel = getGemm() as WasmGemm;
-    const sampleCols = cX * kernelVolume * yPositions;
+    const sampleCols = cIn * kernelVolume * outPositions;
     const chunk = keep ? batch : chunkSamples(batch, sampleCols);
     let done = 0;
     for (; done < batch; done += chunk) {
@@ -192,14 +192,14 @@ const convReluMaxPoolOp = defineOp({
         mode: 'forward',
         geometry,
         groups,
-        cYG: cY / groups,
+        cOutG: cOut / groups,
         count,
         x,
-        xOffset: done * cX * xPositions,
+        xOffset: done * cIn * inPositions,
         w: wData,
         wOffset: 0,
         y: yData,
-        yOffset: done * cY * yPositions,
+        yOffset: done * cOut * outPositions,
         cols: keep ? keep.subarray(done * sampleCols) : null,
         beta: 0,
         bias: biasData,
@@ -214,19 +214,19 @@ const convReluMaxPoolOp = defineOp({
     }
     y.give();
     ctx.save({ input, weight, plan, columns: keep, pooled, indices });
-    return new Tensor(pooled, [batch, cY, ...pooledSize]);
+    return new Tensor(pooled, [batch, cOut, ...pooledSize]);
   },
   backward(ctx, gradPooled: Tensor): (Tensor | null)[] {
     const { plan, pooled, indices } = ctx.saved;
     const { h, w, windowRows } = pooledGeometry(plan);
     const g = floatData(gradPooled) as Float32Array;
-    const gy = takeColumns('float32', plan.batch * plan.cY * h * w);
+    const gy = takeColumns('float32', plan.batch * plan.cOut * h * w);
     const gyData = gy.columns as Float32Array;
     const kernel = getGemm();
     const ran =
       kernel instanceof WasmGemm &&
       kernel.maxPoolReluBackward({
-        channels: plan.cY,
+        channels: plan.cOut,
         h,
         w,
         windowRows,
@@ -236,7 +236,7 @@ const convReluMaxPoolOp = defineOp({
         indices,
         gradY: gyData,
       });
-    if (!ran) maxPoolReluBackwardJs(g, pooled, indices, plan.batch * plan.cY, h, w, windowRows, gyData);
+    if (!ran) maxPoolReluBackwardJs(g, pooled, indices, plan.batch * plan.cOut, h, w, windowRows, gyData);
     const grads = convGradients(ctx, gyData as FloatArray);
     gy.give();
     return [...grads, null];

@@ -72,7 +72,7 @@ export function convTransposeOutputSize(
 
 /**
  * The transposed convolution is the adjoint of a convolution from its output back to its input,
- * so it runs on the same plan with the roles swapped: the wide side is this op's output.
+ * so it runs on the same plan with the roles swapped: the convolution input side is this op's output.
  */
 function transposePlan(
   op: string,
@@ -126,8 +126,8 @@ export const convTransposeOp = defineOp({
     call: ConvTransposeCall,
   ): Tensor {
     const { plan, outShape } = transposePlan(call.op, input, weight, call);
-    const out = floatArray(input.dtype, plan.batch * plan.cX * plan.xPositions);
-    if (bias) fillChannelBias(out, floatData(bias), plan.batch, plan.cX, plan.xPositions);
+    const out = floatArray(input.dtype, plan.batch * plan.cIn * plan.inPositions);
+    if (bias) fillChannelBias(out, floatData(bias), plan.batch, plan.cIn, plan.inPositions);
     convAdjointInto(floatData(input), floatData(weight), plan, out);
     ctx.save({ input, weight, plan });
     return new Tensor(out, outShape);
@@ -149,9 +149,9 @@ export const convTransposeOp = defineOp({
       gradWeight = new Tensor(gw, weight.shape);
     }
     if (ctx.needsInputGrad[2]) {
-      const gb = floatArray(gradOutput.dtype, plan.cX);
-      channelSums(gy, plan.batch, plan.cX, plan.xPositions, gb);
-      gradBias = new Tensor(gb, [plan.cX]);
+      const gb = floatArray(gradOutput.dtype, plan.cIn);
+      channelSums(gy, plan.batch, plan.cIn, plan.inPositions, gb);
+      gradBias = new Tensor(gb, [plan.cIn]);
     }
     return [gradInput, gradWeight, gradBias, null];
   },

@@ -33,8 +33,8 @@ import { columnScratch, takeColumns } from '../../functional/conv-columns.js';
 
 /*
  * One convolution, three uses. A ConvPlan describes a correlation from a "wide" side
- * `x [N, Cx, ...inputSize]` to a "narrow" side `y [N, Cy, ...outputSize]` through a weight whose
- * group g is the matrix `W_g [Cy/groups, (Cx/groups)·∏k]`. Then
+ * `x [N, Cin, ...inputSize]` to a "narrow" side `y [N, Cout, ...outputSize]` through a weight whose
+ * group g is the matrix `W_g [Cout/groups, (Cin/groups)·∏k]`. Then
  *   y  = W · im2col(x)            (conv forward;   convTranspose input gradient)
  *   x += col2im(Wᵀ · y)           (conv input gradient; convTranspose forward)
  *   gW = Σn y[n] · im2col(x[n])ᵀ   (both weight gradients, with the roles of x and y swapped)
@@ -44,21 +44,21 @@ import { columnScratch, takeColumns } from '../../functional/conv-columns.js';
 export interface ConvPlan {
   readonly batch: number;
   readonly groups: number;
-  /** Channels of the wide side (the conv input). */
-  readonly cX: number;
-  /** Channels of the narrow side (the conv output). */
-  readonly cY: number;
-  /** Geometry of one sample of the wide side; `channels` is all of `cX`, so one im2col serves every group. */
+  /** Channels of the convolution input side (the conv input). */
+  readonly cIn: number;
+  /** Channels of the convolution output side (the conv output). */
+  readonly cOut: number;
+  /** Geometry of one sample of the convolution input side; `channels` is all of `cIn`, so one im2col serves every group. */
   readonly geom: ConvGeometry;
   /** ∏ inputSize, ∏ outputSize, ∏ kernelSize. */
-  readonly xPositions: number;
-  readonly yPositions: number;
+  readonly inPositions: number;
+  readonly outPositions: number;
   readonly kernelVolume: number;
   /** 1×1 kernel, stride 1, no padding: the columns are the input itself, so im2col is skipped. */
   readonly direct: boolean;
 }
 
-export function convPlan(batch: number, groups: number, cX: number, cY: number, geom: ConvGeometry): ConvPlan {
+export function convPlan(batch: number, groups: number, cIn: number, cOut: number, geom: ConvGeometry): ConvPlan {
   const prod = (v: readonly number[]) => v.reduce((a, b) => a * b, 1);
   const direct =
     geom.kernelSize.every((k) => k === 1) &&
@@ -68,11 +68,11 @@ export function convPlan(batch: number, groups: number, cX: number, cY: number, 
   return {
     batch,
     groups,
-    cX,
-    cY,
+    cIn,
+    cOut,
     geom,
-    xPositions: prod(geom.inputSize),
-    yPositions: prod(geom.outputSize),
+    inPositions: prod(geom.inputSize),
+    outPositions: prod(geom.outputSize),
     kernelVolume: prod(geom.kernelSize),
     direct,
   };
@@ -157,10 +157,10 @@ export function chunkSamples(batch: number, sampleCols: number): number {
 /**
  * `y[n] = W · im2col(x[n])` for every sample and group, added onto what `y` holds when
  * `accumulate`, else overwriting it.
- * @param x `[N, Cx, ...inputSize]` contiguous; `y` `[N, Cy, ...outputSize]`
- * @param keep where to leave every sample's columns, `[N, Cx·∏k, ∏outputSize]`, for
+ * @param x `[N, Cin, ...inputSize]` contiguous; `y` `[N, Cout, ...outputSize]`
+ * @param keep where to leave every sample's columns, `[N, Cin·∏k, ∏outputSize]`, for
  *   `convWeightGradInto`; by default one sample's columns at a time go to a scratch buffer
- * @param bias `[Cy]`: y starts at it instead (set inside the wasm tasks when they run, which saves
+ * @param bias `[Cout]`: y starts at it instead (set inside the wasm tasks when they run, which saves
  *   copying a prefilled y into the wasm memory)
  */
 export function convForwardInto(
@@ -172,11 +172,11 @@ export function convForwardInto(
   keep: FloatArray | null = null,
   bias: FloatArray | null = null,
 ): void {
-  const { batch, groups, cX, cY, geom, xPositions, yPositions: p, kernelVolume } = plan;
+  const { batch, groups, cIn, cOut, geom, inPositions, outPositions: p, kernelVolume } = plan;
   const { gemm } = getGemm();
-  const cYG = cY / groups;
-  const rowsG = (cX / groups) * kernelVolume;
-  const sampleCols = cX * kernelVolume * p;
+  const cOutG = cOut / groups;
+  const rowsG = (cIn / groups) * kernelVolume;
+  const sampleCols = cIn * kernelVolume * p;
   const beta = accumulate || bias !== null ? 1 : 0;
   const wasm = batchKernel(x);
   const planarGeom = wasm !== null && !plan.direct ? planar(geom) : null;
@@ -191,14 +191,14 @@ export function convForwardInto(
         mode: 'forward',
         geometry: planarGeom,
         groups,
-        cYG,
+        cOutG,
         count,
         x,
-        xOffset: done * cX * xPositions,
+        xOffset: done * cIn * inPositions,
         w,
         wOffset: 0,
         y,
-        yOffset: done * cY * p,
+        yOffset: done * cOut * p,
         cols: keep ? (keep as Float32Array).subarray(done * sampleCols) : null,
         beta,
         bias,
@@ -210,10 +210,10 @@ export function convForwardInto(
   }
   // The bias is y's starting value: the GEMMs below add onto it (beta = 1).
   if (bias !== null && start < batch) {
-    fillChannelBias(y.subarray(start * cY * p) as FloatArray, bias, batch - start, cY, p);
+    fillChannelBias(y.subarray(start * cOut * p) as FloatArray, bias, batch - start, cOut, p);
   }
   if (wasm !== null) {
-    const colsStride = plan.direct ? cX * xPositions : sampleCols;
+    const colsStride = plan.direct ? cIn * inPositions : sampleCols;
     const chunk = plan.direct || keep ? batch : chunkSamples(batch, sampleCols);
     const temp = plan.direct || keep || start >= batch ? null : takeColumns('float32', chunk * sampleCols);
     const cols = plan.direct ? x : (keep ?? temp?.columns ?? x);
@@ -221,18 +221,19 @@ export function convForwardInto(
       const count = Math.min(chunk, batch - n0);
       const colsAt = plan.direct || keep ? n0 * colsStride : 0;
       if (!plan.direct) {
-        for (let s = 0; s < count; s++) im2colInto(x, (n0 + s) * cX * xPositions, geom, cols, colsAt + s * sampleCols);
+        for (let s = 0; s < count; s++)
+          im2colInto(x, (n0 + s) * cIn * inPositions, geom, cols, colsAt + s * sampleCols);
       }
       for (let g = 0; g < groups; g++) {
         wasm.gemmBatch(
           false,
           false,
-          cYG,
+          cOutG,
           p,
           rowsG,
           1,
           w,
-          g * cYG * rowsG,
+          g * cOutG * rowsG,
           rowsG,
           0,
           cols,
@@ -241,9 +242,9 @@ export function convForwardInto(
           colsStride,
           beta,
           y,
-          n0 * cY * p + g * cYG * p,
+          n0 * cOut * p + g * cOutG * p,
           p,
-          cY * p,
+          cOut * p,
           count,
           false,
         );
@@ -254,8 +255,8 @@ export function convForwardInto(
   }
   const cols = plan.direct ? x : (keep ?? columnScratch(x, sampleCols));
   for (let n = 0; n < batch; n++) {
-    const xAt = n * cX * xPositions;
-    const yAt = n * cY * p;
+    const xAt = n * cIn * inPositions;
+    const yAt = n * cOut * p;
     let colsAt = xAt;
     if (!plan.direct) {
       colsAt = keep ? n * sampleCols : 0;
@@ -265,19 +266,19 @@ export function convForwardInto(
       gemm(
         false,
         false,
-        cYG,
+        cOutG,
         p,
         rowsG,
         1,
         w,
-        g * cYG * rowsG,
+        g * cOutG * rowsG,
         rowsG,
         cols,
         colsAt + g * rowsG * p,
         p,
         beta,
         y,
-        yAt + g * cYG * p,
+        yAt + g * cOutG * p,
         p,
       );
     }
@@ -289,13 +290,13 @@ export function convForwardInto(
  * starts it at zero (a gradient) or at the bias (the transposed conv's output).
  */
 export function convAdjointInto(y: FloatArray, w: FloatArray, plan: ConvPlan, x: FloatArray): void {
-  const { batch, groups, cX, cY, geom, xPositions, yPositions: p, kernelVolume } = plan;
+  const { batch, groups, cIn, cOut, geom, inPositions, outPositions: p, kernelVolume } = plan;
   const { gemm } = getGemm();
-  const cYG = cY / groups;
-  const rowsG = (cX / groups) * kernelVolume;
+  const cOutG = cOut / groups;
+  const rowsG = (cIn / groups) * kernelVolume;
   const wasm = batchKernel(y);
   if (wasm !== null && x instanceof Float32Array) {
-    const sampleCols = cX * kernelVolume * p;
+    const sampleCols = cIn * kernelVolume * p;
     if (plan.direct) {
       for (let g = 0; g < groups; g++) {
         wasm.gemmBatch(
@@ -303,21 +304,21 @@ export function convAdjointInto(y: FloatArray, w: FloatArray, plan: ConvPlan, x:
           false,
           rowsG,
           p,
-          cYG,
+          cOutG,
           1,
           w,
-          g * cYG * rowsG,
+          g * cOutG * rowsG,
           rowsG,
           0,
           y,
-          g * cYG * p,
+          g * cOutG * p,
           p,
-          cY * p,
+          cOut * p,
           1,
           x,
           g * rowsG * p,
           p,
-          cX * xPositions,
+          cIn * inPositions,
           batch,
           false,
         );
@@ -336,14 +337,14 @@ export function convAdjointInto(y: FloatArray, w: FloatArray, plan: ConvPlan, x:
           mode: 'adjoint',
           geometry: planarGeom,
           groups,
-          cYG,
+          cOutG,
           count,
           x,
-          xOffset: done * cX * xPositions,
+          xOffset: done * cIn * inPositions,
           w,
           wOffset: 0,
           y,
-          yOffset: done * cY * p,
+          yOffset: done * cOut * p,
           cols: null,
           beta: 0,
         });
@@ -362,16 +363,16 @@ export function convAdjointInto(y: FloatArray, w: FloatArray, plan: ConvPlan, x:
           false,
           rowsG,
           p,
-          cYG,
+          cOutG,
           1,
           w,
-          g * cYG * rowsG,
+          g * cOutG * rowsG,
           rowsG,
           0,
           y,
-          n0 * cY * p + g * cYG * p,
+          n0 * cOut * p + g * cOutG * p,
           p,
-          cY * p,
+          cOut * p,
           0,
           cols,
           g * rowsG * p,
@@ -382,21 +383,21 @@ export function convAdjointInto(y: FloatArray, w: FloatArray, plan: ConvPlan, x:
         );
       }
       // col2im adds: overlapping windows all touched the same pixel.
-      for (let s = 0; s < count; s++) col2imInto(cols, s * sampleCols, geom, x, (n0 + s) * cX * xPositions);
+      for (let s = 0; s < count; s++) col2imInto(cols, s * sampleCols, geom, x, (n0 + s) * cIn * inPositions);
     }
     temp.give();
     return;
   }
-  const cols = plan.direct ? null : columnScratch(x, cX * kernelVolume * p);
+  const cols = plan.direct ? null : columnScratch(x, cIn * kernelVolume * p);
   for (let n = 0; n < batch; n++) {
-    const xAt = n * cX * xPositions;
-    const yAt = n * cY * p;
+    const xAt = n * cIn * inPositions;
+    const yAt = n * cOut * p;
     for (let g = 0; g < groups; g++) {
-      const wAt = g * cYG * rowsG;
-      const yG = yAt + g * cYG * p;
+      const wAt = g * cOutG * rowsG;
+      const yG = yAt + g * cOutG * p;
       // Direct: the columns are x itself, so the GEMM adds straight onto it.
-      if (cols === null) gemm(true, false, rowsG, p, cYG, 1, w, wAt, rowsG, y, yG, p, 1, x, xAt + g * rowsG * p, p);
-      else gemm(true, false, rowsG, p, cYG, 1, w, wAt, rowsG, y, yG, p, 0, cols, g * rowsG * p, p);
+      if (cols === null) gemm(true, false, rowsG, p, cOutG, 1, w, wAt, rowsG, y, yG, p, 1, x, xAt + g * rowsG * p, p);
+      else gemm(true, false, rowsG, p, cOutG, 1, w, wAt, rowsG, y, yG, p, 0, cols, g * rowsG * p, p);
     }
     // col2im adds: overlapping windows all touched the same pixel.
     if (cols !== null) col2imInto(cols, 0, geom, x, xAt);
@@ -404,9 +405,9 @@ export function convAdjointInto(y: FloatArray, w: FloatArray, plan: ConvPlan, x:
 }
 
 /**
- * `gW = Σn y[n] · im2col(x[n])ᵀ`, per group, overwriting `gw` (`[Cy, Cx/groups, ...k]`).
+ * `gW = Σn y[n] · im2col(x[n])ᵀ`, per group, overwriting `gw` (`[Cout, Cin/groups, ...k]`).
  * @param kept the columns `convForwardInto` kept, if it did; else they are recomputed
- * @param gb when given, also the bias gradient `Σ_{n,p} y[n, c, p]` (`[Cy]`), as `channelSums`
+ * @param gb when given, also the bias gradient `Σ_{n,p} y[n, c, p]` (`[Cout]`), as `channelSums`
  * Under the wasm kernel (float32, 1-D/2-D) the batch is summed in fixed partitions on the worker
  * threads (see `WasmGemm.convWeightGrad`): bits depend on the batch size, not on the thread count.
  */
@@ -418,16 +419,16 @@ export function convWeightGradInto(
   kept: FloatArray | null = null,
   gb: FloatArray | null = null,
 ): void {
-  const { batch, groups, cX, cY, geom, xPositions, yPositions: p, kernelVolume } = plan;
+  const { batch, groups, cIn, cOut, geom, inPositions, outPositions: p, kernelVolume } = plan;
   const { gemm } = getGemm();
-  const cYG = cY / groups;
-  const rowsG = (cX / groups) * kernelVolume;
+  const cOutG = cOut / groups;
+  const rowsG = (cIn / groups) * kernelVolume;
   if (batch === 0) {
     gw.fill(0);
     gb?.fill(0);
     return;
   }
-  const sampleCols = cX * kernelVolume * p;
+  const sampleCols = cIn * kernelVolume * p;
   const wasm = batchKernel(x);
   const planarGeom = wasm !== null && !plan.direct ? planar(geom) : null;
   if (
@@ -436,7 +437,7 @@ export function convWeightGradInto(
     wasm.convWeightGrad({
       geometry: planarGeom,
       groups,
-      cYG,
+      cOutG,
       count: batch,
       x,
       xOffset: 0,
@@ -449,9 +450,9 @@ export function convWeightGradInto(
   ) {
     return;
   }
-  if (gb !== null) channelSums(y, batch, cY, p, gb);
+  if (gb !== null) channelSums(y, batch, cOut, p, gb);
   if (wasm !== null) {
-    const colsStride = plan.direct ? cX * xPositions : sampleCols;
+    const colsStride = plan.direct ? cIn * inPositions : sampleCols;
     const chunk = plan.direct || kept ? batch : chunkSamples(batch, sampleCols);
     const temp = plan.direct || kept ? null : takeColumns('float32', chunk * sampleCols);
     const cols = plan.direct ? x : (kept ?? temp!.columns);
@@ -459,28 +460,28 @@ export function convWeightGradInto(
       const count = Math.min(chunk, batch - n0);
       const colsAt = plan.direct || kept ? n0 * colsStride : 0;
       if (!plan.direct && !kept) {
-        for (let s = 0; s < count; s++) im2colInto(x, (n0 + s) * cX * xPositions, geom, cols, s * sampleCols);
+        for (let s = 0; s < count; s++) im2colInto(x, (n0 + s) * cIn * inPositions, geom, cols, s * sampleCols);
       }
       // One chain per chunk: its first sample overwrites gW only in the first chunk.
       for (let g = 0; g < groups; g++) {
         wasm.gemmBatch(
           false,
           true,
-          cYG,
+          cOutG,
           rowsG,
           p,
           1,
           y,
-          n0 * cY * p + g * cYG * p,
+          n0 * cOut * p + g * cOutG * p,
           p,
-          cY * p,
+          cOut * p,
           cols,
           colsAt + g * rowsG * p,
           p,
           colsStride,
           n0 === 0 ? 0 : 1,
           gw,
-          g * cYG * rowsG,
+          g * cOutG * rowsG,
           rowsG,
           0,
           count,
@@ -493,7 +494,7 @@ export function convWeightGradInto(
   }
   const cols = plan.direct ? x : (kept ?? columnScratch(x, sampleCols));
   for (let n = 0; n < batch; n++) {
-    const xAt = n * cX * xPositions;
+    const xAt = n * cIn * inPositions;
     let colsAt = xAt;
     if (kept && !plan.direct) {
       colsAt = n * sampleCols;
@@ -506,19 +507,19 @@ export function convWeightGradInto(
       gemm(
         false,
         true,
-        cYG,
+        cOutG,
         rowsG,
         p,
         1,
         y,
-        n * cY * p + g * cYG * p,
+        n * cOut * p + g * cOutG * p,
         p,
         cols,
         colsAt + g * rowsG * p,
         p,
         n === 0 ? 0 : 1,
         gw,
-        g * cYG * rowsG,
+        g * cOutG * rowsG,
         rowsG,
       );
     }
@@ -562,7 +563,7 @@ export interface ConvSaved {
  * not kept.
  */
 export function keepConvColumns<S>(ctx: ForwardContext<S>, input: Tensor, plan: ConvPlan): FloatArray | null {
-  const columns = plan.batch * plan.cX * plan.kernelVolume * plan.yPositions;
+  const columns = plan.batch * plan.cIn * plan.kernelVolume * plan.outPositions;
   if (!ctx.needsInputGrad[1] || plan.direct || columns > KEPT_COLUMNS_MAX) return null;
   const keep = takeColumns(input.dtype, columns);
   ctx.onRelease(() => keep.give());
@@ -571,7 +572,7 @@ export function keepConvColumns<S>(ctx: ForwardContext<S>, input: Tensor, plan: 
 
 /**
  * The gradients of a conv op's (input, weight, bias), each only if asked for, from the conv output's
- * gradient `gy` `[N, Cy, ...outputSize]`.
+ * gradient `gy` `[N, Cout, ...outputSize]`.
  */
 export function convGradients(
   ctx: BackwardContext<ConvSaved>,
@@ -590,15 +591,15 @@ export function convGradients(
   if (ctx.needsInputGrad[1]) {
     const gw = floatArray(dtype, weight.size);
     // The bias gradient comes along: under the wasm kernel the same tasks sum gy's channels.
-    const gb = ctx.needsInputGrad[2] ? floatArray(dtype, plan.cY) : null;
+    const gb = ctx.needsInputGrad[2] ? floatArray(dtype, plan.cOut) : null;
     convWeightGradInto(floatData(input), gy, plan, gw, columns, gb);
     gradWeight = new Tensor(gw, weight.shape);
-    if (gb) gradBias = new Tensor(gb, [plan.cY]);
+    if (gb) gradBias = new Tensor(gb, [plan.cOut]);
   }
   if (ctx.needsInputGrad[2] && !gradBias) {
-    const gb = floatArray(dtype, plan.cY);
-    channelSums(gy, plan.batch, plan.cY, plan.yPositions, gb);
-    gradBias = new Tensor(gb, [plan.cY]);
+    const gb = floatArray(dtype, plan.cOut);
+    channelSums(gy, plan.batch, plan.cOut, plan.outPositions, gb);
+    gradBias = new Tensor(gb, [plan.cOut]);
   }
   return [gradInput, gradWeight, gradBias];
 }
@@ -614,11 +615,11 @@ export const convOp = defineOp({
   forward(ctx: ForwardContext<ConvSaved>, input: Tensor, weight: Tensor, bias: Tensor | null, call: ConvCall): Tensor {
     const { plan, unbatched } = planConvCall(input, weight, call);
     // convForwardInto writes all of it: from the bias, or by GEMMs with beta = 0, which do not read C.
-    const out = uninitializedArrayFor(input.dtype, plan.batch * plan.cY * plan.yPositions) as FloatArray;
+    const out = uninitializedArrayFor(input.dtype, plan.batch * plan.cOut * plan.outPositions) as FloatArray;
     const keep = keepConvColumns(ctx, input, plan);
     convForwardInto(floatData(input), floatData(weight), plan, out, false, keep, bias ? floatData(bias) : null);
     ctx.save({ input, weight, plan, columns: keep });
-    const outShape = [plan.cY, ...plan.geom.outputSize];
+    const outShape = [plan.cOut, ...plan.geom.outputSize];
     return new Tensor(out, unbatched ? outShape : [plan.batch, ...outShape]);
   },
   backward(ctx, gradOutput: Tensor): (Tensor | null)[] {

@@ -55,7 +55,7 @@ const signalOp = defineOp({
       paddingAfter: call.padAfter,
     });
     const plan = convPlan(1, 1, 1, 1, geom);
-    const out = floatArray(x.dtype, plan.yPositions);
+    const out = floatArray(x.dtype, plan.outPositions);
     convForwardInto(floatData(x), kernel, plan, out, false);
     ctx.save({ x, kernel: new Tensor(kernel, w.shape), plan, flip: call.flip });
     return new Tensor(out, geom.outputSize);

@@ -263,7 +263,7 @@ describe('the JS fallbacks of the fused kernels', () => {
             mode: 'forward',
             geometry: [c, h, w, 1, 1, 1, 1, 0, 0, 1, 1, h, w],
             groups: 1,
-            cYG: c,
+            cOutG: c,
             count: n,
             x: y,
             xOffset: 0,

@@ -72,15 +72,15 @@ interface Result {
 function runAll(kernel: Gemm, c: Case, plan: ConvPlan, abs = false, plainKeep = false): Result {
   setGemm(kernel);
   const f = (a: Float32Array) => (abs ? a.map(Math.abs) : a);
-  const wSize = plan.cY * (plan.cX / plan.groups) * plan.kernelVolume;
-  const x = f(random(plan.batch * plan.cX * plan.xPositions, c.seed));
+  const wSize = plan.cOut * (plan.cIn / plan.groups) * plan.kernelVolume;
+  const x = f(random(plan.batch * plan.cIn * plan.inPositions, c.seed));
   const w = f(random(wSize, c.seed + 1));
-  const gy = f(random(plan.batch * plan.cY * plan.yPositions, c.seed + 2));
-  const bias = f(random(plan.cY, c.seed + 3));
-  const y = new Float32Array(plan.batch * plan.cY * plan.yPositions);
-  if (c.bias && !c.biasParam) fillChannelBias(y, bias, plan.batch, plan.cY, plan.yPositions);
+  const gy = f(random(plan.batch * plan.cOut * plan.outPositions, c.seed + 2));
+  const bias = f(random(plan.cOut, c.seed + 3));
+  const y = new Float32Array(plan.batch * plan.cOut * plan.outPositions);
+  if (c.bias && !c.biasParam) fillChannelBias(y, bias, plan.batch, plan.cOut, plan.outPositions);
   else y.fill(Number.NaN); // must be overwritten
-  const columns = plan.batch * plan.cX * plan.kernelVolume * plan.yPositions;
+  const columns = plan.batch * plan.cIn * plan.kernelVolume * plan.outPositions;
   // plainKeep: kept columns outside the wasm memory (as when its resident budget is spent).
   const keep =
     c.keep && !plan.direct
@@ -92,7 +92,7 @@ function runAll(kernel: Gemm, c: Case, plan: ConvPlan, abs = false, plainKeep = 
   const gx = new Float32Array(x.length);
   convAdjointInto(gy, w, plan, gx);
   const gw = new Float32Array(wSize);
-  const gb = new Float32Array(plan.cY);
+  const gb = new Float32Array(plan.cOut);
   convWeightGradInto(x, gy, plan, gw, keep?.columns ?? null, gb);
   keep?.give();
   return { y, gx, gw, gb };
@@ -126,10 +126,10 @@ describe('conv float32 on the WebAssembly backend', () => {
         expect(three.gx).toEqual(one.gx);
         expect(three.gw).toEqual(one.gw);
         expect(three.gb).toEqual(one.gb);
-        const rows = (plan.cX / plan.groups) * plan.kernelVolume;
+        const rows = (plan.cIn / plan.groups) * plan.kernelVolume;
         expectClose('y', one.y, expected.y, bound.y, rows + 1);
-        expectClose('gx', one.gx, expected.gx, bound.gx, (plan.cY / plan.groups) * plan.kernelVolume);
-        expectClose('gw', one.gw, expected.gw, bound.gw, plan.batch * plan.yPositions + 8);
+        expectClose('gx', one.gx, expected.gx, bound.gx, (plan.cOut / plan.groups) * plan.kernelVolume);
+        expectClose('gw', one.gw, expected.gw, bound.gw, plan.batch * plan.outPositions + 8);
         expectClose('gb', one.gb, expected.gb, bound.gb, 2);
       }),
       { numRuns: 150 },
@@ -167,7 +167,7 @@ describe('conv float32 on the WebAssembly backend', () => {
       expect(three).toEqual(one);
       expectClose('y', one.y, expected.y, bound.y, cIn * k * k + 1);
       expectClose('gx', one.gx, expected.gx, bound.gx, cOut * k * k);
-      expectClose('gw', one.gw, expected.gw, bound.gw, batch * plan.yPositions + 8);
+      expectClose('gw', one.gw, expected.gw, bound.gw, batch * plan.outPositions + 8);
       expectClose('gb', one.gb, expected.gb, bound.gb, 2);
     }
   });
