@@ -100,7 +100,7 @@ function setup(c: Case): Setup {
 
 /** The three products from the definition in float64, with Σ|terms| of each output for the bound. */
 function reference(c: Case, s: Setup) {
-  const { cIn, cOut, rowsG, positions: p } = s;
+  const { cOut, rowsG, positions: p } = s;
   const inSize = s.x.length / c.batch;
   const cOutG = cOut / c.groups;
   const y = new Float64Array(c.batch * cOut * p);
@@ -132,10 +132,11 @@ function reference(c: Case, s: Setup) {
           const cv = cols[(g * rowsG + r) * p + q]!;
           sum += wv * cv;
           abs += Math.abs(wv * cv);
-          colsGrad[(g * rowsG + r) * p + q] += wv * gyv;
-          colsGradAbs[(g * rowsG + r) * p + q] += Math.abs(wv * gyv);
-          gw[o * rowsG + r] += gyv * cv;
-          gwAbs[o * rowsG + r] += Math.abs(gyv * cv);
+          const k = (g * rowsG + r) * p + q;
+          colsGrad[k] = colsGrad[k]! + wv * gyv;
+          colsGradAbs[k] = colsGradAbs[k]! + Math.abs(wv * gyv);
+          gw[o * rowsG + r] = gw[o * rowsG + r]! + gyv * cv;
+          gwAbs[o * rowsG + r] = gwAbs[o * rowsG + r]! + Math.abs(gyv * cv);
         }
         y[at] = sum;
         yAbs[at] = abs;
@@ -143,14 +144,16 @@ function reference(c: Case, s: Setup) {
     }
     where.forEach((i, k) => {
       if (i >= 0) {
-        gx[n * inSize + i] += colsGrad[k]!;
-        gxAbs[n * inSize + i] += colsGradAbs[k]!;
+        gx[n * inSize + i] = gx[n * inSize + i]! + colsGrad[k]!;
+        gxAbs[n * inSize + i] = gxAbs[n * inSize + i]! + colsGradAbs[k]!;
       }
     });
   }
   const gbAbs = new Float64Array(cOut);
-  for (let i = 0; i < s.gy.length; i++) gbAbs[Math.floor(i / p) % cOut] += Math.abs(s.gy[i]!);
-  void cIn;
+  for (let i = 0; i < s.gy.length; i++) {
+    const o = Math.floor(i / p) % cOut;
+    gbAbs[o] = gbAbs[o]! + Math.abs(s.gy[i]!);
+  }
   return { y, yAbs, gx, gxAbs, gw, gwAbs, gb, gbAbs };
 }
 
