@@ -96,8 +96,8 @@ export function referenceConvTransposeNd(
           for (const tap of taps) {
             const at = pos.map((p, i) => p * o.stride[i]! - o.padding[i]! + tap[i]! * o.dilation[i]!);
             if (at.some((a, i) => a < 0 || a >= outSpatial[i]!)) continue;
-            out[(s * cOut + co) * outPlane + flat(at, outSpatial)] +=
-              v * w[(ci * cOutG! + cog) * taps.length + flat(tap, kernel)]!;
+            const j = (s * cOut + co) * outPlane + flat(at, outSpatial);
+            out[j] = out[j]! + v * w[(ci * cOutG! + cog) * taps.length + flat(tap, kernel)]!;
           }
         }
       }

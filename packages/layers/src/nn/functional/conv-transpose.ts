@@ -1,6 +1,13 @@
 import { defineOp, sum, type ForwardContext, type Variable } from '@torchlet/autograd';
 import {
+  channelSums,
+  convAdjointInto,
+  convForwardInto,
   convGeometry,
+  convPlan,
+  convWeightGradInto,
+  fillChannelBias,
+  type ConvPlan,
   describeOption,
   floatArray,
   floatData,
@@ -13,17 +20,7 @@ import {
   typeError,
 } from '@torchlet/tensor';
 import { convByPlan, convWeightGrad } from './conv-grads.js';
-import {
-  channelSums,
-  convAdjointInto,
-  convForwardInto,
-  convPlan,
-  convWeightGradInto,
-  fillChannelBias,
-  type ConvPlan,
-  channelSumAxes,
-  weightLayout,
-} from './conv.js';
+import { channelSumAxes, weightLayout } from './conv.js';
 import { checkInputWeightBias } from './check-tensors.js';
 import {
   checkConvChannels,

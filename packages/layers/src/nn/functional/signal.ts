@@ -1,6 +1,11 @@
 import { defineOp, type ForwardContext, type Variable } from '@torchlet/autograd';
 import {
+  convAdjointInto,
+  convForwardInto,
   convGeometry,
+  convPlan,
+  convWeightGradInto,
+  type ConvPlan,
   describeOption,
   floatArray,
   type FloatArray,
@@ -11,7 +16,6 @@ import {
   Tensor,
   typeError,
 } from '@torchlet/tensor';
-import { convAdjointInto, convForwardInto, convPlan, convWeightGradInto, type ConvPlan } from './conv.js';
 import { type TensorInput } from './conv-options.js';
 
 /**
