@@ -79,8 +79,11 @@ export {
   Conv1d,
   Conv2d,
   Conv3d,
+  ConvNd,
   ConvTranspose1d,
   ConvTranspose2d,
+  ConvTranspose3d,
+  ConvTransposeNd,
   type ConvModuleOptions,
   type ConvTransposeModuleOptions,
 } from './nn/modules/conv.js';
