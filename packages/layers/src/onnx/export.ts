@@ -153,13 +153,15 @@ function trace(
     );
     // After: its nodes, reading that input's value and naming the output.
     handles.push(
-      m.registerForwardHook((_m, inputs, y) => {
+      m.registerForwardHook((_m, inputs, output) => {
+        // Every layer with a converter takes one Variable (the pre-hook checked it) and returns one.
+        const [x, y] = [inputs[0] as Variable, output as Variable];
         const call: LayerCall = {
           builder,
           module: m,
           path,
-          input: nameOf(inputs[0], label),
-          inputShape: inputs[0]!.shape,
+          input: nameOf(x, label),
+          inputShape: x.shape,
           outputShape: y.shape,
           param,
         };
