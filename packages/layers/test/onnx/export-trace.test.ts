@@ -186,7 +186,7 @@ describe('toOnnxBytes traces ops: models written as PyTorch users write them run
 describe('registerOnnxConverter', () => {
   const swish = defineOp({
     name: 'swishForOnnx',
-    forward(ctx, x: Tensor): Tensor {
+    forward(_ctx, x: Tensor): Tensor {
       return mul(x, sigmoid(x));
     },
     backward(): [null] {
