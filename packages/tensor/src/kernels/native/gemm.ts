@@ -3,7 +3,8 @@
  * callers' own arrays (no copy), split over the addon's thread pool. Mixed dtypes go to the JS kernel.
  */
 import { rangeError } from '../../errors.js';
-import { checkGemmArgs, jsGemm, type Gemm } from '../gemm.js';
+import { checkGemmArgs, gemmEach, jsGemm, type Gemm } from '../gemm.js';
+import type { Backend } from '../seam.js';
 import { loadNative, type NativeAddon } from './loader.js';
 
 // Below this many flops (2·m·n·k) a GEMM stays on the calling thread. Measured on the development VM
@@ -19,7 +20,7 @@ export interface NativeGemmOptions {
 }
 
 /** The GEMM of the native backend; throws at construction where the addon did not load. */
-export class NativeGemm implements Gemm {
+export class NativeGemm implements Backend {
   readonly name = 'native';
   /** Threads a large GEMM is split across, the caller included. */
   readonly threads: number;
@@ -53,4 +54,10 @@ export class NativeGemm implements Gemm {
     checkGemmArgs('gemm', transA, transB, m, n, k, a, aOffset, lda, b, bOffset, ldb, c, cOffset, ldc);
     if (!this.#addon.gemm(...args, this.threads, this.#minParallelFlops)) jsGemm.gemm(...args);
   };
+
+  /** One `gemm` per product, in order (each split over the pool when large enough). */
+  readonly gemmBatch: Backend['gemmBatch'] = gemmEach(this.gemm);
+
+  /** The conv engine makes one sample's columns at a time for this backend's GEMMs. */
+  readonly prefersBatches: Backend['prefersBatches'] = () => false;
 }
