@@ -144,5 +144,8 @@ export {
 export { ProgressBar, formatSeconds, type ProgressBarOptions, type ProgressStream } from './train/progress.js';
 export { trainEpoch, type TrainEpochOptions, type EpochStats } from './train/train-epoch.js';
 export { toOnnxBytes, type OnnxExportOptions } from './onnx/export.js';
+export { registerOnnxConverter, BUILTIN_OPS as ONNX_EXPORT_OPS } from './onnx/converters.js';
+export type { OnnxOpCall, OnnxConverter } from './onnx/op-call.js';
+export type { OnnxAttribute } from './onnx/graph-builder.js';
 export * as transforms from './data/transforms.js';
 export * as visualize from './visualize/index.js';

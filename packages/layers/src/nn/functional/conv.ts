@@ -1,4 +1,4 @@
-import { defineOp, pad, sum, type BackwardContext, type ForwardContext, type Variable } from '@torchlet/autograd';
+import { defineOp, pad, sum, type BackwardContext, type ForwardContext, Variable } from '@torchlet/autograd';
 import { convInputGrad, convWeightGrad } from './conv-grads.js';
 import {
   channelSums,
@@ -286,6 +286,18 @@ const noChannelConvOp = defineOp({
       ctx.needsInputGrad[0] ? empty(inputShape) : null,
       ctx.needsInputGrad[1] ? empty(weightShape) : null,
       gradBias,
+      null,
+    ];
+  },
+  differentiableBackward(ctx, gradOutput): (Variable | null)[] {
+    const { inputShape, weightShape } = ctx.saved;
+    const empty = (shape: number[]) => new Variable(new Tensor(floatArray(gradOutput.dtype, 0), shape));
+    const channelAxis = gradOutput.ndim - (weightShape.length - 2) - 1;
+    const otherAxes = gradOutput.shape.map((_, i) => i).filter((i) => i !== channelAxis);
+    return [
+      ctx.needsInputGrad[0] ? empty(inputShape) : null,
+      ctx.needsInputGrad[1] ? empty(weightShape) : null,
+      ctx.needsInputGrad[2] ? sum(gradOutput, otherAxes) : null,
       null,
     ];
   },

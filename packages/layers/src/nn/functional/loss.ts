@@ -27,6 +27,8 @@ import {
   type TypedArray,
 } from '@torchlet/tensor';
 
+import { softplus } from './activation.js';
+
 type TensorInput = Tensor | Variable;
 
 /** How per-element losses are combined: kept (`'none'`), summed, or averaged (default). */
@@ -516,6 +518,19 @@ const bceWithLogits = defineOp({
       gw && sumToShape(new Tensor(gw, shape), weight!.shape),
       gpw && sumToShape(new Tensor(gpw, shape), posWeight!.shape),
     ];
+  },
+  differentiableBackward(ctx, gradOutput): (Variable | null)[] {
+    // Under createGraph the loss is differentiated as its composition, the same stable form.
+    const [input, target, weight, posWeight, reduction] = ctx.inputs;
+    const logWeight = posWeight ? add(mul(sub(posWeight, 1), target), 1) : 1;
+    // softplus(−x) exactly up to −x = 700 (where eˣ still fits a double), −x itself beyond.
+    let loss = add(mul(sub(1, target), input), mul(logWeight, softplus(neg(input), { threshold: 700 })));
+    if (weight) loss = mul(loss, weight);
+    const reduced = reduction === 'none' ? loss : reduction === 'sum' ? sum(loss) : mean(loss);
+    const operands = [input, target, weight, posWeight];
+    const wanted = operands.filter((v, i): v is Variable => v !== null && ctx.needsInputGrad[i] === true);
+    const grads = grad(reduced, wanted, { gradOutputs: gradOutput, createGraph: true, allowUnused: true });
+    return operands.map((v) => (v !== null && wanted.includes(v) ? grads[wanted.indexOf(v)]! : null));
   },
 });
 
