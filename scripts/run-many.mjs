@@ -14,37 +14,48 @@
 import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const usage = 'usage: node scripts/run-many.mjs [--runs N] [--load K] [--out DIR] [-- vitest args...]';
 
-function parseArgs(argv) {
-  const options = { runs: 5, load: 0, out: null, vitestArgs: [] };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === '--') {
-      options.vitestArgs = argv.slice(i + 1);
-      break;
-    }
-    const value = argv[i + 1];
-    if (arg === '--runs' || arg === '--load') {
-      const n = Number(value);
-      if (!Number.isInteger(n) || n < (arg === '--runs' ? 1 : 0)) fail(`${arg} wants a whole number, got ${value}`);
-      options[arg.slice(2)] = n;
-      i++;
-    } else if (arg === '--out') {
-      if (value === undefined) fail('--out wants a directory');
-      options.out = resolve(value);
-      i++;
-    } else if (arg === '--help' || arg === '-h') {
-      console.log(usage);
-      process.exit(0);
-    } else {
-      fail(`unknown argument ${arg}`);
-    }
+function parseOptions(argv) {
+  // Everything after `--` goes to vitest untouched.
+  const split = argv.indexOf('--');
+  const own = split < 0 ? argv : argv.slice(0, split);
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: own,
+      options: {
+        runs: { type: 'string', default: '5' },
+        load: { type: 'string', default: '0' },
+        out: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (e) {
+    fail(e.message);
   }
-  return options;
+  if (values.help) {
+    console.log(usage);
+    process.exit(0);
+  }
+  const whole = (flag, min) => {
+    const n = Number(values[flag]);
+    if (!Number.isInteger(n) || n < min) fail(`--${flag} wants a whole number >= ${min}, got ${values[flag]}`);
+    return n;
+  };
+  if (values.out === '') fail('--out wants a directory');
+  return {
+    runs: whole('runs', 1),
+    load: whole('load', 0),
+    out: values.out === undefined ? null : resolve(values.out),
+    vitestArgs: split < 0 ? [] : argv.slice(split + 1),
+  };
 }
 
 function fail(message) {
@@ -52,7 +63,7 @@ function fail(message) {
   process.exit(2);
 }
 
-const options = parseArgs(process.argv.slice(2));
+const options = parseOptions(process.argv.slice(2));
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
 const out = options.out ?? join(root, 'artifacts', 'run-many', stamp);
 mkdirSync(out, { recursive: true });

@@ -217,5 +217,52 @@ export function gradgradcheck(
     const grads = grad(fn(...xs), wrt, { gradOutputs: v, createGraph: true, allowUnused: true });
     return concat(grads.map((g, i) => reshape(g ?? new Variable(T.zeros(wrt[i]!.shape, { dtype: 'float64' })), [-1])));
   };
+  checkSameFirstDerivatives(fn, inputs, gradOutput, options);
   return gradcheck(firstDerivatives, [...inputs, gradOutput], options);
+}
+
+/**
+ * The first derivatives under `createGraph` (the differentiable backwards) must equal the plain
+ * backward's, which `gradcheck` checks: a differentiable backward that is wrong, but whose own
+ * derivative is consistent with it, would otherwise pass the second-derivative check.
+ */
+function checkSameFirstDerivatives(
+  fn: (...inputs: Variable[]) => Variable,
+  inputs: readonly Variable[],
+  gradOutput: Variable,
+  options: GradcheckOptions,
+): void {
+  const { atol = 1e-5, rtol = 1e-3 } = options;
+  const leaves = () => inputs.map((x) => new Variable(T.clone(x.data), { requiresGrad: x.requiresGrad }));
+  const firstDerivatives = (createGraph: boolean): (Variable | null)[] =>
+    enableGrad(() => {
+      const xs = leaves();
+      const wrt = xs.filter((x) => x.requiresGrad);
+      const gradOutputs = createGraph ? gradOutput : gradOutput.data;
+      return grad(fn(...xs), wrt, { gradOutputs, createGraph, allowUnused: true });
+    });
+  const plain = firstDerivatives(false);
+  const graph = firstDerivatives(true);
+  const wrtIndex = inputs.map((x, i) => (x.requiresGrad ? i : -1)).filter((i) => i >= 0);
+  plain.forEach((p, k) => {
+    const a = graph[k] ? T.contiguousData(graph[k]!.data) : null;
+    const b = p ? T.contiguousData(p.data) : null;
+    const n = (a ?? b)?.length ?? 0;
+    for (let j = 0; j < n; j++) {
+      const withGraph = a ? a[j]! : 0;
+      const without = b ? b[j]! : 0;
+      if (Math.abs(withGraph - without) <= atol + rtol * Math.abs(without)) continue;
+      const i = wrtIndex[k]!;
+      throw new GradcheckError(
+        `gradgradcheck: input ${i}, element ${j} ${formatIndex(j, inputs[i]!.shape)}: the first derivative under ` +
+          `createGraph is ${withGraph} but the plain backward gives ${without}; an op's differentiableBackward ` +
+          'disagrees with its backward',
+        i,
+        j,
+        withGraph,
+        without,
+        null,
+      );
+    }
+  });
 }

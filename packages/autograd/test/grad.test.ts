@@ -82,21 +82,27 @@ describe('grad', () => {
     );
   });
 
-  it('a custom op with differentiableBackward passes gradgradcheck', () => {
-    const cube = defineOp({
-      name: 'cube',
-      forward(_ctx, x: T.Tensor): T.Tensor {
-        return T.mul(x, T.mul(x, x));
-      },
-      backward(_ctx, g: T.Tensor): [T.Tensor] {
-        throw new Error(`never called under createGraph ${g.size}`);
-      },
-      differentiableBackward(ctx, g) {
-        const [x] = ctx.inputs;
-        return [mul(g, mul(3, mul(x, x)))];
-      },
-    });
-    expect(gradgradcheck((x) => cube(x), [leaf([0.5, -1.5, 2])])).toBe(true);
+  it('a custom op with differentiableBackward passes gradgradcheck; one that disagrees with its backward fails it', () => {
+    const cubeWith = (scale: number) =>
+      defineOp({
+        name: 'cube',
+        forward(ctx: ForwardContext<{ x: T.Tensor }>, x: T.Tensor): T.Tensor {
+          ctx.save({ x });
+          return T.mul(x, T.mul(x, x));
+        },
+        backward(ctx, g: T.Tensor): [T.Tensor] {
+          return [T.mul(g, T.mul(3, T.mul(ctx.saved.x, ctx.saved.x)))];
+        },
+        differentiableBackward(ctx, g) {
+          const [x] = ctx.inputs;
+          return [mul(g, mul(scale, mul(x, x)))];
+        },
+      });
+    expect(gradgradcheck((x) => cubeWith(3)(x), [leaf([0.5, -1.5, 2])])).toBe(true);
+    // 2.9·x² is consistent with its own derivative, so only the comparison with backward catches it.
+    expect(() => gradgradcheck((x) => cubeWith(2.9)(x), [leaf([0.5, -1.5, 2])])).toThrow(
+      /first derivative under createGraph is .* but the plain backward gives/,
+    );
   });
 
   it('gradgradcheck over the arithmetic ops', () => {

@@ -10,12 +10,16 @@ import {
   div,
   exp,
   expand,
+  gelu,
+  indexSelect,
   gradgradcheck,
   leakyRelu,
   log,
   logSoftmax,
   logsumexp,
   matmul,
+  maxWithIndices,
+  minWithIndices,
   mean,
   mul,
   narrow,
@@ -24,6 +28,7 @@ import {
   relu,
   reshape,
   sigmoid,
+  slice,
   softmax,
   sqrt,
   stack,
@@ -68,6 +73,8 @@ describe('gradgradcheck: second derivatives of the autograd ops', () => {
           gradgradcheck((v) => f(v), [x]);
         gradgradcheck((v) => mul(leakyRelu(v, 0.2), v), [x]);
         gradgradcheck((v) => mul(clamp(v, -0.5, 0.5), v), [x]);
+        gradgradcheck((v) => gelu(v), [x]);
+        gradgradcheck((v) => gelu(v, { approximate: 'tanh' }), [x]);
         gradgradcheck((v) => log(v), [p]);
         gradgradcheck((v) => sqrt(v), [p]);
       }),
@@ -82,6 +89,10 @@ describe('gradgradcheck: second derivatives of the autograd ops', () => {
         const dim = Math.abs(seed) % shape.length;
         gradgradcheck((v) => mul(sum(mul(v, v), dim), mean(v)), [x]);
         gradgradcheck((v) => mul(amax(v, dim), amax(v, dim)), [x]);
+        for (const extreme of [maxWithIndices, minWithIndices]) {
+          gradgradcheck((v) => mul(extreme(v, dim).values, extreme(v, dim).values), [x]);
+          gradgradcheck((v) => mul(extreme(v, dim, true).values, v), [x]);
+        }
         gradgradcheck((v) => logsumexp(v, dim), [x]);
         gradgradcheck((v) => softmax(v, dim), [x]);
         gradgradcheck((v) => logSoftmax(v, dim), [x]);
@@ -124,6 +135,19 @@ describe('gradgradcheck: second derivatives of the autograd ops', () => {
         );
         gradgradcheck(
           square((v) => stack([v, v], 0)),
+          [x],
+        );
+        gradgradcheck(
+          square((v) => slice(v, 2, -3, undefined, 2)),
+          [x],
+        );
+        gradgradcheck(
+          square((v) => slice(v, 1, 0, 3, 2)),
+          [x],
+        );
+        // Repeated indices: their gradients add, and so do their second derivatives.
+        gradgradcheck(
+          square((v) => indexSelect(v, 2, [3, 0, 3, 1])),
           [x],
         );
         for (const mode of ['constant', 'reflect', 'replicate', 'circular'] as const)

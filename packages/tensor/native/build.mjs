@@ -52,7 +52,16 @@ try {
   mkdirSync(out, { recursive: true });
   const target = join(out, 'torchlet.node');
   const tmp = join(out, `torchlet.node.${process.pid}`);
-  const common = ['-std=c++17', '-O3', '-fPIC', '-shared', '-pthread', '-fvisibility=hidden', `-I${include}`];
+  const common = [
+    '-std=c++17',
+    '-O3',
+    '-ffp-contract=off',
+    '-fPIC',
+    '-shared',
+    '-pthread',
+    '-fvisibility=hidden',
+    `-I${include}`,
+  ];
   const link = process.platform === 'darwin' ? ['-undefined', 'dynamic_lookup'] : [];
   // For this machine first; a compiler that does not know -march=native gets a portable build.
   const attempts = [['-march=native'], []];

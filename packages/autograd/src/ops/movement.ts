@@ -182,6 +182,10 @@ export const slice = defineOp({
     const zeros = T.zeros(inputShape, { dtype: gradOutput.dtype });
     return [T.indexAdd(zeros, axis, positions, gradOutput)];
   },
+  differentiableBackward(ctx, gradOutput): [Variable] {
+    const { inputShape, axis, positions } = ctx.saved;
+    return [indexAddToZeros(gradOutput, inputShape, axis, positions)];
+  },
 });
 
 /**
@@ -279,6 +283,35 @@ export const indexSelect = defineOp({
     const { inputShape, dim, index } = ctx.saved;
     const zeros = T.zeros(inputShape, { dtype: gradOutput.dtype });
     return [T.indexAdd(zeros, dim, index, gradOutput)];
+  },
+  differentiableBackward(ctx, gradOutput): [Variable] {
+    const { inputShape, dim, index } = ctx.saved;
+    return [indexAddToZeros(gradOutput, inputShape, dim, index)];
+  },
+});
+
+/**
+ * The adjoint of `indexSelect` (and of `slice`, whose positions are an index) as a differentiable
+ * op: `g` added into zeros of `inputShape` at `index` along `dim`. Its own adjoint is `indexSelect`,
+ * so the gradients of both can be differentiated again. `g`: `[..., K, ...]` → `inputShape`.
+ */
+const indexAddToZeros = defineOp({
+  name: 'indexAdd',
+  forward(
+    ctx: ForwardContext<{ dim: number; index: Tensor | readonly number[] }>,
+    g: Tensor,
+    inputShape: Shape,
+    dim: number,
+    index: Tensor | readonly number[],
+  ): Tensor {
+    ctx.save({ dim, index });
+    return T.indexAdd(T.zeros(inputShape, { dtype: g.dtype }), dim, index, g);
+  },
+  backward(ctx, gradOutput: Tensor): [Tensor] {
+    return [T.indexSelect(gradOutput, ctx.saved.dim, ctx.saved.index)];
+  },
+  differentiableBackward(ctx, gradOutput): [Variable] {
+    return [indexSelect(gradOutput, ctx.saved.dim, ctx.saved.index)];
   },
 });
 

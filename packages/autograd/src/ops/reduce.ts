@@ -159,6 +159,15 @@ function indexedExtreme(name: 'maxWithIndices' | 'minWithIndices', reduce: typeo
       }
       return [gradInput];
     },
+    differentiableBackward(ctx, gradValues): [Variable] {
+      // A constant one-hot mask of the winners: locally each value is the one input element it came from.
+      const { indices, inputShape, axis } = ctx.saved;
+      const kept = inputShape.map((d, i) => (i === axis ? 1 : d));
+      const along = inputShape.map((d, i) => (i === axis ? d : 1));
+      const positions = T.reshape(T.arange(0, inputShape[axis]!, 1, { dtype: 'int32' }), along);
+      const winners = T.cast(T.eq(positions, T.reshape(indices, kept)), gradValues.dtype);
+      return [mul(winners, reshape(gradValues, kept))];
+    },
   });
 }
 

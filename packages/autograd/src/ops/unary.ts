@@ -2,7 +2,7 @@ import * as T from '@torchlet/tensor';
 import type { Tensor } from '@torchlet/tensor';
 import { defineOp, type ForwardContext } from '../function.js';
 import type { Variable } from '../variable.js';
-import { mul, sub, div } from './arithmetic.js';
+import { add, mul, sub, div } from './arithmetic.js';
 import { zipWith } from './pointwise.js';
 import { where } from './where.js';
 
@@ -288,6 +288,36 @@ export const gelu = defineOp({
         return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * dInner);
       }),
     ];
+  },
+  differentiableBackward(ctx, gradOutput): [Variable] {
+    // The same derivative as above, written in differentiable ops.
+    const [x] = ctx.inputs;
+    if (ctx.saved.approximate === 'none') return [mul(gradOutput, add(normalCdf(x), mul(x, normalPdf(x))))];
+    const t = tanh(mul(add(x, mul(mul(x, mul(x, x)), GELU_CUBIC)), SQRT_2_OVER_PI));
+    const dInner = mul(add(mul(mul(x, x), 3 * GELU_CUBIC), 1), SQRT_2_OVER_PI);
+    const d = add(mul(add(t, 1), 0.5), mul(mul(mul(x, 0.5), sub(1, mul(t, t))), dInner));
+    return [mul(gradOutput, d)];
+  },
+});
+
+/** φ(x) = e^(−x²/2)/√(2π), the standard normal density, in differentiable ops. */
+function normalPdf(x: Variable): Variable {
+  return mul(exp(mul(mul(x, x), -0.5)), INV_SQRT_2PI);
+}
+
+/** Φ(x), the standard normal CDF, for GELU's second derivative: Φ' = φ, itself differentiable. */
+const normalCdf = defineOp({
+  name: 'normalCdf',
+  forward(ctx: ForwardContext<{ x: Tensor }>, x: Tensor): Tensor {
+    ctx.save({ x });
+    return T.mul(T.add(T.erf(T.mul(x, SQRT_HALF)), 1), 0.5);
+  },
+  backward(ctx, gradOutput: Tensor): [Tensor] {
+    const { x } = ctx.saved;
+    return [T.mul(gradOutput, T.mul(T.exp(T.mul(T.mul(x, x), -0.5)), INV_SQRT_2PI))];
+  },
+  differentiableBackward(ctx, gradOutput): [Variable] {
+    return [mul(gradOutput, normalPdf(ctx.inputs[0]))];
   },
 });
 

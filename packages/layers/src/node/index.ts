@@ -4,3 +4,4 @@ export { loadMnist, mnistDataDir, mnistDatasets, MNIST_FILES, type Mnist } from 
 export { saveTrainingCheckpoint, loadTrainingCheckpoint } from './training-checkpoint.js';
 export { exportOnnx } from './onnx.js';
 export { encodePng, writePng, filtersToPng, featureMapsToPng, lineChartToPng, saveImage } from './png.js';
+export { parseFlags, UsageError, type FlagSpec, type FlagValues } from './flags.js';

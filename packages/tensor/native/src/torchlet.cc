@@ -1,402 +1,29 @@
-// Torchlet's native kernels behind Node-API: float32 and float64 GEMM, packed, cache-blocked and
-// register-tiled, split over a persistent thread pool of its own.
+// Torchlet's native kernels behind Node-API: float32 and float64 GEMM (gemm.h), the convolution
+// kernels and the fused conv → ReLU → max-pool block with its backward (conv.h), and the Adam step
+// (adam.h), all on a persistent thread pool of the addon's own (thread-pool.h).
 //
-// Built at install time for the machine it runs on (native/build.mjs: -O3 -march=native), so the vector
-// width below is whatever that machine has: 512-bit on AVX-512, 256-bit on AVX/AVX2, else 128-bit
-// (SSE2, NEON). The kernels read and write the callers' typed arrays in place: no copy per call.
-//
-// Determinism: every element of C is summed in the same order whatever the thread count. The k loop is
-// cut into KC blocks at fixed places, each block is summed inside one micro-kernel call in k order, and
-// tasks own whole MR×NR tiles whose grid starts at C's origin, so which thread computes a tile (and how
-// many there are) changes nothing in its arithmetic.
+// Built at install time for the machine it runs on (native/build.mjs: -O3 -march=native). The kernels
+// read and write the callers' typed arrays in place: no copy per call. Results are bit-identical for
+// any thread count: every kernel cuts its work at places fixed by the shapes alone.
 #include <node_api.h>
 
-#include <algorithm>
-#include <atomic>
-#include <condition_variable>
-#include <cstdint>
-#include <cstdlib>
-#include <cstring>
 #include <mutex>
-#include <thread>
-#include <vector>
 
-#if defined(__x86_64__) || defined(__i386__)
-#include <immintrin.h>
-static inline void cpu_relax() { _mm_pause(); }
-#elif defined(__aarch64__)
-static inline void cpu_relax() { __asm__ __volatile__("yield"); }
-#else
-static inline void cpu_relax() {}
-#endif
-
-#if defined(__AVX512F__)
-#define VECTOR_BYTES 64
-#define SIMD_NAME "avx512"
-#elif defined(__AVX__)
-#define VECTOR_BYTES 32
-#if defined(__AVX2__) && defined(__FMA__)
-#define SIMD_NAME "avx2+fma"
-#else
-#define SIMD_NAME "avx"
-#endif
-#elif defined(__ARM_NEON)
-#define VECTOR_BYTES 16
-#define SIMD_NAME "neon"
-#elif defined(__SSE2__)
-#define VECTOR_BYTES 16
-#define SIMD_NAME "sse2"
-#else
-#define VECTOR_BYTES 16
-#define SIMD_NAME "generic"
-#endif
-
-typedef float vfloat __attribute__((vector_size(VECTOR_BYTES)));
-typedef double vdouble __attribute__((vector_size(VECTOR_BYTES)));
-
-template <typename T>
-struct Vec;
-template <>
-struct Vec<float> {
-  typedef vfloat type;
-};
-template <>
-struct Vec<double> {
-  typedef vdouble type;
-};
-
-// Tile sizes. The micro-tile is MR rows × NR = 2 vectors of columns, all MR·2 accumulators in registers:
-// 8×2 = 16 of AVX-512's 32 registers (8×32 floats), 6×2 = 12 of AVX's 16. KC = 256 keeps one packed B
-// sliver (KC·NR) in L1 for float64 and in L1/L2 for float32; MC rows of packed A (MC·KC) stay in L2.
-template <typename T>
-struct Tiles {
-  static constexpr long VL = VECTOR_BYTES / sizeof(T);
-  static constexpr long NR = 2 * VL;
-  static constexpr long MR = VECTOR_BYTES == 64 ? 8 : 6;
-  static constexpr long KC = 256;
-  static constexpr long MC = MR * (VECTOR_BYTES == 64 ? 12 : 16);
-  // Columns of B packed at once (one panel), and rows of A packed at once (bounds the scratch).
-  static constexpr long NC = 4096;
-  static constexpr long MB = MC * 32;
-};
-
-// ---------------------------------------------------------------------------------------------------
-// The thread pool: the caller publishes a job of `count` tasks, runs tasks itself, and waits until every
-// task is done. Workers spin briefly for the next job (back-to-back products skip the sleep), then sleep
-// on a condition variable. The job word holds (generation << 32 | next task), so a worker that wakes
-// late can never claim a task of a newer job against an older one's function.
-
-typedef void (*TaskFn)(void* ctx, long task);
-
-class Pool {
- public:
-  void run(TaskFn fn, void* ctx, long count, int threads) {
-    if (threads <= 1 || count <= 1) {
-      for (long t = 0; t < count; t++) fn(ctx, t);
-      return;
-    }
-    ensure(threads - 1);
-    fn_ = fn;
-    ctx_ = ctx;
-    count_ = count;
-    participants_.store(threads - 1, std::memory_order_relaxed);
-    done_.store(0, std::memory_order_relaxed);
-    uint64_t gen = (job_.load(std::memory_order_relaxed) >> 32) + 1;
-    job_.store(gen << 32, std::memory_order_release);
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-    }
-    wake_.notify_all();
-    work(gen);
-    // Wait for the tasks workers claimed: spin (they are short), then yield the core to them.
-    for (long spins = 0; done_.load(std::memory_order_acquire) < count; spins++) {
-      if (spins < 4096)
-        cpu_relax();
-      else
-        std::this_thread::yield();
-    }
-  }
-
-  int size() const { return static_cast<int>(workers_.size()); }
-
- private:
-  // Claims and runs tasks of job `gen` until none is left.
-  void work(uint64_t gen) {
-    for (;;) {
-      uint64_t word = job_.load(std::memory_order_acquire);
-      if ((word >> 32) != gen) return;
-      long next = static_cast<long>(word & 0xffffffffu);
-      if (next >= count_) return;
-      if (!job_.compare_exchange_weak(word, word + 1, std::memory_order_acq_rel)) continue;
-      fn_(ctx_, next);
-      done_.fetch_add(1, std::memory_order_release);
-    }
-  }
-
-  void ensure(int workers) {
-    while (static_cast<int>(workers_.size()) < workers) {
-      int index = static_cast<int>(workers_.size());
-      workers_.emplace_back([this, index] { loop(index); });
-      workers_.back().detach();
-    }
-  }
-
-  void loop(int index) {
-    uint64_t seen = job_.load(std::memory_order_acquire) >> 32;
-    for (;;) {
-      // Poll briefly (tens of µs) for the next job before sleeping.
-      uint64_t gen = seen;
-      for (int spins = 0; spins < 4000; spins++) {
-        gen = job_.load(std::memory_order_acquire) >> 32;
-        if (gen != seen) break;
-        cpu_relax();
-      }
-      if (gen == seen) {
-        std::unique_lock<std::mutex> lock(mutex_);
-        wake_.wait(lock, [&] { return (job_.load(std::memory_order_acquire) >> 32) != seen; });
-        gen = job_.load(std::memory_order_acquire) >> 32;
-      }
-      seen = gen;
-      if (index < participants_.load(std::memory_order_relaxed)) work(gen);
-    }
-  }
-
-  std::vector<std::thread> workers_;
-  std::atomic<uint64_t> job_{0};
-  std::atomic<long> done_{0};
-  std::atomic<int> participants_{0};
-  TaskFn fn_ = nullptr;
-  void* ctx_ = nullptr;
-  long count_ = 0;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-};
+#include "adam.h"
+#include "conv.h"
+#include "gemm.h"
+#include "thread-pool.h"
 
 // One pool for the process, never destroyed (its detached threads sleep until the process exits).
 static Pool* pool = new Pool();
-// One GEMM at a time: the pool and the packing scratch are shared (JS worker threads may each load us).
-static std::mutex gemm_mutex;
-
-// ---------------------------------------------------------------------------------------------------
-// Aligned scratch, grown on demand and kept.
-
-struct Scratch {
-  void* data = nullptr;
-  size_t bytes = 0;
-  void* get(size_t want) {
-    if (want > bytes) {
-      std::free(data);
-      bytes = (want + 4095) & ~static_cast<size_t>(4095);
-      data = std::aligned_alloc(64, bytes);
-      if (data == nullptr) bytes = 0;
-    }
-    return data;
-  }
-};
+// One kernel at a time: the pool and the shared scratch are the process's (JS worker threads may each
+// load the addon).
+static std::mutex kernel_mutex;
 static Scratch scratch_a, scratch_b;
 
 // ---------------------------------------------------------------------------------------------------
-// GEMM: C = alpha·op(A)·op(B) + beta·C, row-major, element (i, p) of A at a[i·lda + p] (a[p·lda + i]
-// when transA), likewise B; C(i, j) at c[i·ldc + j]. Sizes and strides are 64-bit.
-
-template <typename T>
-struct GemmJob {
-  bool transA, transB;
-  long m, n, k;
-  T alpha, beta;
-  const T* a;
-  long lda;
-  const T* b;
-  long ldb;
-  T* c;
-  long ldc;
-  // The current block: columns [jc, jc + nc), k-steps [pc, pc + kc), rows [ic, ic + mb).
-  long jc, nc, pc, kc, ic, mb;
-  bool first;  // the first k block: C gets beta·C, later blocks add onto it
-  T* ap;       // packed A rows [ic, ic + mb): micro-panels of MR rows, [panel][p][MR]
-  T* bp;       // packed B panel: slivers of NR columns, [sliver][p][NR]
-  // Packing tasks: B slivers (only when packB), then A micro-panels, in chunks.
-  bool packB;
-  long bTasks, aTasks, slivPerTask, panelsPerTask;
-  // Compute tasks: (row block of MC) × (column chunk of nb).
-  long rowBlocks, colChunks, nb;
-};
-
-// Packs `width` rows (A) or columns (B) from `first` over k-steps [p0, p0 + kc) into dst[p·W + x]
-// (W = MR or NR; lanes past `count` are zeros). Element (x, p) is at src[(p0 + p)·ld + first + x] when
-// the operand is stored k-major (A transposed, B plain), else at src[(first + x)·ld + p0 + p].
-template <typename T, long W>
-static void pack(const T* src, long ld, bool kMajor, long first, long count, long p0, long kc, T* dst) {
-  long lanes = std::min(W, count - first);
-  if (kMajor) {
-    for (long p = 0; p < kc; p++) {
-      const T* s = src + (p0 + p) * ld + first;
-      T* d = dst + p * W;
-      if (lanes == W) {
-        std::memcpy(d, s, W * sizeof(T));
-      } else {
-        for (long x = 0; x < lanes; x++) d[x] = s[x];
-        for (long x = lanes; x < W; x++) d[x] = 0;
-      }
-    }
-  } else {
-    for (long x = 0; x < lanes; x++) {
-      const T* s = src + (first + x) * ld + p0;
-      for (long p = 0; p < kc; p++) dst[p * W + x] = s[p];
-    }
-    for (long x = lanes; x < W; x++)
-      for (long p = 0; p < kc; p++) dst[p * W + x] = 0;
-  }
-}
-
-template <typename T>
-static void pack_a_panel(const GemmJob<T>& g, long panel) {
-  constexpr long MR = Tiles<T>::MR;
-  pack<T, MR>(g.a, g.lda, g.transA, g.ic + panel * MR, g.m, g.pc, g.kc, g.ap + panel * MR * g.kc);
-}
-
-template <typename T>
-static void pack_b_sliver(const GemmJob<T>& g, long sliver) {
-  constexpr long NR = Tiles<T>::NR;
-  pack<T, NR>(g.b, g.ldb, !g.transB, g.jc + sliver * NR, g.n, g.pc, g.kc, g.bp + sliver * NR * g.kc);
-}
-
-template <typename T>
-static void pack_task(void* ctx, long task) {
-  const GemmJob<T>& g = *static_cast<GemmJob<T>*>(ctx);
-  constexpr long MR = Tiles<T>::MR, NR = Tiles<T>::NR;
-  if (task < g.bTasks) {
-    long slivers = (g.nc + NR - 1) / NR;
-    long end = std::min(slivers, (task + 1) * g.slivPerTask);
-    for (long s = task * g.slivPerTask; s < end; s++) pack_b_sliver(g, s);
-  } else {
-    task -= g.bTasks;
-    long panels = (g.mb + MR - 1) / MR;
-    long end = std::min(panels, (task + 1) * g.panelsPerTask);
-    for (long s = task * g.panelsPerTask; s < end; s++) pack_a_panel(g, s);
-  }
-}
-
-// The register tile: acc = Σp ap[p]·bp[p] over kc steps, then C = alpha·acc (+ beta·C or + C) for the
-// rows × cols of it that lie inside C.
-template <typename T>
-static inline void micro_kernel(long kc, const T* __restrict ap, const T* __restrict bp, T* __restrict c, long ldc,
-                                long rows, long cols, T alpha, T beta, bool first) {
-  typedef typename Vec<T>::type V;
-  constexpr long MR = Tiles<T>::MR, NR = Tiles<T>::NR, VL = Tiles<T>::VL;
-  V acc[MR][2];
-  for (long i = 0; i < MR; i++) acc[i][0] = acc[i][1] = V{};
-  ap = static_cast<const T*>(__builtin_assume_aligned(ap, 64));
-  bp = static_cast<const T*>(__builtin_assume_aligned(bp, 64));
-  for (long p = 0; p < kc; p++) {
-    V b0 = *reinterpret_cast<const V*>(bp);
-    V b1 = *reinterpret_cast<const V*>(bp + VL);
-#pragma GCC unroll 16
-    for (long i = 0; i < MR; i++) {
-      T ai = ap[i];
-      acc[i][0] += ai * b0;
-      acc[i][1] += ai * b1;
-    }
-    ap += MR;
-    bp += NR;
-  }
-  alignas(64) T tile[MR * NR];
-  for (long i = 0; i < MR; i++) {
-    *reinterpret_cast<V*>(tile + i * NR) = acc[i][0];
-    *reinterpret_cast<V*>(tile + i * NR + VL) = acc[i][1];
-  }
-  // One write-back loop for full and edge tiles, so both round the same way.
-  for (long i = 0; i < rows; i++) {
-    T* ci = c + i * ldc;
-    const T* ti = tile + i * NR;
-    if (!first) {
-      for (long j = 0; j < cols; j++) ci[j] = alpha * ti[j] + ci[j];
-    } else if (beta == 0) {
-      for (long j = 0; j < cols; j++) ci[j] = alpha * ti[j];
-    } else {
-      for (long j = 0; j < cols; j++) ci[j] = alpha * ti[j] + beta * ci[j];
-    }
-  }
-}
-
-template <typename T>
-static void compute_task(void* ctx, long task) {
-  const GemmJob<T>& g = *static_cast<GemmJob<T>*>(ctx);
-  constexpr long MR = Tiles<T>::MR, NR = Tiles<T>::NR, MC = Tiles<T>::MC;
-  long rowBlock = task / g.colChunks, colChunk = task % g.colChunks;
-  long r0 = rowBlock * MC, r1 = std::min(g.mb, r0 + MC);
-  long c0 = colChunk * g.nb, c1 = std::min(g.nc, c0 + g.nb);
-  for (long jr = c0; jr < c1; jr += NR) {
-    const T* bp = g.bp + (jr / NR) * NR * g.kc;
-    long cols = std::min(NR, g.nc - jr);
-    for (long ir = r0; ir < r1; ir += MR) {
-      const T* ap = g.ap + (ir / MR) * MR * g.kc;
-      long rows = std::min(MR, g.mb - ir);
-      T* c = g.c + (g.ic + ir) * g.ldc + g.jc + jr;
-      micro_kernel<T>(g.kc, ap, bp, c, g.ldc, rows, cols, g.alpha, g.beta, g.first);
-    }
-  }
-}
-
-static long ceil_div(long a, long b) { return (a + b - 1) / b; }
-
-// C = beta·C where A·B contributes nothing (k = 0 or alpha = 0); beta = 0 writes zeros without reading.
-template <typename T>
-static void scale_c(long m, long n, T beta, T* c, long ldc) {
-  for (long i = 0; i < m; i++) {
-    T* ci = c + i * ldc;
-    if (beta == 0)
-      for (long j = 0; j < n; j++) ci[j] = 0;
-    else if (beta != 1)
-      for (long j = 0; j < n; j++) ci[j] = beta * ci[j];
-  }
-}
-
-template <typename T>
-static bool gemm(GemmJob<T>& g, int threads, double minParallelFlops) {
-  typedef Tiles<T> TT;
-  if (g.m == 0 || g.n == 0) return true;
-  if (g.k == 0 || g.alpha == 0) {
-    scale_c(g.m, g.n, g.beta, g.c, g.ldc);
-    return true;
-  }
-  if (2.0 * g.m * g.n * g.k < minParallelFlops) threads = 1;
-  long kcMax = std::min(TT::KC, g.k);
-  long ncMax = std::min(TT::NC, ceil_div(g.n, TT::NR) * TT::NR);
-  long mbMax = std::min(TT::MB, ceil_div(g.m, TT::MR) * TT::MR);
-  g.bp = static_cast<T*>(scratch_b.get(sizeof(T) * kcMax * ncMax));
-  g.ap = static_cast<T*>(scratch_a.get(sizeof(T) * kcMax * mbMax));
-  if (g.bp == nullptr || g.ap == nullptr) return false;
-  for (g.jc = 0; g.jc < g.n; g.jc += TT::NC) {
-    g.nc = std::min(TT::NC, g.n - g.jc);
-    for (g.pc = 0; g.pc < g.k; g.pc += TT::KC) {
-      g.kc = std::min(TT::KC, g.k - g.pc);
-      g.first = g.pc == 0;
-      for (g.ic = 0; g.ic < g.m; g.ic += TT::MB) {
-        g.mb = std::min(TT::MB, g.m - g.ic);
-        // Pack: B's panel once per (jc, pc), A's rows per block; a task packs ~16 KB.
-        g.packB = g.ic == 0;
-        long slivers = ceil_div(g.nc, TT::NR), panels = ceil_div(g.mb, TT::MR);
-        g.slivPerTask = std::max(1L, 4096 / (TT::NR * g.kc));
-        g.panelsPerTask = std::max(1L, 4096 / (TT::MR * g.kc));
-        g.bTasks = g.packB ? ceil_div(slivers, g.slivPerTask) : 0;
-        g.aTasks = ceil_div(panels, g.panelsPerTask);
-        pool->run(pack_task<T>, &g, g.bTasks + g.aTasks, threads);
-        // Compute: MC-row blocks × column chunks, at least ~16 tasks when the shape allows, so that
-        // a thread that is descheduled on a busy machine leaves little for the others to wait on.
-        g.rowBlocks = ceil_div(g.mb, TT::MC);
-        long chunks = std::min(slivers, std::max(1L, ceil_div(16, g.rowBlocks)));
-        g.nb = ceil_div(slivers, chunks) * TT::NR;
-        g.colChunks = ceil_div(g.nc, g.nb);
-        pool->run(compute_task<T>, &g, g.rowBlocks * g.colChunks, threads);
-      }
-    }
-  }
-  return true;
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Node-API glue.
+// Node-API glue. Every entry point checks its arrays' types and bounds before touching them: a bad call
+// throws (or returns false for dtypes it does not run), never reads or writes outside an array.
 
 static bool get_bool(napi_env env, napi_value v) {
   bool out = false;
@@ -428,6 +55,19 @@ static bool get_array(napi_env env, napi_value v, Array* out) {
   return napi_get_typedarray_info(env, v, &out->type, &out->length, &out->data, nullptr, nullptr) == napi_ok;
 }
 
+// An optional array argument: null/undefined gives data = nullptr and length 0.
+static bool get_optional_array(napi_env env, napi_value v, Array* out) {
+  napi_valuetype kind;
+  napi_typeof(env, v, &kind);
+  if (kind == napi_null || kind == napi_undefined) {
+    *out = Array{napi_float32_array, nullptr, 0};
+    return true;
+  }
+  return get_array(env, v, out);
+}
+
+static bool is_float(const Array& a) { return a.type == napi_float32_array || a.type == napi_float64_array; }
+
 // Whether a stored [rows, cols] matrix with leading dimension ld from offset lies inside length elements.
 static bool fits(long offset, long rows, long cols, long ld, size_t length) {
   if (offset < 0 || rows < 0 || cols < 0 || ld < 0) return false;
@@ -435,67 +75,305 @@ static bool fits(long offset, long rows, long cols, long ld, size_t length) {
   return static_cast<size_t>(offset + (rows - 1) * ld + cols - 1) < length;
 }
 
+// Whether `count` elements from `offset` lie inside the array.
+static bool holds(const Array& a, long offset, double count) {
+  return offset >= 0 && count >= 0 && static_cast<double>(offset) + count <= static_cast<double>(a.length);
+}
+
+static napi_value boolean(napi_env env, bool value) {
+  napi_value result;
+  napi_get_boolean(env, value, &result);
+  return result;
+}
+
+static napi_value range_error(napi_env env, const char* message) {
+  napi_throw_range_error(env, nullptr, message);
+  return nullptr;
+}
+
+// Reads `want` arguments, or throws a TypeError naming the function.
+static bool args(napi_env env, napi_callback_info info, size_t want, napi_value* argv, const char* message) {
+  size_t argc = want;
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc < want) {
+    napi_throw_type_error(env, nullptr, message);
+    return false;
+  }
+  return true;
+}
+
+static int get_threads(napi_env env, napi_value v) {
+  return static_cast<int>(std::max(1L, std::min(256L, get_long(env, v))));
+}
+
 // gemm(transA, transB, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset, ldc, threads,
 //      minParallelFlops) → true when done; false when the operands are not all float32 or all float64
-//      (the caller then uses another kernel). Bounds are checked again here: a bad call never
-//      touches memory outside the arrays.
+//      (the caller then uses another kernel).
 static napi_value Gemm(napi_env env, napi_callback_info info) {
-  size_t argc = 18;
   napi_value argv[18];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  napi_value result;
-  if (argc < 18) {
-    napi_throw_type_error(env, nullptr, "gemm: expected 18 arguments");
-    return nullptr;
-  }
+  if (!args(env, info, 18, argv, "gemm: expected 18 arguments")) return nullptr;
   Array a, b, c;
   bool ok = get_array(env, argv[6], &a) && get_array(env, argv[9], &b) && get_array(env, argv[13], &c);
-  ok = ok && a.type == b.type && b.type == c.type &&
-       (a.type == napi_float32_array || a.type == napi_float64_array);
-  if (!ok) {
-    napi_get_boolean(env, false, &result);
-    return result;
-  }
+  if (!ok || a.type != b.type || b.type != c.type || !is_float(a)) return boolean(env, false);
   bool transA = get_bool(env, argv[0]), transB = get_bool(env, argv[1]);
   long m = get_long(env, argv[2]), n = get_long(env, argv[3]), k = get_long(env, argv[4]);
   double alpha = get_double(env, argv[5]), beta = get_double(env, argv[12]);
   long aOffset = get_long(env, argv[7]), lda = get_long(env, argv[8]);
   long bOffset = get_long(env, argv[10]), ldb = get_long(env, argv[11]);
   long cOffset = get_long(env, argv[14]), ldc = get_long(env, argv[15]);
-  int threads = static_cast<int>(std::max(1L, std::min(256L, get_long(env, argv[16]))));
+  int threads = get_threads(env, argv[16]);
   double minParallelFlops = get_double(env, argv[17]);
   bool inside = m >= 0 && n >= 0 && k >= 0 && fits(cOffset, m, n, ldc, c.length);
   if (m > 0 && n > 0) {
     inside = inside && fits(aOffset, transA ? k : m, transA ? m : k, lda, a.length) &&
              fits(bOffset, transB ? n : k, transB ? k : n, ldb, b.length);
   }
-  if (!inside) {
-    napi_throw_range_error(env, nullptr, "gemm: an operand reaches outside its array");
-    return nullptr;
-  }
+  if (!inside) return range_error(env, "gemm: an operand reaches outside its array");
+  if (2.0 * m * n * k < minParallelFlops) threads = 1;
   bool done;
-  {
-    std::lock_guard<std::mutex> lock(gemm_mutex);
-    if (a.type == napi_float32_array) {
-      GemmJob<float> g{};
-      g.transA = transA, g.transB = transB, g.m = m, g.n = n, g.k = k;
-      g.alpha = static_cast<float>(alpha), g.beta = static_cast<float>(beta);
-      g.a = static_cast<const float*>(a.data) + aOffset, g.lda = lda;
-      g.b = static_cast<const float*>(b.data) + bOffset, g.ldb = ldb;
-      g.c = static_cast<float*>(c.data) + cOffset, g.ldc = ldc;
-      done = gemm(g, threads, minParallelFlops);
-    } else {
-      GemmJob<double> g{};
-      g.transA = transA, g.transB = transB, g.m = m, g.n = n, g.k = k;
-      g.alpha = alpha, g.beta = beta;
-      g.a = static_cast<const double*>(a.data) + aOffset, g.lda = lda;
-      g.b = static_cast<const double*>(b.data) + bOffset, g.ldb = ldb;
-      g.c = static_cast<double*>(c.data) + cOffset, g.ldc = ldc;
-      done = gemm(g, threads, minParallelFlops);
-    }
+  std::lock_guard<std::mutex> lock(kernel_mutex);
+  if (a.type == napi_float32_array) {
+    auto g = gemm_job<float>(transA, transB, m, n, k, static_cast<float>(alpha), static_cast<const float*>(a.data) + aOffset,
+                             lda, static_cast<const float*>(b.data) + bOffset, ldb, static_cast<float>(beta),
+                             static_cast<float*>(c.data) + cOffset, ldc);
+    done = gemm(g, threads, *pool, scratch_a, scratch_b);
+  } else {
+    auto g = gemm_job<double>(transA, transB, m, n, k, alpha, static_cast<const double*>(a.data) + aOffset, lda,
+                              static_cast<const double*>(b.data) + bOffset, ldb, beta,
+                              static_cast<double*>(c.data) + cOffset, ldc);
+    done = gemm(g, threads, *pool, scratch_a, scratch_b);
   }
-  napi_get_boolean(env, done, &result);
-  return result;
+  return boolean(env, done);
+}
+
+// The planar geometry [C, H, W, kH, kW, sH, sW, pH, pW, dH, dW, Hout, Wout]: integers below 2^31, sizes,
+// strides and dilations positive, paddings not negative.
+static bool get_geometry(napi_env env, napi_value v, ConvGeom* g) {
+  bool isArray = false;
+  napi_is_array(env, v, &isArray);
+  uint32_t length = 0;
+  if (!isArray || napi_get_array_length(env, v, &length) != napi_ok || length != 13) return false;
+  long values[13];
+  for (uint32_t i = 0; i < 13; i++) {
+    napi_value item;
+    napi_get_element(env, v, i, &item);
+    double d = get_double(env, item);
+    if (!(d >= 0 && d < 2147483648.0) || d != std::floor(d)) return false;
+    values[i] = static_cast<long>(d);
+  }
+  *g = ConvGeom{values[0], values[1], values[2], values[3],  values[4],  values[5], values[6],
+                values[7], values[8], values[9], values[10], values[11], values[12]};
+  if (g->C < 1 || g->H < 1 || g->W < 1 || g->kH < 1 || g->kW < 1 || g->sH < 1 || g->sW < 1 || g->dH < 1 ||
+      g->dW < 1 || g->oH < 1 || g->oW < 1)
+    return false;
+  // Any sizes are memory-safe from here: im2col/col2im read and write only input positions inside
+  // [0, H) × [0, W), whatever the padding on either side; the callers' arrays are checked against them.
+  return true;
+}
+
+template <typename T>
+static T* data(const Array& a, long offset = 0) {
+  return a.data == nullptr ? nullptr : static_cast<T*>(a.data) + offset;
+}
+
+// convForward(geometry, groups, cOutG, count, x, xOffset, w, wOffset, y, yOffset, keep, beta, bias,
+//             pooled, indices, pooledOffset, windowRows, threads, minParallelFlops)
+//   y[n] = W·im2col(x[n]) (+ beta·y, or from bias) for `count` samples; keep (or null) receives every
+//   sample's columns; pooled/indices (or null) the fused relu → max-pool(windowRows×2) from pooledOffset.
+//   → false when the float arrays are not all one dtype (nothing touched).
+static napi_value ConvForward(napi_env env, napi_callback_info info) {
+  napi_value argv[19];
+  if (!args(env, info, 19, argv, "convForward: expected 19 arguments")) return nullptr;
+  ConvGeom g;
+  if (!get_geometry(env, argv[0], &g)) return range_error(env, "convForward: not a convolution geometry");
+  long groups = get_long(env, argv[1]), cOutG = get_long(env, argv[2]), count = get_long(env, argv[3]);
+  Array x, w, y, keep, bias, pooled, indices;
+  if (!get_array(env, argv[4], &x) || !get_array(env, argv[6], &w) || !get_array(env, argv[8], &y) ||
+      !get_optional_array(env, argv[10], &keep) || !get_optional_array(env, argv[12], &bias) ||
+      !get_optional_array(env, argv[13], &pooled) || !get_optional_array(env, argv[14], &indices))
+    return boolean(env, false);
+  napi_typedarray_type t = x.type;
+  if (!is_float(x) || w.type != t || y.type != t || (keep.data && keep.type != t) || (bias.data && bias.type != t) ||
+      (pooled.data && (pooled.type != t || indices.type != napi_int32_array)))
+    return boolean(env, false);
+  long xOffset = get_long(env, argv[5]), wOffset = get_long(env, argv[7]), yOffset = get_long(env, argv[9]);
+  long pooledOffset = get_long(env, argv[15]), windowRows = get_long(env, argv[16]);
+  if (groups < 1 || cOutG < 1 || count < 0 || g.C % groups != 0) return range_error(env, "convForward: bad groups");
+  long cOut = cOutG * groups, P = g.positions();
+  double perSample = static_cast<double>(cOut) * (g.oH / std::max(1L, windowRows)) * (g.oW / 2);
+  bool inside = holds(x, xOffset, static_cast<double>(count) * g.sampleIn()) &&
+                holds(w, wOffset, static_cast<double>(cOut) * (g.rows() / groups)) &&
+                holds(y, yOffset, static_cast<double>(count) * cOut * P) &&
+                (!keep.data || holds(keep, 0, static_cast<double>(count) * g.rows() * P)) &&
+                (!bias.data || holds(bias, 0, cOut));
+  if (pooled.data)
+    inside = inside && (windowRows == 1 || windowRows == 2) && g.oH >= windowRows && g.oW >= 2 &&
+             holds(pooled, pooledOffset, count * perSample) && holds(indices, pooledOffset, count * perSample);
+  if (!inside) return range_error(env, "convForward: an operand reaches outside its array");
+  int threads = get_threads(env, argv[17]);
+  double minParallelFlops = get_double(env, argv[18]);
+  double beta = get_double(env, argv[11]);
+  std::lock_guard<std::mutex> lock(kernel_mutex);
+  auto run = [&](auto zero) {
+    typedef decltype(zero) T;
+    ConvCall<T> c{};
+    c.g = g, c.groups = groups, c.cOutG = cOutG, c.count = count, c.pool = pool, c.ok = true;
+    c.x = data<T>(x, xOffset), c.w = data<T>(w, wOffset), c.y = data<T>(y, yOffset), c.keep = data<T>(keep);
+    c.beta = static_cast<T>(beta), c.bias = data<T>(bias), c.windowRows = windowRows;
+    c.pooled = data<T>(pooled, pooledOffset), c.indices = data<int32_t>(indices, pooledOffset);
+    return conv_forward(c, threads, minParallelFlops);
+  };
+  return boolean(env, t == napi_float32_array ? run(0.0f) : run(0.0));
+}
+
+// convAdjoint(geometry, groups, cOutG, count, x, xOffset, w, wOffset, y, yOffset, threads, minParallelFlops)
+//   x[n] += col2im(Wᵀ·y[n]) for `count` samples. → false when not all one float dtype.
+static napi_value ConvAdjoint(napi_env env, napi_callback_info info) {
+  napi_value argv[12];
+  if (!args(env, info, 12, argv, "convAdjoint: expected 12 arguments")) return nullptr;
+  ConvGeom g;
+  if (!get_geometry(env, argv[0], &g)) return range_error(env, "convAdjoint: not a convolution geometry");
+  long groups = get_long(env, argv[1]), cOutG = get_long(env, argv[2]), count = get_long(env, argv[3]);
+  Array x, w, y;
+  if (!get_array(env, argv[4], &x) || !get_array(env, argv[6], &w) || !get_array(env, argv[8], &y))
+    return boolean(env, false);
+  if (!is_float(x) || w.type != x.type || y.type != x.type) return boolean(env, false);
+  long xOffset = get_long(env, argv[5]), wOffset = get_long(env, argv[7]), yOffset = get_long(env, argv[9]);
+  if (groups < 1 || cOutG < 1 || count < 0 || g.C % groups != 0) return range_error(env, "convAdjoint: bad groups");
+  long cOut = cOutG * groups;
+  if (!holds(x, xOffset, static_cast<double>(count) * g.sampleIn()) ||
+      !holds(w, wOffset, static_cast<double>(cOut) * (g.rows() / groups)) ||
+      !holds(y, yOffset, static_cast<double>(count) * cOut * g.positions()))
+    return range_error(env, "convAdjoint: an operand reaches outside its array");
+  int threads = get_threads(env, argv[10]);
+  double minParallelFlops = get_double(env, argv[11]);
+  std::lock_guard<std::mutex> lock(kernel_mutex);
+  auto run = [&](auto zero) {
+    typedef decltype(zero) T;
+    ConvCall<T> c{};
+    c.g = g, c.groups = groups, c.cOutG = cOutG, c.count = count, c.pool = pool, c.ok = true;
+    c.xOut = data<T>(x, xOffset), c.w = data<T>(w, wOffset), c.yIn = data<T>(y, yOffset);
+    return conv_adjoint(c, threads, minParallelFlops);
+  };
+  return boolean(env, x.type == napi_float32_array ? run(0.0f) : run(0.0));
+}
+
+// convWeightGrad(geometry, groups, cOutG, count, x, xOffset, kept, y, yOffset, gw, gb, threads,
+//                minParallelFlops)
+//   gw = Σn y[n]·im2col(x[n])ᵀ per group (overwritten), from the kept columns when given; gb (or null)
+//   = Σ y per channel. → false when not all one float dtype.
+static napi_value ConvWeightGrad(napi_env env, napi_callback_info info) {
+  napi_value argv[13];
+  if (!args(env, info, 13, argv, "convWeightGrad: expected 13 arguments")) return nullptr;
+  ConvGeom g;
+  if (!get_geometry(env, argv[0], &g)) return range_error(env, "convWeightGrad: not a convolution geometry");
+  long groups = get_long(env, argv[1]), cOutG = get_long(env, argv[2]), count = get_long(env, argv[3]);
+  Array x, kept, y, gw, gb;
+  if (!get_array(env, argv[4], &x) || !get_optional_array(env, argv[6], &kept) || !get_array(env, argv[7], &y) ||
+      !get_array(env, argv[9], &gw) || !get_optional_array(env, argv[10], &gb))
+    return boolean(env, false);
+  napi_typedarray_type t = x.type;
+  if (!is_float(x) || y.type != t || gw.type != t || (kept.data && kept.type != t) || (gb.data && gb.type != t))
+    return boolean(env, false);
+  long xOffset = get_long(env, argv[5]), yOffset = get_long(env, argv[8]);
+  if (groups < 1 || cOutG < 1 || count < 1 || g.C % groups != 0)
+    return range_error(env, "convWeightGrad: bad groups or an empty batch");
+  long cOut = cOutG * groups, P = g.positions();
+  if (!holds(x, xOffset, static_cast<double>(count) * g.sampleIn()) ||
+      !holds(y, yOffset, static_cast<double>(count) * cOut * P) ||
+      !holds(gw, 0, static_cast<double>(cOut) * (g.rows() / groups)) || (gb.data && !holds(gb, 0, cOut)) ||
+      (kept.data && !holds(kept, 0, static_cast<double>(count) * g.rows() * P)))
+    return range_error(env, "convWeightGrad: an operand reaches outside its array");
+  int threads = get_threads(env, argv[11]);
+  double minParallelFlops = get_double(env, argv[12]);
+  std::lock_guard<std::mutex> lock(kernel_mutex);
+  auto run = [&](auto zero) {
+    typedef decltype(zero) T;
+    ConvCall<T> c{};
+    c.g = g, c.groups = groups, c.cOutG = cOutG, c.count = count, c.pool = pool, c.ok = true;
+    c.x = data<T>(x, xOffset), c.kept = data<T>(kept), c.yIn = data<T>(y, yOffset);
+    c.gw = data<T>(gw), c.gb = data<T>(gb);
+    return conv_weight_grad(c, threads, minParallelFlops);
+  };
+  return boolean(env, t == napi_float32_array ? run(0.0f) : run(0.0));
+}
+
+// maxPoolReluBackward(channels, h, w, windowRows, count, gradPooled, pooled, indices, gradY, threads)
+//   gradY (written whole) from the fused forward's pooled output, indices and the pooled gradient.
+static napi_value MaxPoolReluBackward(napi_env env, napi_callback_info info) {
+  napi_value argv[10];
+  if (!args(env, info, 10, argv, "maxPoolReluBackward: expected 10 arguments")) return nullptr;
+  long channels = get_long(env, argv[0]), h = get_long(env, argv[1]), w = get_long(env, argv[2]);
+  long windowRows = get_long(env, argv[3]), count = get_long(env, argv[4]);
+  Array gradPooled, pooled, indices, gradY;
+  if (!get_array(env, argv[5], &gradPooled) || !get_array(env, argv[6], &pooled) ||
+      !get_array(env, argv[7], &indices) || !get_array(env, argv[8], &gradY))
+    return boolean(env, false);
+  napi_typedarray_type t = gradY.type;
+  if (!is_float(gradY) || gradPooled.type != t || pooled.type != t || indices.type != napi_int32_array)
+    return boolean(env, false);
+  if (channels < 0 || h < windowRows || w < 2 || count < 0 || (windowRows != 1 && windowRows != 2))
+    return range_error(env, "maxPoolReluBackward: bad sizes");
+  double perSample = static_cast<double>(channels) * (h / windowRows) * (w / 2);
+  double ySize = static_cast<double>(count) * channels * h * w;
+  if (!holds(gradPooled, 0, count * perSample) || !holds(pooled, 0, count * perSample) ||
+      !holds(indices, 0, count * perSample) || !holds(gradY, 0, ySize))
+    return range_error(env, "maxPoolReluBackward: an operand reaches outside its array");
+  // Every index must point inside its own window's plane: a stale or foreign indices array cannot write
+  // outside gradY.
+  const int32_t* idx = static_cast<const int32_t*>(indices.data);
+  for (long i = 0, n = static_cast<long>(count * perSample); i < n; i++)
+    if (idx[i] < 0 || idx[i] >= h * w) return range_error(env, "maxPoolReluBackward: an index lies outside its plane");
+  int threads = ySize >= 65536 ? get_threads(env, argv[9]) : 1;
+  std::lock_guard<std::mutex> lock(kernel_mutex);
+  auto run = [&](auto zero) {
+    typedef decltype(zero) T;
+    PoolBackwardCall<T> c{channels, h, w, windowRows, data<T>(gradPooled), data<T>(pooled),
+                          data<int32_t>(indices), data<T>(gradY)};
+    pool->run(pool_backward_sample<T>, &c, count, threads);
+  };
+  if (t == napi_float32_array)
+    run(0.0f);
+  else
+    run(0.0);
+  return boolean(env, true);
+}
+
+// adamStep(param, paramOffset, grad, m, v, sign, beta1, beta2, stepSize, bias2Sqrt, eps, threads)
+//   one Adam update (adam.h) of grad.length elements. → false when not all one float dtype.
+static napi_value AdamStep(napi_env env, napi_callback_info info) {
+  napi_value argv[12];
+  if (!args(env, info, 12, argv, "adamStep: expected 12 arguments")) return nullptr;
+  Array param, grad, m, v;
+  if (!get_array(env, argv[0], &param) || !get_array(env, argv[2], &grad) || !get_array(env, argv[3], &m) ||
+      !get_array(env, argv[4], &v))
+    return boolean(env, false);
+  napi_typedarray_type t = param.type;
+  if (!is_float(param) || grad.type != t || m.type != t || v.type != t) return boolean(env, false);
+  long offset = get_long(env, argv[1]);
+  long count = static_cast<long>(grad.length);
+  if (!holds(param, offset, count) || !holds(m, 0, count) || !holds(v, 0, count))
+    return range_error(env, "adamStep: an operand reaches outside its array");
+  int threads = count >= (1 << 14) ? get_threads(env, argv[11]) : 1;
+  double sign = get_double(env, argv[5]), beta1 = get_double(env, argv[6]), beta2 = get_double(env, argv[7]);
+  double stepSize = get_double(env, argv[8]), bias2Sqrt = get_double(env, argv[9]), eps = get_double(env, argv[10]);
+  std::lock_guard<std::mutex> lock(kernel_mutex);
+  auto run = [&](auto zero) {
+    typedef decltype(zero) T;
+    // Slices on 64-byte lines, so two threads never write one cache line.
+    long lane = 64 / sizeof(T);
+    long chunk = ceil_div(ceil_div(count, threads * 4L), lane) * lane;
+    AdamCall<T> c{data<T>(param, offset), data<T>(grad), data<T>(m), data<T>(v), count, chunk,
+                  sign, beta1, beta2, stepSize, bias2Sqrt, eps};
+    pool->run(adam_task<T>, &c, ceil_div(count, chunk), threads);
+  };
+  if (count > 0) {
+    if (t == napi_float32_array)
+      run(0.0f);
+    else
+      run(0.0);
+  }
+  return boolean(env, true);
 }
 
 // info() → { simd, vectorBytes, workers }: what this build runs on, for getBackendInfo and logs.
@@ -512,10 +390,20 @@ static napi_value Info(napi_env env, napi_callback_info) {
 }
 
 NAPI_MODULE_INIT() {
-  napi_value fn;
-  napi_create_function(env, "gemm", NAPI_AUTO_LENGTH, Gemm, nullptr, &fn);
-  napi_set_named_property(env, exports, "gemm", fn);
-  napi_create_function(env, "info", NAPI_AUTO_LENGTH, Info, nullptr, &fn);
-  napi_set_named_property(env, exports, "info", fn);
+  const struct {
+    const char* name;
+    napi_callback fn;
+  } entries[] = {{"gemm", Gemm},
+                 {"convForward", ConvForward},
+                 {"convAdjoint", ConvAdjoint},
+                 {"convWeightGrad", ConvWeightGrad},
+                 {"maxPoolReluBackward", MaxPoolReluBackward},
+                 {"adamStep", AdamStep},
+                 {"info", Info}};
+  for (const auto& entry : entries) {
+    napi_value fn;
+    napi_create_function(env, entry.name, NAPI_AUTO_LENGTH, entry.fn, nullptr, &fn);
+    napi_set_named_property(env, exports, entry.name, fn);
+  }
   return exports;
 }

@@ -23,3 +23,4 @@ export {
   type AdamStepCall,
   type WasmGemmOptions,
 } from './gemm-wasm.js';
+export * from './conv/index.js';

@@ -1,4 +1,17 @@
-import { defineOp, Variable, type ForwardContext } from '@torchlet/autograd';
+import {
+  add,
+  defineOp,
+  exp,
+  mul,
+  reshape,
+  sigmoid,
+  sub,
+  sum,
+  tanh,
+  Variable,
+  where,
+  type ForwardContext,
+} from '@torchlet/autograd';
 import {
   checkOptions,
   contiguousData,
@@ -9,6 +22,10 @@ import {
   Tensor,
   typeError,
   floatArray,
+  gt,
+  le,
+  lt,
+  mul as scaleTensor,
   type FloatArray,
 } from '@torchlet/tensor';
 import { type TensorInput } from './conv-options.js';
@@ -21,6 +38,8 @@ export { relu, leakyRelu, tanh, sigmoid, gelu, softmax, logSoftmax, type GeluOpt
  * The activations below are elementwise: forward maps x → y, backward maps (g, x) → g·f'(x), each in
  * one loop with no graph of intermediate ops. At the kinks the derivative is PyTorch's one-sided
  * choice (named in each op), so gradients match its autograd exactly, not just almost everywhere.
+ * Each also writes g·f'(x) in differentiable ops (`differentiableBackward`), used only under
+ * `createGraph`, so its gradient can be differentiated again; the branches are constant masks.
  */
 
 /** `f(x[i])` into a new float tensor of x's dtype and shape. */
@@ -65,6 +84,10 @@ const eluOp = defineOp({
     // At 0 the left branch: α·e⁰ = α, as PyTorch.
     return [mapGradient(gradOutput, x, (g, v) => (v > 0 ? g : g * alpha * Math.exp(v)))];
   },
+  differentiableBackward(ctx, gradOutput): [Variable] {
+    const [x, alpha] = ctx.inputs;
+    return [mul(gradOutput, where(gt(x.data, 0), 1, mul(exp(x), alpha)))];
+  },
 });
 
 export interface EluOptions {
@@ -107,6 +130,11 @@ const siluOp = defineOp({
       }),
     ];
   },
+  differentiableBackward(ctx, gradOutput): [Variable] {
+    const [x] = ctx.inputs;
+    const s = sigmoid(x);
+    return [mul(gradOutput, mul(s, add(mul(x, sub(1, s)), 1)))];
+  },
 });
 
 /**
@@ -128,6 +156,11 @@ const hardswishOp = defineOp({
     const { x } = ctx.saved;
     // PyTorch's branches: 0 below −3, x/3 + ½ on [−3, 3] (so −½ at −3 and 1.5 at 3), 1 above.
     return [mapGradient(gradOutput, x, (g, v) => (v < -3 ? 0 : v <= 3 ? g * (v / 3 + 0.5) : g))];
+  },
+  differentiableBackward(ctx, gradOutput): [Variable] {
+    const [x] = ctx.inputs;
+    const slope = where(lt(x.data, -3), 0, where(le(x.data, 3), add(mul(x, 1 / 3), 0.5), 1));
+    return [mul(gradOutput, slope)];
   },
 });
 
@@ -161,6 +194,11 @@ const softplusOp = defineOp({
         return (g * z) / (z + 1);
       }),
     ];
+  },
+  differentiableBackward(ctx, gradOutput): [Variable] {
+    // Below the threshold the slope is σ(β·x), which sigmoid computes without overflow.
+    const [x, beta, threshold] = ctx.inputs;
+    return [mul(gradOutput, where(gt(scaleTensor(x.data, beta), threshold), 1, sigmoid(mul(x, beta))))];
   },
 });
 
@@ -201,6 +239,12 @@ const mishOp = defineOp({
         return g * (t + v * sigmoidOf(v) * (1 - t * t));
       }),
     ];
+  },
+  differentiableBackward(ctx, gradOutput): [Variable] {
+    const [x] = ctx.inputs;
+    // softplus past β·x > 20 is x itself, and tanh of it is 1 in float64 as is tanh(log1p(eˣ)).
+    const t = tanh(softplusOp(x, 1, 20));
+    return [mul(gradOutput, add(t, mul(mul(x, sigmoid(x)), sub(1, mul(t, t)))))];
   },
 });
 
@@ -260,6 +304,20 @@ const preluOp = defineOp({
       gw.set(gradWeight);
     }
     return [gradInput && new Tensor(gradInput, x.shape), gw && new Tensor(gw, weight.shape)];
+  },
+  differentiableBackward(ctx, gradOutput): (Variable | null)[] {
+    const [x, weight, { channels }] = ctx.inputs;
+    // The weight broadcast over the input: one entry, or one per channel on axis 1.
+    const perChannel = channels === 1 ? [1] : x.shape.map((d, i) => (i === 1 ? d : 1));
+    const negative = le(x.data, 0);
+    const gradInput = ctx.needsInputGrad[0] ? mul(gradOutput, where(negative, reshape(weight, perChannel), 1)) : null;
+    let gradWeight: Variable | null = null;
+    if (ctx.needsInputGrad[1]) {
+      const perElement = where(negative, mul(gradOutput, x), 0);
+      const axes = x.shape.map((_, i) => i).filter((i) => channels === 1 || i !== 1);
+      gradWeight = reshape(sum(perElement, axes), [channels]);
+    }
+    return [gradInput, gradWeight];
   },
 });
 

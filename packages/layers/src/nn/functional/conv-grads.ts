@@ -1,6 +1,14 @@
 import { defineOp, type ForwardContext, type Variable } from '@torchlet/autograd';
-import { Tensor, type Shape, floatArray, floatData } from '@torchlet/tensor';
-import { convAdjointInto, convForwardInto, convWeightGradInto, type ConvPlan } from './conv.js';
+import {
+  convAdjointInto,
+  convForwardInto,
+  convWeightGradInto,
+  floatArray,
+  floatData,
+  Tensor,
+  type ConvPlan,
+  type Shape,
+} from '@torchlet/tensor';
 
 /*
  * Convolution, its input gradient and its weight gradient, each a differentiable op over one

@@ -1,27 +1,27 @@
 import { defineOp, grad, relu, type ForwardContext, type Variable } from '@torchlet/autograd';
 import {
+  chunkSamples,
+  convForwardInto,
   getGemm,
+  planar,
+  takeColumns,
   Tensor,
+  type ConvPlan,
   uninitializedArrayFor,
   WasmGemm,
   outputLength,
   type FloatArray,
   floatData,
 } from '@torchlet/tensor';
-import { takeColumns } from '../../functional/conv-columns.js';
 import type { ConvOptions, TensorInput } from './conv-options.js';
 import {
-  chunkSamples,
-  convForwardInto,
   convGradients,
   type ConvSaved,
   convOp,
   keepConvColumns,
-  planar,
   planConvCall,
   prepareConv,
   type ConvCall,
-  type ConvPlan,
 } from './conv.js';
 import { makePlan, maxPool1d, maxPool2d, poolAxis, windowMax, windowMax2x2 } from './pool.js';
 

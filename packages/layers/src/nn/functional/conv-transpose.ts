@@ -1,6 +1,13 @@
 import { defineOp, sum, type ForwardContext, type Variable } from '@torchlet/autograd';
 import {
+  channelSums,
+  convAdjointInto,
+  convForwardInto,
   convGeometry,
+  convPlan,
+  convWeightGradInto,
+  fillChannelBias,
+  type ConvPlan,
   describeOption,
   floatArray,
   floatData,
@@ -13,16 +20,7 @@ import {
   typeError,
 } from '@torchlet/tensor';
 import { convByPlan, convWeightGrad } from './conv-grads.js';
-import {
-  channelSums,
-  convAdjointInto,
-  convForwardInto,
-  convPlan,
-  convWeightGradInto,
-  fillChannelBias,
-  type ConvPlan,
-  channelSumAxes,
-} from './conv.js';
+import { channelSumAxes } from './conv.js';
 import {
   checkConvChannels,
   checkConvSizes,

@@ -1,17 +1,20 @@
-import { defineOp, pad, sum, type BackwardContext, type ForwardContext, type Variable } from '@torchlet/autograd';
+import { defineOp, pad, sum, type BackwardContext, type ForwardContext, Variable } from '@torchlet/autograd';
 import { convInputGrad, convWeightGrad } from './conv-grads.js';
 import {
-  col2imInto,
+  channelSums,
+  convAdjointInto,
+  convForwardInto,
   convGeometry,
+  convPlan,
+  convWeightGradInto,
+  fillChannelBias,
   formatShape,
-  getGemm,
-  im2colInto,
   rangeError,
   shapeError,
+  takeColumns,
   Tensor,
   uninitializedArrayFor,
-  WasmGemm,
-  type ConvGeometry,
+  type ConvPlan,
   describeOption,
   formatSize,
   dilatedSpan,
@@ -29,502 +32,14 @@ import {
   type ConvParams,
   type TensorInput,
 } from './conv-options.js';
-import { columnScratch, takeColumns } from '../../functional/conv-columns.js';
-
-/*
- * One convolution, three uses. A ConvPlan describes a correlation from a "wide" side
- * `x [N, Cin, ...inputSize]` to a "narrow" side `y [N, Cout, ...outputSize]` through a weight whose
- * group g is the matrix `W_g [Cout/groups, (Cin/groups)·∏k]`. Then
- *   y  = W · im2col(x)            (conv forward;   convTranspose input gradient)
- *   x += col2im(Wᵀ · y)           (conv input gradient; convTranspose forward)
- *   gW = Σn y[n] · im2col(x[n])ᵀ   (both weight gradients, with the roles of x and y swapped)
- * and a conv weight `[Cout, Cin/g, ...k]` and a transposed-conv weight `[Cin, Cout/g, ...k]` are
- * both exactly that matrix layout. Every GEMM goes through `getGemm()`.
- */
-export interface ConvPlan {
-  readonly batch: number;
-  readonly groups: number;
-  /** Channels of the convolution input side (the conv input). */
-  readonly cIn: number;
-  /** Channels of the convolution output side (the conv output). */
-  readonly cOut: number;
-  /** Geometry of one sample of the convolution input side; `channels` is all of `cIn`, so one im2col serves every group. */
-  readonly geom: ConvGeometry;
-  /** ∏ inputSize, ∏ outputSize, ∏ kernelSize. */
-  readonly inPositions: number;
-  readonly outPositions: number;
-  readonly kernelVolume: number;
-  /** 1×1 kernel, stride 1, no padding: the columns are the input itself, so im2col is skipped. */
-  readonly direct: boolean;
-}
-
-export function convPlan(batch: number, groups: number, cIn: number, cOut: number, geom: ConvGeometry): ConvPlan {
-  const prod = (v: readonly number[]) => v.reduce((a, b) => a * b, 1);
-  const direct =
-    geom.kernelSize.every((k) => k === 1) &&
-    geom.stride.every((s) => s === 1) &&
-    geom.padBefore.every((p) => p === 0) &&
-    geom.outputSize.every((o, i) => o === geom.inputSize[i]);
-  return {
-    batch,
-    groups,
-    cIn,
-    cOut,
-    geom,
-    inPositions: prod(geom.inputSize),
-    outPositions: prod(geom.outputSize),
-    kernelVolume: prod(geom.kernelSize),
-    direct,
-  };
-}
 
 /*
  * The forward's columns are kept for the weight gradient when a graph is recorded: im2col then runs
  * once per step instead of twice (LeNet-5's conv2 at batch 64: 1.6 ms per pass). The buffers come
- * from conv-columns.ts and go back when backward frees the graph.
+ * from the conv engine's column pool (@torchlet/tensor's kernels/conv/columns.ts) and go back when backward frees the graph.
  */
 // Columns of at most this many elements are kept (16 MB in float32); larger ones are recomputed.
 const KEPT_COLUMNS_MAX = 1 << 22;
-
-/** `out[n, c, p] = bias[c]` for every sample and position: the starting value the GEMM adds onto. */
-export function fillChannelBias(
-  out: FloatArray,
-  bias: FloatArray,
-  batch: number,
-  channels: number,
-  positions: number,
-): void {
-  for (let n = 0, at = 0; n < batch; n++) {
-    for (let c = 0; c < channels; c++, at += positions) out.fill(bias[c]!, at, at + positions);
-  }
-}
-
-/** `grad[c] = Σ_{n,p} g[n, c, p]`, the bias gradient. */
-export function channelSums(g: FloatArray, batch: number, channels: number, positions: number, grad: FloatArray): void {
-  const acc = new Float64Array(channels);
-  for (let n = 0, at = 0; n < batch; n++) {
-    for (let c = 0; c < channels; c++, at += positions) {
-      let s = 0;
-      for (let p = at; p < at + positions; p++) s += g[p]!;
-      acc[c] = acc[c]! + s;
-    }
-  }
-  for (let c = 0; c < channels; c++) grad[c] = acc[c]!;
-}
-
-/*
- * Under the WebAssembly kernel, float32 convs hand the GEMMs of many samples to one `gemmBatch` call,
- * which spreads them over the worker threads (one sample's product per task, or for the weight
- * gradient slices of gW each summed over every sample), instead of one small per-sample GEMM at a
- * time, each below the size worth splitting (LeNet-5's are all below it). The columns of those samples
- * then have to exist at once, so they are made chunk by chunk into a pooled buffer of at most
- * BATCH_COLUMNS_MAX floats. Same bits as the per-sample loop, for any thread count (see gemmBatch).
- */
-const BATCH_COLUMNS_MAX = 1 << 22;
-
-/** The kernel's batched GEMM when it runs this dtype (float32 under 'wasm'), else null. */
-function batchKernel(data: FloatArray): WasmGemm | null {
-  const gemm = getGemm();
-  return gemm instanceof WasmGemm && data instanceof Float32Array ? gemm : null;
-}
-
-/**
- * `[C, H, W, kH, kW, sH, sW, pH, pW, dH, dW, Hout, Wout]` of a 1-D or 2-D geometry (1-D as H = 1), the
- * form `WasmGemm.convBatch` takes; null for 3-D, and for sizes the kernel's 32-bit signed integers
- * cannot hold (a stride or dilation of 2^31 and more, or a window span or stride·output past it),
- * which stay on the generic path.
- */
-export function planar(geom: ConvGeometry): number[] | null {
-  const dims = geom.inputSize.length;
-  if (dims > 2) return null;
-  const pick = (v: readonly number[], unit: number) => (dims === 1 ? [unit, v[0]!] : [v[0]!, v[1]!]);
-  const [inH, inW] = pick(geom.inputSize, 1);
-  const [kH, kW] = pick(geom.kernelSize, 1);
-  const [sH, sW] = pick(geom.stride, 1);
-  const [pH, pW] = pick(geom.padBefore, 0);
-  const [dH, dW] = pick(geom.dilation, 1);
-  const [outH, outW] = pick(geom.outputSize, 1);
-  const values = [geom.channels, inH!, inW!, kH!, kW!, sH!, sW!, pH!, pW!, dH!, dW!, outH!, outW!];
-  const spans = [(kH! - 1) * dH! + 1, (kW! - 1) * dW! + 1, sH! * outH!, sW! * outW!, inH! + 2 * pH!, inW! + 2 * pW!];
-  return [...values, ...spans].every((v) => v < 2 ** 31) ? values : null;
-}
-
-/** Samples whose columns go in one buffer: as many as fit in BATCH_COLUMNS_MAX, at least one. */
-export function chunkSamples(batch: number, sampleCols: number): number {
-  return Math.max(1, Math.min(batch, Math.floor(BATCH_COLUMNS_MAX / Math.max(1, sampleCols))));
-}
-
-/**
- * `y[n] = W · im2col(x[n])` for every sample and group, added onto what `y` holds when
- * `accumulate`, else overwriting it.
- * @param x `[N, Cin, ...inputSize]` contiguous; `y` `[N, Cout, ...outputSize]`
- * @param keep where to leave every sample's columns, `[N, Cin·∏k, ∏outputSize]`, for
- *   `convWeightGradInto`; by default one sample's columns at a time go to a scratch buffer
- * @param bias `[Cout]`: y starts at it instead (set inside the wasm tasks when they run, which saves
- *   copying a prefilled y into the wasm memory)
- */
-export function convForwardInto(
-  x: FloatArray,
-  w: FloatArray,
-  plan: ConvPlan,
-  y: FloatArray,
-  accumulate: boolean,
-  keep: FloatArray | null = null,
-  bias: FloatArray | null = null,
-): void {
-  const { batch, groups, cIn, cOut, geom, inPositions, outPositions: p, kernelVolume } = plan;
-  const { gemm } = getGemm();
-  const cOutG = cOut / groups;
-  const rowsG = (cIn / groups) * kernelVolume;
-  const sampleCols = cIn * kernelVolume * p;
-  const beta = accumulate || bias !== null ? 1 : 0;
-  const wasm = batchKernel(x);
-  const planarGeom = wasm !== null && !plan.direct ? planar(geom) : null;
-  let start = 0;
-  if (wasm !== null && planarGeom !== null) {
-    // im2col and GEMM of each sample in wasm, on whichever thread takes the sample.
-    const chunk = keep ? batch : chunkSamples(batch, sampleCols);
-    let done = 0;
-    for (; done < batch; done += chunk) {
-      const count = Math.min(chunk, batch - done);
-      const ran = wasm.convBatch({
-        mode: 'forward',
-        geometry: planarGeom,
-        groups,
-        cOutG,
-        count,
-        x,
-        xOffset: done * cIn * inPositions,
-        w,
-        wOffset: 0,
-        y,
-        yOffset: done * cOut * p,
-        cols: keep ? (keep as Float32Array).subarray(done * sampleCols) : null,
-        beta,
-        bias,
-      });
-      if (!ran) break;
-    }
-    // Not resident columns, or no room to grow: the rest by the batched GEMM below (same products).
-    start = done;
-  }
-  // The bias is y's starting value: the GEMMs below add onto it (beta = 1).
-  if (bias !== null && start < batch) {
-    fillChannelBias(y.subarray(start * cOut * p) as FloatArray, bias, batch - start, cOut, p);
-  }
-  if (wasm !== null) {
-    const colsStride = plan.direct ? cIn * inPositions : sampleCols;
-    const chunk = plan.direct || keep ? batch : chunkSamples(batch, sampleCols);
-    const temp = plan.direct || keep || start >= batch ? null : takeColumns('float32', chunk * sampleCols);
-    const cols = plan.direct ? x : (keep ?? temp?.columns ?? x);
-    for (let n0 = start; n0 < batch; n0 += chunk) {
-      const count = Math.min(chunk, batch - n0);
-      const colsAt = plan.direct || keep ? n0 * colsStride : 0;
-      if (!plan.direct) {
-        for (let s = 0; s < count; s++)
-          im2colInto(x, (n0 + s) * cIn * inPositions, geom, cols, colsAt + s * sampleCols);
-      }
-      for (let g = 0; g < groups; g++) {
-        wasm.gemmBatch(
-          false,
-          false,
-          cOutG,
-          p,
-          rowsG,
-          1,
-          w,
-          g * cOutG * rowsG,
-          rowsG,
-          0,
-          cols,
-          colsAt + g * rowsG * p,
-          p,
-          colsStride,
-          beta,
-          y,
-          n0 * cOut * p + g * cOutG * p,
-          p,
-          cOut * p,
-          count,
-          false,
-        );
-      }
-    }
-    temp?.give();
-    return;
-  }
-  const cols = plan.direct ? x : (keep ?? columnScratch(x, sampleCols));
-  for (let n = 0; n < batch; n++) {
-    const xAt = n * cIn * inPositions;
-    const yAt = n * cOut * p;
-    let colsAt = xAt;
-    if (!plan.direct) {
-      colsAt = keep ? n * sampleCols : 0;
-      im2colInto(x, xAt, geom, cols, colsAt);
-    }
-    for (let g = 0; g < groups; g++) {
-      gemm(
-        false,
-        false,
-        cOutG,
-        p,
-        rowsG,
-        1,
-        w,
-        g * cOutG * rowsG,
-        rowsG,
-        cols,
-        colsAt + g * rowsG * p,
-        p,
-        beta,
-        y,
-        yAt + g * cOutG * p,
-        p,
-      );
-    }
-  }
-}
-
-/**
- * `x[n] += col2im(Wᵀ · y[n])` for every sample and group. Accumulates into `x`, so the caller
- * starts it at zero (a gradient) or at the bias (the transposed conv's output).
- */
-export function convAdjointInto(y: FloatArray, w: FloatArray, plan: ConvPlan, x: FloatArray): void {
-  const { batch, groups, cIn, cOut, geom, inPositions, outPositions: p, kernelVolume } = plan;
-  const { gemm } = getGemm();
-  const cOutG = cOut / groups;
-  const rowsG = (cIn / groups) * kernelVolume;
-  const wasm = batchKernel(y);
-  if (wasm !== null && x instanceof Float32Array) {
-    const sampleCols = cIn * kernelVolume * p;
-    if (plan.direct) {
-      for (let g = 0; g < groups; g++) {
-        wasm.gemmBatch(
-          true,
-          false,
-          rowsG,
-          p,
-          cOutG,
-          1,
-          w,
-          g * cOutG * rowsG,
-          rowsG,
-          0,
-          y,
-          g * cOutG * p,
-          p,
-          cOut * p,
-          1,
-          x,
-          g * rowsG * p,
-          p,
-          cIn * inPositions,
-          batch,
-          false,
-        );
-      }
-      return;
-    }
-    const planarGeom = planar(geom);
-    const chunk = chunkSamples(batch, sampleCols);
-    let start = 0;
-    if (planarGeom !== null) {
-      // GEMM and col2im of each sample in wasm, on whichever thread takes the sample.
-      let done = 0;
-      for (; done < batch; done += chunk) {
-        const count = Math.min(chunk, batch - done);
-        const ran = wasm.convBatch({
-          mode: 'adjoint',
-          geometry: planarGeom,
-          groups,
-          cOutG,
-          count,
-          x,
-          xOffset: done * cIn * inPositions,
-          w,
-          wOffset: 0,
-          y,
-          yOffset: done * cOut * p,
-          cols: null,
-          beta: 0,
-        });
-        if (!ran) break;
-      }
-      if (done >= batch) return;
-      start = done;
-    }
-    const temp = takeColumns('float32', chunk * sampleCols);
-    const cols = temp.columns;
-    for (let n0 = start; n0 < batch; n0 += chunk) {
-      const count = Math.min(chunk, batch - n0);
-      for (let g = 0; g < groups; g++) {
-        wasm.gemmBatch(
-          true,
-          false,
-          rowsG,
-          p,
-          cOutG,
-          1,
-          w,
-          g * cOutG * rowsG,
-          rowsG,
-          0,
-          y,
-          n0 * cOut * p + g * cOutG * p,
-          p,
-          cOut * p,
-          0,
-          cols,
-          g * rowsG * p,
-          p,
-          sampleCols,
-          count,
-          false,
-        );
-      }
-      // col2im adds: overlapping windows all touched the same pixel.
-      for (let s = 0; s < count; s++) col2imInto(cols, s * sampleCols, geom, x, (n0 + s) * cIn * inPositions);
-    }
-    temp.give();
-    return;
-  }
-  const cols = plan.direct ? null : columnScratch(x, cIn * kernelVolume * p);
-  for (let n = 0; n < batch; n++) {
-    const xAt = n * cIn * inPositions;
-    const yAt = n * cOut * p;
-    for (let g = 0; g < groups; g++) {
-      const wAt = g * cOutG * rowsG;
-      const yG = yAt + g * cOutG * p;
-      // Direct: the columns are x itself, so the GEMM adds straight onto it.
-      if (cols === null) gemm(true, false, rowsG, p, cOutG, 1, w, wAt, rowsG, y, yG, p, 1, x, xAt + g * rowsG * p, p);
-      else gemm(true, false, rowsG, p, cOutG, 1, w, wAt, rowsG, y, yG, p, 0, cols, g * rowsG * p, p);
-    }
-    // col2im adds: overlapping windows all touched the same pixel.
-    if (cols !== null) col2imInto(cols, 0, geom, x, xAt);
-  }
-}
-
-/**
- * `gW = Σn y[n] · im2col(x[n])ᵀ`, per group, overwriting `gw` (`[Cout, Cin/groups, ...k]`).
- * @param kept the columns `convForwardInto` kept, if it did; else they are recomputed
- * @param gb when given, also the bias gradient `Σ_{n,p} y[n, c, p]` (`[Cout]`), as `channelSums`
- * Under the wasm kernel (float32, 1-D/2-D) the batch is summed in fixed partitions on the worker
- * threads (see `WasmGemm.convWeightGrad`): bits depend on the batch size, not on the thread count.
- */
-export function convWeightGradInto(
-  x: FloatArray,
-  y: FloatArray,
-  plan: ConvPlan,
-  gw: FloatArray,
-  kept: FloatArray | null = null,
-  gb: FloatArray | null = null,
-): void {
-  const { batch, groups, cIn, cOut, geom, inPositions, outPositions: p, kernelVolume } = plan;
-  const { gemm } = getGemm();
-  const cOutG = cOut / groups;
-  const rowsG = (cIn / groups) * kernelVolume;
-  if (batch === 0) {
-    gw.fill(0);
-    gb?.fill(0);
-    return;
-  }
-  const sampleCols = cIn * kernelVolume * p;
-  const wasm = batchKernel(x);
-  const planarGeom = wasm !== null && !plan.direct ? planar(geom) : null;
-  if (
-    wasm !== null &&
-    planarGeom !== null &&
-    wasm.convWeightGrad({
-      geometry: planarGeom,
-      groups,
-      cOutG,
-      count: batch,
-      x,
-      xOffset: 0,
-      cols: kept as Float32Array | null,
-      y,
-      yOffset: 0,
-      gw,
-      gb,
-    })
-  ) {
-    return;
-  }
-  if (gb !== null) channelSums(y, batch, cOut, p, gb);
-  if (wasm !== null) {
-    const colsStride = plan.direct ? cIn * inPositions : sampleCols;
-    const chunk = plan.direct || kept ? batch : chunkSamples(batch, sampleCols);
-    const temp = plan.direct || kept ? null : takeColumns('float32', chunk * sampleCols);
-    const cols = plan.direct ? x : (kept ?? temp!.columns);
-    for (let n0 = 0; n0 < batch; n0 += chunk) {
-      const count = Math.min(chunk, batch - n0);
-      const colsAt = plan.direct || kept ? n0 * colsStride : 0;
-      if (!plan.direct && !kept) {
-        for (let s = 0; s < count; s++) im2colInto(x, (n0 + s) * cIn * inPositions, geom, cols, s * sampleCols);
-      }
-      // One chain per chunk: its first sample overwrites gW only in the first chunk.
-      for (let g = 0; g < groups; g++) {
-        wasm.gemmBatch(
-          false,
-          true,
-          cOutG,
-          rowsG,
-          p,
-          1,
-          y,
-          n0 * cOut * p + g * cOutG * p,
-          p,
-          cOut * p,
-          cols,
-          colsAt + g * rowsG * p,
-          p,
-          colsStride,
-          n0 === 0 ? 0 : 1,
-          gw,
-          g * cOutG * rowsG,
-          rowsG,
-          0,
-          count,
-          true,
-        );
-      }
-    }
-    temp?.give();
-    return;
-  }
-  const cols = plan.direct ? x : (kept ?? columnScratch(x, sampleCols));
-  for (let n = 0; n < batch; n++) {
-    const xAt = n * cIn * inPositions;
-    let colsAt = xAt;
-    if (kept && !plan.direct) {
-      colsAt = n * sampleCols;
-    } else if (!plan.direct) {
-      im2colInto(x, xAt, geom, cols, 0);
-      colsAt = 0;
-    }
-    // The batch sum runs through beta: the first sample overwrites, the rest add.
-    for (let g = 0; g < groups; g++) {
-      gemm(
-        false,
-        true,
-        cOutG,
-        rowsG,
-        p,
-        1,
-        y,
-        n * cOut * p + g * cOutG * p,
-        p,
-        cols,
-        colsAt + g * rowsG * p,
-        p,
-        n === 0 ? 0 : 1,
-        gw,
-        g * cOutG * rowsG,
-        rowsG,
-      );
-    }
-  }
-}
 
 /** What the conv op needs beyond its tensors: the resolved options of `normalizeConvOptions`. */
 export interface ConvCall extends ConvParams {
@@ -771,6 +286,18 @@ const noChannelConvOp = defineOp({
       ctx.needsInputGrad[0] ? empty(inputShape) : null,
       ctx.needsInputGrad[1] ? empty(weightShape) : null,
       gradBias,
+      null,
+    ];
+  },
+  differentiableBackward(ctx, gradOutput): (Variable | null)[] {
+    const { inputShape, weightShape } = ctx.saved;
+    const empty = (shape: number[]) => new Variable(new Tensor(floatArray(gradOutput.dtype, 0), shape));
+    const channelAxis = gradOutput.ndim - (weightShape.length - 2) - 1;
+    const otherAxes = gradOutput.shape.map((_, i) => i).filter((i) => i !== channelAxis);
+    return [
+      ctx.needsInputGrad[0] ? empty(inputShape) : null,
+      ctx.needsInputGrad[1] ? empty(weightShape) : null,
+      ctx.needsInputGrad[2] ? sum(gradOutput, otherAxes) : null,
       null,
     ];
   },

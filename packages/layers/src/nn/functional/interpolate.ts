@@ -30,64 +30,90 @@ interface AxisTaps {
   l1: Float64Array;
 }
 
+/** The axis read as `[outer, size, inner]`: the products of the axes before and after it. */
+function around(shape: readonly number[], axis: number): [number, number] {
+  let outer = 1;
+  for (let k = 0; k < axis; k++) outer *= shape[k]!;
+  let inner = 1;
+  for (let k = axis + 1; k < shape.length; k++) inner *= shape[k]!;
+  return [outer, inner];
+}
+
+/** Resamples `input` along `taps.axis`: each output position, the two taps' weighted sum. */
+function resample(input: Tensor, taps: AxisTaps): Tensor {
+  const { axis, inSize, outSize, i0, i1, l0, l1 } = taps;
+  const [outer, inner] = around(input.shape, axis);
+  const x = contiguousData(input);
+  const out = floatArray(input.dtype, outer * outSize * inner);
+  for (let b = 0; b < outer; b++) {
+    const src = b * inSize * inner;
+    const dst = b * outSize * inner;
+    for (let o = 0; o < outSize; o++) {
+      const a = src + i0[o]! * inner;
+      const c = src + i1[o]! * inner;
+      const w0 = l0[o]!;
+      const w1 = l1[o]!;
+      const at = dst + o * inner;
+      for (let j = 0; j < inner; j++) out[at + j] = w0 * x[a + j]! + w1 * x[c + j]!;
+    }
+  }
+  const outShape = [...input.shape];
+  outShape[axis] = outSize;
+  return new Tensor(out, outShape);
+}
+
+/** The adjoint of `resample`: every output position hands its gradient back to the two it read. */
+function resampleAdjoint(gradOutput: Tensor, taps: AxisTaps): Tensor {
+  const { axis, inSize, outSize, i0, i1, l0, l1 } = taps;
+  const [outer, inner] = around(gradOutput.shape, axis);
+  const g = contiguousData(gradOutput);
+  const gradInput = floatArray(gradOutput.dtype, outer * inSize * inner);
+  for (let b = 0; b < outer; b++) {
+    const src = b * inSize * inner;
+    const dst = b * outSize * inner;
+    for (let o = 0; o < outSize; o++) {
+      const a = src + i0[o]! * inner;
+      const c = src + i1[o]! * inner;
+      const w0 = l0[o]!;
+      const w1 = l1[o]!;
+      const at = dst + o * inner;
+      for (let j = 0; j < inner; j++) {
+        gradInput[a + j] = gradInput[a + j]! + w0 * g[at + j]!;
+        gradInput[c + j] = gradInput[c + j]! + w1 * g[at + j]!;
+      }
+    }
+  }
+  const inShape = [...gradOutput.shape];
+  inShape[axis] = inSize;
+  return new Tensor(gradInput, inShape);
+}
+
+// Resampling is linear, so it and its adjoint are each other's backward, to any order.
 const resampleAxisOp = defineOp({
   name: 'interpolate',
-  forward(
-    ctx: ForwardContext<{ inputShape: readonly number[]; taps: AxisTaps }>,
-    input: Tensor,
-    taps: AxisTaps,
-  ): Tensor {
-    const { axis, inSize, outSize, i0, i1, l0, l1 } = taps;
-    const shape = input.shape;
-    let outer = 1;
-    for (let k = 0; k < axis; k++) outer *= shape[k]!;
-    let inner = 1;
-    for (let k = axis + 1; k < shape.length; k++) inner *= shape[k]!;
-    const x = contiguousData(input);
-    const out = floatArray(input.dtype, outer * outSize * inner);
-    for (let b = 0; b < outer; b++) {
-      const src = b * inSize * inner;
-      const dst = b * outSize * inner;
-      for (let o = 0; o < outSize; o++) {
-        const a = src + i0[o]! * inner;
-        const c = src + i1[o]! * inner;
-        const w0 = l0[o]!;
-        const w1 = l1[o]!;
-        const at = dst + o * inner;
-        for (let j = 0; j < inner; j++) out[at + j] = w0 * x[a + j]! + w1 * x[c + j]!;
-      }
-    }
-    ctx.save({ inputShape: shape, taps });
-    const outShape = [...shape];
-    outShape[axis] = outSize;
-    return new Tensor(out, outShape);
+  forward(ctx: ForwardContext<{ taps: AxisTaps }>, input: Tensor, taps: AxisTaps): Tensor {
+    ctx.save({ taps });
+    return resample(input, taps);
   },
   backward(ctx, gradOutput: Tensor): [Tensor] {
-    const { inputShape, taps } = ctx.saved;
-    const { axis, inSize, outSize, i0, i1, l0, l1 } = taps;
-    let outer = 1;
-    for (let k = 0; k < axis; k++) outer *= inputShape[k]!;
-    let inner = 1;
-    for (let k = axis + 1; k < inputShape.length; k++) inner *= inputShape[k]!;
-    const g = contiguousData(gradOutput);
-    const gradInput = floatArray(gradOutput.dtype, outer * inSize * inner);
-    // Adjoint of the forward: every output position hands its gradient back to the two it read.
-    for (let b = 0; b < outer; b++) {
-      const src = b * inSize * inner;
-      const dst = b * outSize * inner;
-      for (let o = 0; o < outSize; o++) {
-        const a = src + i0[o]! * inner;
-        const c = src + i1[o]! * inner;
-        const w0 = l0[o]!;
-        const w1 = l1[o]!;
-        const at = dst + o * inner;
-        for (let j = 0; j < inner; j++) {
-          gradInput[a + j] = gradInput[a + j]! + w0 * g[at + j]!;
-          gradInput[c + j] = gradInput[c + j]! + w1 * g[at + j]!;
-        }
-      }
-    }
-    return [new Tensor(gradInput, inputShape)];
+    return [resampleAdjoint(gradOutput, ctx.saved.taps)];
+  },
+  differentiableBackward(ctx, gradOutput): [Variable] {
+    return [resampleAxisAdjointOp(gradOutput, ctx.saved.taps)];
+  },
+});
+
+const resampleAxisAdjointOp = defineOp({
+  name: 'interpolateBackward',
+  forward(ctx: ForwardContext<{ taps: AxisTaps }>, gradOutput: Tensor, taps: AxisTaps): Tensor {
+    ctx.save({ taps });
+    return resampleAdjoint(gradOutput, taps);
+  },
+  backward(ctx, gradGradInput: Tensor): [Tensor] {
+    return [resample(gradGradInput, ctx.saved.taps)];
+  },
+  differentiableBackward(ctx, gradGradInput): [Variable] {
+    return [resampleAxisOp(gradGradInput, ctx.saved.taps)];
   },
 });
 

@@ -1,4 +1,4 @@
-import { defineOp, Variable, type ForwardContext } from '@torchlet/autograd';
+import { add, defineOp, grad, mean, mul, pow, reshape, sub, Variable, type ForwardContext } from '@torchlet/autograd';
 import {
   checkOptions,
   contiguousData,
@@ -27,6 +27,8 @@ interface RowsPlan {
   eps: number;
   /** The shape of weight and bias, hence of their gradients. */
   affineShape: readonly number[];
+  /** The first input axis weight and bias run along (layer norm: the first normalised axis; else 1). */
+  affineAxis: number;
   /** When given, forward leaves each row's mean and biased variance here (instance norm's running stats). */
   stats: { mean: Float64Array; variance: Float64Array } | null;
 }
@@ -124,6 +126,20 @@ const normalizeRowsOp = defineOp({
       needBias ? like(gradBias) : null,
     ];
   },
+  differentiableBackward(ctx, gradOutput): (Variable | null)[] {
+    // Under createGraph the normalisation is differentiated as its composition of differentiable ops.
+    const [input, weight, bias, { rows, m, eps, affineShape, affineAxis }] = ctx.inputs;
+    const centred = sub(reshape(input, [rows, m]), mean(reshape(input, [rows, m]), 1, true));
+    const xhat = mul(centred, pow(add(mean(mul(centred, centred), 1, true), eps), -0.5));
+    const along = input.shape.map((d, i) => (i >= affineAxis && i < affineAxis + affineShape.length ? d : 1));
+    let y = reshape(xhat, input.shape);
+    if (weight) y = mul(y, reshape(weight, along));
+    if (bias) y = add(y, reshape(bias, along));
+    const operands = [input, weight, bias];
+    const wanted = operands.filter((v, i): v is Variable => v !== null && ctx.needsInputGrad[i] === true);
+    const grads = grad(y, wanted, { gradOutputs: gradOutput, createGraph: true, allowUnused: true });
+    return operands.map((v) => (v !== null && wanted.includes(v) ? grads[wanted.indexOf(v)]! : null));
+  },
 });
 
 function checkInput(op: string, input: unknown, minRank: number, layout: string): Tensor | Variable {
@@ -200,6 +216,7 @@ export function layerNorm(
     period: m,
     eps,
     affineShape: shape,
+    affineAxis: x.ndim - shape.length,
     stats: null,
   });
 }
@@ -238,6 +255,7 @@ export function groupNorm(input: TensorInput, numGroups: number, options: Affine
     period: c,
     eps,
     affineShape: [c],
+    affineAxis: 1,
     stats: null,
   });
 }
@@ -304,6 +322,7 @@ export function instanceNorm(input: TensorInput, options: InstanceNormOptions = 
     period: c,
     eps,
     affineShape: [c],
+    affineAxis: 1,
     stats,
   });
   if (stats) updateRunningStats(stats, runningMean!, runningVar!, n, c, l, momentum);

@@ -1,6 +1,11 @@
 import { defineOp, type ForwardContext, type Variable } from '@torchlet/autograd';
 import {
+  convAdjointInto,
+  convForwardInto,
   convGeometry,
+  convPlan,
+  convWeightGradInto,
+  type ConvPlan,
   describeOption,
   floatArray,
   type FloatArray,
@@ -11,7 +16,7 @@ import {
   Tensor,
   typeError,
 } from '@torchlet/tensor';
-import { convAdjointInto, convForwardInto, convPlan, convWeightGradInto, type ConvPlan } from './conv.js';
+import { convInputGrad, convWeightGrad } from './conv-grads.js';
 import { type TensorInput } from './conv-options.js';
 
 /**
@@ -77,6 +82,32 @@ const signalOp = defineOp({
       gradW = new Tensor(flip ? reversed(gw) : gw, kernel.shape);
     }
     return [gradX, gradW, null];
+  },
+  differentiableBackward(ctx, gradOutput): (Variable | null)[] {
+    // The same conv gradients as differentiable ops, so they can be differentiated again.
+    const { plan, flip } = ctx.saved;
+    const [x, w] = ctx.inputs;
+    const kernel = flip ? reverse(w) : w;
+    let gradW: Variable | null = null;
+    if (ctx.needsInputGrad[1]) {
+      const gw = convWeightGrad(x, gradOutput, plan, w.shape);
+      gradW = flip ? reverse(gw) : gw;
+    }
+    return [ctx.needsInputGrad[0] ? convInputGrad(gradOutput, kernel, plan, x.shape) : null, gradW, null];
+  },
+});
+
+/** Every axis flipped, as a differentiable op: its own adjoint. Any shape → same shape. */
+const reverse = defineOp({
+  name: 'flip',
+  forward(_ctx, x: Tensor): Tensor {
+    return new Tensor(reversed(floatData(x)), x.shape);
+  },
+  backward(_ctx, gradOutput: Tensor): [Tensor] {
+    return [new Tensor(reversed(floatData(gradOutput)), gradOutput.shape)];
+  },
+  differentiableBackward(_ctx, gradOutput): [Variable] {
+    return [reverse(gradOutput)];
   },
 });
 

@@ -1,6 +1,6 @@
 import { arbConvAxis } from '@torchlet/layers/testing';
 import { randn, relu, Variable } from '@torchlet/autograd';
-import { convGeometry, Generator, jsGemm, setGemm, Tensor, WasmGemm, type Gemm } from '@torchlet/tensor';
+import { convGeometry, convPlan, Generator, jsGemm, setGemm, Tensor, WasmGemm, type Gemm } from '@torchlet/tensor';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { maxPoolReluBackwardJs, reluMaxPoolJs } from '../../../src/nn/functional/conv-relu-pool.js';
@@ -12,7 +12,6 @@ import {
   maxPool1d,
   maxPool2d,
 } from '../../../src/nn/functional/index.js';
-import { convPlan } from '../../../src/nn/functional/conv.js';
 import { wasmKernelsForFile } from '../../helpers/wasm-kernels.js';
 
 // The fused Conv2d → ReLU → MaxPool2d(2) and Conv1d → ReLU → MaxPool1d(2) ops against the three ops

@@ -1,16 +1,19 @@
 import { arbConvAxis } from '@torchlet/layers/testing';
-import { convGeometry, jsGemm, setGemm, type Gemm } from '@torchlet/tensor';
-import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
-import { takeColumns } from '../../../src/functional/conv-columns.js';
 import {
   convAdjointInto,
   convForwardInto,
+  convGeometry,
   convPlan,
   convWeightGradInto,
   fillChannelBias,
+  jsGemm,
+  setGemm,
+  takeColumns,
   type ConvPlan,
-} from '../../../src/nn/functional/conv.js';
+  type Gemm,
+} from '@torchlet/tensor';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
 import { wasmKernelsForFile } from '../../helpers/wasm-kernels.js';
 
 // The float32 conv kernels under the WebAssembly backend (per-sample im2col/col2im + GEMM in wasm,

@@ -9,7 +9,7 @@
  * addon to stand for a failed install).
  */
 
-import type { Gemm } from '../gemm.js';
+import type { Gemm, GemmArray } from '../gemm.js';
 
 /** The addon's exports (native/src/torchlet.cc). */
 export interface NativeAddon {
@@ -20,6 +20,96 @@ export interface NativeAddon {
    * @throws RangeError if an operand reaches outside its array
    */
   gemm(...args: [...Parameters<Gemm['gemm']>, threads: number, minParallelFlops: number]): boolean;
+  /**
+   * `y[n] = W·im2col(x[n])` for `count` samples of a planar geometry (see `ConvBatchCall`), added onto
+   * y when `beta` is 1 or started at `bias`; `keep` receives every sample's columns; with `pooled`, also
+   * `maxPool(relu(y))` over windowRows×2 windows and its indices from `pooledOffset`.
+   * Returns false, touching nothing, unless the float arrays share one dtype.
+   * @throws RangeError if an operand reaches outside its array or the geometry is not one
+   */
+  convForward(
+    geometry: readonly number[],
+    groups: number,
+    cOutG: number,
+    count: number,
+    x: GemmArray,
+    xOffset: number,
+    w: GemmArray,
+    wOffset: number,
+    y: GemmArray,
+    yOffset: number,
+    keep: GemmArray | null,
+    beta: number,
+    bias: GemmArray | null,
+    pooled: GemmArray | null,
+    indices: Int32Array | null,
+    pooledOffset: number,
+    windowRows: number,
+    threads: number,
+    minParallelFlops: number,
+  ): boolean;
+  /** `x[n] += col2im(Wᵀ·y[n])` for `count` samples; false unless one float dtype. */
+  convAdjoint(
+    geometry: readonly number[],
+    groups: number,
+    cOutG: number,
+    count: number,
+    x: GemmArray,
+    xOffset: number,
+    w: GemmArray,
+    wOffset: number,
+    y: GemmArray,
+    yOffset: number,
+    threads: number,
+    minParallelFlops: number,
+  ): boolean;
+  /**
+   * `gw = Σn y[n]·im2col(x[n])ᵀ` per group (from `kept` columns when given), `gb = Σ y` per channel
+   * when given, the batch summed in 8 fixed partitions; false unless one float dtype.
+   */
+  convWeightGrad(
+    geometry: readonly number[],
+    groups: number,
+    cOutG: number,
+    count: number,
+    x: GemmArray,
+    xOffset: number,
+    kept: GemmArray | null,
+    y: GemmArray,
+    yOffset: number,
+    gw: GemmArray,
+    gb: GemmArray | null,
+    threads: number,
+    minParallelFlops: number,
+  ): boolean;
+  /** The backward of convForward's pooled epilogue: `gradY` written whole; false unless one float dtype. */
+  maxPoolReluBackward(
+    channels: number,
+    h: number,
+    w: number,
+    windowRows: number,
+    count: number,
+    gradPooled: GemmArray,
+    pooled: GemmArray,
+    indices: Int32Array,
+    gradY: GemmArray,
+    threads: number,
+  ): boolean;
+  /** One Adam update of `grad.length` elements (see `AdamStepCall`); false unless one float dtype. */
+  adamStep(
+    param: GemmArray,
+    paramOffset: number,
+    grad: GemmArray,
+    m: GemmArray,
+    v: GemmArray,
+    sign: number,
+    beta1: number,
+    beta2: number,
+    stepSize: number,
+    bias2Sqrt: number,
+    eps: number,
+    threads: number,
+  ): boolean;
   /** The build's vector instructions ('avx512', 'avx2+fma', 'neon', ...) and worker threads started. */
   info(): { simd: string; vectorBytes: number; workers: number };
 }
@@ -77,6 +167,10 @@ function tryLoad(): NativeLoad {
   try {
     const addon = module.createRequire(file)(file) as NativeAddon;
     if (typeof addon.gemm !== 'function') return { addon: null, reason: `${file} is not Torchlet's addon` };
+    // An addon built from older sources (a stale native/build) lacks the conv kernels: rebuild it.
+    if (typeof addon.convForward !== 'function') {
+      return { addon: null, reason: `${file} is out of date (run \`node native/build.mjs\` in @torchlet/tensor)` };
+    }
     return { addon, reason: '' };
   } catch (error) {
     return { addon: null, reason: `load failed: ${error instanceof Error ? error.message : String(error)}` };

@@ -1,4 +1,6 @@
-import { getGemm, WasmGemm, type DType, floatArray, type FloatArray } from '@torchlet/tensor';
+import { floatArray, type DType, type FloatArray } from '../../dtype.js';
+import { WasmGemm } from '../gemm-wasm.js';
+import { getGemm } from '../select.js';
 
 /*
  * Where convolution columns live. The WebAssembly GEMM copies every operand into its own memory per

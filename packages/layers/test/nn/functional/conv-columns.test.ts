@@ -1,9 +1,8 @@
 import { randn } from '@torchlet/autograd';
 import * as T from '@torchlet/tensor';
-import { getGemm, jsGemm, setGemm, WasmGemm, wasmSimdSupported } from '@torchlet/tensor';
+import { columnScratch, getGemm, jsGemm, setGemm, takeColumns, WasmGemm, wasmSimdSupported } from '@torchlet/tensor';
 import { afterEach, describe, expect, it } from 'vitest';
-import { columnScratch, takeColumns } from '../../src/functional/conv-columns.js';
-import { conv2d } from '../../src/nn/functional/index.js';
+import { conv2d } from '../../../src/nn/functional/index.js';
 
 const previous = getGemm();
 afterEach(() => {

@@ -1,0 +1,376 @@
+// Convolution kernels over one 1-D or 2-D geometry (a 1-D conv is H = 1), on the callers' arrays.
+// A plan's weight group g is the matrix W_g [cOutG, rowsG = C/groups·kH·kW]; per sample
+//   forward:        y[n] = W · im2col(x[n])            (+ bias, + the fused ReLU → 2×2 max-pool epilogue)
+//   adjoint:        x[n] += col2im(Wᵀ · y[n])          (the input gradient; a transposed conv's forward)
+//   weight grad:    gW = Σn y[n] · im2col(x[n])ᵀ      (and gb = Σ y over samples and positions)
+// Columns layout (as the JS im2col): row (c·kH + kh)·kW + kw, column oh·Wout + ow.
+//
+// Work is cut by samples (a task per sample; the weight gradient in WEIGHT_GRAD_PARTS fixed
+// partitions of the batch whose partials are added in order), and every GEMM sums in a fixed order
+// (gemm.h), so the bits depend on the shapes, never on the thread count.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+
+#include "gemm.h"
+
+struct ConvGeom {
+  long C, H, W, kH, kW, sH, sW, pH, pW, dH, dW, oH, oW;
+  long positions() const { return oH * oW; }
+  long sampleIn() const { return C * H * W; }
+  long rows() const { return C * kH * kW; }
+  // 1×1 kernel, stride 1, no padding, output as large as the input: the columns are the input itself.
+  bool direct() const { return kH == 1 && kW == 1 && sH == 1 && sW == 1 && pH == 0 && pW == 0 && oH == H && oW == W; }
+};
+
+// The output positions [lo, hi) of one axis whose input index start + o·stride lies in [0, size).
+static inline void inside(long start, long stride, long size, long out, long* lo, long* hi) {
+  long first = start >= 0 ? 0 : std::min(out, (stride - 1 - start) / stride);
+  long room = size - start;
+  long last = room <= 0 ? 0 : (room + stride - 1) / stride;
+  *lo = first;
+  *hi = std::max(first, std::min(out, last));
+}
+
+template <typename T>
+static void im2col(const T* x, const ConvGeom& g, T* cols) {
+  long P = g.positions();
+  T* row = cols;
+  for (long c = 0; c < g.C; c++) {
+    const T* plane = x + c * g.H * g.W;
+    for (long kh = 0; kh < g.kH; kh++) {
+      long hStart = kh * g.dH - g.pH, ohLo, ohHi;
+      inside(hStart, g.sH, g.H, g.oH, &ohLo, &ohHi);
+      for (long kw = 0; kw < g.kW; kw++, row += P) {
+        long wStart = kw * g.dW - g.pW, owLo, owHi;
+        inside(wStart, g.sW, g.W, g.oW, &owLo, &owHi);
+        std::memset(row, 0, sizeof(T) * ohLo * g.oW);
+        for (long oh = ohLo; oh < ohHi; oh++) {
+          T* d = row + oh * g.oW;
+          const T* s = plane + (hStart + oh * g.sH) * g.W + wStart;
+          for (long ow = 0; ow < owLo; ow++) d[ow] = 0;
+          if (g.sW == 1) {
+            std::memcpy(d + owLo, s + owLo, sizeof(T) * (owHi - owLo));
+          } else {
+            for (long ow = owLo; ow < owHi; ow++) d[ow] = s[ow * g.sW];
+          }
+          for (long ow = owHi; ow < g.oW; ow++) d[ow] = 0;
+        }
+        std::memset(row + ohHi * g.oW, 0, sizeof(T) * (g.oH - ohHi) * g.oW);
+      }
+    }
+  }
+}
+
+// x += col2im(cols): every window that touched a pixel adds its column entry, in row order.
+template <typename T>
+static void col2im_add(const T* cols, const ConvGeom& g, T* x) {
+  long P = g.positions();
+  const T* row = cols;
+  for (long c = 0; c < g.C; c++) {
+    T* plane = x + c * g.H * g.W;
+    for (long kh = 0; kh < g.kH; kh++) {
+      long hStart = kh * g.dH - g.pH, ohLo, ohHi;
+      inside(hStart, g.sH, g.H, g.oH, &ohLo, &ohHi);
+      for (long kw = 0; kw < g.kW; kw++, row += P) {
+        long wStart = kw * g.dW - g.pW, owLo, owHi;
+        inside(wStart, g.sW, g.W, g.oW, &owLo, &owHi);
+        for (long oh = ohLo; oh < ohHi; oh++) {
+          const T* s = row + oh * g.oW;
+          T* d = plane + (hStart + oh * g.sH) * g.W + wStart;
+          if (g.sW == 1) {
+            for (long ow = owLo; ow < owHi; ow++) d[ow] += s[ow];
+          } else {
+            for (long ow = owLo; ow < owHi; ow++) d[ow * g.sW] += s[ow];
+          }
+        }
+      }
+    }
+  }
+}
+
+// relu on the bits, as the relu op: every negative value (and -0, and a NaN with its sign bit set) → +0.
+static inline float relu_bits(float v) {
+  int32_t b;
+  std::memcpy(&b, &v, 4);
+  b &= ~(b >> 31);
+  std::memcpy(&v, &b, 4);
+  return v;
+}
+static inline double relu_bits(double v) {
+  int64_t b;
+  std::memcpy(&b, &v, 8);
+  b &= ~(b >> 63);
+  std::memcpy(&v, &b, 8);
+  return v;
+}
+// Whether v's bits, read as a signed integer, are > 0: a positive number or a NaN without sign bit.
+static inline bool positive_bits(float v) {
+  int32_t b;
+  std::memcpy(&b, &v, 4);
+  return b > 0;
+}
+static inline bool positive_bits(double v) {
+  int64_t b;
+  std::memcpy(&b, &v, 8);
+  return b > 0;
+}
+
+// y [channels, h, w] → relu(y) in place, then its max over windowRows×2 windows (floor mode) into
+// pooled/indices [channels, h/windowRows, ⌊w/2⌋]; the index is ih·w + iw in its plane. As the JS
+// max-pool: the first maximum in scan order wins, and a NaN beats everything.
+template <typename T>
+static void relu_max_pool(T* y, long channels, long h, long w, long windowRows, T* pooled, int32_t* indices) {
+  long pH = h / windowRows, pW = w / 2;
+  for (long i = 0, size = channels * h * w; i < size; i++) y[i] = relu_bits(y[i]);
+  for (long c = 0; c < channels; c++) {
+    const T* plane = y + c * h * w;
+    for (long oh = 0; oh < pH; oh++) {
+      for (long ow = 0; ow < pW; ow++) {
+        long at = oh * windowRows * w + 2 * ow;
+        T best = plane[at];
+        long taps = windowRows * 2;
+        for (long t = 1; t < taps; t++) {
+          long i = (oh * windowRows + (t >> 1)) * w + 2 * ow + (t & 1);
+          T v = plane[i];
+          if (v > best || v != v) {
+            best = v;
+            at = i;
+          }
+        }
+        *pooled++ = best;
+        *indices++ = static_cast<int32_t>(at);
+      }
+    }
+  }
+}
+
+// The backward of relu_max_pool for one sample: gradY = +0 except at each window's maximum where the
+// pooled value is > 0, which gets 0 + gradPooled (what max pooling's backward onto zeros and then
+// relu's give, -0 becoming +0).
+template <typename T>
+static void relu_max_pool_backward(const T* gradPooled, const T* pooled, const int32_t* indices, long channels,
+                                   long h, long w, long windowRows, T* gradY) {
+  long perPlane = (h / windowRows) * (w / 2);
+  std::memset(gradY, 0, sizeof(T) * channels * h * w);
+  for (long c = 0, o = 0; c < channels; c++) {
+    T* plane = gradY + c * h * w;
+    for (long q = 0; q < perPlane; q++, o++)
+      if (positive_bits(pooled[o])) plane[indices[o]] = T(0) + gradPooled[o];
+  }
+}
+
+template <typename T>
+struct ConvCall {
+  ConvGeom g;
+  long groups, cOutG, count;
+  const T* x;  // forward and weight grad: read
+  T* xOut;     // adjoint: added onto
+  const T* w;
+  T* y;            // forward: written
+  const T* yIn;    // adjoint and weight grad: read
+  T* keep;         // forward: every sample's columns left here ([count, rows, P]), or null
+  const T* kept;   // weight grad: the columns a forward kept, or null
+  T beta;          // forward: 1 adds onto y, 0 overwrites
+  const T* bias;   // forward: [Cout], y's starting value, or null
+  T* pooled;       // forward: the fused epilogue's output, or null
+  int32_t* indices;
+  long windowRows;
+  T* gw;             // weight grad: [Cout, rowsG]
+  T* gb;             // weight grad: [Cout] or null
+  T* partials;       // weight grad: [parts, Cout·rowsG]
+  double* biasParts; // weight grad: [parts, Cout]
+  long chunk;        // weight grad: samples per partition
+  int threads;       // threads each GEMM runs on (1 inside per-sample tasks)
+  Pool* pool;
+  bool ok;
+};
+
+static thread_local Scratch tls_a, tls_b, tls_cols;
+// The pooled GEMMs' scratch (one conv or GEMM runs at a time: the binding holds a lock).
+static Scratch shared_a, shared_b;
+
+template <typename T>
+static bool run_gemm(GemmJob<T> job, const ConvCall<T>& c) {
+  if (c.threads > 1) return gemm(job, c.threads, *c.pool, shared_a, shared_b);
+  return gemm(job, 1, *c.pool, tls_a, tls_b);
+}
+
+template <typename T>
+static void forward_sample(void* ctx, long n) {
+  ConvCall<T>& c = *static_cast<ConvCall<T>*>(ctx);
+  const ConvGeom& g = c.g;
+  long P = g.positions(), rowsG = g.rows() / c.groups, cOut = c.cOutG * c.groups;
+  const T* xs = c.x + n * g.sampleIn();
+  T* ys = c.y + n * cOut * P;
+  const T* cols = xs;
+  if (!g.direct()) {
+    T* buffer = c.keep != nullptr ? c.keep + n * g.rows() * P : tls_cols.as<T>(g.rows() * P);
+    if (buffer == nullptr) {
+      c.ok = false;
+      return;
+    }
+    im2col(xs, g, buffer);
+    cols = buffer;
+  }
+  T beta = c.beta;
+  if (c.bias != nullptr) {
+    for (long ch = 0; ch < cOut; ch++) std::fill(ys + ch * P, ys + (ch + 1) * P, c.bias[ch]);
+    beta = 1;
+  }
+  for (long grp = 0; grp < c.groups; grp++) {
+    auto job = gemm_job<T>(false, false, c.cOutG, P, rowsG, 1, c.w + grp * c.cOutG * rowsG, rowsG,
+                           cols + grp * rowsG * P, P, beta, ys + grp * c.cOutG * P, P);
+    if (!run_gemm(job, c)) c.ok = false;
+  }
+  if (c.pooled != nullptr) {
+    long perSample = cOut * (g.oH / c.windowRows) * (g.oW / 2);
+    relu_max_pool(ys, cOut, g.oH, g.oW, c.windowRows, c.pooled + n * perSample, c.indices + n * perSample);
+  }
+}
+
+template <typename T>
+static void adjoint_sample(void* ctx, long n) {
+  ConvCall<T>& c = *static_cast<ConvCall<T>*>(ctx);
+  const ConvGeom& g = c.g;
+  long P = g.positions(), rowsG = g.rows() / c.groups, cOut = c.cOutG * c.groups;
+  T* xs = c.xOut + n * g.sampleIn();
+  const T* ys = c.yIn + n * cOut * P;
+  bool direct = g.direct();
+  T* cols = direct ? xs : tls_cols.as<T>(g.rows() * P);
+  if (cols == nullptr) {
+    c.ok = false;
+    return;
+  }
+  // Direct: the columns are x itself, so the GEMM adds straight onto it.
+  for (long grp = 0; grp < c.groups; grp++) {
+    auto job = gemm_job<T>(true, false, rowsG, P, c.cOutG, 1, c.w + grp * c.cOutG * rowsG, rowsG,
+                           ys + grp * c.cOutG * P, P, direct ? 1 : 0, cols + grp * rowsG * P, P);
+    if (!run_gemm(job, c)) c.ok = false;
+  }
+  if (!direct) col2im_add(cols, g, xs);
+}
+
+// Partition t of the batch: its samples' y[n]·colsᵀ summed in sample order into partials[t], and
+// (with gb) their per-channel sums of y into biasParts[t].
+template <typename T>
+static void weight_grad_part(void* ctx, long t) {
+  ConvCall<T>& c = *static_cast<ConvCall<T>*>(ctx);
+  const ConvGeom& g = c.g;
+  long P = g.positions(), rowsG = g.rows() / c.groups, cOut = c.cOutG * c.groups;
+  T* part = c.partials + t * cOut * rowsG;
+  double* biasPart = c.biasParts == nullptr ? nullptr : c.biasParts + t * cOut;
+  if (biasPart != nullptr) std::fill(biasPart, biasPart + cOut, 0.0);
+  long first = t * c.chunk, end = std::min(c.count, first + c.chunk);
+  for (long n = first; n < end; n++) {
+    const T* ys = c.yIn + n * cOut * P;
+    const T* cols = c.x + n * g.sampleIn();
+    if (c.kept != nullptr && !g.direct()) {
+      cols = c.kept + n * g.rows() * P;
+    } else if (!g.direct()) {
+      T* buffer = tls_cols.as<T>(g.rows() * P);
+      if (buffer == nullptr) {
+        c.ok = false;
+        return;
+      }
+      im2col(c.x + n * g.sampleIn(), g, buffer);
+      cols = buffer;
+    }
+    for (long grp = 0; grp < c.groups; grp++) {
+      auto job = gemm_job<T>(false, true, c.cOutG, rowsG, P, 1, ys + grp * c.cOutG * P, P, cols + grp * rowsG * P,
+                             P, n == first ? 0 : 1, part + grp * c.cOutG * rowsG, rowsG);
+      if (!run_gemm(job, c)) c.ok = false;
+    }
+    if (biasPart != nullptr) {
+      for (long ch = 0; ch < cOut; ch++) {
+        double s = 0;
+        for (const T *v = ys + ch * P, *e = v + P; v < e; v++) s += *v;
+        biasPart[ch] += s;
+      }
+    }
+  }
+}
+
+// Samples per task below which a conv runs on one thread: splitting smaller work costs more than it saves.
+template <typename T>
+static int conv_threads(const ConvCall<T>& c, double flopsPerSample, double minParallelFlops, int threads) {
+  return flopsPerSample * c.count < minParallelFlops ? 1 : threads;
+}
+
+// Runs `task` for every sample: a task per sample on the pool when there are at least as many samples
+// as threads; else the samples one after another, each GEMM split over the pool. Same bits either way.
+template <typename T>
+static void for_samples(ConvCall<T>& c, TaskFn task, long tasks, int threads) {
+  if (threads > 1 && tasks < threads) {
+    c.threads = threads;
+    for (long n = 0; n < tasks; n++) task(&c, n);
+  } else {
+    c.threads = 1;
+    c.pool->run(task, &c, tasks, threads);
+  }
+}
+
+template <typename T>
+static bool conv_forward(ConvCall<T>& c, int threads, double minParallelFlops) {
+  double flops = 2.0 * c.cOutG * c.groups * (c.g.rows() / c.groups) * c.g.positions();
+  for_samples(c, forward_sample<T>, c.count, conv_threads(c, flops, minParallelFlops, threads));
+  return c.ok;
+}
+
+template <typename T>
+static bool conv_adjoint(ConvCall<T>& c, int threads, double minParallelFlops) {
+  double flops = 2.0 * c.cOutG * c.groups * (c.g.rows() / c.groups) * c.g.positions();
+  for_samples(c, adjoint_sample<T>, c.count, conv_threads(c, flops, minParallelFlops, threads));
+  return c.ok;
+}
+
+// The batch's fixed partitions: a constant count, so the bits do not depend on the thread count; 8 keeps
+// 2–8 threads busy, and the partials cost little to add up.
+static const long WEIGHT_GRAD_PARTS = 8;
+static Scratch weight_grad_partials, weight_grad_bias_parts;
+
+template <typename T>
+static bool conv_weight_grad(ConvCall<T>& c, int threads, double minParallelFlops) {
+  long cOut = c.cOutG * c.groups, size = cOut * (c.g.rows() / c.groups);
+  c.chunk = ceil_div(c.count, WEIGHT_GRAD_PARTS);
+  long parts = ceil_div(c.count, c.chunk);
+  c.partials = weight_grad_partials.as<T>(parts * size);
+  c.biasParts = c.gb == nullptr ? nullptr : weight_grad_bias_parts.as<double>(parts * cOut);
+  if (c.partials == nullptr || (c.gb != nullptr && c.biasParts == nullptr)) return false;
+  double flops = 2.0 * size * c.g.positions();
+  for_samples(c, weight_grad_part<T>, parts, conv_threads(c, flops, minParallelFlops, threads));
+  if (!c.ok) return false;
+  // The partials added in order in double, rounded once.
+  for (long i = 0; i < size; i++) {
+    double s = 0;
+    for (long t = 0; t < parts; t++) s += c.partials[t * size + i];
+    c.gw[i] = static_cast<T>(s);
+  }
+  if (c.gb != nullptr) {
+    for (long ch = 0; ch < cOut; ch++) {
+      double s = 0;
+      for (long t = 0; t < parts; t++) s += c.biasParts[t * cOut + ch];
+      c.gb[ch] = static_cast<T>(s);
+    }
+  }
+  return true;
+}
+
+template <typename T>
+struct PoolBackwardCall {
+  long channels, h, w, windowRows;
+  const T* gradPooled;
+  const T* pooled;
+  const int32_t* indices;
+  T* gradY;
+};
+
+template <typename T>
+static void pool_backward_sample(void* ctx, long n) {
+  const PoolBackwardCall<T>& c = *static_cast<PoolBackwardCall<T>*>(ctx);
+  long perSample = c.channels * (c.h / c.windowRows) * (c.w / 2);
+  relu_max_pool_backward(c.gradPooled + n * perSample, c.pooled + n * perSample, c.indices + n * perSample,
+                         c.channels, c.h, c.w, c.windowRows, c.gradY + n * c.channels * c.h * c.w);
+}

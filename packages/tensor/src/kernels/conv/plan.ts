@@ -1,0 +1,93 @@
+import type { ConvGeometry } from '../conv-geometry.js';
+import type { FloatArray } from '../../dtype.js';
+import { WasmGemm } from '../gemm-wasm.js';
+import { getGemm } from '../select.js';
+
+/*
+ * One convolution, three uses. A ConvPlan describes a correlation from a "wide" side
+ * `x [N, Cin, ...inputSize]` to a "narrow" side `y [N, Cout, ...outputSize]` through a weight whose
+ * group g is the matrix `W_g [Cout/groups, (Cin/groups)·∏k]`. Then
+ *   y  = W · im2col(x)            (conv forward;   convTranspose input gradient)
+ *   x += col2im(Wᵀ · y)           (conv input gradient; convTranspose forward)
+ *   gW = Σn y[n] · im2col(x[n])ᵀ   (both weight gradients, with the roles of x and y swapped)
+ * and a conv weight `[Cout, Cin/g, ...k]` and a transposed-conv weight `[Cin, Cout/g, ...k]` are
+ * both exactly that matrix layout. Every GEMM goes through `getGemm()`.
+ */
+export interface ConvPlan {
+  readonly batch: number;
+  readonly groups: number;
+  /** Channels of the convolution input side (the conv input). */
+  readonly cIn: number;
+  /** Channels of the convolution output side (the conv output). */
+  readonly cOut: number;
+  /** Geometry of one sample of the convolution input side; `channels` is all of `cIn`, so one im2col serves every group. */
+  readonly geom: ConvGeometry;
+  /** ∏ inputSize, ∏ outputSize, ∏ kernelSize. */
+  readonly inPositions: number;
+  readonly outPositions: number;
+  readonly kernelVolume: number;
+  /** 1×1 kernel, stride 1, no padding: the columns are the input itself, so im2col is skipped. */
+  readonly direct: boolean;
+}
+
+export function convPlan(batch: number, groups: number, cIn: number, cOut: number, geom: ConvGeometry): ConvPlan {
+  const prod = (v: readonly number[]) => v.reduce((a, b) => a * b, 1);
+  const direct =
+    geom.kernelSize.every((k) => k === 1) &&
+    geom.stride.every((s) => s === 1) &&
+    geom.padBefore.every((p) => p === 0) &&
+    geom.outputSize.every((o, i) => o === geom.inputSize[i]);
+  return {
+    batch,
+    groups,
+    cIn,
+    cOut,
+    geom,
+    inPositions: prod(geom.inputSize),
+    outPositions: prod(geom.outputSize),
+    kernelVolume: prod(geom.kernelSize),
+    direct,
+  };
+}
+
+/*
+ * Under the WebAssembly kernel, float32 convs hand the GEMMs of many samples to one `gemmBatch` call,
+ * which spreads them over the worker threads (one sample's product per task, or for the weight
+ * gradient slices of gW each summed over every sample), instead of one small per-sample GEMM at a
+ * time, each below the size worth splitting (LeNet-5's are all below it). The columns of those samples
+ * then have to exist at once, so they are made chunk by chunk into a pooled buffer of at most
+ * BATCH_COLUMNS_MAX floats. Same bits as the per-sample loop, for any thread count (see gemmBatch).
+ */
+const BATCH_COLUMNS_MAX = 1 << 22;
+
+/** The kernel's batched GEMM when it runs this dtype (float32 under 'wasm'), else null. */
+export function batchKernel(data: FloatArray): WasmGemm | null {
+  const gemm = getGemm();
+  return gemm instanceof WasmGemm && data instanceof Float32Array ? gemm : null;
+}
+
+/**
+ * `[C, H, W, kH, kW, sH, sW, pH, pW, dH, dW, Hout, Wout]` of a 1-D or 2-D geometry (1-D as H = 1), the
+ * form `WasmGemm.convBatch` takes; null for 3-D, and for sizes the kernel's 32-bit signed integers
+ * cannot hold (a stride or dilation of 2^31 and more, or a window span or stride·output past it),
+ * which stay on the generic path.
+ */
+export function planar(geom: ConvGeometry): number[] | null {
+  const dims = geom.inputSize.length;
+  if (dims > 2) return null;
+  const pick = (v: readonly number[], unit: number) => (dims === 1 ? [unit, v[0]!] : [v[0]!, v[1]!]);
+  const [inH, inW] = pick(geom.inputSize, 1);
+  const [kH, kW] = pick(geom.kernelSize, 1);
+  const [sH, sW] = pick(geom.stride, 1);
+  const [pH, pW] = pick(geom.padBefore, 0);
+  const [dH, dW] = pick(geom.dilation, 1);
+  const [outH, outW] = pick(geom.outputSize, 1);
+  const values = [geom.channels, inH!, inW!, kH!, kW!, sH!, sW!, pH!, pW!, dH!, dW!, outH!, outW!];
+  const spans = [(kH! - 1) * dH! + 1, (kW! - 1) * dW! + 1, sH! * outH!, sW! * outW!, inH! + 2 * pH!, inW! + 2 * pW!];
+  return [...values, ...spans].every((v) => v < 2 ** 31) ? values : null;
+}
+
+/** Samples whose columns go in one buffer: as many as fit in BATCH_COLUMNS_MAX, at least one. */
+export function chunkSamples(batch: number, sampleCols: number): number {
+  return Math.max(1, Math.min(batch, Math.floor(BATCH_COLUMNS_MAX / Math.max(1, sampleCols))));
+}

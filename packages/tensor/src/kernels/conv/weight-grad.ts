@@ -1,0 +1,140 @@
+import type { FloatArray } from '../../dtype.js';
+import { im2colInto } from '../im2col.js';
+import { getGemm } from '../select.js';
+import { columnScratch, takeColumns } from './columns.js';
+import { batchKernel, chunkSamples, planar, type ConvPlan } from './plan.js';
+
+/** `grad[c] = Σ_{n,p} g[n, c, p]`, the bias gradient. */
+export function channelSums(g: FloatArray, batch: number, channels: number, positions: number, grad: FloatArray): void {
+  const acc = new Float64Array(channels);
+  for (let n = 0, at = 0; n < batch; n++) {
+    for (let c = 0; c < channels; c++, at += positions) {
+      let s = 0;
+      for (let p = at; p < at + positions; p++) s += g[p]!;
+      acc[c] = acc[c]! + s;
+    }
+  }
+  for (let c = 0; c < channels; c++) grad[c] = acc[c]!;
+}
+
+/**
+ * `gW = Σn y[n] · im2col(x[n])ᵀ`, per group, overwriting `gw` (`[Cout, Cin/groups, ...k]`).
+ * @param kept the columns `convForwardInto` kept, if it did; else they are recomputed
+ * @param gb when given, also the bias gradient `Σ_{n,p} y[n, c, p]` (`[Cout]`), as `channelSums`
+ * Under the wasm kernel (float32, 1-D/2-D) the batch is summed in fixed partitions on the worker
+ * threads (see `WasmGemm.convWeightGrad`): bits depend on the batch size, not on the thread count.
+ */
+export function convWeightGradInto(
+  x: FloatArray,
+  y: FloatArray,
+  plan: ConvPlan,
+  gw: FloatArray,
+  kept: FloatArray | null = null,
+  gb: FloatArray | null = null,
+): void {
+  const { batch, groups, cIn, cOut, geom, inPositions, outPositions: p, kernelVolume } = plan;
+  const { gemm } = getGemm();
+  const cOutG = cOut / groups;
+  const rowsG = (cIn / groups) * kernelVolume;
+  if (batch === 0) {
+    gw.fill(0);
+    gb?.fill(0);
+    return;
+  }
+  const sampleCols = cIn * kernelVolume * p;
+  const wasm = batchKernel(x);
+  const planarGeom = wasm !== null && !plan.direct ? planar(geom) : null;
+  if (
+    wasm !== null &&
+    planarGeom !== null &&
+    wasm.convWeightGrad({
+      geometry: planarGeom,
+      groups,
+      cOutG,
+      count: batch,
+      x,
+      xOffset: 0,
+      cols: kept as Float32Array | null,
+      y,
+      yOffset: 0,
+      gw,
+      gb,
+    })
+  ) {
+    return;
+  }
+  if (gb !== null) channelSums(y, batch, cOut, p, gb);
+  if (wasm !== null) {
+    const colsStride = plan.direct ? cIn * inPositions : sampleCols;
+    const chunk = plan.direct || kept ? batch : chunkSamples(batch, sampleCols);
+    const temp = plan.direct || kept ? null : takeColumns('float32', chunk * sampleCols);
+    const cols = plan.direct ? x : (kept ?? temp!.columns);
+    for (let n0 = 0; n0 < batch; n0 += chunk) {
+      const count = Math.min(chunk, batch - n0);
+      const colsAt = plan.direct || kept ? n0 * colsStride : 0;
+      if (!plan.direct && !kept) {
+        for (let s = 0; s < count; s++) im2colInto(x, (n0 + s) * cIn * inPositions, geom, cols, s * sampleCols);
+      }
+      // One chain per chunk: its first sample overwrites gW only in the first chunk.
+      for (let g = 0; g < groups; g++) {
+        wasm.gemmBatch(
+          false,
+          true,
+          cOutG,
+          rowsG,
+          p,
+          1,
+          y,
+          n0 * cOut * p + g * cOutG * p,
+          p,
+          cOut * p,
+          cols,
+          colsAt + g * rowsG * p,
+          p,
+          colsStride,
+          n0 === 0 ? 0 : 1,
+          gw,
+          g * cOutG * rowsG,
+          rowsG,
+          0,
+          count,
+          true,
+        );
+      }
+    }
+    temp?.give();
+    return;
+  }
+  const cols = plan.direct ? x : (kept ?? columnScratch(x, sampleCols));
+  for (let n = 0; n < batch; n++) {
+    const xAt = n * cIn * inPositions;
+    let colsAt = xAt;
+    if (kept && !plan.direct) {
+      colsAt = n * sampleCols;
+    } else if (!plan.direct) {
+      im2colInto(x, xAt, geom, cols, 0);
+      colsAt = 0;
+    }
+    // The batch sum runs through beta: the first sample overwrites, the rest add.
+    for (let g = 0; g < groups; g++) {
+      gemm(
+        false,
+        true,
+        cOutG,
+        rowsG,
+        p,
+        1,
+        y,
+        n * cOut * p + g * cOutG * p,
+        p,
+        cols,
+        colsAt + g * rowsG * p,
+        p,
+        n === 0 ? 0 : 1,
+        gw,
+        g * cOutG * rowsG,
+        rowsG,
+      );
+    }
+  }
+}

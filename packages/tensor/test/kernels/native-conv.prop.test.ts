@@ -1,0 +1,482 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { convGeometry, getBackendInfo, NativeGemm, type ConvGeometry, type GemmArray } from '@torchlet/tensor/kernels';
+import { naiveIm2col, seededArray } from '../helpers/reference-kernels.js';
+
+// The native conv kernels (per-sample im2col/col2im + GEMM, the fused ReLU → max-pool and its
+// backward, Adam) straight against definitions computed here in float64, within the rounding bound
+// of the sums, in float32 and float64; and 1 thread against 3 (every call split: minParallelFlops 0)
+// bit for bit. The conv engine's use of them is tested in @torchlet/layers.
+const available = getBackendInfo().native;
+const one = available ? new NativeGemm({ threads: 1 }) : null;
+const three = available ? new NativeGemm({ threads: 3, minParallelFlops: 0 }) : null;
+
+type DType = 'float32' | 'float64';
+const EPS = { float32: 2 ** -24, float64: 2 ** -53 };
+const make = (dtype: DType, n: number) => (dtype === 'float32' ? new Float32Array(n) : new Float64Array(n));
+
+const arbAxis = fc
+  .record({
+    size: fc.integer({ min: 1, max: 9 }),
+    kernel: fc.integer({ min: 1, max: 4 }),
+    stride: fc.integer({ min: 1, max: 3 }),
+    dilation: fc.integer({ min: 1, max: 2 }),
+    before: fc.integer({ min: 0, max: 2 }),
+    after: fc.integer({ min: 0, max: 2 }),
+  })
+  .filter((a) => a.size + a.before + a.after >= (a.kernel - 1) * a.dilation + 1);
+
+const arbCase = fc.record({
+  dims: fc.constantFrom(1, 2),
+  batch: fc.oneof(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 9, max: 19 })),
+  groups: fc.integer({ min: 1, max: 3 }),
+  inPerGroup: fc.integer({ min: 1, max: 3 }),
+  outPerGroup: fc.integer({ min: 1, max: 4 }),
+  axes: fc.array(arbAxis, { minLength: 2, maxLength: 2 }),
+  dtype: fc.constantFrom<DType>('float32', 'float64'),
+  bias: fc.boolean(),
+  keep: fc.boolean(),
+  seed: fc.integer({ min: 1, max: 2 ** 30 }),
+});
+type Case = typeof arbCase extends fc.Arbitrary<infer T> ? T : never;
+
+/** `[C, H, W, kH, kW, sH, sW, pH, pW, dH, dW, Hout, Wout]`, a 1-D geometry as H = 1. */
+function planar(g: ConvGeometry): number[] {
+  const two = (v: readonly number[], unit: number) => (v.length === 1 ? [unit, v[0]!] : [v[0]!, v[1]!]);
+  return [
+    g.channels,
+    ...two(g.inputSize, 1),
+    ...two(g.kernelSize, 1),
+    ...two(g.stride, 1),
+    ...two(g.padBefore, 0),
+    ...two(g.dilation, 1),
+    ...two(g.outputSize, 1),
+  ];
+}
+
+interface Setup {
+  geom: ConvGeometry;
+  geometry: number[];
+  cIn: number;
+  cOut: number;
+  rowsG: number;
+  positions: number;
+  x: GemmArray;
+  w: GemmArray;
+  gy: GemmArray;
+  bias: GemmArray;
+}
+
+function setup(c: Case): Setup {
+  const axes = c.axes.slice(0, c.dims);
+  const cIn = c.groups * c.inPerGroup;
+  const geom = convGeometry('test', {
+    channels: cIn,
+    inputSize: axes.map((a) => a.size),
+    kernelSize: axes.map((a) => a.kernel),
+    stride: axes.map((a) => a.stride),
+    padding: axes.map((a) => a.before),
+    paddingAfter: axes.map((a) => a.after),
+    dilation: axes.map((a) => a.dilation),
+  });
+  const kernelVolume = geom.kernelSize.reduce((a, b) => a * b, 1);
+  const positions = geom.outputSize.reduce((a, b) => a * b, 1);
+  const cOut = c.groups * c.outPerGroup;
+  const inSize = cIn * geom.inputSize.reduce((a, b) => a * b, 1);
+  const rowsG = c.inPerGroup * kernelVolume;
+  return {
+    geom,
+    geometry: planar(geom),
+    cIn,
+    cOut,
+    rowsG,
+    positions,
+    x: seededArray(c.batch * inSize, c.seed, c.dtype),
+    w: seededArray(cOut * rowsG, c.seed + 1, c.dtype),
+    gy: seededArray(c.batch * cOut * positions, c.seed + 2, c.dtype),
+    bias: seededArray(cOut, c.seed + 3, c.dtype),
+  };
+}
+
+/** The three products from the definition in float64, with Σ|terms| of each output for the bound. */
+function reference(c: Case, s: Setup) {
+  const { cOut, rowsG, positions: p } = s;
+  const inSize = s.x.length / c.batch;
+  const cOutG = cOut / c.groups;
+  const y = new Float64Array(c.batch * cOut * p);
+  const yAbs = new Float64Array(y.length);
+  const gx = new Float64Array(s.x.length);
+  const gxAbs = new Float64Array(s.x.length);
+  const gw = new Float64Array(s.w.length);
+  const gwAbs = new Float64Array(s.w.length);
+  const gb = new Float64Array(cOut);
+  for (let n = 0; n < c.batch; n++) {
+    const cols = naiveIm2col(s.x.subarray(n * inSize, (n + 1) * inSize), s.geom);
+    // The index in x each column entry read (-1: padding), for the adjoint.
+    const where = naiveIm2col(
+      Array.from({ length: inSize }, (_, i) => i + 1),
+      s.geom,
+    ).map((i) => i - 1);
+    const colsGrad = new Float64Array(cols.length);
+    const colsGradAbs = new Float64Array(cols.length);
+    for (let o = 0; o < cOut; o++) {
+      const g = Math.floor(o / cOutG);
+      for (let q = 0; q < p; q++) {
+        const at = (n * cOut + o) * p + q;
+        let sum = c.bias ? s.bias[o]! : 0;
+        let abs = Math.abs(sum);
+        const gyv = s.gy[at]!;
+        gb[o] = gb[o]! + gyv;
+        for (let r = 0; r < rowsG; r++) {
+          const wv = s.w[o * rowsG + r]!;
+          const cv = cols[(g * rowsG + r) * p + q]!;
+          sum += wv * cv;
+          abs += Math.abs(wv * cv);
+          const k = (g * rowsG + r) * p + q;
+          colsGrad[k] = colsGrad[k]! + wv * gyv;
+          colsGradAbs[k] = colsGradAbs[k]! + Math.abs(wv * gyv);
+          gw[o * rowsG + r] = gw[o * rowsG + r]! + gyv * cv;
+          gwAbs[o * rowsG + r] = gwAbs[o * rowsG + r]! + Math.abs(gyv * cv);
+        }
+        y[at] = sum;
+        yAbs[at] = abs;
+      }
+    }
+    where.forEach((i, k) => {
+      if (i >= 0) {
+        gx[n * inSize + i] = gx[n * inSize + i]! + colsGrad[k]!;
+        gxAbs[n * inSize + i] = gxAbs[n * inSize + i]! + colsGradAbs[k]!;
+      }
+    });
+  }
+  const gbAbs = new Float64Array(cOut);
+  for (let i = 0; i < s.gy.length; i++) {
+    const o = Math.floor(i / p) % cOut;
+    gbAbs[o] = gbAbs[o]! + Math.abs(s.gy[i]!);
+  }
+  return { y, yAbs, gx, gxAbs, gw, gwAbs, gb, gbAbs };
+}
+
+function run(kernel: NativeGemm, c: Case, s: Setup) {
+  const { cOut, positions } = s;
+  const y = make(c.dtype, c.batch * cOut * positions).fill(Number.NaN); // must be overwritten
+  const keep = c.keep ? make(c.dtype, c.batch * s.cIn * (s.rowsG / (s.cIn / c.groups)) * positions) : null;
+  const common = { geometry: s.geometry, groups: c.groups, cOutG: cOut / c.groups, count: c.batch };
+  const ran = [
+    kernel.convBatch({
+      ...common,
+      mode: 'forward',
+      x: s.x,
+      xOffset: 0,
+      w: s.w,
+      wOffset: 0,
+      y,
+      yOffset: 0,
+      cols: keep,
+      beta: 0,
+      bias: c.bias ? s.bias : null,
+    }),
+  ];
+  const gx = make(c.dtype, s.x.length);
+  ran.push(
+    kernel.convBatch({
+      ...common,
+      mode: 'adjoint',
+      x: gx,
+      xOffset: 0,
+      w: s.w,
+      wOffset: 0,
+      y: s.gy,
+      yOffset: 0,
+      cols: null,
+      beta: 0,
+    }),
+  );
+  const gw = make(c.dtype, s.w.length);
+  const gb = make(c.dtype, cOut);
+  ran.push(kernel.convWeightGrad({ ...common, x: s.x, xOffset: 0, cols: keep, y: s.gy, yOffset: 0, gw, gb }));
+  expect(ran).toEqual([true, true, true]);
+  return { y, gx, gw, gb };
+}
+
+/** |actual − exact| ≤ (terms + 2)·eps·Σ|terms|, elementwise. */
+function expectWithin(
+  name: string,
+  actual: GemmArray,
+  exact: Float64Array,
+  abs: Float64Array,
+  terms: number,
+  eps: number,
+) {
+  for (let i = 0; i < exact.length; i++) {
+    const tol = (terms + 2) * eps * abs[i]! + 1e-300;
+    if (!(Math.abs(actual[i]! - exact[i]!) <= tol))
+      expect.fail(`${name}[${i}]: native ${actual[i]}, exact ${exact[i]}, tolerance ${tol}`);
+  }
+}
+
+describe.runIf(available)('native conv kernels', () => {
+  it('match the definition (strides, padding, dilation, groups, 1-D and 2-D, float32 and float64), bit-identical on 1 and 3 threads', () => {
+    fc.assert(
+      fc.property(arbCase, (c) => {
+        const s = setup(c);
+        const single = run(one!, c, s);
+        const split = run(three!, c, s);
+        expect(split).toEqual(single);
+        const exact = reference(c, s);
+        const eps = EPS[c.dtype];
+        expectWithin('y', single.y, exact.y, exact.yAbs, s.rowsG + 1, eps);
+        expectWithin('gx', single.gx, exact.gx, exact.gxAbs, (s.cOut / c.groups) * (s.rowsG / c.inPerGroup), eps);
+        expectWithin('gw', single.gw, exact.gw, exact.gwAbs, c.batch * s.positions + 8, eps);
+        expectWithin('gb', single.gb, exact.gb, exact.gbAbs, c.batch * s.positions + 8, eps);
+      }),
+      { numRuns: 120 },
+    );
+  });
+
+  it('a large layer (GEMM blocks past KC and MC inside the per-sample tasks, and split GEMMs for a batch of 1)', () => {
+    for (const batch of [1, 5]) {
+      const c: Case = {
+        dims: 2,
+        batch,
+        groups: 1,
+        inPerGroup: 40,
+        outPerGroup: 100,
+        axes: [0, 1].map(() => ({ size: 12, kernel: 3, stride: 1, dilation: 1, before: 1, after: 1 })),
+        dtype: 'float32',
+        bias: true,
+        keep: batch === 5,
+        seed: 7,
+      };
+      const s = setup(c);
+      const single = run(one!, c, s);
+      expect(run(three!, c, s)).toEqual(single);
+      const exact = reference(c, s);
+      expectWithin('y', single.y, exact.y, exact.yAbs, s.rowsG + 1, EPS.float32);
+      expectWithin('gx', single.gx, exact.gx, exact.gxAbs, 100 * 9, EPS.float32);
+      expectWithin('gw', single.gw, exact.gw, exact.gwAbs, batch * s.positions + 8, EPS.float32);
+    }
+  });
+});
+
+/** maxPool(relu(y), windowRows×2) with indices as the JS kernels compute it: relu on the bits, first maximum in scan order, NaN wins. */
+function reluMaxPoolRef(y: GemmArray, planes: number, h: number, w: number, windowRows: number) {
+  const relu = y.map((v) => (v < 0 || Object.is(v, -0) ? 0 : v));
+  const pooled: number[] = [];
+  const indices: number[] = [];
+  for (let plane = 0; plane < planes; plane++) {
+    for (let oh = 0; oh < Math.floor(h / windowRows); oh++) {
+      for (let ow = 0; ow < w >> 1; ow++) {
+        let best = -Infinity;
+        let at = 0;
+        for (let t = 0; t < windowRows * 2; t++) {
+          const i = (oh * windowRows + (t >> 1)) * w + 2 * ow + (t & 1);
+          const v = relu[plane * h * w + i]!;
+          if (v > best || v !== v) {
+            best = v;
+            at = i;
+          }
+        }
+        pooled.push(best);
+        indices.push(at);
+      }
+    }
+  }
+  return { relu, pooled, indices };
+}
+
+describe.runIf(available)('native fused conv → ReLU → max-pool', () => {
+  // A 1×1 conv with weight 1 passes y = x through exactly, so the epilogue sees chosen values: ties,
+  // zeros of both signs, NaN, odd sizes (the last row/column dropped, floor mode).
+  const special = [0, -0, 1, -1, 2, 2, Number.NaN, 0.5, -3, 1e-30];
+  const arbPool = fc.record({
+    windowRows: fc.constantFrom<1 | 2>(1, 2),
+    h: fc.integer({ min: 2, max: 7 }),
+    w: fc.integer({ min: 2, max: 9 }),
+    planes: fc.integer({ min: 1, max: 3 }),
+    batch: fc.integer({ min: 1, max: 5 }),
+    dtype: fc.constantFrom<DType>('float32', 'float64'),
+    picks: fc.array(fc.integer({ min: 0, max: special.length - 1 }), { minLength: 700, maxLength: 700 }),
+  });
+
+  it('pools relu(conv) with the JS kernels’ indices and values, and its backward scatters as max-pool then relu would', () => {
+    fc.assert(
+      fc.property(arbPool, (p) => {
+        const h = p.windowRows === 1 ? 1 : p.h;
+        const size = p.batch * p.planes * h * p.w;
+        const x = make(p.dtype, size);
+        for (let i = 0; i < size; i++) x[i] = special[p.picks[i % p.picks.length]!]!;
+        const perSample = p.planes * Math.floor(h / p.windowRows) * (p.w >> 1);
+        const results = [one!, three!].map((kernel) => {
+          const y = make(p.dtype, size);
+          const pooled = make(p.dtype, p.batch * perSample + 3).fill(7);
+          const indices = new Int32Array(p.batch * perSample + 3).fill(-5);
+          const ran = kernel.convBatch({
+            mode: 'forward',
+            geometry: [1, h, p.w, 1, 1, 1, 1, 0, 0, 1, 1, h, p.w],
+            groups: 1,
+            cOutG: p.planes,
+            count: p.batch,
+            x: x.subarray(0, p.batch * h * p.w),
+            xOffset: 0,
+            w: make(p.dtype, p.planes).fill(1),
+            wOffset: 0,
+            y,
+            yOffset: 0,
+            cols: null,
+            beta: 0,
+            reluMaxPool: { pooled, indices, offset: 3, windowRows: p.windowRows },
+          });
+          expect(ran).toBe(true);
+          return { y, pooled, indices };
+        });
+        expect(results[1]).toEqual(results[0]);
+        const { y, pooled, indices } = results[0]!;
+        // y[n, plane] = 1·x[n] (the same input plane for every output channel).
+        const planeOf = (n: number) => x.subarray(n * h * p.w, (n + 1) * h * p.w);
+        const expectedY = make(p.dtype, size);
+        for (let n = 0; n < p.batch; n++)
+          for (let c = 0; c < p.planes; c++) expectedY.set(planeOf(n), (n * p.planes + c) * h * p.w);
+        const ref = reluMaxPoolRef(expectedY, p.batch * p.planes, h, p.w, p.windowRows);
+        expect(Array.from(y)).toEqual(Array.from(ref.relu));
+        expect(Array.from(pooled.subarray(3))).toEqual(
+          ref.pooled.map((v) => (p.dtype === 'float32' ? Math.fround(v) : v)),
+        );
+        expect(Array.from(indices.subarray(3))).toEqual(ref.indices);
+        expect(Array.from(pooled.subarray(0, 3))).toEqual([7, 7, 7]);
+
+        // Backward: +0 everywhere but at each window's maximum with a pooled value > 0 (bits), which gets 0 + g.
+        const gradPooled = seededArray(p.batch * perSample, 5, p.dtype);
+        const backs = [one!, three!].map((kernel) => {
+          const gradY = make(p.dtype, size).fill(Number.NaN);
+          kernel.maxPoolReluBackward({
+            channels: p.planes,
+            h,
+            w: p.w,
+            windowRows: p.windowRows,
+            count: p.batch,
+            gradPooled,
+            pooled: pooled.subarray(3),
+            indices: indices.subarray(3),
+            gradY,
+          });
+          return gradY;
+        });
+        expect(backs[1]).toEqual(backs[0]);
+        const expected = make(p.dtype, size);
+        const perPlane = perSample / p.planes;
+        ref.pooled.forEach((v, o) => {
+          // The NaN here is JS's, whose sign bit is clear: its bits read as a positive integer.
+          if (v > 0 || v !== v) expected[Math.floor(o / perPlane) * h * p.w + ref.indices[o]!] = 0 + gradPooled[o]!;
+        });
+        expect(Array.from(backs[0]!)).toEqual(Array.from(expected));
+      }),
+      { numRuns: 150 },
+    );
+  });
+});
+
+describe.runIf(available)('native Adam step', () => {
+  /** The JS loop of @torchlet/layers' plainAdam. */
+  function adamJs(param: GemmArray, grad: GemmArray, m: GemmArray, v: GemmArray, c: Record<string, number>) {
+    for (let i = 0; i < grad.length; i++) {
+      const g = c.sign! * grad[i]!;
+      m[i] = c.beta1! * m[i]! + (1 - c.beta1!) * g;
+      v[i] = c.beta2! * v[i]! + (1 - c.beta2!) * g * g;
+      param[i] = param[i]! - c.stepSize! * (m[i]! / (Math.sqrt(v[i]!) / c.bias2Sqrt! + c.eps!));
+    }
+  }
+
+  it('gives the JS loop’s bits in float32 and float64, on 1 and 3 threads, large and small', () => {
+    for (const dtype of ['float32', 'float64'] as const) {
+      for (const count of [5, 20_001]) {
+        const constants = {
+          sign: -1,
+          beta1: 0.9,
+          beta2: 0.999,
+          stepSize: 1e-3 / (1 - 0.9 ** 3),
+          bias2Sqrt: Math.sqrt(1 - 0.999 ** 3),
+          eps: 1e-8,
+        };
+        const start = () => ({
+          param: seededArray(count + 2, 1, dtype),
+          grad: seededArray(count, 2, dtype),
+          m: seededArray(count, 3, dtype).map((x) => x * 0.1),
+          v: seededArray(count, 4, dtype).map((x) => x * x * 0.01),
+        });
+        const ref = start();
+        adamJs(ref.param.subarray(2), ref.grad, ref.m, ref.v, constants);
+        for (const kernel of [one!, three!]) {
+          const s = start();
+          expect(kernel.adamStep({ ...s, paramOffset: 2, ...constants })).toBe(true);
+          expect(s.param).toEqual(ref.param);
+          expect(s.m).toEqual(ref.m);
+          expect(s.v).toEqual(ref.v);
+        }
+      }
+    }
+  });
+});
+
+describe.runIf(available)('native kernels refuse what they cannot run', () => {
+  const geometry = [2, 4, 4, 3, 3, 1, 1, 1, 1, 1, 1, 4, 4];
+  const call = () => ({
+    mode: 'forward' as const,
+    geometry,
+    groups: 1,
+    cOutG: 3,
+    count: 2,
+    x: new Float32Array(2 * 2 * 16),
+    xOffset: 0,
+    w: new Float32Array(3 * 18),
+    wOffset: 0,
+    y: new Float32Array(2 * 3 * 16),
+    yOffset: 0,
+    cols: null,
+    beta: 0,
+  });
+
+  it('returns false for mixed dtypes, touching nothing', () => {
+    const c = { ...call(), w: new Float64Array(3 * 18) };
+    c.y.fill(5);
+    expect(one!.convBatch(c)).toBe(false);
+    expect(c.y.every((v) => v === 5)).toBe(true);
+  });
+
+  it('throws RangeError for an operand that reaches outside its array, or a malformed geometry', () => {
+    expect(() => one!.convBatch({ ...call(), y: new Float32Array(95) })).toThrow(
+      /convForward: an operand reaches outside its array/,
+    );
+    expect(() => one!.convBatch({ ...call(), xOffset: 1 })).toThrow(RangeError);
+    expect(() => one!.convBatch({ ...call(), mode: 'adjoint', x: new Float32Array(63) })).toThrow(
+      /convAdjoint: an operand/,
+    );
+    expect(() =>
+      one!.convWeightGrad({ ...call(), cols: new Float32Array(10), gw: new Float32Array(54), gb: null }),
+    ).toThrow(/convWeightGrad: an operand/);
+    expect(() => one!.convBatch({ ...call(), geometry: geometry.slice(0, 12) })).toThrow(/not a convolution geometry/);
+    expect(() => one!.convBatch({ ...call(), geometry: [...geometry.slice(0, 5), 0, ...geometry.slice(6)] })).toThrow(
+      /not a convolution geometry/,
+    );
+    const pooledCall = {
+      pooled: new Float32Array(2 * 3 * 4),
+      indices: new Int32Array(2 * 3 * 4),
+      offset: 1,
+      windowRows: 2 as const,
+    };
+    expect(() => one!.convBatch({ ...call(), reluMaxPool: pooledCall })).toThrow(RangeError);
+    expect(() =>
+      one!.maxPoolReluBackward({
+        channels: 3,
+        h: 4,
+        w: 4,
+        windowRows: 2,
+        count: 2,
+        gradPooled: new Float32Array(24),
+        pooled: new Float32Array(24).fill(1),
+        indices: new Int32Array(24).fill(16),
+        gradY: new Float32Array(96),
+      }),
+    ).toThrow(/an index lies outside its plane/);
+  });
+});
