@@ -10,6 +10,7 @@ import {
 } from '@torchlet/tensor';
 import { captureAnomalyContext, checkBackwardGradients, checkForwardOutputs, isAnomalyEnabled } from './anomaly.js';
 import { isGradEnabled } from './grad-mode.js';
+import { isTracing, traceCall } from './trace.js';
 import type { Node } from './node.js';
 import { Variable } from './variable.js';
 
@@ -272,7 +273,7 @@ export function defineOp<A extends unknown[], R extends Tensor | Tensor[], Saved
     if (typeof def[key] !== 'function')
       throw typeError('defineOp', `${key} of op '${name}' must be a function, got ${describeValue(def[key])}`);
   }
-  return (...args: LiftedArgs<A>): OpResult<R> => {
+  const run = (...args: LiftedArgs<A>): OpResult<R> => {
     const inputs: (Variable | null)[] = new Array(args.length);
     const raw: unknown[] = new Array(args.length);
     let anyRequiresGrad = false;
@@ -363,6 +364,8 @@ export function defineOp<A extends unknown[], R extends Tensor | Tensor[], Saved
     );
     return (Array.isArray(result) ? wrapped : wrapped[0]) as OpResult<R>;
   };
+  return (...args: LiftedArgs<A>): OpResult<R> =>
+    isTracing() ? traceCall(name, args, run as (...a: unknown[]) => OpResult<R>) : run(...args);
 }
 
 /** Checks a differentiable backward's gradients as `backward`'s are checked: one per input, its shape. */

@@ -79,8 +79,11 @@ export {
   Conv1d,
   Conv2d,
   Conv3d,
+  ConvNd,
   ConvTranspose1d,
   ConvTranspose2d,
+  ConvTranspose3d,
+  ConvTransposeNd,
   type ConvModuleOptions,
   type ConvTransposeModuleOptions,
 } from './nn/modules/conv.js';
@@ -155,5 +158,8 @@ export {
 export { ProgressBar, formatSeconds, type ProgressBarOptions, type ProgressStream } from './train/progress.js';
 export { trainEpoch, type TrainEpochOptions, type EpochStats } from './train/train-epoch.js';
 export { toOnnxBytes, type OnnxExportOptions } from './onnx/export.js';
+export { registerOnnxConverter, BUILTIN_OPS as ONNX_EXPORT_OPS } from './onnx/converters.js';
+export type { OnnxOpCall, OnnxConverter } from './onnx/op-call.js';
+export type { OnnxAttribute } from './onnx/graph-builder.js';
 export * as transforms from './data/transforms.js';
 export * as visualize from './visualize/index.js';

@@ -10,11 +10,13 @@ export {
   type SpatialArg,
   type TensorInput,
 } from './conv-options.js';
-export { conv1d, conv2d, conv3d } from './conv.js';
+export { conv1d, conv2d, conv3d, convNd } from './conv.js';
 export { conv1dReluMaxPool1d, conv2dReluMaxPool2d } from './conv-relu-pool.js';
 export {
   convTranspose1d,
   convTranspose2d,
+  convTranspose3d,
+  convTransposeNd,
   convTransposeOutputSize,
   type ConvTransposeOptions,
 } from './conv-transpose.js';
