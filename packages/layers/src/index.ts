@@ -5,7 +5,12 @@ export {
   type LoadStateDictResult,
   type ForwardPreHook,
   type ForwardHook,
+  type ForwardInputs,
+  type ForwardOutput,
+  type ModuleInput,
+  type Layer,
 } from './nn/modules/module.js';
+export { ModuleList, ModuleDict, ModuleSequence } from './nn/modules/container.js';
 export type { RemovableHandle } from './nn/modules/hooks.js';
 export { Parameter } from './nn/modules/parameter.js';
 export * as init from './nn/init.js';
@@ -98,7 +103,7 @@ export {
   type AvgPoolModuleOptions,
 } from './nn/modules/pool.js';
 export { StateDictError, type StateDictMismatch } from './nn/modules/module.js';
-export { summary, summaryRows, type SummaryOptions, type SummaryRow, type SummaryModel } from './nn/summary.js';
+export { summary, summaryRows, type SummaryOptions, type SummaryRow } from './nn/summary.js';
 export { Linear, Flatten, Unflatten, Identity, type LinearOptions } from './nn/modules/linear.js';
 export {
   ReLU,
