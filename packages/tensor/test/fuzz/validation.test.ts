@@ -389,7 +389,10 @@ describe('sizes near and past 2^31 and 2^53 are RangeErrors naming the argument,
   // Python slicing clamps its bounds: a huge start is empty, a huge end the whole axis, a huge step
   // the first element. Those are the only right answers.
   const sliced = (out: Tensor, expected: number[]) => {
-    if (!T.sameShape(out.shape, [expected.length]) || Array.from(T.contiguousData(out)).some((v, i) => v !== expected[i]))
+    if (
+      !T.sameShape(out.shape, [expected.length]) ||
+      Array.from(T.contiguousData(out)).some((v, i) => v !== expected[i])
+    )
       throw new Error(`wrong slice ${T.formatShape(out.shape)}, expected [${expected.join(', ')}]`);
     return out;
   };
