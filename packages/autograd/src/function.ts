@@ -231,8 +231,10 @@ export interface OpDefinition<A extends unknown[], R extends Tensor | Tensor[], 
    * Optional: the same gradients written with differentiable ops on Variables (`add`, `mul`,
    * `matmul`, `conv2d`, ...), for gradients of gradients. A backward with `createGraph` runs this
    * instead of `backward`, so what it computes is itself recorded; `ctx.inputs` holds the arguments
-   * as Variables, `ctx.outputs` the outputs. An op without one still gives first gradients under
-   * `createGraph`, but differentiating them raises a TypeError naming the op.
+   * as Variables, `ctx.outputs` the outputs. It must give the values `backward` gives (`gradgradcheck`
+   * checks that, and the second derivatives); an op linear in an input can pair with its adjoint, each
+   * op the other's backward, to be differentiable to any order. An op without one still gives first
+   * gradients under `createGraph`, but differentiating them raises a TypeError naming the op.
    */
   differentiableBackward?(
     ctx: GraphBackwardContext<A, Saved>,
@@ -258,6 +260,10 @@ export interface OpDefinition<A extends unknown[], R extends Tensor | Tensor[], 
  *   },
  *   backward({ saved: { x } }, gradOutput: Tensor): [Tensor] {
  *     return [T.mul(gradOutput, T.mul(x, 2))];
+ *   },
+ *   // Optional, for gradients of gradients: the same, in differentiable ops on Variables.
+ *   differentiableBackward({ inputs: [x] }, gradOutput: Variable): [Variable] {
+ *     return [mul(gradOutput, mul(x, 2))];
  *   },
  * });
  */

@@ -5,7 +5,12 @@ export {
   type LoadStateDictResult,
   type ForwardPreHook,
   type ForwardHook,
+  type ForwardInputs,
+  type ForwardOutput,
+  type ModuleInput,
+  type Layer,
 } from './nn/modules/module.js';
+export { ModuleList, ModuleDict, ModuleSequence } from './nn/modules/container.js';
 export type { RemovableHandle } from './nn/modules/hooks.js';
 export { Parameter } from './nn/modules/parameter.js';
 export * as init from './nn/init.js';
@@ -108,7 +113,7 @@ export {
   type AvgPoolModuleOptions,
 } from './nn/modules/pool.js';
 export { StateDictError, type StateDictMismatch } from './nn/modules/module.js';
-export { summary, summaryRows, type SummaryOptions, type SummaryRow, type SummaryModel } from './nn/summary.js';
+export { summary, summaryRows, type SummaryOptions, type SummaryRow } from './nn/summary.js';
 export { Linear, Flatten, Unflatten, Identity, type LinearOptions } from './nn/modules/linear.js';
 export {
   ReLU,
@@ -160,5 +165,7 @@ export { toOnnxBytes, type OnnxExportOptions } from './onnx/export.js';
 export { registerOnnxConverter, BUILTIN_OPS as ONNX_EXPORT_OPS } from './onnx/converters.js';
 export type { OnnxOpCall, OnnxConverter } from './onnx/op-call.js';
 export type { OnnxAttribute } from './onnx/graph-builder.js';
+export { importOnnx, OnnxModel } from './onnx/import.js';
+export { IMPORT_OP_TYPES as ONNX_IMPORT_OPS } from './onnx/import-ops.js';
 export * as transforms from './data/transforms.js';
 export * as visualize from './visualize/index.js';
