@@ -1,7 +1,13 @@
 import type { Variable } from '@torchlet/autograd';
 import { rangeError, typeError, describeOption, spatialTuple } from '@torchlet/tensor';
 import {
+  adaptiveAvgPool1d,
+  adaptiveAvgPool2d,
+  adaptiveAvgPool3d,
   adaptiveAvgPoolNd,
+  adaptiveMaxPool1d,
+  adaptiveMaxPool2d,
+  adaptiveMaxPool3d,
   adaptiveMaxPoolNd,
   checkAdaptiveOutputSize,
   type AdaptiveOutputSize,
@@ -299,6 +305,11 @@ export class AdaptiveAvgPool1d extends AdaptiveAvgPoolNd {
   constructor(outputSize: AdaptiveOutputSize) {
     super(1, outputSize, 'AdaptiveAvgPool1d');
   }
+
+  /** `input [N, C, L]` (or `[C, L]`) → `[N, C, Lout]` */
+  override forward(input: TensorInput): Variable {
+    return adaptiveAvgPool1d(input, this.outputSize);
+  }
 }
 
 /**
@@ -308,6 +319,12 @@ export class AdaptiveAvgPool1d extends AdaptiveAvgPoolNd {
 export class AdaptiveAvgPool2d extends AdaptiveAvgPoolNd {
   constructor(outputSize: AdaptiveOutputSize2d) {
     super(2, outputSize, 'AdaptiveAvgPool2d');
+  }
+
+  /** `input [N, C, H, W]` (or `[C, H, W]`) → `[N, C, Hout, Wout]` */
+  override forward(input: TensorInput): Variable {
+    // The constructor took an AdaptiveOutputSize2d.
+    return adaptiveAvgPool2d(input, this.outputSize as AdaptiveOutputSize2d);
   }
 }
 
@@ -319,6 +336,11 @@ export class AdaptiveAvgPool3d extends AdaptiveAvgPoolNd {
   constructor(outputSize: AdaptiveOutputSize) {
     super(3, outputSize, 'AdaptiveAvgPool3d');
   }
+
+  /** `input [N, C, D, H, W]` (or `[C, D, H, W]`) → `[N, C, Dout, Hout, Wout]` */
+  override forward(input: TensorInput): Variable {
+    return adaptiveAvgPool3d(input, this.outputSize);
+  }
 }
 
 /**
@@ -328,6 +350,15 @@ export class AdaptiveAvgPool3d extends AdaptiveAvgPoolNd {
 export class AdaptiveMaxPool1d extends AdaptiveMaxPoolNd {
   constructor(outputSize: AdaptiveOutputSize) {
     super(1, outputSize, 'AdaptiveMaxPool1d');
+  }
+
+  /** `input [N, C, L]` (or `[C, L]`) → `[N, C, Lout]` */
+  override forward(input: TensorInput): Variable {
+    return adaptiveMaxPool1d(input, this.outputSize);
+  }
+
+  override forwardWithIndices(input: TensorInput): [Variable, Variable] {
+    return adaptiveMaxPool1d(input, this.outputSize, { returnIndices: true });
   }
 }
 
@@ -340,6 +371,15 @@ export class AdaptiveMaxPool2d extends AdaptiveMaxPoolNd {
   constructor(outputSize: AdaptiveOutputSize2d) {
     super(2, outputSize, 'AdaptiveMaxPool2d');
   }
+
+  /** `input [N, C, H, W]` (or `[C, H, W]`) → `[N, C, Hout, Wout]` */
+  override forward(input: TensorInput): Variable {
+    return adaptiveMaxPool2d(input, this.outputSize as AdaptiveOutputSize2d);
+  }
+
+  override forwardWithIndices(input: TensorInput): [Variable, Variable] {
+    return adaptiveMaxPool2d(input, this.outputSize as AdaptiveOutputSize2d, { returnIndices: true });
+  }
 }
 
 /**
@@ -349,5 +389,14 @@ export class AdaptiveMaxPool2d extends AdaptiveMaxPoolNd {
 export class AdaptiveMaxPool3d extends AdaptiveMaxPoolNd {
   constructor(outputSize: AdaptiveOutputSize) {
     super(3, outputSize, 'AdaptiveMaxPool3d');
+  }
+
+  /** `input [N, C, D, H, W]` (or `[C, D, H, W]`) → `[N, C, Dout, Hout, Wout]` */
+  override forward(input: TensorInput): Variable {
+    return adaptiveMaxPool3d(input, this.outputSize);
+  }
+
+  override forwardWithIndices(input: TensorInput): [Variable, Variable] {
+    return adaptiveMaxPool3d(input, this.outputSize, { returnIndices: true });
   }
 }
