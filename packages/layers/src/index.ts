@@ -151,6 +151,17 @@ export {
 } from './nn/modules/norm.js';
 export { Sequential } from './nn/modules/sequential.js';
 export {
+  L1Loss,
+  MSELoss,
+  SmoothL1Loss,
+  HuberLoss,
+  BCELoss,
+  BCEWithLogitsLoss,
+  KLDivLoss,
+  CrossEntropyLoss,
+  NLLLoss,
+} from './nn/modules/loss.js';
+export {
   captureTrainingState,
   restoreTrainingState,
   CheckpointError,
