@@ -13,7 +13,7 @@ const opts = (o: Record<string, unknown>) => o as never;
 const runners: Record<string, OpRunner> = {
   convNd: ({ input, weight, bias }, o) => F.convNd(input!, weight!, bias ?? null, opts(o)),
   convTransposeNd: ({ input, weight, bias }, o) => F.convTransposeNd(input!, weight!, bias ?? null, opts(o)),
-  maxPool3d: ({ input }, o) => F.maxPool3d(input!, opts(o)),
+  maxPool3d: ({ input }, o) => F.maxPool3d(input!, o as unknown as F.MaxPoolOptions),
   avgPool3d: ({ input }, o) => F.avgPool3d(input!, opts(o)),
   adaptiveAvgPool1d: ({ input }, o) => F.adaptiveAvgPool1d(input!, o.outputSize as number),
   adaptiveMaxPool1d: ({ input }, o) => F.adaptiveMaxPool1d(input!, o.outputSize as number),
