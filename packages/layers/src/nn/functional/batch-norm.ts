@@ -60,8 +60,9 @@ const batchNormOp = defineOp({
     const invstd = new Float64Array(c);
     const { runningMean, runningVar, training, momentum, eps } = plan;
     if (training) {
-      const rm = runningMean ? runningMean.data : null;
-      const rv = runningVar ? runningVar.data : null;
+      // An empty batch leaves the running statistics as they are (PyTorch returns early).
+      const rm = runningMean && count > 0 ? runningMean.data : null;
+      const rv = runningVar && count > 0 ? runningVar.data : null;
       for (let ch = 0; ch < c; ch++) {
         // Two passes (mean, then squared deviations): no cancellation for large means.
         let s = 0;
@@ -82,8 +83,8 @@ const batchNormOp = defineOp({
         if (rv)
           rv[runningVar!.offset + ch] = (1 - momentum) * rv[runningVar!.offset + ch]! + momentum * (sq / (count - 1));
       }
-      if (runningMean) bumpVersion(runningMean);
-      if (runningVar) bumpVersion(runningVar);
+      if (runningMean && rm) bumpVersion(runningMean);
+      if (runningVar && rv) bumpVersion(runningVar);
     } else {
       const rm = contiguousData(runningMean!);
       const rv = contiguousData(runningVar!);
@@ -242,7 +243,8 @@ export function batchNorm(
   if (!training && !runningMean) throw typeError(op, 'runningMean and runningVar are required when not training');
   checkChannelTensor(op, 'weight', options.weight, c, input.dtype);
   checkChannelTensor(op, 'bias', options.bias, c, input.dtype);
-  if (training && n * l <= 1)
+  // Exactly one value per channel has no variance; none at all is an empty output, as PyTorch.
+  if (training && n * l === 1)
     throw shapeError(op, `training needs more than 1 value per channel, got input ${formatShape(input.shape)}`);
   const plan: BatchNormPlan = {
     runningMean: runningMean ?? null,

@@ -163,6 +163,9 @@ export function checkConvChannels(
   weightInAxis: 0 | 1,
 ): void {
   const cIn = input.shape[input.ndim - dims - 1]!;
+  // As PyTorch: a weight with no output channels (conv) is an error, though an empty batch is not.
+  if (weightInAxis === 1 && weight.shape[0] === 0)
+    throw shapeError(op, `weight ${formatShape(weight.shape)} has no output channels; expected at least 1`);
   if (cIn % groups !== 0) {
     throw shapeError(
       op,

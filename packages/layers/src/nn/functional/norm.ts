@@ -247,7 +247,7 @@ export function groupNorm(input: TensorInput, numGroups: number, options: Affine
   checkAffine(op, 'weight', o.weight, [c], x.dtype);
   checkAffine(op, 'bias', o.bias, [c], x.dtype);
   const eps = checkEps(op, o.eps ?? 1e-5);
-  const l = n * c === 0 ? 0 : x.size / (n * c);
+  const l = x.shape.slice(2).reduce((a, d) => a * d, 1);
   return normalizeRowsOp(x, o.weight ?? null, o.bias ?? null, {
     rows: n * numGroups,
     m: (c / numGroups) * l,
@@ -311,7 +311,7 @@ export function instanceNorm(input: TensorInput, options: InstanceNormOptions = 
     if (!runningMean) throw typeError(op, 'runningMean and runningVar are required when useInputStats is false');
     return batchNorm(x, runningMean, runningVar, { weight: o.weight, bias: o.bias, training: false, eps });
   }
-  const l = n * c === 0 ? 0 : x.size / (n * c);
+  const l = x.shape.slice(2).reduce((a, d) => a * d, 1);
   if (l <= 1)
     throw shapeError(op, `using input statistics needs more than 1 spatial value, got input ${formatShape(x.shape)}`);
   const stats = runningMean ? { mean: new Float64Array(n * c), variance: new Float64Array(n * c) } : null;
@@ -325,7 +325,7 @@ export function instanceNorm(input: TensorInput, options: InstanceNormOptions = 
     affineAxis: 1,
     stats,
   });
-  if (stats) updateRunningStats(stats, runningMean!, runningVar!, n, c, l, momentum);
+  if (stats && n > 0) updateRunningStats(stats, runningMean!, runningVar!, n, c, l, momentum);
   return y;
 }
 

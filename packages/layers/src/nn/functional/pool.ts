@@ -552,6 +552,9 @@ export function checkPoolInput(op: string, input: unknown, dims: number): number
   if (x.dtype === 'int32') throw typeError(op, `input must be float32 or float64, got int32 ${formatShape(x.shape)}`);
   const spatial = x.shape.slice(x.ndim - dims);
   if (spatial.some((d) => d === 0)) throw shapeError(op, `input ${formatShape(x.shape)} has an empty spatial axis`);
+  // As PyTorch: only the batch may be empty, not the channels.
+  if (x.ndim === dims + 2 ? x.shape[1] === 0 : x.shape[0] === 0)
+    throw shapeError(op, `input ${formatShape(x.shape)} has no channels; only the batch axis may be 0`);
   return spatial;
 }
 
