@@ -1,5 +1,5 @@
 import type { Variable } from '@torchlet/autograd';
-import { checkSize, describeOption, formatShape, rangeError, sizeOf, typeError } from '@torchlet/tensor';
+import { checkOptions, checkSize, describeOption, formatShape, rangeError, sizeOf, typeError } from '@torchlet/tensor';
 import { type TensorInput } from './conv-options.js';
 import { checkPoolInput, makePlan, windowMaxOp, windowMeanOp, type AxisWindows } from './pool.js';
 
@@ -100,6 +100,7 @@ export function adaptiveMaxPool2d(
   options: AdaptiveMaxPoolOptions = {},
 ): Variable | [Variable, Variable] {
   const axes = adaptiveAxes('adaptiveMaxPool2d', input, outputSize);
+  checkOptions('adaptiveMaxPool2d', options, ['returnIndices']);
   const [out, indices] = windowMaxOp(input, makePlan(input.shape, 2, axes)) as [Variable, Variable];
   return options.returnIndices ? [out, indices] : out;
 }

@@ -9,7 +9,16 @@ import {
   type GeluOptions,
   type Variable,
 } from '@torchlet/autograd';
-import { checkInt, checkOptions, full, rangeError, typeError, type DType, type Tensor } from '@torchlet/tensor';
+import {
+  optionKeys,
+  checkInt,
+  checkOptions,
+  full,
+  rangeError,
+  typeError,
+  type DType,
+  type Tensor,
+} from '@torchlet/tensor';
 import {
   elu,
   hardswish,
@@ -133,7 +142,7 @@ export class ELU extends Module {
 
   constructor(options: EluOptions = {}) {
     super();
-    const alpha = checkOptions('ELU', options).alpha ?? 1;
+    const alpha = checkOptions('ELU', options, ['alpha']).alpha ?? 1;
     if (typeof alpha !== 'number' || !Number.isFinite(alpha))
       throw typeError('ELU', `alpha must be a finite number, got ${String(alpha)}`);
     this.alpha = alpha;
@@ -176,7 +185,7 @@ export class Softplus extends Module {
 
   constructor(options: SoftplusOptions = {}) {
     super();
-    const o = checkOptions('Softplus', options);
+    const o = checkOptions('Softplus', options, ['beta', 'threshold']);
     this.beta = o.beta ?? 1;
     this.threshold = o.threshold ?? 20;
     // Checked here too, so a bad option fails at construction, not in the first forward.
@@ -217,7 +226,11 @@ export class PReLU extends Module {
 
   constructor(options: PReLUOptions = {}) {
     super();
-    const o = checkOptions('PReLU', options);
+    const o = checkOptions(
+      'PReLU',
+      options,
+      optionKeys<PReLUOptions>({ numParameters: true, init: true, dtype: true }),
+    );
     const numParameters = checkInt('PReLU', o.numParameters ?? 1, 'numParameters', 1);
     const init = o.init ?? 0.25;
     if (typeof init !== 'number' || !Number.isFinite(init))
