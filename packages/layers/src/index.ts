@@ -141,6 +141,17 @@ export {
 } from './nn/modules/norm.js';
 export { Sequential } from './nn/modules/sequential.js';
 export {
+  L1Loss,
+  MSELoss,
+  SmoothL1Loss,
+  HuberLoss,
+  BCELoss,
+  BCEWithLogitsLoss,
+  KLDivLoss,
+  CrossEntropyLoss,
+  NLLLoss,
+} from './nn/modules/loss.js';
+export {
   captureTrainingState,
   restoreTrainingState,
   CheckpointError,
@@ -155,5 +166,7 @@ export { toOnnxBytes, type OnnxExportOptions } from './onnx/export.js';
 export { registerOnnxConverter, BUILTIN_OPS as ONNX_EXPORT_OPS } from './onnx/converters.js';
 export type { OnnxOpCall, OnnxConverter } from './onnx/op-call.js';
 export type { OnnxAttribute } from './onnx/graph-builder.js';
+export { importOnnx, OnnxModel } from './onnx/import.js';
+export { IMPORT_OP_TYPES as ONNX_IMPORT_OPS } from './onnx/import-ops.js';
 export * as transforms from './data/transforms.js';
 export * as visualize from './visualize/index.js';

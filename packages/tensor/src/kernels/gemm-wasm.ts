@@ -7,10 +7,26 @@
  * B (and C when beta ≠ 0) into a staging region of the wasm memory, reused across calls and grown on
  * demand, and copies C back; operands already inside the memory (`residentArray`) are used in place.
  */
-import { jsGemm, type Gemm, type GemmArray } from './gemm.js';
+import {
+  convKernelsOnTasks,
+  convReluMaxPoolOnTasks,
+  type ConvBatchTask,
+  type ConvTasks,
+  type PoolBackwardTask,
+  type WeightGradTask,
+} from './conv/tasks.js';
+import { gemmEach, jsGemm, type GemmArray } from './gemm.js';
 import { GEMM_WASM, GEMM_WASM_SHARED } from './gemm-wasm-binary.js';
 import { MAX_TASKS, ThreadPool, threadsAvailable, type WorkerSetup } from './thread-pool.js';
 import { wasm, wasmApi, type WasmMemory, type WasmModule } from './wasm-api.js';
+import type {
+  AdamStepCall,
+  Backend,
+  ConvKernels,
+  ConvReluMaxPoolKernels,
+  OptimizerKernels,
+  ResidentMemory,
+} from './seam.js';
 
 interface GemmExports {
   scratchBytes(): number;
@@ -115,106 +131,18 @@ export interface WasmGemmOptions {
   minParallelFlops?: number;
 }
 
-/** What `WasmGemm.convWeightGrad` runs: the weight (and bias) gradient over `count` samples. */
-export interface ConvWeightGradCall {
-  /** As `ConvBatchCall.geometry`. */
-  geometry: readonly number[];
-  groups: number;
-  cOutG: number;
-  count: number;
-  /** The conv input `[count, C, H, W]` from `xOffset`; only read when `cols` is null. */
-  x: GemmArray;
-  xOffset: number;
-  /** The columns the forward kept, `[count, C·kH·kW, Hout·Wout]` (used in place when resident), or null. */
-  cols: Float32Array | null;
-  /** The output gradient `[count, Cout, Hout·Wout]` from `yOffset`. */
-  y: GemmArray;
-  yOffset: number;
-  /** Written: `[Cout, C/groups·kH·kW]`. */
-  gw: GemmArray;
-  /** Written when given: `[Cout]`. */
-  gb: GemmArray | null;
-}
-
-/** What `WasmGemm.convBatch` runs: `count` samples of one 1-D/2-D convolution (see there). */
-export interface ConvBatchCall {
-  mode: 'forward' | 'adjoint';
-  /** `[C, H, W, kH, kW, sH, sW, pH, pW, dH, dW, Hout, Wout]`, C being all the convolution input side's channels. */
-  geometry: readonly number[];
-  groups: number;
-  /** Channels of the convolution output side per group (Cout / groups). */
-  cOutG: number;
-  count: number;
-  /** The convolution input side `[count, C, H, W]` from `xOffset`: read (forward) or added onto (adjoint). */
-  x: GemmArray;
-  xOffset: number;
-  /** The weight `[Cout, C/groups·kH·kW]` from `wOffset`. */
-  w: GemmArray;
-  wOffset: number;
-  /** The convolution output side `[count, Cout, Hout·Wout]` from `yOffset`: written (forward) or read (adjoint). */
-  y: GemmArray;
-  yOffset: number;
-  cols: Float32Array | null;
-  /** Forward only: 1 adds onto what y holds, 0 overwrites it. */
-  beta: number;
-  /** Forward only: `[Cout]`, y's starting value per channel instead of what it holds (beta is then ignored). */
-  bias?: GemmArray | null;
-  /**
-   * Forward only: also `maxPool(relu(y))` of every sample over 2×2 windows (`windowRows` 2, as
-   * `maxPool2d(relu(y), 2)`) or 1×2 (`windowRows` 1, a 1-D conv: `maxPool1d(relu(y), 2)`), floor mode,
-   * written from `offset` into `pooled` `[count, Cout, Hout/windowRows, ⌊Wout/2⌋]`, with each maximum's
-   * index `ih·Wout + iw` in its plane into `indices` (same shape). y is then not copied out unless it
-   * is resident: pass a resident y to keep it, or any array of the right length to drop it.
-   */
-  reluMaxPool?: { pooled: Float32Array; indices: Int32Array; offset: number; windowRows: 1 | 2 } | null;
-}
-
-/** What `WasmGemm.adamStep` runs: one Adam update of a float32 parameter (see there). */
-export interface AdamStepCall {
-  /** The parameter, `count` elements from `paramOffset`: updated in place. */
-  param: Float32Array;
-  paramOffset: number;
-  /** Its gradient, `count` elements (the length gives `count`). */
-  grad: Float32Array;
-  /** The first and second moments, `count` elements each: updated in place. */
-  m: Float32Array;
-  v: Float32Array;
-  /** −1 to maximize, else 1. */
-  sign: number;
-  beta1: number;
-  beta2: number;
-  /** lr / (1 − beta1^step). */
-  stepSize: number;
-  /** √(1 − beta2^step). */
-  bias2Sqrt: number;
-  eps: number;
-}
-
 // An Adam update of at least this many elements is split over the pool (a memory-bound pass).
 const ADAM_PARALLEL_MIN = 1 << 14;
-
-/** What `WasmGemm.maxPoolReluBackward` runs: the backward of convBatch's `reluMaxPool` for `count` samples. */
-export interface MaxPoolReluBackwardCall {
-  /** Planes per sample and their size: y is `[count, channels, h, w]`. */
-  channels: number;
-  h: number;
-  w: number;
-  /** The windows' rows: 2 (2×2) or 1 (1×2, h = 1). */
-  windowRows: 1 | 2;
-  count: number;
-  /** `[count, channels, h/windowRows, ⌊w/2⌋]` each: the pooled output's gradient, the pooled output, and the indices the forward wrote. */
-  gradPooled: Float32Array;
-  pooled: Float32Array;
-  indices: Int32Array;
-  /** Written whole: y's gradient `[count, channels, h, w]`. */
-  gradY: Float32Array;
-}
+// Below this many elements copying into the wasm memory costs more than the JS loop saves.
+const ADAM_MIN = 4096;
 
 /**
- * `Gemm` on the WebAssembly SIMD module. Results are bit-identical for any thread count: each task owns
- * whole blocks of C and sums over k in a fixed order (see the kernel source).
+ * The backend on the WebAssembly SIMD module: the GEMM core and the conv, fused conv → relu → max-pool
+ * and Adam capabilities (float32; float64 goes to the JS kernel or the generic path). Results are
+ * bit-identical for any thread count: each task owns whole blocks of C and sums over k in a fixed
+ * order (see the kernel source).
  */
-export class WasmGemm implements Gemm {
+export class WasmGemm implements Backend {
   readonly name = 'wasm';
   /** Threads actually used for large GEMMs (1 when threads were asked for but are unavailable). */
   readonly threads: number;
@@ -292,6 +220,29 @@ export class WasmGemm implements Gemm {
     this.residentBuffers.add(this.memory.buffer);
   }
 
+  /** The conv engine gathers float32 samples into batches: `gemmBatch` spreads them over the pool. */
+  readonly prefersBatches: Backend['prefersBatches'] = (dtype) => dtype === 'float32';
+
+  /** Float32 1-D/2-D convolutions, a sample per task (im2col or col2im and the GEMMs, in that core's cache). */
+  readonly conv: ConvKernels = convKernelsOnTasks(this.tasks());
+
+  /** Relu and 2×2 (1×2) max pooling inside the conv's tasks, and their backward. */
+  readonly convReluMaxPool: ConvReluMaxPoolKernels = convReluMaxPoolOnTasks(this.tasks());
+
+  /** Adam on float32 parameters of at least ADAM_MIN elements, large ones split over the pool. */
+  readonly optimizer: OptimizerKernels = {
+    adam: (call) => {
+      const { param, grad, m, v } = call;
+      if (grad.length < ADAM_MIN) return false;
+      if (!(param instanceof Float32Array && grad instanceof Float32Array)) return false;
+      if (!(m instanceof Float32Array && v instanceof Float32Array)) return false;
+      return this.adamStep({ ...call, param, grad, m, v });
+    },
+  };
+
+  /** Float32 arrays in this kernel's memory (see `residentArray`). */
+  readonly resident: ResidentMemory = { array: (length) => this.residentArray(length) };
+
   /**
    * A zeroed Float32Array of `length` elements inside this kernel's memory: `gemm` reads such an operand
    * (A, B or C) in place instead of copying it, so a caller that fills the same buffer call after call
@@ -326,7 +277,7 @@ export class WasmGemm implements Gemm {
   }
 
   /** `C = alpha·op(A)·op(B) + beta·C` (see gemm.ts); bound, so `const { gemm } = getGemm()` works. */
-  readonly gemm: Gemm['gemm'] = (
+  readonly gemm: Backend['gemm'] = (
     transA,
     transB,
     m,
@@ -417,7 +368,7 @@ export class WasmGemm implements Gemm {
    * is split across threads along C, each task summing its slice of C over every s in order.
    * float64 operands, or operands larger than the memory can take, go through `gemm` one by one.
    */
-  readonly gemmBatch = (
+  readonly gemmBatch: Backend['gemmBatch'] = (
     transA: boolean,
     transB: boolean,
     m: number,
@@ -441,28 +392,30 @@ export class WasmGemm implements Gemm {
     chain: boolean,
   ): void => {
     if (count <= 0) return;
-    const oneByOne = () => {
-      for (let s = 0; s < count; s++) {
-        this.gemm(
-          transA,
-          transB,
-          m,
-          n,
-          k,
-          alpha,
-          a,
-          aOffset + s * strideA,
-          lda,
-          b,
-          bOffset + s * strideB,
-          ldb,
-          chain && s > 0 ? 1 : beta,
-          c,
-          cOffset + s * strideC,
-          ldc,
-        );
-      }
-    };
+    const oneByOne = () =>
+      gemmEach(this.gemm)(
+        transA,
+        transB,
+        m,
+        n,
+        k,
+        alpha,
+        a,
+        aOffset,
+        lda,
+        strideA,
+        b,
+        bOffset,
+        ldb,
+        strideB,
+        beta,
+        c,
+        cOffset,
+        ldc,
+        strideC,
+        count,
+        chain,
+      );
     // A few products each large enough to split are better split one by one than left one per thread
     // (same bits either way).
     const fewLarge =
@@ -542,7 +495,7 @@ export class WasmGemm implements Gemm {
    * @returns false when nothing ran: an operand is float64, `cols` is not resident, or the memory cannot
    *   grow (the caller then takes another path)
    */
-  convBatch(call: ConvBatchCall): boolean {
+  private convBatch(call: ConvBatchTask): boolean {
     const { mode, geometry: g, groups, count, x, xOffset, w, wOffset, y, yOffset, cols, beta } = call;
     const bias = call.bias ?? null;
     const reluMaxPool = mode === 'forward' ? (call.reluMaxPool ?? null) : null;
@@ -566,7 +519,7 @@ export class WasmGemm implements Gemm {
     const yStride = cOut * positions;
     const sampleCols = channels! * kH! * kW! * positions;
     const forward = mode === 'forward';
-    const has = (array: Float32Array) => this.residentBuffers.has(array.buffer);
+    const has = (array: GemmArray) => this.residentBuffers.has(array.buffer);
     if (cols !== null && !has(cols)) return false;
     const xResident = has(x);
     const wResident = has(w);
@@ -637,7 +590,7 @@ export class WasmGemm implements Gemm {
    * `gradY` is written in place when resident (the conv backward then reads it without a copy).
    * @returns false when nothing ran (no room): take another path
    */
-  maxPoolReluBackward(call: MaxPoolReluBackwardCall): boolean {
+  private maxPoolReluBackward(call: PoolBackwardTask): boolean {
     const { channels, h, w, windowRows, count, gradPooled, pooled, indices, gradY } = call;
     if (count <= 0) return true;
     const pooledSize = count * channels * Math.floor(h / windowRows) * (w >> 1);
@@ -683,7 +636,7 @@ export class WasmGemm implements Gemm {
    * samples' columns (into one buffer per partition running at once), which gives the same bits.
    * @returns false when nothing ran (float64, or no room): take another path
    */
-  convWeightGrad(call: ConvWeightGradCall): boolean {
+  private convWeightGrad(call: WeightGradTask): boolean {
     const { geometry: g, groups, cOutG, count, x, xOffset, y, yOffset, gw, gb } = call;
     if (g.length !== 13) return false;
     if (!(x instanceof Float32Array && y instanceof Float32Array && gw instanceof Float32Array)) return false;
@@ -703,7 +656,7 @@ export class WasmGemm implements Gemm {
     const xStride = channels! * inH! * inW!;
     const yStride = cOut * positions;
     const sampleCols = channels! * kH! * kW! * positions;
-    const has = (array: Float32Array) => this.residentBuffers.has(array.buffer);
+    const has = (array: GemmArray) => this.residentBuffers.has(array.buffer);
     // Columns outside the memory are made again rather than copied in (im2col is exact: same bits).
     const cols = call.cols !== null && has(call.cols) ? call.cols : null;
     const chunk = Math.ceil(count / WEIGHT_GRAD_PARTS);
@@ -781,7 +734,9 @@ export class WasmGemm implements Gemm {
    * param −= stepSize·m / (√v / bias2Sqrt + eps)`, large parameters split over the pool.
    * @returns false when nothing ran (no room): take the JS loop
    */
-  adamStep(call: AdamStepCall): boolean {
+  private adamStep(
+    call: AdamStepCall & { param: Float32Array; grad: Float32Array; m: Float32Array; v: Float32Array },
+  ): boolean {
     const { param, paramOffset, grad, m, v } = call;
     const count = grad.length;
     if (count === 0) return true;
@@ -827,6 +782,15 @@ export class WasmGemm implements Gemm {
       if (!has(array)) array.set(f32.subarray(at[i]! >> 2, (at[i]! >> 2) + count));
     }
     return true;
+  }
+
+  /** The conv tasks below, for conv/tasks.ts. */
+  private tasks(): ConvTasks {
+    return {
+      convBatch: (call) => this.convBatch(call),
+      convWeightGrad: (call) => this.convWeightGrad(call),
+      maxPoolReluBackward: (call) => this.maxPoolReluBackward(call),
+    };
   }
 
   /**

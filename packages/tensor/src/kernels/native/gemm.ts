@@ -1,7 +1,7 @@
 /**
- * The native backend (native/src: C++ compiled for this machine at install) behind the `Gemm`
- * interface, with the conv capabilities the WebAssembly kernel has (`convBatch`, `convWeightGrad`,
- * `maxPoolReluBackward`, `adamStep`, same calls), in float32 and float64, on the callers' own arrays
+ * The native backend (native/src: C++ compiled for this machine at install) behind the `Backend`
+ * seam, with the capabilities the WebAssembly kernel has (conv and the fused conv → relu → max-pool
+ * through the same planar tasks, conv/tasks.ts; Adam), in float32 and float64, on the callers' own arrays
  * (no copy), split over the addon's thread pool. Mixed dtypes go to the JS kernel (or report false).
  *
  * Determinism: every kernel cuts its work at places fixed by the shapes (a sample per task; the weight
@@ -9,7 +9,9 @@
  * results are bit-identical for any thread count.
  */
 import { rangeError } from '../../errors.js';
-import { checkGemmArgs, jsGemm, type Gemm, type GemmArray } from '../gemm.js';
+import { convKernelsOnTasks, convReluMaxPoolOnTasks } from '../conv/tasks.js';
+import { checkGemmArgs, gemmEach, jsGemm, type Gemm, type GemmArray } from '../gemm.js';
+import type { Backend, ConvKernels, ConvReluMaxPoolKernels, OptimizerKernels } from '../seam.js';
 import { loadNative, type NativeAddon } from './loader.js';
 
 // Below this many flops (2·m·n·k) a GEMM (or a whole conv call) stays on the calling thread. Measured
@@ -110,7 +112,7 @@ export interface NativeAdamCall {
 }
 
 /** The native backend's kernels; throws at construction where the addon did not load. */
-export class NativeGemm implements Gemm {
+export class NativeGemm implements Backend {
   readonly name = 'native';
   /** Threads a large GEMM or conv is split across, the caller included. */
   readonly threads: number;
@@ -144,6 +146,21 @@ export class NativeGemm implements Gemm {
     checkGemmArgs('gemm', transA, transB, m, n, k, a, aOffset, lda, b, bOffset, ldb, c, cOffset, ldc);
     if (!this.#addon.gemm(...args, this.threads, this.#minParallelFlops)) jsGemm.gemm(...args);
   };
+
+  /** One `gemm` per product, in order (each split over the pool when large enough). */
+  readonly gemmBatch: Backend['gemmBatch'] = gemmEach(this.gemm);
+
+  /** The conv engine makes one sample's columns at a time for this backend's GEMMs. */
+  readonly prefersBatches: Backend['prefersBatches'] = () => false;
+
+  /** Convolutions by `convBatch` and `convWeightGrad`, float32 and float64. */
+  readonly conv: ConvKernels = convKernelsOnTasks(this);
+
+  /** The fused block by `convBatch`'s epilogue and `maxPoolReluBackward`. */
+  readonly convReluMaxPool: ConvReluMaxPoolKernels = convReluMaxPoolOnTasks(this);
+
+  /** Adam by `adamStep`. */
+  readonly optimizer: OptimizerKernels = { adam: (call) => this.adamStep(call) };
 
   /**
    * `count` samples of a 1-D/2-D convolution: forward `y[n] = W·im2col(x[n])` (+ bias, + the fused
