@@ -87,10 +87,10 @@ export function optionKeys<T extends object>(keys: { [K in keyof T]-?: true }): 
 }
 
 function unknownKeyMessage(key: string, known: readonly string[], argName: string): string {
-  const what = argName === 'options' ? 'option' : `key in ${argName}`;
+  const what = argName === 'options' ? `option '${key}'` : `key '${key}' in ${argName}`;
   const list = known.length === 0 ? 'it takes none' : `known: ${known.join(', ')}`;
   const guess = suggestKey(key, known);
-  return `unknown ${what} '${key}'${guess === null ? '' : `; did you mean '${guess}'?`} (${list})`;
+  return `unknown ${what}${guess === null ? '' : `; did you mean '${guess}'?`} (${list})`;
 }
 
 /** The known key a user most likely meant: the camelCase of a snake_case key, else the nearest by edit distance. */

@@ -192,7 +192,14 @@ abstract class ConvLayer extends ConvBase {
   ) {
     super(name, dims, false, inChannels, outChannels, kernelSize, options);
     // Validates padding, paddingMode and 'same' with a stride up front, as PyTorch's constructor does.
-    const params = normalizeConvOptions(name, this.kernelSize, { ...options, groups: this.groups });
+    const { stride, padding: pad, dilation, paddingMode } = options;
+    const params = normalizeConvOptions(name, this.kernelSize, {
+      stride,
+      padding: pad,
+      dilation,
+      paddingMode,
+      groups: this.groups,
+    });
     const padding = options.padding ?? 0;
     this.padding = padding === 'same' || padding === 'valid' ? padding : params.padBefore;
     this.paddingMode = params.paddingMode;
