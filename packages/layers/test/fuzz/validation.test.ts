@@ -1375,6 +1375,16 @@ describe('every public options object refuses unknown keys, with a did-you-mean 
     ['avgPool1d', avgPool, (o) => F.avgPool1d(x1(), { ...o, kernelSize: 2 })],
     ['avgPool2d', avgPool, (o) => F.avgPool2d(x2(), { ...o, kernelSize: 2 })],
     ['adaptiveMaxPool2d', ['returnIndices'], (o) => F.adaptiveMaxPool2d(x2(), 2, o)],
+    ['adaptiveMaxPool1d', ['returnIndices'], (o) => F.adaptiveMaxPool1d(x1(), 2, o)],
+    ['maxPool3d', maxPool, (o) => F.maxPool3d(x3(), { ...o, kernelSize: 2 })],
+    ['avgPool3d', avgPool, (o) => F.avgPool3d(x3(), { ...o, kernelSize: 2 })],
+    ['MaxPool3d', ['stride', 'padding', 'dilation', 'ceilMode'], (o) => new L.MaxPool3d(2, o)],
+    [
+      'AvgPool3d',
+      ['stride', 'padding', 'ceilMode', 'countIncludePad', 'divisorOverride'],
+      (o) => new L.AvgPool3d(2, o),
+    ],
+    ['ConvTranspose3d', convTModule, (o) => new L.ConvTranspose3d(2, 2, 3, o)],
     ['dropout', ['p', 'training', 'generator'], (o) => F.dropout(x2(), o)],
     ['dropout2d', ['p', 'training', 'generator'], (o) => F.dropout2d(x2(), o)],
     [
