@@ -1,15 +1,6 @@
 import { add, defineOp, grad, mean, mul, pow, reshape, sub, Variable, type ForwardContext } from '@torchlet/autograd';
-import {
-  checkOptions,
-  optionKeys,
-  bumpVersion,
-  contiguousData,
-  formatShape,
-  rangeError,
-  shapeError,
-  Tensor,
-  typeError,
-} from '@torchlet/tensor';
+import { bumpVersion, contiguousData, formatShape, rangeError, shapeError, Tensor, typeError } from '@torchlet/tensor';
+import { checkOptions, optionKeys } from '@torchlet/tensor';
 
 type TensorInput = Tensor | Variable;
 

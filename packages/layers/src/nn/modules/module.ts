@@ -405,13 +405,14 @@ function rejectHiddenMembers(owner: Module, field: string, value: object): void 
   if (path === null) return;
   const [where, what] = path;
   const container = Array.isArray(value) || value instanceof Set ? 'ModuleList' : 'ModuleDict';
+  const kind = Array.isArray(value) ? 'array' : value instanceof Map ? 'Map' : value instanceof Set ? 'Set' : 'object';
   const fix =
     what instanceof Parameter
       ? 'give each Parameter its own field'
       : `use a ${container} (new ${container}(${container === 'ModuleList' ? '[...]' : '{...}'})) so they are registered`;
   throw typeError(
     owner.constructor.name,
-    `field '${field}' holds a ${what.constructor.name} at ${where} inside a plain ${describeValue(value)}, ` +
+    `field '${field}' holds a ${what.constructor.name} at ${where} inside a plain ${kind}, ` +
       `which is not registered (its parameters would not train, save or move); ${fix}`,
   );
 }
