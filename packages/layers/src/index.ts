@@ -150,6 +150,7 @@ export {
   type InstanceNormModuleOptions,
 } from './nn/modules/norm.js';
 export { Sequential } from './nn/modules/sequential.js';
+export { clipGradNorm_, clipGradValue_, type ClipGradNormOptions } from './nn/clip-grad.js';
 export {
   L1Loss,
   MSELoss,

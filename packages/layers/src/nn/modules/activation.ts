@@ -13,6 +13,7 @@ import {
   optionKeys,
   checkInt,
   checkOptions,
+  checkSize,
   full,
   rangeError,
   typeError,
@@ -232,6 +233,7 @@ export class PReLU extends Module {
       optionKeys<PReLUOptions>({ numParameters: true, init: true, dtype: true }),
     );
     const numParameters = checkInt('PReLU', o.numParameters ?? 1, 'numParameters', 1);
+    checkSize('PReLU', numParameters, `numParameters=${numParameters}`);
     const init = o.init ?? 0.25;
     if (typeof init !== 'number' || !Number.isFinite(init))
       throw typeError('PReLU', `init must be a finite number, got ${String(init)}`);
