@@ -123,7 +123,15 @@ function drawGrid(op: string, tiles: Tiles, options: GridOptions, defaultNormali
   checkOptions(
     op,
     options,
-    optionKeys<GridOptions>({ scale: true, columns: true, normalize: true, labels: true, title: true, gap: true }),
+    optionKeys<GridOptions>({
+      scale: true,
+      columns: true,
+      normalize: true,
+      labels: true,
+      title: true,
+      gap: true,
+      valueScale: true,
+    }),
   );
   const { count, h, w, values } = tiles;
   const scale = options.scale ?? Math.max(1, Math.round(48 / Math.max(h, w)));

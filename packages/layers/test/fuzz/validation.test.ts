@@ -1649,7 +1649,7 @@ describe('every public options object refuses unknown keys, with a did-you-mean 
     ],
     [
       'filtersToImage',
-      ['scale', 'columns', 'normalize', 'labels', 'title', 'gap'],
+      ['scale', 'columns', 'normalize', 'labels', 'title', 'gap', 'valueScale'],
       (o) => L.visualize.filtersToImage(f32([2, 1, 3, 3]), o),
     ],
     [
