@@ -23,19 +23,30 @@ export {
 export {
   maxPool1d,
   maxPool2d,
+  maxPool3d,
+  maxPoolNd,
   avgPool1d,
   avgPool2d,
+  avgPool3d,
+  avgPoolNd,
   poolOutputSize,
   type MaxPoolOptions,
   type AvgPoolOptions,
 } from './pool.js';
 export {
+  adaptiveAvgPool1d,
   adaptiveAvgPool2d,
+  adaptiveAvgPool3d,
+  adaptiveAvgPoolNd,
+  adaptiveMaxPool1d,
   adaptiveMaxPool2d,
+  adaptiveMaxPool3d,
+  adaptiveMaxPoolNd,
   type AdaptiveOutputSize,
+  type AdaptiveOutputSize2d,
   type AdaptiveMaxPoolOptions,
 } from './adaptive-pool.js';
-export { convolve, convolve2d, correlate2d, type SignalMode } from './signal.js';
+export { convolve, convolve2d, correlate2d, convolveNd, correlateNd, type SignalMode } from './signal.js';
 export { linear } from './linear.js';
 export {
   relu,
@@ -59,14 +70,22 @@ export { interpolate, type InterpolateOptions, type InterpolateMode } from './in
 export { dropout, dropout1d, dropout2d, dropout3d, type DropoutOptions } from './dropout.js';
 export { batchNorm, type BatchNormOptions } from './batch-norm.js';
 export { layerNorm, groupNorm, instanceNorm, type AffineNormOptions, type InstanceNormOptions } from './norm.js';
+export { crossEntropy, nllLoss, type CrossEntropyOptions, type NllLossOptions } from './loss.js';
+export type { Reduction } from './loss-common.js';
 export {
-  crossEntropy,
-  nllLoss,
   mseLoss,
-  binaryCrossEntropyWithLogits,
-  type Reduction,
-  type CrossEntropyOptions,
-  type NllLossOptions,
+  l1Loss,
+  smoothL1Loss,
+  huberLoss,
   type MseLossOptions,
+  type L1LossOptions,
+  type SmoothL1LossOptions,
+  type HuberLossOptions,
+} from './regression-loss.js';
+export {
+  binaryCrossEntropy,
+  binaryCrossEntropyWithLogits,
+  type BceOptions,
   type BceWithLogitsOptions,
-} from './loss.js';
+} from './binary-cross-entropy.js';
+export { klDiv, type KlDivOptions } from './kl-div.js';
