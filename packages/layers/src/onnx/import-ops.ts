@@ -4,10 +4,10 @@ import { normalizeAxis, rangeError, Tensor, typeError } from '@torchlet/tensor';
 import { elu, hardswish, prelu, softplus } from '../nn/functional/activation.js';
 import { batchNorm } from '../nn/functional/batch-norm.js';
 import { conv1d, conv2d, conv3d } from '../nn/functional/conv.js';
-import { convTranspose1d, convTranspose2d } from '../nn/functional/conv-transpose.js';
+import { convTranspose1d, convTranspose2d, convTranspose3d } from '../nn/functional/conv-transpose.js';
 import { dropout } from '../nn/functional/dropout.js';
 import { linear } from '../nn/functional/linear.js';
-import { avgPool1d, avgPool2d, maxPool1d, maxPool2d } from '../nn/functional/pool.js';
+import { avgPool1d, avgPool2d, avgPool3d, maxPool1d, maxPool2d, maxPool3d } from '../nn/functional/pool.js';
 import type { AttributeMessage, IntValues } from './decode.js';
 import { decodeTensor } from './decode.js';
 
@@ -145,13 +145,13 @@ const Conv: Importer = (run) => {
   });
 };
 
-const TRANSPOSED = [convTranspose1d, convTranspose2d];
+const TRANSPOSED = [convTranspose1d, convTranspose2d, convTranspose3d];
 
 const ConvTranspose: Importer = (run) => {
   const w = float(run, 1);
   const dims = rankOf(w) - 2;
   const convT = TRANSPOSED[dims - 1];
-  if (!convT) throw rangeError(OP, `${run.where}: a ${dims}-D transposed convolution; importOnnx runs 1-D and 2-D`);
+  if (!convT) throw rangeError(OP, `${run.where}: a ${dims}-D transposed convolution; importOnnx runs 1-D to 3-D`);
   if (run.attributes.has('output_shape'))
     throw rangeError(OP, `${run.where}: output_shape is not supported; write pads and output_padding`);
   const { before, after } = padsOf(run, dims);
@@ -177,8 +177,8 @@ function pool(kind: 'max' | 'avg'): Importer {
     let x = float(run, 0);
     const dims = rankOf(x) - 2;
     const kernel = intsAttr(run, 'kernel_shape')!;
-    if (kernel.length !== dims || (dims !== 1 && dims !== 2))
-      throw rangeError(OP, `${run.where}: a ${dims}-D pool; importOnnx runs 1-D and 2-D pools`);
+    if (kernel.length !== dims || dims < 1 || dims > 3)
+      throw rangeError(OP, `${run.where}: a ${dims}-D pool; importOnnx runs 1-D to 3-D pools`);
     if (intAttr(run, 'storage_order', 0) !== 0) throw rangeError(OP, `${run.where}: storage_order=1 is not supported`);
     const { before, after } = padsOf(run, dims);
     const countIncludePad = intAttr(run, 'count_include_pad', 0) === 1;
@@ -197,10 +197,10 @@ function pool(kind: 'max' | 'avg'): Importer {
       ceilMode: intAttr(run, 'ceil_mode', 0) === 1,
     };
     if (kind === 'max') {
-      const f = dims === 1 ? maxPool1d : maxPool2d;
+      const f = [maxPool1d, maxPool2d, maxPool3d][dims - 1]!;
       return [f(x, { ...options, dilation: intsAttr(run, 'dilations') ?? 1 }), undefined];
     }
-    const f = dims === 1 ? avgPool1d : avgPool2d;
+    const f = [avgPool1d, avgPool2d, avgPool3d][dims - 1]!;
     return f(x, { ...options, countIncludePad });
   };
 }

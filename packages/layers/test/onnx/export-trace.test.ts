@@ -1,13 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as A from '@torchlet/autograd';
-import { defineOp, type Variable } from '@torchlet/autograd';
+import { defineOp, noGrad, type Variable } from '@torchlet/autograd';
 import {
   BatchNorm1d,
   BatchNorm2d,
   Conv1d,
   Conv2d,
   functional as F,
+  importOnnx,
   Linear,
   Module,
   registerOnnxConverter,
@@ -252,6 +253,31 @@ describe('ops export one node or a small subgraph each', () => {
     const unbatched = toOnnxBytes(new Unbatched(), [2, 8, 8], { dynamicBatch: false });
     expect(opsOf(unbatched)).toEqual(['Unsqueeze', 'Conv', 'Squeeze', 'Unsqueeze', 'MaxPool', 'Squeeze']);
     await expectOnnxMatches(new Unbatched(), [2, 8, 8], randn([2, 8, 8], { generator: g }), { dynamicBatch: false });
+  });
+});
+
+describe('3-D layers export and import', () => {
+  it('conv3d, convTranspose3d, 3-D max/avg pools: ONNX Runtime and importOnnx agree with Torchlet', async () => {
+    const g = new Generator(9);
+    const w = randn([3, 2, 2, 3, 3], { generator: g });
+    const wt = randn([3, 2, 3, 2, 2], { generator: g });
+    class Volumes extends Module {
+      forward(x: In): Variable {
+        const y = F.conv3d(x, w, null, { padding: 1 });
+        const a = F.maxPool3d(y, { kernelSize: 2, ceilMode: true });
+        const b = F.avgPool3d(y, { kernelSize: [1, 2, 2], padding: [0, 1, 1], countIncludePad: false });
+        const t = F.convTranspose3d(a, wt, null, { stride: 2 });
+        return A.concat([A.flatten(t, 1), A.flatten(b, 1)], 1);
+      }
+    }
+    const model = new Volumes();
+    const x = randn([2, 2, 4, 5, 5], { generator: g });
+    const bytes = await expectOnnxMatches(model, [1, 2, 4, 5, 5], x);
+    expect(opsOf(bytes)).toEqual(expect.arrayContaining(['Conv', 'MaxPool', 'AveragePool', 'ConvTranspose']));
+    const back = importOnnx(bytes).eval();
+    const want = noGrad(() => model.forward(x)).data.toTypedArray();
+    const got = noGrad(() => back.forward(x)).data.toTypedArray();
+    expect(Math.max(...want.map((v, i) => Math.abs(v - got[i]!)))).toBeLessThan(1e-5);
   });
 });
 
