@@ -46,7 +46,7 @@ export {
   type AdaptiveOutputSize2d,
   type AdaptiveMaxPoolOptions,
 } from './adaptive-pool.js';
-export { convolve, convolve2d, correlate2d, type SignalMode } from './signal.js';
+export { convolve, convolve2d, correlate2d, convolveNd, correlateNd, type SignalMode } from './signal.js';
 export { linear } from './linear.js';
 export {
   relu,
