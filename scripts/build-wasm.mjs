@@ -1,7 +1,7 @@
 // Compiles the WebAssembly SIMD kernels (packages/tensor/wasm/*.as.ts, AssemblyScript, entry runtime.as.ts)
 // and writes them, base64-encoded, into the generated module packages/tensor/src/kernels/gemm-wasm-binary.ts,
 // so Node and browsers load the same bytes without fs or fetch. First it generates the parameter-slot
-// constants of both sides from packages/tensor/wasm/slots.mjs (wasm/slots.as.ts and
+// constants of both sides from packages/tensor/wasm/slots.json (wasm/slots.as.ts and
 // src/kernels/wasm/slots.ts; see scripts/wasm-slots.mjs).
 //
 //   node scripts/build-wasm.mjs           rebuild the generated files

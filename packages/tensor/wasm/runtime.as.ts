@@ -1,6 +1,6 @@
 // The WebAssembly SIMD kernels' entry (AssemblyScript, compiled by scripts/build-wasm.mjs): the memory
 // layout the TypeScript runtime (src/kernels/wasm/runtime.ts) asks for, and `gemmTask`, which runs task
-// `t` of whatever the parameter block describes (slots: slots.mjs, generated into slots.as.ts): a split
+// `t` of whatever the parameter block describes (slots: slots.json, generated into slots.as.ts): a split
 // product here, a batch (gemm.as.ts), conv samples and weight gradients (conv.as.ts), the fused
 // pooling's backward (pool.as.ts) or an Adam slice (adam.as.ts). Pointers are byte addresses in the
 // (imported) linear memory, which the TypeScript side owns: it copies the operands in, hands each

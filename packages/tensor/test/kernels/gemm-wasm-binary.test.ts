@@ -4,11 +4,11 @@ import { describe, expect, it } from 'vitest';
 import { GEMM_WASM, GEMM_WASM_SHARED } from '../../src/kernels/gemm-wasm-binary.js';
 import { CONV, PARAMS_BYTES, PRODUCT, WEIGHT_GRAD } from '../../src/kernels/wasm/slots.js';
 // @ts-expect-error: a plain ES module without declarations (the build script's input)
-import { slotTable } from '../../wasm/slots.mjs';
+import { slotTable } from '../../../../scripts/wasm-slots.mjs';
 
 const root = fileURLToPath(new URL('../../../..', import.meta.url));
 
-describe('the parameter slots (packages/tensor/wasm/slots.mjs)', () => {
+describe('the parameter slots (packages/tensor/wasm/slots.json)', () => {
   it('give each field of a block its own slots, f64 on even ones, all inside PARAMS_BYTES', () => {
     const sizes: Record<string, number> = { f64: 2, geometry: 13 };
     const byBlock = new Map<string, Set<number>>();
@@ -29,7 +29,7 @@ describe('the parameter slots (packages/tensor/wasm/slots.mjs)', () => {
 });
 
 describe('gemm-wasm-binary (generated)', () => {
-  it('is what scripts/build-wasm.mjs compiles from packages/tensor/wasm/*.as.ts today, with both slot tables generated from slots.mjs', () => {
+  it('is what scripts/build-wasm.mjs compiles from packages/tensor/wasm/*.as.ts today, with both slot tables generated from slots.json', () => {
     const check = spawnSync(process.execPath, ['scripts/build-wasm.mjs', '--check'], {
       cwd: root,
       encoding: 'utf8',

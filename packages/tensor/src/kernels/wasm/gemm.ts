@@ -212,7 +212,7 @@ function taskSplit(rt: WasmRuntime, m: number, n: number, k: number, threads: nu
 }
 
 /**
- * Writes the parameter block the wasm task entry points read (slots named in wasm/slots.mjs):
+ * Writes the parameter block the wasm task entry points read (slots named in wasm/slots.json):
  * one product's operands, how C is sliced into tasks, and where a pre-packed operand sits.
  * Words 16 and up (batch or not, batch strides) are the caller's.
  */
