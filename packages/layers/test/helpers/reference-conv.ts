@@ -100,6 +100,27 @@ export function referenceConv(input: Tensor, weight: Tensor, bias: Tensor | null
   return new Tensor(out, [n!, cOut!, ...outSpatial]);
 }
 
+/** What a transposed-conv reference reads off its operands: data, sizes and the output size. */
+export function transposeSizes(
+  input: Tensor,
+  weight: Tensor,
+  o: {
+    stride: readonly number[];
+    padding: readonly number[];
+    outputPadding: readonly number[];
+    dilation: readonly number[];
+    groups: number;
+  },
+) {
+  const [n, cIn, ...spatial] = input.shape as [number, number, ...number[]];
+  const [, cOutG, ...kernel] = weight.shape as [number, number, ...number[]];
+  const outSpatial = spatial.map(
+    (l, i) => (l - 1) * o.stride[i]! - 2 * o.padding[i]! + o.dilation[i]! * (kernel[i]! - 1) + o.outputPadding[i]! + 1,
+  );
+  const sizes = { n, cIn, spatial, cOutG, kernel, cOut: cOutG * o.groups, cInG: cIn / o.groups, outSpatial };
+  return { x: input.toTypedArray(), w: weight.toTypedArray(), ...sizes };
+}
+
 /**
  * Transposed convolution by scattering: every input element adds `x · w` onto the output positions
  * its kernel taps reach, `out = in·stride − padding + k·dilation`, dropping those outside the output.
@@ -120,15 +141,7 @@ export function referenceConvTranspose(
     groups: number;
   },
 ): Tensor {
-  const x = input.toTypedArray();
-  const w = weight.toTypedArray();
-  const [n, cIn, ...spatial] = input.shape as number[];
-  const [, cOutG, ...kernel] = weight.shape as number[];
-  const cOut = cOutG! * o.groups;
-  const cInG = cIn! / o.groups;
-  const outSpatial = spatial.map(
-    (l, i) => (l - 1) * o.stride[i]! - 2 * o.padding[i]! + o.dilation[i]! * (kernel[i]! - 1) + o.outputPadding[i]! + 1,
-  );
+  const { x, w, n, cIn, spatial, cOutG, kernel, cOut, cInG, outSpatial } = transposeSizes(input, weight, o);
   const [inD, inH, inW] = as3(spatial, 1);
   const [kD, kH, kW] = as3(kernel, 1);
   const [sD, sH, sW] = as3(o.stride, 1);
