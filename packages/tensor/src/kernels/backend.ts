@@ -9,9 +9,10 @@
  * loaded, else the JS kernel (native is opt-in until it runs convolutions itself, see `startupGemm`). `setBackend` changes it at run time. float64 runs natively on the
  * native backend and on the JS kernel under the other two.
  */
+import { checkOptions } from '../check.js';
 import { rangeError } from '../errors.js';
 import { jsGemm } from './gemm.js';
-import { WasmGemm, wasmSimdSupported } from './gemm-wasm.js';
+import { WasmGemm, wasmSimdSupported } from './wasm/backend.js';
 import { getBackend, setGemm } from './select.js';
 import { NativeGemm } from './native/gemm.js';
 import { loadNative } from './native/loader.js';
@@ -150,6 +151,7 @@ export function setBackend(name: BackendName, options: BackendOptions = {}): Bac
       `backend must be 'native', 'wasm' or 'js', got ${typeof name === 'string' ? `'${name}'` : String(name)}`,
     );
   }
+  options = checkOptions(op, options, ['threads']);
   const threads = options.threads === undefined ? defaultThreads(op) : checkThreads(op, 'threads', options.threads);
   if (name === 'js') {
     setGemm(jsGemm);

@@ -9,9 +9,15 @@
  * results are bit-identical for any thread count.
  */
 import { rangeError } from '../../errors.js';
-import { convKernelsOnTasks, convReluMaxPoolOnTasks } from '../conv/tasks.js';
-import { checkGemmArgs, gemmEach, jsGemm, type Gemm, type GemmArray } from '../gemm.js';
-import type { Backend, ConvKernels, ConvReluMaxPoolKernels, OptimizerKernels } from '../seam.js';
+import {
+  convKernelsOnTasks,
+  convReluMaxPoolOnTasks,
+  type ConvBatchTask,
+  type PoolBackwardTask,
+  type WeightGradTask,
+} from '../conv/tasks.js';
+import { checkGemmArgs, gemmEach, jsGemm, type Gemm } from '../gemm.js';
+import type { AdamStepCall, Backend, ConvKernels, ConvReluMaxPoolKernels, OptimizerKernels } from '../seam.js';
 import { loadNative, type NativeAddon } from './loader.js';
 
 // Below this many flops (2·m·n·k) a GEMM (or a whole conv call) stays on the calling thread. Measured
@@ -27,89 +33,17 @@ export interface NativeGemmOptions {
   minParallelFlops?: number;
 }
 
-/** What `NativeGemm.convBatch` runs: `count` samples of one 1-D/2-D convolution (as `WasmGemm.convBatch`). */
-export interface NativeConvCall {
-  mode: 'forward' | 'adjoint';
-  /** `[C, H, W, kH, kW, sH, sW, pH, pW, dH, dW, Hout, Wout]`, C being all the convolution input side's channels. */
-  geometry: readonly number[];
-  groups: number;
-  /** Channels of the convolution output side per group (Cout / groups). */
-  cOutG: number;
-  count: number;
-  /** The convolution input side `[count, C, H, W]` from `xOffset`: read (forward) or added onto (adjoint). */
-  x: GemmArray;
-  xOffset: number;
-  /** The weight `[Cout, C/groups·kH·kW]` from `wOffset`. */
-  w: GemmArray;
-  wOffset: number;
-  /** The convolution output side `[count, Cout, Hout·Wout]` from `yOffset`: written (forward) or read (adjoint). */
-  y: GemmArray;
-  yOffset: number;
-  /** Forward only: where to leave every sample's columns `[count, C·kH·kW, Hout·Wout]`, or null. */
-  cols: GemmArray | null;
-  /** Forward only: 1 adds onto what y holds, 0 overwrites it. */
-  beta: number;
-  /** Forward only: `[Cout]`, y's starting value per channel (beta is then ignored). */
-  bias?: GemmArray | null;
-  /**
-   * Forward only: also `maxPool(relu(y))` of every sample over 2×2 (`windowRows` 2) or 1×2 windows,
-   * floor mode, into `pooled` `[count, Cout, Hout/windowRows, ⌊Wout/2⌋]` from `offset`, each maximum's
-   * index `ih·Wout + iw` in its plane into `indices`; y holds relu(conv) afterwards.
-   */
-  reluMaxPool?: { pooled: GemmArray; indices: Int32Array; offset: number; windowRows: 1 | 2 } | null;
-}
+/** What `NativeGemm.convBatch` runs: `count` samples of one 1-D/2-D convolution (conv/tasks.ts). */
+export type NativeConvCall = ConvBatchTask;
 
-/** What `NativeGemm.convWeightGrad` runs (as `WasmGemm.convWeightGrad`). */
-export interface NativeConvWeightGradCall {
-  geometry: readonly number[];
-  groups: number;
-  cOutG: number;
-  count: number;
-  /** The conv input `[count, C, H, W]` from `xOffset`; only read when `cols` is null. */
-  x: GemmArray;
-  xOffset: number;
-  /** The columns the forward kept, `[count, C·kH·kW, Hout·Wout]`, or null. */
-  cols: GemmArray | null;
-  /** The output gradient `[count, Cout, Hout·Wout]` from `yOffset`. */
-  y: GemmArray;
-  yOffset: number;
-  /** Written: `[Cout, C/groups·kH·kW]`. */
-  gw: GemmArray;
-  /** Written when given: `[Cout]`. */
-  gb: GemmArray | null;
-}
+/** What `NativeGemm.convWeightGrad` runs (conv/tasks.ts). */
+export type NativeConvWeightGradCall = WeightGradTask;
 
-/** What `NativeGemm.maxPoolReluBackward` runs (as `WasmGemm.maxPoolReluBackward`). */
-export interface NativeMaxPoolReluBackwardCall {
-  channels: number;
-  h: number;
-  w: number;
-  windowRows: 1 | 2;
-  count: number;
-  gradPooled: GemmArray;
-  pooled: GemmArray;
-  indices: Int32Array;
-  /** Written whole: y's gradient `[count, channels, h, w]`. */
-  gradY: GemmArray;
-}
+/** What `NativeGemm.maxPoolReluBackward` runs (conv/tasks.ts). */
+export type NativeMaxPoolReluBackwardCall = PoolBackwardTask;
 
-/** What `NativeGemm.adamStep` runs (as `WasmGemm.adamStep`): one Adam update, in place. */
-export interface NativeAdamCall {
-  param: GemmArray;
-  paramOffset: number;
-  /** `count` elements (its length gives `count`). */
-  grad: GemmArray;
-  m: GemmArray;
-  v: GemmArray;
-  sign: number;
-  beta1: number;
-  beta2: number;
-  /** lr / (1 − beta1^step). */
-  stepSize: number;
-  /** √(1 − beta2^step). */
-  bias2Sqrt: number;
-  eps: number;
-}
+/** What `NativeGemm.adamStep` runs: one Adam update, in place (the `optimizer.adam` call of seam.ts). */
+export type NativeAdamCall = AdamStepCall;
 
 /** The native backend's kernels; throws at construction where the addon did not load. */
 export class NativeGemm implements Backend {
