@@ -1,4 +1,4 @@
-import { checkOptions, getGemm, typeError, WasmGemm, type TypedArray } from '@torchlet/tensor';
+import { checkOptions, getBackend, typeError, type FloatArray, type TypedArray } from '@torchlet/tensor';
 import { checkBoolean, checkNumber, Optimizer, type ParamsInput } from './optimizer.js';
 
 export interface AdamOptions {
@@ -85,7 +85,7 @@ export abstract class AdamBase extends Optimizer<Resolved> {
         const stepSize = lr / (1 - beta1 ** step);
         const bias2Sqrt = Math.sqrt(1 - beta2 ** step);
         if (vMax === null && shrink === 1 && l2 === 0) {
-          if (!wasmAdam(param, offset, grad, m, v, sign, beta1, beta2, stepSize, bias2Sqrt, eps)) {
+          if (!backendAdam(param, offset, grad, m, v, sign, beta1, beta2, stepSize, bias2Sqrt, eps)) {
             plainAdam(param, offset, grad, m, v, sign, beta1, beta2, stepSize, bias2Sqrt, eps);
           }
           continue;
@@ -136,15 +136,13 @@ function plainAdam(
   }
 }
 
-// Below this many elements copying into the wasm memory costs more than the JS loop saves.
-const WASM_ADAM_MIN = 4096;
-
 /**
- * `plainAdam` by the WebAssembly kernel, on the worker threads for large parameters, with the same
- * bits (LeNet-5's 48,000-weight layer: 0.3 ms in the JS loop, 0.07 ms here); false when it does not
- * apply (the JS backend, float64, a small parameter) and the JS loop should run.
+ * `plainAdam` by the backend's optimizer capability, with the same bits (the WebAssembly one: on its
+ * worker threads for large float32 parameters; LeNet-5's 48,000-weight layer: 0.3 ms in the JS loop,
+ * 0.07 ms there); false when there is none or it declines (float64, a small parameter) and the JS loop
+ * should run.
  */
-function wasmAdam(
+function backendAdam(
   param: TypedArray,
   offset: number,
   grad: TypedArray,
@@ -157,18 +155,11 @@ function wasmAdam(
   bias2Sqrt: number,
   eps: number,
 ): boolean {
-  const kernel = getGemm();
-  if (!(kernel instanceof WasmGemm) || grad.length < WASM_ADAM_MIN) return false;
-  if (
-    !(
-      param instanceof Float32Array &&
-      grad instanceof Float32Array &&
-      m instanceof Float32Array &&
-      v instanceof Float32Array
-    )
-  )
-    return false;
-  return kernel.adamStep({ param, paramOffset: offset, grad, m, v, sign, beta1, beta2, stepSize, bias2Sqrt, eps });
+  const optimizer = getBackend().optimizer;
+  if (optimizer === undefined) return false;
+  const isFloat = (a: TypedArray): a is FloatArray => a instanceof Float32Array || a instanceof Float64Array;
+  if (!(isFloat(param) && isFloat(grad) && isFloat(m) && isFloat(v))) return false;
+  return optimizer.adam({ param, paramOffset: offset, grad, m, v, sign, beta1, beta2, stepSize, bias2Sqrt, eps });
 }
 
 /**

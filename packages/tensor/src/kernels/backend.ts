@@ -10,11 +10,12 @@
  * native backend and on the JS kernel under the other two.
  */
 import { rangeError } from '../errors.js';
-import { jsGemm, type Gemm } from './gemm.js';
+import { jsGemm } from './gemm.js';
 import { WasmGemm, wasmSimdSupported } from './gemm-wasm.js';
-import { getGemm, setGemm } from './select.js';
+import { getBackend, setGemm } from './select.js';
 import { NativeGemm } from './native/gemm.js';
 import { loadNative } from './native/loader.js';
+import type { Backend } from './seam.js';
 import { coreCount, threadsAvailable } from './thread-pool.js';
 
 /** A GEMM backend: `'native'` (C++ for this machine), `'wasm'` (WebAssembly SIMD), or `'js'`. */
@@ -57,9 +58,9 @@ export interface BackendInfo {
 
 // One kernel per backend and thread count, so switching back and forth reuses its memory and workers
 // (the native kernels share the addon's one thread pool).
-const kernels = new Map<string, Gemm>();
+const kernels = new Map<string, Backend>();
 
-function cachedKernel<K extends Gemm>(name: 'native' | 'wasm', threads: number, make: () => K): K {
+function cachedKernel<K extends Backend>(name: 'native' | 'wasm', threads: number, make: () => K): K {
   let kernel = kernels.get(`${name}×${threads}`);
   if (kernel === undefined) {
     kernel = make();
@@ -101,7 +102,7 @@ function defaultThreads(op: string): number {
  *   TORCHLET_BACKEND=native where the native backend did not load (saying why), or
  *   TORCHLET_BACKEND=wasm where WebAssembly SIMD is unavailable
  */
-export function startupGemm(): Gemm {
+export function startupGemm(): Backend {
   const op = 'backend';
   const forced = env('TORCHLET_BACKEND');
   if (forced !== undefined && !NAMES.includes(forced)) {
@@ -165,12 +166,11 @@ export function setBackend(name: BackendName, options: BackendOptions = {}): Bac
 
 /** The GEMM backend in use and what this environment offers. */
 export function getBackendInfo(): BackendInfo {
-  const gemm = getGemm();
+  const backend = getBackend();
   const native = loadNative();
-  const threads = (gemm as { threads?: unknown }).threads;
   return {
-    backend: gemm.name,
-    threads: typeof threads === 'number' ? threads : 1,
+    backend: backend.name,
+    threads: backend.threads,
     wasmSimd: wasmSimdSupported(),
     threadsAvailable: threadsAvailable(),
     cores: coreCount(),

@@ -7,10 +7,24 @@
  * B (and C when beta ≠ 0) into a staging region of the wasm memory, reused across calls and grown on
  * demand, and copies C back; operands already inside the memory (`residentArray`) are used in place.
  */
-import { jsGemm, type Gemm, type GemmArray } from './gemm.js';
+import { chunkSamples, planar } from './conv/plan.js';
+import { gemmEach, jsGemm, type GemmArray } from './gemm.js';
 import { GEMM_WASM, GEMM_WASM_SHARED } from './gemm-wasm-binary.js';
 import { MAX_TASKS, ThreadPool, threadsAvailable, type WorkerSetup } from './thread-pool.js';
 import { wasm, wasmApi, type WasmMemory, type WasmModule } from './wasm-api.js';
+import type {
+  AdamStepCall,
+  Backend,
+  ConvAdjointCall,
+  ConvForwardCall,
+  ConvKernels,
+  ConvReluMaxPoolBackwardCall,
+  ConvReluMaxPoolCall,
+  ConvReluMaxPoolKernels,
+  ConvWeightGradCall,
+  OptimizerKernels,
+  ResidentMemory,
+} from './seam.js';
 
 interface GemmExports {
   scratchBytes(): number;
@@ -116,8 +130,8 @@ export interface WasmGemmOptions {
 }
 
 /** What `WasmGemm.convWeightGrad` runs: the weight (and bias) gradient over `count` samples. */
-export interface ConvWeightGradCall {
-  /** As `ConvBatchCall.geometry`. */
+interface WeightGradTask {
+  /** As `ConvBatchTask.geometry`. */
   geometry: readonly number[];
   groups: number;
   cOutG: number;
@@ -137,7 +151,7 @@ export interface ConvWeightGradCall {
 }
 
 /** What `WasmGemm.convBatch` runs: `count` samples of one 1-D/2-D convolution (see there). */
-export interface ConvBatchCall {
+interface ConvBatchTask {
   mode: 'forward' | 'adjoint';
   /** `[C, H, W, kH, kW, sH, sW, pH, pW, dH, dW, Hout, Wout]`, C being all the convolution input side's channels. */
   geometry: readonly number[];
@@ -169,32 +183,13 @@ export interface ConvBatchCall {
   reluMaxPool?: { pooled: Float32Array; indices: Int32Array; offset: number; windowRows: 1 | 2 } | null;
 }
 
-/** What `WasmGemm.adamStep` runs: one Adam update of a float32 parameter (see there). */
-export interface AdamStepCall {
-  /** The parameter, `count` elements from `paramOffset`: updated in place. */
-  param: Float32Array;
-  paramOffset: number;
-  /** Its gradient, `count` elements (the length gives `count`). */
-  grad: Float32Array;
-  /** The first and second moments, `count` elements each: updated in place. */
-  m: Float32Array;
-  v: Float32Array;
-  /** −1 to maximize, else 1. */
-  sign: number;
-  beta1: number;
-  beta2: number;
-  /** lr / (1 − beta1^step). */
-  stepSize: number;
-  /** √(1 − beta2^step). */
-  bias2Sqrt: number;
-  eps: number;
-}
-
 // An Adam update of at least this many elements is split over the pool (a memory-bound pass).
 const ADAM_PARALLEL_MIN = 1 << 14;
+// Below this many elements copying into the wasm memory costs more than the JS loop saves.
+const ADAM_MIN = 4096;
 
 /** What `WasmGemm.maxPoolReluBackward` runs: the backward of convBatch's `reluMaxPool` for `count` samples. */
-export interface MaxPoolReluBackwardCall {
+interface PoolBackwardTask {
   /** Planes per sample and their size: y is `[count, channels, h, w]`. */
   channels: number;
   h: number;
@@ -211,10 +206,12 @@ export interface MaxPoolReluBackwardCall {
 }
 
 /**
- * `Gemm` on the WebAssembly SIMD module. Results are bit-identical for any thread count: each task owns
- * whole blocks of C and sums over k in a fixed order (see the kernel source).
+ * The backend on the WebAssembly SIMD module: the GEMM core and the conv, fused conv → relu → max-pool
+ * and Adam capabilities (float32; float64 goes to the JS kernel or the generic path). Results are
+ * bit-identical for any thread count: each task owns whole blocks of C and sums over k in a fixed
+ * order (see the kernel source).
  */
-export class WasmGemm implements Gemm {
+export class WasmGemm implements Backend {
   readonly name = 'wasm';
   /** Threads actually used for large GEMMs (1 when threads were asked for but are unavailable). */
   readonly threads: number;
@@ -292,6 +289,36 @@ export class WasmGemm implements Gemm {
     this.residentBuffers.add(this.memory.buffer);
   }
 
+  /** The conv engine gathers float32 samples into batches: `gemmBatch` spreads them over the pool. */
+  readonly prefersBatches: Backend['prefersBatches'] = (dtype) => dtype === 'float32';
+
+  /** Float32 1-D/2-D convolutions, a sample per task (im2col or col2im and the GEMMs, in that core's cache). */
+  readonly conv: ConvKernels = {
+    forward: (call) => this.convForward(call),
+    adjoint: (call) => this.convAdjoint(call),
+    weightGrad: (call) => this.convWeightGradient(call),
+  };
+
+  /** Relu and 2×2 (1×2) max pooling inside the conv's tasks, and their backward. */
+  readonly convReluMaxPool: ConvReluMaxPoolKernels = {
+    forward: (call) => this.convReluMaxPoolForward(call),
+    backward: (call) => this.convReluMaxPoolBackward(call),
+  };
+
+  /** Adam on float32 parameters of at least ADAM_MIN elements, large ones split over the pool. */
+  readonly optimizer: OptimizerKernels = {
+    adam: (call) => {
+      const { param, grad, m, v } = call;
+      if (grad.length < ADAM_MIN) return false;
+      if (!(param instanceof Float32Array && grad instanceof Float32Array)) return false;
+      if (!(m instanceof Float32Array && v instanceof Float32Array)) return false;
+      return this.adamStep({ ...call, param, grad, m, v });
+    },
+  };
+
+  /** Float32 arrays in this kernel's memory (see `residentArray`). */
+  readonly resident: ResidentMemory = { array: (length) => this.residentArray(length) };
+
   /**
    * A zeroed Float32Array of `length` elements inside this kernel's memory: `gemm` reads such an operand
    * (A, B or C) in place instead of copying it, so a caller that fills the same buffer call after call
@@ -326,7 +353,7 @@ export class WasmGemm implements Gemm {
   }
 
   /** `C = alpha·op(A)·op(B) + beta·C` (see gemm.ts); bound, so `const { gemm } = getGemm()` works. */
-  readonly gemm: Gemm['gemm'] = (
+  readonly gemm: Backend['gemm'] = (
     transA,
     transB,
     m,
@@ -417,7 +444,7 @@ export class WasmGemm implements Gemm {
    * is split across threads along C, each task summing its slice of C over every s in order.
    * float64 operands, or operands larger than the memory can take, go through `gemm` one by one.
    */
-  readonly gemmBatch = (
+  readonly gemmBatch: Backend['gemmBatch'] = (
     transA: boolean,
     transB: boolean,
     m: number,
@@ -441,28 +468,30 @@ export class WasmGemm implements Gemm {
     chain: boolean,
   ): void => {
     if (count <= 0) return;
-    const oneByOne = () => {
-      for (let s = 0; s < count; s++) {
-        this.gemm(
-          transA,
-          transB,
-          m,
-          n,
-          k,
-          alpha,
-          a,
-          aOffset + s * strideA,
-          lda,
-          b,
-          bOffset + s * strideB,
-          ldb,
-          chain && s > 0 ? 1 : beta,
-          c,
-          cOffset + s * strideC,
-          ldc,
-        );
-      }
-    };
+    const oneByOne = () =>
+      gemmEach(this.gemm)(
+        transA,
+        transB,
+        m,
+        n,
+        k,
+        alpha,
+        a,
+        aOffset,
+        lda,
+        strideA,
+        b,
+        bOffset,
+        ldb,
+        strideB,
+        beta,
+        c,
+        cOffset,
+        ldc,
+        strideC,
+        count,
+        chain,
+      );
     // A few products each large enough to split are better split one by one than left one per thread
     // (same bits either way).
     const fewLarge =
@@ -542,7 +571,7 @@ export class WasmGemm implements Gemm {
    * @returns false when nothing ran: an operand is float64, `cols` is not resident, or the memory cannot
    *   grow (the caller then takes another path)
    */
-  convBatch(call: ConvBatchCall): boolean {
+  private convBatch(call: ConvBatchTask): boolean {
     const { mode, geometry: g, groups, count, x, xOffset, w, wOffset, y, yOffset, cols, beta } = call;
     const bias = call.bias ?? null;
     const reluMaxPool = mode === 'forward' ? (call.reluMaxPool ?? null) : null;
@@ -637,7 +666,7 @@ export class WasmGemm implements Gemm {
    * `gradY` is written in place when resident (the conv backward then reads it without a copy).
    * @returns false when nothing ran (no room): take another path
    */
-  maxPoolReluBackward(call: MaxPoolReluBackwardCall): boolean {
+  private maxPoolReluBackward(call: PoolBackwardTask): boolean {
     const { channels, h, w, windowRows, count, gradPooled, pooled, indices, gradY } = call;
     if (count <= 0) return true;
     const pooledSize = count * channels * Math.floor(h / windowRows) * (w >> 1);
@@ -683,7 +712,7 @@ export class WasmGemm implements Gemm {
    * samples' columns (into one buffer per partition running at once), which gives the same bits.
    * @returns false when nothing ran (float64, or no room): take another path
    */
-  convWeightGrad(call: ConvWeightGradCall): boolean {
+  private convWeightGrad(call: WeightGradTask): boolean {
     const { geometry: g, groups, cOutG, count, x, xOffset, y, yOffset, gw, gb } = call;
     if (g.length !== 13) return false;
     if (!(x instanceof Float32Array && y instanceof Float32Array && gw instanceof Float32Array)) return false;
@@ -781,7 +810,9 @@ export class WasmGemm implements Gemm {
    * param −= stepSize·m / (√v / bias2Sqrt + eps)`, large parameters split over the pool.
    * @returns false when nothing ran (no room): take the JS loop
    */
-  adamStep(call: AdamStepCall): boolean {
+  private adamStep(
+    call: AdamStepCall & { param: Float32Array; grad: Float32Array; m: Float32Array; v: Float32Array },
+  ): boolean {
     const { param, paramOffset, grad, m, v } = call;
     const count = grad.length;
     if (count === 0) return true;
@@ -827,6 +858,122 @@ export class WasmGemm implements Gemm {
       if (!has(array)) array.set(f32.subarray(at[i]! >> 2, (at[i]! >> 2) + count));
     }
     return true;
+  }
+
+  /** `conv.forward`: samples in chunks whose columns fit (all at once when kept), until one finds no room. */
+  private convForward({ plan, x, w, y, accumulate, bias, keep }: ConvForwardCall): number {
+    const geometry = plan.direct ? null : planar(plan.geom);
+    if (geometry === null || !(keep === null || keep instanceof Float32Array)) return 0;
+    const { batch, groups, cIn, cOut, inPositions, outPositions, kernelVolume } = plan;
+    const sampleCols = cIn * kernelVolume * outPositions;
+    return inChunks(batch, keep ? batch : chunkSamples(batch, sampleCols), (done, count) =>
+      this.convBatch({
+        mode: 'forward',
+        geometry,
+        groups,
+        cOutG: cOut / groups,
+        count,
+        x,
+        xOffset: done * cIn * inPositions,
+        w,
+        wOffset: 0,
+        y,
+        yOffset: done * cOut * outPositions,
+        cols: keep ? keep.subarray(done * sampleCols) : null,
+        beta: accumulate || bias !== null ? 1 : 0,
+        bias,
+      }),
+    );
+  }
+
+  /** `conv.adjoint`: samples in chunks whose columns fit, until one finds no room. */
+  private convAdjoint({ plan, y, w, x }: ConvAdjointCall): number {
+    const geometry = plan.direct ? null : planar(plan.geom);
+    if (geometry === null) return 0;
+    const { batch, groups, cIn, cOut, inPositions, outPositions, kernelVolume } = plan;
+    return inChunks(batch, chunkSamples(batch, cIn * kernelVolume * outPositions), (done, count) =>
+      this.convBatch({
+        mode: 'adjoint',
+        geometry,
+        groups,
+        cOutG: cOut / groups,
+        count,
+        x,
+        xOffset: done * cIn * inPositions,
+        w,
+        wOffset: 0,
+        y,
+        yOffset: done * cOut * outPositions,
+        cols: null,
+        beta: 0,
+      }),
+    );
+  }
+
+  /** `conv.weightGrad`: the whole batch in fixed partitions (see `convWeightGrad`). */
+  private convWeightGradient({ plan, x, y, gw, kept, gb }: ConvWeightGradCall): boolean {
+    const geometry = plan.direct ? null : planar(plan.geom);
+    if (geometry === null || !(kept === null || kept instanceof Float32Array)) return false;
+    return this.convWeightGrad({
+      geometry,
+      groups: plan.groups,
+      cOutG: plan.cOut / plan.groups,
+      count: plan.batch,
+      x,
+      xOffset: 0,
+      cols: kept,
+      y,
+      yOffset: 0,
+      gw,
+      gb,
+    });
+  }
+
+  /** `convReluMaxPool.forward`: the conv forward with the epilogue in its tasks, chunked as `convForward`. */
+  private convReluMaxPoolForward(call: ConvReluMaxPoolCall): number {
+    const { plan, x, w, bias, y, keep, pooled, indices } = call;
+    const geometry = planar(plan.geom);
+    if (geometry === null) return 0;
+    const { batch, groups, cIn, cOut, inPositions, outPositions, kernelVolume } = plan;
+    const windowRows = plan.geom.outputSize.length === 2 ? 2 : 1;
+    const perSample = cOut * Math.floor(geometry[11]! / windowRows) * (geometry[12]! >> 1);
+    const sampleCols = cIn * kernelVolume * outPositions;
+    return inChunks(batch, keep ? batch : chunkSamples(batch, sampleCols), (done, count) =>
+      this.convBatch({
+        mode: 'forward',
+        geometry,
+        groups,
+        cOutG: cOut / groups,
+        count,
+        x,
+        xOffset: done * cIn * inPositions,
+        w,
+        wOffset: 0,
+        y,
+        yOffset: done * cOut * outPositions,
+        cols: keep ? keep.subarray(done * sampleCols) : null,
+        beta: 0,
+        bias,
+        reluMaxPool: { pooled, indices, offset: done * perSample, windowRows },
+      }),
+    );
+  }
+
+  /** `convReluMaxPool.backward`, a sample per task. */
+  private convReluMaxPoolBackward({ plan, gradPooled, pooled, indices, gradY }: ConvReluMaxPoolBackwardCall): boolean {
+    const size = plan.geom.outputSize;
+    const windowRows = size.length === 2 ? 2 : 1;
+    return this.maxPoolReluBackward({
+      channels: plan.cOut,
+      h: windowRows === 2 ? size[0]! : 1,
+      w: size[size.length - 1]!,
+      windowRows,
+      count: plan.batch,
+      gradPooled,
+      pooled,
+      indices,
+      gradY,
+    });
   }
 
   /**
@@ -912,6 +1059,16 @@ export class WasmGemm implements Gemm {
     this.residentBuffers.add(this.memory.buffer);
     return true;
   }
+}
+
+/**
+ * Runs `run(done, count)` on chunks of `chunk` samples from the first until one returns false.
+ * @returns the samples run
+ */
+function inChunks(batch: number, chunk: number, run: (done: number, count: number) => boolean): number {
+  let done = 0;
+  for (; done < batch; done += chunk) if (!run(done, Math.min(chunk, batch - done))) break;
+  return Math.min(done, batch);
 }
 
 /** Copies the rows×cols matrix at src[offset + r·ld + col] to dst[at…] as a dense row-major block. */

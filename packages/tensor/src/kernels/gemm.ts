@@ -9,6 +9,7 @@
  */
 
 import { rangeError, typeError } from '../errors.js';
+import type { Backend, GemmBatch } from './seam.js';
 
 /** Storage a GEMM reads and writes: a, b and c normally share one dtype (the JS kernel accepts any mix). */
 export type GemmArray = Float32Array | Float64Array;
@@ -71,8 +72,65 @@ let rowScratch = new Float64Array(64);
 // The accumulators of an edge tile go through here before the partial write-back.
 const edgeTile = new Float64Array(MR * NR);
 
-/** The cache-blocked, register-tiled JavaScript GEMM. */
-export const jsGemm: Gemm = { name: 'js', gemm: gemmJs };
+/**
+ * `gemmBatch` (see seam.ts) as one `gemm` call per product, in order: the batched GEMM of a backend
+ * that gains nothing from batches, and the fallback of one that does.
+ */
+export function gemmEach(gemm: Gemm['gemm']): GemmBatch {
+  return (
+    transA,
+    transB,
+    m,
+    n,
+    k,
+    alpha,
+    a,
+    aOffset,
+    lda,
+    strideA,
+    b,
+    bOffset,
+    ldb,
+    strideB,
+    beta,
+    c,
+    cOffset,
+    ldc,
+    strideC,
+    count,
+    chain,
+  ) => {
+    for (let s = 0; s < count; s++) {
+      gemm(
+        transA,
+        transB,
+        m,
+        n,
+        k,
+        alpha,
+        a,
+        aOffset + s * strideA,
+        lda,
+        b,
+        bOffset + s * strideB,
+        ldb,
+        chain && s > 0 ? 1 : beta,
+        c,
+        cOffset + s * strideC,
+        ldc,
+      );
+    }
+  };
+}
+
+/** The cache-blocked, register-tiled JavaScript GEMM: the backend that is always there, with no optional capabilities. */
+export const jsGemm: Backend = {
+  name: 'js',
+  threads: 1,
+  gemm: gemmJs,
+  gemmBatch: gemmEach(gemmJs),
+  prefersBatches: () => false,
+};
 
 /**
  * `C = alpha·op(A)·op(B) + beta·C` (see the module comment); the implementation behind `jsGemm`.

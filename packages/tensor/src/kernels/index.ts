@@ -1,6 +1,20 @@
 // The ./kernels subpath: the low-level pieces ops are built from, for layers, benchmarks and a WASM GEMM.
-export { jsGemm, gemmJs, checkGemmArgs, type Gemm, type GemmArray } from './gemm.js';
-export { getGemm, setGemm } from './select.js';
+export { jsGemm, gemmJs, gemmEach, checkGemmArgs, type Gemm, type GemmArray } from './gemm.js';
+export { getBackend, getGemm, setGemm } from './select.js';
+export type {
+  Backend,
+  GemmBatch,
+  ConvKernels,
+  ConvForwardCall,
+  ConvAdjointCall,
+  ConvWeightGradCall,
+  ConvReluMaxPoolKernels,
+  ConvReluMaxPoolCall,
+  ConvReluMaxPoolBackwardCall,
+  OptimizerKernels,
+  AdamStepCall,
+  ResidentMemory,
+} from './seam.js';
 export {
   convGeometry,
   convOutputSize,
@@ -14,13 +28,5 @@ export {
 export { im2col, col2im, im2colInto, col2imInto } from './im2col.js';
 export { setBackend, getBackendInfo, type BackendName, type BackendOptions, type BackendInfo } from './backend.js';
 export { NativeGemm, type NativeGemmOptions } from './native/gemm.js';
-export {
-  WasmGemm,
-  wasmSimdSupported,
-  type ConvBatchCall,
-  type ConvWeightGradCall,
-  type MaxPoolReluBackwardCall,
-  type AdamStepCall,
-  type WasmGemmOptions,
-} from './gemm-wasm.js';
+export { WasmGemm, wasmSimdSupported, type WasmGemmOptions } from './gemm-wasm.js';
 export * from './conv/index.js';

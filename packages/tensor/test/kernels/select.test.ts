@@ -1,6 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { matmul, ones } from '@torchlet/tensor';
-import { getBackendInfo, getGemm, jsGemm, setGemm, wasmSimdSupported, type Gemm } from '@torchlet/tensor/kernels';
+import {
+  getBackend,
+  getBackendInfo,
+  getGemm,
+  jsGemm,
+  setGemm,
+  wasmSimdSupported,
+  type Gemm,
+} from '@torchlet/tensor/kernels';
 
 afterEach(() => {
   setGemm(jsGemm);
@@ -22,15 +30,44 @@ describe('getGemm / setGemm', () => {
       },
     };
     expect(setGemm(counting)).toBe(jsGemm);
-    expect(getGemm()).toBe(counting);
+    // A bare Gemm is installed as a backend around it: its name, its GEMM, no optional capabilities.
+    expect(getGemm().name).toBe('counting');
+    expect(getGemm().threads).toBe(1);
     expect(matmul(ones([2, 3]), ones([3, 2])).toArray()).toEqual([
       [3, 3],
       [3, 3],
     ]);
     expect(calls).toBe(1);
-    expect(setGemm(jsGemm)).toBe(counting);
+    expect(setGemm(jsGemm).name).toBe('counting');
     matmul(ones([2, 3]), ones([3, 2]));
     expect(calls).toBe(1);
+  });
+
+  it('gives a bare Gemm the backend core: gemmBatch as one gemm per product, in order, and no capabilities', () => {
+    const calls: number[] = [];
+    setGemm({
+      name: 'recording',
+      gemm(...args: Parameters<Gemm['gemm']>) {
+        calls.push(args[7], args[10], args[12], args[14]);
+        jsGemm.gemm(...args);
+      },
+    });
+    const backend = getBackend();
+    expect(backend.prefersBatches('float32')).toBe(false);
+    expect([backend.conv, backend.convReluMaxPool, backend.optimizer, backend.resident]).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
+    // Three 1×1·1×1 products chained into one C: aOffset, bOffset, beta and cOffset of each call.
+    const a = Float32Array.of(1, 2, 3);
+    const b = Float32Array.of(4, 5, 6);
+    const c = Float32Array.of(10);
+    backend.gemmBatch(false, false, 1, 1, 1, 1, a, 0, 1, 1, b, 0, 1, 1, 0, c, 0, 1, 0, 3, true);
+    expect(calls).toEqual([0, 0, 0, 0, 1, 1, 1, 0, 2, 2, 1, 0]);
+    expect(c[0]).toBe(4 + 10 + 18);
+    expect(getBackend()).toBe(backend);
   });
 
   it('rejects something without a gemm method', () => {

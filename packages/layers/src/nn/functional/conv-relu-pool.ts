@@ -1,14 +1,11 @@
 import { defineOp, grad, relu, type ForwardContext, type Variable } from '@torchlet/autograd';
 import {
-  chunkSamples,
   convForwardInto,
-  getGemm,
-  planar,
+  getBackend,
   takeColumns,
   Tensor,
   type ConvPlan,
   uninitializedArrayFor,
-  WasmGemm,
   outputLength,
   type FloatArray,
   floatData,
@@ -85,9 +82,12 @@ export function conv1dReluMaxPool1d(
   return maxPool1d(relu(convOp(x, weight, bias ?? null, call)), 2);
 }
 
-/** Whether the fused op runs: float32 under the wasm kernel, a batched input, a conv output of at least 2 on every axis. */
+/**
+ * Whether the fused op runs: a backend with the `convReluMaxPool` capability, float32, a batched
+ * input, a conv output of at least 2 on every axis.
+ */
 function fusible(dims: number, x: TensorInput, weight: TensorInput, bias: TensorInput | null, call: ConvCall): boolean {
-  if (!(getGemm() instanceof WasmGemm) || x.ndim !== dims + 2) return false;
+  if (getBackend().convReluMaxPool === undefined || x.ndim !== dims + 2) return false;
   if (x.dtype !== 'float32' || weight.dtype !== 'float32' || (bias !== null && bias.dtype !== 'float32')) return false;
   const kernel = weight.shape.slice(2);
   return x.shape
@@ -146,12 +146,13 @@ export function maxPoolReluBackwardJs(
 }
 
 /**
- * The conv output as the wasm kernels see it, `[h, w]` per channel (a 1-D conv's h is 1), the
- * `planar` geometry, and the pooling windows' rows: 2 (2×2) for a 2-D conv, 1 (1×2) for a 1-D one.
+ * The conv output as `[h, w]` per channel (a 1-D conv's h is 1), and the pooling windows' rows: 2
+ * (2×2) for a 2-D conv, 1 (1×2) for a 1-D one.
  */
-function pooledGeometry(plan: ConvPlan): { geometry: number[]; h: number; w: number; windowRows: 1 | 2 } {
-  const geometry = planar(plan.geom)!;
-  return { geometry, h: geometry[11]!, w: geometry[12]!, windowRows: plan.geom.outputSize.length === 2 ? 2 : 1 };
+function pooledGeometry(plan: ConvPlan): { h: number; w: number; windowRows: 1 | 2 } {
+  const size = plan.geom.outputSize;
+  const windowRows = size.length === 2 ? 2 : 1;
+  return { h: windowRows === 2 ? size[0]! : 1, w: size[size.length - 1]!, windowRows };
 }
 
 /**
@@ -168,47 +169,24 @@ const convReluMaxPoolOp = defineOp({
     call: ConvCall,
   ): Tensor {
     const { plan } = planConvCall(input, weight, call);
-    const { batch, cIn, cOut, groups, inPositions, outPositions, kernelVolume } = plan;
-    const { geometry, h, w, windowRows } = pooledGeometry(plan);
+    const { batch, cOut } = plan;
+    const { h, w, windowRows } = pooledGeometry(plan);
     const pooledSize = plan.geom.outputSize.map((l) => l >> 1);
     const perSample = cOut * Math.floor(h / windowRows) * (w >> 1);
-    // Both are written whole, by the epilogue or by the JS fallback.
+    // Both are written whole, by the backend or by the JS fallback.
     const pooled = uninitializedArrayFor('float32', batch * perSample) as Float32Array;
     const indices = uninitializedArrayFor('int32', batch * perSample) as Int32Array;
     const keep = keepConvColumns(ctx, input, plan) as Float32Array | null;
     // The conv output only lives until it is pooled: a pooled (resident) buffer, reused every step.
-    const y = takeColumns('float32', batch * cOut * outPositions);
+    const y = takeColumns('float32', batch * cOut * plan.outPositions);
     const yData = y.columns as Float32Array;
     const x = floatData(input) as Float32Array;
-    const wData = floatData(weight);
-    const biasData = bias ? floatData(bias) : null;
-    const kernel = getGemm() as WasmGemm;
-    const sampleCols = cIn * kernelVolume * outPositions;
-    const chunk = keep ? batch : chunkSamples(batch, sampleCols);
-    let done = 0;
-    for (; done < batch; done += chunk) {
-      const count = Math.min(chunk, batch - done);
-      const ran = kernel.convBatch({
-        mode: 'forward',
-        geometry,
-        groups,
-        cOutG: cOut / groups,
-        count,
-        x,
-        xOffset: done * cIn * inPositions,
-        w: wData,
-        wOffset: 0,
-        y: yData,
-        yOffset: done * cOut * outPositions,
-        cols: keep ? keep.subarray(done * sampleCols) : null,
-        beta: 0,
-        bias: biasData,
-        reluMaxPool: { pooled, indices, offset: done * perSample, windowRows },
-      });
-      if (!ran) break;
-    }
+    const wData = floatData(weight) as Float32Array;
+    const biasData = bias ? (floatData(bias) as Float32Array) : null;
+    const kernels = getBackend().convReluMaxPool;
+    const done = kernels?.forward({ plan, x, w: wData, bias: biasData, y: yData, keep, pooled, indices }) ?? 0;
     if (done < batch) {
-      // No room in the wasm memory (or columns outside it): the same bits from the JS kernels.
+      // No room in the backend's memory (or columns outside it): the same bits from the generic kernels.
       convForwardInto(x, wData, plan, yData, false, keep, biasData);
       reluMaxPoolJs(yData, plan, pooled, indices);
     }
@@ -222,20 +200,8 @@ const convReluMaxPoolOp = defineOp({
     const g = floatData(gradPooled) as Float32Array;
     const gy = takeColumns('float32', plan.batch * plan.cOut * h * w);
     const gyData = gy.columns as Float32Array;
-    const kernel = getGemm();
     const ran =
-      kernel instanceof WasmGemm &&
-      kernel.maxPoolReluBackward({
-        channels: plan.cOut,
-        h,
-        w,
-        windowRows,
-        count: plan.batch,
-        gradPooled: g,
-        pooled,
-        indices,
-        gradY: gyData,
-      });
+      getBackend().convReluMaxPool?.backward({ plan, gradPooled: g, pooled, indices, gradY: gyData }) ?? false;
     if (!ran) maxPoolReluBackwardJs(g, pooled, indices, plan.batch * plan.cOut, h, w, windowRows, gyData);
     const grads = convGradients(ctx, gyData as FloatArray);
     gy.give();

@@ -1,6 +1,16 @@
 import { arbConvAxis } from '@torchlet/layers/testing';
 import { randn, relu, Variable } from '@torchlet/autograd';
-import { convGeometry, convPlan, Generator, jsGemm, setGemm, Tensor, WasmGemm, type Gemm } from '@torchlet/tensor';
+import {
+  convGeometry,
+  convPlan,
+  Generator,
+  jsGemm,
+  setGemm,
+  Tensor,
+  WasmGemm,
+  type Backend,
+  type Gemm,
+} from '@torchlet/tensor';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { maxPoolReluBackwardJs, reluMaxPoolJs } from '../../../src/nn/functional/conv-relu-pool.js';
@@ -207,16 +217,13 @@ describe('conv2dReluMaxPool2d and conv1dReluMaxPool1d', () => {
 
 describe('the JS fallbacks of the fused kernels', () => {
   it('take over, with the same bits, when the wasm memory has no room for the fused tasks', () => {
-    // A kernel whose fused entry points always find no room (as when the memory cannot grow).
-    class NoRoom extends WasmGemm {
-      override convBatch(): boolean {
-        return false;
-      }
-      override maxPoolReluBackward(): boolean {
-        return false;
-      }
-    }
-    const noRoom = new NoRoom({ threads: 2, minParallelFlops: 0 });
+    // A backend whose conv and fused capabilities always find no room (as when the memory cannot grow).
+    const wasm2 = new WasmGemm({ threads: 2, minParallelFlops: 0 });
+    const noRoom: Backend = {
+      ...wasm2,
+      conv: { forward: () => 0, adjoint: () => 0, weightGrad: () => false },
+      convReluMaxPool: { forward: () => 0, backward: () => false },
+    };
     fc.assert(
       fc.property(arbCase, (c) => {
         setGemm(noRoom);
@@ -258,22 +265,24 @@ describe('the JS fallbacks of the fused kernels', () => {
           for (let i = 0; i < c; i++) eye[i * c + i] = 1;
           const wasmPooled = new Float32Array(size);
           const wasmIndices = new Int32Array(size);
-          const ran = wasm1.convBatch({
-            mode: 'forward',
-            geometry: [c, h, w, 1, 1, 1, 1, 0, 0, 1, 1, h, w],
-            groups: 1,
-            cOutG: c,
-            count: n,
-            x: y,
-            xOffset: 0,
-            w: eye,
-            wOffset: 0,
-            y: new Float32Array(y.length),
-            yOffset: 0,
-            cols: null,
-            beta: 0,
-            reluMaxPool: { pooled: wasmPooled, indices: wasmIndices, offset: 0, windowRows },
-          });
+          const identity = convPlan(
+            n,
+            1,
+            c,
+            c,
+            convGeometry('conv', { channels: c, inputSize, kernelSize: inputSize.map(() => 1) }),
+          );
+          const ran =
+            wasm1.convReluMaxPool.forward({
+              plan: identity,
+              x: y,
+              w: eye,
+              bias: null,
+              y: new Float32Array(y.length),
+              keep: null,
+              pooled: wasmPooled,
+              indices: wasmIndices,
+            }) === n;
           expect(ran).toBe(true);
           expect(Array.from(pooled)).toEqual(Array.from(wasmPooled));
           expect(Array.from(indices)).toEqual(Array.from(wasmIndices));
@@ -282,17 +291,7 @@ describe('the JS fallbacks of the fused kernels', () => {
           maxPoolReluBackwardJs(grad, pooled, indices, n * c, h, w, windowRows, gyJs);
           const gyWasm = new Float32Array(y.length).fill(NaN);
           expect(
-            wasm1.maxPoolReluBackward({
-              channels: c,
-              h,
-              w,
-              windowRows,
-              count: n,
-              gradPooled: grad,
-              pooled,
-              indices,
-              gradY: gyWasm,
-            }),
+            wasm1.convReluMaxPool.backward({ plan: identity, gradPooled: grad, pooled, indices, gradY: gyWasm }),
           ).toBe(true);
           expect(Array.from(new Int32Array(gyJs.buffer))).toEqual(Array.from(new Int32Array(gyWasm.buffer)));
         },

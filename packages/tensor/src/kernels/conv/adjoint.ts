@@ -1,8 +1,8 @@
 import type { FloatArray } from '../../dtype.js';
 import { col2imInto } from '../im2col.js';
-import { getGemm } from '../select.js';
+import { getBackend } from '../select.js';
 import { columnScratch, takeColumns } from './columns.js';
-import { batchKernel, chunkSamples, planar, type ConvPlan } from './plan.js';
+import { chunkSamples, dtypeOf, type ConvPlan } from './plan.js';
 
 /**
  * `x[n] += col2im(Wᵀ · y[n])` for every sample and group. Accumulates into `x`, so the caller
@@ -10,15 +10,20 @@ import { batchKernel, chunkSamples, planar, type ConvPlan } from './plan.js';
  */
 export function convAdjointInto(y: FloatArray, w: FloatArray, plan: ConvPlan, x: FloatArray): void {
   const { batch, groups, cIn, cOut, geom, inPositions, outPositions: p, kernelVolume } = plan;
-  const { gemm } = getGemm();
+  const backend = getBackend();
+  const { gemm } = backend;
   const cOutG = cOut / groups;
   const rowsG = (cIn / groups) * kernelVolume;
-  const wasm = batchKernel(y);
-  if (wasm !== null && x instanceof Float32Array) {
+  // The backend's own conv loop first (for the WebAssembly one: GEMM and col2im of each sample on
+  // whichever thread takes it); what it did not run, the generic loops below run (same products).
+  const start = backend.conv?.adjoint({ plan, y, w, x }) ?? 0;
+  if (start >= batch) return;
+  const dtype = dtypeOf(y);
+  if (backend.prefersBatches(dtype) && dtypeOf(x) === dtype) {
     const sampleCols = cIn * kernelVolume * p;
     if (plan.direct) {
       for (let g = 0; g < groups; g++) {
-        wasm.gemmBatch(
+        backend.gemmBatch(
           true,
           false,
           rowsG,
@@ -30,54 +35,27 @@ export function convAdjointInto(y: FloatArray, w: FloatArray, plan: ConvPlan, x:
           rowsG,
           0,
           y,
-          g * cOutG * p,
+          start * cOut * p + g * cOutG * p,
           p,
           cOut * p,
           1,
           x,
-          g * rowsG * p,
+          start * cIn * inPositions + g * rowsG * p,
           p,
           cIn * inPositions,
-          batch,
+          batch - start,
           false,
         );
       }
       return;
     }
-    const planarGeom = planar(geom);
     const chunk = chunkSamples(batch, sampleCols);
-    let start = 0;
-    if (planarGeom !== null) {
-      // GEMM and col2im of each sample in wasm, on whichever thread takes the sample.
-      let done = 0;
-      for (; done < batch; done += chunk) {
-        const count = Math.min(chunk, batch - done);
-        const ran = wasm.convBatch({
-          mode: 'adjoint',
-          geometry: planarGeom,
-          groups,
-          cOutG,
-          count,
-          x,
-          xOffset: done * cIn * inPositions,
-          w,
-          wOffset: 0,
-          y,
-          yOffset: done * cOut * p,
-          cols: null,
-          beta: 0,
-        });
-        if (!ran) break;
-      }
-      if (done >= batch) return;
-      start = done;
-    }
-    const temp = takeColumns('float32', chunk * sampleCols);
+    const temp = takeColumns(dtype, chunk * sampleCols);
     const cols = temp.columns;
     for (let n0 = start; n0 < batch; n0 += chunk) {
       const count = Math.min(chunk, batch - n0);
       for (let g = 0; g < groups; g++) {
-        wasm.gemmBatch(
+        backend.gemmBatch(
           true,
           false,
           rowsG,
@@ -108,7 +86,7 @@ export function convAdjointInto(y: FloatArray, w: FloatArray, plan: ConvPlan, x:
     return;
   }
   const cols = plan.direct ? null : columnScratch(x, cIn * kernelVolume * p);
-  for (let n = 0; n < batch; n++) {
+  for (let n = start; n < batch; n++) {
     const xAt = n * cIn * inPositions;
     const yAt = n * cOut * p;
     for (let g = 0; g < groups; g++) {

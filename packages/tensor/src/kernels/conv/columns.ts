@@ -1,12 +1,12 @@
 import { floatArray, type DType, type FloatArray } from '../../dtype.js';
-import { WasmGemm } from '../gemm-wasm.js';
-import { getGemm } from '../select.js';
+import type { ResidentMemory } from '../seam.js';
+import { getBackend } from '../select.js';
 
 /*
  * Where convolution columns live. The WebAssembly GEMM copies every operand into its own memory per
- * call unless the operand already lies there (`WasmGemm.residentArray`); im2col columns are the largest
- * operands of a conv and are refilled call after call, so under that kernel float32 columns are
- * allocated inside its memory and read in place (LeNet-5 at batch 64: 4.4M floats a step no longer
+ * call unless the operand already lies there (its `resident` capability); im2col columns are the
+ * largest operands of a conv and are refilled call after call, so under a backend with resident memory
+ * float32 columns are allocated inside it and read in place (LeNet-5 at batch 64: 4.4M floats a step no longer
  * copied). Elsewhere (the JS kernel, float64, or a memory that is not shared) they are ordinary arrays.
  *
  * Two kinds of buffer: one scratch per dtype for the columns of one sample at a time, and whole-batch
@@ -21,7 +21,7 @@ const RESIDENT_MAX = 1 << 24;
 const POOL_MAX = 1 << 23;
 
 interface Store {
-  readonly kernel: WasmGemm | null;
+  readonly memory: ResidentMemory | null;
   residentFloats: number;
   readonly resident: WeakSet<FloatArray>;
   scratch32: Float32Array;
@@ -30,16 +30,15 @@ interface Store {
   readonly pool64: Float64Array[];
 }
 
-// One store per GEMM kernel: resident buffers are only resident for the kernel that made them.
+// One store per backend: resident buffers are only resident for the backend that made them.
 const stores = new WeakMap<object, Store>();
 
 function currentStore(): Store {
-  const gemm = getGemm();
-  let store = stores.get(gemm);
+  const backend = getBackend();
+  let store = stores.get(backend);
   if (!store) {
-    const kernel = gemm instanceof WasmGemm ? gemm : null;
     store = {
-      kernel,
+      memory: backend.resident ?? null,
       residentFloats: 0,
       resident: new WeakSet(),
       scratch32: new Float32Array(0),
@@ -47,15 +46,15 @@ function currentStore(): Store {
       pool32: [],
       pool64: [],
     };
-    stores.set(gemm, store);
+    stores.set(backend, store);
   }
   return store;
 }
 
-/** A new float32 array inside the kernel's memory, or null when there is no such kernel or room. */
+/** A new float32 array inside the backend's memory, or null when it has none or no room. */
 function residentArray(store: Store, length: number): Float32Array | null {
-  if (store.kernel === null || store.residentFloats + length > RESIDENT_MAX) return null;
-  const array = store.kernel.residentArray(length);
+  if (store.memory === null || store.residentFloats + length > RESIDENT_MAX) return null;
+  const array = store.memory.array(length);
   if (array) {
     store.residentFloats += length;
     store.resident.add(array);

@@ -1,8 +1,8 @@
 import type { FloatArray } from '../../dtype.js';
 import { im2colInto } from '../im2col.js';
-import { getGemm } from '../select.js';
+import { getBackend } from '../select.js';
 import { columnScratch, takeColumns } from './columns.js';
-import { batchKernel, chunkSamples, planar, type ConvPlan } from './plan.js';
+import { chunkSamples, dtypeOf, type ConvPlan } from './plan.js';
 
 /** `out[n, c, p] = bias[c]` for every sample and position: the starting value the GEMM adds onto. */
 export function fillChannelBias(
@@ -36,49 +36,24 @@ export function convForwardInto(
   bias: FloatArray | null = null,
 ): void {
   const { batch, groups, cIn, cOut, geom, inPositions, outPositions: p, kernelVolume } = plan;
-  const { gemm } = getGemm();
+  const backend = getBackend();
+  const { gemm } = backend;
   const cOutG = cOut / groups;
   const rowsG = (cIn / groups) * kernelVolume;
   const sampleCols = cIn * kernelVolume * p;
   const beta = accumulate || bias !== null ? 1 : 0;
-  const wasm = batchKernel(x);
-  const planarGeom = wasm !== null && !plan.direct ? planar(geom) : null;
-  let start = 0;
-  if (wasm !== null && planarGeom !== null) {
-    // im2col and GEMM of each sample in wasm, on whichever thread takes the sample.
-    const chunk = keep ? batch : chunkSamples(batch, sampleCols);
-    let done = 0;
-    for (; done < batch; done += chunk) {
-      const count = Math.min(chunk, batch - done);
-      const ran = wasm.convBatch({
-        mode: 'forward',
-        geometry: planarGeom,
-        groups,
-        cOutG,
-        count,
-        x,
-        xOffset: done * cIn * inPositions,
-        w,
-        wOffset: 0,
-        y,
-        yOffset: done * cOut * p,
-        cols: keep ? (keep as Float32Array).subarray(done * sampleCols) : null,
-        beta,
-        bias,
-      });
-      if (!ran) break;
-    }
-    // Not resident columns, or no room to grow: the rest by the batched GEMM below (same products).
-    start = done;
-  }
+  // The backend's own conv loop first (for the WebAssembly one: im2col and GEMM of each sample on
+  // whichever thread takes it); what it did not run, the generic loops below run (same products).
+  const start = backend.conv?.forward({ plan, x, w, y, accumulate, bias, keep }) ?? 0;
+  if (start >= batch) return;
   // The bias is y's starting value: the GEMMs below add onto it (beta = 1).
-  if (bias !== null && start < batch) {
+  if (bias !== null) {
     fillChannelBias(y.subarray(start * cOut * p) as FloatArray, bias, batch - start, cOut, p);
   }
-  if (wasm !== null) {
+  if (backend.prefersBatches(dtypeOf(x))) {
     const colsStride = plan.direct ? cIn * inPositions : sampleCols;
     const chunk = plan.direct || keep ? batch : chunkSamples(batch, sampleCols);
-    const temp = plan.direct || keep || start >= batch ? null : takeColumns('float32', chunk * sampleCols);
+    const temp = plan.direct || keep ? null : takeColumns(dtypeOf(x), chunk * sampleCols);
     const cols = plan.direct ? x : (keep ?? temp?.columns ?? x);
     for (let n0 = start; n0 < batch; n0 += chunk) {
       const count = Math.min(chunk, batch - n0);
@@ -88,7 +63,7 @@ export function convForwardInto(
           im2colInto(x, (n0 + s) * cIn * inPositions, geom, cols, colsAt + s * sampleCols);
       }
       for (let g = 0; g < groups; g++) {
-        wasm.gemmBatch(
+        backend.gemmBatch(
           false,
           false,
           cOutG,
@@ -117,7 +92,7 @@ export function convForwardInto(
     return;
   }
   const cols = plan.direct ? x : (keep ?? columnScratch(x, sampleCols));
-  for (let n = 0; n < batch; n++) {
+  for (let n = start; n < batch; n++) {
     const xAt = n * cIn * inPositions;
     const yAt = n * cOut * p;
     let colsAt = xAt;

@@ -1,7 +1,5 @@
 import type { ConvGeometry } from '../conv-geometry.js';
 import type { FloatArray } from '../../dtype.js';
-import { WasmGemm } from '../gemm-wasm.js';
-import { getGemm } from '../select.js';
 
 /*
  * One convolution, three uses. A ConvPlan describes a correlation from a "wide" side
@@ -11,7 +9,8 @@ import { getGemm } from '../select.js';
  *   x += col2im(Wᵀ · y)           (conv input gradient; convTranspose forward)
  *   gW = Σn y[n] · im2col(x[n])ᵀ   (both weight gradients, with the roles of x and y swapped)
  * and a conv weight `[Cout, Cin/g, ...k]` and a transposed-conv weight `[Cin, Cout/g, ...k]` are
- * both exactly that matrix layout. Every GEMM goes through `getGemm()`.
+ * both exactly that matrix layout. The drivers (forward.ts, adjoint.ts, weight-grad.ts) ask the backend
+ * (`getBackend()`) for its conv capability first, and otherwise run im2col/col2im around its GEMMs.
  */
 export interface ConvPlan {
   readonly batch: number;
@@ -51,8 +50,8 @@ export function convPlan(batch: number, groups: number, cIn: number, cOut: numbe
 }
 
 /*
- * Under the WebAssembly kernel, float32 convs hand the GEMMs of many samples to one `gemmBatch` call,
- * which spreads them over the worker threads (one sample's product per task, or for the weight
+ * Under a backend that prefers batches (`Backend.prefersBatches`: the WebAssembly one, float32), convs
+ * hand the GEMMs of many samples to one `gemmBatch` call, which spreads them over the worker threads (one sample's product per task, or for the weight
  * gradient slices of gW each summed over every sample), instead of one small per-sample GEMM at a
  * time, each below the size worth splitting (LeNet-5's are all below it). The columns of those samples
  * then have to exist at once, so they are made chunk by chunk into a pooled buffer of at most
@@ -60,15 +59,9 @@ export function convPlan(batch: number, groups: number, cIn: number, cOut: numbe
  */
 const BATCH_COLUMNS_MAX = 1 << 22;
 
-/** The kernel's batched GEMM when it runs this dtype (float32 under 'wasm'), else null. */
-export function batchKernel(data: FloatArray): WasmGemm | null {
-  const gemm = getGemm();
-  return gemm instanceof WasmGemm && data instanceof Float32Array ? gemm : null;
-}
-
 /**
  * `[C, H, W, kH, kW, sH, sW, pH, pW, dH, dW, Hout, Wout]` of a 1-D or 2-D geometry (1-D as H = 1), the
- * form `WasmGemm.convBatch` takes; null for 3-D, and for sizes the kernel's 32-bit signed integers
+ * form the WebAssembly conv tasks take; null for 3-D, and for sizes the kernel's 32-bit signed integers
  * cannot hold (a stride or dilation of 2^31 and more, or a window span or stride·output past it),
  * which stay on the generic path.
  */
@@ -90,4 +83,9 @@ export function planar(geom: ConvGeometry): number[] | null {
 /** Samples whose columns go in one buffer: as many as fit in BATCH_COLUMNS_MAX, at least one. */
 export function chunkSamples(batch: number, sampleCols: number): number {
   return Math.max(1, Math.min(batch, Math.floor(BATCH_COLUMNS_MAX / Math.max(1, sampleCols))));
+}
+
+/** The dtype of a float array, as `Backend.prefersBatches` and `takeColumns` take it. */
+export function dtypeOf(array: FloatArray): 'float32' | 'float64' {
+  return array instanceof Float32Array ? 'float32' : 'float64';
 }

@@ -1,8 +1,8 @@
 import type { FloatArray } from '../../dtype.js';
 import { im2colInto } from '../im2col.js';
-import { getGemm } from '../select.js';
+import { getBackend } from '../select.js';
 import { columnScratch, takeColumns } from './columns.js';
-import { batchKernel, chunkSamples, planar, type ConvPlan } from './plan.js';
+import { chunkSamples, dtypeOf, type ConvPlan } from './plan.js';
 
 /** `grad[c] = Σ_{n,p} g[n, c, p]`, the bias gradient. */
 export function channelSums(g: FloatArray, batch: number, channels: number, positions: number, grad: FloatArray): void {
@@ -21,8 +21,9 @@ export function channelSums(g: FloatArray, batch: number, channels: number, posi
  * `gW = Σn y[n] · im2col(x[n])ᵀ`, per group, overwriting `gw` (`[Cout, Cin/groups, ...k]`).
  * @param kept the columns `convForwardInto` kept, if it did; else they are recomputed
  * @param gb when given, also the bias gradient `Σ_{n,p} y[n, c, p]` (`[Cout]`), as `channelSums`
- * Under the wasm kernel (float32, 1-D/2-D) the batch is summed in fixed partitions on the worker
- * threads (see `WasmGemm.convWeightGrad`): bits depend on the batch size, not on the thread count.
+ * A backend's `conv.weightGrad` may sum the batch in its own fixed partitions (the WebAssembly one,
+ * float32 1-D/2-D, does on its worker threads): bits then depend on the batch size, not on the
+ * thread count.
  */
 export function convWeightGradInto(
   x: FloatArray,
@@ -33,7 +34,8 @@ export function convWeightGradInto(
   gb: FloatArray | null = null,
 ): void {
   const { batch, groups, cIn, cOut, geom, inPositions, outPositions: p, kernelVolume } = plan;
-  const { gemm } = getGemm();
+  const backend = getBackend();
+  const { gemm } = backend;
   const cOutG = cOut / groups;
   const rowsG = (cIn / groups) * kernelVolume;
   if (batch === 0) {
@@ -42,32 +44,12 @@ export function convWeightGradInto(
     return;
   }
   const sampleCols = cIn * kernelVolume * p;
-  const wasm = batchKernel(x);
-  const planarGeom = wasm !== null && !plan.direct ? planar(geom) : null;
-  if (
-    wasm !== null &&
-    planarGeom !== null &&
-    wasm.convWeightGrad({
-      geometry: planarGeom,
-      groups,
-      cOutG,
-      count: batch,
-      x,
-      xOffset: 0,
-      cols: kept as Float32Array | null,
-      y,
-      yOffset: 0,
-      gw,
-      gb,
-    })
-  ) {
-    return;
-  }
+  if (backend.conv?.weightGrad({ plan, x, y, gw, kept, gb })) return;
   if (gb !== null) channelSums(y, batch, cOut, p, gb);
-  if (wasm !== null) {
+  if (backend.prefersBatches(dtypeOf(x))) {
     const colsStride = plan.direct ? cIn * inPositions : sampleCols;
     const chunk = plan.direct || kept ? batch : chunkSamples(batch, sampleCols);
-    const temp = plan.direct || kept ? null : takeColumns('float32', chunk * sampleCols);
+    const temp = plan.direct || kept ? null : takeColumns(dtypeOf(x), chunk * sampleCols);
     const cols = plan.direct ? x : (kept ?? temp!.columns);
     for (let n0 = 0; n0 < batch; n0 += chunk) {
       const count = Math.min(chunk, batch - n0);
@@ -77,7 +59,7 @@ export function convWeightGradInto(
       }
       // One chain per chunk: its first sample overwrites gW only in the first chunk.
       for (let g = 0; g < groups; g++) {
-        wasm.gemmBatch(
+        backend.gemmBatch(
           false,
           true,
           cOutG,
