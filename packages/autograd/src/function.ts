@@ -10,6 +10,7 @@ import {
 } from '@torchlet/tensor';
 import { captureAnomalyContext, checkBackwardGradients, checkForwardOutputs, isAnomalyEnabled } from './anomaly.js';
 import { isGradEnabled } from './grad-mode.js';
+import { isTracing, traceCall } from './trace.js';
 import type { Node } from './node.js';
 import { Variable } from './variable.js';
 
@@ -230,8 +231,10 @@ export interface OpDefinition<A extends unknown[], R extends Tensor | Tensor[], 
    * Optional: the same gradients written with differentiable ops on Variables (`add`, `mul`,
    * `matmul`, `conv2d`, ...), for gradients of gradients. A backward with `createGraph` runs this
    * instead of `backward`, so what it computes is itself recorded; `ctx.inputs` holds the arguments
-   * as Variables, `ctx.outputs` the outputs. An op without one still gives first gradients under
-   * `createGraph`, but differentiating them raises a TypeError naming the op.
+   * as Variables, `ctx.outputs` the outputs. It must give the values `backward` gives (`gradgradcheck`
+   * checks that, and the second derivatives); an op linear in an input can pair with its adjoint, each
+   * op the other's backward, to be differentiable to any order. An op without one still gives first
+   * gradients under `createGraph`, but differentiating them raises a TypeError naming the op.
    */
   differentiableBackward?(
     ctx: GraphBackwardContext<A, Saved>,
@@ -258,6 +261,10 @@ export interface OpDefinition<A extends unknown[], R extends Tensor | Tensor[], 
  *   backward({ saved: { x } }, gradOutput: Tensor): [Tensor] {
  *     return [T.mul(gradOutput, T.mul(x, 2))];
  *   },
+ *   // Optional, for gradients of gradients: the same, in differentiable ops on Variables.
+ *   differentiableBackward({ inputs: [x] }, gradOutput: Variable): [Variable] {
+ *     return [mul(gradOutput, mul(x, 2))];
+ *   },
  * });
  */
 export function defineOp<A extends unknown[], R extends Tensor | Tensor[], Saved = undefined>(
@@ -272,7 +279,7 @@ export function defineOp<A extends unknown[], R extends Tensor | Tensor[], Saved
     if (typeof def[key] !== 'function')
       throw typeError('defineOp', `${key} of op '${name}' must be a function, got ${describeValue(def[key])}`);
   }
-  return (...args: LiftedArgs<A>): OpResult<R> => {
+  const run = (...args: LiftedArgs<A>): OpResult<R> => {
     const inputs: (Variable | null)[] = new Array(args.length);
     const raw: unknown[] = new Array(args.length);
     let anyRequiresGrad = false;
@@ -363,6 +370,8 @@ export function defineOp<A extends unknown[], R extends Tensor | Tensor[], Saved
     );
     return (Array.isArray(result) ? wrapped : wrapped[0]) as OpResult<R>;
   };
+  return (...args: LiftedArgs<A>): OpResult<R> =>
+    isTracing() ? traceCall(name, args, run as (...a: unknown[]) => OpResult<R>) : run(...args);
 }
 
 /** Checks a differentiable backward's gradients as `backward`'s are checked: one per input, its shape. */

@@ -10,6 +10,7 @@ export {
   type Lifted,
 } from './function.js';
 export type { Node } from './node.js';
+export { traceOps, type TracedCall, type OpTracer } from './trace.js';
 export { noGrad, enableGrad, isGradEnabled, withGradMode } from './grad-mode.js';
 export { sumToShape } from './sum-to-shape.js';
 export { add, sub, mul, div, neg, pow } from './ops/arithmetic.js';

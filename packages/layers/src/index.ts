@@ -5,7 +5,12 @@ export {
   type LoadStateDictResult,
   type ForwardPreHook,
   type ForwardHook,
+  type ForwardInputs,
+  type ForwardOutput,
+  type ModuleInput,
+  type Layer,
 } from './nn/modules/module.js';
+export { ModuleList, ModuleDict, ModuleSequence } from './nn/modules/container.js';
 export type { RemovableHandle } from './nn/modules/hooks.js';
 export { Parameter } from './nn/modules/parameter.js';
 export * as init from './nn/init.js';
@@ -79,8 +84,11 @@ export {
   Conv1d,
   Conv2d,
   Conv3d,
+  ConvNd,
   ConvTranspose1d,
   ConvTranspose2d,
+  ConvTranspose3d,
+  ConvTransposeNd,
   type ConvModuleOptions,
   type ConvTransposeModuleOptions,
 } from './nn/modules/conv.js';
@@ -95,7 +103,7 @@ export {
   type AvgPoolModuleOptions,
 } from './nn/modules/pool.js';
 export { StateDictError, type StateDictMismatch } from './nn/modules/module.js';
-export { summary, summaryRows, type SummaryOptions, type SummaryRow, type SummaryModel } from './nn/summary.js';
+export { summary, summaryRows, type SummaryOptions, type SummaryRow } from './nn/summary.js';
 export { Linear, Flatten, Unflatten, Identity, type LinearOptions } from './nn/modules/linear.js';
 export {
   ReLU,
@@ -133,6 +141,17 @@ export {
 } from './nn/modules/norm.js';
 export { Sequential } from './nn/modules/sequential.js';
 export {
+  L1Loss,
+  MSELoss,
+  SmoothL1Loss,
+  HuberLoss,
+  BCELoss,
+  BCEWithLogitsLoss,
+  KLDivLoss,
+  CrossEntropyLoss,
+  NLLLoss,
+} from './nn/modules/loss.js';
+export {
   captureTrainingState,
   restoreTrainingState,
   CheckpointError,
@@ -144,5 +163,10 @@ export {
 export { ProgressBar, formatSeconds, type ProgressBarOptions, type ProgressStream } from './train/progress.js';
 export { trainEpoch, type TrainEpochOptions, type EpochStats } from './train/train-epoch.js';
 export { toOnnxBytes, type OnnxExportOptions } from './onnx/export.js';
+export { registerOnnxConverter, BUILTIN_OPS as ONNX_EXPORT_OPS } from './onnx/converters.js';
+export type { OnnxOpCall, OnnxConverter } from './onnx/op-call.js';
+export type { OnnxAttribute } from './onnx/graph-builder.js';
+export { importOnnx, OnnxModel } from './onnx/import.js';
+export { IMPORT_OP_TYPES as ONNX_IMPORT_OPS } from './onnx/import-ops.js';
 export * as transforms from './data/transforms.js';
 export * as visualize from './visualize/index.js';

@@ -1,22 +1,8 @@
 import { noGrad, Variable } from '@torchlet/autograd';
 import { checkOptions, checkShape, formatShape, typeError, zeros, type DType } from '@torchlet/tensor';
 import type { RemovableHandle } from './modules/hooks.js';
-
-/**
- * What `summary` uses of a model: a Module's own methods, named here so that module.ts can offer
- * `model.summary()` without module.ts and this file importing each other.
- */
-export interface SummaryModel {
-  training: boolean;
-  forward(input: Variable): Variable;
-  eval(): unknown;
-  parameters(): Variable[];
-  namedParameters(): Iterable<[string, Variable]>;
-  children(): unknown[];
-  modules(): SummaryModel[];
-  namedModules(): Iterable<[string, SummaryModel]>;
-  registerForwardHook(hook: (module: unknown, inputs: unknown, output: Variable) => void): RemovableHandle;
-}
+// A type-only import: module.ts imports this file to offer `model.summary()`.
+import type { Module } from './modules/module.js';
 
 export interface SummaryOptions {
   /** dtype of the zeros fed through the model. Default: the first parameter's, else float32. */
@@ -30,7 +16,8 @@ export interface SummaryRow {
   name: string;
   /** Class name (`Conv2d`). */
   type: string;
-  outputShape: number[];
+  /** One shape per tensor the layer returned (one for most layers; a tuple or object of outputs gives several). */
+  outputShapes: number[][];
   /** Parameter elements held directly by this layer. */
   params: number;
 }
@@ -46,12 +33,12 @@ export interface SummaryRow {
  * @returns the printed table, as a string
  * @example summary(lenet, [1, 1, 28, 28]) // prints "features.0 (Conv2d)   [1, 6, 28, 28]   156" ...
  */
-export function summary(model: SummaryModel, inputShape: readonly number[], options: SummaryOptions = {}): string {
+export function summary(model: Module, inputShape: readonly number[], options: SummaryOptions = {}): string {
   const { rows, output, total, trainable } = summaryRows(model, inputShape, options);
   const header = ['Layer (type)', 'Output Shape', 'Param #'];
   const cells = rows.map((r) => [
     r.name ? `${r.name} (${r.type})` : r.type,
-    formatShape(r.outputShape),
+    r.outputShapes.map(formatShape).join(', '),
     r.params.toLocaleString('en-US'),
   ]);
   const widths = header.map((h, k) => Math.max(h.length, ...cells.map((c) => c[k]!.length)));
@@ -59,7 +46,7 @@ export function summary(model: SummaryModel, inputShape: readonly number[], opti
     `${c[0]!.padEnd(widths[0]!)}   ${c[1]!.padEnd(widths[1]!)}   ${c[2]!.padStart(widths[2]!)}`;
   const rule = '='.repeat(widths[0]! + widths[1]! + widths[2]! + 6);
   const text = [
-    `${model.constructor.name}: input ${formatShape(inputShape)} → output ${formatShape(output)}`,
+    `${model.constructor.name}: input ${formatShape(inputShape)} → output ${output.map(formatShape).join(', ')}`,
     rule,
     line(header),
     rule,
@@ -73,14 +60,14 @@ export function summary(model: SummaryModel, inputShape: readonly number[], opti
   return text;
 }
 
-/** The data behind `summary`: one row per leaf layer call, the model's output shape and the totals. */
+/** The data behind `summary`: one row per leaf layer call, the model's output shapes and the totals. */
 export function summaryRows(
-  model: SummaryModel,
+  model: Module,
   inputShape: readonly number[],
   options: SummaryOptions = {},
-): { rows: SummaryRow[]; output: number[]; total: number; trainable: number } {
+): { rows: SummaryRow[]; output: number[][]; total: number; trainable: number } {
   const op = 'summary';
-  if (model === null || typeof model !== 'object' || typeof (model as SummaryModel).forward !== 'function')
+  if (model === null || typeof model !== 'object' || typeof (model as Module).forward !== 'function')
     throw typeError(op, 'model must be a Module');
   checkShape(op, inputShape as number[], 'inputShape');
   checkOptions(op, options, ['dtype', 'print']);
@@ -95,15 +82,15 @@ export function summaryRows(
     const own = [...m.namedParameters()].reduce((n, [, p]) => n + p.size, 0);
     handles.push(
       m.registerForwardHook((_m, _inputs, y) => {
-        rows.push({ name, type: m.constructor.name, outputShape: y.shape.slice(), params: own });
+        rows.push({ name, type: m.constructor.name, outputShapes: shapesOf(y), params: own });
       }),
     );
   }
-  let output: number[];
+  let output: number[][];
   try {
     model.eval();
     const y = noGrad(() => model.forward(new Variable(zeros(inputShape, { dtype }))));
-    output = y.shape.slice();
+    output = shapesOf(y);
   } finally {
     for (const handle of handles) handle.remove();
     for (const [m, training] of modes) m.training = training;
@@ -111,4 +98,13 @@ export function summaryRows(
   const total = params.reduce((n, p) => n + p.size, 0);
   const trainable = params.reduce((n, p) => n + (p.requiresGrad ? p.size : 0), 0);
   return { rows, output, total, trainable };
+}
+
+/** The shapes of the tensors in a forward's output: a Variable or Tensor, or arrays and objects of them, in order. */
+function shapesOf(output: unknown): number[][] {
+  if (output === null || typeof output !== 'object') return [];
+  const shape = (output as { shape?: unknown }).shape;
+  if (Array.isArray(shape)) return [shape.slice() as number[]];
+  const plain = Array.isArray(output) || Object.getPrototypeOf(output) === Object.prototype;
+  return plain ? Object.values(output).flatMap(shapesOf) : [];
 }

@@ -1,388 +1,341 @@
-import type { Variable } from '@torchlet/autograd';
-import { formatShape, rangeError, shapeError, typeError, type Tensor, spatialTuple } from '@torchlet/tensor';
-import { normalizeConvOptions } from '../nn/functional/conv-options.js';
-import type { Module } from '../nn/modules/module.js';
-import { GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh } from '../nn/modules/activation.js';
-import { Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d } from '../nn/modules/conv.js';
-import { Dropout } from '../nn/modules/dropout.js';
-import { Flatten, Identity, Linear } from '../nn/modules/linear.js';
-import { BatchNormNd } from '../nn/modules/norm.js';
-import {
-  AdaptiveAvgPool2d,
-  AdaptiveMaxPool2d,
-  AvgPool1d,
-  AvgPool2d,
-  MaxPool1d,
-  MaxPool2d,
-} from '../nn/modules/pool.js';
-import { Sequential } from '../nn/modules/sequential.js';
-import { float, int, ints, str, type GraphBuilder } from './graph-builder.js';
+import { normalizeAxes, normalizeAxis, rangeError, Tensor, typeError, describeValue } from '@torchlet/tensor';
+import type { RemovableHandle } from '../nn/modules/hooks.js';
+import { float, int, ints, str } from './graph-builder.js';
+import { gelu, LAYER_CONVERTERS } from './layer-converters.js';
+import type { OnnxConverter, OnnxOpCall } from './op-call.js';
 
 const OP = 'exportOnnx';
 
-/** One call of a layer during the traced forward, and what a converter needs to emit its nodes. */
-export interface LayerCall {
-  builder: GraphBuilder;
-  module: Module;
-  /** Dotted path of the layer (`features.0`), or the class name for a model that is one layer. */
-  path: string;
-  /** Name of the ONNX value the layer reads. */
-  input: string;
-  inputShape: readonly number[];
-  outputShape: readonly number[];
-  /** The initializer holding a parameter or buffer, named as in the state dict (made once, then shared). */
-  param(value: Variable | Tensor): string;
+/** Past any axis's end: ONNX's Slice clamps its ends to the axis, as Python does. */
+const TO_END = Number.MAX_SAFE_INTEGER;
+
+/** An operand that may be a number: a float scalar initializer, else the tensor's value. */
+function operand(call: OnnxOpCall, i: number): string {
+  const a = call.args[i];
+  return typeof a === 'number' ? call.floats([a], []) : call.input(i);
 }
 
-/** Emits the nodes of one layer call and returns the name of the value holding its output. */
-type Converter = (call: LayerCall) => string;
+const binary =
+  (opType: string): OnnxConverter =>
+  (call) =>
+    call.node(opType, [operand(call, 0), operand(call, 1)]);
 
-/** Where the layer sits, for messages: `features.0 (Conv2d)`. */
-function where(call: LayerCall): string {
-  const type = call.module.constructor.name;
-  return call.path === type ? type : `${call.path} (${type})`;
-}
-
-/** ONNX's Conv/pool operators need `[N, C, ...spatial]`; Torchlet also takes unbatched input. */
-function checkBatched(call: LayerCall, dims: number): void {
-  if (call.inputShape.length !== dims + 2) {
-    throw shapeError(
-      OP,
-      `${where(call)} got input ${formatShape(call.inputShape)}, but ONNX needs a batched [N, C, ${dims === 1 ? 'L' : dims === 2 ? 'H, W' : 'D, H, W'}] input; add the batch axis to sampleInputShape`,
-    );
-  }
-}
-
-const conv: Converter = (call) => {
-  const m = call.module as Conv1d | Conv2d | Conv3d;
-  const dims = m.kernelSize.length;
-  checkBatched(call, dims);
-  const p = normalizeConvOptions(m.constructor.name, m.kernelSize, {
-    stride: m.stride,
-    padding: m.padding,
-    dilation: m.dilation,
-    groups: m.groups,
-    paddingMode: m.paddingMode,
-  });
-  let x = call.input;
-  let pads = [...p.padBefore, ...p.padAfter];
-  if (m.paddingMode !== 'zeros') {
-    // Torchlet pads in that mode first and then convolves unpadded; ONNX's Pad does the first half.
-    const mode = { reflect: 'reflect', replicate: 'edge', circular: 'wrap' }[m.paddingMode];
-    if (mode === 'wrap' && call.builder.opset < 19) {
-      throw rangeError(
-        OP,
-        `${where(call)} has paddingMode='circular', which ONNX's Pad supports from opset 19 ('wrap'); got opsetVersion=${call.builder.opset}`,
-      );
-    }
-    const padsValue = [0, 0, ...p.padBefore, 0, 0, ...p.padAfter];
-    const padsName = call.builder.int64Initializer(`${call.path}.pads`, padsValue, [padsValue.length]);
-    x = call.builder.node('Pad', `${call.path}.pad`, [x, padsName], { mode: str(mode) });
-    pads = pads.map(() => 0);
-  }
-  const inputs = [x, call.param(m.weight)];
-  if (m.bias) inputs.push(call.param(m.bias));
-  return call.builder.node('Conv', call.path, inputs, {
-    kernel_shape: ints(m.kernelSize),
-    strides: ints(p.stride),
-    pads: ints(pads),
-    dilations: ints(p.dilation),
-    group: int(m.groups),
-  });
-};
-
-const convTranspose: Converter = (call) => {
-  const m = call.module as ConvTranspose1d | ConvTranspose2d;
-  const dims = m.kernelSize.length;
-  checkBatched(call, dims);
-  // outputPadding only trims less from the end: it first eats into the end padding; what is left
-  // (`extra`) goes to ONNX's output_padding, which ONNX Runtime takes only below the stride
-  // (PyTorch also allows it below the dilation). Beyond that the extra positions get no kernel
-  // tap at all, so they are zero padding plus the bias.
-  const endPads = m.padding.map((p, i) => Math.max(p - m.outputPadding[i]!, 0));
-  const extra = m.padding.map((p, i) => Math.max(m.outputPadding[i]! - p, 0));
-  const fitsOutputPadding = extra.every((e, i) => e < m.stride[i]!);
-  const b = call.builder;
-  // Same weight layout as ONNX: [Cin, Cout / groups, ...k].
-  const inputs = [call.input, call.param(m.weight)];
-  if (m.bias && fitsOutputPadding) inputs.push(call.param(m.bias));
-  const attributes = {
-    kernel_shape: ints(m.kernelSize),
-    strides: ints(m.stride),
-    pads: ints([...m.padding, ...endPads]),
-    dilations: ints(m.dilation),
-    group: int(m.groups),
-    output_padding: ints(fitsOutputPadding ? extra : extra.map(() => 0)),
-  };
-  if (fitsOutputPadding) return b.node('ConvTranspose', call.path, inputs, attributes);
-  const y = b.node('ConvTranspose', `${call.path}.conv`, inputs, attributes);
-  const padsValue = [0, 0, ...extra.map(() => 0), 0, 0, ...extra];
-  const padded = b.node('Pad', m.bias ? `${call.path}.pad` : call.path, [
-    y,
-    b.int64Initializer(`${call.path}.pads`, padsValue, [padsValue.length]),
-  ]);
-  if (!m.bias) return padded;
-  const biasShape = b.int64Initializer(`${call.path}.bias_shape`, [m.outChannels, ...extra.map(() => 1)], [dims + 1]);
-  return b.node('Add', call.path, [padded, b.node('Reshape', `${call.path}.bias`, [call.param(m.bias), biasShape])]);
-};
-
-/** kernel, stride, padding, dilation and ceil mode of a MaxPool/AvgPool module, one number per axis. */
-function poolGeometry(call: LayerCall, dims: number) {
-  const m = call.module as MaxPool1d | MaxPool2d | AvgPool1d | AvgPool2d;
-  const name = m.constructor.name;
-  const options = m.options as {
-    stride?: number | number[] | null;
-    padding?: number | number[];
-    dilation?: number | number[];
-    ceilMode?: boolean;
-  };
-  const kernel = spatialTuple(name, 'kernelSize', m.kernelSize, dims, 1);
-  const stride = options.stride == null ? kernel.slice() : spatialTuple(name, 'stride', options.stride, dims, 1);
-  const padding = spatialTuple(name, 'padding', options.padding ?? 0, dims, 0);
-  const dilation = spatialTuple(name, 'dilation', options.dilation ?? 1, dims, 1);
-  return { kernel, stride, pads: [...padding, ...padding], dilation, ceilMode: options.ceilMode ?? false };
-}
-
-const maxPool =
-  (dims: number): Converter =>
-  (call) => {
-    checkBatched(call, dims);
-    const g = poolGeometry(call, dims);
-    return call.builder.node('MaxPool', call.path, [call.input], {
-      kernel_shape: ints(g.kernel),
-      strides: ints(g.stride),
-      pads: ints(g.pads),
-      dilations: ints(g.dilation),
-      ceil_mode: int(g.ceilMode ? 1 : 0),
-    });
-  };
-
-const avgPool =
-  (dims: number): Converter =>
-  (call) => {
-    checkBatched(call, dims);
-    const m = call.module as AvgPool1d | AvgPool2d;
-    if (m.options.divisorOverride != null) {
-      throw rangeError(
-        OP,
-        `${where(call)} has divisorOverride=${m.options.divisorOverride}, which ONNX's AveragePool cannot express`,
-      );
-    }
-    const g = poolGeometry(call, dims);
-    return call.builder.node('AveragePool', call.path, [call.input], {
-      kernel_shape: ints(g.kernel),
-      strides: ints(g.stride),
-      pads: ints(g.pads),
-      ceil_mode: int(g.ceilMode ? 1 : 0),
-      count_include_pad: int((m.options.countIncludePad ?? true) ? 1 : 0),
-    });
-  };
+const unary =
+  (opType: string): OnnxConverter =>
+  (call) =>
+    call.node(opType, [call.input(0)]);
 
 /**
- * Adaptive pooling has no ONNX operator. To 1×1 it is the global pool; when each input size is a
- * multiple of the output size the bins are equal, disjoint windows, i.e. a plain pool with
- * kernel = stride = In / Out. Other sizes have overlapping, uneven bins: an error.
+ * A shape for Reshape or Expand: the sample's output shape, with axis 0 copied from the input (0 for
+ * Reshape, 1 for Expand) when it is the batch, so the graph keeps working for any batch size.
+ * @throws RangeError when, under a dynamic batch, the op moves the batch away from axis 0
  */
-const adaptivePool =
-  (global: string, windowed: string): Converter =>
-  (call) => {
-    checkBatched(call, 2);
-    const m = call.module as AdaptiveAvgPool2d | AdaptiveMaxPool2d;
-    const spatial = call.inputShape.slice(2);
-    const requested = typeof m.outputSize === 'number' ? [m.outputSize, m.outputSize] : m.outputSize;
-    const out = requested.map((s, i) => s ?? spatial[i]!);
-    if (out.every((s) => s === 1)) return call.builder.node(global, call.path, [call.input]);
-    if (spatial.some((s, i) => s % out[i]! !== 0)) {
-      throw shapeError(
-        OP,
-        `${where(call)} pools [${spatial.join(', ')}] to [${out.join(', ')}]: ONNX has no adaptive pool, and a plain pool matches it only when each input size is a multiple of the output size (or the output is 1); input ${formatShape(call.inputShape)}`,
-      );
-    }
-    const kernel = spatial.map((s, i) => s / out[i]!);
-    return call.builder.node(windowed, call.path, [call.input], {
-      kernel_shape: ints(kernel),
-      strides: ints(kernel),
-      pads: ints([0, 0, 0, 0]),
-    });
-  };
-
-/** Gemm for `[N, in]`; for other ranks MatMul with the transposed weight (and Add for the bias). */
-const linear: Converter = (call) => {
-  const m = call.module as Linear;
-  const weight = call.param(m.weight);
-  if (call.inputShape.length === 2) {
-    const inputs = [call.input, weight];
-    if (m.bias) inputs.push(call.param(m.bias));
-    return call.builder.node('Gemm', call.path, inputs, { transB: int(1) });
-  }
-  const weightT = call.builder.node('Transpose', `${call.path}.weight_t`, [weight], { perm: ints([1, 0]) });
-  const product = call.builder.node('MatMul', m.bias ? `${call.path}.matmul` : call.path, [call.input, weightT]);
-  return m.bias ? call.builder.node('Add', call.path, [product, call.param(m.bias)]) : product;
-};
-
-const batchNorm: Converter = (call) => {
-  const m = call.module as BatchNormNd;
-  if (!m.running_mean || !m.running_var) {
+function batchShape(call: OnnxOpCall, keep: 0 | 1): number[] {
+  const input = call.inputShape(0);
+  const out = call.outputShapes[0]!.slice();
+  if (!call.dynamicBatch || !call.batched(0)) return out;
+  if (out.length === 0 || input.length === 0 || out[0] !== input[0]) {
     throw rangeError(
       OP,
-      `${where(call)} has trackRunningStats=false, so eval mode normalises with each batch's own statistics; ONNX's inference BatchNormalization needs running statistics`,
+      `${call.name} turns [${input.join(', ')}] into [${out.join(', ')}], so axis 0 is no longer the batch; a graph with a symbolic batch size cannot express that: export with { dynamicBatch: false }`,
     );
   }
-  const c = m.numFeatures;
-  const scale = m.weight
-    ? call.param(m.weight)
-    : call.builder.floatInitializer(`${call.path}.scale`, new Float32Array(c).fill(1), [c]);
-  const shift = m.bias
-    ? call.param(m.bias)
-    : call.builder.floatInitializer(`${call.path}.shift`, new Float32Array(c), [c]);
-  return call.builder.node(
-    'BatchNormalization',
-    call.path,
-    [call.input, scale, shift, call.param(m.running_mean), call.param(m.running_var)],
-    { epsilon: float(m.eps) },
+  out[0] = keep;
+  return out;
+}
+
+const reshape: OnnxConverter = (call) => call.node('Reshape', [call.input(0), call.int64s(batchShape(call, 0))]);
+
+/** `unsqueeze(x, dim)`: Unsqueeze (axes an input from opset 13). */
+const unsqueeze: OnnxConverter = (call) => {
+  const axis = normalizeAxis(OP, call.args[1] as number, call.inputShape(0).length + 1);
+  return call.node('Unsqueeze', [call.input(0), call.int64s([axis])]);
+};
+
+/** `squeeze(x, dim?)`: Squeeze of the named size-1 axes (all of them when omitted), as the sample had them. */
+const squeeze: OnnxConverter = (call) => {
+  const shape = call.inputShape(0);
+  const axes = reducedAxes(call, call.args[1]).filter((a) => shape[a] === 1);
+  if (axes.length === 0) return call.node('Identity', [call.input(0)]);
+  if (call.dynamicBatch && call.batched(0) && axes.includes(0)) {
+    throw rangeError(
+      OP,
+      `${call.name} squeezes axis 0, the batch (size 1 in the sample): name the axes to squeeze (squeeze(x, 1)), or export with { dynamicBatch: false }`,
+    );
+  }
+  return call.node('Squeeze', [call.input(0), call.int64s(axes)]);
+};
+
+/** `flatten(x, startDim, endDim)`: ONNX Flatten makes `[∏ before axis, ∏ from axis]`; other merges are a Reshape. */
+const flatten: OnnxConverter = (call) => {
+  const rank = call.inputShape(0).length;
+  const start = normalizeAxis(OP, (call.args[1] as number | undefined) ?? 0, rank);
+  const end = normalizeAxis(OP, (call.args[2] as number | undefined) ?? -1, rank);
+  if (rank >= 2 && start === 1 && end === rank - 1) return call.node('Flatten', [call.input(0)], { axis: int(1) });
+  return reshape(call);
+};
+
+/** Axes a reduction's `dim` names (all when omitted). */
+function reducedAxes(call: OnnxOpCall, dim: unknown): number[] {
+  const rank = call.inputShape(0).length;
+  if (dim === undefined || dim === null) return Array.from({ length: rank }, (_, i) => i);
+  return normalizeAxes(OP, typeof dim === 'number' ? [dim] : (dim as number[]), rank);
+}
+
+/**
+ * A Reduce* node. ReduceSum took its axes as an input from opset 13, the others from opset 18; before
+ * that they are an attribute.
+ */
+function reduceNode(call: OnnxOpCall, opType: string, x: string, axes: number[], keepdim: boolean): string {
+  const keepdims = { keepdims: int(keepdim ? 1 : 0) };
+  if (opType === 'ReduceSum' || call.opset >= 18) return call.node(opType, [x, call.int64s(axes)], keepdims);
+  return call.node(opType, [x], { ...keepdims, axes: ints(axes) });
+}
+
+/** `sum(x, dim?, keepdim)` and its kin, as one Reduce* node. */
+const reduce =
+  (opType: string): OnnxConverter =>
+  (call) =>
+    reduceNode(call, opType, call.input(0), reducedAxes(call, call.args[1]), call.args[2] === true);
+
+/** `maxWithIndices(x, dim, keepdim)` → [values, indices]: ReduceMax; the int32 indices have no ONNX value here. */
+const extremeWithIndices =
+  (opType: string): OnnxConverter =>
+  (call) => [reduceNode(call, opType, call.input(0), reducedAxes(call, call.args[1]), call.args[2] === true), null];
+
+/** `variance(x, dim, { correction })`: Σ(x − mean)² / (n − correction), n the reduced axes' size. */
+const variance: OnnxConverter = (call) => {
+  const axes = reducedAxes(call, call.args[1]);
+  const options = (call.args[2] ?? {}) as { keepdim?: boolean; correction?: number };
+  const keepdim = options.keepdim === true;
+  const correction = options.correction ?? 1;
+  if (call.dynamicBatch && call.batched(0) && axes.includes(0)) {
+    throw rangeError(
+      OP,
+      `${call.name} averages over the batch axis, whose size a graph with a symbolic batch does not fix: export with { dynamicBatch: false }`,
+    );
+  }
+  const x = call.input(0);
+  const n = axes.reduce((p, a) => p * call.inputShape(0)[a]!, 1);
+  const centered = call.node('Sub', [x, reduceNode(call, 'ReduceMean', x, axes, true)]);
+  const squares = reduceNode(call, 'ReduceSum', call.node('Mul', [centered, centered]), axes, keepdim);
+  return call.node('Div', [squares, call.floats([Math.max(n - correction, 0)], [])]);
+};
+
+/** `softmax(x, dim)` and `logSoftmax(x, dim)`: from opset 13 ONNX's axis means the same one axis. */
+const softmax =
+  (opType: string): OnnxConverter =>
+  (call) =>
+    call.node(opType, [call.input(0)], {
+      axis: int(normalizeAxis(OP, call.args[1] as number, call.inputShape(0).length)),
+    });
+
+const permute: OnnxConverter = (call) => {
+  const rank = call.inputShape(0).length;
+  return call.node('Transpose', [call.input(0)], { perm: ints(normalizeAxes(OP, call.args[1] as number[], rank)) });
+};
+
+const transpose: OnnxConverter = (call) => {
+  const rank = call.inputShape(0).length;
+  const perm = Array.from({ length: rank }, (_, i) => i);
+  const a = normalizeAxis(OP, call.args[1] as number, rank);
+  const b = normalizeAxis(OP, call.args[2] as number, rank);
+  [perm[a], perm[b]] = [perm[b]!, perm[a]!];
+  return call.node('Transpose', [call.input(0)], { perm: ints(perm) });
+};
+
+const expand: OnnxConverter = (call) => call.node('Expand', [call.input(0), call.int64s(batchShape(call, 1))]);
+
+/** `slice(x, dim, start, end?, step)`: ONNX's Slice reads starts and ends as Python does. */
+const slice: OnnxConverter = (call) => {
+  const axis = normalizeAxis(OP, call.args[1] as number, call.inputShape(0).length);
+  const step = (call.args[4] as number | undefined) ?? 1;
+  const end = (call.args[3] as number | undefined) ?? (step > 0 ? TO_END : -TO_END);
+  const start = (call.args[2] as number | undefined) ?? 0;
+  return call.node('Slice', [
+    call.input(0),
+    call.int64s([start]),
+    call.int64s([end]),
+    call.int64s([axis]),
+    call.int64s([step]),
+  ]);
+};
+
+/** `narrow(x, dim, start, length)`: a Slice of `length` items. */
+const narrow: OnnxConverter = (call) => {
+  const shape = call.inputShape(0);
+  const axis = normalizeAxis(OP, call.args[1] as number, shape.length);
+  const start = call.args[2] as number;
+  const from = start < 0 ? start + shape[axis]! : start;
+  const to = from + (call.args[3] as number);
+  return call.node('Slice', [
+    call.input(0),
+    call.int64s([from]),
+    call.int64s([to === shape[axis] ? TO_END : to]),
+    call.int64s([axis]),
+  ]);
+};
+
+/** `pad(x, padWidth, { mode, value })`: Pad; numpy-style widths, a short list padding the trailing axes. */
+const pad: OnnxConverter = (call) => {
+  const rank = call.inputShape(0).length;
+  const width = call.args[1] as number | readonly (readonly [number, number])[];
+  const options = (call.args[2] ?? {}) as { mode?: string; value?: number };
+  const pairs: (readonly [number, number])[] =
+    typeof width === 'number'
+      ? Array.from({ length: rank }, () => [width, width] as const)
+      : [...Array.from({ length: rank - width.length }, () => [0, 0] as const), ...width];
+  const mode = options.mode ?? 'constant';
+  const onnxMode = { constant: 'constant', reflect: 'reflect', replicate: 'edge', circular: 'wrap' }[mode];
+  if (onnxMode === undefined) throw rangeError(OP, `${call.name}: pad mode ${describeValue(mode)} has no ONNX form`);
+  if (onnxMode === 'wrap' && call.opset < 19) {
+    throw rangeError(
+      OP,
+      `${call.name} pads in mode 'circular' (paddingMode='circular'), which ONNX's Pad supports from opset 19 ('wrap'); got opsetVersion=${call.opset}`,
+    );
+  }
+  const pads = call.int64s([...pairs.map((p) => p[0]), ...pairs.map((p) => p[1])]);
+  const inputs = [call.input(0), pads];
+  if (onnxMode === 'constant' && (options.value ?? 0) !== 0) inputs.push(call.floats([options.value!], []));
+  return call.node('Pad', inputs, { mode: str(onnxMode) });
+};
+
+/** `indexSelect(x, dim, index)`: Gather with the indices as an int64 constant. */
+const indexSelect: OnnxConverter = (call) => {
+  const index = call.args[2];
+  const indices = index instanceof Tensor ? Array.from(index.toTypedArray()) : (index as number[]);
+  const axis = normalizeAxis(OP, call.args[1] as number, call.inputShape(0).length);
+  return call.node('Gather', [call.input(0), call.int64s(indices)], { axis: int(axis) });
+};
+
+/** The tensors of `concat(dim, ...tensors)` / `stack(dim, ...tensors)`. */
+function joined(call: OnnxOpCall): number[] {
+  return call.args.map((_, i) => i).slice(1);
+}
+
+const concat: OnnxConverter = (call) => {
+  const rank = call.inputShape(1).length;
+  const axis = normalizeAxis(OP, call.args[0] as number, rank);
+  return call.node(
+    'Concat',
+    joined(call).map((i) => call.input(i)),
+    { axis: int(axis) },
   );
 };
 
-/**
- * GELU: the `Gelu` operator from opset 20; before that its definition spelled out,
- * x·½·(1 + erf(x/√2)), or with `approximate: 'tanh'` x·½·(1 + tanh(√(2/π)·(x + 0.044715·x³))).
- */
-const gelu: Converter = (call) => {
-  const m = call.module as GELU;
-  const b = call.builder;
-  const p = call.path;
-  if (b.opset >= 20) return b.node('Gelu', p, [call.input], { approximate: str(m.approximate) });
-  const x = call.input;
-  let inner: string;
-  if (m.approximate === 'tanh') {
-    const cube = b.node('Mul', `${p}.x3`, [b.node('Mul', `${p}.x2`, [x, x]), x]);
-    const sum = b.node('Add', `${p}.poly`, [x, b.node('Mul', `${p}.cubic`, [cube, b.scalar(`${p}.c`, 0.044715)])]);
-    inner = b.node('Tanh', `${p}.tanh`, [
-      b.node('Mul', `${p}.scaled`, [sum, b.scalar(`${p}.sqrt_2_over_pi`, Math.sqrt(2 / Math.PI))]),
-    ]);
-  } else {
-    inner = b.node('Erf', `${p}.erf`, [b.node('Mul', `${p}.scaled`, [x, b.scalar(`${p}.inv_sqrt2`, Math.SQRT1_2)])]);
-  }
-  const onePlus = b.node('Add', `${p}.one_plus`, [inner, b.scalar(`${p}.one`, 1)]);
-  return b.node('Mul', p, [b.node('Mul', `${p}.half_x`, [x, b.scalar(`${p}.half`, 0.5)]), onePlus]);
+const stack: OnnxConverter = (call) => {
+  const axis = normalizeAxis(OP, call.args[0] as number, call.inputShape(1).length + 1);
+  const axes = call.int64s([axis]);
+  const parts = joined(call).map((i) => call.node('Unsqueeze', [call.input(i), axes]));
+  return call.node('Concat', parts, { axis: int(axis) });
 };
 
-/** ONNX Flatten makes `[∏ before axis, ∏ from axis]`; other merges become a Reshape. */
-const flatten: Converter = (call) => {
-  const m = call.module as Flatten;
-  const rank = call.inputShape.length;
-  const start = m.startDim < 0 ? m.startDim + rank : m.startDim;
-  const end = m.endDim < 0 ? m.endDim + rank : m.endDim;
-  if (start === 1 && end === rank - 1) return call.builder.node('Flatten', call.path, [call.input], { axis: int(1) });
-  // 0 copies the axis from the input (keeps a symbolic batch size); -1 is the merged axis.
-  const shape = [...new Array<number>(start).fill(0), -1, ...call.inputShape.slice(end + 1)];
-  const shapeName = call.builder.int64Initializer(`${call.path}.shape`, shape, [shape.length]);
-  return call.builder.node('Reshape', call.path, [call.input, shapeName]);
+/** `clamp(x, min, max)`: Clip, a missing bound an omitted input. */
+const clamp: OnnxConverter = (call) => {
+  const bound = (v: unknown) => (typeof v === 'number' ? call.floats([v], []) : '');
+  return call.node('Clip', [call.input(0), bound(call.args[1]), bound(call.args[2])]);
 };
 
-const unary =
-  (opType: string): Converter =>
-  (call) =>
-    call.builder.node(opType, call.path, [call.input]);
-/** Dropout in eval mode, Identity and an empty Sequential pass their input on: no node. */
-const passThrough: Converter = (call) => call.input;
+/** `softplus(x, beta, threshold)`: Softplus(βx)/β (ONNX's is stable for large x, where PyTorch returns x). */
+const softplus: OnnxConverter = (call) => {
+  const beta = call.args[1] as number;
+  if (beta === 1) return call.node('Softplus', [call.input(0)]);
+  const scaled = call.node('Softplus', [call.node('Mul', [call.input(0), call.floats([beta], [])])]);
+  return call.node('Div', [scaled, call.floats([beta], [])]);
+};
+
+const BUILTIN: Record<string, OnnxConverter> = {
+  add: binary('Add'),
+  sub: binary('Sub'),
+  mul: binary('Mul'),
+  div: binary('Div'),
+  pow: binary('Pow'),
+  matmul: binary('MatMul'),
+  neg: unary('Neg'),
+  exp: unary('Exp'),
+  log: unary('Log'),
+  sqrt: unary('Sqrt'),
+  abs: unary('Abs'),
+  tanh: unary('Tanh'),
+  sigmoid: unary('Sigmoid'),
+  relu: unary('Relu'),
+  leakyRelu: (call) =>
+    call.node('LeakyRelu', [call.input(0)], { alpha: float((call.args[1] as number | undefined) ?? 0.01) }),
+  gelu,
+  clamp,
+  elu: (call) => call.node('Elu', [call.input(0)], { alpha: float(call.args[1] as number) }),
+  silu: (call) => call.node('Mul', [call.input(0), call.node('Sigmoid', [call.input(0)])]),
+  hardswish: unary('HardSwish'),
+  softplus,
+  mish: (call) => call.node('Mul', [call.input(0), call.node('Tanh', [call.node('Softplus', [call.input(0)])])]),
+  softmax: softmax('Softmax'),
+  logSoftmax: softmax('LogSoftmax'),
+  sum: reduce('ReduceSum'),
+  mean: reduce('ReduceMean'),
+  amax: reduce('ReduceMax'),
+  amin: reduce('ReduceMin'),
+  logsumexp: reduce('ReduceLogSumExp'),
+  maxWithIndices: extremeWithIndices('ReduceMax'),
+  minWithIndices: extremeWithIndices('ReduceMin'),
+  variance,
+  reshape,
+  view: reshape,
+  squeeze,
+  unsqueeze,
+  flatten,
+  permute,
+  transpose,
+  expand,
+  slice,
+  narrow,
+  pad,
+  indexSelect,
+  concat,
+  stack,
+  ...LAYER_CONVERTERS,
+};
+
+const registered = new Map<string, OnnxConverter>();
 
 /**
- * Each supported layer by the class whose prototype defines its `forward`: a subclass that keeps
- * that forward (say, a Conv2d with its own initialisation) converts like its parent, while one
- * that overrides it computes something else and is refused.
+ * Teaches ONNX export an op: `toOnnxBytes` calls `converter` for every call of the `defineOp` op
+ * named `name` in the traced forward, to write its nodes (see `OnnxOpCall`). A converter registered
+ * for a built-in op's name replaces the built-in one; registering a name again replaces the earlier one.
+ * @returns a handle whose `remove()` unregisters it (and brings back what it replaced)
+ * @example
+ * registerOnnxConverter('swish', (call) => call.node('Mul', [call.input(0), call.node('Sigmoid', [call.input(0)])]));
  */
-const CONVERTERS: [abstract new (...args: never[]) => Module, Converter][] = [
-  [Conv1d, conv],
-  [Conv2d, conv],
-  [Conv3d, conv],
-  [ConvTranspose1d, convTranspose],
-  [ConvTranspose2d, convTranspose],
-  [MaxPool1d, maxPool(1)],
-  [MaxPool2d, maxPool(2)],
-  [AvgPool1d, avgPool(1)],
-  [AvgPool2d, avgPool(2)],
-  [AdaptiveAvgPool2d, adaptivePool('GlobalAveragePool', 'AveragePool')],
-  [AdaptiveMaxPool2d, adaptivePool('GlobalMaxPool', 'MaxPool')],
-  [Linear, linear],
-  [BatchNormNd, batchNorm],
-  [ReLU, unary('Relu')],
-  [
-    LeakyReLU,
-    (call) =>
-      call.builder.node('LeakyRelu', call.path, [call.input], {
-        alpha: float((call.module as LeakyReLU).negativeSlope),
-      }),
-  ],
-  [Tanh, unary('Tanh')],
-  [Sigmoid, unary('Sigmoid')],
-  [GELU, gelu],
-  [
-    Softmax,
-    (call) => call.builder.node('Softmax', call.path, [call.input], { axis: int((call.module as Softmax).dim) }),
-  ],
-  [
-    LogSoftmax,
-    (call) => call.builder.node('LogSoftmax', call.path, [call.input], { axis: int((call.module as LogSoftmax).dim) }),
-  ],
-  [Flatten, flatten],
-  [Dropout, passThrough],
-  [Identity, passThrough],
-  [Sequential, passThrough],
-];
-
-/** Layer names for the "not supported" message. */
-export const SUPPORTED_LAYERS = [
-  'Conv1d',
-  'Conv2d',
-  'Conv3d',
-  'ConvTranspose1d',
-  'ConvTranspose2d',
-  'MaxPool1d',
-  'MaxPool2d',
-  'AvgPool1d',
-  'AvgPool2d',
-  'AdaptiveAvgPool2d',
-  'AdaptiveMaxPool2d',
-  'Linear',
-  'BatchNorm1d',
-  'BatchNorm2d',
-  'ReLU',
-  'LeakyReLU',
-  'Tanh',
-  'Sigmoid',
-  'GELU',
-  'Softmax',
-  'LogSoftmax',
-  'Flatten',
-  'Dropout',
-  'Identity',
-  'Sequential',
-];
-
-/** The prototype along `module`'s chain that defines the `forward` it runs. */
-function forwardOwner(module: Module): object | null {
-  for (
-    let p = Object.getPrototypeOf(module) as object | null;
-    p !== null;
-    p = Object.getPrototypeOf(p) as object | null
-  ) {
-    if (Object.hasOwn(p, 'forward')) return p;
-  }
-  return null;
+export function registerOnnxConverter(name: string, converter: OnnxConverter): RemovableHandle {
+  if (typeof name !== 'string' || name === '')
+    throw typeError(
+      'registerOnnxConverter',
+      `name must be an op's name (a non-empty string), got ${describeValue(name)}`,
+    );
+  if (typeof converter !== 'function')
+    throw typeError('registerOnnxConverter', `converter must be a function, got ${describeValue(converter)}`);
+  const before = registered.get(name);
+  registered.set(name, converter);
+  return {
+    remove: () => {
+      if (registered.get(name) !== converter) return;
+      if (before) registered.set(name, before);
+      else registered.delete(name);
+    },
+  };
 }
 
+/** The names of the ops export converts without a registered converter. */
+export const BUILTIN_OPS: readonly string[] = Object.keys(BUILTIN).sort();
+
 /**
- * The converter for `module`.
- * @throws TypeError naming the layer and listing the supported ones
+ * The converter of op `op` (called at `where`).
+ * @throws TypeError naming the op and saying how to add a converter
  */
-export function converterFor(module: Module, path: string): Converter {
-  const owner = forwardOwner(module);
-  const found = CONVERTERS.find(([cls]) => cls.prototype === owner);
-  if (found) return found[1];
-  const type = module.constructor.name;
+export function converterOf(op: string, where: string): OnnxConverter {
+  const found = registered.get(op) ?? (Object.hasOwn(BUILTIN, op) ? BUILTIN[op] : undefined);
+  if (found) return found;
   throw typeError(
     OP,
-    `${path === type ? type : `${path} (${type})`} is not a layer ONNX export supports; supported: ${SUPPORTED_LAYERS.join(', ')}. A model whose forward calls supported layers one after another exports; wrap other computation in one of them`,
+    `op '${op}' (${where}) has no ONNX converter. If it is your own op (defineOp), register one: registerOnnxConverter('${op}', (call) => call.node('<OnnxOpType>', [call.input(0)])), returning the output's value name; ops export converts: ${BUILTIN_OPS.join(', ')}`,
   );
 }

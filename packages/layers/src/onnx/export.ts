@@ -1,9 +1,20 @@
-import { enableGrad, Variable } from '@torchlet/autograd';
-import { checkShape, formatShape, rangeError, Tensor, typeError, zeros } from '@torchlet/tensor';
+import { noGrad, traceOps, Variable, type TracedCall } from '@torchlet/autograd';
+import {
+  checkOptions,
+  checkShape,
+  describeValue,
+  formatShape,
+  rangeError,
+  Tensor,
+  typeError,
+  zeros,
+} from '@torchlet/tensor';
 import type { RemovableHandle } from '../nn/modules/hooks.js';
 import { Module } from '../nn/modules/module.js';
-import { converterFor, type LayerCall } from './converters.js';
-import { GraphBuilder } from './graph-builder.js';
+import { VERSION } from '../version.js';
+import { converterOf } from './converters.js';
+import { GraphBuilder, type OnnxAttribute } from './graph-builder.js';
+import type { OnnxOpCall } from './op-call.js';
 import { onnxModelType } from './schema.js';
 
 const OP = 'exportOnnx';
@@ -19,34 +30,38 @@ export interface OnnxExportOptions {
   outputName?: string;
 }
 
+const OPTION_KEYS = ['opsetVersion', 'dynamicBatch', 'inputName', 'outputName'];
+
 /** The IR version that goes with an opset (ONNX 1.13: IR 8 / opset 18; 1.15: 9 / 20; 1.16: 10 / 21). */
 function irVersionFor(opset: number): number {
   return opset <= 18 ? 8 : opset <= 20 ? 9 : 10;
 }
 
-/** Follows the package's version; written into the model's `producer_version`. */
-const PRODUCER_VERSION = '0.1.0';
+/** An op output ONNX cannot give (max pooling's indices); reading it is an error naming the op. */
+const UNAVAILABLE = '';
 
 /**
  * Serialises `model` as an ONNX model (the bytes of a `.onnx` file), in eval mode.
  *
- * How it traces: it runs `model.forward` once on zeros of `sampleInputShape` in eval mode and
- * records every call of a leaf layer (a module without children). Each call becomes ONNX nodes
- * (Conv, Gemm, BatchNormalization, ...), reading the value the previous call produced; parameters
- * and running statistics become initializers under their state-dict names (`features.0.weight`).
- * So a Sequential, or any user module whose forward passes each layer's output to the next, exports
- * as it runs. A forward that computes between layers (`add(x, this.conv(x))`, a functional `relu`)
- * cannot be traced this way and is an error naming the op. Train/eval flags are restored after.
+ * How it traces: it runs `model.forward` once, in eval mode and without recording gradients, on
+ * zeros of `sampleInputShape`, and records every op the forward calls (every `defineOp` op: convs,
+ * pools, `add`, `relu`, `reshape`, ..., however the forward is written: layers, functional calls,
+ * residual adds). Each op becomes one ONNX node or a small subgraph; the modules the op ran in name
+ * its nodes (`layer1.0.conv1.conv`). Parameters and buffers become initializers under their
+ * state-dict names; other tensors the forward reads (constants it made) become initializers too,
+ * with the values they had for the sample. Values computed from the input without Torchlet ops
+ * (on `.data`, in plain JS) are invisible to the trace and would be frozen as constants: keep the
+ * forward in ops. A user op made with `defineOp` exports once a converter is registered for its name
+ * (`registerOnnxConverter`). Train/eval flags are restored after. Models over 2 GB (ONNX's external
+ * data files) are out of scope.
  *
- * @param model a Module built from Conv1d/2d/3d, ConvTranspose1d/2d, Max/Avg/AdaptiveAvg/AdaptiveMax
- *   pools, Linear, BatchNorm1d/2d, ReLU, LeakyReLU, Tanh, Sigmoid, GELU, Softmax, LogSoftmax,
- *   Flatten, Dropout, Identity and Sequential
+ * @param model any Module whose forward takes one tensor and returns one
  * @param sampleInputShape the input's shape with its batch axis, e.g. `[1, 1, 28, 28]`; fixes
  *   every size but the batch (see `dynamicBatch`)
  * @returns the serialised `ModelProto`; its graph reads `input` and writes `output` (float32)
- * @throws TypeError for a layer that cannot be exported (named, with the supported list) or a
- *   value computed outside any layer; ShapeError for an input ONNX cannot take (unbatched conv
- *   input, adaptive pool sizes that do not divide); RangeError for an opset out of range
+ * @throws TypeError for an op with no converter (named, with how to register one) or a value the
+ *   trace cannot name; ShapeError for a shape ONNX cannot take (an unbatched conv input, adaptive
+ *   pool sizes that do not divide); RangeError for an opset out of range or an op option the opset lacks
  * @example writeFileSync('lenet.onnx', toOnnxBytes(new LeNet5(), [1, 1, 28, 28]))
  */
 export function toOnnxBytes(
@@ -54,14 +69,15 @@ export function toOnnxBytes(
   sampleInputShape: readonly number[],
   options: OnnxExportOptions = {},
 ): Uint8Array {
-  if (!(model instanceof Module))
-    throw typeError(OP, `model must be a Module, got ${model === null ? 'null' : typeof model}`);
+  if (!(model instanceof Module)) throw typeError(OP, `model must be a Module, got ${describeValue(model)}`);
   checkShape(OP, sampleInputShape as number[], 'sampleInputShape');
-  if (options === null || typeof options !== 'object') throw typeError(OP, 'options must be an object');
+  checkOptions(OP, options, OPTION_KEYS);
   const opset = options.opsetVersion ?? 17;
   if (!Number.isInteger(opset) || opset < 13 || opset > 21)
     throw rangeError(OP, `opsetVersion must be an integer from 13 to 21, got opsetVersion=${String(opset)}`);
   const dynamicBatch = options.dynamicBatch ?? true;
+  if (typeof dynamicBatch !== 'boolean')
+    throw typeError(OP, `dynamicBatch must be a boolean, got ${describeValue(dynamicBatch)}`);
   const inputName = options.inputName ?? 'input';
   const outputName = options.outputName ?? 'output';
   if (
@@ -80,18 +96,22 @@ export function toOnnxBytes(
   const builder = new GraphBuilder(opset);
   builder.reserve(inputName);
   builder.reserve(outputName);
-  const { output, outputShape } = trace(model, sampleInputShape, builder, inputName);
+  const { output, outputShape } = trace(model, sampleInputShape, builder, inputName, dynamicBatch);
 
   // The last node writes the graph output; a model that returns its input needs a node for that.
   builder.renameValue(output === inputName ? builder.node('Identity', 'identity', [inputName]) : output, outputName);
-  const batched = (shape: readonly number[]) => shape.map((d, i) => (dynamicBatch && i === 0 ? 'N' : d));
+  const batch = sampleInputShape[0];
+  const symbolic = (shape: readonly number[]) =>
+    shape.map((d, i) => (dynamicBatch && i === 0 && d === batch ? 'N' : d));
+  const type = model.constructor.name;
   const modelObject = builder.toModelObject({
-    input: { name: inputName, dims: batched(sampleInputShape) },
-    output: { name: outputName, dims: batched(outputShape) },
+    input: { name: inputName, dims: symbolic(sampleInputShape) },
+    output: { name: outputName, dims: symbolic(outputShape) },
     irVersion: irVersionFor(opset),
-    graphName: model.constructor.name,
-    producerVersion: PRODUCER_VERSION,
-    docString: `${model.constructor.name} exported by Torchlet`,
+    graphName: type,
+    producerVersion: VERSION,
+    docString: `${type} exported by Torchlet ${VERSION} (opset ${opset})`,
+    metadata: { framework: 'torchlet', torchlet_version: VERSION, model_class: type },
   });
   const ModelProto = onnxModelType();
   // Under Node protobufjs hands back a Buffer (maybe a slice of its pool): copy to a plain array.
@@ -99,8 +119,8 @@ export function toOnnxBytes(
 }
 
 /**
- * Runs the forward with a pre-hook and a hook on every leaf layer (removed afterwards, as `summary`
- * does) and emits each call's nodes into `builder`.
+ * Runs the forward under `traceOps`, with hooks on every module (removed afterwards) keeping the
+ * path of the module running now, and emits each op call's nodes into `builder`.
  * @returns the name of the value the model returned, and its shape
  */
 function trace(
@@ -108,62 +128,101 @@ function trace(
   sampleInputShape: readonly number[],
   builder: GraphBuilder,
   inputName: string,
+  dynamicBatch: boolean,
 ): { output: string; outputShape: number[] } {
-  // State-dict names of parameters and buffers, by their storage.
+  // State-dict names of parameters and buffers, by their tensor.
   const stateNames = new Map<Tensor, string>();
   for (const [name, p] of model.namedParameters()) if (!stateNames.has(p.data)) stateNames.set(p.data, name);
   for (const [name, b] of model.namedBuffers()) if (!stateNames.has(b)) stateNames.set(b, name);
-  const initializers = new Map<Tensor, string>();
-  const param = (value: Variable | Tensor): string => {
-    const t = value instanceof Variable ? value.data : value;
-    let name = initializers.get(t);
+
+  const values = new Map<Variable, string>();
+  // Values computed from the graph input: their axis 0 is the batch.
+  const fromInput = new Set<string>([inputName]);
+  const unavailable = new Map<Variable, string>();
+  const constants = new Map<Tensor, string>();
+  let place = '';
+  const valueOf = (v: Variable | Tensor, reader: string): string => {
+    if (v instanceof Variable) {
+      const name = values.get(v);
+      if (name !== undefined) return name;
+      const why = unavailable.get(v);
+      if (why !== undefined) throw typeError(OP, `${reader} reads ${why}`);
+      if (v.gradFn !== null && !stateNames.has(v.data)) {
+        throw typeError(
+          OP,
+          `${reader} reads a value ${formatShape(v.shape)} made by '${v.gradFn.name}' before the traced forward ran; compute it inside forward`,
+        );
+      }
+    }
+    const t = v instanceof Variable ? v.data : v;
+    let name = constants.get(t);
     if (name === undefined) {
-      name = builder.floatInitializer(stateNames.get(t) ?? 'param', t.toTypedArray(), t.shape);
-      initializers.set(t, name);
+      const base = stateNames.get(t) ?? `${reader}.const`;
+      name = builder.floatInitializer(base, t.toTypedArray(), t.shape);
+      constants.set(t, name);
     }
     return name;
   };
 
-  const values = new Map<Variable, string>();
-  const nameOf = (v: unknown, consumer: string): string => {
-    const name = v instanceof Variable ? values.get(v) : undefined;
-    if (name !== undefined) return name;
-    throw typeError(
-      OP,
-      `${consumer} reads ${describeUntraced(v)}, computed outside any layer; export records only layer calls, so a forward must hand each layer's output straight to the next layer (move other arithmetic into a supported layer)`,
-    );
+  const onCall = (call: TracedCall): void => {
+    const name = place === '' ? call.op : `${place}.${call.op}`;
+    const convert = converterOf(call.op, name);
+    const tensorAt = (i: number): Variable | Tensor => {
+      const a = call.args[i];
+      if (a instanceof Variable || a instanceof Tensor) return a;
+      throw typeError(OP, `${name}: argument ${i} is ${describeValue(a)}, not a tensor`);
+    };
+    const opCall: OnnxOpCall = {
+      op: call.op,
+      name,
+      args: call.args,
+      outputShapes: call.outputs.map((o) => o.shape),
+      opset: builder.opset,
+      dynamicBatch,
+      input: (i) => valueOf(tensorAt(i), name),
+      inputShape: (i) => tensorAt(i).shape,
+      batched: (i) => fromInput.has(valueOf(tensorAt(i), name)),
+      value: (t) => valueOf(t, name),
+      node: (opType, inputs, attributes = {}, domain = '') =>
+        builder.nodeWithOutputs(opType, name, inputs.slice(), checkAttributes(name, attributes), 1, domain)[0]!,
+      nodeWithOutputs: (opType, inputs, attributes, count) =>
+        builder.nodeWithOutputs(opType, name, inputs.slice(), checkAttributes(name, attributes), count),
+      floats: (data, dims) => builder.floatInitializer(`${name}.const`, data, dims),
+      int64s: (data, dims = [data.length]) => builder.int64Initializer(`${name}.const`, data, dims),
+    };
+    const got = convert(opCall);
+    const names = typeof got === 'string' ? [got] : got;
+    if (!Array.isArray(names) || names.length !== call.outputs.length) {
+      throw typeError(
+        OP,
+        `the ONNX converter of '${call.op}' returned ${describeValue(got)}; it must return one value name per output of the op (${call.outputs.length})`,
+      );
+    }
+    const batched = call.args.some((a) => a instanceof Variable && fromInput.has(values.get(a) ?? ''));
+    call.outputs.forEach((v, i) => {
+      const n = (names as readonly (string | null)[])[i];
+      if (batched && typeof n === 'string') fromInput.add(n);
+      if (typeof n === 'string' && n !== UNAVAILABLE) values.set(v, n);
+      else unavailable.set(v, `output ${i} of '${call.op}' (${name}), which ONNX cannot compute`);
+    });
   };
 
-  // Leaf layers by first path (a layer shared under two names is one module, hooked once).
-  const leaves = new Map<Module, string>();
-  for (const [path, m] of model.namedModules())
-    if (m.children().length === 0 && !leaves.has(m)) leaves.set(m, path || m.constructor.name);
+  // Module paths by module (a module shared under two names takes its first).
+  const paths = new Map<Module, string>();
+  for (const [path, m] of model.namedModules()) if (!paths.has(m)) paths.set(m, path);
   const modes = model.modules().map((m) => [m, m.training] as const);
   const handles: RemovableHandle[] = [];
-  for (const [m, path] of leaves) {
-    const label = path === m.constructor.name ? path : `${path} (${m.constructor.name})`;
-    // Before the layer runs: is it exportable, with one input some earlier call produced?
+  const stack: string[] = [];
+  for (const [m, path] of paths) {
     handles.push(
-      m.registerForwardPreHook((_m, inputs) => {
-        converterFor(m, path);
-        if (inputs.length !== 1)
-          throw typeError(OP, `${label} was called with ${inputs.length} inputs; exported layers take one`);
-        nameOf(inputs[0], label);
+      m.registerForwardPreHook(() => {
+        stack.push(place);
+        place = path;
       }),
     );
-    // After: its nodes, reading that input's value and naming the output.
     handles.push(
-      m.registerForwardHook((_m, inputs, y) => {
-        const call: LayerCall = {
-          builder,
-          module: m,
-          path,
-          input: nameOf(inputs[0], label),
-          inputShape: inputs[0]!.shape,
-          outputShape: y.shape,
-          param,
-        };
-        values.set(y, converterFor(m, path)(call));
+      m.registerForwardHook(() => {
+        place = stack.pop() ?? '';
       }),
     );
   }
@@ -173,26 +232,35 @@ function trace(
   values.set(x, inputName);
   try {
     model.eval();
-    // Grad mode on, so a value computed between layers carries the name of the op that made it.
-    const y = enableGrad(() => model.forward(x)) as unknown;
+    const y = noGrad(() => traceOps(onCall, () => model.forward(x))) as unknown;
     if (!(y instanceof Variable))
-      throw typeError(OP, `the model's forward returned ${describeUntraced(y)}, not a Variable`);
-    if (!values.has(y))
-      throw typeError(
-        OP,
-        `the model's output ${describeUntraced(y)} was computed outside any layer; export records only layer calls (move the last computation into a supported layer)`,
-      );
-    return { output: values.get(y)!, outputShape: y.shape.slice() };
+      throw typeError(OP, `the model's forward returned ${describeValue(y)}, not a Variable`);
+    return { output: valueOf(y, 'the graph output'), outputShape: y.shape.slice() };
   } finally {
     for (const handle of handles) handle.remove();
     for (const [m, training] of modes) m.training = training;
   }
 }
 
-/** `a value [2, 8] made by 'add'`, for messages about values no layer produced. */
-function describeUntraced(v: unknown): string {
-  if (v instanceof Variable)
-    return `a value ${formatShape(v.shape)} ${v.gradFn ? `made by '${v.gradFn.name}'` : 'made without autograd'}`;
-  if (v instanceof Tensor) return `a plain Tensor ${formatShape(v.shape)}`;
-  return v === null ? 'null' : `a ${typeof v}`;
+/** A user converter's attributes must say their kind (`{ int: 1 }`); anything else is a TypeError naming the node. */
+function checkAttributes(node: string, attributes: Record<string, OnnxAttribute>): Record<string, OnnxAttribute> {
+  if (attributes === null || typeof attributes !== 'object')
+    throw typeError(OP, `${node}: attributes must be an object, got ${describeValue(attributes)}`);
+  for (const [key, a] of Object.entries(attributes)) {
+    const kinds = a !== null && typeof a === 'object' ? Object.keys(a) : [];
+    const kind = kinds[0];
+    const value = kind === undefined ? undefined : (a as Record<string, unknown>)[kind];
+    const ok =
+      kinds.length === 1 &&
+      (((kind === 'int' || kind === 'float') && typeof value === 'number') ||
+        ((kind === 'ints' || kind === 'floats') && Array.isArray(value) && value.every((e) => typeof e === 'number')) ||
+        (kind === 'string' && typeof value === 'string'));
+    if (!ok || ((kind === 'int' || kind === 'ints') && [value].flat().some((e) => !Number.isInteger(e)))) {
+      throw typeError(
+        OP,
+        `${node}: attribute '${key}' must be one of { int }, { float }, { ints }, { floats }, { string }, got ${JSON.stringify(a)}`,
+      );
+    }
+  }
+  return attributes;
 }

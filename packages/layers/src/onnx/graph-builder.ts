@@ -1,24 +1,29 @@
 import { AttributeType, DataType } from './schema.js';
 
-/** A node attribute with its ONNX kind spelled out (a JS number cannot tell `1` from `1.0`). */
-export type Attribute =
-  | { type: 'int'; value: number }
-  | { type: 'float'; value: number }
-  | { type: 'ints'; value: readonly number[] }
-  | { type: 'floats'; value: readonly number[] }
-  | { type: 'string'; value: string };
+/**
+ * A node attribute, its ONNX kind spelled out as the key (a JS number cannot tell `1` from `1.0`):
+ * `{ int: 1 }`, `{ float: 0.2 }`, `{ ints: [1, 1] }`, `{ floats: [0.5] }`, `{ string: 'reflect' }`.
+ */
+export type OnnxAttribute =
+  | { int: number }
+  | { float: number }
+  | { ints: readonly number[] }
+  | { floats: readonly number[] }
+  | { string: string };
 
-export const int = (value: number): Attribute => ({ type: 'int', value });
-export const float = (value: number): Attribute => ({ type: 'float', value });
-export const ints = (value: readonly number[]): Attribute => ({ type: 'ints', value });
-export const str = (value: string): Attribute => ({ type: 'string', value });
+export const int = (value: number): OnnxAttribute => ({ int: value });
+export const float = (value: number): OnnxAttribute => ({ float: value });
+export const ints = (value: readonly number[]): OnnxAttribute => ({ ints: value });
+export const str = (value: string): OnnxAttribute => ({ string: value });
 
 export interface NodeSpec {
   opType: string;
   name: string;
   inputs: string[];
   outputs: string[];
-  attributes: Record<string, Attribute>;
+  /** The operator set the op type comes from; '' is ONNX's own. */
+  domain: string;
+  attributes: Record<string, OnnxAttribute>;
 }
 
 export interface InitializerSpec {
@@ -93,10 +98,24 @@ export class GraphBuilder {
    * Appends a node computing one output, named after `name` (made unique), and returns it.
    * @param inputs value names; `''` stands for an omitted optional input, as in ONNX
    */
-  node(opType: string, name: string, inputs: string[], attributes: Record<string, Attribute> = {}): string {
+  node(opType: string, name: string, inputs: string[], attributes: Record<string, OnnxAttribute> = {}): string {
+    return this.nodeWithOutputs(opType, name, inputs, attributes, 1)[0]!;
+  }
+
+  /** As `node`, for an operator with `count` outputs (`name`, `name_1`, ...); returns their names. */
+  nodeWithOutputs(
+    opType: string,
+    name: string,
+    inputs: string[],
+    attributes: Record<string, OnnxAttribute>,
+    count: number,
+    domain = '',
+  ): string[] {
     const nodeName = this.uniqueName(name);
-    this.nodes.push({ opType, name: nodeName, inputs, outputs: [nodeName], attributes });
-    return nodeName;
+    const outputs = [nodeName];
+    for (let k = 1; k < count; k++) outputs.push(this.uniqueName(`${nodeName}_${k}`));
+    this.nodes.push({ opType, name: nodeName, inputs, outputs, attributes, domain });
+    return outputs;
   }
 
   /** Renames the value `from` to `to` wherever a node reads or writes it (the graph output's name). */
@@ -115,10 +134,13 @@ export class GraphBuilder {
     graphName: string;
     producerVersion: string;
     docString: string;
+    metadata: Record<string, string>;
   }): object {
+    // Each custom domain a user's converter wrote into gets version 1, as custom operators usually are.
+    const domains = [...new Set(this.nodes.map((n) => n.domain).filter((d) => d !== ''))];
     return {
       ir_version: options.irVersion,
-      opset_import: [{ domain: '', version: this.opset }],
+      opset_import: [{ domain: '', version: this.opset }, ...domains.map((domain) => ({ domain, version: 1 }))],
       producer_name: 'torchlet',
       producer_version: options.producerVersion,
       doc_string: options.docString,
@@ -129,6 +151,7 @@ export class GraphBuilder {
           output: n.outputs,
           name: n.name,
           op_type: n.opType,
+          domain: n.domain,
           attribute: Object.entries(n.attributes).map(([key, a]) => attributeObject(key, a)),
         })),
         initializer: this.initializers.map((t) => ({
@@ -140,25 +163,18 @@ export class GraphBuilder {
         input: [valueInfo(options.input)],
         output: [valueInfo(options.output)],
       },
+      metadata_props: Object.entries(options.metadata).map(([key, value]) => ({ key, value })),
     };
   }
 }
 
-function attributeObject(name: string, a: Attribute): object {
-  switch (a.type) {
-    case 'int':
-      return { name, type: AttributeType.INT, i: a.value };
-    case 'float':
-      return { name, type: AttributeType.FLOAT, f: a.value };
-    case 'ints':
-      return { name, type: AttributeType.INTS, ints: a.value.slice() };
-    case 'floats':
-      return { name, type: AttributeType.FLOATS, floats: a.value.slice() };
-    case 'string':
-      return { name, type: AttributeType.STRING, s: new TextEncoder().encode(a.value) };
-  }
+function attributeObject(name: string, a: OnnxAttribute): object {
+  if ('int' in a) return { name, type: AttributeType.INT, i: a.int };
+  if ('float' in a) return { name, type: AttributeType.FLOAT, f: a.float };
+  if ('ints' in a) return { name, type: AttributeType.INTS, ints: a.ints.slice() };
+  if ('floats' in a) return { name, type: AttributeType.FLOATS, floats: a.floats.slice() };
+  return { name, type: AttributeType.STRING, s: new TextEncoder().encode(a.string) };
 }
-
 function valueInfo(v: ValueSpec): object {
   return {
     name: v.name,

@@ -2,7 +2,7 @@ import protobuf from 'protobufjs';
 
 /**
  * The part of the ONNX protobuf schema an exported CNN uses: model, graph, node, attribute,
- * tensor and value-info messages. Field numbers and types are those of the ONNX project's
+ * tensor and value-info messages (and, to refuse them on import, a tensor's external-data fields). Field numbers and types are those of the ONNX project's
  * `onnx.proto3` (IR version 8+), so any ONNX reader accepts the bytes; messages and fields we
  * never write (sparse tensors, training info, sequence/map types, external data) are left out.
  * protobufjs does the wire encoding; nothing here encodes bytes by hand.
@@ -85,6 +85,8 @@ message TensorProto {
   string doc_string = 12;
   bytes raw_data = 9;
   repeated double double_data = 10 [packed = true];
+  repeated StringStringEntryProto external_data = 13;
+  int32 data_location = 14;
 }
 
 message TensorShapeProto {

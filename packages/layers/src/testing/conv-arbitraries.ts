@@ -10,8 +10,8 @@ export type ConvPaddingMode = 'zeros' | 'reflect' | 'replicate' | 'circular';
 const CONV_PADDING_MODES: readonly ConvPaddingMode[] = ['zeros', 'reflect', 'replicate', 'circular'];
 
 export interface ConvCaseOptions {
-  /** Spatial rank: 1 (`[N, C, L]`), 2 (`[N, C, H, W]`) or 3 (`[N, C, D, H, W]`). */
-  dims: 1 | 2 | 3;
+  /** Spatial rank: 1 (`[N, C, L]`), 2 (`[N, C, H, W]`), 3 (`[N, C, D, H, W]`) or more (convNd). */
+  dims: number;
   /** Transposed convolution: weight `[Cin, Cout / groups, ...k]`, options gain `outputPadding`. Default false. */
   transposed?: boolean;
   /**
@@ -87,8 +87,8 @@ function arbAxis(transposed: boolean, maxSize: number, maxPadding: number): fc.A
  * Valid convolution cases with PyTorch semantics, small enough for a gradcheck in float64:
  * batch 1–2 (or 0, with `emptyBatch`), 1–4 groups of 1–2 channels each (often depthwise: one input
  * channel per group), kernels 1–3, stride 1–3 (so also larger than the kernel), dilation 1–2,
- * padding 0–2 (0–1 in 3-D), every padding mode with `paddingModes`; input + weight + output stay
- * under 600 elements.
+ * padding 0–2 (0–1 from 3-D on), every padding mode with `paddingModes`; input + weight + output stay
+ * under 600 elements (1500 from 4-D on, where a 2-wide axis already doubles everything).
  * @example
  * fc.property(arbConvCase({ dims: 2 }), fc.integer(), (c, seed) => {
  *   const g = new Generator(seed);
@@ -98,16 +98,17 @@ function arbAxis(transposed: boolean, maxSize: number, maxPadding: number): fc.A
  */
 export function arbConvCase(options: ConvCaseOptions): fc.Arbitrary<ConvCase> {
   const { dims, transposed = false, paddingModes = false, emptyBatch = false } = options;
-  if (dims !== 1 && dims !== 2 && dims !== 3)
-    throw T.rangeError('arbConvCase', `dims must be 1, 2 or 3, got ${String(dims)}`);
+  if (typeof dims !== 'number' || !Number.isInteger(dims) || dims < 1)
+    throw T.rangeError('arbConvCase', `dims must be a positive integer, got ${String(dims)}`);
   if (transposed && paddingModes)
     throw T.rangeError(
       'arbConvCase',
       'paddingModes cannot be combined with transposed (PyTorch pads those with zeros only)',
     );
   // Larger sizes for fewer axes: the median case has 20–60 elements, the 99th percentile ~600.
-  const maxSize = dims === 1 ? 7 : dims === 2 ? 5 : 3;
-  const maxPadding = dims === 3 ? 1 : 2;
+  const maxSize = dims === 1 ? 7 : dims === 2 ? 5 : dims === 3 ? 3 : 2;
+  const maxPadding = dims >= 3 ? 1 : 2;
+  const budget = dims >= 4 ? 1500 : MAX_CONV_ELEMENTS;
   return (
     fc
       .record({
@@ -149,7 +150,7 @@ export function arbConvCase(options: ConvCaseOptions): fc.Arbitrary<ConvCase> {
         };
       })
       // About 1% of raw draws (wide transposed 3-D cases) exceed the budget; they are redrawn.
-      .filter((c) => T.sizeOf(c.inputShape) + T.sizeOf(c.weightShape) + T.sizeOf(c.outputShape) <= MAX_CONV_ELEMENTS)
+      .filter((c) => T.sizeOf(c.inputShape) + T.sizeOf(c.weightShape) + T.sizeOf(c.outputShape) <= budget)
   );
 }
 

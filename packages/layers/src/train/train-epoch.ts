@@ -1,6 +1,6 @@
 import type { Variable } from '@torchlet/autograd';
 import { checkInt, checkOptions, typeError, type Tensor } from '@torchlet/tensor';
-import type { Module } from '../nn/modules/module.js';
+import type { Module, ModuleInput } from '../nn/modules/module.js';
 import type { BaseOptions, Optimizer } from '../optim/optimizer.js';
 import { ProgressBar, type ProgressStream } from './progress.js';
 
@@ -32,18 +32,18 @@ const KEYS = ['label', 'progress', 'onBatch', 'afterStep'] as const;
  * progress bar (images/s, running loss, ETA) follows along. The loop is all there is: write your own
  * when you need more.
  * @param loader batches `[input [B, ...], target [B, ...]]` with a `length` (a DataLoader)
- * @param loss e.g. `(out, y) => F.nllLoss(out, y)`; returns a one-element Variable
+ * @param loss e.g. `(out, y) => F.nllLoss(out, y)`; receives whatever `model.forward` returns (a Variable, a tuple...) and returns a one-element Variable
  * @example
  * for (let epoch = 1; epoch <= 14; epoch++) {
  *   trainEpoch(model, optimizer, loader, F.nllLoss, { label: `epoch ${epoch}` });
  *   scheduler.step();
  * }
  */
-export function trainEpoch(
-  model: Module,
+export function trainEpoch<Out = Variable>(
+  model: Module<[ModuleInput], Out>,
   optimizer: Optimizer<BaseOptions>,
   loader: Iterable<readonly Tensor[]> & { readonly length: number },
-  loss: (output: Variable, target: Tensor) => Variable,
+  loss: (output: Out, target: Tensor) => Variable,
   options: TrainEpochOptions = {},
 ): EpochStats {
   const op = 'trainEpoch';

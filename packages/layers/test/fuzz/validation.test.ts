@@ -769,7 +769,7 @@ describe('module constructors', () => {
           bad: fc.constantFrom<unknown>(0.5, Number.NaN, '1', null, {}),
           call: (_v, bad) => new L.Flatten(bad as number),
         },
-        'modules[1]': { bad: notTensor, call: (_v, bad) => new L.Sequential(new L.ReLU(), bad as L.Module) },
+        'modules[1]': { bad: notTensor, call: (_v, bad) => new L.Sequential(new L.ReLU(), bad as L.Layer) },
       },
     },
     20,

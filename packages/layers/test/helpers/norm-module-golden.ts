@@ -1,7 +1,7 @@
 import { Variable } from '@torchlet/autograd';
 import type { Tensor } from '@torchlet/tensor';
 import { describe, expect, it } from 'vitest';
-import type { Module } from '../../src/nn/modules/module.js';
+import type { Layer } from '../../src/nn/modules/module.js';
 import type { Parameter } from '../../src/nn/modules/parameter.js';
 import { expectClose, fromFixture, loadFixture, type FixtureTensor } from './fixtures.js';
 import { itHasCases } from './golden-counts.js';
@@ -29,7 +29,7 @@ interface NormModuleCase {
 }
 
 /** What the test needs of a normalisation layer with running statistics. */
-export interface NormModule extends Module {
+export interface NormModule extends Layer {
   weight: Parameter | null;
   bias: Parameter | null;
   readonly runningMean: Tensor | null;

@@ -1,6 +1,6 @@
 import * as ort from 'onnxruntime-node';
 import { noGrad, Variable } from '@torchlet/autograd';
-import type { Module } from '@torchlet/layers';
+import type { Layer } from '@torchlet/layers';
 import { toOnnxBytes, type OnnxExportOptions } from '@torchlet/layers';
 import { expect } from 'vitest';
 import type { Tensor } from '@torchlet/tensor';
@@ -29,7 +29,7 @@ export async function runOnnx(
 }
 
 /** Torchlet's eval-mode output for `input`. */
-export function torchletOutput(model: Module, input: Tensor): Tensor {
+export function torchletOutput(model: Layer, input: Tensor): Tensor {
   model.eval();
   return noGrad(() => model.forward(new Variable(input))).data;
 }
@@ -39,7 +39,7 @@ export function torchletOutput(model: Module, input: Tensor): Tensor {
  * against Torchlet's to `atol + rtol·|expected|` (1e-4 each), shape included.
  */
 export async function expectOnnxMatches(
-  model: Module,
+  model: Layer,
   exportShape: readonly number[],
   input: Tensor,
   options: OnnxExportOptions = {},

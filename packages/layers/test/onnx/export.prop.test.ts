@@ -1,5 +1,5 @@
 import { arbConvCase, type ConvCase } from '@torchlet/layers/testing';
-import { Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, type Module } from '@torchlet/layers';
+import { Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, type Layer } from '@torchlet/layers';
 import { Generator, randn } from '@torchlet/tensor';
 import fc from 'fast-check';
 import { describe, it } from 'vitest';
@@ -9,7 +9,7 @@ const CONV = { 1: Conv1d, 2: Conv2d, 3: Conv3d } as const;
 const CONV_TRANSPOSE = { 1: ConvTranspose1d, 2: ConvTranspose2d } as const;
 
 /** The layer a case describes, with weights drawn from `seed`. */
-function layerFor(c: ConvCase, transposed: boolean, seed: number): Module {
+function layerFor(c: ConvCase, transposed: boolean, seed: number): Layer {
   const dims = c.inputShape.length - 2;
   const cIn = c.inputShape[1]!;
   const cOut = c.outputShape[1]!;

@@ -3,7 +3,7 @@ import { argmax, argmin, Generator, randn, tensor } from '@torchlet/tensor';
 import { describe, expect, it } from 'vitest';
 import { DataLoader } from '../../src/data/data-loader.js';
 import { TensorDataset } from '../../src/data/dataset.js';
-import { mseLoss } from '../../src/nn/functional/loss.js';
+import { mseLoss } from '../../src/nn/functional/regression-loss.js';
 import { Linear } from '../../src/nn/modules/linear.js';
 import { SGD } from '../../src/optim/sgd.js';
 import { formatSeconds, ProgressBar } from '../../src/train/progress.js';

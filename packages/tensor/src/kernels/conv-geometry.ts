@@ -3,7 +3,7 @@ import { rangeError, shapeError, typeError } from '../errors.js';
 
 /**
  * Everything a convolution-like kernel needs about one sample's spatial layout, per spatial axis
- * (1, 2 or 3 of them: `[L]`, `[H, W]` or `[D, H, W]`). Built and checked by `convGeometry`;
+ * (one or more of them: `[L]`, `[H, W]`, `[D, H, W]`, ...). Built and checked by `convGeometry`;
  * kernels (im2col, col2im, pooling) trust it.
  *
  * `outputSize[i] = floor((inputSize[i] + padBefore[i] + padAfter[i] − dilation[i]·(kernelSize[i] − 1) − 1) / stride[i]) + 1`
@@ -27,7 +27,7 @@ export type SizeArg = number | readonly number[];
 
 export interface ConvGeometryOptions {
   channels: number;
-  /** Spatial sizes of one sample: `[L]`, `[H, W]` or `[D, H, W]`. */
+  /** Spatial sizes of one sample: `[L]`, `[H, W]`, `[D, H, W]` or more axes. */
   inputSize: readonly number[];
   kernelSize: SizeArg;
   /** Default 1. */
@@ -45,7 +45,7 @@ export interface ConvGeometryOptions {
  *
  * @param op  the public op reporting errors, e.g. `'conv2d'`
  * @returns the geometry, every per-axis field a fresh array of `inputSize.length` entries
- * @throws ShapeError if `inputSize` has not 1–3 entries, a tuple's length differs from it, or the
+ * @throws ShapeError if `inputSize` is empty, a tuple's length differs from it, or the
  *   padded input is smaller than the dilated kernel (`(k − 1)·d + 1`) on some axis
  * @throws TypeError for non-integers; RangeError for `channels`, `kernelSize`, `stride` or `dilation` < 1
  *   or `padding` < 0
@@ -60,10 +60,10 @@ export function convGeometry(op: string, options: ConvGeometryOptions): ConvGeom
     throw typeError(op, `channels must be an integer, got ${String(channels)}`);
   }
   if (channels < 1) throw rangeError(op, `channels must be >= 1, got ${channels}`);
-  if (!Array.isArray(inputSize) || inputSize.length < 1 || inputSize.length > 3) {
+  if (!Array.isArray(inputSize) || inputSize.length < 1) {
     throw shapeError(
       op,
-      `inputSize must list 1, 2 or 3 spatial sizes, got ${Array.isArray(inputSize) ? describeOption(inputSize) : describeValue(inputSize)}`,
+      `inputSize must list at least one spatial size, got ${Array.isArray(inputSize) ? describeOption(inputSize) : describeValue(inputSize)}`,
     );
   }
   const dims = inputSize.length;

@@ -7,7 +7,14 @@
  * B (and C when beta ≠ 0) into a staging region of the wasm memory, reused across calls and grown on
  * demand, and copies C back; operands already inside the memory (`residentArray`) are used in place.
  */
-import { chunkSamples, planar } from './conv/plan.js';
+import {
+  convKernelsOnTasks,
+  convReluMaxPoolOnTasks,
+  type ConvBatchTask,
+  type ConvTasks,
+  type PoolBackwardTask,
+  type WeightGradTask,
+} from './conv/tasks.js';
 import { gemmEach, jsGemm, type GemmArray } from './gemm.js';
 import { GEMM_WASM, GEMM_WASM_SHARED } from './gemm-wasm-binary.js';
 import { MAX_TASKS, ThreadPool, threadsAvailable, type WorkerSetup } from './thread-pool.js';
@@ -15,13 +22,8 @@ import { wasm, wasmApi, type WasmMemory, type WasmModule } from './wasm-api.js';
 import type {
   AdamStepCall,
   Backend,
-  ConvAdjointCall,
-  ConvForwardCall,
   ConvKernels,
-  ConvReluMaxPoolBackwardCall,
-  ConvReluMaxPoolCall,
   ConvReluMaxPoolKernels,
-  ConvWeightGradCall,
   OptimizerKernels,
   ResidentMemory,
 } from './seam.js';
@@ -129,81 +131,10 @@ export interface WasmGemmOptions {
   minParallelFlops?: number;
 }
 
-/** What `WasmGemm.convWeightGrad` runs: the weight (and bias) gradient over `count` samples. */
-interface WeightGradTask {
-  /** As `ConvBatchTask.geometry`. */
-  geometry: readonly number[];
-  groups: number;
-  cOutG: number;
-  count: number;
-  /** The conv input `[count, C, H, W]` from `xOffset`; only read when `cols` is null. */
-  x: GemmArray;
-  xOffset: number;
-  /** The columns the forward kept, `[count, C·kH·kW, Hout·Wout]` (used in place when resident), or null. */
-  cols: Float32Array | null;
-  /** The output gradient `[count, Cout, Hout·Wout]` from `yOffset`. */
-  y: GemmArray;
-  yOffset: number;
-  /** Written: `[Cout, C/groups·kH·kW]`. */
-  gw: GemmArray;
-  /** Written when given: `[Cout]`. */
-  gb: GemmArray | null;
-}
-
-/** What `WasmGemm.convBatch` runs: `count` samples of one 1-D/2-D convolution (see there). */
-interface ConvBatchTask {
-  mode: 'forward' | 'adjoint';
-  /** `[C, H, W, kH, kW, sH, sW, pH, pW, dH, dW, Hout, Wout]`, C being all the convolution input side's channels. */
-  geometry: readonly number[];
-  groups: number;
-  /** Channels of the convolution output side per group (Cout / groups). */
-  cOutG: number;
-  count: number;
-  /** The convolution input side `[count, C, H, W]` from `xOffset`: read (forward) or added onto (adjoint). */
-  x: GemmArray;
-  xOffset: number;
-  /** The weight `[Cout, C/groups·kH·kW]` from `wOffset`. */
-  w: GemmArray;
-  wOffset: number;
-  /** The convolution output side `[count, Cout, Hout·Wout]` from `yOffset`: written (forward) or read (adjoint). */
-  y: GemmArray;
-  yOffset: number;
-  cols: Float32Array | null;
-  /** Forward only: 1 adds onto what y holds, 0 overwrites it. */
-  beta: number;
-  /** Forward only: `[Cout]`, y's starting value per channel instead of what it holds (beta is then ignored). */
-  bias?: GemmArray | null;
-  /**
-   * Forward only: also `maxPool(relu(y))` of every sample over 2×2 windows (`windowRows` 2, as
-   * `maxPool2d(relu(y), 2)`) or 1×2 (`windowRows` 1, a 1-D conv: `maxPool1d(relu(y), 2)`), floor mode,
-   * written from `offset` into `pooled` `[count, Cout, Hout/windowRows, ⌊Wout/2⌋]`, with each maximum's
-   * index `ih·Wout + iw` in its plane into `indices` (same shape). y is then not copied out unless it
-   * is resident: pass a resident y to keep it, or any array of the right length to drop it.
-   */
-  reluMaxPool?: { pooled: Float32Array; indices: Int32Array; offset: number; windowRows: 1 | 2 } | null;
-}
-
 // An Adam update of at least this many elements is split over the pool (a memory-bound pass).
 const ADAM_PARALLEL_MIN = 1 << 14;
 // Below this many elements copying into the wasm memory costs more than the JS loop saves.
 const ADAM_MIN = 4096;
-
-/** What `WasmGemm.maxPoolReluBackward` runs: the backward of convBatch's `reluMaxPool` for `count` samples. */
-interface PoolBackwardTask {
-  /** Planes per sample and their size: y is `[count, channels, h, w]`. */
-  channels: number;
-  h: number;
-  w: number;
-  /** The windows' rows: 2 (2×2) or 1 (1×2, h = 1). */
-  windowRows: 1 | 2;
-  count: number;
-  /** `[count, channels, h/windowRows, ⌊w/2⌋]` each: the pooled output's gradient, the pooled output, and the indices the forward wrote. */
-  gradPooled: Float32Array;
-  pooled: Float32Array;
-  indices: Int32Array;
-  /** Written whole: y's gradient `[count, channels, h, w]`. */
-  gradY: Float32Array;
-}
 
 /**
  * The backend on the WebAssembly SIMD module: the GEMM core and the conv, fused conv → relu → max-pool
@@ -293,17 +224,10 @@ export class WasmGemm implements Backend {
   readonly prefersBatches: Backend['prefersBatches'] = (dtype) => dtype === 'float32';
 
   /** Float32 1-D/2-D convolutions, a sample per task (im2col or col2im and the GEMMs, in that core's cache). */
-  readonly conv: ConvKernels = {
-    forward: (call) => this.convForward(call),
-    adjoint: (call) => this.convAdjoint(call),
-    weightGrad: (call) => this.convWeightGradient(call),
-  };
+  readonly conv: ConvKernels = convKernelsOnTasks(this.tasks());
 
   /** Relu and 2×2 (1×2) max pooling inside the conv's tasks, and their backward. */
-  readonly convReluMaxPool: ConvReluMaxPoolKernels = {
-    forward: (call) => this.convReluMaxPoolForward(call),
-    backward: (call) => this.convReluMaxPoolBackward(call),
-  };
+  readonly convReluMaxPool: ConvReluMaxPoolKernels = convReluMaxPoolOnTasks(this.tasks());
 
   /** Adam on float32 parameters of at least ADAM_MIN elements, large ones split over the pool. */
   readonly optimizer: OptimizerKernels = {
@@ -595,7 +519,7 @@ export class WasmGemm implements Backend {
     const yStride = cOut * positions;
     const sampleCols = channels! * kH! * kW! * positions;
     const forward = mode === 'forward';
-    const has = (array: Float32Array) => this.residentBuffers.has(array.buffer);
+    const has = (array: GemmArray) => this.residentBuffers.has(array.buffer);
     if (cols !== null && !has(cols)) return false;
     const xResident = has(x);
     const wResident = has(w);
@@ -732,7 +656,7 @@ export class WasmGemm implements Backend {
     const xStride = channels! * inH! * inW!;
     const yStride = cOut * positions;
     const sampleCols = channels! * kH! * kW! * positions;
-    const has = (array: Float32Array) => this.residentBuffers.has(array.buffer);
+    const has = (array: GemmArray) => this.residentBuffers.has(array.buffer);
     // Columns outside the memory are made again rather than copied in (im2col is exact: same bits).
     const cols = call.cols !== null && has(call.cols) ? call.cols : null;
     const chunk = Math.ceil(count / WEIGHT_GRAD_PARTS);
@@ -860,120 +784,13 @@ export class WasmGemm implements Backend {
     return true;
   }
 
-  /** `conv.forward`: samples in chunks whose columns fit (all at once when kept), until one finds no room. */
-  private convForward({ plan, x, w, y, accumulate, bias, keep }: ConvForwardCall): number {
-    const geometry = plan.direct ? null : planar(plan.geom);
-    if (geometry === null || !(keep === null || keep instanceof Float32Array)) return 0;
-    const { batch, groups, cIn, cOut, inPositions, outPositions, kernelVolume } = plan;
-    const sampleCols = cIn * kernelVolume * outPositions;
-    return inChunks(batch, keep ? batch : chunkSamples(batch, sampleCols), (done, count) =>
-      this.convBatch({
-        mode: 'forward',
-        geometry,
-        groups,
-        cOutG: cOut / groups,
-        count,
-        x,
-        xOffset: done * cIn * inPositions,
-        w,
-        wOffset: 0,
-        y,
-        yOffset: done * cOut * outPositions,
-        cols: keep ? keep.subarray(done * sampleCols) : null,
-        beta: accumulate || bias !== null ? 1 : 0,
-        bias,
-      }),
-    );
-  }
-
-  /** `conv.adjoint`: samples in chunks whose columns fit, until one finds no room. */
-  private convAdjoint({ plan, y, w, x }: ConvAdjointCall): number {
-    const geometry = plan.direct ? null : planar(plan.geom);
-    if (geometry === null) return 0;
-    const { batch, groups, cIn, cOut, inPositions, outPositions, kernelVolume } = plan;
-    return inChunks(batch, chunkSamples(batch, cIn * kernelVolume * outPositions), (done, count) =>
-      this.convBatch({
-        mode: 'adjoint',
-        geometry,
-        groups,
-        cOutG: cOut / groups,
-        count,
-        x,
-        xOffset: done * cIn * inPositions,
-        w,
-        wOffset: 0,
-        y,
-        yOffset: done * cOut * outPositions,
-        cols: null,
-        beta: 0,
-      }),
-    );
-  }
-
-  /** `conv.weightGrad`: the whole batch in fixed partitions (see `convWeightGrad`). */
-  private convWeightGradient({ plan, x, y, gw, kept, gb }: ConvWeightGradCall): boolean {
-    const geometry = plan.direct ? null : planar(plan.geom);
-    if (geometry === null || !(kept === null || kept instanceof Float32Array)) return false;
-    return this.convWeightGrad({
-      geometry,
-      groups: plan.groups,
-      cOutG: plan.cOut / plan.groups,
-      count: plan.batch,
-      x,
-      xOffset: 0,
-      cols: kept,
-      y,
-      yOffset: 0,
-      gw,
-      gb,
-    });
-  }
-
-  /** `convReluMaxPool.forward`: the conv forward with the epilogue in its tasks, chunked as `convForward`. */
-  private convReluMaxPoolForward(call: ConvReluMaxPoolCall): number {
-    const { plan, x, w, bias, y, keep, pooled, indices } = call;
-    const geometry = planar(plan.geom);
-    if (geometry === null) return 0;
-    const { batch, groups, cIn, cOut, inPositions, outPositions, kernelVolume } = plan;
-    const windowRows = plan.geom.outputSize.length === 2 ? 2 : 1;
-    const perSample = cOut * Math.floor(geometry[11]! / windowRows) * (geometry[12]! >> 1);
-    const sampleCols = cIn * kernelVolume * outPositions;
-    return inChunks(batch, keep ? batch : chunkSamples(batch, sampleCols), (done, count) =>
-      this.convBatch({
-        mode: 'forward',
-        geometry,
-        groups,
-        cOutG: cOut / groups,
-        count,
-        x,
-        xOffset: done * cIn * inPositions,
-        w,
-        wOffset: 0,
-        y,
-        yOffset: done * cOut * outPositions,
-        cols: keep ? keep.subarray(done * sampleCols) : null,
-        beta: 0,
-        bias,
-        reluMaxPool: { pooled, indices, offset: done * perSample, windowRows },
-      }),
-    );
-  }
-
-  /** `convReluMaxPool.backward`, a sample per task. */
-  private convReluMaxPoolBackward({ plan, gradPooled, pooled, indices, gradY }: ConvReluMaxPoolBackwardCall): boolean {
-    const size = plan.geom.outputSize;
-    const windowRows = size.length === 2 ? 2 : 1;
-    return this.maxPoolReluBackward({
-      channels: plan.cOut,
-      h: windowRows === 2 ? size[0]! : 1,
-      w: size[size.length - 1]!,
-      windowRows,
-      count: plan.batch,
-      gradPooled,
-      pooled,
-      indices,
-      gradY,
-    });
+  /** The conv tasks below, for conv/tasks.ts. */
+  private tasks(): ConvTasks {
+    return {
+      convBatch: (call) => this.convBatch(call),
+      convWeightGrad: (call) => this.convWeightGrad(call),
+      maxPoolReluBackward: (call) => this.maxPoolReluBackward(call),
+    };
   }
 
   /**
@@ -1059,16 +876,6 @@ export class WasmGemm implements Backend {
     this.residentBuffers.add(this.memory.buffer);
     return true;
   }
-}
-
-/**
- * Runs `run(done, count)` on chunks of `chunk` samples from the first until one returns false.
- * @returns the samples run
- */
-function inChunks(batch: number, chunk: number, run: (done: number, count: number) => boolean): number {
-  let done = 0;
-  for (; done < batch; done += chunk) if (!run(done, Math.min(chunk, batch - done))) break;
-  return Math.min(done, batch);
 }
 
 /** Copies the rows×cols matrix at src[offset + r·ld + col] to dst[at…] as a dense row-major block. */

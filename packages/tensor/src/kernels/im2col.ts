@@ -4,6 +4,7 @@ import { rangeError, shapeError, typeError } from '../errors.js';
 import { formatShape, sizeOf } from '../shape.js';
 import { Tensor, contiguousData } from '../tensor.js';
 import type { ConvGeometry } from './conv-geometry.js';
+import { col2imNdInto, im2colNdInto } from './im2col-nd.js';
 
 /*
  * im2col unfolds every kernel window of one sample into a column, as Caffe does, so a convolution
@@ -12,8 +13,9 @@ import type { ConvGeometry } from './conv-geometry.js';
  * Columns layout for a sample `[C, ...inputSize]`: `[C·∏kernelSize, ∏outputSize]`; row
  * `((c·kD + kd)·kH + kh)·kW + kw` (channel slowest), column = output position in row-major order,
  * holding `x[c, od·sD − padD + kd·dD, oh·sH − padT + kh·dH, ow·sW − padL + kw·dW]`, or 0 where the
- * window reads padding. Every geometry is read as 3-D with unit leading axes (1-D is H = 1); im2col sends
- * anything without depth down a 2-D path, and 3-D wraps the same per-tap loop in depth loops.
+ * window reads padding. Every geometry of up to three axes is read as 3-D with unit leading axes (1-D is
+ * H = 1); im2col sends anything without depth down a 2-D path, and 3-D wraps the same per-tap loop in
+ * depth loops. Four and more axes go to the generic kernels of im2col-nd.ts.
  */
 
 /** Entry `i` of a per-axis field seen as [D, H, W]: 1-D and 2-D geometries get unit leading axes. */
@@ -102,6 +104,10 @@ export function im2colInto(
   checkGeom('im2colInto', geom);
   checkBlock('im2colInto', 'src', src, srcOffset, sampleSize(geom), geom);
   checkBlock('im2colInto', 'dst', dst, dstOffset, columnsSize(geom), geom);
+  if (geom.inputSize.length > 3) {
+    im2colNdInto(src, srcOffset, geom, dst, dstOffset);
+    return;
+  }
   const channels = geom.channels;
   const inD = axis3(geom.inputSize, 0, 1),
     inH = axis3(geom.inputSize, 1, 1),
@@ -360,6 +366,10 @@ export function col2imInto(
   checkGeom('col2imInto', geom);
   checkBlock('col2imInto', 'cols', cols, colsOffset, columnsSize(geom), geom);
   checkBlock('col2imInto', 'dst', dst, dstOffset, sampleSize(geom), geom);
+  if (geom.inputSize.length > 3) {
+    col2imNdInto(cols, colsOffset, geom, dst, dstOffset);
+    return;
+  }
   const channels = geom.channels;
   const inD = axis3(geom.inputSize, 0, 1),
     inH = axis3(geom.inputSize, 1, 1),
@@ -510,7 +520,7 @@ function col2imTap(
 /**
  * Unfolds every kernel window of a batch into columns (Caffe layout, see the module comment).
  *
- * @param x     `[N, C, ...inputSize]` (`[N, C, L]`, `[N, C, H, W]` or `[N, C, D, H, W]`), any strides
+ * @param x     `[N, C, ...inputSize]` (`[N, C, L]`, `[N, C, H, W]`, `[N, C, D, H, W]`, ...), any strides
  * @param geom  from `convGeometry`; `C = geom.channels`
  * @returns `[N, C·∏kernelSize, ∏outputSize]`, x's dtype
  * @throws ShapeError if x's rank, channels or spatial sizes differ from `geom`

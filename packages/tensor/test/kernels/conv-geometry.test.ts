@@ -103,14 +103,25 @@ describe('convGeometry errors', () => {
     );
   });
 
-  it('inputSize with 0 or more than 3 axes, or not an array', () => {
-    const f = () => convGeometry('convNd', { channels: 1, inputSize: [2, 2, 2, 2], kernelSize: 1 });
+  it('inputSize with no axes, or not an array', () => {
+    const f = () => convGeometry('convNd', { channels: 1, inputSize: [], kernelSize: 1 });
     expect(f).toThrow(ShapeError);
-    expect(f).toThrow('convNd: inputSize must list 1, 2 or 3 spatial sizes, got [2, 2, 2, 2]');
-    expect(() => convGeometry('conv2d', { channels: 1, inputSize: [], kernelSize: 1 })).toThrow('got []');
+    expect(f).toThrow('convNd: inputSize must list at least one spatial size, got []');
     expect(() => convGeometry('conv2d', { channels: 1, inputSize: 8 as never, kernelSize: 1 })).toThrow(
-      'conv2d: inputSize must list 1, 2 or 3 spatial sizes, got number 8',
+      'conv2d: inputSize must list at least one spatial size, got number 8',
     );
+  });
+
+  it('any number of axes: a 5-D geometry sizes each axis by the same formula', () => {
+    const g = convGeometry('convNd', {
+      channels: 2,
+      inputSize: [5, 6, 7, 8, 9],
+      kernelSize: [1, 2, 3, 2, 1],
+      stride: [1, 2, 1, 3, 2],
+      padding: [0, 1, 2, 0, 1],
+      dilation: [1, 1, 2, 1, 1],
+    });
+    expect(g.outputSize).toEqual([5, 4, 7, 3, 6]);
   });
 
   it('out-of-range values (RangeError) and non-integers (TypeError)', () => {

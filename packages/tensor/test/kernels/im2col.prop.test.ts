@@ -16,7 +16,7 @@ const arbAxis = fc
   })
   .map((a) => ({ ...a, input: Math.max(0, a.dilation * (a.kernel - 1) + 1 - a.before - a.after) + a.extra }));
 
-/** A geometry of 1, 2 or 3 spatial axes with 1–3 channels, plus a batch size and a seed. */
+/** A geometry of `dims` spatial axes with 1–3 channels, plus a batch size and a seed. */
 function arbConvCase(dims: number) {
   return fc.record({
     axes: fc.array(arbAxis, { minLength: dims, maxLength: dims }),
@@ -43,7 +43,8 @@ function geometryOf(c: {
 
 const prod = (s: readonly number[]) => s.reduce((p, d) => p * d, 1);
 
-describe.each([1, 2, 3])('im2col properties, %i-D', (dims) => {
+// 4-D and 5-D run the generic kernels of im2col-nd.ts.
+describe.each([1, 2, 3, 4, 5])('im2col properties, %i-D', (dims) => {
   it('<im2col(x), y> = <x, col2im(y)>: col2im is the adjoint (rtol 1e-9)', () => {
     fc.assert(
       fc.property(arbConvCase(dims), (c) => {
@@ -65,7 +66,7 @@ describe.each([1, 2, 3])('im2col properties, %i-D', (dims) => {
         for (let i = 0; i < cv.length; i++) scale += Math.abs(cv[i]! * yv[i]!);
         expect(Math.abs(lhs - rhs)).toBeLessThanOrEqual(1e-9 * Math.max(scale, 1e-300));
       }),
-      { numRuns: 80 },
+      { numRuns: dims > 3 ? 30 : 80 },
     );
   });
 
@@ -82,7 +83,33 @@ describe.each([1, 2, 3])('im2col properties, %i-D', (dims) => {
           expect(Array.from(cols.subarray(n * per, (n + 1) * per))).toEqual(want);
         }
       }),
-      { numRuns: 80 },
+      { numRuns: dims > 3 ? 30 : 80 },
+    );
+  });
+});
+
+describe('im2col over more than three axes', () => {
+  it('a 4-D geometry with a unit leading axis gives the columns and fold of the 3-D kernel', () => {
+    fc.assert(
+      fc.property(arbConvCase(3), (c) => {
+        const g3 = geometryOf(c);
+        const g4 = geometryOf({
+          ...c,
+          axes: [{ input: 1, kernel: 1, stride: 1, dilation: 1, before: 0, after: 0 }, ...c.axes],
+        });
+        const x = new Tensor(seededArray(c.batch * g3.channels * prod(g3.inputSize), c.seed), [
+          c.batch,
+          g3.channels,
+          ...g3.inputSize,
+        ]);
+        const cols3 = im2col(x, g3);
+        const cols4 = im2col(new Tensor(x.toTypedArray(), [c.batch, g3.channels, 1, ...g3.inputSize]), g4);
+        expect(Array.from(cols4.toTypedArray())).toEqual(Array.from(cols3.toTypedArray()));
+        const back3 = col2im(cols3, g3).toTypedArray();
+        const back4 = col2im(cols4, g4).toTypedArray();
+        expect(Array.from(back4)).toEqual(Array.from(back3));
+      }),
+      { numRuns: 40 },
     );
   });
 });

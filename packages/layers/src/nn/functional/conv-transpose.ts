@@ -20,7 +20,8 @@ import {
   typeError,
 } from '@torchlet/tensor';
 import { convByPlan, convWeightGrad } from './conv-grads.js';
-import { channelSumAxes } from './conv.js';
+import { channelSumAxes, weightLayout } from './conv.js';
+import { checkInputWeightBias } from './check-tensors.js';
 import {
   checkConvChannels,
   checkConvSizes,
@@ -38,6 +39,12 @@ export interface ConvTransposeOptions {
   padding?: SpatialArg;
   /** Extra size added at the end of each axis (to pick among the sizes a strided conv maps onto). Default 0. */
   outputPadding?: SpatialArg;
+  /**
+   * The spatial output size wanted (`[...outSize]`, or `[N, Cout, ...outSize]`); picks `outputPadding`
+   * as PyTorch's module forward does with `output_size`, and then `outputPadding` is ignored.
+   * Differs from PyTorch: the functional form takes it too (torch has it only on the modules).
+   */
+  outputSize?: readonly number[] | null;
   /** Default 1. */
   dilation?: SpatialArg;
   /** Default 1. */
@@ -166,9 +173,47 @@ export const convTransposeOp = defineOp({
   },
 });
 
-const WEIGHT_LAYOUT = ['', '[Cin, Cout / groups, k]', '[Cin, Cout / groups, kH, kW]'];
+/**
+ * The `outputPadding` that makes the output `outputSize` (spatial, or with the batch and channel
+ * axes in front), as PyTorch's `_output_padding`: each size must lie within `stride − 1` above the
+ * smallest output, `(L − 1)·stride − 2·padding + dilation·(k − 1) + 1`.
+ */
+function outputPaddingFor(
+  op: string,
+  outputSize: unknown,
+  inSize: readonly number[],
+  kernel: readonly number[],
+  stride: readonly number[],
+  padding: readonly number[],
+  dilation: readonly number[],
+): number[] {
+  const dims = inSize.length;
+  if (
+    !Array.isArray(outputSize) ||
+    (outputSize.length !== dims && outputSize.length !== dims + 2) ||
+    outputSize.some((v) => typeof v !== 'number' || !Number.isInteger(v))
+  ) {
+    throw typeError(
+      op,
+      `outputSize must list ${dims} (or ${dims + 2}) integers, got outputSize=${describeOption(outputSize)}`,
+    );
+  }
+  const wanted = (outputSize as number[]).slice(outputSize.length - dims);
+  const smallest = inSize.map((l, i) =>
+    convTransposeOutputSize(l, kernel[i]!, stride[i]!, padding[i]!, dilation[i]!, 0),
+  );
+  const largest = smallest.map((m, i) => m + stride[i]! - 1);
+  if (wanted.some((w, i) => w < smallest[i]! || w > largest[i]!)) {
+    throw rangeError(
+      op,
+      `requested an output size of ${formatSize(wanted)}, but valid sizes range from ${formatSize(smallest)} to ${formatSize(largest)} (for an input of ${formatSize(inSize)})`,
+    );
+  }
+  return wanted.map((w, i) => w - smallest[i]!);
+}
 
-function convTransposeNd(
+/** The transposed convolution every public function runs: validation, then the op over one ConvPlan. */
+function runConvTranspose(
   op: string,
   dims: number,
   input: TensorInput,
@@ -176,14 +221,25 @@ function convTransposeNd(
   bias: TensorInput | null | undefined,
   options: ConvTransposeOptions,
 ): Variable {
-  checkConvTensors(op, dims, input, weight, bias, WEIGHT_LAYOUT[dims]!);
+  checkConvTensors(op, dims, input, weight, bias, weightLayout(dims, '[Cin, Cout / groups'));
   if (options === null || typeof options !== 'object')
     throw typeError(op, `options must be an object, got ${describeOption(options)}`);
   const stride = spatialTuple(op, 'stride', options.stride ?? 1, dims, 1);
   const padding = spatialTuple(op, 'padding', options.padding ?? 0, dims, 0);
-  const outputPadding = spatialTuple(op, 'outputPadding', options.outputPadding ?? 0, dims, 0);
   const dilation = spatialTuple(op, 'dilation', options.dilation ?? 1, dims, 1);
   const groups = checkGroups(op, options.groups ?? 1);
+  const outputPadding =
+    options.outputSize != null
+      ? outputPaddingFor(
+          op,
+          options.outputSize,
+          input.shape.slice(input.ndim - dims),
+          weight.shape.slice(2),
+          stride,
+          padding,
+          dilation,
+        )
+      : spatialTuple(op, 'outputPadding', options.outputPadding ?? 0, dims, 0);
   if (outputPadding.some((p, i) => p >= stride[i]! && p >= dilation[i]!)) {
     throw rangeError(
       op,
@@ -221,7 +277,7 @@ function convTransposeNd(
  * @param input  `[N, Cin, L]` or unbatched `[Cin, L]`
  * @param weight `[Cin, Cout / groups, k]`
  * @param bias   `[Cout]` or null
- * @param options `{ stride = 1, padding = 0, outputPadding = 0, dilation = 1, groups = 1 }`
+ * @param options `{ stride = 1, padding = 0, outputPadding = 0, dilation = 1, groups = 1, outputSize = null }`
  * @returns `[N, Cout, Lout]`, `Lout = (L − 1)·stride − 2·padding + dilation·(k − 1) + outputPadding + 1`
  * @throws see `convTranspose2d`
  * @example convTranspose1d(randn([1, 4, 8]), randn([4, 2, 4]), null, { stride: 2, padding: 1 }).shape // [1, 2, 16]
@@ -232,7 +288,7 @@ export function convTranspose1d(
   bias?: TensorInput | null,
   options: ConvTransposeOptions = {},
 ): Variable {
-  return convTransposeNd('convTranspose1d', 1, input, weight, bias, options);
+  return runConvTranspose('convTranspose1d', 1, input, weight, bias, options);
 }
 
 /**
@@ -242,7 +298,7 @@ export function convTranspose1d(
  * @param input  `[N, Cin, H, W]` or unbatched `[Cin, H, W]`
  * @param weight `[Cin, Cout / groups, kH, kW]`
  * @param bias   `[Cout]` or null
- * @param options `{ stride = 1, padding = 0, outputPadding = 0, dilation = 1, groups = 1 }`, numbers or `[h, w]`
+ * @param options `{ stride = 1, padding = 0, outputPadding = 0, dilation = 1, groups = 1, outputSize = null }`, numbers or `[h, w]`
  * @returns `[N, Cout, Hout, Wout]`, `Hout = (H − 1)·stride − 2·padding + dilation·(kH − 1) + outputPadding + 1`
  * @throws ShapeError for a wrong rank, channel counts that do not match the weight and `groups`, a
  *   bias that is not `[Cout]`, or an empty output; RangeError for `outputPadding` not below stride
@@ -255,5 +311,53 @@ export function convTranspose2d(
   bias?: TensorInput | null,
   options: ConvTransposeOptions = {},
 ): Variable {
-  return convTransposeNd('convTranspose2d', 2, input, weight, bias, options);
+  return runConvTranspose('convTranspose2d', 2, input, weight, bias, options);
+}
+
+/**
+ * 3-D transposed convolution, as `torch.nn.functional.conv_transpose3d` (see `convTranspose2d`).
+ *
+ * @param input  `[N, Cin, D, H, W]` or unbatched `[Cin, D, H, W]`
+ * @param weight `[Cin, Cout / groups, kD, kH, kW]`
+ * @param bias   `[Cout]` or null
+ * @param options as `convTranspose2d`, numbers or `[d, h, w]` triples
+ * @returns `[N, Cout, Dout, Hout, Wout]`, each axis as `convTransposeOutputSize`
+ * @throws see `convTranspose2d`
+ * @example convTranspose3d(randn([1, 4, 3, 3, 3]), randn([4, 2, 2, 2, 2]), null, { stride: 2 }).shape // [1, 2, 6, 6, 6]
+ */
+export function convTranspose3d(
+  input: TensorInput,
+  weight: TensorInput,
+  bias?: TensorInput | null,
+  options: ConvTransposeOptions = {},
+): Variable {
+  return runConvTranspose('convTranspose3d', 3, input, weight, bias, options);
+}
+
+/**
+ * Transposed convolution over any number of spatial axes, the gradient of `convNd` with respect to
+ * its input; the rank comes from the weight. PyTorch stops at 3.
+ *
+ * @param input  `[N, Cin, ...spatial]` or unbatched `[Cin, ...spatial]`, `d = weight.ndim − 2` spatial axes
+ * @param weight `[Cin, Cout / groups, k1, ..., kd]`, d ≥ 1
+ * @param bias   `[Cout]` or null
+ * @param options as `convTranspose2d`, numbers or one entry per spatial axis
+ * @returns `[N, Cout, ...outSize]`, `outSize = (L − 1)·stride − 2·padding + dilation·(k − 1) + outputPadding + 1`
+ * @throws ShapeError for a weight of rank < 3, and the rest as `convTranspose2d`
+ * @example convTransposeNd(randn([1, 2, 3, 3, 3, 3]), randn([2, 1, 2, 2, 2, 2]), null, { stride: 2 }).shape // [1, 1, 6, 6, 6, 6]
+ */
+export function convTransposeNd(
+  input: TensorInput,
+  weight: TensorInput,
+  bias?: TensorInput | null,
+  options: ConvTransposeOptions = {},
+): Variable {
+  checkInputWeightBias('convTransposeNd', input, weight, bias);
+  if (weight.ndim < 3) {
+    throw shapeError(
+      'convTransposeNd',
+      `weight must be [Cin, Cout / groups, ...kernel] with at least one spatial axis, got ${formatShape(weight.shape)}`,
+    );
+  }
+  return runConvTranspose('convTransposeNd', weight.ndim - 2, input, weight, bias, options);
 }

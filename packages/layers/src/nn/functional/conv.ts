@@ -32,6 +32,7 @@ import {
   type ConvParams,
   type TensorInput,
 } from './conv-options.js';
+import { checkInputWeightBias } from './check-tensors.js';
 
 /*
  * The forward's columns are kept for the weight gradient when a graph is recorded: im2col then runs
@@ -152,21 +153,21 @@ export const convOp = defineOp({
   },
 });
 
+/** How a weight of `dims` spatial axes is laid out, for error messages: `[Cout, Cin / groups, kH, kW]`. */
+export function weightLayout(dims: number, channels = '[Cout, Cin / groups'): string {
+  const named = ['', ', k', ', kH, kW', ', kD, kH, kW'];
+  const axes = named[dims] ?? Array.from({ length: dims }, (_, i) => `, k${i + 1}`).join('');
+  return `${channels}${axes}]`;
+}
+
 /** The axes a bias gradient sums over: all but the channel axis (0 unbatched, else 1). */
 export function channelSumAxes(ndim: number, unbatched: boolean): number[] {
   const channel = unbatched ? 0 : 1;
   return Array.from({ length: ndim }, (_, i) => i).filter((i) => i !== channel);
 }
 
-const WEIGHT_LAYOUT = [
-  '',
-  '[Cout, Cin / groups, k]',
-  '[Cout, Cin / groups, kH, kW]',
-  '[Cout, Cin / groups, kD, kH, kW]',
-];
-
 /**
- * Validation and padding shared by conv1d/2d/3d (see `conv2d` for the contract): the input to
+ * Validation and padding shared by convNd and conv1d/2d/3d (see `conv2d` for the contract): the input to
  * convolve (padded here unless the padding mode is zeros) and the options for `convOp`.
  */
 export function prepareConv(
@@ -177,7 +178,7 @@ export function prepareConv(
   bias: TensorInput | null | undefined,
   options: ConvOptions,
 ): { x: TensorInput; call: ConvCall; outputShape: number[] } {
-  checkConvTensors(op, dims, input, weight, bias, WEIGHT_LAYOUT[dims]!);
+  checkConvTensors(op, dims, input, weight, bias, weightLayout(dims));
   const params = normalizeConvOptions(op, weight.shape.slice(2), options);
   checkConvChannels(op, dims, input, weight, bias, params.groups, 1);
   const spatial = input.shape.slice(input.ndim - dims);
@@ -303,7 +304,8 @@ const noChannelConvOp = defineOp({
   },
 });
 
-function convNd(
+/** The convolution every public conv function runs: validation, then the op over one ConvPlan. */
+function runConv(
   op: string,
   dims: number,
   input: TensorInput,
@@ -314,6 +316,36 @@ function convNd(
   const { x, call, outputShape } = prepareConv(op, dims, input, weight, bias, options);
   if (x.shape[x.ndim - dims - 1] === 0) return noChannelConvOp(x, weight, bias ?? null, outputShape);
   return convOp(x, weight, bias ?? null, call);
+}
+
+/**
+ * Convolution (cross-correlation, as in PyTorch) over any number of spatial axes, by im2col + GEMM;
+ * the rank comes from the weight. conv1d/2d/3d are this op with the rank fixed; PyTorch stops at 3.
+ *
+ * @param input  `[N, Cin, ...spatial]` or unbatched `[Cin, ...spatial]`, `d = weight.ndim − 2` spatial axes
+ * @param weight `[Cout, Cin / groups, k1, ..., kd]`, d ≥ 1
+ * @param bias   `[Cout]` or null
+ * @param options `{ stride = 1, padding = 0 | 'same' | 'valid', dilation = 1, groups = 1, paddingMode = 'zeros' }`,
+ *   numbers or one entry per spatial axis
+ * @returns `[N, Cout, ...outSize]`, each axis `convOutputSize(size, k, { stride, padding, dilation })`
+ * @throws ShapeError for a weight of rank < 3, an input that is not of rank d + 1 or d + 2, and the
+ *   rest as `conv2d`
+ * @example convNd(randn([1, 2, 5, 6, 7, 8]), randn([3, 2, 3, 3, 3, 3]), null, { padding: 1 }).shape // [1, 3, 5, 6, 7, 8]
+ */
+export function convNd(
+  input: TensorInput,
+  weight: TensorInput,
+  bias?: TensorInput | null,
+  options: ConvOptions = {},
+): Variable {
+  checkInputWeightBias('convNd', input, weight, bias);
+  if (weight.ndim < 3) {
+    throw shapeError(
+      'convNd',
+      `weight must be [Cout, Cin / groups, ...kernel] with at least one spatial axis, got ${formatShape(weight.shape)}`,
+    );
+  }
+  return runConv('convNd', weight.ndim - 2, input, weight, bias, options);
 }
 
 /**
@@ -333,7 +365,7 @@ export function conv1d(
   bias?: TensorInput | null,
   options: ConvOptions = {},
 ): Variable {
-  return convNd('conv1d', 1, input, weight, bias, options);
+  return runConv('conv1d', 1, input, weight, bias, options);
 }
 
 /**
@@ -361,7 +393,7 @@ export function conv2d(
   bias?: TensorInput | null,
   options: ConvOptions = {},
 ): Variable {
-  return convNd('conv2d', 2, input, weight, bias, options);
+  return runConv('conv2d', 2, input, weight, bias, options);
 }
 
 /**
@@ -381,5 +413,5 @@ export function conv3d(
   bias?: TensorInput | null,
   options: ConvOptions = {},
 ): Variable {
-  return convNd('conv3d', 3, input, weight, bias, options);
+  return runConv('conv3d', 3, input, weight, bias, options);
 }

@@ -10,11 +10,13 @@ export {
   type SpatialArg,
   type TensorInput,
 } from './conv-options.js';
-export { conv1d, conv2d, conv3d } from './conv.js';
+export { conv1d, conv2d, conv3d, convNd } from './conv.js';
 export { conv1dReluMaxPool1d, conv2dReluMaxPool2d } from './conv-relu-pool.js';
 export {
   convTranspose1d,
   convTranspose2d,
+  convTranspose3d,
+  convTransposeNd,
   convTransposeOutputSize,
   type ConvTransposeOptions,
 } from './conv-transpose.js';
@@ -57,14 +59,22 @@ export { interpolate, type InterpolateOptions, type InterpolateMode } from './in
 export { dropout, dropout1d, dropout2d, dropout3d, type DropoutOptions } from './dropout.js';
 export { batchNorm, type BatchNormOptions } from './batch-norm.js';
 export { layerNorm, groupNorm, instanceNorm, type AffineNormOptions, type InstanceNormOptions } from './norm.js';
+export { crossEntropy, nllLoss, type CrossEntropyOptions, type NllLossOptions } from './loss.js';
+export type { Reduction } from './loss-common.js';
 export {
-  crossEntropy,
-  nllLoss,
   mseLoss,
-  binaryCrossEntropyWithLogits,
-  type Reduction,
-  type CrossEntropyOptions,
-  type NllLossOptions,
+  l1Loss,
+  smoothL1Loss,
+  huberLoss,
   type MseLossOptions,
+  type L1LossOptions,
+  type SmoothL1LossOptions,
+  type HuberLossOptions,
+} from './regression-loss.js';
+export {
+  binaryCrossEntropy,
+  binaryCrossEntropyWithLogits,
+  type BceOptions,
   type BceWithLogitsOptions,
-} from './loss.js';
+} from './binary-cross-entropy.js';
+export { klDiv, type KlDivOptions } from './kl-div.js';

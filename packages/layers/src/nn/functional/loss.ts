@@ -4,35 +4,33 @@ import {
   grad,
   reshape as reshapeVariable,
   logSoftmax,
-  mean,
   mul,
   neg,
-  sub,
   sum,
-  sumToShape,
   Variable,
   type ForwardContext,
 } from '@torchlet/autograd';
 import {
-  broadcastShapes,
   cast,
+  checkOptions,
   contiguousData,
-  expand,
   formatShape,
   rangeError,
   reshape,
   shapeError,
   Tensor,
   typeError,
-  type TypedArray,
 } from '@torchlet/tensor';
-
-import { softplus } from './activation.js';
-
-type TensorInput = Tensor | Variable;
-
-/** How per-element losses are combined: kept (`'none'`), summed, or averaged (default). */
-export type Reduction = 'none' | 'mean' | 'sum';
+import {
+  checkFloatInput,
+  checkReduction,
+  dataOf,
+  floatArray,
+  isTensorLike,
+  reduceLoss,
+  type Reduction,
+  type TensorInput,
+} from './loss-common.js';
 
 export interface CrossEntropyOptions {
   /** Rescaling weight per class, `[C]`. Treated as a constant (no gradient). */
@@ -49,42 +47,6 @@ export interface NllLossOptions {
   weight?: TensorInput | null;
   ignoreIndex?: number;
   reduction?: Reduction;
-}
-
-export interface MseLossOptions {
-  reduction?: Reduction;
-}
-
-export interface BceWithLogitsOptions {
-  /** Rescales each element's loss; broadcast to the input's shape. */
-  weight?: TensorInput | null;
-  /** Weight of the positive term, broadcast against the input (one per class along the last axis). */
-  posWeight?: TensorInput | null;
-  reduction?: Reduction;
-}
-
-const isTensorLike = (t: unknown): t is TensorInput => t instanceof Tensor || t instanceof Variable;
-const dataOf = (t: TensorInput): Tensor => (t instanceof Variable ? t.data : t);
-
-function floatArray(like: TypedArray, length: number): Float32Array | Float64Array {
-  return like instanceof Float64Array ? new Float64Array(length) : new Float32Array(length);
-}
-
-function checkReduction(op: string, reduction: unknown): Reduction {
-  if (reduction !== 'none' && reduction !== 'mean' && reduction !== 'sum') {
-    throw rangeError(op, `reduction must be 'none', 'mean' or 'sum', got ${JSON.stringify(reduction)}`);
-  }
-  return reduction;
-}
-
-function checkFloatInput(op: string, name: string, t: unknown): TensorInput {
-  if (!isTensorLike(t))
-    throw typeError(
-      op,
-      `${name} must be a Tensor or Variable, got ${t === null ? 'null' : Array.isArray(t) ? 'an array' : typeof t}`,
-    );
-  if (t.dtype === 'int32') throw typeError(op, `${name} must be float32 or float64, got int32 ${formatShape(t.shape)}`);
-  return t;
 }
 
 /** Everything the class-index kernel needs besides the input: resolved and validated up front. */
@@ -320,12 +282,6 @@ const classLossOp = (name: string) =>
 const crossEntropyOp = classLossOp('crossEntropy');
 const nllLossOp = classLossOp('nllLoss');
 
-/** Applies `reduction` to per-element losses (a Variable of any shape). */
-function reduce(losses: Variable, reduction: Reduction): Variable {
-  if (reduction === 'none') return losses;
-  return reduction === 'sum' ? sum(losses) : mean(losses);
-}
-
 /**
  * Cross-entropy between logits and targets, as `torch.nn.functional.cross_entropy` (PyTorch 1.13).
  *
@@ -349,7 +305,7 @@ export function crossEntropy(
   options: CrossEntropyOptions = {},
 ): Variable {
   const op = 'crossEntropy';
-  if (options === null || typeof options !== 'object') throw typeError(op, 'options must be an object');
+  checkOptions(op, options, ['weight', 'ignoreIndex', 'reduction', 'labelSmoothing']);
   if (isTensorLike(target) && target.dtype !== 'int32') return probabilityCrossEntropy(input, target, options);
   return crossEntropyOp(input, classPlan(op, input, target, options, true));
 }
@@ -393,7 +349,7 @@ function probabilityCrossEntropy(input: TensorInput, target: TensorInput, option
     view[0] = c;
     terms = mul(terms, reshape(new Tensor(x.dtype === 'float64' ? weight : Float32Array.from(weight), [c]), view));
   }
-  return reduce(neg(sum(terms, classDim)), reduction);
+  return reduceLoss(neg(sum(terms, classDim)), reduction);
 }
 
 /**
@@ -412,178 +368,8 @@ export function nllLoss(
   options: NllLossOptions = {},
 ): Variable {
   const op = 'nllLoss';
-  if (options === null || typeof options !== 'object') throw typeError(op, 'options must be an object');
+  checkOptions(op, options, ['weight', 'ignoreIndex', 'reduction']);
   if (isTensorLike(target) && target.dtype !== 'int32')
     throw typeError(op, `target must hold int32 class indices, got ${target.dtype} ${formatShape(target.shape)}`);
   return nllLossOp(input, classPlan(op, input, target, { ...options, labelSmoothing: 0 }, false));
-}
-
-/**
- * Mean squared error, as `torch.nn.functional.mse_loss`: `(input − target)²`, reduced.
- * Differs from PyTorch: the shapes must match (PyTorch broadcasts with a warning).
- *
- * @param input  any shape
- * @param target same shape as `input` (may require grad)
- * @returns `[]`, or the input's shape with `reduction: 'none'`
- * @throws ShapeError if the shapes differ
- */
-export function mseLoss(input: TensorInput, target: TensorInput, options: MseLossOptions = {}): Variable {
-  const op = 'mseLoss';
-  if (options === null || typeof options !== 'object') throw typeError(op, 'options must be an object');
-  const x = checkFloatInput(op, 'input', input);
-  const y = checkFloatInput(op, 'target', target);
-  if (x.shape.length !== y.shape.length || x.shape.some((d, i) => d !== y.shape[i])) {
-    throw shapeError(op, `input ${formatShape(x.shape)} and target ${formatShape(y.shape)} must have the same shape`);
-  }
-  if (x.dtype !== y.dtype) throw typeError(op, `input is ${x.dtype} but target is ${y.dtype}; cast one of them`);
-  const reduction = checkReduction(op, options.reduction ?? 'mean');
-  const diff = sub(x, y);
-  return reduce(mul(diff, diff), reduction);
-}
-
-/** softplus(−x) = log(1 + e^−x), without overflow for large |x|. */
-function softplusNeg(x: number): number {
-  return Math.max(-x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
-}
-
-/** Elementwise BCE-with-logits and all four gradients; the weights are pre-expanded to the input's shape. */
-const bceWithLogits = defineOp({
-  name: 'binaryCrossEntropyWithLogits',
-  forward(
-    ctx: ForwardContext<{
-      input: Tensor;
-      target: Tensor;
-      weight: Tensor | null;
-      posWeight: Tensor | null;
-      reduction: Reduction;
-    }>,
-    input: Tensor,
-    target: Tensor,
-    weight: Tensor | null,
-    posWeight: Tensor | null,
-    reduction: Reduction,
-  ): Tensor {
-    const x = contiguousData(input);
-    const t = contiguousData(target);
-    const w = weight ? contiguousData(expand(weight, input.shape)) : null;
-    const pw = posWeight ? contiguousData(expand(posWeight, input.shape)) : null;
-    const n = x.length;
-    const losses = reduction === 'none' ? floatArray(x, n) : null;
-    let total = 0;
-    for (let i = 0; i < n; i++) {
-      const logWeight = pw ? 1 + (pw[i]! - 1) * t[i]! : 1;
-      let loss = (1 - t[i]!) * x[i]! + logWeight * softplusNeg(x[i]!);
-      if (w) loss *= w[i]!;
-      if (losses) losses[i] = loss;
-      else total += loss;
-    }
-    ctx.save({ input, target, weight, posWeight, reduction });
-    if (losses) return new Tensor(losses, input.shape);
-    const out = floatArray(x, 1);
-    out[0] = reduction === 'mean' ? total / n : total;
-    return new Tensor(out, []);
-  },
-  backward(ctx, gradOutput: Tensor): (Tensor | null)[] {
-    const { input, target, weight, posWeight, reduction } = ctx.saved;
-    const x = contiguousData(input);
-    const t = contiguousData(target);
-    const w = weight ? contiguousData(expand(weight, input.shape)) : null;
-    const pw = posWeight ? contiguousData(expand(posWeight, input.shape)) : null;
-    const g = contiguousData(gradOutput);
-    const n = x.length;
-    const [needX, needT, needW, needPw] = ctx.needsInputGrad;
-    const gx = needX ? floatArray(x, n) : null;
-    const gt = needT ? floatArray(x, n) : null;
-    const gw = needW ? floatArray(x, n) : null;
-    const gpw = needPw ? floatArray(x, n) : null;
-    for (let i = 0; i < n; i++) {
-      const scale = reduction === 'none' ? g[i]! : reduction === 'mean' ? g[0]! / n : g[0]!;
-      const xi = x[i]!;
-      const ti = t[i]!;
-      const wi = w ? w[i]! : 1;
-      const pwi = pw ? pw[i]! : 1;
-      const logWeight = 1 + (pwi - 1) * ti;
-      const sp = softplusNeg(xi);
-      // d softplus(−x)/dx = −σ(−x), computed on the side where exp cannot overflow.
-      const sigNeg = xi >= 0 ? Math.exp(-xi) / (1 + Math.exp(-xi)) : 1 / (1 + Math.exp(xi));
-      if (gx) gx[i] = scale * wi * (1 - ti - logWeight * sigNeg);
-      if (gt) gt[i] = scale * wi * (-xi + (pwi - 1) * sp);
-      if (gw) gw[i] = scale * ((1 - ti) * xi + logWeight * sp);
-      if (gpw) gpw[i] = scale * wi * ti * sp;
-    }
-    const shape = input.shape;
-    return [
-      gx && new Tensor(gx, shape),
-      gt && new Tensor(gt, shape),
-      gw && sumToShape(new Tensor(gw, shape), weight!.shape),
-      gpw && sumToShape(new Tensor(gpw, shape), posWeight!.shape),
-    ];
-  },
-  differentiableBackward(ctx, gradOutput): (Variable | null)[] {
-    // Under createGraph the loss is differentiated as its composition, the same stable form.
-    const [input, target, weight, posWeight, reduction] = ctx.inputs;
-    const logWeight = posWeight ? add(mul(sub(posWeight, 1), target), 1) : 1;
-    // softplus(−x) exactly up to −x = 700 (where eˣ still fits a double), −x itself beyond.
-    let loss = add(mul(sub(1, target), input), mul(logWeight, softplus(neg(input), { threshold: 700 })));
-    if (weight) loss = mul(loss, weight);
-    const reduced = reduction === 'none' ? loss : reduction === 'sum' ? sum(loss) : mean(loss);
-    const operands = [input, target, weight, posWeight];
-    const wanted = operands.filter((v, i): v is Variable => v !== null && ctx.needsInputGrad[i] === true);
-    const grads = grad(reduced, wanted, { gradOutputs: gradOutput, createGraph: true, allowUnused: true });
-    return operands.map((v) => (v !== null && wanted.includes(v) ? grads[wanted.indexOf(v)]! : null));
-  },
-});
-
-/**
- * Binary cross-entropy on logits, as `torch.nn.functional.binary_cross_entropy_with_logits`,
- * in the stable form: `loss = w·((1 − t)·x + (1 + (pw − 1)·t)·softplus(−x))`.
- *
- * @param input     any shape, logits
- * @param target    same shape as `input`, values in [0, 1]
- * @param options.weight    broadcastable to the input's shape
- * @param options.posWeight broadcastable to the input's shape (typically `[C]` for `[N, C]`)
- * @returns `[]`, or the input's shape with `reduction: 'none'`
- * @throws ShapeError if target differs from input in shape or a weight does not broadcast
- */
-export function binaryCrossEntropyWithLogits(
-  input: TensorInput,
-  target: TensorInput,
-  options: BceWithLogitsOptions = {},
-): Variable {
-  const op = 'binaryCrossEntropyWithLogits';
-  if (options === null || typeof options !== 'object') throw typeError(op, 'options must be an object');
-  const x = checkFloatInput(op, 'input', input);
-  const y = checkFloatInput(op, 'target', target);
-  if (x.shape.length !== y.shape.length || x.shape.some((d, i) => d !== y.shape[i])) {
-    throw shapeError(op, `target ${formatShape(y.shape)} must have the input's shape ${formatShape(x.shape)}`);
-  }
-  const reduction = checkReduction(op, options.reduction ?? 'mean');
-  const weights: (TensorInput | null)[] = [];
-  for (const name of ['weight', 'posWeight'] as const) {
-    const w = options[name];
-    if (w === undefined || w === null) {
-      weights.push(null);
-      continue;
-    }
-    checkFloatInput(op, name, w);
-    const b = (() => {
-      try {
-        return broadcastShapes(op, w.shape, x.shape);
-      } catch {
-        return null;
-      }
-    })();
-    if (!b || b.length !== x.ndim || b.some((d, i) => d !== x.shape[i])) {
-      throw shapeError(
-        op,
-        `${name} ${formatShape(w.shape)} does not broadcast to the input's shape ${formatShape(x.shape)}`,
-      );
-    }
-    weights.push(w);
-  }
-  for (const t of [y, ...weights]) {
-    if (t && t.dtype !== x.dtype)
-      throw typeError(op, `input is ${x.dtype} but ${t === y ? 'target' : 'a weight'} is ${t.dtype}; cast one of them`);
-  }
-  return bceWithLogits(x, y, weights[0]!, weights[1]!, reduction);
 }

@@ -10,7 +10,7 @@ import {
   zeros,
   type Generator,
 } from '@torchlet/tensor';
-import { conv1d, conv2d, conv3d } from '../functional/conv.js';
+import { conv1d, conv2d, conv3d, convNd } from '../functional/conv.js';
 import {
   checkGroups,
   normalizeConvOptions,
@@ -19,7 +19,13 @@ import {
   type SpatialArg,
   type TensorInput,
 } from '../functional/conv-options.js';
-import { convTranspose1d, convTranspose2d, type ConvTransposeOptions } from '../functional/conv-transpose.js';
+import {
+  convTranspose1d,
+  convTranspose2d,
+  convTranspose3d,
+  convTransposeNd,
+  type ConvTransposeOptions,
+} from '../functional/conv-transpose.js';
 import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from '../init.js';
 import { Module } from './module.js';
 import { Parameter } from './parameter.js';
@@ -145,8 +151,8 @@ abstract class ConvBase extends Module {
   }
 }
 
-/** Conv1d/2d/3d: holds `padding` (tuple or 'same'/'valid') and `paddingMode`. */
-abstract class ConvNd extends ConvBase {
+/** Conv1d/2d/3d and ConvNd: hold `padding` (tuple or 'same'/'valid') and `paddingMode`. */
+abstract class ConvLayer extends ConvBase {
   readonly padding: number[] | 'same' | 'valid';
   readonly paddingMode: PaddingMode;
 
@@ -190,7 +196,7 @@ abstract class ConvNd extends ConvBase {
  * 1-D convolution layer, as `torch.nn.Conv1d`.
  * @example new Conv1d(4, 8, 3, { padding: 1 }).forward(randn([2, 4, 16])).shape // [2, 8, 16]
  */
-export class Conv1d extends ConvNd {
+export class Conv1d extends ConvLayer {
   constructor(inChannels: number, outChannels: number, kernelSize: SpatialArg, options: ConvModuleOptions = {}) {
     super('Conv1d', 1, inChannels, outChannels, kernelSize, options);
   }
@@ -205,7 +211,7 @@ export class Conv1d extends ConvNd {
  * 2-D convolution layer, as `torch.nn.Conv2d`; weight `[Cout, Cin / groups, kH, kW]`.
  * @example new Conv2d(1, 6, 5).forward(randn([8, 1, 28, 28])).shape // [8, 6, 24, 24]
  */
-export class Conv2d extends ConvNd {
+export class Conv2d extends ConvLayer {
   constructor(inChannels: number, outChannels: number, kernelSize: SpatialArg, options: ConvModuleOptions = {}) {
     super('Conv2d', 2, inChannels, outChannels, kernelSize, options);
   }
@@ -220,7 +226,7 @@ export class Conv2d extends ConvNd {
  * 3-D convolution layer, as `torch.nn.Conv3d`.
  * @example new Conv3d(2, 4, 3, { padding: 1 }).forward(randn([1, 2, 5, 5, 5])).shape // [1, 4, 5, 5, 5]
  */
-export class Conv3d extends ConvNd {
+export class Conv3d extends ConvLayer {
   constructor(inChannels: number, outChannels: number, kernelSize: SpatialArg, options: ConvModuleOptions = {}) {
     super('Conv3d', 3, inChannels, outChannels, kernelSize, options);
   }
@@ -231,8 +237,8 @@ export class Conv3d extends ConvNd {
   }
 }
 
-/** ConvTranspose1d/2d: holds `padding` and `outputPadding`. */
-abstract class ConvTransposeNd extends ConvBase {
+/** ConvTranspose1d/2d/3d and ConvTransposeNd: hold `padding` and `outputPadding`. */
+abstract class ConvTransposeLayer extends ConvBase {
   readonly padding: number[];
   readonly outputPadding: number[];
 
@@ -261,7 +267,18 @@ abstract class ConvTransposeNd extends ConvBase {
     }
   }
 
-  /** The options `convTranspose1d/2d` take, as this layer holds them. */
+  /**
+   * As `forward`, with the output's spatial size picked among those the stride allows (PyTorch's
+   * `forward(input, output_size)`): `outputSize` is `[...outSize]` or `[N, Cout, ...outSize]`.
+   */
+  forwardWithOutputSize(input: TensorInput, outputSize: readonly number[]): Variable {
+    return this.transposed(input, { ...this.options, outputSize });
+  }
+
+  /** The functional op of this rank. */
+  protected abstract transposed(input: TensorInput, options: ConvTransposeOptions): Variable;
+
+  /** The options `convTranspose1d/2d/3d` take, as this layer holds them. */
   get options(): ConvTransposeOptions {
     return {
       stride: this.stride,
@@ -280,11 +297,41 @@ abstract class ConvTransposeNd extends ConvBase {
   }
 }
 
+/** The spatial rank of an N-d layer: a positive integer. */
+export function checkRank(name: string, dims: unknown): number {
+  if (typeof dims !== 'number' || !Number.isInteger(dims))
+    throw typeError(name, `dims must be an integer (the number of spatial axes), got ${describeOption(dims)}`);
+  if (dims < 1) throw rangeError(name, `dims must be positive, got dims=${dims}`);
+  return dims;
+}
+
+/**
+ * Convolution layer over `dims` spatial axes (any number; PyTorch stops at Conv3d), over `convNd`;
+ * weight `[Cout, Cin / groups, k1, ..., kd]`, options and initialisation as `Conv2d`.
+ * @example new ConvNd(4, 2, 8, 3, { padding: 1 }).forward(randn([1, 2, 5, 5, 5, 5])).shape // [1, 8, 5, 5, 5, 5]
+ */
+export class ConvNd extends ConvLayer {
+  constructor(
+    readonly dims: number,
+    inChannels: number,
+    outChannels: number,
+    kernelSize: SpatialArg,
+    options: ConvModuleOptions = {},
+  ) {
+    super('ConvNd', checkRank('ConvNd', dims), inChannels, outChannels, kernelSize, options);
+  }
+
+  /** `input [N, Cin, ...spatial]` (or `[Cin, ...spatial]`, `dims` spatial axes) → `[N, Cout, ...outSize]` */
+  forward(input: TensorInput): Variable {
+    return convNd(input, this.weight, this.bias, this.options);
+  }
+}
+
 /**
  * 1-D transposed convolution layer, as `torch.nn.ConvTranspose1d`; weight `[Cin, Cout / groups, k]`.
  * @example new ConvTranspose1d(8, 4, 4, { stride: 2, padding: 1 }).forward(randn([1, 8, 10])).shape // [1, 4, 20]
  */
-export class ConvTranspose1d extends ConvTransposeNd {
+export class ConvTranspose1d extends ConvTransposeLayer {
   constructor(
     inChannels: number,
     outChannels: number,
@@ -296,7 +343,11 @@ export class ConvTranspose1d extends ConvTransposeNd {
 
   /** `input [N, Cin, L]` (or `[Cin, L]`) → `[N, Cout, Lout]` */
   forward(input: TensorInput): Variable {
-    return convTranspose1d(input, this.weight, this.bias, this.options);
+    return this.transposed(input, this.options);
+  }
+
+  protected transposed(input: TensorInput, options: ConvTransposeOptions): Variable {
+    return convTranspose1d(input, this.weight, this.bias, options);
   }
 }
 
@@ -304,7 +355,7 @@ export class ConvTranspose1d extends ConvTransposeNd {
  * 2-D transposed convolution layer, as `torch.nn.ConvTranspose2d`; weight `[Cin, Cout / groups, kH, kW]`.
  * @example new ConvTranspose2d(16, 8, 3, { stride: 2, padding: 1, outputPadding: 1 }).forward(randn([1, 16, 7, 7])).shape // [1, 8, 14, 14]
  */
-export class ConvTranspose2d extends ConvTransposeNd {
+export class ConvTranspose2d extends ConvTransposeLayer {
   constructor(
     inChannels: number,
     outChannels: number,
@@ -316,6 +367,60 @@ export class ConvTranspose2d extends ConvTransposeNd {
 
   /** `input [N, Cin, H, W]` (or `[Cin, H, W]`) → `[N, Cout, Hout, Wout]` */
   forward(input: TensorInput): Variable {
-    return convTranspose2d(input, this.weight, this.bias, this.options);
+    return this.transposed(input, this.options);
+  }
+
+  protected transposed(input: TensorInput, options: ConvTransposeOptions): Variable {
+    return convTranspose2d(input, this.weight, this.bias, options);
+  }
+}
+
+/**
+ * 3-D transposed convolution layer, as `torch.nn.ConvTranspose3d`; weight `[Cin, Cout / groups, kD, kH, kW]`.
+ * @example new ConvTranspose3d(4, 2, 2, { stride: 2 }).forward(randn([1, 4, 3, 3, 3])).shape // [1, 2, 6, 6, 6]
+ */
+export class ConvTranspose3d extends ConvTransposeLayer {
+  constructor(
+    inChannels: number,
+    outChannels: number,
+    kernelSize: SpatialArg,
+    options: ConvTransposeModuleOptions = {},
+  ) {
+    super('ConvTranspose3d', 3, inChannels, outChannels, kernelSize, options);
+  }
+
+  /** `input [N, Cin, D, H, W]` (or `[Cin, D, H, W]`) → `[N, Cout, Dout, Hout, Wout]` */
+  forward(input: TensorInput): Variable {
+    return this.transposed(input, this.options);
+  }
+
+  protected transposed(input: TensorInput, options: ConvTransposeOptions): Variable {
+    return convTranspose3d(input, this.weight, this.bias, options);
+  }
+}
+
+/**
+ * Transposed convolution layer over `dims` spatial axes (any number), over `convTransposeNd`;
+ * weight `[Cin, Cout / groups, k1, ..., kd]`, options and initialisation as `ConvTranspose2d`.
+ * @example new ConvTransposeNd(4, 2, 1, 2, { stride: 2 }).forward(randn([1, 2, 3, 3, 3, 3])).shape // [1, 1, 6, 6, 6, 6]
+ */
+export class ConvTransposeNd extends ConvTransposeLayer {
+  constructor(
+    readonly dims: number,
+    inChannels: number,
+    outChannels: number,
+    kernelSize: SpatialArg,
+    options: ConvTransposeModuleOptions = {},
+  ) {
+    super('ConvTransposeNd', checkRank('ConvTransposeNd', dims), inChannels, outChannels, kernelSize, options);
+  }
+
+  /** `input [N, Cin, ...spatial]` (or `[Cin, ...spatial]`, `dims` spatial axes) → `[N, Cout, ...outSize]` */
+  forward(input: TensorInput): Variable {
+    return this.transposed(input, this.options);
+  }
+
+  protected transposed(input: TensorInput, options: ConvTransposeOptions): Variable {
+    return convTransposeNd(input, this.weight, this.bias, options);
   }
 }

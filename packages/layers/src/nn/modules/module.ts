@@ -49,23 +49,41 @@ export interface LoadStateDictResult {
   unexpectedKeys: string[];
 }
 
-type ModuleInput = Tensor | Variable;
-type Forward = (this: Module, ...inputs: ModuleInput[]) => Variable;
+/** What a one-tensor layer takes: a Tensor (a constant) or a Variable. */
+export type ModuleInput = Tensor | Variable;
+/** A module that maps one Tensor or Variable to one Variable: what Sequential chains and trainEpoch trains. */
+export type Layer = Module<[ModuleInput], Variable>;
+type Forward = (this: Module, ...inputs: unknown[]) => unknown;
+
+/** What `M.forward` takes, as a tuple. */
+export type ForwardInputs<M extends Module> = Parameters<M['forward']>;
+/** What `M.forward` returns. */
+export type ForwardOutput<M extends Module> = ReturnType<M['forward']>;
 
 /**
  * Runs before `module.forward(...inputs)`; may return replacement inputs (as PyTorch's
  * `register_forward_pre_hook`), or nothing to keep them.
  */
-export type ForwardPreHook = (module: Module, inputs: ModuleInput[]) => ModuleInput[] | void;
+export type ForwardPreHook<M extends Module = Module> = (
+  module: M,
+  inputs: ForwardInputs<M>,
+) => ForwardInputs<M> | void;
 /**
  * Runs after `module.forward(...inputs)` returned `output`; may return a replacement output (as
  * PyTorch's `register_forward_hook`), or nothing to keep it.
  */
-export type ForwardHook = (module: Module, inputs: ModuleInput[], output: Variable) => Variable | void;
+export type ForwardHook<M extends Module = Module> = (
+  module: M,
+  inputs: ForwardInputs<M>,
+  output: ForwardOutput<M>,
+) => ForwardOutput<M> | void;
+
+type AnyPreHook = (module: Module, inputs: unknown[]) => unknown[] | void;
+type AnyHook = (module: Module, inputs: unknown[], output: unknown) => unknown;
 
 interface ForwardHooks {
-  readonly pre: HookList<ForwardPreHook>;
-  readonly post: HookList<ForwardHook>;
+  readonly pre: HookList<AnyPreHook>;
+  readonly post: HookList<AnyHook>;
 }
 /** Each module's hooks, made on the first registration. */
 const hooksOf = new WeakMap<Module, ForwardHooks>();
@@ -87,7 +105,7 @@ function dispatchForwards(proto: object): void {
     if (!Object.hasOwn(p, 'forward')) continue;
     const forward = (p as { forward: Forward }).forward;
     if (typeof forward !== 'function' || (forward as unknown as Record<symbol, boolean>)[DISPATCHED]) continue;
-    const dispatched = function (this: Module, ...inputs: ModuleInput[]): Variable {
+    const dispatched = function (this: Module, ...inputs: unknown[]): unknown {
       return hooksOf.get(this) === undefined && !isAnomalyEnabled()
         ? forward.apply(this, inputs)
         : callModule(this, forward, inputs);
@@ -98,7 +116,7 @@ function dispatchForwards(proto: object): void {
 }
 
 /** Pre-hooks, forward (in the module's scope while anomaly detection is on), then hooks. */
-function callModule(module: Module, forward: Forward, inputs: ModuleInput[]): Variable {
+function callModule(module: Module, forward: Forward, inputs: unknown[]): unknown {
   const parent = running[running.length - 1];
   // A subclass's forward calling super.forward is still the same call of the same layer.
   if (parent === module) return forward.apply(module, inputs);
@@ -127,10 +145,19 @@ function scopeName(module: Module, parent: Module | undefined): string {
 /**
  * Base class of layers and models, as `torch.nn.Module`. Assigning a Parameter or a Module to a
  * field registers it, in assignment order, under the field's name; names are dotted paths
- * (`features.0.weight`). Tensors that are state but not trained (BatchNorm's running statistics)
- * are declared with `registerBuffer`. Fields whose names start with `_` are private and skipped.
+ * (`features.0.weight`). Several modules go in a `ModuleList` or `ModuleDict` (`blocks.0.weight`).
+ * Modules or Parameters inside a plain array, object, Map or Set field are not registered; rather
+ * than skip them silently (as PyTorch does), every traversal (`parameters()`, `stateDict()`,
+ * `train()`, ...) throws a TypeError naming the field and the container to use instead.
+ * Tensors that are state but not trained (BatchNorm's running statistics) are declared with
+ * `registerBuffer`. Fields whose names start with `_` are private and skipped.
+ *
+ * `In` and `Out` say what `forward` takes and returns. A subclass may declare any forward (extra
+ * flags, tuples or objects out); the parameters matter where a container needs a kind of module:
+ * `Sequential` chains `Module<[ModuleInput], Variable>`s.
+ * @example class AutoEncoder extends Module<[Variable], [Variable, Variable]> { forward(x) { ...; return [recon, z]; } }
  */
-export abstract class Module {
+export abstract class Module<In extends unknown[] = unknown[], Out = unknown> {
   training = true;
   private readonly _bufferNames: string[] = [];
 
@@ -139,10 +166,11 @@ export abstract class Module {
   }
 
   /**
-   * The computation; subclasses document their shapes. Inputs may be Tensors (constants) or Variables.
-   * Calling it runs the module's forward hooks around the subclass's code.
+   * The computation; subclasses document their shapes. Inputs may be Tensors (constants),
+   * Variables or anything else the subclass declares. Calling it runs the module's forward hooks
+   * around the subclass's code.
    */
-  abstract forward(...inputs: ModuleInput[]): Variable;
+  abstract forward(...inputs: In): Out;
 
   /**
    * Registers `hook` to run before every `forward` of this module, in registration order, as
@@ -150,10 +178,10 @@ export abstract class Module {
    * @returns a handle whose `remove()` unregisters it
    * @example const h = conv.registerForwardPreHook((m, [x]) => console.log(m.constructor.name, x.shape)); h.remove();
    */
-  registerForwardPreHook(hook: ForwardPreHook): RemovableHandle {
+  registerForwardPreHook(hook: ForwardPreHook<this>): RemovableHandle {
     if (typeof hook !== 'function')
       throw typeError('registerForwardPreHook', `hook must be a function, got ${hook === null ? 'null' : typeof hook}`);
-    return this.forwardHooks().pre.add(hook);
+    return this.forwardHooks().pre.add(hook as unknown as AnyPreHook);
   }
 
   /**
@@ -162,10 +190,10 @@ export abstract class Module {
    * @returns a handle whose `remove()` unregisters it
    * @example const h = conv.registerForwardHook((m, inputs, y) => shapes.push(y.shape)); model.forward(x); h.remove();
    */
-  registerForwardHook(hook: ForwardHook): RemovableHandle {
+  registerForwardHook(hook: ForwardHook<this>): RemovableHandle {
     if (typeof hook !== 'function')
       throw typeError('registerForwardHook', `hook must be a function, got ${hook === null ? 'null' : typeof hook}`);
-    return this.forwardHooks().post.add(hook);
+    return this.forwardHooks().post.add(hook as unknown as AnyHook);
   }
 
   /** Whether any forward pre-hook or hook is registered on this module (not its children). */
@@ -192,12 +220,22 @@ export abstract class Module {
     (this as unknown as Record<string, Tensor | null>)[name] = value;
   }
 
-  /** Direct submodules with their field names. */
-  *namedChildren(): Generator<[string, Module]> {
+  /**
+   * This module's own Parameters and submodules with their names, in registration order: every
+   * traversal reads this. Containers (`ModuleDict`) override it.
+   * @throws TypeError for a field holding modules or parameters in a plain array, object, Map or Set
+   */
+  protected *namedMembers(): Generator<[string, Parameter | Module]> {
     for (const [key, value] of Object.entries(this)) {
       if (key.startsWith('_')) continue;
-      if (value instanceof Module) yield [key, value];
+      if (value instanceof Parameter || value instanceof Module) yield [key, value];
+      else if (value !== null && typeof value === 'object') rejectHiddenMembers(this, key, value);
     }
+  }
+
+  /** Direct submodules with their field names. */
+  *namedChildren(): Generator<[string, Module]> {
+    for (const [key, value] of this.namedMembers()) if (value instanceof Module) yield [key, value];
   }
 
   children(): Module[] {
@@ -216,11 +254,10 @@ export abstract class Module {
 
   /** Every parameter with its dotted name, in registration order. */
   *namedParameters(prefix = ''): Generator<[string, Parameter]> {
-    for (const [key, value] of Object.entries(this)) {
-      if (key.startsWith('_')) continue;
+    for (const [key, value] of this.namedMembers()) {
       const name = prefix ? `${prefix}.${key}` : key;
       if (value instanceof Parameter) yield [name, value];
-      else if (value instanceof Module) yield* value.namedParameters(name);
+      else yield* value.namedParameters(name);
     }
   }
 
@@ -356,3 +393,48 @@ export abstract class Module {
   }
 }
 printWithToString(Module);
+
+/**
+ * A plain array, object, Map or Set field holding a Module or a Parameter (at any depth): PyTorch
+ * would skip them without a word, so their weights would neither train nor save. We refuse instead.
+ */
+function rejectHiddenMembers(owner: Module, field: string, value: object): void {
+  const path = findHiddenMember(value, `${field}`, new Set());
+  if (path === null) return;
+  const [where, what] = path;
+  const container = Array.isArray(value) || value instanceof Set ? 'ModuleList' : 'ModuleDict';
+  const fix =
+    what instanceof Parameter
+      ? 'give each Parameter its own field'
+      : `use a ${container} (new ${container}(${container === 'ModuleList' ? '[...]' : '{...}'})) so they are registered`;
+  throw typeError(
+    owner.constructor.name,
+    `field '${field}' holds a ${what.constructor.name} at ${where} inside a plain ${describeValue(value)}, ` +
+      `which is not registered (its parameters would not train, save or move); ${fix}`,
+  );
+}
+
+/** The first Module or Parameter inside plain containers, with its path (`blocks[1]`, `heads.cls`). */
+function findHiddenMember(value: object, path: string, seen: Set<object>): [string, Module | Parameter] | null {
+  if (seen.has(value)) return null;
+  seen.add(value);
+  const proto = Object.getPrototypeOf(value) as object | null;
+  const plain = proto === Object.prototype || proto === null;
+  // A class instance (a Tensor, a Generator, a typed array) is not a container.
+  if (!Array.isArray(value) && !(value instanceof Map) && !(value instanceof Set) && !plain) return null;
+  for (const [key, v] of containerEntries(value)) {
+    if (v === null || typeof v !== 'object') continue;
+    const where = Array.isArray(value) ? `${path}[${key}]` : value instanceof Set ? path : `${path}.${key}`;
+    if (v instanceof Module || v instanceof Parameter) return [where, v];
+    const found = findHiddenMember(v, where, seen);
+    if (found !== null) return found;
+  }
+  return null;
+}
+
+function* containerEntries(value: object): Generator<[string, unknown]> {
+  if (Array.isArray(value)) for (let i = 0; i < value.length; i++) yield [String(i), value[i]];
+  else if (value instanceof Map) for (const [k, v] of value) yield [String(k), v];
+  else if (value instanceof Set) for (const v of value) yield ['', v];
+  else yield* Object.entries(value);
+}

@@ -1,17 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { add, grad, mul, sum, Variable } from '@torchlet/autograd';
+import { Variable } from '@torchlet/autograd';
 import { functional as F } from '@torchlet/layers';
-import { expectClose, fromFixture, loadFixture, type FixtureTensor } from '../../helpers/fixtures.js';
+import { fromFixture, loadFixture, type FixtureTensor } from '../../helpers/fixtures.js';
+import { expectSecondDerivatives, type Derivatives } from '../../helpers/second-derivatives.js';
 
-// PyTorch's second derivatives (fixtures/generate/double_backward.py): for params P, fixed r and v,
-// L = Σ r·y² (cross-entropy: the loss), hvp = ∂/∂P Σ⟨∂L/∂Pᵢ, vᵢ⟩, ggn = ∂/∂P |∂L/∂x|².
-interface Derivatives {
-  name: string;
-  r: FixtureTensor;
-  v: FixtureTensor[];
-  hvp: FixtureTensor[];
-  ggn: FixtureTensor[];
-}
 interface Fixture {
   conv: (Derivatives & {
     dims: 1 | 2 | 3;
@@ -33,19 +25,6 @@ interface Fixture {
 
 const fixture = loadFixture<Fixture>('double_backward');
 const param = (t: FixtureTensor) => new Variable(fromFixture(t), { requiresGrad: true });
-
-function expectSecondDerivatives(c: Derivatives, f: (...p: Variable[]) => Variable, params: Variable[]): void {
-  const y = f(...params);
-  const loss = y.ndim === 0 ? y : sum(mul(fromFixture(c.r), mul(y, y)));
-  const grads = grad(loss, params, { createGraph: true }) as Variable[];
-  const inner = grads.map((g, i) => sum(mul(g, fromFixture(c.v[i]!)))).reduce((a, b) => add(a, b));
-  const hvp = grad(inner, params, { retainGraph: true, allowUnused: true });
-  const ggn = grad(sum(mul(grads[0]!, grads[0]!)), params, { allowUnused: true });
-  params.forEach((p, i) => {
-    expectClose(hvp[i]?.data ?? mul(p, 0).data, c.hvp[i]!, 1e-8, 1e-10, `hvp[${i}]`);
-    expectClose(ggn[i]?.data ?? mul(p, 0).data, c.ggn[i]!, 1e-8, 1e-10, `ggn[${i}]`);
-  });
-}
 
 const CONV = { 1: F.conv1d, 2: F.conv2d, 3: F.conv3d } as const;
 const POOL: Record<string, (x: Variable, o: Record<string, unknown>) => Variable> = {

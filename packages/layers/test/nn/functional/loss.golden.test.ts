@@ -1,7 +1,9 @@
 import { Variable } from '@torchlet/autograd';
 import { Tensor } from '@torchlet/tensor';
 import { describe, expect, it } from 'vitest';
-import { binaryCrossEntropyWithLogits, crossEntropy, mseLoss, nllLoss } from '../../../src/nn/functional/loss.js';
+import { crossEntropy, nllLoss } from '../../../src/nn/functional/loss.js';
+import { mseLoss } from '../../../src/nn/functional/regression-loss.js';
+import { binaryCrossEntropyWithLogits } from '../../../src/nn/functional/binary-cross-entropy.js';
 import { expectClose, fromFixture, loadFixture, type FixtureTensor } from '../../helpers/fixtures.js';
 import { itHasCases } from '../../helpers/golden-counts.js';
 

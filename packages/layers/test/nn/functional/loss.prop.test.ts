@@ -8,7 +8,7 @@ import {
   mseLoss,
   nllLoss,
   type Reduction,
-} from '../../../src/nn/functional/loss.js';
+} from '../../../src/nn/functional/index.js';
 
 const arbReduction = fc.constantFrom<Reduction>('none', 'mean', 'sum');
 /** `[N, C]` or `[N, C, d]`, small. */

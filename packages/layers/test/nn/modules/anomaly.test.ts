@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AnomalyError, currentScope, detectAnomaly, log, relu, sqrt, type Variable } from '@torchlet/autograd';
 import { Generator, randn, type Tensor } from '@torchlet/tensor';
-import { Conv2d, Flatten, Linear, Module, ReLU, Sequential, Tanh } from '@torchlet/layers';
+import { Conv2d, Flatten, Linear, Module, ReLU, type Layer, Sequential, Tanh } from '@torchlet/layers';
 import { crossEntropy } from '@torchlet/layers/functional';
 
 /** A layer that takes the log: NaN for the negative half of a tanh. */
@@ -30,7 +30,7 @@ class Probe extends Tanh {
 class Net extends Module {
   features: Sequential;
   head: Sequential;
-  constructor(middle: Module, g: Generator) {
+  constructor(middle: Layer, g: Generator) {
     super();
     this.features = new Sequential(new Conv2d(1, 4, 3, { generator: g }), new Tanh(), middle);
     this.head = new Sequential(new Flatten(), new Linear(4 * 4 * 4, 3, { generator: g }));

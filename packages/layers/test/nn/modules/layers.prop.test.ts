@@ -7,14 +7,14 @@ import { Dropout } from '../../../src/nn/modules/dropout.js';
 import { Flatten, Linear } from '../../../src/nn/modules/linear.js';
 import { BatchNorm1d, BatchNorm2d } from '../../../src/nn/modules/norm.js';
 import { Sequential } from '../../../src/nn/modules/sequential.js';
-import type { Module } from '../../../src/nn/modules/module.js';
+import type { Layer } from '../../../src/nn/modules/module.js';
 import { Parameter } from '../../../src/nn/modules/parameter.js';
 
 /**
  * gradcheck of a module's forward with respect to its input and every parameter: gradcheck
  * passes fresh leaves, which are put in the parameters' fields for the call, then put back.
  */
-function checkModule(m: Module, x: Variable): void {
+function checkModule(m: Layer, x: Variable): void {
   const slots: [Record<string, unknown>, string, Parameter][] = [];
   for (const owner of m.modules()) {
     for (const [key, value] of Object.entries(owner))

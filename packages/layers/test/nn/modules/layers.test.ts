@@ -206,7 +206,7 @@ describe('summary', () => {
   it('lists each leaf layer with its output shape and parameter count, and the totals', () => {
     const m = model();
     const { rows, output, total, trainable } = summaryRows(m, [2, 3, 4]);
-    expect(rows.map((r) => [r.name, r.type, r.outputShape, r.params])).toEqual([
+    expect(rows.map((r) => [r.name, r.type, ...r.outputShapes, r.params])).toEqual([
       ['0', 'Flatten', [2, 12], 0],
       ['1', 'Linear', [2, 8], 104],
       ['2', 'BatchNorm1d', [2, 8], 16],
@@ -214,7 +214,7 @@ describe('summary', () => {
       ['4', 'Dropout', [2, 8], 0],
       ['5', 'Linear', [2, 3], 27],
     ]);
-    expect(output).toEqual([2, 3]);
+    expect(output).toEqual([[2, 3]]);
     expect(total).toBe(147);
     expect(trainable).toBe(147);
     const text = summary(m, [2, 3, 4], { print: false });

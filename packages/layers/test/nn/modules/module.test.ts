@@ -76,7 +76,7 @@ describe('Module registration', () => {
     expect([...seq.namedChildren()].map(([n]) => n)).toEqual(Array.from({ length: 12 }, (_, i) => String(i)));
     expect(seq.length).toBe(12);
     const relu = new ReLU();
-    seq.push(relu);
+    seq.append(relu);
     expect(seq.at(-1)).toBe(relu);
     expect(seq.at(12)).toBe(relu);
     expect(seq[12]).toBe(relu);

@@ -120,7 +120,7 @@ describe('Sequential fuses Conv2d → ReLU → MaxPool2d(2)', () => {
   });
 
   it('summary still sees all three layers', () => {
-    expect(summaryRows(block(), [1, 2, 8, 8]).rows.map((r) => [r.type, r.outputShape])).toEqual([
+    expect(summaryRows(block(), [1, 2, 8, 8]).rows.map((r) => [r.type, ...r.outputShapes])).toEqual([
       ['Conv2d', [1, 4, 8, 8]],
       ['ReLU', [1, 4, 8, 8]],
       ['MaxPool2d', [1, 4, 4, 4]],

@@ -1,27 +1,17 @@
 /**
- * The native backend (native/src: C++ compiled for this machine at install) behind the kernel seam:
- * the GEMM core and the conv, fused conv → relu → max-pool and Adam capabilities, in float32 and
- * float64, on the callers' own arrays (no copy), split over the addon's thread pool. Mixed dtypes go to
- * the JS kernel (GEMM) or are declined (capabilities), and the caller takes the generic path.
+ * The native backend (native/src: C++ compiled for this machine at install) behind the `Backend`
+ * seam, with the capabilities the WebAssembly kernel has (conv and the fused conv → relu → max-pool
+ * through the same planar tasks, conv/tasks.ts; Adam), in float32 and float64, on the callers' own arrays
+ * (no copy), split over the addon's thread pool. Mixed dtypes go to the JS kernel (or report false).
  *
  * Determinism: every kernel cuts its work at places fixed by the shapes (a sample per task; the weight
  * gradient's batch in 8 fixed partitions added in order; GEMM tiles summed over fixed k blocks), so
  * results are bit-identical for any thread count.
  */
 import { rangeError } from '../../errors.js';
-import { planar } from '../conv/plan.js';
-import { checkGemmArgs, gemmEach, jsGemm, type Gemm } from '../gemm.js';
-import type {
-  Backend,
-  ConvAdjointCall,
-  ConvForwardCall,
-  ConvKernels,
-  ConvReluMaxPoolBackwardCall,
-  ConvReluMaxPoolCall,
-  ConvReluMaxPoolKernels,
-  ConvWeightGradCall,
-  OptimizerKernels,
-} from '../seam.js';
+import { convKernelsOnTasks, convReluMaxPoolOnTasks } from '../conv/tasks.js';
+import { checkGemmArgs, gemmEach, jsGemm, type Gemm, type GemmArray } from '../gemm.js';
+import type { Backend, ConvKernels, ConvReluMaxPoolKernels, OptimizerKernels } from '../seam.js';
 import { loadNative, type NativeAddon } from './loader.js';
 
 // Below this many flops (2·m·n·k) a GEMM (or a whole conv call) stays on the calling thread. Measured
@@ -31,13 +21,97 @@ const PARALLEL_MIN_FLOPS = 2e6;
 
 /** Options for `new NativeGemm`. */
 export interface NativeGemmOptions {
-  /** Threads that share each large GEMM or conv, the caller included (default 1). */
+  /** Threads that share each large GEMM, the caller included (default 1). */
   threads?: number;
-  /** Smallest product (or conv call), in flops, that is split across threads (tests pass 0 to split tiny ones). */
+  /** Smallest product, in flops, that is split across threads (tests pass 0 to split tiny ones). */
   minParallelFlops?: number;
 }
 
-/** The native backend; throws at construction where the addon did not load. */
+/** What `NativeGemm.convBatch` runs: `count` samples of one 1-D/2-D convolution (as `WasmGemm.convBatch`). */
+export interface NativeConvCall {
+  mode: 'forward' | 'adjoint';
+  /** `[C, H, W, kH, kW, sH, sW, pH, pW, dH, dW, Hout, Wout]`, C being all the convolution input side's channels. */
+  geometry: readonly number[];
+  groups: number;
+  /** Channels of the convolution output side per group (Cout / groups). */
+  cOutG: number;
+  count: number;
+  /** The convolution input side `[count, C, H, W]` from `xOffset`: read (forward) or added onto (adjoint). */
+  x: GemmArray;
+  xOffset: number;
+  /** The weight `[Cout, C/groups·kH·kW]` from `wOffset`. */
+  w: GemmArray;
+  wOffset: number;
+  /** The convolution output side `[count, Cout, Hout·Wout]` from `yOffset`: written (forward) or read (adjoint). */
+  y: GemmArray;
+  yOffset: number;
+  /** Forward only: where to leave every sample's columns `[count, C·kH·kW, Hout·Wout]`, or null. */
+  cols: GemmArray | null;
+  /** Forward only: 1 adds onto what y holds, 0 overwrites it. */
+  beta: number;
+  /** Forward only: `[Cout]`, y's starting value per channel (beta is then ignored). */
+  bias?: GemmArray | null;
+  /**
+   * Forward only: also `maxPool(relu(y))` of every sample over 2×2 (`windowRows` 2) or 1×2 windows,
+   * floor mode, into `pooled` `[count, Cout, Hout/windowRows, ⌊Wout/2⌋]` from `offset`, each maximum's
+   * index `ih·Wout + iw` in its plane into `indices`; y holds relu(conv) afterwards.
+   */
+  reluMaxPool?: { pooled: GemmArray; indices: Int32Array; offset: number; windowRows: 1 | 2 } | null;
+}
+
+/** What `NativeGemm.convWeightGrad` runs (as `WasmGemm.convWeightGrad`). */
+export interface NativeConvWeightGradCall {
+  geometry: readonly number[];
+  groups: number;
+  cOutG: number;
+  count: number;
+  /** The conv input `[count, C, H, W]` from `xOffset`; only read when `cols` is null. */
+  x: GemmArray;
+  xOffset: number;
+  /** The columns the forward kept, `[count, C·kH·kW, Hout·Wout]`, or null. */
+  cols: GemmArray | null;
+  /** The output gradient `[count, Cout, Hout·Wout]` from `yOffset`. */
+  y: GemmArray;
+  yOffset: number;
+  /** Written: `[Cout, C/groups·kH·kW]`. */
+  gw: GemmArray;
+  /** Written when given: `[Cout]`. */
+  gb: GemmArray | null;
+}
+
+/** What `NativeGemm.maxPoolReluBackward` runs (as `WasmGemm.maxPoolReluBackward`). */
+export interface NativeMaxPoolReluBackwardCall {
+  channels: number;
+  h: number;
+  w: number;
+  windowRows: 1 | 2;
+  count: number;
+  gradPooled: GemmArray;
+  pooled: GemmArray;
+  indices: Int32Array;
+  /** Written whole: y's gradient `[count, channels, h, w]`. */
+  gradY: GemmArray;
+}
+
+/** What `NativeGemm.adamStep` runs (as `WasmGemm.adamStep`): one Adam update, in place. */
+export interface NativeAdamCall {
+  param: GemmArray;
+  paramOffset: number;
+  /** `count` elements (its length gives `count`). */
+  grad: GemmArray;
+  m: GemmArray;
+  v: GemmArray;
+  sign: number;
+  beta1: number;
+  beta2: number;
+  /** lr / (1 − beta1^step). */
+  stepSize: number;
+  /** √(1 − beta2^step). */
+  bias2Sqrt: number;
+  eps: number;
+}
+
+/** The native backend's kernels; throws at construction where the addon did not load. */
 export class NativeGemm implements Backend {
   readonly name = 'native';
   /** Threads a large GEMM or conv is split across, the caller included. */
@@ -76,82 +150,132 @@ export class NativeGemm implements Backend {
   /** One `gemm` per product, in order (each split over the pool when large enough). */
   readonly gemmBatch: Backend['gemmBatch'] = gemmEach(this.gemm);
 
-  /** Convs run whole in the `conv` capability; the generic path (3-D) makes one sample's columns at a time. */
+  /** The conv engine makes one sample's columns at a time for this backend's GEMMs. */
   readonly prefersBatches: Backend['prefersBatches'] = () => false;
 
+  /** Direct (1×1) convs too: the C++ tasks multiply the input itself, without columns. */
+  readonly runsDirect = true;
+
+  /** Convolutions by `convBatch` and `convWeightGrad`, float32 and float64. */
+  readonly conv: ConvKernels = convKernelsOnTasks(this);
+
+  /** The fused block by `convBatch`'s epilogue and `maxPoolReluBackward`. */
+  readonly convReluMaxPool: ConvReluMaxPoolKernels = convReluMaxPoolOnTasks(this);
+
+  /** Adam by `adamStep`. */
+  readonly optimizer: OptimizerKernels = { adam: (call) => this.adamStep(call) };
+
   /**
-   * 1-D/2-D convolutions, float32 or float64, a sample per task (im2col or col2im and the GEMMs, in
-   * that core's cache); the weight gradient's batch in 8 fixed partitions whose partials are added in
-   * order in float64, so its bits depend on the batch size, not on the thread count.
+   * `count` samples of a 1-D/2-D convolution: forward `y[n] = W·im2col(x[n])` (+ bias, + the fused
+   * ReLU → max-pool), or adjoint `x[n] += col2im(Wᵀ·y[n])`, a sample per task.
+   * @returns false when nothing ran (the arrays are not all one float dtype): take another path
    */
-  readonly conv: ConvKernels = {
-    forward: (call) => this.#convForward(call),
-    adjoint: (call) => this.#convAdjoint(call),
-    weightGrad: (call) => this.#convWeightGrad(call),
-  };
-
-  /** Relu and 2×2 (1×2) max pooling inside the conv's tasks, right after each sample's GEMM, and their backward. */
-  readonly convReluMaxPool: ConvReluMaxPoolKernels = {
-    forward: (call) => this.#convReluMaxPoolForward(call),
-    backward: (call) => this.#convReluMaxPoolBackward(call),
-  };
-
-  /** Adam on float32 or float64 parameters, large ones split over the pool (elementwise: any split, same bits). */
-  readonly optimizer: OptimizerKernels = {
-    adam: (call) => {
-      const { param, paramOffset, grad, m, v, sign, beta1, beta2, stepSize, bias2Sqrt, eps } = call;
-      // prettier-ignore
-      return this.#addon.adamStep(param, paramOffset, grad, m, v, sign, beta1, beta2, stepSize, bias2Sqrt, eps, this.threads);
-    },
-  };
-
-  #convForward({ plan, x, w, y, accumulate, bias, keep }: ConvForwardCall): number {
-    const geometry = planar(plan.geom);
-    if (geometry === null || plan.batch === 0) return 0;
-    const { batch, groups, cOut } = plan;
-    const beta = accumulate ? 1 : 0;
-    // prettier-ignore
-    const ran = this.#addon.convForward(geometry, groups, cOut / groups, batch, x, 0, w, 0, y, 0, keep, beta, bias,
-      null, null, 0, 2, this.threads, this.#minParallelFlops);
-    return ran ? batch : 0;
+  convBatch(call: NativeConvCall): boolean {
+    const { geometry, groups, cOutG, count, x, xOffset, w, wOffset, y, yOffset } = call;
+    if (count <= 0) return true;
+    if (call.mode === 'adjoint') {
+      return this.#addon.convAdjoint(
+        geometry,
+        groups,
+        cOutG,
+        count,
+        x,
+        xOffset,
+        w,
+        wOffset,
+        y,
+        yOffset,
+        this.threads,
+        this.#minParallelFlops,
+      );
+    }
+    const pool = call.reluMaxPool ?? null;
+    return this.#addon.convForward(
+      geometry,
+      groups,
+      cOutG,
+      count,
+      x,
+      xOffset,
+      w,
+      wOffset,
+      y,
+      yOffset,
+      call.cols,
+      call.beta,
+      call.bias ?? null,
+      pool?.pooled ?? null,
+      pool?.indices ?? null,
+      pool?.offset ?? 0,
+      pool?.windowRows ?? 2,
+      this.threads,
+      this.#minParallelFlops,
+    );
   }
 
-  #convAdjoint({ plan, y, w, x }: ConvAdjointCall): number {
-    const geometry = planar(plan.geom);
-    if (geometry === null || plan.batch === 0) return 0;
-    const { batch, groups, cOut } = plan;
-    // prettier-ignore
-    const ran = this.#addon.convAdjoint(geometry, groups, cOut / groups, batch, x, 0, w, 0, y, 0, this.threads,
-      this.#minParallelFlops);
-    return ran ? batch : 0;
+  /**
+   * `gW = Σ_s y[s]·cols[s]ᵀ` per group (and `gb = Σ y` per channel when asked), the batch in 8 fixed
+   * partitions summed in order: the bits depend on the batch size, not on the thread count.
+   * @returns false when nothing ran (mixed dtypes, or an empty batch): take another path
+   */
+  convWeightGrad(call: NativeConvWeightGradCall): boolean {
+    const { geometry, groups, cOutG, count, x, xOffset, cols, y, yOffset, gw, gb } = call;
+    if (count <= 0) return false;
+    return this.#addon.convWeightGrad(
+      geometry,
+      groups,
+      cOutG,
+      count,
+      x,
+      xOffset,
+      cols,
+      y,
+      yOffset,
+      gw,
+      gb,
+      this.threads,
+      this.#minParallelFlops,
+    );
   }
 
-  #convWeightGrad({ plan, x, y, gw, kept, gb }: ConvWeightGradCall): boolean {
-    const geometry = planar(plan.geom);
-    if (geometry === null || plan.batch === 0) return false;
-    const { batch, groups, cOut } = plan;
-    // prettier-ignore
-    return this.#addon.convWeightGrad(geometry, groups, cOut / groups, batch, x, 0, kept, y, 0, gw, gb, this.threads,
-      this.#minParallelFlops);
+  /** The backward of `convBatch`'s `reluMaxPool`, a sample per task; false when the dtypes are mixed. */
+  maxPoolReluBackward(call: NativeMaxPoolReluBackwardCall): boolean {
+    const { channels, h, w, windowRows, count, gradPooled, pooled, indices, gradY } = call;
+    if (count <= 0) return true;
+    return this.#addon.maxPoolReluBackward(
+      channels,
+      h,
+      w,
+      windowRows,
+      count,
+      gradPooled,
+      pooled,
+      indices,
+      gradY,
+      this.threads,
+    );
   }
 
-  #convReluMaxPoolForward({ plan, x, w, bias, y, keep, pooled, indices }: ConvReluMaxPoolCall): number {
-    const geometry = planar(plan.geom);
-    if (geometry === null || plan.batch === 0) return 0;
-    const { batch, groups, cOut } = plan;
-    const windowRows = plan.geom.outputSize.length === 2 ? 2 : 1;
-    // prettier-ignore
-    const ran = this.#addon.convForward(geometry, groups, cOut / groups, batch, x, 0, w, 0, y, 0, keep, 0, bias,
-      pooled, indices, 0, windowRows, this.threads, this.#minParallelFlops);
-    return ran ? batch : 0;
-  }
-
-  #convReluMaxPoolBackward({ plan, gradPooled, pooled, indices, gradY }: ConvReluMaxPoolBackwardCall): boolean {
-    const geometry = planar(plan.geom);
-    if (geometry === null) return false;
-    const windowRows = plan.geom.outputSize.length === 2 ? 2 : 1;
-    // prettier-ignore
-    return this.#addon.maxPoolReluBackward(plan.cOut, geometry[11]!, geometry[12]!, windowRows, plan.batch,
-      gradPooled, pooled, indices, gradY, this.threads);
+  /**
+   * One Adam update without weight decay or AMSGrad, with the bits of `@torchlet/layers`' JS loop
+   * (float64 arithmetic in the same order, moments rounded to the parameter's dtype when stored).
+   * @returns false when the arrays are not all one float dtype: take the JS loop
+   */
+  adamStep(call: NativeAdamCall): boolean {
+    const { param, paramOffset, grad, m, v, sign, beta1, beta2, stepSize, bias2Sqrt, eps } = call;
+    return this.#addon.adamStep(
+      param,
+      paramOffset,
+      grad,
+      m,
+      v,
+      sign,
+      beta1,
+      beta2,
+      stepSize,
+      bias2Sqrt,
+      eps,
+      this.threads,
+    );
   }
 }

@@ -1,0 +1,246 @@
+/**
+ * Conv capabilities on a backend that runs convolutions as tasks over planar samples (the WebAssembly
+ * and the native backends): `convBatch` runs `count` samples of a 1-D/2-D convolution (forward, with
+ * the fused relu → max-pool epilogue when asked, or adjoint), `convWeightGrad` a weight gradient over
+ * a batch, `maxPoolReluBackward` the epilogue's backward. Each returns false when it declines (a dtype
+ * it does not run, no room). This turns a `ConvPlan` call into those tasks: the planar geometry, and
+ * the samples in chunks whose columns fit `chunkSamples` (all at once when the columns are kept).
+ */
+import type { GemmArray } from '../gemm.js';
+import type {
+  ConvAdjointCall,
+  ConvForwardCall,
+  ConvKernels,
+  ConvReluMaxPoolBackwardCall,
+  ConvReluMaxPoolCall,
+  ConvReluMaxPoolKernels,
+  ConvWeightGradCall,
+} from '../seam.js';
+import { chunkSamples, planar } from './plan.js';
+
+/** A backend's planar conv tasks (see the module comment). */
+export interface ConvTasks {
+  /** Whether the tasks take direct plans (1×1, stride 1, no padding: the columns are the input itself). */
+  readonly runsDirect?: boolean;
+  convBatch(call: ConvBatchTask): boolean;
+  convWeightGrad(call: WeightGradTask): boolean;
+  maxPoolReluBackward(call: PoolBackwardTask): boolean;
+}
+
+/** The `conv` capability of a backend with these tasks. */
+export function convKernelsOnTasks(tasks: ConvTasks): ConvKernels {
+  return {
+    forward: (call) => forward(tasks, call),
+    adjoint: (call) => adjoint(tasks, call),
+    weightGrad: (call) => weightGrad(tasks, call),
+  };
+}
+
+/** The `convReluMaxPool` capability of a backend with these tasks. */
+export function convReluMaxPoolOnTasks(tasks: ConvTasks): ConvReluMaxPoolKernels {
+  return {
+    forward: (call) => reluMaxPoolForward(tasks, call),
+    backward: (call) => reluMaxPoolBackward(tasks, call),
+  };
+}
+
+/** `count` samples of one 1-D/2-D convolution, as `ConvTasks.convBatch` takes them. */
+export interface ConvBatchTask {
+  mode: 'forward' | 'adjoint';
+  /** `[C, H, W, kH, kW, sH, sW, pH, pW, dH, dW, Hout, Wout]`, C being all the convolution input side's channels. */
+  geometry: readonly number[];
+  groups: number;
+  /** Channels of the convolution output side per group (Cout / groups). */
+  cOutG: number;
+  count: number;
+  /** The convolution input side `[count, C, H, W]` from `xOffset`: read (forward) or added onto (adjoint). */
+  x: GemmArray;
+  xOffset: number;
+  /** The weight `[Cout, C/groups·kH·kW]` from `wOffset`. */
+  w: GemmArray;
+  wOffset: number;
+  /** The convolution output side `[count, Cout, Hout·Wout]` from `yOffset`: written (forward) or read (adjoint). */
+  y: GemmArray;
+  yOffset: number;
+  /** Forward only: where to leave every sample's columns `[count, C·kH·kW, Hout·Wout]`, or null. */
+  cols: GemmArray | null;
+  /** Forward only: 1 adds onto what y holds, 0 overwrites it. */
+  beta: number;
+  /** Forward only: `[Cout]`, y's starting value per channel instead of what it holds (beta is then ignored). */
+  bias?: GemmArray | null;
+  /**
+   * Forward only: also `maxPool(relu(y))` of every sample over 2×2 windows (`windowRows` 2, as
+   * `maxPool2d(relu(y), 2)`) or 1×2 (`windowRows` 1, a 1-D conv: `maxPool1d(relu(y), 2)`), floor mode,
+   * written from `offset` into `pooled` `[count, Cout, Hout/windowRows, ⌊Wout/2⌋]`, with each maximum's
+   * index `ih·Wout + iw` in its plane into `indices` (same shape). y is then not copied out unless it
+   * is resident (WebAssembly): pass a resident y to keep it, or any array of the right length to drop it.
+   */
+  reluMaxPool?: { pooled: Float32Array; indices: Int32Array; offset: number; windowRows: 1 | 2 } | null;
+}
+
+/** The weight (and bias) gradient over `count` samples, as `ConvTasks.convWeightGrad` takes it. */
+export interface WeightGradTask {
+  /** As `ConvBatchTask.geometry`. */
+  geometry: readonly number[];
+  groups: number;
+  cOutG: number;
+  count: number;
+  /** The conv input `[count, C, H, W]` from `xOffset`; only read when `cols` is null. */
+  x: GemmArray;
+  xOffset: number;
+  /** The columns the forward kept, `[count, C·kH·kW, Hout·Wout]` (used in place when resident), or null. */
+  cols: GemmArray | null;
+  /** The output gradient `[count, Cout, Hout·Wout]` from `yOffset`. */
+  y: GemmArray;
+  yOffset: number;
+  /** Written: `[Cout, C/groups·kH·kW]`. */
+  gw: GemmArray;
+  /** Written when given: `[Cout]`. */
+  gb: GemmArray | null;
+}
+
+/** The backward of `convBatch`'s `reluMaxPool` for `count` samples, as `ConvTasks.maxPoolReluBackward` takes it. */
+export interface PoolBackwardTask {
+  /** Planes per sample and their size: y is `[count, channels, h, w]`. */
+  channels: number;
+  h: number;
+  w: number;
+  /** The windows' rows: 2 (2×2) or 1 (1×2, h = 1). */
+  windowRows: 1 | 2;
+  count: number;
+  /** `[count, channels, h/windowRows, ⌊w/2⌋]` each: the pooled output's gradient, the pooled output, and the indices the forward wrote. */
+  gradPooled: Float32Array;
+  pooled: Float32Array;
+  indices: Int32Array;
+  /** Written whole: y's gradient `[count, channels, h, w]`. */
+  gradY: Float32Array;
+}
+
+/**
+ * Runs `run(done, count)` on chunks of `chunk` samples from the first until one returns false.
+ * @returns the samples run
+ */
+function inChunks(batch: number, chunk: number, run: (done: number, count: number) => boolean): number {
+  let done = 0;
+  for (; done < batch; done += chunk) if (!run(done, Math.min(chunk, batch - done))) break;
+  return Math.min(done, batch);
+}
+
+/** `conv.forward`: samples in chunks whose columns fit (all at once when kept), until one is declined. */
+function forward(tasks: ConvTasks, { plan, x, w, y, accumulate, bias, keep }: ConvForwardCall): number {
+  const geometry = plan.direct && tasks.runsDirect !== true ? null : planar(plan.geom);
+  if (geometry === null) return 0;
+  const { batch, groups, cIn, cOut, inPositions, outPositions, kernelVolume } = plan;
+  const sampleCols = cIn * kernelVolume * outPositions;
+  return inChunks(batch, keep ? batch : chunkSamples(batch, sampleCols), (done, count) =>
+    tasks.convBatch({
+      mode: 'forward',
+      geometry,
+      groups,
+      cOutG: cOut / groups,
+      count,
+      x,
+      xOffset: done * cIn * inPositions,
+      w,
+      wOffset: 0,
+      y,
+      yOffset: done * cOut * outPositions,
+      cols: keep ? keep.subarray(done * sampleCols) : null,
+      beta: accumulate || bias !== null ? 1 : 0,
+      bias,
+    }),
+  );
+}
+
+/** `conv.adjoint`: samples in chunks whose columns fit, until one is declined. */
+function adjoint(tasks: ConvTasks, { plan, y, w, x }: ConvAdjointCall): number {
+  const geometry = plan.direct && tasks.runsDirect !== true ? null : planar(plan.geom);
+  if (geometry === null) return 0;
+  const { batch, groups, cIn, cOut, inPositions, outPositions, kernelVolume } = plan;
+  return inChunks(batch, chunkSamples(batch, cIn * kernelVolume * outPositions), (done, count) =>
+    tasks.convBatch({
+      mode: 'adjoint',
+      geometry,
+      groups,
+      cOutG: cOut / groups,
+      count,
+      x,
+      xOffset: done * cIn * inPositions,
+      w,
+      wOffset: 0,
+      y,
+      yOffset: done * cOut * outPositions,
+      cols: null,
+      beta: 0,
+    }),
+  );
+}
+
+/** `conv.weightGrad`: the whole batch at once (the backend sums it in fixed partitions). */
+function weightGrad(tasks: ConvTasks, { plan, x, y, gw, kept, gb }: ConvWeightGradCall): boolean {
+  const geometry = plan.direct && tasks.runsDirect !== true ? null : planar(plan.geom);
+  if (geometry === null) return false;
+  return tasks.convWeightGrad({
+    geometry,
+    groups: plan.groups,
+    cOutG: plan.cOut / plan.groups,
+    count: plan.batch,
+    x,
+    xOffset: 0,
+    cols: kept,
+    y,
+    yOffset: 0,
+    gw,
+    gb,
+  });
+}
+
+/** `convReluMaxPool.forward`: the conv forward with the epilogue in its tasks, chunked as `forward`. */
+function reluMaxPoolForward(tasks: ConvTasks, call: ConvReluMaxPoolCall): number {
+  const { plan, x, w, bias, y, keep, pooled, indices } = call;
+  const geometry = planar(plan.geom);
+  if (geometry === null) return 0;
+  const { batch, groups, cIn, cOut, inPositions, outPositions, kernelVolume } = plan;
+  const windowRows = plan.geom.outputSize.length === 2 ? 2 : 1;
+  const perSample = cOut * Math.floor(geometry[11]! / windowRows) * (geometry[12]! >> 1);
+  const sampleCols = cIn * kernelVolume * outPositions;
+  return inChunks(batch, keep ? batch : chunkSamples(batch, sampleCols), (done, count) =>
+    tasks.convBatch({
+      mode: 'forward',
+      geometry,
+      groups,
+      cOutG: cOut / groups,
+      count,
+      x,
+      xOffset: done * cIn * inPositions,
+      w,
+      wOffset: 0,
+      y,
+      yOffset: done * cOut * outPositions,
+      cols: keep ? keep.subarray(done * sampleCols) : null,
+      beta: 0,
+      bias,
+      reluMaxPool: { pooled, indices, offset: done * perSample, windowRows },
+    }),
+  );
+}
+
+/** `convReluMaxPool.backward`, a sample per task. */
+function reluMaxPoolBackward(
+  tasks: ConvTasks,
+  { plan, gradPooled, pooled, indices, gradY }: ConvReluMaxPoolBackwardCall,
+): boolean {
+  const size = plan.geom.outputSize;
+  const windowRows = size.length === 2 ? 2 : 1;
+  return tasks.maxPoolReluBackward({
+    channels: plan.cOut,
+    h: windowRows === 2 ? size[0]! : 1,
+    w: size[size.length - 1]!,
+    windowRows,
+    count: plan.batch,
+    gradPooled,
+    pooled,
+    indices,
+    gradY,
+  });
+}
