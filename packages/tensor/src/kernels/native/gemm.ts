@@ -9,9 +9,15 @@
  * results are bit-identical for any thread count.
  */
 import { rangeError } from '../../errors.js';
-import { convKernelsOnTasks, convReluMaxPoolOnTasks } from '../conv/tasks.js';
-import { checkGemmArgs, gemmEach, jsGemm, type Gemm, type GemmArray } from '../gemm.js';
-import type { Backend, ConvKernels, ConvReluMaxPoolKernels, OptimizerKernels } from '../seam.js';
+import {
+  convKernelsOnTasks,
+  convReluMaxPoolOnTasks,
+  type ConvBatchTask,
+  type PoolBackwardTask,
+  type WeightGradTask,
+} from '../conv/tasks.js';
+import { checkGemmArgs, gemmEach, jsGemm, type Gemm } from '../gemm.js';
+import type { AdamStepCall, Backend, ConvKernels, ConvReluMaxPoolKernels, OptimizerKernels } from '../seam.js';
 import { loadNative, type NativeAddon } from './loader.js';
 
 // Below this many flops (2·m·n·k) a GEMM (or a whole conv call) stays on the calling thread. Measured
@@ -25,90 +31,6 @@ export interface NativeGemmOptions {
   threads?: number;
   /** Smallest product, in flops, that is split across threads (tests pass 0 to split tiny ones). */
   minParallelFlops?: number;
-}
-
-/** What `NativeGemm.convBatch` runs: `count` samples of one 1-D/2-D convolution (as `WasmGemm.convBatch`). */
-export interface NativeConvCall {
-  mode: 'forward' | 'adjoint';
-  /** `[C, H, W, kH, kW, sH, sW, pH, pW, dH, dW, Hout, Wout]`, C being all the convolution input side's channels. */
-  geometry: readonly number[];
-  groups: number;
-  /** Channels of the convolution output side per group (Cout / groups). */
-  cOutG: number;
-  count: number;
-  /** The convolution input side `[count, C, H, W]` from `xOffset`: read (forward) or added onto (adjoint). */
-  x: GemmArray;
-  xOffset: number;
-  /** The weight `[Cout, C/groups·kH·kW]` from `wOffset`. */
-  w: GemmArray;
-  wOffset: number;
-  /** The convolution output side `[count, Cout, Hout·Wout]` from `yOffset`: written (forward) or read (adjoint). */
-  y: GemmArray;
-  yOffset: number;
-  /** Forward only: where to leave every sample's columns `[count, C·kH·kW, Hout·Wout]`, or null. */
-  cols: GemmArray | null;
-  /** Forward only: 1 adds onto what y holds, 0 overwrites it. */
-  beta: number;
-  /** Forward only: `[Cout]`, y's starting value per channel (beta is then ignored). */
-  bias?: GemmArray | null;
-  /**
-   * Forward only: also `maxPool(relu(y))` of every sample over 2×2 (`windowRows` 2) or 1×2 windows,
-   * floor mode, into `pooled` `[count, Cout, Hout/windowRows, ⌊Wout/2⌋]` from `offset`, each maximum's
-   * index `ih·Wout + iw` in its plane into `indices`; y holds relu(conv) afterwards.
-   */
-  reluMaxPool?: { pooled: GemmArray; indices: Int32Array; offset: number; windowRows: 1 | 2 } | null;
-}
-
-/** What `NativeGemm.convWeightGrad` runs (as `WasmGemm.convWeightGrad`). */
-export interface NativeConvWeightGradCall {
-  geometry: readonly number[];
-  groups: number;
-  cOutG: number;
-  count: number;
-  /** The conv input `[count, C, H, W]` from `xOffset`; only read when `cols` is null. */
-  x: GemmArray;
-  xOffset: number;
-  /** The columns the forward kept, `[count, C·kH·kW, Hout·Wout]`, or null. */
-  cols: GemmArray | null;
-  /** The output gradient `[count, Cout, Hout·Wout]` from `yOffset`. */
-  y: GemmArray;
-  yOffset: number;
-  /** Written: `[Cout, C/groups·kH·kW]`. */
-  gw: GemmArray;
-  /** Written when given: `[Cout]`. */
-  gb: GemmArray | null;
-}
-
-/** What `NativeGemm.maxPoolReluBackward` runs (as `WasmGemm.maxPoolReluBackward`). */
-export interface NativeMaxPoolReluBackwardCall {
-  channels: number;
-  h: number;
-  w: number;
-  windowRows: 1 | 2;
-  count: number;
-  gradPooled: GemmArray;
-  pooled: GemmArray;
-  indices: Int32Array;
-  /** Written whole: y's gradient `[count, channels, h, w]`. */
-  gradY: GemmArray;
-}
-
-/** What `NativeGemm.adamStep` runs (as `WasmGemm.adamStep`): one Adam update, in place. */
-export interface NativeAdamCall {
-  param: GemmArray;
-  paramOffset: number;
-  /** `count` elements (its length gives `count`). */
-  grad: GemmArray;
-  m: GemmArray;
-  v: GemmArray;
-  sign: number;
-  beta1: number;
-  beta2: number;
-  /** lr / (1 − beta1^step). */
-  stepSize: number;
-  /** √(1 − beta2^step). */
-  bias2Sqrt: number;
-  eps: number;
 }
 
 /** The native backend's kernels; throws at construction where the addon did not load. */
@@ -170,7 +92,7 @@ export class NativeGemm implements Backend {
    * ReLU → max-pool), or adjoint `x[n] += col2im(Wᵀ·y[n])`, a sample per task.
    * @returns false when nothing ran (the arrays are not all one float dtype): take another path
    */
-  convBatch(call: NativeConvCall): boolean {
+  convBatch(call: ConvBatchTask): boolean {
     const { geometry, groups, cOutG, count, x, xOffset, w, wOffset, y, yOffset } = call;
     if (count <= 0) return true;
     if (call.mode === 'adjoint') {
@@ -218,7 +140,7 @@ export class NativeGemm implements Backend {
    * partitions summed in order: the bits depend on the batch size, not on the thread count.
    * @returns false when nothing ran (mixed dtypes, or an empty batch): take another path
    */
-  convWeightGrad(call: NativeConvWeightGradCall): boolean {
+  convWeightGrad(call: WeightGradTask): boolean {
     const { geometry, groups, cOutG, count, x, xOffset, cols, y, yOffset, gw, gb } = call;
     if (count <= 0) return false;
     return this.#addon.convWeightGrad(
@@ -239,7 +161,7 @@ export class NativeGemm implements Backend {
   }
 
   /** The backward of `convBatch`'s `reluMaxPool`, a sample per task; false when the dtypes are mixed. */
-  maxPoolReluBackward(call: NativeMaxPoolReluBackwardCall): boolean {
+  maxPoolReluBackward(call: PoolBackwardTask): boolean {
     const { channels, h, w, windowRows, count, gradPooled, pooled, indices, gradY } = call;
     if (count <= 0) return true;
     return this.#addon.maxPoolReluBackward(
@@ -261,7 +183,7 @@ export class NativeGemm implements Backend {
    * (float64 arithmetic in the same order, moments rounded to the parameter's dtype when stored).
    * @returns false when the arrays are not all one float dtype: take the JS loop
    */
-  adamStep(call: NativeAdamCall): boolean {
+  adamStep(call: AdamStepCall): boolean {
     const { param, paramOffset, grad, m, v, sign, beta1, beta2, stepSize, bias2Sqrt, eps } = call;
     return this.#addon.adamStep(
       param,
