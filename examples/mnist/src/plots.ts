@@ -64,21 +64,26 @@ export function writePlots(
   // fraction of the epoch each batch ends.
   let smooth = NaN;
   const smoothed = result.lossCurve.map((v) => (smooth = Number.isNaN(smooth) ? v : 0.95 * smooth + 0.05 * v));
+  const at = epochs.map((e) => e.epoch);
   write(
     'loss.png',
     visualize.lineChart(
       [
-        { name: 'batch loss (smoothed)', x: smoothed.map((_, i) => (i + 1) / perEpoch), y: smoothed },
-        { name: 'epoch mean', x: epochs.map((e) => e.epoch), y: epochs.map((e) => e.trainLoss) },
+        { name: 'train, per batch (smoothed)', x: smoothed.map((_, i) => (i + 1) / perEpoch), y: smoothed },
+        { name: 'train, epoch mean', x: at, y: epochs.map((e) => e.trainLoss) },
+        { name: 'test', x: at, y: epochs.map((e) => e.testLoss) },
       ],
-      { title: 'training loss', xLabel: 'epoch', yLabel: 'cross-entropy', yMin: 0 },
+      { title: 'loss', xLabel: 'epoch', yLabel: 'cross-entropy', yMin: 0 },
     ),
   );
   write(
     'accuracy.png',
     visualize.lineChart(
-      [{ name: 'test accuracy', x: epochs.map((e) => e.epoch), y: epochs.map((e) => 100 * e.testAccuracy) }],
-      { title: 'test accuracy', xLabel: 'epoch', yLabel: 'accuracy (%)' },
+      [
+        { name: 'train (during the epoch)', x: at, y: epochs.map((e) => 100 * e.trainAccuracy) },
+        { name: 'test (after the epoch)', x: at, y: epochs.map((e) => 100 * e.testAccuracy) },
+      ],
+      { title: 'accuracy', xLabel: 'epoch', yLabel: 'accuracy (%)' },
     ),
   );
   return written;

@@ -13,6 +13,10 @@ export interface EpochReport {
   epoch: number;
   /** Mean training loss over the epoch. */
   trainLoss: number;
+  /** Fraction of the epoch's training images classified correctly as they were trained on (dropout on). */
+  trainAccuracy: number;
+  /** Mean cross-entropy on the test set after the epoch. */
+  testLoss: number;
   testAccuracy: number;
   seconds: number;
   imagesPerSecond: number;
@@ -67,8 +71,11 @@ export function trainMnist(
     let batch = 0;
     let running = NaN;
     let total = 0;
+    let correct = 0;
     for (const [x, y] of loader) {
-      const loss = F.crossEntropy(model.forward(x), y);
+      const output = model.forward(x);
+      correct += countEqual(argmax(output.data, 1), y);
+      const loss = F.crossEntropy(output, y);
       optimizer.zeroGrad();
       loss.backward();
       optimizer.step();
@@ -82,10 +89,13 @@ export function trainMnist(
       hooks.onBatch?.(++batch, images, running, value);
     }
     const seconds = (performance.now() - start) / 1000;
+    const test = evaluate(model, data.test);
     const report: EpochReport = {
       epoch,
       trainLoss: total / images,
-      testAccuracy: evaluate(model, data.test),
+      trainAccuracy: correct / images,
+      testLoss: test.loss,
+      testAccuracy: test.accuracy,
       seconds,
       imagesPerSecond: images / seconds,
     };
@@ -95,18 +105,24 @@ export function trainMnist(
   return { model, lossCurve, epochs, testAccuracy: epochs[epochs.length - 1]!.testAccuracy };
 }
 
-/** Fraction of `dataset` the model classifies correctly (eval mode, no graph). */
-export function evaluate(model: LeNet5 | WideCnn, dataset: BatchDataset, batchSize = 250): number {
+/** Fraction of `dataset` the model classifies correctly, and its mean cross-entropy (eval mode, no graph). */
+export function evaluate(
+  model: LeNet5 | WideCnn,
+  dataset: BatchDataset,
+  batchSize = 250,
+): { accuracy: number; loss: number } {
   model.eval();
   let correct = 0;
+  let loss = 0;
   noGrad(() => {
     for (let start = 0; start < dataset.length; start += batchSize) {
       const [x, y] = dataset.getBatch(range(Math.min(batchSize, dataset.length - start), start));
-      const predicted = argmax(model.forward(new Variable(x)).data, 1);
-      correct += countEqual(predicted, y);
+      const output = model.forward(new Variable(x));
+      correct += countEqual(argmax(output.data, 1), y);
+      loss += F.crossEntropy(output, y, { reduction: 'sum' }).item();
     }
   });
-  return correct / dataset.length;
+  return { accuracy: correct / dataset.length, loss: loss / dataset.length };
 }
 
 function countEqual(a: Tensor, b: Tensor): number {

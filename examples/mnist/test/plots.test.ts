@@ -23,6 +23,8 @@ const testSet = {
 const epochs: EpochReport[] = [1, 2, 3].map((epoch) => ({
   epoch,
   trainLoss: 1 / epoch,
+  trainAccuracy: 0.75 + epoch / 100,
+  testLoss: 1.2 / epoch,
   testAccuracy: 0.8 + epoch / 100,
   seconds: 1,
   imagesPerSecond: 1,

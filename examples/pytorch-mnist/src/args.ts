@@ -2,7 +2,7 @@ import { parseFlags } from '@torchlet/layers/node';
 
 export { UsageError } from '@torchlet/layers/node';
 
-/** main.py's argparse flags, camelCased; `--limit` (train on the first N images) is ours. */
+/** main.py's argparse flags, camelCased; `--limit` and `--test-limit` (use the first N images) are ours. */
 export interface Args {
   batchSize: number;
   testBatchSize: number;
@@ -13,6 +13,7 @@ export interface Args {
   logInterval: number;
   saveModel: boolean;
   limit: number;
+  testLimit: number;
 }
 
 export const DEFAULTS: Args = {
@@ -25,10 +26,11 @@ export const DEFAULTS: Args = {
   logInterval: 0,
   saveModel: false,
   limit: 0,
+  testLimit: 0,
 };
 
 const USAGE =
-  'usage: pnpm pytorch-mnist [--epochs 3] [--limit N] [--batch-size 64] [--test-batch-size 1000] [--lr 1.0] ' +
+  'usage: pnpm pytorch-mnist [--epochs 3] [--limit N] [--test-limit N] [--batch-size 64] [--test-batch-size 1000] [--lr 1.0] ' +
   '[--gamma 0.7] [--seed 1] [--log-interval 0] [--save-model]';
 
 /** Parses `--name value` / `--name=value`; unknown flags and bad values are errors naming the flag. */
@@ -45,6 +47,7 @@ export function parseArgs(argv: readonly string[]): Args {
       logInterval: { type: 'int', default: DEFAULTS.logInterval, min: 0 },
       saveModel: { type: 'boolean' },
       limit: { type: 'int', default: DEFAULTS.limit, min: 0 },
+      testLimit: { type: 'int', default: DEFAULTS.testLimit, min: 0 },
     },
     USAGE,
   );

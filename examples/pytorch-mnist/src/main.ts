@@ -84,6 +84,15 @@ function test(model: Net, testLoader: DataLoader<[Tensor, number]>): { loss: num
   return { loss: testLoss, accuracy: correct / n };
 }
 
+/** The first `limit` samples of `dataset` (all of them for 0). */
+function firstN(dataset: Dataset<[Tensor, number]>, limit: number): Dataset<[Tensor, number]> {
+  if (limit <= 0 || limit >= dataset.length) return dataset;
+  return new Subset(
+    dataset,
+    Int32Array.from({ length: limit }, (_, i) => i),
+  );
+}
+
 function main(): void {
   const args = parseArgs(process.argv.slice(2));
   manualSeed(args.seed); // torch.manual_seed(args.seed)
@@ -91,15 +100,10 @@ function main(): void {
 
   // transform = ToTensor() + Normalize((0.1307,), (0.3081,)): MnistDataset's defaults
   const { train: dataset1, test: dataset2 } = mnistDatasets();
-  const trainSet: Dataset<[Tensor, number]> =
-    args.limit > 0 && args.limit < dataset1.length
-      ? new Subset(
-          dataset1,
-          Int32Array.from({ length: args.limit }, (_, i) => i),
-        )
-      : dataset1;
+  const trainSet = firstN(dataset1, args.limit);
+  const testSet = firstN(dataset2, args.testLimit);
   const trainLoader = new DataLoader(trainSet, { batchSize: args.batchSize, shuffle: true });
-  const testLoader = new DataLoader(dataset2, { batchSize: args.testBatchSize });
+  const testLoader = new DataLoader(testSet, { batchSize: args.testBatchSize });
 
   const model = new Net();
   const optimizer = new Adadelta(model.parameters(), { lr: args.lr });

@@ -95,10 +95,20 @@ export {
 export {
   MaxPool1d,
   MaxPool2d,
+  MaxPool3d,
+  MaxPoolNd,
   AvgPool1d,
   AvgPool2d,
+  AvgPool3d,
+  AvgPoolNd,
+  AdaptiveAvgPool1d,
   AdaptiveAvgPool2d,
+  AdaptiveAvgPool3d,
+  AdaptiveAvgPoolNd,
+  AdaptiveMaxPool1d,
   AdaptiveMaxPool2d,
+  AdaptiveMaxPool3d,
+  AdaptiveMaxPoolNd,
   type MaxPoolModuleOptions,
   type AvgPoolModuleOptions,
 } from './nn/modules/pool.js';
@@ -140,6 +150,7 @@ export {
   type InstanceNormModuleOptions,
 } from './nn/modules/norm.js';
 export { Sequential } from './nn/modules/sequential.js';
+export { clipGradNorm_, clipGradValue_, type ClipGradNormOptions } from './nn/clip-grad.js';
 export {
   L1Loss,
   MSELoss,

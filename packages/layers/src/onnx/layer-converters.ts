@@ -97,15 +97,9 @@ const convReluMaxPool: OnnxConverter = (call) => {
   );
 };
 
-/**
- * The pooled axes of a plan: one for a 1-D pool (`[N, C, L]` or `[C, L]`; the plan's rows are then a
- * single unit window) or two. A rank-3 input with unit rows is read as a batched 1-D pool, which is
- * also right for an unbatched 2-D pool whose windows are one row high.
- */
+/** The pooled axes of a plan, outermost first. */
 function pooledAxes(plan: PoolPlan): AxisWindows[] {
-  const r = plan.rows;
-  const unit = r.inSize === 1 && r.outSize === 1 && r.start[0] === 0 && r.end[0] === 1;
-  return unit && plan.inputShape.length <= 3 ? [plan.cols] : [plan.rows, plan.cols];
+  return plan.axes.slice();
 }
 
 /** Each pooled axis as ONNX attributes, or a ShapeError naming the op when a window pattern has no ONNX form. */

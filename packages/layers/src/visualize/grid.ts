@@ -1,7 +1,8 @@
 import { Variable } from '@torchlet/autograd';
 import { formatShape, rangeError, shapeError, Tensor, typeError } from '@torchlet/tensor';
-import { textWidth } from './font.js';
-import { createImage, drawText, fillRect, type Color, type RgbaImage } from './image.js';
+import { GLYPH_HEIGHT, textWidth } from './font.js';
+import { niceTicks } from './line-chart.js';
+import { createImage, drawLine, drawText, fillRect, type Color, type RgbaImage } from './image.js';
 
 export interface GridOptions {
   /** Screen pixels per value. Default: enough for tiles of about 48 px (28×28 maps ×2, 5×5 filters ×10). */
@@ -19,6 +20,11 @@ export interface GridOptions {
   title?: string;
   /** Pixels between tiles. Default 6. */
   gap?: number;
+  /**
+   * A gray bar under the grid that maps shades to values, with round numbers on it (`'all'`), or
+   * a note that every tile has its own range (`'each'`). Default true.
+   */
+  valueScale?: boolean;
 }
 
 const TEXT: Color = [20, 20, 20];
@@ -63,6 +69,55 @@ interface Tiles {
   defaultColumns: number;
 }
 
+const SCALE_BAR = 10;
+const SCALE_MIN_WIDTH = 160;
+const SCALE_MAX_WIDTH = 320;
+
+/**
+ * The value scale of a grid drawn with one range: a bar from black (`lo`) to white (`hi`) with
+ * round values marked under it, so a shade reads as a number.
+ */
+function drawValueScale(img: RgbaImage, x0: number, y0: number, barW: number, lo: number, hi: number): void {
+  fillRect(img, x0, y0, barW + 2, SCALE_BAR + 2, BORDER);
+  for (let i = 0; i < barW; i++) {
+    const g = Math.round((255 * i) / Math.max(1, barW - 1));
+    fillRect(img, x0 + 1 + i, y0 + 1, 1, SCALE_BAR, [g, g, g]);
+  }
+  if (!(hi > lo)) {
+    // One value everywhere: every tile is black; say which value that is.
+    drawText(img, `all ${formatValue(lo)}`, x0, y0 + SCALE_BAR + 5, TEXT);
+    return;
+  }
+  // The ends carry the exact range; round values in between, where their labels fit.
+  const at = (v: number) => Math.round(x0 + 1 + ((v - lo) / (hi - lo)) * (barW - 1));
+  const y = y0 + SCALE_BAR + 5;
+  const loLabel = formatValue(lo);
+  const hiLabel = formatValue(hi);
+  const taken: [number, number][] = [
+    [x0, x0 + textWidth(loLabel)],
+    [x0 + barW + 2 - textWidth(hiLabel), x0 + barW + 2],
+  ];
+  drawText(img, loLabel, taken[0]![0], y, TEXT);
+  drawText(img, hiLabel, taken[1]![0], y, TEXT);
+  for (const v of [lo, hi]) drawLine(img, at(v), y0 + SCALE_BAR + 1, at(v), y0 + SCALE_BAR + 3, TEXT);
+  const { ticks, decimals } = niceTicks(lo, hi, Math.max(2, Math.floor(barW / 45)));
+  for (const v of ticks) {
+    if (v <= lo || v >= hi) continue;
+    const x = at(v);
+    const label = v.toFixed(decimals);
+    const span: [number, number] = [x - textWidth(label) / 2 - 4, x + textWidth(label) / 2 + 4];
+    if (taken.some(([a, b]) => span[0] < b && span[1] > a)) continue;
+    taken.push(span);
+    drawLine(img, x, y0 + SCALE_BAR + 1, x, y0 + SCALE_BAR + 3, TEXT);
+    drawText(img, label, Math.round(x - textWidth(label) / 2), y, TEXT);
+  }
+}
+
+/** A value short enough for a label: 3 significant digits. */
+function formatValue(v: number): string {
+  return Number.isFinite(v) ? String(Number(v.toPrecision(3))) : String(v);
+}
+
 /** Lays `tiles` out in a labelled grid, each tile a gray-scale picture of its values. */
 function drawGrid(op: string, tiles: Tiles, options: GridOptions, defaultNormalize: 'all' | 'each'): RgbaImage {
   if (options === null || typeof options !== 'object') throw typeError(op, 'options must be an object');
@@ -72,6 +127,8 @@ function drawGrid(op: string, tiles: Tiles, options: GridOptions, defaultNormali
   const gap = options.gap ?? 6;
   const normalize = options.normalize ?? defaultNormalize;
   const labels = options.labels ?? true;
+  const valueScale = options.valueScale ?? true;
+  if (typeof valueScale !== 'boolean') throw typeError(op, `valueScale must be a boolean, got ${typeof valueScale}`);
   for (const [name, v, min] of [
     ['scale', scale, 1],
     ['columns', columns, 1],
@@ -89,14 +146,23 @@ function drawGrid(op: string, tiles: Tiles, options: GridOptions, defaultNormali
   const cellW = Math.max(tileW + 2, longest) + gap;
   const cellH = tileH + 2 + labelH + gap;
   const titleH = options.title ? 7 * 2 + 8 : 0;
+  const [allLo, allHi] = minMax(values);
+  const scaleNote = normalize === 'each' ? 'shades: each tile from its min (dark) to its max (light)' : '';
+  const scaleH = valueScale ? SCALE_BAR + 6 + GLYPH_HEIGHT + MARGIN : 0;
   const width = Math.max(
     MARGIN * 2 + columns * cellW - gap,
     options.title ? textWidth(options.title, 2) + MARGIN * 2 : 0,
+    valueScale ? (scaleNote ? textWidth(scaleNote) : SCALE_MIN_WIDTH) + MARGIN * 2 : 0,
   );
-  const img = createImage(width, MARGIN * 2 + titleH + rows * cellH - gap);
+  const gridBottom = MARGIN + titleH + rows * cellH - gap;
+  const img = createImage(width, gridBottom + MARGIN + scaleH);
   if (options.title) drawText(img, options.title, MARGIN, MARGIN, TEXT, 2);
+  if (valueScale) {
+    const y = gridBottom + MARGIN;
+    if (scaleNote) drawText(img, scaleNote, MARGIN, y + 2, TEXT);
+    else drawValueScale(img, MARGIN, y, Math.min(width - MARGIN * 2, SCALE_MAX_WIDTH), allLo, allHi);
+  }
   const per = h * w;
-  const [allLo, allHi] = minMax(values);
   for (let t = 0; t < count; t++) {
     const [lo, hi] = normalize === 'all' ? [allLo, allHi] : minMax(values, t * per, (t + 1) * per);
     const tile = Float64Array.from({ length: per }, (_, i) => values[t * per + i]!);

@@ -58,10 +58,31 @@ export function niceTicks(lo: number, hi: number, count = 5): { ticks: number[];
   return { ticks, decimals };
 }
 
+const LEGEND_ROW = GLYPH_HEIGHT + 6;
+
+/** Where each legend entry goes: a swatch and its name, left to right from `left`, wrapping at `right`. */
+function legendLayout(
+  series: readonly Series[],
+  left: number,
+  right: number,
+): { entries: { x: number; row: number }[]; height: number } {
+  let x = left;
+  let row = 0;
+  const entries = series.map((s) => {
+    const w = 16 + textWidth(s.name);
+    if (x > left && x + w > right) [x, row] = [left, row + 1];
+    const at = { x, row };
+    x += w + 14;
+    return at;
+  });
+  return { entries, height: (row + 1) * LEGEND_ROW + 4 };
+}
+
 /**
  * A line chart of one or more series, with axes, round ticks, grid lines, labels and a legend,
  * drawn into an RGBA image (the loss and accuracy curves of a training run). A series of one
- * point is drawn as a marker; short series get markers on every point.
+ * point is drawn as a marker; short series get markers on every point. The legend is a row above
+ * the plot, so it never covers a point.
  *
  * @throws TypeError for a series without a name or values; RangeError for mismatched x and y
  *   lengths or a size under 160 × 120
@@ -104,7 +125,9 @@ export function lineChart(series: readonly Series[], options: LineChartOptions =
   const img = createImage(width, height);
   const yLabels = yTicks.ticks.map((t) => t.toFixed(yTicks.decimals));
   const left = 12 + (options.yLabel ? GLYPH_HEIGHT + 8 : 0) + Math.max(...yLabels.map((l) => textWidth(l))) + 8;
-  const top = 12 + (options.title ? GLYPH_HEIGHT * 2 + 10 : 0);
+  // The legend is a row (wrapped as needed) between the title and the plot, so it never hides data.
+  const legend = legendLayout(series, left, width - 16);
+  const top = 12 + (options.title ? GLYPH_HEIGHT * 2 + 10 : 0) + legend.height;
   const bottom = height - (12 + GLYPH_HEIGHT + 8 + (options.xLabel ? GLYPH_HEIGHT + 8 : 0));
   const right = width - 16;
   const px = (v: number) => left + ((v - x0) / (x1 - x0 || 1)) * (right - left);
@@ -137,14 +160,12 @@ export function lineChart(series: readonly Series[], options: LineChartOptions =
       drawLine(img, px(pts[i - 1]![0]), py(pts[i - 1]![1]), px(pts[i]![0]), py(pts[i]![1]), color, 2);
     if (pts.length <= 30) for (const [a, b] of pts) fillRect(img, px(a) - 2, py(b) - 2, 5, 5, color);
   });
-  // Legend in the top-right corner of the plot.
-  const legendW = Math.max(...series.map((s) => textWidth(s.name))) + 22;
-  series.forEach((s, k) => {
-    const lx = right - legendW;
-    const ly = top + 6 + k * 12;
-    fillRect(img, lx - 4, ly - 3, legendW + 4, 12, [255, 255, 255]);
-    fillRect(img, lx, ly, 12, 5, s.color ?? PALETTE[k % PALETTE.length]!);
-    drawText(img, s.name, lx + 16, ly - 1, TEXT);
+  const legendTop = top - legend.height;
+  legend.entries.forEach(({ x, row }, k) => {
+    const s = series[k]!;
+    const ly = legendTop + row * LEGEND_ROW;
+    fillRect(img, x, ly + 1, 12, 5, s.color ?? PALETTE[k % PALETTE.length]!);
+    drawText(img, s.name, x + 16, ly, TEXT);
   });
   return img;
 }

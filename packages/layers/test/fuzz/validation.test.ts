@@ -1164,10 +1164,19 @@ describe('sizes near and past 2^31 and 2^53', () => {
     k: fc.integer({ min: 1, max: 2 }),
   });
   type Small = { n: number; c: number; l: number; k: number };
-  // A stride or dilation of 2^31 and more, valid over a short input, still reaches the WebAssembly conv
-  // kernel as an int32 (a divide by zero there): the wasm helper's issue (huge strides on
-  // WebAssembly). Until that lands these two draw only the sizes below 2^31.
-  const hugeStride = hugeSize.filter((h) => h < 2 ** 31);
+  // A huge size that is valid must give the right answer, not just any answer: the result is compared
+  // with the same call at a small size that means the same (a stride past the input is one window, a
+  // dilation of a 1-wide kernel changes nothing). A mismatch throws a plain Error, which the fuzz
+  // reports as not a typed error.
+  const sameAs = (out: unknown, expected: () => unknown): unknown => {
+    const [a, b] = [out, expected()].map((v) => (v instanceof A.Variable ? v.data : (v as Tensor)));
+    const close = T.sameShape(a!.shape, b!.shape) && T.allClose(a!, b!, 1e-5, 1e-6);
+    if (!close) throw new Error(`wrong result ${T.formatShape(a!.shape)}, expected ${T.formatShape(b!.shape)}`);
+    return out;
+  };
+  // Inputs drawn from their shape alone, so the reference call sees the same values.
+  const fixed = (shape: number[]) =>
+    A.randn(shape, { generator: new Generator(shape.reduce((a, d) => a * 31 + d, 7)), requiresGrad: true });
   const spatial = (s: Small, dims: number) => new Array<number>(dims).fill(s.l);
   const kernel = (s: Small, dims: number) => new Array<number>(dims).fill(s.k);
   for (const [name, dims, conv] of [
@@ -1176,24 +1185,35 @@ describe('sizes near and past 2^31 and 2^53', () => {
     ['conv3d', 3, F.conv3d],
   ] as const) {
     const call = (s: Small, options: F.ConvOptions) =>
-      conv(leaf([s.n, s.c, ...spatial(s, dims)]), leaf([2, s.c, ...kernel(s, dims)]), null, options);
+      conv(fixed([s.n, s.c, ...spatial(s, dims)]), fixed([2, s.c, ...kernel(s, dims)]), null, options);
     run({
       op: name,
       valid: small,
       mutations: {
         padding: { bad: hugeSize, call: (s, bad) => call(s, { padding: bad as number }) },
-        stride: { bad: hugeStride, mayReturn: true, call: (s, bad) => call(s, { stride: bad as number }) },
+        stride: {
+          bad: hugeSize,
+          mayReturn: true,
+          call: (s, bad) => sameAs(call(s, { stride: bad as number }), () => call(s, { stride: s.l })),
+        },
         dilation: {
           names: /dilat/,
           bad: hugeSize,
-          mayReturn: true,
-          call: (s, bad) => call(s, { dilation: bad as number }),
+          mayReturn: true, // only a 1-wide kernel fits, and then the dilation changes nothing
+          call: (s, bad) => sameAs(call(s, { dilation: bad as number }), () => call(s, {})),
         },
         'padding ': {
           names: /padding/,
-          bad: hugeStride,
-          mayReturn: true, // (L + 2p − k) / s + 1 is a few windows
-          call: (s, bad) => call(s, { padding: bad as number, stride: bad as number }),
+          bad: hugeSize,
+          // (L + 2p − k) / s + 1 = 3 windows per axis: the two outer ones see only padding.
+          mayReturn: true,
+          call: (s, bad) =>
+            sameAs(call(s, { padding: bad as number, stride: bad as number }), () =>
+              T.pad(
+                call(s, { stride: s.l }).data,
+                spatial(s, dims).map((): [number, number] => [1, 1]),
+              ),
+            ),
         },
       },
     });
@@ -1203,7 +1223,7 @@ describe('sizes near and past 2^31 and 2^53', () => {
     ['convTranspose2d', 2, F.convTranspose2d],
   ] as const) {
     const call = (s: Small, options: F.ConvTransposeOptions) =>
-      convT(leaf([s.n, s.c, ...spatial(s, dims)]), leaf([s.c, 2, ...kernel(s, dims)]), null, options);
+      convT(fixed([s.n, s.c, ...spatial(s, dims)]), fixed([s.c, 2, ...kernel(s, dims)]), null, options);
     run({
       op: name,
       valid: small,
@@ -1211,7 +1231,11 @@ describe('sizes near and past 2^31 and 2^53', () => {
         stride: { bad: hugeSize, call: (s, bad) => call(s, { stride: bad as number }) },
         padding: { bad: hugeSize, call: (s, bad) => call(s, { padding: bad as number }) },
         outputPadding: { bad: hugeSize, call: (s, bad) => call(s, { outputPadding: bad as number }) },
-        dilation: { bad: hugeSize, mayReturn: true, call: (s, bad) => call(s, { dilation: bad as number }) },
+        dilation: {
+          bad: hugeSize,
+          mayReturn: true,
+          call: (s, bad) => sameAs(call(s, { dilation: bad as number }), () => call(s, {})),
+        },
       },
     });
   }
@@ -1223,26 +1247,162 @@ describe('sizes near and past 2^31 and 2^53', () => {
   ] as const) {
     const pool = poolFn as unknown as (x: unknown, options: unknown) => unknown;
     const call = (s: Small, options: Record<string, unknown>) =>
-      pool(leaf([s.n, s.c, ...spatial(s, dims)]), { kernelSize: s.k, ...options });
+      pool(fixed([s.n, s.c, ...spatial(s, dims)]), { kernelSize: s.k, ...options });
     run({
       op: name,
       valid: small,
       mutations: {
         kernelSize: { bad: hugeSize, call: (s, bad) => call(s, { kernelSize: bad }) },
-        stride: { bad: hugeSize, mayReturn: true, call: (s, bad) => call(s, { stride: bad }) },
+        stride: {
+          bad: hugeSize,
+          mayReturn: true,
+          call: (s, bad) => sameAs(call(s, { stride: bad }), () => call(s, { stride: s.l })),
+        },
         padding: { bad: hugeSize, call: (s, bad) => call(s, { padding: bad }) },
         ...(name.startsWith('max')
           ? {
               dilation: {
                 bad: hugeSize,
                 mayReturn: true,
-                call: (s: Small, bad: unknown) => call(s, { dilation: bad }),
+                call: (s: Small, bad: unknown) => sameAs(call(s, { dilation: bad }), () => call(s, {})),
               },
             }
           : {}),
       },
     });
   }
+  for (const [name, adaptive] of [
+    ['adaptiveAvgPool2d', F.adaptiveAvgPool2d],
+    ['adaptiveMaxPool2d', F.adaptiveMaxPool2d],
+  ] as const) {
+    const pool = adaptive as unknown as (x: unknown, outputSize: unknown) => unknown;
+    run({
+      op: name,
+      valid: small,
+      mutations: {
+        outputSize: {
+          bad: fc.oneof(
+            hugeSize,
+            hugeSize.map((h) => [2, h]),
+          ),
+          call: (s, bad) => pool(fixed([s.n, s.c, s.l, s.l]), bad),
+        },
+      },
+    });
+  }
+  // The modules take the same sizes at construction; the error may come from either place.
+  for (const [name, Pool, fn] of [
+    ['MaxPool1d', L.MaxPool1d, 'maxPool1d'],
+    ['MaxPool2d', L.MaxPool2d, 'maxPool2d'],
+    ['AvgPool1d', L.AvgPool1d, 'avgPool1d'],
+    ['AvgPool2d', L.AvgPool2d, 'avgPool2d'],
+  ] as const) {
+    const P = Pool as unknown as new (kernelSize: unknown, options?: unknown) => L.Module;
+    const dims = name.endsWith('1d') ? 1 : 2;
+    const call = (s: Small, kernelSize: unknown, options: Record<string, unknown>) =>
+      (new P(kernelSize, options) as unknown as { forward(x: unknown): unknown }).forward(
+        fixed([s.n, s.c, ...spatial(s, dims)]),
+      );
+    run({
+      op: [name, fn],
+      valid: small,
+      mutations: {
+        kernelSize: { bad: hugeSize, call: (s, bad) => call(s, bad, {}) },
+        stride: {
+          bad: hugeSize,
+          mayReturn: true,
+          call: (s, bad) => sameAs(call(s, s.k, { stride: bad }), () => call(s, s.k, { stride: s.l })),
+        },
+        padding: { bad: hugeSize, call: (s, bad) => call(s, s.k, { padding: bad }) },
+      },
+    });
+  }
+  for (const [name, Adaptive, fn] of [
+    ['AdaptiveAvgPool2d', L.AdaptiveAvgPool2d, 'adaptiveAvgPool2d'],
+    ['AdaptiveMaxPool2d', L.AdaptiveMaxPool2d, 'adaptiveMaxPool2d'],
+  ] as const) {
+    const P = Adaptive as unknown as new (outputSize: unknown) => { forward(x: unknown): unknown };
+    run({
+      op: [name, fn],
+      valid: small,
+      mutations: {
+        outputSize: {
+          bad: fc.oneof(
+            hugeSize,
+            hugeSize.map((h) => [h, 2]), // [h, 1] at h = 2^31 − 1 would be a valid 8 GB output
+          ),
+          call: (s, bad) => new P(bad).forward(fixed([s.n, s.c, s.l, s.l])),
+        },
+      },
+    });
+  }
+  run({
+    op: ['Upsample', 'interpolate'],
+    valid: small,
+    mutations: {
+      size: {
+        bad: fc.oneof(
+          hugeSize,
+          hugeSize.map((h) => [2, h]),
+        ),
+        call: (s, bad) => new L.Upsample({ size: bad as number }).forward(fixed([s.n, s.c, s.l, s.l])),
+      },
+      scaleFactor: {
+        bad: hugeSize,
+        call: (s, bad) => new L.Upsample({ scaleFactor: bad as number }).forward(fixed([s.n, s.c, s.l, s.l])),
+      },
+    },
+  });
+  // Parameters of a size past 2^31 − 1 cannot exist (2^31 − 1 itself would be an 8 GB allocation).
+  const pastTensor = hugeSize.filter((h) => h > 2 ** 31 - 1);
+  run({
+    op: ['LayerNorm', 'GroupNorm', 'InstanceNorm1d', 'BatchNorm3d', 'PReLU'],
+    valid: fc.constant(0),
+    mutations: {
+      normalizedShape: { bad: pastTensor, call: (_v, bad) => new L.LayerNorm([2, bad as number]) },
+      numChannels: { bad: pastTensor, call: (_v, bad) => new L.GroupNorm(1, bad as number) },
+      numFeatures: {
+        bad: pastTensor,
+        call: (_v, bad) =>
+          (bad as number) % 2 === 0
+            ? new L.InstanceNorm1d(bad as number, { affine: true })
+            : new L.BatchNorm3d(bad as number),
+      },
+      numParameters: { bad: pastTensor, call: (_v, bad) => new L.PReLU({ numParameters: bad as number }) },
+    },
+  });
+  run({
+    op: ['Unflatten', 'unflatten', 'reshape', 'view'],
+    valid: fc.integer({ min: 2, max: 4 }),
+    mutations: {
+      unflattenedSize: {
+        names: /shape|unflattenedSize|size/,
+        bad: fc.oneof(
+          hugeSize.map((h) => [h]),
+          hugeSize.map((h) => [h, -1]),
+          hugeSize.map((h) => [2, h]),
+        ),
+        call: (m, bad) => new L.Unflatten(1, bad as number[]).forward(fixed([2, m * 2])),
+      },
+    },
+  });
+  run({
+    op: 'DataLoader',
+    valid: fc.integer({ min: 1, max: 5 }),
+    mutations: {
+      batchSize: {
+        bad: hugeSize,
+        mayReturn: true, // a batch larger than the data set is the whole data set, as PyTorch
+        call: (n, bad) => {
+          const data = new L.TensorDataset(T.arange(0, n, 1, { dtype: 'float32' }));
+          const batches = [...new L.DataLoader(data, { batchSize: bad as number })];
+          const [first] = batches[0] as unknown as Tensor[];
+          if (batches.length !== 1 || first!.shape[0] !== n) throw new Error(`wrong batches: ${batches.length}`);
+          return batches;
+        },
+      },
+    },
+  });
   run({
     op: 'interpolate',
     valid: small,
@@ -1252,11 +1412,11 @@ describe('sizes near and past 2^31 and 2^53', () => {
           hugeSize,
           hugeSize.map((h) => [h, 2]),
         ),
-        call: (s, bad) => F.interpolate(leaf([s.n, s.c, s.l, s.l]), { size: bad as number }),
+        call: (s, bad) => F.interpolate(fixed([s.n, s.c, s.l, s.l]), { size: bad as number }),
       },
       scaleFactor: {
         bad: hugeSize,
-        call: (s, bad) => F.interpolate(leaf([s.n, s.c, s.l, s.l]), { scaleFactor: bad as number }),
+        call: (s, bad) => F.interpolate(fixed([s.n, s.c, s.l, s.l]), { scaleFactor: bad as number }),
       },
     },
   });
@@ -1310,13 +1470,13 @@ describe('sizes near and past 2^31 and 2^53', () => {
         bad: hugeShape,
         call: (name, bad) =>
           name === 'pad'
-            ? A.pad(leaf([2, 2]), [
+            ? A.pad(fixed([2, 2]), [
                 [0, (bad as number[])[0]!],
                 [0, (bad as number[]).slice(1).reduce((a, d) => a * d, 1)],
               ])
             : name === 'reshape'
-              ? A.reshape(leaf([2, 3]), bad as number[])
-              : A.expand(leaf([1, 1]), bad as number[]),
+              ? A.reshape(fixed([2, 3]), bad as number[])
+              : A.expand(fixed([1, 1]), bad as number[]),
       },
     },
   });

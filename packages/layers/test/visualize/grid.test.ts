@@ -32,7 +32,7 @@ describe('normalizeToBytes', () => {
 describe('filtersToImage', () => {
   it('one tile per output channel, scaled up, one scale for all: the global min is black, the max white', () => {
     const weight = reshape(arange(0, 2 * 3 * 3, 1, { dtype: 'float32' }), [2, 1, 3, 3]); // values 0..17
-    const img = filtersToImage(weight, { scale: 4, labels: false, gap: 2, columns: 2 });
+    const img = filtersToImage(weight, { scale: 4, labels: false, gap: 2, columns: 2, valueScale: false });
     // cell = tile 12 + border 2 + gap 2 = 16 wide and high; width = 2·8 + 2·16 − 2
     expect([img.width, img.height]).toEqual([46, 30]);
     expect(tilePixel(img, 0, 0, 0, 16, 16, 2, 4)).toEqual([0, 0, 0, 255]);
@@ -66,8 +66,43 @@ describe('filtersToImage', () => {
       gap: 0,
       scale: 7,
       columns: 6,
+      valueScale: false,
     });
     expect([oneD.width, oneD.height]).toEqual([8 * 2 + 6 * (49 + 2), 8 * 2 + 7 + 2]); // margins + one row of 49×7 tiles with borders
+  });
+
+  it('a value scale under the grid: a bar from black to white, the range printed at its ends', () => {
+    const weight = reshape(arange(-1, 3, 0.5, { dtype: 'float64' }), [2, 1, 2, 2]); // −1 … 2.5
+    const bare = filtersToImage(weight, { scale: 4, labels: false, valueScale: false });
+    const img = filtersToImage(weight, { scale: 4, labels: false });
+    expect(img.height).toBeGreaterThan(bare.height + 10);
+    // The bar's row, 1 px inside its border: black at the left end, white at the right, rising.
+    const y = bare.height + 1;
+    const gray = (x: number) => img.data[(y * img.width + x) * 4]!;
+    const row = Array.from({ length: img.width }, (_, x) => gray(x));
+    const first = row.indexOf(0);
+    const last = row.indexOf(150, first) - 1; // the bar's gray border closes it
+    expect(gray(last)).toBe(255);
+    expect(first).toBeGreaterThanOrEqual(8);
+    expect(last - first).toBeGreaterThan(100);
+    for (let x = first + 1; x <= last; x++) expect(gray(x)).toBeGreaterThanOrEqual(gray(x - 1));
+    // Labels: dark text pixels below the bar, at both ends.
+    const textBelow = (x0: number, x1: number) => {
+      let n = 0;
+      for (let yy = y + 14; yy < img.height; yy++)
+        for (let x = x0; x < x1; x++) if (img.data[(yy * img.width + x) * 4] === 20) n++;
+      return n;
+    };
+    expect(textBelow(first, first + 12)).toBeGreaterThan(5);
+    expect(textBelow(last - 12, last + 2)).toBeGreaterThan(5);
+    // 'each' has no common scale: a note instead of numbers.
+    const each = featureMapsToImage(randn([2, 3, 3]), { scale: 4, labels: false });
+    expect(each.height).toBeGreaterThan(
+      featureMapsToImage(randn([2, 3, 3]), { scale: 4, labels: false, valueScale: false }).height,
+    );
+    expect(() => filtersToImage(weight, { valueScale: 'yes' as never })).toThrow(
+      /filtersToImage: valueScale must be a boolean/,
+    );
   });
 
   it('errors name the op and the shape', () => {

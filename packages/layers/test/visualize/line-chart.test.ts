@@ -55,6 +55,25 @@ describe('lineChart', () => {
     expect(rows[leftmost]!).toBeLessThan(rows[rightmost]!);
   });
 
+  it('the legend sits above the plot: a point in the top-right corner stays visible under long names', () => {
+    const orange = [250, 120, 0] as const;
+    const names = ['train accuracy (per epoch)', 'test accuracy (per epoch)', 'a third series'];
+    const series = names.map((name, k) => ({ name, y: [1, 2], color: k === 0 ? orange : ([0, 0, 250 - k] as const) }));
+    const img = lineChart(series, { width: 320, height: 200 });
+    // Every series ends at (2, 2): the top-right corner of the plot. The first is drawn under the
+    // others, so look for the last one's colour there, right of the legend's swatches.
+    const last = series[2]!.color;
+    let topRight = 0;
+    for (let y = 0; y < img.height / 2; y++)
+      for (let x = img.width - 30; x < img.width; x++) {
+        const i = (y * img.width + x) * 4;
+        if (img.data[i] === last[0] && img.data[i + 1] === last[1] && img.data[i + 2] === last[2]) topRight++;
+      }
+    expect(topRight).toBeGreaterThanOrEqual(9); // the end marker, not covered
+    // The legend wrapped onto rows above the plot: every name's swatch is there (12×5 each).
+    expect(countColor(img, orange)).toBeGreaterThanOrEqual(60);
+  });
+
   it('errors', () => {
     expect(() => lineChart([])).toThrow(/lineChart: series must be a non-empty array/);
     expect(() => lineChart([{ name: 'a', y: [1, 2], x: [1] }])).toThrow(RangeError);

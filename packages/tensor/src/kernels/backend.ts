@@ -12,7 +12,7 @@
  */
 import { rangeError } from '../errors.js';
 import { jsGemm } from './gemm.js';
-import { WasmGemm, wasmSimdSupported } from './gemm-wasm.js';
+import { WasmGemm, wasmSimdSupported } from './wasm/backend.js';
 import { getBackend, setGemm } from './select.js';
 import { NativeGemm } from './native/gemm.js';
 import { loadNative } from './native/loader.js';

@@ -47,8 +47,8 @@ export interface ConvGeometryOptions {
  * @returns the geometry, every per-axis field a fresh array of `inputSize.length` entries
  * @throws ShapeError if `inputSize` is empty, a tuple's length differs from it, or the
  *   padded input is smaller than the dilated kernel (`(k − 1)·d + 1`) on some axis
- * @throws TypeError for non-integers; RangeError for `channels`, `kernelSize`, `stride` or `dilation` < 1
- *   or `padding` < 0
+ * @throws TypeError for non-integers; RangeError for `channels`, `kernelSize`, `stride` or `dilation` < 1,
+ *   `padding` < 0, or a padded input or dilated kernel past 2^53 − 1 (sizes no longer exact)
  * @example convGeometry('conv2d', { channels: 3, inputSize: [8, 8], kernelSize: 3, padding: 1, stride: 2 }).outputSize // [4, 4]
  */
 export function convGeometry(op: string, options: ConvGeometryOptions): ConvGeometry {
@@ -76,6 +76,23 @@ export function convGeometry(op: string, options: ConvGeometryOptions): ConvGeom
 
   const padded = input.map((size, i) => size + padBefore[i]! + padAfter[i]!);
   const span = kernel.map((k, i) => dilatedSpan(k, dilations[i]!));
+  // Past 2^53 − 1 a double no longer holds every integer: L + 2p would round, and the output size
+  // and window offsets built from it would be silently wrong (a window lost, NaN offsets).
+  const inexact = (sizes: number[], what: string, args: string) => {
+    const i = sizes.findIndex((v) => v > Number.MAX_SAFE_INTEGER);
+    if (i < 0) return;
+    throw rangeError(
+      op,
+      `with ${args} the ${what} is ${formatSize(sizes)}, on axis ${i} past 2^53 − 1 = ${Number.MAX_SAFE_INTEGER} ` +
+        '(where sizes stop being exact integers)',
+    );
+  };
+  inexact(
+    padded,
+    `padded input (from [.., ${input.join(', ')}])`,
+    `padding=${describeOption(padding)}${options.paddingAfter === undefined ? '' : `, paddingAfter=${describeOption(paddingAfter)}`}`,
+  );
+  inexact(span, 'dilated kernel', `kernelSize=${describeOption(kernelSize)}, dilation=${describeOption(dilation)}`);
   if (padded.some((p, i) => p < span[i]!)) {
     throw shapeError(
       op,
@@ -87,14 +104,16 @@ export function convGeometry(op: string, options: ConvGeometryOptions): ConvGeom
   const outputSize = input.map((size, i) =>
     outputLength(size, kernel[i]!, strides[i]!, padBefore[i]!, padAfter[i]!, dilations[i]!),
   );
+  // A stride past the padded input leaves one window at offset 0, and a one-tap kernel's dilation
+  // moves nothing: clamped (same windows), so no kernel multiplies by a size past 2^53.
   return {
     channels,
     inputSize: input,
     kernelSize: kernel,
-    stride: strides,
+    stride: strides.map((s, i) => Math.min(s, padded[i]!)),
     padBefore,
     padAfter,
-    dilation: dilations,
+    dilation: dilations.map((d, i) => (kernel[i] === 1 ? 1 : d)),
     outputSize,
   };
 }

@@ -28,5 +28,5 @@ export {
 export { im2col, col2im, im2colInto, col2imInto } from './im2col.js';
 export { setBackend, getBackendInfo, type BackendName, type BackendOptions, type BackendInfo } from './backend.js';
 export { NativeGemm, type NativeGemmOptions } from './native/gemm.js';
-export { WasmGemm, wasmSimdSupported, type WasmGemmOptions } from './gemm-wasm.js';
+export { WasmGemm, wasmSimdSupported, type WasmGemmOptions } from './wasm/backend.js';
 export * from './conv/index.js';

@@ -94,6 +94,32 @@ describe('convGeometry errors', () => {
     );
   });
 
+  it('a padded input or dilated kernel past 2^53 − 1 is a RangeError (its size would round)', () => {
+    const padded = () => convGeometry('conv1d', { channels: 1, inputSize: [2], kernelSize: 2, padding: 2 ** 53 + 2 });
+    expect(padded).toThrow(RangeError);
+    expect(padded).toThrow(
+      'conv1d: with padding=9007199254740994 the padded input (from [.., 2]) is 18014398509481990, on axis 0 past 2^53 − 1',
+    );
+    expect(() =>
+      convGeometry('conv2d', { channels: 1, inputSize: [4, 4], kernelSize: 3, dilation: [1, 2 ** 53] }),
+    ).toThrow(
+      /^conv2d: with kernelSize=3, dilation=\[1, 9007199254740992\] the dilated kernel is 3x18014398509481984, on axis 1/,
+    );
+  });
+
+  it('a stride past the padded input and a one-tap dilation are clamped: the same windows', () => {
+    const g = convGeometry('conv2d', {
+      channels: 1,
+      inputSize: [4, 5],
+      kernelSize: [2, 1],
+      stride: 2 ** 60,
+      dilation: [1, 2 ** 60],
+    });
+    expect(g.outputSize).toEqual([1, 1]);
+    expect(g.stride).toEqual([4, 5]);
+    expect(g.dilation).toEqual([1, 1]);
+  });
+
   it('tuples with the wrong number of entries (TypeError, as every conv option)', () => {
     const f = () => convGeometry('conv2d', { channels: 1, inputSize: [8, 8], kernelSize: [3, 3, 3] });
     expect(f).toThrow(TypeError);

@@ -111,7 +111,7 @@ describe('ThreadPool', () => {
     const dir = mkdtempSync(join(tmpdir(), 'torchlet-pool-'));
     try {
       const outfile = join(dir, 'main.mjs');
-      const kernels = fileURLToPath(new URL('../../src/kernels/gemm-wasm.ts', import.meta.url));
+      const kernels = fileURLToPath(new URL('../../src/kernels/wasm/backend.ts', import.meta.url));
       await build({
         stdin: {
           contents: `import { WasmGemm } from ${JSON.stringify(kernels)};

@@ -1,10 +1,24 @@
 import type { Variable } from '@torchlet/autograd';
 import { checkSize, describeOption, formatShape, rangeError, sizeOf, typeError } from '@torchlet/tensor';
 import { type TensorInput } from './conv-options.js';
-import { checkPoolInput, makePlan, windowMaxOp, windowMeanOp, type AxisWindows } from './pool.js';
+import {
+  checkPoolInput,
+  checkPoolRank,
+  makePlan,
+  windowDivisors,
+  windowMaxOp,
+  windowMeanOp,
+  type AxisWindows,
+} from './pool.js';
 
-/** An adaptive pool's target size: one number for both axes, or `[h, w]` where null keeps that input size. */
-export type AdaptiveOutputSize = number | readonly [number | null, number | null];
+/**
+ * An adaptive pool's target size: one number for every pooled axis, or one entry per axis
+ * (`[h, w]` in 2-D) where null keeps that input size.
+ */
+export type AdaptiveOutputSize = number | readonly (number | null)[];
+
+/** A 2-D adaptive pool's target size: one number for both axes, or `[h, w]` (null keeps that input size). */
+export type AdaptiveOutputSize2d = number | readonly [number | null, number | null];
 
 /**
  * The bins of an adaptive pool along one axis, as PyTorch: bin `o` covers
@@ -22,29 +36,55 @@ export function adaptiveAxis(inSize: number, outSize: number): AxisWindows {
   return { inSize, outSize, start, end, step: 1, padded };
 }
 
-function resolveOutputSize(op: string, outputSize: unknown, spatial: readonly number[]): number[] {
-  const sizes = typeof outputSize === 'number' ? [outputSize, outputSize] : outputSize;
+/** The names of `dims` axes for messages: `[h, w]`, `[d, h, w]`, or `[s1, ..., sd]`. */
+function axisNames(dims: number): string {
+  const named = ['[l]', '[h, w]', '[d, h, w]'][dims - 1];
+  return named ?? `[${Array.from({ length: dims }, (_, i) => `s${i + 1}`).join(', ')}]`;
+}
+
+/** Checks an adaptive pool's `outputSize` for `dims` axes (what needs no input) and returns it per axis. */
+export function checkAdaptiveOutputSize(op: string, outputSize: unknown, dims: number): (number | null)[] {
+  const sizes = typeof outputSize === 'number' ? new Array<number>(dims).fill(outputSize) : outputSize;
   if (
     !Array.isArray(sizes) ||
-    sizes.length !== 2 ||
+    sizes.length !== dims ||
     sizes.some((s) => s !== null && (typeof s !== 'number' || !Number.isInteger(s)))
   ) {
-    throw typeError(
-      op,
-      `outputSize must be an integer or [h, w] of integers or null, got outputSize=${describeOption(outputSize)}`,
-    );
+    const want = dims === 1 ? 'an integer' : `an integer or ${axisNames(dims)} of integers or null`;
+    throw typeError(op, `outputSize must be ${want}, got outputSize=${describeOption(outputSize)}`);
   }
   if (sizes.some((s) => s !== null && s < 1))
     throw rangeError(op, `outputSize must be positive, got outputSize=${describeOption(outputSize)}`);
-  return sizes.map((s, i) => (s === null ? spatial[i]! : s));
+  return sizes as (number | null)[];
 }
 
-function adaptiveAxes(op: string, input: TensorInput, outputSize: AdaptiveOutputSize): AxisWindows[] {
-  const spatial = checkPoolInput(op, input, 2);
-  const out = resolveOutputSize(op, outputSize, spatial);
-  const outShape = [...input.shape.slice(0, input.ndim - 2), ...out];
+function adaptiveAxes(op: string, input: TensorInput, dims: number, outputSize: AdaptiveOutputSize): AxisWindows[] {
+  const spatial = checkPoolInput(op, input, dims);
+  const out = checkAdaptiveOutputSize(op, outputSize, dims).map((s, i) => (s === null ? spatial[i]! : s));
+  const outShape = [...input.shape.slice(0, input.ndim - dims), ...out];
   checkSize(op, sizeOf(outShape), `the output ${formatShape(outShape)} for outputSize=${describeOption(outputSize)}`);
   return spatial.map((l, i) => adaptiveAxis(l, out[i]!));
+}
+
+function runAdaptiveAvgPool(op: string, dims: number, input: TensorInput, outputSize: AdaptiveOutputSize): Variable {
+  const axes = adaptiveAxes(op, input, dims, outputSize);
+  return windowMeanOp(
+    input,
+    makePlan(input.shape, dims, axes),
+    windowDivisors(axes, (a, o) => a.padded[o]!),
+  );
+}
+
+function runAdaptiveMaxPool(
+  op: string,
+  dims: number,
+  input: TensorInput,
+  outputSize: AdaptiveOutputSize,
+  options: AdaptiveMaxPoolOptions,
+): Variable | [Variable, Variable] {
+  const axes = adaptiveAxes(op, input, dims, outputSize);
+  const [out, indices] = windowMaxOp(input, makePlan(input.shape, dims, axes)) as [Variable, Variable];
+  return options.returnIndices ? [out, indices] : out;
 }
 
 /**
@@ -57,15 +97,8 @@ function adaptiveAxes(op: string, input: TensorInput, outputSize: AdaptiveOutput
  * @throws ShapeError for a wrong rank; RangeError for a non-positive output size
  * @example adaptiveAvgPool2d(randn([2, 512, 7, 7]), 1).shape // [2, 512, 1, 1]
  */
-export function adaptiveAvgPool2d(input: TensorInput, outputSize: AdaptiveOutputSize): Variable {
-  const axes = adaptiveAxes('adaptiveAvgPool2d', input, outputSize);
-  const plan = makePlan(input.shape, 2, axes);
-  const [rows, cols] = axes as [AxisWindows, AxisWindows];
-  const divisor = new Float64Array(rows.outSize * cols.outSize);
-  for (let oh = 0, d = 0; oh < rows.outSize; oh++) {
-    for (let ow = 0; ow < cols.outSize; ow++, d++) divisor[d] = rows.padded[oh]! * cols.padded[ow]!;
-  }
-  return windowMeanOp(input, plan, divisor);
+export function adaptiveAvgPool2d(input: TensorInput, outputSize: AdaptiveOutputSize2d): Variable {
+  return runAdaptiveAvgPool('adaptiveAvgPool2d', 2, input, outputSize);
 }
 
 export interface AdaptiveMaxPoolOptions {
@@ -86,20 +119,140 @@ export interface AdaptiveMaxPoolOptions {
  */
 export function adaptiveMaxPool2d(
   input: TensorInput,
-  outputSize: AdaptiveOutputSize,
+  outputSize: AdaptiveOutputSize2d,
   options: AdaptiveMaxPoolOptions & { returnIndices: true },
 ): [Variable, Variable];
 export function adaptiveMaxPool2d(
   input: TensorInput,
-  outputSize: AdaptiveOutputSize,
+  outputSize: AdaptiveOutputSize2d,
   options?: AdaptiveMaxPoolOptions,
 ): Variable;
 export function adaptiveMaxPool2d(
   input: TensorInput,
+  outputSize: AdaptiveOutputSize2d,
+  options: AdaptiveMaxPoolOptions = {},
+): Variable | [Variable, Variable] {
+  return runAdaptiveMaxPool('adaptiveMaxPool2d', 2, input, outputSize, options);
+}
+
+/**
+ * 1-D adaptive average pooling, as `torch.nn.functional.adaptive_avg_pool1d` (bins as `adaptiveAxis`).
+ * @param input `[N, C, L]` or unbatched `[C, L]`
+ * @param outputSize `Lout`, or `[Lout]` (null keeps L)
+ * @returns `[N, C, Lout]`
+ * @throws ShapeError for a wrong rank; RangeError for a non-positive output size
+ * @example adaptiveAvgPool1d(randn([2, 8, 100]), 1).shape // [2, 8, 1]
+ */
+export function adaptiveAvgPool1d(input: TensorInput, outputSize: AdaptiveOutputSize): Variable {
+  return runAdaptiveAvgPool('adaptiveAvgPool1d', 1, input, outputSize);
+}
+
+/**
+ * 3-D adaptive average pooling, as `torch.nn.functional.adaptive_avg_pool3d`.
+ * @param input `[N, C, D, H, W]` or unbatched `[C, D, H, W]`
+ * @param outputSize one size for all axes, or `[Dout, Hout, Wout]` (null keeps that axis)
+ * @returns `[N, C, Dout, Hout, Wout]`
+ * @throws ShapeError for a wrong rank; RangeError for a non-positive output size
+ * @example adaptiveAvgPool3d(randn([1, 4, 5, 6, 7]), [1, null, 2]).shape // [1, 4, 1, 6, 2]
+ */
+export function adaptiveAvgPool3d(input: TensorInput, outputSize: AdaptiveOutputSize): Variable {
+  return runAdaptiveAvgPool('adaptiveAvgPool3d', 3, input, outputSize);
+}
+
+/**
+ * Adaptive average pooling over the last `dims` axes (any number; PyTorch stops at 3).
+ * @param input `[N, C, ...spatial]` or unbatched `[C, ...spatial]`, `dims` spatial axes
+ * @param dims the number of pooled axes
+ * @param outputSize one size for all axes, or one per axis (null keeps that axis)
+ * @returns `[N, C, ...outputSize]`
+ * @throws as `adaptiveAvgPool2d`; RangeError/TypeError for a `dims` that is not a positive integer
+ * @example adaptiveAvgPoolNd(randn([1, 2, 4, 5, 6, 7]), 4, 1).shape // [1, 2, 1, 1, 1, 1]
+ */
+export function adaptiveAvgPoolNd(input: TensorInput, dims: number, outputSize: AdaptiveOutputSize): Variable {
+  return runAdaptiveAvgPool('adaptiveAvgPoolNd', checkPoolRank('adaptiveAvgPoolNd', dims), input, outputSize);
+}
+
+/**
+ * 1-D adaptive max pooling, as `torch.nn.functional.adaptive_max_pool1d` (ties keep the first maximum).
+ * @param input `[N, C, L]` or unbatched `[C, L]`
+ * @param outputSize `Lout`, or `[Lout]` (null keeps L)
+ * @returns `[N, C, Lout]`, or `[output, indices]` with `returnIndices` (int32 positions in `[0, L)`).
+ *   Differs from PyTorch: indices are int32, not int64.
+ * @throws ShapeError for a wrong rank; RangeError for a non-positive output size
+ * @example adaptiveMaxPool1d(randn([2, 8, 100]), 4).shape // [2, 8, 4]
+ */
+export function adaptiveMaxPool1d(
+  input: TensorInput,
+  outputSize: AdaptiveOutputSize,
+  options: AdaptiveMaxPoolOptions & { returnIndices: true },
+): [Variable, Variable];
+export function adaptiveMaxPool1d(
+  input: TensorInput,
+  outputSize: AdaptiveOutputSize,
+  options?: AdaptiveMaxPoolOptions,
+): Variable;
+export function adaptiveMaxPool1d(
+  input: TensorInput,
   outputSize: AdaptiveOutputSize,
   options: AdaptiveMaxPoolOptions = {},
 ): Variable | [Variable, Variable] {
-  const axes = adaptiveAxes('adaptiveMaxPool2d', input, outputSize);
-  const [out, indices] = windowMaxOp(input, makePlan(input.shape, 2, axes)) as [Variable, Variable];
-  return options.returnIndices ? [out, indices] : out;
+  return runAdaptiveMaxPool('adaptiveMaxPool1d', 1, input, outputSize, options);
+}
+
+/**
+ * 3-D adaptive max pooling, as `torch.nn.functional.adaptive_max_pool3d`.
+ * @param input `[N, C, D, H, W]` or unbatched `[C, D, H, W]`
+ * @param outputSize one size for all axes, or `[Dout, Hout, Wout]` (null keeps that axis)
+ * @returns `[N, C, Dout, Hout, Wout]`, or `[output, indices]` with `returnIndices` (int32, flat
+ *   `(d·H + h)·W + w` within each plane). Differs from PyTorch: indices are int32, not int64.
+ * @throws ShapeError for a wrong rank; RangeError for a non-positive output size
+ * @example adaptiveMaxPool3d(randn([1, 4, 5, 6, 7]), 2).shape // [1, 4, 2, 2, 2]
+ */
+export function adaptiveMaxPool3d(
+  input: TensorInput,
+  outputSize: AdaptiveOutputSize,
+  options: AdaptiveMaxPoolOptions & { returnIndices: true },
+): [Variable, Variable];
+export function adaptiveMaxPool3d(
+  input: TensorInput,
+  outputSize: AdaptiveOutputSize,
+  options?: AdaptiveMaxPoolOptions,
+): Variable;
+export function adaptiveMaxPool3d(
+  input: TensorInput,
+  outputSize: AdaptiveOutputSize,
+  options: AdaptiveMaxPoolOptions = {},
+): Variable | [Variable, Variable] {
+  return runAdaptiveMaxPool('adaptiveMaxPool3d', 3, input, outputSize, options);
+}
+
+/**
+ * Adaptive max pooling over the last `dims` axes (any number; PyTorch stops at 3).
+ * @param input `[N, C, ...spatial]` or unbatched `[C, ...spatial]`, `dims` spatial axes
+ * @param dims the number of pooled axes
+ * @param outputSize one size for all axes, or one per axis (null keeps that axis)
+ * @returns `[N, C, ...outputSize]`, or `[output, indices]` with `returnIndices` (int32, row-major
+ *   flat index within each plane)
+ * @throws as `adaptiveMaxPool2d`; RangeError/TypeError for a `dims` that is not a positive integer
+ * @example adaptiveMaxPoolNd(randn([1, 2, 4, 5, 6, 7]), 4, 2).shape // [1, 2, 2, 2, 2, 2]
+ */
+export function adaptiveMaxPoolNd(
+  input: TensorInput,
+  dims: number,
+  outputSize: AdaptiveOutputSize,
+  options: AdaptiveMaxPoolOptions & { returnIndices: true },
+): [Variable, Variable];
+export function adaptiveMaxPoolNd(
+  input: TensorInput,
+  dims: number,
+  outputSize: AdaptiveOutputSize,
+  options?: AdaptiveMaxPoolOptions,
+): Variable;
+export function adaptiveMaxPoolNd(
+  input: TensorInput,
+  dims: number,
+  outputSize: AdaptiveOutputSize,
+  options: AdaptiveMaxPoolOptions = {},
+): Variable | [Variable, Variable] {
+  return runAdaptiveMaxPool('adaptiveMaxPoolNd', checkPoolRank('adaptiveMaxPoolNd', dims), input, outputSize, options);
 }

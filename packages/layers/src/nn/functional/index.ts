@@ -23,19 +23,30 @@ export {
 export {
   maxPool1d,
   maxPool2d,
+  maxPool3d,
+  maxPoolNd,
   avgPool1d,
   avgPool2d,
+  avgPool3d,
+  avgPoolNd,
   poolOutputSize,
   type MaxPoolOptions,
   type AvgPoolOptions,
 } from './pool.js';
 export {
+  adaptiveAvgPool1d,
   adaptiveAvgPool2d,
+  adaptiveAvgPool3d,
+  adaptiveAvgPoolNd,
+  adaptiveMaxPool1d,
   adaptiveMaxPool2d,
+  adaptiveMaxPool3d,
+  adaptiveMaxPoolNd,
   type AdaptiveOutputSize,
+  type AdaptiveOutputSize2d,
   type AdaptiveMaxPoolOptions,
 } from './adaptive-pool.js';
-export { convolve, convolve2d, correlate2d, type SignalMode } from './signal.js';
+export { convolve, convolve2d, correlate2d, convolveNd, correlateNd, type SignalMode } from './signal.js';
 export { linear } from './linear.js';
 export {
   relu,

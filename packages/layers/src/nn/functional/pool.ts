@@ -36,13 +36,145 @@ export interface AxisWindows {
   readonly padded: Int32Array;
 }
 
-/** A pooling over `planes` independent `[H, W]` planes (every `[n, c]` of the input). */
+/**
+ * A pooling over `planes` independent planes (every `[n, c]` of the input), each pooled on every
+ * axis of `axes`. The 1-D and 2-D kernels read `rows` and `cols`; from 3-D on the kernels read the
+ * window table instead.
+ */
 export interface PoolPlan {
   readonly inputShape: readonly number[];
   readonly outputShape: readonly number[];
   readonly planes: number;
+  /** Every pooled axis, outermost first. */
+  readonly axes: readonly AxisWindows[];
+  /** The last two pooled axes (rows a single unit window for a 1-D pool). */
   readonly rows: AxisWindows;
   readonly cols: AxisWindows;
+  /** Elements of one input plane and one output plane. */
+  readonly inPlane: number;
+  readonly outPlane: number;
+  /** From 3-D on: the flat in-plane offsets each output position reads, in scan order; else null. */
+  readonly windows: WindowTable | null;
+}
+
+/**
+ * Output position `o` of a plane reads the in-plane offsets `offsets[first[o] ... first[o + 1])`;
+ * `startAt[o]` is the offset of its first tap inside the input on every axis, the index a window
+ * entirely in the padding reports (as the 1-D/2-D kernels and PyTorch do).
+ */
+export interface WindowTable {
+  readonly first: Int32Array;
+  readonly offsets: Int32Array;
+  readonly startAt: Int32Array;
+}
+
+/** The window table of pooled `axes`: each output position's taps, row-major, the last axis fastest. */
+function windowTable(axes: readonly AxisWindows[]): WindowTable {
+  const dims = axes.length;
+  const inStrides = new Array<number>(dims);
+  for (let a = dims - 1, s = 1; a >= 0; a--) {
+    inStrides[a] = s;
+    s *= axes[a]!.inSize;
+  }
+  const outPlane = axes.reduce((p, a) => p * a.outSize, 1);
+  const first = new Int32Array(outPlane + 1);
+  const startAt = new Int32Array(outPlane);
+  const offsets: number[] = [];
+  const o = new Int32Array(dims);
+  const tap = new Int32Array(dims);
+  for (let at = 0; at < outPlane; at++) {
+    first[at] = offsets.length;
+    let empty = false;
+    for (let a = 0; a < dims; a++) {
+      tap[a] = axes[a]!.start[o[a]!]!;
+      startAt[at] = startAt[at]! + tap[a]! * inStrides[a]!;
+      if (tap[a]! >= axes[a]!.end[o[a]!]!) empty = true;
+    }
+    // Odometer over the taps of this window, each axis from its start by its step.
+    while (!empty) {
+      let offset = 0;
+      for (let a = 0; a < dims; a++) offset += tap[a]! * inStrides[a]!;
+      offsets.push(offset);
+      let a = dims - 1;
+      for (; a >= 0; a--) {
+        const axis = axes[a]!;
+        tap[a] = tap[a]! + axis.step;
+        if (tap[a]! < axis.end[o[a]!]!) break;
+        tap[a] = axis.start[o[a]!]!;
+      }
+      if (a < 0) break;
+    }
+    for (let a = dims - 1; a >= 0; a--) {
+      if (++o[a]! < axes[a]!.outSize) break;
+      o[a] = 0;
+    }
+  }
+  first[outPlane] = offsets.length;
+  return { first, offsets: Int32Array.from(offsets), startAt };
+}
+
+/** `windowMax` over a window table (3-D and up): same scan order, same NaN and tie rules. */
+function windowMaxTable(x: FloatArray, plan: PoolPlan, out: FloatArray, indices: Int32Array): void {
+  const { first, offsets, startAt } = plan.windows!;
+  for (let plane = 0, o = 0; plane < plan.planes; plane++) {
+    const base = plane * plan.inPlane;
+    for (let p = 0; p < plan.outPlane; p++, o++) {
+      let best = -Infinity;
+      let at = startAt[p]!;
+      for (let t = first[p]!; t < first[p + 1]!; t++) {
+        const v = x[base + offsets[t]!]!;
+        if (v > best || v !== v) {
+          best = v;
+          at = offsets[t]!;
+        }
+      }
+      out[o] = best;
+      indices[o] = at;
+    }
+  }
+}
+
+/** `windowMean` over a window table (3-D and up). */
+function windowMeanTable(x: FloatArray, plan: PoolPlan, divisor: Float64Array, out: FloatArray): void {
+  const { first, offsets } = plan.windows!;
+  for (let plane = 0, o = 0; plane < plan.planes; plane++) {
+    const base = plane * plan.inPlane;
+    for (let p = 0; p < plan.outPlane; p++, o++) {
+      let sum = 0;
+      for (let t = first[p]!; t < first[p + 1]!; t++) sum += x[base + offsets[t]!]!;
+      out[o] = sum / divisor[p]!;
+    }
+  }
+}
+
+/** Adjoint of `windowMeanTable`: every input in a window receives `gradOut / divisor`. */
+function windowMeanTableBackward(gradOut: FloatArray, plan: PoolPlan, divisor: Float64Array, gradIn: FloatArray): void {
+  const { first, offsets } = plan.windows!;
+  for (let plane = 0, o = 0; plane < plan.planes; plane++) {
+    const base = plane * plan.inPlane;
+    for (let p = 0; p < plan.outPlane; p++, o++) {
+      const g = gradOut[o]! / divisor[p]!;
+      for (let t = first[p]!; t < first[p + 1]!; t++) gradIn[base + offsets[t]!]! += g;
+    }
+  }
+}
+
+/**
+ * One divisor per output position of a plane: the product over the pooled axes of `perAxis(axis, o)`
+ * (row-major, as the outputs).
+ */
+export function windowDivisors(
+  axes: readonly AxisWindows[],
+  perAxis: (axis: AxisWindows, o: number) => number,
+): Float64Array {
+  let divisor = Float64Array.of(1);
+  for (const axis of axes) {
+    const next = new Float64Array(divisor.length * axis.outSize);
+    for (let i = 0, at = 0; i < divisor.length; i++)
+      for (let o = 0; o < axis.outSize; o++, at++) next[at] = divisor[i]! * perAxis(axis, o);
+    divisor = next;
+  }
+  return divisor;
 }
 
 /** The windows of a pool with kernel `k`, stride `s`, padding `p`, dilation `d` along one axis. */
@@ -174,8 +306,7 @@ function scan2x2(x: FloatArray, i0: number, w: number): number {
 
 /** Adjoint of `windowMax`: each output's gradient goes to the input element that was the max. */
 function windowMaxBackward(gradOut: FloatArray, indices: Int32Array, plan: PoolPlan, gradIn: FloatArray): void {
-  const inPlane = plan.rows.inSize * plan.cols.inSize;
-  const outPlane = plan.rows.outSize * plan.cols.outSize;
+  const { inPlane, outPlane } = plan;
   for (let plane = 0, o = 0; plane < plan.planes; plane++) {
     const base = plane * inPlane;
     for (let i = 0; i < outPlane; i++, o++) {
@@ -187,6 +318,7 @@ function windowMaxBackward(gradOut: FloatArray, indices: Int32Array, plan: PoolP
 
 /** Sum over each window divided by `divisor[oh·Wout + ow]`. */
 function windowMean(x: FloatArray, plan: PoolPlan, divisor: Float64Array, out: FloatArray): void {
+  if (plan.windows) return windowMeanTable(x, plan, divisor, out);
   const { planes, rows, cols } = plan;
   const inPlane = rows.inSize * cols.inSize;
   const w = cols.inSize;
@@ -212,6 +344,7 @@ function windowMean(x: FloatArray, plan: PoolPlan, divisor: Float64Array, out: F
 
 /** Adjoint of `windowMean`: every input in a window receives `gradOut / divisor`. */
 function windowMeanBackward(gradOut: FloatArray, plan: PoolPlan, divisor: Float64Array, gradIn: FloatArray): void {
+  if (plan.windows) return windowMeanTableBackward(gradOut, plan, divisor, gradIn);
   const { planes, rows, cols } = plan;
   const inPlane = rows.inSize * cols.inSize;
   const w = cols.inSize;
@@ -242,7 +375,8 @@ export const windowMaxOp = defineOp({
     // Both are written whole by the kernels below.
     const out = uninitializedArrayFor(input.dtype, size) as FloatArray;
     const indices = uninitializedArrayFor('int32', size) as Int32Array;
-    if (pairsOnly(plan.rows) && pairsOnly(plan.cols)) windowMax2x2(floatData(input), plan, out, indices);
+    if (plan.windows) windowMaxTable(floatData(input), plan, out, indices);
+    else if (pairsOnly(plan.rows) && pairsOnly(plan.cols)) windowMax2x2(floatData(input), plan, out, indices);
     else windowMax(floatData(input), plan, out, indices);
     const indexTensor = new Tensor(indices, plan.outputShape);
     ctx.markNonDifferentiable(indexTensor);
@@ -298,8 +432,7 @@ const scatterToWinners = defineOp({
 /** The input values at each window's winner: `x`: the pool's input shape → its output shape. */
 function gatherWinners(x: Tensor, indices: Int32Array, plan: PoolPlan): Tensor {
   const src = floatData(x);
-  const inPlane = plan.rows.inSize * plan.cols.inSize;
-  const outPlane = plan.rows.outSize * plan.cols.outSize;
+  const { inPlane, outPlane } = plan;
   const out = floatArray(x.dtype, plan.planes * outPlane);
   for (let plane = 0, o = 0; plane < plan.planes; plane++) {
     const base = plane * inPlane;
@@ -422,12 +555,22 @@ export function checkPoolInput(op: string, input: unknown, dims: number): number
   return spatial;
 }
 
-/** Builds the plan for `[..., H, W]` (or `[..., L]` when `dims` is 1) from per-axis windows. */
+/** Builds the plan for `[..., ...spatial]` (`dims` pooled axes) from per-axis windows. */
 export function makePlan(inputShape: readonly number[], dims: number, axes: readonly AxisWindows[]): PoolPlan {
   const lead = inputShape.slice(0, inputShape.length - dims);
   const planes = lead.reduce((a, b) => a * b, 1);
-  const [rows, cols] = dims === 1 ? [unitAxis(), axes[0]!] : [axes[0]!, axes[1]!];
-  return { inputShape, outputShape: [...lead, ...axes.map((a) => a.outSize)], planes, rows, cols };
+  const [rows, cols] = dims === 1 ? [unitAxis(), axes[0]!] : [axes[dims - 2]!, axes[dims - 1]!];
+  return {
+    inputShape,
+    outputShape: [...lead, ...axes.map((a) => a.outSize)],
+    planes,
+    axes: axes.slice(),
+    rows,
+    cols,
+    inPlane: axes.reduce((p, a) => p * a.inSize, 1),
+    outPlane: axes.reduce((p, a) => p * a.outSize, 1),
+    windows: dims > 2 ? windowTable(axes) : null,
+  };
 }
 
 export interface PoolCommonOptions {
@@ -509,7 +652,7 @@ function asOptions<T extends PoolCommonOptions>(op: string, options: T | Spatial
   return typeof options === 'number' || Array.isArray(options) ? ({ kernelSize: options } as T) : (options as T);
 }
 
-function maxPoolNd(
+function runMaxPool(
   op: string,
   dims: number,
   input: TensorInput,
@@ -525,7 +668,7 @@ function maxPoolNd(
   return opts.returnIndices ? [out, indices] : out;
 }
 
-function avgPoolNd(op: string, dims: number, input: TensorInput, options: AvgPoolOptions | SpatialArg): Variable {
+function runAvgPool(op: string, dims: number, input: TensorInput, options: AvgPoolOptions | SpatialArg): Variable {
   const opts = asOptions<AvgPoolOptions>(op, options);
   const r = resolvePool(op, input, dims, opts, 1);
   const countIncludePad = opts.countIncludePad ?? true;
@@ -540,16 +683,13 @@ function avgPoolNd(op: string, dims: number, input: TensorInput, options: AvgPoo
   const spatial = input.shape.slice(input.ndim - dims);
   const axes = spatial.map((l, i) => poolAxis(l, r.outSize[i]!, r.kernel[i]!, r.stride[i]!, r.padding[i]!, 1));
   const plan = makePlan(input.shape, dims, axes);
-  const { rows, cols } = plan;
-  const divisor = new Float64Array(rows.outSize * cols.outSize);
-  for (let oh = 0, d = 0; oh < rows.outSize; oh++) {
-    for (let ow = 0; ow < cols.outSize; ow++, d++) {
-      if (override !== null) divisor[d] = override;
-      else if (countIncludePad) divisor[d] = rows.padded[oh]! * cols.padded[ow]!;
-      // A window entirely in padding sums nothing; dividing by 1 keeps it 0 (PyTorch writes 0).
-      else divisor[d] = Math.max(1, (rows.end[oh]! - rows.start[oh]!) * (cols.end[ow]! - cols.start[ow]!));
-    }
-  }
+  const divisor =
+    override !== null
+      ? new Float64Array(plan.outPlane).fill(override)
+      : countIncludePad
+        ? windowDivisors(axes, (a, o) => a.padded[o]!)
+        : // A window entirely in padding sums nothing; dividing by 1 keeps it 0 (PyTorch writes 0).
+          windowDivisors(axes, (a, o) => a.end[o]! - a.start[o]!).map((d) => Math.max(1, d));
   return windowMeanOp(input, plan, divisor);
 }
 
@@ -568,7 +708,7 @@ function avgPoolNd(op: string, dims: number, input: TensorInput, options: AvgPoo
 export function maxPool1d(input: TensorInput, options: MaxPoolOptions & { returnIndices: true }): [Variable, Variable];
 export function maxPool1d(input: TensorInput, options: MaxPoolOptions | SpatialArg): Variable;
 export function maxPool1d(input: TensorInput, options: MaxPoolOptions | SpatialArg): Variable | [Variable, Variable] {
-  return maxPoolNd('maxPool1d', 1, input, options);
+  return runMaxPool('maxPool1d', 1, input, options);
 }
 
 /**
@@ -586,7 +726,7 @@ export function maxPool1d(input: TensorInput, options: MaxPoolOptions | SpatialA
 export function maxPool2d(input: TensorInput, options: MaxPoolOptions & { returnIndices: true }): [Variable, Variable];
 export function maxPool2d(input: TensorInput, options: MaxPoolOptions | SpatialArg): Variable;
 export function maxPool2d(input: TensorInput, options: MaxPoolOptions | SpatialArg): Variable | [Variable, Variable] {
-  return maxPoolNd('maxPool2d', 2, input, options);
+  return runMaxPool('maxPool2d', 2, input, options);
 }
 
 /**
@@ -602,7 +742,7 @@ export function maxPool2d(input: TensorInput, options: MaxPoolOptions | SpatialA
  * @example avgPool1d(tensor([[[1, 3, 2, 6]]]), 2).toArray() // [[[2, 4]]]
  */
 export function avgPool1d(input: TensorInput, options: AvgPoolOptions | SpatialArg): Variable {
-  return avgPoolNd('avgPool1d', 1, input, options);
+  return runAvgPool('avgPool1d', 1, input, options);
 }
 
 /**
@@ -616,5 +756,84 @@ export function avgPool1d(input: TensorInput, options: AvgPoolOptions | SpatialA
  * @example avgPool2d(randn([1, 6, 28, 28]), { kernelSize: 2 }).shape // [1, 6, 14, 14]
  */
 export function avgPool2d(input: TensorInput, options: AvgPoolOptions | SpatialArg): Variable {
-  return avgPoolNd('avgPool2d', 2, input, options);
+  return runAvgPool('avgPool2d', 2, input, options);
+}
+
+/**
+ * 3-D max pooling, as `torch.nn.functional.max_pool3d`.
+ *
+ * @param input `[N, C, D, H, W]` or unbatched `[C, D, H, W]`
+ * @param options as `maxPool2d`, numbers or `[d, h, w]` triples, or just the kernel size
+ * @returns `[N, C, Dout, Hout, Wout]` with each axis sized by `poolOutputSize`; with `returnIndices`,
+ *   `[output, indices]`, `indices` (int32) the flat `(d·H + h)·W + w` of each maximum within its plane.
+ *   Differs from PyTorch: indices are int32, not int64.
+ * @throws ShapeError for a wrong rank or an empty output; RangeError for padding > kernelSize / 2
+ * @example maxPool3d(randn([1, 2, 8, 8, 8]), 2).shape // [1, 2, 4, 4, 4]
+ */
+export function maxPool3d(input: TensorInput, options: MaxPoolOptions & { returnIndices: true }): [Variable, Variable];
+export function maxPool3d(input: TensorInput, options: MaxPoolOptions | SpatialArg): Variable;
+export function maxPool3d(input: TensorInput, options: MaxPoolOptions | SpatialArg): Variable | [Variable, Variable] {
+  return runMaxPool('maxPool3d', 3, input, options);
+}
+
+/**
+ * 3-D average pooling, as `torch.nn.functional.avg_pool3d` (divisor rules as `avgPool1d`, per window).
+ *
+ * @param input `[N, C, D, H, W]` or unbatched `[C, D, H, W]`
+ * @param options as `avgPool2d`, numbers or `[d, h, w]` triples, or just the kernel size
+ * @returns `[N, C, Dout, Hout, Wout]`, each axis sized by `poolOutputSize` with dilation 1
+ * @throws ShapeError for a wrong rank or an empty output; RangeError for padding > kernelSize / 2
+ * @example avgPool3d(randn([1, 2, 8, 8, 8]), { kernelSize: 2 }).shape // [1, 2, 4, 4, 4]
+ */
+export function avgPool3d(input: TensorInput, options: AvgPoolOptions | SpatialArg): Variable {
+  return runAvgPool('avgPool3d', 3, input, options);
+}
+
+/** The number of pooled axes of an N-d pool: a positive integer. */
+export function checkPoolRank(op: string, dims: unknown): number {
+  if (typeof dims !== 'number' || !Number.isInteger(dims))
+    throw typeError(op, `dims must be an integer (the number of pooled axes), got ${describeOption(dims)}`);
+  if (dims < 1) throw rangeError(op, `dims must be positive, got dims=${dims}`);
+  return dims;
+}
+
+/**
+ * Max pooling over the last `dims` axes (any number; PyTorch stops at 3), options as `maxPool2d`.
+ *
+ * @param input `[N, C, ...spatial]` or unbatched `[C, ...spatial]`, `dims` spatial axes
+ * @param dims the number of pooled axes (the input's rank alone cannot tell batched from unbatched)
+ * @param options `{ kernelSize, stride = kernelSize, padding = 0, dilation = 1, ceilMode = false,
+ *   returnIndices = false }`, numbers or one entry per axis, or just the kernel size
+ * @returns `[N, C, ...outSize]`; with `returnIndices`, `[output, indices]`, `indices` (int32) the
+ *   row-major flat index of each maximum within its `[n, c]` plane of the unpadded input
+ * @throws as `maxPool2d`; RangeError/TypeError for a `dims` that is not a positive integer
+ * @example maxPoolNd(randn([1, 2, 4, 4, 4, 4]), 4, 2).shape // [1, 2, 2, 2, 2, 2]
+ */
+export function maxPoolNd(
+  input: TensorInput,
+  dims: number,
+  options: MaxPoolOptions & { returnIndices: true },
+): [Variable, Variable];
+export function maxPoolNd(input: TensorInput, dims: number, options: MaxPoolOptions | SpatialArg): Variable;
+export function maxPoolNd(
+  input: TensorInput,
+  dims: number,
+  options: MaxPoolOptions | SpatialArg,
+): Variable | [Variable, Variable] {
+  return runMaxPool('maxPoolNd', checkPoolRank('maxPoolNd', dims), input, options);
+}
+
+/**
+ * Average pooling over the last `dims` axes (any number), options and divisor rules as `avgPool2d`.
+ *
+ * @param input `[N, C, ...spatial]` or unbatched `[C, ...spatial]`, `dims` spatial axes
+ * @param dims the number of pooled axes
+ * @param options `{ kernelSize, stride = kernelSize, padding = 0, ceilMode = false,
+ *   countIncludePad = true, divisorOverride = null }`, or just the kernel size
+ * @returns `[N, C, ...outSize]`, each axis sized by `poolOutputSize` with dilation 1
+ * @throws as `avgPool2d`; RangeError/TypeError for a `dims` that is not a positive integer
+ * @example avgPoolNd(randn([1, 2, 4, 4, 4, 4]), 4, 2).shape // [1, 2, 2, 2, 2, 2]
+ */
+export function avgPoolNd(input: TensorInput, dims: number, options: AvgPoolOptions | SpatialArg): Variable {
+  return runAvgPool('avgPoolNd', checkPoolRank('avgPoolNd', dims), input, options);
 }

@@ -17,7 +17,7 @@ import {
   typeError,
 } from '@torchlet/tensor';
 import { convInputGrad, convWeightGrad } from './conv-grads.js';
-import { type TensorInput } from './conv-options.js';
+import { checkConvSizes, type TensorInput } from './conv-options.js';
 
 /**
  * Textbook (signal-processing) convolution: the kernel is flipped, unlike the cross-correlation
@@ -113,16 +113,21 @@ const reverse = defineOp({
 
 const MODES: readonly SignalMode[] = ['full', 'same', 'valid'];
 
+/**
+ * Checks a signal op's two arrays and mode. `rank` null (the n-d ops) takes the first array's rank,
+ * which the second must share; `names` are the parameters as the op's docs call them.
+ */
 function checkSignalArgs(
   op: string,
   x: unknown,
   w: unknown,
-  rank: number,
+  rank: number | null,
   mode: unknown,
+  names: readonly [string, string] = ['x', 'w'],
 ): [TensorInput, TensorInput, SignalMode] {
   for (const [name, t] of [
-    ['x', x],
-    ['w', w],
+    [names[0], x],
+    [names[1], w],
   ] as const) {
     if (t === null || typeof t !== 'object' || !('shape' in t) || !('dtype' in t)) {
       throw typeError(op, `${name} must be a Tensor or Variable, got ${t === null ? 'null' : typeof t}`);
@@ -130,16 +135,28 @@ function checkSignalArgs(
   }
   const a = x as TensorInput;
   const b = w as TensorInput;
+  const [xName, wName] = names;
+  if (rank === null) {
+    if (a.ndim < 1) throw shapeError(op, `${xName} must have at least one axis, got ${formatShape(a.shape)}`);
+    if (b.ndim !== a.ndim) {
+      throw shapeError(
+        op,
+        `${xName} and ${wName} must have the same number of axes, got ${formatShape(a.shape)} and ${formatShape(b.shape)}`,
+      );
+    }
+  }
   for (const [name, t] of [
-    ['x', a],
-    ['w', b],
+    [xName, a],
+    [wName, b],
   ] as const) {
-    if (t.ndim !== rank) throw shapeError(op, `${name} must be ${rank}-D, got ${formatShape(t.shape)}`);
+    if (rank !== null && t.ndim !== rank)
+      throw shapeError(op, `${name} must be ${rank}-D, got ${formatShape(t.shape)}`);
     if (t.size === 0) throw shapeError(op, `${name} must not be empty, got ${formatShape(t.shape)}`);
   }
   if (a.dtype === 'int32' || b.dtype === 'int32')
-    throw typeError(op, `x and w must be float32 or float64, got ${a.dtype} and ${b.dtype}`);
-  if (a.dtype !== b.dtype) throw typeError(op, `x is ${a.dtype} but w is ${b.dtype}; cast one of them so both match`);
+    throw typeError(op, `${xName} and ${wName} must be float32 or float64, got ${a.dtype} and ${b.dtype}`);
+  if (a.dtype !== b.dtype)
+    throw typeError(op, `${xName} is ${a.dtype} but ${wName} is ${b.dtype}; cast one of them so both match`);
   if (!MODES.includes(mode as SignalMode))
     throw rangeError(op, `mode must be 'full', 'same' or 'valid', got ${describeOption(mode)}`);
   return [a, b, mode as SignalMode];
@@ -187,6 +204,7 @@ function windows2d(
   w: TensorInput,
   mode: SignalMode,
   sameOffset: (k: number) => number,
+  names: readonly [string, string] = ['x', 'w'],
 ): [number, number][] {
   if (mode === 'valid') {
     const xLarger = x.shape.every((d, i) => d >= w.shape[i]!);
@@ -194,7 +212,7 @@ function windows2d(
     if (!xLarger && !wLarger) {
       throw shapeError(
         op,
-        `mode 'valid' needs one input at least as large as the other on every axis; x is ${formatShape(x.shape)} and w is ${formatShape(w.shape)}`,
+        `mode 'valid' needs one input at least as large as the other on every axis; ${names[0]} is ${formatShape(x.shape)} and ${names[1]} is ${formatShape(w.shape)}`,
       );
     }
   }
@@ -249,4 +267,60 @@ export function correlate2d(x: TensorInput, w: TensorInput, mode: SignalMode = '
     windows2d('correlate2d', a, b, m, (k) => Math.floor(k / 2)),
     false,
   );
+}
+
+/** convolveNd/correlateNd: the windows of scipy's n-d modes, checked against the tensor size limit. */
+function signalNd(op: string, a: unknown, k: unknown, mode: unknown, flip: boolean): Variable {
+  const names = ['a', 'k'] as const;
+  const [x, w, m] = checkSignalArgs(op, a, k, null, mode, names);
+  // scipy.signal.convolve/correlate centre 'same' at (M − 1) // 2 on every axis, both of them.
+  const windows = windows2d(op, x, w, m, (size) => Math.floor((size - 1) / 2), names);
+  const outShape = windows.map(([, length]) => length);
+  checkConvSizes(
+    op,
+    x,
+    outShape,
+    { rows: w.size, positions: outShape.reduce((p, d) => p * d, 1) },
+    `k ${formatShape(w.shape)}, mode=${describeOption(m)}`,
+  );
+  return windowed(op, x, w, windows, flip);
+}
+
+/**
+ * Textbook n-d convolution, exactly `scipy.signal.convolve(a, k, mode, method='direct')`:
+ * `out[i] = Σ_j a[j]·k[i − j]` over every axis (the kernel is flipped on every axis, as MATLAB's `convn`).
+ * Differentiable in both arguments, to any order.
+ *
+ * @param a `[n1, ..., nd]`, d ≥ 1
+ * @param k `[m1, ..., md]`, the same number of axes
+ * @param mode `'full'` (default): `[n + m − 1]` per axis; `'same'`: `a`'s shape, the full result's
+ *   window from `floor((m − 1) / 2)` on each axis; `'valid'`: `[|n − m| + 1]` per axis, only full
+ *   overlaps, which needs one array at least as large as the other on every axis (then the result
+ *   does not depend on the order, as scipy swaps them).
+ *   For odd `m` 'same' is centred, as MATLAB's `convn(a, k, 'same')`. For even `m` the window starts
+ *   at `(m − 2) / 2`, one earlier than MATLAB's `convn`, which starts at `m / 2`:
+ *   `convn(a, k, 'same')` is `convolveNd(a, k, 'full')` sliced from `floor(m / 2)`.
+ * @throws ShapeError for empty arrays, differing numbers of axes, or 'valid' when neither array
+ *   contains the other; RangeError for an unknown mode or a result past the tensor size limit;
+ *   TypeError for int32 or mixed dtypes
+ * @example convolveNd(randn([6, 5, 4, 3]), randn([3, 3, 3, 3]), 'same').shape // [6, 5, 4, 3]
+ */
+export function convolveNd(a: TensorInput, k: TensorInput, mode: SignalMode = 'full'): Variable {
+  return signalNd('convolveNd', a, k, mode, true);
+}
+
+/**
+ * Textbook n-d cross-correlation, exactly `scipy.signal.correlate(a, k, mode, method='direct')`
+ * (real inputs): `out[i] = Σ_j a[j + i − (m − 1)]·k[j]` over the full result.
+ * Differentiable in both arguments, to any order.
+ *
+ * @param a `[n1, ..., nd]`, d ≥ 1
+ * @param k `[m1, ..., md]`, the same number of axes
+ * @param mode as `convolveNd`; 'same' takes the full result's window from `floor((m − 1) / 2)` on
+ *   each axis as scipy.signal.correlate does (unlike `correlate2d`, which starts at `floor(m / 2)`).
+ * @throws as `convolveNd`
+ * @example correlateNd(randn([4, 4, 4, 4, 4]), randn([2, 2, 2, 2, 2]), 'valid').shape // [3, 3, 3, 3, 3]
+ */
+export function correlateNd(a: TensorInput, k: TensorInput, mode: SignalMode = 'full'): Variable {
+  return signalNd('correlateNd', a, k, mode, false);
 }

@@ -9,7 +9,16 @@ import {
   type GeluOptions,
   type Variable,
 } from '@torchlet/autograd';
-import { checkInt, checkOptions, full, rangeError, typeError, type DType, type Tensor } from '@torchlet/tensor';
+import {
+  checkInt,
+  checkOptions,
+  checkSize,
+  full,
+  rangeError,
+  typeError,
+  type DType,
+  type Tensor,
+} from '@torchlet/tensor';
 import {
   elu,
   hardswish,
@@ -219,6 +228,7 @@ export class PReLU extends Module {
     super();
     const o = checkOptions('PReLU', options);
     const numParameters = checkInt('PReLU', o.numParameters ?? 1, 'numParameters', 1);
+    checkSize('PReLU', numParameters, `numParameters=${numParameters}`);
     const init = o.init ?? 0.25;
     if (typeof init !== 'number' || !Number.isFinite(init))
       throw typeError('PReLU', `init must be a finite number, got ${String(init)}`);

@@ -6,6 +6,7 @@ import {
   checkOptions,
   checkSize,
   formatShape,
+  sizeOf,
   full,
   rangeError,
   shapeError,
@@ -228,6 +229,7 @@ export class LayerNorm extends Module {
         op,
         `normalizedShape must be a positive integer or a non-empty array of them, got ${String(normalizedShape)}`,
       );
+    checkSize(op, sizeOf(shape), `normalizedShape=${formatShape(shape)}`);
     const o = checkOptions(op, options);
     this.normalizedShape = [...shape];
     this.eps = checkEps(op, o.eps ?? 1e-5);
@@ -282,6 +284,7 @@ export class GroupNorm extends Module {
     const op = 'GroupNorm';
     this.numGroups = checkInt(op, numGroups, 'numGroups', 1);
     this.numChannels = checkInt(op, numChannels, 'numChannels', 1);
+    checkSize(op, numChannels, `numChannels=${numChannels}`);
     if (numChannels % numGroups !== 0)
       throw rangeError(op, `numChannels (${numChannels}) must be divisible by numGroups (${numGroups})`);
     const o = checkOptions(op, options);
@@ -352,6 +355,8 @@ export abstract class InstanceNormNd extends Module {
     this.affine = checkBool(name, 'affine', o.affine ?? false);
     this.trackRunningStats = checkBool(name, 'trackRunningStats', o.trackRunningStats ?? false);
     const dtype = checkDType(name, o.dtype ?? 'float32');
+    // Without parameters or buffers nothing is allocated (as PyTorch, any numFeatures constructs).
+    if (this.affine || this.trackRunningStats) checkSize(name, numFeatures, `numFeatures=${numFeatures}`);
     this.weight = this.affine ? new Parameter(full([numFeatures], 1, { dtype })) : null;
     this.bias = this.affine ? new Parameter(zeros([numFeatures], { dtype })) : null;
     const track = this.trackRunningStats;

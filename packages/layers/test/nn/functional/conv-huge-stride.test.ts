@@ -41,3 +41,47 @@ describe('conv with strides past 32-bit integers', () => {
     });
   }
 });
+
+describe('conv sizes at the edge of the WebAssembly kernel', () => {
+  /** conv1d output on `backend` for input length `length`, kernel 3, the given stride and padding. */
+  const conv = (backend: BackendName, length: number, stride: number, padding: number) => {
+    setBackend(backend);
+    const g = new Generator(5);
+    const x = randn([1, 2, length], { generator: g });
+    const w = randn([3, 2, 3], { generator: g });
+    return conv1d(x, w, null, { stride, padding }).data.toTypedArray();
+  };
+  for (const backend of backends) {
+    it(`${backend}: 70,000 outputs on one axis, and a stride of 2^31 − 1, give the JS result`, () => {
+      // The kernel packed two window indices into 16 bits each (wrong values past 65,535 outputs),
+      // and its ceiling division overflowed for a stride just below 2^31 (all zeros).
+      for (const [length, stride, padding] of [
+        [70_000, 1, 1],
+        [5, 2 ** 31 - 1, 0],
+        [5, 2 ** 31 - 1, 2 ** 30],
+      ] as const) {
+        const expected = conv('js', length, stride, padding);
+        const actual = conv(backend, length, stride, padding);
+        expect(actual.length).toBe(expected.length);
+        let worst = 0;
+        for (let i = 0; i < actual.length; i++)
+          worst = Math.max(worst, Math.abs(actual[i]! - expected[i]!) / (1 + Math.abs(expected[i]!)));
+        expect(worst).toBeLessThan(1e-5);
+      }
+    });
+  }
+
+  it('a stride of 2^53 and a dilation of 2^64 on a one-tap kernel give the small-size result on every backend', () => {
+    // Before, the generic im2col multiplied by 2^53 and lost all taps but the first (all backends).
+    const x = randn([1, 1, 2, 2], { generator: new Generator(6) });
+    const w = randn([2, 1, 2, 2], { generator: new Generator(7) });
+    const w1 = randn([2, 1, 1, 1], { generator: new Generator(8) });
+    for (const backend of [...backends, 'js'] as const) {
+      setBackend(backend);
+      expect(conv2d(x, w, null, { stride: 2 ** 53 }).data.toArray()).toEqual(
+        conv2d(x, w, null, { stride: 2 }).data.toArray(),
+      );
+      expect(conv2d(x, w1, null, { dilation: 2 ** 64 }).data.toArray()).toEqual(conv2d(x, w1, null).data.toArray());
+    }
+  });
+});

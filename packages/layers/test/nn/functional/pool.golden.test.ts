@@ -7,7 +7,7 @@ import {
   avgPool2d,
   maxPool1d,
   maxPool2d,
-  type AdaptiveOutputSize,
+  type AdaptiveOutputSize2d,
   type AvgPoolOptions,
   type MaxPoolOptions,
 } from '../../../src/nn/functional/index.js';
@@ -18,7 +18,7 @@ interface PoolCase {
   name: string;
   op: 'maxPool1d' | 'maxPool2d' | 'avgPool1d' | 'avgPool2d' | 'adaptiveAvgPool2d' | 'adaptiveMaxPool2d';
   input: FixtureTensor;
-  options: (MaxPoolOptions & AvgPoolOptions) | { outputSize: AdaptiveOutputSize };
+  options: (MaxPoolOptions & AvgPoolOptions) | { outputSize: AdaptiveOutputSize2d };
   gradOutput: FixtureTensor;
   output: FixtureTensor;
   indices?: FixtureTensor;
@@ -65,10 +65,10 @@ for (const dtype of ['float64', 'float32'] as const) {
             y = avgPool2d(x, opts);
             break;
           case 'adaptiveAvgPool2d':
-            y = adaptiveAvgPool2d(x, (c.options as { outputSize: AdaptiveOutputSize }).outputSize);
+            y = adaptiveAvgPool2d(x, (c.options as { outputSize: AdaptiveOutputSize2d }).outputSize);
             break;
           case 'adaptiveMaxPool2d':
-            [y, indices] = adaptiveMaxPool2d(x, (c.options as { outputSize: AdaptiveOutputSize }).outputSize, {
+            [y, indices] = adaptiveMaxPool2d(x, (c.options as { outputSize: AdaptiveOutputSize2d }).outputSize, {
               returnIndices: true,
             });
             break;

@@ -62,8 +62,10 @@ const BATCH_COLUMNS_MAX = 1 << 22;
 /**
  * `[C, H, W, kH, kW, sH, sW, pH, pW, dH, dW, Hout, Wout]` of a 1-D or 2-D geometry (1-D as H = 1), the
  * form the WebAssembly conv tasks take; null for 3-D, and for sizes the kernel's 32-bit signed integers
- * cannot hold (a stride or dilation of 2^31 and more, or a window span or stride·output past it),
- * which stay on the generic path.
+ * cannot hold, which stay on the generic path: a stride or dilation of 2^31 and more, a window span or
+ * stride·output past it, a padded size plus a stride past it (its ceiling division `(a + s − 1) / s`
+ * adds them), or an output axis of 2^16 and more (`insideRange` packs two window indices of 16 bits
+ * into one i32; a 1-D conv with 70,000 outputs gave wrong values there).
  */
 export function planar(geom: ConvGeometry): number[] | null {
   const dims = geom.inputSize.length;
@@ -76,8 +78,15 @@ export function planar(geom: ConvGeometry): number[] | null {
   const [dH, dW] = pick(geom.dilation, 1);
   const [outH, outW] = pick(geom.outputSize, 1);
   const values = [geom.channels, inH!, inW!, kH!, kW!, sH!, sW!, pH!, pW!, dH!, dW!, outH!, outW!];
-  const spans = [(kH! - 1) * dH! + 1, (kW! - 1) * dW! + 1, sH! * outH!, sW! * outW!, inH! + 2 * pH!, inW! + 2 * pW!];
-  return [...values, ...spans].every((v) => v < 2 ** 31) ? values : null;
+  const spans = [
+    (kH! - 1) * dH! + 1,
+    (kW! - 1) * dW! + 1,
+    sH! * outH!,
+    sW! * outW!,
+    inH! + 2 * pH! + sH!,
+    inW! + 2 * pW! + sW!,
+  ];
+  return [...values, ...spans].every((v) => v < 2 ** 31) && outH! < 2 ** 16 && outW! < 2 ** 16 ? values : null;
 }
 
 /** Samples whose columns go in one buffer: as many as fit in BATCH_COLUMNS_MAX, at least one. */

@@ -16,7 +16,7 @@ import type {
   ConvReluMaxPoolKernels,
   ConvWeightGradCall,
 } from '../seam.js';
-import { chunkSamples, planar } from './plan.js';
+import { chunkSamples, planar, type ConvPlan } from './plan.js';
 
 /** A backend's planar conv tasks (see the module comment). */
 export interface ConvTasks {
@@ -75,7 +75,7 @@ export interface ConvBatchTask {
    * index `ih·Wout + iw` in its plane into `indices` (same shape). y is then not copied out unless it
    * is resident (WebAssembly): pass a resident y to keep it, or any array of the right length to drop it.
    */
-  reluMaxPool?: { pooled: Float32Array; indices: Int32Array; offset: number; windowRows: 1 | 2 } | null;
+  reluMaxPool?: { pooled: GemmArray; indices: Int32Array; offset: number; windowRows: 1 | 2 } | null;
 }
 
 /** The weight (and bias) gradient over `count` samples, as `ConvTasks.convWeightGrad` takes it. */
@@ -109,11 +109,11 @@ export interface PoolBackwardTask {
   windowRows: 1 | 2;
   count: number;
   /** `[count, channels, h/windowRows, ⌊w/2⌋]` each: the pooled output's gradient, the pooled output, and the indices the forward wrote. */
-  gradPooled: Float32Array;
-  pooled: Float32Array;
+  gradPooled: GemmArray;
+  pooled: GemmArray;
   indices: Int32Array;
   /** Written whole: y's gradient `[count, channels, h, w]`. */
-  gradY: Float32Array;
+  gradY: GemmArray;
 }
 
 /**
@@ -126,53 +126,51 @@ function inChunks(batch: number, chunk: number, run: (done: number, count: numbe
   return Math.min(done, batch);
 }
 
-/** `conv.forward`: samples in chunks whose columns fit (all at once when kept), until one is declined. */
+/** The fields of a `convBatch` call for samples [done, done + count) of `plan` that every mode shares. */
+function samples(plan: ConvPlan, geometry: number[], done: number, count: number) {
+  const { groups, cIn, cOut, inPositions, outPositions } = plan;
+  const at = { xOffset: done * cIn * inPositions, wOffset: 0, yOffset: done * cOut * outPositions };
+  return { geometry, groups, cOutG: cOut / groups, count, ...at };
+}
+
+/** Samples in chunks whose columns fit (all at once when kept), until one is declined. */
+function forwardChunks(
+  tasks: ConvTasks,
+  plan: ConvPlan,
+  keep: GemmArray | null,
+  call: (done: number, count: number, cols: GemmArray | null) => ConvBatchTask,
+): number {
+  const sampleCols = plan.cIn * plan.kernelVolume * plan.outPositions;
+  const chunk = keep ? plan.batch : chunkSamples(plan.batch, sampleCols);
+  return inChunks(plan.batch, chunk, (done, count) =>
+    tasks.convBatch(call(done, count, keep ? keep.subarray(done * sampleCols) : null)),
+  );
+}
+
+/** `conv.forward`. */
 function forward(tasks: ConvTasks, { plan, x, w, y, accumulate, bias, keep }: ConvForwardCall): number {
   const geometry = plan.direct && tasks.runsDirect !== true ? null : planar(plan.geom);
   if (geometry === null) return 0;
-  const { batch, groups, cIn, cOut, inPositions, outPositions, kernelVolume } = plan;
-  const sampleCols = cIn * kernelVolume * outPositions;
-  return inChunks(batch, keep ? batch : chunkSamples(batch, sampleCols), (done, count) =>
-    tasks.convBatch({
-      mode: 'forward',
-      geometry,
-      groups,
-      cOutG: cOut / groups,
-      count,
-      x,
-      xOffset: done * cIn * inPositions,
-      w,
-      wOffset: 0,
-      y,
-      yOffset: done * cOut * outPositions,
-      cols: keep ? keep.subarray(done * sampleCols) : null,
-      beta: accumulate || bias !== null ? 1 : 0,
-      bias,
-    }),
-  );
+  const beta = accumulate || bias !== null ? 1 : 0;
+  return forwardChunks(tasks, plan, keep, (done, count, cols) => ({
+    ...samples(plan, geometry, done, count),
+    mode: 'forward',
+    x,
+    w,
+    y,
+    cols,
+    beta,
+    bias,
+  }));
 }
 
 /** `conv.adjoint`: samples in chunks whose columns fit, until one is declined. */
 function adjoint(tasks: ConvTasks, { plan, y, w, x }: ConvAdjointCall): number {
   const geometry = plan.direct && tasks.runsDirect !== true ? null : planar(plan.geom);
   if (geometry === null) return 0;
-  const { batch, groups, cIn, cOut, inPositions, outPositions, kernelVolume } = plan;
-  return inChunks(batch, chunkSamples(batch, cIn * kernelVolume * outPositions), (done, count) =>
-    tasks.convBatch({
-      mode: 'adjoint',
-      geometry,
-      groups,
-      cOutG: cOut / groups,
-      count,
-      x,
-      xOffset: done * cIn * inPositions,
-      w,
-      wOffset: 0,
-      y,
-      yOffset: done * cOut * outPositions,
-      cols: null,
-      beta: 0,
-    }),
+  const chunk = chunkSamples(plan.batch, plan.cIn * plan.kernelVolume * plan.outPositions);
+  return inChunks(plan.batch, chunk, (done, count) =>
+    tasks.convBatch({ ...samples(plan, geometry, done, count), mode: 'adjoint', x, w, y, cols: null, beta: 0 }),
   );
 }
 
@@ -200,29 +198,19 @@ function reluMaxPoolForward(tasks: ConvTasks, call: ConvReluMaxPoolCall): number
   const { plan, x, w, bias, y, keep, pooled, indices } = call;
   const geometry = planar(plan.geom);
   if (geometry === null) return 0;
-  const { batch, groups, cIn, cOut, inPositions, outPositions, kernelVolume } = plan;
   const windowRows = plan.geom.outputSize.length === 2 ? 2 : 1;
-  const perSample = cOut * Math.floor(geometry[11]! / windowRows) * (geometry[12]! >> 1);
-  const sampleCols = cIn * kernelVolume * outPositions;
-  return inChunks(batch, keep ? batch : chunkSamples(batch, sampleCols), (done, count) =>
-    tasks.convBatch({
-      mode: 'forward',
-      geometry,
-      groups,
-      cOutG: cOut / groups,
-      count,
-      x,
-      xOffset: done * cIn * inPositions,
-      w,
-      wOffset: 0,
-      y,
-      yOffset: done * cOut * outPositions,
-      cols: keep ? keep.subarray(done * sampleCols) : null,
-      beta: 0,
-      bias,
-      reluMaxPool: { pooled, indices, offset: done * perSample, windowRows },
-    }),
-  );
+  const perSample = plan.cOut * Math.floor(geometry[11]! / windowRows) * (geometry[12]! >> 1);
+  return forwardChunks(tasks, plan, keep, (done, count, cols) => ({
+    ...samples(plan, geometry, done, count),
+    mode: 'forward',
+    x,
+    w,
+    y,
+    cols,
+    beta: 0,
+    bias,
+    reluMaxPool: { pooled, indices, offset: done * perSample, windowRows },
+  }));
 }
 
 /** `convReluMaxPool.backward`, a sample per task. */

@@ -33,6 +33,18 @@ export interface NativeGemmOptions {
   minParallelFlops?: number;
 }
 
+/** What `NativeGemm.convBatch` runs: `count` samples of one 1-D/2-D convolution (conv/tasks.ts). */
+export type NativeConvCall = ConvBatchTask;
+
+/** What `NativeGemm.convWeightGrad` runs (conv/tasks.ts). */
+export type NativeConvWeightGradCall = WeightGradTask;
+
+/** What `NativeGemm.maxPoolReluBackward` runs (conv/tasks.ts). */
+export type NativeMaxPoolReluBackwardCall = PoolBackwardTask;
+
+/** What `NativeGemm.adamStep` runs: one Adam update, in place (the `optimizer.adam` call of seam.ts). */
+export type NativeAdamCall = AdamStepCall;
+
 /** The native backend's kernels; throws at construction where the addon did not load. */
 export class NativeGemm implements Backend {
   readonly name = 'native';
@@ -92,7 +104,7 @@ export class NativeGemm implements Backend {
    * ReLU → max-pool), or adjoint `x[n] += col2im(Wᵀ·y[n])`, a sample per task.
    * @returns false when nothing ran (the arrays are not all one float dtype): take another path
    */
-  convBatch(call: ConvBatchTask): boolean {
+  convBatch(call: NativeConvCall): boolean {
     const { geometry, groups, cOutG, count, x, xOffset, w, wOffset, y, yOffset } = call;
     if (count <= 0) return true;
     if (call.mode === 'adjoint') {
@@ -140,7 +152,7 @@ export class NativeGemm implements Backend {
    * partitions summed in order: the bits depend on the batch size, not on the thread count.
    * @returns false when nothing ran (mixed dtypes, or an empty batch): take another path
    */
-  convWeightGrad(call: WeightGradTask): boolean {
+  convWeightGrad(call: NativeConvWeightGradCall): boolean {
     const { geometry, groups, cOutG, count, x, xOffset, cols, y, yOffset, gw, gb } = call;
     if (count <= 0) return false;
     return this.#addon.convWeightGrad(
@@ -161,7 +173,7 @@ export class NativeGemm implements Backend {
   }
 
   /** The backward of `convBatch`'s `reluMaxPool`, a sample per task; false when the dtypes are mixed. */
-  maxPoolReluBackward(call: PoolBackwardTask): boolean {
+  maxPoolReluBackward(call: NativeMaxPoolReluBackwardCall): boolean {
     const { channels, h, w, windowRows, count, gradPooled, pooled, indices, gradY } = call;
     if (count <= 0) return true;
     return this.#addon.maxPoolReluBackward(
@@ -183,7 +195,7 @@ export class NativeGemm implements Backend {
    * (float64 arithmetic in the same order, moments rounded to the parameter's dtype when stored).
    * @returns false when the arrays are not all one float dtype: take the JS loop
    */
-  adamStep(call: AdamStepCall): boolean {
+  adamStep(call: NativeAdamCall): boolean {
     const { param, paramOffset, grad, m, v, sign, beta1, beta2, stepSize, bias2Sqrt, eps } = call;
     return this.#addon.adamStep(
       param,
