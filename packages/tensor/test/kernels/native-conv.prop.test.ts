@@ -413,7 +413,7 @@ describe.runIf(available)('native kernels decline what they do not run, and refu
     keep: null,
   });
 
-  it('declines mixed dtypes, 3-D plans and strides past 32 bits, touching nothing', () => {
+  it('declines mixed dtypes and 3-D plans, touching nothing', () => {
     const c = { ...call(), w: new Float64Array(3 * 18) };
     c.y.fill(5);
     expect(one!.conv.forward(c)).toBe(0);
@@ -421,11 +421,6 @@ describe.runIf(available)('native kernels decline what they do not run, and refu
     const cube = convGeometry('test', { channels: 1, inputSize: [3, 3, 3], kernelSize: [2, 2, 2] });
     const plan3 = convPlan(1, 1, 1, 1, cube);
     expect(one!.conv.forward({ ...call(), plan: plan3, x: new Float32Array(27), w: new Float32Array(8) })).toBe(0);
-    const far = convGeometry('test', { channels: 1, inputSize: [5], kernelSize: [2], stride: 2 ** 31 });
-    const planFar = convPlan(1, 1, 1, 1, far);
-    expect(
-      one!.conv.adjoint({ plan: planFar, y: new Float32Array(1), w: new Float32Array(2), x: new Float32Array(5) }),
-    ).toBe(0);
   });
 
   it('throws RangeError for an array shorter than the plan says, or an index outside its plane', () => {
