@@ -204,6 +204,32 @@ describe.runIf(registry)('Torchlet installed from its packed tarballs into a fre
     expect(losses[2]).toBeLessThan(losses[0]!);
   }, 60_000);
 
+  it('exports a residual CNN to ONNX and imports it back from the packed packages', () => {
+    writeFileSync(
+      join(project, 'onnx.mjs'),
+      `import { add, defineOp, noGrad, relu } from '@torchlet/autograd';
+import { Conv2d, Module, importOnnx, registerOnnxConverter, toOnnxBytes } from '@torchlet/layers';
+import { mul, randn, sigmoid } from '@torchlet/tensor';
+const swish = defineOp({ name: 'swish', forward: (_c, x) => mul(x, sigmoid(x)), backward: () => [null] });
+registerOnnxConverter('swish', (call) => call.node('Mul', [call.input(0), call.node('Sigmoid', [call.input(0)])]));
+class Net extends Module {
+  conv = new Conv2d(2, 2, 3, { padding: 1 });
+  forward(x) { return swish(relu(add(x, this.conv.forward(x)))); }
+}
+const net = new Net().eval();
+const bytes = toOnnxBytes(net, [1, 2, 5, 5]);
+const back = importOnnx(bytes).eval();
+const x = randn([3, 2, 5, 5]);
+const a = noGrad(() => net.forward(x)).data.toTypedArray();
+const b = noGrad(() => back.forward(x)).data.toTypedArray();
+console.log('onnx bytes', bytes.length, 'max diff', Math.max(...a.map((v, i) => Math.abs(v - b[i]))));
+`,
+    );
+    const out = execFileSync(process.execPath, ['onnx.mjs'], { cwd: project, encoding: 'utf8' });
+    const diff = Number(/max diff (\S+)/.exec(out)![1]);
+    expect(diff).toBeLessThan(1e-6);
+  }, 60_000);
+
   it('bundles for the browser with esbuild, reaching no node: module', async () => {
     sh('npm install --save-dev esbuild', project);
     sh(

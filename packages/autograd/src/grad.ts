@@ -1,9 +1,7 @@
-import { checkOptions, describeValue, formatShape, shapeError, Tensor, typeError } from '@torchlet/tensor';
+import { checkOptions, optionKeys, describeValue, formatShape, shapeError, Tensor, typeError } from '@torchlet/tensor';
 import * as T from '@torchlet/tensor';
 import { runBackward } from './engine.js';
 import { Variable } from './variable.js';
-
-const GRAD_OPTIONS = ['gradOutputs', 'retainGraph', 'createGraph', 'allowUnused'];
 
 export interface GradOptions {
   /**
@@ -18,6 +16,13 @@ export interface GradOptions {
   /** Return null for an input the outputs do not depend on, instead of throwing. Default false. */
   allowUnused?: boolean;
 }
+
+const GRAD_OPTIONS = optionKeys<GradOptions>({
+  gradOutputs: true,
+  retainGraph: true,
+  createGraph: true,
+  allowUnused: true,
+});
 
 /**
  * The gradients of `outputs` with respect to `inputs`, as `torch.autograd.grad`: returned, not
@@ -42,16 +47,12 @@ export function grad(
   const op = 'grad';
   const outs = Array.isArray(outputs) ? (outputs as readonly Variable[]) : [outputs as Variable];
   const ins = Array.isArray(inputs) ? (inputs as readonly Variable[]) : [inputs as Variable];
-  for (const key of Object.keys(options ?? {})) {
-    if (!GRAD_OPTIONS.includes(key))
-      throw typeError(op, `unknown option '${key}'; expected ${GRAD_OPTIONS.join(', ')}`);
-  }
   const {
     gradOutputs = null,
     createGraph = false,
     retainGraph = createGraph,
     allowUnused = false,
-  } = checkOptions(op, options);
+  } = checkOptions(op, options, GRAD_OPTIONS);
   for (const [key, value] of [
     ['createGraph', createGraph],
     ['retainGraph', retainGraph],

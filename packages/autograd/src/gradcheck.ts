@@ -16,6 +16,8 @@ export interface GradcheckOptions {
   seed?: number;
 }
 
+const GRADCHECK_KEYS = T.optionKeys<GradcheckOptions>({ eps: true, atol: true, rtol: true, seed: true });
+
 /** A gradient that disagrees with central differences; fields name where. */
 export class GradcheckError extends Error {
   override name = 'GradcheckError';
@@ -61,7 +63,7 @@ export function gradcheck(
   options: GradcheckOptions = {},
 ): true {
   if (typeof fn !== 'function') throw T.typeError('gradcheck', `fn must be a function, got ${T.describeValue(fn)}`);
-  const { eps = 1e-6, atol = 1e-5, rtol = 1e-3, seed = 0 } = T.checkOptions('gradcheck', options);
+  const { eps = 1e-6, atol = 1e-5, rtol = 1e-3, seed = 0 } = T.checkOptions('gradcheck', options, GRADCHECK_KEYS);
   for (const [name, value, min] of [
     ['eps', eps, 0],
     ['atol', atol, 0],
@@ -200,6 +202,7 @@ export function gradgradcheck(
 ): true {
   if (typeof fn !== 'function') throw T.typeError('gradgradcheck', `fn must be a function, got ${T.describeValue(fn)}`);
   if (!Array.isArray(inputs)) throw T.typeError('gradgradcheck', 'inputs must be an array of Variables');
+  T.checkOptions('gradgradcheck', options, GRADCHECK_KEYS);
   const probe = fn(...inputs.map((x) => new Variable(T.clone(x.data), { requiresGrad: x.requiresGrad })));
   if (!(probe instanceof Variable)) throw T.typeError('gradgradcheck', 'fn must return a Variable');
   const gradOutput = new Variable(

@@ -55,7 +55,7 @@ export class Variable {
   constructor(data: Tensor, options: VariableOptions = {}, gradFn: Node | null = null, outputIndex = 0) {
     if (!(data instanceof Tensor))
       throw typeError('Variable', `data must be a Tensor, got ${data === null ? 'null' : typeof data}`);
-    const requiresGrad = checkOptions('Variable', options).requiresGrad ?? false;
+    const requiresGrad = checkOptions('Variable', options, ['requiresGrad']).requiresGrad ?? false;
     if (typeof requiresGrad !== 'boolean')
       throw typeError('Variable', `requiresGrad must be a boolean, got ${describeValue(requiresGrad)}`);
     if (requiresGrad && data.dtype === 'int32') {
@@ -119,7 +119,10 @@ export class Variable {
       }
       seed = gradient;
     }
-    const { createGraph = false, retainGraph = createGraph } = checkOptions('backward', options);
+    const { createGraph = false, retainGraph = createGraph } = checkOptions('backward', options, [
+      'retainGraph',
+      'createGraph',
+    ]);
     if (typeof retainGraph !== 'boolean')
       throw typeError('backward', `retainGraph must be a boolean, got ${describeValue(retainGraph)}`);
     if (typeof createGraph !== 'boolean')

@@ -77,11 +77,20 @@ export function checkOptions<T extends object>(
   return options;
 }
 
+/**
+ * The option names of `T`, written once as `{ name: true, ... }` so that the compiler checks the
+ * list against the interface (none missing, none misspelt): what `checkOptions` takes as `known`.
+ * @example const POOL_KEYS = optionKeys<PoolOptions>({ stride: true, padding: true, dilation: true, ceilMode: true });
+ */
+export function optionKeys<T extends object>(keys: { [K in keyof T]-?: true }): readonly string[] {
+  return Object.keys(keys);
+}
+
 function unknownKeyMessage(key: string, known: readonly string[], argName: string): string {
-  const what = argName === 'options' ? 'option' : `key in ${argName}`;
+  const what = argName === 'options' ? `option '${key}'` : `key '${key}' in ${argName}`;
   const list = known.length === 0 ? 'it takes none' : `known: ${known.join(', ')}`;
   const guess = suggestKey(key, known);
-  return `unknown ${what} '${key}'${guess === null ? '' : `; did you mean '${guess}'?`} (${list})`;
+  return `unknown ${what}${guess === null ? '' : `; did you mean '${guess}'?`} (${list})`;
 }
 
 /** The known key a user most likely meant: the camelCase of a snake_case key, else the nearest by edit distance. */

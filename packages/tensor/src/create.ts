@@ -1,4 +1,4 @@
-import { checkInt, checkOptions, checkShape, checkSize, checkTensor, describeValue } from './check.js';
+import { checkInt, checkOptions, checkShape, checkSize, checkTensor, describeValue, optionKeys } from './check.js';
 import { arrayFor, dtypeOf, isDType, type DType, type TypedArray } from './dtype.js';
 import { rangeError, shapeError, typeError } from './errors.js';
 import { Generator, defaultGenerator } from './random.js';
@@ -14,6 +14,10 @@ export interface RandomOptions extends CreateOptions {
   /** Default: the generator `manualSeed` seeds. */
   generator?: Generator;
 }
+
+const CREATE_KEYS = optionKeys<CreateOptions>({ dtype: true });
+const RANDOM_KEYS = optionKeys<RandomOptions>({ dtype: true, generator: true });
+const TENSOR_KEYS = optionKeys<CreateOptions & { shape?: Shape }>({ dtype: true, shape: true });
 
 function checkDType(op: string, dtype: unknown): DType {
   if (dtype === undefined) return 'float32';
@@ -40,7 +44,7 @@ function castArray(data: TypedArray, dtype: DType): TypedArray {
  */
 export function tensor(data: NestedArray | TypedArray, options: CreateOptions & { shape?: Shape } = {}): Tensor {
   const op = 'tensor';
-  options = checkOptions(op, options);
+  options = checkOptions(op, options, TENSOR_KEYS);
   const isTyped = ArrayBuffer.isView(data);
   const dtype = options.dtype === undefined && isTyped ? dtypeOf(data as TypedArray) : checkDType(op, options.dtype);
   let flat: TypedArray;
@@ -99,7 +103,7 @@ function inferShape(data: NestedArray): number[] {
 
 function filled(op: string, shape: Shape, value: number, options: CreateOptions): Tensor {
   const dims = checkShape(op, shape);
-  options = checkOptions(op, options);
+  options = checkOptions(op, options, CREATE_KEYS);
   const dtype = checkDType(op, options.dtype);
   if (typeof value !== 'number') throw typeError(op, `value must be a number, got ${String(value)}`);
   const data = arrayFor(dtype, sizeOf(dims));
@@ -125,14 +129,14 @@ export function ones(shape: Shape, options: CreateOptions = {}): Tensor {
 /** Zeros with `t`'s shape and (unless given) dtype. */
 export function zerosLike(t: Tensor, options: CreateOptions = {}): Tensor {
   checkTensor('zerosLike', t, 't');
-  options = checkOptions('zerosLike', options);
+  options = checkOptions('zerosLike', options, CREATE_KEYS);
   return filled('zerosLike', t.shape, 0, { dtype: options.dtype ?? t.dtype });
 }
 
 /** Ones with `t`'s shape and (unless given) dtype. */
 export function onesLike(t: Tensor, options: CreateOptions = {}): Tensor {
   checkTensor('onesLike', t, 't');
-  options = checkOptions('onesLike', options);
+  options = checkOptions('onesLike', options, CREATE_KEYS);
   return filled('onesLike', t.shape, 1, { dtype: options.dtype ?? t.dtype });
 }
 
@@ -161,7 +165,7 @@ export function arange(start: number, end?: number, step = 1, options: CreateOpt
   if (step === 0) throw rangeError('arange', 'step must be non-zero');
   if ((end - start) / step < 0)
     throw rangeError('arange', `step=${step} moves away from end (start=${start}, end=${end})`);
-  options = checkOptions('arange', options);
+  options = checkOptions('arange', options, CREATE_KEYS);
   const n = checkSize('arange', Math.ceil((end - start) / step), `the range [${start}, ${end}) with step=${step}`);
   const data = arrayFor(checkDType('arange', options.dtype), n);
   for (let i = 0; i < n; i++) data[i] = start + i * step;
@@ -179,7 +183,7 @@ export function linspace(start: number, end: number, steps: number, options: Cre
   }
   checkInt('linspace', steps, 'steps', 0);
   checkSize('linspace', steps, `steps=${steps}`);
-  options = checkOptions('linspace', options);
+  options = checkOptions('linspace', options, CREATE_KEYS);
   const data = arrayFor(checkDType('linspace', options.dtype), steps);
   const step = steps > 1 ? (end - start) / (steps - 1) : 0;
   // Fill from both ends, as torch does, so the last value is exactly `end`.
@@ -194,7 +198,7 @@ export function eye(n: number, m = n, options: CreateOptions = {}): Tensor {
   checkInt('eye', n, 'n', 0);
   checkInt('eye', m, 'm', 0);
   checkSize('eye', n * m, `n × m = ${n} × ${m}`);
-  options = checkOptions('eye', options);
+  options = checkOptions('eye', options, CREATE_KEYS);
   const data = arrayFor(checkDType('eye', options.dtype), n * m);
   for (let i = 0; i < Math.min(n, m); i++) data[i * m + i] = 1;
   return new Tensor(data, [n, m]);
@@ -202,7 +206,7 @@ export function eye(n: number, m = n, options: CreateOptions = {}): Tensor {
 
 function randomFill(op: string, shape: Shape, options: RandomOptions, draw: (g: Generator) => number): Tensor {
   const dims = checkShape(op, shape);
-  options = checkOptions(op, options);
+  options = checkOptions(op, options, RANDOM_KEYS);
   const dtype = checkDType(op, options.dtype);
   if (options.generator !== undefined && !(options.generator instanceof Generator)) {
     throw typeError(op, `generator must be a Generator, got ${describeValue(options.generator)}`);
@@ -215,21 +219,21 @@ function randomFill(op: string, shape: Shape, options: RandomOptions, draw: (g: 
 
 /** Uniform in [0, 1). */
 export function rand(shape: Shape, options: RandomOptions = {}): Tensor {
-  options = checkOptions('rand', options);
+  options = checkOptions('rand', options, RANDOM_KEYS);
   if (options.dtype === 'int32') throw typeError('rand', "dtype must be floating point, got 'int32'");
   return randomFill('rand', shape, options, (g) => g.next());
 }
 
 /** Standard normal. */
 export function randn(shape: Shape, options: RandomOptions = {}): Tensor {
-  options = checkOptions('randn', options);
+  options = checkOptions('randn', options, RANDOM_KEYS);
   if (options.dtype === 'int32') throw typeError('randn', "dtype must be floating point, got 'int32'");
   return randomFill('randn', shape, options, (g) => g.nextNormal());
 }
 
 /** Uniform in [low, high). */
 export function uniform(shape: Shape, low: number, high: number, options: RandomOptions = {}): Tensor {
-  options = checkOptions('uniform', options);
+  options = checkOptions('uniform', options, RANDOM_KEYS);
   if (options.dtype === 'int32') throw typeError('uniform', "dtype must be floating point, got 'int32'; use randint");
   for (const [name, v] of [
     ['low', low],
@@ -262,7 +266,7 @@ export function randint(low: number, high: number, shape: Shape, options: Random
   checkInt('randint', low, 'low');
   checkInt('randint', high, 'high');
   if (high <= low) throw rangeError('randint', `high must be > low, got low=${low}, high=${high}`);
-  const dtype = checkDType('randint', checkOptions('randint', options).dtype ?? 'int32');
+  const dtype = checkDType('randint', checkOptions('randint', options, RANDOM_KEYS).dtype ?? 'int32');
   const [min, max] = EXACT_INTEGERS[dtype];
   if (low < min || low > max) throw rangeError('randint', `low=${low} is out of bounds for ${dtype} (${min}..${max})`);
   // Compared as high > max + 1: past 2^53, high - 1 may round back to high.

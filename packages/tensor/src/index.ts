@@ -26,6 +26,7 @@ export {
   formatSize,
   spatialTuple,
   checkOptions,
+  optionKeys,
   checkSize,
   MAX_ELEMENTS,
 } from './check.js';

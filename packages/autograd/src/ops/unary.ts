@@ -251,7 +251,7 @@ export const gelu = defineOp({
     options: GeluOptions = {},
   ): Tensor {
     T.checkTensor('gelu', x);
-    const approximate = T.checkOptions('gelu', options).approximate ?? 'none';
+    const approximate = T.checkOptions('gelu', options, ['approximate']).approximate ?? 'none';
     if (approximate !== 'none' && approximate !== 'tanh') {
       throw T.typeError('gelu', `approximate must be 'none' or 'tanh', got ${String(approximate)}`);
     }

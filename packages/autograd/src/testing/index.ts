@@ -1,6 +1,8 @@
 export { arbShape, arbBroadcastPair, arbTensor, type ShapeOptions, type TensorOptions } from './arbitraries.js';
 export {
   fuzzOp,
+  fuzzOptionKeys,
+  arbUnknownKey,
   misbehaviour,
   summary,
   generatedCount,
@@ -21,4 +23,5 @@ export {
   hugeShape,
   type Mutation,
   type OpSpec,
+  type OptionsSpec,
 } from '@torchlet/tensor/testing';

@@ -14,6 +14,7 @@ import {
   badOptions,
   badShape,
   fuzzOp,
+  fuzzOptionKeys,
   notTensor,
   summary,
   type OpSpec,
@@ -507,4 +508,39 @@ describe('differentiable movement', () => {
       },
     });
   }
+});
+
+describe('every options object refuses unknown keys, with a did-you-mean for near and snake_case names', () => {
+  const x = () => A.randn([2, 3], { dtype: 'float64', generator: new Generator(0), requiresGrad: true });
+  const create = ['dtype', 'requiresGrad'];
+  const random = ['dtype', 'generator', 'requiresGrad'];
+  const specs: [string, readonly string[], (o: Record<string, unknown>) => unknown][] = [
+    ['tensor', ['dtype', 'shape', 'requiresGrad'], (o) => A.tensor([1, 2], o)],
+    ['zeros', create, (o) => A.zeros([2], o)],
+    ['ones', create, (o) => A.ones([2], o)],
+    ['full', create, (o) => A.full([2], 3, o)],
+    ['rand', random, (o) => A.rand([2], o)],
+    ['randn', random, (o) => A.randn([2], o)],
+    ['Variable', ['requiresGrad'], (o) => new Variable(T.zeros([2]), o)],
+    ['Variable', ['requiresGrad'], (o) => A.variable(T.zeros([2]), o)],
+    ['backward', ['retainGraph', 'createGraph'], (o) => A.sum(x()).backward(undefined, o)],
+    [
+      'grad',
+      ['gradOutputs', 'retainGraph', 'createGraph', 'allowUnused'],
+      (o) => {
+        const v = x();
+        return A.grad(A.sum(v), [v], o);
+      },
+    ],
+    ['gradcheck', ['eps', 'atol', 'rtol', 'seed'], (o) => A.gradcheck((v) => A.mul(v, v), [x()], o)],
+    ['gradgradcheck', ['eps', 'atol', 'rtol', 'seed'], (o) => A.gradgradcheck((v) => A.mul(v, v), [x()], o)],
+    ['gelu', ['approximate'], (o) => A.gelu(x(), o)],
+    ['pad', ['mode', 'value'], (o) => A.pad(x(), [[1, 1]], o)],
+    ['variance', ['correction', 'keepdim'], (o) => A.variance(x(), 1, o)],
+    ['variance', ['correction', 'keepdim'], (o) => A.std(x(), 1, o)],
+  ];
+  for (const [op, known, call] of specs)
+    it(`${op}: ${known.join(', ')}`, () => {
+      fuzzOptionKeys({ op, known, call }, 10);
+    });
 });

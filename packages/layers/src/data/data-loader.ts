@@ -50,7 +50,7 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B> {
       throw typeError(op, 'dataset must have an integer length and a get(index) method');
     }
     this.dataset = dataset;
-    options = checkOptions(op, options);
+    options = checkOptions(op, options, ['batchSize', 'shuffle', 'dropLast', 'generator', 'collate', 'transform']);
     this.batchSize = checkInt(op, options.batchSize ?? 1, 'batchSize', 1);
     this.shuffle = options.shuffle ?? false;
     this.dropLast = options.dropLast ?? false;

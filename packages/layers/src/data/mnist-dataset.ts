@@ -1,4 +1,4 @@
-import { formatShape, rangeError, shapeError, Tensor, typeError } from '@torchlet/tensor';
+import { checkOptions, formatShape, rangeError, shapeError, Tensor, typeError } from '@torchlet/tensor';
 import { checkIndex, type Dataset } from './dataset.js';
 
 export interface MnistDatasetOptions {
@@ -35,6 +35,7 @@ export class MnistDataset implements Dataset<[Tensor, number], [Tensor, Tensor]>
     const op = 'MnistDataset';
     if (!(images instanceof Uint8Array)) throw typeError(op, 'images must be a Uint8Array');
     if (!(labels instanceof Uint8Array)) throw typeError(op, 'labels must be a Uint8Array');
+    options = checkOptions(op, options, ['mean', 'std', 'shape']);
     const shape = options.shape ?? [labels.length, 28, 28];
     if (shape.length !== 3 || !shape.every((d) => Number.isInteger(d) && d >= 0))
       throw shapeError(op, `shape must be [N, H, W], got ${formatShape(shape)}`);

@@ -58,7 +58,7 @@ export function randomCrop(size: number | readonly [number, number], options: Ra
   const [cropH, cropW] = typeof size === 'number' ? [size, size] : size;
   if (![cropH, cropW].every((d) => Number.isInteger(d) && d! >= 1))
     throw typeError(op, `size must be a positive integer or [h, w], got ${describeValue(size)}`);
-  const o = checkOptions(op, options);
+  const o = checkOptions(op, options, ['padding', 'generator']);
   const padding = o.padding ?? 0;
   if (!Number.isInteger(padding) || padding < 0)
     throw rangeError(op, `padding must be an integer >= 0, got padding=${String(padding)}`);
@@ -112,7 +112,7 @@ export interface RandomFlipOptions {
  */
 export function randomHorizontalFlip(options: RandomFlipOptions = {}): Transform {
   const op = 'randomHorizontalFlip';
-  const o = checkOptions(op, options);
+  const o = checkOptions(op, options, ['p', 'generator']);
   const p = o.p ?? 0.5;
   if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw rangeError(op, `p must be in [0, 1], got p=${String(p)}`);
   const generator = checkGenerator(op, o.generator);

@@ -1,5 +1,7 @@
 import { Variable } from '@torchlet/autograd';
 import {
+  checkOptions,
+  optionKeys,
   bumpVersion,
   checkShape,
   defaultGenerator,
@@ -189,7 +191,7 @@ export function uniform_<T extends InitTarget>(tensor: T, low = 0, high = 1, opt
   checkFinite(op, 'high', high);
   if (low > high) throw rangeError(op, `low must be <= high, got low=${low}, high=${high}`);
   checkFloat(op, t);
-  const g = generatorOf(op, options);
+  const g = generatorOf(op, checkOptions(op, options, ['generator']));
   const width = high - low;
   fillInPlace(op, t, () => low + width * g.next());
   return tensor;
@@ -206,7 +208,7 @@ export function normal_<T extends InitTarget>(tensor: T, mean = 0, std = 1, opti
   checkFinite(op, 'std', std);
   if (std < 0) throw rangeError(op, `std must be >= 0, got std=${std}`);
   checkFloat(op, t);
-  const g = generatorOf(op, options);
+  const g = generatorOf(op, checkOptions(op, options, ['generator']));
   fillInPlace(op, t, () => mean + std * g.nextNormal());
   return tensor;
 }
@@ -232,6 +234,7 @@ export function ones_<T extends InitTarget>(tensor: T): T {
 }
 
 function kaimingStd(op: string, t: Tensor, options: KaimingOptions): number {
+  checkOptions(op, options, optionKeys<KaimingOptions>({ a: true, mode: true, nonlinearity: true, generator: true }));
   const a = options.a ?? 0;
   checkFinite(op, 'a', a);
   const mode = options.mode ?? 'fanIn';
@@ -274,6 +277,7 @@ export function kaimingNormal_<T extends InitTarget>(tensor: T, options: Kaiming
 }
 
 function xavierStd(op: string, t: Tensor, options: XavierOptions): number {
+  checkOptions(op, options, optionKeys<XavierOptions>({ gain: true, generator: true }));
   const gain = checkFinite(op, 'gain', options.gain ?? 1);
   if (t.ndim < 2)
     throw shapeError(op, `fan in and fan out need a tensor of at least 2 dimensions, got ${formatShape(t.shape)}`);

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { formatShape, shapeError } from '@torchlet/tensor';
+import { checkOptions, formatShape, shapeError } from '@torchlet/tensor';
 import { IdxFormatError, parseIdx } from '../data/idx.js';
 import { MnistDataset, type MnistDatasetOptions } from '../data/mnist-dataset.js';
 
@@ -112,6 +112,7 @@ export function mnistDatasets(
   dir?: string,
   options: MnistDatasetOptions = {},
 ): { train: MnistDataset; test: MnistDataset } {
+  checkOptions('mnistDatasets', options, ['mean', 'std']);
   const m = loadMnist(dir);
   return {
     train: new MnistDataset(m.trainImages, m.trainLabels, { ...options, shape: m.trainShape }),

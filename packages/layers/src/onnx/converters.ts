@@ -44,16 +44,16 @@ function batchShape(call: OnnxOpCall, keep: 0 | 1): number[] {
   return out;
 }
 
-const reshape: OnnxConverter = (call) => call.node('Reshape', [call.input(0), call.int64s(batchShape(call, 0))]);
+const reshapeToOnnx: OnnxConverter = (call) => call.node('Reshape', [call.input(0), call.int64s(batchShape(call, 0))]);
 
 /** `unsqueeze(x, dim)`: Unsqueeze (axes an input from opset 13). */
-const unsqueeze: OnnxConverter = (call) => {
+const unsqueezeToOnnx: OnnxConverter = (call) => {
   const axis = normalizeAxis(OP, call.args[1] as number, call.inputShape(0).length + 1);
   return call.node('Unsqueeze', [call.input(0), call.int64s([axis])]);
 };
 
 /** `squeeze(x, dim?)`: Squeeze of the named size-1 axes (all of them when omitted), as the sample had them. */
-const squeeze: OnnxConverter = (call) => {
+const squeezeToOnnx: OnnxConverter = (call) => {
   const shape = call.inputShape(0);
   const axes = reducedAxes(call, call.args[1]).filter((a) => shape[a] === 1);
   if (axes.length === 0) return call.node('Identity', [call.input(0)]);
@@ -67,12 +67,12 @@ const squeeze: OnnxConverter = (call) => {
 };
 
 /** `flatten(x, startDim, endDim)`: ONNX Flatten makes `[∏ before axis, ∏ from axis]`; other merges are a Reshape. */
-const flatten: OnnxConverter = (call) => {
+const flattenToOnnx: OnnxConverter = (call) => {
   const rank = call.inputShape(0).length;
   const start = normalizeAxis(OP, (call.args[1] as number | undefined) ?? 0, rank);
   const end = normalizeAxis(OP, (call.args[2] as number | undefined) ?? -1, rank);
   if (rank >= 2 && start === 1 && end === rank - 1) return call.node('Flatten', [call.input(0)], { axis: int(1) });
-  return reshape(call);
+  return reshapeToOnnx(call);
 };
 
 /** Axes a reduction's `dim` names (all when omitted). */
@@ -130,12 +130,12 @@ const softmax =
       axis: int(normalizeAxis(OP, call.args[1] as number, call.inputShape(0).length)),
     });
 
-const permute: OnnxConverter = (call) => {
+const permuteToOnnx: OnnxConverter = (call) => {
   const rank = call.inputShape(0).length;
   return call.node('Transpose', [call.input(0)], { perm: ints(normalizeAxes(OP, call.args[1] as number[], rank)) });
 };
 
-const transpose: OnnxConverter = (call) => {
+const transposeToOnnx: OnnxConverter = (call) => {
   const rank = call.inputShape(0).length;
   const perm = Array.from({ length: rank }, (_, i) => i);
   const a = normalizeAxis(OP, call.args[1] as number, rank);
@@ -144,10 +144,10 @@ const transpose: OnnxConverter = (call) => {
   return call.node('Transpose', [call.input(0)], { perm: ints(perm) });
 };
 
-const expand: OnnxConverter = (call) => call.node('Expand', [call.input(0), call.int64s(batchShape(call, 1))]);
+const expandToOnnx: OnnxConverter = (call) => call.node('Expand', [call.input(0), call.int64s(batchShape(call, 1))]);
 
 /** `slice(x, dim, start, end?, step)`: ONNX's Slice reads starts and ends as Python does. */
-const slice: OnnxConverter = (call) => {
+const sliceToOnnx: OnnxConverter = (call) => {
   const axis = normalizeAxis(OP, call.args[1] as number, call.inputShape(0).length);
   const step = (call.args[4] as number | undefined) ?? 1;
   const end = (call.args[3] as number | undefined) ?? (step > 0 ? TO_END : -TO_END);
@@ -162,7 +162,7 @@ const slice: OnnxConverter = (call) => {
 };
 
 /** `narrow(x, dim, start, length)`: a Slice of `length` items. */
-const narrow: OnnxConverter = (call) => {
+const narrowToOnnx: OnnxConverter = (call) => {
   const shape = call.inputShape(0);
   const axis = normalizeAxis(OP, call.args[1] as number, shape.length);
   const start = call.args[2] as number;
@@ -177,7 +177,7 @@ const narrow: OnnxConverter = (call) => {
 };
 
 /** `pad(x, padWidth, { mode, value })`: Pad; numpy-style widths, a short list padding the trailing axes. */
-const pad: OnnxConverter = (call) => {
+const padToOnnx: OnnxConverter = (call) => {
   const rank = call.inputShape(0).length;
   const width = call.args[1] as number | readonly (readonly [number, number])[];
   const options = (call.args[2] ?? {}) as { mode?: string; value?: number };
@@ -201,7 +201,7 @@ const pad: OnnxConverter = (call) => {
 };
 
 /** `indexSelect(x, dim, index)`: Gather with the indices as an int64 constant. */
-const indexSelect: OnnxConverter = (call) => {
+const indexSelectToOnnx: OnnxConverter = (call) => {
   const index = call.args[2];
   const indices = index instanceof Tensor ? Array.from(index.toTypedArray()) : (index as number[]);
   const axis = normalizeAxis(OP, call.args[1] as number, call.inputShape(0).length);
@@ -213,7 +213,7 @@ function joined(call: OnnxOpCall): number[] {
   return call.args.map((_, i) => i).slice(1);
 }
 
-const concat: OnnxConverter = (call) => {
+const concatToOnnx: OnnxConverter = (call) => {
   const rank = call.inputShape(1).length;
   const axis = normalizeAxis(OP, call.args[0] as number, rank);
   return call.node(
@@ -223,7 +223,7 @@ const concat: OnnxConverter = (call) => {
   );
 };
 
-const stack: OnnxConverter = (call) => {
+const stackToOnnx: OnnxConverter = (call) => {
   const axis = normalizeAxis(OP, call.args[0] as number, call.inputShape(1).length + 1);
   const axes = call.int64s([axis]);
   const parts = joined(call).map((i) => call.node('Unsqueeze', [call.input(i), axes]));
@@ -278,20 +278,20 @@ const BUILTIN: Record<string, OnnxConverter> = {
   maxWithIndices: extremeWithIndices('ReduceMax'),
   minWithIndices: extremeWithIndices('ReduceMin'),
   variance,
-  reshape,
-  view: reshape,
-  squeeze,
-  unsqueeze,
-  flatten,
-  permute,
-  transpose,
-  expand,
-  slice,
-  narrow,
-  pad,
-  indexSelect,
-  concat,
-  stack,
+  concat: concatToOnnx,
+  expand: expandToOnnx,
+  flatten: flattenToOnnx,
+  indexSelect: indexSelectToOnnx,
+  narrow: narrowToOnnx,
+  pad: padToOnnx,
+  permute: permuteToOnnx,
+  reshape: reshapeToOnnx,
+  slice: sliceToOnnx,
+  squeeze: squeezeToOnnx,
+  stack: stackToOnnx,
+  transpose: transposeToOnnx,
+  unsqueeze: unsqueezeToOnnx,
+  view: reshapeToOnnx,
   ...LAYER_CONVERTERS,
 };
 

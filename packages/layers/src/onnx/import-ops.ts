@@ -1,47 +1,13 @@
-import {
-  abs,
-  add,
-  amax,
-  amin,
-  clamp,
-  concat,
-  div,
-  exp,
-  expand,
-  indexSelect,
-  leakyRelu,
-  log,
-  logSoftmax,
-  logsumexp,
-  matmul,
-  mean,
-  mul,
-  neg,
-  pad,
-  permute,
-  pow,
-  relu,
-  reshape,
-  sigmoid,
-  slice,
-  softmax,
-  sqrt,
-  sub,
-  sum,
-  tanh,
-  unsqueeze,
-  squeeze,
-  Variable,
-  gelu,
-} from '@torchlet/autograd';
+import * as A from '@torchlet/autograd';
+import { Variable } from '@torchlet/autograd';
 import { normalizeAxis, rangeError, Tensor, typeError } from '@torchlet/tensor';
 import { elu, hardswish, prelu, softplus } from '../nn/functional/activation.js';
 import { batchNorm } from '../nn/functional/batch-norm.js';
 import { conv1d, conv2d, conv3d } from '../nn/functional/conv.js';
-import { convTranspose1d, convTranspose2d } from '../nn/functional/conv-transpose.js';
+import { convTranspose1d, convTranspose2d, convTranspose3d } from '../nn/functional/conv-transpose.js';
 import { dropout } from '../nn/functional/dropout.js';
 import { linear } from '../nn/functional/linear.js';
-import { avgPool1d, avgPool2d, maxPool1d, maxPool2d } from '../nn/functional/pool.js';
+import { avgPool1d, avgPool2d, avgPool3d, maxPool1d, maxPool2d, maxPool3d } from '../nn/functional/pool.js';
 import type { AttributeMessage, IntValues } from './decode.js';
 import { decodeTensor } from './decode.js';
 
@@ -149,7 +115,7 @@ function padsOf(run: OnnxNodeRun, dims: number): { before: number[]; after: numb
 
 /** Explicit padding on the spatial axes (value `fill`) when the sides differ or a pool cannot take them. */
 function padSpatial(x: Variable | Tensor, before: number[], after: number[], fill: number): Variable {
-  return pad(
+  return A.pad(
     x,
     before.map((b, i) => [b, after[i]!] as [number, number]),
     { mode: 'constant', value: fill },
@@ -179,13 +145,13 @@ const Conv: Importer = (run) => {
   });
 };
 
-const TRANSPOSED = [convTranspose1d, convTranspose2d];
+const TRANSPOSED = [convTranspose1d, convTranspose2d, convTranspose3d];
 
 const ConvTranspose: Importer = (run) => {
   const w = float(run, 1);
   const dims = rankOf(w) - 2;
   const convT = TRANSPOSED[dims - 1];
-  if (!convT) throw rangeError(OP, `${run.where}: a ${dims}-D transposed convolution; importOnnx runs 1-D and 2-D`);
+  if (!convT) throw rangeError(OP, `${run.where}: a ${dims}-D transposed convolution; importOnnx runs 1-D to 3-D`);
   if (run.attributes.has('output_shape'))
     throw rangeError(OP, `${run.where}: output_shape is not supported; write pads and output_padding`);
   const { before, after } = padsOf(run, dims);
@@ -211,8 +177,8 @@ function pool(kind: 'max' | 'avg'): Importer {
     let x = float(run, 0);
     const dims = rankOf(x) - 2;
     const kernel = intsAttr(run, 'kernel_shape')!;
-    if (kernel.length !== dims || (dims !== 1 && dims !== 2))
-      throw rangeError(OP, `${run.where}: a ${dims}-D pool; importOnnx runs 1-D and 2-D pools`);
+    if (kernel.length !== dims || dims < 1 || dims > 3)
+      throw rangeError(OP, `${run.where}: a ${dims}-D pool; importOnnx runs 1-D to 3-D pools`);
     if (intAttr(run, 'storage_order', 0) !== 0) throw rangeError(OP, `${run.where}: storage_order=1 is not supported`);
     const { before, after } = padsOf(run, dims);
     const countIncludePad = intAttr(run, 'count_include_pad', 0) === 1;
@@ -231,10 +197,10 @@ function pool(kind: 'max' | 'avg'): Importer {
       ceilMode: intAttr(run, 'ceil_mode', 0) === 1,
     };
     if (kind === 'max') {
-      const f = dims === 1 ? maxPool1d : maxPool2d;
+      const f = [maxPool1d, maxPool2d, maxPool3d][dims - 1]!;
       return [f(x, { ...options, dilation: intsAttr(run, 'dilations') ?? 1 }), undefined];
     }
-    const f = dims === 1 ? avgPool1d : avgPool2d;
+    const f = [avgPool1d, avgPool2d, avgPool3d][dims - 1]!;
     return f(x, { ...options, countIncludePad });
   };
 }
@@ -249,9 +215,9 @@ const Gemm: Importer = (run) => {
   const transA = intAttr(run, 'transA', 0) === 1;
   const transB = intAttr(run, 'transB', 0) === 1;
   if (!transA && transB && alpha === 1 && beta === 1 && (c === null || rankOf(c) === 1)) return linear(a, b, c);
-  let y: Variable = matmul(transA ? permute(a, [1, 0]) : a, transB ? permute(b, [1, 0]) : b);
-  if (alpha !== 1) y = mul(y, alpha);
-  if (c !== null) y = add(y, beta === 1 ? c : mul(c, beta));
+  let y: Variable = A.matmul(transA ? A.permute(a, [1, 0]) : a, transB ? A.permute(b, [1, 0]) : b);
+  if (alpha !== 1) y = A.mul(y, alpha);
+  if (c !== null) y = A.add(y, beta === 1 ? c : A.mul(c, beta));
   return y;
 };
 
@@ -259,7 +225,7 @@ const BatchNormalization: Importer = (run) => {
   const x = float(run, 0);
   const [scale, shift, runningMean, runningVar] = [1, 2, 3, 4].map((i) => float(run, i));
   if (!(runningMean instanceof Tensor) || !(runningVar instanceof Tensor))
-    throw typeError(OP, `${run.where}: the running mean and variance must be initializers`);
+    throw typeError(OP, `${run.where}: the running A.mean and variance must be initializers`);
   return batchNorm(x, runningMean, runningVar, {
     weight: scale,
     bias: shift,
@@ -274,7 +240,7 @@ const BatchNormalization: Importer = (run) => {
 function reshapeTo(run: OnnxNodeRun, x: Variable | Tensor, shape: number[]): Variable {
   if (intAttr(run, 'allowzero', 0) === 1 && shape.includes(0))
     throw rangeError(OP, `${run.where}: allowzero=1 with a 0 in the shape is not supported`);
-  return reshape(
+  return A.reshape(
     x,
     shape.map((d, i) => (d === 0 ? x.shape[i]! : d)),
   );
@@ -285,7 +251,7 @@ const Flatten: Importer = (run) => {
   const x = float(run, 0);
   const axis = normalizeAxis(OP, intAttr(run, 'axis', 1), rankOf(x) + 1, 'axis');
   const lead = x.shape.slice(0, axis).reduce((a, b) => a * b, 1);
-  return reshape(x, [lead, -1]);
+  return A.reshape(x, [lead, -1]);
 };
 
 const Reduce =
@@ -302,14 +268,14 @@ const Reduce =
 
 /** Softmax / LogSoftmax: from opset 13 over one axis (default -1); before, over the flattened axes from `axis` (default 1). */
 const softmaxOf =
-  (f: typeof softmax): Importer =>
+  (f: typeof A.softmax): Importer =>
   (run) => {
     const x = float(run, 0);
     const rank = rankOf(x);
     const axis = normalizeAxis(OP, intAttr(run, 'axis', run.opset >= 13 ? -1 : 1), rank, 'axis');
     if (run.opset >= 13 || axis === rank - 1) return f(x, axis);
-    const merged = reshape(x, [...x.shape.slice(0, axis), -1]);
-    return reshape(f(merged, axis), x.shape.slice());
+    const merged = A.reshape(x, [...x.shape.slice(0, axis), -1]);
+    return A.reshape(f(merged, axis), x.shape.slice());
   };
 
 /** Squeeze / Unsqueeze: axes an input from opset 13, an attribute before. */
@@ -324,14 +290,14 @@ const Unsqueeze: Importer = (run) => {
   }
   let y = asVariable(float(run, 0));
   const rank = rankOf(y) + axes.length;
-  for (const a of axes.map((a) => normalizeAxis(OP, a, rank, 'axes')).sort((p, q) => p - q)) y = unsqueeze(y, a);
+  for (const a of axes.map((a) => normalizeAxis(OP, a, rank, 'axes')).sort((p, q) => p - q)) y = A.unsqueeze(y, a);
   return y;
 };
 
 const Squeeze: Importer = (run) => {
   const x = float(run, 0);
   const given = run.opset >= 13 ? (run.inputs[1] === undefined ? undefined : intsOf(run, 1)) : intsAttr(run, 'axes');
-  return squeeze(
+  return A.squeeze(
     x,
     given?.map((a) => normalizeAxis(OP, a, rankOf(x), 'axes')),
   );
@@ -346,7 +312,7 @@ const Concat: Importer = (run) => {
     };
   }
   const parts = run.inputs.map((_, i) => float(run, i));
-  return concat(parts, normalizeAxis(OP, intAttr(run, 'axis', 0), rankOf(parts[0]!), 'axis'));
+  return A.concat(parts, normalizeAxis(OP, intAttr(run, 'axis', 0), rankOf(parts[0]!), 'axis'));
 };
 
 /** Gather: picks from a shape (integers), or rows of float data along `axis` with constant indices. */
@@ -362,12 +328,12 @@ const Gather: Importer = (run) => {
   const x = float(run, 0);
   const axis = normalizeAxis(OP, intAttr(run, 'axis', 0), rankOf(x), 'axis');
   const size = x.shape[axis]!;
-  const picked = indexSelect(
+  const picked = A.indexSelect(
     x,
     axis,
     indices.ints.map((i) => (i < 0 ? i + size : i)),
   );
-  return indices.dims.length === 0 ? squeeze(picked, axis) : picked;
+  return indices.dims.length === 0 ? A.squeeze(picked, axis) : picked;
 };
 
 /** Slice(data, starts, ends, axes?, steps?) as one `slice` per axis (Python-style ends, clamped). */
@@ -390,7 +356,7 @@ const Slice: Importer = (run) => {
     const size = y.shape[axis]!;
     const clampEnd = (e: number) => Math.max(Math.min(e, size), -size - 1);
     const end = clampEnd(ends[k]!);
-    y = slice(y, axis, Math.max(Math.min(starts[k]!, size), -size), end < -size ? undefined : end, steps[k]!);
+    y = A.slice(y, axis, Math.max(Math.min(starts[k]!, size), -size), end < -size ? undefined : end, steps[k]!);
   });
   return y;
 };
@@ -412,10 +378,10 @@ const Pad: Importer = (run) => {
   const torchMode = ({ constant: 'constant', reflect: 'reflect', edge: 'replicate', wrap: 'circular' } as const)[
     mode as 'constant'
   ];
-  if (!torchMode) throw rangeError(OP, `${run.where}: pad mode '${mode}' is not supported`);
+  if (!torchMode) throw rangeError(OP, `${run.where}: A.pad mode '${mode}' is not supported`);
   if (pads.every((p) => p === 0)) return asVariable(x);
   const widths = Array.from({ length: rank }, (_, i) => [pads[i]!, pads[i + rank]!] as [number, number]);
-  return pad(x, widths, { mode: torchMode, value });
+  return A.pad(x, widths, { mode: torchMode, value });
 };
 
 /** Constant: its `value` tensor (float data as a constant, integers as a shape), or a scalar/list attribute. */
@@ -452,7 +418,7 @@ const Clip: Importer = (run) => {
     const a = run.attributes.get(name)?.f;
     return a ?? null;
   };
-  return clamp(float(run, 0), bound(1, 'min'), bound(2, 'max'));
+  return A.clamp(float(run, 0), bound(1, 'min'), bound(2, 'max'));
 };
 
 /** The node types importOnnx runs, by ONNX op type. */
@@ -463,50 +429,50 @@ export const IMPORTERS: Record<string, Importer> = {
   AveragePool: pool('avg'),
   GlobalAveragePool: (run) => {
     const x = float(run, 0);
-    return mean(x, x.shape.map((_, i) => i).slice(2), true);
+    return A.mean(x, x.shape.map((_, i) => i).slice(2), true);
   },
   GlobalMaxPool: (run) => {
     const x = float(run, 0);
-    return amax(x, x.shape.map((_, i) => i).slice(2), true);
+    return A.amax(x, x.shape.map((_, i) => i).slice(2), true);
   },
   Gemm,
-  MatMul: binary(matmul),
+  MatMul: binary(A.matmul),
   BatchNormalization,
-  Add: binary(add, (a, b) => a + b),
-  Sub: binary(sub, (a, b) => a - b),
-  Mul: binary(mul, (a, b) => a * b),
-  Div: binary(div, (a, b) => Math.trunc(a / b)),
-  Pow: binary(pow),
-  Neg: unary(neg),
-  Exp: unary(exp),
-  Log: unary(log),
-  Sqrt: unary(sqrt),
-  Abs: unary(abs),
-  Relu: unary(relu),
-  Sigmoid: unary(sigmoid),
-  Tanh: unary(tanh),
-  LeakyRelu: (run) => leakyRelu(float(run, 0), floatAttr(run, 'alpha', 0.01)),
+  Add: binary(A.add, (a, b) => a + b),
+  Sub: binary(A.sub, (a, b) => a - b),
+  Mul: binary(A.mul, (a, b) => a * b),
+  Div: binary(A.div, (a, b) => Math.trunc(a / b)),
+  Pow: binary(A.pow),
+  Neg: unary(A.neg),
+  Exp: unary(A.exp),
+  Log: unary(A.log),
+  Sqrt: unary(A.sqrt),
+  Abs: unary(A.abs),
+  Relu: unary(A.relu),
+  Sigmoid: unary(A.sigmoid),
+  Tanh: unary(A.tanh),
+  LeakyRelu: (run) => A.leakyRelu(float(run, 0), floatAttr(run, 'alpha', 0.01)),
   Elu: (run) => elu(float(run, 0), { alpha: floatAttr(run, 'alpha', 1) }),
   HardSwish: unary(hardswish),
   Softplus: unary((x) => softplus(x)),
-  Gelu: (run) => gelu(float(run, 0), { approximate: stringAttr(run, 'approximate', 'none') as 'none' | 'tanh' }),
+  Gelu: (run) => A.gelu(float(run, 0), { approximate: stringAttr(run, 'approximate', 'none') as 'none' | 'tanh' }),
   PRelu: (run) => {
     const slope = float(run, 1);
-    return prelu(float(run, 0), reshape(slope, [-1]));
+    return prelu(float(run, 0), A.reshape(slope, [-1]));
   },
   Clip,
-  Softmax: softmaxOf(softmax),
-  LogSoftmax: softmaxOf(logSoftmax),
-  ReduceMean: Reduce(mean, 18),
-  ReduceSum: Reduce(sum, 13),
-  ReduceMax: Reduce(amax, 18),
-  ReduceMin: Reduce(amin, 18),
-  ReduceLogSumExp: Reduce((x, dim, keepdim) => logsumexp(x, dim ?? x.shape.map((_, i) => i), keepdim), 18),
+  Softmax: softmaxOf(A.softmax),
+  LogSoftmax: softmaxOf(A.logSoftmax),
+  ReduceMean: Reduce(A.mean, 18),
+  ReduceSum: Reduce(A.sum, 13),
+  ReduceMax: Reduce(A.amax, 18),
+  ReduceMin: Reduce(A.amin, 18),
+  ReduceLogSumExp: Reduce((x, dim, keepdim) => A.logsumexp(x, dim ?? x.shape.map((_, i) => i), keepdim), 18),
   Flatten,
   Reshape: (run) => reshapeTo(run, float(run, 0), intsOf(run, 1)),
   Transpose: (run) => {
     const x = float(run, 0);
-    return permute(x, intsAttr(run, 'perm') ?? x.shape.map((_, i) => x.shape.length - 1 - i));
+    return A.permute(x, intsAttr(run, 'perm') ?? x.shape.map((_, i) => x.shape.length - 1 - i));
   },
   Unsqueeze,
   Squeeze,
@@ -521,7 +487,7 @@ export const IMPORTERS: Record<string, Importer> = {
     const rank = Math.max(shape.length, rankOf(x));
     const xs = [...new Array<number>(rank - rankOf(x)).fill(1), ...x.shape];
     const target = [...new Array<number>(rank - shape.length).fill(1), ...shape].map((d, i) => (d === 1 ? xs[i]! : d));
-    return expand(rankOf(x) < rank ? reshape(x, xs) : x, target);
+    return A.expand(rankOf(x) < rank ? A.reshape(x, xs) : x, target);
   },
   Shape: (run) => {
     const x = run.inputs[0];

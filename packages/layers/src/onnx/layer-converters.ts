@@ -1,6 +1,6 @@
 import { formatShape, rangeError, shapeError, typeError, type Tensor } from '@torchlet/tensor';
 import type { ConvParams } from '../nn/functional/conv-options.js';
-import type { AxisWindows, PoolPlan } from '../nn/functional/pool.js';
+import { windowDivisors, type AxisWindows, type PoolPlan } from '../nn/functional/pool.js';
 import { float, int, ints, str } from './graph-builder.js';
 import type { OnnxConverter, OnnxOpCall } from './op-call.js';
 import { onnxPoolAxis, type OnnxPoolAxis } from './pool-windows.js';
@@ -148,16 +148,10 @@ const avgPool: OnnxConverter = (call) => {
   const divisor = call.args[2] as Float64Array;
   const { axes, dims } = poolAttributes(call, plan);
   const windows = pooledAxes(plan);
-  const perPosition = (f: (w: AxisWindows, o: number) => number): number[] => {
-    const [a, b] = windows.length === 1 ? [null, windows[0]!] : [windows[0]!, windows[1]!];
-    const out: number[] = [];
-    for (let i = 0; i < (a ? a.outSize : 1); i++)
-      for (let j = 0; j < b.outSize; j++) out.push((a ? f(a, i) : 1) * f(b, j));
-    return out;
-  };
-  const same = (want: number[]) => want.every((v, i) => v === divisor[i]);
-  const clipped = same(perPosition((w, o) => w.end[o]! - w.start[o]!).map((v) => Math.max(1, v)));
-  const counted = axes.every((a) => a.padAfter === a.padBefore) && same(perPosition((w, o) => w.padded[o]!));
+  const same = (want: Float64Array) => want.every((v, i) => v === divisor[i]);
+  const clipped = same(windowDivisors(windows, (w, o) => Math.max(1, w.end[o]! - w.start[o]!)));
+  const counted =
+    axes.every((a) => a.padAfter === a.padBefore) && same(windowDivisors(windows, (w, o) => w.padded[o]!));
   const attributes = {
     kernel_shape: ints(axes.map((a) => a.kernel)),
     strides: ints(axes.map((a) => a.stride)),

@@ -1,4 +1,4 @@
-import { checkOptions, getBackend, typeError, type FloatArray, type TypedArray } from '@torchlet/tensor';
+import { checkOptions, getBackend, optionKeys, typeError, type FloatArray, type TypedArray } from '@torchlet/tensor';
 import { checkBoolean, checkNumber, Optimizer, type ParamsInput } from './optimizer.js';
 
 export interface AdamOptions {
@@ -27,6 +27,15 @@ type Resolved = Required<AdamOptions>;
  * p = p − (lr / (1 − β1^t)) · m / (√v̂ / √(1 − β2^t) + eps)
  * ```
  */
+const ADAM_KEYS = optionKeys<AdamOptions>({
+  lr: true,
+  betas: true,
+  eps: true,
+  weightDecay: true,
+  amsgrad: true,
+  maximize: true,
+});
+
 export abstract class AdamBase extends Optimizer<Resolved> {
   /** AdamW's decay acts on the weights, not through the gradient. */
   protected readonly decoupled: boolean;
@@ -38,7 +47,7 @@ export abstract class AdamBase extends Optimizer<Resolved> {
     decoupled: boolean,
     defaultDecay: number,
   ) {
-    checkOptions(name, options);
+    checkOptions(name, options, ADAM_KEYS);
     const defaults: Resolved = {
       lr: 1e-3,
       betas: [0.9, 0.999],

@@ -1,5 +1,6 @@
 import { Variable } from '@torchlet/autograd';
 import {
+  checkOptions,
   bumpVersion,
   contiguousData,
   formatShape,
@@ -117,6 +118,8 @@ export abstract class Optimizer<O extends BaseOptions> {
   addParamGroup(group: ParamGroupInput<O>): void {
     const op = this.name;
     if (!isPlainGroup(group)) throw typeError(op, 'a parameter group must be an object with a params field');
+    // A group takes the optimizer's own options (each defaults to the constructor's) and its params.
+    checkOptions(op, group, ['params', ...Object.keys(this.defaults)], `paramGroups[${this.paramGroups.length}]`);
     const params = [...group.params];
     if (params.length === 0) throw rangeError(op, `parameter group ${this.paramGroups.length} is empty`);
     const seen = new Set<Variable>(this.paramGroups.flatMap((g) => g.params));

@@ -1,4 +1,4 @@
-import { checkOptions, rangeError } from '@torchlet/tensor';
+import { optionKeys, checkOptions, rangeError } from '@torchlet/tensor';
 import { checkBoolean, checkNumber, Optimizer, type ParamsInput } from './optimizer.js';
 
 export interface SGDOptions {
@@ -30,7 +30,18 @@ type Resolved = Required<SGDOptions>;
  */
 export class SGD extends Optimizer<Resolved> {
   constructor(params: ParamsInput<Resolved>, options: SGDOptions) {
-    checkOptions('SGD', options);
+    checkOptions(
+      'SGD',
+      options,
+      optionKeys<SGDOptions>({
+        lr: true,
+        momentum: true,
+        dampening: true,
+        weightDecay: true,
+        nesterov: true,
+        maximize: true,
+      }),
+    );
     const defaults: Resolved = {
       momentum: 0,
       dampening: 0,

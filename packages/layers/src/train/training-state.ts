@@ -1,4 +1,6 @@
 import {
+  checkOptions,
+  optionKeys,
   checkInt,
   contiguousData,
   describeValue,
@@ -62,6 +64,17 @@ export interface TrainingTargets {
   generators?: Record<string, Generator>;
 }
 
+const STATE_KEYS = optionKeys<TrainingState>({
+  model: true,
+  optimizer: true,
+  scheduler: true,
+  generators: true,
+  epoch: true,
+  step: true,
+  extra: true,
+});
+const TARGET_KEYS = optionKeys<TrainingTargets>({ model: true, optimizer: true, scheduler: true, generators: true });
+
 export interface RestoredTraining {
   epoch: number;
   step: number;
@@ -104,6 +117,7 @@ export function captureTrainingState(state: TrainingState): { tensors: TensorMap
   const op = 'captureTrainingState';
   if (state === null || typeof state !== 'object')
     throw typeError(op, `state must be an object { model, optimizer, epoch, step, ... }, got ${String(state)}`);
+  checkOptions(op, state, STATE_KEYS, 'state');
   const { model, optimizer } = state;
   const scheduler = state.scheduler ?? null;
   checkTargets(op, model, optimizer, scheduler, state.generators);
@@ -165,6 +179,7 @@ export function restoreTrainingState(
   const op = 'restoreTrainingState';
   if (targets === null || typeof targets !== 'object')
     throw typeError(op, `targets must be an object { model, optimizer, ... }, got ${String(targets)}`);
+  checkOptions(op, targets, TARGET_KEYS, 'targets');
   const { model, optimizer } = targets;
   const scheduler = targets.scheduler ?? null;
   checkTargets(op, model, optimizer, scheduler, targets.generators);

@@ -1,5 +1,5 @@
 import { Variable } from '@torchlet/autograd';
-import { formatShape, rangeError, shapeError, Tensor, typeError } from '@torchlet/tensor';
+import { checkOptions, optionKeys, formatShape, rangeError, shapeError, Tensor, typeError } from '@torchlet/tensor';
 import { GLYPH_HEIGHT, textWidth } from './font.js';
 import { niceTicks } from './line-chart.js';
 import { createImage, drawLine, drawText, fillRect, type Color, type RgbaImage } from './image.js';
@@ -120,7 +120,19 @@ function formatValue(v: number): string {
 
 /** Lays `tiles` out in a labelled grid, each tile a gray-scale picture of its values. */
 function drawGrid(op: string, tiles: Tiles, options: GridOptions, defaultNormalize: 'all' | 'each'): RgbaImage {
-  if (options === null || typeof options !== 'object') throw typeError(op, 'options must be an object');
+  checkOptions(
+    op,
+    options,
+    optionKeys<GridOptions>({
+      scale: true,
+      columns: true,
+      normalize: true,
+      labels: true,
+      title: true,
+      gap: true,
+      valueScale: true,
+    }),
+  );
   const { count, h, w, values } = tiles;
   const scale = options.scale ?? Math.max(1, Math.round(48 / Math.max(h, w)));
   const columns = options.columns ?? tiles.defaultColumns;

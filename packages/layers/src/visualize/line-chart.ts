@@ -1,4 +1,4 @@
-import { rangeError, typeError } from '@torchlet/tensor';
+import { checkOptions, optionKeys, rangeError, typeError } from '@torchlet/tensor';
 import { GLYPH_HEIGHT, textWidth } from './font.js';
 import { createImage, drawLine, drawText, drawTextVertical, fillRect, type Color, type RgbaImage } from './image.js';
 
@@ -92,6 +92,19 @@ export function lineChart(series: readonly Series[], options: LineChartOptions =
   const op = 'lineChart';
   if (!Array.isArray(series) || series.length === 0)
     throw typeError(op, 'series must be a non-empty array of { name, y }');
+  checkOptions(
+    op,
+    options,
+    optionKeys<LineChartOptions>({
+      width: true,
+      height: true,
+      title: true,
+      xLabel: true,
+      yLabel: true,
+      yMin: true,
+      yMax: true,
+    }),
+  );
   const width = options.width ?? 640;
   const height = options.height ?? 400;
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 160 || height < 120) {

@@ -1,5 +1,6 @@
 import type { Variable } from '@torchlet/autograd';
 import {
+  optionKeys,
   checkOptions,
   contiguousData,
   describeValue,
@@ -38,7 +39,18 @@ export function makeGrid(images: Tensor | Variable, options: MakeGridOptions = {
   const op = 'makeGrid';
   const t = images instanceof Tensor ? images : (images as Variable)?.data;
   if (!(t instanceof Tensor)) throw typeError(op, `images must be a Tensor or Variable, got ${describeValue(images)}`);
-  const o = checkOptions(op, options);
+  const o = checkOptions(
+    op,
+    options,
+    optionKeys<MakeGridOptions>({
+      nrow: true,
+      padding: true,
+      normalize: true,
+      valueRange: true,
+      scaleEach: true,
+      padValue: true,
+    }),
+  );
   const nrow = o.nrow ?? 8;
   const padding = o.padding ?? 2;
   const padValue = o.padValue ?? 0;

@@ -15,6 +15,7 @@ import {
   badShape,
   badSpatial,
   fuzzOp,
+  fuzzOptionKeys,
   hugeShape,
   hugeSize,
   notTensor,
@@ -1489,6 +1490,214 @@ describe('sizes near and past 2^31 and 2^53', () => {
     );
     expect(() => T.contiguous(T.expand(T.randn([1, 1]), [2 ** 20, 2 ** 20]))).toThrow(
       /^expand: shape \[1048576, 1048576\] holds 1099511627776 elements, more than the 2147483647 a tensor can hold/,
+    );
+  });
+});
+
+describe('every public options object refuses unknown keys, with a did-you-mean for near and snake_case names', () => {
+  type Call = (o: Record<string, unknown>) => unknown;
+  const x1 = () => leaf([2, 3, 6]);
+  const x2 = () => leaf([2, 3, 6, 6]);
+  const x3 = () => leaf([1, 2, 4, 4, 4]);
+  const w = (shape: number[]) => leaf(shape);
+  const conv = ['stride', 'padding', 'dilation', 'groups', 'paddingMode'];
+  const convT = ['stride', 'padding', 'outputPadding', 'outputSize', 'dilation', 'groups'];
+  const convModule = ['stride', 'padding', 'dilation', 'groups', 'bias', 'paddingMode', 'dtype', 'generator'];
+  const convTModule = [
+    'stride',
+    'padding',
+    'outputPadding',
+    'dilation',
+    'groups',
+    'bias',
+    'dtype',
+    'generator',
+    'paddingMode',
+  ];
+  const maxPool = ['kernelSize', 'stride', 'padding', 'ceilMode', 'dilation', 'returnIndices'];
+  const avgPool = ['kernelSize', 'stride', 'padding', 'ceilMode', 'countIncludePad', 'divisorOverride'];
+  const bn = ['eps', 'momentum', 'affine', 'trackRunningStats', 'dtype'];
+  const sgdParams = () => [new L.Parameter(T.zeros([2]))];
+  const optimizer = () => new L.SGD(sgdParams(), { lr: 0.1 });
+  const interpolate = ['size', 'scaleFactor', 'mode', 'alignCorners'];
+  const specs: [string | string[], readonly string[], Call][] = [
+    // functional
+    ['conv1d', conv, (o) => F.conv1d(x1(), w([4, 3, 3]), null, o)],
+    ['conv2d', conv, (o) => F.conv2d(x2(), w([4, 3, 3, 3]), null, o)],
+    ['conv3d', conv, (o) => F.conv3d(x3(), w([2, 2, 3, 3, 3]), null, o)],
+    ['convNd', conv, (o) => F.convNd(x2(), w([4, 3, 3, 3]), null, o)],
+    [['conv2dReluMaxPool2d', 'conv2d'], conv, (o) => F.conv2dReluMaxPool2d(x2(), w([4, 3, 3, 3]), null, o)],
+    ['convTranspose1d', convT, (o) => F.convTranspose1d(x1(), w([3, 2, 3]), null, o)],
+    ['convTranspose2d', convT, (o) => F.convTranspose2d(x2(), w([3, 2, 3, 3]), null, o)],
+    ['convTranspose3d', convT, (o) => F.convTranspose3d(x3(), w([2, 2, 3, 3, 3]), null, o)],
+    ['maxPool1d', maxPool, (o) => F.maxPool1d(x1(), { ...o, kernelSize: 2 })],
+    ['maxPool2d', maxPool, (o) => F.maxPool2d(x2(), { ...o, kernelSize: 2 })],
+    ['avgPool1d', avgPool, (o) => F.avgPool1d(x1(), { ...o, kernelSize: 2 })],
+    ['avgPool2d', avgPool, (o) => F.avgPool2d(x2(), { ...o, kernelSize: 2 })],
+    ['adaptiveMaxPool2d', ['returnIndices'], (o) => F.adaptiveMaxPool2d(x2(), 2, o)],
+    ['adaptiveMaxPool1d', ['returnIndices'], (o) => F.adaptiveMaxPool1d(x1(), 2, o)],
+    ['maxPool3d', maxPool, (o) => F.maxPool3d(x3(), { ...o, kernelSize: 2 })],
+    ['avgPool3d', avgPool, (o) => F.avgPool3d(x3(), { ...o, kernelSize: 2 })],
+    ['MaxPool3d', ['stride', 'padding', 'dilation', 'ceilMode'], (o) => new L.MaxPool3d(2, o)],
+    [
+      'AvgPool3d',
+      ['stride', 'padding', 'ceilMode', 'countIncludePad', 'divisorOverride'],
+      (o) => new L.AvgPool3d(2, o),
+    ],
+    ['ConvTranspose3d', convTModule, (o) => new L.ConvTranspose3d(2, 2, 3, o)],
+    ['dropout', ['p', 'training', 'generator'], (o) => F.dropout(x2(), o)],
+    ['dropout2d', ['p', 'training', 'generator'], (o) => F.dropout2d(x2(), o)],
+    [
+      'batchNorm',
+      ['weight', 'bias', 'training', 'momentum', 'eps'],
+      (o) => F.batchNorm(x2(), null, null, { training: true, ...o }),
+    ],
+    ['layerNorm', ['weight', 'bias', 'eps'], (o) => F.layerNorm(x2(), [6], o)],
+    ['groupNorm', ['weight', 'bias', 'eps'], (o) => F.groupNorm(x2(), 3, o)],
+    [
+      'instanceNorm',
+      ['weight', 'bias', 'eps', 'runningMean', 'runningVar', 'useInputStats', 'momentum'],
+      (o) => F.instanceNorm(x2(), o),
+    ],
+    ['interpolate', interpolate, (o) => F.interpolate(x2(), { size: 4, ...o })],
+    ['elu', ['alpha'], (o) => F.elu(x2(), o)],
+    ['softplus', ['beta', 'threshold'], (o) => F.softplus(x2(), o)],
+    ['gelu', ['approximate'], (o) => F.gelu(x2(), o)],
+    [
+      'crossEntropy',
+      ['weight', 'ignoreIndex', 'reduction', 'labelSmoothing'],
+      (o) => F.crossEntropy(leaf([2, 3]), i32([2]), o),
+    ],
+    ['nllLoss', ['weight', 'ignoreIndex', 'reduction'], (o) => F.nllLoss(leaf([2, 3]), i32([2]), o)],
+    ['mseLoss', ['reduction'], (o) => F.mseLoss(leaf([2, 3]), f32([2, 3]), o)],
+    ['klDiv', ['reduction', 'logTarget'], (o) => F.klDiv(leaf([2, 3]), f32([2, 3]), o)],
+    ['huberLoss', ['reduction', 'delta'], (o) => F.huberLoss(leaf([2, 3]), f32([2, 3]), o)],
+    // modules
+    ['Conv1d', convModule, (o) => new L.Conv1d(3, 4, 3, o)],
+    ['Conv2d', convModule, (o) => new L.Conv2d(3, 4, 3, o)],
+    ['Conv3d', convModule, (o) => new L.Conv3d(3, 4, 3, o)],
+    ['ConvTranspose1d', convTModule, (o) => new L.ConvTranspose1d(3, 4, 3, o)],
+    ['ConvTranspose2d', convTModule, (o) => new L.ConvTranspose2d(3, 4, 3, o)],
+    ['MaxPool1d', ['stride', 'padding', 'dilation', 'ceilMode'], (o) => new L.MaxPool1d(2, o)],
+    ['MaxPool2d', ['stride', 'padding', 'dilation', 'ceilMode'], (o) => new L.MaxPool2d(2, o)],
+    [
+      'AvgPool2d',
+      ['stride', 'padding', 'ceilMode', 'countIncludePad', 'divisorOverride'],
+      (o) => new L.AvgPool2d(2, o),
+    ],
+    ['Linear', ['bias', 'dtype', 'generator'], (o) => new L.Linear(3, 4, o)],
+    ['Dropout', ['generator'], (o) => new L.Dropout(0.5, o)],
+    ['Dropout2d', ['generator'], (o) => new L.Dropout2d(0.5, o)],
+    ['BatchNorm1d', bn, (o) => new L.BatchNorm1d(3, o)],
+    ['BatchNorm2d', bn, (o) => new L.BatchNorm2d(3, o)],
+    ['LayerNorm', ['eps', 'elementwiseAffine', 'dtype'], (o) => new L.LayerNorm([6], o)],
+    ['GroupNorm', ['eps', 'affine', 'dtype'], (o) => new L.GroupNorm(1, 3, o)],
+    ['InstanceNorm2d', ['eps', 'momentum', 'affine', 'trackRunningStats', 'dtype'], (o) => new L.InstanceNorm2d(3, o)],
+    ['ELU', ['alpha'], (o) => new L.ELU(o)],
+    ['Softplus', ['beta', 'threshold'], (o) => new L.Softplus(o)],
+    ['PReLU', ['numParameters', 'init', 'dtype'], (o) => new L.PReLU(o)],
+    ['Upsample', interpolate, (o) => new L.Upsample({ scaleFactor: 2, ...o })],
+    ['CrossEntropyLoss', ['weight', 'ignoreIndex', 'reduction', 'labelSmoothing'], (o) => new L.CrossEntropyLoss(o)],
+    ['MSELoss', ['reduction'], (o) => new L.MSELoss(o)],
+    ['loadStateDict', ['strict'], (o) => new L.Linear(2, 2).loadStateDict(new L.Linear(2, 2).stateDict(), o)],
+    ['numParameters', ['trainableOnly'], (o) => new L.Linear(2, 2).numParameters(o)],
+    ['summary', ['dtype', 'print'], (o) => L.summary(new L.Linear(2, 2), [1, 2], { print: false, ...o })],
+    // init
+    ['uniform_', ['generator'], (o) => L.uniform_(T.zeros([2, 2]), 0, 1, o)],
+    ['normal_', ['generator'], (o) => L.normal_(T.zeros([2, 2]), 0, 1, o)],
+    ['kaimingUniform_', ['a', 'mode', 'nonlinearity', 'generator'], (o) => L.kaimingUniform_(T.zeros([2, 2]), o)],
+    ['kaimingNormal_', ['a', 'mode', 'nonlinearity', 'generator'], (o) => L.kaimingNormal_(T.zeros([2, 2]), o)],
+    ['xavierUniform_', ['gain', 'generator'], (o) => L.xavierUniform_(T.zeros([2, 2]), o)],
+    ['xavierNormal_', ['gain', 'generator'], (o) => L.xavierNormal_(T.zeros([2, 2]), o)],
+    // optimizers and schedulers
+    [
+      'SGD',
+      ['lr', 'momentum', 'dampening', 'weightDecay', 'nesterov', 'maximize'],
+      (o) => new L.SGD(sgdParams(), { lr: 0.1, ...o }),
+    ],
+    ['Adam', ['lr', 'betas', 'eps', 'weightDecay', 'amsgrad', 'maximize'], (o) => new L.Adam(sgdParams(), o)],
+    ['AdamW', ['lr', 'betas', 'eps', 'weightDecay', 'amsgrad', 'maximize'], (o) => new L.AdamW(sgdParams(), o)],
+    [
+      'RMSprop',
+      ['lr', 'alpha', 'eps', 'weightDecay', 'momentum', 'centered', 'maximize'],
+      (o) => new L.RMSprop(sgdParams(), o),
+    ],
+    ['Adadelta', ['lr', 'rho', 'eps', 'weightDecay', 'maximize'], (o) => new L.Adadelta(sgdParams(), o)],
+    [
+      'Adagrad',
+      ['lr', 'lrDecay', 'weightDecay', 'initialAccumulatorValue', 'eps', 'maximize'],
+      (o) => new L.Adagrad(sgdParams(), o),
+    ],
+    ['StepLR', ['stepSize', 'gamma'], (o) => new L.StepLR(optimizer(), { stepSize: 2, ...o })],
+    ['ExponentialLR', ['gamma'], (o) => new L.ExponentialLR(optimizer(), { gamma: 0.9, ...o })],
+    ['MultiStepLR', ['milestones', 'gamma'], (o) => new L.MultiStepLR(optimizer(), { milestones: [2], ...o })],
+    ['LinearLR', ['startFactor', 'endFactor', 'totalIters'], (o) => new L.LinearLR(optimizer(), o)],
+    ['CosineAnnealingLR', ['tMax', 'etaMin'], (o) => new L.CosineAnnealingLR(optimizer(), { tMax: 3, ...o })],
+    // data, training, pictures, checkpoints
+    [
+      'DataLoader',
+      ['batchSize', 'shuffle', 'dropLast', 'generator', 'collate', 'transform'],
+      (o) => new L.DataLoader(new L.TensorDataset(f32([4, 2])), o),
+    ],
+    ['randomCrop', ['padding', 'generator'], (o) => L.transforms.randomCrop(4, o)],
+    ['randomHorizontalFlip', ['p', 'generator'], (o) => L.transforms.randomHorizontalFlip(o)],
+    ['MnistDataset', ['mean', 'std', 'shape'], (o) => new L.MnistDataset(new Uint8Array(784), new Uint8Array(1), o)],
+    [
+      'makeGrid',
+      ['nrow', 'padding', 'normalize', 'valueRange', 'scaleEach', 'padValue'],
+      (o) => L.visualize.makeGrid(f32([2, 1, 3, 3]), o),
+    ],
+    [
+      'filtersToImage',
+      ['scale', 'columns', 'normalize', 'labels', 'title', 'gap', 'valueScale'],
+      (o) => L.visualize.filtersToImage(f32([2, 1, 3, 3]), o),
+    ],
+    [
+      'lineChart',
+      ['width', 'height', 'title', 'xLabel', 'yLabel', 'yMin', 'yMax'],
+      (o) => L.visualize.lineChart([{ name: 'loss', y: [1, 0.5] }], o),
+    ],
+    [
+      'trainEpoch',
+      ['label', 'progress', 'onBatch', 'afterStep'],
+      (o) => {
+        const model = new L.Linear(2, 1);
+        const loader = new L.DataLoader(new L.TensorDataset(f32([2, 2]), f32([2, 1])), { batchSize: 2 });
+        return L.trainEpoch(model, new L.SGD(model.parameters(), { lr: 0.1 }), loader, F.mseLoss, {
+          progress: false,
+          ...o,
+        });
+      },
+    ],
+    [
+      'captureTrainingState',
+      ['model', 'optimizer', 'scheduler', 'generators', 'epoch', 'step', 'extra'],
+      (o) => {
+        const model = new L.Linear(2, 1);
+        return L.captureTrainingState({
+          model,
+          optimizer: new L.SGD(model.parameters(), { lr: 0.1 }),
+          epoch: 0,
+          step: 0,
+          ...o,
+        } as L.TrainingState);
+      },
+    ],
+    [
+      'exportOnnx',
+      ['opsetVersion', 'dynamicBatch', 'inputName', 'outputName'],
+      (o) => L.toOnnxBytes(new L.Linear(2, 1), [1, 2], o),
+    ],
+  ];
+  for (const [op, known, call] of specs)
+    it(`${String(op)}: ${known.join(', ')}`, () => {
+      fuzzOptionKeys({ op, known, call }, 10);
+    });
+  it('optimizer parameter groups refuse unknown keys too, suggesting the option', () => {
+    const group = { params: sgdParams(), weight_decay: 0.1 };
+    expect(() => new L.SGD([group] as never, { lr: 0.1 })).toThrow(TypeError);
+    expect(() => new L.SGD([group] as never, { lr: 0.1 })).toThrow(
+      /SGD: unknown key 'weight_decay' in paramGroups\[0\]; did you mean 'weightDecay'\?/,
     );
   });
 });

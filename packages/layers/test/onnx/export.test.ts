@@ -28,32 +28,19 @@ import {
   Tanh,
   toOnnxBytes,
 } from '@torchlet/layers';
-import { noGrad } from '@torchlet/autograd';
 import { Generator, randn, ShapeError, type Tensor } from '@torchlet/tensor';
 import { describe, expect, it } from 'vitest';
 import { expectOnnxMatches } from '../helpers/onnx-runtime.js';
-import { onnxModelType } from '../../src/onnx/schema.js';
+import { decodeOnnx, warmUp } from '../helpers/onnx-graph.js';
 
 /** The decoded graph: op types in order and initializer names. */
 function graphOf(bytes: Uint8Array): { ops: string[]; initializers: string[]; opset: number } {
-  const model = onnxModelType().toObject(onnxModelType().decode(bytes), { longs: Number }) as {
-    graph: { node: { op_type: string }[]; initializer?: { name: string }[] };
-    opset_import: { version: number }[];
-  };
+  const model = decodeOnnx(bytes);
   return {
     ops: model.graph.node.map((n) => n.op_type),
     initializers: (model.graph.initializer ?? []).map((t) => t.name),
     opset: model.opset_import[0]!.version,
   };
-}
-
-/** Runs a few training-mode batches so BatchNorm's running statistics are far from 0 and 1. */
-function warmUp(model: Module, shape: number[], g: Generator): void {
-  model.train();
-  noGrad(() => {
-    for (let i = 0; i < 3; i++) model.forward(randn(shape, { generator: g }));
-  });
-  model.eval();
 }
 
 class LeNet5 extends Module {

@@ -10,6 +10,7 @@
  * `setBackend` changes it at run time. float64 runs natively on the native backend and on the JS kernel
  * under the other two.
  */
+import { checkOptions } from '../check.js';
 import { rangeError } from '../errors.js';
 import { jsGemm } from './gemm.js';
 import { WasmGemm, wasmSimdSupported } from './wasm/backend.js';
@@ -152,6 +153,7 @@ export function setBackend(name: BackendName, options: BackendOptions = {}): Bac
       `backend must be 'native', 'wasm' or 'js', got ${typeof name === 'string' ? `'${name}'` : String(name)}`,
     );
   }
+  options = checkOptions(op, options, ['threads']);
   const threads = options.threads === undefined ? defaultThreads(op) : checkThreads(op, 'threads', options.threads);
   if (name === 'js') {
     setGemm(jsGemm);

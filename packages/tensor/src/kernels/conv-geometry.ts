@@ -1,4 +1,4 @@
-import { describeOption, describeValue, formatSize, spatialTuple } from '../check.js';
+import { checkOptions, describeOption, describeValue, formatSize, optionKeys, spatialTuple } from '../check.js';
 import { rangeError, shapeError, typeError } from '../errors.js';
 
 /**
@@ -145,8 +145,7 @@ export function convOutputSize(
   options: ConvSizeOptions = {},
 ): number | number[] {
   const op = 'convOutputSize';
-  if (options === null || typeof options !== 'object')
-    throw typeError(op, `options must be an object, got ${describeValue(options)}`);
+  options = checkOptions(op, options, optionKeys<ConvSizeOptions>({ stride: true, padding: true, dilation: true }));
   const single = typeof inputSize === 'number';
   const geom = convGeometry(op, {
     channels: 1,

@@ -1,4 +1,4 @@
-import { checkOptions, checkShape, checkSize, checkTensor, describeValue } from '../check.js';
+import { checkOptions, optionKeys, checkShape, checkSize, checkTensor, describeValue } from '../check.js';
 import { arrayFor, type DType, type TypedArray } from '../dtype.js';
 import { rangeError, shapeError, typeError } from '../errors.js';
 import { contiguousStrides, formatShape, sizeOf, type Shape } from '../shape.js';
@@ -26,6 +26,8 @@ export interface PadOptions {
   /** Fill for `'constant'`; ignored by the other modes. Default 0. */
   value?: number;
 }
+
+const PAD_KEYS = optionKeys<PadOptions>({ mode: true, value: true });
 
 const MODES: readonly PadMode[] = ['constant', 'reflect', 'replicate', 'circular'];
 
@@ -198,7 +200,7 @@ function sourceOffsets(
 export function pad(x: Tensor, padWidth: PadWidth, options: PadOptions = {}): Tensor {
   const op = 'pad';
   checkTensor(op, x);
-  options = checkOptions(op, options);
+  options = checkOptions(op, options, PAD_KEYS);
   const mode = checkMode(op, options.mode ?? 'constant');
   const value = options.value ?? 0;
   if (typeof value !== 'number') throw typeError(op, `value must be a number, got ${describeValue(value)}`);
@@ -244,7 +246,7 @@ export function padAdjoint(
   const op = 'padAdjoint';
   checkTensor(op, gradOutput, 'gradOutput');
   const dims = checkShape(op, inputShape, 'inputShape');
-  options = checkOptions(op, options);
+  options = checkOptions(op, options, ['mode']);
   const mode = checkMode(op, options.mode ?? 'constant');
   const pairs = normalizePadWidth(op, padWidth, dims.length);
   checkPadsFit(op, mode, dims, pairs);

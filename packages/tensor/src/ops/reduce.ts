@@ -1,5 +1,6 @@
 import {
   checkOptions,
+  optionKeys,
   checkTensor,
   checkTensorOrData,
   describeValue,
@@ -313,7 +314,7 @@ export function variance(x: Tensor, dim?: Dim, options: VarianceOptions = {}): T
   const op = 'variance';
   checkTensor(op, x);
   const mask = reducedMask(op, x, dim);
-  options = checkOptions(op, options);
+  options = checkOptions(op, options, optionKeys<VarianceOptions>({ correction: true, keepdim: true }));
   const keep = checkKeepdim(op, options.keepdim ?? false);
   const correction = options.correction ?? 1;
   if (typeof correction !== 'number' || !Number.isFinite(correction)) {

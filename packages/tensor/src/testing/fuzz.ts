@@ -253,3 +253,80 @@ export const hugeShape: fc.Arbitrary<number[]> = fc.oneof(
   hugeSize.filter((h) => h > 2 ** 31 - 1).map((h) => [h]),
   fc.constantFrom<number[]>([2 ** 16, 2 ** 16], [2 ** 11, 2 ** 11, 2 ** 10], [3, 2 ** 30]),
 );
+
+// ---------------------------------------------------------------------------------------------
+// Unknown option keys
+
+/** Where a public options object enters: the op's name, every option it takes, and a valid call given them. */
+export interface OptionsSpec {
+  /** The op name every message must start with (or several accepted spellings). */
+  op: string | readonly string[];
+  /** Every option the object takes: each must be accepted, anything else refused. */
+  known: readonly string[];
+  /** A valid call with `options` as the options object under test. */
+  call: (options: Record<string, unknown>) => unknown;
+}
+
+/**
+ * A key an options object does not take, with the known name the error must suggest (null for none):
+ * the snake_case spelling of a camelCase option (`weight_decay` → `weightDecay`), a typo with one
+ * letter doubled (`paddding` → `padding`), or a stranger (`unexpected7`) that resembles nothing.
+ */
+export function arbUnknownKey(known: readonly string[]): fc.Arbitrary<[string, string | null]> {
+  const snake = known
+    .map((k) => [k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), k] as [string, string])
+    .filter(([s, k]) => s !== k);
+  const typos = known
+    .filter((k) => k.length >= 4)
+    .map((k) =>
+      fc.integer({ min: 1, max: k.length - 2 }).map((i): [string, string] => [k.slice(0, i + 1) + k.slice(i), k]),
+    )
+    .map((arb) => arb.filter(([typo]) => !known.includes(typo)));
+  const stranger = fc.nat({ max: 99 }).map((n): [string, null] => [`unexpected${n}`, null]);
+  return fc.oneof(stranger, ...(snake.length ? [fc.constantFrom(...snake)] : []), ...typos);
+}
+
+/**
+ * Asserts, with fast-check, that `spec.call` refuses every unknown key with a TypeError that names the
+ * key, says `did you mean` the near option when there is one (and not otherwise), and that it takes
+ * every known key (each set to `undefined`) as known, so a list that forgets an option fails too.
+ * @returns the number of bad inputs tried
+ */
+export function fuzzOptionKeys(spec: OptionsSpec, numRuns = 20): number {
+  const before = generated;
+  const ops = typeof spec.op === 'string' ? [spec.op] : spec.op;
+  const defaults = Object.fromEntries(spec.known.map((k) => [k, undefined]));
+  try {
+    spec.call(defaults);
+  } catch (e) {
+    // An option may be required (a learning rate); but none may be unknown.
+    if (e instanceof Error && /unknown (option|key)/.test(e.message))
+      throw new Error(`${ops[0]}: a known option was refused as unknown: ${e.message}`);
+  }
+  fc.assert(
+    fc.property(arbUnknownKey(spec.known), fc.constantFrom<unknown>(undefined, 1, 'x', true), ([key, hint], value) => {
+      let thrown: unknown = null;
+      const problem = misbehaviour(spec.op, new RegExp(`unknown (option|key) '${key}'`), () => {
+        try {
+          return spec.call({ [key]: value });
+        } catch (e) {
+          thrown = e;
+          throw e;
+        }
+      });
+      const message = thrown instanceof Error ? thrown.message : '';
+      const wrong =
+        problem ??
+        (!(thrown instanceof TypeError)
+          ? `threw ${show(thrown)}, not a TypeError`
+          : hint !== null && !message.includes(`did you mean '${hint}'?`)
+            ? `does not suggest '${hint}': ${message}`
+            : hint === null && message.includes('did you mean')
+              ? `suggests a name for a key that resembles none: ${message}`
+              : null);
+      if (wrong) throw new Error(`${ops[0]}: unknown option ${key} = ${show(value)}: ${wrong}`);
+    }),
+    { numRuns },
+  );
+  return generated - before;
+}

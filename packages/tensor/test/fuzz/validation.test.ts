@@ -10,7 +10,10 @@ import {
   im2colInto,
   col2imInto,
   gemmJs,
+  getBackendInfo,
+  setBackend,
   setGemm,
+  type BackendName,
 } from '@torchlet/tensor/kernels';
 import {
   arbSmallShape,
@@ -25,6 +28,7 @@ import {
   badShape,
   badSpatial,
   fuzzOp,
+  fuzzOptionKeys,
   hugeShape,
   hugeSize,
   notTensor,
@@ -1099,4 +1103,36 @@ describe('kernels: conv geometry, im2col, gemm', () => {
     },
     10,
   );
+});
+
+describe('every options object refuses unknown keys, with a did-you-mean for near and snake_case names', () => {
+  const x = () => f32([2, 3]);
+  const create = ['dtype'];
+  const random = ['dtype', 'generator'];
+  const specs: [string, readonly string[], (o: Record<string, unknown>) => unknown][] = [
+    ['tensor', ['dtype', 'shape'], (o) => T.tensor([1, 2], o)],
+    ['zeros', create, (o) => T.zeros([2], o)],
+    ['ones', create, (o) => T.ones([2], o)],
+    ['full', create, (o) => T.full([2], 3, o)],
+    ['scalar', create, (o) => T.scalar(3, o)],
+    ['zerosLike', create, (o) => T.zerosLike(x(), o)],
+    ['onesLike', create, (o) => T.onesLike(x(), o)],
+    ['arange', create, (o) => T.arange(0, 3, 1, o)],
+    ['linspace', create, (o) => T.linspace(0, 1, 3, o)],
+    ['eye', create, (o) => T.eye(2, 2, o)],
+    ['rand', random, (o) => T.rand([2], o)],
+    ['randn', random, (o) => T.randn([2], o)],
+    ['uniform', random, (o) => T.uniform([2], 0, 1, o)],
+    ['randint', random, (o) => T.randint(0, 3, [2], o)],
+    ['pad', ['mode', 'value'], (o) => T.pad(x(), [[1, 1]], o)],
+    ['padAdjoint', ['mode'], (o) => T.padAdjoint(f32([2, 5]), [2, 3], [[1, 1]], o)],
+    ['variance', ['correction', 'keepdim'], (o) => T.variance(x(), 1, o)],
+    ['variance', ['correction', 'keepdim'], (o) => T.std(x(), 1, o)],
+    ['convOutputSize', ['stride', 'padding', 'dilation'], (o) => convOutputSize(8, 3, o)],
+    ['setBackend', ['threads'], (o) => setBackend(getBackendInfo().backend as BackendName, o)],
+  ];
+  for (const [op, known, call] of specs)
+    it(`${op}: ${known.join(', ')}`, () => {
+      fuzzOptionKeys({ op, known, call });
+    });
 });

@@ -103,7 +103,7 @@ export interface EluOptions {
 export function elu(input: TensorInput, options: EluOptions = {}): Variable {
   const op = 'elu';
   checkFloatInput(op, input);
-  const alpha = checkFinite(op, 'alpha', checkOptions(op, options).alpha ?? 1);
+  const alpha = checkFinite(op, 'alpha', checkOptions(op, options, ['alpha']).alpha ?? 1);
   return eluOp(input, alpha);
 }
 
@@ -217,7 +217,7 @@ export interface SoftplusOptions {
 export function softplus(input: TensorInput, options: SoftplusOptions = {}): Variable {
   const op = 'softplus';
   checkFloatInput(op, input);
-  const o = checkOptions(op, options);
+  const o = checkOptions(op, options, ['beta', 'threshold']);
   const beta = checkFinite(op, 'beta', o.beta ?? 1);
   const threshold = checkFinite(op, 'threshold', o.threshold ?? 20);
   if (beta === 0) throw rangeError(op, 'beta must not be 0 (the output divides by it), got beta=0');

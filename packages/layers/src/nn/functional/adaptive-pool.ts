@@ -1,5 +1,5 @@
 import type { Variable } from '@torchlet/autograd';
-import { checkSize, describeOption, formatShape, rangeError, sizeOf, typeError } from '@torchlet/tensor';
+import { checkOptions, checkSize, describeOption, formatShape, rangeError, sizeOf, typeError } from '@torchlet/tensor';
 import { type TensorInput } from './conv-options.js';
 import {
   checkPoolInput,
@@ -83,6 +83,7 @@ function runAdaptiveMaxPool(
   options: AdaptiveMaxPoolOptions,
 ): Variable | [Variable, Variable] {
   const axes = adaptiveAxes(op, input, dims, outputSize);
+  checkOptions(op, options, ['returnIndices']);
   const [out, indices] = windowMaxOp(input, makePlan(input.shape, dims, axes)) as [Variable, Variable];
   return options.returnIndices ? [out, indices] : out;
 }

@@ -1,5 +1,6 @@
 import { add, defineOp, grad, mean, mul, pow, reshape, sub, Variable, type ForwardContext } from '@torchlet/autograd';
 import { bumpVersion, contiguousData, formatShape, rangeError, shapeError, Tensor, typeError } from '@torchlet/tensor';
+import { checkOptions, optionKeys } from '@torchlet/tensor';
 
 type TensorInput = Tensor | Variable;
 
@@ -215,7 +216,11 @@ export function batchNorm(
   const op = 'batchNorm';
   if (!(input instanceof Tensor) && !(input instanceof Variable))
     throw typeError(op, `input must be a Tensor or Variable, got ${input === null ? 'null' : typeof input}`);
-  if (options === null || typeof options !== 'object') throw typeError(op, 'options must be an object');
+  checkOptions(
+    op,
+    options,
+    optionKeys<BatchNormOptions>({ weight: true, bias: true, training: true, momentum: true, eps: true }),
+  );
   if (input.ndim < 2) throw shapeError(op, `input must be [N, C, ...], got ${formatShape(input.shape)}`);
   if (input.dtype === 'int32')
     throw typeError(op, `input must be float32 or float64, got int32 ${formatShape(input.shape)}`);

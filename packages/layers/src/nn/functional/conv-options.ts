@@ -1,5 +1,7 @@
 import type { Variable } from '@torchlet/autograd';
 import {
+  checkOptions,
+  optionKeys,
   checkSize,
   describeOption,
   spatialTuple,
@@ -47,6 +49,15 @@ export interface ConvParams {
   groups: number;
 }
 
+/** The keys `ConvOptions` takes; any other is refused with a did-you-mean. */
+export const CONV_KEYS = optionKeys<ConvOptions>({
+  stride: true,
+  padding: true,
+  dilation: true,
+  groups: true,
+  paddingMode: true,
+});
+
 const PADDING_MODES: readonly PaddingMode[] = ['zeros', 'reflect', 'replicate', 'circular'];
 
 /** `'zeros' | 'reflect' | 'replicate' | 'circular'`, or a RangeError naming the bad value. */
@@ -81,8 +92,7 @@ export function normalizeConvOptions(
   kernelSize: readonly number[],
   options: ConvOptions,
 ): ConvParams & { paddingMode: PaddingMode } {
-  if (options === null || typeof options !== 'object')
-    throw typeError(op, `options must be an object, got ${describeOption(options)}`);
+  checkOptions(op, options, CONV_KEYS);
   const dims = kernelSize.length;
   const stride = spatialTuple(op, 'stride', options.stride ?? 1, dims, 1);
   const dilation = spatialTuple(op, 'dilation', options.dilation ?? 1, dims, 1);

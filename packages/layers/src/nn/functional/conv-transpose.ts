@@ -8,7 +8,9 @@ import {
   convWeightGradInto,
   fillChannelBias,
   type ConvPlan,
+  checkOptions,
   describeOption,
+  optionKeys,
   floatArray,
   floatData,
   formatShape,
@@ -50,6 +52,15 @@ export interface ConvTransposeOptions {
   /** Default 1. */
   groups?: number;
 }
+
+const CONV_TRANSPOSE_KEYS = optionKeys<ConvTransposeOptions>({
+  stride: true,
+  padding: true,
+  outputPadding: true,
+  outputSize: true,
+  dilation: true,
+  groups: true,
+});
 
 interface ConvTransposeCall {
   op: string;
@@ -222,8 +233,7 @@ function runConvTranspose(
   options: ConvTransposeOptions,
 ): Variable {
   checkConvTensors(op, dims, input, weight, bias, weightLayout(dims, '[Cin, Cout / groups'));
-  if (options === null || typeof options !== 'object')
-    throw typeError(op, `options must be an object, got ${describeOption(options)}`);
+  checkOptions(op, options, CONV_TRANSPOSE_KEYS);
   const stride = spatialTuple(op, 'stride', options.stride ?? 1, dims, 1);
   const padding = spatialTuple(op, 'padding', options.padding ?? 0, dims, 0);
   const dilation = spatialTuple(op, 'dilation', options.dilation ?? 1, dims, 1);

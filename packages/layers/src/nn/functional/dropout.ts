@@ -1,5 +1,7 @@
 import { defineOp, mul, Variable, type ForwardContext } from '@torchlet/autograd';
 import {
+  checkOptions,
+  optionKeys,
   contiguousData,
   defaultGenerator,
   formatShape,
@@ -80,7 +82,7 @@ function resolveDropout(
   input: TensorInput,
   options: DropoutOptions,
 ): { p: number; training: boolean; generator: Generator } {
-  if (options === null || typeof options !== 'object') throw typeError(op, 'options must be an object');
+  checkOptions(op, options, optionKeys<DropoutOptions>({ p: true, training: true, generator: true }));
   const p = options.p ?? 0.5;
   if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw rangeError(op, `p must be in [0, 1], got p=${String(p)}`);
   const training = options.training ?? true;

@@ -1,5 +1,6 @@
 import { defineOp, Variable, type ForwardContext } from '@torchlet/autograd';
 import {
+  optionKeys,
   checkOptions,
   checkSize,
   contiguousData,
@@ -133,6 +134,14 @@ export interface InterpolateOptions {
   alignCorners?: boolean;
 }
 
+/** The keys `InterpolateOptions` takes (Upsample takes the same). */
+export const INTERPOLATE_KEYS = optionKeys<InterpolateOptions>({
+  size: true,
+  scaleFactor: true,
+  mode: true,
+  alignCorners: true,
+});
+
 const LINEAR_RANK: Record<string, number> = { linear: 3, bilinear: 4, trilinear: 5 };
 
 /** Nearest source index, as PyTorch's `nearest_idx`: in float32 arithmetic, floored (not rounded). */
@@ -213,7 +222,7 @@ export function interpolate(input: TensorInput, options: InterpolateOptions): Va
     throw typeError(op, `input must be a Tensor or Variable, got ${describeValue(input)}`);
   if (input.dtype === 'int32')
     throw typeError(op, `input must be float32 or float64, got int32 ${formatShape(input.shape)}`);
-  const o = checkOptions(op, options);
+  const o = checkOptions(op, options, INTERPOLATE_KEYS);
   const mode = o.mode ?? 'nearest';
   if (mode !== 'nearest' && !(mode in LINEAR_RANK))
     throw typeError(op, `mode must be 'nearest', 'linear', 'bilinear' or 'trilinear', got ${describeValue(mode)}`);

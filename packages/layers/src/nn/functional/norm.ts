@@ -1,5 +1,6 @@
 import { add, defineOp, grad, mean, mul, pow, reshape, sub, Variable, type ForwardContext } from '@torchlet/autograd';
 import {
+  optionKeys,
   checkOptions,
   contiguousData,
   describeValue,
@@ -177,6 +178,8 @@ export interface AffineNormOptions {
   eps?: number;
 }
 
+const AFFINE_KEYS = optionKeys<AffineNormOptions>({ weight: true, bias: true, eps: true });
+
 /**
  * Layer normalisation, as `torch.nn.functional.layer_norm`: each sample is normalised over its last
  * `normalizedShape.length` axes by their mean and biased variance, then scaled and shifted elementwise.
@@ -201,7 +204,7 @@ export function layerNorm(
       `normalizedShape must be a positive integer or a non-empty array of them, got ${describeValue(normalizedShape)}`,
     );
   const x = checkInput(op, input, shape.length, `[..., ${shape.join(', ')}]`);
-  const o = checkOptions(op, options);
+  const o = checkOptions(op, options, AFFINE_KEYS);
   const tail = x.shape.slice(x.ndim - shape.length);
   if (tail.some((d, k) => d !== shape[k]))
     throw shapeError(op, `input ${formatShape(x.shape)} does not end in normalizedShape ${formatShape(shape)}`);
@@ -235,7 +238,7 @@ export function layerNorm(
 export function groupNorm(input: TensorInput, numGroups: number, options: AffineNormOptions = {}): Variable {
   const op = 'groupNorm';
   const x = checkInput(op, input, 2, '[N, C, ...]');
-  const o = checkOptions(op, options);
+  const o = checkOptions(op, options, AFFINE_KEYS);
   if (typeof numGroups !== 'number' || !Number.isInteger(numGroups) || numGroups < 1)
     throw typeError(op, `numGroups must be a positive integer, got ${describeValue(numGroups)}`);
   const [n, c] = x.shape as [number, number];
@@ -270,6 +273,16 @@ export interface InstanceNormOptions extends AffineNormOptions {
   momentum?: number;
 }
 
+const INSTANCE_KEYS = optionKeys<InstanceNormOptions>({
+  weight: true,
+  bias: true,
+  eps: true,
+  runningMean: true,
+  runningVar: true,
+  useInputStats: true,
+  momentum: true,
+});
+
 /**
  * Instance normalisation, as `torch.nn.functional.instance_norm`: every `[n, c]` plane is
  * normalised by its own mean and biased variance, then scaled and shifted per channel. With
@@ -284,7 +297,7 @@ export interface InstanceNormOptions extends AffineNormOptions {
 export function instanceNorm(input: TensorInput, options: InstanceNormOptions = {}): Variable {
   const op = 'instanceNorm';
   const x = checkInput(op, input, 3, '[N, C, ...spatial]');
-  const o = checkOptions(op, options);
+  const o = checkOptions(op, options, INSTANCE_KEYS);
   const [n, c] = x.shape as [number, number];
   const useInputStats = o.useInputStats ?? true;
   if (typeof useInputStats !== 'boolean')

@@ -1,5 +1,7 @@
 import { defineOp, type ForwardContext, type Variable } from '@torchlet/autograd';
 import {
+  checkOptions,
+  optionKeys,
   formatShape,
   rangeError,
   shapeError,
@@ -598,6 +600,23 @@ export interface AvgPoolOptions extends PoolCommonOptions {
   divisorOverride?: number | null;
 }
 
+const MAX_POOL_KEYS = optionKeys<MaxPoolOptions>({
+  kernelSize: true,
+  stride: true,
+  padding: true,
+  ceilMode: true,
+  dilation: true,
+  returnIndices: true,
+});
+const AVG_POOL_KEYS = optionKeys<AvgPoolOptions>({
+  kernelSize: true,
+  stride: true,
+  padding: true,
+  ceilMode: true,
+  countIncludePad: true,
+  divisorOverride: true,
+});
+
 interface ResolvedPool {
   kernel: number[];
   stride: number[];
@@ -658,7 +677,7 @@ function runMaxPool(
   input: TensorInput,
   options: MaxPoolOptions | SpatialArg,
 ): Variable | [Variable, Variable] {
-  const opts = asOptions<MaxPoolOptions>(op, options);
+  const opts = checkOptions(op, asOptions<MaxPoolOptions>(op, options), MAX_POOL_KEYS);
   const r = resolvePool(op, input, dims, opts, opts.dilation);
   const spatial = input.shape.slice(input.ndim - dims);
   const axes = spatial.map((l, i) =>
@@ -669,7 +688,7 @@ function runMaxPool(
 }
 
 function runAvgPool(op: string, dims: number, input: TensorInput, options: AvgPoolOptions | SpatialArg): Variable {
-  const opts = asOptions<AvgPoolOptions>(op, options);
+  const opts = checkOptions(op, asOptions<AvgPoolOptions>(op, options), AVG_POOL_KEYS);
   const r = resolvePool(op, input, dims, opts, 1);
   const countIncludePad = opts.countIncludePad ?? true;
   if (typeof countIncludePad !== 'boolean')

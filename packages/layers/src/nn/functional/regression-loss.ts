@@ -82,12 +82,16 @@ export function smoothL1Loss(input: TensorInput, target: TensorInput, options: S
   const o = checkOptions(op, options, ['reduction', 'beta']);
   const [x, y] = checkInputAndTarget(op, input, target);
   const reduction = checkReduction(op, o.reduction ?? 'mean');
-  const beta = checkThreshold(op, 'beta', o.beta ?? 1, false);
+  return reduceLoss(smoothL1Terms(x, y, checkThreshold(op, 'beta', o.beta ?? 1, false)), reduction);
+}
+
+/** Per element, with d = |x − y|: `0.5·d²/β` where d < β, else `d − 0.5·β`; `β = 0`: d. */
+function smoothL1Terms(x: TensorInput, y: TensorInput, beta: number): Variable {
   const diff = sub(x, y);
   const d = abs(diff);
   // β = 0 would put 0·∞ into the unused quadratic branch's gradient: it is the L1 loss.
-  if (beta === 0) return reduceLoss(d, reduction);
-  return reduceLoss(where(lt(d.data, beta), mul(mul(diff, diff), 0.5 / beta), sub(d, 0.5 * beta)), reduction);
+  if (beta === 0) return d;
+  return where(lt(d.data, beta), mul(mul(diff, diff), 0.5 / beta), sub(d, 0.5 * beta));
 }
 
 /**
@@ -107,9 +111,7 @@ export function huberLoss(input: TensorInput, target: TensorInput, options: Hube
   const [x, y] = checkInputAndTarget(op, input, target);
   const reduction = checkReduction(op, o.reduction ?? 'mean');
   const delta = checkThreshold(op, 'delta', o.delta ?? 1, true);
-  const diff = sub(x, y);
-  const d = abs(diff);
-  return reduceLoss(where(lt(d.data, delta), mul(mul(diff, diff), 0.5), mul(sub(d, 0.5 * delta), delta)), reduction);
+  return reduceLoss(mul(smoothL1Terms(x, y, delta), delta), reduction);
 }
 
 function checkThreshold(op: string, name: string, value: unknown, positive: boolean): number {

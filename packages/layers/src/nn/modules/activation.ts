@@ -10,6 +10,7 @@ import {
   type Variable,
 } from '@torchlet/autograd';
 import {
+  optionKeys,
   checkInt,
   checkOptions,
   checkSize,
@@ -142,7 +143,7 @@ export class ELU extends Module {
 
   constructor(options: EluOptions = {}) {
     super();
-    const alpha = checkOptions('ELU', options).alpha ?? 1;
+    const alpha = checkOptions('ELU', options, ['alpha']).alpha ?? 1;
     if (typeof alpha !== 'number' || !Number.isFinite(alpha))
       throw typeError('ELU', `alpha must be a finite number, got ${String(alpha)}`);
     this.alpha = alpha;
@@ -185,7 +186,7 @@ export class Softplus extends Module {
 
   constructor(options: SoftplusOptions = {}) {
     super();
-    const o = checkOptions('Softplus', options);
+    const o = checkOptions('Softplus', options, ['beta', 'threshold']);
     this.beta = o.beta ?? 1;
     this.threshold = o.threshold ?? 20;
     // Checked here too, so a bad option fails at construction, not in the first forward.
@@ -226,7 +227,11 @@ export class PReLU extends Module {
 
   constructor(options: PReLUOptions = {}) {
     super();
-    const o = checkOptions('PReLU', options);
+    const o = checkOptions(
+      'PReLU',
+      options,
+      optionKeys<PReLUOptions>({ numParameters: true, init: true, dtype: true }),
+    );
     const numParameters = checkInt('PReLU', o.numParameters ?? 1, 'numParameters', 1);
     checkSize('PReLU', numParameters, `numParameters=${numParameters}`);
     const init = o.init ?? 0.25;

@@ -1,7 +1,9 @@
 import type { Variable } from '@torchlet/autograd';
 import {
+  checkOptions,
   checkSize,
   describeOption,
+  optionKeys,
   formatShape,
   rangeError,
   sizeOf,
@@ -56,6 +58,31 @@ export interface ConvTransposeModuleOptions extends Omit<ConvModuleOptions, 'pad
   outputPadding?: SpatialArg;
 }
 
+const CONV_MODULE_KEYS = optionKeys<ConvModuleOptions>({
+  stride: true,
+  padding: true,
+  dilation: true,
+  groups: true,
+  bias: true,
+  paddingMode: true,
+  dtype: true,
+  generator: true,
+});
+// paddingMode is taken (as PyTorch's padding_mode) only to say that 'zeros' is the one supported.
+const CONV_TRANSPOSE_MODULE_KEYS = [
+  ...optionKeys<ConvTransposeModuleOptions>({
+    stride: true,
+    padding: true,
+    outputPadding: true,
+    dilation: true,
+    groups: true,
+    bias: true,
+    dtype: true,
+    generator: true,
+  }),
+  'paddingMode',
+];
+
 function checkChannels(name: string, argName: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value))
     throw typeError(name, `${argName} must be an integer, got ${describeOption(value)}`);
@@ -89,8 +116,7 @@ abstract class ConvBase extends Module {
     options: ConvModuleOptions | ConvTransposeModuleOptions,
   ) {
     super();
-    if (options === null || typeof options !== 'object')
-      throw typeError(name, `options must be an object, got ${describeOption(options)}`);
+    checkOptions(name, options, transposed ? CONV_TRANSPOSE_MODULE_KEYS : CONV_MODULE_KEYS);
     this.inChannels = checkChannels(name, 'inChannels', inChannels);
     this.outChannels = checkChannels(name, 'outChannels', outChannels);
     this.kernelSize = spatialTuple(name, 'kernelSize', kernelSize, dims, 1);
@@ -166,7 +192,14 @@ abstract class ConvLayer extends ConvBase {
   ) {
     super(name, dims, false, inChannels, outChannels, kernelSize, options);
     // Validates padding, paddingMode and 'same' with a stride up front, as PyTorch's constructor does.
-    const params = normalizeConvOptions(name, this.kernelSize, { ...options, groups: this.groups });
+    const { stride, padding: pad, dilation, paddingMode } = options;
+    const params = normalizeConvOptions(name, this.kernelSize, {
+      stride,
+      padding: pad,
+      dilation,
+      paddingMode,
+      groups: this.groups,
+    });
     const padding = options.padding ?? 0;
     this.padding = padding === 'same' || padding === 'valid' ? padding : params.padBefore;
     this.paddingMode = params.paddingMode;

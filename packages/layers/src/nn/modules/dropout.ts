@@ -1,5 +1,5 @@
 import type { Variable } from '@torchlet/autograd';
-import { Generator, rangeError, typeError, type Tensor } from '@torchlet/tensor';
+import { checkOptions, Generator, rangeError, typeError, type Tensor } from '@torchlet/tensor';
 import { dropout, dropout1d, dropout2d, dropout3d } from '../functional/dropout.js';
 import { Module } from './module.js';
 
@@ -25,8 +25,7 @@ export class Dropout extends Module {
     super();
     if (typeof p !== 'number' || !(p >= 0 && p <= 1))
       throw rangeError(this.constructor.name, `p must be in [0, 1], got p=${String(p)}`);
-    if (options === null || typeof options !== 'object')
-      throw typeError(this.constructor.name, `options must be an object, got ${String(options)}`);
+    checkOptions(this.constructor.name, options, ['generator']);
     if (options.generator !== undefined && !(options.generator instanceof Generator))
       throw typeError(this.constructor.name, 'generator must be a Generator');
     this.p = p;

@@ -1,5 +1,7 @@
 import { flatten, reshape, Variable } from '@torchlet/autograd';
 import {
+  checkOptions,
+  optionKeys,
   checkInt,
   checkSize,
   formatShape,
@@ -50,7 +52,7 @@ export class Linear extends Module {
     this.inFeatures = checkInt(op, inFeatures, 'inFeatures', 0);
     this.outFeatures = checkInt(op, outFeatures, 'outFeatures', 0);
     checkSize(op, outFeatures * inFeatures, `weight [${outFeatures}, ${inFeatures}] (outFeatures × inFeatures)`);
-    if (options === null || typeof options !== 'object') throw typeError(op, 'options must be an object');
+    checkOptions(op, options, optionKeys<LinearOptions>({ bias: true, dtype: true, generator: true }));
     const dtype = checkFloatDType(op, options.dtype ?? 'float32');
     const bias = options.bias ?? true;
     if (typeof bias !== 'boolean') throw typeError(op, `bias must be a boolean, got ${String(bias)}`);

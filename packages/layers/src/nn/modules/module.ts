@@ -1,5 +1,6 @@
 import { isAnomalyEnabled, withScope, type Variable } from '@torchlet/autograd';
 import {
+  checkOptions,
   bumpVersion,
   describeValue,
   formatShape,
@@ -316,7 +317,7 @@ export abstract class Module<In extends unknown[] = unknown[], Out = unknown> {
    *   (default), every missing and unexpected key
    */
   loadStateDict(stateDict: StateDict, options: LoadStateDictOptions = {}): LoadStateDictResult {
-    const strict = options.strict ?? true;
+    const strict = checkOptions('loadStateDict', options, ['strict']).strict ?? true;
     if (stateDict === null || typeof stateDict !== 'object')
       throw typeError('loadStateDict', 'stateDict must be an object of tensors');
     const own = this.stateDict();
@@ -364,7 +365,8 @@ export abstract class Module<In extends unknown[] = unknown[], Out = unknown> {
   /** Number of parameter elements (all of them, or only those that require grad). */
   numParameters(options: { trainableOnly?: boolean } = {}): number {
     let n = 0;
-    for (const p of this.parameters()) if (!options.trainableOnly || p.requiresGrad) n += p.size;
+    const trainableOnly = checkOptions('numParameters', options, ['trainableOnly']).trainableOnly ?? false;
+    for (const p of this.parameters()) if (!trainableOnly || p.requiresGrad) n += p.size;
     return n;
   }
 
@@ -403,13 +405,14 @@ function rejectHiddenMembers(owner: Module, field: string, value: object): void 
   if (path === null) return;
   const [where, what] = path;
   const container = Array.isArray(value) || value instanceof Set ? 'ModuleList' : 'ModuleDict';
+  const kind = Array.isArray(value) ? 'array' : value instanceof Map ? 'Map' : value instanceof Set ? 'Set' : 'object';
   const fix =
     what instanceof Parameter
       ? 'give each Parameter its own field'
       : `use a ${container} (new ${container}(${container === 'ModuleList' ? '[...]' : '{...}'})) so they are registered`;
   throw typeError(
     owner.constructor.name,
-    `field '${field}' holds a ${what.constructor.name} at ${where} inside a plain ${describeValue(value)}, ` +
+    `field '${field}' holds a ${what.constructor.name} at ${where} inside a plain ${kind}, ` +
       `which is not registered (its parameters would not train, save or move); ${fix}`,
   );
 }

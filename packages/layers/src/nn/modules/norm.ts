@@ -1,5 +1,6 @@
 import { squeeze, unsqueeze, type Variable } from '@torchlet/autograd';
 import {
+  optionKeys,
   bumpVersion,
   copy_,
   checkInt,
@@ -42,6 +43,14 @@ export interface BatchNormModuleOptions {
  * so state dicts and checkpoints carry over to PyTorch unchanged; `runningMean`, `runningVar` and
  * `numBatchesTracked` read them in camelCase.
  */
+const BATCH_NORM_KEYS = optionKeys<BatchNormModuleOptions>({
+  eps: true,
+  momentum: true,
+  affine: true,
+  trackRunningStats: true,
+  dtype: true,
+});
+
 export abstract class BatchNormNd extends Module {
   readonly numFeatures: number;
   readonly eps: number;
@@ -56,7 +65,7 @@ export abstract class BatchNormNd extends Module {
 
   constructor(name: string, numFeatures: number, options: BatchNormModuleOptions = {}) {
     super();
-    if (options === null || typeof options !== 'object') throw typeError(name, 'options must be an object');
+    checkOptions(name, options, BATCH_NORM_KEYS);
     this.numFeatures = checkInt(name, numFeatures, 'numFeatures', 1);
     checkSize(name, numFeatures, `numFeatures=${numFeatures}`);
     const { eps = 1e-5, affine = true, trackRunningStats = true } = options;
@@ -230,7 +239,11 @@ export class LayerNorm extends Module {
         `normalizedShape must be a positive integer or a non-empty array of them, got ${String(normalizedShape)}`,
       );
     checkSize(op, sizeOf(shape), `normalizedShape=${formatShape(shape)}`);
-    const o = checkOptions(op, options);
+    const o = checkOptions(
+      op,
+      options,
+      optionKeys<LayerNormModuleOptions>({ eps: true, elementwiseAffine: true, dtype: true }),
+    );
     this.normalizedShape = [...shape];
     this.eps = checkEps(op, o.eps ?? 1e-5);
     this.elementwiseAffine = checkBool(op, 'elementwiseAffine', o.elementwiseAffine ?? true);
@@ -287,7 +300,7 @@ export class GroupNorm extends Module {
     checkSize(op, numChannels, `numChannels=${numChannels}`);
     if (numChannels % numGroups !== 0)
       throw rangeError(op, `numChannels (${numChannels}) must be divisible by numGroups (${numGroups})`);
-    const o = checkOptions(op, options);
+    const o = checkOptions(op, options, optionKeys<GroupNormModuleOptions>({ eps: true, affine: true, dtype: true }));
     this.eps = checkEps(op, o.eps ?? 1e-5);
     this.affine = checkBool(op, 'affine', o.affine ?? true);
     const dtype = checkDType(op, o.dtype ?? 'float32');
@@ -345,7 +358,7 @@ export abstract class InstanceNormNd extends Module {
 
   constructor(name: string, numFeatures: number, options: InstanceNormModuleOptions = {}) {
     super();
-    const o = checkOptions(name, options);
+    const o = checkOptions(name, options, BATCH_NORM_KEYS);
     this.numFeatures = checkInt(name, numFeatures, 'numFeatures', 1);
     this.eps = checkEps(name, o.eps ?? 1e-5);
     const momentum = o.momentum ?? 0.1;

@@ -1,5 +1,5 @@
 import type { Variable } from '@torchlet/autograd';
-import { rangeError, typeError, describeOption, spatialTuple } from '@torchlet/tensor';
+import { checkOptions, optionKeys, rangeError, typeError, describeOption, spatialTuple } from '@torchlet/tensor';
 import {
   adaptiveAvgPool1d,
   adaptiveAvgPool2d,
@@ -32,6 +32,20 @@ import { Module } from './module.js';
 export type MaxPoolModuleOptions = Omit<MaxPoolOptions, 'kernelSize' | 'returnIndices'>;
 export type AvgPoolModuleOptions = Omit<AvgPoolOptions, 'kernelSize'>;
 
+const MAX_POOL_MODULE_KEYS = optionKeys<MaxPoolModuleOptions>({
+  stride: true,
+  padding: true,
+  dilation: true,
+  ceilMode: true,
+});
+const AVG_POOL_MODULE_KEYS = optionKeys<AvgPoolModuleOptions>({
+  stride: true,
+  padding: true,
+  ceilMode: true,
+  countIncludePad: true,
+  divisorOverride: true,
+});
+
 /** Checks at construction what needs no input: the sizes, the flags and the half-kernel padding rule. */
 function checkPoolOptions(
   name: string,
@@ -39,8 +53,7 @@ function checkPoolOptions(
   kernelSize: SpatialArg,
   options: MaxPoolModuleOptions & AvgPoolModuleOptions,
 ): void {
-  if (options === null || typeof options !== 'object')
-    throw typeError(name, `options must be an object, got ${describeOption(options)}`);
+  checkOptions(name, options, name.startsWith('MaxPool') ? MAX_POOL_MODULE_KEYS : AVG_POOL_MODULE_KEYS);
   const kernel = spatialTuple(name, 'kernelSize', kernelSize, dims, 1);
   if (options.stride != null) spatialTuple(name, 'stride', options.stride, dims, 1);
   if (options.dilation !== undefined) spatialTuple(name, 'dilation', options.dilation, dims, 1);

@@ -1,6 +1,6 @@
 import type { Variable } from '@torchlet/autograd';
 import { checkOptions, typeError, type Tensor } from '@torchlet/tensor';
-import { interpolate, type InterpolateOptions } from '../functional/interpolate.js';
+import { INTERPOLATE_KEYS, interpolate, type InterpolateOptions } from '../functional/interpolate.js';
 import { Module } from './module.js';
 
 /**
@@ -13,7 +13,7 @@ export class Upsample extends Module {
 
   constructor(options: InterpolateOptions) {
     super();
-    const o = checkOptions('Upsample', options);
+    const o = checkOptions('Upsample', options, INTERPOLATE_KEYS);
     if ((o.size === undefined) === (o.scaleFactor === undefined))
       throw typeError('Upsample', 'give exactly one of size and scaleFactor');
     this.options = { ...o };

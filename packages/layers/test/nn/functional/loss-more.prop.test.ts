@@ -4,8 +4,9 @@ import { functional as F } from '@torchlet/layers';
 import { add, Generator, mul, rand, type Tensor } from '@torchlet/tensor';
 import { describe, it } from 'vitest';
 
-// Central differences in float64 for the first and second derivatives of every loss, in the input
-// and the target (and BCE-with-logits' weights), over random shapes, reductions and options.
+// Central differences in float64 for the first and second derivatives of the new losses, in the
+// input and the target, over random shapes, reductions and options. (binaryCrossEntropyWithLogits:
+// loss.prop.test.ts and gradgrad-ops.prop.test.ts.)
 const opts = { eps: 1e-6, atol: 1e-5, rtol: 1e-3 };
 const arbShape = fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 0, maxLength: 3 });
 const arbReduction = fc.constantFrom<'none' | 'mean' | 'sum'>('none', 'mean', 'sum');
@@ -51,38 +52,6 @@ describe('loss first and second derivatives match central differences (float64)'
         const weight = weighted ? uniform(shape.slice(-1), g, 0.5, 2) : null;
         checkTwice((x, t) => F.binaryCrossEntropy(x, t, { reduction, weight }), [x, t]);
       }),
-      { numRuns: 20 },
-    );
-  });
-
-  it('binaryCrossEntropyWithLogits, in input, target, weight and posWeight', () => {
-    fc.assert(
-      fc.property(
-        fc.integer({ min: 1, max: 3 }),
-        fc.integer({ min: 1, max: 4 }),
-        fc.integer(),
-        arbReduction,
-        fc.boolean(),
-        fc.boolean(),
-        (n, c, seed, reduction, weighted, positive) => {
-          const g = new Generator(seed);
-          const inputs = [
-            leaf(mul(randn([n, c], { dtype: 'float64', generator: g }).data, 3)),
-            leaf(rand([n, c], { dtype: 'float64', generator: g })),
-          ];
-          if (weighted) inputs.push(leaf(uniform([c], g, 0.5, 2)));
-          if (positive) inputs.push(leaf(uniform([c], g, 0.5, 3)));
-          checkTwice(
-            (x, t, ...w) =>
-              F.binaryCrossEntropyWithLogits(x!, t!, {
-                reduction,
-                weight: weighted ? w[0] : null,
-                posWeight: positive ? w[weighted ? 1 : 0] : null,
-              }),
-            inputs,
-          );
-        },
-      ),
       { numRuns: 20 },
     );
   });
