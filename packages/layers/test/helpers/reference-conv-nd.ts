@@ -1,5 +1,5 @@
 import { Tensor } from '@torchlet/tensor';
-import type { ReferenceConvOptions } from './reference-conv.js';
+import { referenceOutputSize, transposeSizes, type ReferenceConvOptions } from './reference-conv.js';
 
 /** Every index tuple of `shape`, row-major. */
 export function indexTuples(shape: readonly number[]): number[][] {
@@ -22,10 +22,7 @@ export function referenceConvNd(input: Tensor, weight: Tensor, bias: Tensor | nu
   const b = bias ? bias.toTypedArray() : null;
   const [n, cIn, ...spatial] = input.shape as number[];
   const [cOut, cInG, ...kernel] = weight.shape as number[];
-  const outSpatial = spatial.map(
-    (l, i) =>
-      Math.floor((l + o.padBefore[i]! + o.padAfter[i]! - o.dilation[i]! * (kernel[i]! - 1) - 1) / o.stride[i]!) + 1,
-  );
+  const outSpatial = referenceOutputSize(spatial, kernel, o);
   const positions = indexTuples(outSpatial);
   const taps = indexTuples(kernel);
   const flat = (index: readonly number[], sizes: readonly number[]) => index.reduce((a, v, i) => a * sizes[i]! + v, 0);
@@ -67,15 +64,7 @@ export function referenceConvTransposeNd(
   bias: Tensor | null,
   o: { stride: number[]; padding: number[]; dilation: number[]; outputPadding: number[]; groups: number },
 ): Tensor {
-  const x = input.toTypedArray();
-  const w = weight.toTypedArray();
-  const [n, cIn, ...spatial] = input.shape as number[];
-  const [, cOutG, ...kernel] = weight.shape as number[];
-  const cOut = cOutG! * o.groups;
-  const cInG = cIn! / o.groups;
-  const outSpatial = spatial.map(
-    (l, i) => (l - 1) * o.stride[i]! - 2 * o.padding[i]! + o.dilation[i]! * (kernel[i]! - 1) + o.outputPadding[i]! + 1,
-  );
+  const { x, w, n, cIn, spatial, cOutG, kernel, cOut, cInG, outSpatial } = transposeSizes(input, weight, o);
   const outPlane = outSpatial.reduce((a, d) => a * d, 1);
   const inPlane = spatial.reduce((a, d) => a * d, 1);
   const out = new Float64Array(n! * cOut * outPlane);

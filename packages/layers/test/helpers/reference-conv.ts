@@ -1,4 +1,5 @@
 import { Tensor } from '@torchlet/tensor';
+import { expect } from 'vitest';
 
 /**
  * The "vanilla" sliding-window convolution: one multiply-add per (output, input channel, kernel
@@ -20,6 +21,29 @@ function as3(v: readonly number[], fill: number): [number, number, number] {
   return out as [number, number, number];
 }
 
+/** `floor((L + padBefore + padAfter − dilation·(k − 1) − 1) / stride) + 1` on every axis. */
+export function referenceOutputSize(
+  spatial: readonly number[],
+  kernel: readonly number[],
+  o: ReferenceConvOptions,
+): number[] {
+  return spatial.map(
+    (l, i) =>
+      Math.floor((l + o.padBefore[i]! + o.padAfter[i]! - o.dilation[i]! * (kernel[i]! - 1) - 1) / o.stride[i]!) + 1,
+  );
+}
+
+/** Element by element within `tol` relative to `1 + |expected|`; the message names both values. */
+export function expectAllClose(actual: Tensor, expected: Tensor, tol = 1e-10, what = 'im2col path'): void {
+  expect(actual.shape).toEqual(expected.shape);
+  const a = actual.toTypedArray();
+  const b = expected.toTypedArray();
+  for (let i = 0; i < a.length; i++) {
+    if (!(Math.abs(a[i]! - b[i]!) <= tol * (1 + Math.abs(b[i]!))))
+      expect.fail(`element ${i}: ${what} ${a[i]}, direct loops ${b[i]}`);
+  }
+}
+
 /**
  * @param input  `[N, Cin, ...spatial]`
  * @param weight `[Cout, Cin / groups, ...k]`
@@ -32,10 +56,7 @@ export function referenceConv(input: Tensor, weight: Tensor, bias: Tensor | null
   const b = bias ? bias.toTypedArray() : null;
   const [n, cIn, ...spatial] = input.shape as number[];
   const [cOut, cInG, ...kernel] = weight.shape as number[];
-  const outSpatial = spatial.map(
-    (l, i) =>
-      Math.floor((l + o.padBefore[i]! + o.padAfter[i]! - o.dilation[i]! * (kernel[i]! - 1) - 1) / o.stride[i]!) + 1,
-  );
+  const outSpatial = referenceOutputSize(spatial, kernel, o);
   const [inD, inH, inW] = as3(spatial, 1);
   const [kD, kH, kW] = as3(kernel, 1);
   const [sD, sH, sW] = as3(o.stride, 1);
@@ -79,6 +100,27 @@ export function referenceConv(input: Tensor, weight: Tensor, bias: Tensor | null
   return new Tensor(out, [n!, cOut!, ...outSpatial]);
 }
 
+/** What a transposed-conv reference reads off its operands: data, sizes and the output size. */
+export function transposeSizes(
+  input: Tensor,
+  weight: Tensor,
+  o: {
+    stride: readonly number[];
+    padding: readonly number[];
+    outputPadding: readonly number[];
+    dilation: readonly number[];
+    groups: number;
+  },
+) {
+  const [n, cIn, ...spatial] = input.shape as [number, number, ...number[]];
+  const [, cOutG, ...kernel] = weight.shape as [number, number, ...number[]];
+  const outSpatial = spatial.map(
+    (l, i) => (l - 1) * o.stride[i]! - 2 * o.padding[i]! + o.dilation[i]! * (kernel[i]! - 1) + o.outputPadding[i]! + 1,
+  );
+  const sizes = { n, cIn, spatial, cOutG, kernel, cOut: cOutG * o.groups, cInG: cIn / o.groups, outSpatial };
+  return { x: input.toTypedArray(), w: weight.toTypedArray(), ...sizes };
+}
+
 /**
  * Transposed convolution by scattering: every input element adds `x · w` onto the output positions
  * its kernel taps reach, `out = in·stride − padding + k·dilation`, dropping those outside the output.
@@ -99,15 +141,7 @@ export function referenceConvTranspose(
     groups: number;
   },
 ): Tensor {
-  const x = input.toTypedArray();
-  const w = weight.toTypedArray();
-  const [n, cIn, ...spatial] = input.shape as number[];
-  const [, cOutG, ...kernel] = weight.shape as number[];
-  const cOut = cOutG! * o.groups;
-  const cInG = cIn! / o.groups;
-  const outSpatial = spatial.map(
-    (l, i) => (l - 1) * o.stride[i]! - 2 * o.padding[i]! + o.dilation[i]! * (kernel[i]! - 1) + o.outputPadding[i]! + 1,
-  );
+  const { x, w, n, cIn, spatial, cOutG, kernel, cOut, cInG, outSpatial } = transposeSizes(input, weight, o);
   const [inD, inH, inW] = as3(spatial, 1);
   const [kD, kH, kW] = as3(kernel, 1);
   const [sD, sH, sW] = as3(o.stride, 1);

@@ -8,6 +8,7 @@
 #include <node_api.h>
 
 #include <mutex>
+#include <string>
 
 #include "adam.h"
 #include "conv.h"
@@ -176,6 +177,35 @@ static T* data(const Array& a, long offset = 0) {
   return a.data == nullptr ? nullptr : static_cast<T*>(a.data) + offset;
 }
 
+// What every conv entry point starts with: geometry, groups, cOutG, count (arguments 0–3), checked.
+struct ConvHead {
+  ConvGeom g;
+  long groups, cOutG, count;
+  long cOut() const { return cOutG * groups; }
+  double weights() const { return static_cast<double>(cOut()) * (g.rows() / groups); }
+};
+
+static bool get_head(napi_env env, napi_value* argv, const char* name, long minCount, ConvHead* h) {
+  std::string op(name);
+  if (!get_geometry(env, argv[0], &h->g)) {
+    range_error(env, (op + ": not a convolution geometry").c_str());
+    return false;
+  }
+  h->groups = get_long(env, argv[1]), h->cOutG = get_long(env, argv[2]), h->count = get_long(env, argv[3]);
+  if (h->groups < 1 || h->cOutG < 1 || h->count < minCount || h->g.C % h->groups != 0) {
+    range_error(env, (op + ": bad groups or batch").c_str());
+    return false;
+  }
+  return true;
+}
+
+template <typename T>
+static ConvCall<T> conv_call(const ConvHead& h) {
+  ConvCall<T> c{};
+  c.g = h.g, c.groups = h.groups, c.cOutG = h.cOutG, c.count = h.count, c.pool = pool, c.ok = true;
+  return c;
+}
+
 // convForward(geometry, groups, cOutG, count, x, xOffset, w, wOffset, y, yOffset, keep, beta, bias,
 //             pooled, indices, pooledOffset, windowRows, threads, minParallelFlops)
 //   y[n] = W·im2col(x[n]) (+ beta·y, or from bias) for `count` samples; keep (or null) receives every
@@ -184,9 +214,9 @@ static T* data(const Array& a, long offset = 0) {
 static napi_value ConvForward(napi_env env, napi_callback_info info) {
   napi_value argv[19];
   if (!args(env, info, 19, argv, "convForward: expected 19 arguments")) return nullptr;
-  ConvGeom g;
-  if (!get_geometry(env, argv[0], &g)) return range_error(env, "convForward: not a convolution geometry");
-  long groups = get_long(env, argv[1]), cOutG = get_long(env, argv[2]), count = get_long(env, argv[3]);
+  ConvHead h;
+  if (!get_head(env, argv, "convForward", 0, &h)) return nullptr;
+  const ConvGeom& g = h.g;
   Array x, w, y, keep, bias, pooled, indices;
   if (!get_array(env, argv[4], &x) || !get_array(env, argv[6], &w) || !get_array(env, argv[8], &y) ||
       !get_optional_array(env, argv[10], &keep) || !get_optional_array(env, argv[12], &bias) ||
@@ -198,12 +228,10 @@ static napi_value ConvForward(napi_env env, napi_callback_info info) {
     return boolean(env, false);
   long xOffset = get_long(env, argv[5]), wOffset = get_long(env, argv[7]), yOffset = get_long(env, argv[9]);
   long pooledOffset = get_long(env, argv[15]), windowRows = get_long(env, argv[16]);
-  if (groups < 1 || cOutG < 1 || count < 0 || g.C % groups != 0) return range_error(env, "convForward: bad groups");
-  long cOut = cOutG * groups, P = g.positions();
+  long count = h.count, cOut = h.cOut(), P = g.positions();
   double perSample = static_cast<double>(cOut) * (g.oH / std::max(1L, windowRows)) * (g.oW / 2);
   bool inside = holds(x, xOffset, static_cast<double>(count) * g.sampleIn()) &&
-                holds(w, wOffset, static_cast<double>(cOut) * (g.rows() / groups)) &&
-                holds(y, yOffset, static_cast<double>(count) * cOut * P) &&
+                holds(w, wOffset, h.weights()) && holds(y, yOffset, static_cast<double>(count) * cOut * P) &&
                 (!keep.data || holds(keep, 0, static_cast<double>(count) * g.rows() * P)) &&
                 (!bias.data || holds(bias, 0, cOut));
   if (pooled.data)
@@ -216,8 +244,7 @@ static napi_value ConvForward(napi_env env, napi_callback_info info) {
   std::lock_guard<std::mutex> lock(kernel_mutex);
   auto run = [&](auto zero) {
     typedef decltype(zero) T;
-    ConvCall<T> c{};
-    c.g = g, c.groups = groups, c.cOutG = cOutG, c.count = count, c.pool = pool, c.ok = true;
+    ConvCall<T> c = conv_call<T>(h);
     c.x = data<T>(x, xOffset), c.w = data<T>(w, wOffset), c.y = data<T>(y, yOffset), c.keep = data<T>(keep);
     c.beta = static_cast<T>(beta), c.bias = data<T>(bias), c.windowRows = windowRows;
     c.pooled = data<T>(pooled, pooledOffset), c.indices = data<int32_t>(indices, pooledOffset);
@@ -231,27 +258,23 @@ static napi_value ConvForward(napi_env env, napi_callback_info info) {
 static napi_value ConvAdjoint(napi_env env, napi_callback_info info) {
   napi_value argv[12];
   if (!args(env, info, 12, argv, "convAdjoint: expected 12 arguments")) return nullptr;
-  ConvGeom g;
-  if (!get_geometry(env, argv[0], &g)) return range_error(env, "convAdjoint: not a convolution geometry");
-  long groups = get_long(env, argv[1]), cOutG = get_long(env, argv[2]), count = get_long(env, argv[3]);
+  ConvHead h;
+  if (!get_head(env, argv, "convAdjoint", 0, &h)) return nullptr;
   Array x, w, y;
   if (!get_array(env, argv[4], &x) || !get_array(env, argv[6], &w) || !get_array(env, argv[8], &y))
     return boolean(env, false);
   if (!is_float(x) || w.type != x.type || y.type != x.type) return boolean(env, false);
   long xOffset = get_long(env, argv[5]), wOffset = get_long(env, argv[7]), yOffset = get_long(env, argv[9]);
-  if (groups < 1 || cOutG < 1 || count < 0 || g.C % groups != 0) return range_error(env, "convAdjoint: bad groups");
-  long cOut = cOutG * groups;
-  if (!holds(x, xOffset, static_cast<double>(count) * g.sampleIn()) ||
-      !holds(w, wOffset, static_cast<double>(cOut) * (g.rows() / groups)) ||
-      !holds(y, yOffset, static_cast<double>(count) * cOut * g.positions()))
+  double count = h.count;
+  if (!holds(x, xOffset, count * h.g.sampleIn()) || !holds(w, wOffset, h.weights()) ||
+      !holds(y, yOffset, count * h.cOut() * h.g.positions()))
     return range_error(env, "convAdjoint: an operand reaches outside its array");
   int threads = get_threads(env, argv[10]);
   double minParallelFlops = get_double(env, argv[11]);
   std::lock_guard<std::mutex> lock(kernel_mutex);
   auto run = [&](auto zero) {
     typedef decltype(zero) T;
-    ConvCall<T> c{};
-    c.g = g, c.groups = groups, c.cOutG = cOutG, c.count = count, c.pool = pool, c.ok = true;
+    ConvCall<T> c = conv_call<T>(h);
     c.xOut = data<T>(x, xOffset), c.w = data<T>(w, wOffset), c.yIn = data<T>(y, yOffset);
     return conv_adjoint(c, threads, minParallelFlops);
   };
@@ -265,9 +288,9 @@ static napi_value ConvAdjoint(napi_env env, napi_callback_info info) {
 static napi_value ConvWeightGrad(napi_env env, napi_callback_info info) {
   napi_value argv[13];
   if (!args(env, info, 13, argv, "convWeightGrad: expected 13 arguments")) return nullptr;
-  ConvGeom g;
-  if (!get_geometry(env, argv[0], &g)) return range_error(env, "convWeightGrad: not a convolution geometry");
-  long groups = get_long(env, argv[1]), cOutG = get_long(env, argv[2]), count = get_long(env, argv[3]);
+  ConvHead h;
+  if (!get_head(env, argv, "convWeightGrad", 1, &h)) return nullptr;
+  const ConvGeom& g = h.g;
   Array x, kept, y, gw, gb;
   if (!get_array(env, argv[4], &x) || !get_optional_array(env, argv[6], &kept) || !get_array(env, argv[7], &y) ||
       !get_array(env, argv[9], &gw) || !get_optional_array(env, argv[10], &gb))
@@ -276,21 +299,17 @@ static napi_value ConvWeightGrad(napi_env env, napi_callback_info info) {
   if (!is_float(x) || y.type != t || gw.type != t || (kept.data && kept.type != t) || (gb.data && gb.type != t))
     return boolean(env, false);
   long xOffset = get_long(env, argv[5]), yOffset = get_long(env, argv[8]);
-  if (groups < 1 || cOutG < 1 || count < 1 || g.C % groups != 0)
-    return range_error(env, "convWeightGrad: bad groups or an empty batch");
-  long cOut = cOutG * groups, P = g.positions();
-  if (!holds(x, xOffset, static_cast<double>(count) * g.sampleIn()) ||
-      !holds(y, yOffset, static_cast<double>(count) * cOut * P) ||
-      !holds(gw, 0, static_cast<double>(cOut) * (g.rows() / groups)) || (gb.data && !holds(gb, 0, cOut)) ||
-      (kept.data && !holds(kept, 0, static_cast<double>(count) * g.rows() * P)))
+  double count = h.count, P = g.positions();
+  if (!holds(x, xOffset, count * g.sampleIn()) || !holds(y, yOffset, count * h.cOut() * P) ||
+      !holds(gw, 0, h.weights()) || (gb.data && !holds(gb, 0, h.cOut())) ||
+      (kept.data && !holds(kept, 0, count * g.rows() * P)))
     return range_error(env, "convWeightGrad: an operand reaches outside its array");
   int threads = get_threads(env, argv[11]);
   double minParallelFlops = get_double(env, argv[12]);
   std::lock_guard<std::mutex> lock(kernel_mutex);
   auto run = [&](auto zero) {
     typedef decltype(zero) T;
-    ConvCall<T> c{};
-    c.g = g, c.groups = groups, c.cOutG = cOutG, c.count = count, c.pool = pool, c.ok = true;
+    ConvCall<T> c = conv_call<T>(h);
     c.x = data<T>(x, xOffset), c.kept = data<T>(kept), c.yIn = data<T>(y, yOffset);
     c.gw = data<T>(gw), c.gb = data<T>(gb);
     return conv_weight_grad(c, threads, minParallelFlops);

@@ -114,6 +114,19 @@ function forEachRun(
   }
 }
 
+/** What both kernels need of a geometry: sizes, row-major strides, and the last axis's stride. */
+function layoutOf(geom: ConvGeometry) {
+  const last = geom.inputSize.length - 1;
+  return {
+    last,
+    inPositions: geom.inputSize.reduce((p, d) => p * d, 1),
+    outPositions: geom.outputSize.reduce((p, d) => p * d, 1),
+    inStrides: stridesOf(geom.inputSize),
+    outStrides: stridesOf(geom.outputSize),
+    sLast: geom.stride[last]!,
+  };
+}
+
 /**
  * `im2colInto` for geometries of any number of axes: unfolds one sample `src[srcOffset ...]`
  * (`[C, ...inputSize]`) into `dst[dstOffset ...]` (`[C·∏kernelSize, ∏outputSize]`), writing every
@@ -126,13 +139,7 @@ export function im2colNdInto(
   dst: TypedArray,
   dstOffset: number,
 ): void {
-  const dims = geom.inputSize.length;
-  const last = dims - 1;
-  const outPositions = geom.outputSize.reduce((p, d) => p * d, 1);
-  const inPositions = geom.inputSize.reduce((p, d) => p * d, 1);
-  const outStrides = stridesOf(geom.outputSize);
-  const inStrides = stridesOf(geom.inputSize);
-  const sLast = geom.stride[last]!;
+  const { last, outPositions, inPositions, outStrides, inStrides, sLast } = layoutOf(geom);
   forEachRow(
     geom,
     (at, c, box) => {
@@ -161,12 +168,7 @@ export function col2imNdInto(
   dst: TypedArray,
   dstOffset: number,
 ): void {
-  const dims = geom.inputSize.length;
-  const last = dims - 1;
-  const inPositions = geom.inputSize.reduce((p, d) => p * d, 1);
-  const outStrides = stridesOf(geom.outputSize);
-  const inStrides = stridesOf(geom.inputSize);
-  const sLast = geom.stride[last]!;
+  const { last, inPositions, outStrides, inStrides, sLast } = layoutOf(geom);
   forEachRow(
     geom,
     (at, c, box) => {

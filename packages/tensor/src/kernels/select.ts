@@ -9,7 +9,7 @@ let current: Backend | undefined;
 
 /**
  * The backend that matmul, convolution and the optimizers use: the one chosen at start-up (see
- * backend.ts: WASM SIMD where available, else JS) unless `setBackend` or `setGemm` chose another.
+ * backend.ts: native where it loaded, else WASM SIMD where available, else JS) unless `setBackend` or `setGemm` chose another.
  */
 export function getBackend(): Backend {
   return (current ??= startupGemm());

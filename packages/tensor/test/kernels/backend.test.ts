@@ -38,12 +38,11 @@ function withEnv<T>(backend: string | undefined, threads: string | undefined, bo
 }
 
 describe('backend selection', () => {
-  it('chooses WASM SIMD on all cores at start-up when nothing is forced (native is opt-in)', () => {
+  it('chooses native on all cores at start-up when nothing is forced and it loaded, else WASM SIMD', () => {
     expect(wasmSimdSupported()).toBe(true);
     const gemm = withEnv(undefined, undefined, startupGemm);
-    expect(gemm.name).toBe('wasm');
-    expect(gemm).toBeInstanceOf(WasmGemm);
-    expect((gemm as WasmGemm).threads).toBe(availableParallelism());
+    expect(gemm.name).toBe(getBackendInfo().native ? 'native' : 'wasm');
+    expect(gemm.threads).toBe(availableParallelism());
   });
 
   it('honours TORCHLET_BACKEND and TORCHLET_THREADS', () => {
@@ -57,7 +56,7 @@ describe('backend selection', () => {
     const one = withEnv('wasm', '1', startupGemm);
     expect(one).toBeInstanceOf(WasmGemm);
     expect((one as WasmGemm).threads).toBe(1);
-    expect((withEnv(undefined, '3', startupGemm) as WasmGemm).threads).toBe(3);
+    expect(withEnv(undefined, '3', startupGemm).threads).toBe(3);
     expect((withEnv(' wasm ', ' 2 ', startupGemm) as WasmGemm).threads).toBe(2);
   });
 

@@ -1,12 +1,21 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { convGeometry, getBackendInfo, NativeGemm, type ConvGeometry, type GemmArray } from '@torchlet/tensor/kernels';
+import {
+  convGeometry,
+  convPlan,
+  getBackendInfo,
+  NativeGemm,
+  type ConvGeometry,
+  type ConvPlan,
+  type GemmArray,
+} from '@torchlet/tensor/kernels';
 import { naiveIm2col, seededArray } from '../helpers/reference-kernels.js';
 
-// The native conv kernels (per-sample im2col/col2im + GEMM, the fused ReLU → max-pool and its
-// backward, Adam) straight against definitions computed here in float64, within the rounding bound
-// of the sums, in float32 and float64; and 1 thread against 3 (every call split: minParallelFlops 0)
-// bit for bit. The conv engine's use of them is tested in @torchlet/layers.
+// The native backend's capabilities (conv forward/adjoint/weight gradient: per-sample im2col/col2im +
+// GEMM; the fused ReLU → max-pool and its backward; Adam) straight against definitions computed here
+// in float64, within the rounding bound of the sums, in float32 and float64; and 1 thread against 3
+// (every call split: minParallelFlops 0) bit for bit. The conv engine's use of them is tested in
+// @torchlet/layers.
 const available = getBackendInfo().native;
 const one = available ? new NativeGemm({ threads: 1 }) : null;
 const three = available ? new NativeGemm({ threads: 3, minParallelFlops: 0 }) : null;
@@ -40,23 +49,9 @@ const arbCase = fc.record({
 });
 type Case = typeof arbCase extends fc.Arbitrary<infer T> ? T : never;
 
-/** `[C, H, W, kH, kW, sH, sW, pH, pW, dH, dW, Hout, Wout]`, a 1-D geometry as H = 1. */
-function planar(g: ConvGeometry): number[] {
-  const two = (v: readonly number[], unit: number) => (v.length === 1 ? [unit, v[0]!] : [v[0]!, v[1]!]);
-  return [
-    g.channels,
-    ...two(g.inputSize, 1),
-    ...two(g.kernelSize, 1),
-    ...two(g.stride, 1),
-    ...two(g.padBefore, 0),
-    ...two(g.dilation, 1),
-    ...two(g.outputSize, 1),
-  ];
-}
-
 interface Setup {
   geom: ConvGeometry;
-  geometry: number[];
+  plan: ConvPlan;
   cIn: number;
   cOut: number;
   rowsG: number;
@@ -86,7 +81,7 @@ function setup(c: Case): Setup {
   const rowsG = c.inPerGroup * kernelVolume;
   return {
     geom,
-    geometry: planar(geom),
+    plan: convPlan(c.batch, c.groups, cIn, cOut, geom),
     cIn,
     cOut,
     rowsG,
@@ -158,44 +153,18 @@ function reference(c: Case, s: Setup) {
 }
 
 function run(kernel: NativeGemm, c: Case, s: Setup) {
-  const { cOut, positions } = s;
+  const { plan, cOut, positions } = s;
   const y = make(c.dtype, c.batch * cOut * positions).fill(Number.NaN); // must be overwritten
-  const keep = c.keep ? make(c.dtype, c.batch * s.cIn * (s.rowsG / (s.cIn / c.groups)) * positions) : null;
-  const common = { geometry: s.geometry, groups: c.groups, cOutG: cOut / c.groups, count: c.batch };
-  const ran = [
-    kernel.convBatch({
-      ...common,
-      mode: 'forward',
-      x: s.x,
-      xOffset: 0,
-      w: s.w,
-      wOffset: 0,
-      y,
-      yOffset: 0,
-      cols: keep,
-      beta: 0,
-      bias: c.bias ? s.bias : null,
-    }),
-  ];
+  const keep = c.keep ? make(c.dtype, c.batch * s.cIn * plan.kernelVolume * positions) : null;
+  const conv = kernel.conv;
+  const bias = c.bias ? s.bias : null;
+  const ran: (number | boolean)[] = [conv.forward({ plan, x: s.x, w: s.w, y, accumulate: false, bias, keep })];
   const gx = make(c.dtype, s.x.length);
-  ran.push(
-    kernel.convBatch({
-      ...common,
-      mode: 'adjoint',
-      x: gx,
-      xOffset: 0,
-      w: s.w,
-      wOffset: 0,
-      y: s.gy,
-      yOffset: 0,
-      cols: null,
-      beta: 0,
-    }),
-  );
+  ran.push(conv.adjoint({ plan, y: s.gy, w: s.w, x: gx }));
   const gw = make(c.dtype, s.w.length);
   const gb = make(c.dtype, cOut);
-  ran.push(kernel.convWeightGrad({ ...common, x: s.x, xOffset: 0, cols: keep, y: s.gy, yOffset: 0, gw, gb }));
-  expect(ran).toEqual([true, true, true]);
+  ran.push(conv.weightGrad({ plan, x: s.x, y: s.gy, gw, kept: keep, gb }));
+  expect(ran).toEqual([c.batch, c.batch, true]);
   return { y, gx, gw, gb };
 }
 
@@ -311,23 +280,28 @@ describe.runIf(available)('native fused conv → ReLU → max-pool', () => {
           const y = make(p.dtype, size);
           const pooled = make(p.dtype, p.batch * perSample + 3).fill(7);
           const indices = new Int32Array(p.batch * perSample + 3).fill(-5);
-          const ran = kernel.convBatch({
-            mode: 'forward',
-            geometry: [1, h, p.w, 1, 1, 1, 1, 0, 0, 1, 1, h, p.w],
-            groups: 1,
-            cOutG: p.planes,
-            count: p.batch,
-            x: x.subarray(0, p.batch * h * p.w),
-            xOffset: 0,
-            w: make(p.dtype, p.planes).fill(1),
-            wOffset: 0,
-            y,
-            yOffset: 0,
-            cols: null,
-            beta: 0,
-            reluMaxPool: { pooled, indices, offset: 3, windowRows: p.windowRows },
+          const plan = convPlan(
+            p.batch,
+            1,
+            1,
+            p.planes,
+            convGeometry('test', {
+              channels: 1,
+              inputSize: p.windowRows === 2 ? [h, p.w] : [p.w],
+              kernelSize: p.windowRows === 2 ? [1, 1] : [1],
+            }),
+          );
+          const ran = kernel.convReluMaxPool.forward({
+            plan,
+            x: x.subarray(0, p.batch * h * p.w) as Float32Array,
+            w: make(p.dtype, p.planes).fill(1) as Float32Array,
+            bias: null,
+            y: y as Float32Array,
+            keep: null,
+            pooled: pooled.subarray(3) as Float32Array,
+            indices: indices.subarray(3),
           });
-          expect(ran).toBe(true);
+          expect(ran).toBe(p.batch);
           return { y, pooled, indices };
         });
         expect(results[1]).toEqual(results[0]);
@@ -349,17 +323,25 @@ describe.runIf(available)('native fused conv → ReLU → max-pool', () => {
         const gradPooled = seededArray(p.batch * perSample, 5, p.dtype);
         const backs = [one!, three!].map((kernel) => {
           const gradY = make(p.dtype, size).fill(Number.NaN);
-          kernel.maxPoolReluBackward({
-            channels: p.planes,
-            h,
-            w: p.w,
-            windowRows: p.windowRows,
-            count: p.batch,
-            gradPooled,
-            pooled: pooled.subarray(3),
+          const plan = convPlan(
+            p.batch,
+            1,
+            1,
+            p.planes,
+            convGeometry('test', {
+              channels: 1,
+              inputSize: p.windowRows === 2 ? [h, p.w] : [p.w],
+              kernelSize: p.windowRows === 2 ? [1, 1] : [1],
+            }),
+          );
+          const ran = kernel.convReluMaxPool.backward({
+            plan,
+            gradPooled: gradPooled as Float32Array,
+            pooled: pooled.subarray(3) as Float32Array,
             indices: indices.subarray(3),
-            gradY,
+            gradY: gradY as Float32Array,
           });
+          expect(ran).toBe(true);
           return gradY;
         });
         expect(backs[1]).toEqual(backs[0]);
@@ -408,7 +390,7 @@ describe.runIf(available)('native Adam step', () => {
         adamJs(ref.param.subarray(2), ref.grad, ref.m, ref.v, constants);
         for (const kernel of [one!, three!]) {
           const s = start();
-          expect(kernel.adamStep({ ...s, paramOffset: 2, ...constants })).toBe(true);
+          expect(kernel.optimizer.adam({ ...s, paramOffset: 2, ...constants })).toBe(true);
           expect(s.param).toEqual(ref.param);
           expect(s.m).toEqual(ref.m);
           expect(s.v).toEqual(ref.v);
@@ -418,60 +400,49 @@ describe.runIf(available)('native Adam step', () => {
   });
 });
 
-describe.runIf(available)('native kernels refuse what they cannot run', () => {
-  const geometry = [2, 4, 4, 3, 3, 1, 1, 1, 1, 1, 1, 4, 4];
+describe.runIf(available)('native kernels decline what they do not run, and refuse bad arrays', () => {
+  const geom = convGeometry('test', { channels: 2, inputSize: [4, 4], kernelSize: [3, 3], padding: 1 });
+  const plan = convPlan(2, 1, 2, 3, geom);
   const call = () => ({
-    mode: 'forward' as const,
-    geometry,
-    groups: 1,
-    cOutG: 3,
-    count: 2,
+    plan,
     x: new Float32Array(2 * 2 * 16),
-    xOffset: 0,
     w: new Float32Array(3 * 18),
-    wOffset: 0,
     y: new Float32Array(2 * 3 * 16),
-    yOffset: 0,
-    cols: null,
-    beta: 0,
+    accumulate: false,
+    bias: null,
+    keep: null,
   });
 
-  it('returns false for mixed dtypes, touching nothing', () => {
+  it('declines mixed dtypes and 3-D plans, touching nothing', () => {
     const c = { ...call(), w: new Float64Array(3 * 18) };
     c.y.fill(5);
-    expect(one!.convBatch(c)).toBe(false);
+    expect(one!.conv.forward(c)).toBe(0);
     expect(c.y.every((v) => v === 5)).toBe(true);
+    const cube = convGeometry('test', { channels: 1, inputSize: [3, 3, 3], kernelSize: [2, 2, 2] });
+    const plan3 = convPlan(1, 1, 1, 1, cube);
+    expect(one!.conv.forward({ ...call(), plan: plan3, x: new Float32Array(27), w: new Float32Array(8) })).toBe(0);
   });
 
-  it('throws RangeError for an operand that reaches outside its array, or a malformed geometry', () => {
-    expect(() => one!.convBatch({ ...call(), y: new Float32Array(95) })).toThrow(
+  it('throws RangeError for an array shorter than the plan says, or an index outside its plane', () => {
+    expect(() => one!.conv.forward({ ...call(), y: new Float32Array(95) })).toThrow(
       /convForward: an operand reaches outside its array/,
     );
-    expect(() => one!.convBatch({ ...call(), xOffset: 1 })).toThrow(RangeError);
-    expect(() => one!.convBatch({ ...call(), mode: 'adjoint', x: new Float32Array(63) })).toThrow(
-      /convAdjoint: an operand/,
-    );
     expect(() =>
-      one!.convWeightGrad({ ...call(), cols: new Float32Array(10), gw: new Float32Array(54), gb: null }),
+      one!.conv.adjoint({ plan, y: new Float32Array(96), w: new Float32Array(54), x: new Float32Array(63) }),
+    ).toThrow(/convAdjoint: an operand/);
+    expect(() =>
+      one!.conv.weightGrad({
+        plan,
+        x: new Float32Array(64),
+        y: new Float32Array(96),
+        gw: new Float32Array(54),
+        kept: new Float32Array(10),
+        gb: null,
+      }),
     ).toThrow(/convWeightGrad: an operand/);
-    expect(() => one!.convBatch({ ...call(), geometry: geometry.slice(0, 12) })).toThrow(/not a convolution geometry/);
-    expect(() => one!.convBatch({ ...call(), geometry: [...geometry.slice(0, 5), 0, ...geometry.slice(6)] })).toThrow(
-      /not a convolution geometry/,
-    );
-    const pooledCall = {
-      pooled: new Float32Array(2 * 3 * 4),
-      indices: new Int32Array(2 * 3 * 4),
-      offset: 1,
-      windowRows: 2 as const,
-    };
-    expect(() => one!.convBatch({ ...call(), reluMaxPool: pooledCall })).toThrow(RangeError);
     expect(() =>
-      one!.maxPoolReluBackward({
-        channels: 3,
-        h: 4,
-        w: 4,
-        windowRows: 2,
-        count: 2,
+      one!.convReluMaxPool.backward({
+        plan,
         gradPooled: new Float32Array(24),
         pooled: new Float32Array(24).fill(1),
         indices: new Int32Array(24).fill(16),

@@ -15,9 +15,9 @@ afterEach(() => {
 });
 
 describe('getGemm / setGemm', () => {
-  it('starts with the start-up backend: WASM SIMD where the engine has it (backend.ts), else native where it loaded, else JS', () => {
+  it('starts with the start-up backend: native where it loaded (backend.ts), else WASM SIMD where the engine has it, else JS', () => {
     const forced = process.env.TORCHLET_BACKEND;
-    expect(getGemm().name).toBe(forced || (wasmSimdSupported() ? 'wasm' : getBackendInfo().native ? 'native' : 'js'));
+    expect(getGemm().name).toBe(forced || (getBackendInfo().native ? 'native' : wasmSimdSupported() ? 'wasm' : 'js'));
   });
 
   it('swaps the kernel matmul calls and returns the previous one', () => {

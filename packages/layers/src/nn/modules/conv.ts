@@ -308,6 +308,11 @@ abstract class ConvTransposeLayer extends ConvBase {
     return this.transposed(input, { ...this.options, outputSize });
   }
 
+  /** `input [N, Cin, ...spatial]` (or unbatched `[Cin, ...spatial]`) → `[N, Cout, ...outSize]` */
+  forward(input: TensorInput): Variable {
+    return this.transposed(input, this.options);
+  }
+
   /** The functional op of this rank. */
   protected abstract transposed(input: TensorInput, options: ConvTransposeOptions): Variable;
 
@@ -374,11 +379,6 @@ export class ConvTranspose1d extends ConvTransposeLayer {
     super('ConvTranspose1d', 1, inChannels, outChannels, kernelSize, options);
   }
 
-  /** `input [N, Cin, L]` (or `[Cin, L]`) → `[N, Cout, Lout]` */
-  forward(input: TensorInput): Variable {
-    return this.transposed(input, this.options);
-  }
-
   protected transposed(input: TensorInput, options: ConvTransposeOptions): Variable {
     return convTranspose1d(input, this.weight, this.bias, options);
   }
@@ -396,11 +396,6 @@ export class ConvTranspose2d extends ConvTransposeLayer {
     options: ConvTransposeModuleOptions = {},
   ) {
     super('ConvTranspose2d', 2, inChannels, outChannels, kernelSize, options);
-  }
-
-  /** `input [N, Cin, H, W]` (or `[Cin, H, W]`) → `[N, Cout, Hout, Wout]` */
-  forward(input: TensorInput): Variable {
-    return this.transposed(input, this.options);
   }
 
   protected transposed(input: TensorInput, options: ConvTransposeOptions): Variable {
@@ -422,11 +417,6 @@ export class ConvTranspose3d extends ConvTransposeLayer {
     super('ConvTranspose3d', 3, inChannels, outChannels, kernelSize, options);
   }
 
-  /** `input [N, Cin, D, H, W]` (or `[Cin, D, H, W]`) → `[N, Cout, Dout, Hout, Wout]` */
-  forward(input: TensorInput): Variable {
-    return this.transposed(input, this.options);
-  }
-
   protected transposed(input: TensorInput, options: ConvTransposeOptions): Variable {
     return convTranspose3d(input, this.weight, this.bias, options);
   }
@@ -446,11 +436,6 @@ export class ConvTransposeNd extends ConvTransposeLayer {
     options: ConvTransposeModuleOptions = {},
   ) {
     super('ConvTransposeNd', checkRank('ConvTransposeNd', dims), inChannels, outChannels, kernelSize, options);
-  }
-
-  /** `input [N, Cin, ...spatial]` (or `[Cin, ...spatial]`, `dims` spatial axes) → `[N, Cout, ...outSize]` */
-  forward(input: TensorInput): Variable {
-    return this.transposed(input, this.options);
   }
 
   protected transposed(input: TensorInput, options: ConvTransposeOptions): Variable {

@@ -5,19 +5,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { functional as F } from '@torchlet/layers';
 import { referenceConvNd } from '../../helpers/reference-conv-nd.js';
+import { expectAllClose } from '../../helpers/reference-conv.js';
 
 // convNd over 1 to 5 spatial axes: against the direct-loop definition (every option and padding
 // mode), then first and second derivatives by central differences in float64.
-
-function expectAllClose(actual: Tensor, expected: Tensor, tol = 1e-10): void {
-  expect(actual.shape).toEqual(expected.shape);
-  const a = actual.toTypedArray();
-  const b = expected.toTypedArray();
-  for (let i = 0; i < a.length; i++) {
-    if (!(Math.abs(a[i]! - b[i]!) <= tol * (1 + Math.abs(b[i]!))))
-      expect.fail(`element ${i}: convNd ${a[i]}, direct loops ${b[i]}`);
-  }
-}
 
 function referenceOf(c: ConvCase, x: Tensor, w: Tensor, b: Tensor | null): Tensor {
   const mode = c.options.paddingMode ?? 'zeros';

@@ -1,7 +1,7 @@
 import { randn } from '@torchlet/autograd';
-import { ones, ShapeError, tensor } from '@torchlet/tensor';
+import { full, ones, ShapeError, tensor } from '@torchlet/tensor';
 import { describe, expect, it } from 'vitest';
-import { functional as F } from '@torchlet/layers';
+import { AdaptiveAvgPoolNd, ConvNd, MaxPoolNd, functional as F } from '@torchlet/layers';
 
 describe('convNd: worked examples and errors', () => {
   it('a 4-D box sum: an all-ones 2×2×2×2 kernel over ones counts the taps inside', () => {
@@ -47,5 +47,25 @@ describe('convNd: worked examples and errors', () => {
     expect(() => F.convNd(randn([1, 1, 3, 3, 3, 1]), randn([1, 1, 2, 2, 2, 2]))).toThrow(
       'convNd: input [1, 1, 3, 3, 3, 1] padded to 3x3x3x1 is smaller than the dilated kernel 2x2x2x2',
     );
+  });
+});
+
+describe("the README's 4-D example", () => {
+  it('a batch of depth videos through ConvNd → relu → MaxPoolNd → AdaptiveAvgPoolNd; convolveNd smooths a 4-D field', () => {
+    const video = randn([2, 3, 8, 6, 16, 16]);
+    const conv = new ConvNd(4, 3, 8, 3, { padding: 1 });
+    expect(conv.weight.shape).toEqual([8, 3, 3, 3, 3, 3]);
+    const features = new MaxPoolNd(4, 2).forward(F.relu(conv.forward(video)));
+    expect(features.shape).toEqual([2, 8, 4, 3, 8, 8]);
+    expect(new AdaptiveAvgPoolNd(4, 1).forward(features).shape).toEqual([2, 8, 1, 1, 1, 1]);
+    const field = randn([10, 10, 10, 10], { dtype: 'float64' });
+    const smoothed = F.convolveNd(field, full([3, 3, 3, 3], 1 / 81, { dtype: 'float64' }), 'same');
+    expect(smoothed.shape).toEqual([10, 10, 10, 10]);
+    // An inner point is the mean of its 3⁴ neighbourhood.
+    const f = field.data.toArray() as number[][][][];
+    let sum = 0;
+    for (let a = 4; a < 7; a++)
+      for (let b = 4; b < 7; b++) for (let c = 4; c < 7; c++) for (let d = 4; d < 7; d++) sum += f[a]![b]![c]![d]!;
+    expect((smoothed.data.toArray() as number[][][][])[5]![5]![5]![5]!).toBeCloseTo(sum / 81, 12);
   });
 });

@@ -22,12 +22,14 @@ import {
   maxPool1d,
   maxPool2d,
 } from '../../../src/nn/functional/index.js';
+import { nativeKernelsForFile } from '../../helpers/native-kernels.js';
 import { wasmKernelsForFile } from '../../helpers/wasm-kernels.js';
 
 // The fused Conv2d → ReLU → MaxPool2d(2) and Conv1d → ReLU → MaxPool1d(2) ops against the three ops
 // run one by one: the same bits, in the output and in every gradient, under the WebAssembly backend on 1 and on 3 threads (minParallelFlops
 // 0 sends even tiny batches to the pool), and under the JS backend (where it runs the three ops).
 const { wasm1, wasm3 } = wasmKernelsForFile();
+const native = nativeKernelsForFile();
 
 // The conv output must be at least 2 long for a 2×2 pool.
 const arbAxis = arbConvAxis({
@@ -111,6 +113,12 @@ describe('conv2dReluMaxPool2d and conv1dReluMaxPool1d', () => {
     ['wasm, 1 thread', wasm1],
     ['wasm, 3 threads', wasm3],
     ['js', jsGemm],
+    ...(native === null
+      ? []
+      : [
+          ['native, 1 thread', native.native1],
+          ['native, 3 threads', native.native3],
+        ]),
   ] as [string, Gemm][]) {
     it(`give the bits of maxPool(relu(conv(...)), 2), forward and backward (${name})`, () => {
       fc.assert(
@@ -158,43 +166,45 @@ describe('conv2dReluMaxPool2d and conv1dReluMaxPool1d', () => {
 
   it('matches the three ops on NaN, -NaN, ±0 and ties wherever they sit (vector lanes and the scalar tail)', () => {
     const specials = [NaN, -NaN, 0, -0, 1, 1, -1, 2];
-    fc.assert(
-      fc.property(
-        fc.constantFrom(1, 2),
-        fc.integer({ min: 2, max: 21 }),
-        fc.integer({ min: 2, max: 5 }),
-        fc.integer(),
-        (dims, width, height, seed) => {
-          const g = new Generator(seed);
-          const spatial = dims === 2 ? [height, width] : [width];
-          const values = randn([2, 1, ...spatial], { generator: g }).data.toTypedArray() as Float32Array;
-          // About half the values special: NaN of both signs, signed zeros and repeated maxima.
-          const picks = randn([values.length], { generator: g }).data.toTypedArray();
-          for (let i = 0; i < values.length; i++)
-            if (picks[i]! > 0) values[i] = specials[Math.floor(Math.abs(picks[i]! * 1e4)) % specials.length]!;
-          const x = new Tensor(values, [2, 1, ...spatial]);
-          const one = new Tensor(Float32Array.of(1), [1, 1, ...spatial.map(() => 1)]);
-          const gradOut = randn([2, 1, ...spatial.map((l) => l >> 1)], { generator: g }).data;
-          const results = [true, false].map((fused) => {
-            setGemm(wasm3);
-            const xv = new Variable(x, { requiresGrad: true });
-            const out =
-              dims === 2
-                ? fused
-                  ? conv2dReluMaxPool2d(xv, one, null)
-                  : maxPool2d(relu(conv2d(xv, one, null)), 2)
-                : fused
-                  ? conv1dReluMaxPool1d(xv, one, null)
-                  : maxPool1d(relu(conv1d(xv, one, null)), 2);
-            out.backward(gradOut);
-            return { out: out.data, gx: xv.grad! };
-          });
-          expectSameBits(results[0]!.out, results[1]!.out, 'output');
-          expectSameBits(results[0]!.gx, results[1]!.gx, 'input gradient');
-        },
-      ),
-      { numRuns: 100 },
-    );
+    for (const kernel of [wasm3, ...(native === null ? [] : [native.native3])]) {
+      fc.assert(
+        fc.property(
+          fc.constantFrom(1, 2),
+          fc.integer({ min: 2, max: 21 }),
+          fc.integer({ min: 2, max: 5 }),
+          fc.integer(),
+          (dims, width, height, seed) => {
+            const g = new Generator(seed);
+            const spatial = dims === 2 ? [height, width] : [width];
+            const values = randn([2, 1, ...spatial], { generator: g }).data.toTypedArray() as Float32Array;
+            // About half the values special: NaN of both signs, signed zeros and repeated maxima.
+            const picks = randn([values.length], { generator: g }).data.toTypedArray();
+            for (let i = 0; i < values.length; i++)
+              if (picks[i]! > 0) values[i] = specials[Math.floor(Math.abs(picks[i]! * 1e4)) % specials.length]!;
+            const x = new Tensor(values, [2, 1, ...spatial]);
+            const one = new Tensor(Float32Array.of(1), [1, 1, ...spatial.map(() => 1)]);
+            const gradOut = randn([2, 1, ...spatial.map((l) => l >> 1)], { generator: g }).data;
+            const results = [true, false].map((fused) => {
+              setGemm(kernel);
+              const xv = new Variable(x, { requiresGrad: true });
+              const out =
+                dims === 2
+                  ? fused
+                    ? conv2dReluMaxPool2d(xv, one, null)
+                    : maxPool2d(relu(conv2d(xv, one, null)), 2)
+                  : fused
+                    ? conv1dReluMaxPool1d(xv, one, null)
+                    : maxPool1d(relu(conv1d(xv, one, null)), 2);
+              out.backward(gradOut);
+              return { out: out.data, gx: xv.grad! };
+            });
+            expectSameBits(results[0]!.out, results[1]!.out, 'output');
+            expectSameBits(results[0]!.gx, results[1]!.gx, 'input gradient');
+          },
+        ),
+        { numRuns: 100 },
+      );
+    }
   });
 
   it('drops an odd last row and column, as maxPool2d in floor mode', () => {

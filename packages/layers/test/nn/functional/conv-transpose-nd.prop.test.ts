@@ -1,23 +1,14 @@
 import { arbConvCase } from '@torchlet/layers/testing';
 import { gradcheck, gradgradcheck, randn, tanh, type Variable } from '@torchlet/autograd';
-import { Generator, type Shape, type Tensor } from '@torchlet/tensor';
+import { Generator, type Shape } from '@torchlet/tensor';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { functional as F } from '@torchlet/layers';
 import { referenceConvTransposeNd } from '../../helpers/reference-conv-nd.js';
+import { expectAllClose } from '../../helpers/reference-conv.js';
 
 // convTransposeNd over 1 to 5 spatial axes: against the scatter definition, then first and second
 // derivatives by central differences in float64.
-
-function expectAllClose(actual: Tensor, expected: Tensor, tol = 1e-10): void {
-  expect(actual.shape).toEqual(expected.shape);
-  const a = actual.toTypedArray();
-  const b = expected.toTypedArray();
-  for (let i = 0; i < a.length; i++) {
-    if (!(Math.abs(a[i]! - b[i]!) <= tol * (1 + Math.abs(b[i]!))))
-      expect.fail(`element ${i}: convTransposeNd ${a[i]}, scatter loops ${b[i]}`);
-  }
-}
 
 const leaf = (shape: Shape, g: Generator): Variable =>
   randn(shape, { dtype: 'float64', generator: g, requiresGrad: true });

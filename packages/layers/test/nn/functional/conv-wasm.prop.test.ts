@@ -1,19 +1,14 @@
-import { arbConvAxis } from '@torchlet/layers/testing';
-import {
-  convAdjointInto,
-  convForwardInto,
-  convGeometry,
-  convPlan,
-  convWeightGradInto,
-  fillChannelBias,
-  jsGemm,
-  setGemm,
-  takeColumns,
-  type ConvPlan,
-  type Gemm,
-} from '@torchlet/tensor';
+import { jsGemm, takeColumns, type ConvPlan, type Gemm } from '@torchlet/tensor';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import {
+  arbConvEngineCase,
+  expectWithinBound,
+  planOfCase,
+  runConvEngine,
+  type ConvEngineCase,
+  type ConvEngineResult,
+} from '../../helpers/conv-engine-cases.js';
 import { wasmKernelsForFile } from '../../helpers/wasm-kernels.js';
 
 // The float32 conv kernels under the WebAssembly backend (per-sample im2col/col2im + GEMM in wasm,
@@ -22,98 +17,14 @@ import { wasmKernelsForFile } from '../../helpers/wasm-kernels.js';
 const js: Gemm = jsGemm;
 const { wasm1, wasm3 } = wasmKernelsForFile();
 
-const arbAxis = arbConvAxis({ size: [1, 11], kernel: [1, 5], stride: [1, 3], dilation: [1, 2], padding: [0, 2] });
+const arbCase = arbConvEngineCase(['float32']);
+type Case = ConvEngineCase;
+const planOf = planOfCase;
+const expectClose = expectWithinBound;
 
-const arbCase = fc.record({
-  dims: fc.constantFrom(1, 2, 2, 3),
-  // Past 8 samples the weight gradient's fixed partitions hold several samples each.
-  batch: fc.oneof(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 6, max: 19 })),
-  groups: fc.integer({ min: 1, max: 3 }),
-  inPerGroup: fc.integer({ min: 1, max: 3 }),
-  outPerGroup: fc.integer({ min: 1, max: 3 }),
-  axes: fc.array(arbAxis, { minLength: 3, maxLength: 3 }),
-  bias: fc.boolean(),
-  // The bias prefilled by the caller (accumulate) or handed to convForwardInto (set inside the wasm tasks).
-  biasParam: fc.boolean(),
-  keep: fc.boolean(),
-  seed: fc.integer({ min: 1, max: 2 ** 30 }),
-});
-type Case = typeof arbCase extends fc.Arbitrary<infer T> ? T : never;
-
-function random(length: number, seed: number): Float32Array {
-  const out = new Float32Array(length);
-  let s = seed >>> 0;
-  for (let i = 0; i < length; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 31 - 1;
-  }
-  return out;
-}
-
-function planOf(c: Case): ConvPlan {
-  const axes = c.axes.slice(0, c.dims);
-  const geom = convGeometry('conv', {
-    channels: c.groups * c.inPerGroup,
-    inputSize: axes.map((a) => a.size),
-    kernelSize: axes.map((a) => a.kernel),
-    stride: axes.map((a) => a.stride),
-    padding: axes.map((a) => a.before),
-    paddingAfter: axes.map((a) => a.after),
-    dilation: axes.map((a) => a.dilation),
-  });
-  return convPlan(c.batch, c.groups, c.groups * c.inPerGroup, c.groups * c.outPerGroup, geom);
-}
-
-interface Result {
-  y: Float32Array;
-  gx: Float32Array;
-  gw: Float32Array;
-  gb: Float32Array;
-}
-
-/** Forward (bias prefilled or not, columns kept or not), input gradient and weight gradient on `kernel`. */
-function runAll(kernel: Gemm, c: Case, plan: ConvPlan, abs = false, plainKeep = false): Result {
-  setGemm(kernel);
-  const f = (a: Float32Array) => (abs ? a.map(Math.abs) : a);
-  const wSize = plan.cOut * (plan.cIn / plan.groups) * plan.kernelVolume;
-  const x = f(random(plan.batch * plan.cIn * plan.inPositions, c.seed));
-  const w = f(random(wSize, c.seed + 1));
-  const gy = f(random(plan.batch * plan.cOut * plan.outPositions, c.seed + 2));
-  const bias = f(random(plan.cOut, c.seed + 3));
-  const y = new Float32Array(plan.batch * plan.cOut * plan.outPositions);
-  if (c.bias && !c.biasParam) fillChannelBias(y, bias, plan.batch, plan.cOut, plan.outPositions);
-  else y.fill(Number.NaN); // must be overwritten
-  const columns = plan.batch * plan.cIn * plan.kernelVolume * plan.outPositions;
-  // plainKeep: kept columns outside the wasm memory (as when its resident budget is spent).
-  const keep =
-    c.keep && !plan.direct
-      ? plainKeep
-        ? { columns: new Float32Array(columns), give() {} }
-        : takeColumns('float32', columns)
-      : null;
-  convForwardInto(x, w, plan, y, c.bias && !c.biasParam, keep?.columns ?? null, c.bias && c.biasParam ? bias : null);
-  const gx = new Float32Array(x.length);
-  convAdjointInto(gy, w, plan, gx);
-  const gw = new Float32Array(wSize);
-  const gb = new Float32Array(plan.cOut);
-  convWeightGradInto(x, gy, plan, gw, keep?.columns ?? null, gb);
-  keep?.give();
-  return { y, gx, gw, gb };
-}
-
-/** |wasm − js| ≤ (terms + 2)·2⁻²³·Σ|terms| elementwise, Σ|terms| being the same conv of absolute values. */
-function expectClose(
-  name: string,
-  actual: Float32Array,
-  expected: Float32Array,
-  bound: Float32Array,
-  terms: number,
-): void {
-  for (let i = 0; i < expected.length; i++) {
-    const tol = (terms + 2) * 2 ** -23 * bound[i]! + 1e-30;
-    if (!(Math.abs(actual[i]! - expected[i]!) <= tol))
-      expect.fail(`${name}[${i}]: wasm ${actual[i]}, js ${expected[i]}, tolerance ${tol}`);
-  }
+/** The three drivers on `kernel`; kept columns in the wasm memory (`takeColumns`) unless `plainKeep`. */
+function runAll(kernel: Gemm, c: Case, plan: ConvPlan, abs = false, plainKeep = false): ConvEngineResult {
+  return runConvEngine(kernel, c, plan, abs, plainKeep ? undefined : (length) => takeColumns('float32', length));
 }
 
 describe('conv float32 on the WebAssembly backend', () => {
@@ -152,6 +63,7 @@ describe('conv float32 on the WebAssembly backend', () => {
     for (const [batch, cIn, cOut, size, k, pad] of layers) {
       const c: Case = {
         dims: 2,
+        dtype: 'float32',
         batch,
         groups: 1,
         inPerGroup: cIn,
@@ -178,6 +90,7 @@ describe('conv float32 on the WebAssembly backend', () => {
   it('gives the same bits whether the kept columns lie in the wasm memory or not', () => {
     const c: Case = {
       dims: 2,
+      dtype: 'float32',
       batch: 19,
       groups: 2,
       inPerGroup: 3,
@@ -199,6 +112,7 @@ describe('conv float32 on the WebAssembly backend', () => {
     // 16 channels × 3×3 × 61×61 positions: 8 partitions' columns exceed the 4M-float staging budget.
     const c: Case = {
       dims: 2,
+      dtype: 'float32',
       batch: 16,
       groups: 1,
       inPerGroup: 16,

@@ -5,19 +5,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { convOp } from '../../../src/nn/functional/conv.js';
 import { conv1d, conv2d, conv3d, type PaddingMode } from '../../../src/nn/functional/index.js';
-import { referenceConv } from '../../helpers/reference-conv.js';
+import { expectAllClose, referenceConv } from '../../helpers/reference-conv.js';
 
 const OPS = { 1: conv1d, 2: conv2d, 3: conv3d } as const;
-
-function expectAllClose(actual: Tensor, expected: Tensor, tol = 1e-10): void {
-  expect(actual.shape).toEqual(expected.shape);
-  const a = actual.toTypedArray();
-  const b = expected.toTypedArray();
-  for (let i = 0; i < a.length; i++) {
-    if (!(Math.abs(a[i]! - b[i]!) <= tol * (1 + Math.abs(b[i]!))))
-      expect.fail(`element ${i}: im2col path ${a[i]}, direct loops ${b[i]}`);
-  }
-}
 
 /**
  * The direct-loop convolution of a drawn case: zero padding inside the loops, any other mode by

@@ -20,6 +20,8 @@ import { chunkSamples, planar, type ConvPlan } from './plan.js';
 
 /** A backend's planar conv tasks (see the module comment). */
 export interface ConvTasks {
+  /** Whether the tasks take direct plans (1×1, stride 1, no padding: the columns are the input itself). */
+  readonly runsDirect?: boolean;
   convBatch(call: ConvBatchTask): boolean;
   convWeightGrad(call: WeightGradTask): boolean;
   maxPoolReluBackward(call: PoolBackwardTask): boolean;
@@ -147,7 +149,7 @@ function forwardChunks(
 
 /** `conv.forward`. */
 function forward(tasks: ConvTasks, { plan, x, w, y, accumulate, bias, keep }: ConvForwardCall): number {
-  const geometry = plan.direct ? null : planar(plan.geom);
+  const geometry = plan.direct && tasks.runsDirect !== true ? null : planar(plan.geom);
   if (geometry === null) return 0;
   const beta = accumulate || bias !== null ? 1 : 0;
   return forwardChunks(tasks, plan, keep, (done, count, cols) => ({
@@ -164,7 +166,7 @@ function forward(tasks: ConvTasks, { plan, x, w, y, accumulate, bias, keep }: Co
 
 /** `conv.adjoint`: samples in chunks whose columns fit, until one is declined. */
 function adjoint(tasks: ConvTasks, { plan, y, w, x }: ConvAdjointCall): number {
-  const geometry = plan.direct ? null : planar(plan.geom);
+  const geometry = plan.direct && tasks.runsDirect !== true ? null : planar(plan.geom);
   if (geometry === null) return 0;
   const chunk = chunkSamples(plan.batch, plan.cIn * plan.kernelVolume * plan.outPositions);
   return inChunks(plan.batch, chunk, (done, count) =>
@@ -174,7 +176,7 @@ function adjoint(tasks: ConvTasks, { plan, y, w, x }: ConvAdjointCall): number {
 
 /** `conv.weightGrad`: the whole batch at once (the backend sums it in fixed partitions). */
 function weightGrad(tasks: ConvTasks, { plan, x, y, gw, kept, gb }: ConvWeightGradCall): boolean {
-  const geometry = plan.direct ? null : planar(plan.geom);
+  const geometry = plan.direct && tasks.runsDirect !== true ? null : planar(plan.geom);
   if (geometry === null) return false;
   return tasks.convWeightGrad({
     geometry,

@@ -87,6 +87,9 @@ export class NativeGemm implements Backend {
   /** The conv engine makes one sample's columns at a time for this backend's GEMMs. */
   readonly prefersBatches: Backend['prefersBatches'] = () => false;
 
+  /** Direct (1×1) convs too: the C++ tasks multiply the input itself, without columns. */
+  readonly runsDirect = true;
+
   /** Convolutions by `convBatch` and `convWeightGrad`, float32 and float64. */
   readonly conv: ConvKernels = convKernelsOnTasks(this);
 
