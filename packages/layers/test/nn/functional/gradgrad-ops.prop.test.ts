@@ -7,8 +7,7 @@ import { functional as F } from '@torchlet/layers';
 
 // Second derivatives (float64, central differences over random shapes and options) of the layers
 // ops gradgrad.prop.test.ts does not reach: the activations, interpolation, the signal ops,
-// layer/group/instance norm and the convolution over no input channels (the losses' second
-// derivatives, BCE-with-logits too, are checked in loss-more.prop.test.ts).
+// BCE-with-logits, layer/group/instance norm and the convolution over no input channels.
 const leaf = (shape: Shape, g: Generator) =>
   new Variable(randn(shape, { dtype: 'float64', generator: g }), { requiresGrad: true });
 // Squaring the output makes the second derivative non-zero for ops that are linear in an input.
@@ -114,7 +113,42 @@ describe('gradgradcheck: interpolation and the signal ops', () => {
   });
 });
 
-describe('gradgradcheck: the normalisations', () => {
+describe('gradgradcheck: BCE-with-logits and the normalisations', () => {
+  it('binaryCrossEntropyWithLogits: weight, posWeight, every reduction, target requiring grad', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom('mean', 'sum', 'none'),
+        fc.boolean(),
+        fc.boolean(),
+        fc.integer(),
+        (reduction, weighted, positiveWeighted, seed) => {
+          const g = new Generator(seed);
+          const x = leaf([3, 4], g);
+          const t = new Variable(T.rand([3, 4], { dtype: 'float64', generator: g }), { requiresGrad: true });
+          const args = [x, t];
+          if (weighted)
+            args.push(
+              new Variable(T.add(T.rand([4], { dtype: 'float64', generator: g }), 0.5), { requiresGrad: true }),
+            );
+          if (positiveWeighted)
+            args.push(
+              new Variable(T.add(T.rand([3, 1], { dtype: 'float64', generator: g }), 0.5), { requiresGrad: true }),
+            );
+          gradgradcheck(
+            (x, t, ...w) =>
+              F.binaryCrossEntropyWithLogits(x, t, {
+                reduction,
+                weight: weighted ? w[0] : null,
+                posWeight: positiveWeighted ? w[weighted ? 1 : 0] : null,
+              }),
+            args,
+          );
+        },
+      ),
+      { numRuns: 10 },
+    );
+  });
+
   it('layerNorm, groupNorm and instanceNorm with weight and bias', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 2, max: 4 }), fc.integer(), (n, l, seed) => {
