@@ -1184,6 +1184,7 @@ describe('sizes near and past 2^31 and 2^53', () => {
     ['conv1d', 1, F.conv1d],
     ['conv2d', 2, F.conv2d],
     ['conv3d', 3, F.conv3d],
+    ['convNd', 4, F.convNd],
   ] as const) {
     const call = (s: Small, options: F.ConvOptions) =>
       conv(fixed([s.n, s.c, ...spatial(s, dims)]), fixed([2, s.c, ...kernel(s, dims)]), null, options);
@@ -1222,6 +1223,8 @@ describe('sizes near and past 2^31 and 2^53', () => {
   for (const [name, dims, convT] of [
     ['convTranspose1d', 1, F.convTranspose1d],
     ['convTranspose2d', 2, F.convTranspose2d],
+    ['convTranspose3d', 3, F.convTranspose3d],
+    ['convTransposeNd', 4, F.convTransposeNd],
   ] as const) {
     const call = (s: Small, options: F.ConvTransposeOptions) =>
       convT(fixed([s.n, s.c, ...spatial(s, dims)]), fixed([s.c, 2, ...kernel(s, dims)]), null, options);
@@ -1245,6 +1248,10 @@ describe('sizes near and past 2^31 and 2^53', () => {
     ['maxPool2d', 2, F.maxPool2d],
     ['avgPool1d', 1, F.avgPool1d],
     ['avgPool2d', 2, F.avgPool2d],
+    ['maxPool3d', 3, F.maxPool3d],
+    ['avgPool3d', 3, F.avgPool3d],
+    ['maxPoolNd', 4, (x: F.TensorInput, o: F.MaxPoolOptions) => F.maxPoolNd(x, 4, o)],
+    ['avgPoolNd', 4, (x: F.TensorInput, o: F.AvgPoolOptions) => F.avgPoolNd(x, 4, o)],
   ] as const) {
     const pool = poolFn as unknown as (x: unknown, options: unknown) => unknown;
     const call = (s: Small, options: Record<string, unknown>) =>
@@ -1275,6 +1282,8 @@ describe('sizes near and past 2^31 and 2^53', () => {
   for (const [name, adaptive] of [
     ['adaptiveAvgPool2d', F.adaptiveAvgPool2d],
     ['adaptiveMaxPool2d', F.adaptiveMaxPool2d],
+    ['adaptiveAvgPoolNd', (x: F.TensorInput, size: F.AdaptiveOutputSize) => F.adaptiveAvgPoolNd(x, 2, size)],
+    ['adaptiveMaxPoolNd', (x: F.TensorInput, size: F.AdaptiveOutputSize) => F.adaptiveMaxPoolNd(x, 2, size)],
   ] as const) {
     const pool = adaptive as unknown as (x: unknown, outputSize: unknown) => unknown;
     run({

@@ -11,8 +11,8 @@ import type { ConvGeometry } from './conv-geometry.js';
 
 /** Per-axis facts of one kernel tap: where its window starts on each axis and which outputs read the input. */
 interface TapBox {
-  /** `k·dilation − padBefore`: the input index read at output 0. */
-  start: Int32Array;
+  /** `k·dilation − padBefore`: the input index read at output 0 (float64: a padding past 2^31 must not wrap). */
+  start: Float64Array;
   /** First output position reading the input (earlier ones read padding). */
   lo: Int32Array;
   /** One past the last output position reading the input. */
@@ -68,7 +68,7 @@ function forEachRow(
   const dims = geom.inputSize.length;
   const outPositions = geom.outputSize.reduce((p, d) => p * d, 1);
   const tap = new Int32Array(dims);
-  const box: TapBox = { start: new Int32Array(dims), lo: new Int32Array(dims), hi: new Int32Array(dims) };
+  const box: TapBox = { start: new Float64Array(dims), lo: new Int32Array(dims), hi: new Int32Array(dims) };
   let at = colsOffset;
   for (let c = 0; c < geom.channels; c++) {
     tap.fill(0);

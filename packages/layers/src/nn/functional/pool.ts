@@ -83,7 +83,8 @@ function windowTable(axes: readonly AxisWindows[]): WindowTable {
   const startAt = new Int32Array(outPlane);
   const offsets: number[] = [];
   const o = new Int32Array(dims);
-  const tap = new Int32Array(dims);
+  // Plain numbers, not int32: a tap plus a dilation near 2^31 must pass the window's end, not wrap.
+  const tap = new Array<number>(dims).fill(0);
   for (let at = 0; at < outPlane; at++) {
     first[at] = offsets.length;
     let empty = false;
