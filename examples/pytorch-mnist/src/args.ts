@@ -19,7 +19,7 @@ export interface Args {
 export const DEFAULTS: Args = {
   batchSize: 64,
   testBatchSize: 1000,
-  epochs: 3,
+  epochs: 4,
   lr: 1.0,
   gamma: 0.7,
   seed: 1,
@@ -30,7 +30,7 @@ export const DEFAULTS: Args = {
 };
 
 const USAGE =
-  'usage: pnpm pytorch-mnist [--epochs 3] [--limit N] [--test-limit N] [--batch-size 64] [--test-batch-size 1000] [--lr 1.0] ' +
+  'usage: pnpm pytorch-mnist [--epochs 4] [--limit N] [--test-limit N] [--batch-size 64] [--test-batch-size 1000] [--lr 1.0] ' +
   '[--gamma 0.7] [--seed 1] [--log-interval 0] [--save-model]';
 
 /** Parses `--name value` / `--name=value`; unknown flags and bad values are errors naming the flag. */
