@@ -31,10 +31,15 @@ export function normalizeAxes(op: string, axes: readonly number[], ndim: number,
  */
 export const MAX_ELEMENTS = 2 ** 31 - 1;
 
-/** `size` elements must fit in one tensor; `what` names where the count came from. */
-export function checkSize(op: string, size: number, what: string): number {
-  if (!(size <= MAX_ELEMENTS))
-    throw rangeError(op, `${what} holds ${size} elements, more than the ${MAX_ELEMENTS} a tensor can hold`);
+/**
+ * `size` elements must fit in one tensor; `what` names where the count came from (a function when
+ * the name costs work to build, e.g. a formatted shape: hot paths call this on every tensor made).
+ */
+export function checkSize(op: string, size: number, what: string | (() => string)): number {
+  if (!(size <= MAX_ELEMENTS)) {
+    const named = typeof what === 'function' ? what() : what;
+    throw rangeError(op, `${named} holds ${size} elements, more than the ${MAX_ELEMENTS} a tensor can hold`);
+  }
   return size;
 }
 
@@ -49,7 +54,7 @@ export function checkShape(op: string, shape: unknown, argName = 'shape'): numbe
     if (d < 0) throw rangeError(op, `${argName} must hold sizes >= 0, got ${formatShape(shape as number[])}`);
     size *= d;
   }
-  checkSize(op, size, `${argName} ${formatShape(shape as number[])}`);
+  checkSize(op, size, () => `${argName} ${formatShape(shape as number[])}`);
   return shape as number[];
 }
 

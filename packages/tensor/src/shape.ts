@@ -50,6 +50,6 @@ export function broadcastShapes(op: string, a: Shape, b: Shape): number[] {
     }
     out[i] = da === 1 ? db : da;
   }
-  checkSize(op, sizeOf(out), `the broadcast of ${formatShape(a)} and ${formatShape(b)} to ${formatShape(out)}`);
+  checkSize(op, sizeOf(out), () => `the broadcast of ${formatShape(a)} and ${formatShape(b)} to ${formatShape(out)}`);
   return out;
 }

@@ -33,7 +33,7 @@ export class Tensor {
     this.offset = offset;
     this.dtype = dtypeOf(data);
     this.size = sizeOf(shape);
-    checkSize('Tensor', this.size, `shape ${formatShape(shape)}`);
+    checkSize('Tensor', this.size, () => `shape ${formatShape(shape)}`);
     if (this.strides.length !== shape.length) {
       throw shapeError('Tensor', `strides ${formatShape(this.strides)} do not match shape ${formatShape(shape)}`);
     }

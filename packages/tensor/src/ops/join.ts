@@ -46,7 +46,11 @@ export function concat(tensors: readonly Tensor[], dim = 0): Tensor {
   });
   const shape = first.shape.slice();
   shape[axis] = total;
-  checkSize(op, sizeOf(shape), `the result ${formatShape(shape)} of joining ${list.length} tensors along dim=${dim}`);
+  checkSize(
+    op,
+    sizeOf(shape),
+    () => `the result ${formatShape(shape)} of joining ${list.length} tensors along dim=${dim}`,
+  );
   const out = arrayFor(dtype, sizeOf(shape));
   const outStrides = contiguousStrides(shape);
   // Each input lands in the block of the output that starts at its running position along `axis`.
@@ -81,7 +85,7 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
       );
     }
   });
-  checkSize(op, first.size * list.length, `${list.length} tensors of shape ${formatShape(first.shape)} stacked`);
+  checkSize(op, first.size * list.length, () => `${list.length} tensors of shape ${formatShape(first.shape)} stacked`);
   return concat(
     list.map((t) => unsqueeze(t, axis)),
     axis,

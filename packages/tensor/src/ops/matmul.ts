@@ -55,7 +55,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   checkSize(
     'matmul',
     sizeOf(outShape),
-    `the product of ${formatShape(a.shape)} and ${formatShape(b.shape)}, ${formatShape(outShape)},`,
+    () => `the product of ${formatShape(a.shape)} and ${formatShape(b.shape)}, ${formatShape(outShape)},`,
   );
   const out = arrayFor(work, sizeOf(outShape)) as GemmArray;
   if (out.length > 0) {

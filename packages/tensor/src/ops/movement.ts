@@ -219,7 +219,7 @@ export function expand(x: Tensor, shape: Shape): Tensor {
   }
   // Even a view may not claim more elements than a tensor holds: every op that reads it would
   // allocate or index that many. Differs from PyTorch, whose expanded views may be any size.
-  checkSize(op, sizeOf(outShape), `shape ${formatShape(outShape)}`);
+  checkSize(op, sizeOf(outShape), () => `shape ${formatShape(outShape)}`);
   return new Tensor(x.data, outShape, strides, x.offset);
 }
 

@@ -62,7 +62,11 @@ function adaptiveAxes(op: string, input: TensorInput, dims: number, outputSize: 
   const spatial = checkPoolInput(op, input, dims);
   const out = checkAdaptiveOutputSize(op, outputSize, dims).map((s, i) => (s === null ? spatial[i]! : s));
   const outShape = [...input.shape.slice(0, input.ndim - dims), ...out];
-  checkSize(op, sizeOf(outShape), `the output ${formatShape(outShape)} for outputSize=${describeOption(outputSize)}`);
+  checkSize(
+    op,
+    sizeOf(outShape),
+    () => `the output ${formatShape(outShape)} for outputSize=${describeOption(outputSize)}`,
+  );
   return spatial.map((l, i) => adaptiveAxis(l, out[i]!));
 }
 

@@ -207,7 +207,8 @@ export function checkConvChannels(
 
 /**
  * A convolution's output and one sample's im2col columns must fit in a tensor (`checkSize`), checked
- * before anything is allocated; `options` (the user's spelling) is what the message blames.
+ * before anything is allocated; `options` (the user's spelling, or a function making it) is what the
+ * message blames.
  * @param columns one sample's im2col matrix: `rows` = (Cin / groups)·∏kernel... of the convolution input side, × window positions
  */
 export function checkConvSizes(
@@ -215,17 +216,20 @@ export function checkConvSizes(
   input: TensorInput,
   outputShape: readonly number[],
   columns: { rows: number; positions: number },
-  options: string,
+  options: string | (() => string),
 ): void {
+  // The messages are built only when a check fails: this runs on every convolution call.
+  const spelled = () => (typeof options === 'function' ? options() : options);
   checkSize(
     op,
     sizeOf(outputShape),
-    `the output ${formatShape(outputShape)} of input ${formatShape(input.shape)} with ${options}`,
+    () => `the output ${formatShape(outputShape)} of input ${formatShape(input.shape)} with ${spelled()}`,
   );
   checkSize(
     op,
     columns.rows * columns.positions,
-    `one sample's im2col columns (${columns.rows} × ${columns.positions} positions, input ${formatShape(input.shape)} with ${options})`,
+    () =>
+      `one sample's im2col columns (${columns.rows} × ${columns.positions} positions, input ${formatShape(input.shape)} with ${spelled()})`,
   );
 }
 

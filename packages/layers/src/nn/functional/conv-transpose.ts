@@ -275,7 +275,8 @@ function runConvTranspose(
     input,
     [...n, cOut, ...outSize],
     { rows: cOut * kernel.reduce((a, k) => a * k, 1), positions: inSize.reduce((a, l) => a * l, 1) },
-    `stride=${describeOption(options.stride ?? 1)}, padding=${describeOption(options.padding ?? 0)}, dilation=${describeOption(options.dilation ?? 1)}, outputPadding=${describeOption(options.outputPadding ?? 0)}`,
+    () =>
+      `stride=${describeOption(options.stride ?? 1)}, padding=${describeOption(options.padding ?? 0)}, dilation=${describeOption(options.dilation ?? 1)}, outputPadding=${describeOption(options.outputPadding ?? 0)}`,
   );
   return convTransposeOp(input, weight, bias ?? null, { op, stride, padding, outputPadding, dilation, groups });
 }

@@ -202,7 +202,8 @@ export function prepareConv(
     input,
     outputShape,
     { rows: cIn * kernel.reduce((a, k) => a * k, 1), positions },
-    `padding=${describeOption(options.padding ?? 0)}, stride=${describeOption(options.stride ?? 1)}, dilation=${describeOption(options.dilation ?? 1)}`,
+    () =>
+      `padding=${describeOption(options.padding ?? 0)}, stride=${describeOption(options.stride ?? 1)}, dilation=${describeOption(options.dilation ?? 1)}`,
   );
   const { paddingMode } = params;
   let x = input;
