@@ -292,7 +292,7 @@ const INSTANCE_KEYS = optionKeys<InstanceNormOptions>({
  *
  * @param input `[N, C, ...spatial]` (a 3-D input is `[N, C, L]`, never unbatched)
  * @returns the input's shape
- * @throws ShapeError for fewer than 3 axes or a single spatial value while using input statistics
+ * @throws ShapeError for fewer than 3 axes or exactly one spatial value while using input statistics
  */
 export function instanceNorm(input: TensorInput, options: InstanceNormOptions = {}): Variable {
   const op = 'instanceNorm';
@@ -325,7 +325,8 @@ export function instanceNorm(input: TensorInput, options: InstanceNormOptions = 
     return batchNorm(x, runningMean, runningVar, { weight: o.weight, bias: o.bias, training: false, eps });
   }
   const l = x.shape.slice(2).reduce((a, d) => a * d, 1);
-  if (l <= 1)
+  // No spatial value at all is an empty output, as PyTorch; one value has no variance.
+  if (l === 1)
     throw shapeError(op, `using input statistics needs more than 1 spatial value, got input ${formatShape(x.shape)}`);
   const stats = runningMean ? { mean: new Float64Array(n * c), variance: new Float64Array(n * c) } : null;
   const y = normalizeRowsOp(x, o.weight ?? null, o.bias ?? null, {
@@ -338,7 +339,8 @@ export function instanceNorm(input: TensorInput, options: InstanceNormOptions = 
     affineAxis: 1,
     stats,
   });
-  if (stats && n > 0) updateRunningStats(stats, runningMean!, runningVar!, n, c, l, momentum);
+  // An empty input leaves the running statistics untouched, as PyTorch.
+  if (stats && x.size > 0) updateRunningStats(stats, runningMean!, runningVar!, n, c, l, momentum);
   return y;
 }
 
