@@ -204,6 +204,27 @@ describe.runIf(registry)('Torchlet installed from its packed tarballs into a fre
     expect(losses[2]).toBeLessThan(losses[0]!);
   }, 60_000);
 
+  it('parses a script’s flags with parseFlags from @torchlet/layers/node', () => {
+    writeFileSync(
+      join(project, 'flags.mjs'),
+      `import { parseFlags, UsageError } from '@torchlet/layers/node';
+const spec = { epochs: { type: 'int', default: 2, min: 1 }, backend: { type: 'choice', default: 'wasm', choices: ['wasm', 'js'] }, quick: { type: 'boolean' } };
+try {
+  console.log(JSON.stringify(parseFlags(process.argv.slice(2), spec, 'usage: flags.mjs [--epochs N]')));
+} catch (e) {
+  console.log(e instanceof UsageError ? 'usage error: ' + e.message.split('\\n')[0] : 'other error');
+}
+`,
+    );
+    const run = (...args: string[]) =>
+      execFileSync(process.execPath, ['flags.mjs', ...args], { cwd: project, encoding: 'utf8' }).trim();
+    expect(JSON.parse(run('--epochs=5', '--quick'))).toEqual({ epochs: 5, backend: 'wasm', quick: true });
+    expect(JSON.parse(run())).toEqual({ epochs: 2, backend: 'wasm', quick: false });
+    expect(run('--epoch', '3')).toMatch(/^usage error: .*epoch/);
+    expect(run('--epochs', '0')).toMatch(/^usage error: --epochs/);
+    expect(run('--backend', 'gpu')).toMatch(/^usage error: --backend must be wasm or js, got gpu/);
+  }, 60_000);
+
   it('exports a residual CNN to ONNX and imports it back from the packed packages', () => {
     writeFileSync(
       join(project, 'onnx.mjs'),

@@ -44,27 +44,20 @@ export class Adadelta extends Optimizer<Resolved> {
   }
 
   step(): void {
-    for (const group of this.paramGroups) {
+    this.eachStep((group, { param, offset, grad, variable }, state) => {
       const { lr, rho, eps, weightDecay, maximize } = group;
       const sign = maximize ? -1 : 1;
-      for (const p of group.params) {
-        const slots = this.slots(p);
-        if (!slots) continue;
-        const { param, offset, grad } = slots;
-        const state = this.stateOf(p);
-        state.step = ((state.step as number | undefined) ?? 0) + 1;
-        const squareAvg = this.buffer(state, 'squareAvg', p);
-        const accDelta = this.buffer(state, 'accDelta', p);
-        for (let i = 0; i < grad.length; i++) {
-          const w = param[offset + i]!;
-          const g = sign * grad[i]! + weightDecay * w;
-          squareAvg[i] = rho * squareAvg[i]! + (1 - rho) * g * g;
-          // In PyTorch's order: √(u + eps) / √(v + eps), then · g.
-          const delta = (Math.sqrt(accDelta[i]! + eps) / Math.sqrt(squareAvg[i]! + eps)) * g;
-          accDelta[i] = rho * accDelta[i]! + (1 - rho) * delta * delta;
-          param[offset + i] = w - lr * delta;
-        }
+      const squareAvg = this.buffer(state, 'squareAvg', variable);
+      const accDelta = this.buffer(state, 'accDelta', variable);
+      for (let i = 0; i < grad.length; i++) {
+        const w = param[offset + i]!;
+        const g = sign * grad[i]! + weightDecay * w;
+        squareAvg[i] = rho * squareAvg[i]! + (1 - rho) * g * g;
+        // In PyTorch's order: √(u + eps) / √(v + eps), then · g.
+        const delta = (Math.sqrt(accDelta[i]! + eps) / Math.sqrt(squareAvg[i]! + eps)) * g;
+        accDelta[i] = rho * accDelta[i]! + (1 - rho) * delta * delta;
+        param[offset + i] = w - lr * delta;
       }
-    }
+    });
   }
 }

@@ -51,27 +51,19 @@ export class Adagrad extends Optimizer<Resolved> {
   }
 
   step(): void {
-    for (const group of this.paramGroups) {
+    this.eachStep((group, { param, offset, grad, variable }, state, step) => {
       const { lr, lrDecay, weightDecay, initialAccumulatorValue, eps, maximize } = group;
       const sign = maximize ? -1 : 1;
-      for (const p of group.params) {
-        const slots = this.slots(p);
-        if (!slots) continue;
-        const { param, offset, grad } = slots;
-        const state = this.stateOf(p);
-        const first = !('sum' in state);
-        const sum = this.buffer(state, 'sum', p);
-        if (first) sum.fill(initialAccumulatorValue);
-        const step = ((state.step as number | undefined) ?? 0) + 1;
-        state.step = step;
-        const clr = lr / (1 + (step - 1) * lrDecay);
-        for (let i = 0; i < grad.length; i++) {
-          const w = param[offset + i]!;
-          const g = sign * grad[i]! + weightDecay * w;
-          sum[i] = sum[i]! + g * g;
-          param[offset + i] = w - clr * (g / (Math.sqrt(sum[i]!) + eps));
-        }
+      const first = !('sum' in state);
+      const sum = this.buffer(state, 'sum', variable);
+      if (first) sum.fill(initialAccumulatorValue);
+      const clr = lr / (1 + (step - 1) * lrDecay);
+      for (let i = 0; i < grad.length; i++) {
+        const w = param[offset + i]!;
+        const g = sign * grad[i]! + weightDecay * w;
+        sum[i] = sum[i]! + g * g;
+        param[offset + i] = w - clr * (g / (Math.sqrt(sum[i]!) + eps));
       }
-    }
+    });
   }
 }

@@ -40,6 +40,14 @@ export interface SerializedTensor {
 /** Per-parameter state: counters and buffers (momentum, Adam's moments). */
 export type ParamState = Record<string, number | Tensor>;
 
+/** A parameter as an update sees it: its values `param[offset …]`, its gradient, and the parameter. */
+export interface ParamSlots {
+  param: TypedArray;
+  offset: number;
+  grad: TypedArray;
+  variable: Variable;
+}
+
 /**
  * An optimizer's state, JSON-able (`JSON.stringify` → `JSON.parse` → `loadStateDict` restores it
  * exactly): per-parameter state keyed by the parameter's index across all groups in order, and
@@ -158,7 +166,7 @@ export abstract class Optimizer<O extends BaseOptions> {
    * no gradient (skipped, as PyTorch does). Handing out the storage for writing counts as the write:
    * its version is bumped, so a graph that saved the old values refuses to backward through them.
    */
-  protected slots(p: Variable): { param: TypedArray; offset: number; grad: TypedArray } | null {
+  protected slots(p: Variable): ParamSlots | null {
     if (p.grad === null) return null;
     const data = p.data;
     if (!data.isContiguous())
@@ -173,7 +181,25 @@ export abstract class Optimizer<O extends BaseOptions> {
       );
     }
     bumpVersion(data);
-    return { param: data.data, offset: data.offset, grad: contiguousData(p.grad) };
+    return { param: data.data, offset: data.offset, grad: contiguousData(p.grad), variable: p };
+  }
+
+  /**
+   * Runs `update` on each parameter that has a gradient, group by group in order, with its group's
+   * options, its storage (see `slots`), its state and its step count, advanced first: like PyTorch,
+   * each parameter counts its own steps (one without a gradient does not take one).
+   */
+  protected eachStep(update: (group: ParamGroup<O>, slots: ParamSlots, state: ParamState, step: number) => void): void {
+    for (const group of this.paramGroups) {
+      for (const p of group.params) {
+        const slots = this.slots(p);
+        if (!slots) continue;
+        const state = this.stateOf(p);
+        const step = ((state.step as number | undefined) ?? 0) + 1;
+        state.step = step;
+        update(group, slots, state, step);
+      }
+    }
   }
 
   /** The state buffer `key` of `p` (zeros of the parameter's shape and dtype on first use). */

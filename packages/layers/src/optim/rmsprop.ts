@@ -57,37 +57,30 @@ export class RMSprop extends Optimizer<Resolved> {
   }
 
   step(): void {
-    for (const group of this.paramGroups) {
+    this.eachStep((group, { param, offset, grad, variable }, state) => {
       const { lr, alpha, eps, weightDecay, momentum, centered, maximize } = group;
       const sign = maximize ? -1 : 1;
-      for (const p of group.params) {
-        const slots = this.slots(p);
-        if (!slots) continue;
-        const { param, offset, grad } = slots;
-        const state = this.stateOf(p);
-        state.step = ((state.step as number | undefined) ?? 0) + 1;
-        const squareAvg = this.buffer(state, 'squareAvg', p);
-        const gradAvg = centered ? this.buffer(state, 'gradAvg', p) : null;
-        const buf = momentum > 0 ? this.buffer(state, 'momentumBuffer', p) : null;
-        for (let i = 0; i < grad.length; i++) {
-          const w = param[offset + i]!;
-          const g = sign * grad[i]! + weightDecay * w;
-          squareAvg[i] = alpha * squareAvg[i]! + (1 - alpha) * g * g;
-          let avg: number;
-          if (gradAvg !== null) {
-            gradAvg[i] = alpha * gradAvg[i]! + (1 - alpha) * g;
-            avg = Math.sqrt(squareAvg[i]! - gradAvg[i]! * gradAvg[i]!) + eps;
-          } else {
-            avg = Math.sqrt(squareAvg[i]!) + eps;
-          }
-          if (buf !== null) {
-            buf[i] = momentum * buf[i]! + g / avg;
-            param[offset + i] = w - lr * buf[i]!;
-          } else {
-            param[offset + i] = w - lr * (g / avg);
-          }
+      const squareAvg = this.buffer(state, 'squareAvg', variable);
+      const gradAvg = centered ? this.buffer(state, 'gradAvg', variable) : null;
+      const buf = momentum > 0 ? this.buffer(state, 'momentumBuffer', variable) : null;
+      for (let i = 0; i < grad.length; i++) {
+        const w = param[offset + i]!;
+        const g = sign * grad[i]! + weightDecay * w;
+        squareAvg[i] = alpha * squareAvg[i]! + (1 - alpha) * g * g;
+        let avg: number;
+        if (gradAvg !== null) {
+          gradAvg[i] = alpha * gradAvg[i]! + (1 - alpha) * g;
+          avg = Math.sqrt(squareAvg[i]! - gradAvg[i]! * gradAvg[i]!) + eps;
+        } else {
+          avg = Math.sqrt(squareAvg[i]!) + eps;
+        }
+        if (buf !== null) {
+          buf[i] = momentum * buf[i]! + g / avg;
+          param[offset + i] = w - lr * buf[i]!;
+        } else {
+          param[offset + i] = w - lr * (g / avg);
         }
       }
-    }
+    });
   }
 }

@@ -1,5 +1,5 @@
 import { Tensor } from '@torchlet/tensor';
-import { referenceOutputSize, transposeSizes, type ReferenceConvOptions } from './reference-conv.js';
+import { convSizes, transposeSizes, type ReferenceConvOptions } from './reference-conv.js';
 
 /** Every index tuple of `shape`, row-major. */
 export function indexTuples(shape: readonly number[]): number[][] {
@@ -7,6 +7,9 @@ export function indexTuples(shape: readonly number[]): number[][] {
   for (const d of shape) out = out.flatMap((prefix) => Array.from({ length: d }, (_, i) => [...prefix, i]));
   return out;
 }
+
+/** The row-major flat position of `index` in an array of `sizes`. */
+const flat = (index: readonly number[], sizes: readonly number[]) => index.reduce((a, v, i) => a * sizes[i]! + v, 0);
 
 /**
  * The sliding-window convolution over any number of spatial axes, straight from the definition (one
@@ -17,15 +20,9 @@ export function indexTuples(shape: readonly number[]): number[][] {
  * @returns `[N, Cout, ...out]`, `out = floor((L + padBefore + padAfter − dilation·(k − 1) − 1) / stride) + 1`
  */
 export function referenceConvNd(input: Tensor, weight: Tensor, bias: Tensor | null, o: ReferenceConvOptions): Tensor {
-  const x = input.toTypedArray();
-  const w = weight.toTypedArray();
-  const b = bias ? bias.toTypedArray() : null;
-  const [n, cIn, ...spatial] = input.shape as number[];
-  const [cOut, cInG, ...kernel] = weight.shape as number[];
-  const outSpatial = referenceOutputSize(spatial, kernel, o);
+  const { x, w, b, n, cIn, spatial, cOut, cInG, kernel, outSpatial } = convSizes(input, weight, bias, o);
   const positions = indexTuples(outSpatial);
   const taps = indexTuples(kernel);
-  const flat = (index: readonly number[], sizes: readonly number[]) => index.reduce((a, v, i) => a * sizes[i]! + v, 0);
   const cOutG = cOut! / o.groups;
   const out: number[] = [];
   for (let s = 0; s < n!; s++) {
@@ -72,7 +69,6 @@ export function referenceConvTransposeNd(
   if (b)
     for (let s = 0; s < n!; s++)
       for (let co = 0; co < cOut; co++) out.fill(b[co]!, (s * cOut + co) * outPlane, (s * cOut + co + 1) * outPlane);
-  const flat = (index: readonly number[], sizes: readonly number[]) => index.reduce((a, v, i) => a * sizes[i]! + v, 0);
   const positions = indexTuples(spatial);
   const taps = indexTuples(kernel);
   for (let s = 0; s < n!; s++) {

@@ -44,6 +44,24 @@ export function expectAllClose(actual: Tensor, expected: Tensor, tol = 1e-10, wh
   }
 }
 
+/** A convolution's operands as float64 data, and its sizes, for the reference loops. */
+export function convSizes(input: Tensor, weight: Tensor, bias: Tensor | null, o: ReferenceConvOptions) {
+  const [n, cIn, ...spatial] = input.shape as number[];
+  const [cOut, cInG, ...kernel] = weight.shape as number[];
+  return {
+    x: input.toTypedArray(),
+    w: weight.toTypedArray(),
+    b: bias ? bias.toTypedArray() : null,
+    n: n!,
+    cIn: cIn!,
+    spatial,
+    cOut: cOut!,
+    cInG: cInG!,
+    kernel,
+    outSpatial: referenceOutputSize(spatial, kernel, o),
+  };
+}
+
 /**
  * @param input  `[N, Cin, ...spatial]`
  * @param weight `[Cout, Cin / groups, ...k]`
@@ -51,12 +69,7 @@ export function expectAllClose(actual: Tensor, expected: Tensor, tol = 1e-10, wh
  * @returns `[N, Cout, ...out]`, `out = floor((L + padBefore + padAfter − dilation·(k − 1) − 1) / stride) + 1`, float64
  */
 export function referenceConv(input: Tensor, weight: Tensor, bias: Tensor | null, o: ReferenceConvOptions): Tensor {
-  const x = input.toTypedArray();
-  const w = weight.toTypedArray();
-  const b = bias ? bias.toTypedArray() : null;
-  const [n, cIn, ...spatial] = input.shape as number[];
-  const [cOut, cInG, ...kernel] = weight.shape as number[];
-  const outSpatial = referenceOutputSize(spatial, kernel, o);
+  const { x, w, b, n, cIn, spatial, cOut, cInG, kernel, outSpatial } = convSizes(input, weight, bias, o);
   const [inD, inH, inW] = as3(spatial, 1);
   const [kD, kH, kW] = as3(kernel, 1);
   const [sD, sH, sW] = as3(o.stride, 1);

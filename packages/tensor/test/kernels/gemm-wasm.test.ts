@@ -45,6 +45,17 @@ function firstDifference(x: Float32Array | Float64Array, y: Float32Array | Float
 }
 
 describe('WasmGemm', () => {
+  it('rejects a bad thread count, a bad threshold and unknown option keys', () => {
+    expect(() => new WasmGemm({ threads: Number.NaN })).toThrow(
+      /WasmGemm: threads must be an integer in \[1, 256\], got NaN/,
+    );
+    expect(() => new WasmGemm({ threads: 0 })).toThrow(RangeError);
+    expect(() => new WasmGemm({ minParallelFlops: Number.POSITIVE_INFINITY })).toThrow(/minParallelFlops must be/);
+    expect(() => new WasmGemm({ min_parallel_flops: 0 } as never)).toThrow(
+      /WasmGemm: unknown option 'min_parallel_flops'; did you mean 'minParallelFlops'/,
+    );
+  });
+
   it('multiplies a worked 2×3 by 3×2 example exactly, plain and transposed', () => {
     for (const kernel of [single, threaded]) {
       const c = new Float32Array(4);
@@ -261,9 +272,9 @@ describe('WasmGemm', () => {
     expect(c[0]).toBe(23);
   });
 
-  it('falls back to 1 thread, not an error, when asked for threads it cannot split across', () => {
-    expect(new WasmGemm({ threads: 0 }).threads).toBe(1);
+  it('takes the threads it is asked for where workers exist (0 threads is a RangeError, above)', () => {
     expect(new WasmGemm({ threads: 2 }).threads).toBe(2);
+    expect(new WasmGemm({}).threads).toBe(1);
   });
 
   it('runs an operand that would be staged past 2 GiB on the JS kernel, not into a negative address', () => {

@@ -88,7 +88,14 @@ describe('native backend', () => {
     expect((await kernelsWithNativeDir(empty)).getBackendInfo().nativeReason).toMatch(/^not built/);
   });
 
-  it('NativeGemm rejects a bad thread count', () => {
+  it('NativeGemm rejects a bad thread count, a bad threshold and unknown option keys', () => {
     expect(() => new NativeGemm({ threads: 0 })).toThrow(RangeError);
+    expect(() => new NativeGemm({ threads: 1.5 })).toThrow(
+      /NativeGemm: threads must be an integer in \[1, 256\], got 1.5/,
+    );
+    expect(() => new NativeGemm({ minParallelFlops: -1 })).toThrow(/NativeGemm: minParallelFlops must be/);
+    expect(() => new NativeGemm({ thread: 2 } as never)).toThrow(
+      /NativeGemm: unknown option 'thread'; did you mean 'threads'/,
+    );
   });
 });

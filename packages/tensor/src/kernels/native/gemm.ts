@@ -19,6 +19,7 @@ import {
 import { checkGemmArgs, gemmEach, jsGemm, type Gemm } from '../gemm.js';
 import type { AdamStepCall, Backend, ConvKernels, ConvReluMaxPoolKernels, OptimizerKernels } from '../seam.js';
 import { loadNative, type NativeAddon } from './loader.js';
+import { checkBackendOptions } from '../backend-options.js';
 
 // Below this many flops (2·m·n·k) a GEMM (or a whole conv call) stays on the calling thread. Measured
 // on the development VM (2 cores, AVX-512): waking the pool costs a few µs, so splitting wins from
@@ -60,13 +61,10 @@ export class NativeGemm implements Backend {
   constructor(options: NativeGemmOptions = {}) {
     const { addon, reason } = loadNative();
     if (addon === null) throw rangeError('NativeGemm', `the native backend is unavailable: ${reason}`);
-    const threads = options.threads ?? 1;
-    if (!Number.isInteger(threads) || threads < 1 || threads > 256) {
-      throw rangeError('NativeGemm', `threads must be an integer in [1, 256], got ${String(threads)}`);
-    }
+    const { threads, minParallelFlops } = checkBackendOptions('NativeGemm', options);
     this.#addon = addon;
     this.threads = threads;
-    this.#minParallelFlops = options.minParallelFlops ?? PARALLEL_MIN_FLOPS;
+    this.#minParallelFlops = minParallelFlops ?? PARALLEL_MIN_FLOPS;
   }
 
   /** The vector instructions the addon was compiled for ('avx512', 'avx2+fma', 'neon', ...). */

@@ -11,6 +11,19 @@
 
 import type { Gemm, GemmArray } from '../gemm.js';
 
+// The arguments the conv entries share: `count` samples of a planar geometry (see `ConvBatchTask`)
+// starting at `x[xOffset]`, the weight and output, and how to split the work.
+type ConvSamples = [
+  geometry: readonly number[],
+  groups: number,
+  cOutG: number,
+  count: number,
+  x: GemmArray,
+  xOffset: number,
+];
+type ConvWeightsAndOutput = [w: GemmArray, wOffset: number, y: GemmArray, yOffset: number];
+type Parallel = [threads: number, minParallelFlops: number];
+
 /** The addon's exports (native/src/torchlet.cc). */
 export interface NativeAddon {
   /**
@@ -19,68 +32,44 @@ export interface NativeAddon {
    * nothing, unless a, b and c are all Float32Array or all Float64Array.
    * @throws RangeError if an operand reaches outside its array
    */
-  gemm(...args: [...Parameters<Gemm['gemm']>, threads: number, minParallelFlops: number]): boolean;
+  gemm(...args: [...Parameters<Gemm['gemm']>, ...Parallel]): boolean;
   /**
-   * `y[n] = W·im2col(x[n])` for `count` samples of a planar geometry (see `ConvBatchCall`), added onto
+   * `y[n] = W·im2col(x[n])` for `count` samples of a planar geometry (see `ConvBatchTask`), added onto
    * y when `beta` is 1 or started at `bias`; `keep` receives every sample's columns; with `pooled`, also
    * `maxPool(relu(y))` over windowRows×2 windows and its indices from `pooledOffset`.
    * Returns false, touching nothing, unless the float arrays share one dtype.
    * @throws RangeError if an operand reaches outside its array or the geometry is not one
    */
   convForward(
-    geometry: readonly number[],
-    groups: number,
-    cOutG: number,
-    count: number,
-    x: GemmArray,
-    xOffset: number,
-    w: GemmArray,
-    wOffset: number,
-    y: GemmArray,
-    yOffset: number,
-    keep: GemmArray | null,
-    beta: number,
-    bias: GemmArray | null,
-    pooled: GemmArray | null,
-    indices: Int32Array | null,
-    pooledOffset: number,
-    windowRows: number,
-    threads: number,
-    minParallelFlops: number,
+    ...args: [
+      ...ConvSamples,
+      ...ConvWeightsAndOutput,
+      keep: GemmArray | null,
+      beta: number,
+      bias: GemmArray | null,
+      pooled: GemmArray | null,
+      indices: Int32Array | null,
+      pooledOffset: number,
+      windowRows: number,
+      ...Parallel,
+    ]
   ): boolean;
   /** `x[n] += col2im(Wᵀ·y[n])` for `count` samples; false unless one float dtype. */
-  convAdjoint(
-    geometry: readonly number[],
-    groups: number,
-    cOutG: number,
-    count: number,
-    x: GemmArray,
-    xOffset: number,
-    w: GemmArray,
-    wOffset: number,
-    y: GemmArray,
-    yOffset: number,
-    threads: number,
-    minParallelFlops: number,
-  ): boolean;
+  convAdjoint(...args: [...ConvSamples, ...ConvWeightsAndOutput, ...Parallel]): boolean;
   /**
    * `gw = Σn y[n]·im2col(x[n])ᵀ` per group (from `kept` columns when given), `gb = Σ y` per channel
    * when given, the batch summed in 8 fixed partitions; false unless one float dtype.
    */
   convWeightGrad(
-    geometry: readonly number[],
-    groups: number,
-    cOutG: number,
-    count: number,
-    x: GemmArray,
-    xOffset: number,
-    kept: GemmArray | null,
-    y: GemmArray,
-    yOffset: number,
-    gw: GemmArray,
-    gb: GemmArray | null,
-    threads: number,
-    minParallelFlops: number,
+    ...args: [
+      ...ConvSamples,
+      kept: GemmArray | null,
+      y: GemmArray,
+      yOffset: number,
+      gw: GemmArray,
+      gb: GemmArray | null,
+      ...Parallel,
+    ]
   ): boolean;
   /** The backward of convForward's pooled epilogue: `gradY` written whole; false unless one float dtype. */
   maxPoolReluBackward(

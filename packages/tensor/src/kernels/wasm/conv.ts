@@ -33,14 +33,7 @@ export function convBatch(rt: WasmRuntime, call: ConvBatchTask): boolean {
   if (bias !== null && !(bias instanceof Float32Array)) return false;
   if (reluMaxPool !== null && !(reluMaxPool.pooled instanceof Float32Array)) return false;
   if (count <= 0) return true;
-  const [channels, inH, inW, kH, kW, , , , , , , outH, outW] = g as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    ...number[],
-  ];
+  const [channels, inH, inW, kH, kW, outH, outW] = planarSizes(g);
   const cOutG = call.cOutG;
   const cOut = cOutG * groups;
   const rowsG = (channels! / groups) * kH! * kW!;
@@ -128,14 +121,7 @@ export function convWeightGrad(rt: WasmRuntime, call: WeightGradTask): boolean {
   if (!(x instanceof Float32Array && y instanceof Float32Array && gw instanceof Float32Array)) return false;
   if (gb !== null && !(gb instanceof Float32Array)) return false;
   if (count <= 0) return false;
-  const [channels, inH, inW, kH, kW, , , , , , , outH, outW] = g as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    ...number[],
-  ];
+  const [channels, inH, inW, kH, kW, outH, outW] = planarSizes(g);
   const cOut = cOutG * groups;
   const rowsG = (channels! / groups) * kH! * kW!;
   const positions = outH! * outW!;
@@ -211,4 +197,11 @@ export function convWeightGrad(rt: WasmRuntime, call: WeightGradTask): boolean {
     }
   }
   return true;
+}
+
+/** The sizes in a planar conv geometry (13 numbers, see `ConvBatchTask`): channels, input, kernel, output. */
+function planarSizes(
+  g: readonly number[],
+): [channels: number, inH: number, inW: number, kH: number, kW: number, outH: number, outW: number] {
+  return [g[0]!, g[1]!, g[2]!, g[3]!, g[4]!, g[11]!, g[12]!];
 }

@@ -10,6 +10,7 @@ import { GEMM_WASM, GEMM_WASM_SHARED } from '../gemm-wasm-binary.js';
 import { MAX_TASKS, ThreadPool, threadsAvailable, type WorkerSetup } from '../thread-pool.js';
 import { wasm, wasmApi, type WasmMemory, type WasmModule } from '../wasm-api.js';
 import { PARAMS_BYTES } from './slots.js';
+import { checkBackendOptions } from '../backend-options.js';
 
 export interface GemmExports {
   scratchBytes(): number;
@@ -135,8 +136,9 @@ export class WasmRuntime {
   /** @throws Error if WebAssembly SIMD is unavailable (check `wasmSimdSupported()` first) */
   constructor(options: WasmGemmOptions = {}) {
     if (!wasmSimdSupported()) throw new Error('WasmGemm: this engine has no WebAssembly SIMD');
-    let threads = Math.max(1, Math.floor(options.threads ?? 1));
-    this.minParallelFlops = options.minParallelFlops ?? PARALLEL_MIN_FLOPS;
+    const checked = checkBackendOptions('WasmGemm', options);
+    let threads = checked.threads;
+    this.minParallelFlops = checked.minParallelFlops ?? PARALLEL_MIN_FLOPS;
     if (threads > 1 && !threadsAvailable()) threads = 1;
     // The layout is the same for both variants, so read it from a probe instance first.
     const probe = new (wasm().Instance)(compiled(false), {
