@@ -182,54 +182,12 @@ describe('WasmGemm.gemmBatch properties', () => {
     const b = Float64Array.from([1, 0, 0, 1, 2, 0, 0, 2]);
     const c = new Float64Array(8);
     // two 2×2 products: A · I and A · 2I
-    single.gemmBatch({
-      transA: false,
-      transB: false,
-      m: 2,
-      n: 2,
-      k: 2,
-      alpha: 1,
-      a,
-      aOffset: 0,
-      lda: 2,
-      strideA: 0,
-      b,
-      bOffset: 0,
-      ldb: 2,
-      strideB: 4,
-      beta: 0,
-      c,
-      cOffset: 0,
-      ldc: 2,
-      strideC: 4,
-      count: 2,
-      chain: false,
-    });
+    const batch = { transA: false, transB: false, m: 2, n: 2, k: 2, alpha: 1, a, aOffset: 0, lda: 2, strideA: 0 };
+    const operands = { ...batch, b, bOffset: 0, ldb: 2, strideB: 4, beta: 0, cOffset: 0, ldc: 2, count: 2 };
+    single.gemmBatch({ ...operands, c, strideC: 4, chain: false });
     expect(Array.from(c)).toEqual([1, 2, 3, 4, 2, 4, 6, 8]);
     const sum = new Float64Array(4);
-    single.gemmBatch({
-      transA: false,
-      transB: false,
-      m: 2,
-      n: 2,
-      k: 2,
-      alpha: 1,
-      a,
-      aOffset: 0,
-      lda: 2,
-      strideA: 0,
-      b,
-      bOffset: 0,
-      ldb: 2,
-      strideB: 4,
-      beta: 0,
-      c: sum,
-      cOffset: 0,
-      ldc: 2,
-      strideC: 0,
-      count: 2,
-      chain: true,
-    });
+    single.gemmBatch({ ...operands, c: sum, strideC: 0, chain: true });
     expect(Array.from(sum)).toEqual([3, 6, 9, 12]);
   });
 });
