@@ -304,7 +304,7 @@ describe('functional pooling', () => {
             pool((bad === 'rank' ? leaf(c.size) : bad === 'int32' ? i32([1, 1, ...c.size]) : bad) as Tensor, 1),
         },
         outputSize: {
-          bad: fc.constantFrom<unknown>(0, -1, 1.5, Number.NaN, '2', null, [], [1, 1, 1], [0, 1], [1, 'a'], {}),
+          bad: fc.constantFrom<unknown>(-1, 1.5, Number.NaN, '2', null, [], [1, 1, 1], [-1, 1], [1, 'a'], {}),
           call: (c, bad) => pool(leaf([c.n, c.cIn, ...c.size]), bad as number),
         },
       },
@@ -673,7 +673,7 @@ describe('module constructors', () => {
         valid: fc.constant(0),
         mutations: {
           outputSize: {
-            bad: fc.constantFrom<unknown>(0, -1, 1.5, Number.NaN, '2', null, undefined, [], [1, 1, 1], [0, 1], {}),
+            bad: fc.constantFrom<unknown>(-1, 1.5, Number.NaN, '2', null, undefined, [], [1, 1, 1], [-1, 1], {}),
             call: (_v, bad) => new P(bad),
           },
         },

@@ -14,25 +14,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "conv-gemm.h"
 #include "gemm.h"
-
-struct ConvGeom {
-  long C, H, W, kH, kW, sH, sW, pH, pW, dH, dW, oH, oW;
-  long positions() const { return oH * oW; }
-  long sampleIn() const { return C * H * W; }
-  long rows() const { return C * kH * kW; }
-  // 1×1 kernel, stride 1, no padding, output as large as the input: the columns are the input itself.
-  bool direct() const { return kH == 1 && kW == 1 && sH == 1 && sW == 1 && pH == 0 && pW == 0 && oH == H && oW == W; }
-};
-
-// The output positions [lo, hi) of one axis whose input index start + o·stride lies in [0, size).
-static inline void inside(long start, long stride, long size, long out, long* lo, long* hi) {
-  long first = start >= 0 ? 0 : std::min(out, (stride - 1 - start) / stride);
-  long room = size - start;
-  long last = room <= 0 ? 0 : (room + stride - 1) / stride;
-  *lo = first;
-  *hi = std::max(first, std::min(out, last));
-}
 
 template <typename T>
 static void im2col(const T* x, const ConvGeom& g, T* cols) {
@@ -199,36 +182,26 @@ static bool run_gemm(GemmJob<T> job, const ConvCall<T>& c) {
 }
 
 template <typename T>
-static void forward_sample(void* ctx, long n) {
+static void keep_sample(void* ctx, long n) {
+  ConvCall<T>& c = *static_cast<ConvCall<T>*>(ctx);
+  im2col(c.x + n * c.g.sampleIn(), c.g, c.keep + n * c.g.rows() * c.g.positions());
+}
+
+template <typename T>
+static void bias_sample(void* ctx, long n) {
+  ConvCall<T>& c = *static_cast<ConvCall<T>*>(ctx);
+  long P = c.g.positions(), cOut = c.cOutG * c.groups;
+  T* ys = c.y + n * cOut * P;
+  for (long ch = 0; ch < cOut; ch++) std::fill(ys + ch * P, ys + (ch + 1) * P, c.bias[ch]);
+}
+
+template <typename T>
+static void pool_sample(void* ctx, long n) {
   ConvCall<T>& c = *static_cast<ConvCall<T>*>(ctx);
   const ConvGeom& g = c.g;
-  long P = g.positions(), rowsG = g.rows() / c.groups, cOut = c.cOutG * c.groups;
-  const T* xs = c.x + n * g.sampleIn();
-  T* ys = c.y + n * cOut * P;
-  const T* cols = xs;
-  if (!g.direct()) {
-    T* buffer = c.keep != nullptr ? c.keep + n * g.rows() * P : tls_cols.as<T>(g.rows() * P);
-    if (buffer == nullptr) {
-      c.ok = false;
-      return;
-    }
-    im2col(xs, g, buffer);
-    cols = buffer;
-  }
-  T beta = c.beta;
-  if (c.bias != nullptr) {
-    for (long ch = 0; ch < cOut; ch++) std::fill(ys + ch * P, ys + (ch + 1) * P, c.bias[ch]);
-    beta = 1;
-  }
-  for (long grp = 0; grp < c.groups; grp++) {
-    auto job = gemm_job<T>(false, false, c.cOutG, P, rowsG, 1, c.w + grp * c.cOutG * rowsG, rowsG,
-                           cols + grp * rowsG * P, P, beta, ys + grp * c.cOutG * P, P);
-    if (!run_gemm(job, c)) c.ok = false;
-  }
-  if (c.pooled != nullptr) {
-    long perSample = cOut * (g.oH / c.windowRows) * (g.oW / 2);
-    relu_max_pool(ys, cOut, g.oH, g.oW, c.windowRows, c.pooled + n * perSample, c.indices + n * perSample);
-  }
+  long cOut = c.cOutG * c.groups, perSample = cOut * (g.oH / c.windowRows) * (g.oW / 2);
+  relu_max_pool(c.y + n * cOut * g.positions(), cOut, g.oH, g.oW, c.windowRows, c.pooled + n * perSample,
+                c.indices + n * perSample);
 }
 
 template <typename T>
@@ -312,18 +285,67 @@ static void for_samples(ConvCall<T>& c, TaskFn task, long tasks, int threads) {
   }
 }
 
+// Forward: one batched GEMM per group (conv-gemm.h); the kept columns, the bias and the fused epilogue
+// as passes over the samples.
 template <typename T>
 static bool conv_forward(ConvCall<T>& c, int threads, double minParallelFlops) {
-  double flops = 2.0 * c.cOutG * c.groups * (c.g.rows() / c.groups) * c.g.positions();
-  for_samples(c, forward_sample<T>, c.count, conv_threads(c, flops, minParallelFlops, threads));
-  return c.ok;
+  const ConvGeom& g = c.g;
+  long rowsG = g.rows() / c.groups, cOut = c.cOutG * c.groups;
+  threads = conv_threads(c, 2.0 * cOut * rowsG * g.positions(), minParallelFlops, threads);
+  if (c.keep != nullptr && !g.direct()) c.pool->run(keep_sample<T>, &c, c.count, threads);
+  T beta = c.beta;
+  if (c.bias != nullptr) {
+    c.pool->run(bias_sample<T>, &c, c.count, threads);
+    beta = 1;
+  }
+  for (long grp = 0; grp < c.groups; grp++) {
+    if (!conv_gemm(g, rowsG, grp * (g.C / c.groups), grp * c.cOutG, cOut, c.cOutG, c.count,
+                   c.w + grp * c.cOutG * rowsG, c.x, c.y, beta, threads, *c.pool))
+      return false;
+  }
+  if (c.pooled != nullptr) c.pool->run(pool_sample<T>, &c, c.count, threads);
+  return true;
 }
 
+static Scratch adjoint_weights;
+
+// Adjoint: with stride 1 (and the output size a stride-1 conv gives), x += the forward conv of y with
+// the weights transposed per group and flipped, padding d·(k−1) − p (a crop when negative): no columns
+// and no col2im. Its packing costs 1/cG of its multiplies where col2im costs 1/cOutG, so it is taken when
+// cG ≥ cOutG (measured: [16,64,56,56]*[64,64,3,3] 65 → 46 ms on one core; [64,32,14,14]*[64,32,3,3],
+// cG = 32 < 64, was 7.6 → 8.4 ms, and stays on col2im). Other strides go sample by sample through
+// columns and col2im.
 template <typename T>
 static bool conv_adjoint(ConvCall<T>& c, int threads, double minParallelFlops) {
-  double flops = 2.0 * c.cOutG * c.groups * (c.g.rows() / c.groups) * c.g.positions();
-  for_samples(c, adjoint_sample<T>, c.count, conv_threads(c, flops, minParallelFlops, threads));
-  return c.ok;
+  const ConvGeom& g = c.g;
+  long cOut = c.cOutG * c.groups, cG = g.C / c.groups, kk = g.kH * g.kW;
+  double flops = 2.0 * cOut * cG * kk * g.positions();
+  threads = conv_threads(c, flops, minParallelFlops, threads);
+  bool flat = cG >= c.cOutG && g.sH == 1 && g.sW == 1 && g.oH == g.H + 2 * g.pH - g.dH * (g.kH - 1) &&
+              g.oW == g.W + 2 * g.pW - g.dW * (g.kW - 1);
+  if (!flat) {
+    for_samples(c, adjoint_sample<T>, c.count, threads);
+    return c.ok;
+  }
+  ConvGeom a{cOut, g.oH, g.oW, g.kH, g.kW, 1, 1, g.dH * (g.kH - 1) - g.pH, g.dW * (g.kW - 1) - g.pW, g.dH, g.dW,
+             g.H, g.W};
+  T* flipped = adjoint_weights.as<T>(g.C * c.cOutG * kk);
+  if (flipped == nullptr) return false;
+  // flipped[grp][ci][o][t] = w[grp][o][ci][kk − 1 − t]
+  for (long grp = 0; grp < c.groups; grp++)
+    for (long ci = 0; ci < cG; ci++)
+      for (long o = 0; o < c.cOutG; o++) {
+        T* d = flipped + ((grp * cG + ci) * c.cOutG + o) * kk;
+        const T* s = c.w + ((grp * c.cOutG + o) * cG + ci) * kk;
+        for (long t = 0; t < kk; t++) d[t] = s[kk - 1 - t];
+      }
+  long rowsA = c.cOutG * kk;
+  for (long grp = 0; grp < c.groups; grp++) {
+    if (!conv_gemm(a, rowsA, grp * c.cOutG, grp * cG, g.C, cG, c.count, flipped + grp * cG * rowsA, c.yIn, c.xOut,
+                   T(1), threads, *c.pool))
+      return false;
+  }
+  return true;
 }
 
 // The batch's fixed partitions: a constant count, so the bits do not depend on the thread count; 8 keeps

@@ -53,8 +53,9 @@ export function checkAdaptiveOutputSize(op: string, outputSize: unknown, dims: n
     const want = dims === 1 ? 'an integer' : `an integer or ${axisNames(dims)} of integers or null`;
     throw typeError(op, `outputSize must be ${want}, got outputSize=${describeOption(outputSize)}`);
   }
-  if (sizes.some((s) => s !== null && s < 1))
-    throw rangeError(op, `outputSize must be positive, got outputSize=${describeOption(outputSize)}`);
+  // 0 is allowed, as in PyTorch: that axis of the output is empty.
+  if (sizes.some((s) => s !== null && s < 0))
+    throw rangeError(op, `outputSize must be non-negative, got outputSize=${describeOption(outputSize)}`);
   return sizes as (number | null)[];
 }
 
@@ -95,7 +96,7 @@ function runAdaptiveMaxPool(
  * @param input `[N, C, H, W]` or unbatched `[C, H, W]`
  * @param outputSize `Hout` = `Wout`, or `[Hout, Wout]` (null keeps the input's size on that axis)
  * @returns `[N, C, Hout, Wout]`
- * @throws ShapeError for a wrong rank; RangeError for a non-positive output size
+ * @throws ShapeError for a wrong rank; RangeError for a negative output size
  * @example adaptiveAvgPool2d(randn([2, 512, 7, 7]), 1).shape // [2, 512, 1, 1]
  */
 export function adaptiveAvgPool2d(input: TensorInput, outputSize: AdaptiveOutputSize2d): Variable {
@@ -115,7 +116,7 @@ export interface AdaptiveMaxPoolOptions {
  * @param outputSize `Hout` = `Wout`, or `[Hout, Wout]` (null keeps the input's size on that axis)
  * @returns `[N, C, Hout, Wout]`, or `[output, indices]` with `returnIndices`.
  *   Differs from PyTorch: indices are int32, not int64.
- * @throws ShapeError for a wrong rank; RangeError for a non-positive output size
+ * @throws ShapeError for a wrong rank; RangeError for a negative output size
  * @example adaptiveMaxPool2d(randn([1, 3, 9, 9]), [3, null]).shape // [1, 3, 3, 9]
  */
 export function adaptiveMaxPool2d(
@@ -141,7 +142,7 @@ export function adaptiveMaxPool2d(
  * @param input `[N, C, L]` or unbatched `[C, L]`
  * @param outputSize `Lout`, or `[Lout]` (null keeps L)
  * @returns `[N, C, Lout]`
- * @throws ShapeError for a wrong rank; RangeError for a non-positive output size
+ * @throws ShapeError for a wrong rank; RangeError for a negative output size
  * @example adaptiveAvgPool1d(randn([2, 8, 100]), 1).shape // [2, 8, 1]
  */
 export function adaptiveAvgPool1d(input: TensorInput, outputSize: AdaptiveOutputSize): Variable {
@@ -153,7 +154,7 @@ export function adaptiveAvgPool1d(input: TensorInput, outputSize: AdaptiveOutput
  * @param input `[N, C, D, H, W]` or unbatched `[C, D, H, W]`
  * @param outputSize one size for all axes, or `[Dout, Hout, Wout]` (null keeps that axis)
  * @returns `[N, C, Dout, Hout, Wout]`
- * @throws ShapeError for a wrong rank; RangeError for a non-positive output size
+ * @throws ShapeError for a wrong rank; RangeError for a negative output size
  * @example adaptiveAvgPool3d(randn([1, 4, 5, 6, 7]), [1, null, 2]).shape // [1, 4, 1, 6, 2]
  */
 export function adaptiveAvgPool3d(input: TensorInput, outputSize: AdaptiveOutputSize): Variable {
@@ -179,7 +180,7 @@ export function adaptiveAvgPoolNd(input: TensorInput, dims: number, outputSize: 
  * @param outputSize `Lout`, or `[Lout]` (null keeps L)
  * @returns `[N, C, Lout]`, or `[output, indices]` with `returnIndices` (int32 positions in `[0, L)`).
  *   Differs from PyTorch: indices are int32, not int64.
- * @throws ShapeError for a wrong rank; RangeError for a non-positive output size
+ * @throws ShapeError for a wrong rank; RangeError for a negative output size
  * @example adaptiveMaxPool1d(randn([2, 8, 100]), 4).shape // [2, 8, 4]
  */
 export function adaptiveMaxPool1d(
@@ -206,7 +207,7 @@ export function adaptiveMaxPool1d(
  * @param outputSize one size for all axes, or `[Dout, Hout, Wout]` (null keeps that axis)
  * @returns `[N, C, Dout, Hout, Wout]`, or `[output, indices]` with `returnIndices` (int32, flat
  *   `(d·H + h)·W + w` within each plane). Differs from PyTorch: indices are int32, not int64.
- * @throws ShapeError for a wrong rank; RangeError for a non-positive output size
+ * @throws ShapeError for a wrong rank; RangeError for a negative output size
  * @example adaptiveMaxPool3d(randn([1, 4, 5, 6, 7]), 2).shape // [1, 4, 2, 2, 2]
  */
 export function adaptiveMaxPool3d(

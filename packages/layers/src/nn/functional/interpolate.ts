@@ -213,7 +213,8 @@ function perAxis(op: string, name: string, value: unknown, dims: number, integer
  * @param input `[N, C, L]`, `[N, C, H, W]` or `[N, C, D, H, W]`
  * @returns `[N, C, ...size]`, `size` given or `floor(in · scaleFactor)` per axis
  * @throws TypeError for both or neither of size/scaleFactor, alignCorners with 'nearest', an unknown
- *   mode; ShapeError when the mode does not fit the input's rank; RangeError for sizes or factors <= 0
+ *   mode; ShapeError when the mode does not fit the input's rank or an axis but the batch is empty;
+ *   RangeError for sizes or factors <= 0
  * @example interpolate(x, { scaleFactor: 2, mode: 'bilinear' }) // [1, 3, 8, 8] → [1, 3, 16, 16]
  */
 export function interpolate(input: TensorInput, options: InterpolateOptions): Variable {
@@ -230,6 +231,9 @@ export function interpolate(input: TensorInput, options: InterpolateOptions): Va
     throw shapeError(op, `input must be [N, C, L], [N, C, H, W] or [N, C, D, H, W], got ${formatShape(input.shape)}`);
   if (mode !== 'nearest' && LINEAR_RANK[mode] !== input.ndim)
     throw shapeError(op, `mode '${mode}' needs a ${LINEAR_RANK[mode]}-D input, got ${formatShape(input.shape)}`);
+  // As PyTorch: only the batch may be empty.
+  if (input.shape[1] === 0)
+    throw shapeError(op, `input ${formatShape(input.shape)} has no channels; only the batch axis may be 0`);
   if (o.alignCorners !== undefined) {
     if (mode === 'nearest') throw typeError(op, "alignCorners can only be set with the linear modes, not 'nearest'");
     if (typeof o.alignCorners !== 'boolean')

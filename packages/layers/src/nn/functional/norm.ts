@@ -198,10 +198,11 @@ export function layerNorm(
 ): Variable {
   const op = 'layerNorm';
   const shape = typeof normalizedShape === 'number' ? [normalizedShape] : normalizedShape;
-  if (!Array.isArray(shape) || shape.length === 0 || shape.some((d) => !Number.isInteger(d) || d < 1))
+  // A 0 in it is allowed, as PyTorch: nothing to normalise, an empty output.
+  if (!Array.isArray(shape) || shape.length === 0 || shape.some((d) => !Number.isInteger(d) || d < 0))
     throw typeError(
       op,
-      `normalizedShape must be a positive integer or a non-empty array of them, got ${describeValue(normalizedShape)}`,
+      `normalizedShape must be a non-negative integer or a non-empty array of them, got ${describeValue(normalizedShape)}`,
     );
   const x = checkInput(op, input, shape.length, `[..., ${shape.join(', ')}]`);
   const o = checkOptions(op, options, AFFINE_KEYS);
@@ -213,7 +214,7 @@ export function layerNorm(
   const m = shape.reduce((p, d) => p * d, 1);
   const eps = checkEps(op, o.eps ?? 1e-5);
   return normalizeRowsOp(x, o.weight ?? null, o.bias ?? null, {
-    rows: x.size / m,
+    rows: x.shape.slice(0, x.ndim - shape.length).reduce((p, d) => p * d, 1),
     m,
     inner: 1,
     period: m,
@@ -292,7 +293,7 @@ const INSTANCE_KEYS = optionKeys<InstanceNormOptions>({
  *
  * @param input `[N, C, ...spatial]` (a 3-D input is `[N, C, L]`, never unbatched)
  * @returns the input's shape
- * @throws ShapeError for fewer than 3 axes or a single spatial value while using input statistics
+ * @throws ShapeError for fewer than 3 axes or exactly one spatial value while using input statistics
  */
 export function instanceNorm(input: TensorInput, options: InstanceNormOptions = {}): Variable {
   const op = 'instanceNorm';
@@ -325,7 +326,8 @@ export function instanceNorm(input: TensorInput, options: InstanceNormOptions = 
     return batchNorm(x, runningMean, runningVar, { weight: o.weight, bias: o.bias, training: false, eps });
   }
   const l = x.shape.slice(2).reduce((a, d) => a * d, 1);
-  if (l <= 1)
+  // No spatial value at all is an empty output, as PyTorch; one value has no variance.
+  if (l === 1)
     throw shapeError(op, `using input statistics needs more than 1 spatial value, got input ${formatShape(x.shape)}`);
   const stats = runningMean ? { mean: new Float64Array(n * c), variance: new Float64Array(n * c) } : null;
   const y = normalizeRowsOp(x, o.weight ?? null, o.bias ?? null, {
@@ -338,7 +340,8 @@ export function instanceNorm(input: TensorInput, options: InstanceNormOptions = 
     affineAxis: 1,
     stats,
   });
-  if (stats && n > 0) updateRunningStats(stats, runningMean!, runningVar!, n, c, l, momentum);
+  // An empty input leaves the running statistics untouched, as PyTorch.
+  if (stats && x.size > 0) updateRunningStats(stats, runningMean!, runningVar!, n, c, l, momentum);
   return y;
 }
 

@@ -131,8 +131,9 @@ export abstract class BatchNormNd extends Module {
         `input has ${input.shape[1]} channels (axis 1 of ${formatShape(input.shape)}) but numFeatures is ${this.numFeatures}`,
       );
     }
+    // Exactly one value per channel has no variance; an empty batch is an empty output, as PyTorch.
     const perChannel = input.size / this.numFeatures;
-    if (this.training && perChannel <= 1)
+    if (this.training && perChannel === 1)
       throw shapeError(name, `training needs more than 1 value per channel, got input ${formatShape(input.shape)}`);
     let factor = this.momentum ?? 0;
     if (this.training && this.trackRunningStats && this.num_batches_tracked) {
@@ -233,10 +234,10 @@ export class LayerNorm extends Module {
     super();
     const op = 'LayerNorm';
     const shape = typeof normalizedShape === 'number' ? [normalizedShape] : normalizedShape;
-    if (!Array.isArray(shape) || shape.length === 0 || shape.some((d) => !Number.isInteger(d) || d < 1))
+    if (!Array.isArray(shape) || shape.length === 0 || shape.some((d) => !Number.isInteger(d) || d < 0))
       throw typeError(
         op,
-        `normalizedShape must be a positive integer or a non-empty array of them, got ${String(normalizedShape)}`,
+        `normalizedShape must be a non-negative integer or a non-empty array of them, got ${String(normalizedShape)}`,
       );
     checkSize(op, sizeOf(shape), `normalizedShape=${formatShape(shape)}`);
     const o = checkOptions(

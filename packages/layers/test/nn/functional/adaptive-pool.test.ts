@@ -60,8 +60,10 @@ describe('adaptive pools', () => {
 
   it('errors: bad outputSize, wrong rank', () => {
     const x = T.zeros([1, 1, 4, 4]);
-    expect(() => adaptiveAvgPool2d(x, 0)).toThrow(RangeError);
-    expect(() => adaptiveAvgPool2d(x, 0)).toThrow('adaptiveAvgPool2d: outputSize must be positive, got outputSize=0');
+    expect(() => adaptiveAvgPool2d(x, -1)).toThrow(RangeError);
+    expect(() => adaptiveAvgPool2d(x, [2, -1])).toThrow(
+      'adaptiveAvgPool2d: outputSize must be non-negative, got outputSize=[2, -1]',
+    );
     // @ts-expect-error: three sizes
     const three = () => adaptiveMaxPool2d(x, [1, 2, 3]);
     expect(three).toThrow(TypeError);

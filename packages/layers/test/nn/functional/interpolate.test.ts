@@ -1,9 +1,10 @@
 import fc from 'fast-check';
-import { gradcheck, randn } from '@torchlet/autograd';
+import { randn } from '@torchlet/autograd';
 import { Generator, ShapeError, tensor, zeros } from '@torchlet/tensor';
 import { describe, expect, it } from 'vitest';
 import { interpolate, type InterpolateMode } from '../../../src/nn/functional/interpolate.js';
 import { Upsample } from '../../../src/nn/modules/upsample.js';
+import { arbSizeOrZero, gradcheckOrEmpty } from '../../helpers/zero-size.js';
 
 describe('interpolate: worked examples', () => {
   it('nearest floors, linear blends, alignCorners maps the end pixels onto each other', () => {
@@ -49,9 +50,10 @@ describe('interpolate errors name the argument', () => {
 });
 
 describe('interpolate gradients match central differences (float64)', () => {
-  it('any mode, size or factor, alignCorners both ways', () => {
+  it('any mode, size or factor, alignCorners both ways, batch 0 too', () => {
     fc.assert(
       fc.property(
+        arbSizeOrZero(),
         fc.integer({ min: 1, max: 3 }),
         fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 3, maxLength: 3 }),
         fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 3, maxLength: 3 }),
@@ -59,13 +61,15 @@ describe('interpolate gradients match central differences (float64)', () => {
         fc.boolean(),
         fc.option(fc.constantFrom(0.5, 1.5, 2, 2.3)),
         fc.integer(),
-        (dims, inSize, outSize, linear, alignCorners, factor, seed) => {
+        (n, dims, inSize, outSize, linear, alignCorners, factor, seed) => {
           const mode = (linear ? ['linear', 'bilinear', 'trilinear'][dims - 1] : 'nearest') as InterpolateMode;
           const spatial = inSize.slice(0, dims).map((d) => (factor !== null ? d + 1 : d));
-          const x = randn([2, 1, ...spatial], { dtype: 'float64', generator: new Generator(seed), requiresGrad: true });
+          const x = randn([n, 1, ...spatial], { dtype: 'float64', generator: new Generator(seed), requiresGrad: true });
           const sizeOrFactor = factor !== null ? { scaleFactor: factor } : { size: outSize.slice(0, dims) };
           const options = linear ? { ...sizeOrFactor, mode, alignCorners } : { ...sizeOrFactor, mode };
-          gradcheck((x) => interpolate(x, options), [x], { eps: 1e-6, atol: 1e-5, rtol: 1e-3 });
+          const out = factor !== null ? spatial.map((d) => Math.floor(d * factor)) : outSize.slice(0, dims);
+          expect(interpolate(x, options).shape).toEqual([n, 1, ...out]);
+          gradcheckOrEmpty((x) => interpolate(x!, options), [x], { eps: 1e-6, atol: 1e-5, rtol: 1e-3 });
         },
       ),
       { numRuns: 40 },

@@ -1,9 +1,10 @@
-import { gradcheck, gradgradcheck, randn, tanh, type Variable } from '@torchlet/autograd';
-import { Generator, type Shape, type Tensor } from '@torchlet/tensor';
+import { gradgradcheck, randn, tanh, variable, type Variable } from '@torchlet/autograd';
+import { Generator, randint, sub, type Shape, type Tensor } from '@torchlet/tensor';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { functional as F } from '@torchlet/layers';
 import { indexTuples } from '../../helpers/reference-conv-nd.js';
+import { arbSizeOrZero, gradcheckOrEmpty } from '../../helpers/zero-size.js';
 
 // maxPoolNd / avgPoolNd / adaptive pools over 1 to 4 pooled axes, against the definitions (PyTorch's
 // window, divisor, ceil-mode and index rules), then first and second derivatives in float64.
@@ -34,11 +35,13 @@ const arbPoolAxis = fc
 const arbPoolCase = (dims: number) =>
   fc.record({
     axes: fc.array(arbPoolAxis, { minLength: dims, maxLength: dims }),
-    batch: fc.integer({ min: 1, max: 2 }),
+    batch: arbSizeOrZero(), // PyTorch pools an empty batch to an empty output
     channels: fc.integer({ min: 1, max: 2 }),
     ceilMode: fc.boolean(),
     countIncludePad: fc.boolean(),
     divisorOverride: fc.oneof(fc.constant(null), fc.integer({ min: 1, max: 3 })),
+    /** Inputs of levels −1, 0, 1 (the definition test only): windows with a tied maximum. */
+    tied: fc.boolean(),
     seed: fc.integer(),
   });
 
@@ -128,13 +131,15 @@ const leaf = (shape: Shape, g: Generator): Variable =>
 
 describe('maxPoolNd / avgPoolNd', () => {
   for (const dims of [1, 2, 3, 4]) {
-    it(`${dims}-D: values and indices match the definition (stride, padding, dilation, ceil mode, divisors)`, () => {
+    it(`${dims}-D: values and indices match the definition (stride, padding, dilation, ceil mode, divisors, ties, batch 0)`, () => {
       fc.assert(
         fc.property(arbPoolCase(dims), (c) => {
-          const x = randn([c.batch, c.channels, ...option(c, 'size')], {
-            dtype: 'float64',
-            generator: new Generator(c.seed),
-          });
+          const shape = [c.batch, c.channels, ...option(c, 'size')];
+          const generator = new Generator(c.seed);
+          // With ties the first maximum in scan order gives the value's index, as PyTorch.
+          const x = c.tied
+            ? variable(sub(randint(0, 3, shape, { dtype: 'float64', generator }), 1))
+            : randn(shape, { dtype: 'float64', generator });
           const common = {
             kernelSize: option(c, 'kernel'),
             stride: option(c, 'stride'),
@@ -176,8 +181,10 @@ describe('maxPoolNd / avgPoolNd', () => {
           // A max window entirely in the padding is −∞, where differences are NaN: not a gradient case.
           fc.pre(windows(c, true).list.every((w) => w.taps.length > 0));
           const avgOptions = { ...common, countIncludePad: c.countIncludePad, divisorOverride: c.divisorOverride };
-          gradcheck((x) => F.maxPoolNd(x!, dims, maxOptions), [x]);
-          gradcheck((x) => F.avgPoolNd(x!, dims, avgOptions), [x]);
+          // batch 0: gradients of x's (empty) shape; nothing for gradgradcheck to compare
+          const empty = gradcheckOrEmpty((x) => F.maxPoolNd(x!, dims, maxOptions), [x]);
+          gradcheckOrEmpty((x) => F.avgPoolNd(x!, dims, avgOptions), [x]);
+          if (empty) return;
           gradgradcheck((x) => tanh(F.maxPoolNd(tanh(x!), dims, maxOptions)), [x]);
           gradgradcheck((x) => tanh(F.avgPoolNd(tanh(x!), dims, avgOptions)), [x]);
         }),
@@ -185,26 +192,29 @@ describe('maxPoolNd / avgPoolNd', () => {
       );
     });
 
-    it(`${dims}-D adaptive pools: bins floor(o·In/Out) to ceil((o+1)·In/Out), gradients`, () => {
+    it(`${dims}-D adaptive pools: bins floor(o·In/Out) to ceil((o+1)·In/Out), gradients; batch 0 and output size 0`, () => {
       fc.assert(
         fc.property(
-          fc.array(fc.record({ size: fc.integer({ min: 1, max: 5 }), out: fc.integer({ min: 1, max: 4 }) }), {
+          // an output axis of 0 now and then, and batch 0: PyTorch allows both
+          fc.array(fc.record({ size: fc.integer({ min: 1, max: 5 }), out: arbSizeOrZero(4, 10) }), {
             minLength: dims,
             maxLength: dims,
           }),
+          arbSizeOrZero(1, 4),
           fc.integer(),
-          (axes, seed) => {
+          (axes, batch, seed) => {
             const g = new Generator(seed);
-            const x = leaf([1, 2, ...axes.map((a) => a.size)], g);
+            const x = leaf([batch, 2, ...axes.map((a) => a.size)], g);
             const outSize = axes.map((a) => a.out);
             const [mx, idx] = F.adaptiveMaxPoolNd(x, dims, outSize, { returnIndices: true });
             const avg = F.adaptiveAvgPoolNd(x, dims, outSize);
-            expect(avg.shape).toEqual([1, 2, ...outSize]);
+            expect(avg.shape).toEqual([batch, 2, ...outSize]);
+            expect(mx.shape).toEqual([batch, 2, ...outSize]);
             const data = x.data.toTypedArray();
             const plane = axes.reduce((p, a) => p * a.size, 1);
             const sizes = axes.map((a) => a.size);
             let o = 0;
-            for (let pl = 0; pl < 2; pl++) {
+            for (let pl = 0; pl < 2 * batch; pl++) {
               for (const pos of indexTuples(outSize)) {
                 const ranges = pos.map((p, i) => {
                   const a = axes[i]!;
@@ -222,7 +232,11 @@ describe('maxPoolNd / avgPoolNd', () => {
                 o++;
               }
             }
-            gradcheck((x) => F.adaptiveAvgPoolNd(x!, dims, outSize), [x]);
+            expect(o).toBe(avg.size);
+            if (gradcheckOrEmpty((x) => F.adaptiveAvgPoolNd(x!, dims, outSize), [x])) {
+              gradcheckOrEmpty((x) => F.adaptiveMaxPoolNd(x!, dims, outSize), [x]);
+              return;
+            }
             gradgradcheck((x) => tanh(F.adaptiveMaxPoolNd(tanh(x!), dims, outSize)), [x]);
           },
         ),

@@ -1,4 +1,4 @@
-import { gradcheck, randn } from '@torchlet/autograd';
+import { randn } from '@torchlet/autograd';
 import * as T from '@torchlet/tensor';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -13,6 +13,7 @@ import {
   poolOutputSize,
 } from '../../../src/nn/functional/index.js';
 import { poolAxis } from '../../../src/nn/functional/pool.js';
+import { arbSizeOrZero, gradcheckOrEmpty } from '../../helpers/zero-size.js';
 
 interface Axis {
   size: number;
@@ -51,10 +52,7 @@ const arbPool = (dims: 1 | 2, dilated: boolean) =>
     .record({
       axes: fc.array(arbAxis(dilated), { minLength: dims, maxLength: dims }),
       // batch 0 now and then: PyTorch pools an empty batch to an empty output
-      batch: fc.oneof(
-        { weight: 6, arbitrary: fc.integer({ min: 1, max: 2 }) },
-        { weight: 1, arbitrary: fc.constant(0) },
-      ),
+      batch: arbSizeOrZero(),
       channels: fc.integer({ min: 1, max: 2 }),
       ceilMode: fc.boolean(),
       countIncludePad: fc.boolean(),
@@ -62,7 +60,15 @@ const arbPool = (dims: 1 | 2, dilated: boolean) =>
     })
     .filter((c) => c.axes.every((a) => poolable(a, c.ceilMode)));
 
-describe('pool gradients match central differences (float64)', () => {
+type PoolCase = typeof arbPool extends (...a: never[]) => fc.Arbitrary<infer C> ? C : never;
+/** `[N, C, ...out]` by PyTorch's pool size formula (batch 0 gives an empty output). */
+const outputShape = (c: PoolCase) => [
+  c.batch,
+  c.channels,
+  ...c.axes.map((a) => poolOutputSize(a.size, a.kernel, a.stride, a.padding, a.dilation, c.ceilMode)),
+];
+
+describe('pool gradients match central differences (float64; batch 0: shapes and empty gradients)', () => {
   for (const dims of [1, 2] as const) {
     it(`maxPool${dims}d`, () => {
       fc.assert(
@@ -79,7 +85,9 @@ describe('pool gradients match central differences (float64)', () => {
             dilation: c.axes.map((a) => a.dilation),
             ceilMode: c.ceilMode,
           };
-          gradcheck((xi) => (dims === 1 ? maxPool1d(xi!, options) : maxPool2d(xi!, options)), [x]);
+          const pool = (xi: typeof x) => (dims === 1 ? maxPool1d(xi, options) : maxPool2d(xi, options));
+          expect(pool(x).shape).toEqual(outputShape(c));
+          gradcheckOrEmpty((xi) => pool(xi!), [x]);
         }),
         { numRuns: 40 },
       );
@@ -100,25 +108,30 @@ describe('pool gradients match central differences (float64)', () => {
             ceilMode: c.ceilMode,
             countIncludePad: c.countIncludePad,
           };
-          gradcheck((xi) => (dims === 1 ? avgPool1d(xi!, options) : avgPool2d(xi!, options)), [x]);
+          const pool = (xi: typeof x) => (dims === 1 ? avgPool1d(xi, options) : avgPool2d(xi, options));
+          expect(pool(x).shape).toEqual(outputShape(c));
+          gradcheckOrEmpty((xi) => pool(xi!), [x]);
         }),
         { numRuns: 40 },
       );
     });
   }
 
-  it('adaptiveAvgPool2d and adaptiveMaxPool2d', () => {
+  it('adaptiveAvgPool2d and adaptiveMaxPool2d (batch 0 and output size 0 too, as PyTorch allows)', () => {
     fc.assert(
       fc.property(
+        arbSizeOrZero(),
         fc.integer({ min: 1, max: 6 }),
         fc.integer({ min: 1, max: 6 }),
-        fc.integer({ min: 1, max: 7 }),
-        fc.integer({ min: 1, max: 7 }),
+        arbSizeOrZero(7, 8),
+        arbSizeOrZero(7, 8),
         fc.integer(),
-        (h, w, oh, ow, seed) => {
-          const x = randn([1, 2, h, w], { dtype: 'float64', generator: new T.Generator(seed), requiresGrad: true });
-          gradcheck((xi) => adaptiveAvgPool2d(xi!, [oh, ow]), [x]);
-          gradcheck((xi) => adaptiveMaxPool2d(xi!, [oh, ow]), [x]);
+        (n, h, w, oh, ow, seed) => {
+          const x = randn([n, 2, h, w], { dtype: 'float64', generator: new T.Generator(seed), requiresGrad: true });
+          for (const pool of [adaptiveAvgPool2d, adaptiveMaxPool2d]) {
+            expect(pool(x, [oh, ow]).shape).toEqual([n, 2, oh, ow]);
+            gradcheckOrEmpty((xi) => pool(xi!, [oh, ow]), [x]);
+          }
         },
       ),
       { numRuns: 30 },

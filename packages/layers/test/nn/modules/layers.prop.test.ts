@@ -1,7 +1,7 @@
 import fc from 'fast-check';
-import { gradcheck, randn, Variable } from '@torchlet/autograd';
+import { randn, Variable } from '@torchlet/autograd';
 import { Generator } from '@torchlet/tensor';
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh } from '../../../src/nn/modules/activation.js';
 import { Dropout } from '../../../src/nn/modules/dropout.js';
 import { Flatten, Linear } from '../../../src/nn/modules/linear.js';
@@ -9,10 +9,12 @@ import { BatchNorm1d, BatchNorm2d } from '../../../src/nn/modules/norm.js';
 import { Sequential } from '../../../src/nn/modules/sequential.js';
 import type { Layer } from '../../../src/nn/modules/module.js';
 import { Parameter } from '../../../src/nn/modules/parameter.js';
+import { arbSizeOrZero, gradcheckOrEmpty } from '../../helpers/zero-size.js';
 
 /**
  * gradcheck of a module's forward with respect to its input and every parameter: gradcheck
- * passes fresh leaves, which are put in the parameters' fields for the call, then put back.
+ * passes fresh leaves, which are put in the parameters' fields for the call, then put back. Over
+ * an empty batch, the gradients' shapes instead (a parameter's gradient is then all zeros).
  */
 function checkModule(m: Layer, x: Variable): void {
   const slots: [Record<string, unknown>, string, Parameter][] = [];
@@ -21,10 +23,10 @@ function checkModule(m: Layer, x: Variable): void {
       if (value instanceof Parameter) slots.push([owner as unknown as Record<string, unknown>, key, value]);
   }
   try {
-    gradcheck(
+    gradcheckOrEmpty(
       (x, ...leaves) => {
         slots.forEach(([owner, key], i) => (owner[key] = leaves[i]));
-        return m.forward(x);
+        return m.forward(x!);
       },
       [x, ...slots.map(([, , p]) => new Variable(p.data, { requiresGrad: true }))],
     );
@@ -33,11 +35,11 @@ function checkModule(m: Layer, x: Variable): void {
   }
 }
 
-describe('every layer passes gradcheck (float64)', () => {
+describe('every layer passes gradcheck (float64; an empty batch too)', () => {
   it('Linear, activations, Flatten, Sequential', () => {
     fc.assert(
       fc.property(
-        fc.integer({ min: 1, max: 3 }),
+        arbSizeOrZero(3),
         fc.integer({ min: 1, max: 4 }),
         fc.integer({ min: 1, max: 4 }),
         fc.integer(),
@@ -67,7 +69,7 @@ describe('every layer passes gradcheck (float64)', () => {
   it('BatchNorm1d / BatchNorm2d in training and eval mode', () => {
     fc.assert(
       fc.property(
-        fc.integer({ min: 2, max: 3 }),
+        fc.oneof({ weight: 6, arbitrary: fc.integer({ min: 2, max: 3 }) }, { weight: 1, arbitrary: fc.constant(0) }),
         fc.integer({ min: 1, max: 3 }),
         fc.boolean(),
         fc.boolean(),
@@ -78,7 +80,11 @@ describe('every layer passes gradcheck (float64)', () => {
           bn.weight!.data.data.set(randn([c], { dtype: 'float64', generator: g }).data.data);
           bn.train(training);
           const x = randn(twoD ? [n, c, 2, 2] : [n, c, 3], { dtype: 'float64', generator: g, requiresGrad: true });
+          const stats = () => [bn.runningMean!, bn.runningVar!].map((t) => Array.from(t.toTypedArray()));
+          const before = stats();
           checkModule(bn, x);
+          // An empty batch leaves the running statistics as they were (PyTorch returns early).
+          if (n === 0) expect(stats()).toEqual(before);
         },
       ),
       { numRuns: 30 },
@@ -87,9 +93,9 @@ describe('every layer passes gradcheck (float64)', () => {
 
   it('Dropout (the mask replayed from the same seed for every evaluation)', () => {
     fc.assert(
-      fc.property(fc.integer(), fc.double({ min: 0, max: 0.9, noNaN: true }), (seed, p) => {
-        const x = randn([3, 4], { dtype: 'float64', generator: new Generator(seed), requiresGrad: true });
-        gradcheck((x) => new Dropout(p, { generator: new Generator(seed) }).forward(x), [x]);
+      fc.property(fc.integer(), fc.double({ min: 0, max: 0.9, noNaN: true }), arbSizeOrZero(3), (seed, p, n) => {
+        const x = randn([n, 4], { dtype: 'float64', generator: new Generator(seed), requiresGrad: true });
+        gradcheckOrEmpty((x) => new Dropout(p, { generator: new Generator(seed) }).forward(x!), [x]);
       }),
       { numRuns: 20 },
     );

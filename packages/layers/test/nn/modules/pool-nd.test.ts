@@ -57,6 +57,8 @@ describe('3-D and N-d pooling modules', () => {
     expect(() => new AdaptiveAvgPool1d([1, 2])).toThrow(
       'AdaptiveAvgPool1d: outputSize must be an integer, got outputSize=[1, 2]',
     );
-    expect(() => new AdaptiveMaxPool3d(0)).toThrow('AdaptiveMaxPool3d: outputSize must be positive, got outputSize=0');
+    expect(() => new AdaptiveMaxPool3d(-2)).toThrow(
+      'AdaptiveMaxPool3d: outputSize must be non-negative, got outputSize=-2',
+    );
   });
 });

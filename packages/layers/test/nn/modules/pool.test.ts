@@ -67,7 +67,9 @@ describe('pool modules', () => {
     expect(() => new MaxPool1d(2, { stride: [1, 1] })).toThrow(
       'MaxPool1d: stride must be an integer, got stride=[1, 1]',
     );
-    expect(() => new AdaptiveAvgPool2d(0)).toThrow('AdaptiveAvgPool2d: outputSize must be positive, got outputSize=0');
+    expect(() => new AdaptiveAvgPool2d(-1)).toThrow(
+      'AdaptiveAvgPool2d: outputSize must be non-negative, got outputSize=-1',
+    );
     // @ts-expect-error: three sizes
     expect(() => new AdaptiveMaxPool2d([1, 2, 3])).toThrow(
       'AdaptiveMaxPool2d: outputSize must be an integer or [h, w] of integers or null, got outputSize=[1, 2, 3]',

@@ -1,0 +1,221 @@
+// The convolution as one GEMM over the whole batch, its B operand packed straight from the input:
+//   y[n][o][p] (+)= Σr W[o][r] · im2col(x[n])[r][p]     for all n, p at once (N = count · positions)
+// No column buffer is written: each task packs one NR-wide sliver of columns (output positions, across
+// sample boundaries) from x into a small buffer and multiplies it by the weights, packed once per call.
+// One GEMM over count · positions columns has no ragged edge per sample (196 = 6·32 + 4 positions would
+// waste an eighth of every tile), and the weights are packed once instead of once per sample.
+//
+// Determinism: the k loop is cut at places fixed by K alone (conv_k_blocks), each block is summed inside
+// one micro-kernel call, tasks own fixed column ranges, and a tile that straddles two samples is written
+// back with the same arithmetic as one that does not; so the bits do not depend on the thread count.
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+
+#include "gemm.h"
+
+struct ConvGeom {
+  // Paddings may be negative (a crop): the adjoint runs as a forward conv with padding d·(k−1) − p.
+  long C, H, W, kH, kW, sH, sW, pH, pW, dH, dW, oH, oW;
+  long positions() const { return oH * oW; }
+  long sampleIn() const { return C * H * W; }
+  long rows() const { return C * kH * kW; }
+  // 1×1 kernel, stride 1, no padding, output as large as the input: the columns are the input itself.
+  bool direct() const { return kH == 1 && kW == 1 && sH == 1 && sW == 1 && pH == 0 && pW == 0 && oH == H && oW == W; }
+};
+
+// The output positions [lo, hi) of one axis whose input index start + o·stride lies in [0, size).
+static inline void inside(long start, long stride, long size, long out, long* lo, long* hi) {
+  long first = start >= 0 ? 0 : std::min(out, (stride - 1 - start) / stride);
+  long room = size - start;
+  long last = room <= 0 ? 0 : (room + stride - 1) / stride;
+  *lo = first;
+  *hi = std::max(first, std::min(out, last));
+}
+
+// The k blocks of a conv GEMM: as few as keep a block ≤ CONV_KC, cut evenly (K = 288 is one block, not
+// 256 + 32, whose short block would pay a whole write-back of C for 32 steps).
+static const long CONV_KC = 320;
+static inline long conv_k_block(long k) { return ceil_div(k, ceil_div(k, CONV_KC)); }
+
+// Columns per task: 8 slivers (256 floats) amortise a task's start and keep ≥ 2 tasks per thread on
+// LeNet-sized layers.
+static const long CONV_TASK_SLIVERS = 8;
+
+template <typename T>
+struct ConvGemm {
+  const ConvGeom* g;
+  long chan0;      // the group's first input channel
+  long outRow0;    // the group's first output channel
+  long cOut;       // all output channels (y's per-sample stride is cOut · positions)
+  long m, k, n;    // m = output channels of the group, k = its rows, n = count · positions
+  long kb;         // k block size
+  const T* x;
+  T* y;
+  T beta;          // 0 overwrites y, 1 adds onto it
+  const T* ap;     // packed weights: per k block at pc, panels [ceil(m/MR)][kc][MR] from ap + pc · mPad
+  long mPad;
+  std::atomic<bool>* failed;  // set by a task that could not allocate its sliver buffer
+};
+
+// out[q] = src[q] for q in [lo, hi), 0 for the rest of [0, len): src is read only in [lo, hi) (the rest
+// may lie outside the input). With AVX-512, masked loads and stores of whole vectors.
+template <typename T>
+static inline void copy_run(const T* src, long lo, long hi, long len, T* out) {
+#if defined(__AVX512F__)
+  constexpr long VL = 64 / sizeof(T);
+  for (long q0 = 0; q0 < len; q0 += VL) {
+    long lanes = std::min(VL, len - q0);
+    long a = std::max(0L, lo - q0), b = std::min(lanes, hi - q0);
+    unsigned valid = b > a ? ((1u << b) - 1u) & ~((1u << a) - 1u) : 0u;
+    unsigned store = (1u << lanes) - 1u;
+    if constexpr (sizeof(T) == 4) {
+      __m512 v = _mm512_maskz_loadu_ps(static_cast<__mmask16>(valid), src + q0);
+      _mm512_mask_storeu_ps(out + q0, static_cast<__mmask16>(store), v);
+    } else {
+      __m512d v = _mm512_maskz_loadu_pd(static_cast<__mmask8>(valid), src + q0);
+      _mm512_mask_storeu_pd(out + q0, static_cast<__mmask8>(store), v);
+    }
+  }
+#else
+  for (long q = 0; q < lo; q++) out[q] = 0;
+  for (long q = lo; q < hi; q++) out[q] = src[q];
+  for (long q = hi; q < len; q++) out[q] = 0;
+#endif
+}
+
+// One sliver: lanes j0 .. j0 + W of the columns (clipped to n, the rest zeros), rows [pc, pc + kc) of
+// the group's im2col, into dst[r · W + lane]. Lanes are cut into runs that share a sample and an output
+// row, so each (row, run) is one strided copy with zeros where the window hangs over the padding.
+template <typename T, long W>
+static void pack_conv_sliver(const ConvGemm<T>& cg, long j0, long pc, long kc, T* dst) {
+  const ConvGeom& g = *cg.g;
+  long P = g.positions(), kk = g.kH * g.kW, plane = g.H * g.W;
+  struct Run {
+    long lane, len;
+    const T* base;  // the sample's group channel 0
+    long ih0, iw0;  // input row and column of the run's first lane for kernel tap (0, 0)
+  };
+  Run runs[W];
+  long count = 0, filled = 0;
+  while (filled < W && j0 + filled < cg.n) {
+    long j = j0 + filled, s = j / P, p = j % P, oh = p / g.oW, ow = p % g.oW;
+    long len = std::min(W - filled, std::min(cg.n - j, g.oW - ow));
+    runs[count++] = Run{filled, len, cg.x + s * g.sampleIn() + cg.chan0 * plane, oh * g.sH - g.pH, ow * g.sW - g.pW};
+    filled += len;
+  }
+  long c = pc / kk, kh = (pc / g.kW) % g.kH, kw = pc % g.kW;
+  for (long r = 0; r < kc; r++) {
+    T* d = dst + r * W;
+    for (long q = filled; q < W; q++) d[q] = 0;
+    for (long i = 0; i < count; i++) {
+      const Run& run = runs[i];
+      T* out = d + run.lane;
+      long ih = run.ih0 + kh * g.dH;
+      if (ih < 0 || ih >= g.H) {
+        for (long q = 0; q < run.len; q++) out[q] = 0;
+        continue;
+      }
+      long iw = run.iw0 + kw * g.dW;
+      const T* src = run.base + c * plane + ih * g.W + iw;
+      if (g.sW == 1) {
+        long lo = std::min(run.len, std::max(0L, -iw));
+        long hi = std::max(lo, std::min(run.len, g.W - iw));
+        copy_run(src, lo, hi, run.len, out);
+        continue;
+      }
+      long lo, hi;
+      inside(iw, g.sW, g.W, run.len, &lo, &hi);
+      for (long q = 0; q < lo; q++) out[q] = 0;
+      for (long q = lo; q < hi; q++) out[q] = src[q * g.sW];
+      for (long q = hi; q < run.len; q++) out[q] = 0;
+    }
+    if (++kw == g.kW) {
+      kw = 0;
+      if (++kh == g.kH) kh = 0, c++;
+    }
+  }
+}
+
+static thread_local Scratch tls_sliver;
+
+// Task t: columns [t · NR · CONV_TASK_SLIVERS, …) of every output row of the group.
+template <typename T>
+static void conv_gemm_task(void* ctx, long t) {
+  const ConvGemm<T>& cg = *static_cast<ConvGemm<T>*>(ctx);
+  constexpr long MR = Tiles<T>::MR, NR = Tiles<T>::NR;
+  const ConvGeom& g = *cg.g;
+  long P = g.positions();
+  T* bp = tls_sliver.as<T>(cg.kb * NR);
+  if (bp == nullptr) {
+    cg.failed->store(true);
+    return;
+  }
+  long first = t * CONV_TASK_SLIVERS * NR, end = std::min(cg.n, first + CONV_TASK_SLIVERS * NR);
+  alignas(64) T tile[MR * NR];
+  for (long pc = 0; pc < cg.k; pc += cg.kb) {
+    long kc = std::min(cg.kb, cg.k - pc);
+    bool firstBlock = pc == 0;
+    const T* ap = cg.ap + pc * cg.mPad;
+    for (long j0 = first; j0 < end; j0 += NR) {
+      pack_conv_sliver<T, NR>(cg, j0, pc, kc, bp);
+      long cols = std::min(NR, cg.n - j0), s = j0 / P, p0 = j0 % P;
+      bool oneSample = p0 + cols <= P;
+      for (long i0 = 0; i0 < cg.m; i0 += MR) {
+        long rows = std::min(MR, cg.m - i0);
+        const T* a = ap + i0 * kc;
+        if (oneSample) {
+          T* c = cg.y + (s * cg.cOut + cg.outRow0 + i0) * P + p0;
+          micro_kernel<T>(kc, a, bp, c, P, rows, cols, T(1), cg.beta, firstBlock);
+          continue;
+        }
+        // Straddles samples: the sum to a tile, then each element written back as micro_kernel would.
+        micro_kernel<T>(kc, a, bp, tile, NR, rows, cols, T(1), T(0), true);
+        for (long q = 0; q < cols; q++) {
+          long j = j0 + q, sq = j / P, pq = j % P;
+          T* c = cg.y + (sq * cg.cOut + cg.outRow0 + i0) * P + pq;
+          for (long i = 0; i < rows; i++) {
+            T v = tile[i * NR + q];
+            T& ci = c[i * P];
+            if (!firstBlock)
+              ci = v + ci;
+            else if (cg.beta == 0)
+              ci = v;
+            else
+              ci = v + cg.beta * ci;
+          }
+        }
+      }
+    }
+  }
+}
+
+static Scratch conv_packed_weights;
+
+// y[n] (+)= W_g · im2col_g(x[n]) for all `count` samples: one group, its k = C/groups·kH·kW rows over the
+// input channels from chan0, its m output channels from outRow0 of cOut. w: the group's weights [m, k]
+// row-major. False when scratch could not be allocated.
+template <typename T>
+static bool conv_gemm(const ConvGeom& g, long k, long chan0, long outRow0, long cOut, long m, long count,
+                      const T* w, const T* x, T* y, T beta, int threads, Pool& pool) {
+  constexpr long MR = Tiles<T>::MR, NR = Tiles<T>::NR;
+  ConvGemm<T> cg{};
+  cg.g = &g, cg.chan0 = chan0, cg.outRow0 = outRow0, cg.cOut = cOut, cg.m = m, cg.k = k;
+  cg.n = count * g.positions(), cg.x = x, cg.y = y, cg.beta = beta;
+  if (cg.m == 0 || cg.n == 0) return true;
+  cg.kb = conv_k_block(cg.k);
+  cg.mPad = ceil_div(m, MR) * MR;
+  T* ap = conv_packed_weights.as<T>(cg.mPad * cg.k);
+  if (ap == nullptr || tls_sliver.as<T>(cg.kb * NR) == nullptr) return false;
+  for (long pc = 0; pc < cg.k; pc += cg.kb) {
+    long kc = std::min(cg.kb, cg.k - pc);
+    for (long i0 = 0; i0 < m; i0 += MR) pack<T, MR>(w, cg.k, false, i0, m, pc, kc, ap + pc * cg.mPad + i0 * kc);
+  }
+  cg.ap = ap;
+  std::atomic<bool> failed{false};
+  cg.failed = &failed;
+  pool.run(conv_gemm_task<T>, &cg, ceil_div(cg.n, CONV_TASK_SLIVERS * NR), threads);
+  return !failed.load();
+}
