@@ -10,6 +10,7 @@ import { ReduceLROnPlateau } from '../../src/optim/reduce-lr-on-plateau.js';
 import { RMSprop } from '../../src/optim/rmsprop.js';
 import { SGD } from '../../src/optim/sgd.js';
 import { expectClose, fromFixture, loadFixture, type FixtureTensor } from '../helpers/fixtures.js';
+import { itHasCases } from '../helpers/golden-counts.js';
 
 type OptimizerName = 'SGD' | 'Adam' | 'RMSprop' | 'Adadelta' | 'Adagrad';
 interface OptimCase {
@@ -49,9 +50,7 @@ function makeOptimizer(name: OptimizerName, params: Parameter[] | { params: Para
 }
 
 describe('RMSprop, Adadelta, Adagrad match PyTorch 1.13 over 5 steps', () => {
-  it('has the cases', () => {
-    expect(new Set(fixture.cases.map((c) => c.optimizer))).toEqual(new Set(['RMSprop', 'Adadelta', 'Adagrad']));
-  });
+  itHasCases('optim_extra.json', fixture.cases, { RMSprop: 6, Adadelta: 4, Adagrad: 4 }, (c) => c.optimizer);
   for (const c of fixture.cases) {
     const make = (params: Parameter[]) => makeOptimizer(c.optimizer, params, c.options as never);
     it(c.name, () => {
@@ -115,11 +114,12 @@ const momentumOf = (g: object) =>
 const close = (got: number, want: number) => Math.abs(got - want) <= 1e-15 + 1e-13 * Math.abs(want);
 
 describe('schedulers match PyTorch 1.13 over many steps', () => {
-  it('has every scheduler', () => {
-    expect(new Set(fixture.schedulers.map((c) => c.scheduler))).toEqual(
-      new Set(['MultiStepLR', 'ExponentialLR', 'LinearLR', 'OneCycleLR', 'ReduceLROnPlateau']),
-    );
-  });
+  itHasCases(
+    'optim_extra.json (schedulers)',
+    fixture.schedulers,
+    { MultiStepLR: 3, ExponentialLR: 2, LinearLR: 4, OneCycleLR: 5, ReduceLROnPlateau: 6 },
+    (c) => c.scheduler,
+  );
   for (const c of fixture.schedulers) {
     it(c.name, () => {
       const { opt, sched } = setUp(c);

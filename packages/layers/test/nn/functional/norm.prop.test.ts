@@ -35,13 +35,13 @@ describe('normalisation gradients match central differences (float64; empty batc
     );
   });
 
-  it('groupNorm with any group count dividing C', () => {
+  it('groupNorm with any group count dividing C (an empty batch or spatial axis too)', () => {
     fc.assert(
       fc.property(
         arbSizeOrZero(),
         fc.integer({ min: 1, max: 3 }),
         fc.integer({ min: 1, max: 2 }),
-        fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 0, maxLength: 2 }),
+        fc.array(arbSizeOrZero(3, 8), { minLength: 0, maxLength: 2 }), // an empty spatial axis too
         fc.integer(),
         (n, groups, perGroup, spatial, seed) => {
           const c = groups * perGroup;

@@ -1,5 +1,5 @@
-import { gradgradcheck, randn, tanh, type Variable } from '@torchlet/autograd';
-import { Generator, type Shape, type Tensor } from '@torchlet/tensor';
+import { gradgradcheck, randn, tanh, variable, type Variable } from '@torchlet/autograd';
+import { Generator, randint, sub, type Shape, type Tensor } from '@torchlet/tensor';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { functional as F } from '@torchlet/layers';
@@ -40,6 +40,8 @@ const arbPoolCase = (dims: number) =>
     ceilMode: fc.boolean(),
     countIncludePad: fc.boolean(),
     divisorOverride: fc.oneof(fc.constant(null), fc.integer({ min: 1, max: 3 })),
+    /** Inputs of levels −1, 0, 1 (the definition test only): windows with a tied maximum. */
+    tied: fc.boolean(),
     seed: fc.integer(),
   });
 
@@ -129,13 +131,15 @@ const leaf = (shape: Shape, g: Generator): Variable =>
 
 describe('maxPoolNd / avgPoolNd', () => {
   for (const dims of [1, 2, 3, 4]) {
-    it(`${dims}-D: values and indices match the definition (stride, padding, dilation, ceil mode, divisors, batch 0)`, () => {
+    it(`${dims}-D: values and indices match the definition (stride, padding, dilation, ceil mode, divisors, ties, batch 0)`, () => {
       fc.assert(
         fc.property(arbPoolCase(dims), (c) => {
-          const x = randn([c.batch, c.channels, ...option(c, 'size')], {
-            dtype: 'float64',
-            generator: new Generator(c.seed),
-          });
+          const shape = [c.batch, c.channels, ...option(c, 'size')];
+          const generator = new Generator(c.seed);
+          // With ties the first maximum in scan order gives the value's index, as PyTorch.
+          const x = c.tied
+            ? variable(sub(randint(0, 3, shape, { dtype: 'float64', generator }), 1))
+            : randn(shape, { dtype: 'float64', generator });
           const common = {
             kernelSize: option(c, 'kernel'),
             stride: option(c, 'stride'),
