@@ -198,10 +198,11 @@ export function layerNorm(
 ): Variable {
   const op = 'layerNorm';
   const shape = typeof normalizedShape === 'number' ? [normalizedShape] : normalizedShape;
-  if (!Array.isArray(shape) || shape.length === 0 || shape.some((d) => !Number.isInteger(d) || d < 1))
+  // A 0 in it is allowed, as PyTorch: nothing to normalise, an empty output.
+  if (!Array.isArray(shape) || shape.length === 0 || shape.some((d) => !Number.isInteger(d) || d < 0))
     throw typeError(
       op,
-      `normalizedShape must be a positive integer or a non-empty array of them, got ${describeValue(normalizedShape)}`,
+      `normalizedShape must be a non-negative integer or a non-empty array of them, got ${describeValue(normalizedShape)}`,
     );
   const x = checkInput(op, input, shape.length, `[..., ${shape.join(', ')}]`);
   const o = checkOptions(op, options, AFFINE_KEYS);
@@ -213,7 +214,7 @@ export function layerNorm(
   const m = shape.reduce((p, d) => p * d, 1);
   const eps = checkEps(op, o.eps ?? 1e-5);
   return normalizeRowsOp(x, o.weight ?? null, o.bias ?? null, {
-    rows: x.size / m,
+    rows: x.shape.slice(0, x.ndim - shape.length).reduce((p, d) => p * d, 1),
     m,
     inner: 1,
     period: m,

@@ -234,10 +234,10 @@ export class LayerNorm extends Module {
     super();
     const op = 'LayerNorm';
     const shape = typeof normalizedShape === 'number' ? [normalizedShape] : normalizedShape;
-    if (!Array.isArray(shape) || shape.length === 0 || shape.some((d) => !Number.isInteger(d) || d < 1))
+    if (!Array.isArray(shape) || shape.length === 0 || shape.some((d) => !Number.isInteger(d) || d < 0))
       throw typeError(
         op,
-        `normalizedShape must be a positive integer or a non-empty array of them, got ${String(normalizedShape)}`,
+        `normalizedShape must be a non-negative integer or a non-empty array of them, got ${String(normalizedShape)}`,
       );
     checkSize(op, sizeOf(shape), `normalizedShape=${formatShape(shape)}`);
     const o = checkOptions(

@@ -53,7 +53,7 @@ describe('normalisation errors name the op and the argument', () => {
     expect(() => layerNorm(zeros([2, 3]), 3, { weight: zeros([2]) })).toThrow(
       /layerNorm: weight must be \[3\], got \[2\]/,
     );
-    expect(() => layerNorm(zeros([2, 3]), [0])).toThrow(/normalizedShape must be a positive integer/);
+    expect(() => layerNorm(zeros([2, 3]), [-1])).toThrow(/normalizedShape must be a non-negative integer/);
     expect(() => layerNorm(zeros([2, 3]), 3, { eps: -1 })).toThrow(
       /layerNorm: eps must be a finite number >= 0, got eps=-1/,
     );
@@ -92,6 +92,10 @@ describe('normalisation modules', () => {
   it('defaults as PyTorch: LayerNorm and GroupNorm affine, InstanceNorm neither affine nor tracking', () => {
     expect(Object.keys(new LayerNorm([2, 3]).stateDict())).toEqual(['weight', 'bias']);
     expect(new LayerNorm([2, 3]).weight!.shape).toEqual([2, 3]);
+    // An empty normalised axis, as torch.nn.LayerNorm([3, 0]): empty parameters, an empty output.
+    const empty = new LayerNorm([3, 0], { dtype: 'float64' });
+    expect(empty.weight!.shape).toEqual([3, 0]);
+    expect(empty.forward(zeros([2, 3, 0], { dtype: 'float64' })).shape).toEqual([2, 3, 0]);
     expect(Object.keys(new LayerNorm(4, { elementwiseAffine: false }).stateDict())).toEqual([]);
     expect(Object.keys(new GroupNorm(2, 4).stateDict())).toEqual(['weight', 'bias']);
     expect(Object.keys(new InstanceNorm2d(3).stateDict())).toEqual([]);

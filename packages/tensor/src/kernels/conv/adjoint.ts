@@ -23,29 +23,29 @@ export function convAdjointInto(y: FloatArray, w: FloatArray, plan: ConvPlan, x:
     const sampleCols = cIn * kernelVolume * p;
     if (plan.direct) {
       for (let g = 0; g < groups; g++) {
-        backend.gemmBatch(
-          true,
-          false,
-          rowsG,
-          p,
-          cOutG,
-          1,
-          w,
-          g * cOutG * rowsG,
-          rowsG,
-          0,
-          y,
-          start * cOut * p + g * cOutG * p,
-          p,
-          cOut * p,
-          1,
-          x,
-          start * cIn * inPositions + g * rowsG * p,
-          p,
-          cIn * inPositions,
-          batch - start,
-          false,
-        );
+        backend.gemmBatch({
+          transA: true,
+          transB: false,
+          m: rowsG,
+          n: p,
+          k: cOutG,
+          alpha: 1,
+          a: w,
+          aOffset: g * cOutG * rowsG,
+          lda: rowsG,
+          strideA: 0,
+          b: y,
+          bOffset: start * cOut * p + g * cOutG * p,
+          ldb: p,
+          strideB: cOut * p,
+          beta: 1,
+          c: x,
+          cOffset: start * cIn * inPositions + g * rowsG * p,
+          ldc: p,
+          strideC: cIn * inPositions,
+          count: batch - start,
+          chain: false,
+        });
       }
       return;
     }
@@ -55,29 +55,29 @@ export function convAdjointInto(y: FloatArray, w: FloatArray, plan: ConvPlan, x:
     for (let n0 = start; n0 < batch; n0 += chunk) {
       const count = Math.min(chunk, batch - n0);
       for (let g = 0; g < groups; g++) {
-        backend.gemmBatch(
-          true,
-          false,
-          rowsG,
-          p,
-          cOutG,
-          1,
-          w,
-          g * cOutG * rowsG,
-          rowsG,
-          0,
-          y,
-          n0 * cOut * p + g * cOutG * p,
-          p,
-          cOut * p,
-          0,
-          cols,
-          g * rowsG * p,
-          p,
-          sampleCols,
+        backend.gemmBatch({
+          transA: true,
+          transB: false,
+          m: rowsG,
+          n: p,
+          k: cOutG,
+          alpha: 1,
+          a: w,
+          aOffset: g * cOutG * rowsG,
+          lda: rowsG,
+          strideA: 0,
+          b: y,
+          bOffset: n0 * cOut * p + g * cOutG * p,
+          ldb: p,
+          strideB: cOut * p,
+          beta: 0,
+          c: cols,
+          cOffset: g * rowsG * p,
+          ldc: p,
+          strideC: sampleCols,
           count,
-          false,
-        );
+          chain: false,
+        });
       }
       // col2im adds: overlapping windows all touched the same pixel.
       for (let s = 0; s < count; s++) col2imInto(cols, s * sampleCols, geom, x, (n0 + s) * cIn * inPositions);

@@ -63,29 +63,29 @@ export function convForwardInto(
           im2colInto(x, (n0 + s) * cIn * inPositions, geom, cols, colsAt + s * sampleCols);
       }
       for (let g = 0; g < groups; g++) {
-        backend.gemmBatch(
-          false,
-          false,
-          cOutG,
-          p,
-          rowsG,
-          1,
-          w,
-          g * cOutG * rowsG,
-          rowsG,
-          0,
-          cols,
-          colsAt + g * rowsG * p,
-          p,
-          colsStride,
+        backend.gemmBatch({
+          transA: false,
+          transB: false,
+          m: cOutG,
+          n: p,
+          k: rowsG,
+          alpha: 1,
+          a: w,
+          aOffset: g * cOutG * rowsG,
+          lda: rowsG,
+          strideA: 0,
+          b: cols,
+          bOffset: colsAt + g * rowsG * p,
+          ldb: p,
+          strideB: colsStride,
           beta,
-          y,
-          n0 * cOut * p + g * cOutG * p,
-          p,
-          cOut * p,
+          c: y,
+          cOffset: n0 * cOut * p + g * cOutG * p,
+          ldc: p,
+          strideC: cOut * p,
           count,
-          false,
-        );
+          chain: false,
+        });
       }
     }
     temp?.give();
