@@ -9,11 +9,9 @@ import { chunkSamples, dtypeOf, type ConvPlan } from './plan.js';
  * starts it at zero (a gradient) or at the bias (the transposed conv's output).
  */
 export function convAdjointInto(y: FloatArray, w: FloatArray, plan: ConvPlan, x: FloatArray): void {
-  const { batch, groups, cIn, cOut, geom, inPositions, outPositions: p, kernelVolume } = plan;
+  const { batch, groups, cIn, cOut, cOutG, rowsG, geom, inPositions, outPositions: p, kernelVolume } = plan;
   const backend = getBackend();
   const { gemm } = backend;
-  const cOutG = cOut / groups;
-  const rowsG = (cIn / groups) * kernelVolume;
   // The backend's own conv loop first (for the WebAssembly one: GEMM and col2im of each sample on
   // whichever thread takes it); what it did not run, the generic loops below run (same products).
   const start = backend.conv?.adjoint({ plan, y, w, x }) ?? 0;

@@ -35,11 +35,9 @@ export function convForwardInto(
   keep: FloatArray | null = null,
   bias: FloatArray | null = null,
 ): void {
-  const { batch, groups, cIn, cOut, geom, inPositions, outPositions: p, kernelVolume } = plan;
+  const { batch, groups, cIn, cOut, cOutG, rowsG, geom, inPositions, outPositions: p, kernelVolume } = plan;
   const backend = getBackend();
   const { gemm } = backend;
-  const cOutG = cOut / groups;
-  const rowsG = (cIn / groups) * kernelVolume;
   const sampleCols = cIn * kernelVolume * p;
   const beta = accumulate || bias !== null ? 1 : 0;
   // The backend's own conv loop first (for the WebAssembly one: im2col and GEMM of each sample on

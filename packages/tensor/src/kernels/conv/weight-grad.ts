@@ -33,11 +33,9 @@ export function convWeightGradInto(
   kept: FloatArray | null = null,
   gb: FloatArray | null = null,
 ): void {
-  const { batch, groups, cIn, cOut, geom, inPositions, outPositions: p, kernelVolume } = plan;
+  const { batch, groups, cIn, cOut, cOutG, rowsG, geom, inPositions, outPositions: p, kernelVolume } = plan;
   const backend = getBackend();
   const { gemm } = backend;
-  const cOutG = cOut / groups;
-  const rowsG = (cIn / groups) * kernelVolume;
   if (batch === 0) {
     gw.fill(0);
     gb?.fill(0);
