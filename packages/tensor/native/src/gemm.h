@@ -64,6 +64,16 @@ static void pack(const T* src, long ld, bool kMajor, long first, long count, lon
         for (long x = lanes; x < W; x++) d[x] = 0;
       }
     }
+  } else if (lanes == W && W * sizeof(T) <= 64) {
+    // Row by row of dst, gathering W strided elements into a vector: for A's MR-row panels 3× faster
+    // than scattering each source row with stride W (0.09 against 0.29 ns per float32 element on this
+    // EPYC). Not for B's wider slivers: 32 concurrent source streams lose more from memory than this gains.
+    const T* __restrict s = src + first * ld + p0;
+    T* __restrict d = dst;
+    for (long p = 0; p < kc; p++, d += W) {
+#pragma GCC ivdep
+      for (long x = 0; x < W; x++) d[x] = s[x * ld + p];
+    }
   } else {
     for (long x = 0; x < lanes; x++) {
       const T* s = src + (first + x) * ld + p0;

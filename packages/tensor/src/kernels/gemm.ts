@@ -77,29 +77,9 @@ const edgeTile = new Float64Array(MR * NR);
  * that gains nothing from batches, and the fallback of one that does.
  */
 export function gemmEach(gemm: Gemm['gemm']): GemmBatch {
-  return (
-    transA,
-    transB,
-    m,
-    n,
-    k,
-    alpha,
-    a,
-    aOffset,
-    lda,
-    strideA,
-    b,
-    bOffset,
-    ldb,
-    strideB,
-    beta,
-    c,
-    cOffset,
-    ldc,
-    strideC,
-    count,
-    chain,
-  ) => {
+  return (call) => {
+    const { transA, transB, m, n, k, alpha, a, aOffset, lda, strideA, b, bOffset, ldb, strideB } = call;
+    const { beta, c, cOffset, ldc, strideC, count, chain } = call;
     for (let s = 0; s < count; s++) {
       gemm(
         transA,

@@ -4,6 +4,7 @@ export { getBackend, getGemm, setGemm } from './select.js';
 export type {
   Backend,
   GemmBatch,
+  GemmBatchCall,
   ConvKernels,
   ConvForwardCall,
   ConvAdjointCall,

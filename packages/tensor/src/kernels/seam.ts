@@ -15,30 +15,36 @@
 import type { ConvPlan } from './conv/plan.js';
 import type { Gemm, GemmArray } from './gemm.js';
 
-/** `C_s = alpha·op(A_s)·op(B_s) + beta·C_s` for s < count (see `Backend.gemmBatch`). */
-export type GemmBatch = (
-  transA: boolean,
-  transB: boolean,
-  m: number,
-  n: number,
-  k: number,
-  alpha: number,
-  a: GemmArray,
-  aOffset: number,
-  lda: number,
-  strideA: number,
-  b: GemmArray,
-  bOffset: number,
-  ldb: number,
-  strideB: number,
-  beta: number,
-  c: GemmArray,
-  cOffset: number,
-  ldc: number,
-  strideC: number,
-  count: number,
-  chain: boolean,
-) => void;
+/**
+ * What `Backend.gemmBatch` runs: `C_s = alpha·op(A_s)·op(B_s) + beta·C_s` for s < count, operand s
+ * starting `s·stride` elements after `offset` (the layout of each product as `Gemm.gemm`'s, gemm.ts).
+ */
+export interface GemmBatchCall {
+  transA: boolean;
+  transB: boolean;
+  m: number;
+  n: number;
+  k: number;
+  alpha: number;
+  a: GemmArray;
+  aOffset: number;
+  lda: number;
+  strideA: number;
+  b: GemmArray;
+  bOffset: number;
+  ldb: number;
+  strideB: number;
+  beta: number;
+  c: GemmArray;
+  cOffset: number;
+  ldc: number;
+  strideC: number;
+  count: number;
+  chain: boolean;
+}
+
+/** A batched GEMM (see `Backend.gemmBatch`). */
+export type GemmBatch = (call: GemmBatchCall) => void;
 
 /** A kernel backend: the GEMM core every op may rely on, and the optional capabilities below. */
 export interface Backend extends Gemm {

@@ -83,29 +83,29 @@ function batched(kernel: WasmGemm, g: Case): Float32Array {
   const a = place(kernel, seededArray(l.aLength, g.seed, 'float32') as Float32Array, g.resident === 'abc');
   const b = place(kernel, seededArray(l.bLength, g.seed + 1, 'float32') as Float32Array, g.resident !== 'none');
   const c = place(kernel, seededArray(l.cLength, g.seed + 2, 'float32') as Float32Array, g.resident === 'abc');
-  kernel.gemmBatch(
-    g.transA,
-    g.transB,
-    l.m,
-    l.n,
-    l.k,
-    g.alpha,
+  kernel.gemmBatch({
+    transA: g.transA,
+    transB: g.transB,
+    m: l.m,
+    n: l.n,
+    k: l.k,
+    alpha: g.alpha,
     a,
-    l.aOffset,
-    l.lda,
-    l.strideA,
+    aOffset: l.aOffset,
+    lda: l.lda,
+    strideA: l.strideA,
     b,
-    l.bOffset,
-    l.ldb,
-    l.strideB,
-    g.beta,
+    bOffset: l.bOffset,
+    ldb: l.ldb,
+    strideB: l.strideB,
+    beta: g.beta,
     c,
-    l.cOffset,
-    l.ldc,
-    l.strideC,
-    g.count,
-    g.chain,
-  );
+    cOffset: l.cOffset,
+    ldc: l.ldc,
+    strideC: l.strideC,
+    count: g.count,
+    chain: g.chain,
+  });
   return Float32Array.from(c);
 }
 
@@ -182,10 +182,12 @@ describe('WasmGemm.gemmBatch properties', () => {
     const b = Float64Array.from([1, 0, 0, 1, 2, 0, 0, 2]);
     const c = new Float64Array(8);
     // two 2×2 products: A · I and A · 2I
-    single.gemmBatch(false, false, 2, 2, 2, 1, a, 0, 2, 0, b, 0, 2, 4, 0, c, 0, 2, 4, 2, false);
+    const batch = { transA: false, transB: false, m: 2, n: 2, k: 2, alpha: 1, a, aOffset: 0, lda: 2, strideA: 0 };
+    const operands = { ...batch, b, bOffset: 0, ldb: 2, strideB: 4, beta: 0, cOffset: 0, ldc: 2, count: 2 };
+    single.gemmBatch({ ...operands, c, strideC: 4, chain: false });
     expect(Array.from(c)).toEqual([1, 2, 3, 4, 2, 4, 6, 8]);
     const sum = new Float64Array(4);
-    single.gemmBatch(false, false, 2, 2, 2, 1, a, 0, 2, 0, b, 0, 2, 4, 0, sum, 0, 2, 0, 2, true);
+    single.gemmBatch({ ...operands, c: sum, strideC: 0, chain: true });
     expect(Array.from(sum)).toEqual([3, 6, 9, 12]);
   });
 });

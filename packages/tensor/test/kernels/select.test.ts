@@ -64,7 +64,29 @@ describe('getGemm / setGemm', () => {
     const a = Float32Array.of(1, 2, 3);
     const b = Float32Array.of(4, 5, 6);
     const c = Float32Array.of(10);
-    backend.gemmBatch(false, false, 1, 1, 1, 1, a, 0, 1, 1, b, 0, 1, 1, 0, c, 0, 1, 0, 3, true);
+    backend.gemmBatch({
+      transA: false,
+      transB: false,
+      m: 1,
+      n: 1,
+      k: 1,
+      alpha: 1,
+      a,
+      aOffset: 0,
+      lda: 1,
+      strideA: 1,
+      b,
+      bOffset: 0,
+      ldb: 1,
+      strideB: 1,
+      beta: 0,
+      c,
+      cOffset: 0,
+      ldc: 1,
+      strideC: 0,
+      count: 3,
+      chain: true,
+    });
     expect(calls).toEqual([0, 0, 0, 0, 1, 1, 1, 0, 2, 2, 1, 0]);
     expect(c[0]).toBe(4 + 10 + 18);
     expect(getBackend()).toBe(backend);

@@ -53,7 +53,8 @@ export function checkAdaptiveOutputSize(op: string, outputSize: unknown, dims: n
     const want = dims === 1 ? 'an integer' : `an integer or ${axisNames(dims)} of integers or null`;
     throw typeError(op, `outputSize must be ${want}, got outputSize=${describeOption(outputSize)}`);
   }
-  // 0 is allowed, as in PyTorch: that axis of the output is empty.
+  // 0 is allowed, as in PyTorch: that axis of the output is empty. Differs from PyTorch: the
+  // backward of an empty output is a zero gradient (PyTorch 1.13 refuses it).
   if (sizes.some((s) => s !== null && s < 0))
     throw rangeError(op, `outputSize must be non-negative, got outputSize=${describeOption(outputSize)}`);
   return sizes as (number | null)[];

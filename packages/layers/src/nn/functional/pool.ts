@@ -388,12 +388,7 @@ export const windowMaxOp = defineOp({
   },
   backward(ctx, gradOutput: Tensor): [Tensor] {
     const { indices, plan } = ctx.saved;
-    const gradIn = floatArray(
-      gradOutput.dtype,
-      plan.inputShape.reduce((a, b) => a * b, 1),
-    );
-    windowMaxBackward(floatData(gradOutput), indices, plan, gradIn);
-    return [new Tensor(gradIn, plan.inputShape)];
+    return [winnersScattered(gradOutput, indices, plan)];
   },
   differentiableBackward(ctx, gradOutput): [Variable] {
     const { indices, plan } = ctx.saved;
@@ -415,12 +410,7 @@ const scatterToWinners = defineOp({
     plan: PoolPlan,
   ): Tensor {
     ctx.save({ indices, plan });
-    const gradIn = floatArray(
-      g.dtype,
-      plan.inputShape.reduce((a, b) => a * b, 1),
-    );
-    windowMaxBackward(floatData(g), indices, plan, gradIn);
-    return new Tensor(gradIn, plan.inputShape);
+    return winnersScattered(g, indices, plan);
   },
   backward(ctx, gg: Tensor): (Tensor | null)[] {
     const { indices, plan } = ctx.saved;
@@ -431,6 +421,16 @@ const scatterToWinners = defineOp({
     return [gatherWinnersOp(gg, indices, plan), null, null];
   },
 });
+
+/** Each output's `g` added at its window's winner, into a new tensor: the pool's output shape → its input shape. */
+function winnersScattered(g: Tensor, indices: Int32Array, plan: PoolPlan): Tensor {
+  const gradIn = floatArray(
+    g.dtype,
+    plan.inputShape.reduce((a, b) => a * b, 1),
+  );
+  windowMaxBackward(floatData(g), indices, plan, gradIn);
+  return new Tensor(gradIn, plan.inputShape);
+}
 
 /** The input values at each window's winner: `x`: the pool's input shape → its output shape. */
 function gatherWinners(x: Tensor, indices: Int32Array, plan: PoolPlan): Tensor {
@@ -460,18 +460,33 @@ const gatherWinnersOp = defineOp({
   },
   backward(ctx, g: Tensor): (Tensor | null)[] {
     const { indices, plan } = ctx.saved;
-    const gradIn = floatArray(
-      g.dtype,
-      plan.inputShape.reduce((a, b) => a * b, 1),
-    );
-    windowMaxBackward(floatData(g), indices, plan, gradIn);
-    return [new Tensor(gradIn, plan.inputShape), null, null];
+    return [winnersScattered(g, indices, plan), null, null];
   },
   differentiableBackward(ctx, g): (Variable | null)[] {
     const { indices, plan } = ctx.saved;
     return [scatterToWinners(g, indices, plan), null, null];
   },
 });
+
+/** `windowMean` into a new tensor: `x`: the pool's input shape → its output shape. */
+function windowMeans(x: Tensor, plan: PoolPlan, divisor: Float64Array): Tensor {
+  const out = floatArray(
+    x.dtype,
+    plan.outputShape.reduce((a, b) => a * b, 1),
+  );
+  windowMean(floatData(x), plan, divisor, out);
+  return new Tensor(out, plan.outputShape);
+}
+
+/** `windowMeanBackward` into a new tensor: `g`: the pool's output shape → its input shape. */
+function windowMeanAdjoint(g: Tensor, plan: PoolPlan, divisor: Float64Array): Tensor {
+  const gradIn = floatArray(
+    g.dtype,
+    plan.inputShape.reduce((a, b) => a * b, 1),
+  );
+  windowMeanBackward(floatData(g), plan, divisor, gradIn);
+  return new Tensor(gradIn, plan.inputShape);
+}
 
 /** Mean over windows with a per-output-position divisor. */
 export const windowMeanOp = defineOp({
@@ -482,22 +497,12 @@ export const windowMeanOp = defineOp({
     plan: PoolPlan,
     divisor: Float64Array,
   ): Tensor {
-    const out = floatArray(
-      input.dtype,
-      plan.outputShape.reduce((a, b) => a * b, 1),
-    );
-    windowMean(floatData(input), plan, divisor, out);
     ctx.save({ plan, divisor });
-    return new Tensor(out, plan.outputShape);
+    return windowMeans(input, plan, divisor);
   },
   backward(ctx, gradOutput: Tensor): [Tensor] {
     const { plan, divisor } = ctx.saved;
-    const gradIn = floatArray(
-      gradOutput.dtype,
-      plan.inputShape.reduce((a, b) => a * b, 1),
-    );
-    windowMeanBackward(floatData(gradOutput), plan, divisor, gradIn);
-    return [new Tensor(gradIn, plan.inputShape)];
+    return [windowMeanAdjoint(gradOutput, plan, divisor)];
   },
   differentiableBackward(ctx, gradOutput): [Variable] {
     const { plan, divisor } = ctx.saved;
@@ -515,21 +520,11 @@ const windowMeanAdjointOp = defineOp({
     divisor: Float64Array,
   ): Tensor {
     ctx.save({ plan, divisor });
-    const gradIn = floatArray(
-      g.dtype,
-      plan.inputShape.reduce((a, b) => a * b, 1),
-    );
-    windowMeanBackward(floatData(g), plan, divisor, gradIn);
-    return new Tensor(gradIn, plan.inputShape);
+    return windowMeanAdjoint(g, plan, divisor);
   },
   backward(ctx, gg: Tensor): (Tensor | null)[] {
     const { plan, divisor } = ctx.saved;
-    const out = floatArray(
-      gg.dtype,
-      plan.outputShape.reduce((a, b) => a * b, 1),
-    );
-    windowMean(floatData(gg), plan, divisor, out);
-    return [new Tensor(out, plan.outputShape), null, null];
+    return [windowMeans(gg, plan, divisor), null, null];
   },
   differentiableBackward(ctx, gg): (Variable | null)[] {
     const { plan, divisor } = ctx.saved;

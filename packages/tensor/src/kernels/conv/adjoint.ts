@@ -9,11 +9,9 @@ import { chunkSamples, dtypeOf, type ConvPlan } from './plan.js';
  * starts it at zero (a gradient) or at the bias (the transposed conv's output).
  */
 export function convAdjointInto(y: FloatArray, w: FloatArray, plan: ConvPlan, x: FloatArray): void {
-  const { batch, groups, cIn, cOut, geom, inPositions, outPositions: p, kernelVolume } = plan;
+  const { batch, groups, cIn, cOut, cOutG, rowsG, geom, inPositions, outPositions: p, kernelVolume } = plan;
   const backend = getBackend();
   const { gemm } = backend;
-  const cOutG = cOut / groups;
-  const rowsG = (cIn / groups) * kernelVolume;
   // The backend's own conv loop first (for the WebAssembly one: GEMM and col2im of each sample on
   // whichever thread takes it); what it did not run, the generic loops below run (same products).
   const start = backend.conv?.adjoint({ plan, y, w, x }) ?? 0;
@@ -23,29 +21,29 @@ export function convAdjointInto(y: FloatArray, w: FloatArray, plan: ConvPlan, x:
     const sampleCols = cIn * kernelVolume * p;
     if (plan.direct) {
       for (let g = 0; g < groups; g++) {
-        backend.gemmBatch(
-          true,
-          false,
-          rowsG,
-          p,
-          cOutG,
-          1,
-          w,
-          g * cOutG * rowsG,
-          rowsG,
-          0,
-          y,
-          start * cOut * p + g * cOutG * p,
-          p,
-          cOut * p,
-          1,
-          x,
-          start * cIn * inPositions + g * rowsG * p,
-          p,
-          cIn * inPositions,
-          batch - start,
-          false,
-        );
+        backend.gemmBatch({
+          transA: true,
+          transB: false,
+          m: rowsG,
+          n: p,
+          k: cOutG,
+          alpha: 1,
+          a: w,
+          aOffset: g * cOutG * rowsG,
+          lda: rowsG,
+          strideA: 0,
+          b: y,
+          bOffset: start * cOut * p + g * cOutG * p,
+          ldb: p,
+          strideB: cOut * p,
+          beta: 1,
+          c: x,
+          cOffset: start * cIn * inPositions + g * rowsG * p,
+          ldc: p,
+          strideC: cIn * inPositions,
+          count: batch - start,
+          chain: false,
+        });
       }
       return;
     }
@@ -55,29 +53,29 @@ export function convAdjointInto(y: FloatArray, w: FloatArray, plan: ConvPlan, x:
     for (let n0 = start; n0 < batch; n0 += chunk) {
       const count = Math.min(chunk, batch - n0);
       for (let g = 0; g < groups; g++) {
-        backend.gemmBatch(
-          true,
-          false,
-          rowsG,
-          p,
-          cOutG,
-          1,
-          w,
-          g * cOutG * rowsG,
-          rowsG,
-          0,
-          y,
-          n0 * cOut * p + g * cOutG * p,
-          p,
-          cOut * p,
-          0,
-          cols,
-          g * rowsG * p,
-          p,
-          sampleCols,
+        backend.gemmBatch({
+          transA: true,
+          transB: false,
+          m: rowsG,
+          n: p,
+          k: cOutG,
+          alpha: 1,
+          a: w,
+          aOffset: g * cOutG * rowsG,
+          lda: rowsG,
+          strideA: 0,
+          b: y,
+          bOffset: n0 * cOut * p + g * cOutG * p,
+          ldb: p,
+          strideB: cOut * p,
+          beta: 0,
+          c: cols,
+          cOffset: g * rowsG * p,
+          ldc: p,
+          strideC: sampleCols,
           count,
-          false,
-        );
+          chain: false,
+        });
       }
       // col2im adds: overlapping windows all touched the same pixel.
       for (let s = 0; s < count; s++) col2imInto(cols, s * sampleCols, geom, x, (n0 + s) * cIn * inPositions);

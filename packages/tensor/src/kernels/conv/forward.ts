@@ -35,11 +35,9 @@ export function convForwardInto(
   keep: FloatArray | null = null,
   bias: FloatArray | null = null,
 ): void {
-  const { batch, groups, cIn, cOut, geom, inPositions, outPositions: p, kernelVolume } = plan;
+  const { batch, groups, cIn, cOut, cOutG, rowsG, geom, inPositions, outPositions: p, kernelVolume } = plan;
   const backend = getBackend();
   const { gemm } = backend;
-  const cOutG = cOut / groups;
-  const rowsG = (cIn / groups) * kernelVolume;
   const sampleCols = cIn * kernelVolume * p;
   const beta = accumulate || bias !== null ? 1 : 0;
   // The backend's own conv loop first (for the WebAssembly one: im2col and GEMM of each sample on
@@ -63,29 +61,29 @@ export function convForwardInto(
           im2colInto(x, (n0 + s) * cIn * inPositions, geom, cols, colsAt + s * sampleCols);
       }
       for (let g = 0; g < groups; g++) {
-        backend.gemmBatch(
-          false,
-          false,
-          cOutG,
-          p,
-          rowsG,
-          1,
-          w,
-          g * cOutG * rowsG,
-          rowsG,
-          0,
-          cols,
-          colsAt + g * rowsG * p,
-          p,
-          colsStride,
+        backend.gemmBatch({
+          transA: false,
+          transB: false,
+          m: cOutG,
+          n: p,
+          k: rowsG,
+          alpha: 1,
+          a: w,
+          aOffset: g * cOutG * rowsG,
+          lda: rowsG,
+          strideA: 0,
+          b: cols,
+          bOffset: colsAt + g * rowsG * p,
+          ldb: p,
+          strideB: colsStride,
           beta,
-          y,
-          n0 * cOut * p + g * cOutG * p,
-          p,
-          cOut * p,
+          c: y,
+          cOffset: n0 * cOut * p + g * cOutG * p,
+          ldc: p,
+          strideC: cOut * p,
           count,
-          false,
-        );
+          chain: false,
+        });
       }
     }
     temp?.give();

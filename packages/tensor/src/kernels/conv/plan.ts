@@ -25,6 +25,9 @@ export interface ConvPlan {
   readonly inPositions: number;
   readonly outPositions: number;
   readonly kernelVolume: number;
+  /** One group's GEMM sizes: the rows of `W_g` (Cout/groups) and its columns ((Cin/groups)·∏k). */
+  readonly cOutG: number;
+  readonly rowsG: number;
   /** 1×1 kernel, stride 1, no padding: the columns are the input itself, so im2col is skipped. */
   readonly direct: boolean;
 }
@@ -36,6 +39,7 @@ export function convPlan(batch: number, groups: number, cIn: number, cOut: numbe
     geom.stride.every((s) => s === 1) &&
     geom.padBefore.every((p) => p === 0) &&
     geom.outputSize.every((o, i) => o === geom.inputSize[i]);
+  const kernelVolume = prod(geom.kernelSize);
   return {
     batch,
     groups,
@@ -44,7 +48,9 @@ export function convPlan(batch: number, groups: number, cIn: number, cOut: numbe
     geom,
     inPositions: prod(geom.inputSize),
     outPositions: prod(geom.outputSize),
-    kernelVolume: prod(geom.kernelSize),
+    kernelVolume,
+    cOutG: cOut / groups,
+    rowsG: (cIn / groups) * kernelVolume,
     direct,
   };
 }

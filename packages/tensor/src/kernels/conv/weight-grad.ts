@@ -33,11 +33,9 @@ export function convWeightGradInto(
   kept: FloatArray | null = null,
   gb: FloatArray | null = null,
 ): void {
-  const { batch, groups, cIn, cOut, geom, inPositions, outPositions: p, kernelVolume } = plan;
+  const { batch, groups, cIn, cOut, cOutG, rowsG, geom, inPositions, outPositions: p, kernelVolume } = plan;
   const backend = getBackend();
   const { gemm } = backend;
-  const cOutG = cOut / groups;
-  const rowsG = (cIn / groups) * kernelVolume;
   if (batch === 0) {
     gw.fill(0);
     gb?.fill(0);
@@ -59,29 +57,29 @@ export function convWeightGradInto(
       }
       // One chain per chunk: its first sample overwrites gW only in the first chunk.
       for (let g = 0; g < groups; g++) {
-        backend.gemmBatch(
-          false,
-          true,
-          cOutG,
-          rowsG,
-          p,
-          1,
-          y,
-          n0 * cOut * p + g * cOutG * p,
-          p,
-          cOut * p,
-          cols,
-          colsAt + g * rowsG * p,
-          p,
-          colsStride,
-          n0 === 0 ? 0 : 1,
-          gw,
-          g * cOutG * rowsG,
-          rowsG,
-          0,
+        backend.gemmBatch({
+          transA: false,
+          transB: true,
+          m: cOutG,
+          n: rowsG,
+          k: p,
+          alpha: 1,
+          a: y,
+          aOffset: n0 * cOut * p + g * cOutG * p,
+          lda: p,
+          strideA: cOut * p,
+          b: cols,
+          bOffset: colsAt + g * rowsG * p,
+          ldb: p,
+          strideB: colsStride,
+          beta: n0 === 0 ? 0 : 1,
+          c: gw,
+          cOffset: g * cOutG * rowsG,
+          ldc: rowsG,
+          strideC: 0,
           count,
-          true,
-        );
+          chain: true,
+        });
       }
     }
     temp?.give();

@@ -4,8 +4,8 @@
  * copies A, B (and C when beta ≠ 0) into the runtime's staging region and C back; resident operands
  * are used in place. A large product is cut into tasks along C's longer side, each owning whole tiles.
  */
-import { gemmEach, jsGemm, type GemmArray } from '../gemm.js';
-import type { Backend } from '../seam.js';
+import { gemmEach, jsGemm } from '../gemm.js';
+import type { Backend, GemmBatchCall } from '../seam.js';
 import { MAX_TASKS } from '../thread-pool.js';
 import { BATCH, KIND, PRODUCT } from './slots.js';
 import { align, TASKS_PER_THREAD, type WasmRuntime } from './runtime.js';
@@ -88,54 +88,11 @@ export function wasmGemm(rt: WasmRuntime): Backend['gemm'] {
  * float64 operands, or operands larger than the memory can take, go through `gemm` one by one.
  */
 export function wasmGemmBatch(rt: WasmRuntime, gemm: Backend['gemm']): Backend['gemmBatch'] {
-  return (
-    transA: boolean,
-    transB: boolean,
-    m: number,
-    n: number,
-    k: number,
-    alpha: number,
-    a: GemmArray,
-    aOffset: number,
-    lda: number,
-    strideA: number,
-    b: GemmArray,
-    bOffset: number,
-    ldb: number,
-    strideB: number,
-    beta: number,
-    c: GemmArray,
-    cOffset: number,
-    ldc: number,
-    strideC: number,
-    count: number,
-    chain: boolean,
-  ): void => {
+  const oneByOne = gemmEach(gemm);
+  return (call: GemmBatchCall): void => {
+    const { transA, transB, m, n, k, alpha, a, aOffset, lda, strideA, b, bOffset, ldb, strideB } = call;
+    const { beta, c, cOffset, ldc, strideC, count, chain } = call;
     if (count <= 0) return;
-    const oneByOne = () =>
-      gemmEach(gemm)(
-        transA,
-        transB,
-        m,
-        n,
-        k,
-        alpha,
-        a,
-        aOffset,
-        lda,
-        strideA,
-        b,
-        bOffset,
-        ldb,
-        strideB,
-        beta,
-        c,
-        cOffset,
-        ldc,
-        strideC,
-        count,
-        chain,
-      );
     // A few products each large enough to split are better split one by one than left one per thread
     // (same bits either way).
     const fewLarge = !chain && rt.pool !== null && count < 2 * rt.pool.size && 2 * m * n * k >= rt.minParallelFlops;
@@ -148,7 +105,7 @@ export function wasmGemmBatch(rt: WasmRuntime, gemm: Backend['gemm']): Backend['
       alpha === 0 ||
       !(a instanceof Float32Array && b instanceof Float32Array && c instanceof Float32Array)
     ) {
-      oneByOne();
+      oneByOne(call);
       return;
     }
     // Each operand's whole span (every sample, gaps included) is used in place when resident, else
@@ -169,7 +126,7 @@ export function wasmGemmBatch(rt: WasmRuntime, gemm: Backend['gemm']): Backend['
     const cAt = cResident ? c.byteOffset + cOffset * 4 : end;
     if (!cResident) end = align(end + cSpan * 4, 64);
     if (!rt.reserve(end)) {
-      oneByOne();
+      oneByOne(call);
       return;
     }
     const f32 = rt.f32;
