@@ -183,20 +183,40 @@ export function formatSize(sizes: readonly number[]): string {
  * @example spatialTuple('conv2d', 'stride', 2, 2, 1) // [2, 2]
  */
 export function spatialTuple(op: string, name: string, value: unknown, dims: number, min: number): number[] {
-  const values = typeof value === 'number' ? new Array<number>(dims).fill(value) : value;
-  if (
-    !Array.isArray(values) ||
-    values.length !== dims ||
-    values.some((v) => typeof v !== 'number' || !Number.isInteger(v))
-  ) {
+  const values = perAxisList(value, dims);
+  if (values === null || values.some((v) => typeof v !== 'number' || !Number.isInteger(v))) {
     const want = dims === 1 ? 'an integer' : `an integer or ${dims} integers`;
     throw typeError(op, `${name} must be ${want}, got ${name}=${describeOption(value)}`);
   }
-  if (values.some((v: number) => v < min)) {
+  if (values.some((v) => (v as number) < min)) {
     const what = min === 1 ? 'positive' : min === 0 ? '>= 0' : `>= ${min}`;
     throw rangeError(op, `${name} must be ${what}, got ${name}=${describeOption(value)}`);
   }
   return values.slice() as number[];
+}
+
+/**
+ * A number or a per-axis tuple → one finite factor > 0 per spatial axis: how a scale (interpolate's
+ * `scaleFactor`) is read, `spatialTuple`'s twin for values that need not be integers.
+ * @throws TypeError for non-finite values or a tuple of the wrong length; RangeError for a factor <= 0
+ * @example spatialFactors('interpolate', 'scaleFactor', 1.5, 2) // [1.5, 1.5]
+ */
+export function spatialFactors(op: string, name: string, value: unknown, dims: number): number[] {
+  const values = perAxisList(value, dims);
+  if (values === null || values.some((v) => typeof v !== 'number' || !Number.isFinite(v))) {
+    const want = dims === 1 ? 'a finite number' : `a finite number or ${dims} finite numbers`;
+    throw typeError(op, `${name} must be ${want}, got ${name}=${describeOption(value)}`);
+  }
+  if (values.some((v) => !((v as number) > 0))) {
+    throw rangeError(op, `${name} must be positive, got ${name}=${describeOption(value)}`);
+  }
+  return values.slice() as number[];
+}
+
+/** A number repeated `dims` times, or an array of length `dims` as it is; null for anything else. */
+function perAxisList(value: unknown, dims: number): unknown[] | null {
+  const values: unknown = typeof value === 'number' ? new Array<number>(dims).fill(value) : value;
+  return Array.isArray(values) && values.length === dims ? values : null;
 }
 
 /** A value holding its values in a `data` Tensor: a Variable, seen from this package (which cannot import it). */

@@ -25,6 +25,7 @@ export {
   describeOption,
   formatSize,
   spatialTuple,
+  spatialFactors,
   checkOptions,
   optionKeys,
   checkSize,

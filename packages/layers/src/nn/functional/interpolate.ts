@@ -9,6 +9,8 @@ import {
   rangeError,
   shapeError,
   sizeOf,
+  spatialFactors,
+  spatialTuple,
   Tensor,
   typeError,
   floatArray,
@@ -190,21 +192,6 @@ function linearTaps(
   return { axis, inSize, outSize, i0, i1, l0, l1 };
 }
 
-function perAxis(op: string, name: string, value: unknown, dims: number, integer: boolean): number[] {
-  const list = typeof value === 'number' ? Array<number>(dims).fill(value) : value;
-  if (!Array.isArray(list) || list.length !== dims)
-    throw typeError(
-      op,
-      `${name} must be a number or ${dims} numbers (one per spatial axis), got ${describeValue(value)}`,
-    );
-  for (const v of list) {
-    if (typeof v !== 'number' || !Number.isFinite(v) || (integer && !Number.isInteger(v)))
-      throw typeError(op, `${name} must hold ${integer ? 'integers' : 'finite numbers'}, got ${formatShape(list)}`);
-    if (!(v > 0)) throw rangeError(op, `${name} must be positive, got ${name}=${formatShape(list)}`);
-  }
-  return list as number[];
-}
-
 /**
  * Resizes the spatial axes, as `torch.nn.functional.interpolate` (without antialiasing, as PyTorch's
  * default). 'nearest' takes `floor(o · in/out)` (not the closest pixel); the linear modes blend the
@@ -244,10 +231,10 @@ export function interpolate(input: TensorInput, options: InterpolateOptions): Va
     throw typeError(op, 'give exactly one of size and scaleFactor');
   const dims = input.ndim - 2;
   const spatial = input.shape.slice(2);
-  const factors = o.scaleFactor === undefined ? null : perAxis(op, 'scaleFactor', o.scaleFactor, dims, false);
+  const factors = o.scaleFactor === undefined ? null : spatialFactors(op, 'scaleFactor', o.scaleFactor, dims);
   const size =
     o.size !== undefined
-      ? perAxis(op, 'size', o.size, dims, true)
+      ? spatialTuple(op, 'size', o.size, dims, 1)
       : spatial.map((d, k) => Math.floor(d * factors![k]!));
   if (size.some((s) => s < 1))
     throw rangeError(

@@ -34,10 +34,22 @@ describe('interpolate errors name the argument', () => {
       /interpolate: alignCorners can only be set with the linear modes, not 'nearest'/,
     );
     expect(() => interpolate(x, { size: 2, mode: 'cubic' as never })).toThrow(/mode must be 'nearest', 'linear'/);
-    expect(() => interpolate(x, { size: [2, 2, 2] })).toThrow(/size must be a number or 2 numbers/);
+    expect(() => interpolate(x, { size: [2, 2, 2] })).toThrow(
+      /size must be an integer or 2 integers, got size=\[2, 2, 2\]/,
+    );
     expect(() => interpolate(x, { size: [2, 0] })).toThrow(RangeError);
-    expect(() => interpolate(x, { size: [2, 1.5] })).toThrow(/size must hold integers, got \[2, 1\.5\]/);
+    expect(() => interpolate(x, { size: [2, 1.5] })).toThrow(
+      /size must be an integer or 2 integers, got size=\[2, 1\.5\]/,
+    );
     expect(() => interpolate(x, { scaleFactor: 0.1 })).toThrow(/makes an empty output from input \[1, 2, 4, 4\]/);
+    expect(() => interpolate(x, { scaleFactor: Number.NaN })).toThrow(
+      /interpolate: scaleFactor must be a finite number or 2 finite numbers, got scaleFactor=NaN/,
+    );
+    expect(() => interpolate(x, { scaleFactor: [2] })).toThrow(TypeError);
+    expect(() => interpolate(x, { scaleFactor: [2, -1.5] })).toThrow(
+      /interpolate: scaleFactor must be positive, got scaleFactor=\[2, -1\.5\]/,
+    );
+    expect(interpolate(x, { scaleFactor: [1.5, 2] }).shape).toEqual([1, 2, 6, 8]);
   });
   it('rank and mode', () => {
     expect(() => interpolate(x, { size: 2, mode: 'linear' })).toThrow(ShapeError);
