@@ -19,32 +19,43 @@ export function convAdjointInto(y: FloatArray, w: FloatArray, plan: ConvPlan, x:
   const dtype = dtypeOf(y);
   if (backend.prefersBatches(dtype) && dtypeOf(x) === dtype) {
     const sampleCols = cIn * kernelVolume * p;
+    // Group g of samples n0 … n0 + count − 1: Wᵀ · y into `c` (beta 1 adds onto it, 0 overwrites).
+    const gemmGroup = (
+      g: number,
+      n0: number,
+      count: number,
+      beta: 0 | 1,
+      c: FloatArray,
+      cAt: number,
+      cStride: number,
+    ) =>
+      backend.gemmBatch({
+        transA: true,
+        transB: false,
+        m: rowsG,
+        n: p,
+        k: cOutG,
+        alpha: 1,
+        a: w,
+        aOffset: g * cOutG * rowsG,
+        lda: rowsG,
+        strideA: 0,
+        b: y,
+        bOffset: n0 * cOut * p + g * cOutG * p,
+        ldb: p,
+        strideB: cOut * p,
+        beta,
+        c,
+        cOffset: cAt,
+        ldc: p,
+        strideC: cStride,
+        count,
+        chain: false,
+      });
     if (plan.direct) {
-      for (let g = 0; g < groups; g++) {
-        backend.gemmBatch({
-          transA: true,
-          transB: false,
-          m: rowsG,
-          n: p,
-          k: cOutG,
-          alpha: 1,
-          a: w,
-          aOffset: g * cOutG * rowsG,
-          lda: rowsG,
-          strideA: 0,
-          b: y,
-          bOffset: start * cOut * p + g * cOutG * p,
-          ldb: p,
-          strideB: cOut * p,
-          beta: 1,
-          c: x,
-          cOffset: start * cIn * inPositions + g * rowsG * p,
-          ldc: p,
-          strideC: cIn * inPositions,
-          count: batch - start,
-          chain: false,
-        });
-      }
+      // The columns are x itself, so the GEMM adds straight onto it.
+      const xAt = start * cIn * inPositions;
+      for (let g = 0; g < groups; g++) gemmGroup(g, start, batch - start, 1, x, xAt + g * rowsG * p, cIn * inPositions);
       return;
     }
     const chunk = chunkSamples(batch, sampleCols);
@@ -52,31 +63,7 @@ export function convAdjointInto(y: FloatArray, w: FloatArray, plan: ConvPlan, x:
     const cols = temp.columns;
     for (let n0 = start; n0 < batch; n0 += chunk) {
       const count = Math.min(chunk, batch - n0);
-      for (let g = 0; g < groups; g++) {
-        backend.gemmBatch({
-          transA: true,
-          transB: false,
-          m: rowsG,
-          n: p,
-          k: cOutG,
-          alpha: 1,
-          a: w,
-          aOffset: g * cOutG * rowsG,
-          lda: rowsG,
-          strideA: 0,
-          b: y,
-          bOffset: n0 * cOut * p + g * cOutG * p,
-          ldb: p,
-          strideB: cOut * p,
-          beta: 0,
-          c: cols,
-          cOffset: g * rowsG * p,
-          ldc: p,
-          strideC: sampleCols,
-          count,
-          chain: false,
-        });
-      }
+      for (let g = 0; g < groups; g++) gemmGroup(g, n0, count, 0, cols, g * rowsG * p, sampleCols);
       // col2im adds: overlapping windows all touched the same pixel.
       for (let s = 0; s < count; s++) col2imInto(cols, s * sampleCols, geom, x, (n0 + s) * cIn * inPositions);
     }
