@@ -55,9 +55,9 @@ export function wasmGemm(rt: WasmRuntime): Backend['gemm'] {
     const aLd = aResident ? lda : aCols;
     const bLd = bResident ? ldb : bCols;
     const cLd = cResident ? ldc : n;
-    if (!aResident) copyIn(f32, aAt >> 2, a, aOffset, lda, aRows, aCols);
-    if (!bResident) copyIn(f32, bAt >> 2, b, bOffset, ldb, bRows, bCols);
-    if (!cResident && beta !== 0) copyIn(f32, cAt >> 2, c, cOffset, ldc, m, n);
+    if (!aResident) copyRows(f32, aAt >> 2, aCols, a, aOffset, lda, aRows, aCols);
+    if (!bResident) copyRows(f32, bAt >> 2, bCols, b, bOffset, ldb, bRows, bCols);
+    if (!cResident && beta !== 0) copyRows(f32, cAt >> 2, n, c, cOffset, ldc, m, n);
 
     const kernel = rt.kernel;
     if (split === 1) {
@@ -74,7 +74,7 @@ export function wasmGemm(rt: WasmRuntime): Backend['gemm'] {
       rt.i32[(rt.params >> 2) + PRODUCT.kind] = KIND.product;
       rt.runTasks(tasks, true);
     }
-    if (!cResident) copyOut(f32, cAt >> 2, c, cOffset, ldc, m, n);
+    if (!cResident) copyRows(c, cOffset, ldc, f32, cAt >> 2, n, m, n);
   };
 }
 
@@ -213,42 +213,26 @@ export function writeTaskParams(
   i32[p + PRODUCT.packed] = packedAt;
 }
 
-/** Copies the rows×cols matrix at src[offset + r·ld + col] to dst[at…] as a dense row-major block. */
-function copyIn(
+/**
+ * Copies a rows×cols block from src (row r at srcAt + r·srcStride) to dst (row r at dstAt + r·dstStride):
+ * an operand into the dense block the kernel reads (dstStride = cols), or the result back out.
+ */
+function copyRows(
   dst: Float32Array,
-  at: number,
+  dstAt: number,
+  dstStride: number,
   src: Float32Array,
-  offset: number,
-  ld: number,
+  srcAt: number,
+  srcStride: number,
   rows: number,
   cols: number,
 ): void {
-  if (ld === cols || rows === 1) {
-    dst.set(src.subarray(offset, offset + rows * cols), at);
+  if ((srcStride === cols && dstStride === cols) || rows === 1) {
+    dst.set(src.subarray(srcAt, srcAt + rows * cols), dstAt);
     return;
   }
-  for (let r = 0, s = offset, d = at; r < rows; r++, s += ld, d += cols) {
+  for (let r = 0, s = srcAt, d = dstAt; r < rows; r++, s += srcStride, d += dstStride) {
     // A subarray per short row would allocate more than it copies.
-    if (cols >= 64) dst.set(src.subarray(s, s + cols), d);
-    else for (let j = 0; j < cols; j++) dst[d + j] = src[s + j]!;
-  }
-}
-
-/** The inverse of `copyIn`: the dense block at src[at…] back to dst[offset + r·ld + col]. */
-function copyOut(
-  src: Float32Array,
-  at: number,
-  dst: Float32Array,
-  offset: number,
-  ld: number,
-  rows: number,
-  cols: number,
-): void {
-  if (ld === cols || rows === 1) {
-    dst.set(src.subarray(at, at + rows * cols), offset);
-    return;
-  }
-  for (let r = 0, s = at, d = offset; r < rows; r++, s += cols, d += ld) {
     if (cols >= 64) dst.set(src.subarray(s, s + cols), d);
     else for (let j = 0; j < cols; j++) dst[d + j] = src[s + j]!;
   }
