@@ -15,6 +15,7 @@ import {
   dilatedSpan,
   floatArray,
   floatData,
+  sizeOf,
   type FloatArray,
 } from '@torchlet/tensor';
 import { type SpatialArg, type TensorInput } from './conv-options.js';
@@ -374,7 +375,7 @@ function windowMeanBackward(gradOut: FloatArray, plan: PoolPlan, divisor: Float6
 export const windowMaxOp = defineOp({
   name: 'maxPool',
   forward(ctx: ForwardContext<{ indices: Int32Array; plan: PoolPlan }>, input: Tensor, plan: PoolPlan): Tensor[] {
-    const size = plan.outputShape.reduce((a, b) => a * b, 1);
+    const size = sizeOf(plan.outputShape);
     // Both are written whole by the kernels below.
     const out = uninitializedArrayFor(input.dtype, size) as FloatArray;
     const indices = uninitializedArrayFor('int32', size) as Int32Array;
@@ -424,10 +425,7 @@ const scatterToWinners = defineOp({
 
 /** Each output's `g` added at its window's winner, into a new tensor: the pool's output shape → its input shape. */
 function winnersScattered(g: Tensor, indices: Int32Array, plan: PoolPlan): Tensor {
-  const gradIn = floatArray(
-    g.dtype,
-    plan.inputShape.reduce((a, b) => a * b, 1),
-  );
+  const gradIn = floatArray(g.dtype, sizeOf(plan.inputShape));
   windowMaxBackward(floatData(g), indices, plan, gradIn);
   return new Tensor(gradIn, plan.inputShape);
 }
@@ -470,20 +468,14 @@ const gatherWinnersOp = defineOp({
 
 /** `windowMean` into a new tensor: `x`: the pool's input shape → its output shape. */
 function windowMeans(x: Tensor, plan: PoolPlan, divisor: Float64Array): Tensor {
-  const out = floatArray(
-    x.dtype,
-    plan.outputShape.reduce((a, b) => a * b, 1),
-  );
+  const out = floatArray(x.dtype, sizeOf(plan.outputShape));
   windowMean(floatData(x), plan, divisor, out);
   return new Tensor(out, plan.outputShape);
 }
 
 /** `windowMeanBackward` into a new tensor: `g`: the pool's output shape → its input shape. */
 function windowMeanAdjoint(g: Tensor, plan: PoolPlan, divisor: Float64Array): Tensor {
-  const gradIn = floatArray(
-    g.dtype,
-    plan.inputShape.reduce((a, b) => a * b, 1),
-  );
+  const gradIn = floatArray(g.dtype, sizeOf(plan.inputShape));
   windowMeanBackward(floatData(g), plan, divisor, gradIn);
   return new Tensor(gradIn, plan.inputShape);
 }
