@@ -276,21 +276,22 @@ describe.runIf(available)('native fused conv → ReLU → max-pool', () => {
         const x = make(p.dtype, size);
         for (let i = 0; i < size; i++) x[i] = special[p.picks[i % p.picks.length]!]!;
         const perSample = p.planes * Math.floor(h / p.windowRows) * (p.w >> 1);
+        // Each plane a 1×1 conv of the one input channel with weight 1: y = x, then relu and the pool.
+        const plan = convPlan(
+          p.batch,
+          1,
+          1,
+          p.planes,
+          convGeometry('test', {
+            channels: 1,
+            inputSize: p.windowRows === 2 ? [h, p.w] : [p.w],
+            kernelSize: p.windowRows === 2 ? [1, 1] : [1],
+          }),
+        );
         const results = [one!, three!].map((kernel) => {
           const y = make(p.dtype, size);
           const pooled = make(p.dtype, p.batch * perSample + 3).fill(7);
           const indices = new Int32Array(p.batch * perSample + 3).fill(-5);
-          const plan = convPlan(
-            p.batch,
-            1,
-            1,
-            p.planes,
-            convGeometry('test', {
-              channels: 1,
-              inputSize: p.windowRows === 2 ? [h, p.w] : [p.w],
-              kernelSize: p.windowRows === 2 ? [1, 1] : [1],
-            }),
-          );
           const ran = kernel.convReluMaxPool.forward({
             plan,
             x: x.subarray(0, p.batch * h * p.w) as Float32Array,
@@ -323,17 +324,6 @@ describe.runIf(available)('native fused conv → ReLU → max-pool', () => {
         const gradPooled = seededArray(p.batch * perSample, 5, p.dtype);
         const backs = [one!, three!].map((kernel) => {
           const gradY = make(p.dtype, size).fill(Number.NaN);
-          const plan = convPlan(
-            p.batch,
-            1,
-            1,
-            p.planes,
-            convGeometry('test', {
-              channels: 1,
-              inputSize: p.windowRows === 2 ? [h, p.w] : [p.w],
-              kernelSize: p.windowRows === 2 ? [1, 1] : [1],
-            }),
-          );
           const ran = kernel.convReluMaxPool.backward({
             plan,
             gradPooled: gradPooled as Float32Array,
