@@ -1,2 +1,3 @@
 // The ./testing subpath: helpers for property tests (fast-check is an optional peer dependency).
 export * from './fuzz.js';
+export { thrownBy } from './thrown.js';
