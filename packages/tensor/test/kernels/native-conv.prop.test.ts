@@ -9,6 +9,7 @@ import {
   type ConvPlan,
   type GemmArray,
 } from '@torchlet/tensor/kernels';
+import { arbConvAxis, convGeometryOfAxes } from '@torchlet/tensor/testing';
 import { naiveIm2col, seededArray } from '../helpers/reference-kernels.js';
 
 // The native backend's capabilities (conv forward/adjoint/weight gradient: per-sample im2col/col2im +
@@ -24,16 +25,7 @@ type DType = 'float32' | 'float64';
 const EPS = { float32: 2 ** -24, float64: 2 ** -53 };
 const make = (dtype: DType, n: number) => (dtype === 'float32' ? new Float32Array(n) : new Float64Array(n));
 
-const arbAxis = fc
-  .record({
-    size: fc.integer({ min: 1, max: 9 }),
-    kernel: fc.integer({ min: 1, max: 4 }),
-    stride: fc.integer({ min: 1, max: 3 }),
-    dilation: fc.integer({ min: 1, max: 2 }),
-    before: fc.integer({ min: 0, max: 2 }),
-    after: fc.integer({ min: 0, max: 2 }),
-  })
-  .filter((a) => a.size + a.before + a.after >= (a.kernel - 1) * a.dilation + 1);
+const arbAxis = arbConvAxis({ size: [1, 9], kernel: [1, 4] });
 
 const arbCase = fc.record({
   dims: fc.constantFrom(1, 2),
@@ -65,15 +57,7 @@ interface Setup {
 function setup(c: Case): Setup {
   const axes = c.axes.slice(0, c.dims);
   const cIn = c.groups * c.inPerGroup;
-  const geom = convGeometry('test', {
-    channels: cIn,
-    inputSize: axes.map((a) => a.size),
-    kernelSize: axes.map((a) => a.kernel),
-    stride: axes.map((a) => a.stride),
-    padding: axes.map((a) => a.before),
-    paddingAfter: axes.map((a) => a.after),
-    dilation: axes.map((a) => a.dilation),
-  });
+  const geom = convGeometryOfAxes('test', cIn, axes);
   const kernelVolume = geom.kernelSize.reduce((a, b) => a * b, 1);
   const positions = geom.outputSize.reduce((a, b) => a * b, 1);
   const cOut = c.groups * c.outPerGroup;

@@ -13,15 +13,10 @@ import {
   poolOutputSize,
 } from '../../../src/nn/functional/index.js';
 import { poolAxis } from '../../../src/nn/functional/pool.js';
+import { arbPoolAxis, type PoolAxis } from '../../helpers/pool-axis.js';
 import { arbSizeOrZero, gradcheckOrEmpty } from '../../helpers/zero-size.js';
 
-interface Axis {
-  size: number;
-  kernel: number;
-  stride: number;
-  padding: number;
-  dilation: number;
-}
+type Axis = PoolAxis;
 
 /**
  * Whether every window of the axis reads at least one real input. A window entirely in padding
@@ -35,17 +30,8 @@ function poolable(a: Axis, ceilMode: boolean): boolean {
   return w.start.every((s, o) => s < w.end[o]!);
 }
 
-/** One pooled axis with padding at most half the kernel. */
 const arbAxis = (dilated: boolean) =>
-  fc
-    .record({
-      size: fc.integer({ min: 1, max: 6 }),
-      kernel: fc.integer({ min: 1, max: 3 }),
-      stride: fc.integer({ min: 1, max: 3 }),
-      padding: fc.integer({ min: 0, max: 1 }),
-      dilation: fc.integer({ min: 1, max: dilated ? 2 : 1 }),
-    })
-    .map((a) => ({ ...a, padding: Math.min(a.padding, Math.floor(a.kernel / 2)) }));
+  arbPoolAxis({ size: [1, 6], kernel: [1, 3], padding: 1, dilation: dilated ? 2 : 1 });
 
 const arbPool = (dims: 1 | 2, dilated: boolean) =>
   fc
