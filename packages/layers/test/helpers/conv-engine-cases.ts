@@ -1,8 +1,8 @@
 import { arbConvAxis } from '@torchlet/layers/testing';
+import { convGeometryOfAxes } from '@torchlet/tensor/testing';
 import {
   convAdjointInto,
   convForwardInto,
-  convGeometry,
   convPlan,
   convWeightGradInto,
   fillChannelBias,
@@ -57,6 +57,30 @@ export function arbConvEngineCase(
 }
 export type ConvEngineCase = ReturnType<typeof arbConvEngineCase> extends fc.Arbitrary<infer T> ? T : never;
 
+/**
+ * A 2-D float32 layer with a bias and kept columns, the same size on both axes (as LeNet-5's):
+ * `[batch, Cin, Cout, size, kernel, padding]`, per group; `overrides` change any other field.
+ */
+export function squareConvCase(
+  [batch, cIn, cOut, size, kernel, padding]: readonly [number, number, number, number, number, number],
+  overrides: Partial<ConvEngineCase> = {},
+): ConvEngineCase {
+  return {
+    dims: 2,
+    dtype: 'float32',
+    batch,
+    groups: 1,
+    inPerGroup: cIn,
+    outPerGroup: cOut,
+    bias: true,
+    biasParam: true,
+    keep: true,
+    seed: batch,
+    axes: [0, 1, 2].map(() => ({ size, kernel, stride: 1, dilation: 1, before: padding, after: padding })),
+    ...overrides,
+  };
+}
+
 /** `length` values in [-1, 1) from a seeded LCG, in the case's dtype. */
 export function caseArray(c: ConvEngineCase, length: number, seed: number): FloatArray {
   const out = c.dtype === 'float32' ? new Float32Array(length) : new Float64Array(length);
@@ -70,15 +94,7 @@ export function caseArray(c: ConvEngineCase, length: number, seed: number): Floa
 
 export function planOfCase(c: ConvEngineCase): ConvPlan {
   const axes = c.axes.slice(0, c.dims);
-  const geom = convGeometry('conv', {
-    channels: c.groups * c.inPerGroup,
-    inputSize: axes.map((a) => a.size),
-    kernelSize: axes.map((a) => a.kernel),
-    stride: axes.map((a) => a.stride),
-    padding: axes.map((a) => a.before),
-    paddingAfter: axes.map((a) => a.after),
-    dilation: axes.map((a) => a.dilation),
-  });
+  const geom = convGeometryOfAxes('conv', c.groups * c.inPerGroup, axes);
   return convPlan(c.batch, c.groups, c.groups * c.inPerGroup, c.groups * c.outPerGroup, geom);
 }
 

@@ -10,7 +10,7 @@ import {
   expectConvEngineClose,
   planOfCase,
   runConvEngine,
-  type ConvEngineCase,
+  squareConvCase,
 } from '../../helpers/conv-engine-cases.js';
 import { nativeKernelsForFile } from '../../helpers/native-kernels.js';
 
@@ -44,20 +44,8 @@ describe.runIf(kernels !== null)('conv on the native backend', () => {
       [7, 6, 16, 14, 5, 0],
       [9, 5, 24, 7, 3, 0],
     ] as const;
-    for (const [batch, cIn, cOut, size, k, pad] of layers) {
-      const c: ConvEngineCase = {
-        dims: 2,
-        batch,
-        groups: 1,
-        inPerGroup: cIn,
-        outPerGroup: cOut,
-        dtype: 'float32',
-        bias: true,
-        biasParam: true,
-        keep: true,
-        seed: batch,
-        axes: [0, 1, 2].map(() => ({ size, kernel: k, stride: 1, dilation: 1, before: pad, after: pad })),
-      };
+    for (const layer of layers) {
+      const c = squareConvCase(layer);
       const plan = planOfCase(c);
       const one = runConvEngine(native1, c, plan);
       expect(runConvEngine(native3, c, plan)).toEqual(one);
