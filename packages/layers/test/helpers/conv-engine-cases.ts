@@ -18,24 +18,42 @@ import { expect } from 'vitest';
 // inputs, one run of the three drivers on a backend, and the rounding bound against the JS backend.
 
 const arbAxis = arbConvAxis({ size: [1, 11], kernel: [1, 5], stride: [1, 3], dilation: [1, 2], padding: [0, 2] });
+// 4-D and 5-D: smaller axes, so that a case stays about as large as a 3-D one.
+const arbSmallAxis = arbConvAxis({ size: [1, 4], kernel: [1, 3], stride: [1, 2], dilation: [1, 2], padding: [0, 1] });
 
-/** A random 1-D/2-D/3-D conv in one of `dtypes`, with or without a bias and kept columns. */
-export function arbConvEngineCase(dtypes: readonly ('float32' | 'float64')[]) {
-  return fc.record({
-    dims: fc.constantFrom(1, 2, 2, 3),
-    // Past 8 samples the weight gradient's fixed partitions hold several samples each.
-    batch: fc.oneof(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 6, max: 19 })),
-    groups: fc.integer({ min: 1, max: 3 }),
-    inPerGroup: fc.integer({ min: 1, max: 3 }),
-    outPerGroup: fc.integer({ min: 1, max: 3 }),
-    axes: fc.array(arbAxis, { minLength: 3, maxLength: 3 }),
-    dtype: fc.constantFrom(...dtypes),
-    bias: fc.boolean(),
-    // The bias prefilled by the caller (accumulate) or handed to convForwardInto (set inside the backend's tasks).
-    biasParam: fc.boolean(),
-    keep: fc.boolean(),
-    seed: fc.integer({ min: 1, max: 2 ** 30 }),
-  });
+/** What `arbConvEngineCase` draws besides the dtype. */
+export interface ConvEngineCaseOptions {
+  /** Spatial axes drawn from (repeats weigh them). Default `[1, 2, 2, 3]`. */
+  dims?: readonly number[];
+  /** About one case in eight has batch 0. Default false. */
+  emptyBatch?: boolean;
+}
+
+/** A random conv (1-D/2-D/3-D by default) in one of `dtypes`, with or without a bias and kept columns. */
+export function arbConvEngineCase(
+  dtypes: readonly ('float32' | 'float64')[],
+  { dims = [1, 2, 2, 3], emptyBatch = false }: ConvEngineCaseOptions = {},
+) {
+  // Past 8 samples the weight gradient's fixed partitions hold several samples each.
+  const someSamples = fc.oneof(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 6, max: 19 }));
+  return fc.constantFrom(...dims).chain((d) =>
+    fc.record({
+      dims: fc.constant(d),
+      batch: emptyBatch
+        ? fc.oneof({ weight: 7, arbitrary: someSamples }, { weight: 1, arbitrary: fc.constant(0) })
+        : someSamples,
+      groups: fc.integer({ min: 1, max: 3 }),
+      inPerGroup: fc.integer({ min: 1, max: 3 }),
+      outPerGroup: fc.integer({ min: 1, max: 3 }),
+      axes: fc.array(d <= 3 ? arbAxis : arbSmallAxis, { minLength: d, maxLength: d }),
+      dtype: fc.constantFrom(...dtypes),
+      bias: fc.boolean(),
+      // The bias prefilled by the caller (accumulate) or handed to convForwardInto (set inside the backend's tasks).
+      biasParam: fc.boolean(),
+      keep: fc.boolean(),
+      seed: fc.integer({ min: 1, max: 2 ** 30 }),
+    }),
+  );
 }
 export type ConvEngineCase = ReturnType<typeof arbConvEngineCase> extends fc.Arbitrary<infer T> ? T : never;
 

@@ -3,7 +3,7 @@ import { Generator, jsGemm, setGemm, type Gemm } from '@torchlet/tensor';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Adam } from '../../../src/optim/adam.js';
-import { conv2d, conv2dReluMaxPool2d, maxPool2d } from '../../../src/nn/functional/index.js';
+import { conv2d, conv2dReluMaxPool2d, conv3d, maxPool2d } from '../../../src/nn/functional/index.js';
 import { Parameter } from '../../../src/nn/modules/parameter.js';
 import {
   arbConvEngineCase,
@@ -14,18 +14,19 @@ import {
 } from '../../helpers/conv-engine-cases.js';
 import { nativeKernelsForFile } from '../../helpers/native-kernels.js';
 
-// The conv engine under the native backend (its conv capability: per-sample im2col/col2im + GEMM in
-// C++, samples spread over the addon's threads; the weight and bias gradients in fixed sample
+// The conv engine under the native backend (its conv capability, 1-D to 5-D: the forward one GEMM over
+// the batch packed straight from the input, the adjoint and weight gradient per-sample im2col/col2im +
+// GEMM in C++, samples spread over the addon's threads; the weight and bias gradients in fixed sample
 // partitions), float32 and float64, against the plain-JS backend within the rounding bound of the sums,
 // and 1 thread against 3 bit for bit. minParallelFlops 0 makes even tiny batches go to the pool.
 const kernels = nativeKernelsForFile();
 
-const arbCase = arbConvEngineCase(['float32', 'float64']);
+const arbCase = arbConvEngineCase(['float32', 'float64'], { dims: [1, 2, 2, 3, 3, 4, 5], emptyBatch: true });
 
 describe.runIf(kernels !== null)('conv on the native backend', () => {
   const { native1, native3 } = kernels!;
 
-  it('matches the JS backend (strides, padding, dilation, groups; 1-D, 2-D, 3-D; float32 and float64) and is bit-identical on 1 and 3 threads', () => {
+  it('matches the JS backend (strides, padding, dilation, groups; 1-D to 5-D, batch 0; float32 and float64) and is bit-identical on 1 and 3 threads', () => {
     fc.assert(
       fc.property(arbCase, (c) => {
         const plan = planOfCase(c);
@@ -50,6 +51,29 @@ describe.runIf(kernels !== null)('conv on the native backend', () => {
       expect(runConvEngine(native3, c, plan)).toEqual(one);
       expect(runConvEngine(native3, { ...c, keep: false }, plan)).toEqual(one);
       expectConvEngineClose(one, runConvEngine(jsGemm, c, plan), runConvEngine(jsGemm, c, plan, true), plan);
+    }
+  });
+
+  it('conv3d forward and backward through autograd: same bits on 1 and 3 threads, close to JS (float32 and float64)', () => {
+    for (const dtype of ['float32', 'float64'] as const) {
+      const step = (kernel: Gemm) => {
+        setGemm(kernel);
+        const g = new Generator(9);
+        const x = randn([5, 4, 6, 7, 8], { dtype, generator: g, requiresGrad: true });
+        const w = randn([6, 2, 3, 3, 3], { dtype, generator: g, requiresGrad: true });
+        const b = randn([6], { dtype, generator: g, requiresGrad: true });
+        const y = conv3d(x, w, b, { padding: [1, 0, 2], stride: [1, 2, 1], dilation: [2, 1, 1], groups: 2 });
+        y.mul(y).sum().backward();
+        return [y.data, x.grad!, w.grad!, b.grad!].map((t) => t.toTypedArray());
+      };
+      const one = step(native1);
+      expect(step(native3)).toEqual(one);
+      const js = step(jsGemm);
+      const tol = dtype === 'float32' ? 2e-3 : 1e-10;
+      one.forEach((values, i) => {
+        for (let j = 0; j < values.length; j++)
+          expect(Math.abs(values[j]! - js[i]![j]!)).toBeLessThanOrEqual(tol * (1 + Math.abs(js[i]![j]!)));
+      });
     }
   });
 

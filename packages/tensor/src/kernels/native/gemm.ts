@@ -1,7 +1,8 @@
 /**
  * The native backend (native/src: C++ compiled for this machine at install) behind the `Backend`
  * seam, with the capabilities the WebAssembly kernel has (conv and the fused conv → relu → max-pool
- * through the same planar tasks, conv/tasks.ts; Adam), in float32 and float64, on the callers' own arrays
+ * through the same tasks, conv/tasks.ts, its conv of any rank up to 8 axes; Adam), in float32 and
+ * float64, on the callers' own arrays
  * (no copy), split over the addon's thread pool. Mixed dtypes go to the JS kernel (or report false).
  *
  * Determinism: every kernel cuts its work at places fixed by the shapes (a sample per task; the weight
@@ -34,7 +35,7 @@ export interface NativeGemmOptions {
   minParallelFlops?: number;
 }
 
-/** What `NativeGemm.convBatch` runs: `count` samples of one 1-D/2-D convolution (conv/tasks.ts). */
+/** What `NativeGemm.convBatch` runs: `count` samples of one convolution of 1 to 8 axes (conv/tasks.ts). */
 export type NativeConvCall = ConvBatchTask;
 
 /** What `NativeGemm.convWeightGrad` runs (conv/tasks.ts). */
@@ -88,6 +89,9 @@ export class NativeGemm implements Backend {
   /** Direct (1×1) convs too: the C++ tasks multiply the input itself, without columns. */
   readonly runsDirect = true;
 
+  /** Convs of 3 to 8 spatial axes too (conv3d and convNd), the same C++ tasks generalised over the axes. */
+  readonly runsAnyRank = true;
+
   /** Convolutions by `convBatch` and `convWeightGrad`, float32 and float64. */
   readonly conv: ConvKernels = convKernelsOnTasks(this);
 
@@ -98,8 +102,8 @@ export class NativeGemm implements Backend {
   readonly optimizer: OptimizerKernels = { adam: (call) => this.adamStep(call) };
 
   /**
-   * `count` samples of a 1-D/2-D convolution: forward `y[n] = W·im2col(x[n])` (+ bias, + the fused
-   * ReLU → max-pool), or adjoint `x[n] += col2im(Wᵀ·y[n])`, a sample per task.
+   * `count` samples of a convolution of 1 to 8 axes: forward `y[n] = W·im2col(x[n])` (+ bias, + the
+   * fused ReLU → max-pool, 1-D/2-D), or adjoint `x[n] += col2im(Wᵀ·y[n])`.
    * @returns false when nothing ran (the arrays are not all one float dtype): take another path
    */
   convBatch(call: NativeConvCall): boolean {
