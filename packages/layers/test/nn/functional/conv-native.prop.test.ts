@@ -1,7 +1,7 @@
 import { randn, relu } from '@torchlet/autograd';
 import { Generator, jsGemm, setGemm, type Gemm } from '@torchlet/tensor';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Adam } from '../../../src/optim/adam.js';
 import { conv2d, conv2dReluMaxPool2d, conv3d, maxPool2d } from '../../../src/nn/functional/index.js';
 import { Parameter } from '../../../src/nn/modules/parameter.js';
@@ -75,6 +75,22 @@ describe.runIf(kernels !== null)('conv on the native backend', () => {
           expect(Math.abs(values[j]! - js[i]![j]!)).toBeLessThanOrEqual(tol * (1 + Math.abs(js[i]![j]!)));
       });
     }
+  });
+
+  it('keeps the forward’s columns for a 2-D conv’s weight gradient, not for a 3-D one’s (keepsColumns)', () => {
+    setGemm(native1);
+    const forward = vi.spyOn(native1.conv, 'forward');
+    const g = new Generator(4);
+    const kept = (dims: number) => {
+      forward.mockClear();
+      const x = randn([2, 3, ...Array<number>(dims).fill(5)], { generator: g });
+      const w = randn([4, 3, ...Array<number>(dims).fill(3)], { generator: g, requiresGrad: true });
+      (dims === 2 ? conv2d(x, w, null) : conv3d(x, w, null)).sum().backward();
+      expect(forward).toHaveBeenCalledTimes(1);
+      return forward.mock.calls[0]![0].keep !== null;
+    };
+    expect([kept(2), kept(3)]).toEqual([true, false]);
+    forward.mockRestore();
   });
 
   it('trains a conv → relu → max-pool block and Adam with the same bits on 1 and 3 threads, close to JS', () => {

@@ -92,8 +92,17 @@ export class NativeGemm implements Backend {
   /** Convs of 3 to 8 spatial axes too (conv3d and convNd), the same C++ tasks generalised over the axes. */
   readonly runsAnyRank = true;
 
-  /** Convolutions by `convBatch` and `convWeightGrad`, float32 and float64. */
-  readonly conv: ConvKernels = convKernelsOnTasks(this);
+  /**
+   * Convolutions by `convBatch` and `convWeightGrad`, float32 and float64. Columns are kept for the
+   * weight gradient of 1-D and 2-D convs only: a 3-D one's are ∏k (27 for 3×3×3) times its input, and
+   * writing them in the forward costs more than remaking them sample by sample in cache saves
+   * ([8,16,8,8,8]*[32,16,3,3,3] p1, one thread: forward 2.5 ms, 3.7 ms keeping them; weight gradient
+   * 3.0 ms remaking them, 3.3 ms from the kept ones. `ENTRY=conv-parts.ts node benchmarks/profile/run.mjs`).
+   */
+  readonly conv: ConvKernels = {
+    ...convKernelsOnTasks(this),
+    keepsColumns: (plan) => plan.geom.inputSize.length <= 2,
+  };
 
   /** The fused block by `convBatch`'s epilogue and `maxPoolReluBackward`. */
   readonly convReluMaxPool: ConvReluMaxPoolKernels = convReluMaxPoolOnTasks(this);
