@@ -17,7 +17,7 @@ import {
   type DType,
 } from '@torchlet/tensor';
 import { batchNorm } from '../functional/batch-norm.js';
-import { groupNorm, instanceNorm, layerNorm } from '../functional/norm.js';
+import { checkNormalizedShape, groupNorm, instanceNorm, layerNorm } from '../functional/norm.js';
 import { Module } from './module.js';
 import { Parameter } from './parameter.js';
 
@@ -264,12 +264,7 @@ export class LayerNorm extends Module {
   constructor(normalizedShape: number | readonly number[], options: LayerNormModuleOptions = {}) {
     super();
     const op = 'LayerNorm';
-    const shape = typeof normalizedShape === 'number' ? [normalizedShape] : normalizedShape;
-    if (!Array.isArray(shape) || shape.length === 0 || shape.some((d) => !Number.isInteger(d) || d < 0))
-      throw typeError(
-        op,
-        `normalizedShape must be a non-negative integer or a non-empty array of them, got ${String(normalizedShape)}`,
-      );
+    const shape = checkNormalizedShape(op, normalizedShape, String);
     checkSize(op, sizeOf(shape), `normalizedShape=${formatShape(shape)}`);
     const o = checkOptions(
       op,
