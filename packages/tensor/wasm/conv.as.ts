@@ -21,7 +21,8 @@ export const COLS_FLOATS: i32 = 1 << 16;
  * 17 mode, 18 x, 19 x stride, 20 cols, 21 cols stride (0: the thread's own buffer), 22 bias (0: none), 23 w, 24 y, 25 y stride (addresses and strides in
  * bytes; sample t's operands start t strides on), 26 groups, 27 Cout/groups, 28 rows per group
  * (Cin/groups·kH·kW), 29 positions (Hout·Wout), 30 beta (f32), 31–43 the geometry C, H, W, kH, kW, sH,
- * sW, pH, pW, dH, dW, Hout, Wout. Mode 0, forward: cols = im2col(x), then y_g = W_g·cols_g + beta·y_g
+ * sW, pH, pW, dH, dW, Hout, Wout. Mode 0, forward: y_g = W_g·im2col_g(x) + beta·y_g, the columns made
+ * whole at `cols` when kept (slot 21 ≠ 0), else packed panel by panel from x
  * (with a bias, y first set to it per channel and beta = 1); then, when slot 44 is not 0, the
  * epilogue `pooled = maxPool(relu(y))` over 2×2 windows (slot 47 = 2) or 1×2 (slot 47 = 1, a 1-D
  * conv) into slot 44 (f32), with each maximum's plane index into slot 45 (i32), `[Cout, Hout/rows,
