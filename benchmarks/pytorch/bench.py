@@ -39,7 +39,7 @@ def conv(spec, budget):
     g = torch.Generator().manual_seed(21)
     x = torch.randn(*spec["x"], generator=g)
     w = torch.randn(*spec["w"], generator=g)
-    op = F.conv1d if len(spec["x"]) == 3 else F.conv2d
+    op = [F.conv1d, F.conv2d, F.conv3d][len(spec["x"]) - 3]
     pad = spec["padding"]
     if not spec["backward"]:
         with torch.no_grad():

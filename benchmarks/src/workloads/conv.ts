@@ -1,12 +1,12 @@
 import { Variable } from '@torchlet/autograd';
-import { conv1d, conv2d } from '@torchlet/layers/functional';
+import { conv1d, conv2d, conv3d } from '@torchlet/layers/functional';
 import { Tensor, contiguousData } from '@torchlet/tensor';
 import type * as TF from '@tensorflow/tfjs-core';
 import { channelsFirst, channelsLast, seededNormal, weightFromTf, weightToTf } from '../data.js';
 import type { Tf } from '../tf-peers.js';
 import type { Prepared, Workload } from './workload.js';
 
-/** A stride-1 "same-size" convolution, 1-D (`[N, Cin, L]`) or 2-D (`[N, Cin, H, W]`). */
+/** A stride-1 "same-size" convolution, 1-D (`[N, Cin, L]`), 2-D (`[N, Cin, H, W]`) or 3-D (`[N, Cin, D, H, W]`). */
 export interface ConvCase {
   x: readonly number[];
   w: readonly number[];
@@ -14,6 +14,7 @@ export interface ConvCase {
 }
 
 const dims = (c: ConvCase) => c.x.length - 2;
+const opOf = (c: ConvCase) => [conv1d, conv2d, conv3d][dims(c) - 1]!;
 const fmt = (s: readonly number[]) => `[${s.join(',')}]`;
 
 /** Output spatial sizes for stride 1, dilation 1. */
@@ -52,13 +53,19 @@ function convData(c: ConvCase, seed: number) {
 }
 
 /**
- * The TF.js convolution in its layouts (NHWC / NWC input, HWIO / WIO filter). 1-D runs as a unit-height
- * conv2d with explicit padding, which is what `tf.conv1d` does inside; `tf.conv1d` itself reads a
- * numeric pad as padding the unit height too and then fails on the reshape back.
+ * The TF.js convolution in its layouts (NHWC / NWC / NDHWC input, HWIO / WIO / DHWIO filter). 1-D runs
+ * as a unit-height conv2d with explicit padding, which is what `tf.conv1d` does inside; `tf.conv1d`
+ * itself reads a numeric pad as padding the unit height too and then fails on the reshape back.
+ * `tf.conv3d` takes only 'same' or 'valid', which is padding (k − 1)/2 for the odd kernels here.
  */
 function tfConv(tf: Tf, c: ConvCase) {
   if (dims(c) === 2)
     return (x: TF.Tensor, w: TF.Tensor): TF.Tensor => tf.conv2d(x as TF.Tensor4D, w as TF.Tensor4D, 1, c.padding);
+  if (dims(c) === 3) {
+    if (!c.w.slice(2).every((k) => k === 2 * c.padding + 1))
+      throw new Error(`tf.conv3d has no padding ${c.padding} for a kernel ${fmt(c.w.slice(2))}`);
+    return (x: TF.Tensor, w: TF.Tensor): TF.Tensor => tf.conv3d(x as TF.Tensor5D, w as TF.Tensor5D, 1, 'same');
+  }
   const pad: [[number, number], [number, number], [number, number], [number, number]] = [
     [0, 0],
     [0, 0],
@@ -85,7 +92,7 @@ function tfConv(tf: Tf, c: ConvCase) {
  */
 export function convForward(c: ConvCase, seed: number): Workload {
   const data = convData(c, seed);
-  const op = dims(c) === 1 ? conv1d : conv2d;
+  const op = opOf(c);
   const yShape = (batch: number) => [batch, c.w[0]!, ...outSize(c)];
   return {
     name: `conv${dims(c)}d fwd ${fmt(c.x)}*${fmt(c.w)} p${c.padding}`,
@@ -134,7 +141,7 @@ export function convForward(c: ConvCase, seed: number): Workload {
  */
 export function convForwardBackward(c: ConvCase, seed: number): Workload {
   const data = convData(c, seed);
-  const op = dims(c) === 1 ? conv1d : conv2d;
+  const op = opOf(c);
   const yShape = (batch: number) => [batch, c.w[0]!, ...outSize(c)];
   return {
     name: `conv${dims(c)}d fwd+bwd ${fmt(c.x)}*${fmt(c.w)} p${c.padding}`,

@@ -14,6 +14,7 @@ export const MNIST_X: ConvCase = { x: [64, 1, 28, 28], w: [32, 1, 3, 3], padding
 export const MID: ConvCase = { x: [64, 32, 14, 14], w: [64, 32, 3, 3], padding: 1 };
 export const LARGE: ConvCase = { x: [16, 64, 56, 56], w: [64, 64, 3, 3], padding: 1 };
 export const SIGNAL: ConvCase = { x: [32, 16, 1024], w: [32, 16, 9], padding: 4 };
+export const VOLUME: ConvCase = { x: [8, 16, 8, 8, 8], w: [32, 16, 3, 3, 3], padding: 1 };
 /** The training step's batch (and the MNIST epoch's). */
 export const BATCH = 64;
 
@@ -28,6 +29,7 @@ export function benchWorkloads(): Workload[] {
     convForwardBackward(MID, 21),
     convForwardBackward(LARGE, 31),
     convForwardBackward(SIGNAL, 41),
+    convForwardBackward(VOLUME, 51),
     lenetStep(BATCH),
     cifarStep(BATCH),
   ];

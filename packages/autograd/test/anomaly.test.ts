@@ -18,17 +18,10 @@ import {
   tensor,
   withScope,
 } from '@torchlet/autograd';
+import { thrownBy } from '@torchlet/autograd/testing';
 
 /** The AnomalyError `fn` throws (fails the test if it throws anything else or nothing). */
-function anomalyOf(fn: () => unknown): AnomalyError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(AnomalyError);
-    return e as AnomalyError;
-  }
-  throw new Error('expected an AnomalyError, nothing was thrown');
-}
+const anomalyOf = (fn: () => unknown) => thrownBy(fn, AnomalyError);
 
 describe('detectAnomaly: forward', () => {
   it('names the op, the value, the element and the scope of a NaN output', () => {

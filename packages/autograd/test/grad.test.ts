@@ -17,6 +17,29 @@ import {
 
 const leaf = (values: number[]) => new Variable(T.tensor(values, { dtype: 'float64' }), { requiresGrad: true });
 
+/**
+ * x³ as a custom op. Without `scale` it has no differentiableBackward; with it, one that returns
+ * `g·scale·x²` (right for 3, and wrong, but self-consistent, for anything else).
+ */
+const cubeOp = (scale?: number) =>
+  defineOp({
+    name: 'cube',
+    forward(ctx: ForwardContext<{ x: T.Tensor }>, x: T.Tensor): T.Tensor {
+      ctx.save({ x });
+      return T.mul(x, T.mul(x, x));
+    },
+    backward(ctx, g: T.Tensor): [T.Tensor] {
+      return [T.mul(g, T.mul(3, T.mul(ctx.saved.x, ctx.saved.x)))];
+    },
+    differentiableBackward:
+      scale === undefined
+        ? undefined
+        : (ctx, g) => {
+            const [x] = ctx.inputs;
+            return [mul(g, mul(scale, mul(x, x)))];
+          },
+  });
+
 describe('grad', () => {
   it('returns gradients without touching .grad, for leaves and intermediate values', () => {
     const x = leaf([1, 2, 3]);
@@ -63,16 +86,7 @@ describe('grad', () => {
   });
 
   it('a custom op without differentiableBackward gives first gradients, and a clear error when differentiated twice', () => {
-    const cube = defineOp({
-      name: 'cube',
-      forward(ctx: ForwardContext<{ x: T.Tensor }>, x: T.Tensor): T.Tensor {
-        ctx.save({ x });
-        return T.mul(x, T.mul(x, x));
-      },
-      backward(ctx, g: T.Tensor): [T.Tensor] {
-        return [T.mul(g, T.mul(3, T.mul(ctx.saved.x, ctx.saved.x)))];
-      },
-    });
+    const cube = cubeOp();
     const x = leaf([1, 2]);
     const [gx] = grad(sum(cube(x)), [x], { createGraph: true });
     expect(gx!.toArray()).toEqual([3, 12]);
@@ -83,24 +97,9 @@ describe('grad', () => {
   });
 
   it('a custom op with differentiableBackward passes gradgradcheck; one that disagrees with its backward fails it', () => {
-    const cubeWith = (scale: number) =>
-      defineOp({
-        name: 'cube',
-        forward(ctx: ForwardContext<{ x: T.Tensor }>, x: T.Tensor): T.Tensor {
-          ctx.save({ x });
-          return T.mul(x, T.mul(x, x));
-        },
-        backward(ctx, g: T.Tensor): [T.Tensor] {
-          return [T.mul(g, T.mul(3, T.mul(ctx.saved.x, ctx.saved.x)))];
-        },
-        differentiableBackward(ctx, g) {
-          const [x] = ctx.inputs;
-          return [mul(g, mul(scale, mul(x, x)))];
-        },
-      });
-    expect(gradgradcheck((x) => cubeWith(3)(x), [leaf([0.5, -1.5, 2])])).toBe(true);
+    expect(gradgradcheck((x) => cubeOp(3)(x), [leaf([0.5, -1.5, 2])])).toBe(true);
     // 2.9·x² is consistent with its own derivative, so only the comparison with backward catches it.
-    expect(() => gradgradcheck((x) => cubeWith(2.9)(x), [leaf([0.5, -1.5, 2])])).toThrow(
+    expect(() => gradgradcheck((x) => cubeOp(2.9)(x), [leaf([0.5, -1.5, 2])])).toThrow(
       /first derivative under createGraph is .* but the plain backward gives/,
     );
   });

@@ -1,22 +1,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { Generator, randint, randn } from '@torchlet/tensor';
-import {
-  Adam,
-  BatchNorm2d,
-  Conv2d,
-  DataLoader,
-  Dropout,
-  Flatten,
-  Linear,
-  MaxPool2d,
-  ReLU,
-  Sequential,
-  StepLR,
-  TensorDataset,
-} from '@torchlet/layers';
-import { crossEntropy } from '@torchlet/layers/functional';
+import { makeRun, trainStep } from './helpers/small-cnn.js';
 
 // A real collection between measurements, without restarting node with --expose-gc.
 setFlagsFromString('--expose-gc');
@@ -34,37 +19,17 @@ function measure(): { heap: number; buffers: number } {
 }
 
 describe('memory stays flat over a long training run', () => {
-  it(`${STEPS} steps of a small CNN (Adam, StepLR, BatchNorm, Dropout, shuffling loader): no growth after warm-up`, () => {
-    const g = new Generator(0);
-    const model = new Sequential(
-      new Conv2d(1, 2, 3, { generator: g }),
-      new BatchNorm2d(2),
-      new ReLU(),
-      new MaxPool2d(2),
-      new Flatten(),
-      new Dropout(0.2, { generator: g }),
-      new Linear(8, 3, { generator: g }),
-    );
-    const optimizer = new Adam(model.parameters(), { lr: 1e-3 });
-    const scheduler = new StepLR(optimizer, { stepSize: 50 });
-    const data = new TensorDataset(randn([16, 1, 6, 6], { generator: g }), randint(0, 3, [16], { generator: g }));
-    const loader = new DataLoader(data, { batchSize: 4, shuffle: true, generator: g });
-
+  it(`${STEPS} steps of the small CNN of the resume tests (Adam, StepLR, BatchNorm, Dropout, shuffling loader): no growth after warm-up`, () => {
+    const run = makeRun(0);
     const losses = new Float64Array(STEPS); // every loss kept, as a training loop would (as numbers)
     const samples: { step: number; heap: number; buffers: number }[] = [];
-    let step = 0;
-    while (step < STEPS) {
-      for (const [x, y] of loader) {
-        const loss = crossEntropy(model.forward(x!), y!);
-        optimizer.zeroGrad();
-        loss.backward();
-        optimizer.step();
-        losses[step] = loss.item();
-        step += 1;
-        if (step % EVERY === 0) samples.push({ step, ...measure() });
-        if (step === STEPS) break;
+    while (run.step < STEPS) {
+      for (const [x, y] of run.loader) {
+        losses[run.step] = trainStep(run, x!, y!);
+        if (run.step % EVERY === 0) samples.push({ step: run.step, ...measure() });
+        if (run.step === STEPS) break;
       }
-      scheduler.step();
+      run.scheduler.step();
     }
     const base = samples.find((s) => s.step === WARMUP)!;
     const growth = samples.map((s) => ({ step: s.step, heap: s.heap - base.heap, buffers: s.buffers - base.buffers }));

@@ -21,6 +21,7 @@ export {
   arbSmallShape,
   hugeSize,
   hugeShape,
+  thrownBy,
   type Mutation,
   type OpSpec,
   type OptionsSpec,

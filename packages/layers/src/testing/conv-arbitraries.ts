@@ -2,8 +2,9 @@ import fc from 'fast-check';
 import * as T from '@torchlet/tensor';
 
 // fast-check arbitraries for convolution tests: whole conv cases (input, weight, bias and option
-// shapes with PyTorch's output sizes) and single spatial axes. They live with conv, in
-// @torchlet/layers/testing; the general ones (shapes, tensors) are @torchlet/autograd/testing's.
+// shapes with PyTorch's output sizes). They live with conv, in @torchlet/layers/testing, which also
+// re-exports the single spatial axes (`arbConvAxis`, @torchlet/tensor/testing's: the conv geometry's
+// own tests use it); the general ones (shapes, tensors) are @torchlet/autograd/testing's.
 
 /** How a conv pads: PyTorch's `padding_mode`. */
 export type ConvPaddingMode = 'zeros' | 'reflect' | 'replicate' | 'circular';
@@ -152,58 +153,4 @@ export function arbConvCase(options: ConvCaseOptions): fc.Arbitrary<ConvCase> {
       // About 1% of raw draws (wide transposed 3-D cases) exceed the budget; they are redrawn.
       .filter((c) => T.sizeOf(c.inputShape) + T.sizeOf(c.weightShape) + T.sizeOf(c.outputShape) <= budget)
   );
-}
-
-export interface ConvAxisOptions {
-  /** Inclusive `[min, max]` of the input length. Default `[1, 6]`. */
-  size?: readonly [number, number];
-  /** Default `[1, 3]`. */
-  kernel?: readonly [number, number];
-  /** Default `[1, 3]`. */
-  stride?: readonly [number, number];
-  /** Default `[1, 2]`. */
-  dilation?: readonly [number, number];
-  /** Zeros on each side. Default `[0, 2]`. */
-  padding?: readonly [number, number];
-  /** The same padding before and after. Default false (each side drawn on its own). */
-  symmetric?: boolean;
-  /** The least output length the axis must give (2 for a 2-wide pool after it). Default 1. */
-  minOutput?: number;
-}
-
-/** One spatial axis of a convolution: its input length and options (`before`/`after`: zeros on each side). */
-export interface ConvAxis {
-  size: number;
-  kernel: number;
-  stride: number;
-  dilation: number;
-  before: number;
-  after: number;
-}
-
-const range = ([min, max]: readonly [number, number]) => fc.integer({ min, max });
-
-/**
- * One spatial axis of a convolution whose output is at least `minOutput` long, for tests that build
- * their own cases axis by axis (asymmetric padding, kernels, plans).
- * @example fc.array(arbConvAxis({ size: [1, 11], kernel: [1, 5] }), { minLength: 2, maxLength: 2 })
- */
-export function arbConvAxis(options: ConvAxisOptions = {}): fc.Arbitrary<ConvAxis> {
-  const padding = options.padding ?? [0, 2];
-  const minOutput = options.minOutput ?? 1;
-  return fc
-    .record({
-      size: range(options.size ?? [1, 6]),
-      kernel: range(options.kernel ?? [1, 3]),
-      stride: range(options.stride ?? [1, 3]),
-      dilation: range(options.dilation ?? [1, 2]),
-      before: range(padding),
-      after: range(padding),
-    })
-    .map((a): ConvAxis => (options.symmetric ? { ...a, after: a.before } : a))
-    .filter(
-      (a) =>
-        a.size + a.before + a.after >= T.dilatedSpan(a.kernel, a.dilation) &&
-        T.outputLength(a.size, a.kernel, a.stride, a.before, a.after, a.dilation) >= minOutput,
-    );
 }

@@ -1,8 +1,8 @@
 import { arbConvAxis } from '@torchlet/layers/testing';
+import { convGeometryOfAxes } from '@torchlet/tensor/testing';
 import {
   convAdjointInto,
   convForwardInto,
-  convGeometry,
   convPlan,
   convWeightGradInto,
   fillChannelBias,
@@ -18,26 +18,68 @@ import { expect } from 'vitest';
 // inputs, one run of the three drivers on a backend, and the rounding bound against the JS backend.
 
 const arbAxis = arbConvAxis({ size: [1, 11], kernel: [1, 5], stride: [1, 3], dilation: [1, 2], padding: [0, 2] });
+// 4-D and 5-D: smaller axes, so that a case stays about as large as a 3-D one.
+const arbSmallAxis = arbConvAxis({ size: [1, 4], kernel: [1, 3], stride: [1, 2], dilation: [1, 2], padding: [0, 1] });
 
-/** A random 1-D/2-D/3-D conv in one of `dtypes`, with or without a bias and kept columns. */
-export function arbConvEngineCase(dtypes: readonly ('float32' | 'float64')[]) {
-  return fc.record({
-    dims: fc.constantFrom(1, 2, 2, 3),
-    // Past 8 samples the weight gradient's fixed partitions hold several samples each.
-    batch: fc.oneof(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 6, max: 19 })),
-    groups: fc.integer({ min: 1, max: 3 }),
-    inPerGroup: fc.integer({ min: 1, max: 3 }),
-    outPerGroup: fc.integer({ min: 1, max: 3 }),
-    axes: fc.array(arbAxis, { minLength: 3, maxLength: 3 }),
-    dtype: fc.constantFrom(...dtypes),
-    bias: fc.boolean(),
-    // The bias prefilled by the caller (accumulate) or handed to convForwardInto (set inside the backend's tasks).
-    biasParam: fc.boolean(),
-    keep: fc.boolean(),
-    seed: fc.integer({ min: 1, max: 2 ** 30 }),
-  });
+/** What `arbConvEngineCase` draws besides the dtype. */
+export interface ConvEngineCaseOptions {
+  /** Spatial axes drawn from (repeats weigh them). Default `[1, 2, 2, 3]`. */
+  dims?: readonly number[];
+  /** About one case in eight has batch 0. Default false. */
+  emptyBatch?: boolean;
+}
+
+/** A random conv (1-D/2-D/3-D by default) in one of `dtypes`, with or without a bias and kept columns. */
+export function arbConvEngineCase(
+  dtypes: readonly ('float32' | 'float64')[],
+  { dims = [1, 2, 2, 3], emptyBatch = false }: ConvEngineCaseOptions = {},
+) {
+  // Past 8 samples the weight gradient's fixed partitions hold several samples each.
+  const someSamples = fc.oneof(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 6, max: 19 }));
+  return fc.constantFrom(...dims).chain((d) =>
+    fc.record({
+      dims: fc.constant(d),
+      batch: emptyBatch
+        ? fc.oneof({ weight: 7, arbitrary: someSamples }, { weight: 1, arbitrary: fc.constant(0) })
+        : someSamples,
+      groups: fc.integer({ min: 1, max: 3 }),
+      inPerGroup: fc.integer({ min: 1, max: 3 }),
+      outPerGroup: fc.integer({ min: 1, max: 3 }),
+      axes: fc.array(d <= 3 ? arbAxis : arbSmallAxis, { minLength: d, maxLength: d }),
+      dtype: fc.constantFrom(...dtypes),
+      bias: fc.boolean(),
+      // The bias prefilled by the caller (accumulate) or handed to convForwardInto (set inside the backend's tasks).
+      biasParam: fc.boolean(),
+      keep: fc.boolean(),
+      seed: fc.integer({ min: 1, max: 2 ** 30 }),
+    }),
+  );
 }
 export type ConvEngineCase = ReturnType<typeof arbConvEngineCase> extends fc.Arbitrary<infer T> ? T : never;
+
+/**
+ * A 2-D float32 layer with a bias and kept columns, the same size on both axes (as LeNet-5's):
+ * `[batch, Cin, Cout, size, kernel, padding]`, per group; `overrides` change any other field.
+ */
+export function squareConvCase(
+  [batch, cIn, cOut, size, kernel, padding]: readonly [number, number, number, number, number, number],
+  overrides: Partial<ConvEngineCase> = {},
+): ConvEngineCase {
+  return {
+    dims: 2,
+    dtype: 'float32',
+    batch,
+    groups: 1,
+    inPerGroup: cIn,
+    outPerGroup: cOut,
+    bias: true,
+    biasParam: true,
+    keep: true,
+    seed: batch,
+    axes: [0, 1, 2].map(() => ({ size, kernel, stride: 1, dilation: 1, before: padding, after: padding })),
+    ...overrides,
+  };
+}
 
 /** `length` values in [-1, 1) from a seeded LCG, in the case's dtype. */
 export function caseArray(c: ConvEngineCase, length: number, seed: number): FloatArray {
@@ -52,15 +94,7 @@ export function caseArray(c: ConvEngineCase, length: number, seed: number): Floa
 
 export function planOfCase(c: ConvEngineCase): ConvPlan {
   const axes = c.axes.slice(0, c.dims);
-  const geom = convGeometry('conv', {
-    channels: c.groups * c.inPerGroup,
-    inputSize: axes.map((a) => a.size),
-    kernelSize: axes.map((a) => a.kernel),
-    stride: axes.map((a) => a.stride),
-    padding: axes.map((a) => a.before),
-    paddingAfter: axes.map((a) => a.after),
-    dilation: axes.map((a) => a.dilation),
-  });
+  const geom = convGeometryOfAxes('conv', c.groups * c.inPerGroup, axes);
   return convPlan(c.batch, c.groups, c.groups * c.inPerGroup, c.groups * c.outPerGroup, geom);
 }
 

@@ -113,18 +113,17 @@ export function referenceConv(input: Tensor, weight: Tensor, bias: Tensor | null
   return new Tensor(out, [n!, cOut!, ...outSpatial]);
 }
 
+/** A transposed convolution's options, one entry per spatial axis. */
+export interface ReferenceTransposeOptions {
+  stride: readonly number[];
+  padding: readonly number[];
+  outputPadding: readonly number[];
+  dilation: readonly number[];
+  groups: number;
+}
+
 /** What a transposed-conv reference reads off its operands: data, sizes and the output size. */
-export function transposeSizes(
-  input: Tensor,
-  weight: Tensor,
-  o: {
-    stride: readonly number[];
-    padding: readonly number[];
-    outputPadding: readonly number[];
-    dilation: readonly number[];
-    groups: number;
-  },
-) {
+export function transposeSizes(input: Tensor, weight: Tensor, o: ReferenceTransposeOptions) {
   const [n, cIn, ...spatial] = input.shape as [number, number, ...number[]];
   const [, cOutG, ...kernel] = weight.shape as [number, number, ...number[]];
   const outSpatial = spatial.map(
@@ -146,13 +145,7 @@ export function referenceConvTranspose(
   input: Tensor,
   weight: Tensor,
   bias: Tensor | null,
-  o: {
-    stride: readonly number[];
-    padding: readonly number[];
-    outputPadding: readonly number[];
-    dilation: readonly number[];
-    groups: number;
-  },
+  o: ReferenceTransposeOptions,
 ): Tensor {
   const { x, w, n, cIn, spatial, cOutG, kernel, cOut, cInG, outSpatial } = transposeSizes(input, weight, o);
   const [inD, inH, inW] = as3(spatial, 1);

@@ -9,17 +9,14 @@ import type { BaseOptions, Optimizer } from '../../src/optim/optimizer.js';
 import { ReduceLROnPlateau } from '../../src/optim/reduce-lr-on-plateau.js';
 import { RMSprop } from '../../src/optim/rmsprop.js';
 import { SGD } from '../../src/optim/sgd.js';
-import { expectClose, fromFixture, loadFixture, type FixtureTensor } from '../helpers/fixtures.js';
+import { fromFixture, loadFixture } from '../helpers/fixtures.js';
 import { itHasCases } from '../helpers/golden-counts.js';
+import { itMatchesOptimizerGolden, type OptimizerGoldenCase } from '../helpers/optimizer-golden.js';
 
 type OptimizerName = 'SGD' | 'Adam' | 'RMSprop' | 'Adadelta' | 'Adagrad';
-interface OptimCase {
-  name: string;
+interface OptimCase extends OptimizerGoldenCase {
   optimizer: OptimizerName;
   options: Record<string, unknown>;
-  params: FixtureTensor[];
-  grads: FixtureTensor[][];
-  after: FixtureTensor[][];
 }
 interface SchedulerCase {
   name: string;
@@ -52,35 +49,7 @@ function makeOptimizer(name: OptimizerName, params: Parameter[] | { params: Para
 describe('RMSprop, Adadelta, Adagrad match PyTorch 1.13 over 5 steps', () => {
   itHasCases('optim_extra.json', fixture.cases, { RMSprop: 6, Adadelta: 4, Adagrad: 4 }, (c) => c.optimizer);
   for (const c of fixture.cases) {
-    const make = (params: Parameter[]) => makeOptimizer(c.optimizer, params, c.options as never);
-    it(c.name, () => {
-      const params = c.params.map((p) => new Parameter(fromFixture(p)));
-      const opt = make(params);
-      c.grads.forEach((grads, s) => {
-        params.forEach((p, k) => (p.grad = fromFixture(grads[k]!)));
-        opt.step();
-        params.forEach((p, k) => expectClose(p.data, c.after[s]![k]!, 1e-9, 1e-12, `step ${s} param ${k}`));
-      });
-    });
-    it(`${c.name} — resumed from a JSON state dict after step 2`, () => {
-      const params = c.params.map((p) => new Parameter(fromFixture(p)));
-      const first = make(params);
-      for (let s = 0; s < 2; s++) {
-        params.forEach((p, k) => (p.grad = fromFixture(c.grads[s]![k]!)));
-        first.step();
-      }
-      const saved = JSON.parse(JSON.stringify(first.stateDict()));
-      const copies = params.map(
-        (p) => new Parameter(fromFixture({ shape: [...p.shape], data: Array.from(p.data.toTypedArray()) })),
-      );
-      const second = make(copies);
-      second.loadStateDict(saved);
-      for (let s = 2; s < 5; s++) {
-        copies.forEach((p, k) => (p.grad = fromFixture(c.grads[s]![k]!)));
-        second.step();
-      }
-      copies.forEach((p, k) => expectClose(p.data, c.after[4]![k]!, 1e-9, 1e-12, `param ${k}`));
-    });
+    itMatchesOptimizerGolden(c, (params) => makeOptimizer(c.optimizer, params, c.options as never));
   }
 });
 

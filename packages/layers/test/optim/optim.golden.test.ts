@@ -3,16 +3,13 @@ import { Parameter } from '../../src/nn/modules/parameter.js';
 import { Adam, AdamW } from '../../src/optim/adam.js';
 import { CosineAnnealingLR, StepLR } from '../../src/optim/lr-scheduler.js';
 import { SGD } from '../../src/optim/sgd.js';
-import { expectClose, fromFixture, loadFixture, type FixtureTensor } from '../helpers/fixtures.js';
+import { fromFixture, loadFixture } from '../helpers/fixtures.js';
 import { itHasCases } from '../helpers/golden-counts.js';
+import { itMatchesOptimizerGolden, type OptimizerGoldenCase } from '../helpers/optimizer-golden.js';
 
-interface OptimCase {
-  name: string;
+interface OptimCase extends OptimizerGoldenCase {
   optimizer: 'SGD' | 'Adam' | 'AdamW';
   options: Record<string, unknown>;
-  params: FixtureTensor[];
-  grads: FixtureTensor[][];
-  after: FixtureTensor[][];
 }
 interface SchedulerCase {
   name: string;
@@ -34,36 +31,7 @@ function make(c: OptimCase, params: Parameter[]) {
 
 describe('optimizers match PyTorch 1.13 over 5 steps', () => {
   itHasCases('optim.json', fixture.cases, { SGD: 8, Adam: 6, AdamW: 4 }, (c) => c.optimizer);
-  for (const c of fixture.cases) {
-    it(c.name, () => {
-      const params = c.params.map((p) => new Parameter(fromFixture(p)));
-      const opt = make(c, params);
-      c.grads.forEach((grads, s) => {
-        params.forEach((p, k) => (p.grad = fromFixture(grads[k]!)));
-        opt.step();
-        params.forEach((p, k) => expectClose(p.data, c.after[s]![k]!, 1e-9, 1e-12, `step ${s} param ${k}`));
-      });
-    });
-    it(`${c.name} — resumed from a JSON state dict after step 2`, () => {
-      const params = c.params.map((p) => new Parameter(fromFixture(p)));
-      const first = make(c, params);
-      for (let s = 0; s < 2; s++) {
-        params.forEach((p, k) => (p.grad = fromFixture(c.grads[s]![k]!)));
-        first.step();
-      }
-      const saved = JSON.parse(JSON.stringify(first.stateDict()));
-      const copies = params.map(
-        (p) => new Parameter(fromFixture({ shape: [...p.shape], data: Array.from(p.data.toTypedArray()) })),
-      );
-      const second = make(c, copies);
-      second.loadStateDict(saved);
-      for (let s = 2; s < 5; s++) {
-        copies.forEach((p, k) => (p.grad = fromFixture(c.grads[s]![k]!)));
-        second.step();
-      }
-      copies.forEach((p, k) => expectClose(p.data, c.after[4]![k]!, 1e-9, 1e-12, `param ${k}`));
-    });
-  }
+  for (const c of fixture.cases) itMatchesOptimizerGolden(c, (params) => make(c, params));
 });
 
 describe('schedulers match PyTorch 1.13 over 12 epochs', () => {

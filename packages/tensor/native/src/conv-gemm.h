@@ -16,14 +16,38 @@
 
 #include "gemm.h"
 
+// Spatial axes the conv kernels take: 2 to 8 (a 1-D conv runs as 2-D with H = 1).
+static const int CONV_MAX_DIMS = 8;
+
+// One sample's geometry, per spatial axis, outermost first (…, D, H, W): input size, kernel size,
+// stride, padding before, dilation, output size. Paddings may be negative (a crop): the adjoint runs as
+// a forward conv with padding d·(k−1) − p. The last axis (W) is the one the kernels copy runs along;
+// the ones before it index the lines of a sample.
 struct ConvGeom {
-  // Paddings may be negative (a crop): the adjoint runs as a forward conv with padding d·(k−1) − p.
-  long C, H, W, kH, kW, sH, sW, pH, pW, dH, dW, oH, oW;
-  long positions() const { return oH * oW; }
-  long sampleIn() const { return C * H * W; }
-  long rows() const { return C * kH * kW; }
+  long C;
+  int dims;
+  long in[CONV_MAX_DIMS], k[CONV_MAX_DIMS], s[CONV_MAX_DIMS], p[CONV_MAX_DIMS], d[CONV_MAX_DIMS],
+      out[CONV_MAX_DIMS];
+  // Set by finish(): ∏in, ∏out, ∏k, and the row-major strides of an input and an output sample plane.
+  long inVolume, outVolume, taps;
+  long inStride[CONV_MAX_DIMS], outStride[CONV_MAX_DIMS];
+
+  void finish() {
+    inVolume = outVolume = taps = 1;
+    for (int a = dims - 1; a >= 0; a--) {
+      inStride[a] = inVolume, outStride[a] = outVolume;
+      inVolume *= in[a], outVolume *= out[a], taps *= k[a];
+    }
+  }
+  long positions() const { return outVolume; }
+  long sampleIn() const { return C * inVolume; }
+  long rows() const { return C * taps; }
   // 1×1 kernel, stride 1, no padding, output as large as the input: the columns are the input itself.
-  bool direct() const { return kH == 1 && kW == 1 && sH == 1 && sW == 1 && pH == 0 && pW == 0 && oH == H && oW == W; }
+  bool direct() const {
+    for (int a = 0; a < dims; a++)
+      if (k[a] != 1 || s[a] != 1 || p[a] != 0 || out[a] != in[a]) return false;
+    return true;
+  }
 };
 
 // The output positions [lo, hi) of one axis whose input index start + o·stride lies in [0, size).
@@ -88,66 +112,88 @@ static inline void copy_run(const T* src, long lo, long hi, long len, T* out) {
 
 // One sliver: lanes j0 .. j0 + W of the columns (clipped to n, the rest zeros), rows [pc, pc + kc) of
 // the group's im2col, into dst[r · W + lane]. Lanes are cut into runs that share a sample and an output
-// row, so each (row, run) is one strided copy with zeros where the window hangs over the padding.
-template <typename T, long W>
+// line (all output indices but the last), so each (row, run) is one strided copy along the last axis,
+// with zeros where the window hangs over the padding. OUTER is the number of axes before the last when
+// known at compile time (1: a 1-D or 2-D conv), else 0 (read from the geometry).
+template <typename T, long W, int OUTER>
 static void pack_conv_sliver(const ConvGemm<T>& cg, long j0, long pc, long kc, T* dst) {
   const ConvGeom& g = *cg.g;
-  long P = g.positions(), kk = g.kH * g.kW, plane = g.H * g.W;
+  const int last = OUTER > 0 ? OUTER : g.dims - 1;
+  long P = g.positions(), lineIn = g.in[last], lineOut = g.out[last], sW = g.s[last], dW = g.d[last];
   struct Run {
     long lane, len;
-    const T* base;  // the sample's group channel 0
-    long ih0, iw0;  // input row and column of the run's first lane for kernel tap (0, 0)
+    const T* base;              // the sample's group channel 0
+    long i0[CONV_MAX_DIMS];     // input index of the run's first lane on each axis, at kernel tap 0
   };
   Run runs[W];
   long count = 0, filled = 0;
   while (filled < W && j0 + filled < cg.n) {
-    long j = j0 + filled, s = j / P, p = j % P, oh = p / g.oW, ow = p % g.oW;
-    long len = std::min(W - filled, std::min(cg.n - j, g.oW - ow));
-    runs[count++] = Run{filled, len, cg.x + s * g.sampleIn() + cg.chan0 * plane, oh * g.sH - g.pH, ow * g.sW - g.pW};
-    filled += len;
+    long j = j0 + filled, s = j / P, p = j % P;
+    Run& run = runs[count++];
+    for (int a = last; a >= 0; a--) {
+      long o = p;
+      if (a > 0) o = p % g.out[a], p /= g.out[a];
+      run.i0[a] = o * g.s[a] - g.p[a];
+      if (a == last) run.len = std::min(W - filled, std::min(cg.n - j, lineOut - o));
+    }
+    run.lane = filled;
+    run.base = cg.x + s * g.sampleIn() + cg.chan0 * g.inVolume;
+    filled += run.len;
   }
-  long c = pc / kk, kh = (pc / g.kW) % g.kH, kw = pc % g.kW;
+  // The row's channel and kernel tap on every axis.
+  long c = pc / g.taps, tap[CONV_MAX_DIMS];
+  for (long a = last, rest = pc % g.taps; a >= 0; a--) tap[a] = rest % g.k[a], rest /= g.k[a];
   for (long r = 0; r < kc; r++) {
     T* d = dst + r * W;
     for (long q = filled; q < W; q++) d[q] = 0;
     for (long i = 0; i < count; i++) {
       const Run& run = runs[i];
       T* out = d + run.lane;
-      long ih = run.ih0 + kh * g.dH;
-      if (ih < 0 || ih >= g.H) {
+      // The input line the run reads: its index over the axes before the last, or padding.
+      long line = 0;
+      bool padding = false;
+      for (int a = 0; a < last; a++) {
+        long at = run.i0[a] + tap[a] * g.d[a];
+        if (at < 0 || at >= g.in[a]) {
+          padding = true;
+          break;
+        }
+        line = line * g.in[a] + at;
+      }
+      if (padding) {
         for (long q = 0; q < run.len; q++) out[q] = 0;
         continue;
       }
-      long iw = run.iw0 + kw * g.dW;
-      const T* src = run.base + c * plane + ih * g.W + iw;
-      if (g.sW == 1) {
+      long iw = run.i0[last] + tap[last] * dW;
+      const T* src = run.base + c * g.inVolume + line * lineIn + iw;
+      if (sW == 1) {
         long lo = std::min(run.len, std::max(0L, -iw));
-        long hi = std::max(lo, std::min(run.len, g.W - iw));
+        long hi = std::max(lo, std::min(run.len, lineIn - iw));
         copy_run(src, lo, hi, run.len, out);
         continue;
       }
       long lo, hi;
-      inside(iw, g.sW, g.W, run.len, &lo, &hi);
+      inside(iw, sW, lineIn, run.len, &lo, &hi);
       for (long q = 0; q < lo; q++) out[q] = 0;
-      for (long q = lo; q < hi; q++) out[q] = src[q * g.sW];
+      for (long q = lo; q < hi; q++) out[q] = src[q * sW];
       for (long q = hi; q < run.len; q++) out[q] = 0;
     }
-    if (++kw == g.kW) {
-      kw = 0;
-      if (++kh == g.kH) kh = 0, c++;
-    }
+    // Next row: the taps as an odometer, carrying into the channel.
+    int a = last;
+    while (a >= 0 && ++tap[a] == g.k[a]) tap[a--] = 0;
+    if (a < 0) c++;
   }
 }
 
 static thread_local Scratch tls_sliver;
 
-// Task t: columns [t · NR · CONV_TASK_SLIVERS, …) of every output row of the group.
-template <typename T>
+// Task t: columns [t · NR · CONV_TASK_SLIVERS, …) of every output row of the group (OUTER: as
+// pack_conv_sliver's).
+template <typename T, int OUTER>
 static void conv_gemm_task(void* ctx, long t) {
   const ConvGemm<T>& cg = *static_cast<ConvGemm<T>*>(ctx);
   constexpr long MR = Tiles<T>::MR, NR = Tiles<T>::NR;
-  const ConvGeom& g = *cg.g;
-  long P = g.positions();
+  long P = cg.g->positions();
   T* bp = tls_sliver.as<T>(cg.kb * NR);
   if (bp == nullptr) {
     cg.failed->store(true);
@@ -160,7 +206,7 @@ static void conv_gemm_task(void* ctx, long t) {
     bool firstBlock = pc == 0;
     const T* ap = cg.ap + pc * cg.mPad;
     for (long j0 = first; j0 < end; j0 += NR) {
-      pack_conv_sliver<T, NR>(cg, j0, pc, kc, bp);
+      pack_conv_sliver<T, NR, OUTER>(cg, j0, pc, kc, bp);
       long cols = std::min(NR, cg.n - j0), s = j0 / P, p0 = j0 % P;
       bool oneSample = p0 + cols <= P;
       for (long i0 = 0; i0 < cg.m; i0 += MR) {
@@ -194,7 +240,7 @@ static void conv_gemm_task(void* ctx, long t) {
 
 static Scratch conv_packed_weights;
 
-// y[n] (+)= W_g · im2col_g(x[n]) for all `count` samples: one group, its k = C/groups·kH·kW rows over the
+// y[n] (+)= W_g · im2col_g(x[n]) for all `count` samples: one group, its k = C/groups·∏kernel rows over the
 // input channels from chan0, its m output channels from outRow0 of cOut. w: the group's weights [m, k]
 // row-major. False when scratch could not be allocated.
 template <typename T>
@@ -216,6 +262,8 @@ static bool conv_gemm(const ConvGeom& g, long k, long chan0, long outRow0, long 
   cg.ap = ap;
   std::atomic<bool> failed{false};
   cg.failed = &failed;
-  pool.run(conv_gemm_task<T>, &cg, ceil_div(cg.n, CONV_TASK_SLIVERS * NR), threads);
+  // A 1-D or 2-D conv gets the sliver packing compiled for one axis before the last.
+  TaskFn task = g.dims == 2 ? conv_gemm_task<T, 1> : conv_gemm_task<T, 0>;
+  pool.run(task, &cg, ceil_div(cg.n, CONV_TASK_SLIVERS * NR), threads);
   return !failed.load();
 }

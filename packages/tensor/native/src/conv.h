@@ -1,9 +1,10 @@
-// Convolution kernels over one 1-D or 2-D geometry (a 1-D conv is H = 1), on the callers' arrays.
-// A plan's weight group g is the matrix W_g [cOutG, rowsG = C/groups·kH·kW]; per sample
-//   forward:        y[n] = W · im2col(x[n])            (+ bias, + the fused ReLU → 2×2 max-pool epilogue)
+// Convolution kernels over one geometry of 2 to 8 spatial axes (a 1-D conv is 2-D with H = 1), on the
+// callers' arrays. A plan's weight group g is the matrix W_g [cOutG, rowsG = C/groups·∏kernel]; per sample
+//   forward:        y[n] = W · im2col(x[n])            (+ bias, + the fused ReLU → 2×2 max-pool epilogue, 2-D)
 //   adjoint:        x[n] += col2im(Wᵀ · y[n])          (the input gradient; a transposed conv's forward)
 //   weight grad:    gW = Σn y[n] · im2col(x[n])ᵀ      (and gb = Σ y over samples and positions)
-// Columns layout (as the JS im2col): row (c·kH + kh)·kW + kw, column oh·Wout + ow.
+// Columns layout (as the JS im2col): row (c, kernel tap) and column = output position, both row-major
+// (2-D: row (c·kH + kh)·kW + kw, column oh·Wout + ow).
 //
 // Work is cut by samples (a task per sample; the weight gradient in WEIGHT_GRAD_PARTS fixed
 // partitions of the batch whose partials are added in order), and every GEMM sums in a fixed order
@@ -17,32 +18,95 @@
 #include "conv-gemm.h"
 #include "gemm.h"
 
+// Where one kernel tap's windows read the input, per axis: the input index at output 0 (start), and
+// the outputs [lo, hi) whose index lies inside the input (the rest read padding).
+struct TapBox {
+  long start[CONV_MAX_DIMS], lo[CONV_MAX_DIMS], hi[CONV_MAX_DIMS];
+};
+
+static inline void tap_box(const ConvGeom& g, const long* tap, TapBox* box) {
+  for (int a = 0; a < g.dims; a++) {
+    box->start[a] = tap[a] * g.d[a] - g.p[a];
+    inside(box->start[a], g.s[a], g.in[a], g.out[a], &box->lo[a], &box->hi[a]);
+  }
+}
+
+// Steps `tap` to the next kernel tap, row-major; false after the last.
+static inline bool next_tap(const ConvGeom& g, long* tap) {
+  for (int a = g.dims - 1; a >= 0; a--) {
+    if (++tap[a] < g.k[a]) return true;
+    tap[a] = 0;
+  }
+  return false;
+}
+
+// The last axis of an im2col row: outputs [lo, hi) copied from the input line (strided), zeros around them.
+template <typename T>
+static inline void im2col_line(const ConvGeom& g, const TapBox& box, const T* line, T* dst) {
+  int a = g.dims - 1;
+  long lo = box.lo[a], hi = box.hi[a], stride = g.s[a];
+  const T* s = line + box.start[a];
+  if (stride == 1) {
+    // Masked vector copies (conv-gemm.h): a 3-D conv's lines are short, and a memcpy call per line cost
+    // more than the copy.
+    copy_run(s, lo, hi, g.out[a], dst);
+    return;
+  }
+  for (long o = 0; o < lo; o++) dst[o] = 0;
+  for (long o = lo; o < hi; o++) dst[o] = s[o * stride];
+  for (long o = hi; o < g.out[a]; o++) dst[o] = 0;
+}
+
+// One im2col row's outputs along axes a.. (dst) from the input block src, for the tap `box`: the lines
+// that read the input copied, the rest zeros. a < dims − 1.
+template <typename T>
+static void im2col_lines(const ConvGeom& g, const TapBox& box, int a, const T* src, T* dst) {
+  long lo = box.lo[a], hi = box.hi[a], block = g.outStride[a];
+  std::memset(dst, 0, sizeof(T) * lo * block);
+  for (long o = lo; o < hi; o++) {
+    const T* from = src + (box.start[a] + o * g.s[a]) * g.inStride[a];
+    if (a == g.dims - 2)
+      im2col_line(g, box, from, dst + o * block);
+    else
+      im2col_lines(g, box, a + 1, from, dst + o * block);
+  }
+  std::memset(dst + hi * block, 0, sizeof(T) * (g.out[a] - hi) * block);
+}
+
+// The columns of one sample: row (c, tap) — the tap row-major over the kernel axes — column = output
+// position, row-major (as the JS im2col).
 template <typename T>
 static void im2col(const T* x, const ConvGeom& g, T* cols) {
-  long P = g.positions();
+  long P = g.positions(), tap[CONV_MAX_DIMS];
+  TapBox box;
   T* row = cols;
   for (long c = 0; c < g.C; c++) {
-    const T* plane = x + c * g.H * g.W;
-    for (long kh = 0; kh < g.kH; kh++) {
-      long hStart = kh * g.dH - g.pH, ohLo, ohHi;
-      inside(hStart, g.sH, g.H, g.oH, &ohLo, &ohHi);
-      for (long kw = 0; kw < g.kW; kw++, row += P) {
-        long wStart = kw * g.dW - g.pW, owLo, owHi;
-        inside(wStart, g.sW, g.W, g.oW, &owLo, &owHi);
-        std::memset(row, 0, sizeof(T) * ohLo * g.oW);
-        for (long oh = ohLo; oh < ohHi; oh++) {
-          T* d = row + oh * g.oW;
-          const T* s = plane + (hStart + oh * g.sH) * g.W + wStart;
-          for (long ow = 0; ow < owLo; ow++) d[ow] = 0;
-          if (g.sW == 1) {
-            std::memcpy(d + owLo, s + owLo, sizeof(T) * (owHi - owLo));
-          } else {
-            for (long ow = owLo; ow < owHi; ow++) d[ow] = s[ow * g.sW];
-          }
-          for (long ow = owHi; ow < g.oW; ow++) d[ow] = 0;
-        }
-        std::memset(row + ohHi * g.oW, 0, sizeof(T) * (g.oH - ohHi) * g.oW);
-      }
+    std::fill(tap, tap + g.dims, 0L);
+    do {
+      tap_box(g, tap, &box);
+      im2col_lines(g, box, 0, x + c * g.inVolume, row);
+      row += P;
+    } while (next_tap(g, tap));
+  }
+}
+
+// The adjoint of im2col_lines: each column entry that read the input is added onto it. a < dims − 1.
+template <typename T>
+static void col2im_lines(const ConvGeom& g, const TapBox& box, int a, const T* src, T* dst) {
+  long lo = box.lo[a], hi = box.hi[a], block = g.outStride[a];
+  int last = g.dims - 1;
+  for (long o = lo; o < hi; o++) {
+    const T* from = src + o * block;
+    T* line = dst + (box.start[a] + o * g.s[a]) * g.inStride[a];
+    if (a < last - 1) {
+      col2im_lines(g, box, a + 1, from, line);
+      continue;
+    }
+    T* d = line + box.start[last];
+    if (g.s[last] == 1) {
+      for (long q = box.lo[last]; q < box.hi[last]; q++) d[q] += from[q];
+    } else {
+      for (long q = box.lo[last]; q < box.hi[last]; q++) d[q * g.s[last]] += from[q];
     }
   }
 }
@@ -50,27 +114,16 @@ static void im2col(const T* x, const ConvGeom& g, T* cols) {
 // x += col2im(cols): every window that touched a pixel adds its column entry, in row order.
 template <typename T>
 static void col2im_add(const T* cols, const ConvGeom& g, T* x) {
-  long P = g.positions();
+  long P = g.positions(), tap[CONV_MAX_DIMS];
+  TapBox box;
   const T* row = cols;
   for (long c = 0; c < g.C; c++) {
-    T* plane = x + c * g.H * g.W;
-    for (long kh = 0; kh < g.kH; kh++) {
-      long hStart = kh * g.dH - g.pH, ohLo, ohHi;
-      inside(hStart, g.sH, g.H, g.oH, &ohLo, &ohHi);
-      for (long kw = 0; kw < g.kW; kw++, row += P) {
-        long wStart = kw * g.dW - g.pW, owLo, owHi;
-        inside(wStart, g.sW, g.W, g.oW, &owLo, &owHi);
-        for (long oh = ohLo; oh < ohHi; oh++) {
-          const T* s = row + oh * g.oW;
-          T* d = plane + (hStart + oh * g.sH) * g.W + wStart;
-          if (g.sW == 1) {
-            for (long ow = owLo; ow < owHi; ow++) d[ow] += s[ow];
-          } else {
-            for (long ow = owLo; ow < owHi; ow++) d[ow * g.sW] += s[ow];
-          }
-        }
-      }
-    }
+    std::fill(tap, tap + g.dims, 0L);
+    do {
+      tap_box(g, tap, &box);
+      col2im_lines(g, box, 0, row, x + c * g.inVolume);
+      row += P;
+    } while (next_tap(g, tap));
   }
 }
 
@@ -199,8 +252,8 @@ template <typename T>
 static void pool_sample(void* ctx, long n) {
   ConvCall<T>& c = *static_cast<ConvCall<T>*>(ctx);
   const ConvGeom& g = c.g;
-  long cOut = c.cOutG * c.groups, perSample = cOut * (g.oH / c.windowRows) * (g.oW / 2);
-  relu_max_pool(c.y + n * cOut * g.positions(), cOut, g.oH, g.oW, c.windowRows, c.pooled + n * perSample,
+  long cOut = c.cOutG * c.groups, oH = g.out[0], oW = g.out[1], perSample = cOut * (oH / c.windowRows) * (oW / 2);
+  relu_max_pool(c.y + n * cOut * g.positions(), cOut, oH, oW, c.windowRows, c.pooled + n * perSample,
                 c.indices + n * perSample);
 }
 
@@ -318,17 +371,19 @@ static Scratch adjoint_weights;
 template <typename T>
 static bool conv_adjoint(ConvCall<T>& c, int threads, double minParallelFlops) {
   const ConvGeom& g = c.g;
-  long cOut = c.cOutG * c.groups, cG = g.C / c.groups, kk = g.kH * g.kW;
+  long cOut = c.cOutG * c.groups, cG = g.C / c.groups, kk = g.taps;
   double flops = 2.0 * cOut * cG * kk * g.positions();
   threads = conv_threads(c, flops, minParallelFlops, threads);
-  bool flat = cG >= c.cOutG && g.sH == 1 && g.sW == 1 && g.oH == g.H + 2 * g.pH - g.dH * (g.kH - 1) &&
-              g.oW == g.W + 2 * g.pW - g.dW * (g.kW - 1);
+  bool flat = cG >= c.cOutG;
+  for (int i = 0; i < g.dims; i++) flat = flat && g.s[i] == 1 && g.out[i] == g.in[i] + 2 * g.p[i] - g.d[i] * (g.k[i] - 1);
   if (!flat) {
     for_samples(c, adjoint_sample<T>, c.count, threads);
     return c.ok;
   }
-  ConvGeom a{cOut, g.oH, g.oW, g.kH, g.kW, 1, 1, g.dH * (g.kH - 1) - g.pH, g.dW * (g.kW - 1) - g.pW, g.dH, g.dW,
-             g.H, g.W};
+  ConvGeom a = g;
+  a.C = cOut;
+  for (int i = 0; i < g.dims; i++) a.in[i] = g.out[i], a.out[i] = g.in[i], a.p[i] = g.d[i] * (g.k[i] - 1) - g.p[i];
+  a.finish();
   T* flipped = adjoint_weights.as<T>(g.C * c.cOutG * kk);
   if (flipped == nullptr) return false;
   // flipped[grp][ci][o][t] = w[grp][o][ci][kk − 1 − t]

@@ -147,28 +147,40 @@ static napi_value Gemm(napi_env env, napi_callback_info info) {
   return boolean(env, done);
 }
 
-// The planar geometry [C, H, W, kH, kW, sH, sW, pH, pW, dH, dW, Hout, Wout]: integers below 2^31, sizes,
-// strides and dilations positive, paddings not negative.
+// The geometry [C, ...inputSize, ...kernelSize, ...stride, ...padding, ...dilation, ...outputSize] of 2
+// to 8 spatial axes (a 1-D conv as 2-D with H = 1; 2-D is the planar [C, H, W, kH, kW, sH, sW, pH, pW,
+// dH, dW, Hout, Wout]): integers below 2^31, sizes, strides and dilations positive, paddings not negative.
 static bool get_geometry(napi_env env, napi_value v, ConvGeom* g) {
   bool isArray = false;
   napi_is_array(env, v, &isArray);
   uint32_t length = 0;
-  if (!isArray || napi_get_array_length(env, v, &length) != napi_ok || length != 13) return false;
-  long values[13];
-  for (uint32_t i = 0; i < 13; i++) {
+  if (!isArray || napi_get_array_length(env, v, &length) != napi_ok || length % 6 != 1) return false;
+  long dims = length / 6;
+  if (dims < 2 || dims > CONV_MAX_DIMS) return false;
+  long values[1 + 6 * CONV_MAX_DIMS];
+  for (uint32_t i = 0; i < length; i++) {
     napi_value item;
     napi_get_element(env, v, i, &item);
     double d = get_double(env, item);
     if (!(d >= 0 && d < 2147483648.0) || d != std::floor(d)) return false;
     values[i] = static_cast<long>(d);
   }
-  *g = ConvGeom{values[0], values[1], values[2], values[3],  values[4],  values[5], values[6],
-                values[7], values[8], values[9], values[10], values[11], values[12]};
-  if (g->C < 1 || g->H < 1 || g->W < 1 || g->kH < 1 || g->kW < 1 || g->sH < 1 || g->sW < 1 || g->dH < 1 ||
-      g->dW < 1 || g->oH < 1 || g->oW < 1)
-    return false;
-  // Any sizes are memory-safe from here: im2col/col2im read and write only input positions inside
-  // [0, H) × [0, W), whatever the padding on either side; the callers' arrays are checked against them.
+  g->C = values[0];
+  g->dims = static_cast<int>(dims);
+  // The volumes in double first: eight sizes below 2^31 could overflow a 64-bit product.
+  double inVolume = g->C, outVolume = 1, rows = g->C;
+  for (long a = 0; a < dims; a++) {
+    const long* axis = values + 1 + a;
+    g->in[a] = axis[0], g->k[a] = axis[dims], g->s[a] = axis[2 * dims], g->p[a] = axis[3 * dims];
+    g->d[a] = axis[4 * dims], g->out[a] = axis[5 * dims];
+    if (g->in[a] < 1 || g->k[a] < 1 || g->s[a] < 1 || g->d[a] < 1 || g->out[a] < 1) return false;
+    inVolume *= g->in[a], outVolume *= g->out[a], rows *= g->k[a];
+  }
+  if (g->C < 1 || inVolume > 0x1p52 || outVolume > 0x1p52 || rows > 0x1p52) return false;
+  g->finish();
+  // Any sizes are memory-safe from here: im2col/col2im and the packing read and write only input
+  // positions inside [0, in) on every axis, whatever the padding on either side; the callers' arrays
+  // are checked against them.
   return true;
 }
 
@@ -229,13 +241,14 @@ static napi_value ConvForward(napi_env env, napi_callback_info info) {
   long xOffset = get_long(env, argv[5]), wOffset = get_long(env, argv[7]), yOffset = get_long(env, argv[9]);
   long pooledOffset = get_long(env, argv[15]), windowRows = get_long(env, argv[16]);
   long count = h.count, cOut = h.cOut(), P = g.positions();
-  double perSample = static_cast<double>(cOut) * (g.oH / std::max(1L, windowRows)) * (g.oW / 2);
+  long oH = g.out[0], oW = g.out[1];
+  double perSample = static_cast<double>(cOut) * (oH / std::max(1L, windowRows)) * (oW / 2);
   bool inside = holds(x, xOffset, static_cast<double>(count) * g.sampleIn()) &&
                 holds(w, wOffset, h.weights()) && holds(y, yOffset, static_cast<double>(count) * cOut * P) &&
                 (!keep.data || holds(keep, 0, static_cast<double>(count) * g.rows() * P)) &&
                 (!bias.data || holds(bias, 0, cOut));
   if (pooled.data)
-    inside = inside && (windowRows == 1 || windowRows == 2) && g.oH >= windowRows && g.oW >= 2 &&
+    inside = inside && g.dims == 2 && (windowRows == 1 || windowRows == 2) && oH >= windowRows && oW >= 2 &&
              holds(pooled, pooledOffset, count * perSample) && holds(indices, pooledOffset, count * perSample);
   if (!inside) return range_error(env, "convForward: an operand reaches outside its array");
   int threads = get_threads(env, argv[17]);

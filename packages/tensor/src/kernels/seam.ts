@@ -123,6 +123,13 @@ export interface ConvKernels {
   forward(call: ConvForwardCall): number;
   adjoint(call: ConvAdjointCall): number;
   weightGrad(call: ConvWeightGradCall): boolean;
+  /**
+   * Whether a forward that records gradients should keep this plan's columns for `weightGrad`; absent
+   * means it should. Kept columns save the weight gradient an im2col, but the whole batch's columns
+   * are then written to memory and read back, which can cost more than remaking one sample's at a time
+   * in cache.
+   */
+  keepsColumns?(plan: ConvPlan): boolean;
 }
 
 /** What `ConvReluMaxPoolKernels.forward` runs: `maxPool(relu(y), 2)` of the conv `y = bias + W·im2col(x)`. */

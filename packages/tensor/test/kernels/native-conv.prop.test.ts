@@ -9,6 +9,7 @@ import {
   type ConvPlan,
   type GemmArray,
 } from '@torchlet/tensor/kernels';
+import { arbConvAxis, convGeometryOfAxes } from '@torchlet/tensor/testing';
 import { naiveIm2col, seededArray } from '../helpers/reference-kernels.js';
 
 // The native backend's capabilities (conv forward/adjoint/weight gradient: per-sample im2col/col2im +
@@ -24,29 +25,34 @@ type DType = 'float32' | 'float64';
 const EPS = { float32: 2 ** -24, float64: 2 ** -53 };
 const make = (dtype: DType, n: number) => (dtype === 'float32' ? new Float32Array(n) : new Float64Array(n));
 
-const arbAxis = fc
-  .record({
-    size: fc.integer({ min: 1, max: 9 }),
-    kernel: fc.integer({ min: 1, max: 4 }),
-    stride: fc.integer({ min: 1, max: 3 }),
-    dilation: fc.integer({ min: 1, max: 2 }),
-    before: fc.integer({ min: 0, max: 2 }),
-    after: fc.integer({ min: 0, max: 2 }),
-  })
-  .filter((a) => a.size + a.before + a.after >= (a.kernel - 1) * a.dilation + 1);
+// Smaller axes for more of them, so that a case stays about as large as a 2-D one.
+const arbAxis = [
+  arbConvAxis({ size: [1, 9], kernel: [1, 4] }),
+  arbConvAxis({ size: [1, 5], kernel: [1, 3] }),
+  arbConvAxis({ size: [1, 4], kernel: [1, 2] }),
+  arbConvAxis({ size: [1, 3], kernel: [1, 2] }),
+];
+const axisOf = (dims: number) => arbAxis[Math.max(0, dims - 2)]!;
 
-const arbCase = fc.record({
-  dims: fc.constantFrom(1, 2),
-  batch: fc.oneof(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 9, max: 19 })),
-  groups: fc.integer({ min: 1, max: 3 }),
-  inPerGroup: fc.integer({ min: 1, max: 3 }),
-  outPerGroup: fc.integer({ min: 1, max: 4 }),
-  axes: fc.array(arbAxis, { minLength: 2, maxLength: 2 }),
-  dtype: fc.constantFrom<DType>('float32', 'float64'),
-  bias: fc.boolean(),
-  keep: fc.boolean(),
-  seed: fc.integer({ min: 1, max: 2 ** 30 }),
-});
+// 1-D to 5-D (3-D and up: the same kernels walking the leading axes), batch 0 about one case in ten.
+const arbCase = fc.constantFrom(1, 2, 2, 3, 3, 4, 5).chain((dims) =>
+  fc.record({
+    dims: fc.constant(dims),
+    batch: fc.oneof(
+      { weight: 1, arbitrary: fc.constant(0) },
+      { weight: 5, arbitrary: fc.integer({ min: 1, max: 4 }) },
+      { weight: 4, arbitrary: fc.integer({ min: 9, max: 19 }) },
+    ),
+    groups: fc.integer({ min: 1, max: 3 }),
+    inPerGroup: fc.integer({ min: 1, max: 3 }),
+    outPerGroup: fc.integer({ min: 1, max: 4 }),
+    axes: fc.array(axisOf(dims), { minLength: dims, maxLength: dims }),
+    dtype: fc.constantFrom<DType>('float32', 'float64'),
+    bias: fc.boolean(),
+    keep: fc.boolean(),
+    seed: fc.integer({ min: 1, max: 2 ** 30 }),
+  }),
+);
 type Case = typeof arbCase extends fc.Arbitrary<infer T> ? T : never;
 
 interface Setup {
@@ -65,15 +71,7 @@ interface Setup {
 function setup(c: Case): Setup {
   const axes = c.axes.slice(0, c.dims);
   const cIn = c.groups * c.inPerGroup;
-  const geom = convGeometry('test', {
-    channels: cIn,
-    inputSize: axes.map((a) => a.size),
-    kernelSize: axes.map((a) => a.kernel),
-    stride: axes.map((a) => a.stride),
-    padding: axes.map((a) => a.before),
-    paddingAfter: axes.map((a) => a.after),
-    dilation: axes.map((a) => a.dilation),
-  });
+  const geom = convGeometryOfAxes('test', cIn, axes);
   const kernelVolume = geom.kernelSize.reduce((a, b) => a * b, 1);
   const positions = geom.outputSize.reduce((a, b) => a * b, 1);
   const cOut = c.groups * c.outPerGroup;
@@ -164,7 +162,8 @@ function run(kernel: NativeGemm, c: Case, s: Setup) {
   const gw = make(c.dtype, s.w.length);
   const gb = make(c.dtype, cOut);
   ran.push(conv.weightGrad({ plan, x: s.x, y: s.gy, gw, kept: keep, gb }));
-  expect(ran).toEqual([c.batch, c.batch, true]);
+  // An empty batch's weight gradient is declined (the conv engine writes its zeros itself).
+  expect(ran).toEqual([c.batch, c.batch, c.batch > 0]);
   return { y, gx, gw, gb };
 }
 
@@ -185,7 +184,7 @@ function expectWithin(
 }
 
 describe.runIf(available)('native conv kernels', () => {
-  it('match the definition (strides, padding, dilation, groups, 1-D and 2-D, float32 and float64), bit-identical on 1 and 3 threads', () => {
+  it('match the definition (strides, padding, dilation, groups, 1-D to 5-D, batch 0, float32 and float64), bit-identical on 1 and 3 threads', () => {
     fc.assert(
       fc.property(arbCase, (c) => {
         const s = setup(c);
@@ -196,11 +195,45 @@ describe.runIf(available)('native conv kernels', () => {
         const eps = EPS[c.dtype];
         expectWithin('y', single.y, exact.y, exact.yAbs, s.rowsG + 1, eps);
         expectWithin('gx', single.gx, exact.gx, exact.gxAbs, (s.cOut / c.groups) * (s.rowsG / c.inPerGroup), eps);
+        if (c.batch === 0) return;
         expectWithin('gw', single.gw, exact.gw, exact.gwAbs, c.batch * s.positions + 8, eps);
         expectWithin('gb', single.gb, exact.gb, exact.gbAbs, c.batch * s.positions + 8, eps);
       }),
-      { numRuns: 120 },
+      { numRuns: 160 },
     );
+  });
+
+  it('a 3-D conv: the same bits on 1, 2, 3 and 4 threads (GEMM tiles across samples, both adjoint paths, the weight gradient partitions), close to the definition', () => {
+    // cIn 16 ≥ cOut 8 takes the flipped-weights adjoint (stride 1), stride 2 the columns and col2im;
+    // 2 samples are fewer than the threads (each GEMM split), 11 more (a task per sample, 8 partitions);
+    // 16·27 = 432 rows are two k blocks, and 120 positions a sample put GEMM tiles across samples.
+    const kernels = [1, 2, 3, 4].map((threads) => new NativeGemm({ threads, minParallelFlops: 0 }));
+    for (const [batch, stride, dtype] of [
+      [2, 1, 'float32'],
+      [11, 2, 'float32'],
+      [11, 1, 'float64'],
+    ] as const) {
+      const c: Case = {
+        dims: 3,
+        batch,
+        groups: 1,
+        inPerGroup: 16,
+        outPerGroup: 8,
+        axes: [4, 5, 6].map((size) => ({ size, kernel: 3, stride, dilation: 1, before: 1, after: 1 })),
+        dtype,
+        bias: true,
+        keep: batch === 11,
+        seed: 3 + batch,
+      };
+      const s = setup(c);
+      const [first, ...rest] = kernels.map((kernel) => run(kernel, c, s));
+      for (const other of rest) expect(other).toEqual(first);
+      const exact = reference(c, s);
+      const eps = EPS[dtype];
+      expectWithin('y', first!.y, exact.y, exact.yAbs, s.rowsG + 1, eps);
+      expectWithin('gx', first!.gx, exact.gx, exact.gxAbs, 8 * 27, eps);
+      expectWithin('gw', first!.gw, exact.gw, exact.gwAbs, batch * s.positions + 8, eps);
+    }
   });
 
   it('a large layer (GEMM blocks past KC and MC inside the per-sample tasks, and split GEMMs for a batch of 1)', () => {
@@ -403,14 +436,33 @@ describe.runIf(available)('native kernels decline what they do not run, and refu
     keep: null,
   });
 
-  it('declines mixed dtypes and 3-D plans, touching nothing', () => {
+  it('declines mixed dtypes, and plans of more than 8 axes or a value of 2^31, touching nothing', () => {
     const c = { ...call(), w: new Float64Array(3 * 18) };
     c.y.fill(5);
     expect(one!.conv.forward(c)).toBe(0);
     expect(c.y.every((v) => v === 5)).toBe(true);
-    const cube = convGeometry('test', { channels: 1, inputSize: [3, 3, 3], kernelSize: [2, 2, 2] });
-    const plan3 = convPlan(1, 1, 1, 1, cube);
-    expect(one!.conv.forward({ ...call(), plan: plan3, x: new Float32Array(27), w: new Float32Array(8) })).toBe(0);
+    const nine = convGeometry('test', { channels: 1, inputSize: Array(9).fill(1), kernelSize: 1, padding: 1 });
+    const plan9 = convPlan(1, 1, 1, 1, nine);
+    const y9 = new Float32Array(3 ** 9).fill(5);
+    expect(one!.conv.forward({ ...call(), plan: plan9, x: new Float32Array(1), w: new Float32Array(1), y: y9 })).toBe(
+      0,
+    );
+    expect(y9.every((v) => v === 5)).toBe(true);
+    // A dilation of 2^31 whose window the padding 2^30 on either side holds: output [2, 2, 2].
+    const far = convGeometry('test', {
+      channels: 1,
+      inputSize: [2, 2, 2],
+      kernelSize: [1, 1, 2],
+      dilation: [1, 1, 2 ** 31],
+      padding: [0, 0, 2 ** 30],
+    });
+    expect(far.outputSize).toEqual([2, 2, 2]);
+    const planFar = convPlan(1, 1, 1, 1, far);
+    const yFar = new Float32Array(8).fill(5);
+    expect(
+      one!.conv.forward({ ...call(), plan: planFar, x: new Float32Array(8), w: new Float32Array(2), y: yFar }),
+    ).toBe(0);
+    expect(yFar.every((v) => v === 5)).toBe(true);
   });
 
   it('throws RangeError for an array shorter than the plan says, or an index outside its plane', () => {

@@ -9,6 +9,7 @@ import {
   convWeightGradInto,
   fillChannelBias,
   formatShape,
+  getBackend,
   rangeError,
   shapeError,
   takeColumns,
@@ -74,13 +75,14 @@ export interface ConvSaved {
 }
 
 /**
- * Columns for the forward to leave for the weight gradient (when one is wanted and they are not too
- * large), given back to the pool when the graph releases the op's saved record; null when they are
+ * Columns for the forward to leave for the weight gradient (when one is wanted, they are not too
+ * large and the backend's conv capability wants them: `ConvKernels.keepsColumns`), given back to the pool when the graph releases the op's saved record; null when they are
  * not kept.
  */
 export function keepConvColumns<S>(ctx: ForwardContext<S>, input: Tensor, plan: ConvPlan): FloatArray | null {
   const columns = plan.batch * plan.cIn * plan.kernelVolume * plan.outPositions;
   if (!ctx.needsInputGrad[1] || plan.direct || columns > KEPT_COLUMNS_MAX) return null;
+  if (getBackend().conv?.keepsColumns?.(plan) === false) return null;
   const keep = takeColumns(input.dtype, columns);
   ctx.onRelease(() => keep.give());
   return keep.columns;

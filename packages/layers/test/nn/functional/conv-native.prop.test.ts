@@ -1,31 +1,32 @@
 import { randn, relu } from '@torchlet/autograd';
 import { Generator, jsGemm, setGemm, type Gemm } from '@torchlet/tensor';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Adam } from '../../../src/optim/adam.js';
-import { conv2d, conv2dReluMaxPool2d, maxPool2d } from '../../../src/nn/functional/index.js';
+import { conv2d, conv2dReluMaxPool2d, conv3d, maxPool2d } from '../../../src/nn/functional/index.js';
 import { Parameter } from '../../../src/nn/modules/parameter.js';
 import {
   arbConvEngineCase,
   expectConvEngineClose,
   planOfCase,
   runConvEngine,
-  type ConvEngineCase,
+  squareConvCase,
 } from '../../helpers/conv-engine-cases.js';
 import { nativeKernelsForFile } from '../../helpers/native-kernels.js';
 
-// The conv engine under the native backend (its conv capability: per-sample im2col/col2im + GEMM in
-// C++, samples spread over the addon's threads; the weight and bias gradients in fixed sample
+// The conv engine under the native backend (its conv capability, 1-D to 5-D: the forward one GEMM over
+// the batch packed straight from the input, the adjoint and weight gradient per-sample im2col/col2im +
+// GEMM in C++, samples spread over the addon's threads; the weight and bias gradients in fixed sample
 // partitions), float32 and float64, against the plain-JS backend within the rounding bound of the sums,
 // and 1 thread against 3 bit for bit. minParallelFlops 0 makes even tiny batches go to the pool.
 const kernels = nativeKernelsForFile();
 
-const arbCase = arbConvEngineCase(['float32', 'float64']);
+const arbCase = arbConvEngineCase(['float32', 'float64'], { dims: [1, 2, 2, 3, 3, 4, 5], emptyBatch: true });
 
 describe.runIf(kernels !== null)('conv on the native backend', () => {
   const { native1, native3 } = kernels!;
 
-  it('matches the JS backend (strides, padding, dilation, groups; 1-D, 2-D, 3-D; float32 and float64) and is bit-identical on 1 and 3 threads', () => {
+  it('matches the JS backend (strides, padding, dilation, groups; 1-D to 5-D, batch 0; float32 and float64) and is bit-identical on 1 and 3 threads', () => {
     fc.assert(
       fc.property(arbCase, (c) => {
         const plan = planOfCase(c);
@@ -43,26 +44,53 @@ describe.runIf(kernels !== null)('conv on the native backend', () => {
       [7, 6, 16, 14, 5, 0],
       [9, 5, 24, 7, 3, 0],
     ] as const;
-    for (const [batch, cIn, cOut, size, k, pad] of layers) {
-      const c: ConvEngineCase = {
-        dims: 2,
-        batch,
-        groups: 1,
-        inPerGroup: cIn,
-        outPerGroup: cOut,
-        dtype: 'float32',
-        bias: true,
-        biasParam: true,
-        keep: true,
-        seed: batch,
-        axes: [0, 1, 2].map(() => ({ size, kernel: k, stride: 1, dilation: 1, before: pad, after: pad })),
-      };
+    for (const layer of layers) {
+      const c = squareConvCase(layer);
       const plan = planOfCase(c);
       const one = runConvEngine(native1, c, plan);
       expect(runConvEngine(native3, c, plan)).toEqual(one);
       expect(runConvEngine(native3, { ...c, keep: false }, plan)).toEqual(one);
       expectConvEngineClose(one, runConvEngine(jsGemm, c, plan), runConvEngine(jsGemm, c, plan, true), plan);
     }
+  });
+
+  it('conv3d forward and backward through autograd: same bits on 1 and 3 threads, close to JS (float32 and float64)', () => {
+    for (const dtype of ['float32', 'float64'] as const) {
+      const step = (kernel: Gemm) => {
+        setGemm(kernel);
+        const g = new Generator(9);
+        const x = randn([5, 4, 6, 7, 8], { dtype, generator: g, requiresGrad: true });
+        const w = randn([6, 2, 3, 3, 3], { dtype, generator: g, requiresGrad: true });
+        const b = randn([6], { dtype, generator: g, requiresGrad: true });
+        const y = conv3d(x, w, b, { padding: [1, 0, 2], stride: [1, 2, 1], dilation: [2, 1, 1], groups: 2 });
+        y.mul(y).sum().backward();
+        return [y.data, x.grad!, w.grad!, b.grad!].map((t) => t.toTypedArray());
+      };
+      const one = step(native1);
+      expect(step(native3)).toEqual(one);
+      const js = step(jsGemm);
+      const tol = dtype === 'float32' ? 2e-3 : 1e-10;
+      one.forEach((values, i) => {
+        for (let j = 0; j < values.length; j++)
+          expect(Math.abs(values[j]! - js[i]![j]!)).toBeLessThanOrEqual(tol * (1 + Math.abs(js[i]![j]!)));
+      });
+    }
+  });
+
+  it('keeps the forward’s columns for a 2-D conv’s weight gradient, not for a 3-D one’s (keepsColumns)', () => {
+    setGemm(native1);
+    const forward = vi.spyOn(native1.conv, 'forward');
+    const g = new Generator(4);
+    const kept = (dims: number) => {
+      forward.mockClear();
+      const x = randn([2, 3, ...Array<number>(dims).fill(5)], { generator: g });
+      const w = randn([4, 3, ...Array<number>(dims).fill(3)], { generator: g, requiresGrad: true });
+      (dims === 2 ? conv2d(x, w, null) : conv3d(x, w, null)).sum().backward();
+      expect(forward).toHaveBeenCalledTimes(1);
+      return forward.mock.calls[0]![0].keep !== null;
+    };
+    expect([kept(2), kept(3)]).toEqual([true, false]);
+    forward.mockRestore();
   });
 
   it('trains a conv → relu → max-pool block and Adam with the same bits on 1 and 3 threads, close to JS', () => {

@@ -6,6 +6,7 @@ import {
   expectWithinBound,
   planOfCase,
   runConvEngine,
+  squareConvCase,
   type ConvEngineCase,
   type ConvEngineResult,
 } from '../../helpers/conv-engine-cases.js';
@@ -75,20 +76,9 @@ describe('conv float32 on the WebAssembly backend', () => {
       [6, 3, 17, 11, 3, 1],
       [9, 5, 24, 7, 3, 0],
     ] as const;
-    for (const [batch, cIn, cOut, size, k, pad] of layers) {
-      const c: Case = {
-        dims: 2,
-        dtype: 'float32',
-        batch,
-        groups: 1,
-        inPerGroup: cIn,
-        outPerGroup: cOut,
-        bias: true,
-        biasParam: batch !== 5,
-        keep: true,
-        seed: batch,
-        axes: [0, 1, 2].map(() => ({ size, kernel: k, stride: 1, dilation: 1, before: pad, after: pad })),
-      };
+    for (const layer of layers) {
+      const [batch, cIn, cOut, , k] = layer;
+      const c = squareConvCase(layer, { biasParam: batch !== 5 });
       const plan = planOf(c);
       const expected = runAll(js, c, plan);
       const bound = runAll(js, c, plan, true);
@@ -103,19 +93,7 @@ describe('conv float32 on the WebAssembly backend', () => {
   });
 
   it('gives the same bits whether the kept columns lie in the wasm memory or not', () => {
-    const c: Case = {
-      dims: 2,
-      dtype: 'float32',
-      batch: 19,
-      groups: 2,
-      inPerGroup: 3,
-      outPerGroup: 4,
-      bias: true,
-      biasParam: true,
-      keep: true,
-      seed: 3,
-      axes: [0, 1, 2].map(() => ({ size: 9, kernel: 3, stride: 1, dilation: 1, before: 1, after: 1 })),
-    };
+    const c = squareConvCase([19, 3, 4, 9, 3, 1], { groups: 2, seed: 3 });
     const plan = planOf(c);
     expect(runAll(wasm3, c, plan, false, true)).toEqual(runAll(wasm3, c, plan));
     expect(runAll(wasm1, c, plan, false, true)).toEqual(runAll(wasm3, c, plan));

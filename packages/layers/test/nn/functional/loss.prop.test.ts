@@ -17,6 +17,14 @@ const arbClassShape = fc
   .tuple(arbSizeOrZero(4), fc.integer({ min: 1, max: 5 }), fc.option(arbSizeOrZero(3), { nil: undefined }))
   .map(([n, c, d]) => (d === undefined ? [n, c] : [n, c, d]));
 
+/** What every class-loss property draws: a shape, a seed, a reduction, and whether classes are weighted. */
+const arbClassCase = fc.record({
+  shape: arbClassShape,
+  seed: fc.integer(),
+  reduction: arbReduction,
+  weighted: fc.boolean(),
+});
+
 function targetsFor(shape: number[], g: Generator, ignoreIndex: number | null): Int32Array {
   const [n, c] = shape as [number, number];
   const count = n * (shape[2] ?? 1);
@@ -27,19 +35,23 @@ function targetsFor(shape: number[], g: Generator, ignoreIndex: number | null): 
   return out;
 }
 
+/** A weight per class (axis 1 of `shape`), in [0.5, 1.5). */
+const classWeights = (shape: number[], g: Generator) =>
+  new Tensor(
+    rand([shape[1]!], { dtype: 'float64', generator: g }).data.map((v) => v + 0.5),
+    [shape[1]!],
+  );
+
 const opts = { eps: 1e-6, atol: 1e-5, rtol: 1e-3 };
 
 describe('loss gradients match central differences (float64; empty batches: values and gradient shapes)', () => {
   it('crossEntropy with class indices, any weight / ignoreIndex / labelSmoothing / reduction', () => {
     fc.assert(
       fc.property(
-        arbClassShape,
-        fc.integer(),
-        arbReduction,
-        fc.boolean(),
+        arbClassCase,
         fc.boolean(),
         fc.constantFrom(0, 0.1, 0.5),
-        (shape, seed, reduction, weighted, ignore, labelSmoothing) => {
+        ({ shape, seed, reduction, weighted }, ignore, labelSmoothing) => {
           const g = new Generator(seed);
           const x = randn(shape, { dtype: 'float64', generator: g, requiresGrad: true });
           const ignoring = ignore && shape[1]! > 1;
@@ -48,12 +60,7 @@ describe('loss gradients match central differences (float64; empty batches: valu
             shape[0]!,
             ...shape.slice(2),
           ]);
-          const weight = weighted
-            ? new Tensor(
-                rand([shape[1]!], { dtype: 'float64', generator: g }).data.map((v) => v + 0.5),
-                [shape[1]!],
-              )
-            : null;
+          const weight = weighted ? classWeights(shape, g) : null;
           const loss = (x: Variable) => crossEntropy(x, target, { weight, ignoreIndex, reduction, labelSmoothing });
           if (gradcheckOrEmpty(loss, [x], opts)) expectEmptyLoss(loss(x), reduction, shape);
         },
@@ -64,42 +71,25 @@ describe('loss gradients match central differences (float64; empty batches: valu
 
   it('crossEntropy with probability targets: gradients for logits and targets', () => {
     fc.assert(
-      fc.property(
-        arbClassShape,
-        fc.integer(),
-        arbReduction,
-        fc.boolean(),
-        fc.constantFrom(0, 0.2),
-        (shape, seed, reduction, weighted, labelSmoothing) => {
-          const g = new Generator(seed);
-          const x = randn(shape, { dtype: 'float64', generator: g, requiresGrad: true });
-          const y = new Variable(rand(shape, { dtype: 'float64', generator: g }), { requiresGrad: true });
-          const weight = weighted
-            ? new Tensor(
-                rand([shape[1]!], { dtype: 'float64', generator: g }).data.map((v) => v + 0.5),
-                [shape[1]!],
-              )
-            : null;
-          const loss = (x: Variable, y: Variable) => crossEntropy(x, y, { weight, reduction, labelSmoothing });
-          if (gradcheckOrEmpty(loss, [x, y], opts)) expectEmptyLoss(loss(x, y), reduction, shape);
-        },
-      ),
+      fc.property(arbClassCase, fc.constantFrom(0, 0.2), ({ shape, seed, reduction, weighted }, labelSmoothing) => {
+        const g = new Generator(seed);
+        const x = randn(shape, { dtype: 'float64', generator: g, requiresGrad: true });
+        const y = new Variable(rand(shape, { dtype: 'float64', generator: g }), { requiresGrad: true });
+        const weight = weighted ? classWeights(shape, g) : null;
+        const loss = (x: Variable, y: Variable) => crossEntropy(x, y, { weight, reduction, labelSmoothing });
+        if (gradcheckOrEmpty(loss, [x, y], opts)) expectEmptyLoss(loss(x, y), reduction, shape);
+      }),
       { numRuns: 40 },
     );
   });
 
   it('nllLoss', () => {
     fc.assert(
-      fc.property(arbClassShape, fc.integer(), arbReduction, fc.boolean(), (shape, seed, reduction, weighted) => {
+      fc.property(arbClassCase, ({ shape, seed, reduction, weighted }) => {
         const g = new Generator(seed);
         const x = randn(shape, { dtype: 'float64', generator: g, requiresGrad: true });
         const target = new Tensor(targetsFor(shape, g, shape[1]! > 1 ? 1 : null), [shape[0]!, ...shape.slice(2)]);
-        const weight = weighted
-          ? new Tensor(
-              rand([shape[1]!], { dtype: 'float64', generator: g }).data.map((v) => v + 0.5),
-              [shape[1]!],
-            )
-          : null;
+        const weight = weighted ? classWeights(shape, g) : null;
         const loss = (x: Variable) => nllLoss(x, target, { weight, ignoreIndex: 1, reduction });
         if (gradcheckOrEmpty(loss, [x], opts)) expectEmptyLoss(loss(x), reduction, shape);
       }),

@@ -16,6 +16,15 @@ const logits = () =>
     ),
     { requiresGrad: true },
   );
+/** A probability target for `logits()`: one-hot rows for classes 2 and 0. */
+const oneHot = (dtype: 'float32' | 'float64') =>
+  tensor(
+    [
+      [0, 0, 1],
+      [1, 0, 0],
+    ],
+    { dtype },
+  );
 const lse = (xs: number[]) => Math.log(xs.reduce((s, v) => s + Math.exp(v), 0));
 
 describe('crossEntropy worked examples', () => {
@@ -80,18 +89,9 @@ describe('loss errors name the argument and the numbers', () => {
     expect(() => crossEntropy(logits(), tensor([1, 2]))).toThrow(
       /crossEntropy: target float32 \[2\] looks like class indices, which must be int32 .*probabilities of the input's shape \[2, 3\]/,
     );
-    expect(() =>
-      crossEntropy(
-        logits(),
-        tensor(
-          [
-            [0, 0, 1],
-            [1, 0, 0],
-          ],
-          { dtype: 'float32' },
-        ),
-      ),
-    ).toThrow(/input is float64 but the probability target is float32/);
+    expect(() => crossEntropy(logits(), oneHot('float32'))).toThrow(
+      /input is float64 but the probability target is float32/,
+    );
     expect(() => crossEntropy(logits(), 'a' as never)).toThrow(TypeError);
     expect(() => nllLoss(logits(), tensor([0, 1], { dtype: 'float64' }))).toThrow(
       /nllLoss: target must hold int32 class indices, got float64 \[2\]/,
@@ -113,19 +113,9 @@ describe('loss errors name the argument and the numbers', () => {
     expect(() => crossEntropy(logits(), [0, 1], { ignoreIndex: 0.5 })).toThrow(
       /ignoreIndex must be an integer, got 0.5/,
     );
-    expect(() =>
-      crossEntropy(
-        logits(),
-        tensor(
-          [
-            [0, 0, 1],
-            [1, 0, 0],
-          ],
-          { dtype: 'float64' },
-        ),
-        { ignoreIndex: 1 },
-      ),
-    ).toThrow(/ignoreIndex=1 applies only to class-index targets/);
+    expect(() => crossEntropy(logits(), oneHot('float64'), { ignoreIndex: 1 })).toThrow(
+      /ignoreIndex=1 applies only to class-index targets/,
+    );
   });
   it('mseLoss and binaryCrossEntropyWithLogits', () => {
     const a = tensor([1, 2], { dtype: 'float64' });

@@ -3,6 +3,7 @@ import * as T from '@torchlet/tensor';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { adaptiveMaxPool2d, maxPool1d, maxPool2d, poolOutputSize } from '../../../src/nn/functional/index.js';
+import { arbPoolAxis, type PoolAxis } from '../../helpers/pool-axis.js';
 import { arbSizeOrZero } from '../../helpers/zero-size.js';
 
 // Max pooling on inputs of three levels (−1, 0, 1), so most windows hold their maximum more than
@@ -90,16 +91,8 @@ function expectMatches(
   expect(Array.from(x.grad!.toTypedArray())).toEqual(reference.gradient(gradOutput.toTypedArray()));
 }
 
-const arbAxis = fc
-  .record({
-    size: fc.integer({ min: 1, max: 8 }),
-    kernel: fc.integer({ min: 1, max: 4 }),
-    stride: fc.integer({ min: 1, max: 3 }),
-    padding: fc.integer({ min: 0, max: 2 }),
-    dilation: fc.integer({ min: 1, max: 2 }),
-  })
-  .map((a) => ({ ...a, padding: Math.min(a.padding, Math.floor(a.kernel / 2)) }));
-type Axis = typeof arbAxis extends fc.Arbitrary<infer A> ? A : never;
+const arbAxis = arbPoolAxis({ size: [1, 8], kernel: [1, 4], padding: 2, dilation: 2 });
+type Axis = PoolAxis;
 
 const windowsOf = (a: Axis, ceil: boolean) => slidingWindows(a.size, a.kernel, a.stride, a.padding, a.dilation, ceil);
 /** Every output reads at least one real element (a window all in padding is −Infinity, another test's matter). */

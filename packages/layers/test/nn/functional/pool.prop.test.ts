@@ -13,15 +13,10 @@ import {
   poolOutputSize,
 } from '../../../src/nn/functional/index.js';
 import { poolAxis } from '../../../src/nn/functional/pool.js';
+import { arbPoolAxis, type PoolAxis } from '../../helpers/pool-axis.js';
 import { arbSizeOrZero, gradcheckOrEmpty } from '../../helpers/zero-size.js';
 
-interface Axis {
-  size: number;
-  kernel: number;
-  stride: number;
-  padding: number;
-  dilation: number;
-}
+type Axis = PoolAxis;
 
 /**
  * Whether every window of the axis reads at least one real input. A window entirely in padding
@@ -35,17 +30,8 @@ function poolable(a: Axis, ceilMode: boolean): boolean {
   return w.start.every((s, o) => s < w.end[o]!);
 }
 
-/** One pooled axis with padding at most half the kernel. */
 const arbAxis = (dilated: boolean) =>
-  fc
-    .record({
-      size: fc.integer({ min: 1, max: 6 }),
-      kernel: fc.integer({ min: 1, max: 3 }),
-      stride: fc.integer({ min: 1, max: 3 }),
-      padding: fc.integer({ min: 0, max: 1 }),
-      dilation: fc.integer({ min: 1, max: dilated ? 2 : 1 }),
-    })
-    .map((a) => ({ ...a, padding: Math.min(a.padding, Math.floor(a.kernel / 2)) }));
+  arbPoolAxis({ size: [1, 6], kernel: [1, 3], padding: 1, dilation: dilated ? 2 : 1 });
 
 const arbPool = (dims: 1 | 2, dilated: boolean) =>
   fc
@@ -68,23 +54,28 @@ const outputShape = (c: PoolCase) => [
   ...c.axes.map((a) => poolOutputSize(a.size, a.kernel, a.stride, a.padding, a.dilation, c.ceilMode)),
 ];
 
+/** The case's input `[N, C, ...size]`, float64, seeded, requiring grad. */
+const inputOf = (c: PoolCase) =>
+  randn([c.batch, c.channels, ...c.axes.map((a) => a.size)], {
+    dtype: 'float64',
+    generator: new T.Generator(c.seed),
+    requiresGrad: true,
+  });
+/** The window options max and average pooling share. */
+const windowOf = (c: PoolCase) => ({
+  kernelSize: c.axes.map((a) => a.kernel),
+  stride: c.axes.map((a) => a.stride),
+  padding: c.axes.map((a) => a.padding),
+  ceilMode: c.ceilMode,
+});
+
 describe('pool gradients match central differences (float64; batch 0: shapes and empty gradients)', () => {
   for (const dims of [1, 2] as const) {
     it(`maxPool${dims}d`, () => {
       fc.assert(
         fc.property(arbPool(dims, true), (c) => {
-          const x = randn([c.batch, c.channels, ...c.axes.map((a) => a.size)], {
-            dtype: 'float64',
-            generator: new T.Generator(c.seed),
-            requiresGrad: true,
-          });
-          const options = {
-            kernelSize: c.axes.map((a) => a.kernel),
-            stride: c.axes.map((a) => a.stride),
-            padding: c.axes.map((a) => a.padding),
-            dilation: c.axes.map((a) => a.dilation),
-            ceilMode: c.ceilMode,
-          };
+          const x = inputOf(c);
+          const options = { ...windowOf(c), dilation: c.axes.map((a) => a.dilation) };
           const pool = (xi: typeof x) => (dims === 1 ? maxPool1d(xi, options) : maxPool2d(xi, options));
           expect(pool(x).shape).toEqual(outputShape(c));
           gradcheckOrEmpty((xi) => pool(xi!), [x]);
@@ -96,18 +87,8 @@ describe('pool gradients match central differences (float64; batch 0: shapes and
     it(`avgPool${dims}d (ceilMode, countIncludePad)`, () => {
       fc.assert(
         fc.property(arbPool(dims, false), (c) => {
-          const x = randn([c.batch, c.channels, ...c.axes.map((a) => a.size)], {
-            dtype: 'float64',
-            generator: new T.Generator(c.seed),
-            requiresGrad: true,
-          });
-          const options = {
-            kernelSize: c.axes.map((a) => a.kernel),
-            stride: c.axes.map((a) => a.stride),
-            padding: c.axes.map((a) => a.padding),
-            ceilMode: c.ceilMode,
-            countIncludePad: c.countIncludePad,
-          };
+          const x = inputOf(c);
+          const options = { ...windowOf(c), countIncludePad: c.countIncludePad };
           const pool = (xi: typeof x) => (dims === 1 ? avgPool1d(xi, options) : avgPool2d(xi, options));
           expect(pool(x).shape).toEqual(outputShape(c));
           gradcheckOrEmpty((xi) => pool(xi!), [x]);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AnomalyError, currentScope, detectAnomaly, log, relu, sqrt, type Variable } from '@torchlet/autograd';
+import { thrownBy } from '@torchlet/autograd/testing';
 import { Generator, randn, type Tensor } from '@torchlet/tensor';
 import { Conv2d, Flatten, Linear, Module, ReLU, type Layer, Sequential, Tanh } from '@torchlet/layers';
 import { crossEntropy } from '@torchlet/layers/functional';
@@ -40,15 +41,8 @@ class Net extends Module {
   }
 }
 
-function anomalyOf(fn: () => unknown): AnomalyError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(AnomalyError);
-    return e as AnomalyError;
-  }
-  throw new Error('expected an AnomalyError');
-}
+/** The AnomalyError `fn` throws (fails the test if it throws anything else or nothing). */
+const anomalyOf = (fn: () => unknown) => thrownBy(fn, AnomalyError);
 
 describe('detectAnomaly inside a model', () => {
   it('a NaN from the middle layer names the op log and the module path features.2', () => {

@@ -95,6 +95,25 @@ export function planar(geom: ConvGeometry): number[] | null {
   return [...values, ...spans].every((v) => v < 2 ** 31) && outH! < 2 ** 16 && outW! < 2 ** 16 ? values : null;
 }
 
+/** The most spatial axes `spatial` encodes (the native kernels' CONV_MAX_DIMS). */
+const SPATIAL_MAX_AXES = 8;
+
+/**
+ * A geometry of any rank as the native conv tasks take it: `planar`'s 13 numbers for 1-D and 2-D, and
+ * for 3 to 8 axes `[C, ...inputSize, ...kernelSize, ...stride, ...padBefore, ...dilation, ...outputSize]`
+ * (the planar form is that layout with 2 axes). Null where planar is, and for more axes, or a value of
+ * 2^31 and more (the kernels' sizes are 64-bit, but they take every value through a 31-bit check); those
+ * stay on the generic path.
+ */
+export function spatial(geom: ConvGeometry): number[] | null {
+  const dims = geom.inputSize.length;
+  if (dims <= 2) return planar(geom);
+  if (dims > SPATIAL_MAX_AXES) return null;
+  const { channels, inputSize, kernelSize, stride, padBefore, dilation, outputSize } = geom;
+  const values = [channels, ...inputSize, ...kernelSize, ...stride, ...padBefore, ...dilation, ...outputSize];
+  return values.every((v) => v < 2 ** 31) ? values : null;
+}
+
 /** Samples whose columns go in one buffer: as many as fit in BATCH_COLUMNS_MAX, at least one. */
 export function chunkSamples(batch: number, sampleCols: number): number {
   return Math.max(1, Math.min(batch, Math.floor(BATCH_COLUMNS_MAX / Math.max(1, sampleCols))));

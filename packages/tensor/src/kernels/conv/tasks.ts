@@ -1,10 +1,11 @@
 /**
- * Conv capabilities on a backend that runs convolutions as tasks over planar samples (the WebAssembly
- * and the native backends): `convBatch` runs `count` samples of a 1-D/2-D convolution (forward, with
- * the fused relu → max-pool epilogue when asked, or adjoint), `convWeightGrad` a weight gradient over
- * a batch, `maxPoolReluBackward` the epilogue's backward. Each returns false when it declines (a dtype
- * it does not run, no room). This turns a `ConvPlan` call into those tasks: the planar geometry, and
- * the samples in chunks whose columns fit `chunkSamples` (all at once when the columns are kept).
+ * Conv capabilities on a backend that runs convolutions as tasks over samples (the WebAssembly and the
+ * native backends): `convBatch` runs `count` samples of a convolution (1-D/2-D, or of any rank where
+ * the tasks say so; forward, with the fused relu → max-pool epilogue when asked, or adjoint),
+ * `convWeightGrad` a weight gradient over a batch, `maxPoolReluBackward` the epilogue's backward. Each
+ * returns false when it declines (a dtype it does not run, no room). This turns a `ConvPlan` call into
+ * those tasks: the geometry as numbers, and the samples in chunks whose columns fit `chunkSamples`
+ * (all at once when the columns are kept).
  */
 import type { GemmArray } from '../gemm.js';
 import type {
@@ -16,12 +17,14 @@ import type {
   ConvReluMaxPoolKernels,
   ConvWeightGradCall,
 } from '../seam.js';
-import { chunkSamples, planar, type ConvPlan } from './plan.js';
+import { chunkSamples, planar, spatial, type ConvPlan } from './plan.js';
 
-/** A backend's planar conv tasks (see the module comment). */
+/** A backend's conv tasks (see the module comment). */
 export interface ConvTasks {
   /** Whether the tasks take direct plans (1×1, stride 1, no padding: the columns are the input itself). */
   readonly runsDirect?: boolean;
+  /** Whether `convBatch` and `convWeightGrad` take geometries of 3 to 8 axes (`spatial`'s form); else 1-D/2-D only. */
+  readonly runsAnyRank?: boolean;
   convBatch(call: ConvBatchTask): boolean;
   convWeightGrad(call: WeightGradTask): boolean;
   maxPoolReluBackward(call: PoolBackwardTask): boolean;
@@ -44,32 +47,35 @@ export function convReluMaxPoolOnTasks(tasks: ConvTasks): ConvReluMaxPoolKernels
   };
 }
 
-/** `count` samples of one 1-D/2-D convolution, as `ConvTasks.convBatch` takes them. */
+/** `count` samples of one convolution, as `ConvTasks.convBatch` takes them. */
 export interface ConvBatchTask {
   mode: 'forward' | 'adjoint';
-  /** `[C, H, W, kH, kW, sH, sW, pH, pW, dH, dW, Hout, Wout]`, C being all the convolution input side's channels. */
+  /**
+   * `[C, H, W, kH, kW, sH, sW, pH, pW, dH, dW, Hout, Wout]` (1-D as H = 1), C being all the convolution
+   * input side's channels; with `runsAnyRank`, the same layout over 3 to 8 axes (`spatial`, plan.ts).
+   */
   geometry: readonly number[];
   groups: number;
   /** Channels of the convolution output side per group (Cout / groups). */
   cOutG: number;
   count: number;
-  /** The convolution input side `[count, C, H, W]` from `xOffset`: read (forward) or added onto (adjoint). */
+  /** The convolution input side `[count, C, ...inputSize]` from `xOffset`: read (forward) or added onto (adjoint). */
   x: GemmArray;
   xOffset: number;
-  /** The weight `[Cout, C/groups·kH·kW]` from `wOffset`. */
+  /** The weight `[Cout, C/groups·∏kernelSize]` from `wOffset`. */
   w: GemmArray;
   wOffset: number;
-  /** The convolution output side `[count, Cout, Hout·Wout]` from `yOffset`: written (forward) or read (adjoint). */
+  /** The convolution output side `[count, Cout, ∏outputSize]` from `yOffset`: written (forward) or read (adjoint). */
   y: GemmArray;
   yOffset: number;
-  /** Forward only: where to leave every sample's columns `[count, C·kH·kW, Hout·Wout]`, or null. */
+  /** Forward only: where to leave every sample's columns `[count, C·∏kernelSize, ∏outputSize]`, or null. */
   cols: GemmArray | null;
   /** Forward only: 1 adds onto what y holds, 0 overwrites it. */
   beta: number;
   /** Forward only: `[Cout]`, y's starting value per channel instead of what it holds (beta is then ignored). */
   bias?: GemmArray | null;
   /**
-   * Forward only: also `maxPool(relu(y))` of every sample over 2×2 windows (`windowRows` 2, as
+   * Forward only, 1-D/2-D: also `maxPool(relu(y))` of every sample over 2×2 windows (`windowRows` 2, as
    * `maxPool2d(relu(y), 2)`) or 1×2 (`windowRows` 1, a 1-D conv: `maxPool1d(relu(y), 2)`), floor mode,
    * written from `offset` into `pooled` `[count, Cout, Hout/windowRows, ⌊Wout/2⌋]`, with each maximum's
    * index `ih·Wout + iw` in its plane into `indices` (same shape). y is then not copied out unless it
@@ -85,15 +91,15 @@ export interface WeightGradTask {
   groups: number;
   cOutG: number;
   count: number;
-  /** The conv input `[count, C, H, W]` from `xOffset`; only read when `cols` is null. */
+  /** The conv input `[count, C, ...inputSize]` from `xOffset`; only read when `cols` is null. */
   x: GemmArray;
   xOffset: number;
-  /** The columns the forward kept, `[count, C·kH·kW, Hout·Wout]` (used in place when resident), or null. */
+  /** The columns the forward kept, `[count, C·∏kernelSize, ∏outputSize]` (used in place when resident), or null. */
   cols: GemmArray | null;
-  /** The output gradient `[count, Cout, Hout·Wout]` from `yOffset`. */
+  /** The output gradient `[count, Cout, ∏outputSize]` from `yOffset`. */
   y: GemmArray;
   yOffset: number;
-  /** Written: `[Cout, C/groups·kH·kW]`. */
+  /** Written: `[Cout, C/groups·∏kernelSize]`. */
   gw: GemmArray;
   /** Written when given: `[Cout]`. */
   gb: GemmArray | null;
@@ -152,9 +158,15 @@ function forwardChunks(
   );
 }
 
+/** The geometry a plan's tasks get, or null where they do not run it (the generic path then does). */
+function geometryFor(tasks: ConvTasks, plan: ConvPlan): number[] | null {
+  if (plan.direct && tasks.runsDirect !== true) return null;
+  return tasks.runsAnyRank === true ? spatial(plan.geom) : planar(plan.geom);
+}
+
 /** `conv.forward`. */
 function forward(tasks: ConvTasks, { plan, x, w, y, accumulate, bias, keep }: ConvForwardCall): number {
-  const geometry = plan.direct && tasks.runsDirect !== true ? null : planar(plan.geom);
+  const geometry = geometryFor(tasks, plan);
   if (geometry === null) return 0;
   const beta = accumulate || bias !== null ? 1 : 0;
   return forwardChunks(tasks, plan, keep, (done, count, cols) => ({
@@ -171,7 +183,7 @@ function forward(tasks: ConvTasks, { plan, x, w, y, accumulate, bias, keep }: Co
 
 /** `conv.adjoint`: samples in chunks whose columns fit, until one is declined. */
 function adjoint(tasks: ConvTasks, { plan, y, w, x }: ConvAdjointCall): number {
-  const geometry = plan.direct && tasks.runsDirect !== true ? null : planar(plan.geom);
+  const geometry = geometryFor(tasks, plan);
   if (geometry === null) return 0;
   const chunk = chunkSamples(plan.batch, plan.cIn * plan.kernelVolume * plan.outPositions);
   return inChunks(plan.batch, chunk, (done, count) =>
@@ -181,7 +193,7 @@ function adjoint(tasks: ConvTasks, { plan, y, w, x }: ConvAdjointCall): number {
 
 /** `conv.weightGrad`: the whole batch at once (the backend sums it in fixed partitions). */
 function weightGrad(tasks: ConvTasks, { plan, x, y, gw, kept, gb }: ConvWeightGradCall): boolean {
-  const geometry = plan.direct && tasks.runsDirect !== true ? null : planar(plan.geom);
+  const geometry = geometryFor(tasks, plan);
   if (geometry === null) return false;
   return tasks.convWeightGrad({
     geometry,

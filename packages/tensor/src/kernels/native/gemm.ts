@@ -1,7 +1,8 @@
 /**
  * The native backend (native/src: C++ compiled for this machine at install) behind the `Backend`
  * seam, with the capabilities the WebAssembly kernel has (conv and the fused conv → relu → max-pool
- * through the same planar tasks, conv/tasks.ts; Adam), in float32 and float64, on the callers' own arrays
+ * through the same tasks, conv/tasks.ts, its conv of any rank up to 8 axes; Adam), in float32 and
+ * float64, on the callers' own arrays
  * (no copy), split over the addon's thread pool. Mixed dtypes go to the JS kernel (or report false).
  *
  * Determinism: every kernel cuts its work at places fixed by the shapes (a sample per task; the weight
@@ -34,7 +35,7 @@ export interface NativeGemmOptions {
   minParallelFlops?: number;
 }
 
-/** What `NativeGemm.convBatch` runs: `count` samples of one 1-D/2-D convolution (conv/tasks.ts). */
+/** What `NativeGemm.convBatch` runs: `count` samples of one convolution of 1 to 8 axes (conv/tasks.ts). */
 export type NativeConvCall = ConvBatchTask;
 
 /** What `NativeGemm.convWeightGrad` runs (conv/tasks.ts). */
@@ -88,8 +89,20 @@ export class NativeGemm implements Backend {
   /** Direct (1×1) convs too: the C++ tasks multiply the input itself, without columns. */
   readonly runsDirect = true;
 
-  /** Convolutions by `convBatch` and `convWeightGrad`, float32 and float64. */
-  readonly conv: ConvKernels = convKernelsOnTasks(this);
+  /** Convs of 3 to 8 spatial axes too (conv3d and convNd), the same C++ tasks generalised over the axes. */
+  readonly runsAnyRank = true;
+
+  /**
+   * Convolutions by `convBatch` and `convWeightGrad`, float32 and float64. Columns are kept for the
+   * weight gradient of 1-D and 2-D convs only: a 3-D one's are ∏k (27 for 3×3×3) times its input, and
+   * writing them in the forward costs more than remaking them sample by sample in cache saves
+   * ([8,16,8,8,8]*[32,16,3,3,3] p1, one thread: forward 2.5 ms, 3.7 ms keeping them; weight gradient
+   * 3.0 ms remaking them, 3.3 ms from the kept ones. `ENTRY=conv-parts.ts node benchmarks/profile/run.mjs`).
+   */
+  readonly conv: ConvKernels = {
+    ...convKernelsOnTasks(this),
+    keepsColumns: (plan) => plan.geom.inputSize.length <= 2,
+  };
 
   /** The fused block by `convBatch`'s epilogue and `maxPoolReluBackward`. */
   readonly convReluMaxPool: ConvReluMaxPoolKernels = convReluMaxPoolOnTasks(this);
@@ -98,8 +111,8 @@ export class NativeGemm implements Backend {
   readonly optimizer: OptimizerKernels = { adam: (call) => this.adamStep(call) };
 
   /**
-   * `count` samples of a 1-D/2-D convolution: forward `y[n] = W·im2col(x[n])` (+ bias, + the fused
-   * ReLU → max-pool), or adjoint `x[n] += col2im(Wᵀ·y[n])`, a sample per task.
+   * `count` samples of a convolution of 1 to 8 axes: forward `y[n] = W·im2col(x[n])` (+ bias, + the
+   * fused ReLU → max-pool, 1-D/2-D), or adjoint `x[n] += col2im(Wᵀ·y[n])`.
    * @returns false when nothing ran (the arrays are not all one float dtype): take another path
    */
   convBatch(call: NativeConvCall): boolean {

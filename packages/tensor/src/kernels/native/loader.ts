@@ -11,7 +11,7 @@
 
 import type { Gemm, GemmArray } from '../gemm.js';
 
-// The arguments the conv entries share: `count` samples of a planar geometry (see `ConvBatchTask`)
+// The arguments the conv entries share: `count` samples of a geometry (see `ConvBatchTask`)
 // starting at `x[xOffset]`, the weight and output, and how to split the work.
 type ConvSamples = [
   geometry: readonly number[],
@@ -34,7 +34,7 @@ export interface NativeAddon {
    */
   gemm(...args: [...Parameters<Gemm['gemm']>, ...Parallel]): boolean;
   /**
-   * `y[n] = W·im2col(x[n])` for `count` samples of a planar geometry (see `ConvBatchTask`), added onto
+   * `y[n] = W·im2col(x[n])` for `count` samples of a geometry (see `ConvBatchTask`), added onto
    * y when `beta` is 1 or started at `bias`; `keep` receives every sample's columns; with `pooled`, also
    * `maxPool(relu(y))` over windowRows×2 windows and its indices from `pooledOffset`.
    * Returns false, touching nothing, unless the float arrays share one dtype.
