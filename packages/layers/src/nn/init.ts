@@ -180,6 +180,13 @@ function generatorOf(op: string, options: GeneratorOption): Generator {
   return g;
 }
 
+/** Fills the floating-point `t` with draws of `sampler(g)`, `g` the options' generator (or the default one). */
+function fillRandom(op: string, t: Tensor, options: GeneratorOption, sampler: (g: Generator) => () => number): void {
+  checkFloat(op, t);
+  const g = generatorOf(op, checkOptions(op, options, ['generator']));
+  fillInPlace(op, t, sampler(g));
+}
+
 /**
  * Fills with U(low, high).
  * @throws RangeError if `low > high`
@@ -190,10 +197,8 @@ export function uniform_<T extends InitTarget>(tensor: T, low = 0, high = 1, opt
   checkFinite(op, 'low', low);
   checkFinite(op, 'high', high);
   if (low > high) throw rangeError(op, `low must be <= high, got low=${low}, high=${high}`);
-  checkFloat(op, t);
-  const g = generatorOf(op, checkOptions(op, options, ['generator']));
   const width = high - low;
-  fillInPlace(op, t, () => low + width * g.next());
+  fillRandom(op, t, options, (g) => () => low + width * g.next());
   return tensor;
 }
 
@@ -207,9 +212,7 @@ export function normal_<T extends InitTarget>(tensor: T, mean = 0, std = 1, opti
   checkFinite(op, 'mean', mean);
   checkFinite(op, 'std', std);
   if (std < 0) throw rangeError(op, `std must be >= 0, got std=${std}`);
-  checkFloat(op, t);
-  const g = generatorOf(op, checkOptions(op, options, ['generator']));
-  fillInPlace(op, t, () => mean + std * g.nextNormal());
+  fillRandom(op, t, options, (g) => () => mean + std * g.nextNormal());
   return tensor;
 }
 

@@ -181,6 +181,25 @@ export interface AffineNormOptions {
 const AFFINE_KEYS = optionKeys<AffineNormOptions>({ weight: true, bias: true, eps: true });
 
 /**
+ * `normalizedShape` (a size or sizes) as an array; a 0 in it is allowed, as PyTorch: nothing to
+ * normalise, an empty output. `describe` renders a bad value in the error.
+ * @throws TypeError unless it is a non-negative integer or a non-empty array of them
+ */
+export function checkNormalizedShape(
+  op: string,
+  normalizedShape: unknown,
+  describe: (value: unknown) => string,
+): readonly number[] {
+  const shape = typeof normalizedShape === 'number' ? [normalizedShape] : normalizedShape;
+  if (!Array.isArray(shape) || shape.length === 0 || shape.some((d) => !Number.isInteger(d) || d < 0))
+    throw typeError(
+      op,
+      `normalizedShape must be a non-negative integer or a non-empty array of them, got ${describe(normalizedShape)}`,
+    );
+  return shape as readonly number[];
+}
+
+/**
  * Layer normalisation, as `torch.nn.functional.layer_norm`: each sample is normalised over its last
  * `normalizedShape.length` axes by their mean and biased variance, then scaled and shifted elementwise.
  *
@@ -197,13 +216,7 @@ export function layerNorm(
   options: AffineNormOptions = {},
 ): Variable {
   const op = 'layerNorm';
-  const shape = typeof normalizedShape === 'number' ? [normalizedShape] : normalizedShape;
-  // A 0 in it is allowed, as PyTorch: nothing to normalise, an empty output.
-  if (!Array.isArray(shape) || shape.length === 0 || shape.some((d) => !Number.isInteger(d) || d < 0))
-    throw typeError(
-      op,
-      `normalizedShape must be a non-negative integer or a non-empty array of them, got ${describeValue(normalizedShape)}`,
-    );
+  const shape = checkNormalizedShape(op, normalizedShape, describeValue);
   const x = checkInput(op, input, shape.length, `[..., ${shape.join(', ')}]`);
   const o = checkOptions(op, options, AFFINE_KEYS);
   const tail = x.shape.slice(x.ndim - shape.length);

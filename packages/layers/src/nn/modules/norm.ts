@@ -17,7 +17,7 @@ import {
   type DType,
 } from '@torchlet/tensor';
 import { batchNorm } from '../functional/batch-norm.js';
-import { groupNorm, instanceNorm, layerNorm } from '../functional/norm.js';
+import { checkNormalizedShape, groupNorm, instanceNorm, layerNorm } from '../functional/norm.js';
 import { Module } from './module.js';
 import { Parameter } from './parameter.js';
 
@@ -51,7 +51,23 @@ const BATCH_NORM_KEYS = optionKeys<BatchNormModuleOptions>({
   dtype: true,
 });
 
-export abstract class BatchNormNd extends Module {
+/** What a norm layer with running statistics keeps, once its constructor's arguments are checked. */
+export interface NormState {
+  numFeatures: number;
+  eps: number;
+  momentum: number | null;
+  affine: boolean;
+  trackRunningStats: boolean;
+  dtype: DType;
+}
+
+/**
+ * Shared by BatchNormNd and InstanceNormNd, as PyTorch's `_NormBase`: the options, the affine
+ * `weight` (1) and `bias` (0) of `[numFeatures]`, and the running statistics as buffers under
+ * PyTorch's names. Registration order is the state dict's key order (checkpoints and the PyTorch
+ * interop rely on it): weight, bias, running_mean, running_var, num_batches_tracked.
+ */
+export abstract class NormBase extends Module {
   readonly numFeatures: number;
   readonly eps: number;
   readonly momentum: number | null;
@@ -63,33 +79,20 @@ export abstract class BatchNormNd extends Module {
   declare running_var: Tensor | null;
   declare num_batches_tracked: Tensor | null;
 
-  constructor(name: string, numFeatures: number, options: BatchNormModuleOptions = {}) {
+  constructor({ numFeatures, eps, momentum, affine, trackRunningStats, dtype }: NormState) {
     super();
-    checkOptions(name, options, BATCH_NORM_KEYS);
-    this.numFeatures = checkInt(name, numFeatures, 'numFeatures', 1);
-    checkSize(name, numFeatures, `numFeatures=${numFeatures}`);
-    const { eps = 1e-5, affine = true, trackRunningStats = true } = options;
-    const momentum = options.momentum === undefined ? 0.1 : options.momentum;
-    if (typeof eps !== 'number' || !(eps >= 0) || !Number.isFinite(eps))
-      throw rangeError(name, `eps must be a finite number >= 0, got eps=${String(eps)}`);
-    if (momentum !== null && (typeof momentum !== 'number' || !(momentum >= 0 && momentum <= 1))) {
-      throw rangeError(name, `momentum must be in [0, 1] or null, got momentum=${String(momentum)}`);
-    }
-    if (typeof affine !== 'boolean') throw typeError(name, `affine must be a boolean, got ${String(affine)}`);
-    if (typeof trackRunningStats !== 'boolean')
-      throw typeError(name, `trackRunningStats must be a boolean, got ${String(trackRunningStats)}`);
-    const dtype = options.dtype ?? 'float32';
-    if (dtype !== 'float32' && dtype !== 'float64')
-      throw typeError(name, `dtype must be 'float32' or 'float64', got ${String(dtype)}`);
+    this.numFeatures = numFeatures;
     this.eps = eps;
     this.momentum = momentum;
     this.affine = affine;
     this.trackRunningStats = trackRunningStats;
     this.weight = affine ? new Parameter(full([numFeatures], 1, { dtype })) : null;
     this.bias = affine ? new Parameter(zeros([numFeatures], { dtype })) : null;
-    this.registerBuffer('running_mean', trackRunningStats ? zeros([numFeatures], { dtype }) : null);
-    this.registerBuffer('running_var', trackRunningStats ? full([numFeatures], 1, { dtype }) : null);
-    this.registerBuffer('num_batches_tracked', trackRunningStats ? zeros([], { dtype: 'int32' }) : null);
+    const track = trackRunningStats;
+    this.registerBuffer('running_mean', track ? zeros([numFeatures], { dtype }) : null);
+    this.registerBuffer('running_var', track ? full([numFeatures], 1, { dtype }) : null);
+    // Instance norm keeps it too, for state-dict parity with PyTorch, which registers it but never counts there.
+    this.registerBuffer('num_batches_tracked', track ? zeros([], { dtype: 'int32' }) : null);
   }
 
   get runningMean(): Tensor | null {
@@ -98,6 +101,34 @@ export abstract class BatchNormNd extends Module {
   get runningVar(): Tensor | null {
     return this.running_var;
   }
+}
+
+/** BatchNorm's constructor arguments, checked, with PyTorch's defaults. */
+function batchNormState(name: string, numFeatures: number, options: BatchNormModuleOptions): NormState {
+  checkOptions(name, options, BATCH_NORM_KEYS);
+  checkInt(name, numFeatures, 'numFeatures', 1);
+  checkSize(name, numFeatures, `numFeatures=${numFeatures}`);
+  const { eps = 1e-5, affine = true, trackRunningStats = true } = options;
+  const momentum = options.momentum === undefined ? 0.1 : options.momentum;
+  if (typeof eps !== 'number' || !(eps >= 0) || !Number.isFinite(eps))
+    throw rangeError(name, `eps must be a finite number >= 0, got eps=${String(eps)}`);
+  if (momentum !== null && (typeof momentum !== 'number' || !(momentum >= 0 && momentum <= 1))) {
+    throw rangeError(name, `momentum must be in [0, 1] or null, got momentum=${String(momentum)}`);
+  }
+  if (typeof affine !== 'boolean') throw typeError(name, `affine must be a boolean, got ${String(affine)}`);
+  if (typeof trackRunningStats !== 'boolean')
+    throw typeError(name, `trackRunningStats must be a boolean, got ${String(trackRunningStats)}`);
+  const dtype = options.dtype ?? 'float32';
+  if (dtype !== 'float32' && dtype !== 'float64')
+    throw typeError(name, `dtype must be 'float32' or 'float64', got ${String(dtype)}`);
+  return { numFeatures, eps, momentum, affine, trackRunningStats, dtype };
+}
+
+export abstract class BatchNormNd extends NormBase {
+  constructor(name: string, numFeatures: number, options: BatchNormModuleOptions = {}) {
+    super(batchNormState(name, numFeatures, options));
+  }
+
   /** Training batches seen since the last reset. */
   get numBatchesTracked(): number {
     return this.num_batches_tracked ? this.num_batches_tracked.data[this.num_batches_tracked.offset]! : 0;
@@ -233,12 +264,7 @@ export class LayerNorm extends Module {
   constructor(normalizedShape: number | readonly number[], options: LayerNormModuleOptions = {}) {
     super();
     const op = 'LayerNorm';
-    const shape = typeof normalizedShape === 'number' ? [normalizedShape] : normalizedShape;
-    if (!Array.isArray(shape) || shape.length === 0 || shape.some((d) => !Number.isInteger(d) || d < 0))
-      throw typeError(
-        op,
-        `normalizedShape must be a non-negative integer or a non-empty array of them, got ${String(normalizedShape)}`,
-      );
+    const shape = checkNormalizedShape(op, normalizedShape, String);
     checkSize(op, sizeOf(shape), `normalizedShape=${formatShape(shape)}`);
     const o = checkOptions(
       op,
@@ -335,6 +361,22 @@ export interface InstanceNormModuleOptions extends Omit<BatchNormModuleOptions, 
   momentum?: number;
 }
 
+/** InstanceNorm's constructor arguments, checked, with PyTorch's defaults. */
+function instanceNormState(name: string, numFeatures: number, options: InstanceNormModuleOptions): NormState {
+  const o = checkOptions(name, options, BATCH_NORM_KEYS);
+  checkInt(name, numFeatures, 'numFeatures', 1);
+  const eps = checkEps(name, o.eps ?? 1e-5);
+  const momentum = o.momentum ?? 0.1;
+  if (typeof momentum !== 'number' || !(momentum >= 0 && momentum <= 1))
+    throw rangeError(name, `momentum must be in [0, 1], got momentum=${String(momentum)}`);
+  const affine = checkBool(name, 'affine', o.affine ?? false);
+  const trackRunningStats = checkBool(name, 'trackRunningStats', o.trackRunningStats ?? false);
+  const dtype = checkDType(name, o.dtype ?? 'float32');
+  // Without parameters or buffers nothing is allocated (as PyTorch, any numFeatures constructs).
+  if (affine || trackRunningStats) checkSize(name, numFeatures, `numFeatures=${numFeatures}`);
+  return { numFeatures, eps, momentum, affine, trackRunningStats, dtype };
+}
+
 /**
  * Shared by InstanceNorm1d/2d/3d, as PyTorch's `_InstanceNorm`: defaults `affine: false` and
  * `trackRunningStats: false`. With running statistics, training updates them and eval uses them;
@@ -343,48 +385,13 @@ export interface InstanceNormModuleOptions extends Omit<BatchNormModuleOptions, 
  * Differs from PyTorch: a channel count other than `numFeatures` is an error even when not affine
  * (PyTorch only warns).
  */
-export abstract class InstanceNormNd extends Module {
-  readonly numFeatures: number;
-  readonly eps: number;
-  readonly momentum: number;
-  readonly affine: boolean;
-  readonly trackRunningStats: boolean;
-  weight: Parameter | null;
-  bias: Parameter | null;
-  declare running_mean: Tensor | null;
-  declare running_var: Tensor | null;
-  declare num_batches_tracked: Tensor | null;
+export abstract class InstanceNormNd extends NormBase {
+  declare readonly momentum: number;
   /** Spatial axes: 1, 2 or 3. */
   protected abstract readonly spatialDims: number;
 
   constructor(name: string, numFeatures: number, options: InstanceNormModuleOptions = {}) {
-    super();
-    const o = checkOptions(name, options, BATCH_NORM_KEYS);
-    this.numFeatures = checkInt(name, numFeatures, 'numFeatures', 1);
-    this.eps = checkEps(name, o.eps ?? 1e-5);
-    const momentum = o.momentum ?? 0.1;
-    if (typeof momentum !== 'number' || !(momentum >= 0 && momentum <= 1))
-      throw rangeError(name, `momentum must be in [0, 1], got momentum=${String(momentum)}`);
-    this.momentum = momentum;
-    this.affine = checkBool(name, 'affine', o.affine ?? false);
-    this.trackRunningStats = checkBool(name, 'trackRunningStats', o.trackRunningStats ?? false);
-    const dtype = checkDType(name, o.dtype ?? 'float32');
-    // Without parameters or buffers nothing is allocated (as PyTorch, any numFeatures constructs).
-    if (this.affine || this.trackRunningStats) checkSize(name, numFeatures, `numFeatures=${numFeatures}`);
-    this.weight = this.affine ? new Parameter(full([numFeatures], 1, { dtype })) : null;
-    this.bias = this.affine ? new Parameter(zeros([numFeatures], { dtype })) : null;
-    const track = this.trackRunningStats;
-    this.registerBuffer('running_mean', track ? zeros([numFeatures], { dtype }) : null);
-    this.registerBuffer('running_var', track ? full([numFeatures], 1, { dtype }) : null);
-    // Kept for state-dict parity with PyTorch, which registers it but never counts instance-norm batches.
-    this.registerBuffer('num_batches_tracked', track ? zeros([], { dtype: 'int32' }) : null);
-  }
-
-  get runningMean(): Tensor | null {
-    return this.running_mean;
-  }
-  get runningVar(): Tensor | null {
-    return this.running_var;
+    super(instanceNormState(name, numFeatures, options));
   }
 
   /** `[N, C, ...spatial]` or `[C, ...spatial]` → same shape */
