@@ -19,7 +19,7 @@ import {
 } from '../conv/tasks.js';
 import { checkGemmArgs, gemmEach, jsGemm, type Gemm } from '../gemm.js';
 import type { AdamStepCall, Backend, ConvKernels, ConvReluMaxPoolKernels, OptimizerKernels } from '../seam.js';
-import { loadNative, type NativeAddon } from './loader.js';
+import { loadNative, type ConvSamples, type ConvWeightsAndOutput, type NativeAddon, type Parallel } from './loader.js';
 import { checkBackendOptions } from '../backend-options.js';
 
 // Below this many flops (2·m·n·k) a GEMM (or a whole conv call) stays on the calling thread. Measured
@@ -118,34 +118,14 @@ export class NativeGemm implements Backend {
   convBatch(call: NativeConvCall): boolean {
     const { geometry, groups, cOutG, count, x, xOffset, w, wOffset, y, yOffset } = call;
     if (count <= 0) return true;
-    if (call.mode === 'adjoint') {
-      return this.#addon.convAdjoint(
-        geometry,
-        groups,
-        cOutG,
-        count,
-        x,
-        xOffset,
-        w,
-        wOffset,
-        y,
-        yOffset,
-        this.threads,
-        this.#minParallelFlops,
-      );
-    }
+    const samples: ConvSamples = [geometry, groups, cOutG, count, x, xOffset];
+    const weightsAndOutput: ConvWeightsAndOutput = [w, wOffset, y, yOffset];
+    const parallel: Parallel = [this.threads, this.#minParallelFlops];
+    if (call.mode === 'adjoint') return this.#addon.convAdjoint(...samples, ...weightsAndOutput, ...parallel);
     const pool = call.reluMaxPool ?? null;
     return this.#addon.convForward(
-      geometry,
-      groups,
-      cOutG,
-      count,
-      x,
-      xOffset,
-      w,
-      wOffset,
-      y,
-      yOffset,
+      ...samples,
+      ...weightsAndOutput,
       call.cols,
       call.beta,
       call.bias ?? null,
@@ -153,8 +133,7 @@ export class NativeGemm implements Backend {
       pool?.indices ?? null,
       pool?.offset ?? 0,
       pool?.windowRows ?? 2,
-      this.threads,
-      this.#minParallelFlops,
+      ...parallel,
     );
   }
 
@@ -166,21 +145,8 @@ export class NativeGemm implements Backend {
   convWeightGrad(call: NativeConvWeightGradCall): boolean {
     const { geometry, groups, cOutG, count, x, xOffset, cols, y, yOffset, gw, gb } = call;
     if (count <= 0) return false;
-    return this.#addon.convWeightGrad(
-      geometry,
-      groups,
-      cOutG,
-      count,
-      x,
-      xOffset,
-      cols,
-      y,
-      yOffset,
-      gw,
-      gb,
-      this.threads,
-      this.#minParallelFlops,
-    );
+    const samples: ConvSamples = [geometry, groups, cOutG, count, x, xOffset];
+    return this.#addon.convWeightGrad(...samples, cols, y, yOffset, gw, gb, this.threads, this.#minParallelFlops);
   }
 
   /** The backward of `convBatch`'s `reluMaxPool`, a sample per task; false when the dtypes are mixed. */

@@ -13,7 +13,7 @@ import type { Gemm, GemmArray } from '../gemm.js';
 
 // The arguments the conv entries share: `count` samples of a geometry (see `ConvBatchTask`)
 // starting at `x[xOffset]`, the weight and output, and how to split the work.
-type ConvSamples = [
+export type ConvSamples = [
   geometry: readonly number[],
   groups: number,
   cOutG: number,
@@ -21,8 +21,8 @@ type ConvSamples = [
   x: GemmArray,
   xOffset: number,
 ];
-type ConvWeightsAndOutput = [w: GemmArray, wOffset: number, y: GemmArray, yOffset: number];
-type Parallel = [threads: number, minParallelFlops: number];
+export type ConvWeightsAndOutput = [w: GemmArray, wOffset: number, y: GemmArray, yOffset: number];
+export type Parallel = [threads: number, minParallelFlops: number];
 
 /** The addon's exports (native/src/torchlet.cc). */
 export interface NativeAddon {
