@@ -11,6 +11,7 @@
 // So results are bit-identical for any split of C into tasks, i.e. for any thread count.
 
 import { BATCH_CHAIN, BATCH_COUNT, BATCH_STRIDE_A, BATCH_STRIDE_B, BATCH_STRIDE_C } from './slots.as';
+import { packConvInput } from './conv.as';
 
 // Micro-tile MR×NR = 4×8: 8 v128 accumulators + 2 B vectors + 1 broadcast A fit V8's 15 allocatable
 // xmm registers with room to spare. Tile and block sizes are chosen by measurement; see the README.
@@ -101,11 +102,13 @@ export function gemm(
 /**
  * The blocked product. `packedA` / `packedB`, when not 0, hold op(A) / op(B) already packed whole by
  * `packWhole` (for this m / n), and are read in place instead of packing blocks into `scratch`.
+ * `convGeometry`, when not 0, says that B is im2col of the conv input at `b` with that geometry (see
+ * `packConvInput`): its panels are packed straight from the input, and no column buffer exists.
  */
 export function blocked(
   transA: i32, transB: i32, m: i32, n: i32, k: i32, alpha: f32,
   a: usize, lda: i32, b: usize, ldb: i32, beta: f32, c: usize, ldc: i32, scratch: usize,
-  packedA: usize, packedB: usize,
+  packedA: usize, packedB: usize, convGeometry: usize = 0,
 ): void {
   const ldcBytes = <usize>ldc << 2;
   const tile = scratch + (<usize>(MC * KC + KC * NC) << 2);
@@ -122,7 +125,8 @@ export function blocked(
         bp = packedB + (<usize>(jc * k + pc * ncPad) << 2);
       } else {
         bp = scratch + (<usize>(MC * KC) << 2);
-        if (transB) packBTrans(b + (<usize>(jc * ldb + pc) << 2), ldb, kc, nc, bp);
+        if (convGeometry) packConvInput(b, convGeometry, pc, kc, jc, nc, bp);
+        else if (transB) packBTrans(b + (<usize>(jc * ldb + pc) << 2), ldb, kc, nc, bp);
         else packB(b + (<usize>(pc * ldb + jc) << 2), ldb, kc, nc, bp);
       }
       for (let ic = 0; ic < m; ic += MC) {

@@ -114,58 +114,57 @@ static inline void copy_run(const T* src, long lo, long hi, long len, T* out) {
 // the group's im2col, into dst[r · W + lane]. Lanes are cut into runs that share a sample and an output
 // line (all output indices but the last), so each (row, run) is one strided copy along the last axis,
 // with zeros where the window hangs over the padding. OUTER is the number of axes before the last when
-// known at compile time (1: a 1-D or 2-D conv), else 0 (read from the geometry).
+// known at compile time (1: a 1-D or 2-D conv, 2: a 3-D one), else 0 (read from the geometry).
 template <typename T, long W, int OUTER>
 static void pack_conv_sliver(const ConvGemm<T>& cg, long j0, long pc, long kc, T* dst) {
   const ConvGeom& g = *cg.g;
   const int last = OUTER > 0 ? OUTER : g.dims - 1;
-  long P = g.positions(), lineIn = g.in[last], lineOut = g.out[last], sW = g.s[last], dW = g.d[last];
+  long P = g.positions(), lineIn = g.in[last], lineOut = g.out[last], sW = g.s[last];
   struct Run {
     long lane, len;
-    const T* base;              // the sample's group channel 0
-    long i0[CONV_MAX_DIMS];     // input index of the run's first lane on each axis, at kernel tap 0
+    long at;                    // offset in x of the run's first lane at kernel tap 0, channel 0 of the group
+    long i0[CONV_MAX_DIMS];     // its input index on each axis at kernel tap 0
   };
   Run runs[W];
   long count = 0, filled = 0;
   while (filled < W && j0 + filled < cg.n) {
     long j = j0 + filled, s = j / P, p = j % P;
     Run& run = runs[count++];
+    run.at = s * g.sampleIn() + cg.chan0 * g.inVolume;
     for (int a = last; a >= 0; a--) {
       long o = p;
       if (a > 0) o = p % g.out[a], p /= g.out[a];
       run.i0[a] = o * g.s[a] - g.p[a];
+      run.at += run.i0[a] * g.inStride[a];
       if (a == last) run.len = std::min(W - filled, std::min(cg.n - j, lineOut - o));
     }
     run.lane = filled;
-    run.base = cg.x + s * g.sampleIn() + cg.chan0 * g.inVolume;
     filled += run.len;
   }
-  // The row's channel and kernel tap on every axis.
-  long c = pc / g.taps, tap[CONV_MAX_DIMS];
-  for (long a = last, rest = pc % g.taps; a >= 0; a--) tap[a] = rest % g.k[a], rest /= g.k[a];
+  // The row's channel and kernel tap on every axis; per axis the tap's input offset tap·d, and the
+  // row's offset in x from a run's tap-0 offset (channel and every axis).
+  long c = pc / g.taps, tap[CONV_MAX_DIMS], shift[CONV_MAX_DIMS], rowAt = c * g.inVolume;
+  for (long a = last, rest = pc % g.taps; a >= 0; a--) {
+    tap[a] = rest % g.k[a], rest /= g.k[a];
+    shift[a] = tap[a] * g.d[a];
+    rowAt += shift[a] * g.inStride[a];
+  }
   for (long r = 0; r < kc; r++) {
     T* d = dst + r * W;
     for (long q = filled; q < W; q++) d[q] = 0;
     for (long i = 0; i < count; i++) {
       const Run& run = runs[i];
       T* out = d + run.lane;
-      // The input line the run reads: its index over the axes before the last, or padding.
-      long line = 0;
-      bool padding = false;
-      for (int a = 0; a < last; a++) {
-        long at = run.i0[a] + tap[a] * g.d[a];
-        if (at < 0 || at >= g.in[a]) {
-          padding = true;
-          break;
-        }
-        line = line * g.in[a] + at;
-      }
-      if (padding) {
+      // Whether the run's input line lies inside the input on every axis before the last.
+      bool inside_ = true;
+      for (int a = 0; a < last; a++)
+        inside_ = inside_ && static_cast<unsigned long>(run.i0[a] + shift[a]) < static_cast<unsigned long>(g.in[a]);
+      if (!inside_) {
         for (long q = 0; q < run.len; q++) out[q] = 0;
         continue;
       }
-      long iw = run.i0[last] + tap[last] * dW;
-      const T* src = run.base + c * g.inVolume + line * lineIn + iw;
+      long iw = run.i0[last] + shift[last];
+      const T* src = cg.x + (run.at + rowAt);
       if (sW == 1) {
         long lo = std::min(run.len, std::max(0L, -iw));
         long hi = std::max(lo, std::min(run.len, lineIn - iw));
@@ -178,10 +177,18 @@ static void pack_conv_sliver(const ConvGemm<T>& cg, long j0, long pc, long kc, T
       for (long q = lo; q < hi; q++) out[q] = src[q * sW];
       for (long q = hi; q < run.len; q++) out[q] = 0;
     }
-    // Next row: the taps as an odometer, carrying into the channel.
+    // Next row: the taps as an odometer, carrying into the channel, and the row offset with them.
     int a = last;
-    while (a >= 0 && ++tap[a] == g.k[a]) tap[a--] = 0;
-    if (a < 0) c++;
+    for (; a >= 0; a--) {
+      rowAt -= shift[a] * g.inStride[a];
+      if (++tap[a] < g.k[a]) {
+        shift[a] = tap[a] * g.d[a];
+        rowAt += shift[a] * g.inStride[a];
+        break;
+      }
+      tap[a] = shift[a] = 0;
+    }
+    if (a < 0) rowAt += g.inVolume;
   }
 }
 
@@ -262,8 +269,8 @@ static bool conv_gemm(const ConvGeom& g, long k, long chan0, long outRow0, long 
   cg.ap = ap;
   std::atomic<bool> failed{false};
   cg.failed = &failed;
-  // A 1-D or 2-D conv gets the sliver packing compiled for one axis before the last.
-  TaskFn task = g.dims == 2 ? conv_gemm_task<T, 1> : conv_gemm_task<T, 0>;
+  // 1-D/2-D and 3-D convs get the sliver packing compiled for their axes.
+  TaskFn task = g.dims == 2 ? conv_gemm_task<T, 1> : g.dims == 3 ? conv_gemm_task<T, 2> : conv_gemm_task<T, 0>;
   pool.run(task, &cg, ceil_div(cg.n, CONV_TASK_SLIVERS * NR), threads);
   return !failed.load();
 }

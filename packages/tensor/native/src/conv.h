@@ -279,8 +279,10 @@ static void adjoint_sample(void* ctx, long n) {
   if (!direct) col2im_add(cols, g, xs);
 }
 
-// Partition t of the batch: its samples' y[n]·colsᵀ summed in sample order into partials[t], and
-// (with gb) their per-channel sums of y into biasParts[t].
+// Partition t of the batch: its samples' y[n]·colsᵀ summed in sample order into partials[t], stored
+// transposed per group ([rowsG, cOutG]: the GEMM computes cols·y[n]ᵀ, so the large columns are its A
+// operand, whose packing gathers rows, and y[n] the small B; the same products summed in the same order
+// as y·colsᵀ), and (with gb) their per-channel sums of y into biasParts[t].
 template <typename T>
 static void weight_grad_part(void* ctx, long t) {
   ConvCall<T>& c = *static_cast<ConvCall<T>*>(ctx);
@@ -305,8 +307,8 @@ static void weight_grad_part(void* ctx, long t) {
       cols = buffer;
     }
     for (long grp = 0; grp < c.groups; grp++) {
-      auto job = gemm_job<T>(false, true, c.cOutG, rowsG, P, 1, ys + grp * c.cOutG * P, P, cols + grp * rowsG * P,
-                             P, n == first ? 0 : 1, part + grp * c.cOutG * rowsG, rowsG);
+      auto job = gemm_job<T>(false, true, rowsG, c.cOutG, P, 1, cols + grp * rowsG * P, P, ys + grp * c.cOutG * P,
+                             P, n == first ? 0 : 1, part + grp * c.cOutG * rowsG, c.cOutG);
       if (!run_gemm(job, c)) c.ok = false;
     }
     if (biasPart != nullptr) {
@@ -419,12 +421,16 @@ static bool conv_weight_grad(ConvCall<T>& c, int threads, double minParallelFlop
   double flops = 2.0 * size * c.g.positions();
   for_samples(c, weight_grad_part<T>, parts, conv_threads(c, flops, minParallelFlops, threads));
   if (!c.ok) return false;
-  // The partials added in order in double, rounded once.
-  for (long i = 0; i < size; i++) {
-    double s = 0;
-    for (long t = 0; t < parts; t++) s += c.partials[t * size + i];
-    c.gw[i] = static_cast<T>(s);
-  }
+  // The partials added in order in double, rounded once, each group's transposed back.
+  long rowsG = size / cOut;
+  for (long grp = 0, i = 0; grp < c.groups; grp++)
+    for (long o = 0; o < c.cOutG; o++)
+      for (long r = 0; r < rowsG; r++, i++) {
+        const T* at = c.partials + (grp * rowsG + r) * c.cOutG + o;
+        double s = 0;
+        for (long t = 0; t < parts; t++) s += at[t * size];
+        c.gw[i] = static_cast<T>(s);
+      }
   if (c.gb != nullptr) {
     for (long ch = 0; ch < cOut; ch++) {
       double s = 0;

@@ -51,6 +51,21 @@ describe('conv float32 on the WebAssembly backend', () => {
     );
   });
 
+  it('packs the forward GEMM panels straight from the input with the bits the kept columns give', () => {
+    // A forward that keeps no columns never makes them (packConvInput); one that keeps them multiplies
+    // those: strides, padding, dilation, groups and strips that cross output rows must agree bit for bit.
+    fc.assert(
+      fc.property(arbCase, (c) => {
+        const plan = planOf(c);
+        const fromInput = runAll(wasm3, { ...c, keep: false }, plan);
+        const fromColumns = runAll(wasm3, { ...c, keep: true }, plan);
+        expect(fromInput.y).toEqual(fromColumns.y);
+        expect(runAll(wasm1, { ...c, keep: false }, plan).y).toEqual(fromColumns.y);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
   it('LeNet-5-sized layers (SIMD runs, pool rounds): same bits on 1 and 3 threads, close to JS', () => {
     // Up to 16 output channels per group the weight gradient takes the dot-product kernel (gemmNT),
     // past that the packed one: [.., 17 | 24, ..] cover the second.

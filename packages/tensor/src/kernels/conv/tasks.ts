@@ -139,7 +139,11 @@ function samples(plan: ConvPlan, geometry: number[], done: number, count: number
   return { geometry, groups, cOutG: cOut / groups, count, ...at };
 }
 
-/** Samples in chunks whose columns fit (all at once when kept), until one is declined. */
+/**
+ * Samples in chunks, until one is declined: all at once when the columns are kept; otherwise as many
+ * as fit the column budget by their input and output (a forward makes no columns it does not keep:
+ * the backends pack the GEMM's panels straight from the input), which bounds what is staged at once.
+ */
 function forwardChunks(
   tasks: ConvTasks,
   plan: ConvPlan,
@@ -147,7 +151,8 @@ function forwardChunks(
   call: (done: number, count: number, cols: GemmArray | null) => ConvBatchTask,
 ): number {
   const sampleCols = plan.cIn * plan.kernelVolume * plan.outPositions;
-  const chunk = keep ? plan.batch : chunkSamples(plan.batch, sampleCols);
+  const sampleStaged = plan.cIn * plan.inPositions + plan.cOut * plan.outPositions;
+  const chunk = keep ? plan.batch : chunkSamples(plan.batch, sampleStaged);
   return inChunks(plan.batch, chunk, (done, count) =>
     tasks.convBatch(call(done, count, keep ? keep.subarray(done * sampleCols) : null)),
   );
