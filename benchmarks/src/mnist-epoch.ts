@@ -1,8 +1,8 @@
-import { spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { Adam, DataLoader, MnistDataset } from '@torchlet/layers';
 import { loadMnist } from '@torchlet/layers/node';
 import { Generator } from '@torchlet/tensor';
+import { runChild } from './child-process.js';
 import { useTorchlet, type TorchletBackend } from './torchlet-backends.js';
 import { lenet, trainStep } from './workloads/lenet.js';
 
@@ -94,16 +94,8 @@ export async function runEpochChild(jobJson: string): Promise<void> {
 
 /** The parent's side: runs the epoch in a fresh Node process (this same bundle) and reads its result. */
 export function runEpoch(job: EpochJob): EpochResult {
-  const child = spawnSync(
-    process.execPath,
-    [...process.execArgv, process.argv[1]!, '--epoch-child', JSON.stringify(job)],
-    {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
-      maxBuffer: 16 * MB,
-    },
-  );
-  const line = child.stdout.trim().split('\n').pop() ?? '';
+  const child = runChild('--epoch-child', job);
+  const line = child.line;
   if (child.status !== 0 || !line.startsWith('{')) {
     throw new Error(`the MNIST epoch child exited with ${child.status ?? child.signal}${line ? `: ${line}` : ''}`);
   }

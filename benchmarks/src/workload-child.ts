@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { runChild } from './child-process.js';
 import { cannotRow, runWorkload, type RunnerOptions, type Row } from './runner.js';
 import { firstLine, loadTf, type TfPeers } from './tfjs.js';
 import type { TorchletBackend } from './torchlet-backends.js';
@@ -12,8 +12,6 @@ export interface WorkloadJob {
   /** The Torchlet backends, in table order (the first is the reference), as the parent found them. */
   backends: TorchletBackend[];
 }
-
-const MB = 1024 * 1024;
 
 // JSON has no NaN or ±Infinity, and a max |Δ| of NaN is exactly what a broken kernel reports.
 const NON_FINITE = '$nonFinite';
@@ -54,16 +52,8 @@ export async function runWorkloadChild(
  * row saying so instead of the whole bench stopping.
  */
 export function runWorkloadIsolated(job: WorkloadJob, peerLabels: readonly string[]): Row[] {
-  const child = spawnSync(
-    process.execPath,
-    [...process.execArgv, process.argv[1]!, '--workload-child', JSON.stringify(job)],
-    {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
-      maxBuffer: 16 * MB,
-    },
-  );
-  const line = child.stdout?.trim().split('\n').pop() ?? '';
+  const child = runChild('--workload-child', job);
+  const line = child.line;
   if (child.status === 0 && line.startsWith('{"rows":')) {
     try {
       return (JSON.parse(line, decode) as { rows: Row[] }).rows;

@@ -47,9 +47,8 @@ export function convReluMaxPoolOnTasks(tasks: ConvTasks): ConvReluMaxPoolKernels
   };
 }
 
-/** `count` samples of one convolution, as `ConvTasks.convBatch` takes them. */
-export interface ConvBatchTask {
-  mode: 'forward' | 'adjoint';
+/** What every conv task starts from: `count` samples of one convolution's geometry, its input side at `x`. */
+export interface ConvSamplesTask {
   /**
    * `[C, H, W, kH, kW, sH, sW, pH, pW, dH, dW, Hout, Wout]` (1-D as H = 1), C being all the convolution
    * input side's channels; with `runsAnyRank`, the same layout over 3 to 8 axes (`spatial`, plan.ts).
@@ -59,9 +58,17 @@ export interface ConvBatchTask {
   /** Channels of the convolution output side per group (Cout / groups). */
   cOutG: number;
   count: number;
-  /** The convolution input side `[count, C, ...inputSize]` from `xOffset`: read (forward) or added onto (adjoint). */
+  /**
+   * The convolution input side `[count, C, ...inputSize]` from `xOffset`: read (forward), added onto
+   * (adjoint), or read to make the columns (weight gradient, when `cols` is null).
+   */
   x: GemmArray;
   xOffset: number;
+}
+
+/** `count` samples of one convolution, as `ConvTasks.convBatch` takes them. */
+export interface ConvBatchTask extends ConvSamplesTask {
+  mode: 'forward' | 'adjoint';
   /** The weight `[Cout, C/groups·∏kernelSize]` from `wOffset`. */
   w: GemmArray;
   wOffset: number;
@@ -85,15 +92,7 @@ export interface ConvBatchTask {
 }
 
 /** The weight (and bias) gradient over `count` samples, as `ConvTasks.convWeightGrad` takes it. */
-export interface WeightGradTask {
-  /** As `ConvBatchTask.geometry`. */
-  geometry: readonly number[];
-  groups: number;
-  cOutG: number;
-  count: number;
-  /** The conv input `[count, C, ...inputSize]` from `xOffset`; only read when `cols` is null. */
-  x: GemmArray;
-  xOffset: number;
+export interface WeightGradTask extends ConvSamplesTask {
   /** The columns the forward kept, `[count, C·∏kernelSize, ∏outputSize]` (used in place when resident), or null. */
   cols: GemmArray | null;
   /** The output gradient `[count, Cout, ∏outputSize]` from `yOffset`. */

@@ -14,6 +14,39 @@ const WEIGHT_GRAD_PARTS = 8;
 const WEIGHT_GRAD_COLUMNS_MAX = 1 << 22;
 
 /**
+ * What a conv call and a weight-gradient call both tell the tasks, in the same slots of either record:
+ * where the samples, their columns and the output lie (strides in floats), the groups, and the planar
+ * geometry `g`.
+ */
+interface ConvLayout {
+  xAt: number;
+  xStride: number;
+  colsAt: number;
+  colsStride: number;
+  yAt: number;
+  yStride: number;
+  groups: number;
+  cOutG: number;
+  rowsG: number;
+  positions: number;
+  g: readonly number[];
+}
+
+function writeConvLayout(i32: Int32Array, p: number, slots: typeof CONV | typeof WEIGHT_GRAD, l: ConvLayout): void {
+  i32[p + slots.x] = l.xAt;
+  i32[p + slots.xStride] = l.xStride * 4;
+  i32[p + slots.cols] = l.colsAt;
+  i32[p + slots.colsStride] = l.colsStride * 4;
+  i32[p + slots.y] = l.yAt;
+  i32[p + slots.yStride] = l.yStride * 4;
+  i32[p + slots.groups] = l.groups;
+  i32[p + slots.cOutG] = l.cOutG;
+  i32[p + slots.rowsG] = l.rowsG;
+  i32[p + slots.positions] = l.positions;
+  for (let i = 0; i < 13; i++) i32[p + slots.geometry + i] = l.g[i]!;
+}
+
+/**
  * A batch of 1-D/2-D convolution samples, each whole on one thread (im2col and GEMMs back to back, in
  * that core's cache), the samples spread over the pool. `'forward'`: `y[s] = W · im2col(x[s]) + beta·y[s]`;
  * `'adjoint'`: `x[s] += col2im(Wᵀ · y[s])`, per group. With `call.bias`, the forward starts y at it. Results do not depend on the thread count.
@@ -33,14 +66,8 @@ export function convBatch(rt: WasmRuntime, call: ConvBatchTask): boolean {
   if (bias !== null && !(bias instanceof Float32Array)) return false;
   if (reluMaxPool !== null && !(reluMaxPool.pooled instanceof Float32Array)) return false;
   if (count <= 0) return true;
-  const [channels, inH, inW, kH, kW, outH, outW] = planarSizes(g);
   const cOutG = call.cOutG;
-  const cOut = cOutG * groups;
-  const rowsG = (channels! / groups) * kH! * kW!;
-  const positions = outH! * outW!;
-  const xStride = channels! * inH! * inW!;
-  const yStride = cOut * positions;
-  const sampleCols = channels! * kH! * kW! * positions;
+  const { cOut, rowsG, positions, xStride, yStride, sampleCols, outH, outW } = planarLayout(g, groups, cOutG);
   const forward = mode === 'forward';
   const has = (array: GemmArray) => rt.has(array);
   if (cols !== null && !has(cols)) return false;
@@ -63,7 +90,7 @@ export function convBatch(rt: WasmRuntime, call: ConvBatchTask): boolean {
   const biasAt = end;
   if (withBias) end = align(end + cOut * 4, 64);
   const windowRows = reluMaxPool?.windowRows ?? 2;
-  const pooledSize = count * cOut * Math.floor(outH! / windowRows) * (outW! >> 1);
+  const pooledSize = count * cOut * Math.floor(outH / windowRows) * (outW >> 1);
   const pooledAt = end;
   const indicesAt = align(pooledAt + pooledSize * 4, 64);
   if (reluMaxPool !== null) end = align(indicesAt + pooledSize * 4, 64);
@@ -78,20 +105,11 @@ export function convBatch(rt: WasmRuntime, call: ConvBatchTask): boolean {
   const p = rt.params >> 2;
   i32[p + PRODUCT.kind] = KIND.conv;
   i32[p + CONV.mode] = forward ? 0 : 1;
-  i32[p + CONV.x] = xAt;
-  i32[p + CONV.xStride] = xStride * 4;
-  i32[p + CONV.cols] = colsAt;
-  i32[p + CONV.colsStride] = ownCols ? 0 : sampleCols * 4;
+  const colsStride = ownCols ? 0 : sampleCols;
+  writeConvLayout(i32, p, CONV, { xAt, xStride, colsAt, colsStride, yAt, yStride, groups, cOutG, rowsG, positions, g });
   i32[p + CONV.bias] = withBias ? biasAt : 0;
   i32[p + CONV.w] = wAt;
-  i32[p + CONV.y] = yAt;
-  i32[p + CONV.yStride] = yStride * 4;
-  i32[p + CONV.groups] = groups;
-  i32[p + CONV.cOutG] = cOutG;
-  i32[p + CONV.rowsG] = rowsG;
-  i32[p + CONV.positions] = positions;
   f32[p + CONV.beta] = forward ? beta : 0;
-  for (let i = 0; i < 13; i++) i32[p + CONV.geometry + i] = g[i]!;
   // Always written (the slot holds the weight gradient's count otherwise): 0 = no epilogue.
   i32[p + CONV.pooled] = reluMaxPool !== null ? pooledAt : 0;
   i32[p + CONV.indices] = indicesAt;
@@ -122,13 +140,7 @@ export function convWeightGrad(rt: WasmRuntime, call: WeightGradTask): boolean {
   if (!(x instanceof Float32Array && y instanceof Float32Array && gw instanceof Float32Array)) return false;
   if (gb !== null && !(gb instanceof Float32Array)) return false;
   if (count <= 0) return false;
-  const [channels, inH, inW, kH, kW, outH, outW] = planarSizes(g);
-  const cOut = cOutG * groups;
-  const rowsG = (channels! / groups) * kH! * kW!;
-  const positions = outH! * outW!;
-  const xStride = channels! * inH! * inW!;
-  const yStride = cOut * positions;
-  const sampleCols = channels! * kH! * kW! * positions;
+  const { cOut, rowsG, positions, xStride, yStride, sampleCols } = planarLayout(g, groups, cOutG);
   const has = (array: GemmArray) => rt.has(array);
   // Columns outside the memory are made again rather than copied in (im2col is exact: same bits).
   const cols = call.cols !== null && has(call.cols) ? call.cols : null;
@@ -162,19 +174,22 @@ export function convWeightGrad(rt: WasmRuntime, call: WeightGradTask): boolean {
   const p = rt.params >> 2;
   i32[p + PRODUCT.kind] = KIND.weightGrad;
   i32[p + WEIGHT_GRAD.im2col] = cols === null ? 1 : 0;
-  i32[p + WEIGHT_GRAD.x] = xAt;
-  i32[p + WEIGHT_GRAD.xStride] = xStride * 4;
-  i32[p + WEIGHT_GRAD.cols] = colsAt;
-  i32[p + WEIGHT_GRAD.colsStride] = ownCols ? 0 : sampleCols * 4;
+  const colsStride = ownCols ? 0 : sampleCols;
+  writeConvLayout(i32, p, WEIGHT_GRAD, {
+    xAt,
+    xStride,
+    colsAt,
+    colsStride,
+    yAt,
+    yStride,
+    groups,
+    cOutG,
+    rowsG,
+    positions,
+    g,
+  });
   i32[p + WEIGHT_GRAD.biasParts] = gb !== null ? biasAt : 0;
   i32[p + WEIGHT_GRAD.parts] = partsAt;
-  i32[p + WEIGHT_GRAD.y] = yAt;
-  i32[p + WEIGHT_GRAD.yStride] = yStride * 4;
-  i32[p + WEIGHT_GRAD.groups] = groups;
-  i32[p + WEIGHT_GRAD.cOutG] = cOutG;
-  i32[p + WEIGHT_GRAD.rowsG] = rowsG;
-  i32[p + WEIGHT_GRAD.positions] = positions;
-  for (let i = 0; i < 13; i++) i32[p + WEIGHT_GRAD.geometry + i] = g[i]!;
   i32[p + WEIGHT_GRAD.count] = count;
   i32[p + WEIGHT_GRAD.chunk] = chunk;
   for (let first = 0; first < parts; first += round) {
@@ -200,9 +215,23 @@ export function convWeightGrad(rt: WasmRuntime, call: WeightGradTask): boolean {
   return true;
 }
 
-/** The sizes in a planar conv geometry (13 numbers, see `ConvBatchTask`): channels, input, kernel, output. */
-function planarSizes(
-  g: readonly number[],
-): [channels: number, inH: number, inW: number, kH: number, kW: number, outH: number, outW: number] {
-  return [g[0]!, g[1]!, g[2]!, g[3]!, g[4]!, g[11]!, g[12]!];
+/**
+ * The sizes in a planar conv geometry (13 numbers, see `ConvBatchTask`), read once, and what both tasks
+ * derive from them with `groups` of `cOutG` output channels: a group's weight rows `(C / groups)·kH·kW`,
+ * output positions, and a sample's input, output and columns (in floats).
+ */
+function planarLayout(g: readonly number[], groups: number, cOutG: number) {
+  const [channels, inH, inW, kH, kW, outH, outW] = [g[0]!, g[1]!, g[2]!, g[3]!, g[4]!, g[11]!, g[12]!];
+  const cOut = cOutG * groups;
+  const positions = outH * outW;
+  return {
+    cOut,
+    rowsG: (channels / groups) * kH * kW,
+    positions,
+    xStride: channels * inH * inW,
+    yStride: cOut * positions,
+    sampleCols: channels * kH * kW * positions,
+    outH,
+    outW,
+  };
 }
