@@ -1,28 +1,12 @@
 // The float32 GEMM oracle: the float64 triple loop plus a per-element rounding bound, because a float32
 // kernel (the WASM one) accumulates in float32 and cannot match the reference to a fixed relative error.
+import type { GemmBatchCall } from '@torchlet/tensor/kernels';
 import { naiveGemm } from './reference-kernels.js';
 
 type F = Float32Array | Float64Array;
 
-/** One GEMM call's arguments, as the Gemm interface takes them. */
-export interface GemmCall {
-  transA: boolean;
-  transB: boolean;
-  m: number;
-  n: number;
-  k: number;
-  alpha: number;
-  a: F;
-  aOffset: number;
-  lda: number;
-  b: F;
-  bOffset: number;
-  ldb: number;
-  beta: number;
-  c: F;
-  cOffset: number;
-  ldc: number;
-}
+/** One GEMM call's arguments, as the Gemm interface takes them: a batch call without the batch. */
+export type GemmCall = Omit<GemmBatchCall, 'strideA' | 'strideB' | 'strideC' | 'count' | 'chain'>;
 
 /**
  * The largest |actual − exact| / bound over C, where exact is the float64 product of the float32

@@ -32,6 +32,14 @@ function layout(shape: readonly number[]): [number, number, number] {
   return [shape[0]!, shape[1]!, l];
 }
 
+/** What a normalising op keeps for its backward: the input, the weight, and each group's mean and 1/std. */
+export interface NormalizedSaved {
+  input: Tensor;
+  weight: Tensor | null;
+  mean: Float64Array;
+  invstd: Float64Array;
+}
+
 /**
  * One op for the whole normalisation: statistics, normalise, scale and shift in a pass or two per
  * channel, and the closed-form backward (`γ·invstd/m · (m·g − Σg − x̂·Σg·x̂)` in training) instead
@@ -40,13 +48,7 @@ function layout(shape: readonly number[]): [number, number, number] {
 const batchNormOp = defineOp({
   name: 'batchNorm',
   forward(
-    ctx: ForwardContext<{
-      input: Tensor;
-      weight: Tensor | null;
-      mean: Float64Array;
-      invstd: Float64Array;
-      training: boolean;
-    }>,
+    ctx: ForwardContext<NormalizedSaved & { training: boolean }>,
     input: Tensor,
     weight: Tensor | null,
     bias: Tensor | null,

@@ -11,7 +11,7 @@ import {
   typeError,
   floatArray,
 } from '@torchlet/tensor';
-import { batchNorm } from './batch-norm.js';
+import { batchNorm, type NormalizedSaved } from './batch-norm.js';
 import { type TensorInput } from './conv-options.js';
 
 /**
@@ -37,13 +37,7 @@ interface RowsPlan {
 const normalizeRowsOp = defineOp({
   name: 'normalizeRows',
   forward(
-    ctx: ForwardContext<{
-      input: Tensor;
-      weight: Tensor | null;
-      mean: Float64Array;
-      invstd: Float64Array;
-      plan: RowsPlan;
-    }>,
+    ctx: ForwardContext<NormalizedSaved & { plan: RowsPlan }>,
     input: Tensor,
     weight: Tensor | null,
     bias: Tensor | null,
