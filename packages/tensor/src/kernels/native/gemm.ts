@@ -95,9 +95,9 @@ export class NativeGemm implements Backend {
   /**
    * Convolutions by `convBatch` and `convWeightGrad`, float32 and float64. Columns are kept for the
    * weight gradient of 1-D and 2-D convs only: a 3-D one's are ∏k (27 for 3×3×3) times its input, and
-   * writing them in the forward costs more than remaking them sample by sample in cache saves
-   * ([8,16,8,8,8]*[32,16,3,3,3] p1, one thread: forward 2.5 ms, 3.7 ms keeping them; weight gradient
-   * 3.0 ms remaking them, 3.3 ms from the kept ones. `ENTRY=conv-parts.ts node benchmarks/profile/run.mjs`).
+   * writing them costs the forward more than they save the weight gradient ([8,16,8,8,8]*[32,16,3,3,3]
+   * p1, one thread: forward 2.1 ms, 3.2 ms keeping them; weight gradient 2.3 ms remaking them, 1.6–2.0
+   * ms from the kept ones. `ENTRY=conv-parts.ts node benchmarks/profile/run.mjs`).
    */
   readonly conv: ConvKernels = {
     ...convKernelsOnTasks(this),
