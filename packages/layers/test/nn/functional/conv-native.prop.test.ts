@@ -3,7 +3,7 @@ import { Generator, jsGemm, setGemm, type Gemm } from '@torchlet/tensor';
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import { Adam } from '../../../src/optim/adam.js';
-import { conv2d, conv2dReluMaxPool2d, conv3d, maxPool2d } from '../../../src/nn/functional/index.js';
+import { conv2d, conv2dReluMaxPool2d, conv3d, convTranspose3d, maxPool2d } from '../../../src/nn/functional/index.js';
 import { Parameter } from '../../../src/nn/modules/parameter.js';
 import {
   arbConvEngineCase,
@@ -54,7 +54,7 @@ describe.runIf(kernels !== null)('conv on the native backend', () => {
     }
   });
 
-  it('conv3d forward and backward through autograd: same bits on 1 and 3 threads, close to JS (float32 and float64)', () => {
+  it('conv3d and convTranspose3d forward and backward through autograd: same bits on 1 and 3 threads, close to JS (float32 and float64)', () => {
     for (const dtype of ['float32', 'float64'] as const) {
       const step = (kernel: Gemm) => {
         setGemm(kernel);
@@ -63,8 +63,16 @@ describe.runIf(kernels !== null)('conv on the native backend', () => {
         const w = randn([6, 2, 3, 3, 3], { dtype, generator: g, requiresGrad: true });
         const b = randn([6], { dtype, generator: g, requiresGrad: true });
         const y = conv3d(x, w, b, { padding: [1, 0, 2], stride: [1, 2, 1], dilation: [2, 1, 1], groups: 2 });
-        y.mul(y).sum().backward();
-        return [y.data, x.grad!, w.grad!, b.grad!].map((t) => t.toTypedArray());
+        // The transposed conv's forward is the conv engine's adjoint: [6, 3/2, ...] weight, 2 groups.
+        const wt = randn([6, 2, 2, 3, 2], { dtype, generator: g, requiresGrad: true });
+        const z = convTranspose3d(y, wt, null, {
+          stride: [2, 1, 2],
+          padding: [0, 1, 1],
+          outputPadding: [1, 0, 0],
+          groups: 2,
+        });
+        z.mul(z).sum().backward();
+        return [y.data, z.data, x.grad!, w.grad!, b.grad!, wt.grad!].map((t) => t.toTypedArray());
       };
       const one = step(native1);
       expect(step(native3)).toEqual(one);
