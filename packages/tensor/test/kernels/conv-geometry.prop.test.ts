@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ShapeError } from '@torchlet/tensor';
-import { convGeometry } from '@torchlet/tensor/kernels';
+import { convGeometryOfAxes } from '@torchlet/tensor/testing';
 
 const axis = fc.record({
-  input: fc.integer({ min: 0, max: 30 }),
+  size: fc.integer({ min: 0, max: 30 }),
   kernel: fc.integer({ min: 1, max: 7 }),
   stride: fc.integer({ min: 1, max: 4 }),
   before: fc.integer({ min: 0, max: 3 }),
@@ -16,18 +16,9 @@ describe('convGeometry properties', () => {
   it('outputSize counts exactly the windows that fit: the last one ends inside the padded input, one more would not', () => {
     fc.assert(
       fc.property(fc.array(axis, { minLength: 1, maxLength: 3 }), (axes) => {
-        const padded = axes.map((a) => a.input + a.before + a.after);
+        const padded = axes.map((a) => a.size + a.before + a.after);
         const span = axes.map((a) => a.dilation * (a.kernel - 1) + 1);
-        const build = () =>
-          convGeometry('conv', {
-            channels: 2,
-            inputSize: axes.map((a) => a.input),
-            kernelSize: axes.map((a) => a.kernel),
-            stride: axes.map((a) => a.stride),
-            padding: axes.map((a) => a.before),
-            paddingAfter: axes.map((a) => a.after),
-            dilation: axes.map((a) => a.dilation),
-          });
+        const build = () => convGeometryOfAxes('conv', 2, axes);
         if (padded.some((p, i) => p < span[i]!)) {
           expect(build).toThrow(ShapeError);
           return;
