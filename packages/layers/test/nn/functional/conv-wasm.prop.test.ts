@@ -64,6 +64,40 @@ describe('conv float32 on the WebAssembly backend', () => {
       }),
       { numRuns: 100 },
     );
+    // Columns past a thread's own buffer (64K floats) are the ones packed from x: 8 channels · 3×3
+    // taps · 37×37 positions and more, with strips that cross output rows, padding, a strided and
+    // dilated width, and groups.
+    const axis = (size: number, stride: number, dilation: number) => ({
+      size,
+      kernel: 3,
+      stride,
+      dilation,
+      before: 1,
+      after: 2,
+    });
+    for (const [groups, axes] of [
+      [1, [axis(37, 1, 1), axis(37, 1, 1)]],
+      [2, [axis(75, 2, 1), axis(83, 2, 2)]],
+    ] as const) {
+      const c: Case = {
+        dims: 2,
+        dtype: 'float32',
+        batch: 3,
+        groups,
+        inPerGroup: 16 / groups,
+        outPerGroup: 5,
+        bias: true,
+        biasParam: true,
+        keep: false,
+        seed: 7,
+        axes: [...axes, axis(1, 1, 1)],
+      };
+      const plan = planOf(c);
+      expect(plan.rowsG * groups * plan.outPositions).toBeGreaterThan(1 << 16);
+      const fromColumns = runAll(wasm1, { ...c, keep: true }, plan);
+      expect(runAll(wasm3, c, plan).y).toEqual(fromColumns.y);
+      expect(runAll(wasm1, c, plan).y).toEqual(fromColumns.y);
+    }
   });
 
   it('LeNet-5-sized layers (SIMD runs, pool rounds): same bits on 1 and 3 threads, close to JS', () => {
