@@ -6,9 +6,11 @@ import { CONV_BETA, CONV_BIAS, CONV_COLS, CONV_COLS_STRIDE, CONV_C_OUT_G, CONV_G
 import { KC, MC, MR, NC, NR, blocked } from './gemm.as';
 import { reluMaxPool1x2, reluMaxPool2x2 } from './pool.as';
 
-// Floats of each thread's own im2col buffer: a conv sample whose columns fit (LeNet-5's: 19,600 and
-// 15,000) makes and uses them there, in that core's cache, when the caller keeps none (slot 21 = 0).
-export const COLS_FLOATS: i32 = 1 << 16;
+// Floats of each thread's own im2col buffer (1 MB): a conv sample whose columns fit (LeNet-5's: 19,600
+// and 15,000; the conv1d bench row's [16·9, 1024]: 147,456) makes and uses them there, when the caller
+// keeps none (slot 21 = 0). At 64K floats that row's columns were packed from x instead, and its
+// forward ran 19% slower than making them (benchmarks/profile/ab.mjs, one thread).
+export const COLS_FLOATS: i32 = 1 << 18;
 
 /** The calling thread's im2col buffer inside its `scratch`. */
 // @ts-ignore: decorator
