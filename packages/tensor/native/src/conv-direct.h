@@ -6,6 +6,9 @@
 // value broadcast to all lanes:
 //   forward:      y[n][co][oh][ow] = bias[co] + Σ_{ci,kh,kw} w[co][ci][kh][kw] · xp[ci][oh+kh][ow+kw]
 //   weight grad:  gW[co][ci][kh][kw] = Σ_n Σ_{oh,ow} gy[n][co][oh][ow] · xp[n][ci][oh+kh][ow+kw]
+//   adjoint:      gx[n][ci][ih][iw] += Σ_{co,a,b} w[co][ci][kH−1−a][kW−1−b] · gyp[co][ih+a][iw+b]
+// (the adjoint's lanes are input columns instead: its outputs are the few input channels, and gyp is
+// gy zero-padded by kernel − 1 − padding on each side).
 // The fused ReLU → max-pool epilogue runs on the forward's registers: a pooling window's four
 // outputs are four vectors of the tile, so y itself is never written.
 //
@@ -35,6 +38,12 @@ static inline bool conv_direct_fits(const ConvGeom& g, long groups, long cOut) {
     if (g.s[a] != 1 || g.d[a] != 1) return false;
   double padded = static_cast<double>(g.C) * (g.out[0] + g.k[0] - 1) * (g.out[1] + g.k[1] - 1);
   return padded <= DIRECT_MAX_PADDED;
+}
+
+// The adjoint's padded gradient (cOut planes of the input's size grown by the kernel) must fit too.
+static inline bool conv_direct_adjoint_fits(const ConvGeom& g, long groups, long cOut) {
+  double padded = static_cast<double>(cOut) * (g.in[0] + g.k[0] - 1) * (g.in[1] + g.k[1] + 15);
+  return conv_direct_fits(g, groups, cOut) && padded <= DIRECT_MAX_PADDED;
 }
 
 template <typename T>
@@ -407,4 +416,161 @@ static bool conv_direct_weight_grad(const ConvGeom& g, long cOut, long count, lo
     }
   }
   return true;
+}
+
+// The adjoint's tile: rows [ih0, ih0 + RH) × the VL columns from iw0 of CIB input channels from ci0,
+// added onto gx (only `width` ≤ VL columns stored). wq: the weights flipped, [ci blocks][co][a][b][CIB].
+template <typename T, int RH, int CIB>
+#if defined(__clang__)
+static void direct_adjoint_tile
+#else
+__attribute__((optimize("fp-contract=fast"))) static void direct_adjoint_tile
+#endif
+    (const DirectCall<T>& c, const T* gyp, const T* wq, T* gx, long ci0, long ih0, long iw0, long width) {
+#if defined(__clang__)
+#pragma clang fp contract(fast)
+#endif
+  typedef typename Vec<T>::type V;
+  constexpr long VL = VECTOR_BYTES / sizeof(T);
+  const ConvGeom& g = *c.g;
+  long Wq = c.Wp, plane = c.Hp * Wq, kH = g.k[0], kW = g.k[1];
+  V acc[RH][CIB];
+  for (int i = 0; i < RH; i++)
+    for (int j = 0; j < CIB; j++) acc[i][j] = V{};
+  for (long co = 0; co < c.cOut; co++) {
+    for (long a = 0; a < kH; a++) {
+      const T* row = gyp + co * plane + (ih0 + a) * Wq + iw0;
+      for (long b = 0; b < kW; b++, wq += CIB) {
+        V v0, v1;
+        std::memcpy(&v0, row + b, sizeof(V));
+        if (RH == 2) std::memcpy(&v1, row + Wq + b, sizeof(V));
+#pragma GCC unroll 8
+        for (int j = 0; j < CIB; j++) {
+          acc[0][j] += wq[j] * v0;
+          if (RH == 2) acc[RH - 1][j] += wq[j] * v1;
+        }
+      }
+    }
+  }
+  long H = g.in[0], W = g.in[1];
+  alignas(64) T lane[VL];
+  for (int i = 0; i < RH; i++)
+    for (int j = 0; j < CIB; j++) {
+      T* d = gx + ((ci0 + j) * H + ih0 + i) * W + iw0;
+      if (width == VL) {
+        V old;
+        std::memcpy(&old, d, sizeof(V));
+        old = old + acc[i][j];
+        std::memcpy(d, &old, sizeof(V));
+      } else {
+        *reinterpret_cast<V*>(lane) = acc[i][j];
+        for (long q = 0; q < width; q++) d[q] = d[q] + lane[q];
+      }
+    }
+}
+
+template <typename T, int RH>
+static void direct_adjoint_tile_of(long cib, const DirectCall<T>& c, const T* gyp, const T* wq, T* gx, long ci0,
+                                   long ih0, long iw0, long width) {
+  switch (cib) {
+#define DIRECT_ADJOINT(B) \
+  case B:                 \
+    return direct_adjoint_tile<T, RH, B>(c, gyp, wq, gx, ci0, ih0, iw0, width);
+    DIRECT_ADJOINT(1)
+    DIRECT_ADJOINT(2)
+    DIRECT_ADJOINT(3)
+    DIRECT_ADJOINT(4)
+#if VECTOR_BYTES == 64
+    DIRECT_ADJOINT(5)
+    DIRECT_ADJOINT(6)
+    DIRECT_ADJOINT(7)
+    DIRECT_ADJOINT(8)
+#endif
+#undef DIRECT_ADJOINT
+  }
+}
+
+// Input channels per adjoint tile: 2 rows × CIB accumulators, the two gy vectors and a broadcast fit
+// the registers.
+static const long DIRECT_CIB = VECTOR_BYTES == 64 ? 8 : 4;
+
+// gyp[co][r][q] = gy[co][r − qH][q − qW] inside gy, else 0, with qH = kH − 1 − pH (likewise qW): Hp rows
+// of Wp columns, Wp covering whole vectors past the last input column.
+template <typename T>
+static void pad_gradient(const DirectCall<T>& c, const T* gy, T* gyp) {
+  const ConvGeom& g = *c.g;
+  long oH = g.out[0], oW = g.out[1], qH = g.k[0] - 1 - g.p[0], qW = g.k[1] - 1 - g.p[1];
+  long lo = std::max(0L, std::min(c.Wp, qW)), hi = std::max(lo, std::min(c.Wp, qW + oW));
+  for (long co = 0; co < c.cOut; co++)
+    for (long r = 0; r < c.Hp; r++) {
+      T* d = gyp + (co * c.Hp + r) * c.Wp;
+      long oh = r - qH;
+      if (oh < 0 || oh >= oH) {
+        std::memset(d, 0, sizeof(T) * c.Wp);
+        continue;
+      }
+      const T* src = gy + (co * oH + oh) * oW - qW;  // read only at [lo, hi): gy's own row
+      for (long q = 0; q < lo; q++) d[q] = 0;
+      for (long q = lo; q < hi; q++) d[q] = src[q];
+      for (long q = hi; q < c.Wp; q++) d[q] = 0;
+    }
+}
+
+template <typename T>
+static void direct_adjoint_sample(void* ctx, long n) {
+  const DirectCall<T>& c = *static_cast<DirectCall<T>*>(ctx);
+  constexpr long VL = VECTOR_BYTES / sizeof(T);
+  const ConvGeom& g = *c.g;
+  T* gyp = tls_padded.as<T>(c.cOut * c.Hp * c.Wp);
+  if (gyp == nullptr) {
+    c.failed->store(true);
+    return;
+  }
+  pad_gradient(c, c.gy + n * c.cOut * g.positions(), gyp);
+  T* gx = c.y + n * g.sampleIn();
+  long H = g.in[0], W = g.in[1], taps = c.cOut * g.taps;
+  for (long ci0 = 0; ci0 < g.C; ci0 += DIRECT_CIB) {
+    long cib = std::min(DIRECT_CIB, g.C - ci0);
+    const T* wq = c.wp + ci0 * taps;  // this block's [co][a][b][cib]
+    for (long ih0 = 0; ih0 < H;) {
+      bool two = ih0 + 1 < H;
+      for (long iw0 = 0; iw0 < W; iw0 += VL) {
+        long width = std::min(VL, W - iw0);
+        if (two)
+          direct_adjoint_tile_of<T, 2>(cib, c, gyp, wq, gx, ci0, ih0, iw0, width);
+        else
+          direct_adjoint_tile_of<T, 1>(cib, c, gyp, wq, gx, ci0, ih0, iw0, width);
+      }
+      ih0 += two ? 2 : 1;
+    }
+  }
+}
+
+// x[n] += the adjoint of the conv (w [cOut, C·taps]) applied to gy[n], for `count` samples, a sample per task.
+template <typename T>
+static bool conv_direct_adjoint(const ConvGeom& g, long cOut, long count, const T* gy, const T* w, T* x,
+                                int threads, Pool& pool) {
+  constexpr long VL = VECTOR_BYTES / sizeof(T);
+  DirectCall<T> c{};
+  c.g = &g, c.cOut = cOut, c.count = count, c.gy = gy, c.y = x;
+  c.Hp = g.in[0] + g.k[0] - 1;
+  c.Wp = ceil_div(g.in[1], VL) * VL + g.k[1] - 1;
+  long kH = g.k[0], kW = g.k[1], taps = g.taps;
+  // wq[ci block][co][a][b][j] = w[co][ci0 + j][kH − 1 − a][kW − 1 − b]
+  T* wq = direct_weights.as<T>(g.C * cOut * taps);
+  if (wq == nullptr) return false;
+  for (long ci0 = 0; ci0 < g.C; ci0 += DIRECT_CIB) {
+    long cib = std::min(DIRECT_CIB, g.C - ci0);
+    T* d = wq + ci0 * cOut * taps;
+    for (long co = 0; co < cOut; co++)
+      for (long a = 0; a < kH; a++)
+        for (long b = 0; b < kW; b++)
+          for (long j = 0; j < cib; j++)
+            *d++ = w[((co * g.C + ci0 + j) * kH + kH - 1 - a) * kW + kW - 1 - b];
+  }
+  c.wp = wq;
+  std::atomic<bool> failed{false};
+  c.failed = &failed;
+  pool.run(direct_adjoint_sample<T>, &c, count, threads);
+  return !failed.load();
 }

@@ -381,6 +381,8 @@ static bool conv_adjoint(ConvCall<T>& c, int threads, double minParallelFlops) {
   long cOut = c.cOutG * c.groups, cG = g.C / c.groups, kk = g.taps;
   double flops = 2.0 * cOut * cG * kk * g.positions();
   threads = conv_threads(c, flops, minParallelFlops, threads);
+  if (conv_direct_adjoint_fits(g, c.groups, cOut))
+    return conv_direct_adjoint(g, cOut, c.count, c.yIn, c.w, c.xOut, threads, *c.pool);
   bool flat = cG >= c.cOutG;
   for (int i = 0; i < g.dims; i++) flat = flat && g.s[i] == 1 && g.out[i] == g.in[i] + 2 * g.p[i] - g.d[i] * (g.k[i] - 1);
   if (!flat) {
