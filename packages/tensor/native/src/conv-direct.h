@@ -112,6 +112,12 @@ static inline typename Vec<T>::type relu_lanes(typename Vec<T>::type v) {
   return reinterpret_cast<typename Vec<T>::type&>(b);
 }
 
+// v's lanes picked by `from` (lane l gets v[from[l]]).
+template <typename T>
+static inline typename Vec<T>::type shuffle_lanes(typename Vec<T>::type v, typename IVec<T>::type from) {
+  return __builtin_shuffle(v, from);
+}
+
 // One tile: output rows [oh0, oh0 + RH) × columns [ow0, ow0 + R) of channel block `blk` of sample n.
 template <typename T, int RH, int R>
 #if defined(__clang__)
@@ -245,6 +251,136 @@ static void direct_forward_sample(void* ctx, long n) {
     }
 }
 
+// The forward's other layout, for very few output channels on wide rows (LeNet's first layer: 6
+// channels, 28 columns): output columns in the lanes, every channel's accumulators in registers, the
+// weights broadcast. Tile: RH rows × the VL columns from ow0 × CO channels. wq: [rows][CO] (the
+// weights transposed). The pooled epilogue pairs each lane with its right neighbour (a lane shift) and
+// keeps the even lanes.
+template <typename T, int RH, int CO>
+#if defined(__clang__)
+static void wide_tile
+#else
+__attribute__((optimize("fp-contract=fast"))) static void wide_tile
+#endif
+    (const DirectCall<T>& c, const T* xp, const T* wq, long n, long oh0, long ow0) {
+#if defined(__clang__)
+#pragma clang fp contract(fast)
+#endif
+  typedef typename Vec<T>::type V;
+  typedef typename IVec<T>::type I;
+  typedef typename IVec<T>::lane IL;
+  constexpr long VL = VECTOR_BYTES / sizeof(T);
+  const ConvGeom& g = *c.g;
+  V acc[RH][CO];
+  for (int o = 0; o < CO; o++) {
+    T b = c.bias != nullptr ? c.bias[o] : T(0);
+    for (int i = 0; i < RH; i++) acc[i][o] = V{} + b;
+  }
+  long plane = c.Hp * c.Wp, Wp = c.Wp, kH = g.k[0], kW = g.k[1];
+  for (long ci = 0; ci < g.C; ci++)
+    for (long kh = 0; kh < kH; kh++) {
+      const T* row = xp + ci * plane + (oh0 + kh) * Wp + ow0;
+      for (long kw = 0; kw < kW; kw++, wq += CO) {
+        V v0, v1;
+        std::memcpy(&v0, row + kw, sizeof(V));
+        if (RH == 2) std::memcpy(&v1, row + Wp + kw, sizeof(V));
+#pragma GCC unroll 16
+        for (int o = 0; o < CO; o++) {
+          acc[0][o] += wq[o] * v0;
+          if (RH == 2) acc[RH - 1][o] += wq[o] * v1;
+        }
+      }
+    }
+  long oH = g.out[0], oW = g.out[1], P = oH * oW, width = std::min(VL, oW - ow0);
+  if (c.y != nullptr) {
+    for (int i = 0; i < RH; i++)
+      for (int o = 0; o < CO; o++)
+        std::memcpy(c.y + (n * CO + o) * P + (oh0 + i) * oW + ow0, &acc[i][o], sizeof(T) * width);
+  }
+  if (c.pooled == nullptr || RH != c.windowRows) return;
+  long pH = oH / c.windowRows, pW = oW / 2, perPlane = pH * pW, ph = oh0 / c.windowRows, pw0 = ow0 / 2;
+  long windows = std::min(VL / 2, pW - pw0);
+  if (windows <= 0) return;
+  I right, even, lanes;
+  for (long l = 0; l < VL; l++) {
+    right[l] = static_cast<IL>(std::min(l + 1, VL - 1));
+    even[l] = static_cast<IL>(std::min(2 * l, VL - 2));
+    lanes[l] = static_cast<IL>(l);
+  }
+  // The window at even lane l: its outputs in scan order are top[l], top[l + 1], bottom[l], bottom[l + 1].
+  I base = lanes + static_cast<IL>(oh0 * oW + ow0);
+  for (int o = 0; o < CO; o++) {
+    V best = relu_lanes<T>(acc[0][o]);
+    I index = base;
+    for (int t = 1; t < 2 * RH; t++) {
+      V v = relu_lanes<T>(acc[t >> 1][o]);
+      if (t & 1) v = shuffle_lanes<T>(v, right);
+      I take = (v > best) | (v != v);
+      best = take ? v : best;
+      index = take ? base + static_cast<IL>((t >> 1) * oW + (t & 1)) : index;
+    }
+    best = shuffle_lanes<T>(best, even);
+    index = __builtin_shuffle(index, even);
+    alignas(64) IL at[VL];
+    std::memcpy(at, &index, sizeof(I));
+    long offset = (n * c.cOut + o) * perPlane + ph * pW + pw0;
+    std::memcpy(c.pooled + offset, &best, sizeof(T) * windows);
+    for (long q = 0; q < windows; q++) c.indices[offset + q] = static_cast<int32_t>(at[q]);
+  }
+}
+
+template <typename T, int RH>
+static void wide_tile_of(long co, const DirectCall<T>& c, const T* xp, const T* wq, long n, long oh0, long ow0) {
+  switch (co) {
+#define WIDE_TILE(B) \
+  case B:            \
+    return wide_tile<T, RH, B>(c, xp, wq, n, oh0, ow0);
+    WIDE_TILE(1)
+    WIDE_TILE(2)
+    WIDE_TILE(3)
+    WIDE_TILE(4)
+#if VECTOR_BYTES == 64
+    WIDE_TILE(5)
+    WIDE_TILE(6)
+    WIDE_TILE(7)
+    WIDE_TILE(8)
+#endif
+#undef WIDE_TILE
+  }
+}
+
+// Output channels the wide layout takes: 2 rows × CO accumulators, two input vectors and a broadcast
+// fit the registers.
+static const long WIDE_MAX_COUT = VECTOR_BYTES == 64 ? 8 : 4;
+
+template <typename T>
+static void wide_forward_sample(void* ctx, long n) {
+  const DirectCall<T>& c = *static_cast<DirectCall<T>*>(ctx);
+  constexpr long VL = VECTOR_BYTES / sizeof(T);
+  const ConvGeom& g = *c.g;
+  T* xp = tls_padded.as<T>(g.C * c.Hp * c.Wp);
+  if (xp == nullptr) {
+    c.failed->store(true);
+    return;
+  }
+  pad_sample(g, c.Hp, c.Wp, c.x + n * g.sampleIn(), xp);
+  long oH = g.out[0], oW = g.out[1];
+  bool pooledOnly = c.y == nullptr;
+  long rows = pooledOnly ? oH / c.windowRows * c.windowRows : oH;
+  long cols = pooledOnly ? oW / 2 * 2 : oW;
+  long step = c.pooled != nullptr ? c.windowRows : 2;
+  for (long oh0 = 0; oh0 < rows;) {
+    bool two = step == 2 && oh0 + 1 < rows;
+    for (long ow0 = 0; ow0 < cols; ow0 += VL) {
+      if (two)
+        wide_tile_of<T, 2>(c.cOut, c, xp, c.wp, n, oh0, ow0);
+      else
+        wide_tile_of<T, 1>(c.cOut, c, xp, c.wp, n, oh0, ow0);
+    }
+    oh0 += two ? 2 : 1;
+  }
+}
+
 static Scratch direct_weights;
 
 // Packs w [cOut, rows] as [blocks][rows][VL] (the channels of a block in the lanes, zeros past cOut).
@@ -275,12 +411,25 @@ static DirectCall<T> direct_call(const ConvGeom& g, long cOut, long count) {
 template <typename T>
 static bool conv_direct_forward(const ConvGeom& g, long cOut, long count, const T* x, const T* w, const T* bias,
                                 T* y, T* pooled, int32_t* indices, long windowRows, int threads, Pool& pool) {
+  constexpr long VL = VECTOR_BYTES / sizeof(T);
   DirectCall<T> c = direct_call<T>(g, cOut, count);
   c.x = x, c.bias = bias, c.y = y, c.pooled = pooled, c.indices = indices, c.windowRows = windowRows;
-  c.wp = pack_direct_weights(w, cOut, g.rows(), c.blocks);
-  if (c.wp == nullptr) return false;
   std::atomic<bool> failed{false};
   c.failed = &failed;
+  // The wide layout where it multiplies fewer vectors: cOut · ⌈oW/VL⌉ against ⌈cOut/VL⌉ · oW per row.
+  long rows = g.rows(), oW = g.out[1];
+  if (cOut <= WIDE_MAX_COUT && cOut * ceil_div(oW, VL) < c.blocks * oW) {
+    c.Wp = ceil_div(oW, VL) * VL + g.k[1] - 1;
+    T* wq = direct_weights.as<T>(rows * cOut);
+    if (wq == nullptr || tls_padded.as<T>(g.C * c.Hp * c.Wp) == nullptr) return false;
+    for (long r = 0; r < rows; r++)
+      for (long o = 0; o < cOut; o++) wq[r * cOut + o] = w[o * rows + r];
+    c.wp = wq;
+    pool.run(wide_forward_sample<T>, &c, count, threads);
+    return !failed.load();
+  }
+  c.wp = pack_direct_weights(w, cOut, rows, c.blocks);
+  if (c.wp == nullptr) return false;
   pool.run(direct_forward_sample<T>, &c, count, threads);
   return !failed.load();
 }
