@@ -343,6 +343,27 @@ static void direct_grad_rows_of(long kW, const DirectCall<T>& c, const T* xp, co
   }
 }
 
+// Σ v[0 .. count) in double: 8 running sums (element i in sum i mod 8), then added in order; the bits
+// depend on count alone.
+template <typename T>
+static double sum_in_double(const T* v, long count) {
+  typedef double D8 __attribute__((vector_size(64)));
+  typedef T T8 __attribute__((vector_size(8 * sizeof(T))));
+  D8 acc = D8{};
+  long i = 0;
+  for (; i + 8 <= count; i += 8) {
+    T8 x;
+    std::memcpy(&x, v + i, sizeof(T8));
+    acc += __builtin_convertvector(x, D8);
+  }
+  double lane[8];
+  std::memcpy(lane, &acc, sizeof(lane));
+  for (; i < count; i++) lane[i % 8] += v[i];
+  double s = 0;
+  for (double l : lane) s += l;
+  return s;
+}
+
 // Partition t: its samples' weight gradients summed in sample order into partials[t] ([blocks][rows][VL]).
 template <typename T>
 static void direct_grad_part(void* ctx, long t) {
@@ -362,23 +383,18 @@ static void direct_grad_part(void* ctx, long t) {
   double* biasPart = c.biasParts == nullptr ? nullptr : c.biasParts + t * c.cOut;
   if (biasPart != nullptr) std::fill(biasPart, biasPart + c.cOut, 0.0);
   for (long n = first; n < end; n++) {
-    if (biasPart != nullptr) {
-      for (long co = 0; co < c.cOut; co++) {
-        double s = 0;
-        for (const T *v = c.gy + (n * c.cOut + co) * P, *e = v + P; v < e; v++) s += *v;
-        biasPart[co] += s;
-      }
-    }
+    if (biasPart != nullptr)
+      for (long co = 0; co < c.cOut; co++) biasPart[co] += sum_in_double(c.gy + (n * c.cOut + co) * P, P);
     pad_sample(g, c.Hp, c.Wp, c.x + n * g.sampleIn(), xp);
     for (long blk = 0; blk < c.blocks; blk++) {
-      // gy[n]'s channels of this block into the lanes: gyT[p][l] = gy[n][blk·VL + l][p], zeros past cOut.
+      // gy[n]'s channels of this block into the lanes: gyT[p][l] = gy[n][blk·VL + l][p], zeros past cOut
+      // (written once per partition when every block has the same lanes).
       long co0 = blk * VL, lanes = std::min(VL, c.cOut - co0);
       const T* ys = c.gy + (n * c.cOut + co0) * P;
-      for (long p = 0; p < P; p++) {
-        T* d = gyT + p * VL;
-        for (long l = 0; l < lanes; l++) d[l] = ys[l * P + p];
-        for (long l = lanes; l < VL; l++) d[l] = 0;
-      }
+      if (lanes < VL && (n == first || c.blocks > 1))
+        for (long p = 0; p < P; p++) std::fill(gyT + p * VL + lanes, gyT + (p + 1) * VL, T(0));
+      for (long l = 0; l < lanes; l++)
+        for (long p = 0; p < P; p++) gyT[p * VL + l] = ys[l * P + p];
       T* blockPart = part + blk * rows * VL;
       for (long ci = 0; ci < g.C; ci++) {
         long kh = 0;
