@@ -353,6 +353,15 @@ static void wide_tile_of(long co, const DirectCall<T>& c, const T* xp, const T* 
 // fit the registers.
 static const long WIDE_MAX_COUT = VECTOR_BYTES == 64 ? 8 : 4;
 
+// Whether the wide layout multiplies fewer vectors than the channels-in-lanes one: cOut · ⌈oW/VL⌉
+// against ⌈cOut/VL⌉ · oW per output row.
+template <typename T>
+static bool direct_wide(const ConvGeom& g, long cOut) {
+  constexpr long VL = VECTOR_BYTES / sizeof(T);
+  long oW = g.out[1];
+  return cOut <= WIDE_MAX_COUT && cOut * ceil_div(oW, VL) < ceil_div(cOut, VL) * oW;
+}
+
 template <typename T>
 static void wide_forward_sample(void* ctx, long n) {
   const DirectCall<T>& c = *static_cast<DirectCall<T>*>(ctx);
@@ -416,9 +425,8 @@ static bool conv_direct_forward(const ConvGeom& g, long cOut, long count, const 
   c.x = x, c.bias = bias, c.y = y, c.pooled = pooled, c.indices = indices, c.windowRows = windowRows;
   std::atomic<bool> failed{false};
   c.failed = &failed;
-  // The wide layout where it multiplies fewer vectors: cOut · ⌈oW/VL⌉ against ⌈cOut/VL⌉ · oW per row.
   long rows = g.rows(), oW = g.out[1];
-  if (cOut <= WIDE_MAX_COUT && cOut * ceil_div(oW, VL) < c.blocks * oW) {
+  if (direct_wide<T>(g, cOut)) {
     c.Wp = ceil_div(oW, VL) * VL + g.k[1] - 1;
     T* wq = direct_weights.as<T>(rows * cOut);
     if (wq == nullptr || tls_padded.as<T>(g.C * c.Hp * c.Wp) == nullptr) return false;
@@ -554,6 +562,125 @@ static void direct_grad_part(void* ctx, long t) {
   }
 }
 
+// The weight gradient's wide layout (the forward's, for the same layers): output columns in the lanes.
+// For input channel ci, kernel row kh and CB output channels from o0, over the VL columns from ow0:
+// acc[o][kw] = Σ_oh gyp[o][oh][ow0..] · xp[ci][oh + kh][ow0 + kw..], added lane by lane onto the vector
+// part[o][ci][kh][kw], its lanes past the output as 0 (there gyp is 0 but x may be anything).
+template <typename T, int KW, int CB>
+#if defined(__clang__)
+static void wide_grad_rows
+#else
+__attribute__((optimize("fp-contract=fast"))) static void wide_grad_rows
+#endif
+    (const DirectCall<T>& c, const T* xp, const T* gyp, long Wg, long ci, long kh, long o0, long ow0, long width,
+     T* part) {
+#if defined(__clang__)
+#pragma clang fp contract(fast)
+#endif
+  typedef typename Vec<T>::type V;
+  constexpr long VL = VECTOR_BYTES / sizeof(T);
+  const ConvGeom& g = *c.g;
+  long oH = g.out[0], Wp = c.Wp, rows = g.rows();
+  V acc[CB][KW];
+  for (int o = 0; o < CB; o++)
+    for (int j = 0; j < KW; j++) acc[o][j] = V{};
+  const T* x = xp + (ci * c.Hp + kh) * Wp + ow0;
+  const T* gy = gyp + o0 * oH * Wg + ow0;
+  for (long oh = 0; oh < oH; oh++, x += Wp, gy += Wg) {
+    V gv[CB];
+    for (int o = 0; o < CB; o++) std::memcpy(&gv[o], gy + o * oH * Wg, sizeof(V));
+#pragma GCC unroll 8
+    for (int j = 0; j < KW; j++) {
+      V xv;
+      std::memcpy(&xv, x + j, sizeof(V));
+      for (int o = 0; o < CB; o++) acc[o][j] += gv[o] * xv;
+    }
+  }
+  typedef typename IVec<T>::type I;
+  typedef typename IVec<T>::lane IL;
+  I lanes;
+  for (long l = 0; l < VL; l++) lanes[l] = static_cast<IL>(l);
+  I inside = lanes < static_cast<IL>(width);
+  for (int o = 0; o < CB; o++)
+    for (int j = 0; j < KW; j++) {
+      V* to = reinterpret_cast<V*>(part + ((o0 + o) * rows + (ci * g.k[0] + kh) * KW + j) * VL);
+      *to = *to + (inside ? acc[o][j] : V{});
+    }
+}
+
+template <typename T, int KW>
+static void wide_grad_rows_cb(long cb, const DirectCall<T>& c, const T* xp, const T* gyp, long Wg, long ci, long kh,
+                              long o0, long ow0, long width, T* part) {
+  switch (cb) {
+    case 1:
+      return wide_grad_rows<T, KW, 1>(c, xp, gyp, Wg, ci, kh, o0, ow0, width, part);
+    case 2:
+      return wide_grad_rows<T, KW, 2>(c, xp, gyp, Wg, ci, kh, o0, ow0, width, part);
+    case 3:
+      return wide_grad_rows<T, KW, 3>(c, xp, gyp, Wg, ci, kh, o0, ow0, width, part);
+    default:
+      return wide_grad_rows<T, KW, 4>(c, xp, gyp, Wg, ci, kh, o0, ow0, width, part);
+  }
+}
+
+// Accumulators the wide weight gradient keeps (CB · KW), besides CB gradient vectors and an input one.
+static const long WIDE_GRAD_ACC = VECTOR_BYTES == 64 ? 24 : 10;
+
+template <typename T>
+static void wide_grad_part(void* ctx, long t) {
+  const DirectCall<T>& c = *static_cast<DirectCall<T>*>(ctx);
+  constexpr long VL = VECTOR_BYTES / sizeof(T);
+  const ConvGeom& g = *c.g;
+  long P = g.positions(), rows = g.rows(), kH = g.k[0], kW = g.k[1], oH = g.out[0], oW = g.out[1];
+  long Wg = ceil_div(oW, VL) * VL;
+  T* part = c.partials + t * c.cOut * rows * VL;
+  std::fill(part, part + c.cOut * rows * VL, T(0));
+  T* xp = tls_padded.as<T>(g.C * c.Hp * c.Wp);
+  T* gyp = tls_gy.as<T>(c.cOut * oH * Wg);
+  if (xp == nullptr || gyp == nullptr) {
+    c.failed->store(true);
+    return;
+  }
+  long first = t * c.chunk, end = std::min(c.count, first + c.chunk);
+  double* biasPart = c.biasParts == nullptr ? nullptr : c.biasParts + t * c.cOut;
+  if (biasPart != nullptr) std::fill(biasPart, biasPart + c.cOut, 0.0);
+  long cbMax = std::max(1L, std::min(4L, WIDE_GRAD_ACC / kW));
+  for (long n = first; n < end; n++) {
+    const T* gy = c.gy + n * c.cOut * P;
+    if (biasPart != nullptr)
+      for (long o = 0; o < c.cOut; o++) biasPart[o] += sum_in_double(gy + o * P, P);
+    pad_sample(g, c.Hp, c.Wp, c.x + n * g.sampleIn(), xp);
+    // gy's rows padded to whole vectors with zeros.
+    for (long r = 0; r < c.cOut * oH; r++) {
+      std::memcpy(gyp + r * Wg, gy + r * oW, sizeof(T) * oW);
+      std::fill(gyp + r * Wg + oW, gyp + (r + 1) * Wg, T(0));
+    }
+    for (long ci = 0; ci < g.C; ci++)
+      for (long kh = 0; kh < kH; kh++)
+        for (long o0 = 0; o0 < c.cOut; o0 += cbMax) {
+          long cb = std::min(cbMax, c.cOut - o0);
+          for (long ow0 = 0; ow0 < oW; ow0 += VL) {
+            long width = std::min(VL, oW - ow0);
+            switch (kW) {
+#define WIDE_GRAD(W) \
+  case W:            \
+    wide_grad_rows_cb<T, W>(cb, c, xp, gyp, Wg, ci, kh, o0, ow0, width, part); \
+    break;
+              WIDE_GRAD(1)
+              WIDE_GRAD(2)
+              WIDE_GRAD(3)
+              WIDE_GRAD(4)
+              WIDE_GRAD(5)
+              WIDE_GRAD(6)
+              WIDE_GRAD(7)
+              WIDE_GRAD(8)
+#undef WIDE_GRAD
+            }
+          }
+        }
+  }
+}
+
 // gw [cOut, rows] = Σn gy[n]·xp[n] over `parts` partitions of `chunk` samples, each summed in sample
 // order, then added in order in double; biasParts (or null) [parts, cOut] get each partition's Σ gy
 // per channel. partials: scratch of parts·blocks·rows·VL.
@@ -565,10 +692,26 @@ static bool conv_direct_weight_grad(const ConvGeom& g, long cOut, long count, lo
   DirectCall<T> c = direct_call<T>(g, cOut, count);
   long rows = g.rows(), size = c.blocks * rows * VL;
   c.x = x, c.gy = gy, c.chunk = chunk, c.biasParts = biasParts;
-  c.partials = partials.as<T>(parts * size);
-  if (c.partials == nullptr) return false;
   std::atomic<bool> failed{false};
   c.failed = &failed;
+  if (direct_wide<T>(g, cOut)) {
+    // Partials [parts][cOut][rows][VL], the wide kernels' own layout: lanes then partitions added in order.
+    c.Wp = ceil_div(g.out[1], VL) * VL + g.k[1] - 1;
+    long wideSize = cOut * rows * VL;
+    c.partials = partials.as<T>(parts * wideSize);
+    if (c.partials == nullptr) return false;
+    pool.run(wide_grad_part<T>, &c, parts, threads);
+    if (failed.load()) return false;
+    for (long i = 0; i < cOut * rows; i++) {
+      double s = 0;
+      for (long t = 0; t < parts; t++)
+        for (long l = 0; l < VL; l++) s += c.partials[t * wideSize + i * VL + l];
+      gw[i] = static_cast<T>(s);
+    }
+    return true;
+  }
+  c.partials = partials.as<T>(parts * size);
+  if (c.partials == nullptr) return false;
   pool.run(direct_grad_part<T>, &c, parts, threads);
   if (failed.load()) return false;
   for (long co = 0; co < cOut; co++) {
