@@ -84,6 +84,14 @@ struct DirectCall {
 
 static thread_local Scratch tls_padded, tls_gy;
 
+// A task's scratch of `count` elements, or null after marking the call failed.
+template <typename T>
+static T* task_scratch(const DirectCall<T>& c, Scratch& scratch, long count) {
+  T* p = scratch.as<T>(count);
+  if (p == nullptr) c.failed->store(true);
+  return p;
+}
+
 // xp[c][r][q] = x[c][r − pH][q − pW] inside the input, else 0.
 template <typename T>
 static void pad_sample(const ConvGeom& g, long Hp, long Wp, const T* x, T* xp) {
@@ -120,15 +128,9 @@ static inline typename Vec<T>::type shuffle_lanes(typename Vec<T>::type v, typen
 
 // One tile: output rows [oh0, oh0 + RH) × columns [ow0, ow0 + R) of channel block `blk` of sample n.
 template <typename T, int RH, int R>
-#if defined(__clang__)
-static void direct_tile
-#else
-__attribute__((optimize("fp-contract=fast"))) static void direct_tile
-#endif
+CONTRACTS static void direct_tile
     (const DirectCall<T>& c, const T* xp, long n, long blk, long oh0, long ow0) {
-#if defined(__clang__)
-#pragma clang fp contract(fast)
-#endif
+  CONTRACT_HERE
   typedef typename Vec<T>::type V;
   typedef typename IVec<T>::type I;
   constexpr long VL = VECTOR_BYTES / sizeof(T);
@@ -221,33 +223,28 @@ static void direct_tile_of(long R, const DirectCall<T>& c, const T* xp, long n, 
   }
 }
 
-template <typename T>
-static void direct_forward_sample(void* ctx, long n) {
-  const DirectCall<T>& c = *static_cast<DirectCall<T>*>(ctx);
-  const ConvGeom& g = *c.g;
-  T* xp = tls_padded.as<T>(g.C * c.Hp * c.Wp);
-  if (xp == nullptr) {
-    c.failed->store(true);
-    return;
-  }
-  pad_sample(g, c.Hp, c.Wp, c.x + n * g.sampleIn(), xp);
-  long oH = g.out[0], oW = g.out[1];
-  // Without y only the pooled windows are needed: rows and columns past the last whole window are skipped.
-  bool pooledOnly = c.y == nullptr;
-  long rows = pooledOnly ? oH / c.windowRows * c.windowRows : oH;
-  long cols = pooledOnly ? oW / 2 * 2 : oW;
-  long step = c.pooled != nullptr ? c.windowRows : 2;
-  for (long blk = 0; blk < c.blocks; blk++)
-    for (long oh0 = 0; oh0 < rows;) {
-      bool two = step == 2 && oh0 + 1 < rows;
-      for (long ow0 = 0; ow0 < cols; ow0 += DIRECT_R) {
-        long R = std::min(DIRECT_R, cols - ow0);
-        if (two)
-          direct_tile_of<T, 2>(R, c, xp, n, blk, oh0, ow0);
-        else
-          direct_tile_of<T, 1>(R, c, xp, n, blk, oh0, ow0);
+// The wide layout's multiply (the forward's, and the adjoint's on the padded gradient): for output
+// rows i < RH and outputs o < CO, over the VL columns from `src`,
+//   acc[i][o] += Σ_{ch, a, b} wq[((ch·kH + a)·kW + b)·CO + o] · src[ch·plane + (i + a)·Wp + b + lane].
+template <typename T, int RH, int CO>
+CONTRACTS __attribute__((always_inline)) static inline void accumulate_wide
+    (typename Vec<T>::type (&acc)[RH][CO], const T* src, long channels, long plane, long Wp, long kH, long kW,
+     const T* wq) {
+  CONTRACT_HERE
+  typedef typename Vec<T>::type V;
+  for (long ch = 0; ch < channels; ch++)
+    for (long a = 0; a < kH; a++) {
+      const T* row = src + ch * plane + a * Wp;
+      for (long b = 0; b < kW; b++, wq += CO) {
+        V v0, v1;
+        std::memcpy(&v0, row + b, sizeof(V));
+        if (RH == 2) std::memcpy(&v1, row + Wp + b, sizeof(V));
+#pragma GCC unroll 16
+        for (int o = 0; o < CO; o++) {
+          acc[0][o] += wq[o] * v0;
+          if (RH == 2) acc[RH - 1][o] += wq[o] * v1;
+        }
       }
-      oh0 += two ? 2 : 1;
     }
 }
 
@@ -257,15 +254,9 @@ static void direct_forward_sample(void* ctx, long n) {
 // weights transposed). The pooled epilogue pairs each lane with its right neighbour (a lane shift) and
 // keeps the even lanes.
 template <typename T, int RH, int CO>
-#if defined(__clang__)
-static void wide_tile
-#else
-__attribute__((optimize("fp-contract=fast"))) static void wide_tile
-#endif
+CONTRACTS static void wide_tile
     (const DirectCall<T>& c, const T* xp, const T* wq, long n, long oh0, long ow0) {
-#if defined(__clang__)
-#pragma clang fp contract(fast)
-#endif
+  CONTRACT_HERE
   typedef typename Vec<T>::type V;
   typedef typename IVec<T>::type I;
   typedef typename IVec<T>::lane IL;
@@ -276,21 +267,7 @@ __attribute__((optimize("fp-contract=fast"))) static void wide_tile
     T b = c.bias != nullptr ? c.bias[o] : T(0);
     for (int i = 0; i < RH; i++) acc[i][o] = V{} + b;
   }
-  long plane = c.Hp * c.Wp, Wp = c.Wp, kH = g.k[0], kW = g.k[1];
-  for (long ci = 0; ci < g.C; ci++)
-    for (long kh = 0; kh < kH; kh++) {
-      const T* row = xp + ci * plane + (oh0 + kh) * Wp + ow0;
-      for (long kw = 0; kw < kW; kw++, wq += CO) {
-        V v0, v1;
-        std::memcpy(&v0, row + kw, sizeof(V));
-        if (RH == 2) std::memcpy(&v1, row + Wp + kw, sizeof(V));
-#pragma GCC unroll 16
-        for (int o = 0; o < CO; o++) {
-          acc[0][o] += wq[o] * v0;
-          if (RH == 2) acc[RH - 1][o] += wq[o] * v1;
-        }
-      }
-    }
+  accumulate_wide<T, RH, CO>(acc, xp + oh0 * c.Wp + ow0, g.C, c.Hp * c.Wp, c.Wp, g.k[0], g.k[1], wq);
   long oH = g.out[0], oW = g.out[1], P = oH * oW, width = std::min(VL, oW - ow0);
   if (c.y != nullptr) {
     for (int i = 0; i < RH; i++)
@@ -362,32 +339,38 @@ static bool direct_wide(const ConvGeom& g, long cOut) {
   return cOut <= WIDE_MAX_COUT && cOut * ceil_div(oW, VL) < ceil_div(cOut, VL) * oW;
 }
 
-template <typename T>
-static void wide_forward_sample(void* ctx, long n) {
+// One sample of the forward, in the wide layout (WIDE: a tile is VL columns × every channel) or the
+// channels-in-lanes one (a tile is DIRECT_R columns × a block of VL channels); rows in pairs.
+template <typename T, bool WIDE>
+static void direct_forward_sample(void* ctx, long n) {
   const DirectCall<T>& c = *static_cast<DirectCall<T>*>(ctx);
   constexpr long VL = VECTOR_BYTES / sizeof(T);
   const ConvGeom& g = *c.g;
-  T* xp = tls_padded.as<T>(g.C * c.Hp * c.Wp);
-  if (xp == nullptr) {
-    c.failed->store(true);
-    return;
-  }
+  T* xp = task_scratch(c, tls_padded, g.C * c.Hp * c.Wp);
+  if (xp == nullptr) return;
   pad_sample(g, c.Hp, c.Wp, c.x + n * g.sampleIn(), xp);
   long oH = g.out[0], oW = g.out[1];
+  // Without y only the pooled windows are needed: rows and columns past the last whole window are skipped.
   bool pooledOnly = c.y == nullptr;
   long rows = pooledOnly ? oH / c.windowRows * c.windowRows : oH;
   long cols = pooledOnly ? oW / 2 * 2 : oW;
   long step = c.pooled != nullptr ? c.windowRows : 2;
-  for (long oh0 = 0; oh0 < rows;) {
-    bool two = step == 2 && oh0 + 1 < rows;
-    for (long ow0 = 0; ow0 < cols; ow0 += VL) {
-      if (two)
-        wide_tile_of<T, 2>(c.cOut, c, xp, c.wp, n, oh0, ow0);
-      else
-        wide_tile_of<T, 1>(c.cOut, c, xp, c.wp, n, oh0, ow0);
+  for (long blk = 0; blk < (WIDE ? 1 : c.blocks); blk++)
+    for (long oh0 = 0; oh0 < rows;) {
+      bool two = step == 2 && oh0 + 1 < rows;
+      for (long ow0 = 0; ow0 < cols; ow0 += WIDE ? VL : DIRECT_R) {
+        long R = std::min(DIRECT_R, cols - ow0);
+        if (WIDE && two)
+          wide_tile_of<T, 2>(c.cOut, c, xp, c.wp, n, oh0, ow0);
+        else if (WIDE)
+          wide_tile_of<T, 1>(c.cOut, c, xp, c.wp, n, oh0, ow0);
+        else if (two)
+          direct_tile_of<T, 2>(R, c, xp, n, blk, oh0, ow0);
+        else
+          direct_tile_of<T, 1>(R, c, xp, n, blk, oh0, ow0);
+      }
+      oh0 += two ? 2 : 1;
     }
-    oh0 += two ? 2 : 1;
-  }
 }
 
 static Scratch direct_weights;
@@ -433,27 +416,21 @@ static bool conv_direct_forward(const ConvGeom& g, long cOut, long count, const 
     for (long r = 0; r < rows; r++)
       for (long o = 0; o < cOut; o++) wq[r * cOut + o] = w[o * rows + r];
     c.wp = wq;
-    pool.run(wide_forward_sample<T>, &c, count, threads);
+    pool.run(direct_forward_sample<T, true>, &c, count, threads);
     return !failed.load();
   }
   c.wp = pack_direct_weights(w, cOut, rows, c.blocks);
   if (c.wp == nullptr) return false;
-  pool.run(direct_forward_sample<T>, &c, count, threads);
+  pool.run(direct_forward_sample<T, false>, &c, count, threads);
   return !failed.load();
 }
 
 // One (input channel, KR kernel rows from kh) block of the weight gradient of one sample, added onto
 // part [rows][VL]: acc[i][kw] = Σ_{oh,ow} gyT[oh·oW + ow] · xp[ci][oh + kh + i][ow + kw].
 template <typename T, int KW, int KR>
-#if defined(__clang__)
-static void direct_grad_rows
-#else
-__attribute__((optimize("fp-contract=fast"))) static void direct_grad_rows
-#endif
+CONTRACTS static void direct_grad_rows
     (const DirectCall<T>& c, const T* xp, const T* gyT, long ci, long kh, T* part) {
-#if defined(__clang__)
-#pragma clang fp contract(fast)
-#endif
+  CONTRACT_HERE
   typedef typename Vec<T>::type V;
   constexpr long VL = VECTOR_BYTES / sizeof(T);
   const ConvGeom& g = *c.g;
@@ -530,12 +507,9 @@ static void direct_grad_part(void* ctx, long t) {
   long P = g.positions(), rows = g.rows(), kH = g.k[0], kW = g.k[1];
   T* part = c.partials + t * c.blocks * rows * VL;
   std::fill(part, part + c.blocks * rows * VL, T(0));
-  T* xp = tls_padded.as<T>(g.C * c.Hp * c.Wp);
-  T* gyT = tls_gy.as<T>(P * VL);
-  if (xp == nullptr || gyT == nullptr) {
-    c.failed->store(true);
-    return;
-  }
+  T* xp = task_scratch(c, tls_padded, g.C * c.Hp * c.Wp);
+  T* gyT = task_scratch(c, tls_gy, P * VL);
+  if (xp == nullptr || gyT == nullptr) return;
   long first = t * c.chunk, end = std::min(c.count, first + c.chunk);
   double* biasPart = c.biasParts == nullptr ? nullptr : c.biasParts + t * c.cOut;
   if (biasPart != nullptr) std::fill(biasPart, biasPart + c.cOut, 0.0);
@@ -567,16 +541,10 @@ static void direct_grad_part(void* ctx, long t) {
 // acc[o][kw] = Σ_oh gyp[o][oh][ow0..] · xp[ci][oh + kh][ow0 + kw..], added lane by lane onto the vector
 // part[o][ci][kh][kw], its lanes past the output as 0 (there gyp is 0 but x may be anything).
 template <typename T, int KW, int CB>
-#if defined(__clang__)
-static void wide_grad_rows
-#else
-__attribute__((optimize("fp-contract=fast"))) static void wide_grad_rows
-#endif
+CONTRACTS static void wide_grad_rows
     (const DirectCall<T>& c, const T* xp, const T* gyp, long Wg, long ci, long kh, long o0, long ow0, long width,
      T* part) {
-#if defined(__clang__)
-#pragma clang fp contract(fast)
-#endif
+  CONTRACT_HERE
   typedef typename Vec<T>::type V;
   constexpr long VL = VECTOR_BYTES / sizeof(T);
   const ConvGeom& g = *c.g;
@@ -635,12 +603,9 @@ static void wide_grad_part(void* ctx, long t) {
   long Wg = ceil_div(oW, VL) * VL;
   T* part = c.partials + t * c.cOut * rows * VL;
   std::fill(part, part + c.cOut * rows * VL, T(0));
-  T* xp = tls_padded.as<T>(g.C * c.Hp * c.Wp);
-  T* gyp = tls_gy.as<T>(c.cOut * oH * Wg);
-  if (xp == nullptr || gyp == nullptr) {
-    c.failed->store(true);
-    return;
-  }
+  T* xp = task_scratch(c, tls_padded, g.C * c.Hp * c.Wp);
+  T* gyp = task_scratch(c, tls_gy, c.cOut * oH * Wg);
+  if (xp == nullptr || gyp == nullptr) return;
   long first = t * c.chunk, end = std::min(c.count, first + c.chunk);
   double* biasPart = c.biasParts == nullptr ? nullptr : c.biasParts + t * c.cOut;
   if (biasPart != nullptr) std::fill(biasPart, biasPart + c.cOut, 0.0);
@@ -729,37 +694,16 @@ static bool conv_direct_weight_grad(const ConvGeom& g, long cOut, long count, lo
 // The adjoint's tile: rows [ih0, ih0 + RH) × the VL columns from iw0 of CIB input channels from ci0,
 // added onto gx (only `width` ≤ VL columns stored). wq: the weights flipped, [ci blocks][co][a][b][CIB].
 template <typename T, int RH, int CIB>
-#if defined(__clang__)
-static void direct_adjoint_tile
-#else
-__attribute__((optimize("fp-contract=fast"))) static void direct_adjoint_tile
-#endif
+CONTRACTS static void direct_adjoint_tile
     (const DirectCall<T>& c, const T* gyp, const T* wq, T* gx, long ci0, long ih0, long iw0, long width) {
-#if defined(__clang__)
-#pragma clang fp contract(fast)
-#endif
+  CONTRACT_HERE
   typedef typename Vec<T>::type V;
   constexpr long VL = VECTOR_BYTES / sizeof(T);
   const ConvGeom& g = *c.g;
-  long Wq = c.Wp, plane = c.Hp * Wq, kH = g.k[0], kW = g.k[1];
   V acc[RH][CIB];
   for (int i = 0; i < RH; i++)
     for (int j = 0; j < CIB; j++) acc[i][j] = V{};
-  for (long co = 0; co < c.cOut; co++) {
-    for (long a = 0; a < kH; a++) {
-      const T* row = gyp + co * plane + (ih0 + a) * Wq + iw0;
-      for (long b = 0; b < kW; b++, wq += CIB) {
-        V v0, v1;
-        std::memcpy(&v0, row + b, sizeof(V));
-        if (RH == 2) std::memcpy(&v1, row + Wq + b, sizeof(V));
-#pragma GCC unroll 8
-        for (int j = 0; j < CIB; j++) {
-          acc[0][j] += wq[j] * v0;
-          if (RH == 2) acc[RH - 1][j] += wq[j] * v1;
-        }
-      }
-    }
-  }
+  accumulate_wide<T, RH, CIB>(acc, gyp + ih0 * c.Wp + iw0, c.cOut, c.Hp * c.Wp, c.Wp, g.k[0], g.k[1], wq);
   long H = g.in[0], W = g.in[1];
   alignas(64) T lane[VL];
   for (int i = 0; i < RH; i++)
@@ -817,10 +761,7 @@ static void pad_gradient(const DirectCall<T>& c, const T* gy, T* gyp) {
         std::memset(d, 0, sizeof(T) * c.Wp);
         continue;
       }
-      const T* src = gy + (co * oH + oh) * oW - qW;  // read only at [lo, hi): gy's own row
-      for (long q = 0; q < lo; q++) d[q] = 0;
-      for (long q = lo; q < hi; q++) d[q] = src[q];
-      for (long q = hi; q < c.Wp; q++) d[q] = 0;
+      copy_run(gy + (co * oH + oh) * oW - qW, lo, hi, c.Wp, d);  // reads only gy's own row
     }
 }
 
@@ -829,11 +770,8 @@ static void direct_adjoint_sample(void* ctx, long n) {
   const DirectCall<T>& c = *static_cast<DirectCall<T>*>(ctx);
   constexpr long VL = VECTOR_BYTES / sizeof(T);
   const ConvGeom& g = *c.g;
-  T* gyp = tls_padded.as<T>(c.cOut * c.Hp * c.Wp);
-  if (gyp == nullptr) {
-    c.failed->store(true);
-    return;
-  }
+  T* gyp = task_scratch(c, tls_padded, c.cOut * c.Hp * c.Wp);
+  if (gyp == nullptr) return;
   pad_gradient(c, c.gy + n * c.cOut * g.positions(), gyp);
   T* gx = c.y + n * g.sampleIn();
   long H = g.in[0], W = g.in[1], taps = c.cOut * g.taps;

@@ -33,6 +33,17 @@ static inline void cpu_relax() {}
 #define SIMD_NAME "generic"
 #endif
 
+// Kernels whose a·b + c should become fused multiply-adds (the build turns contraction off everywhere
+// else: the Adam step must round as the JS loop does): CONTRACTS before the function, and
+// CONTRACT_HERE first in its body.
+#if defined(__clang__)
+#define CONTRACTS
+#define CONTRACT_HERE _Pragma("clang fp contract(fast)")
+#else
+#define CONTRACTS __attribute__((optimize("fp-contract=fast")))
+#define CONTRACT_HERE
+#endif
+
 typedef float vfloat __attribute__((vector_size(VECTOR_BYTES)));
 typedef double vdouble __attribute__((vector_size(VECTOR_BYTES)));
 
