@@ -703,6 +703,27 @@ function runAvgPool(op: string, dims: number, input: TensorInput, options: AvgPo
   return windowMeanOp(input, plan, divisor);
 }
 
+/** maxPool1d/2d/3d: `input [N, C, ...spatial]`; `[output, indices]` with `returnIndices: true`. */
+export interface MaxPoolFunction {
+  (input: TensorInput, options: MaxPoolOptions & { returnIndices: true }): [Variable, Variable];
+  (input: TensorInput, options: MaxPoolOptions | SpatialArg): Variable;
+}
+
+/** avgPool1d/2d/3d: `input [N, C, ...spatial]`. */
+export type AvgPoolFunction = (input: TensorInput, options: AvgPoolOptions | SpatialArg) => Variable;
+
+/** The public max pool of one rank: `runMaxPool` with its name (in every error) and rank fixed. */
+function maxPoolOfRank(op: string, dims: number): MaxPoolFunction {
+  // One implementation behind both overloads, as an overloaded function declaration has.
+  return ((input: TensorInput, options: MaxPoolOptions | SpatialArg) =>
+    runMaxPool(op, dims, input, options)) as MaxPoolFunction;
+}
+
+/** The public average pool of one rank: `runAvgPool` with its name (in every error) and rank fixed. */
+function avgPoolOfRank(op: string, dims: number): AvgPoolFunction {
+  return (input, options) => runAvgPool(op, dims, input, options);
+}
+
 /**
  * 1-D max pooling, as `torch.nn.functional.max_pool1d`.
  *
@@ -715,11 +736,7 @@ function runAvgPool(op: string, dims: number, input: TensorInput, options: AvgPo
  * @throws ShapeError for a wrong rank or an empty output; RangeError for padding > kernelSize / 2
  * @example maxPool1d(tensor([[[1, 3, 2, 5]]]), 2).toArray() // [[[3, 5]]]
  */
-export function maxPool1d(input: TensorInput, options: MaxPoolOptions & { returnIndices: true }): [Variable, Variable];
-export function maxPool1d(input: TensorInput, options: MaxPoolOptions | SpatialArg): Variable;
-export function maxPool1d(input: TensorInput, options: MaxPoolOptions | SpatialArg): Variable | [Variable, Variable] {
-  return runMaxPool('maxPool1d', 1, input, options);
-}
+export const maxPool1d: MaxPoolFunction = maxPoolOfRank('maxPool1d', 1);
 
 /**
  * 2-D max pooling, as `torch.nn.functional.max_pool2d`.
@@ -733,11 +750,7 @@ export function maxPool1d(input: TensorInput, options: MaxPoolOptions | SpatialA
  * @throws ShapeError for a wrong rank or an empty output; RangeError for padding > kernelSize / 2
  * @example maxPool2d(randn([1, 6, 28, 28]), 2).shape // [1, 6, 14, 14]
  */
-export function maxPool2d(input: TensorInput, options: MaxPoolOptions & { returnIndices: true }): [Variable, Variable];
-export function maxPool2d(input: TensorInput, options: MaxPoolOptions | SpatialArg): Variable;
-export function maxPool2d(input: TensorInput, options: MaxPoolOptions | SpatialArg): Variable | [Variable, Variable] {
-  return runMaxPool('maxPool2d', 2, input, options);
-}
+export const maxPool2d: MaxPoolFunction = maxPoolOfRank('maxPool2d', 2);
 
 /**
  * 1-D average pooling, as `torch.nn.functional.avg_pool1d`. The divisor is the window clipped to
@@ -751,9 +764,7 @@ export function maxPool2d(input: TensorInput, options: MaxPoolOptions | SpatialA
  * @throws ShapeError for a wrong rank or an empty output; RangeError for padding > kernelSize / 2
  * @example avgPool1d(tensor([[[1, 3, 2, 6]]]), 2).toArray() // [[[2, 4]]]
  */
-export function avgPool1d(input: TensorInput, options: AvgPoolOptions | SpatialArg): Variable {
-  return runAvgPool('avgPool1d', 1, input, options);
-}
+export const avgPool1d: AvgPoolFunction = avgPoolOfRank('avgPool1d', 1);
 
 /**
  * 2-D average pooling, as `torch.nn.functional.avg_pool2d` (divisor rules as `avgPool1d`, per window).
@@ -765,9 +776,7 @@ export function avgPool1d(input: TensorInput, options: AvgPoolOptions | SpatialA
  * @throws ShapeError for a wrong rank or an empty output; RangeError for padding > kernelSize / 2
  * @example avgPool2d(randn([1, 6, 28, 28]), { kernelSize: 2 }).shape // [1, 6, 14, 14]
  */
-export function avgPool2d(input: TensorInput, options: AvgPoolOptions | SpatialArg): Variable {
-  return runAvgPool('avgPool2d', 2, input, options);
-}
+export const avgPool2d: AvgPoolFunction = avgPoolOfRank('avgPool2d', 2);
 
 /**
  * 3-D max pooling, as `torch.nn.functional.max_pool3d`.
@@ -780,11 +789,7 @@ export function avgPool2d(input: TensorInput, options: AvgPoolOptions | SpatialA
  * @throws ShapeError for a wrong rank or an empty output; RangeError for padding > kernelSize / 2
  * @example maxPool3d(randn([1, 2, 8, 8, 8]), 2).shape // [1, 2, 4, 4, 4]
  */
-export function maxPool3d(input: TensorInput, options: MaxPoolOptions & { returnIndices: true }): [Variable, Variable];
-export function maxPool3d(input: TensorInput, options: MaxPoolOptions | SpatialArg): Variable;
-export function maxPool3d(input: TensorInput, options: MaxPoolOptions | SpatialArg): Variable | [Variable, Variable] {
-  return runMaxPool('maxPool3d', 3, input, options);
-}
+export const maxPool3d: MaxPoolFunction = maxPoolOfRank('maxPool3d', 3);
 
 /**
  * 3-D average pooling, as `torch.nn.functional.avg_pool3d` (divisor rules as `avgPool1d`, per window).
@@ -795,9 +800,7 @@ export function maxPool3d(input: TensorInput, options: MaxPoolOptions | SpatialA
  * @throws ShapeError for a wrong rank or an empty output; RangeError for padding > kernelSize / 2
  * @example avgPool3d(randn([1, 2, 8, 8, 8]), { kernelSize: 2 }).shape // [1, 2, 4, 4, 4]
  */
-export function avgPool3d(input: TensorInput, options: AvgPoolOptions | SpatialArg): Variable {
-  return runAvgPool('avgPool3d', 3, input, options);
-}
+export const avgPool3d: AvgPoolFunction = avgPoolOfRank('avgPool3d', 3);
 
 /** The number of pooled axes of an N-d pool: a positive integer. */
 export function checkPoolRank(op: string, dims: unknown): number {
