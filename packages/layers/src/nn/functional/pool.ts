@@ -19,6 +19,7 @@ import {
   type FloatArray,
 } from '@torchlet/tensor';
 import { type SpatialArg, type TensorInput } from './conv-options.js';
+import { defineAdjointPair } from './adjoint-pair.js';
 
 /**
  * Pooling reduces to two kernels over "windows": for every output position of an axis, the
@@ -397,32 +398,6 @@ export const windowMaxOp = defineOp({
   },
 });
 
-/**
- * Max-pool's backward as a differentiable op: each output's gradient added at its window's winner
- * (`indices`, flat per plane). Linear in the gradient; its adjoint picks the winners back out.
- * `g`: the pool's output shape → its input shape.
- */
-const scatterToWinners = defineOp({
-  name: 'maxPoolBackward',
-  forward(
-    ctx: ForwardContext<{ indices: Int32Array; plan: PoolPlan }>,
-    g: Tensor,
-    indices: Int32Array,
-    plan: PoolPlan,
-  ): Tensor {
-    ctx.save({ indices, plan });
-    return winnersScattered(g, indices, plan);
-  },
-  backward(ctx, gg: Tensor): (Tensor | null)[] {
-    const { indices, plan } = ctx.saved;
-    return [gatherWinners(gg, indices, plan), null, null];
-  },
-  differentiableBackward(ctx, gg): (Variable | null)[] {
-    const { indices, plan } = ctx.saved;
-    return [gatherWinnersOp(gg, indices, plan), null, null];
-  },
-});
-
 /** Each output's `g` added at its window's winner, into a new tensor: the pool's output shape → its input shape. */
 function winnersScattered(g: Tensor, indices: Int32Array, plan: PoolPlan): Tensor {
   const gradIn = floatArray(g.dtype, sizeOf(plan.inputShape));
@@ -445,26 +420,12 @@ function gatherWinners(x: Tensor, indices: Int32Array, plan: PoolPlan): Tensor {
   return new Tensor(out, plan.outputShape);
 }
 
-const gatherWinnersOp = defineOp({
-  name: 'maxPoolGather',
-  forward(
-    ctx: ForwardContext<{ indices: Int32Array; plan: PoolPlan }>,
-    x: Tensor,
-    indices: Int32Array,
-    plan: PoolPlan,
-  ): Tensor {
-    ctx.save({ indices, plan });
-    return gatherWinners(x, indices, plan);
-  },
-  backward(ctx, g: Tensor): (Tensor | null)[] {
-    const { indices, plan } = ctx.saved;
-    return [winnersScattered(g, indices, plan), null, null];
-  },
-  differentiableBackward(ctx, g): (Variable | null)[] {
-    const { indices, plan } = ctx.saved;
-    return [scatterToWinners(g, indices, plan), null, null];
-  },
-});
+/**
+ * Max-pool's backward as a differentiable op: each output's gradient added at its window's winner
+ * (`indices`, flat per plane), the pool's output shape → its input shape. Linear in the gradient; its
+ * adjoint, 'maxPoolGather', picks the winners back out.
+ */
+const [scatterToWinners] = defineAdjointPair(['maxPoolBackward', 'maxPoolGather'], winnersScattered, gatherWinners);
 
 /** `windowMean` into a new tensor: `x`: the pool's input shape → its output shape. */
 function windowMeans(x: Tensor, plan: PoolPlan, divisor: Float64Array): Tensor {
@@ -480,49 +441,11 @@ function windowMeanAdjoint(g: Tensor, plan: PoolPlan, divisor: Float64Array): Te
   return new Tensor(gradIn, plan.inputShape);
 }
 
-/** Mean over windows with a per-output-position divisor. */
-export const windowMeanOp = defineOp({
-  name: 'avgPool',
-  forward(
-    ctx: ForwardContext<{ plan: PoolPlan; divisor: Float64Array }>,
-    input: Tensor,
-    plan: PoolPlan,
-    divisor: Float64Array,
-  ): Tensor {
-    ctx.save({ plan, divisor });
-    return windowMeans(input, plan, divisor);
-  },
-  backward(ctx, gradOutput: Tensor): [Tensor] {
-    const { plan, divisor } = ctx.saved;
-    return [windowMeanAdjoint(gradOutput, plan, divisor)];
-  },
-  differentiableBackward(ctx, gradOutput): [Variable] {
-    const { plan, divisor } = ctx.saved;
-    return [windowMeanAdjointOp(gradOutput, plan, divisor)];
-  },
-});
-
-/** Avg-pool's backward as a differentiable op: linear in the gradient, its adjoint is the pool itself. */
-const windowMeanAdjointOp = defineOp({
-  name: 'avgPoolBackward',
-  forward(
-    ctx: ForwardContext<{ plan: PoolPlan; divisor: Float64Array }>,
-    g: Tensor,
-    plan: PoolPlan,
-    divisor: Float64Array,
-  ): Tensor {
-    ctx.save({ plan, divisor });
-    return windowMeanAdjoint(g, plan, divisor);
-  },
-  backward(ctx, gg: Tensor): (Tensor | null)[] {
-    const { plan, divisor } = ctx.saved;
-    return [windowMeans(gg, plan, divisor), null, null];
-  },
-  differentiableBackward(ctx, gg): (Variable | null)[] {
-    const { plan, divisor } = ctx.saved;
-    return [windowMeanOp(gg, plan, divisor), null, null];
-  },
-});
+/**
+ * Mean over windows with a per-output-position divisor. Linear in the input; its adjoint,
+ * 'avgPoolBackward', is its backward, and the pool that one's.
+ */
+export const [windowMeanOp] = defineAdjointPair(['avgPool', 'avgPoolBackward'], windowMeans, windowMeanAdjoint);
 
 /**
  * Checks a pooling input: a float Tensor/Variable of rank `dims + 1` (unbatched) or `dims + 2`,
