@@ -2,7 +2,8 @@
 // their steps, A B B A A B …, so the machine's drift (this kind of VM wanders ±20% within a minute)
 // falls on both alike; separate processes run minutes apart cannot tell 5% from noise here.
 //   node benchmarks/profile/ab.mjs before after [step=lenet] [pairs=300]
-// (bundle names in benchmarks/profile/.out, or paths). TORCHLET_BACKEND / TORCHLET_THREADS as usual.
+// (bundle names in benchmarks/profile/.out, or paths). TORCHLET_BACKEND / TORCHLET_THREADS as usual;
+// AB_NATIVE_BEFORE / AB_NATIVE_AFTER: each build's native addon directory (see makeStep below).
 // Prints each build's quartiles and the per-pair ratio after/before: its median is the answer, its
 // quartiles say how sure. Not everything shows in one process: the two builds share a heap, so a
 // difference in how one build's garbage is collected shows only between separate processes.
@@ -22,8 +23,20 @@ const bundle = (name) => {
     throw new Error(`ab: no bundle ${path}; build it with ENTRY=ab-steps.ts OUT=${name} BUILD_ONLY=1`);
   return pathToFileURL(path).href;
 };
-const a = (await import(bundle(before))).makeStep(stepName);
-const b = (await import(bundle(after))).makeStep(stepName);
+// Each build's step made (and run once, which loads the backend) under its own native addon directory
+// when AB_NATIVE_BEFORE / AB_NATIVE_AFTER name one (TORCHLET_NATIVE_DIR for that bundle): a change to
+// the C++ kernels is compared in one process too (build the baseline's addon with TORCHLET_NATIVE_OUT).
+const makeStep = async (name, nativeDir) => {
+  const saved = process.env.TORCHLET_NATIVE_DIR;
+  if (nativeDir) process.env.TORCHLET_NATIVE_DIR = resolve(nativeDir);
+  const step = (await import(bundle(name))).makeStep(stepName);
+  step();
+  if (saved === undefined) delete process.env.TORCHLET_NATIVE_DIR;
+  else process.env.TORCHLET_NATIVE_DIR = saved;
+  return step;
+};
+const a = await makeStep(before, process.env.AB_NATIVE_BEFORE);
+const b = await makeStep(after, process.env.AB_NATIVE_AFTER);
 const pairs = Number(pairsArg);
 for (let i = 0; i < 20; i++) {
   a();

@@ -146,6 +146,7 @@ function insertPytorchRow(rows: Row[], workload: string, pytorch: PytorchRun): v
     speedup: null,
     maxDiff: null,
     scale: null,
+    wrong: false,
     note: !pytorch.available
       ? 'not installed'
       : (t?.note ?? 'own random inputs of the same shapes (times do not depend on values)'),
@@ -177,6 +178,7 @@ function mnistEpoch(
     speedup: null,
     maxDiff: null,
     scale: null,
+    wrong: false,
     runs: 1,
   } as const;
   try {

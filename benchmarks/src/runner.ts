@@ -22,9 +22,18 @@ export interface Row {
   maxDiff: number | null;
   /** For the reference row: the largest |value|, the scale the differences read against. */
   scale: number | null;
-  /** Why it cannot run, or how it was measured (extrapolated from a smaller batch). */
+  /** Why it cannot run, how it was measured (extrapolated from a smaller batch), or that its result is wrong. */
   note: string | null;
+  /** Its results differ from the reference by more than rounding (see WRONG_RELATIVE): its time is not a speed. */
+  wrong: boolean;
 }
+
+/*
+ * A difference from the reference past this fraction of the reference's largest |value| is a wrong
+ * result, not rounding: the float32 sums here (a few thousand terms at most) stay below 1e-5 of the
+ * scale, while TF.js wasm's conv3d input gradient was off by 69 (2026-12-03).
+ */
+const WRONG_RELATIVE = 1e-3;
 
 export interface RunnerOptions {
   policy: TimingPolicy;
@@ -47,6 +56,7 @@ function emptyRow(workload: string, impl: string, torchlet: boolean): Row {
     maxDiff: null,
     scale: null,
     note: null,
+    wrong: false,
   };
 }
 
@@ -170,15 +180,28 @@ export async function runWorkload(
     rows.push(row);
   }
 
+  markWrong(rows);
   markSpeedups(rows);
   return rows;
 }
 
+/** Flags the rows whose results differ from the reference row's by more than rounding, in their note. */
+function markWrong(rows: readonly Row[]): void {
+  const scale = rows.find((r) => r.scale !== null)?.scale ?? null;
+  if (scale === null) return;
+  for (const r of rows) {
+    if (r.maxDiff === null || !(r.maxDiff > WRONG_RELATIVE * Math.max(scale, 1))) continue;
+    r.wrong = true;
+    const wrong = `WRONG: differs from the plain-JS reference by ${r.maxDiff.toPrecision(2)} (its largest |value| is ${scale.toPrecision(3)})`;
+    r.note = r.note === null ? wrong : `${wrong}; ${r.note}`;
+  }
+}
+
 /** Peer rows get peer ms ÷ best Torchlet ms; the best of several Torchlet rows is marked. */
 export function markSpeedups(rows: readonly Row[]): void {
-  const torchlet = rows.filter((r) => r.torchlet && r.ms !== null);
+  const torchlet = rows.filter((r) => r.torchlet && r.ms !== null && !r.wrong);
   if (torchlet.length === 0) return;
   const best = torchlet.reduce((a, b) => (b.ms! < a.ms! ? b : a));
   if (torchlet.length > 1) best.best = true;
-  for (const r of rows) if (!r.torchlet && r.ms !== null) r.speedup = r.ms / best.ms!;
+  for (const r of rows) if (!r.torchlet && r.ms !== null && !r.wrong) r.speedup = r.ms / best.ms!;
 }

@@ -56,6 +56,7 @@ try {
     '-std=c++17',
     '-O3',
     '-ffp-contract=off',
+    '-fno-math-errno',
     '-fPIC',
     '-shared',
     '-pthread',

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "conv-direct.h"
 #include "conv-gemm.h"
 #include "gemm.h"
 
@@ -348,6 +349,10 @@ static bool conv_forward(ConvCall<T>& c, int threads, double minParallelFlops) {
   long rowsG = g.rows() / c.groups, cOut = c.cOutG * c.groups;
   threads = conv_threads(c, 2.0 * cOut * rowsG * g.positions(), minParallelFlops, threads);
   if (c.keep != nullptr && !g.direct()) c.pool->run(keep_sample<T>, &c, c.count, threads);
+  // Few output channels: the direct kernels (conv-direct.h), the fused epilogue without writing y.
+  if (conv_direct_fits(g, c.groups, cOut) && (c.bias != nullptr || c.beta == 0))
+    return conv_direct_forward(g, cOut, c.count, c.x, c.w, c.bias, c.pooled != nullptr ? nullptr : c.y, c.pooled,
+                               c.indices, c.windowRows, threads, *c.pool);
   T beta = c.beta;
   if (c.bias != nullptr) {
     c.pool->run(bias_sample<T>, &c, c.count, threads);
@@ -376,6 +381,8 @@ static bool conv_adjoint(ConvCall<T>& c, int threads, double minParallelFlops) {
   long cOut = c.cOutG * c.groups, cG = g.C / c.groups, kk = g.taps;
   double flops = 2.0 * cOut * cG * kk * g.positions();
   threads = conv_threads(c, flops, minParallelFlops, threads);
+  if (conv_direct_adjoint_fits(g, c.groups, cOut))
+    return conv_direct_adjoint(g, cOut, c.count, c.yIn, c.w, c.xOut, threads, *c.pool);
   bool flat = cG >= c.cOutG;
   for (int i = 0; i < g.dims; i++) flat = flat && g.s[i] == 1 && g.out[i] == g.in[i] + 2 * g.p[i] - g.d[i] * (g.k[i] - 1);
   if (!flat) {
@@ -419,11 +426,20 @@ static bool conv_weight_grad(ConvCall<T>& c, int threads, double minParallelFlop
   c.biasParts = c.gb == nullptr ? nullptr : weight_grad_bias_parts.as<double>(parts * cOut);
   if (c.partials == nullptr || (c.gb != nullptr && c.biasParts == nullptr)) return false;
   double flops = 2.0 * size * c.g.positions();
-  for_samples(c, weight_grad_part<T>, parts, conv_threads(c, flops, minParallelFlops, threads));
-  if (!c.ok) return false;
-  // The partials added in order in double, rounded once, each group's transposed back.
+  threads = conv_threads(c, flops, minParallelFlops, threads);
+  bool direct = conv_direct_fits(c.g, c.groups, cOut);
+  if (direct) {
+    if (!conv_direct_weight_grad(c.g, cOut, c.count, c.chunk, parts, c.x, c.yIn, c.gw, c.biasParts,
+                                 weight_grad_partials, threads, *c.pool))
+      return false;
+  } else {
+    for_samples(c, weight_grad_part<T>, parts, threads);
+    if (!c.ok) return false;
+  }
+  // The partials added in order in double, rounded once, each group's transposed back (the direct
+  // kernels wrote gw themselves).
   long rowsG = size / cOut;
-  for (long grp = 0, i = 0; grp < c.groups; grp++)
+  for (long grp = 0, i = 0; grp < c.groups && !direct; grp++)
     for (long o = 0; o < c.cOutG; o++)
       for (long r = 0; r < rowsG; r++, i++) {
         const T* at = c.partials + (grp * rowsG + r) * c.cOutG + o;

@@ -261,6 +261,92 @@ describe.runIf(available)('native conv kernels', () => {
   });
 });
 
+describe.runIf(available)('native direct conv kernels (few output channels, stride and dilation 1)', () => {
+  // The class conv-direct.h takes (keepsColumns says no for it): output channels in the vector lanes,
+  // 1 to 16 of them (two vectors of float64 with AVX-512), kernels up to 8 wide, asymmetric padding.
+  const arbDirect = fc
+    .constantFrom(1, 2, 2)
+    .chain((dims) =>
+      fc.record({
+        dims: fc.constant(dims),
+        batch: fc.integer({ min: 1, max: 19 }),
+        groups: fc.constant(1),
+        inPerGroup: fc.integer({ min: 1, max: 4 }),
+        outPerGroup: fc.integer({ min: 1, max: 16 }),
+        axes: fc.array(
+          arbConvAxis({ size: [1, 13], kernel: [1, 8], stride: [1, 1], dilation: [1, 1], padding: [0, 3] }),
+          { minLength: dims, maxLength: dims },
+        ),
+        dtype: fc.constantFrom<DType>('float32', 'float64'),
+        bias: fc.boolean(),
+        keep: fc.constant(false),
+        seed: fc.integer({ min: 1, max: 2 ** 30 }),
+      }),
+    )
+    .filter((c) => c.axes.reduce((taps, a) => taps * a.kernel, 1) >= 2);
+  // Sprinkled into x: NaN, zeros of both signs and repeated values reach the pooling's ties and NaN rule.
+  const special = [0, -0, 1, 1, Number.NaN, -2];
+
+  it('match the definition (forward, bias and weight gradients; float32 and float64), bit-identical on 1 and 3 threads', () => {
+    fc.assert(
+      fc.property(arbDirect, (c) => {
+        const s = setup(c);
+        expect(one!.conv.keepsColumns!(s.plan)).toBe(false);
+        const single = run(one!, c, s);
+        expect(run(three!, c, s)).toEqual(single);
+        const exact = reference(c, s);
+        const eps = EPS[c.dtype];
+        expectWithin('y', single.y, exact.y, exact.yAbs, s.rowsG + 1, eps);
+        expectWithin('gx', single.gx, exact.gx, exact.gxAbs, s.cOut * (s.rowsG / c.inPerGroup), eps);
+        expectWithin('gw', single.gw, exact.gw, exact.gwAbs, c.batch * s.positions + 8, eps);
+        expectWithin('gb', single.gb, exact.gb, exact.gbAbs, c.batch * s.positions + 8, eps);
+      }),
+      { numRuns: 120 },
+    );
+  });
+
+  it('the fused ReLU → max-pool pools the unfused forward’s y exactly (ties, ±0, NaN), on 1 and 3 threads', () => {
+    const pooledCase = arbDirect.filter((c) =>
+      convGeometryOfAxes('test', c.inPerGroup, c.axes).outputSize.every((size) => size >= 2),
+    );
+    fc.assert(
+      fc.property(pooledCase, fc.boolean(), (c, sprinkle) => {
+        const s = setup(c);
+        if (sprinkle) for (let i = 0; i < s.x.length; i += 3) s.x[i] = special[(i / 3) % special.length]!;
+        const bias = c.bias ? s.bias : null;
+        const size = s.geom.outputSize;
+        const windowRows = size.length === 2 ? 2 : 1;
+        const h = windowRows === 2 ? size[0]! : 1;
+        const w = size[size.length - 1]!;
+        const perSample = s.cOut * Math.floor(h / windowRows) * (w >> 1);
+        const y = make(c.dtype, c.batch * s.cOut * s.positions);
+        expect(one!.conv.forward({ plan: s.plan, x: s.x, w: s.w, y, accumulate: false, bias, keep: null })).toBe(
+          c.batch,
+        );
+        const ref = reluMaxPoolRef(y, c.batch * s.cOut, h, w, windowRows);
+        for (const kernel of [one!, three!]) {
+          const pooled = make(c.dtype, perSample * c.batch);
+          const indices = new Int32Array(perSample * c.batch).fill(-1);
+          const ran = kernel.convReluMaxPool.forward({
+            plan: s.plan,
+            x: s.x as Float32Array,
+            w: s.w as Float32Array,
+            bias: bias as Float32Array | null,
+            y: make(c.dtype, y.length) as Float32Array,
+            keep: null,
+            pooled: pooled as Float32Array,
+            indices,
+          });
+          expect(ran).toBe(c.batch);
+          expect(Array.from(pooled)).toEqual(ref.pooled);
+          expect(Array.from(indices)).toEqual(ref.indices);
+        }
+      }),
+      { numRuns: 120 },
+    );
+  });
+});
+
 /** maxPool(relu(y), windowRows×2) with indices as the JS kernels compute it: relu on the bits, first maximum in scan order, NaN wins. */
 function reluMaxPoolRef(y: GemmArray, planes: number, h: number, w: number, windowRows: number) {
   const relu = y.map((v) => (v < 0 || Object.is(v, -0) ? 0 : v));

@@ -85,19 +85,20 @@ describe.runIf(kernels !== null)('conv on the native backend', () => {
     }
   });
 
-  it('keeps the forward’s columns for a 2-D conv’s weight gradient, not for a 3-D one’s (keepsColumns)', () => {
+  it('keeps the forward’s columns for a 2-D conv’s weight gradient, not for a 3-D one’s nor for the direct kernels’ (keepsColumns)', () => {
     setGemm(native1);
     const forward = vi.spyOn(native1.conv, 'forward');
     const g = new Generator(4);
-    const kept = (dims: number) => {
+    const kept = (dims: number, cOut: number) => {
       forward.mockClear();
       const x = randn([2, 3, ...Array<number>(dims).fill(5)], { generator: g });
-      const w = randn([4, 3, ...Array<number>(dims).fill(3)], { generator: g, requiresGrad: true });
+      const w = randn([cOut, 3, ...Array<number>(dims).fill(3)], { generator: g, requiresGrad: true });
       (dims === 2 ? conv2d(x, w, null) : conv3d(x, w, null)).sum().backward();
       expect(forward).toHaveBeenCalledTimes(1);
       return forward.mock.calls[0]![0].keep !== null;
     };
-    expect([kept(2), kept(3)]).toEqual([true, false]);
+    // 17 output channels go through the GEMM; 4 through the direct kernels, which read the input in place.
+    expect([kept(2, 17), kept(2, 4), kept(3, 17)]).toEqual([true, false, false]);
     forward.mockRestore();
   });
 

@@ -18,6 +18,7 @@ import {
   type WeightGradTask,
 } from '../conv/tasks.js';
 import { checkGemmArgs, gemmEach, jsGemm, type Gemm } from '../gemm.js';
+import type { ConvPlan } from '../conv/plan.js';
 import type { AdamStepCall, Backend, ConvKernels, ConvReluMaxPoolKernels, OptimizerKernels } from '../seam.js';
 import { loadNative, type ConvSamples, type ConvWeightsAndOutput, type NativeAddon, type Parallel } from './loader.js';
 import { checkBackendOptions } from '../backend-options.js';
@@ -26,6 +27,21 @@ import { checkBackendOptions } from '../backend-options.js';
 // on the development VM (2 cores, AVX-512): waking the pool costs a few µs, so splitting wins from
 // about 64×64×256 on.
 const PARALLEL_MIN_FLOPS = 2e6;
+
+/**
+ * Whether the addon runs this conv by its direct kernels (native/src/conv-direct.h, conv_direct_fits:
+ * 1-D/2-D, one group, stride and dilation 1, at most 16 output channels, a kernel of at least 2 taps and at most
+ * 8 wide): they read the input in place, so columns kept for them would only cost the forward.
+ */
+function runsDirect(plan: ConvPlan): boolean {
+  const { inputSize, kernelSize, stride, dilation, outputSize } = plan.geom;
+  if (inputSize.length > 2 || plan.groups !== 1 || plan.cOut > 16) return false;
+  if (stride.some((s) => s !== 1) || dilation.some((d) => d !== 1)) return false;
+  const kW = kernelSize[kernelSize.length - 1]!;
+  if (kW > 8 || plan.kernelVolume < 2) return false;
+  const padded = outputSize.reduce((size, out, i) => size * (out + kernelSize[i]! - 1), plan.cIn);
+  return padded <= 2 ** 20;
+}
 
 /** Options for `new NativeGemm`. */
 export interface NativeGemmOptions {
@@ -101,7 +117,7 @@ export class NativeGemm implements Backend {
    */
   readonly conv: ConvKernels = {
     ...convKernelsOnTasks(this),
-    keepsColumns: (plan) => plan.geom.inputSize.length <= 2,
+    keepsColumns: (plan) => plan.geom.inputSize.length <= 2 && !runsDirect(plan),
   };
 
   /** The fused block by `convBatch`'s epilogue and `maxPoolReluBackward`. */
