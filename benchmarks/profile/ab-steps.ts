@@ -2,7 +2,7 @@
 // function that runs one step and returns its wall time in ms. Bundle it once per build to compare:
 //   ENTRY=ab-steps.ts OUT=before BUILD_ONLY=1 node benchmarks/profile/run.mjs   (on the baseline)
 //   ENTRY=ab-steps.ts OUT=after BUILD_ONLY=1 node benchmarks/profile/run.mjs    (on the change)
-//   node benchmarks/profile/ab.mjs before after lenet
+//   node benchmarks/profile/ab.mjs before after lenet   (or a conv fwd+bwd row, or fwdMnist / fwdMid / fwdLarge: forward only)
 import { Variable } from '@torchlet/autograd';
 import { Adam, DataLoader, functional as F } from '@torchlet/layers';
 import { mnistDatasets } from '@torchlet/layers/node';
@@ -17,10 +17,28 @@ const CONV_ROWS: Record<string, [number[], number[], number[], typeof F.conv1d]>
   conv3d: [[8, 16, 8, 8, 8], [32, 16, 3, 3, 3], [8, 32, 8, 8, 8], F.conv3d as typeof F.conv1d],
 };
 
-export const STEP_NAMES = ['lenet', ...Object.keys(CONV_ROWS)];
+/** The bench's conv forward rows (plain tensors: no graph, no kept columns), padding 1. */
+const FORWARD_ROWS: Record<string, [number[], number[]]> = {
+  fwdMnist: [
+    [64, 1, 28, 28],
+    [32, 1, 3, 3],
+  ],
+  fwdMid: [
+    [64, 32, 14, 14],
+    [64, 32, 3, 3],
+  ],
+  fwdLarge: [
+    [16, 64, 56, 56],
+    [64, 64, 3, 3],
+  ],
+};
+
+export const STEP_NAMES = ['lenet', ...Object.keys(CONV_ROWS), ...Object.keys(FORWARD_ROWS)];
 
 export function makeStep(name: string): () => number {
   if (name === 'lenet') return lenetStep();
+  const forward = FORWARD_ROWS[name];
+  if (forward) return forwardStep(...forward);
   const row = CONV_ROWS[name];
   if (!row) throw new Error(`ab-steps: no step '${name}'; steps: ${STEP_NAMES.join(', ')}`);
   const [xShape, wShape, yShape, conv] = row;
@@ -34,6 +52,17 @@ export function makeStep(name: string): () => number {
     w.grad = null;
     const t = performance.now();
     conv(x, w, null, { padding }).backward(dy);
+    return performance.now() - t;
+  };
+}
+
+function forwardStep(xShape: number[], wShape: number[]): () => number {
+  const g = new Generator(1);
+  const x = randn(xShape, { generator: g });
+  const w = randn(wShape, { generator: g });
+  return () => {
+    const t = performance.now();
+    F.conv2d(x, w, null, { padding: 1 });
     return performance.now() - t;
   };
 }

@@ -24,9 +24,9 @@ export const COLS_FLOATS: i32 = 1 << 18;
  * bytes; sample t's operands start t strides on), 26 groups, 27 Cout/groups, 28 rows per group
  * (Cin/groups·kH·kW), 29 positions (Hout·Wout), 30 beta (f32), 31–43 the geometry C, H, W, kH, kW, sH,
  * sW, pH, pW, dH, dW, Hout, Wout. Mode 0, forward: y_g = W_g·im2col_g(x) + beta·y_g, the columns made
- * whole at `cols` when kept (slot 21 ≠ 0) or in the thread's own buffer when they fit it, else packed
- * panel by panel from x
- * (with a bias, y first set to it per channel and beta = 1); then, when slot 44 is not 0, the
+ * whole at `cols` when kept (slot 21 ≠ 0) or in the thread's own buffer when they fit it, else there
+ * band by band (rows of the output), or, when one output row's columns do not fit half of it, packed
+ * panel by panel from x (with a bias, y first set to it per channel and beta = 1); then, when slot 44 is not 0, the
  * epilogue `pooled = maxPool(relu(y))` over 2×2 windows (slot 47 = 2) or 1×2 (slot 47 = 1, a 1-D
  * conv) into slot 44 (f32), with each maximum's plane index into slot 45 (i32), `[Cout, Hout/rows,
  * Wout/2]` per sample.
@@ -66,25 +66,35 @@ export function convTask(params: usize, t: i32, scratch: usize): void {
       betaY = 1;
     }
     // Columns kept for a weight gradient, or small enough for this thread's own buffer (in its cache,
-    // where im2col and packB run as vector copies), are made whole; larger ones are never made: the
-    // GEMM packs its panels straight from x (the same values, so the same bits). Measured on one
-    // thread, from x cost 6.2 against 5.3 ms for [64,1,28,28]*[32,1,3,3] and 23 against 18 ms for
-    // [64,32,14,14]*[64,32,3,3] (strips that cross output rows go element by element).
+    // where im2col and packB run as vector copies), are made whole. Larger ones are made in bands of
+    // output rows that fill at most half of that buffer (the rest of a 1 MB L2 holds the packed
+    // blocks), each band multiplied while in cache: for [16,64,56,56]*[64,64,3,3], 15 bands of 4 rows
+    // ran 0.885× the time of packing the GEMM panels straight from x (ab.mjs fwdLarge, 1 thread;
+    // 0.869× on 2). Only where one output row's columns pass that half are the panels packed from x
+    // (the same values, so the same bits either way); from x had cost 6.2 against 5.3 ms for
+    // [64,1,28,28]*[32,1,3,3] and 23 against 18 ms for [64,32,14,14]*[64,32,3,3] made whole.
     const whole = colsStride != 0 || groups * rowsG * p <= COLS_FLOATS;
-    if (whole) im2col2d(x, geom, cols);
-    const channelsG = load<i32>(geom, GEOMETRY_CHANNELS) / groups;
-    const planeBytes = <usize>(load<i32>(geom, GEOMETRY_IN_H) * load<i32>(geom, GEOMETRY_IN_W)) << 2;
-    for (let g = 0; g < groups; g++) {
-      const wG = w + (<usize>(g * cOutG * rowsG) << 2), yG = y + (<usize>(g * cOutG * p) << 2);
-      if (whole) {
-        blocked(0, 0, cOutG, p, rowsG, 1, wG, rowsG, cols + (<usize>(g * rowsG * p) << 2), p, betaY, yG, p, scratch, 0, 0);
-      } else {
+    const outH = load<i32>(geom, GEOMETRY_OUT_H), outW = load<i32>(geom, GEOMETRY_OUT_W);
+    const bandRows = whole ? outH : (COLS_FLOATS >> 1) / max(1, groups * rowsG * outW);
+    if (whole || bandRows > 0) {
+      for (let oh0 = 0; oh0 < outH; oh0 += bandRows) {
+        const band = min(bandRows, outH - oh0) * outW;
+        im2colRows(x, geom, oh0, oh0 + min(bandRows, outH - oh0), cols);
+        for (let g = 0; g < groups; g++) {
+          const wG = w + (<usize>(g * cOutG * rowsG) << 2), yG = y + (<usize>(g * cOutG * p + oh0 * outW) << 2);
+          blocked(0, 0, cOutG, band, rowsG, 1, wG, rowsG, cols + (<usize>(g * rowsG * band) << 2), band, betaY, yG, p, scratch, 0, 0);
+        }
+      }
+    } else {
+      const channelsG = load<i32>(geom, GEOMETRY_CHANNELS) / groups;
+      const planeBytes = <usize>(load<i32>(geom, GEOMETRY_IN_H) * load<i32>(geom, GEOMETRY_IN_W)) << 2;
+      for (let g = 0; g < groups; g++) {
+        const wG = w + (<usize>(g * cOutG * rowsG) << 2), yG = y + (<usize>(g * cOutG * p) << 2);
         blocked(0, 0, cOutG, p, rowsG, 1, wG, rowsG, x + <usize>(g * channelsG) * planeBytes, p, betaY, yG, p, scratch, 0, 0, geom);
       }
     }
     const pooled = load<usize>(params, CONV_POOLED);
     if (pooled) {
-      const outH = load<i32>(geom, GEOMETRY_OUT_H), outW = load<i32>(geom, GEOMETRY_OUT_W);
       // Slot 47: the windows' rows, 2 (2×2, a 2-D conv) or 1 (1×2, a 1-D conv, whose H is 1).
       const windowRows = load<i32>(params, CONV_WINDOW_ROWS);
       const pooledStride = <usize>(groups * cOutG * (outH / windowRows) * (outW >> 1)) << 2;
@@ -312,10 +322,15 @@ export function packConvInput(x: usize, geom: usize, pc: i32, kc: i32, jc: i32, 
 
 /** im2col of one sample: cols[(c·kH + kh)·kW + kw, oh·Wout + ow] = x[c, oh·sH − pH + kh·dH, ow·sW − pW + kw·dW], 0 outside. */
 function im2col2d(x: usize, geom: usize, cols: usize): void {
+  im2colRows(x, geom, 0, load<i32>(geom, GEOMETRY_OUT_H), cols);
+}
+
+/** `im2col2d`'s columns of output rows [oh0, oh1) only: `[C·kH·kW, (oh1 − oh0)·Wout]`. */
+function im2colRows(x: usize, geom: usize, oh0: i32, oh1: i32, cols: usize): void {
   const channels = load<i32>(geom, GEOMETRY_CHANNELS), inH = load<i32>(geom, GEOMETRY_IN_H), inW = load<i32>(geom, GEOMETRY_IN_W);
   const kH = load<i32>(geom, GEOMETRY_K_H), kW = load<i32>(geom, GEOMETRY_K_W), sH = load<i32>(geom, GEOMETRY_S_H), sW = load<i32>(geom, GEOMETRY_S_W);
   const pH = load<i32>(geom, GEOMETRY_P_H), pW = load<i32>(geom, GEOMETRY_P_W), dH = load<i32>(geom, GEOMETRY_D_H), dW = load<i32>(geom, GEOMETRY_D_W);
-  const outH = load<i32>(geom, GEOMETRY_OUT_H), outW = load<i32>(geom, GEOMETRY_OUT_W);
+  const outW = load<i32>(geom, GEOMETRY_OUT_W);
   let d = cols;
   for (let c = 0; c < channels; c++) {
     const plane = x + (<usize>(c * inH * inW) << 2);
@@ -325,7 +340,7 @@ function im2col2d(x: usize, geom: usize, cols: usize): void {
         const wStart = kw * dW - pW;
         const range = insideRange(wStart, sW, inW, outW);
         const lo = range & 0xffff, hi = range >>> 16;
-        for (let oh = 0; oh < outH; oh++) {
+        for (let oh = oh0; oh < oh1; oh++) {
           const ih = hStart + oh * sH;
           if (ih < 0 || ih >= inH) {
             for (let ow = 0; ow < outW; ow++) store<f32>(d + (<usize>ow << 2), 0);

@@ -112,6 +112,12 @@ static inline typename Vec<T>::type relu_lanes(typename Vec<T>::type v) {
   return reinterpret_cast<typename Vec<T>::type&>(b);
 }
 
+// v's lanes picked by `from` (lane l gets v[from[l]]).
+template <typename T>
+static inline typename Vec<T>::type shuffle_lanes(typename Vec<T>::type v, typename IVec<T>::type from) {
+  return __builtin_shuffle(v, from);
+}
+
 // One tile: output rows [oh0, oh0 + RH) × columns [ow0, ow0 + R) of channel block `blk` of sample n.
 template <typename T, int RH, int R>
 #if defined(__clang__)
@@ -245,6 +251,145 @@ static void direct_forward_sample(void* ctx, long n) {
     }
 }
 
+// The forward's other layout, for very few output channels on wide rows (LeNet's first layer: 6
+// channels, 28 columns): output columns in the lanes, every channel's accumulators in registers, the
+// weights broadcast. Tile: RH rows × the VL columns from ow0 × CO channels. wq: [rows][CO] (the
+// weights transposed). The pooled epilogue pairs each lane with its right neighbour (a lane shift) and
+// keeps the even lanes.
+template <typename T, int RH, int CO>
+#if defined(__clang__)
+static void wide_tile
+#else
+__attribute__((optimize("fp-contract=fast"))) static void wide_tile
+#endif
+    (const DirectCall<T>& c, const T* xp, const T* wq, long n, long oh0, long ow0) {
+#if defined(__clang__)
+#pragma clang fp contract(fast)
+#endif
+  typedef typename Vec<T>::type V;
+  typedef typename IVec<T>::type I;
+  typedef typename IVec<T>::lane IL;
+  constexpr long VL = VECTOR_BYTES / sizeof(T);
+  const ConvGeom& g = *c.g;
+  V acc[RH][CO];
+  for (int o = 0; o < CO; o++) {
+    T b = c.bias != nullptr ? c.bias[o] : T(0);
+    for (int i = 0; i < RH; i++) acc[i][o] = V{} + b;
+  }
+  long plane = c.Hp * c.Wp, Wp = c.Wp, kH = g.k[0], kW = g.k[1];
+  for (long ci = 0; ci < g.C; ci++)
+    for (long kh = 0; kh < kH; kh++) {
+      const T* row = xp + ci * plane + (oh0 + kh) * Wp + ow0;
+      for (long kw = 0; kw < kW; kw++, wq += CO) {
+        V v0, v1;
+        std::memcpy(&v0, row + kw, sizeof(V));
+        if (RH == 2) std::memcpy(&v1, row + Wp + kw, sizeof(V));
+#pragma GCC unroll 16
+        for (int o = 0; o < CO; o++) {
+          acc[0][o] += wq[o] * v0;
+          if (RH == 2) acc[RH - 1][o] += wq[o] * v1;
+        }
+      }
+    }
+  long oH = g.out[0], oW = g.out[1], P = oH * oW, width = std::min(VL, oW - ow0);
+  if (c.y != nullptr) {
+    for (int i = 0; i < RH; i++)
+      for (int o = 0; o < CO; o++)
+        std::memcpy(c.y + (n * CO + o) * P + (oh0 + i) * oW + ow0, &acc[i][o], sizeof(T) * width);
+  }
+  if (c.pooled == nullptr || RH != c.windowRows) return;
+  long pH = oH / c.windowRows, pW = oW / 2, perPlane = pH * pW, ph = oh0 / c.windowRows, pw0 = ow0 / 2;
+  long windows = std::min(VL / 2, pW - pw0);
+  if (windows <= 0) return;
+  I right, even, lanes;
+  for (long l = 0; l < VL; l++) {
+    right[l] = static_cast<IL>(std::min(l + 1, VL - 1));
+    even[l] = static_cast<IL>(std::min(2 * l, VL - 2));
+    lanes[l] = static_cast<IL>(l);
+  }
+  // The window at even lane l: its outputs in scan order are top[l], top[l + 1], bottom[l], bottom[l + 1].
+  I base = lanes + static_cast<IL>(oh0 * oW + ow0);
+  for (int o = 0; o < CO; o++) {
+    V best = relu_lanes<T>(acc[0][o]);
+    I index = base;
+    for (int t = 1; t < 2 * RH; t++) {
+      V v = relu_lanes<T>(acc[t >> 1][o]);
+      if (t & 1) v = shuffle_lanes<T>(v, right);
+      I take = (v > best) | (v != v);
+      best = take ? v : best;
+      index = take ? base + static_cast<IL>((t >> 1) * oW + (t & 1)) : index;
+    }
+    best = shuffle_lanes<T>(best, even);
+    index = __builtin_shuffle(index, even);
+    alignas(64) IL at[VL];
+    std::memcpy(at, &index, sizeof(I));
+    long offset = (n * c.cOut + o) * perPlane + ph * pW + pw0;
+    std::memcpy(c.pooled + offset, &best, sizeof(T) * windows);
+    for (long q = 0; q < windows; q++) c.indices[offset + q] = static_cast<int32_t>(at[q]);
+  }
+}
+
+template <typename T, int RH>
+static void wide_tile_of(long co, const DirectCall<T>& c, const T* xp, const T* wq, long n, long oh0, long ow0) {
+  switch (co) {
+#define WIDE_TILE(B) \
+  case B:            \
+    return wide_tile<T, RH, B>(c, xp, wq, n, oh0, ow0);
+    WIDE_TILE(1)
+    WIDE_TILE(2)
+    WIDE_TILE(3)
+    WIDE_TILE(4)
+#if VECTOR_BYTES == 64
+    WIDE_TILE(5)
+    WIDE_TILE(6)
+    WIDE_TILE(7)
+    WIDE_TILE(8)
+#endif
+#undef WIDE_TILE
+  }
+}
+
+// Output channels the wide layout takes: 2 rows × CO accumulators, two input vectors and a broadcast
+// fit the registers.
+static const long WIDE_MAX_COUT = VECTOR_BYTES == 64 ? 8 : 4;
+
+// Whether the wide layout multiplies fewer vectors than the channels-in-lanes one: cOut · ⌈oW/VL⌉
+// against ⌈cOut/VL⌉ · oW per output row.
+template <typename T>
+static bool direct_wide(const ConvGeom& g, long cOut) {
+  constexpr long VL = VECTOR_BYTES / sizeof(T);
+  long oW = g.out[1];
+  return cOut <= WIDE_MAX_COUT && cOut * ceil_div(oW, VL) < ceil_div(cOut, VL) * oW;
+}
+
+template <typename T>
+static void wide_forward_sample(void* ctx, long n) {
+  const DirectCall<T>& c = *static_cast<DirectCall<T>*>(ctx);
+  constexpr long VL = VECTOR_BYTES / sizeof(T);
+  const ConvGeom& g = *c.g;
+  T* xp = tls_padded.as<T>(g.C * c.Hp * c.Wp);
+  if (xp == nullptr) {
+    c.failed->store(true);
+    return;
+  }
+  pad_sample(g, c.Hp, c.Wp, c.x + n * g.sampleIn(), xp);
+  long oH = g.out[0], oW = g.out[1];
+  bool pooledOnly = c.y == nullptr;
+  long rows = pooledOnly ? oH / c.windowRows * c.windowRows : oH;
+  long cols = pooledOnly ? oW / 2 * 2 : oW;
+  long step = c.pooled != nullptr ? c.windowRows : 2;
+  for (long oh0 = 0; oh0 < rows;) {
+    bool two = step == 2 && oh0 + 1 < rows;
+    for (long ow0 = 0; ow0 < cols; ow0 += VL) {
+      if (two)
+        wide_tile_of<T, 2>(c.cOut, c, xp, c.wp, n, oh0, ow0);
+      else
+        wide_tile_of<T, 1>(c.cOut, c, xp, c.wp, n, oh0, ow0);
+    }
+    oh0 += two ? 2 : 1;
+  }
+}
+
 static Scratch direct_weights;
 
 // Packs w [cOut, rows] as [blocks][rows][VL] (the channels of a block in the lanes, zeros past cOut).
@@ -275,12 +420,24 @@ static DirectCall<T> direct_call(const ConvGeom& g, long cOut, long count) {
 template <typename T>
 static bool conv_direct_forward(const ConvGeom& g, long cOut, long count, const T* x, const T* w, const T* bias,
                                 T* y, T* pooled, int32_t* indices, long windowRows, int threads, Pool& pool) {
+  constexpr long VL = VECTOR_BYTES / sizeof(T);
   DirectCall<T> c = direct_call<T>(g, cOut, count);
   c.x = x, c.bias = bias, c.y = y, c.pooled = pooled, c.indices = indices, c.windowRows = windowRows;
-  c.wp = pack_direct_weights(w, cOut, g.rows(), c.blocks);
-  if (c.wp == nullptr) return false;
   std::atomic<bool> failed{false};
   c.failed = &failed;
+  long rows = g.rows(), oW = g.out[1];
+  if (direct_wide<T>(g, cOut)) {
+    c.Wp = ceil_div(oW, VL) * VL + g.k[1] - 1;
+    T* wq = direct_weights.as<T>(rows * cOut);
+    if (wq == nullptr || tls_padded.as<T>(g.C * c.Hp * c.Wp) == nullptr) return false;
+    for (long r = 0; r < rows; r++)
+      for (long o = 0; o < cOut; o++) wq[r * cOut + o] = w[o * rows + r];
+    c.wp = wq;
+    pool.run(wide_forward_sample<T>, &c, count, threads);
+    return !failed.load();
+  }
+  c.wp = pack_direct_weights(w, cOut, rows, c.blocks);
+  if (c.wp == nullptr) return false;
   pool.run(direct_forward_sample<T>, &c, count, threads);
   return !failed.load();
 }
@@ -405,6 +562,125 @@ static void direct_grad_part(void* ctx, long t) {
   }
 }
 
+// The weight gradient's wide layout (the forward's, for the same layers): output columns in the lanes.
+// For input channel ci, kernel row kh and CB output channels from o0, over the VL columns from ow0:
+// acc[o][kw] = Σ_oh gyp[o][oh][ow0..] · xp[ci][oh + kh][ow0 + kw..], added lane by lane onto the vector
+// part[o][ci][kh][kw], its lanes past the output as 0 (there gyp is 0 but x may be anything).
+template <typename T, int KW, int CB>
+#if defined(__clang__)
+static void wide_grad_rows
+#else
+__attribute__((optimize("fp-contract=fast"))) static void wide_grad_rows
+#endif
+    (const DirectCall<T>& c, const T* xp, const T* gyp, long Wg, long ci, long kh, long o0, long ow0, long width,
+     T* part) {
+#if defined(__clang__)
+#pragma clang fp contract(fast)
+#endif
+  typedef typename Vec<T>::type V;
+  constexpr long VL = VECTOR_BYTES / sizeof(T);
+  const ConvGeom& g = *c.g;
+  long oH = g.out[0], Wp = c.Wp, rows = g.rows();
+  V acc[CB][KW];
+  for (int o = 0; o < CB; o++)
+    for (int j = 0; j < KW; j++) acc[o][j] = V{};
+  const T* x = xp + (ci * c.Hp + kh) * Wp + ow0;
+  const T* gy = gyp + o0 * oH * Wg + ow0;
+  for (long oh = 0; oh < oH; oh++, x += Wp, gy += Wg) {
+    V gv[CB];
+    for (int o = 0; o < CB; o++) std::memcpy(&gv[o], gy + o * oH * Wg, sizeof(V));
+#pragma GCC unroll 8
+    for (int j = 0; j < KW; j++) {
+      V xv;
+      std::memcpy(&xv, x + j, sizeof(V));
+      for (int o = 0; o < CB; o++) acc[o][j] += gv[o] * xv;
+    }
+  }
+  typedef typename IVec<T>::type I;
+  typedef typename IVec<T>::lane IL;
+  I lanes;
+  for (long l = 0; l < VL; l++) lanes[l] = static_cast<IL>(l);
+  I inside = lanes < static_cast<IL>(width);
+  for (int o = 0; o < CB; o++)
+    for (int j = 0; j < KW; j++) {
+      V* to = reinterpret_cast<V*>(part + ((o0 + o) * rows + (ci * g.k[0] + kh) * KW + j) * VL);
+      *to = *to + (inside ? acc[o][j] : V{});
+    }
+}
+
+template <typename T, int KW>
+static void wide_grad_rows_cb(long cb, const DirectCall<T>& c, const T* xp, const T* gyp, long Wg, long ci, long kh,
+                              long o0, long ow0, long width, T* part) {
+  switch (cb) {
+    case 1:
+      return wide_grad_rows<T, KW, 1>(c, xp, gyp, Wg, ci, kh, o0, ow0, width, part);
+    case 2:
+      return wide_grad_rows<T, KW, 2>(c, xp, gyp, Wg, ci, kh, o0, ow0, width, part);
+    case 3:
+      return wide_grad_rows<T, KW, 3>(c, xp, gyp, Wg, ci, kh, o0, ow0, width, part);
+    default:
+      return wide_grad_rows<T, KW, 4>(c, xp, gyp, Wg, ci, kh, o0, ow0, width, part);
+  }
+}
+
+// Accumulators the wide weight gradient keeps (CB · KW), besides CB gradient vectors and an input one.
+static const long WIDE_GRAD_ACC = VECTOR_BYTES == 64 ? 24 : 10;
+
+template <typename T>
+static void wide_grad_part(void* ctx, long t) {
+  const DirectCall<T>& c = *static_cast<DirectCall<T>*>(ctx);
+  constexpr long VL = VECTOR_BYTES / sizeof(T);
+  const ConvGeom& g = *c.g;
+  long P = g.positions(), rows = g.rows(), kH = g.k[0], kW = g.k[1], oH = g.out[0], oW = g.out[1];
+  long Wg = ceil_div(oW, VL) * VL;
+  T* part = c.partials + t * c.cOut * rows * VL;
+  std::fill(part, part + c.cOut * rows * VL, T(0));
+  T* xp = tls_padded.as<T>(g.C * c.Hp * c.Wp);
+  T* gyp = tls_gy.as<T>(c.cOut * oH * Wg);
+  if (xp == nullptr || gyp == nullptr) {
+    c.failed->store(true);
+    return;
+  }
+  long first = t * c.chunk, end = std::min(c.count, first + c.chunk);
+  double* biasPart = c.biasParts == nullptr ? nullptr : c.biasParts + t * c.cOut;
+  if (biasPart != nullptr) std::fill(biasPart, biasPart + c.cOut, 0.0);
+  long cbMax = std::max(1L, std::min(4L, WIDE_GRAD_ACC / kW));
+  for (long n = first; n < end; n++) {
+    const T* gy = c.gy + n * c.cOut * P;
+    if (biasPart != nullptr)
+      for (long o = 0; o < c.cOut; o++) biasPart[o] += sum_in_double(gy + o * P, P);
+    pad_sample(g, c.Hp, c.Wp, c.x + n * g.sampleIn(), xp);
+    // gy's rows padded to whole vectors with zeros.
+    for (long r = 0; r < c.cOut * oH; r++) {
+      std::memcpy(gyp + r * Wg, gy + r * oW, sizeof(T) * oW);
+      std::fill(gyp + r * Wg + oW, gyp + (r + 1) * Wg, T(0));
+    }
+    for (long ci = 0; ci < g.C; ci++)
+      for (long kh = 0; kh < kH; kh++)
+        for (long o0 = 0; o0 < c.cOut; o0 += cbMax) {
+          long cb = std::min(cbMax, c.cOut - o0);
+          for (long ow0 = 0; ow0 < oW; ow0 += VL) {
+            long width = std::min(VL, oW - ow0);
+            switch (kW) {
+#define WIDE_GRAD(W) \
+  case W:            \
+    wide_grad_rows_cb<T, W>(cb, c, xp, gyp, Wg, ci, kh, o0, ow0, width, part); \
+    break;
+              WIDE_GRAD(1)
+              WIDE_GRAD(2)
+              WIDE_GRAD(3)
+              WIDE_GRAD(4)
+              WIDE_GRAD(5)
+              WIDE_GRAD(6)
+              WIDE_GRAD(7)
+              WIDE_GRAD(8)
+#undef WIDE_GRAD
+            }
+          }
+        }
+  }
+}
+
 // gw [cOut, rows] = Σn gy[n]·xp[n] over `parts` partitions of `chunk` samples, each summed in sample
 // order, then added in order in double; biasParts (or null) [parts, cOut] get each partition's Σ gy
 // per channel. partials: scratch of parts·blocks·rows·VL.
@@ -416,10 +692,26 @@ static bool conv_direct_weight_grad(const ConvGeom& g, long cOut, long count, lo
   DirectCall<T> c = direct_call<T>(g, cOut, count);
   long rows = g.rows(), size = c.blocks * rows * VL;
   c.x = x, c.gy = gy, c.chunk = chunk, c.biasParts = biasParts;
-  c.partials = partials.as<T>(parts * size);
-  if (c.partials == nullptr) return false;
   std::atomic<bool> failed{false};
   c.failed = &failed;
+  if (direct_wide<T>(g, cOut)) {
+    // Partials [parts][cOut][rows][VL], the wide kernels' own layout: lanes then partitions added in order.
+    c.Wp = ceil_div(g.out[1], VL) * VL + g.k[1] - 1;
+    long wideSize = cOut * rows * VL;
+    c.partials = partials.as<T>(parts * wideSize);
+    if (c.partials == nullptr) return false;
+    pool.run(wide_grad_part<T>, &c, parts, threads);
+    if (failed.load()) return false;
+    for (long i = 0; i < cOut * rows; i++) {
+      double s = 0;
+      for (long t = 0; t < parts; t++)
+        for (long l = 0; l < VL; l++) s += c.partials[t * wideSize + i * VL + l];
+      gw[i] = static_cast<T>(s);
+    }
+    return true;
+  }
+  c.partials = partials.as<T>(parts * size);
+  if (c.partials == nullptr) return false;
   pool.run(direct_grad_part<T>, &c, parts, threads);
   if (failed.load()) return false;
   for (long co = 0; co < cOut; co++) {

@@ -64,9 +64,11 @@ describe('conv float32 on the WebAssembly backend', () => {
       }),
       { numRuns: 100 },
     );
-    // Columns past a thread's own buffer (COLS_FLOATS in wasm/conv.as.ts, 256K floats) are the ones
-    // packed from x: 16 channels · 3×3 taps · 58×58 positions and more, with strips that cross output
-    // rows, padding, a strided and dilated width, and groups.
+    // Columns past a thread's own buffer (COLS_FLOATS in wasm/conv.as.ts, 256K floats: 16 channels ·
+    // 3×3 taps · 58×58 positions and more) are made in bands of output rows that fill at most half of
+    // it (15 rows of 57 here, the last band shorter), with padding, a strided and dilated height and
+    // width, and groups; only where one output row's columns pass that half (144 rows · 1001 columns)
+    // are the panels packed from x, with strips that cross output rows.
     const axis = (size: number, stride: number, dilation: number) => ({
       size,
       kernel: 3,
@@ -78,6 +80,7 @@ describe('conv float32 on the WebAssembly backend', () => {
     for (const [groups, axes] of [
       [1, [axis(57, 1, 1), axis(57, 1, 1)]],
       [2, [axis(115, 2, 1), axis(123, 2, 2)]],
+      [1, [axis(3, 1, 1), axis(1000, 1, 1)]],
     ] as const) {
       const c: Case = {
         dims: 2,

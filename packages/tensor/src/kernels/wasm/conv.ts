@@ -81,8 +81,9 @@ export function convBatch(rt: WasmRuntime, call: ConvBatchTask): boolean {
   if (!wResident) end = align(end + cOut * rowsG * 4, 64);
   const yAt = yResident ? y.byteOffset + yOffset * 4 : end;
   if (!yResident) end = align(end + count * yStride * 4, 64);
-  // A forward packs its GEMM panels from x and makes no columns it does not keep; an adjoint's columns
-  // go to each thread's own buffer when they fit (stride 0), staying in its cache.
+  // A forward makes the columns it does not keep in each thread's own buffer (whole, or a band of
+  // output rows at a time; see convTask), never in staging; an adjoint's go there when they fit
+  // (stride 0), staying in its cache.
   const ownCols = cols === null && (forward || sampleCols <= rt.threadColsFloats);
   const colsAt = cols !== null ? cols.byteOffset : end;
   if (cols === null && !ownCols) end = align(end + count * sampleCols * 4, 64);
