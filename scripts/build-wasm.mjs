@@ -10,7 +10,8 @@
 // Two builds of one source: an unshared memory (single-threaded; works without cross-origin isolation in
 // browsers, where shared memory is unavailable) and a shared memory (worker threads run the same module
 // against one `WebAssembly.Memory({ shared: true })`). An imported memory's sharedness is part of the
-// module's type, so one binary cannot serve both.
+// module's type, so one binary cannot serve both; but the two differ only in that flag's byte, so the
+// generated file holds the plain one and where the flag is, and the runtime sets it for the shared one.
 import asc from 'assemblyscript/asc';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -72,10 +73,31 @@ async function compile(extra) {
   return Buffer.from(binary);
 }
 
+// In a memory import's limits flags, the bit that makes the memory shared (the threads proposal).
+const SHARED_FLAG = 0x02;
+
+/**
+ * Where the shared build differs from the plain one: only in the memory import's limits flags, the
+ * shared flag set. Returns that byte's offset; throws if the builds differ in anything else (then
+ * the generated file would have to carry both again).
+ */
+export function sharedFlagOffset(single, shared) {
+  const diff = [];
+  for (let i = 0; i < Math.max(single.length, shared.length); i++) if (single[i] !== shared[i]) diff.push(i);
+  const at = diff[0];
+  if (single.length !== shared.length || diff.length !== 1 || shared[at] !== (single[at] | SHARED_FLAG)) {
+    throw new Error(
+      `the shared-memory build differs from the plain one by more than the memory's shared flag (${single.length} vs ${shared.length} bytes, ${diff.length} differing, first at ${at})`,
+    );
+  }
+  return at;
+}
+
 /** The generated module's text, from a fresh compile of the kernel source. */
 export async function generate() {
   const single = await compile([]);
   const shared = await compile(['--enable', 'threads', '--sharedMemory']);
+  const at = sharedFlagOffset(single, shared);
   const wrap = (b64) =>
     b64
       .match(/.{1,100}/g)
@@ -88,9 +110,12 @@ export async function generate() {
 export const GEMM_WASM: string =
 ${wrap(single.toString('base64'))};
 
-/** The same module against an imported shared memory, for worker threads, base64. ${shared.length} bytes. */
-export const GEMM_WASM_SHARED: string =
-${wrap(shared.toString('base64'))};
+/**
+ * The byte of GEMM_WASM holding its memory import's limits flags. With the shared flag (0x02) set
+ * there it is the module against an imported shared memory, for worker threads: byte for byte what
+ * the compiler builds with --sharedMemory (the build checks that).
+ */
+export const MEMORY_FLAGS_AT = ${at};
 `;
 }
 

@@ -1,5 +1,5 @@
-import { checkOptions, rangeError } from '@torchlet/tensor';
-import { checkBoolean, checkNumber, Optimizer, type ParamsInput } from './optimizer.js';
+import { rangeError } from '@torchlet/tensor';
+import { checkBoolean, checkNumber, Optimizer, withDefaults, type ParamsInput } from './optimizer.js';
 
 export interface AdadeltaOptions {
   /** Scales the update. Default 1.0. */
@@ -16,6 +16,8 @@ export interface AdadeltaOptions {
 
 type Resolved = Required<AdadeltaOptions>;
 
+const DEFAULTS: Resolved = { lr: 1.0, rho: 0.9, eps: 1e-6, weightDecay: 0, maximize: false };
+
 /**
  * Adadelta (Zeiler), exactly as PyTorch 1.13's `torch.optim.Adadelta`:
  * ```
@@ -29,9 +31,7 @@ type Resolved = Required<AdadeltaOptions>;
  */
 export class Adadelta extends Optimizer<Resolved> {
   constructor(params: ParamsInput<Resolved>, options: AdadeltaOptions = {}) {
-    checkOptions('Adadelta', options, ['lr', 'rho', 'eps', 'weightDecay', 'maximize']);
-    const defaults: Resolved = { lr: 1.0, rho: 0.9, eps: 1e-6, weightDecay: 0, maximize: false, ...options };
-    super('Adadelta', params, defaults);
+    super('Adadelta', params, withDefaults('Adadelta', options, DEFAULTS));
   }
 
   protected checkOptions(o: Resolved): void {

@@ -1,5 +1,4 @@
-import { checkOptions } from '@torchlet/tensor';
-import { checkBoolean, checkNumber, Optimizer, type ParamsInput } from './optimizer.js';
+import { checkLikeDefaults, Optimizer, withDefaults, type ParamsInput } from './optimizer.js';
 
 export interface AdagradOptions {
   /** Learning rate. Default 1e-2. */
@@ -18,6 +17,15 @@ export interface AdagradOptions {
 
 type Resolved = Required<AdagradOptions>;
 
+const DEFAULTS: Resolved = {
+  lr: 1e-2,
+  lrDecay: 0,
+  weightDecay: 0,
+  initialAccumulatorValue: 0,
+  eps: 1e-10,
+  maximize: false,
+};
+
 /**
  * Adagrad (Duchi et al.), exactly as PyTorch 1.13's `torch.optim.Adagrad`:
  * ```
@@ -28,26 +36,11 @@ type Resolved = Required<AdagradOptions>;
  */
 export class Adagrad extends Optimizer<Resolved> {
   constructor(params: ParamsInput<Resolved>, options: AdagradOptions = {}) {
-    checkOptions('Adagrad', options, ['lr', 'lrDecay', 'weightDecay', 'initialAccumulatorValue', 'eps', 'maximize']);
-    const defaults: Resolved = {
-      lr: 1e-2,
-      lrDecay: 0,
-      weightDecay: 0,
-      initialAccumulatorValue: 0,
-      eps: 1e-10,
-      maximize: false,
-      ...options,
-    };
-    super('Adagrad', params, defaults);
+    super('Adagrad', params, withDefaults('Adagrad', options, DEFAULTS));
   }
 
   protected checkOptions(o: Resolved): void {
-    checkNumber('Adagrad', 'lr', o.lr, 0);
-    checkNumber('Adagrad', 'lrDecay', o.lrDecay, 0);
-    checkNumber('Adagrad', 'weightDecay', o.weightDecay, 0);
-    checkNumber('Adagrad', 'initialAccumulatorValue', o.initialAccumulatorValue, 0);
-    checkNumber('Adagrad', 'eps', o.eps, 0);
-    checkBoolean('Adagrad', 'maximize', o.maximize);
+    checkLikeDefaults('Adagrad', o, DEFAULTS);
   }
 
   step(): void {

@@ -323,6 +323,27 @@ export function checkBoolean(op: string, name: string, value: unknown): void {
 }
 
 /**
+ * A constructor's options over the optimizer's defaults (PyTorch's), after rejecting keys the
+ * defaults do not have: what `Optimizer`'s constructor takes as `defaults`.
+ */
+export function withDefaults<O extends BaseOptions>(op: string, options: Partial<O>, defaults: O): O {
+  checkOptions(op, options, Object.keys(defaults));
+  return { ...defaults, ...options };
+}
+
+/**
+ * Checks hyper-parameters in the order of `defaults`' keys, each by the kind of its default: a
+ * boolean default takes a boolean, a number default a finite number >= 0.
+ */
+export function checkLikeDefaults<O extends BaseOptions>(op: string, options: O, defaults: O): void {
+  for (const [key, byDefault] of Object.entries(defaults)) {
+    const value: unknown = options[key as keyof O];
+    if (typeof byDefault === 'boolean') checkBoolean(op, key, value);
+    else checkNumber(op, key, value, 0);
+  }
+}
+
+/**
  * The optimizer's state in `stateDict()`'s layout (parameters numbered across groups in order, each
  * group's options with `params` as those numbers), every state value passed through `convert`.
  */

@@ -1,5 +1,4 @@
-import { checkOptions } from '@torchlet/tensor';
-import { checkBoolean, checkNumber, Optimizer, type ParamsInput } from './optimizer.js';
+import { checkLikeDefaults, Optimizer, withDefaults, type ParamsInput } from './optimizer.js';
 
 export interface RMSpropOptions {
   /** Learning rate. Default 1e-2. */
@@ -20,6 +19,16 @@ export interface RMSpropOptions {
 
 type Resolved = Required<RMSpropOptions>;
 
+const DEFAULTS: Resolved = {
+  lr: 1e-2,
+  alpha: 0.99,
+  eps: 1e-8,
+  weightDecay: 0,
+  momentum: 0,
+  centered: false,
+  maximize: false,
+};
+
 /**
  * RMSprop (Hinton), exactly as PyTorch 1.13's `torch.optim.RMSprop`:
  * ```
@@ -32,28 +41,11 @@ type Resolved = Required<RMSpropOptions>;
  */
 export class RMSprop extends Optimizer<Resolved> {
   constructor(params: ParamsInput<Resolved>, options: RMSpropOptions = {}) {
-    checkOptions('RMSprop', options, ['lr', 'alpha', 'eps', 'weightDecay', 'momentum', 'centered', 'maximize']);
-    const defaults: Resolved = {
-      lr: 1e-2,
-      alpha: 0.99,
-      eps: 1e-8,
-      weightDecay: 0,
-      momentum: 0,
-      centered: false,
-      maximize: false,
-      ...options,
-    };
-    super('RMSprop', params, defaults);
+    super('RMSprop', params, withDefaults('RMSprop', options, DEFAULTS));
   }
 
   protected checkOptions(o: Resolved): void {
-    checkNumber('RMSprop', 'lr', o.lr, 0);
-    checkNumber('RMSprop', 'alpha', o.alpha, 0);
-    checkNumber('RMSprop', 'eps', o.eps, 0);
-    checkNumber('RMSprop', 'weightDecay', o.weightDecay, 0);
-    checkNumber('RMSprop', 'momentum', o.momentum, 0);
-    checkBoolean('RMSprop', 'centered', o.centered);
-    checkBoolean('RMSprop', 'maximize', o.maximize);
+    checkLikeDefaults('RMSprop', o, DEFAULTS);
   }
 
   step(): void {

@@ -1,10 +1,13 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { GEMM_WASM, GEMM_WASM_SHARED } from '../../src/kernels/gemm-wasm-binary.js';
+import { GEMM_WASM, MEMORY_FLAGS_AT } from '../../src/kernels/gemm-wasm-binary.js';
+import { gemmWasmBytes } from '../../src/kernels/wasm/runtime.js';
 import { CONV, PARAMS_BYTES, PRODUCT, WEIGHT_GRAD } from '../../src/kernels/wasm/slots.js';
 // @ts-expect-error: a plain ES module without declarations (the build script's input)
 import { slotTable } from '../../../../scripts/wasm-slots.mjs';
+// @ts-expect-error: a plain ES module without declarations (the build script)
+import { sharedFlagOffset } from '../../../../scripts/build-wasm.mjs';
 
 const root = fileURLToPath(new URL('../../../..', import.meta.url));
 
@@ -39,12 +42,39 @@ describe('gemm-wasm-binary (generated)', () => {
     expect(check.status).toBe(0);
   });
 
-  it('holds two valid SIMD modules that import env.memory, unshared and shared', () => {
-    for (const [base64, shared] of [
-      [GEMM_WASM, false],
-      [GEMM_WASM_SHARED, true],
-    ] as const) {
-      const bytes = Buffer.from(base64, 'base64');
+  it('is built only when the shared build differs from the plain one in the shared flag alone', () => {
+    const plain = Buffer.from([0, 0x61, 0x01, 7]);
+    expect(sharedFlagOffset(plain, Buffer.from([0, 0x61, 0x03, 7]))).toBe(2);
+    expect(() => sharedFlagOffset(plain, Buffer.from([0, 0x62, 0x03, 7]))).toThrow(
+      /more than the memory's shared flag/,
+    );
+    expect(() => sharedFlagOffset(plain, Buffer.from([0, 0x61, 0x05, 7]))).toThrow(
+      /more than the memory's shared flag/,
+    );
+    expect(() => sharedFlagOffset(plain, Buffer.from([0, 0x61, 0x03, 7, 0]))).toThrow(
+      /more than the memory's shared flag/,
+    );
+  });
+
+  it('holds one module whose byte at MEMORY_FLAGS_AT is its memory import flags: unshared, with a maximum', () => {
+    const bytes = Buffer.from(GEMM_WASM, 'base64');
+    // The import section's one entry: module 'env', field 'memory', kind memory (2), then its limits flags.
+    const entry = Buffer.concat([
+      Buffer.from([3]),
+      Buffer.from('env'),
+      Buffer.from([6]),
+      Buffer.from('memory'),
+      Buffer.from([2]),
+    ]);
+    expect(bytes.indexOf(entry) + entry.length).toBe(MEMORY_FLAGS_AT);
+    expect(bytes[MEMORY_FLAGS_AT]).toBe(0x01);
+    expect(gemmWasmBytes(true)[MEMORY_FLAGS_AT]).toBe(0x03);
+    expect(Buffer.compare(gemmWasmBytes(false), bytes)).toBe(0);
+  });
+
+  it('gives two valid SIMD modules that import env.memory, unshared and shared', () => {
+    for (const shared of [false, true]) {
+      const bytes = gemmWasmBytes(shared);
       expect(WebAssembly.validate(bytes)).toBe(true);
       const module = new WebAssembly.Module(bytes);
       expect(WebAssembly.Module.imports(module)).toEqual([{ module: 'env', name: 'memory', kind: 'memory' }]);

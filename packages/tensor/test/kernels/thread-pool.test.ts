@@ -5,14 +5,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
-import { GEMM_WASM_SHARED } from '../../src/kernels/gemm-wasm-binary.js';
 import { coreCount, ThreadPool, threadsAvailable } from '../../src/kernels/thread-pool.js';
+import { gemmWasmBytes } from '../../src/kernels/wasm/runtime.js';
 import { until, WORKER_PATIENCE_MS } from '../helpers/until.js';
 
 // A pool of `workers` workers on the real shared-memory GEMM module, with a parameter block describing
 // C[8, 8·tasks] = A[8, 4]·B[4, 8·tasks], one 8-column task each; A and B are all ones, so C is all 4s.
 function gemmPool(workers: number, tasks: number) {
-  const module = new WebAssembly.Module(Buffer.from(GEMM_WASM_SHARED, 'base64'));
+  const module = new WebAssembly.Module(gemmWasmBytes(true));
   const memory = new WebAssembly.Memory({ initial: 4 * (workers + 2), maximum: 65536, shared: true });
   const kernel = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as {
     heapBase(): number;

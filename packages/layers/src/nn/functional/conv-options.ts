@@ -237,3 +237,46 @@ export function checkConvSizes(
 export function isUnbatched(input: { ndim: number }, dims: number): boolean {
   return input.ndim === dims + 1;
 }
+
+/**
+ * A public conv of one rank (conv1d/2d/3d, convTranspose1d/2d/3d): `input [N, Cin, ...spatial]` or
+ * unbatched `[Cin, ...spatial]`, `weight` in the op's layout, `bias [Cout]` or null.
+ */
+export type ConvFunction<Options> = (
+  input: TensorInput,
+  weight: TensorInput,
+  bias?: TensorInput | null,
+  options?: Options,
+) => Variable;
+
+/** What every public conv of a family runs: its name (it heads every error) and rank come first. */
+export type ConvRunner<Options> = (
+  op: string,
+  dims: number,
+  input: TensorInput,
+  weight: TensorInput,
+  bias: TensorInput | null | undefined,
+  options?: Options,
+) => Variable;
+
+/** The public conv of one rank: `run` with the op's name and rank fixed. */
+export function convOfRank<Options>(run: ConvRunner<Options>, op: string, dims: number): ConvFunction<Options> {
+  return (input, weight, bias, options) => run(op, dims, input, weight, bias, options);
+}
+
+/**
+ * The public conv of any rank (convNd, convTransposeNd): `run` with the op's name fixed and the rank
+ * taken from the weight; `channels` names the weight's first two axes for the error without a spatial one.
+ */
+export function convOfAnyRank<Options>(run: ConvRunner<Options>, op: string, channels: string): ConvFunction<Options> {
+  return (input, weight, bias, options) => {
+    checkInputWeightBias(op, input, weight, bias);
+    if (weight.ndim < 3) {
+      throw shapeError(
+        op,
+        `weight must be ${channels}, ...kernel] with at least one spatial axis, got ${formatShape(weight.shape)}`,
+      );
+    }
+    return run(op, weight.ndim - 2, input, weight, bias, options);
+  };
+}

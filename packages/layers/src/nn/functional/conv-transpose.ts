@@ -23,14 +23,16 @@ import {
 } from '@torchlet/tensor';
 import { convByPlan, convWeightGrad } from './conv-grads.js';
 import { channelSumAxes, weightLayout } from './conv.js';
-import { checkInputWeightBias } from './check-tensors.js';
 import {
   checkConvChannels,
   checkConvSizes,
   checkConvTensors,
+  convOfAnyRank,
+  convOfRank,
   checkGroups,
   isUnbatched,
   type SpatialArg,
+  type ConvFunction,
   type TensorInput,
 } from './conv-options.js';
 
@@ -230,7 +232,7 @@ function runConvTranspose(
   input: TensorInput,
   weight: TensorInput,
   bias: TensorInput | null | undefined,
-  options: ConvTransposeOptions,
+  options: ConvTransposeOptions = {},
 ): Variable {
   checkConvTensors(op, dims, input, weight, bias, weightLayout(dims, '[Cin, Cout / groups'));
   checkOptions(op, options, CONV_TRANSPOSE_KEYS);
@@ -293,14 +295,7 @@ function runConvTranspose(
  * @throws see `convTranspose2d`
  * @example convTranspose1d(randn([1, 4, 8]), randn([4, 2, 4]), null, { stride: 2, padding: 1 }).shape // [1, 2, 16]
  */
-export function convTranspose1d(
-  input: TensorInput,
-  weight: TensorInput,
-  bias?: TensorInput | null,
-  options: ConvTransposeOptions = {},
-): Variable {
-  return runConvTranspose('convTranspose1d', 1, input, weight, bias, options);
-}
+export const convTranspose1d: ConvFunction<ConvTransposeOptions> = convOfRank(runConvTranspose, 'convTranspose1d', 1);
 
 /**
  * 2-D transposed convolution, as `torch.nn.functional.conv_transpose2d`: forward is the input
@@ -316,14 +311,7 @@ export function convTranspose1d(
  *   or dilation, negative padding, stride/dilation < 1; TypeError for mixed dtypes
  * @example convTranspose2d(randn([1, 8, 7, 7]), randn([8, 4, 3, 3]), null, { stride: 2, padding: 1, outputPadding: 1 }).shape // [1, 4, 14, 14]
  */
-export function convTranspose2d(
-  input: TensorInput,
-  weight: TensorInput,
-  bias?: TensorInput | null,
-  options: ConvTransposeOptions = {},
-): Variable {
-  return runConvTranspose('convTranspose2d', 2, input, weight, bias, options);
-}
+export const convTranspose2d: ConvFunction<ConvTransposeOptions> = convOfRank(runConvTranspose, 'convTranspose2d', 2);
 
 /**
  * 3-D transposed convolution, as `torch.nn.functional.conv_transpose3d` (see `convTranspose2d`).
@@ -336,14 +324,7 @@ export function convTranspose2d(
  * @throws see `convTranspose2d`
  * @example convTranspose3d(randn([1, 4, 3, 3, 3]), randn([4, 2, 2, 2, 2]), null, { stride: 2 }).shape // [1, 2, 6, 6, 6]
  */
-export function convTranspose3d(
-  input: TensorInput,
-  weight: TensorInput,
-  bias?: TensorInput | null,
-  options: ConvTransposeOptions = {},
-): Variable {
-  return runConvTranspose('convTranspose3d', 3, input, weight, bias, options);
-}
+export const convTranspose3d: ConvFunction<ConvTransposeOptions> = convOfRank(runConvTranspose, 'convTranspose3d', 3);
 
 /**
  * Transposed convolution over any number of spatial axes, the gradient of `convNd` with respect to
@@ -357,18 +338,8 @@ export function convTranspose3d(
  * @throws ShapeError for a weight of rank < 3, and the rest as `convTranspose2d`
  * @example convTransposeNd(randn([1, 2, 3, 3, 3, 3]), randn([2, 1, 2, 2, 2, 2]), null, { stride: 2 }).shape // [1, 1, 6, 6, 6, 6]
  */
-export function convTransposeNd(
-  input: TensorInput,
-  weight: TensorInput,
-  bias?: TensorInput | null,
-  options: ConvTransposeOptions = {},
-): Variable {
-  checkInputWeightBias('convTransposeNd', input, weight, bias);
-  if (weight.ndim < 3) {
-    throw shapeError(
-      'convTransposeNd',
-      `weight must be [Cin, Cout / groups, ...kernel] with at least one spatial axis, got ${formatShape(weight.shape)}`,
-    );
-  }
-  return runConvTranspose('convTransposeNd', weight.ndim - 2, input, weight, bias, options);
-}
+export const convTransposeNd: ConvFunction<ConvTransposeOptions> = convOfAnyRank(
+  runConvTranspose,
+  'convTransposeNd',
+  '[Cin, Cout / groups',
+);

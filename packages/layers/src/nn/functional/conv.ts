@@ -27,13 +27,15 @@ import {
   checkConvChannels,
   checkConvSizes,
   checkConvTensors,
+  convOfAnyRank,
+  convOfRank,
   isUnbatched,
   normalizeConvOptions,
   type ConvOptions,
   type ConvParams,
+  type ConvFunction,
   type TensorInput,
 } from './conv-options.js';
-import { checkInputWeightBias } from './check-tensors.js';
 
 /*
  * The forward's columns are kept for the weight gradient when a graph is recorded: im2col then runs
@@ -314,7 +316,7 @@ function runConv(
   input: TensorInput,
   weight: TensorInput,
   bias: TensorInput | null | undefined,
-  options: ConvOptions,
+  options: ConvOptions = {},
 ): Variable {
   const { x, call, outputShape } = prepareConv(op, dims, input, weight, bias, options);
   if (x.shape[x.ndim - dims - 1] === 0) return noChannelConvOp(x, weight, bias ?? null, outputShape);
@@ -335,21 +337,7 @@ function runConv(
  *   rest as `conv2d`
  * @example convNd(randn([1, 2, 5, 6, 7, 8]), randn([3, 2, 3, 3, 3, 3]), null, { padding: 1 }).shape // [1, 3, 5, 6, 7, 8]
  */
-export function convNd(
-  input: TensorInput,
-  weight: TensorInput,
-  bias?: TensorInput | null,
-  options: ConvOptions = {},
-): Variable {
-  checkInputWeightBias('convNd', input, weight, bias);
-  if (weight.ndim < 3) {
-    throw shapeError(
-      'convNd',
-      `weight must be [Cout, Cin / groups, ...kernel] with at least one spatial axis, got ${formatShape(weight.shape)}`,
-    );
-  }
-  return runConv('convNd', weight.ndim - 2, input, weight, bias, options);
-}
+export const convNd: ConvFunction<ConvOptions> = convOfAnyRank(runConv, 'convNd', '[Cout, Cin / groups');
 
 /**
  * 1-D convolution (cross-correlation, as in PyTorch), by im2col + GEMM.
@@ -362,14 +350,7 @@ export function convNd(
  * @throws see `conv2d`
  * @example conv1d(randn([2, 4, 16]), randn([8, 4, 3]), null, { padding: 'same' }).shape // [2, 8, 16]
  */
-export function conv1d(
-  input: TensorInput,
-  weight: TensorInput,
-  bias?: TensorInput | null,
-  options: ConvOptions = {},
-): Variable {
-  return runConv('conv1d', 1, input, weight, bias, options);
-}
+export const conv1d: ConvFunction<ConvOptions> = convOfRank(runConv, 'conv1d', 1);
 
 /**
  * 2-D convolution (cross-correlation, as in PyTorch), by im2col + GEMM.
@@ -390,14 +371,7 @@ export function conv1d(
  * @throws RangeError if the output or one sample's im2col columns would exceed `MAX_ELEMENTS`
  * @example conv2d(randn([1, 3, 8, 8]), randn([4, 3, 3, 3]), null, { padding: 1 }).shape // [1, 4, 8, 8]
  */
-export function conv2d(
-  input: TensorInput,
-  weight: TensorInput,
-  bias?: TensorInput | null,
-  options: ConvOptions = {},
-): Variable {
-  return runConv('conv2d', 2, input, weight, bias, options);
-}
+export const conv2d: ConvFunction<ConvOptions> = convOfRank(runConv, 'conv2d', 2);
 
 /**
  * 3-D convolution (cross-correlation, as in PyTorch), by im2col + GEMM.
@@ -410,11 +384,4 @@ export function conv2d(
  * @throws see `conv2d`
  * @example conv3d(randn([1, 2, 4, 4, 4]), randn([3, 2, 3, 3, 3]), null, { padding: 1 }).shape // [1, 3, 4, 4, 4]
  */
-export function conv3d(
-  input: TensorInput,
-  weight: TensorInput,
-  bias?: TensorInput | null,
-  options: ConvOptions = {},
-): Variable {
-  return runConv('conv3d', 3, input, weight, bias, options);
-}
+export const conv3d: ConvFunction<ConvOptions> = convOfRank(runConv, 'conv3d', 3);

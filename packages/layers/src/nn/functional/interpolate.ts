@@ -1,4 +1,4 @@
-import { defineOp, Variable, type ForwardContext } from '@torchlet/autograd';
+import { Variable } from '@torchlet/autograd';
 import {
   optionKeys,
   checkOptions,
@@ -16,6 +16,7 @@ import {
   floatArray,
 } from '@torchlet/tensor';
 import { type TensorInput } from './conv-options.js';
+import { defineAdjointPair } from './adjoint-pair.js';
 
 /**
  * Interpolation is separable: nearest, linear, bilinear and trilinear all resample one spatial
@@ -92,33 +93,7 @@ function resampleAdjoint(gradOutput: Tensor, taps: AxisTaps): Tensor {
 }
 
 // Resampling is linear, so it and its adjoint are each other's backward, to any order.
-const resampleAxisOp = defineOp({
-  name: 'interpolate',
-  forward(ctx: ForwardContext<{ taps: AxisTaps }>, input: Tensor, taps: AxisTaps): Tensor {
-    ctx.save({ taps });
-    return resample(input, taps);
-  },
-  backward(ctx, gradOutput: Tensor): [Tensor] {
-    return [resampleAdjoint(gradOutput, ctx.saved.taps)];
-  },
-  differentiableBackward(ctx, gradOutput): [Variable] {
-    return [resampleAxisAdjointOp(gradOutput, ctx.saved.taps)];
-  },
-});
-
-const resampleAxisAdjointOp = defineOp({
-  name: 'interpolateBackward',
-  forward(ctx: ForwardContext<{ taps: AxisTaps }>, gradOutput: Tensor, taps: AxisTaps): Tensor {
-    ctx.save({ taps });
-    return resampleAdjoint(gradOutput, taps);
-  },
-  backward(ctx, gradGradInput: Tensor): [Tensor] {
-    return [resample(gradGradInput, ctx.saved.taps)];
-  },
-  differentiableBackward(ctx, gradGradInput): [Variable] {
-    return [resampleAxisOp(gradGradInput, ctx.saved.taps)];
-  },
-});
+const [resampleAxisOp] = defineAdjointPair(['interpolate', 'interpolateBackward'], resample, resampleAdjoint);
 
 export type InterpolateMode = 'nearest' | 'linear' | 'bilinear' | 'trilinear';
 

@@ -19,6 +19,7 @@ import {
   type FloatArray,
 } from '@torchlet/tensor';
 import { type SpatialArg, type TensorInput } from './conv-options.js';
+import { defineAdjointPair } from './adjoint-pair.js';
 
 /**
  * Pooling reduces to two kernels over "windows": for every output position of an axis, the
@@ -397,32 +398,6 @@ export const windowMaxOp = defineOp({
   },
 });
 
-/**
- * Max-pool's backward as a differentiable op: each output's gradient added at its window's winner
- * (`indices`, flat per plane). Linear in the gradient; its adjoint picks the winners back out.
- * `g`: the pool's output shape → its input shape.
- */
-const scatterToWinners = defineOp({
-  name: 'maxPoolBackward',
-  forward(
-    ctx: ForwardContext<{ indices: Int32Array; plan: PoolPlan }>,
-    g: Tensor,
-    indices: Int32Array,
-    plan: PoolPlan,
-  ): Tensor {
-    ctx.save({ indices, plan });
-    return winnersScattered(g, indices, plan);
-  },
-  backward(ctx, gg: Tensor): (Tensor | null)[] {
-    const { indices, plan } = ctx.saved;
-    return [gatherWinners(gg, indices, plan), null, null];
-  },
-  differentiableBackward(ctx, gg): (Variable | null)[] {
-    const { indices, plan } = ctx.saved;
-    return [gatherWinnersOp(gg, indices, plan), null, null];
-  },
-});
-
 /** Each output's `g` added at its window's winner, into a new tensor: the pool's output shape → its input shape. */
 function winnersScattered(g: Tensor, indices: Int32Array, plan: PoolPlan): Tensor {
   const gradIn = floatArray(g.dtype, sizeOf(plan.inputShape));
@@ -445,26 +420,12 @@ function gatherWinners(x: Tensor, indices: Int32Array, plan: PoolPlan): Tensor {
   return new Tensor(out, plan.outputShape);
 }
 
-const gatherWinnersOp = defineOp({
-  name: 'maxPoolGather',
-  forward(
-    ctx: ForwardContext<{ indices: Int32Array; plan: PoolPlan }>,
-    x: Tensor,
-    indices: Int32Array,
-    plan: PoolPlan,
-  ): Tensor {
-    ctx.save({ indices, plan });
-    return gatherWinners(x, indices, plan);
-  },
-  backward(ctx, g: Tensor): (Tensor | null)[] {
-    const { indices, plan } = ctx.saved;
-    return [winnersScattered(g, indices, plan), null, null];
-  },
-  differentiableBackward(ctx, g): (Variable | null)[] {
-    const { indices, plan } = ctx.saved;
-    return [scatterToWinners(g, indices, plan), null, null];
-  },
-});
+/**
+ * Max-pool's backward as a differentiable op: each output's gradient added at its window's winner
+ * (`indices`, flat per plane), the pool's output shape → its input shape. Linear in the gradient; its
+ * adjoint, 'maxPoolGather', picks the winners back out.
+ */
+const [scatterToWinners] = defineAdjointPair(['maxPoolBackward', 'maxPoolGather'], winnersScattered, gatherWinners);
 
 /** `windowMean` into a new tensor: `x`: the pool's input shape → its output shape. */
 function windowMeans(x: Tensor, plan: PoolPlan, divisor: Float64Array): Tensor {
@@ -480,49 +441,11 @@ function windowMeanAdjoint(g: Tensor, plan: PoolPlan, divisor: Float64Array): Te
   return new Tensor(gradIn, plan.inputShape);
 }
 
-/** Mean over windows with a per-output-position divisor. */
-export const windowMeanOp = defineOp({
-  name: 'avgPool',
-  forward(
-    ctx: ForwardContext<{ plan: PoolPlan; divisor: Float64Array }>,
-    input: Tensor,
-    plan: PoolPlan,
-    divisor: Float64Array,
-  ): Tensor {
-    ctx.save({ plan, divisor });
-    return windowMeans(input, plan, divisor);
-  },
-  backward(ctx, gradOutput: Tensor): [Tensor] {
-    const { plan, divisor } = ctx.saved;
-    return [windowMeanAdjoint(gradOutput, plan, divisor)];
-  },
-  differentiableBackward(ctx, gradOutput): [Variable] {
-    const { plan, divisor } = ctx.saved;
-    return [windowMeanAdjointOp(gradOutput, plan, divisor)];
-  },
-});
-
-/** Avg-pool's backward as a differentiable op: linear in the gradient, its adjoint is the pool itself. */
-const windowMeanAdjointOp = defineOp({
-  name: 'avgPoolBackward',
-  forward(
-    ctx: ForwardContext<{ plan: PoolPlan; divisor: Float64Array }>,
-    g: Tensor,
-    plan: PoolPlan,
-    divisor: Float64Array,
-  ): Tensor {
-    ctx.save({ plan, divisor });
-    return windowMeanAdjoint(g, plan, divisor);
-  },
-  backward(ctx, gg: Tensor): (Tensor | null)[] {
-    const { plan, divisor } = ctx.saved;
-    return [windowMeans(gg, plan, divisor), null, null];
-  },
-  differentiableBackward(ctx, gg): (Variable | null)[] {
-    const { plan, divisor } = ctx.saved;
-    return [windowMeanOp(gg, plan, divisor), null, null];
-  },
-});
+/**
+ * Mean over windows with a per-output-position divisor. Linear in the input; its adjoint,
+ * 'avgPoolBackward', is its backward, and the pool that one's.
+ */
+export const [windowMeanOp] = defineAdjointPair(['avgPool', 'avgPoolBackward'], windowMeans, windowMeanAdjoint);
 
 /**
  * Checks a pooling input: a float Tensor/Variable of rank `dims + 1` (unbatched) or `dims + 2`,
@@ -703,6 +626,27 @@ function runAvgPool(op: string, dims: number, input: TensorInput, options: AvgPo
   return windowMeanOp(input, plan, divisor);
 }
 
+/** maxPool1d/2d/3d: `input [N, C, ...spatial]`; `[output, indices]` with `returnIndices: true`. */
+export interface MaxPoolFunction {
+  (input: TensorInput, options: MaxPoolOptions & { returnIndices: true }): [Variable, Variable];
+  (input: TensorInput, options: MaxPoolOptions | SpatialArg): Variable;
+}
+
+/** avgPool1d/2d/3d: `input [N, C, ...spatial]`. */
+export type AvgPoolFunction = (input: TensorInput, options: AvgPoolOptions | SpatialArg) => Variable;
+
+/** The public max pool of one rank: `runMaxPool` with its name (in every error) and rank fixed. */
+function maxPoolOfRank(op: string, dims: number): MaxPoolFunction {
+  // One implementation behind both overloads, as an overloaded function declaration has.
+  return ((input: TensorInput, options: MaxPoolOptions | SpatialArg) =>
+    runMaxPool(op, dims, input, options)) as MaxPoolFunction;
+}
+
+/** The public average pool of one rank: `runAvgPool` with its name (in every error) and rank fixed. */
+function avgPoolOfRank(op: string, dims: number): AvgPoolFunction {
+  return (input, options) => runAvgPool(op, dims, input, options);
+}
+
 /**
  * 1-D max pooling, as `torch.nn.functional.max_pool1d`.
  *
@@ -715,11 +659,7 @@ function runAvgPool(op: string, dims: number, input: TensorInput, options: AvgPo
  * @throws ShapeError for a wrong rank or an empty output; RangeError for padding > kernelSize / 2
  * @example maxPool1d(tensor([[[1, 3, 2, 5]]]), 2).toArray() // [[[3, 5]]]
  */
-export function maxPool1d(input: TensorInput, options: MaxPoolOptions & { returnIndices: true }): [Variable, Variable];
-export function maxPool1d(input: TensorInput, options: MaxPoolOptions | SpatialArg): Variable;
-export function maxPool1d(input: TensorInput, options: MaxPoolOptions | SpatialArg): Variable | [Variable, Variable] {
-  return runMaxPool('maxPool1d', 1, input, options);
-}
+export const maxPool1d: MaxPoolFunction = maxPoolOfRank('maxPool1d', 1);
 
 /**
  * 2-D max pooling, as `torch.nn.functional.max_pool2d`.
@@ -733,11 +673,7 @@ export function maxPool1d(input: TensorInput, options: MaxPoolOptions | SpatialA
  * @throws ShapeError for a wrong rank or an empty output; RangeError for padding > kernelSize / 2
  * @example maxPool2d(randn([1, 6, 28, 28]), 2).shape // [1, 6, 14, 14]
  */
-export function maxPool2d(input: TensorInput, options: MaxPoolOptions & { returnIndices: true }): [Variable, Variable];
-export function maxPool2d(input: TensorInput, options: MaxPoolOptions | SpatialArg): Variable;
-export function maxPool2d(input: TensorInput, options: MaxPoolOptions | SpatialArg): Variable | [Variable, Variable] {
-  return runMaxPool('maxPool2d', 2, input, options);
-}
+export const maxPool2d: MaxPoolFunction = maxPoolOfRank('maxPool2d', 2);
 
 /**
  * 1-D average pooling, as `torch.nn.functional.avg_pool1d`. The divisor is the window clipped to
@@ -751,9 +687,7 @@ export function maxPool2d(input: TensorInput, options: MaxPoolOptions | SpatialA
  * @throws ShapeError for a wrong rank or an empty output; RangeError for padding > kernelSize / 2
  * @example avgPool1d(tensor([[[1, 3, 2, 6]]]), 2).toArray() // [[[2, 4]]]
  */
-export function avgPool1d(input: TensorInput, options: AvgPoolOptions | SpatialArg): Variable {
-  return runAvgPool('avgPool1d', 1, input, options);
-}
+export const avgPool1d: AvgPoolFunction = avgPoolOfRank('avgPool1d', 1);
 
 /**
  * 2-D average pooling, as `torch.nn.functional.avg_pool2d` (divisor rules as `avgPool1d`, per window).
@@ -765,9 +699,7 @@ export function avgPool1d(input: TensorInput, options: AvgPoolOptions | SpatialA
  * @throws ShapeError for a wrong rank or an empty output; RangeError for padding > kernelSize / 2
  * @example avgPool2d(randn([1, 6, 28, 28]), { kernelSize: 2 }).shape // [1, 6, 14, 14]
  */
-export function avgPool2d(input: TensorInput, options: AvgPoolOptions | SpatialArg): Variable {
-  return runAvgPool('avgPool2d', 2, input, options);
-}
+export const avgPool2d: AvgPoolFunction = avgPoolOfRank('avgPool2d', 2);
 
 /**
  * 3-D max pooling, as `torch.nn.functional.max_pool3d`.
@@ -780,11 +712,7 @@ export function avgPool2d(input: TensorInput, options: AvgPoolOptions | SpatialA
  * @throws ShapeError for a wrong rank or an empty output; RangeError for padding > kernelSize / 2
  * @example maxPool3d(randn([1, 2, 8, 8, 8]), 2).shape // [1, 2, 4, 4, 4]
  */
-export function maxPool3d(input: TensorInput, options: MaxPoolOptions & { returnIndices: true }): [Variable, Variable];
-export function maxPool3d(input: TensorInput, options: MaxPoolOptions | SpatialArg): Variable;
-export function maxPool3d(input: TensorInput, options: MaxPoolOptions | SpatialArg): Variable | [Variable, Variable] {
-  return runMaxPool('maxPool3d', 3, input, options);
-}
+export const maxPool3d: MaxPoolFunction = maxPoolOfRank('maxPool3d', 3);
 
 /**
  * 3-D average pooling, as `torch.nn.functional.avg_pool3d` (divisor rules as `avgPool1d`, per window).
@@ -795,9 +723,7 @@ export function maxPool3d(input: TensorInput, options: MaxPoolOptions | SpatialA
  * @throws ShapeError for a wrong rank or an empty output; RangeError for padding > kernelSize / 2
  * @example avgPool3d(randn([1, 2, 8, 8, 8]), { kernelSize: 2 }).shape // [1, 2, 4, 4, 4]
  */
-export function avgPool3d(input: TensorInput, options: AvgPoolOptions | SpatialArg): Variable {
-  return runAvgPool('avgPool3d', 3, input, options);
-}
+export const avgPool3d: AvgPoolFunction = avgPoolOfRank('avgPool3d', 3);
 
 /** The number of pooled axes of an N-d pool: a positive integer. */
 export function checkPoolRank(op: string, dims: unknown): number {

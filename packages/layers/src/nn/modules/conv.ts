@@ -16,6 +16,7 @@ import { conv1d, conv2d, conv3d, convNd } from '../functional/conv.js';
 import {
   checkGroups,
   normalizeConvOptions,
+  type ConvFunction,
   type ConvOptions,
   type PaddingMode,
   type SpatialArg,
@@ -94,7 +95,7 @@ function checkChannels(name: string, argName: string, value: unknown): number {
  * What Conv1d/2d/3d and ConvTranspose1d/2d share: channel checks, the weight and bias
  * parameters, PyTorch's initialisation and the repr. Subclasses only pick the functional op.
  */
-abstract class ConvBase extends Module {
+abstract class ConvBase<Options> extends Module {
   readonly inChannels: number;
   readonly outChannels: number;
   readonly kernelSize: number[];
@@ -110,6 +111,8 @@ abstract class ConvBase extends Module {
     name: string,
     dims: number,
     transposed: boolean,
+    /** The functional op of this rank: conv1d, convTranspose2d, ... */
+    protected readonly functional: ConvFunction<Options>,
     inChannels: number,
     outChannels: number,
     kernelSize: SpatialArg,
@@ -162,6 +165,14 @@ abstract class ConvBase extends Module {
     }
   }
 
+  /** `input [N, Cin, ...spatial]` (or unbatched `[Cin, ...spatial]`) → `[N, Cout, ...outSize]` */
+  forward(input: TensorInput): Variable {
+    return this.functional(input, this.weight, this.bias, this.options);
+  }
+
+  /** The options the functional op takes, as this layer holds them. */
+  abstract get options(): Options;
+
   /** Options that differ from their defaults, after the channels and kernel (as PyTorch's repr). */
   protected reprParts(extra: [string, unknown, boolean][]): string {
     const parts = [`${this.inChannels}`, `${this.outChannels}`, `kernelSize=${describeOption(this.kernelSize)}`];
@@ -178,19 +189,20 @@ abstract class ConvBase extends Module {
 }
 
 /** Conv1d/2d/3d and ConvNd: hold `padding` (tuple or 'same'/'valid') and `paddingMode`. */
-abstract class ConvLayer extends ConvBase {
+abstract class ConvLayer extends ConvBase<ConvOptions> {
   readonly padding: number[] | 'same' | 'valid';
   readonly paddingMode: PaddingMode;
 
   protected constructor(
     name: string,
     dims: number,
+    functional: ConvFunction<ConvOptions>,
     inChannels: number,
     outChannels: number,
     kernelSize: SpatialArg,
-    options: ConvModuleOptions,
+    options: ConvModuleOptions = {},
   ) {
-    super(name, dims, false, inChannels, outChannels, kernelSize, options);
+    super(name, dims, false, functional, inChannels, outChannels, kernelSize, options);
     // Validates padding, paddingMode and 'same' with a stride up front, as PyTorch's constructor does.
     const { stride, padding: pad, dilation, paddingMode } = options;
     const params = normalizeConvOptions(name, this.kernelSize, {
@@ -227,63 +239,52 @@ abstract class ConvLayer extends ConvBase {
 
 /**
  * 1-D convolution layer, as `torch.nn.Conv1d`.
+ * Forward: `input [N, Cin, L]` (or `[Cin, L]`) → `[N, Cout, Lout]`.
  * @example new Conv1d(4, 8, 3, { padding: 1 }).forward(randn([2, 4, 16])).shape // [2, 8, 16]
  */
 export class Conv1d extends ConvLayer {
   constructor(inChannels: number, outChannels: number, kernelSize: SpatialArg, options: ConvModuleOptions = {}) {
-    super('Conv1d', 1, inChannels, outChannels, kernelSize, options);
-  }
-
-  /** `input [N, Cin, L]` (or `[Cin, L]`) → `[N, Cout, Lout]` */
-  forward(input: TensorInput): Variable {
-    return conv1d(input, this.weight, this.bias, this.options);
+    super('Conv1d', 1, conv1d, inChannels, outChannels, kernelSize, options);
   }
 }
 
 /**
  * 2-D convolution layer, as `torch.nn.Conv2d`; weight `[Cout, Cin / groups, kH, kW]`.
+ * Forward: `input [N, Cin, H, W]` (or `[Cin, H, W]`) → `[N, Cout, Hout, Wout]`.
  * @example new Conv2d(1, 6, 5).forward(randn([8, 1, 28, 28])).shape // [8, 6, 24, 24]
  */
 export class Conv2d extends ConvLayer {
   constructor(inChannels: number, outChannels: number, kernelSize: SpatialArg, options: ConvModuleOptions = {}) {
-    super('Conv2d', 2, inChannels, outChannels, kernelSize, options);
-  }
-
-  /** `input [N, Cin, H, W]` (or `[Cin, H, W]`) → `[N, Cout, Hout, Wout]` */
-  forward(input: TensorInput): Variable {
-    return conv2d(input, this.weight, this.bias, this.options);
+    super('Conv2d', 2, conv2d, inChannels, outChannels, kernelSize, options);
   }
 }
 
 /**
  * 3-D convolution layer, as `torch.nn.Conv3d`.
+ * Forward: `input [N, Cin, D, H, W]` (or `[Cin, D, H, W]`) → `[N, Cout, Dout, Hout, Wout]`.
  * @example new Conv3d(2, 4, 3, { padding: 1 }).forward(randn([1, 2, 5, 5, 5])).shape // [1, 4, 5, 5, 5]
  */
 export class Conv3d extends ConvLayer {
   constructor(inChannels: number, outChannels: number, kernelSize: SpatialArg, options: ConvModuleOptions = {}) {
-    super('Conv3d', 3, inChannels, outChannels, kernelSize, options);
-  }
-
-  /** `input [N, Cin, D, H, W]` (or `[Cin, D, H, W]`) → `[N, Cout, Dout, Hout, Wout]` */
-  forward(input: TensorInput): Variable {
-    return conv3d(input, this.weight, this.bias, this.options);
+    super('Conv3d', 3, conv3d, inChannels, outChannels, kernelSize, options);
   }
 }
 
 /** ConvTranspose1d/2d/3d and ConvTransposeNd: hold `padding` and `outputPadding`. */
-abstract class ConvTransposeLayer extends ConvBase {
+abstract class ConvTransposeLayer extends ConvBase<ConvTransposeOptions> {
   readonly padding: number[];
   readonly outputPadding: number[];
 
   protected constructor(
     name: string,
     dims: number,
+    functional: ConvFunction<ConvTransposeOptions>,
     inChannels: number,
     outChannels: number,
     kernelSize: SpatialArg,
-    options: ConvTransposeModuleOptions,
+    options: ConvTransposeModuleOptions = {},
   ) {
-    super(name, dims, true, inChannels, outChannels, kernelSize, options);
+    super(name, dims, true, functional, inChannels, outChannels, kernelSize, options);
     if ('paddingMode' in options && (options as ConvModuleOptions).paddingMode !== 'zeros') {
       throw rangeError(
         name,
@@ -305,16 +306,8 @@ abstract class ConvTransposeLayer extends ConvBase {
    * `forward(input, output_size)`): `outputSize` is `[...outSize]` or `[N, Cout, ...outSize]`.
    */
   forwardWithOutputSize(input: TensorInput, outputSize: readonly number[]): Variable {
-    return this.transposed(input, { ...this.options, outputSize });
+    return this.functional(input, this.weight, this.bias, { ...this.options, outputSize });
   }
-
-  /** `input [N, Cin, ...spatial]` (or unbatched `[Cin, ...spatial]`) → `[N, Cout, ...outSize]` */
-  forward(input: TensorInput): Variable {
-    return this.transposed(input, this.options);
-  }
-
-  /** The functional op of this rank. */
-  protected abstract transposed(input: TensorInput, options: ConvTransposeOptions): Variable;
 
   /** The options `convTranspose1d/2d/3d` take, as this layer holds them. */
   get options(): ConvTransposeOptions {
@@ -333,6 +326,30 @@ abstract class ConvTransposeLayer extends ConvBase {
       ['outputPadding', this.outputPadding, this.outputPadding.some((p) => p !== 0)],
     ]);
   }
+}
+
+/** What ConvTranspose1d/2d/3d's constructors take. */
+type ConvTransposeArgs = [
+  inChannels: number,
+  outChannels: number,
+  kernelSize: SpatialArg,
+  options?: ConvTransposeModuleOptions,
+];
+
+/**
+ * The base of ConvTranspose1d/2d/3d: the layer of one rank over its functional op. `name` is the
+ * PyTorch class name (it heads every error and the repr).
+ */
+function convTransposeOfRank(
+  name: string,
+  dims: number,
+  op: ConvFunction<ConvTransposeOptions>,
+): new (...args: ConvTransposeArgs) => ConvTransposeLayer {
+  return class extends ConvTransposeLayer {
+    constructor(...args: ConvTransposeArgs) {
+      super(name, dims, op, ...args);
+    }
+  };
 }
 
 /** The spatial rank of an N-d layer: a positive integer. */
@@ -356,12 +373,7 @@ export class ConvNd extends ConvLayer {
     kernelSize: SpatialArg,
     options: ConvModuleOptions = {},
   ) {
-    super('ConvNd', checkRank('ConvNd', dims), inChannels, outChannels, kernelSize, options);
-  }
-
-  /** `input [N, Cin, ...spatial]` (or `[Cin, ...spatial]`, `dims` spatial axes) → `[N, Cout, ...outSize]` */
-  forward(input: TensorInput): Variable {
-    return convNd(input, this.weight, this.bias, this.options);
+    super('ConvNd', checkRank('ConvNd', dims), convNd, inChannels, outChannels, kernelSize, options);
   }
 }
 
@@ -369,58 +381,19 @@ export class ConvNd extends ConvLayer {
  * 1-D transposed convolution layer, as `torch.nn.ConvTranspose1d`; weight `[Cin, Cout / groups, k]`.
  * @example new ConvTranspose1d(8, 4, 4, { stride: 2, padding: 1 }).forward(randn([1, 8, 10])).shape // [1, 4, 20]
  */
-export class ConvTranspose1d extends ConvTransposeLayer {
-  constructor(
-    inChannels: number,
-    outChannels: number,
-    kernelSize: SpatialArg,
-    options: ConvTransposeModuleOptions = {},
-  ) {
-    super('ConvTranspose1d', 1, inChannels, outChannels, kernelSize, options);
-  }
-
-  protected transposed(input: TensorInput, options: ConvTransposeOptions): Variable {
-    return convTranspose1d(input, this.weight, this.bias, options);
-  }
-}
+export class ConvTranspose1d extends convTransposeOfRank('ConvTranspose1d', 1, convTranspose1d) {}
 
 /**
  * 2-D transposed convolution layer, as `torch.nn.ConvTranspose2d`; weight `[Cin, Cout / groups, kH, kW]`.
  * @example new ConvTranspose2d(16, 8, 3, { stride: 2, padding: 1, outputPadding: 1 }).forward(randn([1, 16, 7, 7])).shape // [1, 8, 14, 14]
  */
-export class ConvTranspose2d extends ConvTransposeLayer {
-  constructor(
-    inChannels: number,
-    outChannels: number,
-    kernelSize: SpatialArg,
-    options: ConvTransposeModuleOptions = {},
-  ) {
-    super('ConvTranspose2d', 2, inChannels, outChannels, kernelSize, options);
-  }
-
-  protected transposed(input: TensorInput, options: ConvTransposeOptions): Variable {
-    return convTranspose2d(input, this.weight, this.bias, options);
-  }
-}
+export class ConvTranspose2d extends convTransposeOfRank('ConvTranspose2d', 2, convTranspose2d) {}
 
 /**
  * 3-D transposed convolution layer, as `torch.nn.ConvTranspose3d`; weight `[Cin, Cout / groups, kD, kH, kW]`.
  * @example new ConvTranspose3d(4, 2, 2, { stride: 2 }).forward(randn([1, 4, 3, 3, 3])).shape // [1, 2, 6, 6, 6]
  */
-export class ConvTranspose3d extends ConvTransposeLayer {
-  constructor(
-    inChannels: number,
-    outChannels: number,
-    kernelSize: SpatialArg,
-    options: ConvTransposeModuleOptions = {},
-  ) {
-    super('ConvTranspose3d', 3, inChannels, outChannels, kernelSize, options);
-  }
-
-  protected transposed(input: TensorInput, options: ConvTransposeOptions): Variable {
-    return convTranspose3d(input, this.weight, this.bias, options);
-  }
-}
+export class ConvTranspose3d extends convTransposeOfRank('ConvTranspose3d', 3, convTranspose3d) {}
 
 /**
  * Transposed convolution layer over `dims` spatial axes (any number), over `convTransposeNd`;
@@ -435,10 +408,14 @@ export class ConvTransposeNd extends ConvTransposeLayer {
     kernelSize: SpatialArg,
     options: ConvTransposeModuleOptions = {},
   ) {
-    super('ConvTransposeNd', checkRank('ConvTransposeNd', dims), inChannels, outChannels, kernelSize, options);
-  }
-
-  protected transposed(input: TensorInput, options: ConvTransposeOptions): Variable {
-    return convTransposeNd(input, this.weight, this.bias, options);
+    super(
+      'ConvTransposeNd',
+      checkRank('ConvTransposeNd', dims),
+      convTransposeNd,
+      inChannels,
+      outChannels,
+      kernelSize,
+      options,
+    );
   }
 }

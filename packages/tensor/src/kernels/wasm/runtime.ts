@@ -6,7 +6,7 @@
  * kernel families (gemm.ts, conv.ts, pool.ts, adam.ts) stage their operands here, write the parameter
  * block and call `runTasks`.
  */
-import { GEMM_WASM, GEMM_WASM_SHARED } from '../gemm-wasm-binary.js';
+import { GEMM_WASM, MEMORY_FLAGS_AT } from '../gemm-wasm-binary.js';
 import { MAX_TASKS, ThreadPool, threadsAvailable, type WorkerSetup } from '../thread-pool.js';
 import { wasm, wasmApi, type WasmMemory, type WasmModule } from '../wasm-api.js';
 import { PARAMS_BYTES } from './slots.js';
@@ -65,13 +65,26 @@ function decode(base64: string): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
+// In a memory import's limits flags, the bit that makes the memory shared (the threads proposal).
+const SHARED_FLAG = 0x02;
+
+/**
+ * The kernel module's bytes: importing an unshared memory, or with `shared` a shared one. The two
+ * builds differ only in that import's flags (scripts/build-wasm.mjs checks it), so one is embedded.
+ */
+export function gemmWasmBytes(shared: boolean): Uint8Array<ArrayBuffer> {
+  const bytes = decode(GEMM_WASM);
+  if (shared) bytes[MEMORY_FLAGS_AT] = bytes[MEMORY_FLAGS_AT]! | SHARED_FLAG;
+  return bytes;
+}
+
 let simd: boolean | undefined;
 
 /** Whether this engine runs the SIMD module (validated once, from the module's own bytes). */
 export function wasmSimdSupported(): boolean {
   if (simd === undefined) {
     const api = wasmApi();
-    simd = api !== undefined && typeof api.validate === 'function' && api.validate(decode(GEMM_WASM));
+    simd = api !== undefined && typeof api.validate === 'function' && api.validate(gemmWasmBytes(false));
   }
   return simd;
 }
@@ -82,7 +95,7 @@ const modules = new Map<boolean, WasmModule>();
 function compiled(shared: boolean): WasmModule {
   let module = modules.get(shared);
   if (module === undefined) {
-    module = new (wasm().Module)(decode(shared ? GEMM_WASM_SHARED : GEMM_WASM));
+    module = new (wasm().Module)(gemmWasmBytes(shared));
     modules.set(shared, module);
   }
   return module;
@@ -163,7 +176,7 @@ export class WasmRuntime {
       }
     }
     // An engine with SIMD but without the threads feature cannot compile the shared variant.
-    const shared = memory !== null && wasm().validate(decode(GEMM_WASM_SHARED));
+    const shared = memory !== null && wasm().validate(gemmWasmBytes(true));
     if (!shared) {
       memory = null;
       threads = 1;
