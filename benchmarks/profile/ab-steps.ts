@@ -2,12 +2,13 @@
 // function that runs one step and returns its wall time in ms. Bundle it once per build to compare:
 //   ENTRY=ab-steps.ts OUT=before BUILD_ONLY=1 node benchmarks/profile/run.mjs   (on the baseline)
 //   ENTRY=ab-steps.ts OUT=after BUILD_ONLY=1 node benchmarks/profile/run.mjs    (on the change)
-//   node benchmarks/profile/ab.mjs before after lenet   (or a conv fwd+bwd row, or fwdMnist / fwdMid / fwdLarge: forward only)
+//   node benchmarks/profile/ab.mjs before after lenet   (or cifar, a conv fwd+bwd row, or fwdMnist / fwdMid / fwdLarge: forward only)
 import { Variable } from '@torchlet/autograd';
 import { Adam, DataLoader, functional as F } from '@torchlet/layers';
 import { mnistDatasets } from '@torchlet/layers/node';
 import { Generator, manualSeed, randn } from '@torchlet/tensor';
 import { LeNet5 } from '../../examples/mnist/src/models.js';
+import { cifarStep } from '../src/workloads/cifar.js';
 
 /** The bench's conv fwd+bwd rows: input, weight and dL/dy shapes, padding 1. */
 const CONV_ROWS: Record<string, [number[], number[], number[], typeof F.conv1d]> = {
@@ -33,10 +34,11 @@ const FORWARD_ROWS: Record<string, [number[], number[]]> = {
   ],
 };
 
-export const STEP_NAMES = ['lenet', ...Object.keys(CONV_ROWS), ...Object.keys(FORWARD_ROWS)];
+export const STEP_NAMES = ['lenet', 'cifar', ...Object.keys(CONV_ROWS), ...Object.keys(FORWARD_ROWS)];
 
 export function makeStep(name: string): () => number {
   if (name === 'lenet') return lenetStep();
+  if (name === 'cifar') return timed(cifarStep(64).torchlet(64).run);
   const forward = FORWARD_ROWS[name];
   if (forward) return forwardStep(...forward);
   const row = CONV_ROWS[name];
@@ -52,6 +54,15 @@ export function makeStep(name: string): () => number {
     w.grad = null;
     const t = performance.now();
     conv(x, w, null, { padding }).backward(dy);
+    return performance.now() - t;
+  };
+}
+
+/** `run` made into a step that returns its wall time in ms. */
+function timed(run: () => void): () => number {
+  return () => {
+    const t = performance.now();
+    run();
     return performance.now() - t;
   };
 }

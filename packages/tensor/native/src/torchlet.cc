@@ -13,6 +13,7 @@
 #include "adam.h"
 #include "conv.h"
 #include "gemm.h"
+#include "pages.h"
 #include "thread-pool.h"
 
 // One pool for the process, never destroyed (its detached threads sleep until the process exits).
@@ -261,6 +262,8 @@ static napi_value ConvForward(napi_env env, napi_callback_info info) {
     c.x = data<T>(x, xOffset), c.w = data<T>(w, wOffset), c.y = data<T>(y, yOffset), c.keep = data<T>(keep);
     c.beta = static_cast<T>(beta), c.bias = data<T>(bias), c.windowRows = windowRows;
     c.pooled = data<T>(pooled, pooledOffset), c.indices = data<int32_t>(indices, pooledOffset);
+    if (!c.pooled) map_writable(c.y, sizeof(T) * count * cOut * P);
+    if (c.keep) map_writable(c.keep, sizeof(T) * count * g.rows() * P);
     return conv_forward(c, threads, minParallelFlops);
   };
   return boolean(env, t == napi_float32_array ? run(0.0f) : run(0.0));
@@ -289,6 +292,7 @@ static napi_value ConvAdjoint(napi_env env, napi_callback_info info) {
     typedef decltype(zero) T;
     ConvCall<T> c = conv_call<T>(h);
     c.xOut = data<T>(x, xOffset), c.w = data<T>(w, wOffset), c.yIn = data<T>(y, yOffset);
+    map_writable(c.xOut, sizeof(T) * count * h.g.sampleIn());
     return conv_adjoint(c, threads, minParallelFlops);
   };
   return boolean(env, x.type == napi_float32_array ? run(0.0f) : run(0.0));
