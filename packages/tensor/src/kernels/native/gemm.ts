@@ -18,7 +18,6 @@ import {
   type WeightGradTask,
 } from '../conv/tasks.js';
 import { checkGemmArgs, gemmEach, jsGemm, type Gemm } from '../gemm.js';
-import type { ConvPlan } from '../conv/plan.js';
 import type { AdamStepCall, Backend, ConvKernels, ConvReluMaxPoolKernels, OptimizerKernels } from '../seam.js';
 import { loadNative, type ConvSamples, type ConvWeightsAndOutput, type NativeAddon, type Parallel } from './loader.js';
 import { checkBackendOptions } from '../backend-options.js';
@@ -27,21 +26,6 @@ import { checkBackendOptions } from '../backend-options.js';
 // on the development VM (2 cores, AVX-512): waking the pool costs a few µs, so splitting wins from
 // about 64×64×256 on.
 const PARALLEL_MIN_FLOPS = 2e6;
-
-/**
- * Whether the addon runs this conv by its direct kernels (native/src/conv-direct.h, conv_direct_fits:
- * 1-D/2-D, one group, stride and dilation 1, at most 16 output channels, a kernel of at least 2 taps and at most
- * 8 wide): they read the input in place, so columns kept for them would only cost the forward.
- */
-function runsDirect(plan: ConvPlan): boolean {
-  const { inputSize, kernelSize, stride, dilation, outputSize } = plan.geom;
-  if (inputSize.length > 2 || plan.groups !== 1 || plan.cOut > 16) return false;
-  if (stride.some((s) => s !== 1) || dilation.some((d) => d !== 1)) return false;
-  const kW = kernelSize[kernelSize.length - 1]!;
-  if (kW > 8 || plan.kernelVolume < 2) return false;
-  const padded = outputSize.reduce((size, out, i) => size * (out + kernelSize[i]! - 1), plan.cIn);
-  return padded <= 2 ** 20;
-}
 
 /** Options for `new NativeGemm`. */
 export interface NativeGemmOptions {
@@ -109,15 +93,16 @@ export class NativeGemm implements Backend {
   readonly runsAnyRank = true;
 
   /**
-   * Convolutions by `convBatch` and `convWeightGrad`, float32 and float64. Columns are kept for the
-   * weight gradient of 1-D and 2-D convs only: a 3-D one's are ∏k (27 for 3×3×3) times its input, and
-   * writing them costs the forward more than they save the weight gradient ([8,16,8,8,8]*[32,16,3,3,3]
-   * p1, one thread: forward 2.1 ms, 3.2 ms keeping them; weight gradient 2.3 ms remaking them, 1.6–2.0
-   * ms from the kept ones. `ENTRY=conv-parts.ts node benchmarks/profile/run.mjs`).
+   * Convolutions by `convBatch` and `convWeightGrad`, float32 and float64. No columns are kept for the
+   * weight gradient: writing the whole batch's columns costs the forward more than they save the weight
+   * gradient, which remakes each sliver in cache. One thread, `ENTRY=conv-parts.ts node
+   * benchmarks/profile/run.mjs 1 64,32,1,14,14,64,3,1 2d`: forward 7.1 ms, 9.1 ms keeping them; weight
+   * gradient 6.17 ms remade, 6.17 ms from the kept ones ([16,64,56,56]: 45.9 / 57.9 and 48.0 / 46.5 ms;
+   * [8,16,8,8,8]*[32,16,3,3,3]: 2.1 / 3.2 and 2.3 / 1.6–2.0 ms). Direct kernels read the input in place.
    */
   readonly conv: ConvKernels = {
     ...convKernelsOnTasks(this),
-    keepsColumns: (plan) => plan.geom.inputSize.length <= 2 && !runsDirect(plan),
+    keepsColumns: () => false,
   };
 
   /** The fused block by `convBatch`'s epilogue and `maxPoolReluBackward`. */
