@@ -11,6 +11,8 @@ export interface WorkloadJob {
   quick: boolean;
   /** The Torchlet backends, in table order (the first is the reference), as the parent found them. */
   backends: TorchletBackend[];
+  /** Time the TF.js peers too (default); false for the rounds that pair one backend with PyTorch. */
+  peers?: boolean;
 }
 
 // JSON has no NaN or ±Infinity, and a max |Δ| of NaN is exactly what a broken kernel reports.
@@ -36,7 +38,7 @@ export async function runWorkloadChild(
   if (!w) throw new Error(`bench: the workload child got an unknown workload ${JSON.stringify(job.workload)}`);
   let peers: TfPeers | null = null;
   try {
-    peers = await loadTf();
+    if (job.peers !== false) peers = await loadTf();
   } catch {
     /* the parent's machine description says why; the rows then have no peers, as in the parent */
   }
