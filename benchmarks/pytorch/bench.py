@@ -16,9 +16,13 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 
-def timed(run, budget_s, min_runs=5, max_runs=200, warmup=2):
-    for _ in range(warmup):
+def timed(run, budget_s, min_runs=5, max_runs=200, warmup=2, warmup_s=0.5):
+    # The same warm-up as the Torchlet rows (benchmarks/src/timing.ts FULL): 2 runs, and more until 0.5 s.
+    end = time.perf_counter() + warmup_s
+    done = 0
+    while done < warmup or time.perf_counter() < end:
         run()
+        done += 1
     times = []
     start = time.perf_counter()
     while len(times) < max_runs and (len(times) < min_runs or time.perf_counter() - start < budget_s):

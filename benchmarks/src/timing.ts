@@ -2,6 +2,12 @@
 export interface TimingPolicy {
   /** Untimed runs first (JIT, scratch buffers, wasm memory growth); skipped for runs slower than `slowMs`. */
   warmup: number;
+  /**
+   * ...and more untimed runs until this much time has passed: V8 optimises a function only after many
+   * calls, so two runs leave a small step (LeNet's, 2–4 ms) timed half in unoptimised code, as it was
+   * when it ran first in its process (a child timing one backend read 1.3–1.5× its time after others).
+   */
+  warmupMs: number;
   /** Aim for at least this much timed work... */
   targetMs: number;
   /** ...with at least this many runs... */
@@ -15,13 +21,14 @@ export interface TimingPolicy {
 
 export const FULL: TimingPolicy = {
   warmup: 2,
+  warmupMs: 500,
   targetMs: 1500,
   minRuns: 5,
   maxRuns: 50,
   budgetMs: 12_000,
   slowMs: 1000,
 };
-export const QUICK: TimingPolicy = { warmup: 1, targetMs: 250, minRuns: 3, maxRuns: 15, budgetMs: 2_500, slowMs: 500 };
+export const QUICK: TimingPolicy = { warmup: 1, warmupMs: 0, targetMs: 250, minRuns: 3, maxRuns: 15, budgetMs: 2_500, slowMs: 500 };
 
 export interface Timing {
   medianMs: number;
@@ -48,7 +55,8 @@ export function measure(fn: () => void, policy: TimingPolicy, firstMs?: number):
   if (firstMs !== undefined && firstMs >= policy.budgetMs / 2) return { medianMs: firstMs, runs: 1 };
   let last = firstMs ?? 0;
   const warmups = firstMs === undefined ? policy.warmup : policy.warmup - 1;
-  for (let i = 0; i < warmups && last < policy.slowMs; i++) last = timeOnce(fn);
+  const warmupEnd = performance.now() + policy.warmupMs;
+  for (let i = 0; (i < warmups || performance.now() < warmupEnd) && last < policy.slowMs; i++) last = timeOnce(fn);
   const times: number[] = [timeOnce(fn)];
   const per = times[0]!;
   const wanted = Math.max(policy.minRuns, Math.ceil(policy.targetMs / Math.max(per, 1e-3)));
