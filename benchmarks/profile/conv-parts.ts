@@ -2,6 +2,7 @@
 // kept columns, adjoint, weight gradient remade or from the kept columns), float32, median of 40 runs.
 //   ENTRY=conv-parts.ts node benchmarks/profile/run.mjs [threads] [N,C,D,H,W,Cout,k,padding] [2d]
 // defaults: 1 thread, the bench's conv3d row [8,16,8,8,8]*[32,16,3,3,3] p1; `2d` drops D (a 2-D conv).
+// PARTS=adjoint (or a comma list of the names below' first words) times only those, e.g. under perf.
 import {
   convAdjointInto,
   convForwardInto,
@@ -28,7 +29,9 @@ const keep = new Float32Array(n! * c! * plan.kernelVolume * plan.outPositions);
 
 // Wall time, and the process's CPU time (user + system): on one thread the CPU time is the work alone,
 // steadier than the wall time on a machine other jobs share.
+const parts = process.env.PARTS?.split(',');
 function time(name: string, run: () => void): void {
+  if (parts && !parts.includes(name.split(/[ ,]/)[0]!)) return;
   for (let i = 0; i < 5; i++) run();
   const wall: number[] = [];
   const cpu: number[] = [];

@@ -372,9 +372,8 @@ static Scratch adjoint_weights;
 // Adjoint: with stride 1 (and the output size a stride-1 conv gives), x += the forward conv of y with
 // the weights transposed per group and flipped, padding d·(k−1) − p (a crop when negative): no columns
 // and no col2im. Its packing costs 1/cG of its multiplies where col2im costs 1/cOutG, so it is taken when
-// cG ≥ cOutG (measured: [16,64,56,56]*[64,64,3,3] 65 → 46 ms on one core; [64,32,14,14]*[64,32,3,3],
-// cG = 32 < 64, was 7.6 → 8.4 ms, and stays on col2im). Other strides go sample by sample through
-// columns and col2im.
+// cG ≥ cOutG (measured: [16,64,56,56]*[64,64,3,3] 65 → 46 ms on one core), or when its packing takes
+// the short-run path (below). Other strides go sample by sample through columns and col2im.
 template <typename T>
 static bool conv_adjoint(ConvCall<T>& c, int threads, double minParallelFlops) {
   const ConvGeom& g = c.g;
@@ -383,16 +382,18 @@ static bool conv_adjoint(ConvCall<T>& c, int threads, double minParallelFlops) {
   threads = conv_threads(c, flops, minParallelFlops, threads);
   if (conv_direct_adjoint_fits(g, c.groups, cOut))
     return conv_direct_adjoint(g, cOut, c.count, c.yIn, c.w, c.xOut, threads, *c.pool);
-  bool flat = cG >= c.cOutG;
+  ConvGeom a = g;
+  a.C = cOut;
+  for (int i = 0; i < g.dims; i++) a.in[i] = g.out[i], a.out[i] = g.in[i], a.p[i] = g.d[i] * (g.k[i] - 1) - g.p[i];
+  a.finish();
+  // With short input lines the packing is cheap enough for the flat form to win at any cG:
+  // [64,32,14,14]*[64,32,3,3] 3.88 → 3.27 ms on 2 threads, 8.06 → 6.90 on one (conv-parts.ts).
+  bool flat = cG >= c.cOutG || packs_short_runs<T>(a);
   for (int i = 0; i < g.dims; i++) flat = flat && g.s[i] == 1 && g.out[i] == g.in[i] + 2 * g.p[i] - g.d[i] * (g.k[i] - 1);
   if (!flat) {
     for_samples(c, adjoint_sample<T>, c.count, threads);
     return c.ok;
   }
-  ConvGeom a = g;
-  a.C = cOut;
-  for (int i = 0; i < g.dims; i++) a.in[i] = g.out[i], a.out[i] = g.in[i], a.p[i] = g.d[i] * (g.k[i] - 1) - g.p[i];
-  a.finish();
   T* flipped = adjoint_weights.as<T>(g.C * c.cOutG * kk);
   if (flipped == nullptr) return false;
   // flipped[grp][ci][o][t] = w[grp][o][ci][kk − 1 − t]
