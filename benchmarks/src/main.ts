@@ -183,6 +183,7 @@ function pairWithPytorch(
   if (!best || !peer || !backend || peer.ms === null) return;
   const ratios: number[] = [];
   const pytorchMs: number[] = [];
+  const torchletMs: number[] = [];
   for (let round = 0; round < PAIRED_ROUNDS; round++) {
     log(`${workload} · round ${round + 1} of ${PAIRED_ROUNDS}: ${backend.label}, then pytorch`);
     const mine = runWorkloadIsolated({ workload, quick: false, backends: [backend], peers: false }, [])[0];
@@ -190,6 +191,7 @@ function pairWithPytorch(
     if (!mine?.ms || !theirs?.ms) return;
     ratios.push(theirs.ms / mine.ms);
     pytorchMs.push(theirs.ms);
+    torchletMs.push(mine.ms);
   }
   const ms = median(pytorchMs);
   const slower = ms / peer.ms;
@@ -198,8 +200,10 @@ function pairWithPytorch(
   if (peer.gflops !== null) peer.gflops /= slower;
   if (peer.imagesPerSecond !== null) peer.imagesPerSecond /= slower;
   peer.speedup = median(ratios);
-  const list = ratios.map((r) => r.toFixed(2)).join(', ');
-  peer.note = `${PAIRED_ROUNDS} rounds, each ${backend.label} then PyTorch: speed-up ${list} (median shown; ms and runs: PyTorch's per round); ${peer.note}`;
+  const list = (values: number[], digits: number) => values.map((v) => v.toPrecision(digits)).join(', ');
+  peer.note =
+    `${PAIRED_ROUNDS} rounds, each ${backend.label} then PyTorch: ${backend.label} ${list(torchletMs, 3)} ms, ` +
+    `PyTorch ${list(pytorchMs, 3)} ms, speed-up ${list(ratios, 2)} (median shown; ms and runs: PyTorch's per round); ${peer.note}`;
 }
 
 /**

@@ -53,7 +53,7 @@ export function runPytorch(jobs: ReadonlyMap<string, PytorchSpec>, threads: numb
       results: Record<string, PytorchTime>;
     };
     return {
-      description: `PyTorch ${parsed.meta.version} (benchmarks/pytorch/bench.py, same process for every PyTorch row), ${parsed.meta.threads} threads`,
+      description: `PyTorch ${parsed.meta.version} (benchmarks/pytorch/bench.py: one process for the PyTorch pass, one per paired round), ${parsed.meta.threads} threads`,
       available: true,
       times: new Map(Object.entries(parsed.results)),
     };
