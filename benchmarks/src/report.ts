@@ -3,7 +3,7 @@ import type { Row } from './runner.js';
 /** What the table's columns mean (printed under it, and under the browser bench page's). */
 export const LEGEND =
   'median ms: median of N timed runs after warm-up. GFLOP/s: 2 flops per multiply–add; forward + backward counts 3 forward passes. ' +
-  'speed-up: peer time ÷ the fastest Torchlet time (higher = Torchlet faster); PyTorch\'s, when its note says rounds, is the median ' +
+  "speed-up: peer time ÷ the fastest Torchlet time (higher = Torchlet faster); PyTorch's, when its note says rounds, is the median " +
   'of rounds that time that Torchlet backend and PyTorch back to back, so a drift of the machine falls on both. ' +
   "max |Δ|: largest difference from Torchlet's plain-JS " +
   'kernels on the same inputs (outputs; gradients; or the loss and all weights after one SGD step), checked before timing.';

@@ -28,7 +28,15 @@ export const FULL: TimingPolicy = {
   budgetMs: 12_000,
   slowMs: 1000,
 };
-export const QUICK: TimingPolicy = { warmup: 1, warmupMs: 0, targetMs: 250, minRuns: 3, maxRuns: 15, budgetMs: 2_500, slowMs: 500 };
+export const QUICK: TimingPolicy = {
+  warmup: 1,
+  warmupMs: 0,
+  targetMs: 250,
+  minRuns: 3,
+  maxRuns: 15,
+  budgetMs: 2_500,
+  slowMs: 500,
+};
 
 export interface Timing {
   medianMs: number;
