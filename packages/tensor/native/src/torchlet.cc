@@ -198,8 +198,11 @@ struct ConvHead {
   double weights() const { return static_cast<double>(cOut()) * (g.rows() / groups); }
 };
 
-static bool get_head(napi_env env, napi_value* argv, const char* name, long minCount, ConvHead* h) {
+// Reads the entry point's `want` arguments into argv, then its head from them.
+static bool get_head(napi_env env, napi_callback_info info, size_t want, napi_value* argv, const char* name,
+                     long minCount, ConvHead* h) {
   std::string op(name);
+  if (!args(env, info, want, argv, (op + ": expected " + std::to_string(want) + " arguments").c_str())) return false;
   if (!get_geometry(env, argv[0], &h->g)) {
     range_error(env, (op + ": not a convolution geometry").c_str());
     return false;
@@ -243,9 +246,8 @@ static napi_value run_conv(napi_env env, const napi_value* parallel, napi_typeda
 //   → false when the float arrays are not all one dtype (nothing touched).
 static napi_value ConvForward(napi_env env, napi_callback_info info) {
   napi_value argv[19];
-  if (!args(env, info, 19, argv, "convForward: expected 19 arguments")) return nullptr;
   ConvHead h;
-  if (!get_head(env, argv, "convForward", 0, &h)) return nullptr;
+  if (!get_head(env, info, 19, argv, "convForward", 0, &h)) return nullptr;
   const ConvGeom& g = h.g;
   Array x, w, y, keep, bias, pooled, indices;
   if (!get_array(env, argv[4], &x) || !get_array(env, argv[6], &w) || !get_array(env, argv[8], &y) ||
@@ -285,9 +287,8 @@ static napi_value ConvForward(napi_env env, napi_callback_info info) {
 //   x[n] += col2im(Wᵀ·y[n]) for `count` samples. → false when not all one float dtype.
 static napi_value ConvAdjoint(napi_env env, napi_callback_info info) {
   napi_value argv[12];
-  if (!args(env, info, 12, argv, "convAdjoint: expected 12 arguments")) return nullptr;
   ConvHead h;
-  if (!get_head(env, argv, "convAdjoint", 0, &h)) return nullptr;
+  if (!get_head(env, info, 12, argv, "convAdjoint", 0, &h)) return nullptr;
   Array x, w, y;
   if (!get_array(env, argv[4], &x) || !get_array(env, argv[6], &w) || !get_array(env, argv[8], &y))
     return boolean(env, false);
@@ -311,9 +312,8 @@ static napi_value ConvAdjoint(napi_env env, napi_callback_info info) {
 //   = Σ y per channel. → false when not all one float dtype.
 static napi_value ConvWeightGrad(napi_env env, napi_callback_info info) {
   napi_value argv[13];
-  if (!args(env, info, 13, argv, "convWeightGrad: expected 13 arguments")) return nullptr;
   ConvHead h;
-  if (!get_head(env, argv, "convWeightGrad", 1, &h)) return nullptr;
+  if (!get_head(env, info, 13, argv, "convWeightGrad", 1, &h)) return nullptr;
   const ConvGeom& g = h.g;
   Array x, kept, y, gw, gb;
   if (!get_array(env, argv[4], &x) || !get_optional_array(env, argv[6], &kept) || !get_array(env, argv[7], &y) ||
