@@ -44,19 +44,9 @@ export function batchTask(
     blocked(transA, transB, m, n, k, alpha, a + at * strideA, lda, b + at * strideB, ldb, beta, c + at * strideC, ldc, scratch, 0, 0);
     return;
   }
-  const start = t * chunk;
-  if (axis == 0) {
-    m = min(chunk, m - start);
-    a += <usize>(transA ? start : start * lda) << 2;
-    c += <usize>(start * ldc) << 2;
-  } else {
-    n = min(chunk, n - start);
-    b += <usize>(transB ? start * ldb : start) << 2;
-    c += <usize>start << 2;
-  }
   for (let s = 0; s < count; s++) {
     const at = <usize>s;
-    blocked(transA, transB, m, n, k, alpha, a + at * strideA, lda, b + at * strideB, ldb, s == 0 ? beta : 1, c + at * strideC, ldc, scratch, 0, 0);
+    blockedSlice(transA, transB, m, n, k, alpha, a + at * strideA, lda, b + at * strideB, ldb, s == 0 ? beta : 1, c + at * strideC, ldc, axis, t, chunk, scratch, 0);
   }
 }
 
@@ -97,6 +87,31 @@ export function gemm(
   a: usize, lda: i32, b: usize, ldb: i32, beta: f32, c: usize, ldc: i32, scratch: usize,
 ): void {
   blocked(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, scratch, 0, 0);
+}
+
+/**
+ * Task `t`'s slice of a split product: rows (axis 0) or columns (axis 1) [t·chunk, (t+1)·chunk) of C,
+ * by `blocked`. `packed` is the operand every task shares whole, already packed (op(B) for a row split,
+ * op(A) for a column split), or 0 to pack it here.
+ */
+@inline
+export function blockedSlice(
+  transA: i32, transB: i32, m: i32, n: i32, k: i32, alpha: f32,
+  a: usize, lda: i32, b: usize, ldb: i32, beta: f32, c: usize, ldc: i32, axis: i32, t: i32, chunk: i32, scratch: usize,
+  packed: usize,
+): void {
+  const start = t * chunk;
+  if (axis == 0) {
+    m = min(chunk, m - start);
+    a += <usize>(transA ? start : start * lda) << 2;
+    c += <usize>(start * ldc) << 2;
+    blocked(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, scratch, 0, packed);
+  } else {
+    n = min(chunk, n - start);
+    b += <usize>(transB ? start * ldb : start) << 2;
+    c += <usize>start << 2;
+    blocked(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, scratch, packed, 0);
+  }
 }
 
 /**

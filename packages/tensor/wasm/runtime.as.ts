@@ -12,7 +12,7 @@
 import { KIND_ADAM, KIND_BATCH, KIND_CONV, KIND_POOL_BACKWARD, KIND_WEIGHT_GRAD, PRODUCT_A, PRODUCT_ALPHA, PRODUCT_AXIS, PRODUCT_B, PRODUCT_BETA, PRODUCT_C, PRODUCT_CHUNK, PRODUCT_K, PRODUCT_KIND, PRODUCT_LDA, PRODUCT_LDB, PRODUCT_LDC, PRODUCT_M, PRODUCT_N, PRODUCT_PACKED, PRODUCT_TRANS_A, PRODUCT_TRANS_B } from './slots.as';
 import { adamTask } from './adam.as';
 import { COLS_FLOATS, convTask, weightGradTask } from './conv.as';
-import { KC, MC, MR, NC, NR, batchTask, blocked } from './gemm.as';
+import { KC, MC, MR, NC, NR, batchTask, blockedSlice } from './gemm.as';
 import { maxPoolReluBackwardTask } from './pool.as';
 
 /** Bytes of scratch one thread needs: a packed A block, a packed B panel, one edge tile and its im2col buffer. */
@@ -51,16 +51,16 @@ export function heapBase(): usize {
 export function gemmTask(params: usize, t: i32, scratch: usize): void {
   const transA = load<i32>(params, PRODUCT_TRANS_A);
   const transB = load<i32>(params, PRODUCT_TRANS_B);
-  let m = load<i32>(params, PRODUCT_M);
-  let n = load<i32>(params, PRODUCT_N);
+  const m = load<i32>(params, PRODUCT_M);
+  const n = load<i32>(params, PRODUCT_N);
   const k = load<i32>(params, PRODUCT_K);
   const alpha = load<f32>(params, PRODUCT_ALPHA);
-  let a = load<usize>(params, PRODUCT_A);
+  const a = load<usize>(params, PRODUCT_A);
   const lda = load<i32>(params, PRODUCT_LDA);
-  let b = load<usize>(params, PRODUCT_B);
+  const b = load<usize>(params, PRODUCT_B);
   const ldb = load<i32>(params, PRODUCT_LDB);
   const beta = load<f32>(params, PRODUCT_BETA);
-  let c = load<usize>(params, PRODUCT_C);
+  const c = load<usize>(params, PRODUCT_C);
   const ldc = load<i32>(params, PRODUCT_LDC);
   const axis = load<i32>(params, PRODUCT_AXIS);
   const chunk = load<i32>(params, PRODUCT_CHUNK);
@@ -86,18 +86,8 @@ export function gemmTask(params: usize, t: i32, scratch: usize): void {
     batchTask(params, t, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, axis, chunk, scratch);
     return;
   }
-  const start = t * chunk;
-  if (axis == 0) {
-    m = min(chunk, m - start);
-    a += <usize>(transA ? start : start * lda) << 2;
-    c += <usize>(start * ldc) << 2;
-    blocked(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, scratch, 0, packed);
-  } else {
-    n = min(chunk, n - start);
-    b += <usize>(transB ? start * ldb : start) << 2;
-    c += <usize>start << 2;
-    blocked(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, scratch, packed, 0);
-  }
+  blockedSlice(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, axis, t, chunk, scratch, packed);
+
 }
 
 // The GEMM entry points the TypeScript side calls directly.

@@ -212,11 +212,28 @@ static bool get_head(napi_env env, napi_value* argv, const char* name, long minC
   return true;
 }
 
-template <typename T>
-static ConvCall<T> conv_call(const ConvHead& h) {
-  ConvCall<T> c{};
-  c.g = h.g, c.groups = h.groups, c.cOutG = h.cOutG, c.count = h.count, c.pool = pool, c.ok = true;
-  return c;
+// Runs `body` under the kernel lock with a zero of the arrays' element type (float for float32 arrays,
+// else double), so one generic lambda serves both dtypes; returns what body returns.
+template <typename Body>
+static auto locked_by_dtype(napi_typedarray_type t, Body body) {
+  std::lock_guard<std::mutex> lock(kernel_mutex);
+  return t == napi_float32_array ? body(0.0f) : body(0.0);
+}
+
+// What every conv entry point ends with: threads and minParallelFlops (the two arguments at `parallel`),
+// then `kernel(zero, call, threads, minParallelFlops)` with the call filled from the head, in t's dtype.
+template <typename Kernel>
+static napi_value run_conv(napi_env env, const napi_value* parallel, napi_typedarray_type t, const ConvHead& h,
+                           Kernel kernel) {
+  int threads = get_threads(env, parallel[0]);
+  double minParallelFlops = get_double(env, parallel[1]);
+  auto call = [&](auto zero) {
+    typedef decltype(zero) T;
+    ConvCall<T> c{};
+    c.g = h.g, c.groups = h.groups, c.cOutG = h.cOutG, c.count = h.count, c.pool = pool, c.ok = true;
+    return kernel(zero, c, threads, minParallelFlops);
+  };
+  return boolean(env, locked_by_dtype(t, call));
 }
 
 // convForward(geometry, groups, cOutG, count, x, xOffset, w, wOffset, y, yOffset, keep, beta, bias,
@@ -252,19 +269,14 @@ static napi_value ConvForward(napi_env env, napi_callback_info info) {
     inside = inside && g.dims == 2 && (windowRows == 1 || windowRows == 2) && oH >= windowRows && oW >= 2 &&
              holds(pooled, pooledOffset, count * perSample) && holds(indices, pooledOffset, count * perSample);
   if (!inside) return range_error(env, "convForward: an operand reaches outside its array");
-  int threads = get_threads(env, argv[17]);
-  double minParallelFlops = get_double(env, argv[18]);
   double beta = get_double(env, argv[11]);
-  std::lock_guard<std::mutex> lock(kernel_mutex);
-  auto run = [&](auto zero) {
+  return run_conv(env, argv + 17, t, h, [&](auto zero, auto& c, int threads, double minParallelFlops) {
     typedef decltype(zero) T;
-    ConvCall<T> c = conv_call<T>(h);
     c.x = data<T>(x, xOffset), c.w = data<T>(w, wOffset), c.y = data<T>(y, yOffset), c.keep = data<T>(keep);
     c.beta = static_cast<T>(beta), c.bias = data<T>(bias), c.windowRows = windowRows;
     c.pooled = data<T>(pooled, pooledOffset), c.indices = data<int32_t>(indices, pooledOffset);
     return conv_forward(c, threads, minParallelFlops);
-  };
-  return boolean(env, t == napi_float32_array ? run(0.0f) : run(0.0));
+  });
 }
 
 // convAdjoint(geometry, groups, cOutG, count, x, xOffset, w, wOffset, y, yOffset, threads, minParallelFlops)
@@ -283,17 +295,12 @@ static napi_value ConvAdjoint(napi_env env, napi_callback_info info) {
   if (!holds(x, xOffset, count * h.g.sampleIn()) || !holds(w, wOffset, h.weights()) ||
       !holds(y, yOffset, count * h.cOut() * h.g.positions()))
     return range_error(env, "convAdjoint: an operand reaches outside its array");
-  int threads = get_threads(env, argv[10]);
-  double minParallelFlops = get_double(env, argv[11]);
-  std::lock_guard<std::mutex> lock(kernel_mutex);
-  auto run = [&](auto zero) {
+  return run_conv(env, argv + 10, x.type, h, [&](auto zero, auto& c, int threads, double minParallelFlops) {
     typedef decltype(zero) T;
-    ConvCall<T> c = conv_call<T>(h);
     c.xOut = data<T>(x, xOffset), c.w = data<T>(w, wOffset), c.yIn = data<T>(y, yOffset);
     map_writable(c.xOut, sizeof(T) * count * h.g.sampleIn());
     return conv_adjoint(c, threads, minParallelFlops);
-  };
-  return boolean(env, x.type == napi_float32_array ? run(0.0f) : run(0.0));
+  });
 }
 
 // convWeightGrad(geometry, groups, cOutG, count, x, xOffset, kept, y, yOffset, gw, gb, threads,
@@ -319,17 +326,12 @@ static napi_value ConvWeightGrad(napi_env env, napi_callback_info info) {
       !holds(gw, 0, h.weights()) || (gb.data && !holds(gb, 0, h.cOut())) ||
       (kept.data && !holds(kept, 0, count * g.rows() * P)))
     return range_error(env, "convWeightGrad: an operand reaches outside its array");
-  int threads = get_threads(env, argv[11]);
-  double minParallelFlops = get_double(env, argv[12]);
-  std::lock_guard<std::mutex> lock(kernel_mutex);
-  auto run = [&](auto zero) {
+  return run_conv(env, argv + 11, t, h, [&](auto zero, auto& c, int threads, double minParallelFlops) {
     typedef decltype(zero) T;
-    ConvCall<T> c = conv_call<T>(h);
     c.x = data<T>(x, xOffset), c.kept = data<T>(kept), c.yIn = data<T>(y, yOffset);
     c.gw = data<T>(gw), c.gb = data<T>(gb);
     return conv_weight_grad(c, threads, minParallelFlops);
-  };
-  return boolean(env, t == napi_float32_array ? run(0.0f) : run(0.0));
+  });
 }
 
 // maxPoolReluBackward(channels, h, w, windowRows, count, gradPooled, pooled, indices, gradY, threads)
@@ -359,17 +361,12 @@ static napi_value MaxPoolReluBackward(napi_env env, napi_callback_info info) {
   for (long i = 0, n = static_cast<long>(count * perSample); i < n; i++)
     if (idx[i] < 0 || idx[i] >= h * w) return range_error(env, "maxPoolReluBackward: an index lies outside its plane");
   int threads = ySize >= 65536 ? get_threads(env, argv[9]) : 1;
-  std::lock_guard<std::mutex> lock(kernel_mutex);
-  auto run = [&](auto zero) {
+  locked_by_dtype(t, [&](auto zero) {
     typedef decltype(zero) T;
     PoolBackwardCall<T> c{channels, h, w, windowRows, data<T>(gradPooled), data<T>(pooled),
                           data<int32_t>(indices), data<T>(gradY)};
     pool->run(pool_backward_sample<T>, &c, count, threads);
-  };
-  if (t == napi_float32_array)
-    run(0.0f);
-  else
-    run(0.0);
+  });
   return boolean(env, true);
 }
 
@@ -391,8 +388,7 @@ static napi_value AdamStep(napi_env env, napi_callback_info info) {
   int threads = count >= (1 << 14) ? get_threads(env, argv[11]) : 1;
   double sign = get_double(env, argv[5]), beta1 = get_double(env, argv[6]), beta2 = get_double(env, argv[7]);
   double stepSize = get_double(env, argv[8]), bias2Sqrt = get_double(env, argv[9]), eps = get_double(env, argv[10]);
-  std::lock_guard<std::mutex> lock(kernel_mutex);
-  auto run = [&](auto zero) {
+  if (count > 0) locked_by_dtype(t, [&](auto zero) {
     typedef decltype(zero) T;
     // Slices on 64-byte lines, so two threads never write one cache line.
     long lane = 64 / sizeof(T);
@@ -400,13 +396,7 @@ static napi_value AdamStep(napi_env env, napi_callback_info info) {
     AdamCall<T> c{data<T>(param, offset), data<T>(grad), data<T>(m), data<T>(v), count, chunk,
                   sign, beta1, beta2, stepSize, bias2Sqrt, eps};
     pool->run(adam_task<T>, &c, ceil_div(count, chunk), threads);
-  };
-  if (count > 0) {
-    if (t == napi_float32_array)
-      run(0.0f);
-    else
-      run(0.0);
-  }
+  });
   return boolean(env, true);
 }
 
