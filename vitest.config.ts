@@ -23,8 +23,13 @@ function sourceAliases() {
 export default defineConfig({
   resolve: { alias: sourceAliases() },
   test: {
-    include: ['packages/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts', 'scripts/test/**/*.test.ts'],
-    exclude: ['**/node_modules/**', 'benchmarks/**'],
+    include: [
+      'packages/*/test/**/*.test.ts',
+      'examples/*/test/**/*.test.ts',
+      'scripts/test/**/*.test.ts',
+      'benchmarks/test/**/*.test.ts',
+    ],
+    exclude: ['**/node_modules/**'],
     // Timeouts catch hangs, not slowness: up to 8 sessions share a 2-core machine here, the full suite
     // took 10.7 min instead of 2, and a 60 s property test timed out (adam-wasm, 2026-12-03). A hang
     // still fails, 5 minutes later; speed is measured in benchmarks, never by a test's clock.

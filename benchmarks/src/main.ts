@@ -18,7 +18,8 @@ import { LEGEND, markdownTable, textTable } from './report.js';
 import { markSpeedups, type Row, type RunnerOptions } from './runner.js';
 import { tfLabel } from './tf-peers.js';
 import { benchDir, firstLine, loadTf, type TfPeers } from './tfjs.js';
-import { FULL, QUICK, median } from './timing.js';
+import { FULL, QUICK } from './timing.js';
+import { pairedPytorchRow, type PairedRound } from './paired.js';
 import { backendInfo, torchletBackends, type TorchletBackend } from './torchlet-backends.js';
 import { runWorkloadChild, runWorkloadIsolated } from './workload-child.js';
 import { BATCH, benchWorkloads as workloads } from './workloads/index.js';
@@ -181,29 +182,15 @@ function pairWithPytorch(
   const peer = rows.find((r) => r.workload === workload && r.impl === 'pytorch');
   const backend = backends.find((b) => b.label === best?.impl);
   if (!best || !peer || !backend || peer.ms === null) return;
-  const ratios: number[] = [];
-  const pytorchMs: number[] = [];
-  const torchletMs: number[] = [];
+  const rounds: PairedRound[] = [];
   for (let round = 0; round < PAIRED_ROUNDS; round++) {
     log(`${workload} · round ${round + 1} of ${PAIRED_ROUNDS}: ${backend.label}, then pytorch`);
     const mine = runWorkloadIsolated({ workload, quick: false, backends: [backend], peers: false }, [])[0];
     const theirs = runPytorch(new Map([[workload, spec]]), threads, PAIRED_PYTORCH_BUDGET_S).times.get(workload);
     if (!mine?.ms || !theirs?.ms) return;
-    ratios.push(theirs.ms / mine.ms);
-    pytorchMs.push(theirs.ms);
-    torchletMs.push(mine.ms);
+    rounds.push({ torchletMs: mine.ms, pytorchMs: theirs.ms });
   }
-  const ms = median(pytorchMs);
-  const slower = ms / peer.ms;
-  peer.ms = ms;
-  peer.runs = pytorchMs.length;
-  if (peer.gflops !== null) peer.gflops /= slower;
-  if (peer.imagesPerSecond !== null) peer.imagesPerSecond /= slower;
-  peer.speedup = median(ratios);
-  const list = (values: number[], digits: number) => values.map((v) => v.toPrecision(digits)).join(', ');
-  peer.note =
-    `${PAIRED_ROUNDS} rounds, each ${backend.label} then PyTorch: ${backend.label} ${list(torchletMs, 3)} ms, ` +
-    `PyTorch ${list(pytorchMs, 3)} ms, speed-up ${list(ratios, 2)} (median shown; ms and runs: PyTorch's per round); ${peer.note}`;
+  rows[rows.indexOf(peer)] = pairedPytorchRow(peer, backend.label, rounds);
 }
 
 /**

@@ -293,21 +293,24 @@ static void conv_gemm_task(void* ctx, long t) {
           micro_kernel<T>(kc, a, bp, c, P, rows, cols, T(1), cg.beta, firstBlock);
           continue;
         }
-        // Straddles samples: the sum to a tile, then each element written back as micro_kernel would.
+        // Straddles samples: the sum to a tile, then each element written back as micro_kernel would,
+        // one sample's stretch of columns at a time.
         micro_kernel<T>(kc, a, bp, tile, NR, rows, cols, T(1), T(0), true);
-        for (long q = 0; q < cols; q++) {
-          long j = j0 + q, sq = j / P, pq = j % P;
+        for (long q0 = 0; q0 < cols;) {
+          long j = j0 + q0, sq = j / P, pq = j % P, len = std::min(cols - q0, P - pq);
           T* c = cg.y + (sq * cg.cOut + cg.outRow0 + i0) * P + pq;
           for (long i = 0; i < rows; i++) {
-            T v = tile[i * NR + q];
-            T& ci = c[i * P];
-            if (!firstBlock)
-              ci = v + ci;
-            else if (cg.beta == 0)
-              ci = v;
-            else
-              ci = v + cg.beta * ci;
+            const T* ti = tile + i * NR + q0;
+            T* ci = c + i * P;
+            if (!firstBlock) {
+              for (long q = 0; q < len; q++) ci[q] = ti[q] + ci[q];
+            } else if (cg.beta == 0) {
+              for (long q = 0; q < len; q++) ci[q] = ti[q];
+            } else {
+              for (long q = 0; q < len; q++) ci[q] = ti[q] + cg.beta * ci[q];
+            }
           }
+          q0 += len;
         }
       }
     }

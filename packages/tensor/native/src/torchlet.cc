@@ -277,8 +277,6 @@ static napi_value ConvForward(napi_env env, napi_callback_info info) {
     c.x = data<T>(x, xOffset), c.w = data<T>(w, wOffset), c.y = data<T>(y, yOffset), c.keep = data<T>(keep);
     c.beta = static_cast<T>(beta), c.bias = data<T>(bias), c.windowRows = windowRows;
     c.pooled = data<T>(pooled, pooledOffset), c.indices = data<int32_t>(indices, pooledOffset);
-    if (!c.pooled) map_writable(c.y, sizeof(T) * count * cOut * P);
-    if (c.keep) map_writable(c.keep, sizeof(T) * count * g.rows() * P);
     return conv_forward(c, threads, minParallelFlops);
   });
 }
