@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdint>
 #include <cstring>
 
 #include "gemm.h"
@@ -117,8 +118,9 @@ struct SliverRun {
   long i0[CONV_MAX_DIMS];     // its input index on each axis at kernel tap 0
 };
 
-// Whether conv_gemm over `g` packs its slivers by pack_short_runs (for float32 with AVX-512): 2-D,
-// stride 1 along output lines of at most 16, kernels of at most 16 per axis.
+// Whether conv_gemm over `g` packs its slivers by pack_runs_masked (float32 with AVX-512: 2-D, stride 1
+// along the line, kernels of at most 16 per axis) with output lines of at most 16, where a sliver holds
+// several short runs: there the flat adjoint wins at any cG (conv.h).
 template <typename T>
 static bool packs_short_runs(const ConvGeom& g) {
 #if defined(__AVX512F__)
@@ -130,36 +132,36 @@ static bool packs_short_runs(const ConvGeom& g) {
 }
 
 #if defined(__AVX512F__)
-// pack_conv_sliver for a 2-D float conv with stride 1 along the line whose runs fit one vector (output
-// lines of at most 16, as in the 14×14 and 16×16 layers): which lanes of a run read the input depends
-// only on the tap's column, and whether its line lies inside only on the tap's row, so both are worked
-// out once per sliver and each (row, run) is one masked load and one masked store. The copying was a
-// third of the GEMM's time on [64,32,14,14] (per-run bounds and masks). False (nothing written) when the
-// sliver does not qualify; the values are the same either way.
+// pack_conv_sliver for a 2-D float conv with stride 1 along the line: which lanes of a run read the
+// input depends only on the tap's column, and whether its line lies inside only on the tap's row, so
+// both are worked out once per sliver and each (row, run) is one masked load and store per 16 lanes.
+// Working out the bounds and masks per (row, run) was a third of the GEMM's time on [64,32,14,14] and
+// [16,64,56,56]. False (nothing written) when the sliver does not qualify; the values are the same.
 template <typename T, long W>
-static bool pack_short_runs(const ConvGemm<T>& cg, const SliverRun* runs, long count, long filled, long pc,
-                            long kc, T* dst) {
+static bool pack_runs_masked(const ConvGemm<T>& cg, const SliverRun* runs, long count, long filled, long pc,
+                             long kc, T* dst) {
   constexpr long MAX_RUNS = 16, MAX_TAPS = 16;
   const ConvGeom& g = *cg.g;
   long kH = g.k[0], kW = g.k[1];
-  if (count > MAX_RUNS || kH > MAX_TAPS || kW > MAX_TAPS) return false;
-  for (long i = 0; i < count; i++)
-    if (runs[i].len > 16) return false;
-  __mmask16 store[MAX_RUNS], valid[MAX_RUNS][MAX_TAPS];
+  if (W > 32 || count > MAX_RUNS || kH > MAX_TAPS || kW > MAX_TAPS) return false;
+  // Lanes [lo, hi) of 32 as a mask (hi ≤ 32).
+  auto lanes = [](long lo, long hi) {
+    return static_cast<uint32_t>(((uint64_t{1} << hi) - 1u) & ~((uint64_t{1} << lo) - 1u));
+  };
+  uint32_t store[MAX_RUNS], valid[MAX_RUNS][MAX_TAPS];
   bool inside[MAX_RUNS][MAX_TAPS];
   for (long i = 0; i < count; i++) {
     const SliverRun& run = runs[i];
-    store[i] = static_cast<__mmask16>((1u << run.len) - 1u);
+    store[i] = lanes(0, run.len);
     for (long t = 0; t < kW; t++) {
       long iw = run.i0[1] + t * g.d[1];
       long lo = std::min(run.len, std::max(0L, -iw));
       long hi = std::max(lo, std::min(run.len, g.in[1] - iw));
-      valid[i][t] = static_cast<__mmask16>(((1u << hi) - 1u) & ~((1u << lo) - 1u));
+      valid[i][t] = lanes(lo, hi);
     }
     for (long t = 0; t < kH; t++)
       inside[i][t] = static_cast<unsigned long>(run.i0[0] + t * g.d[0]) < static_cast<unsigned long>(g.in[0]);
   }
-  const __m512 zero = _mm512_setzero_ps();
   long taps = kH * kW, c = pc / taps, rest = pc % taps, th = rest / kW, tw = rest % kW;
   for (long r = 0; r < kc; r++) {
     T* d = dst + r * W;
@@ -167,8 +169,14 @@ static bool pack_short_runs(const ConvGemm<T>& cg, const SliverRun* runs, long c
     long rowAt = c * g.inVolume + th * g.d[0] * g.inStride[0] + tw * g.d[1];
     for (long i = 0; i < count; i++) {
       const SliverRun& run = runs[i];
-      __m512 v = inside[i][th] ? _mm512_maskz_loadu_ps(valid[i][tw], cg.x + run.at + rowAt) : zero;
-      _mm512_mask_storeu_ps(d + run.lane, store[i], v);
+      const T* src = cg.x + run.at + rowAt;
+      uint32_t load = inside[i][th] ? valid[i][tw] : 0u;
+      __m512 low = _mm512_maskz_loadu_ps(static_cast<__mmask16>(load), src);
+      _mm512_mask_storeu_ps(d + run.lane, static_cast<__mmask16>(store[i]), low);
+      if (run.len > 16) {
+        __m512 high = _mm512_maskz_loadu_ps(static_cast<__mmask16>(load >> 16), src + 16);
+        _mm512_mask_storeu_ps(d + run.lane + 16, static_cast<__mmask16>(store[i] >> 16), high);
+      }
     }
     if (++tw == kW) {
       tw = 0;
@@ -207,7 +215,7 @@ static void pack_conv_sliver(const ConvGemm<T>& cg, long j0, long pc, long kc, T
   }
 #if defined(__AVX512F__)
   if constexpr (sizeof(T) == 4 && OUTER == 1) {
-    if (sW == 1 && pack_short_runs<T, W>(cg, runs, count, filled, pc, kc, dst)) return;
+    if (sW == 1 && pack_runs_masked<T, W>(cg, runs, count, filled, pc, kc, dst)) return;
   }
 #endif
   // The row's channel and kernel tap on every axis; per axis the tap's input offset tap·d, and the
