@@ -15,7 +15,7 @@ import { machineDescription } from './machine.js';
 import { runPytorch, type PytorchRun, type PytorchSpec } from './pytorch.js';
 import { MNIST_TRAIN, runEpoch, runEpochChild } from './mnist-epoch.js';
 import { LEGEND, markdownTable, textTable } from './report.js';
-import { markSpeedups, type Row, type RunnerOptions } from './runner.js';
+import { fastestTorchlet, markSpeedups, type Row, type RunnerOptions } from './runner.js';
 import { tfLabel } from './tf-peers.js';
 import { benchDir, firstLine, loadTf, type TfPeers } from './tfjs.js';
 import { FULL, QUICK } from './timing.js';
@@ -178,7 +178,7 @@ function pairWithPytorch(
   backends: readonly TorchletBackend[],
   threads: number,
 ): void {
-  const best = rows.find((r) => r.workload === workload && r.torchlet && r.best);
+  const best = fastestTorchlet(rows.filter((r) => r.workload === workload));
   const peer = rows.find((r) => r.workload === workload && r.impl === 'pytorch');
   const backend = backends.find((b) => b.label === best?.impl);
   if (!best || !peer || !backend || peer.ms === null) return;
@@ -205,7 +205,7 @@ function mnistEpoch(
   footnotes: string[],
 ): Row[] {
   const steps = rows.filter((r) => r.workload.startsWith('lenet-5 train step'));
-  const bestStep = steps.find((r) => r.torchlet && (r.best || steps.filter((s) => s.torchlet).length === 1));
+  const bestStep = fastestTorchlet(steps);
   const backend = backends.find((b) => b.label === bestStep?.impl) ?? backends[backends.length - 1]!;
   log(`${name} · ${backend.label}`);
   const out: Row[] = [];

@@ -17,25 +17,27 @@ export function pairedPytorchRow(peer: Row, backendLabel: string, rounds: readon
   if (rounds.length === 0 || peer.ms === null) return peer;
   const ms = median(rounds.map((r) => r.pytorchMs));
   const slower = ms / peer.ms;
+  const ratios = rounds.map((r) => r.pytorchMs / r.torchletMs);
   const list = (values: number[], digits: number) => values.map((v) => v.toPrecision(digits)).join(', ');
+  const mine = list(
+    rounds.map((r) => r.torchletMs),
+    3,
+  );
+  const theirs = list(
+    rounds.map((r) => r.pytorchMs),
+    3,
+  );
   const note =
-    `${rounds.length} rounds, each ${backendLabel} then PyTorch: ${backendLabel} ${list(
-      rounds.map((r) => r.torchletMs),
-      3,
-    )} ms, PyTorch ${list(
-      rounds.map((r) => r.pytorchMs),
-      3,
-    )} ms, speed-up ${list(
-      rounds.map((r) => r.pytorchMs / r.torchletMs),
-      2,
-    )} (median shown; ms and runs: PyTorch's per round)` + (peer.note === null ? '' : `; ${peer.note}`);
+    `${rounds.length} rounds, each ${backendLabel} then PyTorch: ${backendLabel} ${mine} ms, PyTorch ${theirs} ms, ` +
+    `speed-up ${list(ratios, 2)} (median shown; ms and runs: PyTorch's per round)` +
+    (peer.note === null ? '' : `; ${peer.note}`);
   return {
     ...peer,
     ms,
     runs: rounds.length,
     gflops: peer.gflops === null ? null : peer.gflops / slower,
     imagesPerSecond: peer.imagesPerSecond === null ? null : peer.imagesPerSecond / slower,
-    speedup: median(rounds.map((r) => r.pytorchMs / r.torchletMs)),
+    speedup: median(ratios),
     note,
   };
 }

@@ -197,11 +197,16 @@ function markWrong(rows: readonly Row[]): void {
   }
 }
 
+/** The fastest Torchlet row that ran and is not wrong (marked `best` only when there are several), or undefined. */
+export function fastestTorchlet(rows: readonly Row[]): Row | undefined {
+  const torchlet = rows.filter((r) => r.torchlet && r.ms !== null && !r.wrong);
+  return torchlet.length === 0 ? undefined : torchlet.reduce((a, b) => (b.ms! < a.ms! ? b : a));
+}
+
 /** Peer rows get peer ms ÷ best Torchlet ms; the best of several Torchlet rows is marked. */
 export function markSpeedups(rows: readonly Row[]): void {
-  const torchlet = rows.filter((r) => r.torchlet && r.ms !== null && !r.wrong);
-  if (torchlet.length === 0) return;
-  const best = torchlet.reduce((a, b) => (b.ms! < a.ms! ? b : a));
-  if (torchlet.length > 1) best.best = true;
+  const best = fastestTorchlet(rows);
+  if (best === undefined) return;
+  if (rows.some((r) => r !== best && r.torchlet && r.ms !== null && !r.wrong)) best.best = true;
   for (const r of rows) if (!r.torchlet && r.ms !== null && !r.wrong) r.speedup = r.ms / best.ms!;
 }

@@ -95,7 +95,7 @@ export class NativeGemm implements Backend {
   /**
    * Convolutions by `convBatch` and `convWeightGrad`, float32 and float64. No columns are kept for the
    * weight gradient: writing the whole batch's columns costs the forward more than they save the weight
-   * gradient, which remakes each sliver in cache. One thread, `ENTRY=conv-parts.ts node
+   * gradient, which remakes one sample's columns at a time in a per-thread buffer. One thread, `ENTRY=conv-parts.ts node
    * benchmarks/profile/run.mjs 1 64,32,1,14,14,64,3,1 2d`: forward 7.1 ms, 9.1 ms keeping them; weight
    * gradient 6.17 ms remade, 6.17 ms from the kept ones ([16,64,56,56]: 45.9 / 57.9 and 48.0 / 46.5 ms;
    * [8,16,8,8,8]*[32,16,3,3,3]: 2.1 / 3.2 and 2.3 / 1.6–2.0 ms). Direct kernels read the input in place.
