@@ -2,7 +2,7 @@
 // function that runs one step and returns its wall time in ms. Bundle it once per build to compare:
 //   ENTRY=ab-steps.ts OUT=before BUILD_ONLY=1 node benchmarks/profile/run.mjs   (on the baseline)
 //   ENTRY=ab-steps.ts OUT=after BUILD_ONLY=1 node benchmarks/profile/run.mjs    (on the change)
-//   node benchmarks/profile/ab.mjs before after lenet   (or cifar, a conv fwd+bwd row, or fwdMnist / fwdMid / fwdLarge: forward only)
+//   node benchmarks/profile/ab.mjs before after lenet   (or cifar, a conv fwd+bwd row, or fwdMnist / fwdMid / fwdLarge: forward only; avgPool / bilinear: JS ops)
 import { Variable } from '@torchlet/autograd';
 import { Adam, DataLoader, functional as F } from '@torchlet/layers';
 import { mnistDatasets } from '@torchlet/layers/node';
@@ -34,13 +34,27 @@ const FORWARD_ROWS: Record<string, [number[], number[]]> = {
   ],
 };
 
-export const STEP_NAMES = ['lenet', 'cifar', ...Object.keys(CONV_ROWS), ...Object.keys(FORWARD_ROWS)];
+/** JS-only ops (no backend kernel), forward and backward: avg-pool's 2-D window walk and bilinear resampling. */
+const JS_ROWS: Record<string, [number[], (x: Variable) => Variable]> = {
+  avgPool: [[64, 32, 28, 28], (x) => F.avgPool2d(x, 3, { stride: 2, padding: 1 })],
+  bilinear: [[16, 16, 32, 32], (x) => F.interpolate(x, { scaleFactor: 2, mode: 'bilinear' })],
+};
+
+export const STEP_NAMES = [
+  'lenet',
+  'cifar',
+  ...Object.keys(CONV_ROWS),
+  ...Object.keys(FORWARD_ROWS),
+  ...Object.keys(JS_ROWS),
+];
 
 export function makeStep(name: string): () => number {
   if (name === 'lenet') return lenetStep();
   if (name === 'cifar') return timed(cifarStep(64).torchlet(64).run);
   const forward = FORWARD_ROWS[name];
   if (forward) return forwardStep(...forward);
+  const jsRow = JS_ROWS[name];
+  if (jsRow) return jsOpStep(...jsRow);
   const row = CONV_ROWS[name];
   if (!row) throw new Error(`ab-steps: no step '${name}'; steps: ${STEP_NAMES.join(', ')}`);
   const [xShape, wShape, yShape, conv] = row;
@@ -63,6 +77,16 @@ function timed(run: () => void): () => number {
   return () => {
     const t = performance.now();
     run();
+    return performance.now() - t;
+  };
+}
+
+function jsOpStep(xShape: number[], op: (x: Variable) => Variable): () => number {
+  const x = new Variable(randn(xShape, { generator: new Generator(1) }), { requiresGrad: true });
+  return () => {
+    x.grad = null;
+    const t = performance.now();
+    op(x).sum().backward();
     return performance.now() - t;
   };
 }

@@ -327,6 +327,22 @@ function im2col2d(x: usize, geom: usize, cols: usize): void {
 
 /** `im2col2d`'s columns of output rows [oh0, oh1) only: `[C·kH·kW, (oh1 − oh0)·Wout]`. */
 function im2colRows(x: usize, geom: usize, oh0: i32, oh1: i32, cols: usize): void {
+  walkColumns(x, geom, oh0, oh1, cols, false);
+}
+
+/** The adjoint of `im2col2d`: every column entry is added onto the input element it was read from, tap by tap in order. */
+function col2im2d(cols: usize, geom: usize, x: usize): void {
+  walkColumns(x, geom, 0, load<i32>(geom, GEOMETRY_OUT_H), cols, true);
+}
+
+/**
+ * The one walk im2col and col2im share, column row by column row (channel, kernel tap, output row):
+ * `adjoint` false copies the input row's taps into the column row and zeroes what falls in the padding;
+ * true adds the column row back onto the taps it was read from. Inlined with `adjoint` a constant, so
+ * each caller compiles to its own loop.
+ */
+// @ts-ignore: decorator
+@inline function walkColumns(x: usize, geom: usize, oh0: i32, oh1: i32, cols: usize, adjoint: bool): void {
   const channels = load<i32>(geom, GEOMETRY_CHANNELS), inH = load<i32>(geom, GEOMETRY_IN_H), inW = load<i32>(geom, GEOMETRY_IN_W);
   const kH = load<i32>(geom, GEOMETRY_K_H), kW = load<i32>(geom, GEOMETRY_K_W), sH = load<i32>(geom, GEOMETRY_S_H), sW = load<i32>(geom, GEOMETRY_S_W);
   const pH = load<i32>(geom, GEOMETRY_P_H), pW = load<i32>(geom, GEOMETRY_P_W), dH = load<i32>(geom, GEOMETRY_D_H), dW = load<i32>(geom, GEOMETRY_D_W);
@@ -343,19 +359,11 @@ function im2colRows(x: usize, geom: usize, oh0: i32, oh1: i32, cols: usize): voi
         for (let oh = oh0; oh < oh1; oh++) {
           const ih = hStart + oh * sH;
           if (ih < 0 || ih >= inH) {
-            for (let ow = 0; ow < outW; ow++) store<f32>(d + (<usize>ow << 2), 0);
+            if (!adjoint) for (let ow = 0; ow < outW; ow++) store<f32>(d + (<usize>ow << 2), 0);
+          } else if (adjoint) {
+            addColumnRow(d, plane + (<usize>(ih * inW) << 2), wStart, sW, lo, hi);
           } else {
-            const row = plane + (<usize>(ih * inW) << 2);
-            let ow = 0;
-            for (; ow < lo; ow++) store<f32>(d + (<usize>ow << 2), 0);
-            if (sW == 1) {
-              const src = row + (<usize>wStart << 2);
-              for (; ow + 4 <= hi; ow += 4) v128.store(d + (<usize>ow << 2), v128.load(src + (<usize>ow << 2)));
-              for (; ow < hi; ow++) store<f32>(d + (<usize>ow << 2), load<f32>(src + (<usize>ow << 2)));
-            } else {
-              for (; ow < hi; ow++) store<f32>(d + (<usize>ow << 2), load<f32>(row + (<usize>(wStart + ow * sW) << 2)));
-            }
-            for (; ow < outW; ow++) store<f32>(d + (<usize>ow << 2), 0);
+            copyColumnRow(d, plane + (<usize>(ih * inW) << 2), wStart, sW, lo, hi, outW);
           }
           d += <usize>outW << 2;
         }
@@ -364,46 +372,39 @@ function im2colRows(x: usize, geom: usize, oh0: i32, oh1: i32, cols: usize): voi
   }
 }
 
-/** The adjoint of `im2col2d`: every column entry is added onto the input element it was read from, tap by tap in order. */
-function col2im2d(cols: usize, geom: usize, x: usize): void {
-  const channels = load<i32>(geom, GEOMETRY_CHANNELS), inH = load<i32>(geom, GEOMETRY_IN_H), inW = load<i32>(geom, GEOMETRY_IN_W);
-  const kH = load<i32>(geom, GEOMETRY_K_H), kW = load<i32>(geom, GEOMETRY_K_W), sH = load<i32>(geom, GEOMETRY_S_H), sW = load<i32>(geom, GEOMETRY_S_W);
-  const pH = load<i32>(geom, GEOMETRY_P_H), pW = load<i32>(geom, GEOMETRY_P_W), dH = load<i32>(geom, GEOMETRY_D_H), dW = load<i32>(geom, GEOMETRY_D_W);
-  const outH = load<i32>(geom, GEOMETRY_OUT_H), outW = load<i32>(geom, GEOMETRY_OUT_W);
-  let s = cols;
-  for (let c = 0; c < channels; c++) {
-    const plane = x + (<usize>(c * inH * inW) << 2);
-    for (let kh = 0; kh < kH; kh++) {
-      const hStart = kh * dH - pH;
-      for (let kw = 0; kw < kW; kw++) {
-        const wStart = kw * dW - pW;
-        const range = insideRange(wStart, sW, inW, outW);
-        const lo = range & 0xffff, hi = range >>> 16;
-        for (let oh = 0; oh < outH; oh++) {
-          const ih = hStart + oh * sH;
-          if (ih >= 0 && ih < inH) {
-            const row = plane + (<usize>(ih * inW) << 2);
-            let ow = lo;
-            if (sW == 1) {
-              const dst = row + (<usize>wStart << 2);
-              for (; ow + 4 <= hi; ow += 4) {
-                const o = <usize>ow << 2;
-                v128.store(dst + o, f32x4.add(v128.load(dst + o), v128.load(s + o)));
-              }
-              for (; ow < hi; ow++) {
-                const o = <usize>ow << 2;
-                store<f32>(dst + o, load<f32>(dst + o) + load<f32>(s + o));
-              }
-            } else {
-              for (; ow < hi; ow++) {
-                const e = row + (<usize>(wStart + ow * sW) << 2);
-                store<f32>(e, load<f32>(e) + load<f32>(s + (<usize>ow << 2)));
-              }
-            }
-          }
-          s += <usize>outW << 2;
-        }
-      }
+/** One column row of im2col: `col[ow] = row[wStart + ow·sW]` for ow in [lo, hi), 0 elsewhere in [0, outW). */
+// @ts-ignore: decorator
+@inline function copyColumnRow(col: usize, row: usize, wStart: i32, sW: i32, lo: i32, hi: i32, outW: i32): void {
+  let ow = 0;
+  for (; ow < lo; ow++) store<f32>(col + (<usize>ow << 2), 0);
+  if (sW == 1) {
+    const src = row + (<usize>wStart << 2);
+    for (; ow + 4 <= hi; ow += 4) v128.store(col + (<usize>ow << 2), v128.load(src + (<usize>ow << 2)));
+    for (; ow < hi; ow++) store<f32>(col + (<usize>ow << 2), load<f32>(src + (<usize>ow << 2)));
+  } else {
+    for (; ow < hi; ow++) store<f32>(col + (<usize>ow << 2), load<f32>(row + (<usize>(wStart + ow * sW) << 2)));
+  }
+  for (; ow < outW; ow++) store<f32>(col + (<usize>ow << 2), 0);
+}
+
+/** One column row of col2im: `row[wStart + ow·sW] += col[ow]` for ow in [lo, hi). */
+// @ts-ignore: decorator
+@inline function addColumnRow(col: usize, row: usize, wStart: i32, sW: i32, lo: i32, hi: i32): void {
+  let ow = lo;
+  if (sW == 1) {
+    const dst = row + (<usize>wStart << 2);
+    for (; ow + 4 <= hi; ow += 4) {
+      const o = <usize>ow << 2;
+      v128.store(dst + o, f32x4.add(v128.load(dst + o), v128.load(col + o)));
+    }
+    for (; ow < hi; ow++) {
+      const o = <usize>ow << 2;
+      store<f32>(dst + o, load<f32>(dst + o) + load<f32>(col + o));
+    }
+  } else {
+    for (; ow < hi; ow++) {
+      const e = row + (<usize>(wStart + ow * sW) << 2);
+      store<f32>(e, load<f32>(e) + load<f32>(col + (<usize>ow << 2)));
     }
   }
 }
