@@ -36,7 +36,7 @@ const FORWARD_ROWS: Record<string, [number[], number[]]> = {
 
 /** JS-only ops (no backend kernel), forward and backward: avg-pool's 2-D window walk and bilinear resampling. */
 const JS_ROWS: Record<string, [number[], (x: Variable) => Variable]> = {
-  avgPool: [[64, 32, 28, 28], (x) => F.avgPool2d(x, 3, { stride: 2, padding: 1 })],
+  avgPool: [[64, 32, 28, 28], (x) => F.avgPool2d(x, { kernelSize: 3, stride: 2, padding: 1 })],
   bilinear: [[16, 16, 32, 32], (x) => F.interpolate(x, { scaleFactor: 2, mode: 'bilinear' })],
 };
 

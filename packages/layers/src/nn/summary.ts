@@ -1,8 +1,26 @@
 import { noGrad, Variable } from '@torchlet/autograd';
-import { checkOptions, checkShape, formatShape, typeError, zeros, type DType } from '@torchlet/tensor';
+import { checkOptions, checkShape, describeValue, formatShape, typeError, zeros, type DType } from '@torchlet/tensor';
 import type { RemovableHandle } from './modules/hooks.js';
-// A type-only import: module.ts imports this file to offer `model.summary()`.
-import type { Module } from './modules/module.js';
+
+/**
+ * What `summary` reads of a model; every `Module` is one. Spelled out here instead of naming
+ * `Module`, because module.ts imports this file to offer `model.summary()`: the two files stay
+ * one-way.
+ */
+export interface Summarizable {
+  training: boolean;
+  forward(input: Variable): unknown;
+  parameters(): readonly Variable[];
+  namedParameters(): Iterable<[string, Variable]>;
+  namedModules(): Iterable<[string, Summarizable]>;
+  modules(): readonly Summarizable[];
+  children(): readonly unknown[];
+  eval(): unknown;
+  registerForwardHook(hook: (module: Summarizable, inputs: unknown[], output: unknown) => void): RemovableHandle;
+}
+
+/** The methods `summaryRows` calls; a value without them is not a module. */
+const MODULE_METHODS = ['forward', 'parameters', 'namedModules', 'modules', 'eval'] as const;
 
 export interface SummaryOptions {
   /** dtype of the zeros fed through the model. Default: the first parameter's, else float32. */
@@ -33,7 +51,7 @@ export interface SummaryRow {
  * @returns the printed table, as a string
  * @example summary(lenet, [1, 1, 28, 28]) // prints "features.0 (Conv2d)   [1, 6, 28, 28]   156" ...
  */
-export function summary(model: Module, inputShape: readonly number[], options: SummaryOptions = {}): string {
+export function summary(model: Summarizable, inputShape: readonly number[], options: SummaryOptions = {}): string {
   const { rows, output, total, trainable } = summaryRows(model, inputShape, options);
   const header = ['Layer (type)', 'Output Shape', 'Param #'];
   const cells = rows.map((r) => [
@@ -62,13 +80,17 @@ export function summary(model: Module, inputShape: readonly number[], options: S
 
 /** The data behind `summary`: one row per leaf layer call, the model's output shapes and the totals. */
 export function summaryRows(
-  model: Module,
+  model: Summarizable,
   inputShape: readonly number[],
   options: SummaryOptions = {},
 ): { rows: SummaryRow[]; output: number[][]; total: number; trainable: number } {
   const op = 'summary';
-  if (model === null || typeof model !== 'object' || typeof (model as Module).forward !== 'function')
-    throw typeError(op, 'model must be a Module');
+  if (
+    model === null ||
+    typeof model !== 'object' ||
+    MODULE_METHODS.some((method) => typeof (model as unknown as Record<string, unknown>)[method] !== 'function')
+  )
+    throw typeError(op, `model must be a Module, got ${describeValue(model)}`);
   checkShape(op, inputShape as number[], 'inputShape');
   checkOptions(op, options, ['dtype', 'print']);
   const params = model.parameters();

@@ -11,7 +11,7 @@ import {
 } from '@torchlet/tensor';
 import { HookList, type RemovableHandle } from './hooks.js';
 import { Parameter } from './parameter.js';
-import { summary, type SummaryOptions } from '../summary.js';
+import { summary, type Summarizable, type SummaryOptions } from '../summary.js';
 
 export type StateDict = Record<string, Tensor>;
 
@@ -377,7 +377,8 @@ export abstract class Module<In extends unknown[] = unknown[], Out = unknown> {
    * `model.summary([1, 1, 28, 28], { print: false })` only returns it.
    */
   summary(inputShape: readonly number[], options: SummaryOptions = {}): string {
-    return summary(this, inputShape, options);
+    // summary feeds one tensor; `In` may name other inputs, so the compiler cannot see that `this` fits.
+    return summary(this as unknown as Summarizable, inputShape, options);
   }
 
   /** Options that differ from the defaults, shown by `toString()`; subclasses override. */

@@ -256,6 +256,11 @@ describe('summary', () => {
       /summary: unknown option 'silent' \(known: dtype, print\)/,
     );
   });
+  it('a value that only looks like a module (a forward and nothing else) is a TypeError naming the model', () => {
+    const fake = { forward: (x: unknown) => x };
+    expect(() => summary(fake as never, [1, 2], { print: false })).toThrow(TypeError);
+    expect(() => summary(fake as never, [1, 2], { print: false })).toThrow(/summary: model must be a Module, got /);
+  });
   it('a leaf model is its own row', () => {
     expect(summaryRows(new Linear(2, 2), [1, 2]).rows.map((r) => [r.name, r.type])).toEqual([['', 'Linear']]);
   });
