@@ -11,10 +11,9 @@
  * under the other two.
  */
 import { checkOptions } from '../check.js';
-import { rangeError } from '../errors.js';
-import { jsGemm } from './gemm.js';
+import { rangeError, typeError } from '../errors.js';
+import { gemmEach, jsGemm, type Gemm } from './gemm.js';
 import { WasmGemm, wasmSimdSupported } from './wasm/backend.js';
-import { getBackend, setGemm } from './select.js';
 import { NativeGemm } from './native/gemm.js';
 import { loadNative } from './native/loader.js';
 import type { Backend } from './seam.js';
@@ -97,8 +96,54 @@ function defaultThreads(op: string): number {
   return threadsAvailable() ? coreCount() : 1;
 }
 
+// Every matmul and convolution asks here for the kernel at call time, so swapping it takes effect at once.
+// Chosen at the first call, not at import, so an unused package never compiles WebAssembly.
+let current: Backend | undefined;
+
 /**
- * The kernel to start with (select.ts calls this at the first GEMM): the environment's choice, else
+ * The backend that matmul, convolution and the optimizers use: the one chosen at start-up (see
+ * `startupGemm` below: native where it loaded, else WASM SIMD where available, else JS) unless
+ * `setBackend` or `setGemm` chose another.
+ */
+export function getBackend(): Backend {
+  return (current ??= startupGemm());
+}
+
+/** `getBackend()`, by the name matmul and layers have long used: its GEMM core is all matmul needs. */
+export function getGemm(): Backend {
+  return getBackend();
+}
+
+/**
+ * Makes `gemm` the kernel behind matmul and convolution (a WebAssembly SIMD kernel, or an instrumented
+ * one in tests and benchmarks). A `Backend` is installed as it is; a bare `Gemm` (only `name` and
+ * `gemm`) becomes a backend with its GEMM as the core (`gemmBatch` one product at a time) and no
+ * optional capabilities. Returns the previous backend so a caller can restore it.
+ * @throws TypeError if `gemm` has no `gemm` method
+ */
+export function setGemm(gemm: Gemm | Backend): Backend {
+  if (gemm === null || typeof gemm !== 'object' || typeof (gemm as { gemm?: unknown }).gemm !== 'function') {
+    throw typeError(
+      'setGemm',
+      `gemm must be an object with a gemm(...) method, got ${gemm === null ? 'null' : typeof gemm}`,
+    );
+  }
+  const previous = getBackend();
+  current = asBackend(gemm);
+  return previous;
+}
+
+/** `gemm` itself when it has the backend core, else a backend around its GEMM. */
+function asBackend(gemm: Gemm | Backend): Backend {
+  const core = gemm as Partial<Backend>;
+  if (typeof core.gemmBatch === 'function' && typeof core.prefersBatches === 'function') return gemm as Backend;
+  const threads = typeof core.threads === 'number' ? core.threads : 1;
+  const product: Gemm['gemm'] = (...args) => gemm.gemm(...args);
+  return { name: gemm.name, threads, gemm: product, gemmBatch: gemmEach(product), prefersBatches: () => false };
+}
+
+/**
+ * The kernel to start with (`getBackend` calls this at the first GEMM): the environment's choice, else
  * native where it loaded, else WASM SIMD when available, else JS.
  * @throws RangeError if TORCHLET_BACKEND or TORCHLET_THREADS holds something else than documented,
  *   TORCHLET_BACKEND=native where the native backend did not load (saying why), or

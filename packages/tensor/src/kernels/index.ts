@@ -1,6 +1,6 @@
 // The ./kernels subpath: the low-level pieces ops are built from, for layers, benchmarks and a WASM GEMM.
 export { jsGemm, gemmJs, gemmEach, checkGemmArgs, type Gemm, type GemmArray } from './gemm.js';
-export { getBackend, getGemm, setGemm } from './select.js';
+export { getBackend, getGemm, setGemm } from './backend.js';
 export type {
   Backend,
   GemmBatch,

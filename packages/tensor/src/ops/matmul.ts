@@ -2,7 +2,7 @@ import { checkSize, checkTensor } from '../check.js';
 import { arrayFor, promoteTypes, type DType } from '../dtype.js';
 import { shapeError } from '../errors.js';
 import type { GemmArray } from '../kernels/gemm.js';
-import { getGemm } from '../kernels/select.js';
+import { getGemm } from '../kernels/backend.js';
 import { formatShape, sizeOf } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { cast } from './elementwise.js';

@@ -1,6 +1,6 @@
 import { floatArray, type DType, type FloatArray } from '../../dtype.js';
 import type { ResidentMemory } from '../seam.js';
-import { getBackend } from '../select.js';
+import { getBackend } from '../backend.js';
 
 /*
  * Where convolution columns live. The WebAssembly GEMM copies every operand into its own memory per

@@ -1,6 +1,6 @@
 import type { FloatArray } from '../../dtype.js';
 import { im2colInto } from '../im2col.js';
-import { getBackend } from '../select.js';
+import { getBackend } from '../backend.js';
 import { columnScratch, takeColumns } from './columns.js';
 import { chunkSamples, dtypeOf, type ConvPlan } from './plan.js';
 
