@@ -12,11 +12,11 @@
  */
 import { checkOptions } from '../check.js';
 import { rangeError, typeError } from '../errors.js';
-import { gemmEach, jsGemm, type Gemm } from './gemm.js';
+import { gemmEach, jsGemm } from './gemm.js';
 import { WasmGemm, wasmSimdSupported } from './wasm/backend.js';
 import { NativeGemm } from './native/gemm.js';
 import { loadNative } from './native/loader.js';
-import type { Backend } from './seam.js';
+import type { Backend, Gemm } from './seam.js';
 import { coreCount, threadsAvailable } from './thread-pool.js';
 
 /** A GEMM backend: `'native'` (C++ for this machine), `'wasm'` (WebAssembly SIMD), or `'js'`. */

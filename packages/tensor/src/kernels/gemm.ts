@@ -1,46 +1,10 @@
 /**
- * General matrix multiply, the one kernel matmul and convolution reduce to.
- *
- * Row-major BLAS convention: `C = alpha·op(A)·op(B) + beta·C` with `op(A): [m, k]`, `op(B): [k, n]`,
- * `C: [m, n]`. Element `(i, p)` of A sits at `a[aOffset + i·lda + p]`, or at `a[aOffset + p·lda + i]`
- * when `transA` (A is stored `[k, m]`); likewise B and `ldb`; `C(i, j)` at `c[cOffset + i·ldc + j]`.
- * Leading dimensions are storage distances (0 repeats a row, as a broadcast does).
- * `beta = 0` overwrites C without reading it (old NaNs vanish); `alpha = 0` or `k = 0` never reads A or B.
+ * General matrix multiply in plain JS, the one kernel matmul and convolution reduce to, and the JS
+ * backend built on it. The layout and the meaning of every argument are `Gemm`'s (seam.ts).
  */
 
 import { rangeError, typeError } from '../errors.js';
-import type { Backend, GemmBatch } from './seam.js';
-
-/** Storage a GEMM reads and writes: a, b and c normally share one dtype (the JS kernel accepts any mix). */
-export type GemmArray = Float32Array | Float64Array;
-
-/**
- * A GEMM implementation: the seam (see `select.ts`) through which matmul and conv reach the kernel,
- * so a WebAssembly SIMD kernel can replace the JS one and both can be compared in one run.
- */
-export interface Gemm {
-  /** Short label for benchmarks and logs, e.g. `'js'`. */
-  readonly name: string;
-  /** `C = alpha·op(A)·op(B) + beta·C`; see the module comment for the layout. */
-  gemm(
-    transA: boolean,
-    transB: boolean,
-    m: number,
-    n: number,
-    k: number,
-    alpha: number,
-    a: GemmArray,
-    aOffset: number,
-    lda: number,
-    b: GemmArray,
-    bOffset: number,
-    ldb: number,
-    beta: number,
-    c: GemmArray,
-    cOffset: number,
-    ldc: number,
-  ): void;
-}
+import type { Backend, Gemm, GemmArray, GemmBatch } from './seam.js';
 
 // Tile sizes, chosen by measurement on the development machine (Xeon, 48 KiB L1d and 2 MiB L2 per core,
 // Node 20, float32, GFLOP/s on 256³ / 64×4096×64, best of several runs on a shared machine):

@@ -1,7 +1,9 @@
 // The ./kernels subpath: the low-level pieces ops are built from, for layers, benchmarks and a WASM GEMM.
-export { jsGemm, gemmJs, gemmEach, checkGemmArgs, type Gemm, type GemmArray } from './gemm.js';
+export { jsGemm, gemmJs, gemmEach, checkGemmArgs } from './gemm.js';
 export { getBackend, getGemm, setGemm } from './backend.js';
 export type {
+  Gemm,
+  GemmArray,
   Backend,
   GemmBatch,
   GemmBatchCall,

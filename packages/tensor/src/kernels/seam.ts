@@ -13,11 +13,46 @@
  * of threads.
  */
 import type { ConvPlan } from './conv/plan.js';
-import type { Gemm, GemmArray } from './gemm.js';
+
+/** Storage a GEMM reads and writes: a, b and c normally share one dtype (the JS kernel accepts any mix). */
+export type GemmArray = Float32Array | Float64Array;
+
+/**
+ * A GEMM implementation, the core every backend has (`getBackend` in backend.ts hands it to matmul
+ * and conv). Row-major BLAS convention: `C = alpha·op(A)·op(B) + beta·C` with `op(A): [m, k]`,
+ * `op(B): [k, n]`, `C: [m, n]`. Element `(i, p)` of A sits at `a[aOffset + i·lda + p]`, or at
+ * `a[aOffset + p·lda + i]` when `transA` (A is stored `[k, m]`); likewise B and `ldb`; `C(i, j)` at
+ * `c[cOffset + i·ldc + j]`. Leading dimensions are storage distances (0 repeats a row, as a broadcast
+ * does). `beta = 0` overwrites C without reading it (old NaNs vanish); `alpha = 0` or `k = 0` never
+ * reads A or B.
+ */
+export interface Gemm {
+  /** Short label for benchmarks and logs, e.g. `'js'`. */
+  readonly name: string;
+  /** `C = alpha·op(A)·op(B) + beta·C`, in the layout above. */
+  gemm(
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: GemmArray,
+    aOffset: number,
+    lda: number,
+    b: GemmArray,
+    bOffset: number,
+    ldb: number,
+    beta: number,
+    c: GemmArray,
+    cOffset: number,
+    ldc: number,
+  ): void;
+}
 
 /**
  * What `Backend.gemmBatch` runs: `C_s = alpha·op(A_s)·op(B_s) + beta·C_s` for s < count, operand s
- * starting `s·stride` elements after `offset` (the layout of each product as `Gemm.gemm`'s, gemm.ts).
+ * starting `s·stride` elements after `offset` (the layout of each product as `Gemm.gemm`'s, above).
  */
 export interface GemmBatchCall {
   transA: boolean;

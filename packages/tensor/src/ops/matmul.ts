@@ -1,7 +1,7 @@
 import { checkSize, checkTensor } from '../check.js';
 import { arrayFor, promoteTypes, type DType } from '../dtype.js';
 import { shapeError } from '../errors.js';
-import type { GemmArray } from '../kernels/gemm.js';
+import type { GemmArray } from '../kernels/seam.js';
 import { getGemm } from '../kernels/backend.js';
 import { formatShape, sizeOf } from '../shape.js';
 import { Tensor } from '../tensor.js';

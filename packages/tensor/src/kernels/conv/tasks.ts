@@ -7,7 +7,7 @@
  * those tasks: the geometry as numbers, and the samples in chunks whose columns fit `chunkSamples`
  * (all at once when the columns are kept).
  */
-import type { GemmArray } from '../gemm.js';
+import type { GemmArray } from '../seam.js';
 import type {
   ConvAdjointCall,
   ConvForwardCall,

@@ -17,8 +17,8 @@ import {
   type PoolBackwardTask,
   type WeightGradTask,
 } from '../conv/tasks.js';
-import { checkGemmArgs, gemmEach, jsGemm, type Gemm } from '../gemm.js';
-import type { AdamStepCall, Backend, ConvKernels, ConvReluMaxPoolKernels, OptimizerKernels } from '../seam.js';
+import { checkGemmArgs, gemmEach, jsGemm } from '../gemm.js';
+import type { AdamStepCall, Backend, ConvKernels, ConvReluMaxPoolKernels, Gemm, OptimizerKernels } from '../seam.js';
 import { loadNative, type ConvSamples, type ConvWeightsAndOutput, type NativeAddon, type Parallel } from './loader.js';
 import { checkBackendOptions } from '../backend-options.js';
 

@@ -9,7 +9,7 @@
  * addon to stand for a failed install).
  */
 
-import type { Gemm, GemmArray } from '../gemm.js';
+import type { Gemm, GemmArray } from '../seam.js';
 
 // The arguments the conv entries share: `count` samples of a geometry (see `ConvBatchTask`)
 // starting at `x[xOffset]`, the weight and output, and how to split the work.

@@ -2,7 +2,7 @@
  * Conv tasks on the WebAssembly runtime (see conv/tasks.ts for how a `ConvPlan` call becomes these):
  * a batch of 1-D/2-D samples, each whole on one thread, and a weight gradient over fixed partitions.
  */
-import type { GemmArray } from '../gemm.js';
+import type { GemmArray } from '../seam.js';
 import type { ConvBatchTask, WeightGradTask } from '../conv/tasks.js';
 import { CONV, KIND, PRODUCT, WEIGHT_GRAD } from './slots.js';
 import { align, type WasmRuntime } from './runtime.js';
