@@ -1,5 +1,9 @@
 import { rangeError, shapeError, typeError } from './errors.js';
-import { formatShape, type Shape } from './shape.js';
+import { checkSize, formatShape, type Shape } from './shape.js';
+
+// Defined in shape.ts, which bounds broadcast shapes with them and so cannot import this file;
+// exported from here too, with the other argument checks.
+export { checkSize, MAX_ELEMENTS } from './shape.js';
 import { Tensor } from './tensor.js';
 
 /** `axis` may be negative (counting from the end), as in PyTorch; returns it in `[0, ndim)`. */
@@ -22,25 +26,6 @@ export function normalizeAxes(op: string, axes: readonly number[], ndim: number,
     seen.add(n);
     return n;
   });
-}
-
-/**
- * The most elements one tensor may hold: 2^31 − 1, what every engine's typed arrays and the kernels'
- * int32 index arithmetic allow. A larger request is a RangeError naming the argument, not an
- * engine error from deep inside an allocation.
- */
-export const MAX_ELEMENTS = 2 ** 31 - 1;
-
-/**
- * `size` elements must fit in one tensor; `what` names where the count came from (a function when
- * the name costs work to build, e.g. a formatted shape: hot paths call this on every tensor made).
- */
-export function checkSize(op: string, size: number, what: string | (() => string)): number {
-  if (!(size <= MAX_ELEMENTS)) {
-    const named = typeof what === 'function' ? what() : what;
-    throw rangeError(op, `${named} holds ${size} elements, more than the ${MAX_ELEMENTS} a tensor can hold`);
-  }
-  return size;
 }
 
 /** A shape argument: an array of non-negative integers whose product fits in a tensor. */

@@ -1,4 +1,4 @@
-import { MAX_ELEMENTS } from './check.js';
+import { MAX_ELEMENTS } from './shape.js';
 import { rangeError } from './errors.js';
 
 /** Element types a tensor can hold. */

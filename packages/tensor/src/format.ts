@@ -1,4 +1,16 @@
-import type { Tensor } from './tensor.js';
+import type { DType } from './dtype.js';
+import type { Shape } from './shape.js';
+
+/** What printing reads of a tensor: its strided view of the storage (a `Tensor` is one). */
+export interface StridedView {
+  readonly data: ArrayLike<number>;
+  readonly dtype: DType;
+  readonly shape: Shape;
+  readonly strides: Shape;
+  readonly offset: number;
+  readonly size: number;
+  readonly ndim: number;
+}
 
 // As torch's print options: summarise past 1000 elements, keeping 3 items at each edge of each axis.
 const THRESHOLD = 1000;
@@ -9,7 +21,7 @@ const EDGE_ITEMS = 3;
  * `...` for elided items in large tensors, and a footer with shape and dtype.
  * @example formatTensor(tensor([[1, 2], [3, 4.5]])) // "tensor([[1.0000, 2.0000],\n        [3.0000, 4.5000]], shape=[2, 2], dtype=float32)"
  */
-export function formatTensor(t: Tensor): string {
+export function formatTensor(t: StridedView): string {
   const summarise = t.size > THRESHOLD;
   const shown = collectShown(t, summarise);
   const fmt = numberFormatter(shown, t.dtype === 'int32');
@@ -27,7 +39,7 @@ function visibleIndices(n: number, summarise: boolean): (number | null)[] {
 }
 
 function formatAxis(
-  t: Tensor,
+  t: StridedView,
   axis: number,
   base: number,
   cell: (v: number) => string,
@@ -51,7 +63,7 @@ function formatAxis(
   );
 }
 
-function collectShown(t: Tensor, summarise: boolean): number[] {
+function collectShown(t: StridedView, summarise: boolean): number[] {
   const out: number[] = [];
   const walk = (axis: number, base: number) => {
     if (axis === t.ndim) {

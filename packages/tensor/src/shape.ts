@@ -1,7 +1,25 @@
-import { checkSize } from './check.js';
-import { shapeError } from './errors.js';
+import { rangeError, shapeError } from './errors.js';
 
 export type Shape = readonly number[];
+
+/**
+ * The most elements one tensor may hold: 2^31 − 1, what every engine's typed arrays and the kernels'
+ * int32 index arithmetic allow. A larger request is a RangeError naming the argument, not an
+ * engine error from deep inside an allocation.
+ */
+export const MAX_ELEMENTS = 2 ** 31 - 1;
+
+/**
+ * `size` elements must fit in one tensor; `what` names where the count came from (a function when
+ * the name costs work to build, e.g. a formatted shape: hot paths call this on every tensor made).
+ */
+export function checkSize(op: string, size: number, what: string | (() => string)): number {
+  if (!(size <= MAX_ELEMENTS)) {
+    const named = typeof what === 'function' ? what() : what;
+    throw rangeError(op, `${named} holds ${size} elements, more than the ${MAX_ELEMENTS} a tensor can hold`);
+  }
+  return size;
+}
 
 /** `[2, 3, 4]` → `"[2, 3, 4]"`, the spelling every error message uses. */
 export function formatShape(shape: Shape): string {

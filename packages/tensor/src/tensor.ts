@@ -1,8 +1,7 @@
-import { checkSize } from './check.js';
 import { arrayFor, dtypeOf, type DType, type FloatArray, type TypedArray } from './dtype.js';
 import { rangeError, shapeError, typeError } from './errors.js';
 import { formatTensor, printWithToString } from './format.js';
-import { contiguousStrides, formatShape, sizeOf, type Shape } from './shape.js';
+import { checkSize, contiguousStrides, formatShape, sizeOf, type Shape } from './shape.js';
 
 export type NestedArray = number | NestedArray[];
 
