@@ -1,6 +1,6 @@
 // f32 GEMM for WebAssembly SIMD (128-bit), in AssemblyScript; compiled by scripts/build-wasm.mjs.
 //
-// Row-major BLAS convention as in src/kernels/gemm.ts: C = alpha·op(A)·op(B) + beta·C, op(A): [m, k],
+// Row-major BLAS convention as `Gemm` in src/kernels/seam.ts: C = alpha·op(A)·op(B) + beta·C, op(A): [m, k],
 // op(B): [k, n], C: [m, n]. Pointers are byte addresses in the (imported) linear memory; leading
 // dimensions are in elements. The TypeScript side (src/kernels/wasm/) owns the memory layout: it copies
 // the operands in, hands each thread its own packing scratch, and copies C back out.
@@ -10,8 +10,7 @@
 // whichever tile, task or thread computes it, and edge tiles do the same f32 operations as full tiles.
 // So results are bit-identical for any split of C into tasks, i.e. for any thread count.
 
-import { BATCH_CHAIN, BATCH_COUNT, BATCH_STRIDE_A, BATCH_STRIDE_B, BATCH_STRIDE_C } from './slots.as';
-import { packConvInput } from './conv.as';
+import { BATCH_CHAIN, BATCH_COUNT, BATCH_STRIDE_A, BATCH_STRIDE_B, BATCH_STRIDE_C, GEOMETRY_D_H, GEOMETRY_D_W, GEOMETRY_IN_H, GEOMETRY_IN_W, GEOMETRY_K_H, GEOMETRY_K_W, GEOMETRY_OUT_W, GEOMETRY_P_H, GEOMETRY_P_W, GEOMETRY_S_H, GEOMETRY_S_W } from './slots.as';
 
 // Micro-tile MR×NR = 4×8: 8 v128 accumulators + 2 B vectors + 1 broadcast A fit V8's 15 allocatable
 // xmm registers with room to spare. Tile and block sizes are chosen by measurement; see the README.
@@ -274,6 +273,68 @@ function packB(b: usize, ldb: i32, kc: i32, nc: i32, bp: usize): void {
         q += NR << 2;
         src += rowBytes;
       }
+    }
+  }
+}
+
+/**
+ * The B panel `blocked` would pack from im2col(x), packed from x itself: rows [pc, pc + kc) and
+ * columns (output positions) [jc, jc + nc) of the columns `im2col2d` makes, in packB's layout (strips
+ * of NR columns, each p-major, `bp[strip·kc·NR + p·NR + j]`, zeros past nc), with the same values (+0
+ * where a window hangs over the padding). A strip inside one output row whose input run is inside the
+ * row (stride 1) is two vector copies per row of the panel; the rest goes element by element.
+ */
+export function packConvInput(x: usize, geom: usize, pc: i32, kc: i32, jc: i32, nc: i32, bp: usize): void {
+  const inH = load<i32>(geom, GEOMETRY_IN_H), inW = load<i32>(geom, GEOMETRY_IN_W);
+  const kH = load<i32>(geom, GEOMETRY_K_H), kW = load<i32>(geom, GEOMETRY_K_W), sH = load<i32>(geom, GEOMETRY_S_H), sW = load<i32>(geom, GEOMETRY_S_W);
+  const pH = load<i32>(geom, GEOMETRY_P_H), pW = load<i32>(geom, GEOMETRY_P_W), dH = load<i32>(geom, GEOMETRY_D_H), dW = load<i32>(geom, GEOMETRY_D_W);
+  const outW = load<i32>(geom, GEOMETRY_OUT_W);
+  const kk = kH * kW;
+  const plane = <usize>(inH * inW) << 2;
+  // The panel's first row as (channel, kernel row, kernel column), stepped on without division.
+  const c0 = pc / kk, kh0 = (pc - c0 * kk) / kW, kw0 = pc - c0 * kk - kh0 * kW;
+  let oh0 = jc / outW, ow0 = jc - oh0 * outW;
+  let q = bp;
+  for (let j0 = 0; j0 < nc; j0 += NR) {
+    const nr = min(NR, nc - j0);
+    const oneRow = nr == NR && ow0 + NR <= outW;
+    let c = c0, kh = kh0, kw = kw0;
+    for (let r = 0; r < kc; r++) {
+      const ih = oh0 * sH - pH + kh * dH;
+      const iw = ow0 * sW - pW + kw * dW;
+      const src = x + <usize>c * plane;
+      if (oneRow && sW == 1 && ih >= 0 && ih < inH && iw >= 0 && iw + NR <= inW) {
+        const at = src + (<usize>(ih * inW + iw) << 2);
+        v128.store(q, v128.load(at));
+        v128.store(q, v128.load(at, 16), 16);
+      } else {
+        let oh = oh0, ow = ow0;
+        for (let j = 0; j < NR; j++) {
+          let v: f32 = 0;
+          if (j < nr) {
+            const h = oh * sH - pH + kh * dH, col = ow * sW - pW + kw * dW;
+            if (h >= 0 && h < inH && col >= 0 && col < inW) v = load<f32>(src + (<usize>(h * inW + col) << 2));
+            if (++ow == outW) {
+              ow = 0;
+              oh++;
+            }
+          }
+          store<f32>(q + (<usize>j << 2), v);
+        }
+      }
+      q += NR << 2;
+      if (++kw == kW) {
+        kw = 0;
+        if (++kh == kH) {
+          kh = 0;
+          c++;
+        }
+      }
+    }
+    ow0 += NR;
+    while (ow0 >= outW) {
+      ow0 -= outW;
+      oh0++;
     }
   }
 }
