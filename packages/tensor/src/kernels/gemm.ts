@@ -67,38 +67,29 @@ export function gemmEach(gemm: Gemm['gemm']): GemmBatch {
   };
 }
 
-/** The cache-blocked, register-tiled JavaScript GEMM: the backend that is always there, with no optional capabilities. */
-export const jsGemm: Backend = {
-  name: 'js',
-  threads: 1,
-  gemm: gemmJs,
-  gemmBatch: gemmEach(gemmJs),
-  prefersBatches: () => false,
-};
-
 /**
- * `C = alpha·op(A)·op(B) + beta·C` (see the module comment); the implementation behind `jsGemm`.
+ * `C = alpha·op(A)·op(B) + beta·C` in `Gemm`'s layout (seam.ts); the implementation behind `jsGemm`.
  * @throws TypeError for non-integer sizes, offsets or leading dimensions; RangeError if one is
  *   negative or a matrix would reach past the end of its array
  */
-export function gemmJs(
-  transA: boolean,
-  transB: boolean,
-  m: number,
-  n: number,
-  k: number,
-  alpha: number,
-  a: GemmArray,
-  aOffset: number,
-  lda: number,
-  b: GemmArray,
-  bOffset: number,
-  ldb: number,
-  beta: number,
-  c: GemmArray,
-  cOffset: number,
-  ldc: number,
-): void {
+export const gemmJs: Gemm['gemm'] = (
+  transA,
+  transB,
+  m,
+  n,
+  k,
+  alpha,
+  a,
+  aOffset,
+  lda,
+  b,
+  bOffset,
+  ldb,
+  beta,
+  c,
+  cOffset,
+  ldc,
+) => {
   checkGemmArgs('gemm', transA, transB, m, n, k, a, aOffset, lda, b, bOffset, ldb, c, cOffset, ldc);
   if (m === 0 || n === 0) return;
   if (k === 0 || alpha === 0) {
@@ -176,7 +167,16 @@ export function gemmJs(
       }
     }
   }
-}
+};
+
+/** The cache-blocked, register-tiled JavaScript GEMM: the backend that is always there, with no optional capabilities. */
+export const jsGemm: Backend = {
+  name: 'js',
+  threads: 1,
+  gemm: gemmJs,
+  gemmBatch: gemmEach(gemmJs),
+  prefersBatches: () => false,
+};
 
 /**
  * O(1) argument checks any Gemm implementation can share: sizes, offsets and leading dimensions are
