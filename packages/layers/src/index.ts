@@ -113,7 +113,7 @@ export {
   type AvgPoolModuleOptions,
 } from './nn/modules/pool.js';
 export { StateDictError, type StateDictMismatch } from './nn/modules/module.js';
-export { summary, summaryRows, type SummaryOptions, type SummaryRow } from './nn/summary.js';
+export { summary, summaryRows, type Summarizable, type SummaryOptions, type SummaryRow } from './nn/summary.js';
 export { Linear, Flatten, Unflatten, Identity, type LinearOptions } from './nn/modules/linear.js';
 export {
   ReLU,

@@ -1,10 +1,10 @@
 import { rangeError, shapeError, typeError } from './errors.js';
 import { checkSize, formatShape, type Shape } from './shape.js';
+import { Tensor } from './tensor.js';
 
 // Defined in shape.ts, which bounds broadcast shapes with them and so cannot import this file;
 // exported from here too, with the other argument checks.
 export { checkSize, MAX_ELEMENTS } from './shape.js';
-import { Tensor } from './tensor.js';
 
 /** `axis` may be negative (counting from the end), as in PyTorch; returns it in `[0, ndim)`. */
 export function normalizeAxis(op: string, axis: number, ndim: number, argName = 'dim'): number {
