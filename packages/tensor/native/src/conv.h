@@ -373,7 +373,8 @@ static Scratch adjoint_weights;
 // the weights transposed per group and flipped, padding d·(k−1) − p (a crop when negative): no columns
 // and no col2im. Its packing costs 1/cG of its multiplies where col2im costs 1/cOutG, so it is taken when
 // cG ≥ cOutG (measured: [16,64,56,56]*[64,64,3,3] 65 → 46 ms on one core), or when its input lines are
-// short enough for the packing to be cheap (packs_short_runs, conv-gemm.h). Other strides go sample by sample through columns and col2im.
+// short enough for the packing to be cheap (packs_short_runs, conv-gemm.h). Other strides go sample by
+// sample through columns and col2im.
 template <typename T>
 static bool conv_adjoint(ConvCall<T>& c, int threads, double minParallelFlops) {
   const ConvGeom& g = c.g;
